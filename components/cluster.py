@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pulumi
+import tencentcloud_iac_pulumi as tc
+
+from planning import ClusterPlan
+
+from .control_plane import ControlPlane
+from .machine import MachineDeps
+from .network import Network
+from .node_pool import NodePool
+from .pod_routes import PodRoutes
+from .security import SecurityGroups
+
+TYPE = "kubecvm:index:Cluster"
+
+
+def image_id(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Input[str]:
+    """The spec's image, or the newest public image matching its name pattern."""
+    if plan.spec.image_id:
+        return plan.spec.image_id
+    found = tc.images.get_instance_output(
+        image_name_regex=plan.spec.image_name_regex, image_types=["PUBLIC_IMAGE"],
+        opts=pulumi.InvokeOptions(parent=parent),
+    )
+    return found.images.apply(lambda images: images[0].image_id)
+
+
+class Cluster(pulumi.ComponentResource):
+    """A whole cluster's infrastructure from one plan: network, security groups, control plane, pools, routes."""
+
+    def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.network = Network(plan.components["network"], plan, opts=child)
+        self.security = SecurityGroups(plan.components["security"], plan, opts=child)
+        subnet_ids = {zone: s.id for zone, s in self.network.subnets.items()}
+        image = image_id(plan, self)
+
+        def deps(role: str) -> MachineDeps:
+            return MachineDeps(
+                vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
+                security_group_id=self.security.groups[role].id, image_id=image,
+            )
+
+        self.control_plane = ControlPlane(
+            plan.components["control_plane"], plan, deps=deps("master"),
+            lb_security_group_id=self.security.groups["lb"].id, opts=child,
+        )
+        self.pools = {
+            p.name: NodePool(p.component, p, cluster=plan, deps=deps("worker"), opts=child) for p in plan.pools
+        }
+        instances = {**self.control_plane.masters, **{n: i for p in self.pools.values() for n, i in p.nodes.items()}}
+        self.routes = PodRoutes(
+            plan.components["routes"], plan, route_table_id=self.network.route_table.id, instances=instances, opts=child,
+        )
+        self.outputs = outputs(plan, self)
+        self.register_outputs(self.outputs)
+
+
+def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
+    cap = plan.capacity
+    return {
+        "vpcId": cluster.network.vpc.id,
+        "subnetIds": {zone: s.id for zone, s in cluster.network.subnets.items()},
+        "apiEndpoint": cluster.control_plane.endpoint,
+        "masterIps": {m.name: m.private_ip for m in plan.masters},
+        "nodeIps": {n.name: n.private_ip for n in plan.workers},
+        "podCidrs": {m.name: m.pod_cidr for m in plan.machines},
+        "capacity": {
+            "workers": cap.workers,
+            "masters": cap.masters,
+            "masterTier": cap.master_tier,
+            "nextMasterTierAt": cap.next_master_tier_at,
+            "maxNodesByPodCidr": cap.max_nodes_by_pod_cidr,
+            "maxNodesPerPoolZoneByPodCidr": cap.max_nodes_per_pool_zone_by_pod_cidr,
+            "maxNodesPerPoolZoneBySubnetIps": cap.max_nodes_per_pool_zone_by_subnet_ips,
+            "maxNodesByRouteQuota": cap.max_nodes_by_route_quota,
+            "maxNodesByKubernetes": cap.max_nodes_by_kubernetes,
+            "routeEntriesUsed": cap.route_entries_used,
+            "routeQuota": cap.route_quota,
+        },
+    }

@@ -1,0 +1,53 @@
+"""The one way a planned machine becomes a CVM, shared by ControlPlane and NodePool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import tencentcloud_iac_pulumi as tc
+
+from planning import ClusterPlan, MachinePlan
+
+
+@dataclass(frozen=True)
+class MachineDeps:
+    """What every CVM needs from the rest of the cluster."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: dict[str, pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    image_id: pulumi.Input[str]
+    placement_group_id: pulumi.Input[str] | None = None
+
+
+def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource) -> tc.instance.Instance:
+    data_disks = (
+        [{
+            "data_disk_type": m.data_disk.type, "data_disk_size": m.data_disk.size,
+            "encrypt": m.data_disk.encrypted, "delete_with_instance": True,
+        }]
+        if m.data_disk else None
+    )
+    return tc.instance.Instance(
+        m.name,
+        instance_name=m.name,
+        hostname=m.name,
+        availability_zone=m.zone,
+        instance_type=m.instance_type,
+        image_id=deps.image_id,
+        vpc_id=deps.vpc_id,
+        subnet_id=deps.subnet_ids[m.zone],
+        private_ip=m.private_ip,
+        orderly_security_groups=[deps.security_group_id],
+        placement_group_id=deps.placement_group_id,
+        key_ids=list(plan.spec.ssh_key_ids) or None,
+        allocate_public_ip=False,
+        system_disk_type="CLOUD_SSD",
+        system_disk_size=m.system_disk_size,
+        data_disks=data_disks,
+        instance_charge_type=m.charge_type,
+        disable_api_termination=m.disable_api_termination,
+        tags=m.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

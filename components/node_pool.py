@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pulumi
+import tencentcloud_iac_pulumi as tc
+
+from planning import ClusterPlan
+from planning.plan import NodePoolPlan
+
+from .machine import MachineDeps, cvm
+
+TYPE = "kubecvm:index:NodePool"
+
+
+class NodePool(pulumi.ComponentResource):
+    """One pool's workers, per zone, each at its planned address."""
+
+    def __init__(
+        self, name: str, plan: NodePoolPlan, *, cluster: ClusterPlan, deps: MachineDeps,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__(TYPE, name, None, opts)
+        self.nodes: dict[str, tc.instance.Instance] = {n.name: cvm(n, cluster, deps, self) for n in plan.nodes}
+        self.register_outputs({"nodeIds": {n: i.id for n, i in self.nodes.items()}})

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pulumi
+import tencentcloud_iac_pulumi as tc
+
+from planning import ClusterPlan
+
+TYPE = "kubecvm:index:PodRoutes"
+
+
+class PodRoutes(pulumi.ComponentResource):
+    """The GlobalRouter underlay: one VPC route per node sending its pod block to its private IP."""
+
+    def __init__(
+        self, name: str, plan: ClusterPlan, *, route_table_id: pulumi.Input[str],
+        instances: dict[str, pulumi.Resource], opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__(TYPE, name, None, opts)
+        self.entries = {
+            r.node: tc.route.TableEntry(
+                r.name, route_table_id=route_table_id, destination_cidr_block=r.destination,
+                next_type="NORMAL_CVM", next_hub=r.next_hop, description=f"pods of {r.node}",
+                # Tencent accepts a NORMAL_CVM next hop only once the instance holds that address.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[instances[r.node]]),
+            )
+            for r in plan.routes
+        }
+        self.register_outputs({"routes": len(self.entries)})

@@ -1,0 +1,79 @@
+"""Address layout from stable keys: zone number, pool slot, ordinal (DESIGN.md section 2).
+
+VPC   -> ZONE_SLOTS zone subnets, zone number n takes block n-1
+zone  -> POOL_SLOTS pool blocks, slot 0 = control plane (masters, API VIP), slots 1.. = node pools
+pod   -> the same two levels over the pod CIDR, then one /nodePodMask block per node by ordinal
+Nothing here depends on list positions, so scaling, adding zones or pools, and reordering move nothing else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from .limits import MAX_MASTERS, POOL_SLOTS, SUBNET_RESERVED_HEAD, SUBNET_RESERVED_TAIL, ZONE_SLOTS
+
+Net = ipaddress.IPv4Network
+ZONE_BITS = (ZONE_SLOTS - 1).bit_length()
+POOL_BITS = (POOL_SLOTS - 1).bit_length()
+API_VIP_OFFSET = MAX_MASTERS  # after the masters' addresses in the control-plane block
+
+
+def nth_block(net: Net, prefix: int, n: int) -> Net:
+    size = 2 ** (32 - prefix)
+    if not 0 <= n < 2 ** (prefix - net.prefixlen):
+        raise IndexError(f"{net} has no block {n} of /{prefix}")
+    return ipaddress.IPv4Network((int(net.network_address) + n * size, prefix))
+
+
+def zone_subnet(vpc: Net, zone_number: int) -> Net:
+    return nth_block(vpc, vpc.prefixlen + ZONE_BITS, zone_number - 1)
+
+
+def _pool_block(zone_net: Net, slot: int) -> Net:
+    return nth_block(zone_net, zone_net.prefixlen + POOL_BITS, slot)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The derived geometry of one spec's address space."""
+
+    vpc: Net
+    pod: Net
+    node_pod_mask: int
+
+    @property
+    def pool_block_size(self) -> int:
+        return 2 ** (32 - self.vpc.prefixlen - ZONE_BITS - POOL_BITS)
+
+    def host_offsets(self, slot: int) -> range:
+        """Usable host offsets inside a pool block (reserved subnet ends excluded)."""
+        start = SUBNET_RESERVED_HEAD if slot == 0 else 0
+        stop = self.pool_block_size - (SUBNET_RESERVED_TAIL if slot == POOL_SLOTS - 1 else 0)
+        return range(start, max(start, stop))
+
+    def ip_capacity(self, slot: int) -> int:
+        """Nodes one pool can place in one zone by subnet addresses."""
+        return len(self.host_offsets(slot)) - (API_VIP_OFFSET + 1 if slot == 0 else 0)
+
+    @property
+    def pod_bucket_prefix(self) -> int:
+        return self.pod.prefixlen + ZONE_BITS + POOL_BITS
+
+    @property
+    def pod_capacity(self) -> int:
+        """Nodes one pool can place in one zone by pod blocks (0 when the pod CIDR is too small to split)."""
+        if self.node_pod_mask < self.pod_bucket_prefix:
+            return 0
+        return 2 ** (self.node_pod_mask - self.pod_bucket_prefix)
+
+    def node_ip(self, zone_number: int, slot: int, ordinal: int) -> str:
+        block = _pool_block(zone_subnet(self.vpc, zone_number), slot)
+        return str(block.network_address + self.host_offsets(slot)[ordinal])
+
+    def api_vip(self, zone_number: int) -> str:
+        return self.node_ip(zone_number, 0, API_VIP_OFFSET)
+
+    def pod_cidr(self, zone_number: int, slot: int, ordinal: int) -> str:
+        bucket = nth_block(self.pod, self.pod_bucket_prefix, (zone_number - 1) * POOL_SLOTS + slot)
+        return str(nth_block(bucket, self.node_pod_mask, ordinal))

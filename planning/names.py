@@ -1,0 +1,97 @@
+"""Every resource and machine name kubecvm makes, from stable keys only (DESIGN.md section 2).
+
+A name never depends on a position in a list: zones are keyed by their number, pools by their name,
+nodes by (pool, zone number, ordinal). Renaming anything here replaces resources: ship an alias with it.
+"""
+
+from __future__ import annotations
+
+
+def zone_number(zone: str) -> int:
+    """`ap-guangzhou-3` -> 3: the zone's stable key."""
+    return int(zone.rsplit("-", 1)[1])
+
+
+def vpc(cluster: str) -> str:
+    return f"{cluster}-vpc"
+
+
+def subnet(cluster: str, zone: str) -> str:
+    return f"{cluster}-subnet-z{zone_number(zone)}"
+
+
+def route_table(cluster: str) -> str:
+    return f"{cluster}-rtb"
+
+
+def nat_gateway(cluster: str) -> str:
+    return f"{cluster}-nat"
+
+
+def nat_eip(cluster: str) -> str:
+    return f"{cluster}-nat-eip"
+
+
+def nat_route(cluster: str) -> str:
+    return f"{cluster}-route-default"
+
+
+def security_group(cluster: str, role: str) -> str:
+    return f"{cluster}-sg-{role}"
+
+
+def placement_group(cluster: str) -> str:
+    return f"{cluster}-masters-spread"
+
+
+def master(cluster: str, ordinal: int) -> str:
+    return f"{cluster}-master-{ordinal}"
+
+
+def worker(cluster: str, pool: str, zone: str, ordinal: int) -> str:
+    return f"{cluster}-{pool}-z{zone_number(zone)}-{ordinal}"
+
+
+def etcd_disk(machine: str) -> str:
+    return f"{machine}-etcd"
+
+
+def disk_attachment(disk: str) -> str:
+    return f"{disk}-attach"
+
+
+def pod_route(machine: str) -> str:
+    return f"{machine}-pods"
+
+
+def api_lb(cluster: str) -> str:
+    return f"{cluster}-apiserver"
+
+
+def api_listener(cluster: str) -> str:
+    return f"{cluster}-apiserver-6443"
+
+
+def api_targets(cluster: str) -> str:
+    return f"{cluster}-apiserver-targets"
+
+
+# Component (logical) names: the parents in every URN.
+def network_component(cluster: str) -> str:
+    return f"{cluster}-network"
+
+
+def security_component(cluster: str) -> str:
+    return f"{cluster}-security"
+
+
+def control_plane_component(cluster: str) -> str:
+    return f"{cluster}-control-plane"
+
+
+def pool_component(cluster: str, pool: str) -> str:
+    return f"{cluster}-pool-{pool}"
+
+
+def routes_component(cluster: str) -> str:
+    return f"{cluster}-pod-routes"

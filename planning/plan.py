@@ -1,0 +1,340 @@
+"""build_plan(spec) -> ClusterPlan: every name, CIDR, IP, count and tag decided, frozen. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import limits, names
+from .addressing import Layout, zone_subnet
+from .checks import route_quota_problem
+from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
+from .spec import ClusterSpec, Disk, Egress, Exposure, Preset, SpecError
+
+TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
+ALL_PORTS = "ALL"
+ETCD_PORTS, KUBELET_PORT, API_PORT, SSH_PORT, NODEPORTS = "2379-2380", "10250", "6443", "22", "30000-32767"
+ANYWHERE = "0.0.0.0/0"
+
+
+@dataclass(frozen=True)
+class DiskPlan:
+    name: str
+    type: str
+    size: int
+    encrypted: bool
+    protect: bool = False
+
+
+@dataclass(frozen=True)
+class MachinePlan:
+    name: str
+    role: str  # "master" | "worker"
+    pool: str | None
+    zone: str
+    private_ip: str
+    pod_cidr: str
+    instance_type: str
+    shape: Shape
+    system_disk_size: int
+    charge_type: str
+    tags: dict[str, str]
+    data_disk: DiskPlan | None = None
+    etcd_disk: DiskPlan | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[dict[str, str], ...] = ()
+    disable_api_termination: bool = False
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    name: str
+    zone: str
+    cidr: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str  # ACCEPT | DROP
+    protocol: str  # TCP | UDP | ICMP | ALL
+    port: str
+    cidr: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SecurityGroupPlan:
+    name: str
+    role: str  # master | worker | lb
+    ingress: tuple[Rule, ...]
+    egress: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    name: str
+    destination: str
+    next_hop: str
+    node: str
+
+
+@dataclass(frozen=True)
+class NodePoolPlan:
+    name: str
+    slot: int
+    zones: tuple[str, ...]
+    nodes: tuple[MachinePlan, ...]
+    component: str
+
+
+@dataclass(frozen=True)
+class ApiLoadBalancerPlan:
+    name: str
+    listener: str
+    targets: str
+    exposure: str
+    zone: str  # the subnet it lives in (internal) / its master zone
+    vip: str | None  # static for internal exposure
+    allowed_cidrs: tuple[str, ...]
+    endpoint: str  # host:port for internal exposure; "" for public, whose address Tencent assigns
+
+    @property
+    def network_type(self) -> str:
+        return "INTERNAL" if self.exposure == "internal" else "OPEN"
+
+
+@dataclass(frozen=True)
+class CapacityReport:
+    workers: int
+    masters: int
+    max_nodes_by_pod_cidr: int
+    max_nodes_per_pool_zone_by_pod_cidr: int
+    max_nodes_per_pool_zone_by_subnet_ips: int
+    max_nodes_by_route_quota: int
+    max_nodes_by_kubernetes: int
+    route_entries_used: int
+    route_quota: int
+    master_tier: str | None  # e.g. "4C8G"; None beyond the table
+    next_master_tier_at: int | None  # worker count that needs the next tier
+
+    @property
+    def max_nodes(self) -> int:
+        return min(self.max_nodes_by_pod_cidr, self.max_nodes_by_route_quota, self.max_nodes_by_kubernetes)
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    spec: ClusterSpec
+    name: str
+    region: str
+    preset: str
+    protect: bool
+    tags: dict[str, str]
+    vpc_name: str
+    vpc_cidr: str
+    pod_cidr: str
+    service_cidr: str
+    subnets: tuple[SubnetPlan, ...]
+    route_table: str
+    nat: tuple[str, str, str] | None  # (eip, gateway, default route) names when egress is nat
+    security_groups: tuple[SecurityGroupPlan, ...]
+    placement_group: str
+    masters: tuple[MachinePlan, ...]
+    pools: tuple[NodePoolPlan, ...]
+    api: ApiLoadBalancerPlan
+    routes: tuple[RoutePlan, ...]
+    capacity: CapacityReport
+    components: dict[str, str]
+
+    @property
+    def workers(self) -> tuple[MachinePlan, ...]:
+        return tuple(n for p in self.pools for n in p.nodes)
+
+    @property
+    def machines(self) -> tuple[MachinePlan, ...]:
+        return self.masters + self.workers
+
+    def subnet(self, zone: str) -> SubnetPlan:
+        return next(s for s in self.subnets if s.zone == zone)
+
+    def security_group(self, role: str) -> SecurityGroupPlan:
+        return next(g for g in self.security_groups if g.role == role)
+
+    def tagged(self, role: str, **extra: str) -> dict[str, str]:
+        return {**self.tags, TAG_ROLE: role, **extra}
+
+
+def _disk(name: str, disk: Disk, protect: bool = False) -> DiskPlan:
+    return DiskPlan(name=name, type=disk.type.value, size=disk.size, encrypted=disk.encrypted, protect=protect)
+
+
+def _master_type(spec: ClusterSpec) -> str:
+    if spec.control_plane.instance_type != "auto":
+        return spec.control_plane.instance_type
+    tier = master_tier(spec.worker_count)
+    if tier is None:
+        raise SpecError("controlPlane.instanceType", f"auto cannot size masters: {beyond_table_message(spec.worker_count)}")
+    return tier.instance_type
+
+
+def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
+    cap_pod = layout.pod_capacity
+    if cap_pod == 0:
+        raise SpecError(
+            "nodePodMask",
+            f"/{spec.node_pod_mask} node blocks cannot be laid out in podCidr {spec.pod_cidr}: kubecvm reserves "
+            f"{limits.ZONE_SLOTS} zone x {limits.POOL_SLOTS} pool blocks, so the node mask must be at least "
+            f"/{layout.pod_bucket_prefix}; use a larger podCidr or a larger nodePodMask",
+        )
+    if layout.ip_capacity(0) < spec.control_plane.count:
+        raise SpecError(
+            "vpcCidr", f"{spec.vpc_cidr} is too small: its /{32 - (layout.pool_block_size - 1).bit_length()} address "
+            f"blocks per zone and pool cannot hold the masters and the API address; use /22 or larger",
+        )
+    for i, pool in enumerate(spec.node_pools):
+        cap = min(cap_pod, layout.ip_capacity(pool.slot))
+        if pool.count_per_zone > cap:
+            by = "pod blocks" if cap_pod <= layout.ip_capacity(pool.slot) else "subnet addresses"
+            raise SpecError(
+                f"nodePools[{i}].countPerZone",
+                f"{pool.count_per_zone} nodes per zone exceed the {cap} that fit one pool in one zone (limited by {by}: "
+                f"podCidr {spec.pod_cidr} with nodePodMask /{spec.node_pod_mask}, vpcCidr {spec.vpc_cidr}); "
+                "use a larger podCidr or vpcCidr, or spread the pool over more zones",
+            )
+
+
+def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: list[str]) -> tuple[SecurityGroupPlan, ...]:
+    vpc, pod = spec.vpc_cidr, spec.pod_cidr
+    api_from = list(dict.fromkeys([*(spec.api_endpoint.allowed_cidrs or []), vpc, pod]))
+    ssh_from = spec.ssh_allowed_cidrs if spec.ssh_allowed_cidrs is not None else [vpc]
+    masters = [f"{ip}/32" for ip in master_ips]
+    egress = (Rule("ACCEPT", "ALL", ALL_PORTS, ANYWHERE, "all egress"),)
+    ssh = [Rule("ACCEPT", "TCP", SSH_PORT, c, "ssh") for c in ssh_from]
+    icmp = Rule("ACCEPT", "ICMP", ALL_PORTS, vpc, "ping inside the VPC")
+    # Tencent evaluates rules in order: the DROPs fence etcd and the kubelet before the broad pod-network ACCEPT.
+    master_rules = (
+        *[Rule("ACCEPT", "TCP", ETCD_PORTS, m, "etcd between masters") for m in masters],
+        Rule("DROP", "TCP", ETCD_PORTS, ANYWHERE, "etcd from anyone else"),
+        *[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in api_from],
+        *[Rule("ACCEPT", "ALL", ALL_PORTS, m, "control plane peers") for m in masters],
+        Rule("DROP", "TCP", "10250,10257,10259", ANYWHERE, "kubelet and controllers from anyone else"),
+        *ssh,
+        Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
+        icmp,
+    )
+    worker_rules = (
+        *[Rule("ACCEPT", "ALL", ALL_PORTS, m, "control plane to kubelet and webhooks") for m in masters],
+        Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
+        Rule("DROP", "TCP", KUBELET_PORT, ANYWHERE, "kubelet from anyone else"),
+        *ssh,
+        Rule("ACCEPT", "TCP", NODEPORTS, vpc, "NodePort services"),
+        Rule("ACCEPT", "UDP", NODEPORTS, vpc, "NodePort services"),
+        icmp,
+    )
+    lb_rules = tuple(Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in api_from)
+    return (
+        SecurityGroupPlan(plan_names["master"], "master", master_rules, egress),
+        SecurityGroupPlan(plan_names["worker"], "worker", worker_rules, egress),
+        SecurityGroupPlan(plan_names["lb"], "lb", lb_rules, egress),
+    )
+
+
+def build_plan(spec: ClusterSpec) -> ClusterPlan:
+    """Decide everything. Raises SpecError (naming the field) when the spec cannot be laid out."""
+    c = spec.name
+    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask)
+    _check_capacity(spec, layout)
+    prod = spec.preset is Preset.prod
+    protect = spec.protect or prod
+    tags = {**spec.tags, TAG_CLUSTER: c}
+
+    def tagged(role: str, **extra: str) -> dict[str, str]:
+        return {**tags, TAG_ROLE: role, **extra}
+
+    zones = sorted(spec.zones, key=names.zone_number)
+    subnets = tuple(
+        SubnetPlan(names.subnet(c, z), z, str(zone_subnet(layout.vpc, names.zone_number(z))))
+        for z in zones
+    )
+
+    master_type = _master_type(spec)
+    masters = []
+    for i in range(spec.control_plane.count):
+        zone = zones[i % len(zones)]
+        k = i // len(zones)  # masters sharing a zone (fewer zones than masters) take the next addresses
+        zn = names.zone_number(zone)
+        name = names.master(c, i)
+        masters.append(MachinePlan(
+            name=name, role="master", pool=None, zone=zone,
+            private_ip=layout.node_ip(zn, 0, k), pod_cidr=layout.pod_cidr(zn, 0, k),
+            instance_type=master_type, shape=parse_instance_type(master_type),
+            system_disk_size=spec.control_plane.system_disk_size, charge_type="POSTPAID_BY_HOUR",
+            tags=tagged("master"),
+            etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
+            labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
+            disable_api_termination=prod,
+        ))
+
+    pools = []
+    for pool in spec.node_pools:
+        nodes = []
+        for zone in spec.pool_zones(pool):
+            zn = names.zone_number(zone)
+            for k in range(pool.count_per_zone):
+                name = names.worker(c, pool.name, zone, k)
+                nodes.append(MachinePlan(
+                    name=name, role="worker", pool=pool.name, zone=zone,
+                    private_ip=layout.node_ip(zn, pool.slot, k), pod_cidr=layout.pod_cidr(zn, pool.slot, k),
+                    instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
+                    system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
+                    tags=tagged("worker", **{TAG_POOL: pool.name}),
+                    data_disk=_disk(f"{name}-data", pool.data_disk) if pool.data_disk else None,
+                    labels=dict(pool.labels), taints=tuple(t.model_dump(mode="json") for t in pool.taints),
+                ))
+        pools.append(NodePoolPlan(pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)))
+
+    machines = [*masters, *(n for p in pools for n in p.nodes)]
+    routes = tuple(RoutePlan(names.pod_route(m.name), m.pod_cidr, m.private_ip, m.name) for m in machines)
+
+    lb_zone = masters[0].zone
+    internal = spec.api_endpoint.exposure is Exposure.internal
+    vip = layout.api_vip(names.zone_number(lb_zone)) if internal else None
+    api_allowed = tuple(spec.api_endpoint.allowed_cidrs or [spec.vpc_cidr])
+    api = ApiLoadBalancerPlan(
+        name=names.api_lb(c), listener=names.api_listener(c), targets=names.api_targets(c),
+        exposure=spec.api_endpoint.exposure.value, zone=lb_zone, vip=vip, allowed_cidrs=api_allowed,
+        endpoint=f"{vip}:6443" if vip else "",
+    )
+
+    nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.egress is Egress.nat else None
+    entries = len(routes) + (1 if nat else 0)
+    quota = spec.quotas.route_entries_per_table
+    workers = len(machines) - len(masters)
+    tier = master_tier(workers)
+    capacity = CapacityReport(
+        workers=workers, masters=len(masters),
+        max_nodes_by_pod_cidr=2 ** (spec.node_pod_mask - layout.pod.prefixlen),
+        max_nodes_per_pool_zone_by_pod_cidr=layout.pod_capacity,
+        max_nodes_per_pool_zone_by_subnet_ips=layout.ip_capacity(1),
+        max_nodes_by_route_quota=max(0, quota - (1 if nat else 0)),
+        max_nodes_by_kubernetes=min(limits.MAX_NODES, limits.MAX_PODS // spec.max_pods_per_node),
+        route_entries_used=entries, route_quota=quota,
+        master_tier=str(tier.shape) if tier else None,
+        next_master_tier_at=tier.max_workers + 1 if tier else None,
+    )
+    sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb")}
+    return ClusterPlan(
+        spec=spec, name=c, region=spec.region, preset=spec.preset.value, protect=protect, tags=tags,
+        vpc_name=names.vpc(c), vpc_cidr=spec.vpc_cidr, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr,
+        subnets=subnets, route_table=names.route_table(c), nat=nat,
+        security_groups=_security_groups(spec, sg_names, [m.private_ip for m in masters]),
+        placement_group=names.placement_group(c), masters=tuple(masters), pools=tuple(pools), api=api,
+        routes=routes, capacity=capacity,
+        components={
+            "network": names.network_component(c), "security": names.security_component(c),
+            "control_plane": names.control_plane_component(c), "routes": names.routes_component(c),
+        },
+    )
+
+
+def route_quota_status(plan: ClusterPlan) -> str | None:
+    return route_quota_problem(plan.capacity.route_entries_used, plan.capacity.route_quota)

@@ -1,0 +1,270 @@
+"""The cluster spec: the validated form of a stack's `kubecvm:cluster` config. Pure pydantic.
+
+Every model is strict (unknown keys rejected), frozen, and takes the camelCase config keys. Validators raise
+ValueError with a message that says what was expected; `stacks.config` prefixes it with the field path.
+Rules about the environment rather than malformed input (master size below the table, route quota, masters
+sharing a zone) are left to the policy packs, so a team sees them in a pull request and decides.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from . import checks, limits, names
+from .sizing import INSTANCE_TYPE_FORM, parse_instance_type
+
+
+class Preset(str, Enum):
+    dev = "dev"
+    staging = "staging"
+    prod = "prod"
+
+
+class DiskType(str, Enum):
+    CLOUD_BASIC = "CLOUD_BASIC"
+    CLOUD_PREMIUM = "CLOUD_PREMIUM"
+    CLOUD_BSSD = "CLOUD_BSSD"
+    CLOUD_SSD = "CLOUD_SSD"
+    CLOUD_HSSD = "CLOUD_HSSD"
+    CLOUD_TSSD = "CLOUD_TSSD"
+
+
+class Exposure(str, Enum):
+    internal = "internal"
+    public = "public"
+
+
+class Egress(str, Enum):
+    none = "none"
+    nat = "nat"
+
+
+class ChargeType(str, Enum):
+    POSTPAID_BY_HOUR = "POSTPAID_BY_HOUR"
+    PREPAID = "PREPAID"
+    SPOTPAID = "SPOTPAID"
+
+
+class TaintEffect(str, Enum):
+    NoSchedule = "NoSchedule"
+    PreferNoSchedule = "PreferNoSchedule"
+    NoExecute = "NoExecute"
+
+
+def _canonical_cidr(value: str) -> ipaddress.IPv4Network:
+    try:
+        net = ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 CIDR such as 10.0.0.0/16") from None
+    if str(net) != value:
+        raise ValueError(f"{value!r} is not canonical: write {net} (host bits must be zero)")
+    return net
+
+
+def _private_cidr(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if not checks.is_rfc1918(net):
+        raise ValueError(f"{net} is not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+    return net
+
+
+def _instance_type(value: str) -> str:
+    parse_instance_type(value)
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(lambda n: str(n))]
+PrivateCidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(_private_cidr), AfterValidator(str)]
+InstanceType = Annotated[str, AfterValidator(_instance_type)]
+_K8S_NAME = r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
+    )
+
+
+class Disk(Model):
+    type: DiskType = DiskType.CLOUD_SSD
+    size: int = Field(100, description="GiB, 10..32000 in steps of 10")
+    encrypted: bool = True
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v: int) -> int:
+        if not limits.CBS_MIN_GIB <= v <= limits.CBS_MAX_GIB or v % limits.CBS_STEP_GIB:
+            raise ValueError(
+                f"{v} GiB is not a CBS size: expected {limits.CBS_MIN_GIB}..{limits.CBS_MAX_GIB} "
+                f"in steps of {limits.CBS_STEP_GIB}"
+            )
+        return v
+
+
+class ControlPlane(Model):
+    count: int = 3
+    instance_type: Literal["auto"] | InstanceType = "auto"
+    etcd_disk: Disk = Disk()
+    system_disk_size: int = Field(50, ge=20, le=1024)
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, v: int) -> int:
+        if v < 1 or v % 2 == 0 or v > limits.MAX_MASTERS:
+            raise ValueError(f"{v} masters: etcd needs an odd member count of 1, 3, 5 or 7")
+        return v
+
+
+class Taint(Model):
+    key: str = Field(min_length=1, max_length=253)
+    value: str = ""
+    effect: TaintEffect
+
+
+class NodePool(Model):
+    name: Annotated[str, Field(pattern=_K8S_NAME)]
+    slot: int = Field(1, description="stable index of the pool's address blocks; set once, never change")
+    instance_type: InstanceType
+    count_per_zone: int = Field(ge=0)
+    zones: list[str] | None = None
+    data_disk: Disk | None = None
+    system_disk_size: int = Field(50, ge=20, le=1024)
+    charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
+    labels: dict[str, str] = {}
+    taints: list[Taint] = []
+
+    @field_validator("slot")
+    @classmethod
+    def _slot(cls, v: int) -> int:
+        if not 1 <= v < limits.POOL_SLOTS:
+            raise ValueError(f"{v} is not a pool slot: expected 1..{limits.POOL_SLOTS - 1} (0 is the control plane)")
+        return v
+
+
+class ApiEndpoint(Model):
+    exposure: Exposure = Exposure.internal
+    # None means "the VPC CIDR only": the least that lets nodes and in-VPC tooling reach the API.
+    allowed_cidrs: list[Cidr] | None = None
+
+
+class Quotas(Model):
+    route_entries_per_table: int = Field(50, ge=1, le=100_000)
+
+
+class ClusterSpec(Model):
+    preset: Preset
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
+    name: Annotated[str, Field(pattern=_K8S_NAME)]
+    zones: list[str] = Field(min_length=1)
+    vpc_cidr: PrivateCidr = "10.0.0.0/16"
+    pod_cidr: PrivateCidr = "172.16.0.0/12"
+    service_cidr: PrivateCidr = "192.168.0.0/20"
+    node_pod_mask: int = Field(24, ge=8, le=30)
+    max_pods_per_node: int = Field(110, ge=8)
+    image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = None
+    image_name_regex: str = "^Ubuntu Server 22.04 LTS 64bit$"
+    ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = []
+    control_plane: ControlPlane = ControlPlane()
+    node_pools: list[NodePool] = Field(min_length=1)
+    api_endpoint: ApiEndpoint = ApiEndpoint()
+    ssh_allowed_cidrs: list[Cidr] | None = None
+    egress: Egress = Egress.nat
+    protect: bool = False
+    quotas: Quotas = Quotas()
+    tags: dict[str, str] = {}
+
+    @field_validator("zones")
+    @classmethod
+    def _zones_unique(cls, v: list[str]) -> list[str]:
+        dupes = sorted({z for z in v if v.count(z) > 1})
+        if dupes:
+            raise ValueError(f"zones must be distinct; repeated: {', '.join(dupes)}")
+        return v
+
+    @field_validator("max_pods_per_node")
+    @classmethod
+    def _max_pods(cls, v: int) -> int:
+        if v > limits.MAX_PODS_PER_NODE:
+            raise ValueError(f"{v} exceeds the Kubernetes limit of {limits.MAX_PODS_PER_NODE} pods per node")
+        return v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(k for k in v if k.startswith("kubecvm/"))
+        if reserved:
+            raise ValueError(f"tag keys under kubecvm/ are set by kubecvm itself: {', '.join(reserved)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ClusterSpec":
+        # Each problem raises with the field path first; stacks.config turns it into the user's message.
+        zone_re = re.compile(rf"^{re.escape(self.region)}-([1-9][0-9]*)$")
+        for i, zone in enumerate(self.zones):
+            m = zone_re.match(zone)
+            if not m:
+                raise SpecError(f"zones[{i}]", f"{zone!r} is not a zone of region {self.region} (expected {self.region}-<n>)")
+            if int(m[1]) > limits.ZONE_SLOTS:
+                raise SpecError(f"zones[{i}]", f"zone number {m[1]} is above the {limits.ZONE_SLOTS} zone slots kubecvm reserves")
+        if self.control_plane.count == 1 and self.preset is not Preset.dev:
+            raise SpecError("controlPlane.count", f"1 master has no etcd quorum to spare; the {self.preset.value} preset needs 3, 5 or 7")
+        for field, problem in checks.cidr_problems(
+            vpc=self.vpc_net, pod=self.pod_net, service=self.service_net,
+            node_pod_mask=self.node_pod_mask, max_pods=self.max_pods_per_node,
+        ):
+            raise SpecError(field, problem)
+        slots: dict[int, str] = {}
+        for i, pool in enumerate(self.node_pools):
+            for j, zone in enumerate(pool.zones or []):
+                if zone not in self.zones:
+                    raise SpecError(f"nodePools[{i}].zones[{j}]", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
+            if pool.zones is not None and len(set(pool.zones)) != len(pool.zones):
+                raise SpecError(f"nodePools[{i}].zones", "zones must be distinct")
+            if pool.name in {p.name for p in self.node_pools[:i]}:
+                raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
+            if pool.slot in slots:
+                free = [s for s in range(1, limits.POOL_SLOTS) if s not in {p.slot for p in self.node_pools}]
+                raise SpecError(
+                    f"nodePools[{i}].slot",
+                    f"slot {pool.slot} is already pool {slots[pool.slot]!r}'s; give each pool its own slot "
+                    f"(free: {', '.join(map(str, free)) or 'none'}) and never change it afterwards",
+                )
+            slots[pool.slot] = pool.name
+        workers = self.worker_count
+        if workers + self.control_plane.count > limits.MAX_NODES:
+            raise SpecError("nodePools", f"{workers + self.control_plane.count} nodes exceed the Kubernetes limit of {limits.MAX_NODES}")
+        return self
+
+    # Derived views used by the planner; pure functions of the fields above.
+    @property
+    def vpc_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.vpc_cidr)
+
+    @property
+    def pod_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.pod_cidr)
+
+    @property
+    def service_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.service_cidr)
+
+    def pool_zones(self, pool: NodePool) -> list[str]:
+        return sorted(pool.zones if pool.zones is not None else self.zones, key=names.zone_number)
+
+    @property
+    def worker_count(self) -> int:
+        return sum(p.count_per_zone * len(self.pool_zones(p)) for p in self.node_pools)
+
+
+class SpecError(ValueError):
+    """A spec problem tied to one field path (camelCase, as the user wrote it)."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem

@@ -1,0 +1,1 @@
+"""Stack presets, config loading and the offline plan command."""

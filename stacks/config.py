@@ -1,0 +1,130 @@
+"""Config -> spec: merge a preset with a stack's overrides and validate, with one clear message per mistake.
+
+Used by `__main__.py` (values from pulumi.Config) and by the offline plan (values from Pulumi.<stack>.yaml),
+so both read a stack exactly alike. No pulumi import here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML, YAMLError
+
+from planning import ClusterPlan, ClusterSpec, SpecError, build_plan
+from stacks.presets import PRESET_ZONES, PRESETS
+
+PROJECT = "kubecvm"
+
+
+class ConfigError(Exception):
+    """A user mistake in stack configuration; the message names the field and what was expected."""
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep-merge mappings; anything else (lists included) in `override` replaces `base`."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        return {k: merge(base[k], v) if k in base else v for k, v in override.items()} | {
+            k: v for k, v in base.items() if k not in override
+        }
+    return override
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(err: dict) -> tuple[str, str]:
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, SpecError):
+        return cause.field, cause.problem
+    loc = tuple(p for p in err["loc"] if p not in ("function-after[_canonical_cidr(), str]",))
+    # Annotated validators add their own names to loc; drop anything that is not a user-facing key.
+    loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "literal[", "str", "int")))
+    path = _path(loc) or "cluster"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return path, "unknown key"
+    if kind == "missing":
+        return path, "required"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind in ("literal_error", "enum"):
+        msg = msg.replace("Input should be", "expected")
+    elif kind == "string_pattern_mismatch":
+        msg = f"{err['input']!r} does not match {err['ctx']['pattern']}"
+    return path, msg
+
+
+def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: str | None, stack: str) -> ClusterSpec:
+    """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field."""
+    preset = preset or "dev"
+    if preset not in PRESETS:
+        raise ConfigError(f"{PROJECT}:preset: {preset!r} is not a preset; expected one of {', '.join(PRESETS)}")
+    overrides = dict(overrides or {})
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"{PROJECT}:cluster: expected a mapping of overrides, got {type(overrides).__name__}")
+    for key in ("preset", "region"):
+        if key in overrides:
+            raise ConfigError(f"{PROJECT}:cluster.{key}: set {'kubecvm:preset' if key == 'preset' else 'tencentcloud:region'} instead")
+    region = region or os.environ.get("TENCENTCLOUD_REGION")
+    if not region:
+        raise ConfigError("tencentcloud:region: required (for example ap-guangzhou), or set TENCENTCLOUD_REGION")
+    if "zones" not in overrides:
+        n = PRESET_ZONES[preset]
+        raise ConfigError(
+            f"{PROJECT}:cluster.zones: required; the {preset} preset is laid out over {n} zone{'s' * (n > 1)} of {region} "
+            f"(for example [{', '.join(f'{region}-{i}' for i in range(3, 3 + n))}])"
+        )
+    doc = merge(PRESETS[preset], overrides) | {"preset": preset, "region": region}
+    doc.setdefault("name", stack)
+    try:
+        return ClusterSpec.model_validate(doc)
+    except ValidationError as exc:
+        problems = [": ".join(_describe(e)) for e in exc.errors()]
+        raise ConfigError(
+            f"invalid {PROJECT}:cluster for stack {stack!r} (preset {preset}): " + "; ".join(dict.fromkeys(problems))
+        ) from None
+
+
+def read_stack_file(path: Path) -> dict:
+    """The `config:` mapping of a Pulumi.<stack>.yaml file; ConfigError if unreadable."""
+    try:
+        doc = YAML(typ="safe").load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such stack file") from None
+    except (OSError, YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0]})") from None
+    config = (doc or {}).get("config", {}) if isinstance(doc, Mapping) else None
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"{path}: expected a mapping with a 'config:' key")
+    return dict(config)
+
+
+def spec_from_stack_file(path: Path, stack: str | None = None) -> ClusterSpec:
+    """Read a stack file as `pulumi up` would: kubecvm:preset, kubecvm:cluster, tencentcloud:region."""
+    config = read_stack_file(path)
+    stack = stack or path.stem.removeprefix("Pulumi.")
+    unknown = sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in (f"{PROJECT}:preset", f"{PROJECT}:cluster"))
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]}; expected {PROJECT}:preset or {PROJECT}:cluster")
+    return spec_from_config(
+        preset=config.get(f"{PROJECT}:preset"),
+        overrides=config.get(f"{PROJECT}:cluster"),
+        region=config.get("tencentcloud:region"),
+        stack=stack,
+    )
+
+
+def plan_from_config(**kwargs) -> ClusterPlan:
+    """spec_from_config, then build_plan; a spec that cannot be laid out is a ConfigError too."""
+    spec = spec_from_config(**kwargs)
+    try:
+        return build_plan(spec)
+    except SpecError as exc:
+        raise ConfigError(f"invalid {PROJECT}:cluster for stack {kwargs['stack']!r} (preset {spec.preset.value}): {exc}") from None
