@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -78,6 +78,10 @@ def _instance_type(value: str) -> str:
     return value
 
 
+def _auto_or_instance_type(value: str) -> str:
+    return value if value == "auto" else _instance_type(value)
+
+
 Cidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(lambda n: str(n))]
 PrivateCidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(_private_cidr), AfterValidator(str)]
 InstanceType = Annotated[str, AfterValidator(_instance_type)]
@@ -108,7 +112,7 @@ class Disk(Model):
 
 class ControlPlane(Model):
     count: int = 3
-    instance_type: Literal["auto"] | InstanceType = "auto"
+    instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
     etcd_disk: Disk = Disk()
     system_disk_size: int = Field(50, ge=20, le=1024)
 

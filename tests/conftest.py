@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from planning import ClusterSpec
+from stacks.config import merge, spec_from_config
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
+
+REGION = "ap-guangzhou"
+PROD_ZONES = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
+
+
+def stack_config(preset: str = "prod", **cluster: Any) -> dict[str, Any]:
+    """A stack file's `config:` mapping, as run_program and the offline plan take it."""
+    return {
+        "tencentcloud:region": REGION,
+        "kubecvm:preset": preset,
+        "kubecvm:cluster": merge({"name": "demo", "zones": PROD_ZONES}, cluster),
+    }
+
+
+def make_spec(preset: str = "prod", overrides: Mapping[str, Any] | None = None) -> ClusterSpec:
+    config = stack_config(preset, **(overrides or {}))
+    return spec_from_config(preset=preset, overrides=config["kubecvm:cluster"], region=REGION, stack="test")
+
+
+@pytest.fixture
+def prod_spec() -> ClusterSpec:
+    return make_spec("prod")

@@ -1,0 +1,49 @@
+import pytest
+
+from planning.sizing import Shape, master_tier, parse_instance_type
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "cpu", "memory"),
+    [
+        ("S5.SMALL1", 1, 1),
+        ("S5.MEDIUM4", 2, 4),
+        ("S5.LARGE8", 4, 8),
+        ("S5.LARGE16", 4, 16),
+        ("S5.2XLARGE32", 8, 32),
+        ("SA2.4XLARGE64", 16, 64),
+        ("S5.8XLARGE128", 32, 128),
+        ("M6.16XLARGE512", 64, 512),
+    ],
+)
+def test_instance_type_shape(instance_type, cpu, memory):
+    assert parse_instance_type(instance_type) == Shape(cpu, memory)
+
+
+@pytest.mark.parametrize("bad", ["S5", "s5.large8", "S5.LARGE", "S5.2LARGE8", "S5.HUGE8", "S5.LARGE08", ".LARGE8", "S5.0XLARGE8"])
+def test_instance_type_rejects_other_forms(bad):
+    with pytest.raises(ValueError, match="FAMILY.SIZE<memory GiB>"):
+        parse_instance_type(bad)
+
+
+@pytest.mark.parametrize(
+    ("workers", "shape", "picked"),
+    [
+        (0, "4C8G", "S5.LARGE8"),
+        (5, "4C8G", "S5.LARGE8"),
+        (6, "4C16G", "S5.LARGE16"),
+        (20, "4C16G", "S5.LARGE16"),
+        (21, "8C32G", "S5.2XLARGE32"),
+        (100, "8C32G", "S5.2XLARGE32"),
+        (101, "16C64G", "S5.4XLARGE64"),
+        (200, "16C64G", "S5.4XLARGE64"),
+    ],
+)
+def test_master_tier_table(workers, shape, picked):
+    tier = master_tier(workers)
+    assert (str(tier.shape), tier.instance_type) == (shape, picked)
+    assert parse_instance_type(tier.instance_type) == tier.shape
+
+
+def test_master_tier_beyond_table_is_none():
+    assert master_tier(201) is None
