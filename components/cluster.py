@@ -52,7 +52,7 @@ class Cluster(pulumi.ComponentResource):
         }
         instances = {**self.control_plane.masters, **{n: i for p in self.pools.values() for n, i in p.nodes.items()}}
         self.routes = PodRoutes(
-            plan.components["routes"], plan, route_table_id=self.network.route_table.id, instances=instances, opts=child,
+            plan.components["routes"], plan.routes, route_table_id=self.network.route_table.id, instances=instances, opts=child,
         )
         self.outputs = outputs(plan, self)
         self.register_outputs(self.outputs)

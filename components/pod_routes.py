@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan
+from planning.plan import RoutePlan
 
 TYPE = "kubecvm:index:PodRoutes"
 
@@ -12,7 +14,7 @@ class PodRoutes(pulumi.ComponentResource):
     """The GlobalRouter underlay: one VPC route per node sending its pod block to its private IP."""
 
     def __init__(
-        self, name: str, plan: ClusterPlan, *, route_table_id: pulumi.Input[str],
+        self, name: str, plan: Sequence[RoutePlan], *, route_table_id: pulumi.Input[str],
         instances: dict[str, pulumi.Resource], opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(TYPE, name, None, opts)
@@ -23,6 +25,6 @@ class PodRoutes(pulumi.ComponentResource):
                 # Tencent accepts a NORMAL_CVM next hop only once the instance holds that address.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[instances[r.node]]),
             )
-            for r in plan.routes
+            for r in plan
         }
         self.register_outputs({"routes": len(self.entries)})

@@ -1,0 +1,182 @@
+"""The components under the recording mock runtime: child types, parents and exact inputs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from stacks.runner import run_program
+from tests.conftest import stack_config
+
+INSTANCE = "tencentcloud:Instance/instance:Instance"
+ROUTE = "tencentcloud:Route/tableEntry:TableEntry"
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_program(stack_config("prod", sshKeyIds=["skey-abcd1234"]), stack="prod")
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_program(stack_config("dev", zones=["ap-guangzhou-3"]), stack="dev")
+
+
+def parent_type(rec, reg) -> str:
+    return next(r.type for r in rec.resources if r.urn == reg.parent) if reg.parent and "::pulumi:pulumi:Stack::" not in reg.parent else "stack"
+
+
+def test_children_types_per_component(prod):
+    layout = Counter((parent_type(prod, r), r.type) for r in prod.resources)
+    assert layout == Counter({
+        ("stack", "kubecvm:index:Cluster"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:Network"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:SecurityGroups"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:ControlPlane"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:NodePool"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:PodRoutes"): 1,
+        ("kubecvm:index:Network", "tencentcloud:Vpc/instance:Instance"): 1,
+        ("kubecvm:index:Network", "tencentcloud:Route/table:Table"): 1,
+        ("kubecvm:index:Network", "tencentcloud:Subnet/instance:Instance"): 3,
+        ("kubecvm:index:Network", "tencentcloud:Eip/instance:Instance"): 1,
+        ("kubecvm:index:Network", "tencentcloud:Nat/gateway:Gateway"): 1,
+        ("kubecvm:index:Network", ROUTE): 1,
+        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/group:Group"): 3,
+        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/groupRuleSet:GroupRuleSet"): 3,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Placement/group:Group"): 1,
+        ("kubecvm:index:ControlPlane", INSTANCE): 3,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storage:Storage"): 3,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storageAttachment:StorageAttachment"): 3,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/instance:Instance"): 1,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/listener:Listener"): 1,
+        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/attachment:Attachment"): 1,
+        ("kubecvm:index:NodePool", INSTANCE): 6,
+        ("kubecvm:index:PodRoutes", ROUTE): 9,
+    })
+
+
+def test_master_inputs_exact(prod):
+    master = prod.by_name("demo-master-0")
+    ids = {r.name: r.id for r in prod.resources}
+    assert master.inputs == {
+        "allocatePublicIp": False,
+        "availabilityZone": "ap-guangzhou-3",
+        "disableApiTermination": True,
+        "hostname": "demo-master-0",
+        "imageId": master.inputs["imageId"],
+        "instanceChargeType": "POSTPAID_BY_HOUR",
+        "instanceName": "demo-master-0",
+        "instanceType": "S5.LARGE16",
+        "keyIds": ["skey-abcd1234"],
+        "orderlySecurityGroups": [ids["demo-sg-master"]],
+        "placementGroupId": ids["demo-masters-spread"],
+        "privateIp": "10.0.64.4",
+        "subnetId": ids["demo-subnet-z3"],
+        "systemDiskSize": 50,
+        "systemDiskType": "CLOUD_SSD",
+        "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "master"},
+        "vpcId": ids["demo-vpc"],
+    }
+    assert master.inputs["imageId"].startswith("img-")  # looked up by name, as no imageId was given
+
+
+def test_worker_inputs_exact(prod):
+    worker = prod.by_name("demo-general-z6-1")
+    assert {k: worker.inputs[k] for k in ("availabilityZone", "privateIp", "instanceType", "dataDisks", "tags")} == {
+        "availabilityZone": "ap-guangzhou-6",
+        "privateIp": "10.0.164.1",
+        "instanceType": "S5.2XLARGE32",
+        "dataDisks": [{"dataDiskSize": 200, "dataDiskType": "CLOUD_SSD", "deleteWithInstance": True, "encrypt": True}],
+        "tags": {"kubecvm/cluster": "demo", "kubecvm/pool": "general", "kubecvm/role": "worker"},
+    }
+    assert "placementGroupId" not in worker.inputs and worker.inputs["disableApiTermination"] is False
+
+
+def test_pod_route_points_at_its_node_and_waits_for_it(prod):
+    route = prod.by_name("demo-general-z4-0-pods")
+    assert route.inputs == {
+        "description": "pods of demo-general-z4-0",
+        "destinationCidrBlock": "172.22.64.0/24",
+        "nextHub": "10.0.100.0",
+        "nextType": "NORMAL_CVM",
+        "routeTableId": prod.by_name("demo-rtb").id,
+    }
+    assert prod.by_name("demo-general-z4-0").urn in route.dependencies
+
+
+def test_subnets_join_the_route_table_at_creation(prod):
+    rtb = prod.by_name("demo-rtb").id
+    assert sorted((s.inputs["availabilityZone"], s.inputs["cidrBlock"], s.inputs["routeTableId"]) for s in
+                  prod.of_type("tencentcloud:Subnet/instance:Instance")) == [
+        ("ap-guangzhou-3", "10.0.64.0/19", rtb), ("ap-guangzhou-4", "10.0.96.0/19", rtb), ("ap-guangzhou-6", "10.0.160.0/19", rtb)]
+
+
+def test_etcd_disks_are_separate_encrypted_ssd_and_protected_in_prod(prod, dev):
+    disk = prod.by_name("demo-master-1-etcd")
+    assert (disk.inputs, disk.protect) == ({
+        "availabilityZone": "ap-guangzhou-4", "encrypt": True, "storageName": "demo-master-1-etcd", "storageSize": 200,
+        "storageType": "CLOUD_SSD", "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "storage"}}, True)
+    attach = prod.by_name("demo-master-1-etcd-attach")
+    assert attach.inputs == {"instanceId": prod.by_name("demo-master-1").id, "storageId": disk.id}
+    assert [d.protect for d in dev.of_type("tencentcloud:Cbs/storage:Storage")] == [False]
+    assert prod.by_name("demo-vpc").protect and not dev.by_name("demo-vpc").protect
+
+
+def test_api_load_balancer_is_internal_at_the_planned_vip_with_every_master(prod):
+    lb = prod.by_name("demo-apiserver")
+    assert {k: lb.inputs[k] for k in ("networkType", "vip", "subnetId")} == {
+        "networkType": "INTERNAL", "vip": "10.0.64.11", "subnetId": prod.by_name("demo-subnet-z3").id}
+    listener = prod.by_name("demo-apiserver-6443")
+    assert {k: listener.inputs[k] for k in ("port", "protocol", "healthCheckSwitch")} == {"port": 6443, "protocol": "TCP", "healthCheckSwitch": True}
+    targets = prod.by_name("demo-apiserver-targets").inputs["targets"]
+    assert sorted(t["instanceId"] for t in targets) == sorted(prod.by_name(f"demo-master-{i}").id for i in range(3))
+    assert {(t["port"], t["weight"]) for t in targets} == {(6443, 10)}
+    assert prod.by_name("demo-apiserver-targets").inputs["listenerId"] == listener.id.split("#")[1]
+
+
+def test_public_api_endpoint_uses_an_open_clb_without_vip():
+    rec = run_program(stack_config("prod", apiEndpoint={"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]}), stack="p")
+    lb = rec.by_name("demo-apiserver")
+    assert lb.inputs["networkType"] == "OPEN" and "vip" not in lb.inputs and "subnetId" not in lb.inputs
+    assert rec.outputs["apiEndpoint"].endswith(":6443") and rec.outputs["apiEndpoint"].startswith("203.0.113.")
+    assert not any(r.inputs.get("allocatePublicIp") for r in rec.of_type(INSTANCE))
+
+
+def test_dev_has_no_nat_and_no_termination_protection(dev):
+    types = Counter(r.type for r in dev.resources)
+    assert types["tencentcloud:Nat/gateway:Gateway"] == 0 and types["tencentcloud:Eip/instance:Instance"] == 0
+    assert types[INSTANCE] == 3 and types[ROUTE] == 3
+    assert not any(i.inputs.get("disableApiTermination") for i in dev.of_type(INSTANCE))
+
+
+def test_nat_default_route(prod):
+    route = prod.by_name("demo-route-default")
+    assert route.inputs == {"description": "default egress via NAT", "destinationCidrBlock": "0.0.0.0/0",
+                            "nextHub": prod.by_name("demo-nat").id, "nextType": "NAT", "routeTableId": prod.by_name("demo-rtb").id}
+
+
+def test_security_rule_sets_are_ordered_drop_before_pod_accept(prod):
+    rules = prod.by_name("demo-sg-master-rules").inputs["ingresses"]
+    order = [(r["action"], r["port"], r["cidrBlock"]) for r in rules]
+    assert order.index(("DROP", "2379-2380", "0.0.0.0/0")) < order.index(("ACCEPT", "ALL", "172.16.0.0/12"))
+    assert ("ACCEPT", "22", "10.0.0.0/16") in order  # ssh defaults to the VPC only
+
+
+def test_outputs(prod):
+    assert prod.outputs["apiEndpoint"] == "10.0.64.11:6443"
+    assert prod.outputs["masterIps"] == {"demo-master-0": "10.0.64.4", "demo-master-1": "10.0.96.4", "demo-master-2": "10.0.160.4"}
+    assert prod.outputs["podCidrs"]["demo-general-z3-1"] == "172.20.65.0/24"
+    assert prod.outputs["capacity"]["routeEntriesUsed"] == 10
+    assert set(prod.outputs["subnetIds"]) == {"ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"}
+
+
+def test_bad_config_registers_nothing():
+    import pulumi
+
+    rec_error = None
+    try:
+        run_program(stack_config("prod", vpcCidr="10.0.0.1/16"), stack="bad")
+    except pulumi.RunError as exc:
+        rec_error = str(exc)
+    assert rec_error is not None and "vpcCidr: '10.0.0.1/16' is not canonical" in rec_error
