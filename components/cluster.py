@@ -26,6 +26,27 @@ def image_id(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Input[str]:
     return found.images.apply(lambda images: images[0].image_id)
 
 
+ROUTE_QUOTA_LIMIT = "route-table-max-policies"
+
+
+def live_route_quota(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Output[int | None]:
+    """The account's real route-table quota; warns when the stack's quotas.routeEntriesPerTable claims otherwise,
+    since every capacity figure and the route-quota policy rest on that setting."""
+    found = tc.vpc.get_limits_output(limit_types=[ROUTE_QUOTA_LIMIT], opts=pulumi.InvokeOptions(parent=parent))
+
+    def check(sets) -> int | None:
+        live = next((s.limit_value for s in sets or [] if s.limit_type == ROUTE_QUOTA_LIMIT), None)
+        configured = plan.capacity.route_quota
+        if live is not None and live != configured:
+            pulumi.log.warn(
+                f"quotas.routeEntriesPerTable is {configured} but this account's {ROUTE_QUOTA_LIMIT} is {live}; "
+                f"set it to {live} so the capacity report and the route-quota policy are right", parent,
+            )
+        return live
+
+    return found.vpc_limit_sets.apply(check)
+
+
 class Cluster(pulumi.ComponentResource):
     """A whole cluster's infrastructure from one plan: network, security groups, control plane, pools, routes."""
 
@@ -54,6 +75,7 @@ class Cluster(pulumi.ComponentResource):
         self.routes = PodRoutes(
             plan.components["routes"], plan.routes, route_table_id=self.network.route_table.id, instances=instances, opts=child,
         )
+        self.route_quota_live = live_route_quota(plan, self)
         self.outputs = outputs(plan, self)
         self.register_outputs(self.outputs)
 
@@ -79,5 +101,6 @@ def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
             "maxNodesByKubernetes": cap.max_nodes_by_kubernetes,
             "routeEntriesUsed": cap.route_entries_used,
             "routeQuota": cap.route_quota,
+            "routeQuotaLive": cluster.route_quota_live,
         },
     }

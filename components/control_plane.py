@@ -21,7 +21,9 @@ class ControlPlane(pulumi.ComponentResource):
     ):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        placement = tc.placement.Group(plan.placement_group, name=plan.placement_group, type="HOST", opts=child)
+        placement = tc.placement.Group(
+            plan.placement_group, name=plan.placement_group, type="HOST", tags=plan.tagged("master"), opts=child,
+        )
         deps = dataclasses.replace(deps, placement_group_id=placement.id)
         self.masters: dict[str, tc.instance.Instance] = {}
         for m in plan.masters:

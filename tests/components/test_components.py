@@ -180,3 +180,19 @@ def test_bad_config_registers_nothing():
     except pulumi.RunError as exc:
         rec_error = str(exc)
     assert rec_error is not None and "vpcCidr: '10.0.0.1/16' is not canonical" in rec_error
+
+
+def test_live_route_quota_is_reported_and_a_mismatch_warned(monkeypatch):
+    import pulumi
+
+    from stacks.simulated_cloud import SimulatedCloud
+
+    warnings = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))
+    rec = run_program(stack_config("prod"), stack="q", cloud=SimulatedCloud(route_table_quota=200))
+    assert rec.outputs["capacity"]["routeQuotaLive"] == 200
+    assert warnings == ["quotas.routeEntriesPerTable is 50 but this account's route-table-max-policies is 200; "
+                        "set it to 200 so the capacity report and the route-quota policy are right"]
+    warnings.clear()
+    assert run_program(stack_config("prod"), stack="q").outputs["capacity"]["routeQuotaLive"] == 50
+    assert warnings == []
