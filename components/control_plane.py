@@ -36,7 +36,7 @@ class ControlPlane(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=disk.protect),
             )
             tc.cbs.StorageAttachment(
-                f"{disk.name}-attach", storage_id=storage.id, instance_id=instance.id, opts=child,
+                disk.attachment, storage_id=storage.id, instance_id=instance.id, opts=child,
             )
             self.masters[m.name] = instance
 

@@ -28,7 +28,7 @@ class SecurityGroups(pulumi.ComponentResource):
                 g.name, name=g.name, description=f"kubecvm {plan.name} {g.role}", tags=plan.tagged("network"), opts=child,
             )
             tc.security.GroupRuleSet(
-                f"{g.name}-rules", security_group_id=group.id, ingresses=_rules(g.ingress), egresses=_rules(g.egress),
+                g.rules_name, security_group_id=group.id, ingresses=_rules(g.ingress), egresses=_rules(g.egress),
                 opts=child,
             )
             self.groups[g.role] = group

@@ -56,8 +56,16 @@ def etcd_disk(machine: str) -> str:
     return f"{machine}-etcd"
 
 
+def data_disk(machine: str) -> str:
+    return f"{machine}-data"
+
+
 def disk_attachment(disk: str) -> str:
     return f"{disk}-attach"
+
+
+def security_rules(group: str) -> str:
+    return f"{group}-rules"
 
 
 def pod_route(machine: str) -> str:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from . import limits, names
 from .addressing import Layout, zone_subnet
-from .checks import route_quota_problem
 from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
 from .spec import ClusterSpec, Disk, Egress, Exposure, Preset, SpecError
 
@@ -23,6 +22,10 @@ class DiskPlan:
     size: int
     encrypted: bool
     protect: bool = False
+
+    @property
+    def attachment(self) -> str:
+        return names.disk_attachment(self.name)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class SecurityGroupPlan:
     role: str  # master | worker | lb
     ingress: tuple[Rule, ...]
     egress: tuple[Rule, ...]
+
+    @property
+    def rules_name(self) -> str:
+        return names.security_rules(self.name)
 
 
 @dataclass(frozen=True)
@@ -287,7 +294,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
                     system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
                     tags=tagged("worker", **{TAG_POOL: pool.name}),
-                    data_disk=_disk(f"{name}-data", pool.data_disk) if pool.data_disk else None,
+                    data_disk=_disk(names.data_disk(name), pool.data_disk) if pool.data_disk else None,
                     labels=dict(pool.labels), taints=tuple(t.model_dump(mode="json") for t in pool.taints),
                 ))
         pools.append(NodePoolPlan(pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)))
@@ -334,7 +341,3 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             "control_plane": names.control_plane_component(c), "routes": names.routes_component(c),
         },
     )
-
-
-def route_quota_status(plan: ClusterPlan) -> str | None:
-    return route_quota_problem(plan.capacity.route_entries_used, plan.capacity.route_quota)

@@ -82,7 +82,7 @@ def _auto_or_instance_type(value: str) -> str:
     return value if value == "auto" else _instance_type(value)
 
 
-Cidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(lambda n: str(n))]
+Cidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(str)]
 PrivateCidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(_private_cidr), AfterValidator(str)]
 InstanceType = Annotated[str, AfterValidator(_instance_type)]
 _K8S_NAME = r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"

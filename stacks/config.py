@@ -44,10 +44,7 @@ def _describe(err: dict) -> tuple[str, str]:
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, SpecError):
         return cause.field, cause.problem
-    loc = tuple(p for p in err["loc"] if p not in ("function-after[_canonical_cidr(), str]",))
-    # Annotated validators add their own names to loc; drop anything that is not a user-facing key.
-    loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "literal[", "str", "int")))
-    path = _path(loc) or "cluster"
+    path = _path(err["loc"]) or "cluster"
     kind = err["type"]
     if kind == "extra_forbidden":
         return path, "unknown key"

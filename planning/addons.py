@@ -1,0 +1,418 @@
+"""In-cluster add-ons as plain Kubernetes objects (dicts): the Tencent Cloud CBS CSI driver and its StorageClass.
+
+Pure: no pulumi import. `components.addons.ClusterAddons` registers exactly these objects, and the tests validate
+them with kubernetes-validate, so what is reviewed here is what reaches the cluster.
+
+Sources: github.com/TencentCloud/kubernetes-csi-tencentcloud, deploy/cbs/kubernetes/csi-{controller,node}-new.yaml
+and csi-{controller,node}-rbac.yaml (images, args, mounts), docs/README_CBS.md (StorageClass parameters), and the
+driver code (driver/cbs, driver/util/secret_util.go, driver/cloud/credential.go) for how it finds credentials.
+
+Credentials without keys: the driver reads TENCENTCLOUD_API_SECRET_ID/KEY from its environment, and when they are
+absent asks TKE's internal "norm" service (QCLOUD_NORM_URL, default 169.254.0.40) for temporary credentials. That
+service exists only on TKE. On our own CVMs a small sidecar answers the same request from the instance's CAM role
+(the CVM metadata service), and QCLOUD_NORM_URL points the driver at it. So no key is ever in a manifest, a Secret
+or the stack: the controller runs on the masters with the master CAM role's temporary, rotating credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .plan import TAG_CLUSTER, TAG_ROLE
+
+# ---------------------------------------------------------------------------------------------------------------
+# Versions and images: the ONLY place an add-on version changes. All from Tencent's registry, pinned by tag.
+# Driver v2.3.0 is the node image of upstream's csi-node-new.yaml; the controller runs the same binary
+# (`--component_type=controller`) so both halves of the driver are always the same version.
+# The credential sidecar runs a stdlib-only script (CAM_CREDENTIALS_SCRIPT) on Tencent's mirror of python:slim.
+IMAGES: dict[str, str] = {
+    "cbs-csi": "ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:v2.3.0",
+    "csi-provisioner": "ccr.ccs.tencentyun.com/tkeimages/csi-provisioner:v2.0.4",
+    "csi-attacher": "ccr.ccs.tencentyun.com/tkeimages/csi-attacher:v3.0.2",
+    "csi-resizer": "ccr.ccs.tencentyun.com/tkeimages/csi-resizer:v1.0.1",
+    "csi-node-driver-registrar": "ccr.ccs.tencentyun.com/tkeimages/csi-node-driver-registrar:v2.0.1",
+    "cam-credentials": "ccr.ccs.tencentyun.com/library/python:3.12-slim",
+}
+# ---------------------------------------------------------------------------------------------------------------
+
+DRIVER = "com.tencent.cloud.csi.cbs"
+TOPOLOGY_ZONE_KEY = f"topology.{DRIVER}/zone"
+NAMESPACE = "kube-system"
+CONTROLLER, NODE = "csi-cbs-controller", "csi-cbs-node"
+CONTROLLER_SA, NODE_SA = "cbs-csi-controller-sa", "cbs-csi-node-sa"
+CREDENTIALS_CONFIGMAP = "cbs-csi-cam-credentials"
+# The sidecar listens on the host's loopback (the controller uses the host network so that the metadata
+# service sees the master, and answers with the master's role). An uncommon port, free on a kubeadm master.
+CREDENTIALS_PORT = 19101
+NORM_URL = f"http://127.0.0.1:{CREDENTIALS_PORT}/norm/api"
+# The driver's own metrics port: the node plugin (also host network) keeps the default 9099 on every node,
+# so the controller, which shares a master with a node plugin, takes the next one.
+CONTROLLER_METRICS_PORT = 9098
+METADATA_HOST, METADATA_IP = "metadata.tencentyun.com", "169.254.0.23"
+# Tencent's in-VPC API endpoints (no NAT needed), as upstream maps them.
+INTERNAL_API_IP = "169.254.0.95"
+INTERNAL_API_HOSTS = ("cbs.internal.tencentcloudapi.com", "cvm.internal.tencentcloudapi.com",
+                      "tag.internal.tencentcloudapi.com")
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"  # label and taint kubeadm puts on masters
+
+# Disk types the driver accepts in a StorageClass (docs/README_CBS.md); others fall back to CLOUD_SSD.
+CSI_DISK_TYPES = ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_HSSD")
+DEFAULT_DISK_TYPE = "CLOUD_SSD"
+ENCRYPT = "ENCRYPT"  # the only value the driver accepts for `encrypt`
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+# The volumes the driver creates are tagged like the rest of the cluster; role "volume" tells them from etcd disks.
+VOLUME_ROLE = "volume"
+# The oldest Kubernetes these manifests target (storage.k8s.io/v1 CSIDriver, control-plane label/taint names).
+MIN_KUBERNETES = (1, 25)
+
+# What the master CAM role must allow for the controller (CBS lifecycle and attachment, instance lookup, tags).
+# The role itself is created with the bootstrap PKI/SSM roles; this list is here so both use the same one.
+CAM_ACTIONS = (
+    "cbs:CreateDisks", "cbs:DeleteDisks", "cbs:AttachDisks", "cbs:DetachDisks", "cbs:DescribeDisks",
+    "cbs:ResizeDisk", "cbs:DescribeDiskConfigQuota", "cbs:DescribeInstancesDiskNum",
+    "cvm:DescribeInstances", "tag:DescribeResourceTagsByResourceIds",
+)
+
+# A NORM response built from the metadata service's role credentials. Stdlib only, read from a ConfigMap.
+# METADATA_URL and LISTEN_PORT come from the environment so the test can run it against a fake metadata service.
+CAM_CREDENTIALS_SCRIPT = '''\
+"""Answer the CBS CSI driver's NORM credential request with this CVM's CAM role credentials."""
+import json
+import os
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+META = os.environ.get("METADATA_URL", "http://metadata.tencentyun.com/latest/meta-data/cam/security-credentials/")
+
+
+def role_credentials():
+    role = urllib.request.urlopen(META, timeout=5).read().decode().split()[0]  # a CVM has at most one role
+    with urllib.request.urlopen(META + role, timeout=5) as answer:
+        cred = json.load(answer)
+    return {"returnValue": 0, "returnMsg": "ok", "returnData": {
+        "credentials": {"sessionToken": cred["Token"], "tmpSecretId": cred["TmpSecretId"],
+                        "tmpSecretKey": cred["TmpSecretKey"]},
+        "expiredTime": int(cred["ExpiredTime"])}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            status, body = 200, role_credentials()
+        except Exception as error:  # no role attached, metadata unreachable: the driver logs it and retries
+            status, body = 502, {"returnValue": 1, "returnMsg": f"no CAM role credentials: {error}"}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):  # never log requests: the answers are credentials
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("LISTEN_PORT", "19101"))), Handler).serve_forever()
+'''
+
+
+@dataclass(frozen=True)
+class AddonSettings:
+    """Everything the add-on manifests depend on; small and frozen so `objects` stays a pure function."""
+
+    cluster: str
+    region: str
+    zones: tuple[str, ...]
+    kubernetes_version: str
+    disk_type: str = DEFAULT_DISK_TYPE
+    cbs_csi: bool = True
+
+    def __post_init__(self) -> None:
+        problem = settings_problem(self)
+        if problem:
+            raise ValueError(problem)
+
+
+def kubernetes_minor(version: str) -> tuple[int, int]:
+    """"1.30", "1.30.4" or "v1.30.4" -> (1, 30)."""
+    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version)
+    if not m:
+        raise ValueError(f"kubernetesVersion: {version!r} is not a version such as 1.30 or 1.30.4")
+    return int(m[1]), int(m[2])
+
+
+def settings_problem(s: AddonSettings) -> str | None:
+    """The first thing wrong with the settings, naming the field, or None."""
+    if kubernetes_minor(s.kubernetes_version) < MIN_KUBERNETES:
+        return (f"kubernetesVersion: {s.kubernetes_version} is older than the add-ons support "
+                f"({MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer)")
+    if s.disk_type not in CSI_DISK_TYPES:
+        return f"addons.diskType: {s.disk_type} is not a CBS CSI disk type ({', '.join(CSI_DISK_TYPES)})"
+    if not s.zones:
+        return "zones: the StorageClass needs at least one zone"
+    if any(not z.startswith(f"{s.region}-") for z in s.zones):
+        return f"zones: every zone must be in region {s.region}"
+    return None
+
+
+def volume_disk_type(data_disk_types: list[str]) -> str:
+    """The pools' data-disk type for volumes (the first pool that has one), if the driver takes it; else SSD."""
+    if data_disk_types and data_disk_types[0] in CSI_DISK_TYPES:
+        return data_disk_types[0]
+    return DEFAULT_DISK_TYPE
+
+
+def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None) -> AddonSettings:
+    """AddonSettings from a ClusterSpec. `kubernetesVersion` and `addons.cbsCsi` are read from the spec when it has
+    them (the bootstrap part adds those fields); the keyword arguments override."""
+    version = kubernetes_version or getattr(spec, "kubernetes_version", None)
+    if not version:
+        raise ValueError("kubernetesVersion: needed for the add-on manifests")
+    if cbs_csi is None:
+        addons = getattr(spec, "addons", None)
+        cbs_csi = True if addons is None else bool(getattr(addons, "cbs_csi", True))
+    disk_types = [p.data_disk.type.value for p in spec.node_pools if p.data_disk is not None]
+    return AddonSettings(
+        cluster=spec.name, region=spec.region, zones=tuple(spec.zones), kubernetes_version=str(version),
+        disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi,
+    )
+
+
+def storage_class_name(disk_type: str) -> str:
+    """CLOUD_SSD -> cbs-ssd: the name users put in a PVC, stable for a disk type."""
+    return "cbs-" + disk_type.removeprefix("CLOUD_").lower()
+
+
+def resource_name(component: str, obj: dict[str, Any]) -> str:
+    """The Pulumi name of one object: stable from its kind and Kubernetes name, never from list order."""
+    return f"{component}-{obj['kind'].lower()}-{obj['metadata']['name']}"
+
+
+# ---- the objects ----------------------------------------------------------------------------------------------
+
+def _meta(name: str, namespaced: bool = True, **extra: Any) -> dict[str, Any]:
+    labels = {"app.kubernetes.io/name": "cbs-csi", "app.kubernetes.io/part-of": "kubecvm"}
+    return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}), "labels": labels, **extra}
+
+
+def _rule(groups: list[str], resources: list[str], verbs: list[str]) -> dict[str, Any]:
+    return {"apiGroups": groups, "resources": resources, "verbs": verbs}
+
+
+def _rbac(sa: str, role: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(sa)},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(role, False),
+         "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": _meta(f"{role}-binding", False),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+         "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": NAMESPACE}]},
+    ]
+
+
+# Upstream's controller role without the snapshot and CRD rules (no snapshotter here) and without secrets (no keys).
+_CONTROLLER_RULES = [
+    _rule([""], ["persistentvolumes"], ["get", "list", "watch", "update", "patch", "create", "delete"]),
+    _rule([""], ["persistentvolumeclaims"], ["get", "list", "watch", "update"]),
+    _rule([""], ["persistentvolumeclaims/status"], ["update", "patch"]),
+    _rule([""], ["events"], ["get", "list", "watch", "create", "update", "patch"]),
+    _rule([""], ["nodes", "pods"], ["get", "list", "watch"]),
+    _rule([""], ["configmaps"], ["get", "list", "watch", "update", "patch", "create", "delete"]),
+    _rule(["storage.k8s.io"], ["storageclasses", "csinodes"], ["get", "list", "watch"]),
+    _rule(["storage.k8s.io"], ["volumeattachments"], ["get", "list", "watch", "update", "patch"]),
+    _rule(["storage.k8s.io"], ["volumeattachments/status"], ["patch"]),
+    _rule(["coordination.k8s.io"], ["leases"], ["get", "list", "watch", "create", "update", "patch", "delete"]),
+]
+_NODE_RULES = [_rule([""], ["nodes"], ["get", "list"])]
+
+_SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "50Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+_SOCKET = {"name": "socket-dir", "mountPath": "/csi"}
+_ADDRESS = {"name": "ADDRESS", "value": "/csi/csi.sock"}
+
+
+def _sidecar(name: str, *args: str) -> dict[str, Any]:
+    return {
+        "name": name, "image": IMAGES[name], "imagePullPolicy": "IfNotPresent",
+        "args": ["--csi-address=$(ADDRESS)", "--v=5", "--leader-election=true", *args],
+        "env": [_ADDRESS], "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
+    }
+
+
+def _controller() -> dict[str, Any]:
+    labels = {"app": "cbs-csi-controller"}
+    containers = [
+        _sidecar("csi-provisioner", "--feature-gates=Topology=true", "--timeout=120s", "--default-fstype=ext4"),
+        _sidecar("csi-attacher"),
+        _sidecar("csi-resizer"),
+        {
+            "name": "cbs-csi", "image": IMAGES["cbs-csi"], "imagePullPolicy": "IfNotPresent",
+            "command": ["/csi-tencentcloud-cbs"],
+            "args": ["--v=5", "--logtostderr=true", "--endpoint=$(ADDRESS)", "--component_type=controller",
+                     f"--metric_port={CONTROLLER_METRICS_PORT}"],
+            "env": [
+                {"name": "ADDRESS", "value": "unix:///csi/csi.sock"},
+                {"name": "QCLOUD_NORM_URL", "value": NORM_URL},
+                {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+            ],
+            "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
+        },
+        {
+            "name": "cam-credentials", "image": IMAGES["cam-credentials"], "imagePullPolicy": "IfNotPresent",
+            "command": ["python3", "/opt/cam-credentials/cam_credentials.py"],
+            "env": [{"name": "LISTEN_PORT", "value": str(CREDENTIALS_PORT)}],
+            "volumeMounts": [{"name": "cam-credentials", "mountPath": "/opt/cam-credentials", "readOnly": True}],
+            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                "runAsNonRoot": True, "runAsUser": 65534},
+            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+        },
+    ]
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(CONTROLLER),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": CONTROLLER_SA,
+                    "priorityClassName": "system-cluster-critical",
+                    # Host network: the metadata service must see the master itself to hand out its role.
+                    "hostNetwork": True,
+                    "dnsPolicy": "ClusterFirstWithHostNet",
+                    "nodeSelector": {CONTROL_PLANE_LABEL: ""},
+                    "tolerations": [{"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"}],
+                    "hostAliases": [
+                        {"ip": METADATA_IP, "hostnames": [METADATA_HOST]},
+                        {"ip": INTERNAL_API_IP, "hostnames": list(INTERNAL_API_HOSTS)},
+                    ],
+                    "containers": containers,
+                    "volumes": [
+                        {"name": "socket-dir", "emptyDir": {}},
+                        {"name": "cam-credentials", "configMap": {"name": CREDENTIALS_CONFIGMAP}},
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _host_path(name: str, path: str, type_: str | None = None) -> dict[str, Any]:
+    return {"name": name, "hostPath": {"path": path, **({"type": type_} if type_ else {})}}
+
+
+def _node() -> dict[str, Any]:
+    labels = {"app": "cbs-csi-node"}
+    plugin_dir = f"/var/lib/kubelet/plugins/{DRIVER}"
+    registrar = {
+        "name": "driver-registrar", "image": IMAGES["csi-node-driver-registrar"], "imagePullPolicy": "IfNotPresent",
+        "args": ["--v=5", "--csi-address=/csi/csi.sock", f"--kubelet-registration-path={plugin_dir}/csi.sock"],
+        "lifecycle": {"preStop": {"exec": {"command": [
+            "/bin/sh", "-c", f"rm -rf /registration/{DRIVER} /registration/{DRIVER}-reg.sock"]}}},
+        "env": [{"name": "KUBE_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+        "volumeMounts": [{"name": "plugin-dir", "mountPath": "/csi"},
+                         {"name": "registration-dir", "mountPath": "/registration"}],
+    }
+    driver = {
+        "name": "cbs-csi", "image": IMAGES["cbs-csi"], "imagePullPolicy": "IfNotPresent",
+        # Mounting and formatting block devices on the host needs a privileged container.
+        "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]},
+                            "allowPrivilegeEscalation": True},
+        "command": ["/csi-tencentcloud-cbs"],
+        "args": ["--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock", "--component_type=node"],
+        "env": [{"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+        "volumeMounts": [
+            {"name": "plugin-dir", "mountPath": "/csi"},
+            {"name": "plugins-mount-dir", "mountPath": "/var/lib/kubelet/plugins", "mountPropagation": "Bidirectional"},
+            {"name": "pods-mount-dir", "mountPath": "/var/lib/kubelet/pods", "mountPropagation": "Bidirectional"},
+            {"name": "host-dev", "mountPath": "/dev"},
+            {"name": "host-sys", "mountPath": "/sys"},
+            {"name": "lib-modules", "mountPath": "/lib/modules", "readOnly": True},
+        ],
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": _meta(NODE),
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": NODE_SA,
+                    "priorityClassName": "system-node-critical",
+                    "hostNetwork": True, "hostPID": True, "dnsPolicy": "ClusterFirstWithHostNet",
+                    "tolerations": [{"operator": "Exists"}],  # every node, masters and tainted pools included
+                    "hostAliases": [{"ip": METADATA_IP, "hostnames": [METADATA_HOST]}],
+                    "containers": [registrar, driver],
+                    "volumes": [
+                        _host_path("plugin-dir", plugin_dir, "DirectoryOrCreate"),
+                        _host_path("registration-dir", "/var/lib/kubelet/plugins_registry/", "Directory"),
+                        _host_path("plugins-mount-dir", "/var/lib/kubelet/plugins", "Directory"),
+                        _host_path("pods-mount-dir", "/var/lib/kubelet/pods", "Directory"),
+                        _host_path("host-dev", "/dev"),
+                        _host_path("host-sys", "/sys"),
+                        _host_path("lib-modules", "/lib/modules"),
+                    ],
+                },
+            },
+        },
+    }
+
+
+def csi_driver() -> dict[str, Any]:
+    return {
+        "apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": _meta(DRIVER, False),
+        "spec": {"attachRequired": True, "podInfoOnMount": False, "volumeLifecycleModes": ["Persistent"]},
+    }
+
+
+def storage_class(s: AddonSettings) -> dict[str, Any]:
+    """The default class: encrypted disks of the settings' type, created in the zone the pod lands in."""
+    return {
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": _meta(storage_class_name(s.disk_type), False, annotations={DEFAULT_CLASS_ANNOTATION: "true"}),
+        "provisioner": DRIVER,
+        "parameters": {
+            "diskType": s.disk_type,
+            "encrypt": ENCRYPT,
+            "disktags": f"{TAG_CLUSTER}:{s.cluster},{TAG_ROLE}:{VOLUME_ROLE}",
+        },
+        "reclaimPolicy": "Delete",
+        "allowVolumeExpansion": True,
+        # A CBS disk attaches only in its own zone: wait for the pod's node, and stay inside the cluster's zones.
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowedTopologies": [{"matchLabelExpressions": [{"key": TOPOLOGY_ZONE_KEY, "values": list(s.zones)}]}],
+    }
+
+
+def credentials_config_map() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CREDENTIALS_CONFIGMAP),
+            "data": {"cam_credentials.py": CAM_CREDENTIALS_SCRIPT}}
+
+
+def objects(s: AddonSettings) -> list[dict[str, Any]]:
+    """Every object the add-ons register, in apply order (RBAC and config before the workloads using them)."""
+    if not s.cbs_csi:
+        return []
+    return [
+        *_rbac(CONTROLLER_SA, "cbs-csi-controller-role", _CONTROLLER_RULES),
+        *_rbac(NODE_SA, "cbs-csi-node-role", _NODE_RULES),
+        credentials_config_map(),
+        csi_driver(),
+        _controller(),
+        _node(),
+        storage_class(s),
+    ]
+
+
+def images(objs: list[dict[str, Any]]) -> list[str]:
+    """Every container image the objects run (for pinning checks and pre-pull lists)."""
+    found = []
+    for obj in objs:
+        pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+        for c in pod.get("initContainers", []) + pod.get("containers", []):
+            found.append(c["image"])
+    return found
