@@ -3,12 +3,15 @@ from __future__ import annotations
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan
+from planning import ClusterPlan, bootstrap, names
 
+from .addons import ClusterAddons
+from .boot import Boot
 from .control_plane import ControlPlane
 from .machine import MachineDeps
 from .network import Network
 from .node_pool import NodePool
+from .pki import Pki
 from .pod_routes import PodRoutes
 from .security import SecurityGroups
 
@@ -57,11 +60,15 @@ class Cluster(pulumi.ComponentResource):
         self.security = SecurityGroups(plan.components["security"], plan, opts=child)
         subnet_ids = {zone: s.id for zone, s in self.network.subnets.items()}
         image = image_id(plan, self)
+        self.pki = Pki(names.pki_component(plan.name), plan, opts=child)
+        self.boot = Boot(names.boot_component(plan.name), plan, pki=self.pki, opts=child)
 
         def deps(role: str) -> MachineDeps:
             return MachineDeps(
                 vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups[role].id, image_id=image,
+                cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
+                boot_ready=tuple(self.boot.ready),
             )
 
         self.control_plane = ControlPlane(
@@ -76,6 +83,15 @@ class Cluster(pulumi.ComponentResource):
             plan.components["routes"], plan.routes, route_table_id=self.network.route_table.id, instances=instances, opts=child,
         )
         self.route_quota_live = live_route_quota(plan, self)
+        # Secret: it embeds the admin client key. The server is the API endpoint users reach (public or internal).
+        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
+            self.control_plane.endpoint, self.pki.ca_cert_pem, self.pki.admin_cert_pem, self.pki.admin_key_pem,
+        ).apply(lambda a: bootstrap.kubeconfig(plan.name, a[0], a[1], a[2], a[3])))
+        # The API server answers only once kubeadm has run on the masters; the add-ons wait for them to exist.
+        self.addons = ClusterAddons(
+            names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig,
+            depends_on=[*self.control_plane.masters.values()], opts=child,
+        )
         self.outputs = outputs(plan, self)
         self.register_outputs(self.outputs)
 
@@ -89,6 +105,7 @@ def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
         "masterIps": {m.name: m.private_ip for m in plan.masters},
         "nodeIps": {n.name: n.private_ip for n in plan.workers},
         "podCidrs": {m.name: m.pod_cidr for m in plan.machines},
+        "kubeconfig": cluster.kubeconfig,
         "capacity": {
             "workers": cap.workers,
             "masters": cap.masters,

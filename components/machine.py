@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +20,11 @@ class MachineDeps:
     security_group_id: pulumi.Input[str]
     image_id: pulumi.Input[str]
     placement_group_id: pulumi.Input[str] | None = None
+    # The boot path (components/boot.py): the role whose credentials read the node's secrets, the cloud-init for
+    # a planned machine, and what must exist before a node boots (secret values, role policies).
+    cam_role_name: pulumi.Input[str] | None = None
+    user_data: Callable[[MachinePlan], pulumi.Input[str]] | None = None
+    boot_ready: Sequence[pulumi.Resource] = ()
 
 
 def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource) -> tc.instance.Instance:
@@ -49,5 +55,10 @@ def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Res
         instance_charge_type=m.charge_type,
         disable_api_termination=m.disable_api_termination,
         tags=m.tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        cam_role_name=deps.cam_role_name,
+        user_data_raw=deps.user_data(m) if deps.user_data else None,
+        # cloud-init runs once per instance: a user-data change is an in-place update that only machines created
+        # later use. Replacing nodes on it would drop etcd quorum or every pool at once (planning/bootstrap.py).
+        user_data_replace_on_change=False,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(deps.boot_ready)),
     )

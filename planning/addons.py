@@ -38,7 +38,6 @@ IMAGES: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------------------------
 
 DRIVER = "com.tencent.cloud.csi.cbs"
-TOPOLOGY_ZONE_KEY = f"topology.{DRIVER}/zone"
 NAMESPACE = "kube-system"
 CONTROLLER, NODE = "csi-cbs-controller", "csi-cbs-node"
 CONTROLLER_SA, NODE_SA = "cbs-csi-controller-sa", "cbs-csi-node-sa"
@@ -67,12 +66,12 @@ VOLUME_ROLE = "volume"
 # The oldest Kubernetes these manifests target (storage.k8s.io/v1 CSIDriver, control-plane label/taint names).
 MIN_KUBERNETES = (1, 25)
 
-# What the master CAM role must allow for the controller (CBS lifecycle and attachment, instance lookup, tags).
-# The role itself is created with the bootstrap PKI/SSM roles; this list is here so both use the same one.
+# What the master CAM role must allow for the controller: the CBS calls driver/cbs/controller.go makes
+# (create, describe, quota, attach, detach, resize, terminate), plus instance lookup for its CVM client.
+# The role itself is made with the bootstrap's PKI/SSM roles; the list lives here so both use the same one.
 CAM_ACTIONS = (
-    "cbs:CreateDisks", "cbs:DeleteDisks", "cbs:AttachDisks", "cbs:DetachDisks", "cbs:DescribeDisks",
-    "cbs:ResizeDisk", "cbs:DescribeDiskConfigQuota", "cbs:DescribeInstancesDiskNum",
-    "cvm:DescribeInstances", "tag:DescribeResourceTagsByResourceIds",
+    "cbs:CreateDisks", "cbs:DescribeDisks", "cbs:DescribeDiskConfigQuota", "cbs:AttachDisks",
+    "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks", "cvm:DescribeInstances",
 )
 
 # A NORM response built from the metadata service's role credentials. Stdlib only, read from a ConfigMap.
@@ -88,7 +87,8 @@ META = os.environ.get("METADATA_URL", "http://metadata.tencentyun.com/latest/met
 
 
 def role_credentials():
-    role = urllib.request.urlopen(META, timeout=5).read().decode().split()[0]  # a CVM has at most one role
+    with urllib.request.urlopen(META, timeout=5) as answer:
+        role = answer.read().decode().split()[0]  # a CVM has at most one role
     with urllib.request.urlopen(META + role, timeout=5) as answer:
         cred = json.load(answer)
     return {"returnValue": 0, "returnMsg": "ok", "returnData": {
@@ -137,20 +137,20 @@ class AddonSettings:
 
 
 def kubernetes_minor(version: str) -> tuple[int, int]:
-    """"1.30", "1.30.4" or "v1.30.4" -> (1, 30)."""
+    """Parse a Kubernetes version: "1.30", "1.30.4" or "v1.30.4" -> (1, 30)."""
     m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version)
     if not m:
-        raise ValueError(f"kubernetesVersion: {version!r} is not a version such as 1.30 or 1.30.4")
+        raise ValueError(f"kubernetes.version: {version!r} is not a version such as 1.30 or 1.30.4")
     return int(m[1]), int(m[2])
 
 
 def settings_problem(s: AddonSettings) -> str | None:
     """The first thing wrong with the settings, naming the field, or None."""
     if kubernetes_minor(s.kubernetes_version) < MIN_KUBERNETES:
-        return (f"kubernetesVersion: {s.kubernetes_version} is older than the add-ons support "
+        return (f"kubernetes.version: {s.kubernetes_version} is older than the add-ons support "
                 f"({MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer)")
     if s.disk_type not in CSI_DISK_TYPES:
-        return f"addons.diskType: {s.disk_type} is not a CBS CSI disk type ({', '.join(CSI_DISK_TYPES)})"
+        return f"diskType: {s.disk_type} is not a CBS CSI disk type ({', '.join(CSI_DISK_TYPES)})"
     if not s.zones:
         return "zones: the StorageClass needs at least one zone"
     if any(not z.startswith(f"{s.region}-") for z in s.zones):
@@ -166,11 +166,11 @@ def volume_disk_type(data_disk_types: list[str]) -> str:
 
 
 def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None) -> AddonSettings:
-    """AddonSettings from a ClusterSpec. `kubernetesVersion` and `addons.cbsCsi` are read from the spec when it has
-    them (the bootstrap part adds those fields); the keyword arguments override."""
-    version = kubernetes_version or getattr(spec, "kubernetes_version", None)
+    """AddonSettings from a ClusterSpec: `kubernetes.version` and `addons.cbsCsi` from the spec (read with getattr
+    so a spec from before those fields still works with explicit arguments); the keyword arguments override."""
+    version = kubernetes_version or getattr(getattr(spec, "kubernetes", None), "version", None)
     if not version:
-        raise ValueError("kubernetesVersion: needed for the add-on manifests")
+        raise ValueError("kubernetes.version: needed for the add-on manifests")
     if cbs_csi is None:
         addons = getattr(spec, "addons", None)
         cbs_csi = True if addons is None else bool(getattr(addons, "cbs_csi", True))
@@ -382,9 +382,10 @@ def storage_class(s: AddonSettings) -> dict[str, Any]:
         },
         "reclaimPolicy": "Delete",
         "allowVolumeExpansion": True,
-        # A CBS disk attaches only in its own zone: wait for the pod's node, and stay inside the cluster's zones.
+        # A CBS disk attaches only in its own zone: create it where the pod's node is. No allowedTopologies: pods
+        # land only on the cluster's nodes anyway, and a zone list here would make adding a zone replace the class
+        # (its topology is immutable).
         "volumeBindingMode": "WaitForFirstConsumer",
-        "allowedTopologies": [{"matchLabelExpressions": [{"key": TOPOLOGY_ZONE_KEY, "values": list(s.zones)}]}],
     }
 
 

@@ -103,3 +103,54 @@ def pool_component(cluster: str, pool: str) -> str:
 
 def routes_component(cluster: str) -> str:
     return f"{cluster}-pod-routes"
+
+
+# Boot path (issue 5). SSM secret and CAM role names are account-wide, so they carry a kubecvm- prefix too.
+def ssm_secret(cluster: str, item: str) -> str:
+    """`item` is a PKI file or the token, e.g. "ca-crt", "bootstrap-token"."""
+    return f"kubecvm-{cluster}-{item}"
+
+
+def ssm_secret_version(secret: str) -> str:
+    return f"{secret}-value"
+
+
+def cam_role(cluster: str, role: str) -> str:
+    return f"kubecvm-{cluster}-{role}"
+
+
+def cam_policy(cluster: str, role: str) -> str:
+    return f"kubecvm-{cluster}-{role}-boot"
+
+
+def cam_attachment(cluster: str, role: str) -> str:
+    return f"kubecvm-{cluster}-{role}-boot-attach"
+
+
+def pki_key(cluster: str, item: str) -> str:
+    return f"{cluster}-pki-{item}-key"
+
+
+def pki_cert(cluster: str, item: str) -> str:
+    return f"{cluster}-pki-{item}-cert"
+
+
+def pki_csr(cluster: str, item: str) -> str:
+    return f"{cluster}-pki-{item}-csr"
+
+
+def bootstrap_token(cluster: str, part: str) -> str:
+    """`part` is "id" or "secret": kubeadm tokens are <id>.<secret>."""
+    return f"{cluster}-bootstrap-token-{part}"
+
+
+def pki_component(cluster: str) -> str:
+    return f"{cluster}-pki"
+
+
+def boot_component(cluster: str) -> str:
+    return f"{cluster}-boot"
+
+
+def addons_component(cluster: str) -> str:
+    return f"{cluster}-addons"

@@ -160,6 +160,21 @@ class Quotas(Model):
     route_entries_per_table: int = Field(50, ge=1, le=100_000)
 
 
+# Kubernetes minors whose kubeadm still reads the v1beta3 config kubecvm renders (planning/bootstrap.py).
+KUBERNETES_VERSION = r"^1\.(2[89]|3[0-2])\.(0|[1-9][0-9]*)$"
+
+
+class Kubernetes(Model):
+    version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32")] = "1.30.6"
+    # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
+    package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$")] = "https://mirrors.tencent.com"
+    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")] = "registry.k8s.io"
+
+
+class Addons(Model):
+    cbs_csi: bool = True
+
+
 class ClusterSpec(Model):
     preset: Preset
     region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
@@ -180,6 +195,8 @@ class ClusterSpec(Model):
     egress: Egress = Egress.nat
     protect: bool = False
     quotas: Quotas = Quotas()
+    kubernetes: Kubernetes = Kubernetes()
+    addons: Addons = Addons()
     tags: dict[str, str] = {}
 
     @field_validator("zones")

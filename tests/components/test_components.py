@@ -53,6 +53,28 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:ControlPlane", "tencentcloud:Clb/attachment:Attachment"): 1,
         ("kubecvm:index:NodePool", INSTANCE): 6,
         ("kubecvm:index:PodRoutes", ROUTE): 9,
+        ("kubecvm:index:Cluster", "kubecvm:index:Pki"): 1,
+        ("kubecvm:index:Pki", "tls:index/privateKey:PrivateKey"): 5,  # 3 CAs, service accounts, admin
+        ("kubecvm:index:Pki", "tls:index/selfSignedCert:SelfSignedCert"): 3,
+        ("kubecvm:index:Pki", "tls:index/certRequest:CertRequest"): 1,
+        ("kubecvm:index:Pki", "tls:index/locallySignedCert:LocallySignedCert"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:Boot"): 1,
+        ("kubecvm:index:Boot", "random:index/randomPassword:RandomPassword"): 2,  # token id and secret
+        ("kubecvm:index:Boot", "tencentcloud:Ssm/secret:Secret"): 9,  # 8 PKI files and the token
+        ("kubecvm:index:Boot", "tencentcloud:Ssm/secretVersion:SecretVersion"): 9,
+        ("kubecvm:index:Boot", "tencentcloud:Cam/role:Role"): 2,
+        ("kubecvm:index:Boot", "tencentcloud:Cam/policy:Policy"): 2,
+        ("kubecvm:index:Boot", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 2,
+        ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
+        ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 2,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 2,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 2,
+        ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:CSIDriver"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:StorageClass"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 1,
     })
 
 
@@ -62,6 +84,7 @@ def test_master_inputs_exact(prod):
     assert master.inputs == {
         "allocatePublicIp": False,
         "availabilityZone": "ap-guangzhou-3",
+        "camRoleName": "kubecvm-demo-master",
         "disableApiTermination": True,
         "hostname": "demo-master-0",
         "imageId": master.inputs["imageId"],
@@ -76,8 +99,11 @@ def test_master_inputs_exact(prod):
         "systemDiskSize": 50,
         "systemDiskType": "CLOUD_SSD",
         "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "master"},
+        "userDataRaw": master.inputs["userDataRaw"],  # rendered and checked in tests/bootstrap
+        "userDataReplaceOnChange": False,
         "vpcId": ids["demo-vpc"],
     }
+    assert master.inputs["userDataRaw"].startswith("#cloud-config\n")
     assert master.inputs["imageId"].startswith("img-")  # looked up by name, as no imageId was given
 
 

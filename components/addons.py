@@ -1,0 +1,66 @@
+"""ClusterAddons: registers planning.addons' Kubernetes objects through a provider built from the kubeconfig."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from planning import ClusterPlan
+from planning import addons as plan_addons
+
+TYPE = "kubecvm:index:ClusterAddons"
+
+# One typed class per kind the add-ons use: each object shows up in the plan (and to policies) under its own
+# Kubernetes type, which a ConfigGroup (a provider-side component) would hide from the mocks and the offline plan.
+KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
+    ("storage.k8s.io/v1", "CSIDriver"): k8s.storage.v1.CSIDriver,
+    ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
+}
+# Top-level fields that are not snake_case already; nested values stay camelCase, as the wire format wants.
+_ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindingMode": "volume_binding_mode",
+         "allowVolumeExpansion": "allow_volume_expansion"}
+
+
+def _settings(plan_or_settings: ClusterPlan | plan_addons.AddonSettings) -> plan_addons.AddonSettings:
+    if isinstance(plan_or_settings, plan_addons.AddonSettings):
+        return plan_or_settings
+    return plan_addons.settings_from_spec(plan_or_settings.spec)
+
+
+class ClusterAddons(pulumi.ComponentResource):
+    """The CBS CSI driver and its StorageClass, applied once the cluster's bootstrap resources exist."""
+
+    def __init__(
+        self, name: str, plan_or_settings: ClusterPlan | plan_addons.AddonSettings, *,
+        kubeconfig: pulumi.Input[str], depends_on: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__(TYPE, name, None, opts)
+        objs = plan_addons.objects(_settings(plan_or_settings))
+        self.provider: k8s.Provider | None = None
+        self.resources: dict[str, pulumi.CustomResource] = {}
+        if objs:
+            # The kubeconfig holds the admin key: keep it secret whatever the caller passed.
+            self.provider = k8s.Provider(
+                f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+            )
+            # Every object waits for the bootstrap resources too, not only through the provider.
+            child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=list(depends_on))
+            for obj in objs:
+                rname = plan_addons.resource_name(name, obj)
+                self.resources[rname] = KINDS[obj["apiVersion"], obj["kind"]](rname, opts=child, **_args(obj))
+        self.register_outputs({"objects": sorted(self.resources)})
+
+
+def _args(obj: dict[str, Any]) -> dict[str, Any]:
+    return {_ARGS.get(key, key): value for key, value in obj.items() if key not in ("apiVersion", "kind")}

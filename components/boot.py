@@ -1,0 +1,64 @@
+"""What a node needs to boot without a secret in its user data: the bootstrap token, the SSM secrets that hold
+it and the PKI, and one CAM role per node role allowed to read exactly its share (planning.bootstrap.boot_plan)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_random as random
+import tencentcloud_iac_pulumi as tc
+
+from planning import ClusterPlan, MachinePlan, bootstrap, names
+
+from .pki import Pki
+
+TYPE = "kubecvm:index:Boot"
+
+
+class Boot(pulumi.ComponentResource):
+    """`role_names[role]` goes to the CVM's cam_role_name; `ready` are what a CVM must wait for before booting."""
+
+    def __init__(self, name: str, plan: ClusterPlan, *, pki: Pki, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        c, boot = plan.name, bootstrap.boot_plan(plan)
+
+        # RandomPassword, not RandomString: its id is "none" and its result secret, so the token is never in clear.
+        def part(which: str, length: int) -> pulumi.Output[str]:
+            return random.RandomPassword(
+                names.bootstrap_token(c, which), length=length, lower=True, numeric=True, upper=False,
+                special=False, opts=child,
+            ).result
+
+        self.token = pulumi.Output.secret(pulumi.Output.concat(
+            part("id", bootstrap.TOKEN_ID_LENGTH), ".", part("secret", bootstrap.TOKEN_SECRET_LENGTH),
+        ))
+        values = {**pki.files, bootstrap.TOKEN_ITEM: self.token}
+        self.ready: list[pulumi.Resource] = []
+        for s in boot.secrets:
+            secret = tc.ssm.Secret(
+                s.name, secret_name=s.name, description=f"kubecvm {c}: {s.item} (read at node boot)",
+                is_enabled=True, recovery_window_in_days=boot.recovery_window_days, tags=plan.tagged("boot"),
+                opts=child,
+            )
+            self.ready.append(tc.ssm.SecretVersion(
+                s.version, secret_name=secret.secret_name, version_id=boot.secret_version,
+                secret_string=pulumi.Output.secret(values[s.item]), opts=child,
+            ))
+
+        self.role_names: dict[str, pulumi.Output[str]] = {}
+        for r in boot.roles:
+            role = tc.cam.Role(
+                r.name, name=r.name, document=r.trust_document, console_login=False,
+                description=f"kubecvm {c}: {r.role} nodes read their boot secrets", tags=plan.tagged("boot"),
+                opts=child,
+            )
+            policy = tc.cam.Policy(r.policy, name=r.policy, document=r.policy_document,
+                                   description=f"kubecvm {c}: what {r.role} nodes may read", opts=child)
+            self.ready.append(tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child))
+            self.role_names[r.role] = role.name
+        self.ca_hash = pki.ca_hash
+        self.register_outputs({"roles": self.role_names})
+
+    def user_data(self, plan: ClusterPlan, m: MachinePlan) -> pulumi.Output[str]:
+        """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap)."""
+        return self.ca_hash.apply(lambda ca_hash: bootstrap.render_user_data(plan, m, ca_hash=ca_hash))

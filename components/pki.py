@@ -1,0 +1,64 @@
+"""The cluster's PKI, generated in the stack with pulumi-tls: every key and certificate is a Pulumi secret."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_tls as tls
+
+from planning import ClusterPlan, bootstrap, names
+
+TYPE = "kubecvm:index:Pki"
+
+
+class Pki(pulumi.ComponentResource):
+    """Cluster, etcd and front-proxy CAs, the service-account key pair and an admin client certificate.
+
+    `files` maps each planning.bootstrap.PKI_FILES item to its PEM (secret), ready for SSM.
+    """
+
+    def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        c = plan.name
+        # Certificates and public keys are not sensitive on their own, but kept secret so no PEM reaches a report.
+        opts_for = lambda *outputs: pulumi.ResourceOptions(parent=self, additional_secret_outputs=list(outputs))  # noqa: E731
+
+        def key(item: str) -> tls.PrivateKey:
+            return tls.PrivateKey(
+                names.pki_key(c, item), algorithm=bootstrap.KEY_ALGORITHM, rsa_bits=bootstrap.RSA_BITS,
+                opts=opts_for("publicKeyPem", "publicKeyOpenssh"),
+            )
+
+        self.files: dict[str, pulumi.Output[str]] = {}
+        cas: dict[str, tuple[tls.PrivateKey, tls.SelfSignedCert]] = {}
+        for item, common_name in bootstrap.CERTIFICATE_AUTHORITIES:
+            k = key(item)
+            cert = tls.SelfSignedCert(
+                names.pki_cert(c, item), private_key_pem=k.private_key_pem, is_ca_certificate=True,
+                subject={"common_name": common_name}, validity_period_hours=bootstrap.CA_VALIDITY_HOURS,
+                allowed_uses=list(bootstrap.CA_USES), opts=opts_for("certPem"),
+            )
+            cas[item] = (k, cert)
+            self.files[f"{item}-crt"] = cert.cert_pem
+            self.files[f"{item}-key"] = k.private_key_pem
+        sa = key("sa")
+        self.files["sa-key"] = sa.private_key_pem
+        self.files["sa-pub"] = sa.public_key_pem
+
+        ca_key, ca_cert = cas["ca"]
+        admin_key = key(bootstrap.ADMIN_ITEM)
+        csr = tls.CertRequest(
+            names.pki_csr(c, bootstrap.ADMIN_ITEM), private_key_pem=admin_key.private_key_pem,
+            subject=bootstrap.ADMIN_SUBJECT, opts=opts_for("certRequestPem"),
+        )
+        admin = tls.LocallySignedCert(
+            names.pki_cert(c, bootstrap.ADMIN_ITEM), cert_request_pem=csr.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca_cert.cert_pem,
+            validity_period_hours=bootstrap.ADMIN_VALIDITY_HOURS, early_renewal_hours=bootstrap.ADMIN_RENEW_HOURS,
+            allowed_uses=list(bootstrap.ADMIN_USES), opts=opts_for("certPem"),
+        )
+        self.ca_cert_pem = ca_cert.cert_pem
+        self.admin_cert_pem = admin.cert_pem
+        self.admin_key_pem = admin_key.private_key_pem
+        # The discovery hash is public by design (kubeadm prints it): unsecret so user data stays reviewable.
+        self.ca_hash = pulumi.Output.unsecret(ca_cert.cert_pem.apply(bootstrap.ca_cert_hash))
+        self.register_outputs({"caHash": self.ca_hash})

@@ -1,0 +1,366 @@
+"""How a CVM becomes a Kubernetes node: cloud-init user data, secret and role plans. Pure (no pulumi).
+
+The user data carries only the NAMES of the SSM secrets a node needs (PKI files, bootstrap token). The boot script
+(planning/templates/kubecvm-boot) reads them at first boot with the instance's CAM role, so nothing secret is
+visible through the metadata service. The CA certificate hash in the join configuration is public by design
+(kubeadm prints it); it pins the CA for workers that do not hold it.
+
+Which changes roll nodes: none. user_data_replace_on_change is False on every CVM, so a change to anything
+rendered here (Kubernetes version, mirror, scripts, CA hash) is an in-place update of the instance's user data
+that only machines created later run (cloud-init runs once per instance). Replacing masters or workers together
+would lose etcd quorum or every workload at once; roll them one at a time (`pulumi up --replace <urn>`) or with
+`kubeadm upgrade`. See README "How the cluster boots".
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from . import names
+from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
+from .plan import API_PORT, ClusterPlan, MachinePlan
+
+USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
+TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
+PAUSE_VERSION = {"1.28": "3.9", "1.29": "3.9", "1.30": "3.9", "1.31": "3.10", "1.32": "3.10"}  # kubeadm's default
+SECRET_VERSION = "current"  # the one SSM version id; rotation updates its value in place
+TOKEN_PLACEHOLDER = "__BOOTSTRAP_TOKEN__"  # replaced on the node by the token read from SSM
+TOKEN_PATTERN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")  # kubeadm's bootstrap token format
+TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH = 6, 16
+CA_HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+KUBEADM_API = "kubeadm.k8s.io/v1beta3"
+PKI_DIR = "/etc/kubernetes/pki"
+ETCD_DIR = "/var/lib/etcd"
+TEMPLATES = Path(__file__).parent / "templates"
+JOIN_STAGGER_SECONDS = 45
+
+# (item, file under PKI_DIR): what kubeadm expects to find when it is handed an existing PKI.
+PKI_FILES = (
+    ("ca-crt", "ca.crt"), ("ca-key", "ca.key"),
+    ("etcd-ca-crt", "etcd/ca.crt"), ("etcd-ca-key", "etcd/ca.key"),
+    ("front-proxy-ca-crt", "front-proxy-ca.crt"), ("front-proxy-ca-key", "front-proxy-ca.key"),
+    ("sa-key", "sa.key"), ("sa-pub", "sa.pub"),
+)
+TOKEN_ITEM = "bootstrap-token"
+# The certificate authorities kubeadm is handed (item, common name, the files they fill) and the admin client.
+CERTIFICATE_AUTHORITIES = (("ca", "kubernetes"), ("etcd-ca", "etcd-ca"), ("front-proxy-ca", "front-proxy-ca"))
+CA_VALIDITY_HOURS = 10 * 365 * 24  # kubeadm's CA lifetime
+CA_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
+KEY_ALGORITHM, RSA_BITS = "RSA", 2048  # what kubeadm generates itself
+ADMIN_ITEM = "admin"
+# system:masters: the kubeconfig output works even when RBAC is broken (break-glass); keep it secret.
+ADMIN_SUBJECT = {"common_name": "kubecvm-admin", "organization": "system:masters"}
+ADMIN_VALIDITY_HOURS, ADMIN_RENEW_HOURS = 365 * 24, 30 * 24  # `pulumi up` in the last month renews it
+ADMIN_USES = ("digital_signature", "key_encipherment", "client_auth")
+@dataclass(frozen=True)
+class SecretPlan:
+    name: str  # SSM secret name (also the Pulumi resource name)
+    version: str  # Pulumi resource name of its SecretVersion
+    item: str  # PKI item or TOKEN_ITEM
+    path: str | None  # where masters write it; None for the token
+    readers: tuple[str, ...]  # roles allowed to read it
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    role: str  # master | worker
+    name: str
+    policy: str
+    attachment: str
+    trust_document: str  # JSON
+    policy_document: str  # JSON
+
+
+@dataclass(frozen=True)
+class BootPlan:
+    secrets: tuple[SecretPlan, ...]
+    roles: tuple[RolePlan, ...]
+    secret_version: str
+    recovery_window_days: int  # SSM keeps a deleted secret this long; 0 lets a dev stack be rebuilt at once
+
+    def secret(self, item: str) -> SecretPlan:
+        return next(s for s in self.secrets if s.item == item)
+
+    def role(self, role: str) -> RolePlan:
+        return next(r for r in self.roles if r.role == role)
+
+
+def _json(doc: object) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def boot_plan(plan: ClusterPlan) -> BootPlan:
+    """The SSM secrets (masters read the PKI and the token, workers only the token) and the CAM roles."""
+    c = plan.name
+
+    def secret(item: str, path: str | None, readers: tuple[str, ...]) -> SecretPlan:
+        name = names.ssm_secret(c, item)
+        return SecretPlan(name, names.ssm_secret_version(name), item, path, readers)
+
+    secrets = (
+        *(secret(item, f"{PKI_DIR}/{path}", ("master",)) for item, path in PKI_FILES),
+        secret(TOKEN_ITEM, None, ("master", "worker")),
+    )
+    trust = _json({"version": "2.0", "statement": [
+        {"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": ["cvm.qcloud.com"]}},
+    ]})
+    roles = []
+    for role in ("master", "worker"):
+        readable = [f"qcs::ssm:{plan.region}::secret/creatorUin/*/{s.name}" for s in secrets if role in s.readers]
+        statements = [{"effect": "allow", "action": ["ssm:GetSecretValue"], "resource": readable}]
+        actions = set()
+        if role == "master":
+            actions.add("cbs:DescribeDisks")  # the boot script finds its etcd disk by name
+            if plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only (planning/addons.py)
+                actions |= set(CSI_CONTROLLER_ACTIONS)
+        if actions:  # disks are found or created at run time: their ids cannot be listed here
+            statements.append({"effect": "allow", "action": sorted(actions), "resource": ["*"]})
+        roles.append(RolePlan(
+            role=role, name=names.cam_role(c, role), policy=names.cam_policy(c, role),
+            attachment=names.cam_attachment(c, role), trust_document=trust,
+            policy_document=_json({"version": "2.0", "statement": statements}),
+        ))
+    return BootPlan(secrets=secrets, roles=tuple(roles), secret_version=SECRET_VERSION,
+                    recovery_window_days=7 if plan.protect else 0)
+
+
+# --- the bootstrap token and the CA hash --------------------------------------------------------------------
+
+def is_bootstrap_token(value: str) -> bool:
+    return bool(TOKEN_PATTERN.fullmatch(value))
+
+
+def ca_cert_hash(ca_pem: str) -> str:
+    """kubeadm's discovery hash: sha256 over the DER SubjectPublicKeyInfo of the CA certificate."""
+    cert = x509.load_pem_x509_certificate(ca_pem.encode())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256:" + hashlib.sha256(spki).hexdigest()
+
+
+def api_host(plan: ClusterPlan) -> str:
+    """The address nodes join and kubeadm's controlPlaneEndpoint host: the internal API VIP.
+
+    A public CLB's address is assigned by Tencent after the masters exist, and nodes without egress could not
+    reach it anyway, so with public exposure nodes use the first master's address (not highly available; the
+    public endpoint is still in the certificate SANs through the kubeconfig output's server).
+    """
+    return plan.api.vip or plan.masters[0].private_ip
+
+
+def kubeconfig(cluster: str, server: str, ca_pem: str, cert_pem: str, key_pem: str) -> str:
+    """An admin kubeconfig for `server` (host:port; the caller keeps it secret: it embeds a private key).
+
+    The API server certificate always names "kubernetes" (kubeadm adds it), but not a public CLB address that
+    Tencent assigns after the masters boot: verifying against that name works for every endpoint.
+    """
+    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
+    user = f"{cluster}-admin"
+    return _yaml({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": {
+            "server": f"https://{server}", "certificate-authority-data": b64(ca_pem), "tls-server-name": "kubernetes",
+        }}],
+        "users": [{"name": user, "user": {"client-certificate-data": b64(cert_pem), "client-key-data": b64(key_pem)}}],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": user}}],
+        "current-context": cluster,
+    })
+
+
+# --- user data ------------------------------------------------------------------------------------------------
+
+class UserDataTooLarge(ValueError):
+    pass
+
+
+def user_data_size(user_data: str) -> int:
+    """Bytes as CVM counts them: after base64."""
+    return len(base64.b64encode(user_data.encode()))
+
+
+def _yaml(*docs: object) -> str:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    out = StringIO()
+    yaml.dump_all(docs, out)
+    return out.getvalue()
+
+
+def _registration(m: MachinePlan) -> dict:
+    args = {"node-ip": m.private_ip}
+    if m.labels:
+        args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+    taints = [{k: t[k] for k in ("key", "value", "effect") if t.get(k)} for t in m.taints]
+    return {"name": m.name, "criSocket": "unix:///run/containerd/containerd.sock", "kubeletExtraArgs": args,
+            "taints": taints}
+
+
+def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
+    spec = plan.spec
+    return _yaml(
+        {
+            "apiVersion": KUBEADM_API, "kind": "InitConfiguration",
+            # Never expires: nodes may join whenever a pool grows. Rotate it through SSM (README).
+            "bootstrapTokens": [{"token": TOKEN_PLACEHOLDER, "ttl": "0s", "usages": ["signing", "authentication"],
+                                 "groups": ["system:bootstrappers:kubeadm:default-node-token"]}],
+            "localAPIEndpoint": {"advertiseAddress": m.private_ip, "bindPort": int(API_PORT)},
+            "nodeRegistration": _registration(m),
+        },
+        {
+            "apiVersion": KUBEADM_API, "kind": "ClusterConfiguration",
+            "kubernetesVersion": f"v{spec.kubernetes.version}", "clusterName": plan.name,
+            "controlPlaneEndpoint": f"{host}:{API_PORT}", "imageRepository": spec.kubernetes.image_repository,
+            "certificatesDir": PKI_DIR,
+            "networking": {"podSubnet": plan.pod_cidr, "serviceSubnet": plan.service_cidr, "dnsDomain": "cluster.local"},
+            "apiServer": {"certSANs": list(dict.fromkeys([host, *(x.private_ip for x in plan.masters)]))},
+            # The VPC route table owns each node's pod CIDR (planned); the controller manager must not hand out others.
+            "controllerManager": {"extraArgs": {"allocate-node-cidrs": "false"}},
+            "etcd": {"local": {"dataDir": ETCD_DIR}},
+        },
+        {
+            "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+            "cgroupDriver": "systemd", "maxPods": spec.max_pods_per_node,
+        },
+    )
+
+
+def kubeadm_join_config(plan: ClusterPlan, m: MachinePlan, *, host: str, ca_hash: str) -> str:
+    doc = {
+        "apiVersion": KUBEADM_API, "kind": "JoinConfiguration",
+        "discovery": {"bootstrapToken": {"apiServerEndpoint": f"{host}:{API_PORT}", "token": TOKEN_PLACEHOLDER,
+                                         "caCertHashes": [ca_hash]}},
+        "nodeRegistration": _registration(m),
+    }
+    if m.role == "master":
+        doc["controlPlane"] = {"localAPIEndpoint": {"advertiseAddress": m.private_ip, "bindPort": int(API_PORT)}}
+    return _yaml(doc)
+
+
+def cni_config(m: MachinePlan) -> tuple[str, str]:
+    """(bridge conflist, loopback conf): host-local hands out exactly the node's planned pod CIDR."""
+    bridge = {
+        "cniVersion": "1.0.0", "name": "kubecvm",
+        "plugins": [
+            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": False, "hairpinMode": True,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": m.pod_cidr}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+    loopback = {"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}
+    return json.dumps(bridge) + "\n", json.dumps(loopback) + "\n"
+
+
+def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
+    spec, boot = plan.spec, boot_plan(plan)
+    master = m.role == "master"
+    ordinal = [x.name for x in plan.masters].index(m.name) if master else 0
+    minor = spec.kubernetes.version.rsplit(".", 1)[0]
+    values = {
+        "NODE_NAME": m.name, "ROLE": m.role, "NODE_IP": m.private_ip, "POD_CIDR": m.pod_cidr,
+        "FIRST_MASTER": "1" if master and ordinal == 0 else "0",
+        "JOIN_DELAY": str(ordinal * JOIN_STAGGER_SECONDS),
+        "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host,
+        "MASTER_IPS": " ".join(x.private_ip for x in plan.masters), "REGION": plan.region,
+        "K8S_VERSION": spec.kubernetes.version, "MIRROR": spec.kubernetes.package_mirror,
+        "IMAGE_REPOSITORY": spec.kubernetes.image_repository, "PAUSE_VERSION": PAUSE_VERSION[minor],
+        "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,
+        "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name,
+        # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
+        "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
+        "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
+    }
+    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+_SYSCTL = "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"
+_NET_UNIT = """[Unit]
+Description=kubecvm pod egress NAT and local API VIP
+Wants=network-online.target
+After=network-online.target
+Before=kubelet.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/kubecvm-net
+[Install]
+WantedBy=multi-user.target
+"""
+_SYNC_UNIT = "[Unit]\nDescription=kubecvm bootstrap token from SSM\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/kubecvm-token-sync\n"
+_SYNC_TIMER = "[Timer]\nOnBootSec=5min\nOnUnitActiveSec=15min\n[Install]\nWantedBy=timers.target\n"
+
+
+def _template(name: str) -> str:
+    """A script from planning/templates with its comment-only lines dropped (the 16 KB budget)."""
+    lines = (TEMPLATES / name).read_text().splitlines()
+    kept = [line for i, line in enumerate(lines) if i == 0 or not line.lstrip().startswith("#")]
+    return "\n".join(kept) + "\n"
+
+
+def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None = None) -> str:
+    """The #cloud-config for one planned machine. Raises UserDataTooLarge past the CVM limit."""
+    if not CA_HASH_PATTERN.fullmatch(ca_hash):
+        raise ValueError(f"ca_hash {ca_hash!r} is not sha256:<64 hex digits>")
+    host = host or api_host(plan)
+    master = m.role == "master"
+    bridge, loopback = cni_config(m)
+
+    def file(path: str, content: str, mode: str = "0644") -> dict:
+        return {"path": path, "permissions": mode, "content": LiteralScalarString(content)}  # owner: root
+
+    def script(path: str, template: str) -> dict:
+        # The scripts are the same on every node and reviewed in planning/templates; compressed, they leave the
+        # 16 KB budget to the per-node values. expand_user_data() shows them in clear (snapshots, checks).
+        packed = base64.b64encode(gzip.compress(_template(template).encode(), mtime=0)).decode()
+        return {"path": path, "permissions": "0755", "encoding": "gz+b64", "content": packed}
+
+    files = [
+        file("/etc/kubecvm/boot.env", boot_env(plan, m, host=host), "0600"),
+        file("/etc/modules-load.d/kubecvm.conf", "overlay\nbr_netfilter\n"),
+        file("/etc/sysctl.d/90-kubecvm.conf", _SYSCTL),
+        file("/etc/cni/net.d/10-kubecvm.conflist", bridge),
+        file("/etc/cni/net.d/99-loopback.conf", loopback),
+        script("/usr/local/lib/kubecvm/lib.sh", "lib.sh"),
+        script("/usr/local/sbin/kubecvm-net", "kubecvm-net"),
+        file("/etc/systemd/system/kubecvm-net.service", _NET_UNIT),
+        script("/usr/local/sbin/kubecvm-boot", "kubecvm-boot"),
+        file("/etc/kubecvm/kubeadm-join.yaml", kubeadm_join_config(plan, m, host=host, ca_hash=ca_hash), "0600"),
+    ]
+    if master:
+        files += [
+            script("/usr/local/sbin/kubecvm-token-sync", "kubecvm-token-sync"),
+            file("/etc/systemd/system/kubecvm-token-sync.service", _SYNC_UNIT),
+            file("/etc/systemd/system/kubecvm-token-sync.timer", _SYNC_TIMER),
+        ]
+    if m.name == plan.masters[0].name:
+        files.append(file("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host), "0600"))
+    doc = {"write_files": files, "runcmd": [["systemctl", "daemon-reload"], ["/usr/local/sbin/kubecvm-boot"]]}
+    user_data = "#cloud-config\n" + _yaml(doc)
+    size = user_data_size(user_data)
+    if size > USER_DATA_LIMIT:
+        raise UserDataTooLarge(f"{m.name}: user data is {size} bytes after base64, over the CVM limit of {USER_DATA_LIMIT}")
+    return user_data
+
+
+def expand_user_data(user_data: str) -> str:
+    """The user data with every gz+b64 file decoded, as the node will write it: for review and checks."""
+    doc = YAML(typ="safe").load(user_data)
+    for f in doc.get("write_files", []):
+        if f.get("encoding") == "gz+b64":
+            f["content"] = LiteralScalarString(gzip.decompress(base64.b64decode(f["content"])).decode())
+            del f["encoding"]
+        else:
+            f["content"] = LiteralScalarString(f["content"])
+    return "#cloud-config\n" + _yaml(doc)

@@ -1,0 +1,117 @@
+"""The kubecvm CrossGuard pack. It only builds the PolicyPack; the rules live in policies/rules/.
+
+    pulumi preview --policy-pack policies --policy-pack-config policies/config/prod.json
+
+Each rule becomes one policy of the same id: a ResourceValidationPolicy when it judges resources one at a time,
+else a StackValidationPolicy. Both turn what the engine sends into policies.registry.Resource and call the
+same rule function the offline plan calls, with the policy's config merged over the rule's defaults.
+PolicyPack(...) starts a gRPC server and never returns: never import this module (tests run it with a stub).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# The pack runs with policies/ as its working directory; the project root holds policies/, planning/, stacks/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pulumi_policy import (  # noqa: E402
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.engine import EXPIRED, PolicyConfigError, cluster_settings, evaluate  # noqa: E402
+from policies.registry import RULES, Resource, RuleSpec  # noqa: E402
+
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
+_EXEMPTIONS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"resource": {"type": "string"}, "reason": {"type": "string"}, "expires": {"type": "string"}},
+        "required": ["reason", "expires"],
+    },
+}
+
+
+def _schema(spec: RuleSpec) -> PolicyConfigSchema:
+    """Types only, no defaults: defaults are merged in code so the CLI and the offline plan agree."""
+    props = {k: next(({"type": t} for py, t in _JSON_TYPES if isinstance(v, py)), {}) for k, v in spec.defaults.items()}
+    return PolicyConfigSchema(properties={**props, "exemptions": _EXEMPTIONS_SCHEMA})
+
+
+def _stack_cluster() -> dict:
+    """The stack's own cluster settings (pod/service CIDRs, max pods...) from its kubecvm config, or {}.
+
+    The CLI hands the stack's config to the pack; when it is absent or invalid (the program reports that
+    itself), the rules that need these facts skip rather than guess.
+    """
+    try:
+        import pulumi
+
+        from stacks.config import spec_from_config
+
+        kubecvm = pulumi.Config("kubecvm")
+        spec = spec_from_config(
+            preset=kubecvm.get("preset"), overrides=kubecvm.get_object("cluster"),
+            region=pulumi.Config("tencentcloud").get("region"), stack=os.environ.get("PULUMI_STACK", "stack"),
+        )
+        return cluster_settings(spec)
+    except Exception:  # noqa: BLE001  (any failure here means "facts unknown": the rules degrade, never crash)
+        return {}
+
+
+def _report(spec: RuleSpec, resources: list[Resource], args, report: ReportViolation, *, stack: bool) -> None:
+    try:
+        evaluation = evaluate(resources, {spec.id: dict(args.get_config() or {}), "cluster": _stack_cluster()}, only=spec.id)
+    except PolicyConfigError as exc:
+        report(f"policy config: {exc}", None)
+        return
+    # CrossGuard gives a policy only its own config, so an expired exemption is reported by the policy it
+    # exempted (at that policy's level); per-resource policies simply stop honouring it.
+    violations = [v for v in evaluation.violations if stack or v.policy != EXPIRED]
+    for v in violations:
+        report(v.message, v.urn)
+    if evaluation.waivers and not violations:
+        # Everything found was exempted: CrossGuard shows the policy as not applicable, with the reason.
+        args.not_applicable("; ".join(dict.fromkeys(f"exempted until {w.expires}: {w.reason}" for w in evaluation.waivers)))
+
+
+def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        resources = [Resource(r.urn, r.resource_type, r.name, r.props) for r in args.resources]
+        _report(spec, resources, args, report, stack=True)
+
+    return StackValidationPolicy(
+        name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),
+        severity=Severity(spec.severity), tags=[spec.group], remediation_steps=spec.remediation,
+    )
+
+
+def _resource_policy(spec: RuleSpec) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        resource = Resource(args.urn, args.resource_type, args.name, args.props)
+        if spec.in_scope(resource):
+            _report(spec, [resource], args, report, stack=False)
+
+    return ResourceValidationPolicy(
+        name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),
+        severity=Severity(spec.severity), tags=[spec.group], remediation_steps=spec.remediation,
+    )
+
+
+PolicyPack(
+    name="kubecvm",
+    policies=[(_resource_policy if s.per_resource else _stack_policy)(s) for s in sorted(RULES.values(), key=lambda s: s.id)],
+    enforcement_level=EnforcementLevel.MANDATORY,
+    description="kubecvm: size, HA, network, security, storage and tagging rules for self-managed Kubernetes on CVMs",
+)

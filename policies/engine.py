@@ -1,0 +1,264 @@
+"""Evaluate every kubecvm rule against a stack's resources: enforcement levels, config defaults, exemptions.
+
+Pure Python with planning imports only (no pulumi_policy): the offline plan calls `evaluate` directly and
+policies/__main__.py wraps the same rules for CrossGuard, so a rule is written once.
+
+Config (a Pulumi policy-pack config file, see policies/README.md):
+    {"all": "mandatory",
+     "<rule id>": "advisory" | {"enforcementLevel": ..., <rule params>, "exemptions": [{resource, reason, expires}]},
+     "cluster": {"podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure"},
+     "exemptions": [{policy, resource, reason, expires}]}   # programmatic form; files use the per-rule form
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import rules as _rules  # noqa: F401  (registers every rule)
+from .registry import LEVELS, RULES, Context, Resource, RuleSpec
+
+__all__ = [
+    "Check", "Evaluation", "PolicyConfigError", "PolicyInfo", "Resource", "Violation", "Waiver",
+    "cluster_settings", "evaluate", "load_policy_config", "normalize_config", "policies",
+]
+
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+EXPIRED = "kubecvm-exemption-expired"
+CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure")
+DEFAULT_LEVEL = "mandatory"  # when neither the rule's entry nor "all" says: fail closed
+
+
+class PolicyConfigError(ValueError):
+    """A mistake in a policy config; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str  # rule id, e.g. "kubecvm-ha-masters-distinct-zones"
+    enforcement: str  # "mandatory" | "advisory"
+    severity: str  # "critical" | "high" | "medium" | "low"
+    message: str
+    urn: str | None  # None for stack-level findings
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A finding suppressed by an exemption."""
+
+    policy: str
+    urn: str | None
+    reason: str
+    expires: str | None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One (policy x resource-or-stack) evaluation, for JUnit."""
+
+    policy: str
+    urn: str | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    violations: tuple[Violation, ...]
+    waivers: tuple[Waiver, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def mandatory_failed(self) -> bool:
+        return any(v.enforcement == "mandatory" for v in self.violations)
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """Metadata per rule, for SARIF rule entries and docs."""
+
+    id: str
+    group: str
+    severity: str
+    description: str
+    remediation: str
+
+
+_EXPIRED_INFO = PolicyInfo(
+    id=EXPIRED, group="exemption", severity="high",
+    description="Every exemption in the policy config is still within its expiry date.",
+    remediation="Fix the exempted finding, or renew the exemption with a new reason and expiry date.",
+)
+
+
+def policies() -> tuple[PolicyInfo, ...]:
+    """Every rule's metadata (sorted by id), then the exemption-expiry check the engine itself applies."""
+    infos = tuple(
+        PolicyInfo(s.id, s.group, s.severity, s.description, s.remediation) for s in sorted(RULES.values(), key=lambda s: s.id)
+    )
+    return (*infos, _EXPIRED_INFO)
+
+
+def cluster_settings(spec: Any) -> dict[str, Any]:
+    """The `cluster` config key from a planning.ClusterSpec: the facts rules need that resources do not show."""
+    return {
+        "podCidr": spec.pod_cidr,
+        "serviceCidr": spec.service_cidr,
+        "maxPodsPerNode": spec.max_pods_per_node,
+        "nodePodMask": spec.node_pod_mask,
+        "routeEntriesPerTable": spec.quotas.route_entries_per_table,
+        "apiExposure": spec.api_endpoint.exposure.value,
+    }
+
+
+def _level(value: Any, where: str) -> str:
+    if value not in LEVELS:
+        raise PolicyConfigError(f"{where}: {value!r} is not an enforcement level; expected one of {', '.join(LEVELS)}")
+    return value
+
+
+def _exemption(raw: Any, where: str, policy: str | None) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise PolicyConfigError(f"{where}: expected {{policy, resource, reason, expires}}, got {raw!r}")
+    unknown = sorted(set(raw) - {"policy", "resource", "reason", "expires"})
+    if unknown:
+        raise PolicyConfigError(f"{where}.{unknown[0]}: unknown key; expected policy, resource, reason, expires")
+    policy = raw.get("policy", policy)
+    if policy not in RULES:
+        raise PolicyConfigError(f"{where}.policy: {policy!r} is not a kubecvm rule id")
+    if not str(raw.get("reason") or "").strip():
+        raise PolicyConfigError(f"{where}.reason: required (say why the finding is accepted)")
+    try:
+        expires = datetime.date.fromisoformat(str(raw.get("expires")))
+    except ValueError:
+        raise PolicyConfigError(f"{where}.expires: {raw.get('expires')!r} is not a date YYYY-MM-DD (required)") from None
+    resource = raw.get("resource")
+    if resource is not None:
+        try:
+            re.compile(str(resource))
+        except re.error as exc:
+            raise PolicyConfigError(f"{where}.resource: {resource!r} is not a regular expression ({exc})") from None
+    return {"policy": policy, "resource": resource, "reason": str(raw["reason"]), "expires": expires.isoformat()}
+
+
+def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate a config and merge every rule's defaults in; idempotent, raises PolicyConfigError naming the key.
+
+    Result: {"all": level, "cluster": {...}, "exemptions": [flat list], "<rule id>": {"enforcementLevel", params}}.
+    """
+    config = dict(config or {})
+    unknown = sorted(k for k in config if k not in RULES and k not in ("all", "cluster", "exemptions"))
+    if unknown:
+        raise PolicyConfigError(f"{unknown[0]}: not a kubecvm rule id nor one of all, cluster, exemptions")
+    all_level = _level(config.get("all", DEFAULT_LEVEL), "all")
+    cluster = config.get("cluster") or {}
+    if not isinstance(cluster, Mapping) or set(cluster) - set(CLUSTER_KEYS):
+        raise PolicyConfigError(f"cluster: expected a mapping with keys among {', '.join(CLUSTER_KEYS)}")
+    raw_exemptions = config.get("exemptions") or []
+    if not isinstance(raw_exemptions, list):
+        raise PolicyConfigError("exemptions: expected a list")
+    exemptions = [_exemption(e, f"exemptions[{i}]", None) for i, e in enumerate(raw_exemptions)]
+    out: dict[str, Any] = {"all": all_level, "cluster": dict(cluster)}
+    for spec in sorted(RULES.values(), key=lambda s: s.id):
+        entry = config.get(spec.id, {})
+        entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
+        level = _level(entry.pop("enforcementLevel", all_level), f"{spec.id}.enforcementLevel")
+        for i, e in enumerate(entry.pop("exemptions", None) or []):
+            exemptions.append(_exemption(e, f"{spec.id}.exemptions[{i}]", spec.id))
+        bad = sorted(set(entry) - set(spec.defaults))
+        if bad:
+            known = ", ".join(spec.defaults) or "none"
+            raise PolicyConfigError(f"{spec.id}.{bad[0]}: unknown setting (this rule takes: {known}, enforcementLevel, exemptions)")
+        out[spec.id] = {"enforcementLevel": level, **spec.defaults, **entry}
+    out["exemptions"] = list({json.dumps(e, sort_keys=True): e for e in exemptions}.values())
+    return out
+
+
+def load_policy_config(name_or_path: str) -> dict:
+    """"dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
+    path = CONFIG_DIR / f"{name_or_path}.json" if name_or_path in ("dev", "staging", "prod") else Path(name_or_path)
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise PolicyConfigError(f"{path}: no such policy config file") from None
+    except (OSError, ValueError) as exc:
+        raise PolicyConfigError(f"{path}: cannot read it as JSON ({exc})") from None
+    if not isinstance(raw, Mapping):
+        raise PolicyConfigError(f"{path}: expected a JSON object keyed by rule id")
+    try:
+        return normalize_config(raw)
+    except PolicyConfigError as exc:
+        raise PolicyConfigError(f"{path}: {exc}") from None
+
+
+def _matches(exemption: Mapping[str, Any], policy: str, urn: str | None, name: str | None) -> bool:
+    """A missing resource pattern exempts the whole rule; stack-level findings match as the empty name."""
+    if exemption["policy"] != policy:
+        return False
+    pattern = exemption["resource"]
+    if pattern is None:
+        return True
+    return any(re.fullmatch(pattern, s) for s in ((name or "", urn or "") if urn else ("",)))
+
+
+def _run(spec: RuleSpec, ctx: Context) -> list[tuple[str | None, str]]:
+    return list(dict.fromkeys(spec.fn(ctx)))  # a finding reported twice is one finding
+
+
+def evaluate(
+    resources: Sequence[Resource], config: Mapping | None = None, *, today: datetime.date | None = None,
+    only: str | None = None,
+) -> Evaluation:
+    """Run every enabled rule (or just `only`) over the resources; exemptions turn findings into waivers."""
+    cfg = normalize_config(config)
+    today = today or datetime.date.today()
+    resources = tuple(resources)
+    names = {r.urn: r.name for r in resources}
+    violations: list[Violation] = []
+    waivers: list[Waiver] = []
+    checks: list[Check] = []
+
+    live = []
+    for e in cfg["exemptions"]:
+        if only is not None and e["policy"] != only:
+            continue
+        if datetime.date.fromisoformat(e["expires"]) < today:
+            violations.append(Violation(
+                EXPIRED, "mandatory", _EXPIRED_INFO.severity,
+                f"the exemption of {e['policy']} for {e['resource'] or 'every resource'} expired on {e['expires']} "
+                f"({e['reason']}); it no longer applies", None,
+            ))
+        else:
+            live.append(e)
+    if only is None:
+        checks.append(Check(EXPIRED, None, not violations))
+
+    for spec in sorted(RULES.values(), key=lambda s: s.id):
+        if only is not None and spec.id != only:
+            continue
+        params = dict(cfg[spec.id])
+        level = params.pop("enforcementLevel")
+        if level == "disabled":
+            continue
+        level = "mandatory" if level == "remediate" else level  # nothing here remediates: fail like mandatory
+        ctx = Context(resources=resources, params=params, cluster=cfg["cluster"])
+        failed: set[str | None] = set()
+        for urn, message in _run(spec, ctx):
+            exemption = next((e for e in live if _matches(e, spec.id, urn, names.get(urn))), None)
+            if exemption is not None:
+                waivers.append(Waiver(spec.id, urn, exemption["reason"], exemption["expires"]))
+                continue
+            violations.append(Violation(spec.id, level, spec.severity, message, urn))
+            failed.add(urn)
+        if spec.scope is None:
+            checks.append(Check(spec.id, None, not failed))
+        else:
+            scoped = [r.urn for r in resources if spec.in_scope(r)]
+            checks.extend(Check(spec.id, urn, urn not in failed) for urn in scoped)
+            # Findings on the stack, or on resources outside the scope, still need a failing test case.
+            checks.extend(Check(spec.id, urn, False) for urn in sorted(failed - set(scoped), key=str))
+    return Evaluation(tuple(violations), tuple(waivers), tuple(checks))

@@ -1,0 +1,6 @@
+"""`python -m stacks` is the `kubecvm` command."""
+
+from stacks.cli import main
+
+if __name__ == "__main__":
+    main()

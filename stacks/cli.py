@@ -1,0 +1,173 @@
+"""`kubecvm plan` and `kubecvm diff`: what a stack change would create, and whether it passes the rules.
+
+Exit codes are a contract for CI:
+  plan: 0 no mandatory policy violation, 1 at least one, 2 invalid configuration or unreadable file
+  diff: 0 no replacement, 3 at least one replacement, 2 unreadable plan file
+User mistakes print one paragraph on stderr naming the field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import gc
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stacks import diagram, offline, render
+from stacks.config import ConfigError
+from stacks.diff import PlanFileError, diff_plans, load_plan
+
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
+# Below this many resources a run takes well under a second: a progress bar would only flicker.
+PROGRESS_THRESHOLD = 200
+
+app = typer.Typer(
+    name="kubecvm", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed).",
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class Report(str, Enum):
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
+    typer.echo(f"kubecvm: {message}", err=True)
+    return typer.Exit(code)
+
+
+def write(path: Path | None, content: str) -> None:
+    if path is None:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    try:
+        path.write_text(content)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def render_plan(doc: dict, fmt: Format) -> str:
+    if fmt is Format.json:
+        return render.to_json(doc)
+    if fmt is Format.markdown:
+        return render.markdown(doc)
+    return render.text(doc)
+
+
+def render_report(result: offline.PlanResult, kind: Report) -> str:
+    from policies import reports  # imported lazily: plan-only use needs no policy engine
+
+    if kind is Report.sarif:
+        return reports.sarif(result.evaluation, result.infos)
+    if kind is Report.junit:
+        return reports.junit(result.evaluation, result.infos)
+    return reports.github(result.evaluation)
+
+
+def close_event_loops() -> None:
+    """Close the event loops the Pulumi SDK leaves open (one per thread that ran a mock call).
+
+    Left to the interpreter's teardown, their sockets may be closed first, and Python then prints an
+    "Exception ignored in BaseEventLoop.__del__" traceback on stderr now and then.
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.AbstractEventLoop) and not obj.is_running() and not obj.is_closed():
+            obj.close()
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResult:
+    """Plan, with a progress bar on stderr for big clusters when a person is watching (never on stdout)."""
+    total = offline.expected_resources(loaded.plan)
+    if total <= PROGRESS_THRESHOLD or not stderr_is_terminal():
+        return offline.build(loaded, **kwargs)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("planning {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(loaded.stack, total=total)
+        done = 0
+
+        def registered(_name: str) -> None:
+            nonlocal done
+            done += 1  # the total is an estimate: grow it rather than run past 100%
+            progress.update(task, completed=done, total=max(total, done))
+
+        result = offline.build(loaded, on_register=registered, **kwargs)
+    return result
+
+
+@app.command()
+def plan(
+    stack: Annotated[Optional[str], typer.Argument(metavar="STACK", help="Stack name (default dev): reads Pulumi.<STACK>.yaml in the project directory.")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Plan output format.")] = Format.text,
+    out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Write the report (with --report) or else the plan to FILE instead of stdout.")] = None,
+    policy_config: Annotated[Optional[str], typer.Option("--policy-config", metavar="dev|staging|prod|PATH", help="dev, staging, prod or a JSON file; default: the stack's preset.")] = None,
+    diagram_file: Annotated[Optional[Path], typer.Option("--diagram", metavar="FILE", help="Also write the topology as an SVG picture to FILE.")] = None,
+    no_policies: Annotated[bool, typer.Option("--no-policies", help="Plan without evaluating the policy rules.")] = False,
+    report: Annotated[Optional[Report], typer.Option("--report", help="Write policy results as SARIF, JUnit XML or GitHub annotations.")] = None,
+) -> None:
+    """Run the stack's program against a simulated Tencent Cloud and show what would be created."""
+    if report is not None and no_policies:
+        raise fail("--report needs the policy results; drop --no-policies")
+    try:
+        loaded = offline.load_stack(stack, config_file)
+        result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    except offline.PolicyEngineMissing as exc:
+        raise fail(f"{exc}; run with --no-policies to plan without policy checks") from None
+    doc = result.document
+    if diagram_file is not None:
+        write(diagram_file, diagram.svg(doc))
+    if report is not None:
+        write(out, render_report(result, report))
+        if out is not None:
+            write(None, render_plan(doc, fmt))
+    else:
+        write(out, render_plan(doc, fmt))
+    raise typer.Exit(EXIT_POLICY if result.mandatory_failed else EXIT_OK)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The plan before the change (kubecvm plan --format json).")],
+    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The plan after the change.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Compare two JSON plans by URN; exit 3 when a change would replace a resource on Tencent Cloud."""
+    try:
+        result = diff_plans(load_plan(old), load_plan(new))
+    except PlanFileError as exc:
+        raise fail(str(exc)) from None
+    if fmt is Format.json:
+        write(None, render.to_json(result.to_json()))
+    elif fmt is Format.markdown:
+        write(None, render.diff_markdown(result))
+    else:
+        write(None, render.diff_text(result))
+    raise typer.Exit(EXIT_REPLACE if result.replacements else EXIT_OK)
+
+
+def main() -> None:
+    atexit.register(close_event_loops)  # at exit, before the interpreter tears down their sockets
+    app(prog_name="kubecvm")

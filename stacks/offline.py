@@ -1,0 +1,216 @@
+"""The offline plan: a stack file -> validated plan -> the real program under the simulated cloud -> one JSON object.
+
+The object is what `kubecvm plan --format json` prints and what `kubecvm diff` compares. It is deterministic
+(resources sorted by URN, keys sorted on output, ids derived from names) and never holds a secret in clear.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planning import ClusterPlan
+from stacks.config import PROJECT, ConfigError, merge, plan_from_config, read_stack_file, spec_from_stack_file
+from stacks.runner import PROJECT_DIR, SECRET, Recording, run_program
+
+DEFAULT_STACK = "dev"
+# Inputs the provider marks Sensitive; masked even if a program passes them as plain values.
+SENSITIVE_INPUTS = frozenset({"password"})
+
+
+class PolicyEngineMissing(Exception):
+    """policies/engine.py cannot be imported."""
+
+
+@dataclass
+class LoadedStack:
+    stack: str
+    path: Path
+    config: dict
+    plan: ClusterPlan
+
+
+@dataclass
+class PlanResult:
+    document: dict
+    evaluation: Any = None          # policies.engine.Evaluation, or None when policies were not run
+    infos: tuple = field(default_factory=tuple)  # policies.engine.PolicyInfo for every rule
+
+    @property
+    def mandatory_failed(self) -> bool:
+        return bool(self.evaluation is not None and self.evaluation.mandatory_failed)
+
+
+def stack_path(stack: str | None, config_file: Path | None) -> tuple[str, Path]:
+    """Which file to read and the stack name to run it as (`Pulumi.<stack>.yaml` names its own stack)."""
+    if config_file is not None:
+        return stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml"), config_file
+    stack = stack or DEFAULT_STACK
+    return stack, PROJECT_DIR / f"Pulumi.{stack}.yaml"
+
+
+def load_stack(stack: str | None = None, config_file: Path | None = None) -> LoadedStack:
+    """Read and validate a stack exactly as `pulumi up` would; ConfigError names the field on any mistake."""
+    name, path = stack_path(stack, config_file)
+    config = read_stack_file(path)
+    spec_from_stack_file(path, name)  # rejects unknown kubecvm:* keys, then validates the spec
+    plan = plan_from_config(
+        preset=config.get(f"{PROJECT}:preset"), overrides=config.get(f"{PROJECT}:cluster"),
+        region=config.get("tencentcloud:region"), stack=name,
+    )
+    return LoadedStack(name, path, config, plan)
+
+
+def engine():
+    """The policy engine module, imported only when policies run (it is optional for plan-only use)."""
+    # A console script does not put the project directory on sys.path, and policies/ is not an installed package.
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.append(str(PROJECT_DIR))
+    try:
+        from policies import engine as module
+    except ImportError:
+        if (PROJECT_DIR / "policies" / "engine.py").exists():
+            raise  # the engine is there but broken: a bug to show, not a missing piece
+        raise PolicyEngineMissing("the policy engine (policies/engine.py) is not there") from None
+    return module
+
+
+def cluster_facts(plan: ClusterPlan) -> dict:
+    """What the policy rules need to know that no single resource carries (the engine's `cluster` config)."""
+    spec = plan.spec
+    return {"cluster": {
+        "podCidr": spec.pod_cidr,
+        "serviceCidr": spec.service_cidr,
+        "maxPodsPerNode": spec.max_pods_per_node,
+        "routeEntriesPerTable": spec.quotas.route_entries_per_table,
+        "apiExposure": spec.api_endpoint.exposure.value,
+    }}
+
+
+def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:
+    """The named (or the stack preset's) policy config with the cluster facts merged over it."""
+    name = name_or_path or plan.preset
+    try:
+        loaded = engine().load_policy_config(name)
+    except PolicyEngineMissing:
+        raise
+    except Exception as exc:  # the engine's own error types are not part of the contract; its message is
+        raise ConfigError(f"--policy-config: {exc} (expected dev, staging, prod or the path of a JSON file)") from None
+    return name, merge(dict(loaded), cluster_facts(plan))
+
+
+def masked(inputs: Mapping) -> dict:
+    return {k: SECRET if k in SENSITIVE_INPUTS and v not in (None, "") else v for k, v in inputs.items()}
+
+
+def _violation(v) -> dict:
+    return {"policy": v.policy, "enforcement": v.enforcement, "severity": v.severity, "message": v.message, "urn": v.urn}
+
+
+def _waiver(w) -> dict:
+    return {"policy": w.policy, "urn": w.urn, "reason": w.reason, "expires": w.expires}
+
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def _order(item: dict) -> tuple:
+    """Mandatory before advisory, the most severe first; then by rule and resource, so the order is stable."""
+    return (item.get("enforcement") != "mandatory", SEVERITY_ORDER.get(item.get("severity"), 4), item["policy"],
+            item["urn"] or "", item.get("message", ""))
+
+
+def summary(plan: ClusterPlan, recording: Recording) -> dict:
+    cap = plan.capacity
+    zones = []
+    for subnet in plan.subnets:
+        zones.append({
+            "zone": subnet.zone,
+            "subnet": subnet.cidr,
+            "masters": sum(m.zone == subnet.zone for m in plan.masters),
+            "workers": sum(w.zone == subnet.zone for w in plan.workers),
+        })
+    custom = [r for r in recording.resources if r.custom]
+    return {
+        "cluster": plan.name,
+        "region": plan.region,
+        "preset": plan.preset,
+        "zones": zones,
+        "masters": {"count": len(plan.masters), "instanceType": plan.masters[0].instance_type,
+                    "shape": str(plan.masters[0].shape)},
+        "pools": [
+            {"name": p.name, "slot": p.slot, "zones": list(p.zones), "nodes": len(p.nodes),
+             "instanceType": p.nodes[0].instance_type if p.nodes else None}
+            for p in plan.pools
+        ],
+        "workers": len(plan.workers),
+        "cidrs": {"vpc": plan.vpc_cidr, "pod": plan.pod_cidr, "service": plan.service_cidr,
+                  "nodePodMask": plan.spec.node_pod_mask, "subnets": {s.zone: s.cidr for s in plan.subnets}},
+        "apiEndpoint": {"exposure": plan.api.exposure, "endpoint": plan.api.endpoint or None,
+                        "allowedCidrs": list(plan.api.allowed_cidrs)},
+        "capacity": {
+            "maxNodes": cap.max_nodes,
+            "maxNodesByPodCidr": cap.max_nodes_by_pod_cidr,
+            "maxNodesPerPoolZoneByPodCidr": cap.max_nodes_per_pool_zone_by_pod_cidr,
+            "maxNodesPerPoolZoneBySubnetIps": cap.max_nodes_per_pool_zone_by_subnet_ips,
+            "maxNodesByRouteQuota": cap.max_nodes_by_route_quota,
+            "maxNodesByKubernetes": cap.max_nodes_by_kubernetes,
+            "masterTier": cap.master_tier,
+            "nextMasterTierAt": cap.next_master_tier_at,
+        },
+        "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},
+        "resources": {"total": len(custom), "byType": dict(sorted(Counter(r.type for r in custom).items()))},
+    }
+
+
+def build(
+    loaded: LoadedStack, *, policies: bool = True, policy_config_name: str | None = None,
+    on_register: Callable[[str], None] | None = None, program: Callable[[], None] | None = None,
+) -> PlanResult:
+    """Run the stack's program under the simulated cloud and assemble the plan object (and policy results)."""
+    # Load the policy config first: a bad --policy-config is a usage error and should not wait for the run.
+    config_name, config = policy_config(loaded.plan, policy_config_name) if policies else (None, None)
+    recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register)
+    resources = [
+        {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "id": r.id,
+         "inputs": masked(r.inputs)}
+        for r in recording.resources
+    ]
+    evaluation, infos = None, ()
+    section: dict[str, Any] = {"evaluated": False, "config": None, "violations": [], "waivers": [],
+                               "mandatoryFailed": False}
+    if policies:
+        eng = engine()
+        evaluation = eng.evaluate(
+            [eng.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
+            config,
+        )
+        infos = tuple(eng.policies())
+        section = {
+            "evaluated": True,
+            "config": config_name,
+            "violations": sorted((_violation(v) for v in evaluation.violations), key=_order),
+            "waivers": sorted((_waiver(w) for w in evaluation.waivers), key=_order),
+            "checks": len(evaluation.checks),
+            "mandatoryFailed": bool(evaluation.mandatory_failed),
+        }
+    document = {
+        "stack": loaded.stack,
+        "resources": resources,
+        "outputs": recording.outputs,
+        "policies": section,
+        "summary": summary(loaded.plan, recording),
+    }
+    return PlanResult(document, evaluation, infos)
+
+
+def expected_resources(plan: ClusterPlan) -> int:
+    """About how many registrations the program makes (a progress bar's total; the bar grows it if short)."""
+    per_machine = 2  # the CVM and its pod route
+    disks = sum(2 for m in plan.machines if m.data_disk) + 2 * len(plan.masters)  # disk and attachment
+    fixed = 60  # components, network, security groups, load balancer, PKI and bootstrap secrets
+    return len(plan.machines) * per_machine + disks + len(plan.subnets) + fixed

@@ -1,0 +1,209 @@
+"""Render a JSON plan (and a plan diff) as text for a terminal (rich) or markdown for a pull-request comment.
+
+Both work from the plan document alone. JSON output is not rendered here: it is the document itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from stacks import diagram
+from stacks.diff import DiffResult
+
+# A component with more children of one type than this shows the first few and a count (5000 workers stay legible).
+SHOW_PER_TYPE = 8
+
+
+def to_json(doc: Mapping) -> str:
+    """The canonical JSON text: sorted keys, so the same plan is always the same bytes."""
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _short_type(type_: str) -> str:
+    """`tencentcloud:Instance/instance:Instance` -> `Instance/instance`; components keep their token."""
+    pkg, _, rest = type_.partition(":")
+    return rest.rsplit(":", 1)[0] if pkg == "tencentcloud" else type_
+
+
+def _describe(r: Mapping) -> str:
+    i = r.get("inputs") or {}
+    t = r["type"]
+    if t == diagram.INSTANCE:
+        return f"{i.get('instanceType', '')} {i.get('availabilityZone', '')} {i.get('privateIp', '')}".strip()
+    if t in (diagram.VPC, diagram.SUBNET):
+        return f"{i.get('cidrBlock', '')} {i.get('availabilityZone', '')}".strip()
+    if t == diagram.ROUTE_ENTRY:
+        return f"{i.get('destinationCidrBlock', '')} -> {i.get('nextHub', '')}"
+    if t == diagram.CLB:
+        return f"{i.get('networkType', '')} {i.get('vip') or ''}".strip()
+    if t == "tencentcloud:Cbs/storage:Storage":
+        return f"{i.get('storageType', '')} {i.get('storageSize', '')} GiB{' encrypted' if i.get('encrypt') else ''}"
+    return ""
+
+
+def _children(doc: Mapping) -> tuple[list[Mapping], dict[str, list[Mapping]]]:
+    urns = {r["urn"] for r in doc["resources"]}
+    kids: dict[str, list[Mapping]] = defaultdict(list)
+    roots = []
+    for r in doc["resources"]:
+        (kids[r["parent"]] if r.get("parent") in urns else roots).append(r)
+    return roots, kids
+
+
+def _tree_lines(doc: Mapping) -> Tree:
+    roots, kids = _children(doc)
+    tree = Tree(f"[bold]stack {escape(doc['stack'])}[/bold]")
+
+    def add(node: Tree, r: Mapping) -> None:
+        label = f"[cyan]{escape(_short_type(r['type']))}[/cyan] {escape(r['name'])}"
+        extra = escape(_describe(r))
+        branch = node.add(f"{label}  [dim]{extra}[/dim]" if extra else label)
+        children = sorted(kids.get(r["urn"], []), key=lambda c: (not kids.get(c["urn"]), c["type"], c["name"]))
+        shown: dict[str, int] = defaultdict(int)
+        hidden: dict[str, int] = defaultdict(int)
+        for c in children:
+            if shown[c["type"]] < SHOW_PER_TYPE or kids.get(c["urn"]):
+                shown[c["type"]] += 1
+                add(branch, c)
+            else:
+                hidden[c["type"]] += 1
+        for t, n in sorted(hidden.items()):
+            branch.add(f"[dim]... and {n} more {_short_type(t)}[/dim]")
+
+    for r in sorted(roots, key=lambda r: r["name"]):
+        add(tree, r)
+    return tree
+
+
+def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
+    cap, cidrs, routes = s["capacity"], s["cidrs"], s["routeEntries"]
+    tier = cap["masterTier"] or "beyond the table"
+    nxt = f"next tier at {cap['nextMasterTierAt']} workers" if cap["nextMasterTierAt"] else "no larger tier in the table"
+    api = s["apiEndpoint"]
+    return [
+        ("cluster", f"{s['cluster']} ({s['preset']} preset, {s['region']})"),
+        ("masters", f"{s['masters']['count']} x {s['masters']['instanceType']} ({s['masters']['shape']})"),
+        ("workers", ", ".join(f"{p['name']}: {p['nodes']} x {p['instanceType']}" for p in s["pools"]) + f" (total {s['workers']})"),
+        ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
+        ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"),
+        ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
+        ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota {cap['maxNodesByRouteQuota']}, "
+                      f"Kubernetes {cap['maxNodesByKubernetes']})"),
+        ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"),
+        ("master tier", f"{tier}; {nxt}"),
+        ("resources", str(s["resources"]["total"])),
+    ]
+
+
+def _policy_status(p: Mapping) -> str:
+    if not p.get("evaluated"):
+        return "policies not evaluated (--no-policies)"
+    mandatory = sum(v["enforcement"] == "mandatory" for v in p["violations"])
+    advisory = len(p["violations"]) - mandatory
+    verdict = "FAIL" if p.get("mandatoryFailed") else "PASS"
+    return (f"{verdict}: {mandatory} mandatory, {advisory} advisory violation(s), {len(p['waivers'])} waived "
+            f"(policy config {p.get('config')})")
+
+
+def text(doc: Mapping, width: int = 120) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=False)
+    console.print(_tree_lines(doc))
+    console.print()
+    s = doc["summary"]
+    table = Table(title="Summary", show_header=False, title_justify="left")
+    for key, value in _summary_rows(s):
+        table.add_row(key, escape(value))
+    console.print(table)
+    zones = Table(title="Zones", title_justify="left")
+    for col in ("zone", "subnet", "masters", "workers"):
+        zones.add_column(col)
+    for z in s["zones"]:
+        zones.add_row(z["zone"], z["subnet"], str(z["masters"]), str(z["workers"]))
+    console.print(zones)
+    p = doc["policies"]
+    console.print(f"Policies: {escape(_policy_status(p))}")
+    if p["violations"]:
+        vt = Table(show_header=True)
+        for col in ("enforcement", "severity", "policy", "resource", "message"):
+            vt.add_column(col)
+        for v in p["violations"]:
+            vt.add_row(*(escape(str(x)) for x in (v["enforcement"], v["severity"], v["policy"], _urn_name(v["urn"]), v["message"])))
+        console.print(vt)
+    for w in p["waivers"]:
+        console.print(escape(f"waived {w['policy']} on {_urn_name(w['urn'])}: {w['reason']} (expires {w['expires'] or 'never'})"))
+    return out.getvalue()
+
+
+def _urn_name(urn: str | None) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else "(stack)"
+
+
+def _md_cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(doc: Mapping) -> str:
+    s, p = doc["summary"], doc["policies"]
+    lines = [f"## kubecvm plan: stack `{doc['stack']}`", "", f"**Policies:** {_policy_status(p)}", ""]
+    lines += ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
+    lines += ["| zone | subnet | masters | workers |", "|---|---|---|---|"]
+    lines += [f"| {z['zone']} | {z['subnet']} | {z['masters']} | {z['workers']} |" for z in s["zones"]] + [""]
+    lines += ["### Topology", "", "```mermaid", diagram.mermaid(doc).rstrip("\n"), "```", ""]
+    if p["violations"]:
+        lines += ["### Policy violations", "", "| enforcement | severity | policy | resource | message |", "|---|---|---|---|---|"]
+        lines += [f"| {v['enforcement']} | {v['severity']} | `{v['policy']}` | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
+                  for v in p["violations"]] + [""]
+    if p["waivers"]:
+        lines += ["### Waivers", "", "| policy | resource | reason | expires |", "|---|---|---|---|"]
+        lines += [f"| `{w['policy']}` | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {w['expires'] or 'never'} |"
+                  for w in p["waivers"]] + [""]
+    lines += ["<details><summary>Resources by type</summary>", "", "| type | count |", "|---|---|"]
+    lines += [f"| `{t}` | {n} |" for t, n in s["resources"]["byType"].items()] + ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _change_line(c: Mapping) -> str:
+    if c["replace"]:
+        why = ", ".join(c["replaceKeys"]) or f"replaced with {_urn_name(c['cascadeFrom'])}"
+        return f"REPLACE {c['urn']}  (forces replacement: {why})"
+    note = "; ".join(f"{k}: {v}" for k, v in sorted(c["disruptive"].items()))
+    return f"UPDATE  {c['urn']}  ({', '.join(c['keys'])}){'  [' + note + ']' if note else ''}"
+
+
+def diff_text(result: DiffResult) -> str:
+    j = result.to_json()
+    lines = [f"{j['summary']['added']} to add, {j['summary']['changed']} to change "
+             f"({j['summary']['replaced']} replaced), {j['summary']['removed']} to remove"]
+    lines += [f"ADD     {r['urn']}" for r in j["added"]]
+    lines += [f"REMOVE  {r['urn']}" for r in j["removed"]]
+    lines += [_change_line(c) for c in j["changed"]]
+    return "\n".join(lines) + "\n"
+
+
+def diff_markdown(result: DiffResult) -> str:
+    j = result.to_json()
+    sm = j["summary"]
+    lines = ["## kubecvm diff", "",
+             f"**{sm['added']}** to add, **{sm['changed']}** to change (**{sm['replaced']}** replaced), **{sm['removed']}** to remove", ""]
+    if sm["replaced"]:
+        lines += ["> [!WARNING]", f"> {sm['replaced']} resource(s) would be replaced (deleted and recreated).", ""]
+    rows = [("add", r["urn"], "") for r in j["added"]] + [("remove", r["urn"], "") for r in j["removed"]]
+    for c in j["changed"]:
+        if c["replace"]:
+            rows.append(("**replace**", c["urn"], ", ".join(c["replaceKeys"]) or f"replaced with {_urn_name(c['cascadeFrom'])}"))
+        else:
+            notes = "; ".join(f"{k}: {v}" for k, v in sorted(c["disruptive"].items()))
+            rows.append(("update", c["urn"], ", ".join(c["keys"]) + (f" ({notes})" if notes else "")))
+    if rows:
+        lines += ["| action | resource | keys |", "|---|---|---|"]
+        lines += [f"| {a} | `{u}` | {_md_cell(k)} |" for a, u, k in rows] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,460 @@
+"""The in-cluster add-ons: manifests validated by kubernetes-validate, the StorageClass exactly, pinned images,
+no keys anywhere, the CAM-role credential sidecar against a fake metadata service, and ClusterAddons under mocks."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import kubernetes_validate
+import pulumi
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from kubernetes_validate.utils import all_versions, major_minor
+
+from planning import addons
+from stacks.runner import SECRET, run_program
+from stacks.simulated_cloud import SimulatedCloud
+from tests.conftest import PROD_ZONES, REGION, make_spec
+
+VERSION = "1.30.4"
+SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION)
+OBJECTS = addons.objects(SETTINGS)
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def by_kind(kind: str, objs=OBJECTS) -> list[dict]:
+    return [o for o in objs if o["kind"] == kind]
+
+
+def walk(value, path=""):
+    """Every (path, key-or-string) in a manifest, so a check can see keys as well as values."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield path, k
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(v, f"{path}[{i}]")
+    elif isinstance(value, str):
+        yield path, value
+
+
+# ---- kubernetes-validate ----------------------------------------------------------------------------------------
+
+# Every minor the installed schemas cover, from the oldest the add-ons support: a configured version anywhere in
+# that range is checked against its own schema.
+SUPPORTED = sorted({major_minor(v) for v in all_versions()
+                    if addons.kubernetes_minor(v) >= addons.MIN_KUBERNETES}, key=addons.kubernetes_minor)
+
+
+def test_validator_covers_the_supported_range():
+    assert SUPPORTED[0] == "1.25"
+    assert major_minor(VERSION) in SUPPORTED
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_every_object_validates_strictly(version):
+    objs = addons.objects(addons.AddonSettings(
+        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version))
+    for obj in objs:
+        # validate() falls back to an older schema when it lacks the asked one; insist on the exact minor.
+        assert kubernetes_validate.validate(obj, version, strict=True) == version, addons.resource_name("x", obj)
+
+
+def configured_version(spec) -> str | None:
+    return getattr(getattr(spec, "kubernetes", None), "version", None)
+
+
+@pytest.mark.parametrize("preset", ["dev", "staging", "prod"])
+def test_each_preset_configured_version_validates(preset):
+    spec = make_spec(preset, {"zones": PROD_ZONES[:1]} if preset == "dev" else None)
+    configured = configured_version(spec)
+    if configured is None:
+        pytest.skip("the spec has no kubernetes.version yet (added with the bootstrap user data); "
+                    "test_every_object_validates_strictly covers every minor the validator knows")
+    assert major_minor(configured) in SUPPORTED, f"kubernetes-validate has no schema for {configured}"
+    objs = addons.objects(addons.settings_from_spec(spec))
+    assert objs  # every preset turns the CBS CSI driver on by default
+    for obj in objs:
+        assert kubernetes_validate.validate(obj, configured, strict=True) == major_minor(configured)
+
+
+def test_validation_is_real_a_broken_object_fails():
+    deployment = json.loads(json.dumps(by_kind("Deployment")[0]))
+    deployment["spec"]["template"]["spec"]["hostNetwrk"] = True  # a typo strict validation must reject
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, VERSION, strict=True)
+    sc = json.loads(json.dumps(by_kind("StorageClass")[0]))
+    sc["allowVolumeExpansion"] = "yes"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(sc, VERSION, strict=True)
+
+
+# ---- exact content ----------------------------------------------------------------------------------------------
+
+def test_object_inventory():
+    assert [(o["kind"], o["metadata"]["name"]) for o in OBJECTS] == [
+        ("ServiceAccount", "cbs-csi-controller-sa"),
+        ("ClusterRole", "cbs-csi-controller-role"),
+        ("ClusterRoleBinding", "cbs-csi-controller-role-binding"),
+        ("ServiceAccount", "cbs-csi-node-sa"),
+        ("ClusterRole", "cbs-csi-node-role"),
+        ("ClusterRoleBinding", "cbs-csi-node-role-binding"),
+        ("ConfigMap", "cbs-csi-cam-credentials"),
+        ("CSIDriver", "com.tencent.cloud.csi.cbs"),
+        ("Deployment", "csi-cbs-controller"),
+        ("DaemonSet", "csi-cbs-node"),
+        ("StorageClass", "cbs-ssd"),
+    ]
+    assert {o["metadata"].get("namespace") for o in OBJECTS if o["kind"] in
+            ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet")} == {"kube-system"}
+
+
+def test_storage_class_exact():
+    (sc,) = by_kind("StorageClass")
+    assert sc == {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": "cbs-ssd",
+            "labels": {"app.kubernetes.io/name": "cbs-csi", "app.kubernetes.io/part-of": "kubecvm"},
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "com.tencent.cloud.csi.cbs",
+        "parameters": {"diskType": "CLOUD_SSD", "encrypt": "ENCRYPT",
+                       "disktags": "kubecvm/cluster:demo,kubecvm/role:volume"},
+        "reclaimPolicy": "Delete",
+        "allowVolumeExpansion": True,
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+
+
+@given(disk_type=st.sampled_from(addons.CSI_DISK_TYPES),
+       zones=st.lists(st.integers(1, 8), min_size=1, max_size=4, unique=True))
+def test_storage_class_follows_settings(disk_type, zones):
+    zone_names = tuple(f"{REGION}-{n}" for n in zones)
+    s = addons.AddonSettings(cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION,
+                             disk_type=disk_type)
+    (sc,) = by_kind("StorageClass", addons.objects(s))
+    assert sc["parameters"]["diskType"] == disk_type
+    assert sc["parameters"]["encrypt"] == "ENCRYPT"
+    assert sc["metadata"]["name"] == "cbs-" + disk_type.split("_", 1)[1].lower()
+    # Adding or removing zones must not touch the class: its topology fields are immutable in Kubernetes.
+    (first_zone_only,) = by_kind("StorageClass", addons.objects(dataclasses.replace(s, zones=zone_names[:1])))
+    assert sc == first_zone_only
+    assert sum(o["metadata"].get("annotations", {}).get(addons.DEFAULT_CLASS_ANNOTATION) == "true"
+               for o in addons.objects(s)) == 1
+
+
+def test_csi_driver_object():
+    (driver,) = by_kind("CSIDriver")
+    assert driver["metadata"]["name"] == "com.tencent.cloud.csi.cbs"
+    assert driver["spec"] == {"attachRequired": True, "podInfoOnMount": False, "volumeLifecycleModes": ["Persistent"]}
+
+
+def test_node_plugin_registers_the_driver_socket():
+    (ds,) = by_kind("DaemonSet")
+    pod = ds["spec"]["template"]["spec"]
+    registrar = next(c for c in pod["containers"] if c["name"] == "driver-registrar")
+    assert "--kubelet-registration-path=/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs/csi.sock" in registrar["args"]
+    plugin_dir = next(v for v in pod["volumes"] if v["name"] == "plugin-dir")
+    assert plugin_dir["hostPath"] == {"path": "/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs", "type": "DirectoryOrCreate"}
+    assert pod["serviceAccountName"] == "cbs-csi-node-sa" and pod["hostNetwork"] is True
+    assert pod["tolerations"] == [{"operator": "Exists"}]
+
+
+def test_controller_runs_on_masters_with_role_credentials():
+    (dep,) = by_kind("Deployment")
+    pod = dep["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
+    assert pod["tolerations"] == [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                                   "effect": "NoSchedule"}]
+    assert pod["hostNetwork"] is True
+    driver = next(c for c in pod["containers"] if c["name"] == "cbs-csi")
+    assert {"name": "QCLOUD_NORM_URL", "value": "http://127.0.0.1:19101/norm/api"} in driver["env"]
+    assert "--component_type=controller" in driver["args"]
+    sidecar = next(c for c in pod["containers"] if c["name"] == "cam-credentials")
+    assert {"name": "LISTEN_PORT", "value": "19101"} in sidecar["env"]
+    (cm,) = by_kind("ConfigMap")
+    assert cm["data"] == {"cam_credentials.py": addons.CAM_CREDENTIALS_SCRIPT}
+
+
+def test_rbac_bindings_point_at_their_own_roles_and_accounts():
+    bindings = {b["metadata"]["name"]: b for b in by_kind("ClusterRoleBinding")}
+    roles = {r["metadata"]["name"] for r in by_kind("ClusterRole")}
+    accounts = {a["metadata"]["name"] for a in by_kind("ServiceAccount")}
+    for b in bindings.values():
+        assert b["roleRef"]["name"] in roles and b["metadata"]["name"] == b["roleRef"]["name"] + "-binding"
+        assert [s["name"] for s in b["subjects"]] == [b["roleRef"]["name"].replace("-role", "-sa")]
+        assert {s["name"] for s in b["subjects"]} <= accounts
+    workloads = {o["spec"]["template"]["spec"]["serviceAccountName"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")}
+    assert workloads == accounts
+    every_rule = [r for role in by_kind("ClusterRole") for r in role["rules"]]
+    assert not [r for r in every_rule if "secrets" in r["resources"] or "*" in r["verbs"] or "*" in r["resources"]]
+
+
+# ---- pinned images, no keys --------------------------------------------------------------------------------------
+
+def test_images_come_only_from_the_pinned_block():
+    used = addons.images(OBJECTS)
+    assert set(used) == set(addons.IMAGES.values())  # every pinned image is used, none comes from elsewhere
+    for image in addons.IMAGES.values():
+        repo, tag = image.rsplit(":", 1)
+        assert repo.startswith("ccr.ccs.tencentyun.com/"), image
+        assert re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[a-z]+)?", tag), image  # an explicit version, never latest
+    assert addons.IMAGES["cbs-csi"].startswith("ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:")
+    pulls = {c["imagePullPolicy"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")
+             for c in o["spec"]["template"]["spec"]["containers"]}
+    assert pulls == {"IfNotPresent"}
+
+
+# Case-sensitive on purpose: the sidecar script names the metadata answer's fields (TmpSecretId, tmpSecretKey),
+# which are read at run time on the instance; what must never appear is key wiring or a key itself.
+FORBIDDEN = re.compile(r"SECRET_ID|SECRET_KEY|secretKeyRef|AKID[0-9A-Za-z]{8,}|BEGIN [A-Z ]*PRIVATE KEY")
+
+
+def test_no_secret_keys_in_any_manifest():
+    assert not by_kind("Secret")
+    hits = [(path, text) for obj in OBJECTS for path, text in walk(obj) if FORBIDDEN.search(text)]
+    assert hits == []
+    env_names = {e["name"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")
+                 for c in o["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+    assert not [n for n in env_names if n.startswith("TENCENTCLOUD_")]
+
+
+def test_forbidden_pattern_catches_upstream_key_wiring():
+    # Upstream's manifests wire keys like this; the check above must be able to see it.
+    upstream_env = {"name": "TENCENTCLOUD_API_SECRET_ID",
+                    "valueFrom": {"secretKeyRef": {"name": "cbs-csi-api-key", "key": "TENCENTCLOUD_CBS_API_SECRET_ID"}}}
+    assert [t for _, t in walk(upstream_env) if FORBIDDEN.search(t)]
+
+
+# ---- the credential sidecar against a fake metadata service ------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _FakeMetadata(BaseHTTPRequestHandler):
+    role: str | None = "kubecvm-demo-master"
+    CRED = {"TmpSecretId": "AKIDtemporaryid", "TmpSecretKey": "temporarykey", "Token": "session-token",
+            "ExpiredTime": 1_900_000_000, "Expiration": "2030-03-17T17:46:40Z", "Code": "Success"}
+
+    def do_GET(self):
+        base = "/latest/meta-data/cam/security-credentials/"
+        if self.role and self.path == base:
+            body = (self.role + "\n").encode()
+        elif self.role and self.path == base + self.role:
+            body = json.dumps(self.CRED).encode()
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def shim(tmp_path):
+    meta = ThreadingHTTPServer(("127.0.0.1", 0), _FakeMetadata)
+    threading.Thread(target=meta.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    script = tmp_path / "cam_credentials.py"
+    script.write_text(addons.CAM_CREDENTIALS_SCRIPT)
+    port = _free_port()
+    env = {"METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/",
+           "LISTEN_PORT": str(port), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/norm/api"
+    finally:
+        proc.kill()
+        proc.wait()
+        meta.shutdown()
+        _FakeMetadata.role = "kubecvm-demo-master"
+
+
+def _norm_request(url: str) -> tuple[int, dict]:
+    # The request the driver sends (driver/cloud/credential.go GetTkeCredential).
+    body = json.dumps({"eventId": 1, "timestamp": 1, "caller": "cloudprovider", "callee": "NORM", "version": "1",
+                       "password": "cloudprovider",
+                       "interface": {"interfaceName": "NORM.AssumeTkeCredential", "para": {}}}).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_sidecar_answers_norm_with_the_instance_role(shim):
+    status, body = _norm_request(shim)
+    assert status == 200
+    # The fields the driver's NormResponse/CredentialData structs read.
+    assert body == {"returnValue": 0, "returnMsg": "ok", "returnData": {
+        "credentials": {"sessionToken": "session-token", "tmpSecretId": "AKIDtemporaryid", "tmpSecretKey": "temporarykey"},
+        "expiredTime": 1_900_000_000}}
+
+
+def test_sidecar_reports_a_missing_role_as_an_error(shim):
+    _FakeMetadata.role = None
+    status, body = _norm_request(shim)
+    assert status == 502 and body["returnValue"] != 0 and "no CAM role credentials" in body["returnMsg"]
+
+
+# ---- settings ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, problem", [
+    ({"kubernetes_version": "1.24.9"}, "kubernetes.version: 1.24.9 is older than the add-ons support (1.25 or newer)"),
+    ({"kubernetes_version": "latest"}, "kubernetes.version: 'latest' is not a version such as 1.30 or 1.30.4"),
+    ({"disk_type": "CLOUD_BASIC"}, "diskType: CLOUD_BASIC is not a CBS CSI disk type (CLOUD_PREMIUM, CLOUD_SSD, CLOUD_HSSD)"),
+    ({"zones": ()}, "zones: the StorageClass needs at least one zone"),
+    ({"zones": ("ap-shanghai-2",)}, "zones: every zone must be in region ap-guangzhou"),
+])
+def test_settings_errors_name_the_field(change, problem):
+    base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
+    with pytest.raises(ValueError) as err:
+        addons.AddonSettings(**(base | change))
+    assert str(err.value) == problem
+
+
+@pytest.mark.parametrize("pool_disks, expected", [
+    ([], "CLOUD_SSD"),
+    (["CLOUD_PREMIUM"], "CLOUD_PREMIUM"),
+    (["CLOUD_HSSD", "CLOUD_PREMIUM"], "CLOUD_HSSD"),
+    (["CLOUD_BSSD"], "CLOUD_SSD"),  # the driver does not create BSSD volumes
+])
+def test_volume_disk_type(pool_disks, expected):
+    assert addons.volume_disk_type(pool_disks) == expected
+
+
+def test_settings_from_spec():
+    spec = make_spec("prod", {"nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
+                                             "dataDisk": {"type": "CLOUD_PREMIUM", "size": 100}}]})
+    s = addons.settings_from_spec(spec, kubernetes_version="1.31")
+    assert s == addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES),
+                                     kubernetes_version="1.31", disk_type="CLOUD_PREMIUM", cbs_csi=True)
+    assert addons.settings_from_spec(spec, kubernetes_version="1.31", cbs_csi=False).cbs_csi is False
+    if configured_version(spec) is None:
+        with pytest.raises(ValueError, match="^kubernetes.version: needed"):
+            addons.settings_from_spec(spec)
+    else:
+        assert addons.settings_from_spec(spec).kubernetes_version == configured_version(spec)
+
+
+def test_disabled_addons_have_no_objects():
+    assert addons.objects(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
+                                               kubernetes_version=VERSION, cbs_csi=False)) == []
+
+
+def test_planning_addons_imports_no_pulumi():
+    code = "import sys, planning.addons; assert not [m for m in sys.modules if m.startswith('pulumi')], 'pulumi'"
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, check=True)
+
+
+# ---- ClusterAddons under the recording mocks ---------------------------------------------------------------------
+
+class ProviderRecordingCloud(SimulatedCloud):
+    """The simulated cloud, also noting which provider each resource was registered with."""
+
+    def __init__(self):
+        super().__init__()
+        self.providers: dict[str, str] = {}
+
+    def new_resource(self, args):
+        self.providers[args.name] = args.provider or ""
+        return super().new_resource(args)
+
+
+def _run(settings):
+    import tencentcloud_iac_pulumi as tc
+
+    from components.addons import ClusterAddons
+
+    def program():
+        # Stands in for the bootstrap resources (the first master) that the add-ons must wait for.
+        bootstrap = tc.vpc.Instance("bootstrap", cidr_block="10.0.0.0/16")
+        ClusterAddons("demo-addons", settings, kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
+                      depends_on=[bootstrap])
+
+    cloud = ProviderRecordingCloud()
+    return run_program({}, stack="test", program=program, cloud=cloud), cloud
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    return _run(SETTINGS)
+
+
+def test_component_registers_each_object_with_its_kubernetes_type(recorded):
+    rec, _ = recorded
+    component = rec.by_name("demo-addons")
+    assert component.type == "kubecvm:index:ClusterAddons"
+    children = sorted((r.name, r.type) for r in rec.resources if r.parent == component.urn)
+    expected_types = {
+        "ServiceAccount": "kubernetes:core/v1:ServiceAccount", "ConfigMap": "kubernetes:core/v1:ConfigMap",
+        "ClusterRole": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+        "ClusterRoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        "CSIDriver": "kubernetes:storage.k8s.io/v1:CSIDriver", "StorageClass": "kubernetes:storage.k8s.io/v1:StorageClass",
+        "Deployment": "kubernetes:apps/v1:Deployment", "DaemonSet": "kubernetes:apps/v1:DaemonSet",
+    }
+    assert children == sorted(
+        [("demo-addons-k8s", "pulumi:providers:kubernetes")]
+        + [(addons.resource_name("demo-addons", o), expected_types[o["kind"]]) for o in OBJECTS]
+    )
+
+
+def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
+    rec, cloud = recorded
+    provider = rec.by_name("demo-addons-k8s")
+    bootstrap = rec.by_name("bootstrap")
+    assert provider.inputs["kubeconfig"] == SECRET
+    assert bootstrap.urn in provider.dependencies
+    for obj in OBJECTS:
+        reg = rec.by_name(addons.resource_name("demo-addons", obj))
+        assert cloud.providers[reg.name] == f"{provider.urn}::{provider.id}"
+        assert bootstrap.urn in reg.dependencies
+        assert reg.inputs == obj  # what reaches the engine is exactly the validated manifest
+
+
+def test_disabled_addons_register_no_provider():
+    rec, _ = _run(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
+                                       kubernetes_version=VERSION, cbs_csi=False))
+    assert sorted(r.type for r in rec.resources) == ["kubecvm:index:ClusterAddons", "tencentcloud:Vpc/instance:Instance"]
+
+
+@pytest.mark.parametrize("cbs_csi", [True, False])
+def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
+    from planning import build_plan
+
+    spec = make_spec("staging", {"addons": {"cbsCsi": cbs_csi}})
+    if configured_version(spec) is None:
+        pytest.skip("the spec has no kubernetes.version/addons yet (added with the bootstrap user data)")
+    rec, _ = _run(build_plan(spec))
+    kube = [r for r in rec.resources if r.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))]
+    expected = addons.objects(addons.settings_from_spec(spec))
+    assert len(kube) == (len(expected) + 1 if cbs_csi else 0)
+    for obj in expected:
+        assert rec.by_name(addons.resource_name("demo-addons", obj)).inputs == obj

@@ -1,0 +1,183 @@
+"""The offline run of Pulumi.prod.yaml: PKI, SSM and CAM resources are there, wired to the CVMs, and no secret
+(PEM, token) appears in any recorded input or output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from planning import bootstrap
+from stacks.config import read_stack_file
+from stacks.runner import SECRET, run_program
+from stacks.simulated_cloud import _random_string
+from tests.bootstrap._boot import PROJECT_DIR, preset_plan
+
+INSTANCE = "tencentcloud:Instance/instance:Instance"
+SECRET_TYPE, VERSION_TYPE = "tencentcloud:Ssm/secret:Secret", "tencentcloud:Ssm/secretVersion:SecretVersion"
+ROLE, POLICY, ATTACH = ("tencentcloud:Cam/role:Role", "tencentcloud:Cam/policy:Policy",
+                        "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment")
+
+
+@pytest.fixture(scope="module")
+def recording():
+    return run_program(read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml"), stack="prod")
+
+
+def names_of(recording, type_: str) -> list[str]:
+    return sorted(r.name for r in recording.of_type(type_))
+
+
+def test_pki_resources(recording):
+    assert names_of(recording, "tls:index/privateKey:PrivateKey") == [
+        "prod-pki-admin-key", "prod-pki-ca-key", "prod-pki-etcd-ca-key", "prod-pki-front-proxy-ca-key", "prod-pki-sa-key"]
+    assert names_of(recording, "tls:index/selfSignedCert:SelfSignedCert") == [
+        "prod-pki-ca-cert", "prod-pki-etcd-ca-cert", "prod-pki-front-proxy-ca-cert"]
+    assert names_of(recording, "tls:index/certRequest:CertRequest") == ["prod-pki-admin-csr"]
+    assert names_of(recording, "tls:index/locallySignedCert:LocallySignedCert") == ["prod-pki-admin-cert"]
+    ca = recording.by_name("prod-pki-ca-cert").inputs
+    assert (ca["isCaCertificate"], ca["subject"], ca["validityPeriodHours"]) == (True, {"commonName": "kubernetes"}, 87600)
+    admin = recording.by_name("prod-pki-admin-csr").inputs
+    assert admin["subject"] == {"commonName": "kubecvm-admin", "organization": "system:masters"}
+    for key in recording.of_type("tls:index/privateKey:PrivateKey"):
+        assert key.inputs == {"algorithm": "RSA", "rsaBits": 2048}
+
+
+def test_token_parts_are_kubeadm_shaped(recording):
+    parts = {r.name: r for r in recording.of_type("random:index/randomPassword:RandomPassword")}
+    assert sorted(parts) == ["prod-bootstrap-token-id", "prod-bootstrap-token-secret"]
+    flags = {"lower": True, "numeric": True, "upper": False, "special": False}
+    assert parts["prod-bootstrap-token-id"].inputs == {"length": 6, **flags}
+    assert parts["prod-bootstrap-token-secret"].inputs == {"length": 16, **flags}
+    assert {p.id for p in parts.values()} == {"none"}  # RandomPassword: the value is never the id
+
+
+def test_ssm_secrets_hold_every_pki_file_and_the_token_as_secrets(recording):
+    boot = bootstrap.boot_plan(preset_plan("prod"))
+    expected = sorted(s.name for s in boot.secrets)
+    assert len(expected) == 9
+    assert names_of(recording, SECRET_TYPE) == expected
+    assert names_of(recording, VERSION_TYPE) == sorted(f"{n}-value" for n in expected)
+    for v in recording.of_type(VERSION_TYPE):
+        assert v.inputs["secretString"] == SECRET
+        assert v.inputs["versionId"] == "current"
+    for s in recording.of_type(SECRET_TYPE):
+        assert s.inputs["recoveryWindowInDays"] == 7  # prod is protected: a deleted secret can be restored
+        assert s.inputs["tags"]["kubecvm/cluster"] == "prod"
+
+
+def test_cam_roles_read_only_their_share(recording):
+    policies = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(POLICY)}
+    readable = {
+        name: sorted(res.rsplit("/", 1)[1] for st in doc["statement"] if st["action"] == ["ssm:GetSecretValue"]
+                     for res in st["resource"])
+        for name, doc in policies.items()
+    }
+    boot = bootstrap.boot_plan(preset_plan("prod"))
+    assert readable["kubecvm-prod-worker-boot"] == ["kubecvm-prod-bootstrap-token"]
+    assert readable["kubecvm-prod-master-boot"] == sorted(s.name for s in boot.secrets)
+    for doc in policies.values():
+        for st in doc["statement"]:
+            if st["action"] == ["ssm:GetSecretValue"]:
+                assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm-prod-") for r in st["resource"])
+            else:  # nothing but CBS/CVM describe-and-attach calls gets a wildcard resource
+                assert all(a.startswith(("cbs:", "cvm:Describe")) for a in st["action"])
+    roles = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(ROLE)}
+    assert sorted(roles) == ["kubecvm-prod-master", "kubecvm-prod-worker"]
+    for trust in roles.values():
+        assert trust["statement"] == [{"action": "name/sts:AssumeRole", "effect": "allow",
+                                       "principal": {"service": ["cvm.qcloud.com"]}}]
+    assert names_of(recording, ATTACH) == ["kubecvm-prod-master-boot-attach", "kubecvm-prod-worker-boot-attach"]
+
+
+def test_cvms_boot_with_their_role_and_never_roll(recording):
+    cvms = recording.of_type(INSTANCE)
+    assert len(cvms) == 9
+    versions = {r.urn for r in recording.of_type(VERSION_TYPE)}
+    attachments = {r.urn for r in recording.of_type(ATTACH)}
+    for c in cvms:
+        role = c.inputs["tags"]["kubecvm/role"]
+        assert c.inputs["camRoleName"] == f"kubecvm-prod-{role}"
+        assert c.inputs["userDataReplaceOnChange"] is False
+        assert c.inputs["userDataRaw"].startswith("#cloud-config\n")
+        # The secrets and the role's policy exist before any node boots and asks for them.
+        assert versions | attachments <= set(c.dependencies)
+
+
+def test_user_data_carries_the_real_ca_hash(recording):
+    # The simulated CA's hash, computed by the program, is what workers pin.
+    hashes = {re.search(r"sha256:[0-9a-f]{64}", c.inputs["userDataRaw"])[0] for c in recording.of_type(INSTANCE)}
+    assert len(hashes) == 1
+
+
+def test_nothing_secret_is_recorded(recording):
+    everything = json.dumps([r.inputs for r in recording.resources]) + json.dumps([r.id for r in recording.resources])
+    everything += json.dumps(recording.outputs)
+    for marker in ("BEGIN", "PRIVATE KEY", "TENCENTCLOUD_SECRET"):
+        assert marker not in everything
+    token = (_random_string("random:index/randomPassword:RandomPassword::prod-bootstrap-token-id",
+                            {"length": 6, "upper": False, "special": False}) + "."
+             + _random_string("random:index/randomPassword:RandomPassword::prod-bootstrap-token-secret",
+                              {"length": 16, "upper": False, "special": False}))
+    assert bootstrap.is_bootstrap_token(token)
+    assert token not in everything and token.split(".")[1] not in everything
+    for c in recording.of_type(INSTANCE):
+        assert token not in bootstrap.expand_user_data(c.inputs["userDataRaw"])
+
+
+def test_kubeconfig_is_a_secret_output(recording):
+    assert recording.outputs["kubeconfig"] == SECRET
+
+
+def test_the_token_checked_above_is_the_one_the_program_makes():
+    # Guards the test above against checking for the wrong string: export the real token from a one-off program.
+    import pulumi
+
+    from components import Cluster
+    from stacks.config import plan_from_config
+
+    config = read_stack_file(PROJECT_DIR / "Pulumi.dev.yaml")
+
+    def program() -> None:
+        plan = plan_from_config(preset=config.get("kubecvm:preset"), overrides=config.get("kubecvm:cluster"),
+                                region=config.get("tencentcloud:region"), stack="dev")
+        pulumi.export("token", pulumi.Output.unsecret(Cluster(plan.name, plan).boot.token))
+
+    token = run_program(config, stack="dev", program=program).outputs["token"]
+    expected = (_random_string("random:index/randomPassword:RandomPassword::dev-bootstrap-token-id",
+                               {"length": 6, "upper": False, "special": False}) + "."
+                + _random_string("random:index/randomPassword:RandomPassword::dev-bootstrap-token-secret",
+                                 {"length": 16, "upper": False, "special": False}))
+    assert token == expected
+
+
+def test_the_user_data_secrets_policy_passes(recording):
+    from policies.engine import evaluate
+    from policies.registry import Resource
+
+    resources = [Resource(r.urn, r.type, r.name, r.inputs) for r in recording.resources if r.custom]
+    result = evaluate(resources, only="kubecvm-security-user-data-secrets")
+    assert result.violations == ()
+    assert sum(c.passed for c in result.checks) == 9
+
+
+def test_offline_user_data_is_byte_identical_across_runs(recording):
+    again = run_program(read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml"), stack="prod")
+    first = {c.name: c.inputs["userDataRaw"] for c in recording.of_type(INSTANCE)}
+    assert {c.name: c.inputs["userDataRaw"] for c in again.of_type(INSTANCE)} == first
+
+
+def test_a_new_kubernetes_version_updates_user_data_in_place(recording):
+    # What `kubecvm diff` shows a reviewer: every CVM's userDataRaw changes, none is replaced.
+    from stacks.diff import diff_plans
+
+    config = read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml")
+    config["kubecvm:cluster"] = {**config["kubecvm:cluster"], "kubernetes": {"version": "1.31.2"}}
+    newer = run_program(config, stack="prod")
+    as_plan = lambda rec: {"resources": [{"urn": r.urn, "type": r.type, "id": r.id, "inputs": r.inputs}  # noqa: E731
+                                         for r in rec.resources if r.custom]}
+    result = diff_plans(as_plan(recording), as_plan(newer))
+    assert (result.added, result.removed, result.replacements) == ([], [], [])
+    assert sorted(c.urn.rsplit("::", 1)[1] for c in result.changed) == sorted(c.name for c in recording.of_type(INSTANCE))
+    assert {tuple(c.keys) for c in result.changed} == {("userDataRaw",)}

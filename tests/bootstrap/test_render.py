@@ -1,0 +1,288 @@
+"""The rendered cloud-init: validated by Debian's cloud-init, exact kubeadm/CNI/env values, size, no secrets."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from planning import addons, bootstrap, build_plan
+from tests.conftest import make_spec
+from tests.bootstrap._boot import CA_HASH, PRESETS, preset_plan, roles, user_data
+
+CASES = [(stack, role) for stack in PRESETS for role in roles(preset_plan(stack))]
+CLOUD_INIT = shutil.which("cloud-init")
+FORBIDDEN = ("BEGIN", "PRIVATE KEY", "TENCENTCLOUD_SECRET")
+
+
+def machine(stack: str, role: str):
+    return roles(preset_plan(stack))[role]
+
+
+def files(text: str) -> dict[str, dict]:
+    doc = YAML(typ="safe").load(bootstrap.expand_user_data(text))
+    return {f["path"]: f for f in doc["write_files"]}
+
+
+def content(text: str, path: str) -> str:
+    return files(text)[path]["content"]
+
+
+def kubeadm_docs(text: str, name: str) -> dict[str, dict]:
+    return {d["kind"]: d for d in YAML(typ="safe").load_all(content(text, f"/etc/kubecvm/{name}"))}
+
+
+def env(text: str) -> dict[str, str]:
+    """boot.env as bash itself reads it (a real shell parse, quoting included)."""
+    out = subprocess.run(
+        ["bash", "-c", 'set -a; . /dev/stdin; env -0'], input=content(text, "/etc/kubecvm/boot.env"),
+        capture_output=True, text=True, check=True, env={},
+    ).stdout
+    values = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+    return {k: v for k, v in values.items() if k.isupper() and k not in ("PWD", "SHLVL", "_")}
+
+
+@pytest.mark.skipif(not CLOUD_INIT, reason="LOUD SKIP: Debian's cloud-init is not installed, so no user data was "
+                    "schema-checked; install it with `apt-get update && apt-get install -y cloud-init`")
+def test_every_user_data_passes_cloud_init_schema(tmp_path: Path):
+    # Each preset's every role, as sent (gz+b64 scripts) and expanded: both must be valid cloud-config.
+    paths = []
+    for stack, role in CASES:
+        text = user_data(preset_plan(stack), machine(stack, role))
+        for kind, body in (("raw", text), ("expanded", bootstrap.expand_user_data(text))):
+            path = tmp_path / f"{stack}-{role}-{kind}.yaml"
+            path.write_text(body)
+            paths.append(path)
+    for path in paths:
+        result = subprocess.run([CLOUD_INIT, "schema", "--config-file", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{path.name}: {result.stdout}{result.stderr}"
+        assert "Valid cloud-config" in result.stdout
+
+
+def test_cloud_init_rejects_a_broken_user_data(tmp_path: Path):
+    # The validator is not a rubber stamp: a mode given as a number is refused.
+    if not CLOUD_INIT:
+        pytest.skip("LOUD SKIP: cloud-init not installed (apt-get install -y cloud-init)")
+    text = user_data(preset_plan("dev"), machine("dev", "master-init")).replace("permissions: '0600'", "permissions: 600", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    result = subprocess.run([CLOUD_INIT, "schema", "--config-file", str(path)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "permissions" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stack,role", CASES)
+def test_user_data_snapshot(stack: str, role: str, snapshot):
+    # Reviewed on every change: the expanded user data (scripts in clear). It holds no secret to replace: the
+    # token is the literal __BOOTSTRAP_TOKEN__ and the CA hash a placeholder.
+    assert bootstrap.expand_user_data(user_data(preset_plan(stack), machine(stack, role))) == snapshot
+
+
+@pytest.mark.parametrize("stack", PRESETS)
+def test_every_machine_fits_and_holds_no_secret(stack: str):
+    plan = preset_plan(stack)
+    for m in plan.machines:
+        text = user_data(plan, m)
+        assert bootstrap.user_data_size(text) <= bootstrap.USER_DATA_LIMIT
+        for body in (text, bootstrap.expand_user_data(text)):
+            for marker in FORBIDDEN:
+                assert marker not in body, f"{m.name}: {marker}"
+        assert bootstrap.TOKEN_PLACEHOLDER in text
+
+
+def test_largest_cluster_fits_the_16k_limit():
+    # Seven masters, long names, many labels and taints: the worst user data kubecvm renders stays under 16 KB.
+    spec = make_spec("prod", {
+        "name": "a-very-long-cluster1",
+        "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"],
+        "controlPlane": {"count": 7, "instanceType": "S5.4XLARGE64"},
+        "nodePools": [{
+            "name": "gpu-inference-pool", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
+            "labels": {f"example.com/label-{i}": f"value-{i:02d}-of-the-pool" for i in range(20)},
+            "taints": [{"key": f"example.com/taint-{i}", "value": "yes", "effect": "NoSchedule"} for i in range(10)],
+        }],
+    })
+    plan = build_plan(spec)
+    sizes = {m.name: bootstrap.user_data_size(user_data(plan, m)) for m in plan.machines}
+    assert max(sizes.values()) <= bootstrap.USER_DATA_LIMIT, sizes
+
+
+def test_oversized_user_data_is_refused(monkeypatch):
+    plan = preset_plan("prod")
+    monkeypatch.setattr(bootstrap, "USER_DATA_LIMIT", 1000)
+    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after base64"):
+        user_data(plan, plan.masters[0])
+
+
+def test_a_malformed_ca_hash_is_refused():
+    plan = preset_plan("dev")
+    with pytest.raises(ValueError, match="sha256:<64 hex digits>"):
+        bootstrap.render_user_data(plan, plan.masters[0], ca_hash="sha256:abc")
+
+
+def test_first_master_inits_with_the_planned_cluster():
+    plan = preset_plan("prod")
+    m = plan.masters[0]
+    docs = kubeadm_docs(user_data(plan, m), "kubeadm-init.yaml")
+    cluster, init, kubelet = docs["ClusterConfiguration"], docs["InitConfiguration"], docs["KubeletConfiguration"]
+    assert plan.api.vip == "10.2.64.11"
+    assert cluster["controlPlaneEndpoint"] == "10.2.64.11:6443"
+    assert cluster["kubernetesVersion"] == "v1.30.6"
+    assert cluster["networking"] == {"podSubnet": "172.16.0.0/12", "serviceSubnet": "192.168.0.0/20", "dnsDomain": "cluster.local"}
+    assert cluster["controllerManager"]["extraArgs"] == {"allocate-node-cidrs": "false"}
+    assert cluster["apiServer"]["certSANs"] == ["10.2.64.11", *(x.private_ip for x in plan.masters)]
+    assert cluster["etcd"] == {"local": {"dataDir": "/var/lib/etcd"}}
+    assert init["localAPIEndpoint"] == {"advertiseAddress": m.private_ip, "bindPort": 6443}
+    assert init["nodeRegistration"]["name"] == "prod-master-0"
+    assert init["nodeRegistration"]["kubeletExtraArgs"] == {"node-ip": m.private_ip}
+    assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
+    assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
+
+
+def test_only_the_first_master_carries_an_init_config():
+    plan = preset_plan("prod")
+    carriers = [m.name for m in plan.machines if "/etc/kubecvm/kubeadm-init.yaml" in files(user_data(plan, m))]
+    assert carriers == ["prod-master-0"]
+
+
+@pytest.mark.parametrize("role", ["master-join", "worker-general"])
+def test_joins_with_token_and_ca_hash(role: str):
+    plan = preset_plan("prod")
+    m = machine("prod", role)
+    join = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]
+    assert join["discovery"]["bootstrapToken"] == {
+        "apiServerEndpoint": "10.2.64.11:6443", "token": bootstrap.TOKEN_PLACEHOLDER, "caCertHashes": [CA_HASH],
+    }
+    assert join["nodeRegistration"]["name"] == m.name
+    assert join["nodeRegistration"]["kubeletExtraArgs"]["node-ip"] == m.private_ip
+    if m.role == "master":
+        assert join["controlPlane"] == {"localAPIEndpoint": {"advertiseAddress": m.private_ip, "bindPort": 6443}}
+    else:
+        assert "controlPlane" not in join
+        assert join["nodeRegistration"]["taints"] == []
+
+
+def test_pool_labels_and_taints_reach_the_kubelet():
+    spec = make_spec("prod", {"nodePools": [{
+        "name": "batch", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
+        "labels": {"tier": "batch", "example.com/gpu": "none"},
+        "taints": [{"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"}],
+    }]})
+    plan = build_plan(spec)
+    m = plan.workers[0]
+    registration = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]["nodeRegistration"]
+    assert registration["kubeletExtraArgs"] == {"node-ip": m.private_ip, "node-labels": "example.com/gpu=none,tier=batch"}
+    assert registration["taints"] == [
+        {"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"},
+    ]
+
+
+@pytest.mark.parametrize("stack", PRESETS)
+def test_cni_hands_out_exactly_the_planned_pod_cidr(stack: str):
+    plan = preset_plan(stack)
+    for m in plan.machines:
+        written = files(user_data(plan, m))
+        bridge = json.loads(written["/etc/cni/net.d/10-kubecvm.conflist"]["content"])
+        assert [p["type"] for p in bridge["plugins"]] == ["bridge", "portmap"]
+        assert bridge["plugins"][0]["ipam"]["ranges"] == [[{"subnet": m.pod_cidr}]]
+        assert json.loads(written["/etc/cni/net.d/99-loopback.conf"]["content"])["type"] == "loopback"
+
+
+@given(st.sampled_from(PRESETS), st.data())
+def test_boot_env_matches_the_plan(stack: str, data):
+    plan = preset_plan(stack)
+    m = data.draw(st.sampled_from(plan.machines))
+    values = env(user_data(plan, m))
+    boot = bootstrap.boot_plan(plan)
+    assert values["NODE_NAME"] == m.name and values["NODE_IP"] == m.private_ip and values["POD_CIDR"] == m.pod_cidr
+    assert values["ROLE"] == m.role
+    assert values["API_HOST"] == plan.api.vip
+    assert values["MASTER_IPS"].split() == [x.private_ip for x in plan.masters]
+    assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "https://mirrors.tencent.com"
+    assert values["TOKEN_SECRET"] == f"kubecvm-{plan.name}-bootstrap-token"
+    assert values["FIRST_MASTER"] == ("1" if m.name == plan.masters[0].name else "0")
+    if m.role == "master":
+        pairs = dict(p.split("=") for p in values["PKI_FILES"].split())
+        assert pairs == {s.name: s.path.removeprefix("/etc/kubernetes/pki/") for s in boot.secrets if s.path}
+        assert values["ETCD_DISK"] == f"{m.name}-etcd"
+    else:
+        assert values["PKI_FILES"] == "" and values["ETCD_DISK"] == ""
+    assert ipaddress.ip_network(values["POD_CIDR"]).subnet_of(ipaddress.ip_network(values["CLUSTER_POD_CIDR"]))
+
+
+def test_kubernetes_version_and_mirror_are_configurable():
+    plan = build_plan(make_spec("dev", {"zones": ["ap-guangzhou-3"], "kubernetes": {
+        "version": "1.31.2", "packageMirror": "http://mirrors.tencentyun.com", "imageRepository": "ccr.ccs.tencentyun.com/k8s"}}))
+    text = user_data(plan, plan.masters[0])
+    values = env(text)
+    assert (values["K8S_VERSION"], values["MIRROR"], values["PAUSE_VERSION"]) == ("1.31.2", "http://mirrors.tencentyun.com", "3.10")
+    cluster = kubeadm_docs(text, "kubeadm-init.yaml")["ClusterConfiguration"]
+    assert (cluster["kubernetesVersion"], cluster["imageRepository"]) == ("v1.31.2", "ccr.ccs.tencentyun.com/k8s")
+
+
+def test_scripts_are_valid_bash():
+    for template in sorted(bootstrap.TEMPLATES.iterdir()):
+        result = subprocess.run(["bash", "-n", str(template)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{template.name}: {result.stderr}"
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck not installed (apt-get install -y shellcheck)")
+def test_scripts_pass_shellcheck():
+    templates = sorted(t.name for t in bootstrap.TEMPLATES.iterdir())
+    # -x follows `source=lib.sh`; SC1091: /etc/kubecvm/boot.env exists only on a node.
+    result = subprocess.run(["shellcheck", "-x", "-s", "bash", "-S", "warning", "-e", "SC1091", *templates],
+                            capture_output=True, text=True, cwd=bootstrap.TEMPLATES)
+    assert result.returncode == 0, result.stdout
+
+
+def test_user_data_never_replaces_a_node_by_itself():
+    # Documented choice (planning/bootstrap.py): user data changes are in-place; only new machines run them.
+    spec = make_spec("prod")
+    newer = make_spec("prod", {"kubernetes": {"version": "1.31.1"}})
+    plan, plan2 = build_plan(spec), build_plan(newer)
+    assert user_data(plan, plan.workers[0]) != user_data(plan2, plan2.workers[0])
+    # ... and the CVMs say so to the engine: see test_offline.py::test_cvms_boot_with_their_role_and_never_roll.
+
+
+def test_public_exposure_joins_through_the_first_master():
+    # A public CLB's address exists only after the masters: nodes use master-0's address (documented limit).
+    plan = build_plan(make_spec("prod", {"apiEndpoint": {"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]}}))
+    assert plan.api.vip is None
+    values = env(user_data(plan, plan.workers[0]))
+    assert values["API_HOST"] == plan.masters[0].private_ip
+    cluster = kubeadm_docs(user_data(plan, plan.masters[0]), "kubeadm-init.yaml")["ClusterConfiguration"]
+    assert cluster["controlPlaneEndpoint"] == f"{plan.masters[0].private_ip}:6443"
+
+
+@pytest.mark.parametrize("csi", [True, False])
+def test_role_policies_follow_the_csi_addon(csi: bool):
+    plan = build_plan(make_spec("prod", {"addons": {"cbsCsi": csi}}))
+    boot = bootstrap.boot_plan(plan)
+    statements = {r.role: json.loads(r.policy_document)["statement"] for r in boot.roles}
+    # Workers read their token and nothing else: the CSI controller, which calls the CBS API, runs on masters.
+    assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"]]
+    master_actions = statements["master"][1]["action"]
+    assert master_actions == (sorted(set(addons.CAM_ACTIONS) | {"cbs:DescribeDisks"}) if csi else ["cbs:DescribeDisks"])
+    assert [s.readers for s in boot.secrets].count(("master", "worker")) == 1  # only the token reaches workers
+
+
+@pytest.mark.parametrize("kubernetes,field", [
+    ({"version": "1.27.3"}, "kubernetes.version"), ({"version": "v1.30.6"}, "kubernetes.version"),
+    ({"packageMirror": "https://mirrors.tencent.com/"}, "kubernetes.packageMirror"),
+    ({"packageMirror": "mirrors.tencent.com"}, "kubernetes.packageMirror"),
+    ({"imageRepository": "Registry.k8s.io"}, "kubernetes.imageRepository"),
+    ({"unknown": 1}, "kubernetes.unknown"),
+])
+def test_bad_kubernetes_settings_name_the_field(kubernetes: dict, field: str):
+    from stacks.config import ConfigError
+
+    with pytest.raises(ConfigError, match=rf": {field}: "):
+        make_spec("prod", {"kubernetes": kubernetes})

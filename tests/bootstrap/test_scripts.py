@@ -1,0 +1,126 @@
+"""The boot scripts run for real in bash, against fake iptables, tccli and kubeadm that record their calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from planning import bootstrap
+from tests.bootstrap._boot import preset_plan, user_data
+from tests.bootstrap.test_render import files
+
+
+def install(tmp: Path, m) -> dict[str, Path]:
+    """The node's files under tmp (KUBECVM_DIR=tmp/etc), plus a bin/ for fakes."""
+    written = files(user_data(preset_plan("prod"), m))
+    etc, lib, bin_ = tmp / "etc", tmp / "lib", tmp / "bin"
+    for d in (etc, lib, bin_):
+        d.mkdir()
+    (etc / "boot.env").write_text(written["/etc/kubecvm/boot.env"]["content"])
+    (lib / "lib.sh").write_text(written["/usr/local/lib/kubecvm/lib.sh"]["content"])
+    for name in ("kubecvm-net", "kubecvm-token-sync"):
+        if f"/usr/local/sbin/{name}" in written:
+            (lib / name).write_text(written[f"/usr/local/sbin/{name}"]["content"])
+    return {"etc": etc, "lib": lib, "bin": bin_, "log": tmp / "calls.log"}
+
+
+def fake(bin_: Path, name: str, body: str) -> None:
+    path = bin_ / name
+    path.write_text("#!/bin/bash\n" + body)
+    path.chmod(0o755)
+
+
+def run(paths: dict[str, Path], script: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {"PATH": f"{paths['bin']}:{os.environ['PATH']}", "KUBECVM_DIR": str(paths["etc"]),
+               "KUBECVM_LIB": str(paths["lib"] / "lib.sh"), "CALLS": str(paths["log"]), **env}
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=environ)
+
+
+def calls(paths) -> list[str]:
+    return paths["log"].read_text().splitlines() if paths["log"].exists() else []
+
+
+# iptables: -N/-C answer "absent" (1) so the script creates chains and jumps; every call is logged.
+IPTABLES = 'echo "$*" >>"$CALLS"; for a in "$@"; do [ "$a" = -C ] && exit 1; done; exit 0\n'
+
+
+@pytest.mark.parametrize("role", ["master", "worker"])
+def test_net_rules(tmp_path: Path, role: str):
+    plan = preset_plan("prod")
+    m = plan.masters[1] if role == "master" else plan.workers[0]
+    paths = install(tmp_path, m)
+    fake(paths["bin"], "iptables", IPTABLES)
+    result = run(paths, f"bash {paths['lib'] / 'kubecvm-net'}")
+    assert result.returncode == 0, result.stderr
+    appended = [c for c in calls(paths) if " -A " in f" {c} "]
+    expected = [
+        "-w -t nat -A POSTROUTING -j KUBECVM-EGRESS",
+        f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -d {plan.pod_cidr} -j RETURN",
+        f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -d {plan.vpc_cidr} -j RETURN",
+        f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -j MASQUERADE",
+    ]
+    if role == "master":  # the VIP answered by this master itself (no api-target written yet)
+        expected += ["-w -t nat -A OUTPUT -j KUBECVM-API",
+                     f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443"]
+    assert appended == expected
+
+
+def test_joining_master_reaches_the_api_through_its_peer(tmp_path: Path):
+    plan = preset_plan("prod")
+    paths = install(tmp_path, plan.masters[2])
+    fake(paths["bin"], "iptables", IPTABLES)
+    (paths["etc"] / "api-target").write_text(plan.masters[0].private_ip + "\n")
+    assert run(paths, f"bash {paths['lib'] / 'kubecvm-net'}").returncode == 0
+    assert calls(paths)[-1] == (f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT "
+                                f"--to-destination {plan.masters[0].private_ip}:6443")
+
+
+def tccli_answering(paths, secrets: dict[str, str]) -> None:
+    """A fake tccli that answers GetSecretValue only when asked with the CVM role, the region and our version."""
+    table = json.dumps(secrets)
+    fake(paths["bin"], "tccli", f"""echo "tccli $*" >>"$CALLS"
+python3 - "$@" <<'PY'
+import json, sys
+args = sys.argv[1:]
+opt = lambda k: args[args.index(k) + 1] if k in args else None
+secrets = json.loads({table!r})
+if args[:2] != ["ssm", "GetSecretValue"] or "--use-cvm-role" not in args or opt("--region") != "ap-guangzhou" \\
+        or opt("--VersionId") != "current" or opt("--SecretName") not in secrets:
+    sys.exit(2)
+print(json.dumps({{"SecretName": opt("--SecretName"), "VersionId": "current", "SecretString": secrets[opt("--SecretName")]}}))
+PY
+""")
+
+
+def test_secret_is_read_with_the_instance_role(tmp_path: Path):
+    plan = preset_plan("prod")
+    paths = install(tmp_path, plan.masters[0])
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    tccli_answering(paths, {"kubecvm-prod-ca-crt": pem})
+    result = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm-prod-ca-crt', TCCLI=str(paths["bin"] / "tccli"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == pem
+    assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm-prod-ca-crt --VersionId current "
+                            "--use-cvm-role --region ap-guangzhou"]
+    missing = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm-prod-ca-key', TCCLI=str(paths["bin"] / "tccli"))
+    assert missing.returncode != 0 and missing.stdout == ""
+
+
+@pytest.mark.parametrize("listed,created", [("", True), ("aaaaaa.bbbbbbbbbbbbbbbb\n", True),
+                                            ("aaaaaa.bbbbbbbbbbbbbbbb\nabcdef.0123456789abcdef\n", False)])
+def test_token_sync_creates_the_ssm_token_only_when_missing(tmp_path: Path, listed: str, created: bool):
+    plan = preset_plan("prod")
+    paths = install(tmp_path, plan.masters[0])
+    token = "abcdef.0123456789abcdef"
+    tccli_answering(paths, {"kubecvm-prod-bootstrap-token": token})
+    fake(paths["bin"], "kubeadm", f'echo "kubeadm $*" >>"$CALLS"\n[ "$2" = list ] && printf %b {listed!r}\nexit 0\n')
+    result = run(paths, f"bash {paths['lib'] / 'kubecvm-token-sync'}", TCCLI=str(paths["bin"] / "tccli"))
+    assert result.returncode == 0, result.stderr
+    kubeadm = [c for c in calls(paths) if c.startswith("kubeadm")]
+    assert kubeadm[0].startswith("kubeadm token list")
+    assert (f"kubeadm token create {token} --ttl 0" in kubeadm) is created
+    assert token not in result.stdout + result.stderr  # never echoed to the journal

@@ -1,0 +1,106 @@
+"""Policies in `kubecvm plan`: exit codes, what the engine receives, reports. A stand-in engine (cli_helpers)
+checks the wiring against the contract; the tests marked needs_engine run the real policies/engine.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+from cli_helpers import kubecvm, needs_engine, stack_file
+
+from planning import build_plan
+from stacks.config import spec_from_stack_file
+from stacks.runner import PROJECT_DIR
+
+INSTANCE = "tencentcloud:Instance/instance:Instance"
+
+
+def test_a_mandatory_violation_exits_1_and_is_reported(fake_engine):
+    run = kubecvm("plan", "dev", "--format", "json")
+    assert run.exit_code == 1
+    doc = run.json()
+    plan = build_plan(spec_from_stack_file(PROJECT_DIR / "Pulumi.dev.yaml", "dev"))
+    urns = {r["name"]: r["urn"] for r in doc["resources"]}
+    assert doc["policies"]["violations"] == [
+        {"policy": "test-master-flagged", "enforcement": "mandatory", "severity": "high",
+         "message": f"{m.name} is flagged [by the test]", "urn": urns[m.name]}
+        for m in sorted(plan.masters, key=lambda m: urns[m.name])
+    ]
+    assert doc["policies"]["mandatoryFailed"] is True and doc["policies"]["evaluated"] is True
+    assert doc["policies"]["config"] == "dev"  # the stack's preset by default
+
+
+def test_advisory_violations_exit_0(fake_engine):
+    fake_engine.mandatory = False
+    run = kubecvm("plan", "dev")
+    assert run.exit_code == 0
+    assert "PASS: 0 mandatory, 1 advisory violation(s)" in run.stdout
+    assert "is flagged [by the test]" in run.stdout  # rich markup in messages is shown literally
+
+
+def test_the_engine_sees_custom_resources_with_camelcase_props_and_the_cluster_facts(fake_engine):
+    run = kubecvm("plan", "prod", "--format", "json", "--policy-config", "staging")
+    assert run.exit_code == 1
+    (call,) = fake_engine.calls
+    doc = run.json()
+    assert [r.urn for r in call["resources"]] == [r["urn"] for r in doc["resources"] if r["custom"]]
+    assert not any(r.type.startswith("kubecvm:index:") for r in call["resources"])  # components are not resources to the engine
+    cvm = next(r for r in call["resources"] if r.type == INSTANCE)
+    assert {"instanceType", "availabilityZone", "privateIp"} <= cvm.props.keys()
+    spec = spec_from_stack_file(PROJECT_DIR / "Pulumi.prod.yaml", "prod")
+    assert call["config"]["level"] == "staging"
+    assert call["config"]["cluster"] == {
+        "podCidr": spec.pod_cidr, "serviceCidr": spec.service_cidr, "maxPodsPerNode": spec.max_pods_per_node,
+        "routeEntriesPerTable": spec.quotas.route_entries_per_table, "apiExposure": spec.api_endpoint.exposure.value,
+    }
+
+
+def test_an_unknown_policy_config_exits_2_before_running(fake_engine):
+    run = kubecvm("plan", "dev", "--policy-config", "nightly")
+    assert run.exit_code == 2 and "--policy-config: " in run.stderr and "nightly" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert fake_engine.calls == []
+
+
+def test_report_goes_to_out_and_the_plan_to_stdout(fake_engine, tmp_path):
+    out = tmp_path / "policy.sarif"
+    run = kubecvm("plan", "dev", "--report", "sarif", "--out", out, "--format", "json")
+    assert run.exit_code == 1
+    assert json.loads(out.read_text()) == {"version": "2.1.0", "results": ["test-master-flagged"]}
+    assert run.json()["stack"] == "dev"
+    github = kubecvm("plan", "dev", "--report", "github")
+    assert github.stdout == "::error title=test-master-flagged::dev-master-0 is flagged [by the test]\n"
+
+
+def test_no_policies_skips_the_engine(fake_engine):
+    run = kubecvm("plan", "dev", "--no-policies")
+    assert run.exit_code == 0 and fake_engine.calls == []
+
+
+@needs_engine
+def test_python_m_stacks_plan_dev_json_passes_the_real_policies():
+    proc = subprocess.run([sys.executable, "-m", "stacks", "plan", "dev", "--format", "json"],
+                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr + proc.stdout[-2000:]
+    doc = json.loads(proc.stdout)
+    assert doc["policies"]["evaluated"] is True and doc["policies"]["mandatoryFailed"] is False
+    assert all(v["enforcement"] != "mandatory" for v in doc["policies"]["violations"])
+
+
+@needs_engine
+def test_real_policies_fail_a_prod_stack_with_masters_in_one_zone(tmp_path):
+    path = stack_file(tmp_path, "onezone", {"zones": ["ap-guangzhou-3"]}, preset="prod")
+    run = kubecvm("plan", "--config-file", path, "--format", "json")
+    assert run.exit_code == 1, run.stderr
+    assert any(v["enforcement"] == "mandatory" for v in run.json()["policies"]["violations"])
+
+
+@needs_engine
+def test_real_reports_are_well_formed(tmp_path):
+    sarif, junit = tmp_path / "p.sarif", tmp_path / "p.xml"
+    assert kubecvm("plan", "prod", "--report", "sarif", "--out", sarif).exit_code == 0
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert kubecvm("plan", "prod", "--report", "junit", "--out", junit).exit_code == 0
+    assert ET.fromstring(junit.read_text()).tag in ("testsuites", "testsuite")
