@@ -6,6 +6,7 @@ import tencentcloud_iac_pulumi as tc
 from planning import ClusterPlan, bootstrap, names
 
 from .addons import ClusterAddons
+from .api_ready import ApiReady
 from .boot import Boot
 from .control_plane import ControlPlane
 from .machine import MachineDeps
@@ -87,10 +88,14 @@ class Cluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
             self.control_plane.endpoint, self.pki.ca_cert_pem, self.pki.admin_cert_pem, self.pki.admin_key_pem,
         ).apply(lambda a: bootstrap.kubeconfig(plan.name, a[0], a[1], a[2], a[3])))
-        # The API server answers only once kubeadm has run on the masters; the add-ons wait for them to exist.
+        # The API server answers only once kubeadm has run on the masters: the add-ons wait for it to say so.
+        self.api_ready = ApiReady(
+            names.api_ready(plan.name), endpoint=self.control_plane.endpoint, ca_pem=self.pki.ca_cert_pem,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.control_plane.masters.values()]),
+        )
         self.addons = ClusterAddons(
-            names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig,
-            depends_on=[*self.control_plane.masters.values()], opts=child,
+            names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
+            opts=child,
         )
         self.outputs = outputs(plan, self)
         self.register_outputs(self.outputs)

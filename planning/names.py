@@ -154,3 +154,7 @@ def boot_component(cluster: str) -> str:
 
 def addons_component(cluster: str) -> str:
     return f"{cluster}-addons"
+
+
+def api_ready(cluster: str) -> str:
+    return f"{cluster}-api-ready"
