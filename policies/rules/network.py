@@ -146,3 +146,17 @@ def cidrs_disjoint(ctx: Context) -> Iterator[Finding]:
             named[key] = n
     for problem in disjoint_problems(named):
         yield None, problem
+
+
+@rule(
+    "kubecvm-network-boot-egress", severity="high",
+    description="Nodes that boot from user data have a way out of the VPC (a default route to a NAT gateway): "
+                "the boot installs packages from the mirror and reads its secrets from the SSM API.",
+    remediation="Set egress: nat, or give the VPC another default route to the internet before the nodes boot.",
+)
+def boot_egress(ctx: Context) -> Iterator[Finding]:
+    booting = [c for c in ctx.cvms() if c.props.get("userDataRaw") or c.props.get("userData")]
+    egress = [r for r in ctx.of_type(ROUTE) if r.props.get("destinationCidrBlock") == "0.0.0.0/0" and r.props.get("nextType") == "NAT"]
+    if booting and not egress:
+        yield None, (f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
+                     "cannot reach the package mirror or the SSM API and will not join the cluster")

@@ -64,6 +64,7 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-network-route-quota": setting({"cluster": {"routeEntriesPerTable": 9}}),  # 9 routes + NAT
     "kubecvm-network-route-quota-headroom": setting({"cluster": {"routeEntriesPerTable": 12}}),  # 10 > 9.6
     "kubecvm-network-subnet-route-table": props("prod-subnet-z4", routeTableId="rtb-elsewhere"),
+    "kubecvm-network-boot-egress": drop("prod-route-default"),
     "kubecvm-network-cidrs-disjoint": setting({"cluster": {"serviceCidr": "10.2.0.0/20"}}),
     "kubecvm-security-no-public-ip": props("prod-general-z4-1", allocatePublicIp=True),
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),

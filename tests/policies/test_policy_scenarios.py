@@ -22,15 +22,18 @@ def test_presets_pass_every_mandatory_rule_of_their_level(stack):
     assert not evaluation.mandatory_failed
 
 
-def test_dev_reports_its_single_zone_as_advice_only():
+def test_dev_reports_its_single_zone_and_missing_egress_as_advice_only():
+    # dev has no NAT (cheapest shape): the plan says plainly that its nodes cannot boot without egress.
     evaluation = evaluate_stack("dev")
-    assert [(v.policy, v.enforcement) for v in evaluation.violations] == [("kubecvm-ha-workers-multi-zone", "advisory")]
+    assert [(v.policy, v.enforcement) for v in evaluation.violations] == [
+        ("kubecvm-ha-workers-multi-zone", "advisory"), ("kubecvm-network-boot-egress", "advisory")]
 
 
 def test_a_preset_judged_at_a_stricter_level_fails():
     # dev's single master in a single zone is fine for dev, not for prod.
     failing = {v.policy for v in evaluate_stack("dev", level="prod").violations if v.enforcement == "mandatory"}
-    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk"}
+    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk",
+                       "kubecvm-network-boot-egress"}
 
 
 BIG = {
