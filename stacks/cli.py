@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from policies import reports
 from stacks import diagram, offline, render
 from stacks.config import ConfigError
 from stacks.diff import PlanFileError, diff_plans, load_plan
@@ -69,8 +70,6 @@ def render_plan(doc: dict, fmt: Format) -> str:
 
 
 def render_report(result: offline.PlanResult, kind: Report) -> str:
-    from policies import reports  # imported lazily: plan-only use needs no policy engine
-
     if kind is Report.sarif:
         return reports.sarif(result.evaluation, result.infos)
     if kind is Report.junit:
@@ -134,8 +133,6 @@ def plan(
         result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    except offline.PolicyEngineMissing as exc:
-        raise fail(f"{exc}; run with --no-policies to plan without policy checks") from None
     doc = result.document
     if diagram_file is not None:
         write(diagram_file, diagram.svg(doc))

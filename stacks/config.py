@@ -103,19 +103,28 @@ def read_stack_file(path: Path) -> dict:
     return dict(config)
 
 
-def spec_from_stack_file(path: Path, stack: str | None = None) -> ClusterSpec:
-    """Read a stack file as `pulumi up` would: kubecvm:preset, kubecvm:cluster, tencentcloud:region."""
+def _stack_file_args(path: Path, stack: str | None) -> tuple[dict, dict]:
+    """The stack file's config and the spec_from_config arguments it gives, as `pulumi up` would read them."""
     config = read_stack_file(path)
     stack = stack or path.stem.removeprefix("Pulumi.")
     unknown = sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in (f"{PROJECT}:preset", f"{PROJECT}:cluster"))
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]}; expected {PROJECT}:preset or {PROJECT}:cluster")
-    return spec_from_config(
-        preset=config.get(f"{PROJECT}:preset"),
-        overrides=config.get(f"{PROJECT}:cluster"),
-        region=config.get("tencentcloud:region"),
-        stack=stack,
-    )
+    return config, {
+        "preset": config.get(f"{PROJECT}:preset"), "overrides": config.get(f"{PROJECT}:cluster"),
+        "region": config.get("tencentcloud:region"), "stack": stack,
+    }
+
+
+def spec_from_stack_file(path: Path, stack: str | None = None) -> ClusterSpec:
+    """Read a stack file as `pulumi up` would: kubecvm:preset, kubecvm:cluster, tencentcloud:region."""
+    return spec_from_config(**_stack_file_args(path, stack)[1])
+
+
+def plan_from_stack_file(path: Path, stack: str | None = None) -> tuple[dict, ClusterPlan]:
+    """The stack file's config and its plan; every mistake a ConfigError."""
+    config, args = _stack_file_args(path, stack)
+    return config, plan_from_config(**args)
 
 
 def plan_from_config(**kwargs) -> ClusterPlan:

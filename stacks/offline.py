@@ -6,7 +6,6 @@ The object is what `kubecvm plan --format json` prints and what `kubecvm diff` c
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,16 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from planning import ClusterPlan
-from stacks.config import PROJECT, ConfigError, merge, plan_from_config, read_stack_file, spec_from_stack_file
+from policies import engine
+from stacks.config import ConfigError, merge, plan_from_stack_file
 from stacks.runner import PROJECT_DIR, SECRET, Recording, run_program
 
 DEFAULT_STACK = "dev"
 # Inputs the provider marks Sensitive; masked even if a program passes them as plain values.
 SENSITIVE_INPUTS = frozenset({"password"})
-
-
-class PolicyEngineMissing(Exception):
-    """policies/engine.py cannot be imported."""
 
 
 @dataclass
@@ -56,51 +52,18 @@ def stack_path(stack: str | None, config_file: Path | None) -> tuple[str, Path]:
 def load_stack(stack: str | None = None, config_file: Path | None = None) -> LoadedStack:
     """Read and validate a stack exactly as `pulumi up` would; ConfigError names the field on any mistake."""
     name, path = stack_path(stack, config_file)
-    config = read_stack_file(path)
-    spec_from_stack_file(path, name)  # rejects unknown kubecvm:* keys, then validates the spec
-    plan = plan_from_config(
-        preset=config.get(f"{PROJECT}:preset"), overrides=config.get(f"{PROJECT}:cluster"),
-        region=config.get("tencentcloud:region"), stack=name,
-    )
+    config, plan = plan_from_stack_file(path, name)
     return LoadedStack(name, path, config, plan)
-
-
-def engine():
-    """The policy engine module, imported only when policies run (it is optional for plan-only use)."""
-    # A console script does not put the project directory on sys.path, and policies/ is not an installed package.
-    if str(PROJECT_DIR) not in sys.path:
-        sys.path.append(str(PROJECT_DIR))
-    try:
-        from policies import engine as module
-    except ImportError:
-        if (PROJECT_DIR / "policies" / "engine.py").exists():
-            raise  # the engine is there but broken: a bug to show, not a missing piece
-        raise PolicyEngineMissing("the policy engine (policies/engine.py) is not there") from None
-    return module
-
-
-def cluster_facts(plan: ClusterPlan) -> dict:
-    """What the policy rules need to know that no single resource carries (the engine's `cluster` config)."""
-    spec = plan.spec
-    return {"cluster": {
-        "podCidr": spec.pod_cidr,
-        "serviceCidr": spec.service_cidr,
-        "maxPodsPerNode": spec.max_pods_per_node,
-        "routeEntriesPerTable": spec.quotas.route_entries_per_table,
-        "apiExposure": spec.api_endpoint.exposure.value,
-    }}
 
 
 def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:
     """The named (or the stack preset's) policy config with the cluster facts merged over it."""
     name = name_or_path or plan.preset
     try:
-        loaded = engine().load_policy_config(name)
-    except PolicyEngineMissing:
-        raise
-    except Exception as exc:  # the engine's own error types are not part of the contract; its message is
+        loaded = engine.load_policy_config(name)
+    except engine.PolicyConfigError as exc:
         raise ConfigError(f"--policy-config: {exc} (expected dev, staging, prod or the path of a JSON file)") from None
-    return name, merge(dict(loaded), cluster_facts(plan))
+    return name, merge(dict(loaded), {"cluster": engine.cluster_settings(plan.spec)})
 
 
 def masked(inputs: Mapping) -> dict:
@@ -184,12 +147,11 @@ def build(
     section: dict[str, Any] = {"evaluated": False, "config": None, "violations": [], "waivers": [],
                                "mandatoryFailed": False}
     if policies:
-        eng = engine()
-        evaluation = eng.evaluate(
-            [eng.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
+        evaluation = engine.evaluate(
+            [engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
             config,
         )
-        infos = tuple(eng.policies())
+        infos = tuple(engine.policies())
         section = {
             "evaluated": True,
             "config": config_name,

@@ -1,5 +1,5 @@
-"""Policies in `kubecvm plan`: exit codes, what the engine receives, reports. A stand-in engine (cli_helpers)
-checks the wiring against the contract; the tests marked needs_engine run the real policies/engine.py."""
+"""Policies in `kubecvm plan`: exit codes, what the engine receives, reports. A spy on the engine (cli_helpers)
+checks the wiring; the last tests run the real rules end to end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from cli_helpers import kubecvm, needs_engine, stack_file
+from cli_helpers import kubecvm, stack_file
 
 from planning import build_plan
 from stacks.config import spec_from_stack_file
@@ -50,10 +50,11 @@ def test_the_engine_sees_custom_resources_with_camelcase_props_and_the_cluster_f
     cvm = next(r for r in call["resources"] if r.type == INSTANCE)
     assert {"instanceType", "availabilityZone", "privateIp"} <= cvm.props.keys()
     spec = spec_from_stack_file(PROJECT_DIR / "Pulumi.prod.yaml", "prod")
-    assert call["config"]["level"] == "staging"
+    assert call["config"]["kubecvm-ha-workers-multi-zone"]["enforcementLevel"] == "mandatory"  # staging's level
     assert call["config"]["cluster"] == {
         "podCidr": spec.pod_cidr, "serviceCidr": spec.service_cidr, "maxPodsPerNode": spec.max_pods_per_node,
-        "routeEntriesPerTable": spec.quotas.route_entries_per_table, "apiExposure": spec.api_endpoint.exposure.value,
+        "nodePodMask": spec.node_pod_mask, "routeEntriesPerTable": spec.quotas.route_entries_per_table,
+        "apiExposure": spec.api_endpoint.exposure.value,
     }
 
 
@@ -68,10 +69,11 @@ def test_report_goes_to_out_and_the_plan_to_stdout(fake_engine, tmp_path):
     out = tmp_path / "policy.sarif"
     run = kubecvm("plan", "dev", "--report", "sarif", "--out", out, "--format", "json")
     assert run.exit_code == 1
-    assert json.loads(out.read_text()) == {"version": "2.1.0", "results": ["test-master-flagged"]}
+    sarif = json.loads(out.read_text())
+    assert [(r["ruleId"], r["level"]) for r in sarif["runs"][0]["results"]] == [("test-master-flagged", "error")]
     assert run.json()["stack"] == "dev"
     github = kubecvm("plan", "dev", "--report", "github")
-    assert github.stdout == "::error title=test-master-flagged::dev-master-0 is flagged [by the test]\n"
+    assert github.stdout == "::error title=test-master-flagged (dev-master-0)::dev-master-0 is flagged [by the test]\n"
 
 
 def test_no_policies_skips_the_engine(fake_engine):
@@ -79,7 +81,6 @@ def test_no_policies_skips_the_engine(fake_engine):
     assert run.exit_code == 0 and fake_engine.calls == []
 
 
-@needs_engine
 def test_python_m_stacks_plan_dev_json_passes_the_real_policies():
     proc = subprocess.run([sys.executable, "-m", "stacks", "plan", "dev", "--format", "json"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
@@ -89,7 +90,6 @@ def test_python_m_stacks_plan_dev_json_passes_the_real_policies():
     assert all(v["enforcement"] != "mandatory" for v in doc["policies"]["violations"])
 
 
-@needs_engine
 def test_real_policies_fail_a_prod_stack_with_masters_in_one_zone(tmp_path):
     path = stack_file(tmp_path, "onezone", {"zones": ["ap-guangzhou-3"]}, preset="prod")
     run = kubecvm("plan", "--config-file", path, "--format", "json")
@@ -97,7 +97,6 @@ def test_real_policies_fail_a_prod_stack_with_masters_in_one_zone(tmp_path):
     assert any(v["enforcement"] == "mandatory" for v in run.json()["policies"]["violations"])
 
 
-@needs_engine
 def test_real_reports_are_well_formed(tmp_path):
     sarif, junit = tmp_path / "p.sarif", tmp_path / "p.xml"
     assert kubecvm("plan", "prod", "--report", "sarif", "--out", sarif).exit_code == 0
