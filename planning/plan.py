@@ -160,14 +160,16 @@ class ClusterPlan:
     def machines(self) -> tuple[MachinePlan, ...]:
         return self.masters + self.workers
 
-    def subnet(self, zone: str) -> SubnetPlan:
-        return next(s for s in self.subnets if s.zone == zone)
-
     def security_group(self, role: str) -> SecurityGroupPlan:
         return next(g for g in self.security_groups if g.role == role)
 
     def tagged(self, role: str, **extra: str) -> dict[str, str]:
-        return {**self.tags, TAG_ROLE: role, **extra}
+        return role_tags(self.tags, role, **extra)
+
+
+def role_tags(tags: dict[str, str], role: str, **extra: str) -> dict[str, str]:
+    """The cluster's tags plus the role (and pool) tags policies rely on."""
+    return {**tags, TAG_ROLE: role, **extra}
 
 
 def _disk(name: str, disk: Disk, protect: bool = False) -> DiskPlan:
@@ -254,9 +256,6 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     protect = spec.protect or prod
     tags = {**spec.tags, TAG_CLUSTER: c}
 
-    def tagged(role: str, **extra: str) -> dict[str, str]:
-        return {**tags, TAG_ROLE: role, **extra}
-
     zones = sorted(spec.zones, key=names.zone_number)
     subnets = tuple(
         SubnetPlan(names.subnet(c, z), z, str(zone_subnet(layout.vpc, names.zone_number(z))))
@@ -275,7 +274,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             private_ip=layout.node_ip(zn, 0, k), pod_cidr=layout.pod_cidr(zn, 0, k),
             instance_type=master_type, shape=parse_instance_type(master_type),
             system_disk_size=spec.control_plane.system_disk_size, charge_type="POSTPAID_BY_HOUR",
-            tags=tagged("master"),
+            tags=role_tags(tags, "master"),
             etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
             labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
             disable_api_termination=prod,
@@ -293,7 +292,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     private_ip=layout.node_ip(zn, pool.slot, k), pod_cidr=layout.pod_cidr(zn, pool.slot, k),
                     instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
                     system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
-                    tags=tagged("worker", **{TAG_POOL: pool.name}),
+                    tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
                     data_disk=_disk(names.data_disk(name), pool.data_disk) if pool.data_disk else None,
                     labels=dict(pool.labels), taints=tuple(t.model_dump(mode="json") for t in pool.taints),
                 ))
