@@ -9,6 +9,7 @@ import contextvars
 import gc
 import json
 import runpy
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -27,6 +30,21 @@ SECRET = "[secret]"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Pause the cyclic garbage collector while a program runs (see gc_paused). A switch, so bench/ can measure the cost.
 PAUSE_GC = True
+
+
+@contextmanager
+def without_source_positions() -> Iterator[None]:
+    """Skip the SDK's walk of the Python stack that tells the engine where each resource was declared.
+
+    The mock monitor discards it, and it costs in proportion to the stack's depth, which components deepen (a
+    tenth of a 1000-worker plan, bench/RESULTS.md). Nothing the recording or a report shows depends on it.
+    """
+    original = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
 
 
 @contextmanager
@@ -48,17 +66,55 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _masked(value: Any) -> Any:
-    """Secrets become a marker; protobuf's whole-number floats become ints again; keys sorted."""
+@contextmanager
+def simulated_runtime() -> Iterator[None]:
+    """How the SDK runs against the simulated cloud: run_program, and bench/ for its floor, so both compare alike."""
+    with gc_paused(), without_source_positions():
+        yield
+
+
+def _recorded(value: Any) -> Any:
+    """Values as the recording keeps them (inputs from the mock monitor's own deserialization, and outputs):
+    secrets as a marker, so nothing secret reaches a report; internal `__` keys dropped except `__provider`;
+    protobuf's whole-number floats as ints again; keys sorted; tuples as lists; anything else not JSON as its str.
+    Strings are shared, not copied.
+    """
     if isinstance(value, Mapping):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET
-        return {k: _masked(value[k]) for k in sorted(value)}
+        return {k: _recorded(value[k]) for k in sorted(value) if not k.startswith("__") or k == "__provider"}
     if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
+        return [_recorded(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+class _Capture(pulumi_mocks.Mocks):
+    """The cloud, seen through a window: keeps the inputs the mock monitor deserialized for the current request.
+
+    Registrations run on the SDK's worker threads, so the window is per thread. One deserialization per resource
+    instead of two (and no JSON round trip): faster, and the recording shares its strings with the monitor's.
+    """
+
+    def __init__(self, cloud: pulumi_mocks.Mocks):
+        self.cloud = cloud
+        self.local = threading.local()
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        self.local.inputs = args.inputs
+        return self.cloud.new_resource(args)
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        return self.cloud.call(args)
+
+    def register_transform(self, transform) -> None:
+        self.cloud.register_transform(transform)
+
+    def register_invoke_transform(self, transform) -> None:
+        self.cloud.register_invoke_transform(transform)
 
 
 @dataclass
@@ -91,18 +147,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping what the engine would see: parent, dependencies, protect, inputs."""
 
     def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording, on_register: Callable[[str], None] | None):
-        super().__init__(mocks)
+        self.capture = _Capture(mocks)
+        super().__init__(self.capture)
         self.recording = recording
         self.on_register = on_register
 
     def RegisterResource(self, request):
+        self.capture.local.inputs = None
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             # Secrets arrive wrapped; the recording keeps only the marker so nothing secret reaches a report.
-            inputs = _masked(rpc.deserialize_properties(request.object, keep_internal=False))
+            inputs = _recorded(self.capture.local.inputs)
             self.recording.resources.append(Registration(
                 urn=response.urn, type=request.type, name=request.name, parent=request.parent or None,
-                custom=bool(request.custom), inputs=json.loads(json.dumps(inputs, default=str)),
+                custom=bool(request.custom), inputs=inputs,
                 dependencies=sorted(set(request.dependencies)), protect=bool(request.protect),
                 id=response.id or None,
             ))
@@ -134,7 +192,7 @@ def run_program(
         exported = pulumi.runtime.get_root_resource().outputs
         recording.outputs = _sync_await(_resolve_outputs(exported))
 
-    with gc_paused():
+    with simulated_runtime():
         contextvars.copy_context().run(run)
     return recording
 
@@ -143,5 +201,5 @@ async def _resolve_outputs(exported: Mapping[str, Any]) -> dict:
     out = {}
     for key, value in sorted(exported.items()):
         output = pulumi.Output.from_input(value)
-        out[key] = SECRET if await output.is_secret() else _masked(await output.future())
+        out[key] = SECRET if await output.is_secret() else _recorded(await output.future())
     return out
