@@ -15,7 +15,8 @@ TYPE = "kubecvm:index:Boot"
 
 
 class Boot(pulumi.ComponentResource):
-    """`role_names[role]` goes to the CVM's cam_role_name; `ready` are what a CVM must wait for before booting."""
+    """`role_names[role]` goes to the CVM's cam_role_name; `ready[role]` is what a CVM of that role must wait for
+    before booting: the secret values it reads and its role's policy."""
 
     def __init__(self, name: str, plan: ClusterPlan, *, pki: Pki, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -33,17 +34,19 @@ class Boot(pulumi.ComponentResource):
             part("id", bootstrap.TOKEN_ID_LENGTH), ".", part("secret", bootstrap.TOKEN_SECRET_LENGTH),
         ))
         values = {**pki.files, bootstrap.TOKEN_ITEM: self.token}
-        self.ready: list[pulumi.Resource] = []
+        self.ready: dict[str, list[pulumi.Resource]] = {r.role: [] for r in boot.roles}
         for s in boot.secrets:
             secret = tc.ssm.Secret(
                 s.name, secret_name=s.name, description=f"kubecvm {c}: {s.item} (read at node boot)",
                 is_enabled=True, recovery_window_in_days=boot.recovery_window_days, tags=plan.tagged("boot"),
                 opts=child,
             )
-            self.ready.append(tc.ssm.SecretVersion(
+            version = tc.ssm.SecretVersion(
                 s.version, secret_name=secret.secret_name, version_id=boot.secret_version,
                 secret_string=pulumi.Output.secret(values[s.item]), opts=child,
-            ))
+            )
+            for role in s.readers:
+                self.ready[role].append(version)
 
         self.role_names: dict[str, pulumi.Output[str]] = {}
         for r in boot.roles:
@@ -54,7 +57,8 @@ class Boot(pulumi.ComponentResource):
             )
             policy = tc.cam.Policy(r.policy, name=r.policy, document=r.policy_document,
                                    description=f"kubecvm {c}: what {r.role} nodes may read", opts=child)
-            self.ready.append(tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child))
+            self.ready[r.role].append(
+                tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child))
             self.role_names[r.role] = role.name
         self.ca_hash = pki.ca_hash
         self.register_outputs({"roles": self.role_names})

@@ -69,7 +69,7 @@ class Cluster(pulumi.ComponentResource):
                 vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups[role].id, image_id=image,
                 cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
-                boot_ready=tuple(self.boot.ready),
+                boot_ready=tuple(self.boot.ready[role]),
             )
 
         self.control_plane = ControlPlane(

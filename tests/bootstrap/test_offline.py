@@ -95,14 +95,17 @@ def test_cvms_boot_with_their_role_and_never_roll(recording):
     cvms = recording.of_type(INSTANCE)
     assert len(cvms) == 9
     versions = {r.urn for r in recording.of_type(VERSION_TYPE)}
-    attachments = {r.urn for r in recording.of_type(ATTACH)}
+    token = {u for u in versions if u.endswith("::kubecvm-prod-bootstrap-token-value")}
     for c in cvms:
         role = c.inputs["tags"]["kubecvm/role"]
         assert c.inputs["camRoleName"] == f"kubecvm-prod-{role}"
         assert c.inputs["userDataReplaceOnChange"] is False
         assert c.inputs["userDataRaw"].startswith("#cloud-config\n")
-        # The secrets and the role's policy exist before any node boots and asks for them.
-        assert versions | attachments <= set(c.dependencies)
+        # The secrets the node reads and its role's policy exist before it boots and asks for them.
+        reads = versions if role == "master" else token
+        attachment = {r.urn for r in recording.of_type(ATTACH) if r.name == f"kubecvm-prod-{role}-boot-attach"}
+        assert reads | attachment <= set(c.dependencies)
+        assert not (versions - reads) & set(c.dependencies)  # and waits for nothing it does not read
 
 
 def test_user_data_carries_the_real_ca_hash(recording):
