@@ -309,6 +309,18 @@ _SYNC_UNIT = "[Unit]\nDescription=kubecvm bootstrap token from SSM\n[Service]\nT
 _SYNC_TIMER = "[Timer]\nOnBootSec=5min\nOnUnitActiveSec=15min\n[Install]\nWantedBy=timers.target\n"
 
 
+# The document is assembled from per-file YAML fragments: the files every node shares are emitted once per plan,
+# not once per node. `- ` items at the left margin are what PyYAML emits for a list inside a mapping, so the
+# result is the same text as dumping the whole document (the snapshots in tests/bootstrap hold it to that).
+_RUNCMD = _yaml({"runcmd": [["systemctl", "daemon-reload"], ["/usr/local/sbin/kubecvm-boot"]]})
+
+
+@functools.lru_cache(maxsize=256)
+def _entry(path: str, mode: str, content: str, encoding: str | None = None) -> str:
+    entry = {"path": path, "permissions": mode, **({"encoding": encoding} if encoding else {}), "content": content}
+    return _yaml([entry])
+
+
 @functools.cache
 def _packed(name: str) -> str:
     """A template script, gzipped and base64-encoded once: it is the same on every node."""
@@ -330,13 +342,13 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
     master = m.role == "master"
     bridge, loopback = cni_config(m)
 
-    def file(path: str, content: str, mode: str = "0644") -> dict:
-        return {"path": path, "permissions": mode, "content": Literal(content)}  # owner: root
+    def file(path: str, content: str, mode: str = "0644") -> str:
+        return _entry(path, mode, Literal(content))  # owner: root
 
-    def script(path: str, template: str) -> dict:
+    def script(path: str, template: str) -> str:
         # The scripts are the same on every node and reviewed in planning/templates; compressed, they leave the
         # 16 KB budget to the per-node values. expand_user_data() shows them in clear (snapshots, checks).
-        return {"path": path, "permissions": "0755", "encoding": "gz+b64", "content": _packed(template)}
+        return _entry(path, "0755", _packed(template), "gz+b64")
 
     files = [
         file("/etc/kubecvm/boot.env", boot_env(plan, m, host=host), "0600"),
@@ -358,8 +370,7 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         ]
     if m.name == plan.masters[0].name:
         files.append(file("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host), "0600"))
-    doc = {"write_files": files, "runcmd": [["systemctl", "daemon-reload"], ["/usr/local/sbin/kubecvm-boot"]]}
-    user_data = "#cloud-config\n" + _yaml(doc)
+    user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
     size = user_data_size(user_data)
     if size > USER_DATA_LIMIT:
         raise UserDataTooLarge(f"{m.name}: user data is {size} bytes after base64, over the CVM limit of {USER_DATA_LIMIT}")
