@@ -91,16 +91,19 @@ def skew_problem(counts_by_zone: dict[str, int], max_skew: int = 1) -> str | Non
     return None
 
 
-def pod_capacity_problems(nodes: int, max_pods: int) -> list[str]:
-    problems = []
-    if nodes > limits.MAX_NODES:
-        problems.append(f"{nodes} nodes exceed the Kubernetes limit of {limits.MAX_NODES}")
-    if nodes * max_pods > limits.MAX_PODS:
-        problems.append(
-            f"{nodes} nodes x {max_pods} pods = {nodes * max_pods} pods exceed the Kubernetes limit of {limits.MAX_PODS}; "
-            f"lower maxPodsPerNode to {limits.MAX_PODS // nodes} or fewer"
+def node_limit_problem(nodes: int, max_nodes: int = limits.MAX_NODES) -> str | None:
+    if nodes > max_nodes:
+        return f"{nodes} nodes exceed the Kubernetes limit of {max_nodes}"
+    return None
+
+
+def total_pods_problem(nodes: int, max_pods_per_node: int, max_pods: int = limits.MAX_PODS) -> str | None:
+    if nodes * max_pods_per_node > max_pods:
+        return (
+            f"{nodes} nodes x {max_pods_per_node} pods = {nodes * max_pods_per_node} pods exceed the Kubernetes limit "
+            f"of {max_pods}; lower maxPodsPerNode to {max_pods // nodes} or fewer"
         )
-    return problems
+    return None
 
 
 def route_quota_problem(entries: int, quota: int) -> str | None:

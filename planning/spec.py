@@ -256,9 +256,8 @@ class ClusterSpec(Model):
                     f"(free: {', '.join(map(str, free)) or 'none'}) and never change it afterwards",
                 )
             slots[pool.slot] = pool.name
-        workers = self.worker_count
-        if workers + self.control_plane.count > limits.MAX_NODES:
-            raise SpecError("nodePools", f"{workers + self.control_plane.count} nodes exceed the Kubernetes limit of {limits.MAX_NODES}")
+        if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
+            raise SpecError("nodePools", problem)
         return self
 
     # Derived views used by the planner; pure functions of the fields above.

@@ -154,7 +154,3 @@ def ip(value: Any) -> ipaddress.IPv4Address | None:
         return ipaddress.IPv4Address(str(value)) if value else None
     except ValueError:
         return None
-
-
-def cluster_tag(r: Resource) -> str | None:
-    return r.tags.get(TAG_CLUSTER)

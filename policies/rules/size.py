@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from planning import limits
-from planning.checks import master_size_problem, pod_block_addresses_needed
+from planning.checks import master_size_problem, node_limit_problem, pod_block_addresses_needed, total_pods_problem
 from planning.sizing import MASTER_MINIMUM, Shape, master_tier, parse_instance_type
 
 from ..registry import CBS, CLB, CVM, SUBNET, Context, Finding, Resource, ip, net, rule
@@ -85,8 +85,8 @@ def master_same_type(ctx: Context) -> Iterator[Finding]:
 )
 def node_count(ctx: Context) -> Iterator[Finding]:
     nodes = len(ctx.cvms())
-    if nodes > ctx.params["maxNodes"]:
-        yield None, f"{nodes} nodes exceed the Kubernetes limit of {ctx.params['maxNodes']}"
+    if problem := node_limit_problem(nodes, int(ctx.params["maxNodes"])):
+        yield None, problem
     pod, mask = net(ctx.cluster.get("podCidr")), node_pod_mask(ctx)
     if pod is not None and mask is not None and mask >= pod.prefixlen:
         room = 2 ** (mask - pod.prefixlen)
@@ -121,11 +121,8 @@ def total_pods(ctx: Context) -> Iterator[Finding]:
     if ctx.cluster.get("maxPodsPerNode") is None:
         return
     nodes, pods = len(ctx.cvms()), int(ctx.cluster["maxPodsPerNode"])
-    if nodes * pods > ctx.params["maxPods"]:
-        yield None, (
-            f"{nodes} nodes x {pods} pods = {nodes * pods} pods exceed the limit of {ctx.params['maxPods']}; "
-            f"lower maxPodsPerNode to {ctx.params['maxPods'] // nodes} or fewer"
-        )
+    if problem := total_pods_problem(nodes, pods, int(ctx.params["maxPods"])):
+        yield None, problem
 
 
 @rule(

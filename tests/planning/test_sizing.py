@@ -47,3 +47,13 @@ def test_master_tier_table(workers, shape, picked):
 
 def test_master_tier_beyond_table_is_none():
     assert master_tier(201) is None
+
+
+def test_kubernetes_limits_checks():
+    from planning.checks import node_limit_problem, total_pods_problem
+
+    assert node_limit_problem(5000) is None
+    assert node_limit_problem(5001) == "5001 nodes exceed the Kubernetes limit of 5000"
+    assert total_pods_problem(1363, 110) is None  # 149930 pods
+    assert total_pods_problem(1364, 110) == (
+        "1364 nodes x 110 pods = 150040 pods exceed the Kubernetes limit of 150000; lower maxPodsPerNode to 109 or fewer")
