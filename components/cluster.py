@@ -102,7 +102,6 @@ class Cluster(pulumi.ComponentResource):
 
 
 def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
-    cap = plan.capacity
     return {
         "vpcId": cluster.network.vpc.id,
         "subnetIds": {zone: s.id for zone, s in cluster.network.subnets.items()},
@@ -111,18 +110,5 @@ def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
         "nodeIps": {n.name: n.private_ip for n in plan.workers},
         "podCidrs": {m.name: m.pod_cidr for m in plan.machines},
         "kubeconfig": cluster.kubeconfig,
-        "capacity": {
-            "workers": cap.workers,
-            "masters": cap.masters,
-            "masterTier": cap.master_tier,
-            "nextMasterTierAt": cap.next_master_tier_at,
-            "maxNodesByPodCidr": cap.max_nodes_by_pod_cidr,
-            "maxNodesPerPoolZoneByPodCidr": cap.max_nodes_per_pool_zone_by_pod_cidr,
-            "maxNodesPerPoolZoneBySubnetIps": cap.max_nodes_per_pool_zone_by_subnet_ips,
-            "maxNodesByRouteQuota": cap.max_nodes_by_route_quota,
-            "maxNodesByKubernetes": cap.max_nodes_by_kubernetes,
-            "routeEntriesUsed": cap.route_entries_used,
-            "routeQuota": cap.route_quota,
-            "routeQuotaLive": cluster.route_quota_live,
-        },
+        "capacity": {**plan.capacity.to_dict(), "routeQuotaLive": cluster.route_quota_live},
     }

@@ -127,6 +127,23 @@ class CapacityReport:
     def max_nodes(self) -> int:
         return min(self.max_nodes_by_pod_cidr, self.max_nodes_by_route_quota, self.max_nodes_by_kubernetes)
 
+    def to_dict(self) -> dict[str, int | str | None]:
+        """The report under the camelCase names the stack output and the offline plan's summary both use."""
+        return {
+            "workers": self.workers,
+            "masters": self.masters,
+            "masterTier": self.master_tier,
+            "nextMasterTierAt": self.next_master_tier_at,
+            "maxNodes": self.max_nodes,
+            "maxNodesByPodCidr": self.max_nodes_by_pod_cidr,
+            "maxNodesPerPoolZoneByPodCidr": self.max_nodes_per_pool_zone_by_pod_cidr,
+            "maxNodesPerPoolZoneBySubnetIps": self.max_nodes_per_pool_zone_by_subnet_ips,
+            "maxNodesByRouteQuota": self.max_nodes_by_route_quota,
+            "maxNodesByKubernetes": self.max_nodes_by_kubernetes,
+            "routeEntriesUsed": self.route_entries_used,
+            "routeQuota": self.route_quota,
+        }
+
 
 @dataclass(frozen=True)
 class ClusterPlan:

@@ -115,16 +115,7 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
                   "nodePodMask": plan.spec.node_pod_mask, "subnets": {s.zone: s.cidr for s in plan.subnets}},
         "apiEndpoint": {"exposure": plan.api.exposure, "endpoint": plan.api.endpoint or None,
                         "allowedCidrs": list(plan.api.allowed_cidrs)},
-        "capacity": {
-            "maxNodes": cap.max_nodes,
-            "maxNodesByPodCidr": cap.max_nodes_by_pod_cidr,
-            "maxNodesPerPoolZoneByPodCidr": cap.max_nodes_per_pool_zone_by_pod_cidr,
-            "maxNodesPerPoolZoneBySubnetIps": cap.max_nodes_per_pool_zone_by_subnet_ips,
-            "maxNodesByRouteQuota": cap.max_nodes_by_route_quota,
-            "maxNodesByKubernetes": cap.max_nodes_by_kubernetes,
-            "masterTier": cap.master_tier,
-            "nextMasterTierAt": cap.next_master_tier_at,
-        },
+        "capacity": cap.to_dict(),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},
         "resources": {"total": len(custom), "byType": dict(sorted(Counter(r.type for r in custom).items()))},
     }
@@ -172,7 +163,7 @@ def build(
 
 def expected_resources(plan: ClusterPlan) -> int:
     """About how many registrations the program makes (a progress bar's total; the bar grows it if short)."""
-    per_machine = 2  # the CVM and its pod route
-    disks = sum(2 for m in plan.machines if m.data_disk) + 2 * len(plan.masters)  # disk and attachment
+    per_machine = 2  # the CVM and its pod route (data disks are inline on the CVM, not resources)
+    etcd = 2 * len(plan.masters)  # each master's etcd disk and its attachment
     fixed = 60  # components, network, security groups, load balancer, PKI and bootstrap secrets
-    return len(plan.machines) * per_machine + disks + len(plan.subnets) + fixed
+    return len(plan.machines) * per_machine + etcd + len(plan.subnets) + fixed

@@ -49,6 +49,11 @@ def test_capacity_report_exact(prod_spec):
     assert (cap.route_entries_used, cap.route_quota) == (10, 50)  # 9 pod routes + NAT route
     assert (cap.master_tier, cap.next_master_tier_at) == ("4C16G", 21)
     assert cap.max_nodes == 49
+    assert cap.to_dict() == {  # the names the stack output and the offline plan's summary share
+        "workers": 6, "masters": 3, "masterTier": "4C16G", "nextMasterTierAt": 21, "maxNodes": 49,
+        "maxNodesByPodCidr": 4096, "maxNodesPerPoolZoneByPodCidr": 64, "maxNodesPerPoolZoneBySubnetIps": 1024,
+        "maxNodesByRouteQuota": 49, "maxNodesByKubernetes": 1363, "routeEntriesUsed": 10, "routeQuota": 50,
+    }
 
 
 def test_auto_master_size_follows_worker_count():
