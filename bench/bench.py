@@ -1,6 +1,6 @@
 """Benchmark the offline plan against the provider SDK's own floor (issue 3, "Benchmark"; bench/README.md).
 
-For each size it plans a synthetic cluster with the real program (`stacks.runner.run_program` on `__main__.py`),
+For each size it plans a synthetic cluster with the real program (`kubecvm.offline.runner.run_program` on `__main__.py`),
 then registers the very same resources (type, name, inputs taken from that plan) straight through the
 tencentcloud_iac_pulumi classes (the SDK floor) and through plain `pulumi.CustomResource` (the raw floor), each
 in a fresh subprocess with the same imports, and prints/writes one table.
@@ -186,11 +186,11 @@ def _common_imports(types: Iterable[str]) -> dict[str, type]:
     import pulumi  # noqa: F401
     import tencentcloud_iac_pulumi  # noqa: F401
 
-    import components  # noqa: F401
-    import stacks.runner  # noqa: F401
+    import kubecvm.components  # noqa: F401
+    import kubecvm.offline.runner  # noqa: F401
 
     try:
-        import policies.engine  # noqa: F401
+        import kubecvm.policies.engine  # noqa: F401
     except ImportError:
         pass
     # The SDK loads its submodules lazily: touch every class the program uses, in every child alike.
@@ -212,8 +212,8 @@ def _peak_rss_mib() -> float:
 
 
 def _plan(workers: int):
-    from stacks.runner import run_program
-    from stacks.simulated_cloud import SimulatedCloud
+    from kubecvm.offline.runner import run_program
+    from kubecvm.offline.simulated_cloud import SimulatedCloud
 
     config = bench_config(workers)
     # The simulated account grants the quota the config claims, as an account raised for this size would.
@@ -229,16 +229,16 @@ def child_types() -> dict:
 
 def child_plan(workers: int, out: Path | None, types: list[str], *, pause_gc: bool = True) -> dict:
     _common_imports(types)
-    import stacks.runner
+    import kubecvm.offline.runner
 
-    stacks.runner.PAUSE_GC = pause_gc
+    kubecvm.offline.runner.PAUSE_GC = pause_gc
     t0 = time.perf_counter()
     recording = _plan(workers)
     plan_s = time.perf_counter() - t0
 
     policy_s, violations = None, None
     try:
-        from policies.engine import Resource, evaluate, load_policy_config
+        from kubecvm.policies.engine import Resource, evaluate, load_policy_config
     except ImportError:
         pass
     else:
@@ -283,7 +283,7 @@ def _run_floor(regs: list[dict], make) -> tuple[float, EchoMocks]:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from stacks.runner import simulated_runtime
+    from kubecvm.offline.runner import simulated_runtime
 
     mocks = EchoMocks()
 
@@ -306,7 +306,7 @@ def _run_floor(regs: list[dict], make) -> tuple[float, EchoMocks]:
 
 def _check_same_inputs(regs: list[dict], mocks: EchoMocks) -> int:
     """The floor must have registered exactly the plan's resources with the plan's inputs; returns the count."""
-    from stacks.runner import _recorded
+    from kubecvm.offline.runner import _recorded
 
     want = {(r["type"], r["name"]): r["inputs"] for r in regs}
     got = {(t, n): _recorded(i) for t, n, i in mocks.seen}

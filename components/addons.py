@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from planning import ClusterPlan
-from planning import addons as plan_addons
+from kubecvm.planning import ClusterPlan
+from kubecvm.planning import addons as plan_addons
 
 TYPE = "kubecvm:index:ClusterAddons"
 

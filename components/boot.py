@@ -7,7 +7,7 @@ import pulumi
 import pulumi_random as random
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan, MachinePlan, bootstrap, names
+from kubecvm.planning import ClusterPlan, MachinePlan, bootstrap, names
 
 from .pki import Pki
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan, bootstrap, names
+from kubecvm.planning import ClusterPlan, bootstrap, names
 
 from .addons import ClusterAddons
 from .api_ready import ApiReady

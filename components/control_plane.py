@@ -5,7 +5,7 @@ import dataclasses
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan
+from kubecvm.planning import ClusterPlan
 
 from .machine import MachineDeps, cvm
 

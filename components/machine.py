@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan, MachinePlan
+from kubecvm.planning import ClusterPlan, MachinePlan
 
 
 @dataclass(frozen=True)

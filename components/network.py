@@ -3,7 +3,7 @@ from __future__ import annotations
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan
+from kubecvm.planning import ClusterPlan
 
 TYPE = "kubecvm:index:Network"
 

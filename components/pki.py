@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_tls as tls
 
-from planning import ClusterPlan, bootstrap, names
+from kubecvm.planning import ClusterPlan, bootstrap, names
 
 TYPE = "kubecvm:index:Pki"
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning.plan import RoutePlan
+from kubecvm.planning.plan import RoutePlan
 
 TYPE = "kubecvm:index:PodRoutes"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from planning import ClusterPlan
-from planning.plan import Rule
+from kubecvm.planning import ClusterPlan
+from kubecvm.planning.plan import Rule
 
 TYPE = "kubecvm:index:SecurityGroups"
 

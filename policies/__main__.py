@@ -11,13 +11,10 @@ PolicyPack(...) starts a gRPC server and never returns: never import this module
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-# The pack runs with policies/ as its working directory; the project root holds policies/, planning/, stacks/.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pulumi_policy import (  # noqa: E402
+# The pack runs with policies/ as its working directory; kubecvm is installed into its virtualenv
+# (policies/requirements.txt).
+from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyPack,
@@ -29,8 +26,8 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
-from policies.engine import EXPIRED, PolicyConfigError, cluster_settings, evaluate  # noqa: E402
-from policies.registry import RULES, Resource, RuleSpec  # noqa: E402
+from kubecvm.policies.engine import EXPIRED, PolicyConfigError, cluster_settings, evaluate
+from kubecvm.policies.registry import RULES, Resource, RuleSpec
 
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
 _EXEMPTIONS_SCHEMA = {
@@ -58,7 +55,7 @@ def _stack_cluster() -> dict:
     try:
         import pulumi
 
-        from stacks.config import spec_from_config
+        from kubecvm.stacks.config import spec_from_config
 
         kubecvm = pulumi.Config("kubecvm")
         spec = spec_from_config(

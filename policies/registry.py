@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning.plan import TAG_POOL, TAG_ROLE
+from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
 
 # Engine type tokens (DESIGN.md section 3).
 CVM = "tencentcloud:Instance/instance:Instance"

@@ -1,1 +1,1 @@
-"""Stack presets, config loading and the offline plan command."""
+"""Stack presets, config loading (stack config -> spec)."""

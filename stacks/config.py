@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML, YAMLError
 
-from planning import ClusterPlan, ClusterSpec, SpecError, build_plan
-from stacks.presets import PRESET_ZONES, PRESETS
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, build_plan
+from kubecvm.stacks.presets import PRESET_ZONES, PRESETS
 
 PROJECT = "kubecvm"
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from planning import ClusterSpec
-from stacks.config import merge, spec_from_config
+from kubecvm.planning import ClusterSpec
+from kubecvm.stacks.config import merge, spec_from_config
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from planning.checks import skew_problem, zone_loss_problem
+from kubecvm.planning.checks import skew_problem, zone_loss_problem
 
 from ..registry import CLB, CLB_ATTACHMENT, CVM, LISTENER, PLACEMENT_GROUP, Context, Finding, rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from planning.checks import disjoint_problems, route_quota_problem
+from kubecvm.planning.checks import disjoint_problems, route_quota_problem
 
 from ..registry import ROUTE, SUBNET, VPC, Context, Finding, ip, net, rule
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from planning import limits
-from planning.checks import master_size_problem, node_limit_problem, pod_block_addresses_needed, total_pods_problem
-from planning.sizing import MASTER_MINIMUM, Shape, master_tier, parse_instance_type
+from kubecvm.planning import limits
+from kubecvm.planning.checks import master_size_problem, node_limit_problem, pod_block_addresses_needed, total_pods_problem
+from kubecvm.planning.sizing import MASTER_MINIMUM, Shape, master_tier, parse_instance_type
 
 from ..registry import CBS, CLB, CVM, SUBNET, Context, Finding, Resource, ip, net, rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from planning import limits
+from kubecvm.planning import limits
 
 from ..registry import CBS, CVM, Context, Finding, rule
 

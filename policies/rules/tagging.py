@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planning.plan import TAG_CLUSTER, TAG_ROLE
+from kubecvm.planning.plan import TAG_CLUSTER, TAG_ROLE
 
 from ..registry import CVM, Context, Finding, rule
 

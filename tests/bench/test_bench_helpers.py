@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planning import build_plan
-from stacks.config import spec_from_config
+from kubecvm.planning import build_plan
+from kubecvm.stacks.config import spec_from_config
 
 _spec = importlib.util.spec_from_file_location("kubecvm_bench", Path(__file__).resolve().parents[2] / "bench" / "bench.py")
 bench = importlib.util.module_from_spec(_spec)
@@ -123,12 +123,12 @@ def test_growth():
     assert bench.growth({500: 2.0}, 4997, 500) is None
 
 
-# stacks/runner.py performance changes (bench/RESULTS.md): one deserialization per registration, GC paused.
+# offline/runner.py performance changes (bench/RESULTS.md): one deserialization per registration, GC paused.
 
 def test_recorded_inputs_match_the_engine_view():
     from pulumi.runtime import rpc
 
-    from stacks.runner import SECRET, _recorded
+    from kubecvm.offline.runner import SECRET, _recorded
 
     class Ref:
         def __str__(self) -> str:
@@ -151,7 +151,7 @@ def test_recorded_inputs_match_the_engine_view():
 def test_gc_paused_restores_the_collector():
     import gc
 
-    from stacks.runner import gc_paused
+    from kubecvm.offline.runner import gc_paused
 
     assert gc.isenabled()
     with gc_paused():
@@ -169,7 +169,7 @@ def test_gc_paused_restores_the_collector():
 def test_source_positions_are_skipped_only_inside_the_simulated_runtime():
     from pulumi.runtime import resource as sdk_resource
 
-    from stacks.runner import simulated_runtime
+    from kubecvm.offline.runner import simulated_runtime
 
     original = sdk_resource._get_stack_trace
     with simulated_runtime():

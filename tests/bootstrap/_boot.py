@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from planning import ClusterPlan, MachinePlan, bootstrap
-from stacks.config import plan_from_config, read_stack_file
+from kubecvm.planning import ClusterPlan, MachinePlan, bootstrap
+from kubecvm.stacks.config import plan_from_config, read_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PRESETS = ("dev", "staging", "prod")

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes_validate.utils import all_versions, major_minor
 
-from planning import addons
-from stacks.runner import SECRET, run_program
-from stacks.simulated_cloud import SimulatedCloud
+from kubecvm.planning import addons
+from kubecvm.offline.runner import SECRET, run_program
+from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
 
 VERSION = "1.30.4"
@@ -391,7 +391,7 @@ class ProviderRecordingCloud(SimulatedCloud):
 def _run(settings):
     import tencentcloud_iac_pulumi as tc
 
-    from components.addons import ClusterAddons
+    from kubecvm.components.addons import ClusterAddons
 
     def program():
         # Stands in for the bootstrap resources (the first master) that the add-ons must wait for.
@@ -447,7 +447,7 @@ def test_disabled_addons_register_no_provider():
 
 @pytest.mark.parametrize("cbs_csi", [True, False])
 def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
-    from planning import build_plan
+    from kubecvm.planning import build_plan
 
     spec = make_spec("staging", {"addons": {"cbsCsi": cbs_csi}})
     if configured_version(spec) is None:

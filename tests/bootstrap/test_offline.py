@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from planning import bootstrap
-from stacks.config import read_stack_file
-from stacks.runner import SECRET, run_program
-from stacks.simulated_cloud import _random_string
+from kubecvm.planning import bootstrap
+from kubecvm.stacks.config import read_stack_file
+from kubecvm.offline.runner import SECRET, run_program
+from kubecvm.offline.simulated_cloud import _random_string
 from tests.bootstrap._boot import PROJECT_DIR, preset_plan
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
@@ -137,8 +137,8 @@ def test_the_token_checked_above_is_the_one_the_program_makes():
     # Guards the test above against checking for the wrong string: export the real token from a one-off program.
     import pulumi
 
-    from components import Cluster
-    from stacks.config import plan_from_config
+    from kubecvm.components import Cluster
+    from kubecvm.stacks.config import plan_from_config
 
     config = read_stack_file(PROJECT_DIR / "Pulumi.dev.yaml")
 
@@ -156,8 +156,8 @@ def test_the_token_checked_above_is_the_one_the_program_makes():
 
 
 def test_the_user_data_secrets_policy_passes(recording):
-    from policies.engine import evaluate
-    from policies.registry import Resource
+    from kubecvm.policies.engine import evaluate
+    from kubecvm.policies.registry import Resource
 
     resources = [Resource(r.urn, r.type, r.name, r.inputs) for r in recording.resources if r.custom]
     result = evaluate(resources, only="kubecvm-security-user-data-secrets")
@@ -173,7 +173,7 @@ def test_offline_user_data_is_byte_identical_across_runs(recording):
 
 def test_a_new_kubernetes_version_updates_user_data_in_place(recording):
     # What `kubecvm diff` shows a reviewer: every CVM's userDataRaw changes, none is replaced.
-    from stacks.diff import diff_plans
+    from kubecvm.offline.diff import diff_plans
 
     config = read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml")
     config["kubecvm:cluster"] = {**config["kubecvm:cluster"], "kubernetes": {"version": "1.31.2"}}

@@ -16,9 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from planning import bootstrap
-from stacks import simulated_cloud
-
+from kubecvm.planning import bootstrap
+from kubecvm.offline import simulated_cloud
 OPENSSL = shutil.which("openssl")
 
 

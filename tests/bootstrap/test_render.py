@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from planning import addons, bootstrap, build_plan
+from kubecvm.planning import addons, bootstrap, build_plan
 from tests.conftest import make_spec
 from tests.bootstrap._boot import CA_HASH, PRESETS, preset_plan, roles, user_data
 
@@ -282,7 +282,7 @@ def test_role_policies_follow_the_csi_addon(csi: bool):
     ({"unknown": 1}, "kubernetes.unknown"),
 ])
 def test_bad_kubernetes_settings_name_the_field(kubernetes: dict, field: str):
-    from stacks.config import ConfigError
+    from kubecvm.stacks.config import ConfigError
 
     with pytest.raises(ConfigError, match=rf": {field}: "):
         make_spec("prod", {"kubernetes": kubernetes})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from planning import bootstrap
+from kubecvm.planning import bootstrap
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policies import engine
-from stacks.cli import app
-from stacks.runner import PROJECT_DIR
+from kubecvm.policies import engine
+from kubecvm.offline.cli import app
+from kubecvm.offline.runner import PROJECT_DIR
 
 @dataclass
 class Run:

@@ -7,9 +7,9 @@ import json
 import pytest
 from cli_helpers import kubecvm, stack_file
 
-from planning import build_plan, names
-from stacks.config import spec_from_stack_file
-from stacks.diff import FORCE_NEW, INSTANCE, ROUTE_ENTRY, diff_plans
+from kubecvm.planning import build_plan, names
+from kubecvm.stacks.config import spec_from_stack_file
+from kubecvm.offline.diff import FORCE_NEW, INSTANCE, ROUTE_ENTRY, diff_plans
 
 BASE = {"zones": ["ap-guangzhou-3"], "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2}]}
 

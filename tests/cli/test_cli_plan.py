@@ -13,11 +13,11 @@ import pytest
 import tencentcloud_iac_pulumi as tc
 from cli_helpers import kubecvm, stack_file
 
-from planning import names
-from stacks import cli, offline
-from stacks.config import read_stack_file, spec_from_stack_file
-from stacks.runner import PROJECT_DIR, SECRET
-from planning import build_plan
+from kubecvm.planning import names
+from kubecvm.offline import cli, plan as offline
+from kubecvm.stacks.config import read_stack_file, spec_from_stack_file
+from kubecvm.offline.runner import PROJECT_DIR, SECRET
+from kubecvm.planning import build_plan
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 ROUTE_ENTRY = "tencentcloud:Route/tableEntry:TableEntry"
@@ -64,7 +64,7 @@ def test_json_plan_has_the_contract_shape_and_matches_the_pure_plan():
 def test_python_m_stacks_prints_the_same_bytes_as_the_in_process_run():
     # A fresh process, as CI runs it; stdout must be exactly one JSON document and stderr silent.
     proc = subprocess.run(
-        [sys.executable, "-m", "stacks", "plan", "dev", "--format", "json", "--no-policies"],
+        [sys.executable, "-m", "kubecvm.offline", "plan", "dev", "--format", "json", "--no-policies"],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
@@ -115,7 +115,7 @@ def test_unreadable_stack_files_exit_2(tmp_path):
 def test_bad_config_in_a_subprocess_has_no_traceback(tmp_path):
     path = stack_file(tmp_path, "bad", {"zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"})
     proc = subprocess.run(
-        [sys.executable, "-m", "stacks", "plan", "--config-file", str(path), "--format", "json"],
+        [sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path), "--format", "json"],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 
 from cli_helpers import kubecvm, stack_file
 
-from planning import build_plan
-from stacks.config import spec_from_stack_file
-from stacks.runner import PROJECT_DIR
+from kubecvm.planning import build_plan
+from kubecvm.stacks.config import spec_from_stack_file
+from kubecvm.offline.runner import PROJECT_DIR
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 
@@ -82,7 +82,7 @@ def test_no_policies_skips_the_engine(fake_engine):
 
 
 def test_python_m_stacks_plan_dev_json_passes_the_real_policies():
-    proc = subprocess.run([sys.executable, "-m", "stacks", "plan", "dev", "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "kubecvm.offline", "plan", "dev", "--format", "json"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr + proc.stdout[-2000:]
     doc = json.loads(proc.stdout)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from components.api_ready import NotReady, wait_ready
+from kubecvm.components.api_ready import NotReady, wait_ready
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
@@ -111,7 +111,7 @@ def test_a_server_with_another_ca_is_never_ready(api_server):
 
 
 def test_the_gate_sits_between_the_masters_and_the_addons():
-    from stacks.runner import run_program
+    from kubecvm.offline.runner import run_program
     from tests.conftest import stack_config
 
     rec = run_program(stack_config("prod"), stack="gate")

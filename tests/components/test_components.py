@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from stacks.runner import run_program
+from kubecvm.offline.runner import run_program
 from tests.conftest import stack_config
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
@@ -212,7 +212,7 @@ def test_bad_config_registers_nothing():
 def test_live_route_quota_is_reported_and_a_mismatch_warned(monkeypatch):
     import pulumi
 
-    from stacks.simulated_cloud import SimulatedCloud
+    from kubecvm.offline.simulated_cloud import SimulatedCloud
 
     warnings = []
     monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))

@@ -2,7 +2,7 @@
 VPC 10.0.0.0/16 -> /19 per zone slot (zone n at slot n-1) -> /22 per pool slot; pod 172.16.0.0/12 -> /15 per
 zone -> /18 per pool slot -> /24 per node."""
 
-from planning import build_plan
+from kubecvm.planning import build_plan
 from tests.conftest import make_spec
 
 

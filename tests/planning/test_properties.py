@@ -7,8 +7,8 @@ import ipaddress
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from planning import ClusterSpec, build_plan
-from planning.names import zone_number
+from kubecvm.planning import ClusterSpec, build_plan
+from kubecvm.planning.names import zone_number
 
 REGION = "ap-guangzhou"
 ZONE_NUMBERS = st.lists(st.integers(1, 8), min_size=1, max_size=5, unique=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from planning.sizing import Shape, master_tier, parse_instance_type
+from kubecvm.planning.sizing import Shape, master_tier, parse_instance_type
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_master_tier_beyond_table_is_none():
 
 
 def test_kubernetes_limits_checks():
-    from planning.checks import node_limit_problem, total_pods_problem
+    from kubecvm.planning.checks import node_limit_problem, total_pods_problem
 
     assert node_limit_problem(5000) is None
     assert node_limit_problem(5001) == "5001 nodes exceed the Kubernetes limit of 5000"

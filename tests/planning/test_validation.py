@@ -2,8 +2,8 @@
 
 import pytest
 
-from planning import build_plan
-from stacks.config import ConfigError, plan_from_config, spec_from_config
+from kubecvm.planning import build_plan
+from kubecvm.stacks.config import ConfigError, plan_from_config, spec_from_config
 from tests.conftest import REGION, make_spec, stack_config
 
 POOL = {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1}

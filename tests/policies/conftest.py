@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.engine import Resource
+from kubecvm.policies.engine import Resource
 from policy_helpers import resources_and_cluster, stack_file_config
 
 

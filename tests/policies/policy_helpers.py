@@ -10,9 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from policies.engine import Resource, cluster_settings, evaluate, load_policy_config
-from stacks.config import merge, read_stack_file, spec_from_config
-from stacks.runner import run_program
+from kubecvm.policies.engine import Resource, cluster_settings, evaluate, load_policy_config
+from kubecvm.stacks.config import merge, read_stack_file, spec_from_config
+from kubecvm.offline.runner import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from policies.engine import PolicyConfigError, load_policy_config, normalize_config, policies
-from policies.registry import RULES, SEVERITIES
+from kubecvm.policies.engine import PolicyConfigError, load_policy_config, normalize_config, policies
+from kubecvm.policies.registry import RULES, SEVERITIES
 
 GROUPS = {"size", "ha", "network", "security", "storage", "tagging"}
 

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_policy
 import pytest
 
-from policies.registry import RULES
+from kubecvm.policies.registry import RULES
 from policy_helpers import ROOT, mutate, stack_file_config
 
 

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from policies import reports
-from policies.engine import evaluate, load_policy_config, policies
-from policies.registry import RULES
+from kubecvm.policies import reports
+from kubecvm.policies.engine import evaluate, load_policy_config, policies
+from kubecvm.policies.registry import RULES
 from policy_helpers import mutate
-from stacks.config import merge
+from kubecvm.stacks.config import merge
 
 # The parts of the OASIS SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that cover what we emit: required keys,
 # enumerations and closed objects. The full schema is not shipped by any package we can install offline.
@@ -147,14 +147,14 @@ def test_github_annotations(evaluation):
 
 
 def test_github_escapes_newlines_and_separators():
-    from policies.engine import Evaluation, Violation
+    from kubecvm.policies.engine import Evaluation, Violation
 
     ev = Evaluation((Violation("kubecvm-x-y", "advisory", "low", "50%\nnext", "urn:a::b,c:d"),), (), ())
     assert reports.github(ev) == "::warning title=kubecvm-x-y (b%2Cc%3Ad)::50%25%0Anext\n"
 
 
 def test_empty_evaluation_gives_empty_but_valid_reports():
-    from policies.engine import Evaluation
+    from kubecvm.policies.engine import Evaluation
 
     ev = Evaluation((), (), ())
     jsonschema.validate(json.loads(reports.sarif(ev, policies())), SARIF_SUBSET)

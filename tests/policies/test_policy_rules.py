@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.engine import evaluate, load_policy_config, policies
-from policies.registry import RULES, Resource
+from kubecvm.policies.engine import evaluate, load_policy_config, policies
+from kubecvm.policies.registry import RULES, Resource
 from policy_helpers import mutate, without
-from stacks.config import merge
+from kubecvm.stacks.config import merge
 
 Mutation = Callable[[tuple[Resource, ...]], tuple[list[Resource], dict]]
 
@@ -229,7 +229,7 @@ def test_pool_skew_fails_exactly_when_zone_counts_differ_by_more_than_one(prod_b
     ],
 )
 def test_tencent_port_syntax(port, ranges):
-    from policies.rules.security import port_ranges
+    from kubecvm.policies.rules.security import port_ranges
 
     assert port_ranges(port) == ranges
 

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from policies.engine import EXPIRED
+from kubecvm.policies.engine import EXPIRED
 from policy_helpers import evaluate_stack
 
 TODAY = datetime.date.today()

@@ -5,9 +5,9 @@ It shows the components compose outside this project: it imports kubecvm as an i
 
 import pulumi
 
-from components import MachineDeps, Network, NodePool, PodRoutes, SecurityGroups
-from planning import build_plan
-from stacks.config import spec_from_config
+from kubecvm.components import MachineDeps, Network, NodePool, PodRoutes, SecurityGroups
+from kubecvm.planning import build_plan
+from kubecvm.stacks.config import spec_from_config
 
 spec = spec_from_config(
     preset="staging",

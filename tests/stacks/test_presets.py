@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import read_stack_file, spec_from_stack_file
-from stacks.runner import PROJECT_DIR, run_program
+from kubecvm.stacks.config import read_stack_file, spec_from_stack_file
+from kubecvm.offline.runner import PROJECT_DIR, run_program
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planning import ClusterPlan
-from policies import engine
-from stacks.config import ConfigError, merge, plan_from_stack_file
-from stacks.runner import PROJECT_DIR, SECRET, Recording, run_program
+from kubecvm.planning import ClusterPlan
+from kubecvm.policies import engine
+from kubecvm.stacks.config import ConfigError, merge, plan_from_stack_file
+from kubecvm.offline.runner import PROJECT_DIR, SECRET, Recording, run_program
 
 DEFAULT_STACK = "dev"
 # Inputs the provider marks Sensitive; masked even if a program passes them as plain values.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from planning.plan import TAG_POOL, TAG_ROLE
+from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
 
 VPC = "tencentcloud:Vpc/instance:Instance"
 SUBNET = "tencentcloud:Subnet/instance:Instance"

@@ -18,10 +18,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from policies import reports
-from stacks import diagram, offline, render
-from stacks.config import ConfigError
-from stacks.diff import PlanFileError, diff_plans, load_plan
+from kubecvm.policies import reports
+from kubecvm.offline import diagram, plan as offline, render
+from kubecvm.stacks.config import ConfigError
+from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.

@@ -1,7 +1,7 @@
 """A simulated Tencent Cloud for the Pulumi SDK's mock runtime: resource outputs and data-source answers.
 
 Deterministic: ids are derived from type and name, so the same inputs always give byte-identical plans.
-Used by the offline plan (`kubecvm plan`, through stacks.runner) and by the test suite.
+Used by the offline plan (`kubecvm plan`, through kubecvm.offline.runner) and by the test suite.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from planning.sizing import parse_instance_type
+from kubecvm.planning.sizing import parse_instance_type
 
 # Tencent's id prefixes by resource type.
 ID_PREFIX = {

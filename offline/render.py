@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from stacks import diagram
-from stacks.diff import DiffResult
+from kubecvm.offline import diagram
+from kubecvm.offline.diff import DiffResult
 
 # A component with more children of one type than this shows the first few and a count (5000 workers stay legible).
 SHOW_PER_TYPE = 8

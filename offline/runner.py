@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextvars
 import gc
 import json
-import runpy
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from stacks.simulated_cloud import SimulatedCloud
+from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 SECRET = "[secret]"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -178,14 +177,15 @@ def run_program(
     config: Mapping[str, Any], *, stack: str, program: Callable[[], None] | None = None,
     cloud: SimulatedCloud | None = None, project: str = "kubecvm", on_register: Callable[[str], None] | None = None,
 ) -> Recording:
-    """Run a Pulumi program (default: this project's __main__.py) against the simulated cloud.
+    """Run a Pulumi program (default: kubecvm.program.main, what __main__.py runs) against the simulated cloud.
 
     `config` maps full keys (`kubecvm:cluster`) to values as a stack file holds them. Each call runs in a fresh
     context, so runs in one process do not share a root stack. `on_register` is called with each resource name
     as it is registered (for progress display).
     """
     recording = Recording(stack=stack)
-    program = program or (lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__pulumi__"))
+    if program is None:
+        from kubecvm.program import main as program
 
     def run() -> None:
         pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})

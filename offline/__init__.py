@@ -1,0 +1,1 @@
+"""The offline tool: runner, simulated cloud, plan, render, diagram, diff and the `kubecvm` CLI."""
