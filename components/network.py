@@ -5,6 +5,8 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan
 
+from .recording import built_from
+
 TYPE = "kubecvm:index:Network"
 
 
@@ -13,6 +15,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
+        built_from(plan)
         child = pulumi.ResourceOptions(parent=self)
         tags = plan.tagged("network")
         self.vpc = tc.vpc.Instance(

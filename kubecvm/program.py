@@ -4,21 +4,32 @@
 """
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
 from kubecvm.components import Cluster
-from kubecvm.stacks.config import ConfigError, plan_from_config
+from kubecvm.stacks.config import ConfigError, check_keys, default_name_note, plan_from_config
+
+
+def config_keys() -> set[str]:
+    """Every config key the engine gave this program. Pulumi's Python host passes the stack's config as the
+    PULUMI_CONFIG JSON bag (pulumi/runtime/config.py get_config_env); set_all_config (mocks, the offline plan)
+    fills the CONFIG context variable instead."""
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
 
 
 def main() -> None:
+    stack = pulumi.get_stack()
+    overrides = pulumi.Config("kubecvm").get_object("cluster")
     try:
+        check_keys(config_keys(), f"stack {stack!r}")
         plan = plan_from_config(
-            preset=pulumi.Config("kubecvm").get("preset"),
-            overrides=pulumi.Config("kubecvm").get_object("cluster"),
-            region=pulumi.Config("tencentcloud").get("region"),
-            stack=pulumi.get_stack(),
+            preset=pulumi.Config("kubecvm").get("preset"), overrides=overrides,
+            region=pulumi.Config("tencentcloud").get("region"), stack=stack,
         )
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None  # the message names the field; a traceback would only hide it
+    if note := default_name_note(stack, overrides):
+        pulumi.log.info(note)
 
     cluster = Cluster(plan.name, plan)
     for key, value in cluster.outputs.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import gc
+import importlib.metadata
 import sys
 from enum import Enum
 from pathlib import Path
@@ -27,10 +28,33 @@ EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
 
+# -h as well as --help; typer's own --install-completion / --show-completion for bash, zsh, fish, PowerShell.
 app = typer.Typer(
-    name="kubecvm", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    name="kubecvm", add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed).",
 )
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("kubecvm")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kubecvm {version()}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                           help="Print the kubecvm version and exit.")] = False,
+) -> None:
+    """Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed)."""
 
 
 class Format(str, Enum):
@@ -94,7 +118,7 @@ def stderr_is_terminal() -> bool:
 
 def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResult:
     """Plan, with a progress bar on stderr for big clusters when a person is watching (never on stdout)."""
-    total = offline.expected_resources(loaded.plan)
+    total = offline.expected_resources(loaded.plan) if loaded.plan else 0
     if total <= PROGRESS_THRESHOLD or not stderr_is_terminal():
         return offline.build(loaded, **kwargs)
     from rich.console import Console
@@ -116,8 +140,11 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
 
 @app.command()
 def plan(
-    stack: Annotated[Optional[str], typer.Argument(metavar="STACK", help="Stack name (default dev): reads Pulumi.<STACK>.yaml in the project directory.")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead.")] = None,
+    stack_arg: Annotated[Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.")] = None,
+    stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
+    cwd: Annotated[Optional[Path], typer.Option("-C", "--cwd", metavar="DIR", help="Run as if in DIR (as pulumi -C): its Pulumi.yaml, stack files and relative paths.")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead (the stack is named after it unless -s is given).")] = None,
+    program: Annotated[Optional[Path], typer.Option("--program", metavar="PATH", help="Another project's program (a .py file or a directory with __main__.py) instead of kubecvm's own.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Plan output format.")] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Write the report (with --report) or else the plan to FILE instead of stdout.")] = None,
     policy_config: Annotated[Optional[str], typer.Option("--policy-config", metavar="dev|staging|prod|PATH", help="dev, staging, prod or a JSON file; default: the stack's preset.")] = None,
@@ -128,8 +155,14 @@ def plan(
     """Run the stack's program against a simulated Tencent Cloud and show what would be created."""
     if report is not None and no_policies:
         raise fail("--report needs the policy results; drop --no-policies")
+    if stack_arg is not None and stack is not None and stack_arg != stack:
+        raise fail(f"two stacks given: {stack_arg!r} and -s {stack!r}; give one")
+    if cwd is not None and not cwd.is_dir():
+        raise fail(f"-C/--cwd: {cwd}: not a directory")
     try:
-        loaded = offline.load_stack(stack, config_file)
+        loaded = offline.load_stack(stack or stack_arg, config_file, cwd=cwd, program=program)
+        for note in loaded.notes:
+            typer.echo(f"kubecvm: note: {note}", err=True)
         result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
     except ConfigError as exc:
         raise fail(str(exc)) from None

@@ -6,16 +6,24 @@ The object is what `kubecvm plan --format json` prints and what `kubecvm diff` c
 
 from __future__ import annotations
 
+import os
+import runpy
+import sys
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kubecvm.planning import ClusterPlan
 from kubecvm.policies import engine
-from kubecvm.stacks.config import ConfigError, merge, plan_from_stack_file
-from kubecvm.offline.runner import PROJECT_DIR, SECRET, Recording, run_program
+from kubecvm.stacks.config import (
+    PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
+)
+from kubecvm.stacks.project import Project, find_project
+from kubecvm.offline.runner import SECRET, Recording, run_program
+from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 DEFAULT_STACK = "dev"
 # Inputs the provider marks Sensitive; masked even if a program passes them as plain values.
@@ -26,8 +34,11 @@ SENSITIVE_INPUTS = frozenset({"password"})
 class LoadedStack:
     stack: str
     path: Path
-    config: dict
-    plan: ClusterPlan
+    config: dict             # the full config the program sees: project defaults under the stack file's values
+    plan: ClusterPlan | None  # the stack's kubecvm cluster; None when another program's stack has none
+    project: Project = field(default_factory=lambda: Project(dir=Path.cwd()))
+    program: Path | None = None  # another project's program file; None runs kubecvm.program
+    notes: tuple[str, ...] = ()  # what to tell the user (stderr), e.g. how the cluster name was derived
 
 
 @dataclass
@@ -41,19 +52,44 @@ class PlanResult:
         return bool(self.evaluation is not None and self.evaluation.mandatory_failed)
 
 
-def stack_path(stack: str | None, config_file: Path | None) -> tuple[str, Path]:
+def stack_path(project: Project, stack: str | None, config_file: Path | None) -> tuple[str, Path]:
     """Which file to read and the stack name to run it as (`Pulumi.<stack>.yaml` names its own stack)."""
     if config_file is not None:
-        return stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml"), config_file
+        path = project.dir / config_file if not config_file.is_absolute() else config_file
+        return stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml"), path
     stack = stack or DEFAULT_STACK
-    return stack, PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    return stack, project.stack_file(stack)
 
 
-def load_stack(stack: str | None = None, config_file: Path | None = None) -> LoadedStack:
-    """Read and validate a stack exactly as `pulumi up` would; ConfigError names the field on any mistake."""
-    name, path = stack_path(stack, config_file)
-    config, plan = plan_from_stack_file(path, name)
-    return LoadedStack(name, path, config, plan)
+def program_file(path: Path, cwd: Path) -> Path:
+    """--program PATH: a Python program file, or a directory holding __main__.py (as Pulumi's Python host runs)."""
+    path = path if path.is_absolute() else cwd / path
+    if path.is_dir():
+        path = path / "__main__.py"
+    if not path.is_file():
+        raise ConfigError(f"--program: {path}: no such program file (expected a .py file or a directory with __main__.py)")
+    return path
+
+
+def load_stack(
+    stack: str | None = None, config_file: Path | None = None, *, cwd: Path | None = None,
+    program: Path | None = None,
+) -> LoadedStack:
+    """Read and validate a stack exactly as `pulumi up` would, in the project of `cwd` (default: the current
+    directory); ConfigError names the field on any mistake."""
+    where = (cwd or Path.cwd()).resolve()
+    program = program_file(program, where) if program is not None else None
+    project = find_project(program.parent if program is not None and cwd is None else where)
+    name, path = stack_path(project, stack, config_file)
+    config = project.stack_config(read_stack_file(path))
+    args = config_args(config, name, str(path))
+    plan, notes = None, []
+    # kubecvm's own program always builds the stack's cluster; another program may read kubecvm's keys or not.
+    if program is None or args["overrides"] is not None:
+        plan = plan_from_config(**args)
+        if note := default_name_note(name, args["overrides"]):
+            notes.append(note)
+    return LoadedStack(name, path, config, plan, project=project, program=program, notes=tuple(notes))
 
 
 def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:
@@ -121,14 +157,47 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
     }
 
 
+@contextmanager
+def _in_program_dir(path: Path) -> Iterator[None]:
+    """Pulumi's Python host runs a program from its own directory, importable beside it."""
+    cwd, sys_path = os.getcwd(), list(sys.path)
+    os.chdir(path.parent)
+    sys.path.insert(0, str(path.parent))
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        sys.path[:] = sys_path
+
+
+def file_program(path: Path) -> Callable[[], None]:
+    def run() -> None:
+        with _in_program_dir(path):
+            runpy.run_path(str(path), run_name="__main__")
+    return run
+
+
 def build(
     loaded: LoadedStack, *, policies: bool = True, policy_config_name: str | None = None,
     on_register: Callable[[str], None] | None = None, program: Callable[[], None] | None = None,
 ) -> PlanResult:
     """Run the stack's program under the simulated cloud and assemble the plan object (and policy results)."""
+    if program is None and loaded.program is not None:
+        program = file_program(loaded.program)
     # Load the policy config first: a bad --policy-config is a usage error and should not wait for the run.
-    config_name, config = policy_config(loaded.plan, policy_config_name) if policies else (None, None)
-    recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register)
+    config_name, config = policy_config(loaded.plan, policy_config_name) if policies and loaded.plan else (None, None)
+    # The simulated account's route-table quota is what the stack says it is: offline there is no account to ask.
+    quota = loaded.plan.capacity.route_quota if loaded.plan else None
+    cloud = SimulatedCloud(route_table_quota=quota) if quota else SimulatedCloud()
+    recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
+                            cloud=cloud, project=loaded.project.name)
+    plans = [loaded.plan] if loaded.plan else []
+    plans += [p for p in recording.plans if all(p.name != q.name for q in plans)]
+    if not plans:
+        raise ConfigError(f"{loaded.program}: the program built no kubecvm cluster, so there is nothing to plan "
+                          f"(it needs a kubecvm Cluster or Network, or {PROJECT}:cluster in the stack)")
+    if policies and config is None:
+        config_name, config = policy_config(plans[0], policy_config_name)
     resources = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "id": r.id,
          "inputs": masked(r.inputs)}
@@ -156,8 +225,10 @@ def build(
         "resources": resources,
         "outputs": recording.outputs,
         "policies": section,
-        "summary": summary(loaded.plan, recording),
+        "summary": summary(plans[0], recording),
     }
+    if len(plans) > 1:  # a program composing several clusters: each one's summary, the first also as `summary`
+        document["clusters"] = [summary(p, recording) for p in plans]
     return PlanResult(document, evaluation, infos)
 
 

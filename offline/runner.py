@@ -23,9 +23,11 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from kubecvm.components import recording as component_recording
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 SECRET = "[secret]"
+# The checkout, for its own tests only: the CLI reads stacks from the current directory (stacks/project.py).
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Pause the cyclic garbage collector while a program runs (see gc_paused). A switch, so bench/ can measure the cost.
 PAUSE_GC = True
@@ -139,6 +141,7 @@ class Recording:
     stack: str
     resources: list[Registration] = field(default_factory=list)
     outputs: dict = field(default_factory=dict)
+    plans: list = field(default_factory=list)  # planning.ClusterPlan of every kubecvm cluster the program built
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -188,6 +191,7 @@ def run_program(
         from kubecvm.program import main as program
 
     def run() -> None:
+        component_recording.PLANS.set(recording.plans)
         pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
         cloud_ = cloud or SimulatedCloud()
         pulumi.runtime.set_mocks(cloud_, project=project, stack=stack, preview=False,

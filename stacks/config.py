@@ -6,13 +6,15 @@ so both read a stack exactly alike. No pulumi import here.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML, YAMLError
+import yaml
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, build_plan
 from kubecvm.stacks.presets import PRESET_ZONES, PRESETS
@@ -58,6 +60,37 @@ def _describe(err: dict) -> tuple[str, str]:
     return path, msg
 
 
+_CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")  # planning/spec.py ClusterSpec.name
+
+
+def default_cluster_name(stack: str) -> str:
+    """The cluster name a stack gets when kubecvm:cluster.name is not set: the stack name, lower-cased with `_`
+    and `.` as `-` (Pulumi allows letters, digits, `-`, `_`, `.` in stack names; a cluster name is a DNS label).
+    ConfigError when even that is no cluster name (too long, or not starting with a letter)."""
+    name = re.sub(r"[_.]", "-", stack.lower())
+    if not _CLUSTER_NAME.match(name):
+        raise ConfigError(
+            f"{PROJECT}:cluster.name: required for stack {stack!r}: the stack name cannot be a cluster name "
+            "(lower-case letters, digits and '-', starting with a letter, at most 20 characters); "
+            f"set {PROJECT}:cluster.name"
+        )
+    return name
+
+
+def default_name_note(stack: str, overrides: Mapping | None) -> str | None:
+    """What to tell the user when the cluster is named after a stack name that had to be mapped."""
+    if isinstance(overrides, Mapping) and "name" in overrides:
+        return None
+    try:
+        name = default_cluster_name(stack)
+    except ConfigError:
+        return None  # spec_from_config raises it with the field named
+    if name == stack:
+        return None
+    return (f"stack {stack!r} is not a valid cluster name; the cluster is named {name!r} "
+            f"(set {PROJECT}:cluster.name to choose another)")
+
+
 def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: str | None, stack: str) -> ClusterSpec:
     """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field."""
     preset = preset or "dev"
@@ -79,7 +112,8 @@ def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: s
             f"(for example [{', '.join(f'{region}-{i}' for i in range(3, 3 + n))}])"
         )
     doc = merge(PRESETS[preset], overrides) | {"preset": preset, "region": region}
-    doc.setdefault("name", stack)
+    if "name" not in doc:
+        doc["name"] = default_cluster_name(stack)
     try:
         return ClusterSpec.model_validate(doc)
     except ValidationError as exc:
@@ -89,31 +123,64 @@ def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: s
         ) from None
 
 
-def read_stack_file(path: Path) -> dict:
-    """The `config:` mapping of a Pulumi.<stack>.yaml file; ConfigError if unreadable."""
+class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader with YAML 1.2 booleans only, as Pulumi reads stack files (Go yaml.v3: `yes`, `no`,
+    `on`, `off` stay strings unless decoded into a bool; gopkg.in/yaml.v3 README, "Compatibility")."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def load_yaml(path: Path) -> Any:
+    """A YAML file's document; ConfigError naming the file if it cannot be read."""
     try:
-        doc = YAML(typ="safe").load(path.read_text())
+        return yaml.load(path.read_text(), Loader=_Yaml12Loader)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such stack file") from None
-    except (OSError, YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0]})") from None
+
+
+def read_stack_file(path: Path) -> dict:
+    """The `config:` mapping of a Pulumi.<stack>.yaml file; ConfigError if unreadable."""
+    doc = load_yaml(path)
     config = (doc or {}).get("config", {}) if isinstance(doc, Mapping) else None
     if not isinstance(config, Mapping):
         raise ConfigError(f"{path}: expected a mapping with a 'config:' key")
     return dict(config)
 
 
-def _stack_file_args(path: Path, stack: str | None) -> tuple[dict, dict]:
-    """The stack file's config and the spec_from_config arguments it gives, as `pulumi up` would read them."""
-    config = read_stack_file(path)
-    stack = stack or path.stem.removeprefix("Pulumi.")
-    unknown = sorted(k for k in config if k.startswith(f"{PROJECT}:") and k not in (f"{PROJECT}:preset", f"{PROJECT}:cluster"))
+KNOWN_KEYS = (f"{PROJECT}:preset", f"{PROJECT}:cluster")
+
+
+def check_keys(keys, where: str) -> None:
+    """Refuse a kubecvm:* key kubecvm does not read (a typo such as kubecvm:presets would silently mean dev).
+
+    One check for the offline plan and for the program `pulumi up` runs (kubecvm.program)."""
+    unknown = sorted(k for k in keys if k.startswith(f"{PROJECT}:") and k not in KNOWN_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]}; expected {PROJECT}:preset or {PROJECT}:cluster")
-    return config, {
+        close = difflib.get_close_matches(unknown[0], KNOWN_KEYS, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(f"{where}: unknown key {unknown[0]}{hint}; expected {' or '.join(KNOWN_KEYS)}")
+
+
+def config_args(config: Mapping[str, Any], stack: str, where: str) -> dict:
+    """The spec_from_config arguments a stack's full config gives, as `pulumi up` would read them."""
+    check_keys(config, where)
+    return {
         "preset": config.get(f"{PROJECT}:preset"), "overrides": config.get(f"{PROJECT}:cluster"),
         "region": config.get("tencentcloud:region"), "stack": stack,
     }
+
+
+def _stack_file_args(path: Path, stack: str | None) -> tuple[dict, dict]:
+    config = read_stack_file(path)
+    return config, config_args(config, stack or path.stem.removeprefix("Pulumi."), str(path))
 
 
 def spec_from_stack_file(path: Path, stack: str | None = None) -> ClusterSpec:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
+import yaml  # cloud-init and kubeadm-side tools read it with PyYAML too
 
 from kubecvm.planning import addons, bootstrap, build_plan
 from tests.conftest import make_spec
@@ -27,7 +27,7 @@ def machine(stack: str, role: str):
 
 
 def files(text: str) -> dict[str, dict]:
-    doc = YAML(typ="safe").load(bootstrap.expand_user_data(text))
+    doc = yaml.safe_load(bootstrap.expand_user_data(text))
     return {f["path"]: f for f in doc["write_files"]}
 
 
@@ -36,7 +36,7 @@ def content(text: str, path: str) -> str:
 
 
 def kubeadm_docs(text: str, name: str) -> dict[str, dict]:
-    return {d["kind"]: d for d in YAML(typ="safe").load_all(content(text, f"/etc/kubecvm/{name}"))}
+    return {d["kind"]: d for d in yaml.safe_load_all(content(text, f"/etc/kubecvm/{name}"))}
 
 
 def env(text: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from cli_helpers import kubecvm, stack_file
 from kubecvm.planning import names
 from kubecvm.offline import cli, plan as offline
 from kubecvm.stacks.config import read_stack_file, spec_from_stack_file
+from kubecvm.stacks.project import find_project
 from kubecvm.offline.runner import PROJECT_DIR, SECRET
 from kubecvm.planning import build_plan
 
@@ -133,7 +134,7 @@ def secret_program():
 
 
 def test_secrets_are_masked_in_inputs_and_outputs():
-    loaded = offline.load_stack("dev")
+    loaded = offline.load_stack("dev", cwd=PROJECT_DIR)
     doc = offline.build(loaded, policies=False, program=secret_program).document
     text = json.dumps(doc)
     for secret in ("hunter2-secret", "plain-pass", "s3cr3t-token"):
@@ -220,10 +221,11 @@ def test_report_needs_policies():
 
 def test_stack_config_is_read_once_as_pulumi_would():
     # The recording's config is the file's `config:` mapping, so the program sees the stack as `pulumi up` would.
-    loaded = offline.load_stack("prod")
+    loaded = offline.load_stack("prod", cwd=PROJECT_DIR)
     assert loaded.config == read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml")
     assert (loaded.stack, loaded.path) == ("prod", PROJECT_DIR / "Pulumi.prod.yaml")
-    assert offline.stack_path("x", Path("/tmp/Pulumi.y.yaml")) == ("x", Path("/tmp/Pulumi.y.yaml"))
+    project = find_project(PROJECT_DIR)
+    assert offline.stack_path(project, "x", Path("/tmp/Pulumi.y.yaml")) == ("x", Path("/tmp/Pulumi.y.yaml"))
 
 
 def test_the_real_program_secrets_reach_the_json_only_masked():

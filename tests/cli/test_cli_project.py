@@ -1,0 +1,149 @@
+"""Where `kubecvm plan` finds its stack and program: the working directory (or -C), Pulumi.yaml's config defaults,
+-s/--stack, --program, --version, -h, completion, the default cluster name, unknown kubecvm:* keys."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi
+import pytest
+from cli_helpers import kubecvm, stack_file
+
+from kubecvm.offline.runner import PROJECT_DIR, run_program
+
+ZONES3 = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
+REUSE_PROGRAM = PROJECT_DIR / "tests" / "reuse_program"
+
+
+def plan_json(*args) -> dict:
+    run = kubecvm("plan", *args, "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    return run.json()
+
+
+def test_the_real_command_reads_the_current_directory_not_the_checkout(tmp_path):
+    # Only a stack file, as a user of the installed package has; a name the checkout's dev stack does not use.
+    stack_file(tmp_path, "dev", {"name": "elsewhere", "zones": ["ap-guangzhou-4"]})
+    proc = subprocess.run([sys.executable, "-m", "kubecvm.offline", "plan", "-s", "dev", "--format", "json",
+                           "--no-policies"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert (doc["stack"], doc["summary"]["cluster"], doc["summary"]["zones"][0]["zone"]) == ("dev", "elsewhere", "ap-guangzhou-4")
+    assert all(r["urn"].startswith("urn:pulumi:dev::kubecvm::") for r in doc["resources"])
+
+
+def test_a_directory_without_the_stack_file_names_the_path_it_looked_for(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = kubecvm("plan", "-s", "dev")
+    assert run.exit_code == 2
+    assert run.stderr == f"kubecvm: {tmp_path.resolve() / 'Pulumi.dev.yaml'}: no such stack file\n"
+
+
+def test_dash_c_runs_as_if_in_that_directory_with_relative_paths_there(tmp_path, monkeypatch):
+    project = tmp_path / "infra"
+    project.mkdir()
+    stack_file(project, "blue", {"name": "blue", "zones": ["ap-guangzhou-3"]})
+    (project / "conf").mkdir()
+    stack_file(project / "conf", "other", {"name": "other", "zones": ["ap-guangzhou-6"]})
+    monkeypatch.chdir(tmp_path)
+    assert plan_json("-C", "infra", "-s", "blue")["summary"]["cluster"] == "blue"
+    doc = plan_json("-C", "infra", "--config-file", "conf/Pulumi.other.yaml")
+    assert (doc["stack"], doc["summary"]["cluster"]) == ("other", "other")
+    assert kubecvm("plan", "-C", "nowhere").stderr == "kubecvm: -C/--cwd: nowhere: not a directory\n"
+
+
+def test_stack_option_names_the_stack_of_a_config_file(tmp_path):
+    path = stack_file(tmp_path, "whatever", {"zones": ["ap-guangzhou-3"]})
+    doc = plan_json("--config-file", path, "-s", "qa")
+    # The stack name is the URN's and the default cluster name's, not the file's.
+    assert (doc["stack"], doc["summary"]["cluster"]) == ("qa", "qa")
+    assert doc["resources"][0]["urn"].startswith("urn:pulumi:qa::kubecvm::")
+    assert kubecvm("plan", "a", "-s", "b").stderr == "kubecvm: two stacks given: 'a' and -s 'b'; give one\n"
+
+
+def test_project_config_defaults_apply_as_pulumi_up_applies_them(tmp_path):
+    # `preset` unnamespaced belongs to the project (kubecvm:preset); `tencentcloud:region` set project-wide by value.
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: kubecvm\nruntime: python\nconfig:\n  preset:\n    type: string\n    default: staging\n"
+        "  tencentcloud:region:\n    value: ap-shanghai\n")
+    (tmp_path / "Pulumi.qa.yaml").write_text(
+        "config:\n  kubecvm:cluster:\n    zones: [ap-shanghai-2, ap-shanghai-4, ap-shanghai-5]\n")
+    s = plan_json("-C", tmp_path, "-s", "qa")["summary"]
+    assert (s["preset"], s["region"], s["masters"]["count"]) == ("staging", "ap-shanghai", 3)
+    # The stack's own value wins over the project's default.
+    (tmp_path / "Pulumi.qa.yaml").write_text(
+        "config:\n  kubecvm:preset: dev\n  kubecvm:cluster:\n    zones: [ap-shanghai-2]\n")
+    assert plan_json("-C", tmp_path, "-s", "qa")["summary"]["preset"] == "dev"
+
+
+def test_stack_files_are_found_in_stack_config_dir_from_a_subdirectory(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: kubecvm\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "src").mkdir()
+    stack_file(tmp_path / "stacks", "dev", {"name": "nested", "zones": ["ap-guangzhou-3"]})
+    # The nearest parent with a Pulumi.yaml is the project, as for `pulumi`.
+    assert plan_json("-C", tmp_path / "src", "-s", "dev")["summary"]["cluster"] == "nested"
+
+
+def test_program_runs_another_projects_program_with_its_project_name(tmp_path):
+    path = tmp_path / "Pulumi.reuse.yaml"
+    path.write_text("config: {}\n")
+    doc = plan_json("--program", REUSE_PROGRAM, "--config-file", path)
+    # The other project's name (its Pulumi.yaml beside the program) is in every URN; its own outputs come back.
+    assert {r["urn"].split("::")[1] for r in doc["resources"]} == {"kubecvm-reuse-example"}
+    assert doc["outputs"]["workers"]["batch-batch-z2-0"] == "10.30.36.0"
+    assert doc["summary"]["cluster"] == "batch" and doc["summary"]["workers"] == 4
+    assert kubecvm("plan", "--program", tmp_path / "none.py").stderr.startswith("kubecvm: --program: ")
+
+
+def test_version_help_and_completion():
+    assert kubecvm("--version").stdout == f"kubecvm {importlib.metadata.version('kubecvm')}\n"
+    assert "--config-file" in kubecvm("plan", "-h").stdout
+    env = {**os.environ, "_KUBECVM_COMPLETE": "complete_bash", "COMP_WORDS": "kubecvm plan --confi", "COMP_CWORD": "2"}
+    proc = subprocess.run([sys.executable, "-m", "kubecvm.offline"], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["--config-file"]
+
+
+@pytest.mark.parametrize(("stack", "cluster"), [("my_stack", "my-stack"), ("Prod", "prod"), ("team.qa", "team-qa")])
+def test_a_stack_name_that_is_no_cluster_name_is_mapped_and_says_so(tmp_path, stack, cluster):
+    path = stack_file(tmp_path, stack, {"zones": ["ap-guangzhou-3"]})
+    run = kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["summary"]["cluster"] == cluster
+    assert run.stderr == (f"kubecvm: note: stack {stack!r} is not a valid cluster name; the cluster is named "
+                          f"{cluster!r} (set kubecvm:cluster.name to choose another)\n")
+
+
+def test_a_stack_name_that_cannot_be_mapped_asks_for_a_cluster_name(tmp_path):
+    run = kubecvm("plan", "--config-file", stack_file(tmp_path, "9lives", {"zones": ["ap-guangzhou-3"]}))
+    assert run.exit_code == 2
+    assert "kubecvm:cluster.name: required for stack '9lives'" in run.stderr and "set kubecvm:cluster.name" in run.stderr
+
+
+def test_a_typo_in_a_kubecvm_key_stops_the_plan_and_the_program_alike(tmp_path):
+    config = {"tencentcloud:region": "ap-guangzhou", "kubecvm:presets": "prod",
+              "kubecvm:cluster": {"name": "demo", "zones": ZONES3}}
+    path = tmp_path / "Pulumi.typo.yaml"
+    path.write_text(json.dumps({"config": config}))
+    run = kubecvm("plan", "--config-file", path)
+    assert run.exit_code == 2
+    assert run.stderr == (f"kubecvm: {path}: unknown key kubecvm:presets (did you mean kubecvm:preset?); "
+                          "expected kubecvm:preset or kubecvm:cluster\n")
+    # What `pulumi up` runs (kubecvm.program) refuses it too, before registering anything.
+    with pytest.raises(pulumi.RunError, match=r"^stack 'typo': unknown key kubecvm:presets \(did you mean kubecvm:preset\?\)"):
+        run_program(config, stack="typo")
+
+
+def test_offline_the_simulated_account_has_the_configured_route_quota(tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))
+    path = stack_file(tmp_path, "quota", {"zones": ["ap-guangzhou-3"], "quotas": {"routeEntriesPerTable": 200}})
+    run = kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies")
+    # No "this account's quota" warning about an account the offline plan made up.
+    assert run.exit_code == 0 and run.stderr == "" and warnings == []
+    assert run.json()["outputs"]["capacity"]["routeQuotaLive"] == 200
