@@ -1,9 +1,11 @@
 """Address layout from stable keys: zone number, pool slot, ordinal (DESIGN.md section 2).
 
-VPC   -> ZONE_SLOTS zone subnets, zone number n takes block n-1
-zone  -> POOL_SLOTS pool blocks, slot 0 = control plane (masters, API VIP), slots 1.. = node pools
+VPC   -> zoneBlocks zone subnets, zone number n takes block n-1
+zone  -> poolBlocks pool blocks, slot 0 = control plane (masters, API VIP), slots 1.. = node pools
 pod   -> the same two levels over the pod CIDR, then one /nodePodMask block per node by ordinal
 Nothing here depends on list positions, so scaling, adding zones or pools, and reordering move nothing else.
+The geometry (zoneBlocks x poolBlocks, the spec's `layout`, default 8 x 8) is set once: a change moves every
+address, as a podCidr change would.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from dataclasses import dataclass
 from .limits import MAX_MASTERS, POOL_SLOTS, SUBNET_RESERVED_HEAD, SUBNET_RESERVED_TAIL, ZONE_SLOTS
 
 Net = ipaddress.IPv4Network
-ZONE_BITS = (ZONE_SLOTS - 1).bit_length()
-POOL_BITS = (POOL_SLOTS - 1).bit_length()
 API_VIP_OFFSET = MAX_MASTERS  # after the masters' addresses in the control-plane block
 
 
@@ -26,12 +26,13 @@ def nth_block(net: Net, prefix: int, n: int) -> Net:
     return ipaddress.IPv4Network((int(net.network_address) + n * size, prefix))
 
 
-def zone_subnet(vpc: Net, zone_number: int) -> Net:
-    return nth_block(vpc, vpc.prefixlen + ZONE_BITS, zone_number - 1)
+def bits(blocks: int) -> int:
+    """Prefix bits that cut a range into `blocks` (a power of two) equal blocks."""
+    return (blocks - 1).bit_length()
 
 
-def _pool_block(zone_net: Net, slot: int) -> Net:
-    return nth_block(zone_net, zone_net.prefixlen + POOL_BITS, slot)
+def zone_subnet(vpc: Net, zone_number: int, zone_blocks: int = ZONE_SLOTS) -> Net:
+    return nth_block(vpc, vpc.prefixlen + bits(zone_blocks), zone_number - 1)
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,32 @@ class Layout:
     vpc: Net
     pod: Net
     node_pod_mask: int
+    zone_blocks: int = ZONE_SLOTS
+    pool_blocks: int = POOL_SLOTS
+
+    @property
+    def _split_bits(self) -> int:
+        return bits(self.zone_blocks) + bits(self.pool_blocks)
+
+    def zone_subnet(self, zone_number: int) -> Net:
+        return zone_subnet(self.vpc, zone_number, self.zone_blocks)
+
+    def _pool_block(self, zone_number: int, slot: int) -> Net:
+        zone_net = self.zone_subnet(zone_number)
+        return nth_block(zone_net, zone_net.prefixlen + bits(self.pool_blocks), slot)
+
+    @property
+    def pool_block_prefix(self) -> int:
+        return self.vpc.prefixlen + self._split_bits
 
     @property
     def pool_block_size(self) -> int:
-        return 2 ** (32 - self.vpc.prefixlen - ZONE_BITS - POOL_BITS)
+        return 2 ** (32 - self.pool_block_prefix) if self.pool_block_prefix <= 32 else 0
 
     def host_offsets(self, slot: int) -> range:
         """Usable host offsets inside a pool block (reserved subnet ends excluded)."""
         start = SUBNET_RESERVED_HEAD if slot == 0 else 0
-        stop = self.pool_block_size - (SUBNET_RESERVED_TAIL if slot == POOL_SLOTS - 1 else 0)
+        stop = self.pool_block_size - (SUBNET_RESERVED_TAIL if slot == self.pool_blocks - 1 else 0)
         return range(start, max(start, stop))
 
     def ip_capacity(self, slot: int) -> int:
@@ -58,7 +76,7 @@ class Layout:
 
     @property
     def pod_bucket_prefix(self) -> int:
-        return self.pod.prefixlen + ZONE_BITS + POOL_BITS
+        return self.pod.prefixlen + self._split_bits
 
     @property
     def pod_capacity(self) -> int:
@@ -68,12 +86,12 @@ class Layout:
         return 2 ** (self.node_pod_mask - self.pod_bucket_prefix)
 
     def node_ip(self, zone_number: int, slot: int, ordinal: int) -> str:
-        block = _pool_block(zone_subnet(self.vpc, zone_number), slot)
+        block = self._pool_block(zone_number, slot)
         return str(block.network_address + self.host_offsets(slot)[ordinal])
 
     def api_vip(self, zone_number: int) -> str:
         return self.node_ip(zone_number, 0, API_VIP_OFFSET)
 
     def pod_cidr(self, zone_number: int, slot: int, ordinal: int) -> str:
-        bucket = nth_block(self.pod, self.pod_bucket_prefix, (zone_number - 1) * POOL_SLOTS + slot)
+        bucket = nth_block(self.pod, self.pod_bucket_prefix, (zone_number - 1) * self.pool_blocks + slot)
         return str(nth_block(bucket, self.node_pod_mask, ordinal))

@@ -10,6 +10,8 @@ ZONE_SLOTS = 8
 # Each zone block is split into POOL_SLOTS blocks: slot 0 is the control plane (masters, API VIP), node pools
 # take slots 1..POOL_SLOTS-1 (the pool's `slot`), so a pool added later never moves another pool's addresses.
 POOL_SLOTS = 8
+# Both are the defaults of the `layout` setting (zoneBlocks, poolBlocks); poolBlocks may go up to this.
+MAX_POOL_BLOCKS = 16
 # The most masters the control-plane block is laid out for (etcd: 1, 3, 5 or 7 members).
 MAX_MASTERS = 7
 # Tencent reserves the network address, the gateway (.1) and more at the start of each subnet and the
@@ -21,3 +23,8 @@ CBS_MIN_GIB = 10
 CBS_MAX_GIB = 32_000
 CBS_STEP_GIB = 10
 SSD_CLASS_DISKS = frozenset({"CLOUD_SSD", "CLOUD_HSSD", "CLOUD_BSSD", "CLOUD_TSSD"})
+
+# The TKE API's range for a cluster CIDR, which a cluster route table's RouteTableCidrBlock is (podNetwork
+# globalRouter): tencentcloud-sdk-python-tke tencentcloud/tke/v20180525/errorcodes.py,
+# InvalidParameter.CIDRMaskSizeOutOfRange "集群CIDR范围 最小值: 10 最大值: 24".
+CLUSTER_CIDR_MASKS = (10, 24)

@@ -24,6 +24,12 @@ def route_table(cluster: str) -> str:
     return f"{cluster}-rtb"
 
 
+def cluster_route_table(cluster: str) -> str:
+    """The TKE cluster route table (podNetwork globalRouter): its logical name, and its RouteTableName in the
+    region, which is account-wide (hence the kubecvm- prefix, as for SSM and CAM names)."""
+    return f"kubecvm-{cluster}-pods"
+
+
 def nat_gateway(cluster: str) -> str:
     return f"{cluster}-nat"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import limits, names
-from .addressing import Layout, zone_subnet
+from .addressing import Layout
 from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
-from .spec import ClusterSpec, Disk, Egress, Exposure, Preset, SpecError
+from .spec import ClusterSpec, Disk, Egress, Exposure, PodNetworkMode, Preset, SpecError
 
 TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
 ALL_PORTS = "ALL"
@@ -110,22 +110,49 @@ class ApiLoadBalancerPlan:
 
 
 @dataclass(frozen=True)
+class ClusterRouteTablePlan:
+    """podNetwork globalRouter: the TKE cluster route table for the pod CIDR and one route per node in it."""
+
+    name: str  # logical name and the table's RouteTableName
+    cidr: str  # RouteTableCidrBlock: the pod CIDR
+    routes: tuple[RoutePlan, ...]
+
+
+@dataclass(frozen=True)
 class CapacityReport:
     workers: int
     masters: int
     max_nodes_by_pod_cidr: int
     max_nodes_per_pool_zone_by_pod_cidr: int
     max_nodes_per_pool_zone_by_subnet_ips: int
-    max_nodes_by_route_quota: int
+    max_nodes_by_route_quota: int | None  # None in globalRouter mode: no pod route is a VPC route-table entry
     max_nodes_by_kubernetes: int
-    route_entries_used: int
+    route_entries_used: int  # VPC route-table entries (pod routes in vpcRoutes mode, plus the NAT default route)
     route_quota: int
     master_tier: str | None  # e.g. "4C8G"; None beyond the table
     next_master_tier_at: int | None  # worker count that needs the next tier
+    pod_network: str = PodNetworkMode.vpcRoutes.value
+    cluster_routes: int = 0  # routes in the TKE cluster route table (globalRouter mode)
+    layout: tuple[int, int] = (limits.ZONE_SLOTS, limits.POOL_SLOTS)  # (zoneBlocks, poolBlocks)
 
     @property
     def max_nodes(self) -> int:
-        return min(self.max_nodes_by_pod_cidr, self.max_nodes_by_route_quota, self.max_nodes_by_kubernetes)
+        bounds = [self.max_nodes_by_pod_cidr, self.max_nodes_by_kubernetes]
+        if self.max_nodes_by_route_quota is not None:
+            bounds.append(self.max_nodes_by_route_quota)
+        return min(bounds)
+
+    @property
+    def bounded_by(self) -> list[str]:
+        """What sets max_nodes in this mode (the route quota only in vpcRoutes mode)."""
+        bounds = {"podCidr": self.max_nodes_by_pod_cidr, "kubernetes": self.max_nodes_by_kubernetes}
+        if self.max_nodes_by_route_quota is not None:
+            bounds["routeQuota"] = self.max_nodes_by_route_quota
+        return sorted(k for k, v in bounds.items() if v == self.max_nodes)
+
+    @property
+    def max_nodes_per_pool_zone(self) -> int:
+        return min(self.max_nodes_per_pool_zone_by_pod_cidr, self.max_nodes_per_pool_zone_by_subnet_ips)
 
     def to_dict(self) -> dict[str, int | str | None]:
         """The report under the camelCase names the stack output and the offline plan's summary both use."""
@@ -142,6 +169,15 @@ class CapacityReport:
             "maxNodesByKubernetes": self.max_nodes_by_kubernetes,
             "routeEntriesUsed": self.route_entries_used,
             "routeQuota": self.route_quota,
+            "podNetwork": self.pod_network,
+            "boundedBy": self.bounded_by,
+            "clusterRoutes": self.cluster_routes,
+            # Tencent documents no limit for a cluster route table's routes (TKE GlobalRouter mode introduction,
+            # qcloud-documents product/计算与网络/容器服务/控制台指南（新版）/网络管理/GlobalRouter模式/
+            # GlobalRouter网络模式介绍.md): the pod CIDR and Kubernetes bound the cluster there.
+            "maxNodesByClusterRouteTable": None,
+            "layout": {"zoneBlocks": self.layout[0], "poolBlocks": self.layout[1]},
+            "maxNodesPerPoolZone": self.max_nodes_per_pool_zone,
         }
 
 
@@ -165,9 +201,16 @@ class ClusterPlan:
     masters: tuple[MachinePlan, ...]
     pools: tuple[NodePoolPlan, ...]
     api: ApiLoadBalancerPlan
-    routes: tuple[RoutePlan, ...]
+    routes: tuple[RoutePlan, ...]  # one per node, in either pod-network mode
     capacity: CapacityReport
     components: dict[str, str]
+    pod_network: str = PodNetworkMode.vpcRoutes.value
+    cluster_route_table: ClusterRouteTablePlan | None = None  # globalRouter mode only
+
+    @property
+    def vpc_pod_routes(self) -> tuple[RoutePlan, ...]:
+        """The per-node routes that are VPC route-table entries (vpcRoutes mode); none in globalRouter mode."""
+        return self.routes if self.cluster_route_table is None else ()
 
     @property
     def workers(self) -> tuple[MachinePlan, ...]:
@@ -207,14 +250,24 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
     if cap_pod == 0:
         raise SpecError(
             "nodePodMask",
-            f"/{spec.node_pod_mask} node blocks cannot be laid out in podCidr {spec.pod_cidr}: kubecvm reserves "
-            f"{limits.ZONE_SLOTS} zone x {limits.POOL_SLOTS} pool blocks, so the node mask must be at least "
-            f"/{layout.pod_bucket_prefix}; use a larger podCidr or a larger nodePodMask",
+            f"/{spec.node_pod_mask} node blocks cannot be laid out in podCidr {spec.pod_cidr}: the layout reserves "
+            f"{layout.zone_blocks} zone x {layout.pool_blocks} pool blocks (layout.zoneBlocks x layout.poolBlocks), "
+            f"so the node mask must be at least /{layout.pod_bucket_prefix}; use a larger podCidr, a larger "
+            "nodePodMask or fewer layout blocks",
         )
     if layout.ip_capacity(0) < spec.control_plane.count:
         raise SpecError(
-            "vpcCidr", f"{spec.vpc_cidr} is too small: its /{32 - (layout.pool_block_size - 1).bit_length()} address "
-            f"blocks per zone and pool cannot hold the masters and the API address; use /22 or larger",
+            "vpcCidr", f"{spec.vpc_cidr} is too small: its /{layout.pool_block_prefix} address blocks per zone and "
+            f"pool ({layout.zone_blocks} x {layout.pool_blocks}) cannot hold the masters and the API address; "
+            "use /22 or larger",
+        )
+    per_zone = -(-spec.control_plane.count // len(spec.zones))  # masters go round-robin over the zones
+    if per_zone > cap_pod:
+        raise SpecError(
+            "controlPlane.count", f"{per_zone} masters in zone {min(spec.zones, key=names.zone_number)} exceed the "
+            f"{cap_pod} pod blocks of the control-plane block (podCidr {spec.pod_cidr}, nodePodMask "
+            f"/{spec.node_pod_mask}, layout {layout.zone_blocks} x {layout.pool_blocks}); use a larger podCidr, "
+            "more zones or fewer layout blocks",
         )
     for i, pool in enumerate(spec.node_pools):
         cap = min(cap_pod, layout.ip_capacity(pool.slot))
@@ -223,8 +276,9 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
             raise SpecError(
                 f"nodePools[{i}].countPerZone",
                 f"{pool.count_per_zone} nodes per zone exceed the {cap} that fit one pool in one zone (limited by {by}: "
-                f"podCidr {spec.pod_cidr} with nodePodMask /{spec.node_pod_mask}, vpcCidr {spec.vpc_cidr}); "
-                "use a larger podCidr or vpcCidr, or spread the pool over more zones",
+                f"podCidr {spec.pod_cidr} with nodePodMask /{spec.node_pod_mask}, vpcCidr {spec.vpc_cidr}, layout "
+                f"{layout.zone_blocks} zones x {layout.pool_blocks} pools); use a larger podCidr or vpcCidr, fewer "
+                "layout blocks (before the cluster exists), or spread the pool over more zones",
             )
 
 
@@ -267,7 +321,7 @@ def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: 
 def build_plan(spec: ClusterSpec) -> ClusterPlan:
     """Decide everything. Raises SpecError (naming the field) when the spec cannot be laid out."""
     c = spec.name
-    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask)
+    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks)
     _check_capacity(spec, layout)
     prod = spec.preset is Preset.prod
     protect = spec.protect or prod
@@ -275,7 +329,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
 
     zones = sorted(spec.zones, key=names.zone_number)
     subnets = tuple(
-        SubnetPlan(names.subnet(c, z), z, str(zone_subnet(layout.vpc, names.zone_number(z))))
+        SubnetPlan(names.subnet(c, z), z, str(layout.zone_subnet(names.zone_number(z))))
         for z in zones
     )
 
@@ -329,7 +383,9 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     )
 
     nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.egress is Egress.nat else None
-    entries = len(routes) + (1 if nat else 0)
+    global_router = spec.pod_network.mode is PodNetworkMode.globalRouter
+    table = ClusterRouteTablePlan(names.cluster_route_table(c), spec.pod_cidr, routes) if global_router else None
+    entries = (0 if global_router else len(routes)) + (1 if nat else 0)
     quota = spec.quotas.route_entries_per_table
     workers = len(machines) - len(masters)
     tier = master_tier(workers)
@@ -338,11 +394,13 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         max_nodes_by_pod_cidr=2 ** (spec.node_pod_mask - layout.pod.prefixlen),
         max_nodes_per_pool_zone_by_pod_cidr=layout.pod_capacity,
         max_nodes_per_pool_zone_by_subnet_ips=layout.ip_capacity(1),
-        max_nodes_by_route_quota=max(0, quota - (1 if nat else 0)),
+        max_nodes_by_route_quota=None if global_router else max(0, quota - (1 if nat else 0)),
         max_nodes_by_kubernetes=min(limits.MAX_NODES, limits.MAX_PODS // spec.max_pods_per_node),
         route_entries_used=entries, route_quota=quota,
         master_tier=str(tier.shape) if tier else None,
         next_master_tier_at=tier.max_workers + 1 if tier else None,
+        pod_network=spec.pod_network.mode.value, cluster_routes=len(routes) if global_router else 0,
+        layout=(layout.zone_blocks, layout.pool_blocks),
     )
     sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb")}
     return ClusterPlan(
@@ -351,7 +409,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         subnets=subnets, route_table=names.route_table(c), nat=nat,
         security_groups=_security_groups(spec, sg_names, [m.private_ip for m in masters]),
         placement_group=names.placement_group(c), masters=tuple(masters), pools=tuple(pools), api=api,
-        routes=routes, capacity=capacity,
+        routes=routes, capacity=capacity, pod_network=spec.pod_network.mode.value, cluster_route_table=table,
         components={
             "network": names.network_component(c), "security": names.security_component(c),
             "control_plane": names.control_plane_component(c), "routes": names.routes_component(c),

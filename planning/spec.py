@@ -51,6 +51,13 @@ class ChargeType(str, Enum):
     SPOTPAID = "SPOTPAID"
 
 
+class PodNetworkMode(str, Enum):
+    # One VPC route-table entry per node (bounded by the route-table quota, 50 entries documented).
+    vpcRoutes = "vpcRoutes"
+    # One TKE cluster route table for the pod CIDR, one cluster route per node (DESIGN.md section 7).
+    globalRouter = "globalRouter"
+
+
 class TaintEffect(str, Enum):
     NoSchedule = "NoSchedule"
     PreferNoSchedule = "PreferNoSchedule"
@@ -145,8 +152,9 @@ class NodePool(Model):
     @field_validator("slot")
     @classmethod
     def _slot(cls, v: int) -> int:
-        if not 1 <= v < limits.POOL_SLOTS:
-            raise ValueError(f"{v} is not a pool slot: expected 1..{limits.POOL_SLOTS - 1} (0 is the control plane)")
+        # The upper bound is the layout's poolBlocks, checked with the whole spec (ClusterSpec._consistent).
+        if v < 1:
+            raise ValueError(f"{v} is not a pool slot: expected 1 or more (0 is the control plane)")
         return v
 
 
@@ -154,6 +162,27 @@ class ApiEndpoint(Model):
     exposure: Exposure = Exposure.internal
     # None means "the VPC CIDR only": the least that lets nodes and in-VPC tooling reach the API.
     allowed_cidrs: list[Cidr] | None = None
+
+
+class PodNetwork(Model):
+    mode: PodNetworkMode = PodNetworkMode.vpcRoutes
+
+
+def _power_of_two(lo: int, hi: int):
+    def check(v: int) -> int:
+        if not lo <= v <= hi or v & (v - 1):
+            raise ValueError(f"{v} is not a power of two in {lo}..{hi}")
+        return v
+    return AfterValidator(check)
+
+
+class AddressLayout(Model):
+    """How the VPC and the pod CIDR are cut before node addresses (planning/addressing.py): set once, like podCidr."""
+
+    # Zone number n takes block n-1, so zones 1..zoneBlocks fit.
+    zone_blocks: Annotated[int, _power_of_two(1, limits.ZONE_SLOTS)] = limits.ZONE_SLOTS
+    # Block 0 is the control plane; pool slots 1..poolBlocks-1.
+    pool_blocks: Annotated[int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
 
 
 class Quotas(Model):
@@ -195,6 +224,8 @@ class ClusterSpec(Model):
     egress: Egress = Egress.nat
     protect: bool = False
     quotas: Quotas = Quotas()
+    pod_network: PodNetwork = PodNetwork()
+    layout: AddressLayout = AddressLayout()
     kubernetes: Kubernetes = Kubernetes()
     addons: Addons = Addons()
     tags: dict[str, str] = {}
@@ -230,8 +261,9 @@ class ClusterSpec(Model):
             m = zone_re.match(zone)
             if not m:
                 raise SpecError(f"zones[{i}]", f"{zone!r} is not a zone of region {self.region} (expected {self.region}-<n>)")
-            if int(m[1]) > limits.ZONE_SLOTS:
-                raise SpecError(f"zones[{i}]", f"zone number {m[1]} is above the {limits.ZONE_SLOTS} zone slots kubecvm reserves")
+            if int(m[1]) > self.layout.zone_blocks:
+                raise SpecError(f"zones[{i}]", f"zone number {m[1]} is above the {self.layout.zone_blocks} zone blocks "
+                                f"of layout.zoneBlocks (zone <region>-n takes block n-1)")
         if self.control_plane.count == 1 and self.preset is not Preset.dev:
             raise SpecError("controlPlane.count", f"1 master has no etcd quorum to spare; the {self.preset.value} preset needs 3, 5 or 7")
         for field, problem in checks.cidr_problems(
@@ -239,6 +271,10 @@ class ClusterSpec(Model):
             node_pod_mask=self.node_pod_mask, max_pods=self.max_pods_per_node,
         ):
             raise SpecError(field, problem)
+        lo, hi = limits.CLUSTER_CIDR_MASKS
+        if self.pod_network.mode is PodNetworkMode.globalRouter and not lo <= self.pod_net.prefixlen <= hi:
+            raise SpecError("podCidr", f"/{self.pod_net.prefixlen} is outside /{lo}../{hi}, the TKE API's range for "
+                            "a cluster route table's CIDR (podNetwork.mode globalRouter)")
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             for j, zone in enumerate(pool.zones or []):
@@ -248,8 +284,11 @@ class ClusterSpec(Model):
                 raise SpecError(f"nodePools[{i}].zones", "zones must be distinct")
             if pool.name in {p.name for p in self.node_pools[:i]}:
                 raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
+            if pool.slot >= self.layout.pool_blocks:
+                raise SpecError(f"nodePools[{i}].slot", f"{pool.slot} is not a pool slot of layout.poolBlocks "
+                                f"{self.layout.pool_blocks}: expected 1..{self.layout.pool_blocks - 1} (0 is the control plane)")
             if pool.slot in slots:
-                free = [s for s in range(1, limits.POOL_SLOTS) if s not in {p.slot for p in self.node_pools}]
+                free = [s for s in range(1, self.layout.pool_blocks) if s not in {p.slot for p in self.node_pools}]
                 raise SpecError(
                     f"nodePools[{i}].slot",
                     f"slot {pool.slot} is already pool {slots[pool.slot]!r}'s; give each pool its own slot "

@@ -53,6 +53,8 @@ def test_capacity_report_exact(prod_spec):
         "workers": 6, "masters": 3, "masterTier": "4C16G", "nextMasterTierAt": 21, "maxNodes": 49,
         "maxNodesByPodCidr": 4096, "maxNodesPerPoolZoneByPodCidr": 64, "maxNodesPerPoolZoneBySubnetIps": 1024,
         "maxNodesByRouteQuota": 49, "maxNodesByKubernetes": 1363, "routeEntriesUsed": 10, "routeQuota": 50,
+        "podNetwork": "vpcRoutes", "boundedBy": ["routeQuota"], "clusterRoutes": 0, "maxNodesByClusterRouteTable": None,
+        "layout": {"zoneBlocks": 8, "poolBlocks": 8}, "maxNodesPerPoolZone": 64,
     }
 
 

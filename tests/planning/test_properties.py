@@ -27,13 +27,15 @@ def specs(draw) -> dict:
         "preset": "staging", "region": REGION, "name": "c", "zones": zones,
         # Ranges chosen so any combination is disjoint: the properties are about layout, not CIDR validation.
         "vpcCidr": draw(st.sampled_from(["10.0.0.0/16", "10.8.0.0/14", "10.64.0.0/20"])),
-        "podCidr": draw(st.sampled_from(["172.16.0.0/12", "10.128.0.0/9"])),
+        "podCidr": draw(st.sampled_from(["172.16.0.0/12", "10.128.0.0/10"])),
         "serviceCidr": "192.168.0.0/20",
         "nodePodMask": draw(st.sampled_from([24, 25])),
         "maxPodsPerNode": 100,
         "controlPlane": {"count": draw(st.sampled_from([3, 5])), "instanceType": "S5.4XLARGE64"},
         "nodePools": pools,
         "quotas": {"routeEntriesPerTable": 5000},
+        # Both pod networks: the layout and identities must not depend on which one carries the routes.
+        "podNetwork": {"mode": draw(st.sampled_from(["vpcRoutes", "globalRouter"]))},
     }
 
 
@@ -41,8 +43,11 @@ def spec_of(doc: dict) -> ClusterSpec:
     return ClusterSpec.model_validate(doc)
 
 
-def identities(plan) -> dict[str, tuple[str, str, str]]:
-    return {m.name: (m.zone, m.private_ip, m.pod_cidr) for m in plan.machines}
+def identities(plan) -> dict[str, tuple]:
+    """Each node's zone, IP, pod block and its route (name, destination, next hop) in whichever table holds it."""
+    table = plan.cluster_route_table
+    routes = {r.node: (r.name, r.destination, r.next_hop) for r in (table.routes if table else plan.vpc_pod_routes)}
+    return {m.name: (m.zone, m.private_ip, m.pod_cidr, routes[m.name]) for m in plan.machines}
 
 
 @given(specs())
@@ -67,6 +72,11 @@ def test_plan_invariants(doc):
     assert not any(a.overlaps(b) for a, b in zip(blocks, blocks[1:]))
     assert sorted((r.node, r.destination, r.next_hop) for r in plan.routes) == sorted(
         (m.name, m.pod_cidr, m.private_ip) for m in plan.machines)
+    if doc["podNetwork"]["mode"] == "globalRouter":
+        assert plan.vpc_pod_routes == () and plan.cluster_route_table.routes == plan.routes
+        assert plan.cluster_route_table.cidr == spec.pod_cidr and plan.capacity.max_nodes_by_route_quota is None
+    else:
+        assert plan.cluster_route_table is None and plan.vpc_pod_routes == plan.routes
     master_zones = [m.zone for m in plan.masters]
     assert len(set(master_zones)) == min(len(spec.zones), len(plan.masters))
 
