@@ -24,16 +24,57 @@ from .plan import TAG_CLUSTER, TAG_ROLE
 
 # ---------------------------------------------------------------------------------------------------------------
 # Versions and images: the ONLY place an add-on version changes. All from Tencent's registry, pinned by tag.
-# Driver v2.3.0 is the node image of upstream's csi-node-new.yaml; the controller runs the same binary
-# (`--component_type=controller`) so both halves of the driver are always the same version.
+#
+# The CBS CSI driver is pinned to v2.3.0, the node image of upstream's deploy/cbs/kubernetes/csi-node-new.yaml at
+# TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662. Why this one: the driver
+# finds its credentials through TKE's "NORM" service (driver/cloud/credential.go: QCLOUD_NORM_URL, default
+# http://169.254.0.40:80/norm/api), which the sidecar below answers from the CVM's CAM role; that fallback is gone
+# after v2.3.x, and from v2.3.2 the node plugin calls cbs:DescribeInstancesDiskNum at start and exits after 120 s
+# without credentials. So every version we run needs, besides the image, what NODE_REQUIREMENTS lists for it; a
+# version bump without its row there fails the tests (tests/bootstrap/test_addons.py) and the plan.
+# The controller runs the same binary (`--component_type=controller`) so both halves are always the same version.
+CBS_CSI_VERSION = "v2.3.0"
+CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
+                    "deploy/cbs/kubernetes/csi-node-new.yaml")
 # The credential sidecar runs a stdlib-only script (CAM_CREDENTIALS_SCRIPT) on Tencent's mirror of python:slim.
 IMAGES: dict[str, str] = {
-    "cbs-csi": "ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:v2.3.0",
+    "cbs-csi": f"ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:{CBS_CSI_VERSION}",
     "csi-provisioner": "ccr.ccs.tencentyun.com/tkeimages/csi-provisioner:v2.0.4",
     "csi-attacher": "ccr.ccs.tencentyun.com/tkeimages/csi-attacher:v3.0.2",
     "csi-resizer": "ccr.ccs.tencentyun.com/tkeimages/csi-resizer:v1.0.1",
     "csi-node-driver-registrar": "ccr.ccs.tencentyun.com/tkeimages/csi-node-driver-registrar:v2.0.1",
     "cam-credentials": "ccr.ccs.tencentyun.com/library/python:3.12-slim",
+}
+
+
+def image(name: str, region: str) -> str:
+    """The one function every add-on image reference goes through (region-aware mirrors plug in here)."""
+    del region  # every image above lives on ccr.ccs.tencentyun.com, which serves every region
+    return IMAGES[name]
+
+
+# How many CBS disks the scheduler may attach through the driver per node. A CVM takes at most 20 data disks
+# (docs/README_CBS_zhCN.md: "每个节点最大可attach 20块CBS盘"); kubecvm itself attaches at most one (a master's etcd
+# disk or a pool's data disk), and upstream's own default is 18 (driver/cbs/node.go defaultMaxAttachVolumePerNode
+# at 2df1127f89852ced42842c61f2232964844d022b). Passing it as a flag also spares the node plugin the
+# DescribeInstancesDiskNum call newer versions make when the flag is absent.
+VOLUME_ATTACH_LIMIT = 18
+
+
+@dataclass(frozen=True)
+class NodeRequirements:
+    """What the node plugin of one driver version needs from our DaemonSet, beyond upstream's manifest."""
+
+    args: tuple[str, ...]
+    env: tuple[str, ...]  # names of the environment variables it must get
+
+
+NODE_REQUIREMENTS: dict[str, NodeRequirements] = {
+    # NODE_ID: the node's name, which driver/cbs/node.go reads to find its Node object and the instance id in
+    # spec.providerID (the kubelet's --provider-id, set by the boot script from the metadata service: there is no
+    # cloud controller here to set it). QCLOUD_NORM_URL: the node's own credential sidecar (its CAM role).
+    "v2.3.0": NodeRequirements(args=(f"--volume_attach_limit={VOLUME_ATTACH_LIMIT}",),
+                               env=("NODE_ID", "QCLOUD_NORM_URL")),
 }
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -46,6 +87,10 @@ CREDENTIALS_CONFIGMAP = "cbs-csi-cam-credentials"
 # service sees the master, and answers with the master's role). An uncommon port, free on a kubeadm master.
 CREDENTIALS_PORT = 19101
 NORM_URL = f"http://127.0.0.1:{CREDENTIALS_PORT}/norm/api"
+# The node plugin's own sidecar (every node, host network too): on a master it shares the host's loopback with
+# the controller's, so it takes the next port.
+NODE_CREDENTIALS_PORT = 19102
+NODE_NORM_URL = f"http://127.0.0.1:{NODE_CREDENTIALS_PORT}/norm/api"
 # The driver's own metrics port: the node plugin (also host network) keeps the default 9099 on every node,
 # so the controller, which shares a master with a node plugin, takes the next one.
 CONTROLLER_METRICS_PORT = 9098
@@ -73,6 +118,8 @@ CAM_ACTIONS = (
     "cbs:CreateDisks", "cbs:DescribeDisks", "cbs:DescribeDiskConfigQuota", "cbs:AttachDisks",
     "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks", "cvm:DescribeInstances",
 )
+# What every node's role must allow for the node plugin (read-only): the attached-disk count v2.3.2+ asks for.
+NODE_CAM_ACTIONS = ("cbs:DescribeInstancesDiskNum",)
 
 # A NORM response built from the metadata service's role credentials. Stdlib only, read from a ConfigMap.
 # METADATA_URL and LISTEN_PORT come from the environment so the test can run it against a fake metadata service.
@@ -234,22 +281,38 @@ _SOCKET = {"name": "socket-dir", "mountPath": "/csi"}
 _ADDRESS = {"name": "ADDRESS", "value": "/csi/csi.sock"}
 
 
-def _sidecar(name: str, *args: str) -> dict[str, Any]:
+def _sidecar(s: AddonSettings, name: str, *args: str) -> dict[str, Any]:
     return {
-        "name": name, "image": IMAGES[name], "imagePullPolicy": "IfNotPresent",
+        "name": name, "image": image(name, s.region), "imagePullPolicy": "IfNotPresent",
         "args": ["--csi-address=$(ADDRESS)", "--v=5", "--leader-election=true", *args],
         "env": [_ADDRESS], "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
     }
 
 
-def _controller() -> dict[str, Any]:
+def _credentials_sidecar(s: AddonSettings, port: int) -> dict[str, Any]:
+    """The NORM answerer on the host's loopback at `port`, with this node's CAM role (CAM_CREDENTIALS_SCRIPT)."""
+    return {
+        "name": "cam-credentials", "image": image("cam-credentials", s.region), "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", "/opt/cam-credentials/cam_credentials.py"],
+        "env": [{"name": "LISTEN_PORT", "value": str(port)}],
+        "volumeMounts": [{"name": "cam-credentials", "mountPath": "/opt/cam-credentials", "readOnly": True}],
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "runAsNonRoot": True, "runAsUser": 65534},
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+    }
+
+
+_CREDENTIALS_VOLUME = {"name": "cam-credentials", "configMap": {"name": CREDENTIALS_CONFIGMAP}}
+
+
+def _controller(s: AddonSettings) -> dict[str, Any]:
     labels = {"app": "cbs-csi-controller"}
     containers = [
-        _sidecar("csi-provisioner", "--feature-gates=Topology=true", "--timeout=120s", "--default-fstype=ext4"),
-        _sidecar("csi-attacher"),
-        _sidecar("csi-resizer"),
+        _sidecar(s, "csi-provisioner", "--feature-gates=Topology=true", "--timeout=120s", "--default-fstype=ext4"),
+        _sidecar(s, "csi-attacher"),
+        _sidecar(s, "csi-resizer"),
         {
-            "name": "cbs-csi", "image": IMAGES["cbs-csi"], "imagePullPolicy": "IfNotPresent",
+            "name": "cbs-csi", "image": image("cbs-csi", s.region), "imagePullPolicy": "IfNotPresent",
             "command": ["/csi-tencentcloud-cbs"],
             "args": ["--v=5", "--logtostderr=true", "--endpoint=$(ADDRESS)", "--component_type=controller",
                      f"--metric_port={CONTROLLER_METRICS_PORT}"],
@@ -260,15 +323,7 @@ def _controller() -> dict[str, Any]:
             ],
             "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
         },
-        {
-            "name": "cam-credentials", "image": IMAGES["cam-credentials"], "imagePullPolicy": "IfNotPresent",
-            "command": ["python3", "/opt/cam-credentials/cam_credentials.py"],
-            "env": [{"name": "LISTEN_PORT", "value": str(CREDENTIALS_PORT)}],
-            "volumeMounts": [{"name": "cam-credentials", "mountPath": "/opt/cam-credentials", "readOnly": True}],
-            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                "runAsNonRoot": True, "runAsUser": 65534},
-            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
-        },
+        _credentials_sidecar(s, CREDENTIALS_PORT),
     ]
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(CONTROLLER),
@@ -292,7 +347,7 @@ def _controller() -> dict[str, Any]:
                     "containers": containers,
                     "volumes": [
                         {"name": "socket-dir", "emptyDir": {}},
-                        {"name": "cam-credentials", "configMap": {"name": CREDENTIALS_CONFIGMAP}},
+                        _CREDENTIALS_VOLUME,
                     ],
                 },
             },
@@ -304,11 +359,26 @@ def _host_path(name: str, path: str, type_: str | None = None) -> dict[str, Any]
     return {"name": name, "hostPath": {"path": path, **({"type": type_} if type_ else {})}}
 
 
-def _node() -> dict[str, Any]:
+def node_requirements(version: str = CBS_CSI_VERSION) -> NodeRequirements:
+    """What the pinned driver version's node plugin needs; a version without a row is refused, not guessed."""
+    try:
+        return NODE_REQUIREMENTS[version]
+    except KeyError:
+        raise ValueError(f"CBS CSI {version}: no NODE_REQUIREMENTS row; read its node plugin upstream "
+                         "(driver/cbs/node.go, cmd/cbs/main.go) and add the flags and environment it needs") from None
+
+
+def _node(s: AddonSettings) -> dict[str, Any]:
     labels = {"app": "cbs-csi-node"}
     plugin_dir = f"/var/lib/kubelet/plugins/{DRIVER}"
+    needs = node_requirements()
+    env = {
+        "NODE_ID": {"name": "NODE_ID", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        "QCLOUD_NORM_URL": {"name": "QCLOUD_NORM_URL", "value": NODE_NORM_URL},
+    }
     registrar = {
-        "name": "driver-registrar", "image": IMAGES["csi-node-driver-registrar"], "imagePullPolicy": "IfNotPresent",
+        "name": "driver-registrar", "image": image("csi-node-driver-registrar", s.region),
+        "imagePullPolicy": "IfNotPresent",
         "args": ["--v=5", "--csi-address=/csi/csi.sock", f"--kubelet-registration-path={plugin_dir}/csi.sock"],
         "lifecycle": {"preStop": {"exec": {"command": [
             "/bin/sh", "-c", f"rm -rf /registration/{DRIVER} /registration/{DRIVER}-reg.sock"]}}},
@@ -317,13 +387,15 @@ def _node() -> dict[str, Any]:
                          {"name": "registration-dir", "mountPath": "/registration"}],
     }
     driver = {
-        "name": "cbs-csi", "image": IMAGES["cbs-csi"], "imagePullPolicy": "IfNotPresent",
+        "name": "cbs-csi", "image": image("cbs-csi", s.region), "imagePullPolicy": "IfNotPresent",
         # Mounting and formatting block devices on the host needs a privileged container.
         "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]},
                             "allowPrivilegeEscalation": True},
         "command": ["/csi-tencentcloud-cbs"],
-        "args": ["--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock", "--component_type=node"],
-        "env": [{"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+        "args": ["--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock", "--component_type=node",
+                 *needs.args],
+        "env": [*(env[name] for name in needs.env),
+                {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
         "volumeMounts": [
             {"name": "plugin-dir", "mountPath": "/csi"},
             {"name": "plugins-mount-dir", "mountPath": "/var/lib/kubelet/plugins", "mountPropagation": "Bidirectional"},
@@ -346,7 +418,7 @@ def _node() -> dict[str, Any]:
                     "hostNetwork": True, "hostPID": True, "dnsPolicy": "ClusterFirstWithHostNet",
                     "tolerations": [{"operator": "Exists"}],  # every node, masters and tainted pools included
                     "hostAliases": [{"ip": METADATA_IP, "hostnames": [METADATA_HOST]}],
-                    "containers": [registrar, driver],
+                    "containers": [registrar, driver, _credentials_sidecar(s, NODE_CREDENTIALS_PORT)],
                     "volumes": [
                         _host_path("plugin-dir", plugin_dir, "DirectoryOrCreate"),
                         _host_path("registration-dir", "/var/lib/kubelet/plugins_registry/", "Directory"),
@@ -355,6 +427,7 @@ def _node() -> dict[str, Any]:
                         _host_path("host-dev", "/dev"),
                         _host_path("host-sys", "/sys"),
                         _host_path("lib-modules", "/lib/modules"),
+                        _CREDENTIALS_VOLUME,
                     ],
                 },
             },
@@ -403,8 +476,8 @@ def objects(s: AddonSettings) -> list[dict[str, Any]]:
         *_rbac(NODE_SA, "cbs-csi-node-role", _NODE_RULES),
         credentials_config_map(),
         csi_driver(),
-        _controller(),
-        _node(),
+        _controller(s),
+        _node(s),
         storage_class(s),
     ]
 

@@ -30,6 +30,7 @@ import yaml
 
 from . import names
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
+from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
 from .plan import API_PORT, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
@@ -37,6 +38,7 @@ TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the C
 PAUSE_VERSION = {"1.28": "3.9", "1.29": "3.9", "1.30": "3.9", "1.31": "3.10", "1.32": "3.10"}  # kubeadm's default
 SECRET_VERSION = "current"  # the one SSM version id; rotation updates its value in place
 TOKEN_PLACEHOLDER = "__BOOTSTRAP_TOKEN__"  # replaced on the node by the token read from SSM
+INSTANCE_PLACEHOLDER = "__INSTANCE_ID__"  # replaced on the node by its instance id (metadata service)
 TOKEN_PATTERN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")  # kubeadm's bootstrap token format
 TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH = 6, 16
 CA_HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -120,7 +122,7 @@ def boot_plan(plan: ClusterPlan) -> BootPlan:
     for role in ("master", "worker"):
         readable = [f"qcs::ssm:{plan.region}::secret/creatorUin/*/{s.name}" for s in secrets if role in s.readers]
         statements = [{"effect": "allow", "action": ["ssm:GetSecretValue"], "resource": readable}]
-        actions = set()
+        actions = set(CSI_NODE_ACTIONS) if plan.spec.addons.cbs_csi else set()  # the node plugin runs everywhere
         if role == "master":
             actions.add("cbs:DescribeDisks")  # the boot script finds its etcd disk by name
             if plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only (planning/addons.py)
@@ -206,8 +208,18 @@ def _yaml(*docs: object) -> str:
     return yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096)
 
 
+def provider_id(m: MachinePlan) -> str:
+    """The kubelet's --provider-id in the form TKE's nodes carry (qcloud:///<zone>/<instance id>), filled in at boot.
+
+    No cloud controller runs here to set spec.providerID, and the CBS CSI node plugin reads the instance id from
+    it (driver/cbs/node.go getInstanceIdFromProviderID: scheme qcloud, last path element starting "ins-"). The
+    kubelet sets it itself when given (kubernetes pkg/kubelet/kubelet_node_status.go initialNode).
+    """
+    return f"qcloud:///{m.zone}/{INSTANCE_PLACEHOLDER}"
+
+
 def _registration(m: MachinePlan) -> dict:
-    args = {"node-ip": m.private_ip}
+    args = {"node-ip": m.private_ip, "provider-id": provider_id(m)}
     if m.labels:
         args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
     taints = [{k: t[k] for k in ("key", "value", "effect") if t.get(k)} for t in m.taints]

@@ -458,3 +458,56 @@ def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
     assert len(kube) == (len(expected) + 1 if cbs_csi else 0)
     for obj in expected:
         assert rec.by_name(addons.resource_name("demo-addons", obj)).inputs == obj
+
+
+# ---- the CBS CSI pin: a version bump must come with what that version needs ---------------------------------------
+
+# What was verified against upstream for each version we ever pinned (planning/addons.py says where from). Bumping
+# CBS_CSI_VERSION without re-reading its node plugin and adding a row here (and to NODE_REQUIREMENTS) fails.
+VERIFIED_NODE_NEEDS = {
+    "v2.3.0": {"args": ["--volume_attach_limit=18"], "env": {"NODE_ID", "QCLOUD_NORM_URL"}},
+}
+
+
+def _node_driver(objs=OBJECTS) -> tuple[dict, dict]:
+    (ds,) = by_kind("DaemonSet", objs)
+    pod = ds["spec"]["template"]["spec"]
+    return pod, next(c for c in pod["containers"] if c["name"] == "cbs-csi")
+
+
+def test_csi_image_tag_bump_needs_the_matching_node_flags():
+    tag = addons.IMAGES["cbs-csi"].rsplit(":", 1)[1]
+    assert tag == addons.CBS_CSI_VERSION
+    assert tag in VERIFIED_NODE_NEEDS, (f"CBS CSI {tag} is not verified: read its node plugin upstream and record "
+                                        "the flags and environment it needs")
+    needs = VERIFIED_NODE_NEEDS[tag]
+    _, driver = _node_driver()
+    assert [a for a in driver["args"] if a not in ("--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock",
+                                                      "--component_type=node")] == needs["args"]
+    assert {e["name"] for e in driver["env"]} - {"POD_NAMESPACE"} == needs["env"]
+
+
+def test_an_unverified_csi_version_is_refused():
+    with pytest.raises(ValueError, match=r"^CBS CSI v2\.3\.3: no NODE_REQUIREMENTS row"):
+        addons.node_requirements("v2.3.3")
+
+
+def test_node_plugin_gets_its_node_name_and_own_credentials():
+    pod, driver = _node_driver()
+    env = {e["name"]: e for e in driver["env"]}
+    assert env["NODE_ID"] == {"name": "NODE_ID", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
+    assert env["QCLOUD_NORM_URL"] == {"name": "QCLOUD_NORM_URL", "value": "http://127.0.0.1:19102/norm/api"}
+    sidecar = next(c for c in pod["containers"] if c["name"] == "cam-credentials")
+    assert sidecar["env"] == [{"name": "LISTEN_PORT", "value": "19102"}]
+    assert {"name": "cam-credentials", "configMap": {"name": "cbs-csi-cam-credentials"}} in pod["volumes"]
+    assert pod["hostNetwork"] is True  # the metadata service must see the node itself to hand out its role
+
+
+def test_controller_and_node_sidecars_never_share_a_port():
+    # Both run on the host network, and a master runs one of each: the same port would crash-loop one of them.
+    ports = []
+    for obj in by_kind("Deployment") + by_kind("DaemonSet"):
+        for c in obj["spec"]["template"]["spec"]["containers"]:
+            ports += [e["value"] for e in c.get("env", []) if e["name"] == "LISTEN_PORT"]
+            ports += [e["value"].split(":")[2].split("/")[0] for e in c.get("env", []) if e["name"] == "QCLOUD_NORM_URL"]
+    assert sorted(ports) == ["19101", "19101", "19102", "19102"]

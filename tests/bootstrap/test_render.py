@@ -141,7 +141,8 @@ def test_first_master_inits_with_the_planned_cluster():
     assert cluster["etcd"] == {"local": {"dataDir": "/var/lib/etcd"}}
     assert init["localAPIEndpoint"] == {"advertiseAddress": m.private_ip, "bindPort": 6443}
     assert init["nodeRegistration"]["name"] == "prod-master-0"
-    assert init["nodeRegistration"]["kubeletExtraArgs"] == {"node-ip": m.private_ip}
+    assert init["nodeRegistration"]["kubeletExtraArgs"] == {
+        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/{bootstrap.INSTANCE_PLACEHOLDER}"}
     assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
     assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
@@ -179,7 +180,8 @@ def test_pool_labels_and_taints_reach_the_kubelet():
     plan = build_plan(spec)
     m = plan.workers[0]
     registration = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]["nodeRegistration"]
-    assert registration["kubeletExtraArgs"] == {"node-ip": m.private_ip, "node-labels": "example.com/gpu=none,tier=batch"}
+    assert registration["kubeletExtraArgs"] == {"node-ip": m.private_ip, "node-labels": "example.com/gpu=none,tier=batch",
+                                                "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__"}
     assert registration["taints"] == [
         {"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"},
     ]
@@ -267,10 +269,12 @@ def test_role_policies_follow_the_csi_addon(csi: bool):
     plan = build_plan(make_spec("prod", {"addons": {"cbsCsi": csi}}))
     boot = bootstrap.boot_plan(plan)
     statements = {r.role: json.loads(r.policy_document)["statement"] for r in boot.roles}
-    # Workers read their token and nothing else: the CSI controller, which calls the CBS API, runs on masters.
-    assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"]]
+    # Workers read their token and, with the CSI add-on, count their attached disks (the node plugin, read-only);
+    # the CSI controller, which creates and attaches disks, runs on masters.
+    node = ["cbs:DescribeInstancesDiskNum"] if csi else []
+    assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"]] + ([node] if csi else [])
     master_actions = statements["master"][1]["action"]
-    assert master_actions == (sorted(set(addons.CAM_ACTIONS) | {"cbs:DescribeDisks"}) if csi else ["cbs:DescribeDisks"])
+    assert master_actions == (sorted({*addons.CAM_ACTIONS, *node, "cbs:DescribeDisks"}) if csi else ["cbs:DescribeDisks"])
     assert [s.readers for s in boot.secrets].count(("master", "worker")) == 1  # only the token reaches workers
 
 
