@@ -28,14 +28,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import yaml
 
-from . import names
+from . import mirrors, names
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
 from .plan import API_PORT, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
-PAUSE_VERSION = {"1.28": "3.9", "1.29": "3.9", "1.30": "3.9", "1.31": "3.10", "1.32": "3.10"}  # kubeadm's default
 SECRET_VERSION = "current"  # the one SSM version id; rotation updates its value in place
 TOKEN_PLACEHOLDER = "__BOOTSTRAP_TOKEN__"  # replaced on the node by the token read from SSM
 INSTANCE_PLACEHOLDER = "__INSTANCE_ID__"  # replaced on the node by its instance id (metadata service)
@@ -47,6 +46,9 @@ PKI_DIR = "/etc/kubernetes/pki"
 ETCD_DIR = "/var/lib/etcd"
 TEMPLATES = Path(__file__).parent / "templates"
 JOIN_STAGGER_SECONDS = 45
+# containerd reads per-registry mirrors from config_path (containerd docs/hosts.md); kubecvm-boot points it here.
+CERTS_D = "/etc/containerd/certs.d"
+DOCKER_HUB_HOSTS = f"{CERTS_D}/docker.io/hosts.toml"
 
 # (item, file under PKI_DIR): what kubeadm expects to find when it is handed an existing PKI.
 PKI_FILES = (
@@ -241,7 +243,7 @@ def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         {
             "apiVersion": KUBEADM_API, "kind": "ClusterConfiguration",
             "kubernetesVersion": f"v{spec.kubernetes.version}", "clusterName": plan.name,
-            "controlPlaneEndpoint": f"{host}:{API_PORT}", "imageRepository": spec.kubernetes.image_repository,
+            "controlPlaneEndpoint": f"{host}:{API_PORT}", "imageRepository": mirrors.from_spec(spec).control_plane,
             "certificatesDir": PKI_DIR,
             "networking": {"podSubnet": plan.pod_cidr, "serviceSubnet": plan.service_cidr, "dnsDomain": "cluster.local"},
             "apiServer": {"certSANs": list(dict.fromkeys([host, *(x.private_ip for x in plan.masters)]))},
@@ -283,7 +285,7 @@ def cni_config(m: MachinePlan) -> tuple[str, str]:
 
 
 def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
-    spec, boot = plan.spec, boot_plan(plan)
+    spec, boot, mirror = plan.spec, boot_plan(plan), mirrors.from_spec(plan.spec)
     master = m.role == "master"
     ordinal = [x.name for x in plan.masters].index(m.name) if master else 0
     minor = spec.kubernetes.version.rsplit(".", 1)[0]
@@ -293,8 +295,8 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         "JOIN_DELAY": str(ordinal * JOIN_STAGGER_SECONDS),
         "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host,
         "MASTER_IPS": " ".join(x.private_ip for x in plan.masters), "REGION": plan.region,
-        "K8S_VERSION": spec.kubernetes.version, "MIRROR": spec.kubernetes.package_mirror,
-        "IMAGE_REPOSITORY": spec.kubernetes.image_repository, "PAUSE_VERSION": PAUSE_VERSION[minor],
+        "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages,
+        "SANDBOX_IMAGE": mirror.sandbox_image(minor), "API_DOMAIN": mirror.api_domain,
         "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,
         "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name,
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
@@ -368,6 +370,7 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         file("/etc/sysctl.d/90-kubecvm.conf", _SYSCTL),
         file("/etc/cni/net.d/10-kubecvm.conflist", bridge),
         file("/etc/cni/net.d/99-loopback.conf", loopback),
+        *([file(DOCKER_HUB_HOSTS, hosts)] if (hosts := mirrors.hosts_toml(mirrors.from_spec(plan.spec))) else []),
         script("/usr/local/lib/kubecvm/lib.sh", "lib.sh"),
         script("/usr/local/sbin/kubecvm-net", "kubecvm-net"),
         file("/etc/systemd/system/kubecvm-net.service", _NET_UNIT),

@@ -193,15 +193,30 @@ class Quotas(Model):
 KUBERNETES_VERSION = r"^1\.(2[89]|3[0-2])\.(0|[1-9][0-9]*)$"
 
 
+class CloudApi(str, Enum):
+    internal = "internal"  # <service>.internal.tencentcloudapi.com: inside the VPC, no NAT (planning/mirrors.py)
+    public = "public"
+
+
+_IMAGE_REPOSITORY = r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"
+
+
 class Kubernetes(Model):
     version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32")] = "1.30.6"
     # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
-    package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$")] = "https://mirrors.tencent.com"
-    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")] = "registry.k8s.io"
+    # None: the region's default from planning/mirrors.py (Tencent's in-VPC mirror).
+    package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$")] | None = None
+    # kubeadm's imageRepository; None: the region's default (planning/mirrors.py).
+    image_repository: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
+    # containerd's docker.io mirror; None: the region's default, "": none (pull from Docker Hub itself).
+    docker_hub_mirror: Annotated[str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?)?$")] | None = None
+    cloud_api: CloudApi = CloudApi.internal
 
 
 class Addons(Model):
     cbs_csi: bool = True
+    # Registry prefix of the Tencent-hosted add-on images; None: ccr.ccs.tencentyun.com (planning/mirrors.py).
+    image_registry: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
 
 
 class ClusterSpec(Model):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kubecvm.planning import mirrors
+
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .registry import LEVELS, RULES, Context, Resource, RuleSpec
 
@@ -30,7 +32,8 @@ __all__ = [
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 EXPIRED = "kubecvm-exemption-expired"
-CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure")
+CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure",
+                "bootEgressHosts")
 DEFAULT_LEVEL = "mandatory"  # when neither the rule's entry nor "all" says: fail closed
 
 
@@ -112,6 +115,8 @@ def cluster_settings(spec: Any) -> dict[str, Any]:
         "nodePodMask": spec.node_pod_mask,
         "routeEntriesPerTable": spec.quotas.route_entries_per_table,
         "apiExposure": spec.api_endpoint.exposure.value,
+        # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
+        "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
     }
 
 

@@ -4,8 +4,9 @@ KUBECVM_DIR=${KUBECVM_DIR:-/etc/kubecvm}
 . "$KUBECVM_DIR/boot.env"
 log() { echo "$(date -Is) kubecvm: $*"; }
 retry() { local n=0; until "$@"; do n=$((n+1)); [ "$n" -lt "${TRIES:-60}" ] || return 1; sleep 10; done; }
-# Tencent API calls with the instance role's temporary credentials: no key is ever stored on the node.
-tc() { "${TCCLI:-/opt/kubecvm/tccli/bin/tccli}" "$@" --use-cvm-role --region "$REGION"; }
+# Tencent API calls with the instance role's temporary credentials: no key is ever stored on the node. The
+# endpoint is <service>.$API_DOMAIN: the in-VPC one by default, so no NAT is needed (planning/mirrors.py).
+tc() { "${TCCLI:-/opt/kubecvm/tccli/bin/tccli}" "$@" --use-cvm-role --region "$REGION" --endpoint "$1.$API_DOMAIN"; }
 # json KEY... : one value out of a JSON answer on stdin (keys or list indexes).
 json() { python3 -c 'import json,sys
 d = json.load(sys.stdin)

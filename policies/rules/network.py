@@ -150,13 +150,16 @@ def cidrs_disjoint(ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "kubecvm-network-boot-egress", severity="high",
-    description="Nodes that boot from user data have a way out of the VPC (a default route to a NAT gateway): "
-                "the boot installs packages from the mirror and reads its secrets from the SSM API.",
-    remediation="Set egress: nat, or give the VPC another default route to the internet before the nodes boot.",
+    description="Nodes that boot from user data can reach every host their boot needs: packages, images and the "
+                "Tencent Cloud API come from inside the VPC, or the VPC has a NAT default route for the rest.",
+    remediation="Set egress: nat, or point kubernetes.imageRepository (and packageMirror) at hosts inside the VPC, "
+                "e.g. your own copy of kubeadm's images in ccr.ccs.tencentyun.com (README 'What a node reaches').",
 )
 def boot_egress(ctx: Context) -> Iterator[Finding]:
     booting = [c for c in ctx.cvms() if c.props.get("userDataRaw") or c.props.get("userData")]
     egress = [r for r in ctx.of_type(ROUTE) if r.props.get("destinationCidrBlock") == "0.0.0.0/0" and r.props.get("nextType") == "NAT"]
-    if booting and not egress:
+    # Without the cluster facts, assume the boot needs the internet (the safe reading).
+    outside = ctx.cluster.get("bootEgressHosts", ["the package mirror", "the SSM API"])
+    if booting and not egress and outside:
         yield None, (f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
-                     "cannot reach the package mirror or the SSM API and will not join the cluster")
+                     f"cannot reach {', '.join(outside)} and will not join the cluster")

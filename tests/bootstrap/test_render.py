@@ -208,7 +208,9 @@ def test_boot_env_matches_the_plan(stack: str, data):
     assert values["ROLE"] == m.role
     assert values["API_HOST"] == plan.api.vip
     assert values["MASTER_IPS"].split() == [x.private_ip for x in plan.masters]
-    assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "https://mirrors.tencent.com"
+    assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "http://mirrors.tencentyun.com"
+    assert values["SANDBOX_IMAGE"] == "registry.aliyuncs.com/google_containers/pause:3.9"
+    assert values["API_DOMAIN"] == "internal.tencentcloudapi.com"
     assert values["TOKEN_SECRET"] == f"kubecvm-{plan.name}-bootstrap-token"
     assert values["FIRST_MASTER"] == ("1" if m.name == plan.masters[0].name else "0")
     if m.role == "master":
@@ -222,10 +224,11 @@ def test_boot_env_matches_the_plan(stack: str, data):
 
 def test_kubernetes_version_and_mirror_are_configurable():
     plan = build_plan(make_spec("dev", {"zones": ["ap-guangzhou-3"], "kubernetes": {
-        "version": "1.31.2", "packageMirror": "http://mirrors.tencentyun.com", "imageRepository": "ccr.ccs.tencentyun.com/k8s"}}))
+        "version": "1.31.2", "packageMirror": "https://mirrors.tencent.com", "imageRepository": "ccr.ccs.tencentyun.com/k8s"}}))
     text = user_data(plan, plan.masters[0])
     values = env(text)
-    assert (values["K8S_VERSION"], values["MIRROR"], values["PAUSE_VERSION"]) == ("1.31.2", "http://mirrors.tencentyun.com", "3.10")
+    assert (values["K8S_VERSION"], values["MIRROR"], values["SANDBOX_IMAGE"]) == (
+        "1.31.2", "https://mirrors.tencent.com", "ccr.ccs.tencentyun.com/k8s/pause:3.10")
     cluster = kubeadm_docs(text, "kubeadm-init.yaml")["ClusterConfiguration"]
     assert (cluster["kubernetesVersion"], cluster["imageRepository"]) == ("v1.31.2", "ccr.ccs.tencentyun.com/k8s")
 

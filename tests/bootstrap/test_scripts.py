@@ -89,7 +89,8 @@ args = sys.argv[1:]
 opt = lambda k: args[args.index(k) + 1] if k in args else None
 secrets = json.loads({table!r})
 if args[:2] != ["ssm", "GetSecretValue"] or "--use-cvm-role" not in args or opt("--region") != "ap-guangzhou" \\
-        or opt("--VersionId") != "current" or opt("--SecretName") not in secrets:
+        or opt("--VersionId") != "current" or opt("--SecretName") not in secrets \\
+        or opt("--endpoint") != "ssm.internal.tencentcloudapi.com":
     sys.exit(2)
 print(json.dumps({{"SecretName": opt("--SecretName"), "VersionId": "current", "SecretString": secrets[opt("--SecretName")]}}))
 PY
@@ -105,7 +106,7 @@ def test_secret_is_read_with_the_instance_role(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == pem
     assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm-prod-ca-crt --VersionId current "
-                            "--use-cvm-role --region ap-guangzhou"]
+                            "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
     missing = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm-prod-ca-key', TCCLI=str(paths["bin"] / "tccli"))
     assert missing.returncode != 0 and missing.stdout == ""
 

@@ -29,6 +29,15 @@ def test_dev_reports_its_single_zone_and_missing_egress_as_advice_only():
         ("kubecvm-ha-workers-multi-zone", "advisory"), ("kubecvm-network-boot-egress", "advisory")]
 
 
+def test_dev_boots_without_nat_once_its_images_come_from_inside_the_vpc():
+    # Packages (mirrors.tencentyun.com) and the API (*.internal.tencentcloudapi.com) are in the VPC by default; the
+    # mainland control-plane images are not, and the finding names exactly that host.
+    (finding,) = [v for v in evaluate_stack("dev").violations if v.policy == "kubecvm-network-boot-egress"]
+    assert "cannot reach registry.aliyuncs.com and" in finding.message
+    inside = evaluate_stack("dev", kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"})
+    assert [v.policy for v in inside.violations] == ["kubecvm-ha-workers-multi-zone"]
+
+
 def test_a_preset_judged_at_a_stricter_level_fails():
     # dev's single master in a single zone is fine for dev, not for prod.
     failing = {v.policy for v in evaluate_stack("dev", level="prod").violations if v.enforcement == "mandatory"}
