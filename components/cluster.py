@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-import pulumi
-import tencentcloud_iac_pulumi as tc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from kubecvm.planning import ClusterPlan, bootstrap, names
+import pulumi
+import pulumi_kubernetes as k8s
+import tencentcloud_iac_pulumi as tc
+from pydantic import ValidationError
+
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, bootstrap, build_plan, names
+from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
+
+from .args import INPUT_ONLY
+from .recording import built_from
 
 from .addons import ClusterAddons
 from .api_ready import ApiReady
@@ -15,6 +25,9 @@ from .node_pool import NodePool
 from .pki import Pki
 from .pod_routes import PodRoutes
 from .security import SecurityGroups
+
+if TYPE_CHECKING:
+    from .args import ClusterArgs
 
 TYPE = "kubecvm:index:Cluster"
 
@@ -51,16 +64,87 @@ def live_route_quota(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Outpu
     return found.vpc_limit_sets.apply(check)
 
 
-class Cluster(pulumi.ComponentResource):
-    """A whole cluster's infrastructure from one plan: network, security groups, control plane, pools, routes."""
+class ClusterArgsError(pulumi.RunError, ValueError):
+    """Bad Cluster arguments: the message names the argument; raised before anything is registered."""
 
-    def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
+
+@dataclass(frozen=True)
+class ClusterInputs:
+    """What a cluster takes from elsewhere that the plan only copies (ClusterArgs' pulumi.Input values)."""
+
+    image_id: pulumi.Input[str] | None = None
+    ssh_key_ids: Sequence[pulumi.Input[str]] | None = None
+    security_group_ids: Sequence[pulumi.Input[str]] = ()
+
+
+def _is_plain(value: object) -> bool:
+    """A value known now (not an Output or awaitable), so the spec can validate it."""
+    if isinstance(value, list | tuple):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, str | int | float | bool | dict) or value is None
+
+
+def plan_from_args(name: str, args: Mapping) -> tuple[ClusterPlan, ClusterInputs]:
+    """ClusterArgs -> (plan named after the component, the pass-through inputs); ClusterArgsError on a mistake."""
+    args = dict(args)
+    inputs: dict = {k: args.pop(k) for k in INPUT_ONLY if k in args}
+    for key in ("image_id", "ssh_key_ids"):  # plain ones are validated by the spec; Outputs pass through
+        if key in args and not _is_plain(args[key]):
+            inputs[key] = args.pop(key)
+    preset, region = args.pop("preset", None), args.pop("region", None)
+    subject = f"ClusterArgs of Cluster {name!r}"
+    try:
+        overrides = overrides_from_args(args) | {"name": name}
+        plan = plan_from_config(
+            preset=preset, overrides=overrides, region=region or pulumi.Config("tencentcloud").get("region"),
+            stack=pulumi.get_stack(), subject=subject,
+        )
+    except ConfigError as exc:
+        message = str(exc)
+        raise ClusterArgsError(message if message.startswith("invalid ") else f"{subject}: {message}") from None
+    return plan, ClusterInputs(**inputs)
+
+
+def _renamed(plan: ClusterPlan, name: str) -> ClusterPlan:
+    """The plan for a cluster called `name`: its children are named from the component's name, so two Cluster
+    components built from one plan do not register the same URNs (the engine refuses duplicates)."""
+    if plan.name == name:
+        return plan
+    try:
+        return build_plan(ClusterSpec.model_validate({**plan.spec.model_dump(), "name": name}))
+    except (ValidationError, SpecError) as exc:
+        raise ClusterArgsError(
+            f"Cluster {name!r}: the name is the cluster's (the prefix of every child); expected a lower-case DNS "
+            f"label of at most 20 characters ({str(exc).splitlines()[0]})") from None
+
+
+class Cluster(pulumi.ComponentResource):
+    """A whole Kubernetes cluster on Tencent Cloud CVMs: VPC and subnets per zone, masters behind an internal CLB
+    with their own etcd disks, worker pools, one VPC route per node for its pods, PKI and bootstrap, add-ons.
+
+    `Cluster(name, ClusterArgs(...))`, or `Cluster(name, plan)` for a plan built with kubecvm.build_plan. Every
+    child is named from `name`, so several clusters can live in one program.
+    """
+
+    def __init__(
+        self, name: str, args: "ClusterArgs | ClusterPlan", opts: pulumi.ResourceOptions | None = None,
+        *, inputs: ClusterInputs | None = None,
+    ):
+        # Everything is validated before the component registers, so a mistake leaves nothing behind.
+        if isinstance(args, ClusterPlan):
+            plan, inputs = _renamed(args, name), inputs or ClusterInputs()
+        elif isinstance(args, Mapping):
+            plan, inputs = plan_from_args(name, args)
+        else:
+            raise ClusterArgsError(f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}")
         super().__init__(TYPE, name, None, opts)
+        built_from(plan)
+        self.plan = plan
         child = pulumi.ResourceOptions(parent=self)
         self.network = Network(plan.components["network"], plan, opts=child)
         self.security = SecurityGroups(plan.components["security"], plan, opts=child)
         subnet_ids = {zone: s.id for zone, s in self.network.subnets.items()}
-        image = image_id(plan, self)
+        image = inputs.image_id if inputs.image_id is not None else image_id(plan, self)
         self.pki = Pki(names.pki_component(plan.name), plan, opts=child)
         self.boot = Boot(names.boot_component(plan.name), plan, pki=self.pki, opts=child)
 
@@ -68,6 +152,7 @@ class Cluster(pulumi.ComponentResource):
             return MachineDeps(
                 vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups[role].id, image_id=image,
+                extra_security_group_ids=tuple(inputs.security_group_ids), ssh_key_ids=inputs.ssh_key_ids,
                 cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
                 boot_ready=tuple(self.boot.ready[role]),
             )
@@ -97,15 +182,28 @@ class Cluster(pulumi.ComponentResource):
             names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
             opts=child,
         )
+        # The outputs users expect of a cluster component (pulumi-eks has the same): name, CA, endpoint,
+        # kubeconfig (secret), instance ids by name, and a Kubernetes provider that waits for the API server.
+        self.cluster_name = pulumi.Output.from_input(plan.name)
+        self.ca_cert_pem = self.pki.ca_cert_pem
+        self.api_endpoint = self.control_plane.endpoint
+        self.instance_ids = pulumi.Output.from_input({n: i.id for n, i in instances.items()})
+        self.provider = self.addons.provider or k8s.Provider(
+            names.k8s_provider(plan.name), kubeconfig=self.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_ready]),
+        )
         self.outputs = outputs(plan, self)
         self.register_outputs(self.outputs)
 
 
 def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
     return {
+        "clusterName": cluster.cluster_name,
         "vpcId": cluster.network.vpc.id,
         "subnetIds": {zone: s.id for zone, s in cluster.network.subnets.items()},
         "apiEndpoint": cluster.control_plane.endpoint,
+        "caCertPem": cluster.ca_cert_pem,
+        "instanceIds": cluster.instance_ids,
         "masterIps": {m.name: m.private_ip for m in plan.masters},
         "nodeIps": {n.name: n.private_ip for n in plan.workers},
         "podCidrs": {m.name: m.pod_cidr for m in plan.machines},

@@ -25,6 +25,9 @@ class MachineDeps:
     cam_role_name: pulumi.Input[str] | None = None
     user_data: Callable[[MachinePlan], pulumi.Input[str]] | None = None
     boot_ready: Sequence[pulumi.Resource] = ()
+    # From the caller (kubecvm.ClusterArgs): security groups after kubecvm's own, key pairs given as Inputs.
+    extra_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    ssh_key_ids: Sequence[pulumi.Input[str]] | None = None
 
 
 def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource) -> tc.instance.Instance:
@@ -45,9 +48,9 @@ def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Res
         vpc_id=deps.vpc_id,
         subnet_id=deps.subnet_ids[m.zone],
         private_ip=m.private_ip,
-        orderly_security_groups=[deps.security_group_id],
+        orderly_security_groups=[deps.security_group_id, *deps.extra_security_group_ids],
         placement_group_id=deps.placement_group_id,
-        key_ids=list(plan.spec.ssh_key_ids) or None,
+        key_ids=[*plan.spec.ssh_key_ids, *(deps.ssh_key_ids or ())] or None,
         allocate_public_ip=False,
         system_disk_type="CLOUD_SSD",
         system_disk_size=m.system_disk_size,

@@ -1,10 +1,22 @@
 """kubecvm: self-managed Kubernetes clusters on Tencent Cloud CVMs, as reusable Pulumi components.
 
+    from kubecvm import Cluster, ClusterArgs, NodePoolArgs
+    Cluster("blue", ClusterArgs(preset="staging", zones=[...], node_pools=[NodePoolArgs(...)]))
+
 The repository's top-level folders install under this one namespace: kubecvm.planning (pure), kubecvm.components,
-kubecvm.stacks (presets, config loading), kubecvm.policies and kubecvm.offline (the offline plan and diff).
+kubecvm.stacks (presets, config loading), kubecvm.policies and kubecvm.offline (the offline plan and diff);
+kubecvm.testing has the simulated cloud for unit tests.
 """
 
 from kubecvm.components import Cluster
+from kubecvm.components.args import (
+    AddonsArgs, ApiEndpointArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, KubernetesArgs, NodePoolArgs, QuotasArgs,
+    TaintArgs,
+)
+from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
 from kubecvm.planning import build_plan
 
-__all__ = ["Cluster", "build_plan"]
+__all__ = [
+    "AddonsArgs", "ApiEndpointArgs", "Cluster", "ClusterArgs", "ClusterArgsError", "ClusterInputs",
+    "ControlPlaneArgs", "DiskArgs", "KubernetesArgs", "NodePoolArgs", "QuotasArgs", "TaintArgs", "build_plan",
+]

@@ -162,5 +162,10 @@ def addons_component(cluster: str) -> str:
     return f"{cluster}-addons"
 
 
+def k8s_provider(cluster: str) -> str:
+    """The Cluster's Kubernetes provider when the add-ons (which bring their own) are off."""
+    return f"{cluster}-k8s"
+
+
 def api_ready(cluster: str) -> str:
     return f"{cluster}-api-ready"

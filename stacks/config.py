@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import typing
+
+from pydantic import BaseModel, ValidationError
 import yaml
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, build_plan
@@ -91,8 +93,12 @@ def default_name_note(stack: str, overrides: Mapping | None) -> str | None:
             f"(set {PROJECT}:cluster.name to choose another)")
 
 
-def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: str | None, stack: str) -> ClusterSpec:
-    """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field."""
+def spec_from_config(
+    *, preset: str | None, overrides: Mapping | None, region: str | None, stack: str, subject: str | None = None,
+) -> ClusterSpec:
+    """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field.
+
+    `subject` names what was invalid in the message (default: the stack's kubecvm:cluster)."""
     preset = preset or "dev"
     if preset not in PRESETS:
         raise ConfigError(f"{PROJECT}:preset: {preset!r} is not a preset; expected one of {', '.join(PRESETS)}")
@@ -119,7 +125,8 @@ def spec_from_config(*, preset: str | None, overrides: Mapping | None, region: s
     except ValidationError as exc:
         problems = [": ".join(_describe(e)) for e in exc.errors()]
         raise ConfigError(
-            f"invalid {PROJECT}:cluster for stack {stack!r} (preset {preset}): " + "; ".join(dict.fromkeys(problems))
+            f"invalid {subject or f'{PROJECT}:cluster for stack {stack!r}'} (preset {preset}): "
+            + "; ".join(dict.fromkeys(problems))
         ) from None
 
 
@@ -200,4 +207,31 @@ def plan_from_config(**kwargs) -> ClusterPlan:
     try:
         return build_plan(spec)
     except SpecError as exc:
-        raise ConfigError(f"invalid {PROJECT}:cluster for stack {kwargs['stack']!r} (preset {spec.preset.value}): {exc}") from None
+        subject = kwargs.get("subject") or f"{PROJECT}:cluster for stack {kwargs['stack']!r}"
+        raise ConfigError(f"invalid {subject} (preset {spec.preset.value}): {exc}") from None
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The spec model a field holds (itself, optional, or as list items), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for a in typing.get_args(annotation) if (m := _nested_model(a))), None)
+
+
+def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = ClusterSpec, where: str = "") -> dict:
+    """snake_case arguments (kubecvm.ClusterArgs) -> the camelCase overrides a stack's kubecvm:cluster holds.
+    Keys of user maps (labels, tags) stay as given; an argument the spec does not have is a ConfigError."""
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        field_info = model.model_fields.get(key)
+        if field_info is None:
+            expected = ", ".join(sorted(model.model_fields))
+            raise ConfigError(f"{where}{key}: unknown argument; expected one of {expected}")
+        nested = _nested_model(field_info.annotation)
+        if nested is not None and isinstance(value, Mapping):
+            value = overrides_from_args(value, nested, f"{where}{key}.")
+        elif nested is not None and isinstance(value, list | tuple):
+            value = [overrides_from_args(v, nested, f"{where}{key}[{i}].") if isinstance(v, Mapping) else v
+                     for i, v in enumerate(value)]
+        out[field_info.alias or key] = value
+    return out

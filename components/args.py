@@ -1,0 +1,129 @@
+"""Typed arguments of the public `Cluster` component: ClusterArgs, NodePoolArgs and their nested parts.
+
+snake_case TypedDicts, as pulumi-eks and pulumi-awsx name their inputs. A TypedDict because it serves two callers
+at once: Python programs call it like a class (`ClusterArgs(preset="staging", ...)` builds the dict), and the SDK's
+component provider (pulumi.provider.experimental) hands `construct` a plain dict of the same shape, whose schema
+its analyzer reads from these annotations (kubecvm/provider.py).
+
+Values the planner lays out or validates are plain (CIDRs, counts, instance types, tags). A value that may come
+from another resource or stack and that the planner only copies is a `pulumi.Input`: image_id, ssh_key_ids,
+security_group_ids and, for a bring-your-own network, vpc_id, subnet_ids and route_table_id. Bring-your-own
+subnets still need their CIDRs as plain values (`subnet_cidrs`): every node address is planned inside them.
+"""
+
+from typing import TypedDict
+
+import pulumi
+
+try:  # Python 3.11 has both in typing; typing_extensions only for older type checkers
+    from typing import Required
+except ImportError:  # pragma: no cover
+    from typing_extensions import Required
+
+
+class DiskArgs(TypedDict, total=False):
+    type: str
+    """CBS type: CLOUD_BASIC, CLOUD_PREMIUM, CLOUD_BSSD, CLOUD_SSD, CLOUD_HSSD or CLOUD_TSSD."""
+    size: int
+    """GiB, 10..32000 in steps of 10."""
+    encrypted: bool
+    """CBS encryption (default true)."""
+
+
+class ControlPlaneArgs(TypedDict, total=False):
+    count: int
+    """Masters: 1, 3, 5 or 7 (1 only in the dev preset)."""
+    instance_type: str
+    """`auto` (sized by worker count) or a CVM type such as S5.2XLARGE16."""
+    etcd_disk: DiskArgs
+    """Each master's own etcd CBS disk."""
+    system_disk_size: int
+    """GiB."""
+
+
+class TaintArgs(TypedDict, total=False):
+    key: Required[str]
+    value: str
+    effect: Required[str]
+    """NoSchedule, PreferNoSchedule or NoExecute."""
+
+
+class NodePoolArgs(TypedDict, total=False):
+    name: Required[str]
+    """Pool name (a DNS label)."""
+    instance_type: Required[str]
+    """CVM type `FAMILY.SIZE<memory GiB>`, e.g. S5.2XLARGE32."""
+    count_per_zone: Required[int]
+    """Workers in each of the pool's zones."""
+    slot: int
+    """The pool's stable address block, 1..7; set once and never change it."""
+    zones: list[str]
+    """A subset of the cluster zones (default: all)."""
+    data_disk: DiskArgs
+    system_disk_size: int
+    charge_type: str
+    """POSTPAID_BY_HOUR (default), PREPAID or SPOTPAID."""
+    labels: dict[str, str]
+    taints: list[TaintArgs]
+
+
+class ApiEndpointArgs(TypedDict, total=False):
+    exposure: str
+    """internal (default) or public."""
+    allowed_cidrs: list[str]
+    """Who may reach port 6443 (default: the VPC CIDR)."""
+
+
+class QuotasArgs(TypedDict, total=False):
+    route_entries_per_table: int
+    """The account's route-table quota (route-table-max-policies)."""
+
+
+class KubernetesArgs(TypedDict, total=False):
+    version: str
+    package_mirror: str
+    image_repository: str
+
+
+class AddonsArgs(TypedDict, total=False):
+    cbs_csi: bool
+
+
+class ClusterArgs(TypedDict, total=False):
+    """Everything a stack's kubecvm:cluster holds (snake_case here), the preset and region, and the inputs that
+    may come from elsewhere. The cluster is named after the component."""
+
+    preset: str
+    """dev (default), staging or prod: the defaults the other arguments override."""
+    region: str
+    """Tencent Cloud region, e.g. ap-guangzhou (default: tencentcloud:region or TENCENTCLOUD_REGION)."""
+    zones: Required[list[str]]
+    """Zones of the region, `<region>-<n>`."""
+    vpc_cidr: str
+    pod_cidr: str
+    service_cidr: str
+    node_pod_mask: int
+    max_pods_per_node: int
+    image_id: pulumi.Input[str]
+    """The CVM image (default: the newest public image matching image_name_regex)."""
+    image_name_regex: str
+    ssh_key_ids: list[pulumi.Input[str]]
+    """Key pairs (skey-...) for every CVM."""
+    control_plane: ControlPlaneArgs
+    node_pools: list[NodePoolArgs]
+    api_endpoint: ApiEndpointArgs
+    ssh_allowed_cidrs: list[str]
+    egress: str
+    """nat or none (forced none with a bring-your-own network, whose egress is its owner's)."""
+    protect: bool
+    quotas: QuotasArgs
+    kubernetes: KubernetesArgs
+    addons: AddonsArgs
+    tags: dict[str, str]
+    """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""
+    security_group_ids: list[pulumi.Input[str]]
+    """Extra security groups on every CVM, after kubecvm's own."""
+
+
+# Arguments that are pulumi Inputs the planner never sees (spec fields are the rest, by their own names).
+INPUT_ONLY = ("security_group_ids",)
