@@ -79,14 +79,36 @@ class QuotasArgs(TypedDict, total=False):
     """The account's route-table quota (route-table-max-policies)."""
 
 
+class PodNetworkArgs(TypedDict, total=False):
+    mode: str
+    """vpcRoutes (default: one VPC route per node) or globalRouter (one TKE cluster route table)."""
+
+
+class AddressLayoutArgs(TypedDict, total=False):
+    """How the VPC and pod CIDR are cut (set once, like pod_cidr)."""
+
+    zone_blocks: int
+    pool_blocks: int
+
+
 class KubernetesArgs(TypedDict, total=False):
     version: str
+    """kubeadm/kubelet/kubectl x.y.z, 1.28..1.32."""
     package_mirror: str
+    """Kubernetes apt repository and PyPI mirror (default: the region's Tencent mirror)."""
     image_repository: str
+    """kubeadm's imageRepository (default: the region's)."""
+    docker_hub_mirror: str
+    """containerd's docker.io mirror (default: the region's; "" for none)."""
+    cloud_api: str
+    """internal (default) or public Tencent Cloud API endpoints for the nodes."""
 
 
 class AddonsArgs(TypedDict, total=False):
     cbs_csi: bool
+    """Install the CBS CSI driver and the default StorageClass (default true)."""
+    image_registry: str
+    """Registry prefix of the Tencent-hosted add-on images (default ccr.ccs.tencentyun.com)."""
 
 
 class ClusterArgs(TypedDict, total=False):
@@ -117,6 +139,8 @@ class ClusterArgs(TypedDict, total=False):
     """nat or none (forced none with a bring-your-own network, whose egress is its owner's)."""
     protect: bool
     quotas: QuotasArgs
+    pod_network: PodNetworkArgs
+    layout: AddressLayoutArgs
     kubernetes: KubernetesArgs
     addons: AddonsArgs
     tags: dict[str, str]
