@@ -60,8 +60,11 @@ class Rule:
     action: str  # ACCEPT | DROP
     protocol: str  # TCP | UDP | ICMP | ALL
     port: str
-    cidr: str
+    cidr: str  # "" when the source is a security group
     description: str
+    # The role ("master" | "worker") whose security group is the source: every CVM in it, by its private address
+    # (the provider's `source_security_id`, docs/r/security_group_rule_set: "ID of the nested security group").
+    source_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,35 +285,51 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
             )
 
 
+# --- security groups: ordered rule lists (planning/firewall.py evaluates them) ---------------------------------
+# Tencent applies the first matching rule (terraform-provider-tencentcloud v1.82.42 docs/r/security_group_rule_set:
+# "this block is ordered, the first rule has the highest priority"), so each list reads top-down:
+#   1. fences that hold even for the cluster's own sources (etcd: masters only);
+#   2. everything between the cluster's own nodes and pods. kube-proxy SNATs cross-node NodePort traffic and
+#      hostNetwork pods use the node's address, so node-sourced traffic is cluster traffic: DNS to CoreDNS on the
+#      masters, metrics-server to every kubelet, NodePorts, webhooks. Nodes are named by their security groups,
+#      not by address blocks: exactly the cluster's CVMs, and adding a zone or a pool changes no rule;
+#   3. what other sources may reach (API, NodePorts from the VPC, SSH, ping), by the spec;
+#   4. an explicit DROP of the rest. Rules added later (ingress CLB NodePorts) go before it.
+DROP_REST = Rule("DROP", "ALL", ALL_PORTS, ANYWHERE, "everything else")
+
+
 def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: list[str]) -> tuple[SecurityGroupPlan, ...]:
     vpc, pod = spec.vpc_cidr, spec.pod_cidr
-    api_from = list(dict.fromkeys([*(spec.api_endpoint.allowed_cidrs or []), vpc, pod]))
+    api_from = list(dict.fromkeys([*(spec.api_endpoint.allowed_cidrs or []), vpc]))
     ssh_from = spec.ssh_allowed_cidrs if spec.ssh_allowed_cidrs is not None else [vpc]
     masters = [f"{ip}/32" for ip in master_ips]
     egress = (Rule("ACCEPT", "ALL", ALL_PORTS, ANYWHERE, "all egress"),)
-    ssh = [Rule("ACCEPT", "TCP", SSH_PORT, c, "ssh") for c in ssh_from]
-    icmp = Rule("ACCEPT", "ICMP", ALL_PORTS, vpc, "ping inside the VPC")
-    # Tencent evaluates rules in order: the DROPs fence etcd and the kubelet before the broad pod-network ACCEPT.
+    cluster = (
+        *[Rule("ACCEPT", "ALL", ALL_PORTS, "", f"cluster nodes: {role}s", source_group=role) for role in ("master", "worker")],
+        Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
+    )
+    others = (
+        *[Rule("ACCEPT", "TCP", SSH_PORT, c, "ssh") for c in ssh_from],
+        Rule("ACCEPT", "ICMP", ALL_PORTS, vpc, "ping inside the VPC"),
+    )
     master_rules = (
         *[Rule("ACCEPT", "TCP", ETCD_PORTS, m, "etcd between masters") for m in masters],
         Rule("DROP", "TCP", ETCD_PORTS, ANYWHERE, "etcd from anyone else"),
+        *cluster,
         *[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in api_from],
-        *[Rule("ACCEPT", "ALL", ALL_PORTS, m, "control plane peers") for m in masters],
-        Rule("DROP", "TCP", "10250,10257,10259", ANYWHERE, "kubelet and controllers from anyone else"),
-        *ssh,
-        Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
-        icmp,
+        *others,
+        DROP_REST,
     )
     worker_rules = (
-        *[Rule("ACCEPT", "ALL", ALL_PORTS, m, "control plane to kubelet and webhooks") for m in masters],
-        Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
-        Rule("DROP", "TCP", KUBELET_PORT, ANYWHERE, "kubelet from anyone else"),
-        *ssh,
+        *cluster,
+        # Internal CLBs keep the client's address: services published on NodePorts are reached from the VPC.
         Rule("ACCEPT", "TCP", NODEPORTS, vpc, "NodePort services"),
         Rule("ACCEPT", "UDP", NODEPORTS, vpc, "NodePort services"),
-        icmp,
+        *others,
+        DROP_REST,
     )
-    lb_rules = tuple(Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in api_from)
+    lb_rules = (*[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in dict.fromkeys([*api_from, pod])],
+                DROP_REST)
     return (
         SecurityGroupPlan(plan_names["master"], "master", master_rules, egress),
         SecurityGroupPlan(plan_names["worker"], "worker", worker_rules, egress),

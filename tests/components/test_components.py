@@ -185,9 +185,15 @@ def test_nat_default_route(prod):
 
 def test_security_rule_sets_are_ordered_drop_before_pod_accept(prod):
     rules = prod.by_name("demo-sg-master-rules").inputs["ingresses"]
-    order = [(r["action"], r["port"], r["cidrBlock"]) for r in rules]
+    order = [(r["action"], r["port"], r.get("cidrBlock") or r["sourceSecurityId"]) for r in rules]
     assert order.index(("DROP", "2379-2380", "0.0.0.0/0")) < order.index(("ACCEPT", "ALL", "172.16.0.0/12"))
     assert ("ACCEPT", "22", "10.0.0.0/16") in order  # ssh defaults to the VPC only
+    # The cluster's own nodes by their security groups' ids, after the etcd fence, and the rest dropped last.
+    groups = [prod.by_name(f"demo-sg-{role}").id for role in ("master", "worker")]
+    assert [("ACCEPT", "ALL", g) for g in groups] == [o for o in order if o[2] in groups]
+    assert order.index(("DROP", "2379-2380", "0.0.0.0/0")) < order.index(("ACCEPT", "ALL", groups[1]))
+    assert order[-1] == ("DROP", "ALL", "0.0.0.0/0")
+    assert not any("cidrBlock" in r and "sourceSecurityId" in r for r in rules)
 
 
 def test_outputs(prod):

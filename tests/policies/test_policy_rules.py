@@ -68,7 +68,7 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-network-cidrs-disjoint": setting({"cluster": {"serviceCidr": "10.2.0.0/20"}}),
     "kubecvm-security-no-public-ip": props("prod-general-z4-1", allocatePublicIp=True),
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),
-    "kubecvm-security-api-public": edit("prod-sg-lb-rules", lambda p: p["ingresses"].append(_world("6443"))),
+    "kubecvm-security-api-public": edit("prod-sg-lb-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-clb-internal": props("prod-apiserver", networkType="OPEN"),
     "kubecvm-security-user-data-secrets": props(
         "prod-general-z6-0", userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
@@ -160,7 +160,7 @@ def test_open_ports_respects_rule_order_and_ranges(prod_baseline, rules, open_po
 def test_public_api_is_allowed_when_the_stack_or_config_says_so(prod_baseline):
     resources, facts = prod_baseline
     mutated, _ = MUTATIONS["kubecvm-security-clb-internal"](resources)
-    mutated = mutate(tuple(mutated), "prod-sg-lb-rules", lambda p: p["ingresses"].append(_world("6443")))
+    mutated = mutate(tuple(mutated), "prod-sg-lb-rules", lambda p: p["ingresses"].insert(0, _world("6443")))
     ids = {"kubecvm-security-clb-internal", "kubecvm-security-api-public"}
 
     def failing(extra):
