@@ -9,6 +9,7 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan, MachinePlan, bootstrap, names
 
+from .lifecycle import with_lifecycle
 from .pki import Pki
 
 TYPE = "kubecvm:index:Boot"
@@ -19,7 +20,7 @@ class Boot(pulumi.ComponentResource):
     before booting: the secret values it reads and its role's policy."""
 
     def __init__(self, name: str, plan: ClusterPlan, *, pki: Pki, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         child = pulumi.ResourceOptions(parent=self)
         c, boot = plan.name, bootstrap.boot_plan(plan)
 

@@ -7,6 +7,7 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan
 
+from .lifecycle import with_lifecycle
 from .machine import MachineDeps, cvm
 
 TYPE = "kubecvm:index:ControlPlane"
@@ -19,15 +20,17 @@ class ControlPlane(pulumi.ComponentResource):
         self, name: str, plan: ClusterPlan, *, deps: MachineDeps, lb_security_group_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         child = pulumi.ResourceOptions(parent=self)
         placement = tc.placement.Group(
             plan.placement_group, name=plan.placement_group, type="HOST", tags=plan.tagged("master"), opts=child,
         )
         deps = dataclasses.replace(deps, placement_group_id=placement.id)
         self.masters: dict[str, tc.instance.Instance] = {}
+        previous = None
         for m in plan.masters:
-            instance = cvm(m, plan, deps, self)
+            # Each master waits for the one before it: the engine then updates them one at a time (DESIGN.md 6).
+            instance = previous = cvm(m, plan, deps, self, after=previous)
             disk = m.etcd_disk
             # A disk of its own, not an inline data disk, so etcd's data outlives a replaced instance.
             storage = tc.cbs.Storage(

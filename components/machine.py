@@ -30,13 +30,27 @@ class MachineDeps:
     ssh_key_ids: Sequence[pulumi.Input[str]] | None = None
 
 
-def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource) -> tc.instance.Instance:
+# Never reinstall a running machine: the provider answers an image_id change with ResetInstance (Update in
+# cvm/resource_tc_instance.go), and the default image is a lookup that moves when Tencent publishes a newer one.
+# A machine keeps the image it was created with; machines created later get the current one; rolling an old
+# machine onto it is `pulumi up --replace <its URN>`, one machine at a time (README "Day 2").
+IGNORED_CHANGES = ["imageId"]
+
+
+def cvm(
+    m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource,
+    after: pulumi.Resource | None = None,
+) -> tc.instance.Instance:
+    """`after`: a machine this one's create and updates wait for (masters are chained so that a resize, which
+    force-stops the instance, never takes two of them down at once)."""
+    disk = m.data_disk
     data_disks = (
         [{
-            "data_disk_type": m.data_disk.type, "data_disk_size": m.data_disk.size,
-            "encrypt": m.data_disk.encrypted, "delete_with_instance": True,
+            "data_disk_type": disk.type, "data_disk_size": disk.size, "encrypt": disk.encrypted,
+            "delete_with_instance": disk.delete_with_instance,
+            **({"delete_with_instance_prepaid": True} if disk.delete_with_instance_prepaid else {}),
         }]
-        if m.data_disk else None
+        if disk else None
     )
     return tc.instance.Instance(
         m.name,
@@ -63,5 +77,7 @@ def cvm(m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Res
         # cloud-init runs once per instance: a user-data change is an in-place update that only machines created
         # later use. Replacing nodes on it would drop etcd quorum or every pool at once (planning/bootstrap.py).
         user_data_replace_on_change=False,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(deps.boot_ready)),
+        opts=pulumi.ResourceOptions(
+            parent=parent, depends_on=[*deps.boot_ready, *([after] if after else [])], ignore_changes=IGNORED_CHANGES,
+        ),
     )

@@ -6,6 +6,7 @@ import tencentcloud_iac_pulumi as tc
 from kubecvm.planning import ClusterPlan
 
 from .recording import built_from
+from .lifecycle import with_lifecycle
 
 TYPE = "kubecvm:index:Network"
 
@@ -14,7 +15,7 @@ class Network(pulumi.ComponentResource):
     """The VPC, one subnet per zone on the cluster route table, and the optional NAT egress."""
 
     def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         built_from(plan)
         child = pulumi.ResourceOptions(parent=self)
         tags = plan.tagged("network")

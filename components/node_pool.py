@@ -6,6 +6,7 @@ import tencentcloud_iac_pulumi as tc
 from kubecvm.planning import ClusterPlan
 from kubecvm.planning.plan import NodePoolPlan
 
+from .lifecycle import with_lifecycle
 from .machine import MachineDeps, cvm
 
 TYPE = "kubecvm:index:NodePool"
@@ -18,6 +19,6 @@ class NodePool(pulumi.ComponentResource):
         self, name: str, plan: NodePoolPlan, *, cluster: ClusterPlan, deps: MachineDeps,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         self.nodes: dict[str, tc.instance.Instance] = {n.name: cvm(n, cluster, deps, self) for n in plan.nodes}
         self.register_outputs({"nodeIds": {n: i.id for n, i in self.nodes.items()}})

@@ -7,6 +7,8 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning.plan import RoutePlan
 
+from .lifecycle import with_lifecycle
+
 TYPE = "kubecvm:index:PodRoutes"
 
 
@@ -17,7 +19,7 @@ class PodRoutes(pulumi.ComponentResource):
         self, name: str, plan: Sequence[RoutePlan], *, route_table_id: pulumi.Input[str],
         instances: dict[str, pulumi.Resource], opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         self.entries = {
             r.node: tc.route.TableEntry(
                 r.name, route_table_id=route_table_id, destination_cidr_block=r.destination,

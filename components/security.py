@@ -6,6 +6,8 @@ import tencentcloud_iac_pulumi as tc
 from kubecvm.planning import ClusterPlan
 from kubecvm.planning.plan import Rule
 
+from .lifecycle import with_lifecycle
+
 TYPE = "kubecvm:index:SecurityGroups"
 
 
@@ -22,7 +24,7 @@ class SecurityGroups(pulumi.ComponentResource):
     """One security group per role (master, worker, lb) with the plan's ordered, least-privilege rules."""
 
     def __init__(self, name: str, plan: ClusterPlan, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_lifecycle(opts))
         child = pulumi.ResourceOptions(parent=self)
         self.groups: dict[str, tc.security.Group] = {}
         for g in plan.security_groups:

@@ -22,10 +22,13 @@ from kubecvm.stacks.config import (
     PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
 from kubecvm.stacks.project import Project, find_project
-from kubecvm.offline.runner import SECRET, Recording, run_program
+from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 DEFAULT_STACK = "dev"
+# The JSON plan's layout: `kubecvm diff` refuses a plan of another version rather than misread it.
+# 2: resources carry "options" (the resource options the program passed); the document carries "project".
+FORMAT_VERSION = 2
 # Inputs the provider marks Sensitive; masked even if a program passes them as plain values.
 SENSITIVE_INPUTS = frozenset({"password"})
 
@@ -104,6 +107,17 @@ def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dic
 
 def masked(inputs: Mapping) -> dict:
     return {k: SECRET if k in SENSITIVE_INPUTS and v not in (None, "") else v for k, v in inputs.items()}
+
+
+def options(r: Registration) -> dict:
+    """What the engine is told besides the inputs: the order of a replacement, protection, ignored inputs, and the
+    dependencies (URNs) that order creates, updates and deletes; `propertyDependencies` maps an input to the
+    resources its value comes from."""
+    return {
+        "deleteBeforeReplace": r.delete_before_replace, "protect": r.protect, "ignoreChanges": list(r.ignore_changes),
+        "retainOnDelete": r.retain_on_delete, "dependsOn": list(r.dependencies),
+        "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
+    }
 
 
 def _violation(v) -> dict:
@@ -200,7 +214,7 @@ def build(
         config_name, config = policy_config(plans[0], policy_config_name)
     resources = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "id": r.id,
-         "inputs": masked(r.inputs)}
+         "inputs": masked(r.inputs), "options": options(r)}
         for r in recording.resources
     ]
     evaluation, infos = None, ()
@@ -221,6 +235,8 @@ def build(
             "mandatoryFailed": bool(evaluation.mandatory_failed),
         }
     document = {
+        "formatVersion": FORMAT_VERSION,
+        "project": PROJECT,
         "stack": loaded.stack,
         "resources": resources,
         "outputs": recording.outputs,

@@ -134,6 +134,11 @@ class Registration:
     dependencies: list[str]
     protect: bool
     id: str | None
+    # The resource options the program passed, as the engine receives them (RegisterResourceRequest).
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,6 +175,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom), inputs=inputs,
                 dependencies=sorted(set(request.dependencies)), protect=bool(request.protect),
                 id=response.id or None,
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=sorted(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
+                property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
+                                       if v.urns},
             ))
             if self.on_register:
                 self.on_register(request.name)

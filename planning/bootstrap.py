@@ -294,7 +294,9 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         "FIRST_MASTER": "1" if master and ordinal == 0 else "0",
         "JOIN_DELAY": str(ordinal * JOIN_STAGGER_SECONDS),
         "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host,
-        "MASTER_IPS": " ".join(x.private_ip for x in plan.masters), "REGION": plan.region,
+        # Masters only look for a peer among the others; a worker never reads it, so moving a master leaves every
+        # worker's user data unchanged.
+        "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "", "REGION": plan.region,
         "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages,
         "SANDBOX_IMAGE": mirror.sandbox_image(minor), "API_DOMAIN": mirror.api_domain,
         "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,

@@ -22,6 +22,11 @@ class DiskPlan:
     size: int
     encrypted: bool
     protect: bool = False
+    # An inline data disk goes with its instance: how to ask depends on the instance's charge type (data_disks in
+    # cvm/resource_tc_instance.go: delete_with_instance may be true only on POSTPAID_BY_HOUR, and defaults to true;
+    # delete_with_instance_prepaid applies to PREPAID). SPOTPAID pools have no data disks (spec).
+    delete_with_instance: bool = True
+    delete_with_instance_prepaid: bool = False
 
     @property
     def attachment(self) -> str:
@@ -239,6 +244,12 @@ def _disk(name: str, disk: Disk, protect: bool = False) -> DiskPlan:
     return DiskPlan(name=name, type=disk.type.value, size=disk.size, encrypted=disk.encrypted, protect=protect)
 
 
+def _data_disk(name: str, disk: Disk, charge_type: str) -> DiskPlan:
+    postpaid = charge_type == "POSTPAID_BY_HOUR"
+    return DiskPlan(name=name, type=disk.type.value, size=disk.size, encrypted=disk.encrypted,
+                    delete_with_instance=postpaid, delete_with_instance_prepaid=charge_type == "PREPAID")
+
+
 def _master_type(spec: ClusterSpec) -> str:
     if spec.control_plane.instance_type != "auto":
         return spec.control_plane.instance_type
@@ -367,7 +378,8 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             tags=role_tags(tags, "master"),
             etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
             labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
-            disable_api_termination=prod,
+            # Lifted for the masters the spec names, so a `pulumi up --replace` of one can delete it (README).
+            disable_api_termination=prod and name not in spec.lift_termination_protection,
         ))
 
     pools = []
@@ -383,7 +395,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
                     system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
                     tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
-                    data_disk=_disk(names.data_disk(name), pool.data_disk) if pool.data_disk else None,
+                    data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value) if pool.data_disk else None,
                     labels=dict(pool.labels), taints=tuple(t.model_dump(mode="json") for t in pool.taints),
                 ))
         pools.append(NodePoolPlan(pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)))

@@ -238,6 +238,8 @@ class ClusterSpec(Model):
     ssh_allowed_cidrs: list[Cidr] | None = None
     egress: Egress = Egress.nat
     protect: bool = False
+    # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (README).
+    lift_termination_protection: list[str] = []
     quotas: Quotas = Quotas()
     pod_network: PodNetwork = PodNetwork()
     layout: AddressLayout = AddressLayout()
@@ -290,6 +292,11 @@ class ClusterSpec(Model):
         if self.pod_network.mode is PodNetworkMode.globalRouter and not lo <= self.pod_net.prefixlen <= hi:
             raise SpecError("podCidr", f"/{self.pod_net.prefixlen} is outside /{lo}../{hi}, the TKE API's range for "
                             "a cluster route table's CIDR (podNetwork.mode globalRouter)")
+        masters = [names.master(self.name, i) for i in range(self.control_plane.count)]
+        for i, machine in enumerate(self.lift_termination_protection):
+            if machine not in masters:
+                raise SpecError(f"liftTerminationProtection[{i}]", f"{machine!r} is not a master of this cluster "
+                                f"(only masters are termination-protected; expected one of {', '.join(masters)})")
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             for j, zone in enumerate(pool.zones or []):
@@ -302,6 +309,13 @@ class ClusterSpec(Model):
             if pool.slot >= self.layout.pool_blocks:
                 raise SpecError(f"nodePools[{i}].slot", f"{pool.slot} is not a pool slot of layout.poolBlocks "
                                 f"{self.layout.pool_blocks}: expected 1..{self.layout.pool_blocks - 1} (0 is the control plane)")
+            if pool.data_disk is not None and pool.charge_type is ChargeType.SPOTPAID:
+                # A data disk outlives a non-postpaid instance (delete_with_instance may only be true on
+                # POSTPAID_BY_HOUR, delete_with_instance_prepaid only on PREPAID: cvm/resource_tc_instance.go), so
+                # every reclaimed spot node would leave a billed disk behind.
+                raise SpecError(f"nodePools[{i}].dataDisk", "a SPOTPAID pool cannot have a data disk: Tencent deletes "
+                                "data disks with the instance only for POSTPAID_BY_HOUR and PREPAID instances, so each "
+                                "reclaimed spot node would leave its disk behind; drop dataDisk or use another chargeType")
             if pool.slot in slots:
                 free = [s for s in range(1, self.layout.pool_blocks) if s not in {p.slot for p in self.node_pools}]
                 raise SpecError(

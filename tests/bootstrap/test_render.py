@@ -207,7 +207,8 @@ def test_boot_env_matches_the_plan(stack: str, data):
     assert values["NODE_NAME"] == m.name and values["NODE_IP"] == m.private_ip and values["POD_CIDR"] == m.pod_cidr
     assert values["ROLE"] == m.role
     assert values["API_HOST"] == plan.api.vip
-    assert values["MASTER_IPS"].split() == [x.private_ip for x in plan.masters]
+    # Only masters read the master addresses: moving a master must not rewrite every worker's user data.
+    assert values["MASTER_IPS"].split() == ([x.private_ip for x in plan.masters] if m.role == "master" else [])
     assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "http://mirrors.tencentyun.com"
     assert values["SANDBOX_IMAGE"] == "registry.aliyuncs.com/google_containers/pause:3.9"
     assert values["API_DOMAIN"] == "internal.tencentcloudapi.com"
@@ -293,3 +294,14 @@ def test_bad_kubernetes_settings_name_the_field(kubernetes: dict, field: str):
 
     with pytest.raises(ConfigError, match=rf": {field}: "):
         make_spec("prod", {"kubernetes": kubernetes})
+
+
+def test_moving_a_master_leaves_worker_user_data_unchanged():
+    base = {"zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]}
+    before = build_plan(make_spec("staging", base))
+    after = build_plan(make_spec("staging", {**base, "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-7"]}))
+    assert before.masters[2].private_ip != after.masters[2].private_ip  # the third master moved zone
+    kept = [w for w in before.workers if w.zone != "ap-guangzhou-6"]
+    assert kept and all(
+        user_data(before, w) == user_data(after, next(x for x in after.workers if x.name == w.name)) for w in kept)
+    assert user_data(before, before.masters[0]) != user_data(after, after.masters[0])  # masters do read it

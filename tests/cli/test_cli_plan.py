@@ -251,3 +251,21 @@ def test_every_shipped_stack_plans_and_passes_its_own_policies(stack, resources)
     doc = run.json()
     assert doc["policies"]["config"] == stack and doc["policies"]["mandatoryFailed"] is False
     assert sum(r["custom"] for r in doc["resources"]) == resources
+
+
+def test_json_plan_records_the_resource_options_the_engine_is_told():
+    run = kubecvm("plan", "prod", "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert doc["formatVersion"] == offline.FORMAT_VERSION == 2 and doc["project"] == "kubecvm"
+    by_name = {r["name"]: r for r in doc["resources"]}
+    assert all(set(r["options"]) == {"deleteBeforeReplace", "protect", "ignoreChanges", "retainOnDelete", "dependsOn",
+                                     "propertyDependencies"} for r in doc["resources"])
+    master1 = by_name["prod-master-1"]["options"]
+    assert master1["deleteBeforeReplace"] is True and master1["ignoreChanges"] == ["imageId"]
+    assert by_name["prod-master-0"]["urn"] in master1["dependsOn"]  # the chain that orders master updates
+    assert by_name["prod-subnet-z4"]["urn"] in master1["propertyDependencies"]["subnetId"]
+    assert by_name["prod-vpc"]["options"] == {
+        "deleteBeforeReplace": False, "protect": True, "ignoreChanges": [], "retainOnDelete": False, "dependsOn": [],
+        "propertyDependencies": {}}
+    assert by_name["prod-master-0-etcd"]["options"]["protect"] is True

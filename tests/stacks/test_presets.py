@@ -28,6 +28,7 @@ def normalized(rec) -> list[dict]:
     by_urn = {r.urn: r.name for r in rec.resources}
     return [
         {"type": r.type, "name": r.name, "parent": by_urn.get(r.parent), "protect": r.protect,
+         "deleteBeforeReplace": r.delete_before_replace, "ignoreChanges": r.ignore_changes,
          "dependsOn": sorted(by_urn[d] for d in r.dependencies if d in by_urn), "inputs": r.inputs}
         for r in rec.resources
     ]
