@@ -138,6 +138,8 @@ class ClusterArgs(TypedDict, total=False):
     egress: str
     """nat or none (forced none with a bring-your-own network, whose egress is its owner's)."""
     protect: bool
+    lift_termination_protection: list[str]
+    """Prod masters (by name) whose termination protection is lifted so they can be replaced (README "Day 2")."""
     quotas: QuotasArgs
     pod_network: PodNetworkArgs
     layout: AddressLayoutArgs
