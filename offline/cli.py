@@ -3,16 +3,21 @@
 Exit codes are a contract for CI:
   plan: 0 no mandatory policy violation, 1 at least one, 2 invalid configuration or unreadable file
   diff: 0 no replacement, 3 at least one replacement, 2 unreadable plan file
-User mistakes print one paragraph on stderr naming the field, never a traceback.
+User mistakes print one paragraph on stderr naming the field, never a traceback. Anything else that goes
+wrong is a kubecvm bug: exit 2 with one line saying so and where to report it (`kubecvm --debug ...`, or
+KUBECVM_DEBUG=1, adds the traceback). Never 0, 1 or 3 for a crash: CI reads those as verdicts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import gc
 import importlib.metadata
+import os
 import sys
+import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -27,6 +32,9 @@ from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
+
+# Where a crash tells the user to go (README.md, "Reporting a bug").
+REPORT_BUGS = "report it to the kubecvm maintainers with that output (README.md: Reporting a bug)"
 
 # -h as well as --help; typer's own --install-completion / --show-completion for bash, zsh, fish, PowerShell.
 app = typer.Typer(
@@ -49,12 +57,18 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+_debug = False  # set by `kubecvm --debug`
+
+
 @app.callback()
 def _root(
     _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                            help="Print the kubecvm version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="On an internal error, also print the traceback (or set KUBECVM_DEBUG=1).")] = False,
 ) -> None:
     """Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed)."""
+    global _debug
+    _debug = debug
 
 
 class Format(str, Enum):
@@ -72,6 +86,38 @@ class Report(str, Enum):
 def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
     typer.echo(f"kubecvm: {message}", err=True)
     return typer.Exit(code)
+
+
+
+
+def debug_enabled() -> bool:
+    return _debug or os.environ.get("KUBECVM_DEBUG", "") not in ("", "0")
+
+
+def crash_line(exc: BaseException) -> str:
+    """One line for an unexpected error: what it was, that it is a bug, and what to do."""
+    what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return (f"internal error ({type(exc).__name__}{': ' + what if what else ''}); this is a bug in kubecvm, not in "
+            f"your input: rerun with `kubecvm --debug ...` for the traceback and {REPORT_BUGS}")
+
+
+def contract(command):
+    """Keep a command inside its exit-code contract: its own exits pass through, anything else is exit 2."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            raise fail("interrupted") from None
+        except Exception as exc:  # noqa: BLE001  (the contract: an unexpected error is exit 2, one line)
+            if debug_enabled():
+                traceback.print_exc(file=sys.stderr)
+            raise fail(crash_line(exc)) from None
+
+    return run
 
 
 def write(path: Path | None, content: str) -> None:
@@ -139,6 +185,7 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
 
 
 @app.command()
+@contract
 def plan(
     stack_arg: Annotated[Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.")] = None,
     stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
@@ -179,6 +226,7 @@ def plan(
 
 
 @app.command()
+@contract
 def diff(
     old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The plan before the change (kubecvm plan --format json).")],
     new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The plan after the change.")],
@@ -200,4 +248,12 @@ def diff(
 
 def main() -> None:
     atexit.register(close_event_loops)  # at exit, before the interpreter tears down their sockets
-    app(prog_name="kubecvm")
+    try:
+        app(prog_name="kubecvm")
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (outside a command: option parsing, completion, the callback)
+        if debug_enabled():
+            traceback.print_exc(file=sys.stderr)
+        typer.echo(f"kubecvm: {'interrupted' if isinstance(exc, KeyboardInterrupt) else crash_line(exc)}", err=True)
+        sys.exit(EXIT_CONFIG)

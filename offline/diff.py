@@ -126,16 +126,62 @@ class PlanFileError(Exception):
     """A plan file that cannot be read or is not a kubecvm JSON plan."""
 
 
+# Bounds on what `kubecvm diff` reads (a plan is a few KB of JSON per node and nests under 10 deep).
+MAX_PLAN_BYTES = 256 * 1024 * 1024
+MAX_PLAN_DEPTH = 100
+
+
+def _non_finite(token: str) -> float:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def _depth_exceeded(doc: Any) -> bool:
+    """True when `doc` nests deeper than MAX_PLAN_DEPTH (walked iteratively, so the check itself cannot overflow)."""
+    stack = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_PLAN_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def load_plan(path: Path) -> dict:
+    """A `kubecvm plan --format json` document, checked enough that diffing it cannot fail: PlanFileError if not."""
     try:
-        doc = json.loads(path.read_text())
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise PlanFileError(f"{path}: {size} bytes; a plan file may have at most {MAX_PLAN_BYTES}")
+        doc = json.loads(path.read_bytes(), parse_constant=_non_finite)
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{path}: not a JSON plan ({exc})") from None
-    resources = doc.get("resources") if isinstance(doc, Mapping) else None
-    if not isinstance(resources, list) or not all(isinstance(r, Mapping) and "urn" in r for r in resources):
+    except IsADirectoryError:
+        raise PlanFileError(f"{path}: is a directory, not a JSON plan") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a JSON plan (nested too deep)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        raise PlanFileError(f"{path}: not a JSON plan ({str(exc)[:200]})") from None
+    resources = doc.get("resources") if isinstance(doc, dict) else None
+    if not isinstance(resources, list):
         raise PlanFileError(f"{path}: expected the output of `kubecvm plan --format json` (a 'resources' list with URNs)")
+    if _depth_exceeded(doc):
+        raise PlanFileError(f"{path}: nested more than {MAX_PLAN_DEPTH} deep; not a kubecvm plan")
+    seen: set[str] = set()
+    hint = "; a plan file is the output of `kubecvm plan --format json`"
+    for i, r in enumerate(resources):
+        where = f"{path}: resources[{i}]"
+        if not isinstance(r, dict):
+            raise PlanFileError(f"{where}: expected an object with urn, type, id and inputs{hint}")
+        for key, allowed, what in (("urn", (str,), "a string"), ("type", (str,), "a string"),
+                                   ("id", (str, type(None)), "a string or null"), ("inputs", (dict,), "an object")):
+            if key not in r:
+                raise PlanFileError(f"{where}.{key}: required ({what}){hint}")
+            if not isinstance(r[key], allowed):
+                raise PlanFileError(f"{where}.{key}: expected {what}, got {type(r[key]).__name__}{hint}")
+        if r["urn"] in seen:
+            raise PlanFileError(f"{where}.urn: {r['urn'][:200]!r} appears twice; a plan has one resource per URN{hint}")
+        seen.add(r["urn"])
     return doc
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from kubecvm.planning import ClusterPlan
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
-    PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
+    NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
 from kubecvm.stacks.project import Project, find_project
 from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
@@ -84,7 +84,8 @@ def load_stack(
     program = program_file(program, where) if program is not None else None
     project = find_project(program.parent if program is not None and cwd is None else where)
     name, path = stack_path(project, stack, config_file)
-    config = project.stack_config(read_stack_file(path))
+    # kubecvm's program reads only kubecvm:* and tencentcloud:*; another project's program may read its own keys.
+    config = project.stack_config(read_stack_file(path, None if program is not None else NAMESPACES))
     args = config_args(config, name, str(path))
     plan, notes = None, []
     # kubecvm's own program always builds the stack's cluster; another program may read kubecvm's keys or not.

@@ -147,27 +147,43 @@ def _urn_name(urn: str | None) -> str:
     return urn.rsplit("::", 1)[-1] if urn else "(stack)"
 
 
+# A backslash before ASCII punctuation makes it literal (CommonMark spec, "Backslash escapes"). These are the
+# characters that start markup: links and images ([ ] ( ) !), emphasis (* _ ~), code spans (`), HTML and
+# autolinks (< >), entities (&), headings (#), table cells (|), and the backslash itself. "://" and "www." are
+# broken too, so GitHub's extended autolinks cannot turn a value into a link either.
+_MD_SPECIAL = frozenset("\\`*_[](){}<>!#&|~")
+
+
 def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """A value as literal text in a markdown table cell or line (plan files may be crafted: trust no value)."""
+    text = " ".join(str(value).split())  # newlines (and other line breaks) would end the table row
+    text = "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in text)
+    return text.replace("://", ":\\/\\/").replace("www.", "www\\.")
+
+
+def _md_code(value: object) -> str:
+    """A value shown as code where it is ours to trust (rule ids, type tokens), else as escaped text."""
+    text = str(value)
+    return f"`{text}`" if text and all(c.isascii() and (c.isalnum() or c in "-:/._$") for c in text) else _md_cell(text)
 
 
 def markdown(doc: Mapping) -> str:
     s, p = doc["summary"], doc["policies"]
-    lines = [f"## kubecvm plan: stack `{doc['stack']}`", "", f"**Policies:** {_policy_status(p)}", ""]
+    lines = [f"## kubecvm plan: stack {_md_code(doc['stack'])}", "", f"**Policies:** {_md_cell(_policy_status(p))}", ""]
     lines += ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
     lines += ["| zone | subnet | masters | workers |", "|---|---|---|---|"]
-    lines += [f"| {z['zone']} | {z['subnet']} | {z['masters']} | {z['workers']} |" for z in s["zones"]] + [""]
+    lines += ["| " + " | ".join(_md_cell(z[k]) for k in ("zone", "subnet", "masters", "workers")) + " |" for z in s["zones"]] + [""]
     lines += ["### Topology", "", "```mermaid", diagram.mermaid(doc).rstrip("\n"), "```", ""]
     if p["violations"]:
         lines += ["### Policy violations", "", "| enforcement | severity | policy | resource | message |", "|---|---|---|---|---|"]
-        lines += [f"| {v['enforcement']} | {v['severity']} | `{v['policy']}` | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
+        lines += [f"| {_md_cell(v['enforcement'])} | {_md_cell(v['severity'])} | {_md_code(v['policy'])} | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
                   for v in p["violations"]] + [""]
     if p["waivers"]:
         lines += ["### Waivers", "", "| policy | resource | reason | expires |", "|---|---|---|---|"]
-        lines += [f"| `{w['policy']}` | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {w['expires'] or 'never'} |"
+        lines += [f"| {_md_code(w['policy'])} | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {_md_cell(w['expires'] or 'never')} |"
                   for w in p["waivers"]] + [""]
     lines += ["<details><summary>Resources by type</summary>", "", "| type | count |", "|---|---|"]
-    lines += [f"| `{t}` | {n} |" for t, n in s["resources"]["byType"].items()] + ["", "</details>", ""]
+    lines += [f"| {_md_code(t)} | {_md_cell(n)} |" for t, n in s["resources"]["byType"].items()] + ["", "</details>", ""]
     return "\n".join(lines)
 
 
@@ -205,5 +221,5 @@ def diff_markdown(result: DiffResult) -> str:
             rows.append(("update", c["urn"], ", ".join(c["keys"]) + (f" ({notes})" if notes else "")))
     if rows:
         lines += ["| action | resource | keys |", "|---|---|---|"]
-        lines += [f"| {a} | `{u}` | {_md_cell(k)} |" for a, u, k in rows] + [""]
+        lines += [f"| {a} | {_md_code(u)} | {_md_cell(k)} |" for a, u, k in rows] + [""]
     return "\n".join(lines)

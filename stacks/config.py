@@ -7,6 +7,7 @@ so both read a stack exactly alike. No pulumi import here.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -15,8 +16,9 @@ from typing import Any
 
 import typing
 
-from pydantic import BaseModel, ValidationError
 import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, build_plan
 from kubecvm.stacks.presets import PRESET_ZONES, PRESETS
@@ -44,6 +46,17 @@ def _path(loc: tuple) -> str:
     return out
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as a message shows it: repr, cut short (a hostile value may be a megabyte long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
 def _describe(err: dict) -> tuple[str, str]:
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, SpecError):
@@ -51,6 +64,9 @@ def _describe(err: dict) -> tuple[str, str]:
     path = _path(err["loc"]) or "cluster"
     kind = err["type"]
     if kind == "extra_forbidden":
+        key = err["loc"][-1] if err["loc"] else ""
+        if isinstance(key, str) and "_" in key and to_camel(key) != key:
+            return path, f"unknown key; stack config keys are camelCase: write {to_camel(key)}"
         return path, "unknown key"
     if kind == "missing":
         return path, "required"
@@ -58,8 +74,23 @@ def _describe(err: dict) -> tuple[str, str]:
     if kind in ("literal_error", "enum"):
         msg = msg.replace("Input should be", "expected")
     elif kind == "string_pattern_mismatch":
-        msg = f"{err['input']!r} does not match {err['ctx']['pattern']}"
+        msg = f"{_shown(err['input'])} does not match {err['ctx']['pattern']}"
     return path, msg
+
+
+# What each top-level key must be, checked before anything else reads it (pulumi.Config hands the program
+# whatever JSON the stack holds, and the stack file reader returns any JSON value).
+_KEY_TYPES = {
+    f"{PROJECT}:preset": (str, "one of " + ", ".join(PRESETS)),
+    f"{PROJECT}:cluster": (Mapping, "a mapping of overrides"),
+    "tencentcloud:region": (str, "a region name such as ap-guangzhou"),
+}
+
+
+def _check_type(key: str, value: Any) -> None:
+    expected, what = _KEY_TYPES[key]
+    if not isinstance(value, expected):
+        raise ConfigError(f"{key}: expected {what}, got {'null' if value is None else ('an ' if _kind(value)[0] in 'aeiou' else 'a ') + _kind(value)} {_shown(value, 40) if value is not None else ''}".rstrip())
 
 
 _CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")  # planning/spec.py ClusterSpec.name
@@ -70,7 +101,7 @@ def default_cluster_name(stack: str) -> str:
     and `.` as `-` (Pulumi allows letters, digits, `-`, `_`, `.` in stack names; a cluster name is a DNS label).
     ConfigError when even that is no cluster name (too long, or not starting with a letter)."""
     name = re.sub(r"[_.]", "-", stack.lower())
-    if not _CLUSTER_NAME.match(name):
+    if not _CLUSTER_NAME.fullmatch(name):
         raise ConfigError(
             f"{PROJECT}:cluster.name: required for stack {stack!r}: the stack name cannot be a cluster name "
             "(lower-case letters, digits and '-', starting with a letter, at most 20 characters); "
@@ -98,13 +129,16 @@ def spec_from_config(
 ) -> ClusterSpec:
     """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field.
 
-    `subject` names what was invalid in the message (default: the stack's kubecvm:cluster)."""
+    `subject` names what was invalid in the message (default: the stack's kubecvm:cluster).
+    Stack config is camelCase only (`vpcCidr`); snake_case is Python's `ClusterArgs`, not a second spelling here.
+    """
+    for key, value in ((f"{PROJECT}:preset", preset), (f"{PROJECT}:cluster", overrides), ("tencentcloud:region", region)):
+        if value is not None:
+            _check_type(key, value)
     preset = preset or "dev"
     if preset not in PRESETS:
-        raise ConfigError(f"{PROJECT}:preset: {preset!r} is not a preset; expected one of {', '.join(PRESETS)}")
+        raise ConfigError(f"{PROJECT}:preset: {_shown(preset, 40)} is not a preset; expected one of {', '.join(PRESETS)}")
     overrides = dict(overrides or {})
-    if not isinstance(overrides, Mapping):
-        raise ConfigError(f"{PROJECT}:cluster: expected a mapping of overrides, got {type(overrides).__name__}")
     for key in ("preset", "region"):
         if key in overrides:
             raise ConfigError(f"{PROJECT}:cluster.{key}: set {'kubecvm:preset' if key == 'preset' else 'tencentcloud:region'} instead")
@@ -121,7 +155,7 @@ def spec_from_config(
     if "name" not in doc:
         doc["name"] = default_cluster_name(stack)
     try:
-        return ClusterSpec.model_validate(doc)
+        return ClusterSpec.model_validate(doc, by_alias=True, by_name=False)
     except ValidationError as exc:
         problems = [": ".join(_describe(e)) for e in exc.errors()]
         raise ConfigError(
@@ -143,23 +177,165 @@ _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def load_yaml(path: Path) -> Any:
-    """A YAML file's document; ConfigError naming the file if it cannot be read."""
+# --- reading a stack file, with bounded work -------------------------------------------------------------------
+# A stack file is a few KB; these bounds only stop hostile input (an alias bomb, 100000-deep nesting, a huge
+# integer) from hanging the reader or taking gigabytes, and every refusal names where it happened.
+MAX_STACK_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 64             # nested collections in one value (kubecvm's own config nests 4 deep)
+MAX_NODES = 100_000        # values after alias expansion, over the whole file's kubecvm/tencentcloud keys
+MAX_INT_DIGITS = 30        # any integer kubecvm reads fits in far fewer
+# Only these namespaces are read (and handed to the program as config); a stack file may hold others (a secrets
+# provider's, another program's), which kubecvm neither validates nor passes on.
+NAMESPACES = (f"{PROJECT}:", "tencentcloud:")
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow collections ([ and {), skipping quoted scalars and comments.
+
+    Checked before libyaml sees the text: its scanner keeps one candidate key per open flow level and re-checks
+    all of them at every token, so its time grows with the square of the nesting (200000 levels took 10 minutes).
+    Brackets inside plain scalars are counted too, which can only make this stricter.
+    """
+    depth = deepest = 0
+    quote = None
+    comment = False
+    for ch in text:
+        if comment:
+            comment = ch != "\n"
+        elif quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+class _Reader:
+    """Turns composed YAML nodes into plain JSON values with a path for every refusal and a budget on the work."""
+
+    def __init__(self, loader: yaml.SafeLoader, where: str):
+        self.loader, self.where, self.nodes = loader, where, 0
+
+    def fail(self, path: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {path}: {problem}")
+
+    def value(self, node: yaml.Node, path: str, depth: int = 0, active: frozenset = frozenset()) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(path, f"more than {MAX_NODES} values after expanding YAML aliases (an alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise self.fail(path, f"nested more than {MAX_DEPTH} deep")
+        if id(node) in active:
+            raise self.fail(path, "a recursive YAML alias (a value that contains itself)")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        active = active | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(child, f"{path}[{i}]", depth + 1, active) for i, child in enumerate(node.value)]
+        try:
+            self.loader.flatten_mapping(node)  # YAML merge keys (<<), which Pulumi's YAML reader honours too
+        except yaml.YAMLError as exc:
+            raise self.fail(path, f"a bad YAML merge key ({str(exc).splitlines()[0][:200]})") from None
+        out: dict[str, Any] = {}
+        for key_node, child in node.value:
+            key = self.key(key_node, path)
+            if key in out:
+                raise self.fail(_join(path, key), "this key appears twice")
+            out[key] = self.value(child, _join(path, key), depth + 1, active)
+        return out
+
+    def key(self, node: yaml.Node, path: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            shown = node.value if isinstance(node, yaml.ScalarNode) else f"a {type(node).__name__.removesuffix('Node').lower()}"
+            raise self.fail(path or "config", f"key {str(shown)[:40]!r} is not a string; keys are strings (quote it)")
+        return node.value
+
+    def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value.lstrip("+-0")) > MAX_INT_DIGITS:
+            raise self.fail(path, f"an integer of {len(node.value)} digits; no kubecvm setting takes more than {MAX_INT_DIGITS}")
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            raise self.fail(path, f"cannot read the value ({str(exc).splitlines()[0][:200]})") from None
+        if not isinstance(value, _JSON_SCALARS):
+            raise self.fail(path, f"a {node.tag.rsplit(':', 1)[-1]} value; expected a string, number, boolean or null")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(path, f"{node.value} is not a finite number")
+        return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _read_text(path: Path, missing: str) -> str:
+    """A YAML file's text, refused before parsing when it is too big, not UTF-8 or nested too deep."""
     try:
-        return yaml.load(path.read_text(), Loader=_Yaml12Loader)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such stack file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0]})") from None
+        size = path.stat().st_size
+        if size > MAX_STACK_FILE_BYTES:
+            raise ConfigError(f"{path}: {size} bytes; a stack or project file may have at most {MAX_STACK_FILE_BYTES}")
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigError(f"{path}: {missing}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); Pulumi stack and project files are UTF-8") from None
+    if _flow_depth(text) > MAX_DEPTH:
+        raise ConfigError(f"{path}: cannot read it as YAML (collections nested more than {MAX_DEPTH} deep)")
+    return text
 
 
-def read_stack_file(path: Path) -> dict:
-    """The `config:` mapping of a Pulumi.<stack>.yaml file; ConfigError if unreadable."""
-    doc = load_yaml(path)
-    config = (doc or {}).get("config", {}) if isinstance(doc, Mapping) else None
-    if not isinstance(config, Mapping):
+def _compose(path: Path, missing: str = "no such stack file") -> tuple[yaml.Node | None, _Reader]:
+    text = _read_text(path, missing)
+    loader = _Yaml12Loader(text)
+    try:
+        return loader.get_single_node(), _Reader(loader, str(path))
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0] if str(exc) else 'nested too deep'})") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: Path) -> Any:
+    """A YAML file's document as JSON values (bounded as above); ConfigError naming the file and key if not."""
+    root, reader = _compose(path)
+    return None if root is None else reader.value(root, "")
+
+
+def read_stack_file(path: Path, namespaces: tuple[str, ...] | None = NAMESPACES) -> dict:
+    """The `config:` keys of a Pulumi.<stack>.yaml file in `namespaces` (None: every namespace, for another
+    project's program); ConfigError if unreadable.
+
+    Values come back as JSON values (str, int, float, bool, None, list, dict with str keys), so the program and
+    the runner can serialize them; anything else is refused with the key path that holds it. Keys outside
+    `namespaces` are not even converted: whatever they hold cannot fail the read.
+    """
+    root, reader = _compose(path)
+    config_node = None
+    if isinstance(root, yaml.MappingNode):
+        config_node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "config"), None)
+    if root is not None and not isinstance(root, yaml.MappingNode) or config_node is not None and not isinstance(config_node, yaml.MappingNode):
         raise ConfigError(f"{path}: expected a mapping with a 'config:' key")
-    return dict(config)
+    config: dict[str, Any] = {}
+    seen: set[str] = set()
+    for key_node, value_node in (config_node.value if config_node is not None else []):
+        key = reader.key(key_node, "config")
+        if key in seen:
+            raise reader.fail(f"config.{key}", "this key appears twice")
+        seen.add(key)
+        if namespaces is None or key.startswith(namespaces):
+            config[key] = reader.value(value_node, key)
+    return config
 
 
 KNOWN_KEYS = (f"{PROJECT}:preset", f"{PROJECT}:cluster")
@@ -179,6 +355,9 @@ def check_keys(keys, where: str) -> None:
 def config_args(config: Mapping[str, Any], stack: str, where: str) -> dict:
     """The spec_from_config arguments a stack's full config gives, as `pulumi up` would read them."""
     check_keys(config, where)
+    for key in _KEY_TYPES:
+        if key in config:
+            _check_type(key, config[key])  # a null here is a mistake, not "unset": leave the key out for that
     return {
         "preset": config.get(f"{PROJECT}:preset"), "overrides": config.get(f"{PROJECT}:cluster"),
         "region": config.get("tencentcloud:region"), "stack": stack,
