@@ -149,7 +149,18 @@ class ClusterArgs(TypedDict, total=False):
     """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""
     security_group_ids: list[pulumi.Input[str]]
     """Extra security groups on every CVM, after kubecvm's own."""
+    vpc_id: pulumi.Input[str]
+    """Bring your own VPC: no VPC, subnets, route table or NAT are created (needs subnet_ids, subnet_cidrs,
+    route_table_id, and vpc_cidr set to the VPC's CIDR)."""
+    subnet_ids: dict[str, pulumi.Input[str]]
+    """Bring your own subnets: zone -> subnet id, one per cluster zone."""
+    subnet_cidrs: dict[str, str]
+    """zone -> that subnet's CIDR (plain: every node address is planned inside it); all of one size."""
+    route_table_id: pulumi.Input[str]
+    """The route table the given subnets use: kubecvm adds one pod route per node to it."""
 
 
 # Arguments that are pulumi Inputs the planner never sees (spec fields are the rest, by their own names).
 INPUT_ONLY = ("security_group_ids",)
+# The bring-your-own network's arguments: the spec's existingNetwork, its ids possibly Inputs.
+NETWORK_ARGS = ("vpc_id", "subnet_ids", "subnet_cidrs", "route_table_id")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, bootstrap, build_plan, names
 from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
 
-from .args import INPUT_ONLY
+from .args import INPUT_ONLY, NETWORK_ARGS
 from .recording import built_from
 
 from .addons import ClusterAddons
@@ -75,6 +75,10 @@ class ClusterInputs:
     image_id: pulumi.Input[str] | None = None
     ssh_key_ids: Sequence[pulumi.Input[str]] | None = None
     security_group_ids: Sequence[pulumi.Input[str]] = ()
+    # An existing network's ids given as Inputs (plain ones are in the spec's existingNetwork).
+    vpc_id: pulumi.Input[str] | None = None
+    route_table_id: pulumi.Input[str] | None = None
+    subnet_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def _is_plain(value: object) -> bool:
@@ -93,16 +97,56 @@ def plan_from_args(name: str, args: Mapping) -> tuple[ClusterPlan, ClusterInputs
             inputs[key] = args.pop(key)
     preset, region = args.pop("preset", None), args.pop("region", None)
     subject = f"ClusterArgs of Cluster {name!r}"
+    network = {k: args.pop(k) for k in NETWORK_ARGS if k in args}
     try:
         overrides = overrides_from_args(args) | {"name": name}
+        given: set[str] = set()
+        if network:
+            overrides["existingNetwork"], given = _existing_network(network, inputs)
         plan = plan_from_config(
             preset=preset, overrides=overrides, region=region or pulumi.Config("tencentcloud").get("region"),
-            stack=pulumi.get_stack(), subject=subject,
+            stack=pulumi.get_stack(), subject=subject, given_ids=frozenset(given),
         )
     except ConfigError as exc:
         message = str(exc)
         raise ClusterArgsError(message if message.startswith("invalid ") else f"{subject}: {message}") from None
     return plan, ClusterInputs(**inputs)
+
+
+def _existing_network(network: dict, inputs: dict) -> tuple[dict, set[str]]:
+    """ClusterArgs' vpc_id, subnet_ids, subnet_cidrs, route_table_id -> the spec's existingNetwork (plain ids in
+    it, Output ids into `inputs`) and the id paths given as Inputs."""
+    cidrs = network.get("subnet_cidrs")
+    if not isinstance(cidrs, Mapping) or not _is_plain(list(cidrs.values())):
+        raise ConfigError("subnet_cidrs: required with vpc_id/subnet_ids, as plain values "
+                          "(zone -> CIDR): kubecvm plans every node address inside them")
+    ids = network.get("subnet_ids") or {}
+    if not isinstance(ids, Mapping):
+        raise ConfigError("subnet_ids: expected a mapping of zone -> subnet id")
+    unknown = sorted(set(ids) - set(cidrs))
+    if unknown:
+        raise ConfigError(f"subnet_ids.{unknown[0]}: no subnet_cidrs entry for this zone")
+    given: set[str] = set()
+    spec: dict = {"subnets": {}}
+    for key, path in (("vpc_id", "vpcId"), ("route_table_id", "routeTableId")):
+        value = network.get(key)
+        if isinstance(value, str):
+            spec[path] = value
+        elif value is not None:
+            inputs[key] = value
+            given.add(f"existingNetwork.{path}")
+    subnet_inputs: dict = {}
+    for zone, cidr in cidrs.items():
+        entry, value = {"cidr": cidr}, ids.get(zone)
+        if isinstance(value, str):
+            entry["id"] = value
+        elif value is not None:
+            subnet_inputs[zone] = value
+            given.add(f"existingNetwork.subnets.{zone}.id")
+        spec["subnets"][zone] = entry
+    if subnet_inputs:
+        inputs["subnet_ids"] = subnet_inputs
+    return spec, given
 
 
 def _renamed(plan: ClusterPlan, name: str) -> ClusterPlan:
@@ -141,16 +185,26 @@ class Cluster(pulumi.ComponentResource):
         built_from(plan)
         self.plan = plan
         child = pulumi.ResourceOptions(parent=self)
-        self.network = Network(plan.components["network"], plan, opts=child)
+        existing = plan.spec.existing_network
+        if existing is None:
+            self.network: Network | None = Network(plan.components["network"], plan, opts=child)
+            self.vpc_id = self.network.vpc.id
+            self.subnet_ids = {zone: s.id for zone, s in self.network.subnets.items()}
+            route_table_id = self.network.route_table.id
+        else:  # bring your own: nothing of the network is created; ids from the spec or the caller's Inputs
+            self.network = None
+            self.vpc_id = pulumi.Output.from_input(inputs.vpc_id or existing.vpc_id)
+            self.subnet_ids = {z: pulumi.Output.from_input(inputs.subnet_ids.get(z) or s.id) for z, s in existing.subnets.items()}
+            route_table_id = pulumi.Output.from_input(inputs.route_table_id or existing.route_table_id)
         self.security = SecurityGroups(plan.components["security"], plan, opts=child)
-        subnet_ids = {zone: s.id for zone, s in self.network.subnets.items()}
+        subnet_ids = self.subnet_ids
         image = inputs.image_id if inputs.image_id is not None else image_id(plan, self)
         self.pki = Pki(names.pki_component(plan.name), plan, opts=child)
         self.boot = Boot(names.boot_component(plan.name), plan, pki=self.pki, opts=child)
 
         def deps(role: str) -> MachineDeps:
             return MachineDeps(
-                vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
+                vpc_id=self.vpc_id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups[role].id, image_id=image,
                 extra_security_group_ids=tuple(inputs.security_group_ids), ssh_key_ids=inputs.ssh_key_ids,
                 cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
@@ -166,7 +220,7 @@ class Cluster(pulumi.ComponentResource):
         }
         instances = {**self.control_plane.masters, **{n: i for p in self.pools.values() for n, i in p.nodes.items()}}
         self.routes = PodRoutes(
-            plan.components["routes"], plan.routes, route_table_id=self.network.route_table.id, instances=instances, opts=child,
+            plan.components["routes"], plan.routes, route_table_id=route_table_id, instances=instances, opts=child,
         )
         self.route_quota_live = live_route_quota(plan, self)
         # Secret: it embeds the admin client key. The server is the API endpoint users reach (public or internal).
@@ -199,8 +253,8 @@ class Cluster(pulumi.ComponentResource):
 def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
     return {
         "clusterName": cluster.cluster_name,
-        "vpcId": cluster.network.vpc.id,
-        "subnetIds": {zone: s.id for zone, s in cluster.network.subnets.items()},
+        "vpcId": cluster.vpc_id,
+        "subnetIds": cluster.subnet_ids,
         "apiEndpoint": cluster.control_plane.endpoint,
         "caCertPem": cluster.ca_cert_pem,
         "instanceIds": cluster.instance_ids,

@@ -44,13 +44,17 @@ class Layout:
     node_pod_mask: int
     zone_blocks: int = ZONE_SLOTS
     pool_blocks: int = POOL_SLOTS
+    # An existing network's subnets by zone number (all one size, checked by the spec): used instead of the
+    # VPC's zone blocks. Empty: kubecvm cuts the VPC itself.
+    given_subnets: tuple[tuple[int, Net], ...] = ()
 
     @property
     def _split_bits(self) -> int:
         return bits(self.zone_blocks) + bits(self.pool_blocks)
 
     def zone_subnet(self, zone_number: int) -> Net:
-        return zone_subnet(self.vpc, zone_number, self.zone_blocks)
+        given = dict(self.given_subnets)
+        return given[zone_number] if given else zone_subnet(self.vpc, zone_number, self.zone_blocks)
 
     def _pool_block(self, zone_number: int, slot: int) -> Net:
         zone_net = self.zone_subnet(zone_number)
@@ -58,6 +62,8 @@ class Layout:
 
     @property
     def pool_block_prefix(self) -> int:
+        if self.given_subnets:
+            return self.given_subnets[0][1].prefixlen + bits(self.pool_blocks)
         return self.vpc.prefixlen + self._split_bits
 
     @property

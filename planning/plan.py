@@ -351,7 +351,8 @@ def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: 
 def build_plan(spec: ClusterSpec) -> ClusterPlan:
     """Decide everything. Raises SpecError (naming the field) when the spec cannot be laid out."""
     c = spec.name
-    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks)
+    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks,
+                    tuple(sorted(spec.subnet_nets.items())))
     _check_capacity(spec, layout)
     prod = spec.preset is Preset.prod
     protect = spec.protect or prod

@@ -219,6 +219,22 @@ class Addons(Model):
     image_registry: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
 
 
+class ExistingSubnet(Model):
+    # None only when the id comes as a pulumi Input (kubecvm.ClusterArgs.subnet_ids); stacks/config checks.
+    id: Annotated[str, Field(pattern=r"^subnet-[a-z0-9]{8}$")] | None = None
+    cidr: Cidr
+
+
+class ExistingNetwork(Model):
+    """A VPC kubecvm does not own: no VPC, subnet, route table or NAT is created; nodes go in the given subnets
+    (one per cluster zone, their CIDRs planned like kubecvm's own zone subnets) and the pod routes into the given
+    route table, which those subnets use."""
+
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[a-z0-9]{8}$")] | None = None
+    route_table_id: Annotated[str, Field(pattern=r"^rtb-[a-z0-9]{8}$")] | None = None
+    subnets: dict[str, ExistingSubnet] = Field(min_length=1)
+
+
 class ClusterSpec(Model):
     preset: Preset
     region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
@@ -246,6 +262,7 @@ class ClusterSpec(Model):
     kubernetes: Kubernetes = Kubernetes()
     addons: Addons = Addons()
     tags: dict[str, str] = {}
+    existing_network: ExistingNetwork | None = None
 
     @field_validator("zones")
     @classmethod
@@ -297,6 +314,7 @@ class ClusterSpec(Model):
             if machine not in masters:
                 raise SpecError(f"liftTerminationProtection[{i}]", f"{machine!r} is not a master of this cluster "
                                 f"(only masters are termination-protected; expected one of {', '.join(masters)})")
+        self._check_existing_network()
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             for j, zone in enumerate(pool.zones or []):
@@ -327,6 +345,37 @@ class ClusterSpec(Model):
         if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
             raise SpecError("nodePools", problem)
         return self
+
+    def _check_existing_network(self) -> None:
+        if self.existing_network is None:
+            return
+        where = "existingNetwork.subnets"
+        given = self.existing_network.subnets
+        for zone in self.zones:
+            if zone not in given:
+                raise SpecError(where, f"no subnet for zone {zone}: give one per cluster zone")
+        for zone in given:
+            if zone not in self.zones:
+                raise SpecError(f"{where}.{zone}", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
+        nets = {zone: ipaddress.IPv4Network(s.cidr) for zone, s in given.items()}
+        for zone, n in nets.items():
+            if not n.subnet_of(self.vpc_net):
+                raise SpecError(f"{where}.{zone}.cidr", f"{n} is not inside vpcCidr {self.vpc_cidr} (set vpcCidr to the VPC's CIDR)")
+        if len({n.prefixlen for n in nets.values()}) > 1:
+            raise SpecError(where, "the subnets must be of one size: each is cut into the same pool blocks "
+                            f"({', '.join(f'{z} /{n.prefixlen}' for z, n in sorted(nets.items()))})")
+        for problem in checks.disjoint_problems({f"{where}.{z}": n for z, n in sorted(nets.items())}):
+            raise SpecError(where, problem)
+        if self.egress is Egress.nat:
+            raise SpecError("egress", "nat would add a NAT gateway and a default route to a network kubecvm does not "
+                            "own; set egress: none (the network's own route table gives the nodes their egress)")
+
+    @property
+    def subnet_nets(self) -> dict[int, ipaddress.IPv4Network]:
+        """Zone number -> the given subnet's network, for an existing network (else empty: the layout cuts the VPC)."""
+        if self.existing_network is None:
+            return {}
+        return {names.zone_number(z): ipaddress.IPv4Network(s.cidr) for z, s in self.existing_network.subnets.items()}
 
     # Derived views used by the planner; pure functions of the fields above.
     @property

@@ -33,7 +33,7 @@ __all__ = [
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 EXPIRED = "kubecvm-exemption-expired"
 CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure",
-                "bootEgressHosts")
+                "bootEgressHosts", "existingSubnets")
 DEFAULT_LEVEL = "mandatory"  # when neither the rule's entry nor "all" says: fail closed
 
 
@@ -117,6 +117,9 @@ def cluster_settings(spec: Any) -> dict[str, Any]:
         "apiExposure": spec.api_endpoint.exposure.value,
         # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
         "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
+        # A network kubecvm does not create (spec existingNetwork): its subnets by zone, which no resource shows.
+        **({"existingSubnets": {z: s.cidr for z, s in sorted(spec.existing_network.subnets.items())}}
+           if getattr(spec, "existing_network", None) is not None else {}),
     }
 
 

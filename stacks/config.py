@@ -126,10 +126,12 @@ def default_name_note(stack: str, overrides: Mapping | None) -> str | None:
 
 def spec_from_config(
     *, preset: str | None, overrides: Mapping | None, region: str | None, stack: str, subject: str | None = None,
+    given_ids: frozenset[str] = frozenset(),
 ) -> ClusterSpec:
     """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field.
 
-    `subject` names what was invalid in the message (default: the stack's kubecvm:cluster).
+    `subject` names what was invalid in the message (default: the stack's kubecvm:cluster). `given_ids` are the
+    existingNetwork id paths the caller passes as pulumi Inputs instead (kubecvm.ClusterArgs).
     Stack config is camelCase only (`vpcCidr`); snake_case is Python's `ClusterArgs`, not a second spelling here.
     """
     for key, value in ((f"{PROJECT}:preset", preset), (f"{PROJECT}:cluster", overrides), ("tencentcloud:region", region)):
@@ -152,16 +154,25 @@ def spec_from_config(
             f"(for example [{', '.join(f'{region}-{i}' for i in range(3, 3 + n))}])"
         )
     doc = merge(PRESETS[preset], overrides) | {"preset": preset, "region": region}
+    if "existingNetwork" in overrides and "egress" not in overrides:
+        doc["egress"] = "none"  # the network's owner provides egress; kubecvm adds no NAT to it
     if "name" not in doc:
         doc["name"] = default_cluster_name(stack)
+    subject = subject or f"{PROJECT}:cluster for stack {stack!r}"
     try:
-        return ClusterSpec.model_validate(doc, by_alias=True, by_name=False)
+        spec = ClusterSpec.model_validate(doc, by_alias=True, by_name=False)
     except ValidationError as exc:
         problems = [": ".join(_describe(e)) for e in exc.errors()]
-        raise ConfigError(
-            f"invalid {subject or f'{PROJECT}:cluster for stack {stack!r}'} (preset {preset}): "
-            + "; ".join(dict.fromkeys(problems))
-        ) from None
+        raise ConfigError(f"invalid {subject} (preset {preset}): " + "; ".join(dict.fromkeys(problems))) from None
+    if spec.existing_network is not None:
+        net = spec.existing_network
+        ids = {"existingNetwork.vpcId": net.vpc_id, "existingNetwork.routeTableId": net.route_table_id}
+        ids |= {f"existingNetwork.subnets.{z}.id": s.id for z, s in net.subnets.items()}
+        missing = [path for path, value in ids.items() if value is None and path not in given_ids]
+        if missing:
+            raise ConfigError(f"invalid {subject} (preset {preset}): {missing[0]}: required with existingNetwork "
+                              "(the network kubecvm uses but does not create)")
+    return spec
 
 
 class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

@@ -160,6 +160,7 @@ def boot_egress(ctx: Context) -> Iterator[Finding]:
     egress = [r for r in ctx.of_type(ROUTE) if r.props.get("destinationCidrBlock") == "0.0.0.0/0" and r.props.get("nextType") == "NAT"]
     # Without the cluster facts, assume the boot needs the internet (the safe reading).
     outside = ctx.cluster.get("bootEgressHosts", ["the package mirror", "the SSM API"])
-    if booting and not egress and outside:
+    # In an existing network (existingSubnets) the egress is its owner's route table, which the stack cannot show.
+    if booting and not egress and outside and not ctx.cluster.get("existingSubnets"):
         yield None, (f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
                      f"cannot reach {', '.join(outside)} and will not join the cluster")

@@ -147,11 +147,15 @@ def etcd_disk_size(ctx: Context) -> Iterator[Finding]:
 )
 def subnet_free_ips(ctx: Context) -> Iterator[Finding]:
     subnets = [(s, n) for s in ctx.of_type(SUBNET) if (n := net(s.props.get("cidrBlock")))]
+    # An existing network's subnets are no resources of the stack: the cluster facts give them by zone.
+    existing = {zone: n for zone, cidr in (ctx.cluster.get("existingSubnets") or {}).items() if (n := net(cidr))}
     placed: Counter[str] = Counter()
     for c in ctx.cvms():
         addr = ip(c.props.get("privateIp"))
         if addr is None:
             continue  # kubecvm-network-route-per-node reports nodes without a static IP
+        if c.props.get("availabilityZone") in existing and addr in existing[c.props.get("availabilityZone")]:
+            continue
         home = [s for s, n in subnets if addr in n and s.props.get("availabilityZone") == c.props.get("availabilityZone")]
         if not home:
             yield c.urn, f"{c.name}: private IP {addr} is not inside a subnet of zone {c.props.get('availabilityZone')}"

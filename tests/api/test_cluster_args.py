@@ -165,8 +165,8 @@ def test_one_plan_two_components_get_their_own_children():
 
 def test_cluster_args_cover_every_spec_field():
     # A setting added to the spec must be reachable from ClusterArgs (components/args.py) too.
-    fields = set(ClusterArgs.__annotations__) - set(args_module.INPUT_ONLY)
-    assert fields == set(ClusterSpec.model_fields) - {"name"}, "ClusterArgs and ClusterSpec differ"
+    fields = set(ClusterArgs.__annotations__) - set(args_module.INPUT_ONLY) - set(args_module.NETWORK_ARGS)
+    assert fields == set(ClusterSpec.model_fields) - {"name", "existing_network"}, "ClusterArgs and ClusterSpec differ"
     # Nested argument types match their spec models field for field.
     from kubecvm.planning import spec
     for model, typed in [(spec.NodePool, args_module.NodePoolArgs), (spec.ControlPlane, args_module.ControlPlaneArgs),
