@@ -36,15 +36,22 @@ class Boot(pulumi.ComponentResource):
         ))
         values = {**pki.files, bootstrap.TOKEN_ITEM: self.token}
         self.ready: dict[str, list[pulumi.Resource]] = {r.role: [] for r in boot.roles}
+
+        def renamed(former: str) -> pulumi.ResourceOptions:
+            # Renamed in issue 11 (planning/names.py ssm_secret): the alias makes the new name a replacement of the
+            # old secret (secret_name is ForceNew), created before the old one is deleted; the names differ, so
+            # they never collide. README "Upgrading from ambiguous SSM names" says what it does to running nodes.
+            return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=former)])
+
         for s in boot.secrets:
             secret = tc.ssm.Secret(
                 s.name, secret_name=s.name, description=f"kubecvm {c}: {s.item} (read at node boot)",
                 is_enabled=True, recovery_window_in_days=boot.recovery_window_days, tags=plan.tagged("boot"),
-                opts=child,
+                opts=renamed(s.former),
             )
             version = tc.ssm.SecretVersion(
                 s.version, secret_name=secret.secret_name, version_id=boot.secret_version,
-                secret_string=pulumi.Output.secret(values[s.item]), opts=child,
+                secret_string=pulumi.Output.secret(values[s.item]), opts=renamed(names.ssm_secret_version(s.former)),
             )
             for role in s.readers:
                 self.ready[role].append(version)

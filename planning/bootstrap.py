@@ -75,6 +75,7 @@ class SecretPlan:
     item: str  # PKI item or TOKEN_ITEM
     path: str | None  # where masters write it; None for the token
     readers: tuple[str, ...]  # roles allowed to read it
+    former: str  # the name before issue 11 (`kubecvm-<cluster>-<item>`): the alias of the renamed resources
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def boot_plan(plan: ClusterPlan) -> BootPlan:
 
     def secret(item: str, path: str | None, readers: tuple[str, ...]) -> SecretPlan:
         name = names.ssm_secret(c, item)
-        return SecretPlan(name, names.ssm_secret_version(name), item, path, readers)
+        return SecretPlan(name, names.ssm_secret_version(name), item, path, readers,
+                          names.ssm_secret_before_issue_11(c, item))
 
     secrets = (
         *(secret(item, f"{PKI_DIR}/{path}", ("master",)) for item, path in PKI_FILES),

@@ -111,9 +111,22 @@ def routes_component(cluster: str) -> str:
     return f"{cluster}-pod-routes"
 
 
-# Boot path (issue 5). SSM secret and CAM role names are account-wide, so they carry a kubecvm- prefix too.
+# Boot path (issue 5). SSM secret and CAM role names are account-wide, so they carry a kubecvm prefix too.
+# SSM names are `kubecvm_<cluster>_<item>`: SSM allows letters, digits, `_` and `-`, at most 128 bytes
+# (terraform-provider-tencentcloud v1.82.42 tencentcloud/services/ssm/resource_tc_ssm_secret.go, secret_name), and a
+# cluster name is a DNS label (planning/spec.py), which never holds `_`. So the name splits back into exactly one
+# (cluster, item): with `-` cluster `x`'s `etcd-ca-key` was cluster `x-etcd`'s `ca-key`, and x-etcd's masters could
+# read x's etcd CA key (issue 11).
+SSM_SEPARATOR = "_"
+
+
 def ssm_secret(cluster: str, item: str) -> str:
     """`item` is a PKI file or the token, e.g. "ca-crt", "bootstrap-token"."""
+    return f"kubecvm{SSM_SEPARATOR}{cluster}{SSM_SEPARATOR}{item}"
+
+
+def ssm_secret_before_issue_11(cluster: str, item: str) -> str:
+    """The former, ambiguous name: only the Pulumi alias of a renamed secret uses it (components/boot.py)."""
     return f"kubecvm-{cluster}-{item}"
 
 

@@ -75,12 +75,12 @@ def test_cam_roles_read_only_their_share(recording):
         for name, doc in policies.items()
     }
     boot = bootstrap.boot_plan(preset_plan("prod"))
-    assert readable["kubecvm-prod-worker-boot"] == ["kubecvm-prod-bootstrap-token"]
+    assert readable["kubecvm-prod-worker-boot"] == ["kubecvm_prod_bootstrap-token"]
     assert readable["kubecvm-prod-master-boot"] == sorted(s.name for s in boot.secrets)
     for doc in policies.values():
         for st in doc["statement"]:
             if st["action"] == ["ssm:GetSecretValue"]:
-                assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm-prod-") for r in st["resource"])
+                assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm_prod_") for r in st["resource"])
             else:  # nothing but CBS/CVM describe-and-attach calls gets a wildcard resource
                 assert all(a.startswith(("cbs:", "cvm:Describe")) for a in st["action"])
     roles = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(ROLE)}
@@ -95,7 +95,7 @@ def test_cvms_boot_with_their_role_and_never_roll(recording):
     cvms = recording.of_type(INSTANCE)
     assert len(cvms) == 9
     versions = {r.urn for r in recording.of_type(VERSION_TYPE)}
-    token = {u for u in versions if u.endswith("::kubecvm-prod-bootstrap-token-value")}
+    token = {u for u in versions if u.endswith("::kubecvm_prod_bootstrap-token-value")}
     for c in cvms:
         role = c.inputs["tags"]["kubecvm/role"]
         assert c.inputs["camRoleName"] == f"kubecvm-prod-{role}"
@@ -184,3 +184,25 @@ def test_a_new_kubernetes_version_updates_user_data_in_place(recording):
     assert (result.added, result.removed, result.replacements) == ([], [], [])
     assert sorted(c.urn.rsplit("::", 1)[1] for c in result.changed) == sorted(c.name for c in recording.of_type(INSTANCE))
     assert {tuple(c.keys) for c in result.changed} == {("userDataRaw",)}
+
+
+def test_renamed_secrets_alias_their_former_names(monkeypatch):
+    # Issue 11 renamed kubecvm-<c>-<item> to kubecvm_<c>_<item>: an existing stack replaces each secret (and its
+    # version) instead of orphaning the old one, because each new resource names its former URN as an alias.
+    import tencentcloud_iac_pulumi as tc
+
+    aliases: dict[str, list[str]] = {}
+    for kind in ("Secret", "SecretVersion"):
+        original = getattr(tc.ssm, kind)
+
+        class Spy(original):  # type: ignore[misc, valid-type]
+            def __init__(self, resource_name, *args, opts=None, **kwargs):
+                aliases[resource_name] = [a.name for a in opts.aliases]
+                super().__init__(resource_name, *args, opts=opts, **kwargs)
+
+        monkeypatch.setattr(tc.ssm, kind, Spy)
+    run_program(read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml"), stack="prod")
+    assert len(aliases) == 18
+    assert aliases["kubecvm_prod_etcd-ca-key"] == ["kubecvm-prod-etcd-ca-key"]
+    assert aliases["kubecvm_prod_etcd-ca-key-value"] == ["kubecvm-prod-etcd-ca-key-value"]
+    assert all(former == [name.replace("_", "-")] for name, former in aliases.items())

@@ -212,7 +212,7 @@ def test_boot_env_matches_the_plan(stack: str, data):
     assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "http://mirrors.tencentyun.com"
     assert values["SANDBOX_IMAGE"] == "registry.aliyuncs.com/google_containers/pause:3.9"
     assert values["API_DOMAIN"] == "internal.tencentcloudapi.com"
-    assert values["TOKEN_SECRET"] == f"kubecvm-{plan.name}-bootstrap-token"
+    assert values["TOKEN_SECRET"] == f"kubecvm_{plan.name}_bootstrap-token"
     assert values["FIRST_MASTER"] == ("1" if m.name == plan.masters[0].name else "0")
     if m.role == "master":
         pairs = dict(p.split("=") for p in values["PKI_FILES"].split())

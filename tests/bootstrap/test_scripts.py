@@ -101,13 +101,13 @@ def test_secret_is_read_with_the_instance_role(tmp_path: Path):
     plan = preset_plan("prod")
     paths = install(tmp_path, plan.masters[0])
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    tccli_answering(paths, {"kubecvm-prod-ca-crt": pem})
-    result = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm-prod-ca-crt', TCCLI=str(paths["bin"] / "tccli"))
+    tccli_answering(paths, {"kubecvm_prod_ca-crt": pem})
+    result = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == pem
-    assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm-prod-ca-crt --VersionId current "
+    assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm_prod_ca-crt --VersionId current "
                             "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
-    missing = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm-prod-ca-key', TCCLI=str(paths["bin"] / "tccli"))
+    missing = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm_prod_ca-key', TCCLI=str(paths["bin"] / "tccli"))
     assert missing.returncode != 0 and missing.stdout == ""
 
 
@@ -117,7 +117,7 @@ def test_token_sync_creates_the_ssm_token_only_when_missing(tmp_path: Path, list
     plan = preset_plan("prod")
     paths = install(tmp_path, plan.masters[0])
     token = "abcdef.0123456789abcdef"
-    tccli_answering(paths, {"kubecvm-prod-bootstrap-token": token})
+    tccli_answering(paths, {"kubecvm_prod_bootstrap-token": token})
     fake(paths["bin"], "kubeadm", f'echo "kubeadm $*" >>"$CALLS"\n[ "$2" = list ] && printf %b {listed!r}\nexit 0\n')
     result = run(paths, f"bash {paths['lib'] / 'kubecvm-token-sync'}", TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr

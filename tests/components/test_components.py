@@ -234,12 +234,12 @@ def test_live_route_quota_is_reported_and_a_mismatch_warned(monkeypatch):
 def test_nodes_wait_only_for_the_boot_secrets_their_role_reads(prod):
     def boot_deps(name: str) -> list[str]:
         names = {r.urn: r.name for r in prod.resources}
-        return sorted(n for d in prod.by_name(name).dependencies if (n := names[d]).startswith("kubecvm-demo-"))
+        return sorted(n for d in prod.by_name(name).dependencies if (n := names[d]).startswith(("kubecvm-demo-", "kubecvm_demo_")))
 
     assert boot_deps("demo-general-z3-0") == [
-        "kubecvm-demo-bootstrap-token-value", "kubecvm-demo-worker", "kubecvm-demo-worker-boot-attach"]
+        "kubecvm-demo-worker", "kubecvm-demo-worker-boot-attach", "kubecvm_demo_bootstrap-token-value"]
     assert boot_deps("demo-master-0") == sorted([
-        *(f"kubecvm-demo-{item}-value" for item in (
+        *(f"kubecvm_demo_{item}-value" for item in (
             "bootstrap-token", "ca-crt", "ca-key", "etcd-ca-crt", "etcd-ca-key", "front-proxy-ca-crt",
             "front-proxy-ca-key", "sa-key", "sa-pub")),
         "kubecvm-demo-master", "kubecvm-demo-master-boot-attach"])
