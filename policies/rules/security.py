@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -105,6 +106,56 @@ def api_public(ctx: Context) -> Iterator[Finding]:
     for rs in ctx.of_type(RULE_SET):
         if world_open(rs.props.get("ingresses") or [], str(ctx.params["apiPort"]), ctx.params["worldCidrs"]):
             yield rs.urn, f"{rs.name} opens the API port {ctx.params['apiPort']} to the world but no public endpoint is allowed"
+
+
+# --- a world-open API (issue 11) ---------------------------------------------------------------------------
+# kubecvm-security-api-public and -clb-internal accept what the stack itself asks for (apiExposure: public). This
+# rule does not: whatever the stack says, an API server any internet address may reach is a finding, waived only by
+# an exemption with a reason and an expiry (or the rule's level in the config file).
+
+def _source(rule_: Mapping) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    for key in ("cidrBlock", "ipv6CidrBlock"):
+        try:
+            return ipaddress.ip_network(str(rule_[key]), strict=False)
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def wide_accepts(ingresses: Sequence[Mapping], port: str, min_prefix: int) -> list[Mapping]:
+    """The ACCEPTs of TCP `port` from a source wider than /`min_prefix` that no earlier DROP of a wider-or-equal
+    source covering the port shadows (Tencent applies the first matching rule)."""
+    target = port_ranges(port)[0]
+    drops: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, list[tuple[int, int]]]] = []
+    out = []
+    for r in ingresses:
+        net = _source(r)
+        if net is None or str(r.get("protocol", "ALL")).upper() not in ("TCP", "ALL"):
+            continue
+        ranges, action = port_ranges(r.get("port", "ALL")), str(r.get("action", "")).upper()
+        if action == "DROP":
+            drops.append((net, ranges))
+        elif action == "ACCEPT" and net.prefixlen < min_prefix and _touches(ranges, target):
+            shadowed = any(net.version == d.version and net.subnet_of(d) and _covers(dr, target) for d, dr in drops)
+            if not shadowed:
+                out.append(r)
+    return out
+
+
+@rule(
+    "kubecvm-security-api-world-open", severity="critical", scope=(RULE_SET,), per_resource=True,
+    defaults={"apiPort": "6443", "minPrefixLength": 8},
+    description="No security group lets the whole internet reach the API port: an ACCEPT from a source wider than "
+                "/8 (0.0.0.0/0, ::/0, 0.0.0.0/1, ...) is a finding even when the stack asks for a public endpoint.",
+    remediation="List the networks that need the API in apiEndpoint.allowedCidrs (office, VPN, CI egress), or "
+                "record an exemption with its reason and expiry.",
+)
+def api_world_open(ctx: Context) -> Iterator[Finding]:
+    port, min_prefix = str(ctx.params["apiPort"]), int(ctx.params["minPrefixLength"])
+    for rs in ctx.of_type(RULE_SET):
+        for r in wide_accepts(rs.props.get("ingresses") or [], port, min_prefix):
+            yield rs.urn, (f"{rs.name} accepts the API port {port} from {_source(r)} "
+                           f"(rule {r.get('description') or r.get('port')!r}): the whole internet can reach it")
 
 
 @rule(

@@ -97,6 +97,21 @@ def test_real_policies_fail_a_prod_stack_with_masters_in_one_zone(tmp_path):
     assert any(v["enforcement"] == "mandatory" for v in run.json()["policies"]["violations"])
 
 
+def test_a_prod_stack_with_a_world_open_public_api_exits_1(tmp_path):
+    # Issue 11: exposure public with allowedCidrs 0.0.0.0/0 passed prod because the rules trusted the stack.
+    zones = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
+    path = stack_file(tmp_path, "open", {"zones": zones, "apiEndpoint": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"]}},
+                      preset="prod")
+    run = kubecvm("plan", "--config-file", path, "--format", "json")
+    assert run.exit_code == 1, run.stderr
+    found = [v for v in run.json()["policies"]["violations"] if v["policy"] == "kubecvm-security-api-world-open"]
+    assert {(v["enforcement"], v["urn"].rsplit("::", 1)[1]) for v in found} == {
+        ("mandatory", "open-sg-master-rules"), ("mandatory", "open-sg-lb-rules")}
+    narrow = stack_file(tmp_path, "narrow", {"zones": zones, "apiEndpoint": {"exposure": "public",
+                                                                               "allowedCidrs": ["203.0.113.0/24"]}}, preset="prod")
+    assert kubecvm("plan", "--config-file", narrow, "--format", "json").exit_code == 0
+
+
 def test_real_reports_are_well_formed(tmp_path):
     sarif, junit = tmp_path / "p.sarif", tmp_path / "p.xml"
     assert kubecvm("plan", "prod", "--report", "sarif", "--out", sarif).exit_code == 0

@@ -70,6 +70,7 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),
     "kubecvm-security-api-public": edit("prod-sg-lb-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-clb-internal": props("prod-apiserver", networkType="OPEN"),
+    "kubecvm-security-api-world-open": edit("prod-sg-master-rules", lambda p: p["ingresses"].append(_world("6443"))),
     "kubecvm-security-user-data-secrets": props(
         "prod-general-z6-0", userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
     ),
@@ -249,3 +250,48 @@ def test_beyond_the_table_masters_of_the_named_size_pass(prod_baseline, master_t
     found = [v.message for v in evaluate(big, prod_config(facts)).violations if v.policy == "kubecvm-size-master-tier"]
     assert len(found) == (3 if fails else 0)
     assert all("206 workers is beyond the sizing table (up to 200 workers: 16C64G)" in m for m in found)
+
+
+@pytest.mark.parametrize(
+    ("rules", "open_from"),
+    [
+        ([_world("6443")], ["0.0.0.0/0"]),
+        ([_world("ALL", "ALL")], ["0.0.0.0/0"]),
+        ([_world("6000-7000")], ["0.0.0.0/0"]),
+        ([{**_world("6443"), "cidrBlock": "0.0.0.0/1"}, {**_world("6443"), "cidrBlock": "128.0.0.0/1"}],
+         ["0.0.0.0/1", "128.0.0.0/1"]),  # the internet in two halves is still the internet
+        ([{"action": "ACCEPT", "ipv6CidrBlock": "::/0", "port": "6443", "protocol": "TCP"}], ["::/0"]),
+        ([_world("6443", action="DROP"), _world("6443")], []),  # ordered: the DROP from the world wins
+        ([_world("6443"), _world("6443", action="DROP")], ["0.0.0.0/0"]),
+        ([{**_world("6443", action="DROP"), "cidrBlock": "10.0.0.0/8"}, _world("6443")], ["0.0.0.0/0"]),
+        ([{**_world("6443"), "cidrBlock": "10.0.0.0/8"}], []),  # a /8 is a network, not the world
+        ([{**_world("6443"), "cidrBlock": "203.0.113.0/24"}], []),
+        ([_world("6443", "UDP")], []),
+        ([_world("443")], []),
+    ],
+)
+def test_world_open_api_sources_respect_order_prefix_and_port(prod_baseline, rules, open_from):
+    resources, facts = prod_baseline
+    mutated = mutate(resources, "prod-sg-lb-rules", lambda p: p.update(ingresses=rules))
+    found = [v.message for v in evaluate(mutated, prod_config(facts)).violations
+             if v.policy == "kubecvm-security-api-world-open"]
+    assert [m.split(" from ")[1].split(" (rule")[0] for m in found] == open_from
+
+
+def test_a_world_open_api_fails_prod_even_when_the_stack_asks_for_a_public_endpoint(prod_baseline):
+    # The stack's own apiExposure and allowPublicApi silence the exposure rules, never this one: only an exemption.
+    resources, facts = prod_baseline
+    mutated, _ = MUTATIONS["kubecvm-security-api-world-open"](resources)
+    rule_id = "kubecvm-security-api-world-open"
+    public = {"cluster": {"apiExposure": "public"}, "kubecvm-security-api-public": {"allowPublicApi": True}}
+    [v] = [v for v in evaluate(mutated, prod_config(facts, public)).violations if v.policy == rule_id]
+    assert (v.enforcement, v.severity) == ("mandatory", "critical")
+    assert v.message == ("prod-sg-master-rules accepts the API port 6443 from 0.0.0.0/0 (rule 'test'): "
+                         "the whole internet can reach it")
+    exempt = {rule_id: {"exemptions": [{"resource": "prod-sg-master-rules", "reason": "public demo, ticket SEC-9",
+                                        "expires": "2099-01-01"}]}}
+    evaluation = evaluate(mutated, prod_config(facts, merge(public, exempt)))
+    assert rule_id not in {v.policy for v in evaluation.violations}
+    assert [w.policy for w in evaluation.waivers] == [rule_id]
+    dev = merge(load_policy_config("dev"), merge({"cluster": facts}, public))
+    assert {v.enforcement for v in evaluate(mutated, dev).violations if v.policy == rule_id} == {"advisory"}
