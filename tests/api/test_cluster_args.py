@@ -58,7 +58,7 @@ def test_the_issues_blue_green_snippet_runs_as_written_with_distinct_children():
     by_cluster: dict[str, list[dict]] = {"blue": [], "green": []}
     for r in seen:
         if r["type"] != "kubecvm:index:Cluster" and r["type"] != "pulumi:pulumi:Stack":
-            owner = r["name"].removeprefix("kubecvm-").split("-")[0]
+            owner = r["name"].removeprefix("kubecvm-").removeprefix("kubecvm_").replace("_", "-").split("-")[0]
             by_cluster[owner].append(r)
     # Every child is named from its cluster, and the two are the same shape (the staging preset, 85 resources).
     assert len(by_cluster["blue"]) == len(by_cluster["green"]) == len(seen) // 2 - 1
