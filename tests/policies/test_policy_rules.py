@@ -70,7 +70,7 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),
     "kubecvm-security-api-public": edit("prod-sg-lb-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-clb-internal": props("prod-apiserver", networkType="OPEN"),
-    "kubecvm-security-api-world-open": edit("prod-sg-master-rules", lambda p: p["ingresses"].append(_world("6443"))),
+    "kubecvm-security-api-world-open": edit("prod-sg-master-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-user-data-secrets": props(
         "prod-general-z6-0", userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
     ),
