@@ -28,7 +28,7 @@ def test_every_tencent_resource_is_registered_with_its_lifecycle_order(prod):
     assert by_name["demo-master-0"].delete_before_replace and by_name["demo-general-z3-0-pods"].delete_before_replace
     assert by_name["demo-apiserver"].delete_before_replace and by_name["kubecvm-demo-master"].delete_before_replace
     assert not by_name["demo-vpc"].delete_before_replace and not by_name["demo-master-0-etcd"].delete_before_replace
-    assert not by_name["kubecvm-demo-ca-crt"].delete_before_replace  # SSM: a unique name, not an order
+    assert not by_name["kubecvm_demo_ca-crt"].delete_before_replace  # SSM: a unique name, not an order
 
 
 def test_prod_masters_are_termination_protected_until_lifted():
