@@ -1,0 +1,80 @@
+"""kubecvm as a Pulumi component package: the SDK's own analyzer derives the schema other languages get, and
+`construct` (what the engine calls for a TypeScript, Go or YAML program) builds the cluster and returns its outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pulumi
+import yaml
+from pulumi.provider.experimental.component import ComponentProvider
+
+from kubecvm.offline.runner import PROJECT_DIR, SECRET, run_program
+from kubecvm.provider import PACKAGE, Cluster
+
+TOKEN = "kubecvm:index:Cluster"
+
+
+def schema() -> dict:
+    return json.loads(ComponentProvider([Cluster], PACKAGE, version="0.1.0").schema)
+
+
+def test_the_plugin_manifest_runs_the_hosting_module_with_python():
+    manifest = yaml.safe_load((PROJECT_DIR / "PulumiPlugin.yaml").read_text())
+    assert manifest["runtime"]["name"] == "python"
+    main = PROJECT_DIR / manifest["main"]
+    assert main == PROJECT_DIR / "kubecvm" / "provider.py" and "component_provider_host(" in main.read_text()
+
+
+def test_the_analyzer_schema_has_the_component_with_typed_inputs_and_outputs():
+    s = schema()
+    assert s["name"] == "kubecvm" and list(s["resources"]) == [TOKEN]
+    cluster = s["resources"][TOKEN]
+    assert cluster["isComponent"] is True
+    inputs = cluster["inputProperties"]
+    assert cluster["requiredInputs"] == ["zones"]
+    assert inputs["zones"]["type"] == "array" and inputs["zones"]["items"]["type"] == "string"
+    assert inputs["nodePools"]["items"]["$ref"] == "#/types/kubecvm:index:NodePoolArgs"
+    assert inputs["controlPlane"]["$ref"] == "#/types/kubecvm:index:ControlPlaneArgs"
+    assert inputs["nodePodMask"]["type"] == "integer" and inputs["protect"]["type"] == "boolean"
+    # Values the planner lays out are plain; those taken from other resources are Inputs (not plain).
+    assert inputs["vpcCidr"].get("plain") is True and "plain" not in inputs["imageId"] and "plain" not in inputs["vpcId"]
+    assert "plain" not in inputs["subnetIds"]["additionalProperties"]
+    pool = s["types"]["kubecvm:index:NodePoolArgs"]
+    assert sorted(pool["required"]) == ["countPerZone", "instanceType", "name"]
+    assert pool["properties"]["countPerZone"]["type"] == "integer"
+    assert pool["properties"]["dataDisk"]["$ref"] == "#/types/kubecvm:index:DiskArgs"
+    outputs = cluster["properties"]
+    assert {"clusterName", "apiEndpoint", "caCertPem", "kubeconfig", "instanceIds", "provider"} <= set(outputs)
+    assert outputs["instanceIds"]["additionalProperties"]["type"] == "string"
+    assert outputs["provider"]["$ref"].endswith("#/resources/pulumi:providers:kubernetes")
+    # The analyzer has no secret marker for outputs: the description says it, and construct returns a secret.
+    assert "secret" not in outputs["kubeconfig"] and "always a secret" in outputs["kubeconfig"]["description"]
+    assert {"name": "kubernetes"} .items() <= s["dependencies"][0].items()
+
+
+def test_construct_under_the_mocks_returns_the_outputs():
+    provider = ComponentProvider([Cluster], PACKAGE, version="0.1.0")
+    # As the engine sends them: camelCase names, numbers as floats.
+    inputs = {"preset": "dev", "region": "ap-guangzhou", "zones": ["ap-guangzhou-3"],
+              "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2.0}],
+              "tags": {"team": "apps"}}
+    seen = {}
+
+    def program():
+        result = provider.construct("yaml-made", TOKEN, inputs, pulumi.ResourceOptions())
+        seen["state"] = result.state
+        for key in ("clusterName", "apiEndpoint", "kubeconfig", "caCertPem", "instanceIds", "vpcId", "subnetIds"):
+            pulumi.export(key, result.state[key])
+    rec = run_program({}, stack="yaml", program=program)
+    out = rec.outputs
+    assert out["clusterName"] == "yaml-made" and out["apiEndpoint"] == "10.0.64.11:6443"
+    assert out["kubeconfig"] == SECRET and out["caCertPem"] == SECRET
+    cvms = {r.name: r for r in rec.of_type("tencentcloud:Instance/instance:Instance")}
+    assert out["instanceIds"] == {n: r.id for n, r in cvms.items()}
+    assert sorted(cvms) == ["yaml-made-general-z3-0", "yaml-made-general-z3-1", "yaml-made-master-0"]
+    assert all(r.inputs["tags"]["team"] == "apps" for r in cvms.values())
+    assert out["vpcId"] == next(r.id for r in rec.resources if r.name == "yaml-made-vpc")
+    assert list(out["subnetIds"]) == ["ap-guangzhou-3"]
+    assert isinstance(seen["state"]["provider"], pulumi.ProviderResource)
