@@ -72,5 +72,7 @@ class Boot(pulumi.ComponentResource):
         self.register_outputs({"roles": self.role_names})
 
     def user_data(self, plan: ClusterPlan, m: MachinePlan) -> pulumi.Output[str]:
-        """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap)."""
-        return self.ca_hash.apply(lambda ca_hash: bootstrap.render_user_data(plan, m, ca_hash=ca_hash))
+        """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap), gzipped and
+        base64-encoded for the CVM's `user_data` (bootstrap.encode_user_data says why)."""
+        return self.ca_hash.apply(
+            lambda ca_hash: bootstrap.encode_user_data(bootstrap.render_user_data(plan, m, ca_hash=ca_hash)))

@@ -30,8 +30,9 @@ import yaml
 
 from . import mirrors, names
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
+from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
-from .plan import API_PORT, ClusterPlan, MachinePlan
+from .plan import API_PORT, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
@@ -106,6 +107,34 @@ def _json(doc: object) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
+# CBS scoping. Disks are found or created at run time, so their ids cannot be listed: reads stay on "*" (they change
+# nothing), every call that changes a disk is allowed only on this cluster's resources (its kubecvm/cluster tag;
+# disks the CSI driver creates carry it through the StorageClass's disktags, and CreateDisks must ask for it), and
+# never on the etcd disks (kubecvm/role=storage), which nothing in the cluster may detach, resize or delete.
+# Tencent CAM tag conditions: qcs:resource_tag / qcs:request_tag with "key&value" values (CAM "authorization by tag").
+CBS_MUTATING = frozenset({"cbs:AttachDisks", "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks"})
+CBS_CREATE = frozenset({"cbs:CreateDisks"})
+
+
+def _tag(key: str, value: str) -> str:
+    return f"{key}&{value}"
+
+
+def cbs_statements(cluster: str, actions: set[str]) -> list[dict]:
+    reads = sorted(actions - CBS_MUTATING - CBS_CREATE)
+    mutating, create = sorted(actions & CBS_MUTATING), sorted(actions & CBS_CREATE)
+    own = {"for_any_value:string_equal": {"qcs:resource_tag": [_tag(TAG_CLUSTER, cluster)]}}
+    out = [{"effect": "allow", "action": reads, "resource": ["*"]}] if reads else []
+    if mutating:
+        out.append({"effect": "allow", "action": mutating, "resource": ["*"], "condition": own})
+        out.append({"effect": "deny", "action": [a for a in mutating if a != "cbs:AttachDisks"], "resource": ["*"],
+                    "condition": {"for_any_value:string_equal": {"qcs:resource_tag": [_tag(TAG_ROLE, "storage")]}}})
+    if create:
+        out.append({"effect": "allow", "action": create, "resource": ["*"],
+                    "condition": {"for_any_value:string_equal": {"qcs:request_tag": [_tag(TAG_CLUSTER, cluster)]}}})
+    return out
+
+
 def boot_plan(plan: ClusterPlan) -> BootPlan:
     """The SSM secrets (masters read the PKI and the token, workers only the token) and the CAM roles."""
     c = plan.name
@@ -127,12 +156,11 @@ def boot_plan(plan: ClusterPlan) -> BootPlan:
         readable = [f"qcs::ssm:{plan.region}::secret/creatorUin/*/{s.name}" for s in secrets if role in s.readers]
         statements = [{"effect": "allow", "action": ["ssm:GetSecretValue"], "resource": readable}]
         actions = set(CSI_NODE_ACTIONS) if plan.spec.addons.cbs_csi else set()  # the node plugin runs everywhere
-        if role == "master":
-            actions.add("cbs:DescribeDisks")  # the boot script finds its etcd disk by name
-            if plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only (planning/addons.py)
-                actions |= set(CSI_CONTROLLER_ACTIONS)
-        if actions:  # disks are found or created at run time: their ids cannot be listed here
-            statements.append({"effect": "allow", "action": sorted(actions), "resource": ["*"]})
+        if role == "master" or any(w.data_disk for w in plan.workers):
+            actions.add("cbs:DescribeDisks")  # the boot script finds its etcd or data disk (disks.sh)
+        if role == "master" and plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only
+            actions |= set(CSI_CONTROLLER_ACTIONS)
+        statements += cbs_statements(c, actions)
         roles.append(RolePlan(
             role=role, name=names.cam_role(c, role), policy=names.cam_policy(c, role),
             attachment=names.cam_attachment(c, role), trust_document=trust,
@@ -190,9 +218,26 @@ class UserDataTooLarge(ValueError):
     pass
 
 
+# What the CVM receives. terraform-provider-tencentcloud v1.82.42 tencentcloud/services/cvm/resource_tc_instance.go
+# (create): `user_data` goes to RunInstances.UserData as given ("Must be base64 encoded and up to 16 KB"), while
+# `user_data_raw` is a plain string the provider base64-encodes itself, so it cannot carry gzip's binary bytes.
+# kubecvm ships base64(gzip(#cloud-config)) in `user_data`: cloud-init decompresses gzip user data before it reads it
+# (cloud-init docs, "User data formats": gzip compressed content; cloudinit.util.decomp_gzip), and the scripts and
+# per-node values then use about a third of the 16 KB. mtime=0: the same text always encodes to the same bytes,
+# so nothing shows as changed in a diff.
+def encode_user_data(user_data: str) -> str:
+    return base64.b64encode(gzip.compress(user_data.encode(), mtime=0)).decode()
+
+
+def decode_user_data(encoded: str) -> str:
+    """The #cloud-config text of an encoded user data (gzip or not), as cloud-init reads it on the node."""
+    data = base64.b64decode(encoded, validate=True)
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+
+
 def user_data_size(user_data: str) -> int:
-    """Bytes as CVM counts them: after base64."""
-    return len(base64.b64encode(user_data.encode()))
+    """Bytes as CVM counts them: what is shipped, after base64."""
+    return len(encode_user_data(user_data))
 
 
 class Literal(str):
@@ -222,10 +267,22 @@ def provider_id(m: MachinePlan) -> str:
     return f"qcloud:///{m.zone}/{INSTANCE_PLACEHOLDER}"
 
 
+# No cloud controller runs here, so the kubelet labels its node with the plan's topology. The NodeRestriction
+# admission plugin lets a kubelet set exactly these well-known labels on itself
+# (kubernetes/kubernetes staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go, kubeletLabels).
+ZONE_LABEL, REGION_LABEL = "topology.kubernetes.io/zone", "topology.kubernetes.io/region"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+
+
+def node_labels(m: MachinePlan) -> dict[str, str]:
+    """The planned topology labels, then the pool's own labels (which may not override them)."""
+    topology = {ZONE_LABEL: m.zone, REGION_LABEL: m.zone.rsplit("-", 1)[0], INSTANCE_TYPE_LABEL: m.instance_type}
+    return {**{k: v for k, v in m.labels.items() if k not in topology}, **topology}
+
+
 def _registration(m: MachinePlan) -> dict:
     args = {"node-ip": m.private_ip, "provider-id": provider_id(m)}
-    if m.labels:
-        args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+    args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(node_labels(m).items()))
     taints = [{k: t[k] for k in ("key", "value", "effect") if t.get(k)} for t in m.taints]
     return {"name": m.name, "criSocket": "unix:///run/containerd/containerd.sock", "kubeletExtraArgs": args,
             "taints": taints}
@@ -295,7 +352,7 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         "NODE_NAME": m.name, "ROLE": m.role, "NODE_IP": m.private_ip, "POD_CIDR": m.pod_cidr,
         "FIRST_MASTER": "1" if master and ordinal == 0 else "0",
         "JOIN_DELAY": str(ordinal * JOIN_STAGGER_SECONDS),
-        "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host,
+        "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host, "METADATA_IP": METADATA_IP,
         # Masters only look for a peer among the others; a worker never reads it, so moving a master leaves every
         # worker's user data unchanged.
         "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "", "REGION": plan.region,
@@ -306,8 +363,31 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
         "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
         "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
+        # A worker's data disk is found by type among its own data disks (planning/templates/disks.sh).
+        "DATA_DISK_TYPE": m.data_disk.type if m.data_disk and not master else "",
     }
     return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+# --- disks: what the kubelet and containerd wait for --------------------------------------------------------
+KUBELET_MOUNTS = "/etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf"
+CONTAINERD_MOUNTS = "/etc/systemd/system/containerd.service.d/20-kubecvm-mounts.conf"
+DATA_DIRS = ("/var/lib/containerd", "/var/lib/kubelet")  # bound from the worker's data disk (disks.sh)
+
+
+def kubelet_mounts(m: MachinePlan) -> tuple[str, ...]:
+    """The directories the kubelet must find mounted: a master's etcd disk (else after a slow reboot the kubelet
+    starts etcd on the empty root-disk directory and master-0 could found a new one-member cluster), a worker's
+    data disk."""
+    if m.role == "master" and m.etcd_disk:
+        return (ETCD_DIR,)
+    return DATA_DIRS if m.data_disk else ()
+
+
+def mount_dropin(paths: tuple[str, ...]) -> str:
+    # systemd.unit(5) RequiresMountsFor=: Requires= and After= on the mount units of these paths; the unit fails to
+    # start when a mount fails, instead of running on the directory underneath.
+    return f"[Unit]\nRequiresMountsFor={' '.join(paths)}\n"
 
 
 _SYSCTL = "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n"
@@ -376,6 +456,9 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         file("/etc/cni/net.d/99-loopback.conf", loopback),
         *([file(DOCKER_HUB_HOSTS, hosts)] if (hosts := mirrors.hosts_toml(mirrors.from_spec(plan.spec))) else []),
         script("/usr/local/lib/kubecvm/lib.sh", "lib.sh"),
+        script("/usr/local/lib/kubecvm/disks.sh", "disks.sh"),
+        *([file(KUBELET_MOUNTS, mount_dropin(mounts))] if (mounts := kubelet_mounts(m)) else []),
+        *([file(CONTAINERD_MOUNTS, mount_dropin(DATA_DIRS[:1]))] if m.data_disk and not master else []),
         script("/usr/local/sbin/kubecvm-net", "kubecvm-net"),
         file("/etc/systemd/system/kubecvm-net.service", _NET_UNIT),
         script("/usr/local/sbin/kubecvm-boot", "kubecvm-boot"),
@@ -392,7 +475,7 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
     user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
     size = user_data_size(user_data)
     if size > USER_DATA_LIMIT:
-        raise UserDataTooLarge(f"{m.name}: user data is {size} bytes after base64, over the CVM limit of {USER_DATA_LIMIT}")
+        raise UserDataTooLarge(f"{m.name}: user data is {size} bytes after gzip and base64, over the CVM limit of {USER_DATA_LIMIT}")
     return user_data
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -186,8 +187,11 @@ def _texts(c) -> Iterator[str]:
     encoded = c.props.get("userData")
     if isinstance(encoded, str) and encoded != SECRET_MARKER:
         try:
-            yield base64.b64decode(encoded, validate=True).decode("utf-8", "replace")
-        except (binascii.Error, ValueError):
+            data = base64.b64decode(encoded, validate=True)
+            if data[:2] == b"\x1f\x8b":  # gzip, as kubecvm ships it (planning/bootstrap.py encode_user_data)
+                data = gzip.decompress(data)
+            yield data.decode("utf-8", "replace")
+        except (binascii.Error, ValueError, OSError, EOFError):
             yield encoded
 
 

@@ -117,7 +117,7 @@ def test_largest_cluster_fits_the_16k_limit():
 def test_oversized_user_data_is_refused(monkeypatch):
     plan = preset_plan("prod")
     monkeypatch.setattr(bootstrap, "USER_DATA_LIMIT", 1000)
-    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after base64"):
+    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"):
         user_data(plan, plan.masters[0])
 
 
@@ -142,7 +142,9 @@ def test_first_master_inits_with_the_planned_cluster():
     assert init["localAPIEndpoint"] == {"advertiseAddress": m.private_ip, "bindPort": 6443}
     assert init["nodeRegistration"]["name"] == "prod-master-0"
     assert init["nodeRegistration"]["kubeletExtraArgs"] == {
-        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/{bootstrap.INSTANCE_PLACEHOLDER}"}
+        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/{bootstrap.INSTANCE_PLACEHOLDER}",
+        "node-labels": f"node.kubernetes.io/instance-type={m.instance_type},topology.kubernetes.io/region=ap-guangzhou,"
+                       "topology.kubernetes.io/zone=ap-guangzhou-3"}
     assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
     assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
@@ -180,8 +182,10 @@ def test_pool_labels_and_taints_reach_the_kubelet():
     plan = build_plan(spec)
     m = plan.workers[0]
     registration = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]["nodeRegistration"]
-    assert registration["kubeletExtraArgs"] == {"node-ip": m.private_ip, "node-labels": "example.com/gpu=none,tier=batch",
-                                                "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__"}
+    assert registration["kubeletExtraArgs"] == {
+        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__",
+        "node-labels": "example.com/gpu=none,node.kubernetes.io/instance-type=S5.2XLARGE32,tier=batch,"
+                       "topology.kubernetes.io/region=ap-guangzhou,topology.kubernetes.io/zone=ap-guangzhou-3"}
     assert registration["taints"] == [
         {"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"},
     ]
@@ -273,13 +277,33 @@ def test_role_policies_follow_the_csi_addon(csi: bool):
     plan = build_plan(make_spec("prod", {"addons": {"cbsCsi": csi}}))
     boot = bootstrap.boot_plan(plan)
     statements = {r.role: json.loads(r.policy_document)["statement"] for r in boot.roles}
-    # Workers read their token and, with the CSI add-on, count their attached disks (the node plugin, read-only);
-    # the CSI controller, which creates and attaches disks, runs on masters.
+    # Workers read their token, find their data disk and, with the CSI add-on, count their attached disks (the node
+    # plugin): read-only. The CSI controller, which creates and attaches disks, runs on masters.
     node = ["cbs:DescribeInstancesDiskNum"] if csi else []
-    assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"]] + ([node] if csi else [])
-    master_actions = statements["master"][1]["action"]
-    assert master_actions == (sorted({*addons.CAM_ACTIONS, *node, "cbs:DescribeDisks"}) if csi else ["cbs:DescribeDisks"])
+    assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"], ["cbs:DescribeDisks", *node]]
+    reads = sorted({"cbs:DescribeDisks", *node, *({"cbs:DescribeDiskConfigQuota", "cvm:DescribeInstances"} if csi else ())})
+    assert statements["master"][1] == {"effect": "allow", "action": reads, "resource": ["*"]}
+    if not csi:
+        assert len(statements["master"]) == 2
     assert [s.readers for s in boot.secrets].count(("master", "worker")) == 1  # only the token reaches workers
+
+
+def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
+    # Before: cbs:* actions on "*", so a master (or a pod with its credentials) could delete any disk in the account.
+    statements = json.loads(bootstrap.boot_plan(preset_plan("prod")).role("master").policy_document)["statement"]
+    assert statements[2:] == [
+        {"effect": "allow", "action": ["cbs:AttachDisks", "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks"],
+         "resource": ["*"], "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/cluster&prod"]}}},
+        {"effect": "deny", "action": ["cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks"], "resource": ["*"],
+         "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/role&storage"]}}},
+        {"effect": "allow", "action": ["cbs:CreateDisks"], "resource": ["*"],
+         "condition": {"for_any_value:string_equal": {"qcs:request_tag": ["kubecvm/cluster&prod"]}}},
+    ]
+    everything = {a for st in statements for a in st["action"]}
+    assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS}
+    # The StorageClass asks for exactly the tag CreateDisks is allowed with.
+    sc = next(o for o in addons.objects(addons.settings_from_spec(preset_plan("prod").spec)) if o["kind"] == "StorageClass")
+    assert "kubecvm/cluster:prod" in sc["parameters"]["disktags"].split(",")
 
 
 @pytest.mark.parametrize("kubernetes,field", [
@@ -305,3 +329,26 @@ def test_moving_a_master_leaves_worker_user_data_unchanged():
     assert kept and all(
         user_data(before, w) == user_data(after, next(x for x in after.workers if x.name == w.name)) for w in kept)
     assert user_data(before, before.masters[0]) != user_data(after, after.masters[0])  # masters do read it
+
+
+CLOUD_INIT_PYTHON = "/usr/bin/python3"  # Debian's cloud-init lives in the system Python, not in .venv
+
+
+@pytest.mark.skipif(not shutil.which("cloud-init"), reason="cloud-init not installed (apt-get install -y cloud-init)")
+def test_shipped_user_data_is_gzip_that_cloud_init_itself_decompresses_to_the_rendered_text():
+    import base64
+
+    decomp = ("import sys; from cloudinit import util; "
+              "sys.stdout.write(util.decomp_gzip(sys.stdin.buffer.read(), quiet=False))")
+    for stack in PRESETS:
+        plan = preset_plan(stack)
+        for role, m in roles(plan).items():
+            text = user_data(plan, m)
+            shipped = bootstrap.encode_user_data(text)
+            raw = base64.b64decode(shipped)
+            assert raw[:2] == b"\x1f\x8b"  # gzip, which the provider's user_data passes through unchanged
+            out = subprocess.run([CLOUD_INIT_PYTHON, "-c", decomp], input=raw, capture_output=True, check=True)
+            assert out.stdout.decode() == text, (stack, role)
+            assert bootstrap.decode_user_data(shipped) == text
+            # Room to spare: under 60% of the 16 KB CVM limit (the plain text was at 15 KB for masters).
+            assert len(shipped) < 0.6 * bootstrap.USER_DATA_LIMIT, (m.name, len(shipped))

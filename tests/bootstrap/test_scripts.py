@@ -56,13 +56,16 @@ def test_net_rules(tmp_path: Path, role: str):
     fake(paths["bin"], "iptables", IPTABLES)
     result = run(paths, f"bash {paths['lib'] / 'kubecvm-net'}")
     assert result.returncode == 0, result.stderr
-    appended = [c for c in calls(paths) if " -A " in f" {c} "]
+    appended = [c for c in calls(paths) if " -A " in f" {c} " or " -I " in f" {c} "]
     expected = [
         "-w -t nat -A POSTROUTING -j KUBECVM-EGRESS",
         f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -d {plan.pod_cidr} -j RETURN",
         f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -d {plan.vpc_cidr} -j RETURN",
         f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -j MASQUERADE",
     ]
+    # The metadata fence: first in FORWARD, pods' traffic to the metadata service dropped.
+    expected += ["-w -I FORWARD 1 -j KUBECVM-FENCE",
+                 f"-w -A KUBECVM-FENCE -s {plan.pod_cidr} -d 169.254.0.23 -j DROP"]
     if role == "master":  # the VIP answered by this master itself (no api-target written yet)
         expected += ["-w -t nat -A OUTPUT -j KUBECVM-API",
                      f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443"]

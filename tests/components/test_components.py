@@ -100,11 +100,16 @@ def test_master_inputs_exact(prod):
         "systemDiskSize": 50,
         "systemDiskType": "CLOUD_SSD",
         "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "master"},
-        "userDataRaw": master.inputs["userDataRaw"],  # rendered and checked in tests/bootstrap
+        "userData": master.inputs["userData"],  # rendered and checked in tests/bootstrap
         "userDataReplaceOnChange": False,
         "vpcId": ids["demo-vpc"],
     }
-    assert master.inputs["userDataRaw"].startswith("#cloud-config\n")
+    assert "userDataRaw" not in master.inputs
+    # What the CVM gets is exactly the renderer's text, gzipped (cloud-init decompresses it on the node).
+    from kubecvm.planning import bootstrap
+    text = bootstrap.decode_user_data(master.inputs["userData"])
+    assert text.startswith("#cloud-config\n")
+    assert master.inputs["userData"] == bootstrap.encode_user_data(text)
     assert master.inputs["imageId"].startswith("img-")  # looked up by name, as no imageId was given
 
 

@@ -1,0 +1,56 @@
+#!/bin/bash
+# kubecvm disk helpers, sourced by kubecvm-boot after lib.sh. ROOT prefixes every path (tests run it under a
+# temporary directory with fake mkfs/blkid/mount/tccli on PATH: tests/bootstrap/test_boot_run.py).
+ROOT=${KUBECVM_ROOT:-}
+
+# One CBS disk attached to this instance whose id DescribeDisks answers for FILTERS (JSON), exactly one, or fail.
+disk_id() {
+  local me
+  me=$(curl -fsS http://metadata.tencentyun.com/latest/meta-data/instance-id) || return 1
+  tc cbs DescribeDisks --Filters "[{\"Name\":\"instance-id\",\"Values\":[\"$me\"]},$1]" | python3 -c 'import json,sys
+disks = json.load(sys.stdin)["DiskSet"]
+if len(disks) != 1:
+    sys.exit("expected exactly one disk, found %d" % len(disks))
+print(disks[0]["DiskId"])'
+}
+
+# mount_disk FILTER MOUNTPOINT LABEL: format the disk only when it holds no filesystem (so data survives a replaced
+# instance or a re-run), add it to fstab by UUID, mount it. Already in fstab (a reboot or a re-run): no API call,
+# no format, only the mount. The virtio serial of a CBS disk is its id (/dev/disk/by-id/virtio-disk-xxxxxxxx).
+mount_disk() {
+  local filter=$1 dir=$2 label=$3 id dev
+  if ! grep -q " $dir ext4 " "$ROOT/etc/fstab"; then
+    id=$(disk_id "$filter") || return 1
+    dev=$ROOT/dev/disk/by-id/virtio-$id
+    [ -b "$dev" ] || return 1
+    blkid "$dev" >/dev/null || mkfs.ext4 -q -L "$label" "$dev"
+    # nofail keeps a late disk from dropping the boot to emergency mode; the kubelet (and containerd) drop-ins
+    # RequiresMountsFor= the directory, so they refuse to start on the empty root-disk directory instead.
+    echo "UUID=$(blkid -s UUID -o value "$dev") $dir ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2" >>"$ROOT/etc/fstab"
+    systemctl daemon-reload
+  fi
+  install -d -m 0700 "$ROOT$dir"
+  mountpoint -q "$ROOT$dir" || mount "$ROOT$dir"
+}
+
+# bind_dir SOURCE TARGET: TARGET served from SOURCE (a directory on the data disk), through fstab.
+bind_dir() {
+  local src=$1 dst=$2
+  install -d -m 0711 "$ROOT$src" "$ROOT$dst"
+  grep -q " $dst none " "$ROOT/etc/fstab" ||
+    echo "$src $dst none bind,nofail,x-systemd.requires-mounts-for=${src%/*} 0 0" >>"$ROOT/etc/fstab"
+  mountpoint -q "$ROOT$dst" || mount "$ROOT$dst"
+}
+
+# The etcd disk, found by its planned name.
+etcd_disk() { mount_disk "{\"Name\":\"disk-name\",\"Values\":[\"$ETCD_DISK\"]}" /var/lib/etcd etcd; }
+
+# A worker's data disk (the instance's one DATA_DISK of the planned type, before any volume is attached): containerd's
+# images and the kubelet's pods live on it, not on the system disk. Layout: the disk at /var/lib/kubecvm-data,
+# /var/lib/containerd and /var/lib/kubelet bound from its containerd/ and kubelet/ directories.
+data_disk() {
+  mount_disk "{\"Name\":\"disk-usage\",\"Values\":[\"DATA_DISK\"]},{\"Name\":\"disk-type\",\"Values\":[\"$DATA_DISK_TYPE\"]}" \
+    /var/lib/kubecvm-data data || return 1
+  bind_dir /var/lib/kubecvm-data/containerd /var/lib/containerd
+  bind_dir /var/lib/kubecvm-data/kubelet /var/lib/kubelet
+}
