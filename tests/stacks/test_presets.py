@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kubecvm.planning import bootstrap
 from kubecvm.stacks.config import read_stack_file, spec_from_stack_file
 from kubecvm.offline.runner import PROJECT_DIR, run_program
 
@@ -24,12 +25,19 @@ def run_stack(stack: str):
     return run_program(read_stack_file(stack_file(stack)), stack=stack)
 
 
+def readable(inputs: dict) -> dict:
+    """A CVM's userData is base64(gzip(text)): the snapshot shows the text it decodes to, for review."""
+    if isinstance(inputs.get("userData"), str):
+        return {**inputs, "userData": "decoded: " + bootstrap.decode_user_data(inputs["userData"])}
+    return inputs
+
+
 def normalized(rec) -> list[dict]:
     by_urn = {r.urn: r.name for r in rec.resources}
     return [
         {"type": r.type, "name": r.name, "parent": by_urn.get(r.parent), "protect": r.protect,
          "deleteBeforeReplace": r.delete_before_replace, "ignoreChanges": r.ignore_changes,
-         "dependsOn": sorted(by_urn[d] for d in r.dependencies if d in by_urn), "inputs": r.inputs}
+         "dependsOn": sorted(by_urn[d] for d in r.dependencies if d in by_urn), "inputs": readable(r.inputs)}
         for r in rec.resources
     ]
 
