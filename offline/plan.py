@@ -222,10 +222,13 @@ def build(
     section: dict[str, Any] = {"evaluated": False, "config": None, "violations": [], "waivers": [],
                                "mandatoryFailed": False}
     if policies:
-        evaluation = engine.evaluate(
-            [engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
-            config,
-        )
+        try:
+            evaluation = engine.evaluate(
+                [engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
+                config,
+            )
+        except engine.PolicyConfigError as exc:  # a user pattern that ran past its time limit
+            raise ConfigError(f"--policy-config {config_name}: {exc}") from None
         infos = tuple(engine.policies())
         section = {
             "evaluated": True,

@@ -28,22 +28,13 @@ from pulumi_policy import (
 
 from kubecvm.policies.engine import EXPIRED, PolicyConfigError, cluster_settings, evaluate
 from kubecvm.policies.registry import RULES, Resource, RuleSpec
-
-_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
-_EXEMPTIONS_SCHEMA = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {"resource": {"type": "string"}, "reason": {"type": "string"}, "expires": {"type": "string"}},
-        "required": ["reason", "expires"],
-    },
-}
-
+from kubecvm.policies.schema import rule_schema
 
 def _schema(spec: RuleSpec) -> PolicyConfigSchema:
-    """Types only, no defaults: defaults are merged in code so the CLI and the offline plan agree."""
-    props = {k: next(({"type": t} for py, t in _JSON_TYPES if isinstance(v, py)), {}) for k, v in spec.defaults.items()}
-    return PolicyConfigSchema(properties={**props, "exemptions": _EXEMPTIONS_SCHEMA})
+    """The rule's settings schema (policies/schema.py, the one the offline engine validates), types and bounds,
+    no defaults: defaults are merged in code so the CLI and the offline plan agree. Only `properties` travel to
+    the CLI (see policies/schema.py); the pack's own engine refuses unknown settings."""
+    return PolicyConfigSchema(properties=rule_schema(spec)["properties"])
 
 
 def _stack_cluster() -> dict:

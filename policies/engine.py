@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,9 @@ from typing import Any
 
 from kubecvm.planning import mirrors
 
+import jsonschema
+
+from . import patterns, schema
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .registry import LEVELS, RULES, Context, Resource, RuleSpec
 
@@ -124,48 +127,107 @@ def cluster_settings(spec: Any) -> dict[str, Any]:
 
 
 def _level(value: Any, where: str) -> str:
-    if value not in LEVELS:
-        raise PolicyConfigError(f"{where}: {value!r} is not an enforcement level; expected one of {', '.join(LEVELS)}")
+    if not isinstance(value, str) or value not in LEVELS:
+        raise PolicyConfigError(f"{where}: {_shown(value)} is not an enforcement level; expected one of {', '.join(LEVELS)}")
     return value
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _validate(instance: Any, json_schema: Mapping[str, Any], where: str, unknown: str = "unknown key") -> None:
+    """Refuse `instance` unless it is valid under `json_schema` (Draft 7, as gojsonschema reads it), naming the key.
+    `unknown` says what a key the schema does not declare is, for the message."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(json_schema).iter_errors(instance))
+    if error is None:
+        return
+    path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = sorted(error.schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in known)
+        raise PolicyConfigError(f"{path}.{extra[0]}: {unknown}")
+    message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+    raise PolicyConfigError(f"{path}: {message}")
+
+
+def _finite(value: Any, where: str) -> None:
+    """NaN and infinities pass JSON Schema's `number` (and every comparison with them is False): refuse them."""
+    stack = [(value, where)]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            raise PolicyConfigError(f"{path}: {v} is not a finite number")
+        if isinstance(v, Mapping):
+            stack.extend((child, f"{path}.{k}" if path else str(k)) for k, child in v.items())
+        elif isinstance(v, list | tuple):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(v))
 
 
 def _exemption(raw: Any, where: str, policy: str | None) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
-        raise PolicyConfigError(f"{where}: expected {{policy, resource, reason, expires}}, got {raw!r}")
-    unknown = sorted(set(raw) - {"policy", "resource", "reason", "expires"})
+        raise PolicyConfigError(f"{where}: expected {{policy, resource, reason, expires}}, got {_shown(raw)}")
+    unknown = sorted(str(k) for k in raw if k not in schema.EXEMPTION["properties"])
     if unknown:
         raise PolicyConfigError(f"{where}.{unknown[0]}: unknown key; expected policy, resource, reason, expires")
     policy = raw.get("policy", policy)
-    if policy not in RULES:
-        raise PolicyConfigError(f"{where}.policy: {policy!r} is not a kubecvm rule id")
-    if not str(raw.get("reason") or "").strip():
-        raise PolicyConfigError(f"{where}.reason: required (say why the finding is accepted)")
+    if not isinstance(policy, str) or policy not in RULES:
+        raise PolicyConfigError(f"{where}.policy: {_shown(policy)} is not a kubecvm rule id")
+    reason = raw.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise PolicyConfigError(f"{where}.reason: required, a string (say why the finding is accepted)")
     try:
-        expires = datetime.date.fromisoformat(str(raw.get("expires")))
-    except ValueError:
-        raise PolicyConfigError(f"{where}.expires: {raw.get('expires')!r} is not a date YYYY-MM-DD (required)") from None
+        expires = datetime.date.fromisoformat(raw.get("expires"))
+    except (TypeError, ValueError):
+        raise PolicyConfigError(f"{where}.expires: {_shown(raw.get('expires'))} is not a date YYYY-MM-DD (required)") from None
     resource = raw.get("resource")
     if resource is not None:
+        if not isinstance(resource, str):
+            raise PolicyConfigError(f"{where}.resource: expected a regular expression (a string), got {_shown(resource)}")
         try:
-            re.compile(str(resource))
-        except re.error as exc:
-            raise PolicyConfigError(f"{where}.resource: {resource!r} is not a regular expression ({exc})") from None
-    return {"policy": policy, "resource": resource, "reason": str(raw["reason"]), "expires": expires.isoformat()}
+            patterns.compile_pattern(resource)
+        except patterns.PatternError as exc:
+            raise PolicyConfigError(f"{where}.resource: {exc}") from None
+    _validate(raw, schema.EXEMPTION, where)  # and the schema the pack declares, so both agree on everything else
+    return {"policy": policy, "resource": resource, "reason": reason, "expires": expires.isoformat()}
+
+
+def _settings(spec: RuleSpec, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule's settings checked against its JSON Schema (policies/schema.py, the one the pack declares)."""
+    takes = ", ".join(spec.defaults) or "none"
+    if not isinstance(entry.get("exemptions") or [], list):
+        raise PolicyConfigError(f"{spec.id}.exemptions: expected a list")
+    # Exemptions are checked one by one in _exemption (against the same schema), for messages that say more.
+    _validate({k: v for k, v in entry.items() if k != "exemptions"}, schema.rule_schema(spec), spec.id,
+              f"unknown setting (this rule takes: {takes}, enforcementLevel, exemptions)")
+    for name, pattern in (entry.get("patterns") or {}).items():
+        try:
+            patterns.compile_pattern(pattern)
+        except patterns.PatternError as exc:
+            raise PolicyConfigError(f"{spec.id}.patterns.{name}: {exc}") from None
+    return dict(entry)
 
 
 def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validate a config and merge every rule's defaults in; idempotent, raises PolicyConfigError naming the key.
 
+    Every setting is validated against its rule's JSON Schema before any rule runs: a wrong type is refused, never
+    read as something else (`allowPublicApi: "false"` is a string, not a boolean, and would have been truthy).
     Result: {"all": level, "cluster": {...}, "exemptions": [flat list], "<rule id>": {"enforcementLevel", params}}.
     """
+    if config is not None and not isinstance(config, Mapping):
+        raise PolicyConfigError(f"expected an object keyed by rule id, got {type(config).__name__}")
     config = dict(config or {})
-    unknown = sorted(k for k in config if k not in RULES and k not in ("all", "cluster", "exemptions"))
+    _finite(config, "")
+    unknown = sorted(str(k) for k in config if k not in RULES and k not in ("all", "cluster", "exemptions"))
     if unknown:
         raise PolicyConfigError(f"{unknown[0]}: not a kubecvm rule id nor one of all, cluster, exemptions")
     all_level = _level(config.get("all", DEFAULT_LEVEL), "all")
     cluster = config.get("cluster") or {}
     if not isinstance(cluster, Mapping) or set(cluster) - set(CLUSTER_KEYS):
         raise PolicyConfigError(f"cluster: expected a mapping with keys among {', '.join(CLUSTER_KEYS)}")
+    _validate(cluster, schema.cluster_schema(CLUSTER_KEYS), "cluster")
     raw_exemptions = config.get("exemptions") or []
     if not isinstance(raw_exemptions, list):
         raise PolicyConfigError("exemptions: expected a list")
@@ -173,28 +235,43 @@ def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"all": all_level, "cluster": dict(cluster)}
     for spec in sorted(RULES.values(), key=lambda s: s.id):
         entry = config.get(spec.id, {})
-        entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
+        if isinstance(entry, str):
+            entry = {"enforcementLevel": entry}
+        elif not isinstance(entry, Mapping):
+            raise PolicyConfigError(
+                f"{spec.id}: expected an enforcement level ({', '.join(LEVELS)}) or an object of settings, "
+                f"got {'null' if entry is None else type(entry).__name__} {_shown(entry, 40) if entry is not None else ''}".rstrip()
+            )
+        entry = dict(entry)
         level = _level(entry.pop("enforcementLevel", all_level), f"{spec.id}.enforcementLevel")
+        entry = _settings(spec, entry)
         for i, e in enumerate(entry.pop("exemptions", None) or []):
             exemptions.append(_exemption(e, f"{spec.id}.exemptions[{i}]", spec.id))
-        bad = sorted(set(entry) - set(spec.defaults))
-        if bad:
-            known = ", ".join(spec.defaults) or "none"
-            raise PolicyConfigError(f"{spec.id}.{bad[0]}: unknown setting (this rule takes: {known}, enforcementLevel, exemptions)")
         out[spec.id] = {"enforcementLevel": level, **spec.defaults, **entry}
     out["exemptions"] = list({json.dumps(e, sort_keys=True): e for e in exemptions}.values())
     return out
+
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+MAX_POLICY_CONFIG_BYTES = 1024 * 1024
 
 
 def load_policy_config(name_or_path: str) -> dict:
     """"dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
     path = CONFIG_DIR / f"{name_or_path}.json" if name_or_path in ("dev", "staging", "prod") else Path(name_or_path)
     try:
-        raw = json.loads(path.read_text())
+        if path.stat().st_size > MAX_POLICY_CONFIG_BYTES:
+            raise PolicyConfigError(f"{path}: over {MAX_POLICY_CONFIG_BYTES} bytes; not a policy config")
+        raw = json.loads(path.read_bytes(), parse_constant=_reject_constant)
     except FileNotFoundError:
         raise PolicyConfigError(f"{path}: no such policy config file") from None
-    except (OSError, ValueError) as exc:
-        raise PolicyConfigError(f"{path}: cannot read it as JSON ({exc})") from None
+    except RecursionError:
+        raise PolicyConfigError(f"{path}: cannot read it as JSON (nested too deep)") from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise PolicyConfigError(f"{path}: cannot read it as JSON ({str(exc)[:200]})") from None
     if not isinstance(raw, Mapping):
         raise PolicyConfigError(f"{path}: expected a JSON object keyed by rule id")
     try:
@@ -210,7 +287,7 @@ def _matches(exemption: Mapping[str, Any], policy: str, urn: str | None, name: s
     pattern = exemption["resource"]
     if pattern is None:
         return True
-    return any(re.fullmatch(pattern, s) for s in ((name or "", urn or "") if urn else ("",)))
+    return any(patterns.fullmatch(pattern, s) for s in ((name or "", urn or "") if urn else ("",)))
 
 
 def _run(spec: RuleSpec, ctx: Context) -> list[tuple[str | None, str]]:
@@ -255,8 +332,12 @@ def evaluate(
         level = "mandatory" if level == "remediate" else level  # nothing here remediates: fail like mandatory
         ctx = Context(resources=resources, params=params, cluster=cfg["cluster"])
         failed: set[str | None] = set()
-        for urn, message in _run(spec, ctx):
-            exemption = next((e for e in live if _matches(e, spec.id, urn, names.get(urn))), None)
+        try:
+            found = [(urn, message, next((e for e in live if _matches(e, spec.id, urn, names.get(urn))), None))
+                     for urn, message in _run(spec, ctx)]
+        except patterns.PatternError as exc:  # a user pattern (exemption resource, user-data pattern) ran too long
+            raise PolicyConfigError(f"{spec.id}: {exc}") from None
+        for urn, message, exemption in found:
             if exemption is not None:
                 waivers.append(Waiver(spec.id, urn, exemption["reason"], exemption["expires"]))
                 continue
