@@ -4,6 +4,7 @@ from .addons import ClusterAddons
 from .boot import Boot
 from .cluster import Cluster
 from .control_plane import ControlPlane
+from .ingress import IngressLoadBalancer
 from .machine import MachineDeps
 from .network import Network
 from .node_pool import NodePool
@@ -12,6 +13,6 @@ from .pod_routes import PodRoutes
 from .security import SecurityGroups
 
 __all__ = [
-    "Boot", "Cluster", "ClusterAddons", "ControlPlane", "MachineDeps", "Network", "NodePool", "Pki", "PodRoutes",
+    "Boot", "Cluster", "ClusterAddons", "ControlPlane", "IngressLoadBalancer", "MachineDeps", "Network", "NodePool", "Pki", "PodRoutes",
     "SecurityGroups",
 ]

@@ -111,6 +111,25 @@ class AddonsArgs(TypedDict, total=False):
     """Registry prefix of the Tencent-hosted add-on images (default ccr.ccs.tencentyun.com)."""
 
 
+class IngressPortsArgs(TypedDict, total=False):
+    http: int
+    """The ingress CLB's HTTP listener port (default 80)."""
+    https: int
+    """The ingress CLB's HTTPS listener port (default 443)."""
+
+
+class IngressArgs(TypedDict, total=False):
+    enabled: bool
+    """An ingress CLB and ingress-nginx in front of the workers (default: on in staging and prod, off in dev)."""
+    exposure: str
+    """internal (default) or public."""
+    allowed_cidrs: list[str]
+    """Who may reach the ingress listeners (default: the VPC CIDR)."""
+    ports: IngressPortsArgs
+    pools: list[str]
+    """The node pools behind the CLB that run the controller (default: every pool; at most 100 workers)."""
+
+
 class ClusterArgs(TypedDict, total=False):
     """Everything a stack's kubecvm:cluster holds (snake_case here), the preset and region, and the inputs that
     may come from elsewhere. The cluster is named after the component."""
@@ -145,6 +164,7 @@ class ClusterArgs(TypedDict, total=False):
     layout: AddressLayoutArgs
     kubernetes: KubernetesArgs
     addons: AddonsArgs
+    ingress: IngressArgs
     tags: dict[str, str]
     """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""
     security_group_ids: list[pulumi.Input[str]]

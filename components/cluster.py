@@ -19,6 +19,7 @@ from .addons import ClusterAddons
 from .api_ready import ApiReady
 from .boot import Boot
 from .control_plane import ControlPlane
+from .ingress import IngressLoadBalancer
 from .machine import MachineDeps
 from .network import Network
 from .node_pool import NodePool
@@ -218,7 +219,15 @@ class Cluster(pulumi.ComponentResource):
         self.pools = {
             p.name: NodePool(p.component, p, cluster=plan, deps=deps("worker"), opts=child) for p in plan.pools
         }
-        instances = {**self.control_plane.masters, **{n: i for p in self.pools.values() for n, i in p.nodes.items()}}
+        workers = {n: i for p in self.pools.values() for n, i in p.nodes.items()}
+        instances = {**self.control_plane.masters, **workers}
+        self.ingress = (
+            IngressLoadBalancer(
+                plan.ingress.component, plan, vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
+                security_group_id=self.security.groups["ingress"].id, instances=workers, opts=child,
+            )
+            if plan.ingress else None
+        )
         self.routes = PodRoutes(
             plan.components["routes"], plan.routes, route_table_id=route_table_id, instances=instances, opts=child,
         )
@@ -263,4 +272,7 @@ def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:
         "podCidrs": {m.name: m.pod_cidr for m in plan.machines},
         "kubeconfig": cluster.kubeconfig,
         "capacity": {**plan.capacity.to_dict(), "routeQuotaLive": cluster.route_quota_live},
+        # The workload entry point (None without ingress): clients connect to endpoint:ports[http|https].
+        "ingressEndpoint": cluster.ingress.endpoint if cluster.ingress else None,
+        "ingressPorts": dict(cluster.ingress.ports) if cluster.ingress else None,
     }

@@ -1,4 +1,5 @@
-"""The cluster's topology (zones, subnets, masters, workers, CLB, route table) from a JSON plan: Mermaid and SVG.
+"""The cluster's topology (zones, subnets, masters, workers, CLBs and what they target, route table) from a JSON
+plan: Mermaid and SVG.
 
 Both are built from the plan document alone (not from the program), so a saved `plan.json` can be drawn later.
 The SVG is hand-built text: deterministic, and it needs no system package such as graphviz.
@@ -22,6 +23,7 @@ ROUTE_ENTRY = "tencentcloud:Route/tableEntry:TableEntry"
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 CLB = "tencentcloud:Clb/instance:Instance"
 LISTENER = "tencentcloud:Clb/listener:Listener"
+ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 NAT = "tencentcloud:Nat/gateway:Gateway"
 
 
@@ -40,6 +42,34 @@ class Group:
 
 
 @dataclass
+class LoadBalancer:
+    """One CLB, its listener ports and what each forwards to: (listener port, backend port, target key), where a
+    target key is a master's name or a worker group's (pool, zone)."""
+    name: str
+    role: str  # kubecvm/role: "lb" (the API) or "ingress"
+    kind: str  # networkType
+    vip: str
+    ports: list[int] = field(default_factory=list)
+    forwards: list[tuple[int, int, str | tuple[str, str]]] = field(default_factory=list)
+    instances: set[str] = field(default_factory=set)  # ids of the CVMs attached
+
+    @property
+    def label(self) -> str:
+        ports = ",".join(str(p) for p in sorted(self.ports))
+        return f"{self.kind} {self.vip}:{ports}" if self.vip else f"{self.kind} :{ports}"
+
+    def edges(self) -> dict[str | tuple[str, str], str]:
+        """Target key -> "80→30080, 443→30081" (or "6443" where the ports are equal)."""
+        out: dict[str | tuple[str, str], list[str]] = {}
+        for port, backend, target in sorted(self.forwards, key=lambda f: (str(f[2]), f[0])):
+            text = str(port) if port == backend else f"{port}→{backend}"
+            out.setdefault(target, [])
+            if text not in out[target]:
+                out[target].append(text)
+        return {t: ", ".join(v) for t, v in out.items()}
+
+
+@dataclass
 class Topology:
     vpc: tuple[str, str] | None = None                    # (name, cidr)
     subnets: dict[str, tuple[str, str]] = field(default_factory=dict)  # zone -> (name, cidr)
@@ -48,8 +78,7 @@ class Topology:
     route_tables: list[str] = field(default_factory=list)
     route_entries: int = 0
     route_quota: int | None = None
-    lb: tuple[str, str, str] | None = None               # (name, networkType, vip)
-    lb_port: int | None = None
+    lbs: list[LoadBalancer] = field(default_factory=list)
     nat: str | None = None
 
     @property
@@ -61,6 +90,10 @@ class Topology:
 def topology(doc: Mapping) -> Topology:
     topo = Topology()
     groups: dict[tuple[str, str], Group] = {}
+    lbs: dict[str, LoadBalancer] = {}  # by CLB id
+    listeners: dict[str, tuple[str, int]] = {}  # listener id -> (CLB id, port)
+    attachments: list[Mapping] = []
+    targets: dict[str, str | tuple[str, str]] = {}  # CVM id -> master name or (pool, zone)
     for r in doc.get("resources", []):
         t, inputs = r["type"], r.get("inputs") or {}
         if t == VPC:
@@ -72,9 +105,14 @@ def topology(doc: Mapping) -> Topology:
         elif t == ROUTE_ENTRY:
             topo.route_entries += 1
         elif t == CLB:
-            topo.lb = (r["name"], inputs.get("networkType", ""), inputs.get("vip") or "")
+            tags = inputs.get("tags") or {}
+            lbs[str(r.get("id"))] = LoadBalancer(r["name"], tags.get(TAG_ROLE, ""), inputs.get("networkType", ""),
+                                                 inputs.get("vip") or "")
         elif t == LISTENER:
-            topo.lb_port = inputs.get("port")
+            # The listener's resource id is clbId#listenerId; attachments name the listenerId part.
+            listeners[str(r.get("id", "")).rsplit("#", 1)[-1]] = (str(inputs.get("clbId")), int(inputs.get("port") or 0))
+        elif t == ATTACHMENT:
+            attachments.append(inputs)
         elif t == NAT:
             topo.nat = r["name"]
         elif t == INSTANCE:
@@ -83,8 +121,10 @@ def topology(doc: Mapping) -> Topology:
             ip = inputs.get("privateIp") or ""
             if tags.get(TAG_ROLE) == "master":
                 topo.masters.setdefault(zone, []).append((r["name"], ip, inputs.get("instanceType", "")))
+                targets[str(r.get("id"))] = r["name"]
             else:
                 key = (tags.get(TAG_POOL, "workers"), zone)
+                targets[str(r.get("id"))] = key
                 group = groups.setdefault(key, Group(key[0], zone, inputs.get("instanceType", "")))
                 if ip:
                     group.ips.append(ip)
@@ -95,6 +135,19 @@ def topology(doc: Mapping) -> Topology:
         topo.workers.setdefault(zone, []).append(group)
     for zone in topo.masters:
         topo.masters[zone].sort()
+    for clb_id, port in listeners.values():
+        if clb_id in lbs:
+            lbs[clb_id].ports.append(port)
+    for a in attachments:
+        clb_id, port = listeners.get(str(a.get("listenerId")), (str(a.get("clbId")), 0))
+        lb = lbs.get(clb_id)
+        for target in a.get("targets") or []:
+            key = targets.get(str(target.get("instanceId")))
+            if lb is not None and key is not None:
+                lb.forwards.append((port, int(target.get("port") or 0), key))
+                lb.instances.add(str(target.get("instanceId")))
+    # The API CLB first, then the others by name: the same plan always draws the same picture.
+    topo.lbs = sorted(lbs.values(), key=lambda lb: (lb.role != "lb", lb.name))
     topo.route_quota = (doc.get("summary") or {}).get("routeEntries", {}).get("quota")
     return topo
 
@@ -116,10 +169,8 @@ def mermaid(doc: Mapping) -> str:
     quota = f"/{topo.route_quota}" if topo.route_quota else ""
     for rt in topo.route_tables:
         lines.append(f'    {_id(rt)}["route table {rt}<br/>{topo.route_entries}{quota} entries"]')
-    if topo.lb:
-        name, kind, vip = topo.lb
-        port = f":{topo.lb_port}" if topo.lb_port else ""
-        lines.append(f'    {_id(name)}(["CLB {name}<br/>{kind} {vip}{port}"])')
+    for lb in topo.lbs:
+        lines.append(f'    {_id(lb.name)}(["CLB {lb.name}<br/>{lb.label}"])')
     if topo.nat:
         lines.append(f'    {_id(topo.nat)}["NAT gateway {topo.nat}"]')
     for zone in topo.zones:
@@ -133,10 +184,10 @@ def mermaid(doc: Mapping) -> str:
             lines.append(f'      {_id(f"{g.pool}_{zone}")}[["pool {g.pool}: {_count(g)} workers<br/>{g.ip_range} {g.instance_type}"]]')
         lines.append("    end")
     lines.append("  end")
-    if topo.lb:
-        for zone in topo.zones:
-            for name, _, _ in topo.masters.get(zone, []):
-                lines.append(f"  {_id(topo.lb[0])} -->|6443| {_id(name)}")
+    for lb in topo.lbs:
+        for target, ports in lb.edges().items():
+            node = _id(target if isinstance(target, str) else f"{target[0]}_{target[1]}")
+            lines.append(f"  {_id(lb.name)} -->|{ports}| {node}")
     for rt in topo.route_tables:
         for zone in topo.zones:
             if zone in topo.subnets:
@@ -156,6 +207,17 @@ def _box(x: int, y: int, w: int, h: int, lines: list[str], fill: str, rx: int = 
     return out
 
 
+def _targets_line(lb: LoadBalancer) -> str:
+    """"-> 3 masters: 6443" or "-> 6 workers (pool general): 80→30080, 443→30081"."""
+    if not lb.forwards:
+        return "-> no targets"
+    ports = ", ".join(dict.fromkeys(p for e in lb.edges().values() for p in e.split(", ")))
+    pools = sorted({t[0] for _, _, t in lb.forwards if not isinstance(t, str)})
+    if not pools:
+        return f"-> {len(lb.instances)} masters: {ports}"
+    return f"-> {len(lb.instances)} workers (pool {', '.join(pools)}): {ports}"
+
+
 def svg(doc: Mapping) -> str:
     """A standalone SVG picture of the topology; the same document always gives the same bytes."""
     topo = topology(doc)
@@ -163,11 +225,11 @@ def svg(doc: Mapping) -> str:
     rows = max(
         [len(topo.masters.get(z, [])) + len(topo.workers.get(z, [])) + (1 if z in topo.subnets else 0) for z in zones] + [1]
     )
-    top_items = len(topo.route_tables) + (1 if topo.lb else 0) + (1 if topo.nat else 0)
+    top_items = len(topo.route_tables) + len(topo.lbs) + (1 if topo.nat else 0)
     cols = max(len(zones), top_items, 1)
     width = PAD * 4 + cols * COL_W + (cols - 1) * GAP
     zone_h = HEAD + rows * (BOX_H + GAP) + GAP
-    height = PAD * 2 + HEAD + (BOX_H + GAP * 2) + zone_h + PAD * 2
+    height = PAD * 2 + HEAD + (BOX_H + 15 + GAP * 2) + zone_h + PAD * 2
     vpc_name, vpc_cidr = topo.vpc or ("vpc", "")
     body: list[str] = []
     body += _box(PAD, PAD, width - 2 * PAD, height - 2 * PAD, [f"VPC {vpc_name}  {vpc_cidr}"], "#f8fafc", rx=10)
@@ -176,14 +238,12 @@ def svg(doc: Mapping) -> str:
     for rt in topo.route_tables:
         body += _box(x, y, COL_W, BOX_H, [f"route table {rt}", f"{topo.route_entries}{quota} entries"], "#fef3c7")
         x += COL_W + GAP
-    if topo.lb:
-        name, kind, vip = topo.lb
-        port = f":{topo.lb_port}" if topo.lb_port else ""
-        body += _box(x, y, COL_W, BOX_H, [f"CLB {name}", f"{kind} {vip}{port}"], "#dbeafe")
+    for lb in topo.lbs:
+        body += _box(x, y, COL_W, BOX_H + 15, [f"CLB {lb.name}", lb.label, _targets_line(lb)], "#dbeafe")
         x += COL_W + GAP
     if topo.nat:
         body += _box(x, y, COL_W, BOX_H, [f"NAT gateway {topo.nat}"], "#e0e7ff")
-    y += BOX_H + GAP * 2
+    y += BOX_H + 15 + GAP * 2
     for i, zone in enumerate(zones):
         zx = PAD * 2 + i * (COL_W + GAP)
         body += _box(zx, y, COL_W, zone_h, [f"zone {zone}"], "#f1f5f9")

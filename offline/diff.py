@@ -13,6 +13,8 @@ the resource schemas under tencentcloud/services/):
   cbs/resource_tc_cbs_storage.go              tencentcloud_cbs_storage
   cbs/resource_tc_cbs_storage_attachment.go   tencentcloud_cbs_storage_attachment
   clb/resource_tc_clb_instance.go             tencentcloud_clb_instance
+  clb/resource_tc_clb_listener.go             tencentcloud_clb_listener
+  clb/resource_tc_clb_attachment.go           tencentcloud_clb_attachment (targets: in place, the difference)
 Facts worth knowing from those files: a CVM's `instanceType` resizes in place (ModifyInstanceType) and its
 `availabilityZone` is ForceNew; `privateIp`, `vpcId` and `subnetId` are NOT ForceNew in this provider: the
 update migrates the instance (ModifyVpc, with a restart); `imageId` reinstalls the OS in place (ResetInstance);
@@ -39,6 +41,8 @@ ROUTE_ENTRY = "tencentcloud:Route/tableEntry:TableEntry"
 CBS = "tencentcloud:Cbs/storage:Storage"
 CBS_ATTACHMENT = "tencentcloud:Cbs/storageAttachment:StorageAttachment"
 CLB = "tencentcloud:Clb/instance:Instance"
+CLB_LISTENER = "tencentcloud:Clb/listener:Listener"
+CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 
 FORCE_NEW: dict[str, frozenset[str]] = {
     INSTANCE: frozenset({
@@ -58,6 +62,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     CLB: frozenset({
         "networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip", "exclusiveCluster",
     }),
+    CLB_LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),
+    CLB_ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),
 }
 
 # CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).

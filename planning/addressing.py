@@ -17,6 +17,8 @@ from .limits import MAX_MASTERS, POOL_SLOTS, SUBNET_RESERVED_HEAD, SUBNET_RESERV
 
 Net = ipaddress.IPv4Network
 API_VIP_OFFSET = MAX_MASTERS  # after the masters' addresses in the control-plane block
+INGRESS_VIP_OFFSET = API_VIP_OFFSET + 1  # the ingress CLB's planned VIP, next to the API's
+CONTROL_PLANE_RESERVED = INGRESS_VIP_OFFSET + 1  # addresses of the control-plane block that are not masters
 
 
 def nth_block(net: Net, prefix: int, n: int) -> Net:
@@ -78,7 +80,7 @@ class Layout:
 
     def ip_capacity(self, slot: int) -> int:
         """Nodes one pool can place in one zone by subnet addresses."""
-        return len(self.host_offsets(slot)) - (API_VIP_OFFSET + 1 if slot == 0 else 0)
+        return len(self.host_offsets(slot)) - (CONTROL_PLANE_RESERVED if slot == 0 else 0)
 
     @property
     def pod_bucket_prefix(self) -> int:
@@ -97,6 +99,9 @@ class Layout:
 
     def api_vip(self, zone_number: int) -> str:
         return self.node_ip(zone_number, 0, API_VIP_OFFSET)
+
+    def ingress_vip(self, zone_number: int) -> str:
+        return self.node_ip(zone_number, 0, INGRESS_VIP_OFFSET)
 
     def pod_cidr(self, zone_number: int, slot: int, ordinal: int) -> str:
         bucket = nth_block(self.pod, self.pod_bucket_prefix, (zone_number - 1) * self.pool_blocks + slot)

@@ -90,6 +90,20 @@ def api_targets(cluster: str) -> str:
     return f"{cluster}-apiserver-targets"
 
 
+# The ingress CLB (issue 13): keyed by the listener's role ("http" | "https"), never by its port, so changing
+# ingress.ports replaces only the listener whose port changed (the port is ForceNew), under the same name.
+def ingress_lb(cluster: str) -> str:
+    return f"{cluster}-ingress"
+
+
+def ingress_listener(cluster: str, key: str) -> str:
+    return f"{cluster}-ingress-{key}"
+
+
+def ingress_targets(cluster: str, key: str) -> str:
+    return f"{cluster}-ingress-{key}-targets"
+
+
 # Component (logical) names: the parents in every URN.
 def network_component(cluster: str) -> str:
     return f"{cluster}-network"
@@ -101,6 +115,10 @@ def security_component(cluster: str) -> str:
 
 def control_plane_component(cluster: str) -> str:
     return f"{cluster}-control-plane"
+
+
+def ingress_component(cluster: str) -> str:
+    return f"{cluster}-ingress-lb"
 
 
 def pool_component(cluster: str, pool: str) -> str:

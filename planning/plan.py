@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import limits, names
+from . import ingress as ingress_plan
 from .addressing import Layout
+from .ingress import IngressPlan
 from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
 from .spec import ClusterSpec, Disk, Egress, Exposure, PodNetworkMode, Preset, SpecError
 
@@ -219,6 +221,7 @@ class ClusterPlan:
     def vpc_pod_routes(self) -> tuple[RoutePlan, ...]:
         """The per-node routes that are VPC route-table entries (vpcRoutes mode); none in globalRouter mode."""
         return self.routes if self.cluster_route_table is None else ()
+    ingress: IngressPlan | None = None  # the workload entry point (planning/ingress.py); None when disabled
 
     @property
     def workers(self) -> tuple[MachinePlan, ...]:
@@ -309,7 +312,27 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
 DROP_REST = Rule("DROP", "ALL", ALL_PORTS, ANYWHERE, "everything else")
 
 
-def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: list[str]) -> tuple[SecurityGroupPlan, ...]:
+def _ingress_rules(ing: IngressPlan | None) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    """(worker rules, ingress CLB rules). Workers take the ingress NodePorts from the allowed clients (a layer-4
+    CLB keeps their address) and the CLB's health checks (100.64.0.0/10, planning/ingress.py), and DROP them from
+    anyone else before the VPC-wide NodePort ACCEPT; the CLB's own group takes its listener ports from the allowed
+    clients only."""
+    if ing is None:
+        return (), ()
+    node_ports = ing.node_ports
+    listen = ",".join(str(li.port) for li in ing.listeners)
+    worker = (
+        *[Rule("ACCEPT", "TCP", node_ports, c, "ingress NodePorts from allowed clients") for c in ing.allowed_cidrs],
+        Rule("ACCEPT", "TCP", node_ports, ingress_plan.HEALTH_CHECK_CIDR, "ingress CLB health checks"),
+        Rule("DROP", "TCP", node_ports, ANYWHERE, "ingress NodePorts from anyone else"),
+    )
+    lb = (*[Rule("ACCEPT", "TCP", listen, c, "ingress listeners") for c in ing.allowed_cidrs], DROP_REST)
+    return worker, lb
+
+
+def _security_groups(
+    spec: ClusterSpec, plan_names: dict[str, str], master_ips: list[str], ing: IngressPlan | None = None,
+) -> tuple[SecurityGroupPlan, ...]:
     vpc, pod = spec.vpc_cidr, spec.pod_cidr
     api_from = list(dict.fromkeys([*(spec.api_endpoint.allowed_cidrs or []), vpc]))
     ssh_from = spec.ssh_allowed_cidrs if spec.ssh_allowed_cidrs is not None else [vpc]
@@ -323,6 +346,7 @@ def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: 
         *[Rule("ACCEPT", "TCP", SSH_PORT, c, "ssh") for c in ssh_from],
         Rule("ACCEPT", "ICMP", ALL_PORTS, vpc, "ping inside the VPC"),
     )
+    ingress_worker, ingress_lb = _ingress_rules(ing)
     master_rules = (
         *[Rule("ACCEPT", "TCP", ETCD_PORTS, m, "etcd between masters") for m in masters],
         Rule("DROP", "TCP", ETCD_PORTS, ANYWHERE, "etcd from anyone else"),
@@ -333,6 +357,7 @@ def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: 
     )
     worker_rules = (
         *cluster,
+        *ingress_worker,  # before the VPC-wide NodePort ACCEPT, which would otherwise answer for them
         # Internal CLBs keep the client's address: services published on NodePorts are reached from the VPC.
         Rule("ACCEPT", "TCP", NODEPORTS, vpc, "NodePort services"),
         Rule("ACCEPT", "UDP", NODEPORTS, vpc, "NodePort services"),
@@ -341,11 +366,14 @@ def _security_groups(spec: ClusterSpec, plan_names: dict[str, str], master_ips: 
     )
     lb_rules = (*[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in dict.fromkeys([*api_from, pod])],
                 DROP_REST)
-    return (
+    groups = (
         SecurityGroupPlan(plan_names["master"], "master", master_rules, egress),
         SecurityGroupPlan(plan_names["worker"], "worker", worker_rules, egress),
         SecurityGroupPlan(plan_names["lb"], "lb", lb_rules, egress),
     )
+    if ing is not None:
+        groups += (SecurityGroupPlan(plan_names[ingress_plan.ROLE], ingress_plan.ROLE, ingress_lb, egress),)
+    return groups
 
 
 def build_plan(spec: ClusterSpec) -> ClusterPlan:
@@ -397,7 +425,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
                     tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
                     data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value) if pool.data_disk else None,
-                    labels=dict(pool.labels), taints=tuple(t.model_dump(mode="json") for t in pool.taints),
+                    labels={**pool.labels, ingress_plan.POOL_LABEL: pool.name}, taints=tuple(t.model_dump(mode="json") for t in pool.taints),
                 ))
         pools.append(NodePoolPlan(pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)))
 
@@ -434,16 +462,20 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         pod_network=spec.pod_network.mode.value, cluster_routes=len(routes) if global_router else 0,
         layout=(layout.zone_blocks, layout.pool_blocks),
     )
-    sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb")}
+    ing = ingress_plan.plan_ingress(
+        spec, zone=lb_zone, vip=layout.ingress_vip(names.zone_number(lb_zone)), workers=[n for p in pools for n in p.nodes],
+    )
+    sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb", ingress_plan.ROLE)}
     return ClusterPlan(
         spec=spec, name=c, region=spec.region, preset=spec.preset.value, protect=protect, tags=tags,
         vpc_name=names.vpc(c), vpc_cidr=spec.vpc_cidr, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr,
         subnets=subnets, route_table=names.route_table(c), nat=nat,
-        security_groups=_security_groups(spec, sg_names, [m.private_ip for m in masters]),
+        security_groups=_security_groups(spec, sg_names, [m.private_ip for m in masters], ing),
         placement_group=names.placement_group(c), masters=tuple(masters), pools=tuple(pools), api=api,
         routes=routes, capacity=capacity, pod_network=spec.pod_network.mode.value, cluster_route_table=table,
         components={
             "network": names.network_component(c), "security": names.security_component(c),
             "control_plane": names.control_plane_component(c), "routes": names.routes_component(c),
         },
+        ingress=ing,
     )

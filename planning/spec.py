@@ -185,6 +185,31 @@ class AddressLayout(Model):
     pool_blocks: Annotated[int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
 
 
+# ---- ingress (issue 13): the workload entry point, a CLB in front of the workers ----------------------------
+class IngressPorts(Model):
+    """The CLB's listener ports (what clients connect to); the NodePorts behind them are planned, not set."""
+
+    http: int = Field(80, ge=1, le=65535)
+    https: int = Field(443, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "IngressPorts":
+        if self.http == self.https:
+            raise ValueError(f"http and https are both {self.http}: a CLB has one listener per port")
+        return self
+
+
+class Ingress(Model):
+    # Off unless asked: the staging and prod presets ask (stacks/presets.py), a spec built by hand says so itself.
+    enabled: bool = False
+    exposure: Exposure = Exposure.internal
+    # None means "the VPC CIDR only", as for the API endpoint.
+    allowed_cidrs: list[Cidr] | None = None
+    ports: IngressPorts = IngressPorts()
+    # None means every node pool; else the pools whose workers run the controller and sit behind the CLB.
+    pools: list[str] | None = None
+
+
 class Quotas(Model):
     route_entries_per_table: int = Field(50, ge=1, le=100_000)
 
@@ -261,6 +286,7 @@ class ClusterSpec(Model):
     layout: AddressLayout = AddressLayout()
     kubernetes: Kubernetes = Kubernetes()
     addons: Addons = Addons()
+    ingress: Ingress = Ingress()
     tags: dict[str, str] = {}
     existing_network: ExistingNetwork | None = None
 
@@ -344,6 +370,7 @@ class ClusterSpec(Model):
             slots[pool.slot] = pool.name
         if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
             raise SpecError("nodePools", problem)
+        self._check_ingress()
         return self
 
     def _check_existing_network(self) -> None:
@@ -377,6 +404,19 @@ class ClusterSpec(Model):
             return {}
         return {names.zone_number(z): ipaddress.IPv4Network(s.cidr) for z, s in self.existing_network.subnets.items()}
 
+    def _check_ingress(self) -> None:
+        pools = self.ingress.pools
+        if not self.ingress.enabled or pools is None:
+            return
+        known = [p.name for p in self.node_pools]
+        if not pools:
+            raise SpecError("ingress.pools", "select at least one node pool (or leave it out for every pool)")
+        for i, name in enumerate(pools):
+            if name not in known:
+                raise SpecError(f"ingress.pools[{i}]", f"{name!r} is not a node pool ({', '.join(known)})")
+            if name in pools[:i]:
+                raise SpecError(f"ingress.pools[{i}]", f"pool {name!r} is listed twice")
+
     # Derived views used by the planner; pure functions of the fields above.
     @property
     def vpc_net(self) -> ipaddress.IPv4Network:
@@ -392,6 +432,12 @@ class ClusterSpec(Model):
 
     def pool_zones(self, pool: NodePool) -> list[str]:
         return sorted(pool.zones if pool.zones is not None else self.zones, key=names.zone_number)
+
+    @property
+    def ingress_pools(self) -> list[NodePool]:
+        """The pools behind the ingress CLB, in spec order (every pool unless ingress.pools names some)."""
+        names_ = self.ingress.pools
+        return [p for p in self.node_pools if names_ is None or p.name in names_]
 
     @property
     def worker_count(self) -> int:

@@ -11,12 +11,15 @@ PRESETS: dict[str, dict] = {
         "controlPlane": {"count": 1, "instanceType": "auto", "etcdDisk": {"type": "CLOUD_SSD", "size": 50}},
         "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2}],
         "egress": "none",
+        # No ingress CLB in dev (cost); staging and prod get an internal one in front of every pool.
+        "ingress": {"enabled": False},
     },
     # The production shape at the smallest size: three zones, three masters, one worker per zone.
     "staging": {
         "controlPlane": {"count": 3, "instanceType": "auto", "etcdDisk": {"type": "CLOUD_SSD", "size": 100}},
         "nodePools": [{"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 1}],
         "egress": "nat",
+        "ingress": {"enabled": True},  # internal, from the VPC, in front of every pool
     },
     # Three zones, three auto-sized masters, two workers per zone with data disks, protection on.
     "prod": {
@@ -30,6 +33,7 @@ PRESETS: dict[str, dict] = {
             }
         ],
         "egress": "nat",
+        "ingress": {"enabled": True},  # internal, from the VPC, in front of every pool
         "protect": True,
     },
 }

@@ -184,7 +184,7 @@ def test_pool_labels_and_taints_reach_the_kubelet():
     registration = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]["nodeRegistration"]
     assert registration["kubeletExtraArgs"] == {
         "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__",
-        "node-labels": "example.com/gpu=none,node.kubernetes.io/instance-type=S5.2XLARGE32,tier=batch,"
+        "node-labels": "example.com/gpu=none,kubecvm/pool=batch,node.kubernetes.io/instance-type=S5.2XLARGE32,tier=batch,"
                        "topology.kubernetes.io/region=ap-guangzhou,topology.kubernetes.io/zone=ap-guangzhou-3"}
     assert registration["taints"] == [
         {"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"},

@@ -42,8 +42,8 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Network", "tencentcloud:Eip/instance:Instance"): 1,
         ("kubecvm:index:Network", "tencentcloud:Nat/gateway:Gateway"): 1,
         ("kubecvm:index:Network", ROUTE): 1,
-        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/group:Group"): 3,
-        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/groupRuleSet:GroupRuleSet"): 3,
+        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/group:Group"): 4,  # master, worker, lb, ingress
+        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/groupRuleSet:GroupRuleSet"): 4,
         ("kubecvm:index:ControlPlane", "tencentcloud:Placement/group:Group"): 1,
         ("kubecvm:index:ControlPlane", INSTANCE): 3,
         ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storage:Storage"): 3,
@@ -53,6 +53,10 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:ControlPlane", "tencentcloud:Clb/attachment:Attachment"): 1,
         ("kubecvm:index:NodePool", INSTANCE): 6,
         ("kubecvm:index:PodRoutes", ROUTE): 9,
+        ("kubecvm:index:Cluster", "kubecvm:index:IngressLoadBalancer"): 1,
+        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/instance:Instance"): 1,
+        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/listener:Listener"): 2,  # http, https
+        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/attachment:Attachment"): 2,
         ("kubecvm:index:Cluster", "kubecvm:index:Pki"): 1,
         ("kubecvm:index:Pki", "tls:index/privateKey:PrivateKey"): 5,  # 3 CAs, service accounts, admin
         ("kubecvm:index:Pki", "tls:index/selfSignedCert:SelfSignedCert"): 3,

@@ -36,6 +36,8 @@ def specs(draw) -> dict:
         "quotas": {"routeEntriesPerTable": 5000},
         # Both pod networks: the layout and identities must not depend on which one carries the routes.
         "podNetwork": {"mode": draw(st.sampled_from(["vpcRoutes", "globalRouter"]))},
+        # The ingress CLB in front of the first pool (at most 6 x 5 = 30 workers, within a listener's 100).
+        "ingress": {"enabled": True, "pools": [pools[0]["name"]]},
     }
 
 
