@@ -223,7 +223,7 @@ class Cluster(pulumi.ComponentResource):
         instances = {**self.control_plane.masters, **workers}
         self.ingress = (
             IngressLoadBalancer(
-                plan.ingress.component, plan, vpc_id=self.network.vpc.id, subnet_ids=subnet_ids,
+                plan.ingress.component, plan, vpc_id=self.vpc_id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups["ingress"].id, instances=workers, opts=child,
             )
             if plan.ingress else None
