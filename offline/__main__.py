@@ -1,6 +1,6 @@
 """`python -m kubecvm.offline` is the `kubecvm` command."""
 
-from kubecvm.offline.cli import main
+from kubecvm.offline.command import main
 
 if __name__ == "__main__":
     main()

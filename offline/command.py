@@ -1,0 +1,19 @@
+"""The `kubecvm` console script: the CLI (offline/cli.py) needs the [cli] extra; without it, say so in one line."""
+
+from __future__ import annotations
+
+import sys
+
+CLI_MODULES = ("typer", "click", "rich", "junit_xml")  # what offline/cli.py imports from the [cli] extra
+
+
+def main() -> None:
+    try:
+        from kubecvm.offline.cli import main as cli_main
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in CLI_MODULES:
+            raise
+        sys.stderr.write(f"kubecvm: the command needs the [cli] extra ({exc.name} is not installed): "
+                         "pip install 'kubecvm[cli]'\n")
+        raise SystemExit(2) from None
+    cli_main()
