@@ -17,28 +17,30 @@ print(disks[0]["DiskId"])'
 # mount_disk FILTER MOUNTPOINT LABEL: format the disk only when it holds no filesystem (so data survives a replaced
 # instance or a re-run), add it to fstab by UUID, mount it. Already in fstab (a reboot or a re-run): no API call,
 # no format, only the mount. The virtio serial of a CBS disk is its id (/dev/disk/by-id/virtio-disk-xxxxxxxx).
+# Every step says when it fails: this runs under `retry`, where bash's errexit does not apply.
 mount_disk() {
-  local filter=$1 dir=$2 label=$3 id dev
+  local filter=$1 dir=$2 label=$3 id dev uuid
   if ! grep -q " $dir ext4 " "$ROOT/etc/fstab"; then
     id=$(disk_id "$filter") || return 1
     dev=$ROOT/dev/disk/by-id/virtio-$id
-    [ -b "$dev" ] || return 1
-    blkid "$dev" >/dev/null || mkfs.ext4 -q -L "$label" "$dev"
+    [ -e "$dev" ] || return 1  # udev's by-id link appears once the disk is attached
+    blkid "$dev" >/dev/null || mkfs.ext4 -q -L "$label" "$dev" || return 1
+    uuid=$(blkid -s UUID -o value "$dev") && [ -n "$uuid" ] || return 1
     # nofail keeps a late disk from dropping the boot to emergency mode; the kubelet (and containerd) drop-ins
     # RequiresMountsFor= the directory, so they refuse to start on the empty root-disk directory instead.
-    echo "UUID=$(blkid -s UUID -o value "$dev") $dir ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2" >>"$ROOT/etc/fstab"
-    systemctl daemon-reload
+    echo "UUID=$uuid $dir ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2" >>"$ROOT/etc/fstab" || return 1
+    systemctl daemon-reload || return 1
   fi
-  install -d -m 0700 "$ROOT$dir"
+  install -d -m 0700 "$ROOT$dir" || return 1
   mountpoint -q "$ROOT$dir" || mount "$ROOT$dir"
 }
 
 # bind_dir SOURCE TARGET: TARGET served from SOURCE (a directory on the data disk), through fstab.
 bind_dir() {
   local src=$1 dst=$2
-  install -d -m 0711 "$ROOT$src" "$ROOT$dst"
+  install -d -m 0711 "$ROOT$src" "$ROOT$dst" || return 1
   grep -q " $dst none " "$ROOT/etc/fstab" ||
-    echo "$src $dst none bind,nofail,x-systemd.requires-mounts-for=${src%/*} 0 0" >>"$ROOT/etc/fstab"
+    echo "$src $dst none bind,nofail,x-systemd.requires-mounts-for=${src%/*} 0 0" >>"$ROOT/etc/fstab" || return 1
   mountpoint -q "$ROOT$dst" || mount "$ROOT$dst"
 }
 

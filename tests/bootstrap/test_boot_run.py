@@ -1,0 +1,333 @@
+"""kubecvm-boot run end to end in bash, under a temporary root, against fakes on PATH that record every call.
+
+The node's files are the rendered user data (every write_files entry, decoded) placed under ROOT; the fakes stand
+in for what a CVM has: the metadata service (curl), tccli (SSM secrets, CBS DescribeDisks), blkid/mkfs/mount/
+mountpoint with state kept under ROOT, apt, containerd, kubeadm, iptables, systemctl, sleep. The test asserts the
+exact sequence of what matters for master-0 (init), a joining master and a worker, and that a second run (a reboot,
+or a re-run by hand) formats nothing, asks CBS nothing and runs no kubeadm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kubecvm.planning import bootstrap
+from tests.bootstrap._boot import preset_plan, user_data
+from tests.bootstrap.test_render import files
+
+PLAN = preset_plan("prod")
+TOKEN = "abcdef.0123456789abcdef"
+INSTANCE = "ins-0000test"
+DISKS = {"etcd": "disk-etcd0001", "data": "disk-data0001"}
+TCCLI_PIN = f"tccli=={bootstrap.TCCLI_VERSION}"
+CONTAINERD_DEFAULT = '''version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.8"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = ""
+'''
+
+REC = 'echo "$(basename "$0") $*" >>"$CALLS"\n'
+FAKES = {
+    **{name: REC + "exit 0\n" for name in ("swapoff", "modprobe", "sysctl", "apt-get", "apt-mark", "sleep")},
+    # systemd starting kubecvm-net.service runs its ExecStart.
+    "systemctl": REC + '[ "$*" != "enable --now kubecvm-net.service" ] || exec "$KUBECVM_ROOT/usr/local/sbin/kubecvm-net"\n',
+    "gpg": REC + 'while [ $# -gt 0 ]; do [ "$1" = -o ] && echo dearmored >"$2"; shift; done\n',
+    # The metadata service, the API's readyz on the masters in $PEERS_UP, the Kubernetes repository key.
+    "curl": REC + '''for a in "$@"; do case "$a" in
+  */meta-data/instance-id) echo "$INSTANCE"; exit 0 ;;
+  https://*:6443/readyz) ip=${a#https://}; ip=${ip%%:*}; case " $PEERS_UP " in *" $ip "*) exit 0 ;; esac; exit 7 ;;
+esac; done
+out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; [ -z "$out" ] || echo key >"$out"
+''',
+    "containerd": REC + f"cat <<'EOF'\n{CONTAINERD_DEFAULT}EOF\n",
+    # kubeadm init/join leave the kubelet's kubeconfig behind, as the real one does; the config is kept for review.
+    "kubeadm": REC + '''case "$1" in init|join)
+  n=$(ls "$KUBECVM_ROOT/state" | grep -c '^kubeadm-' || true); cp "$3" "$KUBECVM_ROOT/state/kubeadm-$n.yaml"
+  touch "$KUBECVM_ROOT/etc/kubernetes/kubelet.conf" ;; esac
+''',
+    "iptables": REC + 'for a in "$@"; do [ "$a" = -C ] && exit 1; done; exit 0\n',
+    # Block devices: a filesystem exists once mkfs ran on it; a directory is mounted once mount ran (until a reboot).
+    "blkid": REC + '''dev=${@: -1}; [ -e "$KUBECVM_ROOT/state/fs-${dev##*/}" ] || exit 2
+[ "$1" = -s ] && echo "uuid-${dev##*virtio-}"; exit 0
+''',
+    "mkfs.ext4": REC + '[ -z "$MKFS_FAILS" ] || exit 1; dev=${@: -1}; touch "$KUBECVM_ROOT/state/fs-${dev##*/}"\n',
+    "mountpoint": '[ -e "$KUBECVM_ROOT/state/mounted$(echo "${@: -1}" | tr / _)" ]\n',
+    # mount DIR: like the real one, only what fstab names.
+    "mount": REC + '''dir=${1#"$KUBECVM_ROOT"}; grep -q " $dir " "$KUBECVM_ROOT/etc/fstab" || exit 32
+touch "$KUBECVM_ROOT/state/mounted$(echo "$1" | tr / _)"
+''',
+    # python3 -m venv makes a venv whose pip records; everything else is the real interpreter (lib.sh's json).
+    "python3": '''if [ "$1" = -m ] && [ "$2" = venv ]; then
+  echo "venv $3" >>"$CALLS"; mkdir -p "$3/bin"; printf '#!/bin/bash\\necho "pip $*" >>"$CALLS"\\n' >"$3/bin/pip"
+  chmod +x "$3/bin/pip"; exit 0
+fi
+exec "$REAL_PYTHON" "$@"
+''',
+}
+
+
+def tccli(secrets: dict[str, str], disks: dict[str, str]) -> str:
+    """SSM answers for our secrets, DescribeDisks for this instance's disks, only with the role and the endpoint."""
+    return REC + f"""exec "$REAL_PYTHON" - "$@" <<'PY'
+import json, sys
+args = sys.argv[1:]
+opt = lambda k: args[args.index(k) + 1] if k in args else None
+service = args[0]
+if "--use-cvm-role" not in args or opt("--endpoint") != service + ".internal.tencentcloudapi.com" \\
+        or opt("--region") != "ap-guangzhou":
+    sys.exit(2)
+if args[:2] == ["ssm", "GetSecretValue"]:
+    secrets = json.loads({json.dumps(secrets)!r})
+    if opt("--SecretName") not in secrets:
+        sys.exit(2)
+    print(json.dumps({{"SecretString": secrets[opt("--SecretName")]}}))
+elif args[:2] == ["cbs", "DescribeDisks"]:
+    want = {{f["Name"]: f["Values"] for f in json.loads(opt("--Filters"))}}
+    disks = json.loads({json.dumps(disks)!r})
+    if want.pop("instance-id") != ["{INSTANCE}"]:
+        sys.exit(2)
+    found = [d for name, d in disks.items() if want in ({{"disk-name": [name]}},
+             {{"disk-usage": ["DATA_DISK"], "disk-type": ["CLOUD_SSD"]}} if name == "data" else None)]
+    print(json.dumps({{"DiskSet": [{{"DiskId": d}} for d in found]}}))
+else:
+    sys.exit(2)
+PY
+"""
+
+
+def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
+    """The node's root: its user data's files, an fstab with a swap line, the attached disks' by-id links."""
+    root, bin_ = tmp / "root", tmp / "bin"
+    for path, f in files(user_data(PLAN, m)).items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f["content"])
+        target.chmod(int(f["permissions"], 8))
+    (root / "etc/fstab").write_text("LABEL=root / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n")
+    (root / "state").mkdir()
+    by_id = root / "dev/disk/by-id"
+    by_id.mkdir(parents=True)
+    for disk in DISKS.values():
+        (by_id / f"virtio-{disk}").touch()
+    bin_.mkdir()
+    boot = bootstrap.boot_plan(PLAN)
+    secrets = {boot.secret(bootstrap.TOKEN_ITEM).name: TOKEN,
+               **{s.name: f"pem of {s.item}\n" for s in boot.secrets if s.path}}
+    disks = {}
+    if m.etcd_disk:
+        disks[m.etcd_disk.name] = DISKS["etcd"]
+    if m.data_disk:
+        disks["data"] = DISKS["data"]
+    for name, body in {**FAKES, "tccli": tccli(secrets, disks)}.items():
+        (bin_ / name).write_text("#!/bin/bash\n" + body)
+        (bin_ / name).chmod(0o755)
+    (root / "var/log").mkdir(parents=True)
+    env = {"PATH": f"{bin_}:{os.environ['PATH']}", "KUBECVM_ROOT": str(root), "KUBECVM_DIR": str(root / "etc/kubecvm"),
+           "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"),
+           "KUBECVM_DISKS": str(root / "usr/local/lib/kubecvm/disks.sh"), "TCCLI": str(bin_ / "tccli"),
+           "CALLS": str(tmp / "calls.log"), "REAL_PYTHON": sys.executable, "INSTANCE": INSTANCE,
+           "PEERS_UP": " ".join(peers_up), "TRIES": "2"}
+    return {"root": root, "env": env, "calls": tmp / "calls.log"}
+
+
+def boot(n: dict) -> list[str]:
+    """Run kubecvm-boot; the calls it made (from this run only)."""
+    n["calls"].write_text("")
+    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
+                            capture_output=True, text=True, timeout=60)
+    log = (n["root"] / "var/log/kubecvm-boot.log").read_text()
+    assert result.returncode == 0, log + result.stderr
+    assert TOKEN not in log  # never echoed
+    r = str(n["root"])
+    return [c.replace(r, "ROOT") for c in n["calls"].read_text().splitlines()]
+
+
+def reboot(n: dict) -> None:
+    """A reboot: nothing is mounted any more; disks, filesystems and files stay."""
+    for marker in (n["root"] / "state").glob("mounted*"):
+        marker.unlink()
+
+
+KEY = ("systemctl", "apt-get install", "venv", "pip", "tccli", "mkfs.ext4", "mount", "kubeadm", "sleep")
+
+
+def key_calls(calls: list[str]) -> list[str]:
+    out = []
+    for c in calls:
+        if c.startswith(KEY):
+            if c.startswith("tccli"):  # the action and what it asks for, not the global options
+                parts = c.split()
+                c = " ".join(parts[:3] + ([parts[4]] if parts[2] == "GetSecretValue" else [parts[4]]))
+            out.append(c)
+    return out
+
+
+def secret_reads(names: list[str]) -> list[str]:
+    return [f"tccli ssm GetSecretValue {n}" for n in names]
+
+
+PACKAGES = [
+    "apt-get install -y -q python3-venv", "venv ROOT/opt/kubecvm/tccli",
+    f"pip install -q -i http://mirrors.tencentyun.com/pypi/simple --trusted-host mirrors.tencentyun.com {TCCLI_PIN}",
+]
+KUBE_PACKAGES = [
+    "apt-get install -y -q containerd conntrack socat kubelet=1.30.6-* kubeadm=1.30.6-* kubectl=1.30.6-*",
+    "systemctl restart containerd",
+]
+PKI = [s.name for s in bootstrap.boot_plan(PLAN).secrets if s.path]
+TOKEN_SECRET = bootstrap.boot_plan(PLAN).secret(bootstrap.TOKEN_ITEM).name
+
+
+def etcd_mount(m) -> list[str]:
+    filters = json.dumps([{"Name": "instance-id", "Values": [INSTANCE]},
+                          {"Name": "disk-name", "Values": [m.etcd_disk.name]}], separators=(",", ":"))
+    return [f"tccli cbs DescribeDisks {filters}", f"mkfs.ext4 -q -L etcd ROOT/dev/disk/by-id/virtio-{DISKS['etcd']}",
+            "systemctl daemon-reload", "mount ROOT/var/lib/etcd"]
+
+
+PREFLIGHT = "--ignore-preflight-errors=DirAvailable--var-lib-etcd"
+NET = "systemctl enable --now kubecvm-net.service"
+
+
+def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
+    m = PLAN.masters[0]
+    n = node(tmp_path, m)
+    calls = boot(n)
+    assert key_calls(calls) == [
+        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m),
+        *secret_reads(PKI), f"kubeadm init --config ROOT/etc/kubernetes/kubeadm.yaml --skip-token-print {PREFLIGHT}",
+        "systemctl enable --now kubecvm-token-sync.timer",
+    ]
+    # It looked for a live peer first (none), and the API VIP is answered by itself.
+    assert [c.split()[-1] for c in calls if "readyz" in c] == [
+        f"https://{x.private_ip}:6443/readyz" for x in PLAN.masters[1:]]
+    assert [c for c in calls if c.startswith("iptables")][-1] == (
+        f"iptables -w -t nat -A KUBECVM-API -d 10.2.64.11 -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443")
+    root = n["root"]
+    fstab = (root / "etc/fstab").read_text().splitlines()
+    assert fstab == ["LABEL=root / ext4 defaults 0 1", "#/swap.img none swap sw 0 0",
+                     f"UUID=uuid-{DISKS['etcd']} /var/lib/etcd ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2"]
+    # kubeadm got the token and the instance id; the file holding the token is gone afterwards.
+    init = (root / "state/kubeadm-0.yaml").read_text()
+    assert TOKEN in init and bootstrap.TOKEN_PLACEHOLDER not in init
+    assert f"provider-id: qcloud:///ap-guangzhou-3/{INSTANCE}" in init
+    assert not (root / "etc/kubernetes/kubeadm.yaml").exists()
+    assert (root / "etc/kubernetes/pki/etcd/ca.key").read_text() == "pem of etcd-ca-key\n"
+    containerd = (root / "etc/containerd/config.toml").read_text()
+    cri = tomllib.loads(containerd)["plugins"]["io.containerd.grpc.v1.cri"]
+    assert cri["sandbox_image"] == "registry.aliyuncs.com/google_containers/pause:3.9"
+    assert cri["registry"]["config_path"] == "/etc/containerd/certs.d"
+    assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
+    assert (root / "etc/containerd/certs.d/docker.io/hosts.toml").read_text().startswith('server = "https://registry-1.docker.io"')
+    assert (root / "etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf").read_text() == (
+        "[Unit]\nRequiresMountsFor=/var/lib/etcd\n")
+
+    reboot(n)
+    again = key_calls(boot(n))
+    assert not [c for c in again if c.startswith(("mkfs", "tccli cbs", "kubeadm"))]
+    assert "mount ROOT/var/lib/etcd" in again
+    assert (root / "etc/fstab").read_text().splitlines() == fstab  # nothing added twice
+    assert "already a node" in (root / "var/log/kubecvm-boot.log").read_text()
+
+
+def test_a_joining_master_waits_for_a_peer_moves_stale_etcd_data_and_joins_through_it(tmp_path: Path):
+    m, peer = PLAN.masters[1], PLAN.masters[0].private_ip
+    n = node(tmp_path, m, peers_up=(peer,))
+    (n["root"] / "var/lib/etcd/member").mkdir(parents=True)  # data from a former life on the kept disk
+    calls = boot(n)
+    assert key_calls(calls) == [
+        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m),
+        f"sleep {bootstrap.JOIN_STAGGER_SECONDS}", *secret_reads(PKI),
+        f"kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml {PREFLIGHT}",
+        "systemctl enable --now kubecvm-token-sync.timer",
+    ]
+    dnat = [c.rsplit(" ", 1)[1] for c in calls if "KUBECVM-API -d" in c]
+    # itself when kubecvm-net.service starts, through the peer while joining, then itself for good
+    assert dnat == [f"{m.private_ip}:6443", f"{peer}:6443", f"{m.private_ip}:6443"]
+    etcd = n["root"] / "var/lib/etcd"
+    assert not (etcd / "member").exists() and len(list(etcd.glob("member.stale-*"))) == 1
+    join = (n["root"] / "state/kubeadm-0.yaml").read_text()
+    assert TOKEN in join and "controlPlane:" in join
+
+
+def test_a_worker_puts_containerd_and_the_kubelet_on_its_data_disk_before_they_exist(tmp_path: Path):
+    m = PLAN.workers[0]
+    n = node(tmp_path, m)
+    calls = boot(n)
+    filters = json.dumps([{"Name": "instance-id", "Values": [INSTANCE]}, {"Name": "disk-usage", "Values": ["DATA_DISK"]},
+                          {"Name": "disk-type", "Values": ["CLOUD_SSD"]}], separators=(",", ":"))
+    assert key_calls(calls) == [
+        NET, *PACKAGES,
+        f"tccli cbs DescribeDisks {filters}", f"mkfs.ext4 -q -L data ROOT/dev/disk/by-id/virtio-{DISKS['data']}",
+        "systemctl daemon-reload", "mount ROOT/var/lib/kubecvm-data", "mount ROOT/var/lib/containerd",
+        "mount ROOT/var/lib/kubelet",
+        *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), "kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml",
+    ]
+    root = n["root"]
+    fstab = (root / "etc/fstab").read_text().splitlines()[2:]
+    assert fstab == [
+        f"UUID=uuid-{DISKS['data']} /var/lib/kubecvm-data ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2",
+        "/var/lib/kubecvm-data/containerd /var/lib/containerd none bind,nofail,x-systemd.requires-mounts-for=/var/lib/kubecvm-data 0 0",
+        "/var/lib/kubecvm-data/kubelet /var/lib/kubelet none bind,nofail,x-systemd.requires-mounts-for=/var/lib/kubecvm-data 0 0",
+    ]
+    assert (root / "etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf").read_text() == (
+        "[Unit]\nRequiresMountsFor=/var/lib/containerd /var/lib/kubelet\n")
+    assert (root / "etc/systemd/system/containerd.service.d/20-kubecvm-mounts.conf").read_text() == (
+        "[Unit]\nRequiresMountsFor=/var/lib/containerd\n")
+    # Workers hold no CA key and never answer the API VIP; the metadata fence is in place.
+    assert not (root / "etc/kubernetes/pki").exists()
+    assert not [c for c in calls if "KUBECVM-API" in c]
+    assert f"iptables -w -A KUBECVM-FENCE -s {PLAN.pod_cidr} -d 169.254.0.23 -j DROP" in calls
+
+    reboot(n)
+    again = key_calls(boot(n))
+    assert not [c for c in again if c.startswith(("mkfs", "tccli cbs", "kubeadm"))]
+    assert [c for c in again if c.startswith("mount")] == [
+        "mount ROOT/var/lib/kubecvm-data", "mount ROOT/var/lib/containerd", "mount ROOT/var/lib/kubelet"]
+    assert (root / "etc/fstab").read_text().splitlines()[2:] == fstab
+
+
+def test_two_data_disks_stop_the_boot_instead_of_guessing(tmp_path: Path):
+    # After volumes are attached a fresh lookup would be ambiguous: the boot fails loudly, formats nothing.
+    n = node(tmp_path, PLAN.workers[0])
+    tc = Path(n["env"]["TCCLI"])
+    tc.write_text(tc.read_text().replace('for d in found]', 'for d in found * 2]'))
+    n["calls"].write_text("")
+    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    calls = n["calls"].read_text()
+    assert "mkfs" not in calls and "kubeadm" not in calls and "apt-get install -y -q containerd" not in calls
+    assert "expected exactly one disk, found 2" in (n["root"] / "var/log/kubecvm-boot.log").read_text()
+
+
+def test_a_failed_format_writes_no_fstab_line_and_stops_the_boot(tmp_path: Path):
+    n = node(tmp_path, PLAN.masters[0])
+    n["env"]["MKFS_FAILS"] = "1"
+    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert (n["root"] / "etc/fstab").read_text().count("UUID=") == 0
+    assert "kubeadm init" not in n["calls"].read_text()
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="bash")
+def test_the_fakes_are_not_the_system():
+    # The run never touches the real filesystem: every path the scripts write is under ROOT.
+    for name in ("kubecvm-boot", "disks.sh"):
+        text = bootstrap._template(name)
+        for line in text.splitlines():
+            for word in line.replace('"', " ").split():
+                if word.startswith(("/etc/", "/var/", "/opt/", "/tmp/")) and ">" in line.split(word)[0][-3:]:
+                    pytest.fail(f"{name}: writes outside $ROOT: {line}")
