@@ -41,7 +41,17 @@ def image_id(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Input[str]:
         image_name_regex=plan.spec.image_name_regex, image_types=["PUBLIC_IMAGE"],
         opts=pulumi.InvokeOptions(parent=parent),
     )
-    return found.images.apply(lambda images: images[0].image_id)
+    pattern, region = plan.spec.image_name_regex, plan.spec.region
+
+    def newest(images) -> str:
+        if not images:  # was an IndexError deep in `pulumi up`
+            raise pulumi.RunError(
+                f"kubecvm:cluster.imageNameRegex: {pattern!r} matches no public image in {region}; set a pattern that "
+                "matches one (the CVM console lists the public images) or set imageId"
+            )
+        return images[0].image_id
+
+    return found.images.apply(newest)
 
 
 ROUTE_QUOTA_LIMIT = "route-table-max-policies"

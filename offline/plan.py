@@ -23,6 +23,7 @@ from kubecvm.stacks.config import (
 )
 from kubecvm.stacks.project import Project, find_project
 from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
+from kubecvm.offline import simulated_cloud
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 DEFAULT_STACK = "dev"
@@ -91,9 +92,21 @@ def load_stack(
     # kubecvm's own program always builds the stack's cluster; another program may read kubecvm's keys or not.
     if program is None or args["overrides"] is not None:
         plan = plan_from_config(**args)
+        check_simulated_image(plan)
         if note := default_name_note(name, args["overrides"]):
             notes.append(note)
     return LoadedStack(name, path, config, plan, project=project, program=program, notes=tuple(notes))
+
+
+def check_simulated_image(plan: ClusterPlan) -> None:
+    """An imageNameRegex that selects no image fails here, naming the field, rather than inside the run."""
+    spec = plan.spec
+    if spec.image_id is None and not simulated_cloud.public_images(spec.image_name_regex):
+        raise ConfigError(
+            f"{PROJECT}:cluster.imageNameRegex: {spec.image_name_regex!r} matches none of the public images the offline "
+            f"plan simulates ({', '.join(simulated_cloud.PUBLIC_IMAGES)}); under `pulumi up` it must match a public "
+            "image of the region, or set imageId"
+        )
 
 
 def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
+from kubecvm.planning import validation
 from kubecvm.planning.sizing import parse_instance_type
 
 # Tencent's id prefixes by resource type.
@@ -147,6 +148,15 @@ def _random_string(key: str, state: dict) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in stream[: int(state["length"])])
 
 
+# Public image names the simulated account lists (Tencent's public images of these names exist in every region).
+PUBLIC_IMAGES = ("Ubuntu Server 22.04 LTS 64bit", "Ubuntu Server 20.04 LTS 64bit", "TencentOS Server 3.1 (TK4)")
+
+
+def public_images(pattern: str) -> list[str]:
+    """The simulated public images an imageNameRegex selects, matched as the provider matches (a search)."""
+    return [name for name in PUBLIC_IMAGES if validation.image_regex_matches(pattern, name)]
+
+
 class SimulatedCloud(pulumi_mocks.Mocks):
     """Answers resource creation and data-source calls as Tencent Cloud would, deterministically."""
 
@@ -198,9 +208,12 @@ class SimulatedCloud(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         token = args.token
         if token == "tencentcloud:Images/getInstance:getInstance":
-            image = {"imageId": "img-" + _digest(str(args.args.get("imageNameRegex"))), "imageName": "Ubuntu Server 22.04 LTS 64bit",
-                     "osName": "Ubuntu Server 22.04 LTS 64bit", "imageType": "PUBLIC_IMAGE", "supportCloudInit": True}
-            return {"id": "images", "images": [image]}
+            pattern = str(args.args.get("imageNameRegex") or "")
+            return {"id": "images", "images": [
+                {"imageId": "img-" + _digest(pattern), "imageName": name, "osName": name, "imageType": "PUBLIC_IMAGE",
+                 "supportCloudInit": True}
+                for name in public_images(pattern)
+            ]}
         if token == "tencentcloud:Vpc/getLimits:getLimits":
             return {"id": "limits", "vpcLimitSets": [{"limitType": "route-table-max-policies", "limitValue": self.route_table_quota}]}
         return {}

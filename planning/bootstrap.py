@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import yaml
 
-from . import mirrors, names
+from . import mirrors, names, validation
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
@@ -280,7 +280,25 @@ def node_labels(m: MachinePlan) -> dict[str, str]:
     return {**{k: v for k, v in m.labels.items() if k not in topology}, **topology}
 
 
+def _checked_flags(m: MachinePlan) -> None:
+    """Labels and taints checked again where they are rendered, whatever built the plan.
+
+    kubeadm writes kubeletExtraArgs into /var/lib/kubelet/kubeadm-flags.env as one KUBELET_KUBEADM_ARGS string,
+    which systemd splits at whitespace into kubelet arguments (kubeadm's 10-kubeadm.conf drop-in runs
+    `kubelet ... $KUBELET_KUBEADM_ARGS`): no quoting survives that, so a label value with a space would become
+    extra kubelet flags (`team: "x --authorization-mode=AlwaysAllow"`). Only values Kubernetes accepts, which
+    never hold whitespace, a comma or an '=', may reach it.
+    """
+    for key, value in node_labels(m).items():
+        if problem := validation.node_label_problem(key, value):
+            raise ValueError(f"{m.name}: node label {problem}")
+    for t in m.taints:
+        if problem := validation.taint_problem(t.get("key", ""), t.get("value", "")):
+            raise ValueError(f"{m.name}: taint {problem}")
+
+
 def _registration(m: MachinePlan) -> dict:
+    _checked_flags(m)
     args = {"node-ip": m.private_ip, "provider-id": provider_id(m)}
     args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(node_labels(m).items()))
     taints = [{k: t[k] for k in ("key", "value", "effect") if t.get(k)} for t in m.taints]

@@ -26,7 +26,7 @@ class Shape:
 
 def parse_instance_type(instance_type: str) -> Shape:
     """Return the vCPU/memory shape of a Tencent instance type; raise ValueError if not of the form."""
-    m = _TYPE_RE.match(instance_type)
+    m = _TYPE_RE.fullmatch(instance_type)  # not match: its "$" also matches before a trailing newline
     if not m or (m["mult"] and m["size"] != "XLARGE"):
         raise ValueError(f"{instance_type!r} is not of the form {INSTANCE_TYPE_FORM}")
     cpu = _CPUS[m["size"]] * int(m["mult"] or 1)

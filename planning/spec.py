@@ -13,10 +13,10 @@ import re
 from enum import Enum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import checks, limits, names
+from . import checks, limits, mirrors, names, validation
 from .sizing import INSTANCE_TYPE_FORM, parse_instance_type
 
 
@@ -95,6 +95,17 @@ InstanceType = Annotated[str, AfterValidator(_instance_type)]
 _K8S_NAME = r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"
 
 
+def _integer(value: object) -> object:
+    """Integers are integers: `true` is not 1 (routeEntriesPerTable: true once meant a quota of one route), nor is
+    "50". A whole float is one (other languages' numbers reach a component package as doubles)."""
+    if isinstance(value, bool) or isinstance(value, str) or isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"expected an integer, got {value!r:.40}")
+    return int(value) if isinstance(value, float) else value
+
+
+Int = Annotated[int, BeforeValidator(_integer)]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
@@ -103,7 +114,7 @@ class Model(BaseModel):
 
 class Disk(Model):
     type: DiskType = DiskType.CLOUD_SSD
-    size: int = Field(100, description="GiB, 10..32000 in steps of 10")
+    size: Int = Field(100, description="GiB, 10..32000 in steps of 10")
     encrypted: bool = True
 
     @field_validator("size")
@@ -118,10 +129,10 @@ class Disk(Model):
 
 
 class ControlPlane(Model):
-    count: int = 3
+    count: Int = 3
     instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
     etcd_disk: Disk = Disk()
-    system_disk_size: int = Field(50, ge=20, le=1024)
+    system_disk_size: Int = Field(50, ge=20, le=1024)
 
     @field_validator("count")
     @classmethod
@@ -132,22 +143,36 @@ class ControlPlane(Model):
 
 
 class Taint(Model):
-    key: str = Field(min_length=1, max_length=253)
+    key: str = Field(min_length=1, max_length=317)
     value: str = ""
     effect: TaintEffect
+
+    @model_validator(mode="after")
+    def _kubernetes_rules(self) -> "Taint":
+        if problem := validation.taint_problem(self.key, self.value):
+            raise ValueError(problem)
+        return self
 
 
 class NodePool(Model):
     name: Annotated[str, Field(pattern=_K8S_NAME)]
-    slot: int = Field(1, description="stable index of the pool's address blocks; set once, never change")
+    slot: Int = Field(1, description="stable index of the pool's address blocks; set once, never change")
     instance_type: InstanceType
-    count_per_zone: int = Field(ge=0)
+    count_per_zone: Int = Field(ge=0)
     zones: list[str] | None = None
     data_disk: Disk | None = None
-    system_disk_size: int = Field(50, ge=20, le=1024)
+    system_disk_size: Int = Field(50, ge=20, le=1024)
     charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
     labels: dict[str, str] = {}
     taints: list[Taint] = []
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if problem := validation.node_label_problem(key, value):
+                raise ValueError(problem)
+        return v
 
     @field_validator("slot")
     @classmethod
@@ -180,9 +205,9 @@ class AddressLayout(Model):
     """How the VPC and the pod CIDR are cut before node addresses (planning/addressing.py): set once, like podCidr."""
 
     # Zone number n takes block n-1, so zones 1..zoneBlocks fit.
-    zone_blocks: Annotated[int, _power_of_two(1, limits.ZONE_SLOTS)] = limits.ZONE_SLOTS
+    zone_blocks: Annotated[Int, _power_of_two(1, limits.ZONE_SLOTS)] = limits.ZONE_SLOTS
     # Block 0 is the control plane; pool slots 1..poolBlocks-1.
-    pool_blocks: Annotated[int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
+    pool_blocks: Annotated[Int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
 
 
 # ---- ingress (issue 13): the workload entry point, a CLB in front of the workers ----------------------------
@@ -211,7 +236,7 @@ class Ingress(Model):
 
 
 class Quotas(Model):
-    route_entries_per_table: int = Field(50, ge=1, le=100_000)
+    route_entries_per_table: Int = Field(50, ge=1, le=100_000)
 
 
 # Kubernetes minors whose kubeadm still reads the v1beta3 config kubecvm renders (planning/bootstrap.py).
@@ -223,6 +248,19 @@ class CloudApi(str, Enum):
     public = "public"
 
 
+def _image_regex(pattern: str) -> str:
+    if problem := validation.image_regex_problem(pattern):
+        raise ValueError(problem)
+    return pattern
+
+
+def _https_mirror(url: str) -> str:
+    if not url.startswith("https://") and mirrors.host_of(url) != mirrors.host_of(mirrors.PACKAGES_IN_VPC):
+        raise ValueError(f"{url!r}: use https:// (the apt signing key and tccli are fetched from it); plain http is "
+                         f"accepted only for Tencent's in-VPC mirror {mirrors.PACKAGES_IN_VPC}")
+    return url
+
+
 _IMAGE_REPOSITORY = r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"
 
 
@@ -230,7 +268,11 @@ class Kubernetes(Model):
     version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32")] = "1.30.6"
     # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
     # None: the region's default from planning/mirrors.py (Tencent's in-VPC mirror).
-    package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$")] | None = None
+    # https only: the apt signing key and tccli come from it, so whoever can answer for it is root on every node.
+    # The one exception is Tencent's in-VPC mirror (planning/mirrors.py PACKAGES_IN_VPC), served over http and
+    # reached without leaving Tencent's network.
+    package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$"),
+                              AfterValidator(_https_mirror)] | None = None
     # kubeadm's imageRepository; None: the region's default (planning/mirrors.py).
     image_repository: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
     # containerd's docker.io mirror; None: the region's default, "": none (pull from Docker Hub itself).
@@ -268,10 +310,10 @@ class ClusterSpec(Model):
     vpc_cidr: PrivateCidr = "10.0.0.0/16"
     pod_cidr: PrivateCidr = "172.16.0.0/12"
     service_cidr: PrivateCidr = "192.168.0.0/20"
-    node_pod_mask: int = Field(24, ge=8, le=30)
-    max_pods_per_node: int = Field(110, ge=8)
+    node_pod_mask: Int = Field(24, ge=8, le=30)
+    max_pods_per_node: Int = Field(110, ge=8)
     image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = None
-    image_name_regex: str = "^Ubuntu Server 22.04 LTS 64bit$"
+    image_name_regex: Annotated[str, AfterValidator(_image_regex)] = "^Ubuntu Server 22.04 LTS 64bit$"
     ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = []
     control_plane: ControlPlane = ControlPlane()
     node_pools: list[NodePool] = Field(min_length=1)
@@ -311,14 +353,25 @@ class ClusterSpec(Model):
         reserved = sorted(k for k in v if k.startswith("kubecvm/"))
         if reserved:
             raise ValueError(f"tag keys under kubecvm/ are set by kubecvm itself: {', '.join(reserved)}")
+        room = validation.TAGS_PER_RESOURCE - validation.KUBECVM_TAGS
+        if len(v) > room:
+            raise ValueError(f"{len(v)} tags; Tencent Cloud allows {validation.TAGS_PER_RESOURCE} per resource and "
+                             f"kubecvm sets {validation.KUBECVM_TAGS} itself, so at most {room}")
+        for key, value in v.items():
+            if problem := validation.tag_problem(key, value):
+                raise ValueError(problem)
         return v
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClusterSpec":
         # Each problem raises with the field path first; stacks.config turns it into the user's message.
-        zone_re = re.compile(rf"^{re.escape(self.region)}-([1-9][0-9]*)$")
+        if self.region not in mirrors.MAINLAND | mirrors.OUTSIDE_MAINLAND:
+            raise SpecError("region", f"{self.region!r} is not a Tencent Cloud region; expected one of "
+                            f"{', '.join(sorted(mirrors.MAINLAND | mirrors.OUTSIDE_MAINLAND))} (tencentcloud:region)")
+        # fullmatch, not match with $: "$" also matches before a trailing newline ("ap-guangzhou-3\n").
+        zone_re = re.compile(rf"{re.escape(self.region)}-([1-9][0-9]*)")
         for i, zone in enumerate(self.zones):
-            m = zone_re.match(zone)
+            m = zone_re.fullmatch(zone)
             if not m:
                 raise SpecError(f"zones[{i}]", f"{zone!r} is not a zone of region {self.region} (expected {self.region}-<n>)")
             if int(m[1]) > self.layout.zone_blocks:
@@ -326,6 +379,8 @@ class ClusterSpec(Model):
                                 f"of layout.zoneBlocks (zone <region>-n takes block n-1)")
         if self.control_plane.count == 1 and self.preset is not Preset.dev:
             raise SpecError("controlPlane.count", f"1 master has no etcd quorum to spare; the {self.preset.value} preset needs 3, 5 or 7")
+        if problem := validation.service_cidr_problem(self.service_net):
+            raise SpecError("serviceCidr", f"{self.service_cidr}: {problem}")
         for field, problem in checks.cidr_problems(
             vpc=self.vpc_net, pod=self.pod_net, service=self.service_net,
             node_pod_mask=self.node_pod_mask, max_pods=self.max_pods_per_node,

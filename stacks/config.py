@@ -394,11 +394,33 @@ def plan_from_stack_file(path: Path, stack: str | None = None) -> tuple[dict, Cl
 def plan_from_config(**kwargs) -> ClusterPlan:
     """spec_from_config, then build_plan; a spec that cannot be laid out is a ConfigError too."""
     spec = spec_from_config(**kwargs)
+    subject = kwargs.get("subject") or f"{PROJECT}:cluster for stack {kwargs['stack']!r}"
     try:
-        return build_plan(spec)
+        plan = build_plan(spec)
+        check_user_data_size(plan)
     except SpecError as exc:
-        subject = kwargs.get("subject") or f"{PROJECT}:cluster for stack {kwargs['stack']!r}"
         raise ConfigError(f"invalid {subject} (preset {spec.preset.value}): {exc}") from None
+    return plan
+
+
+# The CA hash is known only once the PKI exists; every one has this length (sha256:<64 hex>).
+_SIZING_CA_HASH = "sha256:" + "0" * 64
+
+
+def check_user_data_size(plan: ClusterPlan) -> None:
+    """Render the largest user data of each role and pool now, so one over the CVM limit is a field-named error
+    before any resource is registered (it would otherwise fail inside `pulumi up`). The first master's carries the
+    init config; in a pool, the last node has the longest name."""
+    from kubecvm.planning import bootstrap
+
+    candidates = [("controlPlane", plan.masters[0])] if plan.masters else []
+    pools = {p.name: i for i, p in enumerate(plan.spec.node_pools)}
+    candidates += [(f"nodePools[{pools.get(p.name, 0)}]", p.nodes[-1]) for p in plan.pools if p.nodes]
+    for field, machine in candidates:
+        try:
+            bootstrap.render_user_data(plan, machine, ca_hash=_SIZING_CA_HASH)
+        except bootstrap.UserDataTooLarge as exc:
+            raise SpecError(field, f"{exc}; use fewer or shorter labels and taints") from None
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
