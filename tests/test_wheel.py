@@ -1,0 +1,131 @@
+"""The wheel as a user gets it: built from the sources, installed (not editable) into a fresh virtual environment
+outside the checkout, and used from a directory holding only a stack file (issue 8, "Tests").
+
+To stay near half a minute without the network, the fresh environment sees the dev environment's installed
+dependencies through a directory of links (everything but kubecvm itself), the wheel is installed with
+--no-index --no-deps, and `pip check` then proves the wheel's own dependency metadata is satisfied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("pyproject.toml", "README.md", "kubecvm", "planning", "components", "stacks", "policies", "offline")
+NOT_DEPENDENCIES = ("kubecvm", "__editable__", "_distutils_hack", "distutils-precedence", "pip", "__pycache__")
+BLUE_GREEN = (ROOT / "tests" / "api" / "blue_green.py").read_text()
+PROGRAM = BLUE_GREEN + """
+import json, kubecvm, importlib.util
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+_sync_await(wait_for_rpcs())
+print(json.dumps({"kubecvm": kubecvm.__file__,
+                  "generic": [n for n in ("planning", "components", "stacks", "policies", "offline") if importlib.util.find_spec(n)]}))
+"""
+# Build the CrossGuard pack as Pulumi would run it, with PolicyPack (which starts a server) recording its policies.
+POLICY_PACK = """
+import json, runpy, sys, pulumi_policy
+seen = {}
+pulumi_policy.PolicyPack = lambda **kw: seen.update(kw)
+runpy.run_path(sys.argv[1], run_name="__main__")
+from kubecvm.policies.registry import RULES
+print(json.dumps({"policies": len(seen["policies"]), "rules": len(RULES), "name": seen["name"]}))
+"""
+
+
+def run(*args, cwd: Path, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
+    src.mkdir()
+    for name in SOURCES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(
+            ROOT / name, src / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    built = run(*pip, "wheel", "--no-deps", "-w", tmp / "dist", src, cwd=tmp, timeout=300)
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp / "dist").glob("kubecvm-*.whl"))
+
+    venv = tmp / "venv"
+    made = run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp)
+    assert made.returncode == 0, made.stderr
+    deps = tmp / "deps"
+    deps.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(NOT_DEPENDENCIES) and not entry.name.endswith(".pth"):
+            (deps / entry.name).symlink_to(entry)
+    python = venv / "bin" / "python"
+    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp).stdout.strip())
+    (site / "kubecvm-test-deps.pth").write_text(f"{deps}\n")
+    install = run(*pip, "--python", python, "install", "--no-index", "--no-deps", wheel, cwd=tmp)
+    assert install.returncode == 0, install.stderr
+    return {"tmp": tmp, "wheel": wheel, "venv": venv, "python": python, "site": site,
+            "check": run(sys.executable, "-m", "pip", "--python", python, "check", cwd=tmp)}
+
+
+@pytest.fixture
+def user_dir(tmp_path) -> Path:
+    """A directory holding only a stack file, as a user of the package has (the checkout's dev stack)."""
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.dev.yaml")
+    return tmp_path
+
+
+def clean_env(installed) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return env | {"PATH": f"{installed['venv'] / 'bin'}:{env.get('PATH', '')}"}
+
+
+def test_the_wheel_holds_one_namespace_and_satisfies_its_own_requirements(installed):
+    with zipfile.ZipFile(installed["wheel"]) as whl:
+        names = whl.namelist()
+        top_level = whl.read("kubecvm-0.1.0.dist-info/top_level.txt").decode().split()
+        entry_points = whl.read("kubecvm-0.1.0.dist-info/entry_points.txt").decode()
+    assert top_level == ["kubecvm"]
+    assert {n.split("/")[0] for n in names} == {"kubecvm", "kubecvm-0.1.0.dist-info"}
+    assert "kubecvm/policies/PulumiPolicy.yaml" in names and "kubecvm/planning/templates/kubecvm-boot" in names
+    assert "kubecvm = kubecvm.offline.command:main" in entry_points
+    assert installed["check"].returncode == 0, installed["check"].stdout + installed["check"].stderr
+
+
+def test_the_installed_command_plans_a_stack_from_a_directory_with_only_its_stack_file(installed, user_dir):
+    env = clean_env(installed)
+    kubecvm = installed["venv"] / "bin" / "kubecvm"
+    version = run(kubecvm, "--version", cwd=user_dir, env=env)
+    assert (version.returncode, version.stdout) == (0, "kubecvm 0.1.0\n")
+    plan = run(kubecvm, "plan", "-s", "dev", "--format", "json", cwd=user_dir, env=env)
+    assert plan.returncode == 0, plan.stderr
+    doc = json.loads(plan.stdout)
+    assert doc["stack"] == "dev" and doc["policies"]["evaluated"] is True and doc["policies"]["mandatoryFailed"] is False
+    assert doc["summary"]["cluster"] == "dev" and len(doc["resources"]) > 50
+
+
+def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(installed, user_dir):
+    (user_dir / "program.py").write_text(PROGRAM)
+    proc = run(installed["python"], "program.py", cwd=user_dir, env=clean_env(installed))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.splitlines()[-1])
+    assert Path(out["kubecvm"]).is_relative_to(installed["site"])  # the wheel, not the checkout
+    assert out["generic"] == []
+
+
+def test_the_policy_pack_builds_from_its_folder_outside_the_checkout(installed, tmp_path):
+    pack = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__"))
+    proc = run(installed["python"], "-c", POLICY_PACK, pack / "__main__.py", cwd=tmp_path, env=clean_env(installed))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["name"] == "kubecvm" and out["policies"] == out["rules"] > 30
