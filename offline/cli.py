@@ -2,7 +2,7 @@
 
 Exit codes are a contract for CI:
   plan: 0 no mandatory policy violation, 1 at least one, 2 invalid configuration or unreadable file
-  diff: 0 no replacement, 3 at least one replacement, 2 unreadable plan file
+  diff: 0 nothing existing destroyed, 3 something replaced or deleted, 2 unreadable plan or plans of different stacks
 User mistakes print one paragraph on stderr naming the field, never a traceback. Anything else that goes
 wrong is a kubecvm bug: exit 2 with one line saying so and where to report it (`kubecvm --debug ...`, or
 KUBECVM_DEBUG=1, adds the traceback). Never 0, 1 or 3 for a crash: CI reads those as verdicts.
@@ -231,10 +231,17 @@ def diff(
     old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The plan before the change (kubecvm plan --format json).")],
     new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The plan after the change.")],
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    replace: Annotated[Optional[list[str]], typer.Option("--replace", metavar="URN", help="Replace this resource (URN or name) as `pulumi up --replace` would; repeatable.")] = None,
+    replay: Annotated[bool, typer.Option("--replay", help="Also replay OLD -> NEW through the simulated cloud in engine order and report what it refuses.")] = False,
 ) -> None:
-    """Compare two JSON plans by URN; exit 3 when a change would replace a resource on Tencent Cloud."""
+    """Compare two JSON plans of one stack as `pulumi up` would apply them; exit 3 when something existing would be
+    replaced or deleted, 2 for an unreadable plan or plans of different stacks or projects."""
     try:
-        result = diff_plans(load_plan(old), load_plan(new))
+        before, after = load_plan(old), load_plan(new)
+        result = diff_plans(before, after, replace or ())
+        if replay:
+            from kubecvm.offline.simulated_cloud import replay as replay_plans
+            result.replay = replay_plans(before, after, result)
     except PlanFileError as exc:
         raise fail(str(exc)) from None
     if fmt is Format.json:
@@ -243,7 +250,7 @@ def diff(
         write(None, render.diff_markdown(result))
     else:
         write(None, render.diff_text(result))
-    raise typer.Exit(EXIT_REPLACE if result.replacements else EXIT_OK)
+    raise typer.Exit(EXIT_REPLACE if result.destroys else EXIT_OK)
 
 
 def main() -> None:

@@ -1,28 +1,21 @@
-"""`kubecvm diff`: compare two JSON plans by URN and say which changes replace a resource on Tencent Cloud.
+"""`kubecvm diff`: what `pulumi up` would do going from one JSON plan to another, as the engine and provider would.
 
-Which inputs force replacement is the provider's behaviour, not ours: the Pulumi SDK (tencentcloud-iac-pulumi
-0.2.3) bridges the Tencent Terraform provider, and a change to an input marked `ForceNew: true` in that
-provider's schema makes the engine delete and recreate the resource. FORCE_NEW below copies those flags, in the
-SDK's camelCase, for the types kubecvm creates. Source (tencentcloudstack/terraform-provider-tencentcloud,
-the resource schemas under tencentcloud/services/):
-  cvm/resource_tc_instance.go                 tencentcloud_instance
-  vpc/resource_tc_vpc.go                      tencentcloud_vpc
-  vpc/resource_tc_subnet.go                   tencentcloud_subnet
-  vpc/resource_tc_route_table.go              tencentcloud_route_table
-  vpc/resource_tc_route_table_entry.go        tencentcloud_route_table_entry
-  cbs/resource_tc_cbs_storage.go              tencentcloud_cbs_storage
-  cbs/resource_tc_cbs_storage_attachment.go   tencentcloud_cbs_storage_attachment
-  clb/resource_tc_clb_instance.go             tencentcloud_clb_instance
-  clb/resource_tc_clb_listener.go             tencentcloud_clb_listener
-  clb/resource_tc_clb_attachment.go           tencentcloud_clb_attachment (targets: in place, the difference)
-Facts worth knowing from those files: a CVM's `instanceType` resizes in place (ModifyInstanceType) and its
-`availabilityZone` is ForceNew; `privateIp`, `vpcId` and `subnetId` are NOT ForceNew in this provider: the
-update migrates the instance (ModifyVpc, with a restart); `imageId` reinstalls the OS in place (ResetInstance);
-`userData`/`userDataRaw` replace only when `userDataReplaceOnChange` is true. Those in-place but disruptive
-updates are listed in DISRUPTIVE so a reviewer sees them, without counting as replacements.
+Three tables, each fact in one place:
+- FORCE_NEW: the inputs whose change makes the engine replace a resource, per type, copied from the provider's
+  schema (`ForceNew: true`) in the SDK's camelCase. Every type any preset's plan contains has an entry (a test
+  fails, naming the type, when one is missing: add yours there). Tencent types come from
+  tencentcloudstack/terraform-provider-tencentcloud v1.82.42 (bridged by tencentcloud-iac-pulumi 0.2.3),
+  tencentcloud/services/<file> as noted per entry; a path `a[]` is the length of list `a`, `a[].b` a key of any
+  element, `a.b` a key of the mapping `a`; ALL means every input.
+- DISRUPTIVE: in-place updates that restart, stop, migrate or reinstall a CVM (the provider's Update function).
+- planning/lifecycle.py: which replacements go delete-first and which inputs a second copy may not repeat.
 
-A key `name[]` stands for the number of elements of the list `name`; `name[].key` for a key of any element.
-Types not listed here are compared too, and their changes are reported as in-place updates.
+The diff follows the engine: inputs in a resource's `ignoreChanges` are not compared; a replaced resource gets a
+new id, so whatever holds that id (by `propertyDependencies`, or the old id in its inputs) is replaced too when it
+holds it in a ForceNew input, and updated in place otherwise; each replacement's order is the resource's
+`deleteBeforeReplace` option. It flags a replacement that cannot succeed (a create-before-delete whose new copy
+needs the old one's unique address or name, a protected or termination-protected resource) and a disruptive
+change that reaches more than one master without an order between them.
 """
 
 from __future__ import annotations
@@ -32,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kubecvm.planning.lifecycle import LIFECYCLE, Strategy
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 VPC = "tencentcloud:Vpc/instance:Instance"
@@ -43,8 +38,11 @@ CBS_ATTACHMENT = "tencentcloud:Cbs/storageAttachment:StorageAttachment"
 CLB = "tencentcloud:Clb/instance:Instance"
 CLB_LISTENER = "tencentcloud:Clb/listener:Listener"
 CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
+ALL = "*"  # every input forces replacement
 
 FORCE_NEW: dict[str, frozenset[str]] = {
+    # cvm/resource_tc_instance.go. data_disks is ForceNew as a list: its length and the elements' ForceNew keys;
+    # data_disk_size resizes in place. placement_group_id is not ForceNew (force_replace_placement_group_id).
     INSTANCE: frozenset({
         "availabilityZone", "dedicatedClusterId", "spotMaxPrice", "cdhHostId", "allocatePublicIp",
         "ipv4AddressType", "ipv6AddressType", "ipv6AddressCount", "antiDdosPackageId", "hpcClusterId",
@@ -53,17 +51,58 @@ FORCE_NEW: dict[str, frozenset[str]] = {
         "dataDisks[].deleteWithInstancePrepaid", "dataDisks[].kmsKeyId", "dataDisks[].encrypt",
         "dataDisks[].throughputPerformance",
     }),
-    VPC: frozenset({"cidrBlock"}),
-    SUBNET: frozenset({"vpcId", "availabilityZone", "cidrBlock"}),
-    ROUTE_TABLE: frozenset({"vpcId"}),
+    VPC: frozenset({"cidrBlock"}),  # vpc/resource_tc_vpc.go
+    # vpc/resource_tc_subnet.go; cdc_id is in v1.82.42's schema (the SDK's subnet.Instance), ForceNew there.
+    SUBNET: frozenset({"vpcId", "availabilityZone", "cidrBlock", "cdcId"}),
+    ROUTE_TABLE: frozenset({"vpcId"}),  # vpc/resource_tc_route_table.go
+    # vpc/resource_tc_route_table_entry.go: everything but `disabled`.
     ROUTE_ENTRY: frozenset({"routeTableId", "destinationCidrBlock", "nextType", "nextHub", "description"}),
+    # cbs/resource_tc_cbs_storage.go: storage_size grows in place (ResizeDisk), never shrinks.
     CBS: frozenset({"storageType", "availabilityZone", "dedicatedClusterId", "kmsKeyId", "encrypt", "encryptType"}),
-    CBS_ATTACHMENT: frozenset({"storageId", "instanceId"}),
-    CLB: frozenset({
-        "networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip", "exclusiveCluster",
-    }),
-    CLB_LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),
-    CLB_ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),
+    CBS_ATTACHMENT: frozenset({"storageId", "instanceId"}),  # cbs/resource_tc_cbs_storage_attachment.go
+    # clb/resource_tc_clb_instance.go (exclusive_cluster is newer than v1.82.42: not in the SDK's clb.Instance).
+    CLB: frozenset({"networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip"}),
+    CLB_LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),  # clb/resource_tc_clb_listener.go
+    CLB_ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),  # clb/resource_tc_clb_attachment.go
+    "tencentcloud:Cam/role:Role": frozenset({"name"}),  # cam/resource_tc_cam_role.go
+    "tencentcloud:Cam/policy:Policy": frozenset({"name"}),  # cam/resource_tc_cam_policy.go
+    # cam/resource_tc_cam_role_policy_attachment.go: no Update at all; both inputs ForceNew.
+    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": frozenset({"roleId", "policyId"}),
+    "tencentcloud:Ssm/secret:Secret": frozenset({"secretName", "kmsKeyId"}),  # ssm/resource_tc_ssm_secret.go
+    "tencentcloud:Ssm/secretVersion:SecretVersion": frozenset({"secretName", "versionId"}),  # ssm/resource_tc_ssm_secret_version.go
+    "tencentcloud:Security/group:Group": frozenset({"projectId"}),  # vpc/resource_tc_security_group.go
+    # vpc/resource_tc_security_group_rule_set.go: ingress/egress are rewritten in place (ModifySecurityGroupPolicies).
+    "tencentcloud:Security/groupRuleSet:GroupRuleSet": frozenset({"securityGroupId"}),
+    "tencentcloud:Placement/group:Group": frozenset({"type"}),  # cvm/resource_tc_placement_group.go
+    "tencentcloud:Nat/gateway:Gateway": frozenset({"vpcId", "subnetId", "natProductVersion"}),  # vpc/resource_tc_nat_gateway.go
+    # cvm/resource_tc_eip.go (cdc_id is not ForceNew there).
+    "tencentcloud:Eip/instance:Instance": frozenset({"type", "anycastZone", "internetServiceProvider"}),
+    # pulumi-tls and pulumi-random bridge hashicorp/terraform-provider-tls and -random, whose resources have no
+    # Update: every argument is RequiresReplace (internal/provider/resource_*.go). A certificate's early renewal
+    # window is the exception: it only moves the renewal date.
+    "tls:index/privateKey:PrivateKey": frozenset({ALL}),
+    "tls:index/certRequest:CertRequest": frozenset({ALL}),
+    "tls:index/selfSignedCert:SelfSignedCert": frozenset({ALL}),
+    "tls:index/locallySignedCert:LocallySignedCert": frozenset({ALL}),
+    "random:index/randomPassword:RandomPassword": frozenset({ALL}),
+    # Kubernetes objects (pulumi-kubernetes): a new name or namespace is a new object; the API server refuses
+    # changes to these immutable fields, so the provider replaces (kubernetes/kubernetes pkg/apis/*/validation:
+    # StorageClass parameters/provisioner/reclaimPolicy/volumeBindingMode, CSIDriver spec, a workload's
+    # spec.selector, a binding's roleRef).
+    "kubernetes:core/v1:ConfigMap": frozenset({"metadata.name", "metadata.namespace"}),
+    "kubernetes:core/v1:ServiceAccount": frozenset({"metadata.name", "metadata.namespace"}),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": frozenset({"metadata.name"}),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": frozenset({"metadata.name", "roleRef"}),
+    "kubernetes:apps/v1:Deployment": frozenset({"metadata.name", "metadata.namespace", "spec.selector"}),
+    "kubernetes:apps/v1:DaemonSet": frozenset({"metadata.name", "metadata.namespace", "spec.selector"}),
+    "kubernetes:storage.k8s.io/v1:CSIDriver": frozenset({"metadata.name", "spec"}),
+    "kubernetes:storage.k8s.io/v1:StorageClass": frozenset({
+        "metadata.name", "provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"}),
+    # The Kubernetes provider itself: a new kubeconfig is an update of its configuration, not a replacement.
+    "pulumi:providers:kubernetes": frozenset(),
+    # Dynamic providers (components/api_ready.py, the GlobalRouter route table) decide in their own diff: a
+    # changed input is an update unless their provider says otherwise, which no static table can read.
+    "pulumi-python:dynamic:Resource": frozenset(),
 }
 
 # CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).
@@ -71,60 +110,124 @@ FORCE_NEW_IF: dict[str, dict[str, str]] = {
     INSTANCE: {"userData": "userDataReplaceOnChange", "userDataRaw": "userDataReplaceOnChange"},
 }
 
-# In place, but the instance restarts, migrates or is reinstalled (the provider's Update function).
-DISRUPTIVE: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True)
+class Disruption:
+    why: str
+    stops: bool  # the machine stops serving meanwhile (restart, stop, reinstall), so masters must not share it
+
+
+# In place, but the instance restarts, migrates or is reinstalled (resourceTencentCloudInstanceUpdate).
+DISRUPTIVE: dict[str, dict[str, Disruption]] = {
     INSTANCE: {
-        "imageId": "reinstalls the OS (ResetInstance)",
-        "keyIds": "may reinstall the OS",
-        "password": "restarts the instance",
-        "hostname": "restarts the instance",
-        "privateIp": "migrates the instance's network (ModifyVpc) and restarts it",
-        "vpcId": "migrates the instance's network (ModifyVpc) and restarts it",
-        "subnetId": "migrates the instance's network (ModifyVpc) and restarts it",
-        "instanceType": "resizes the instance (ModifyInstanceType), which stops it",
-        "systemDiskType": "may force-stop the instance",
-        "systemDiskSize": "may force-stop the instance",
-        "userData": "updated in place, but a running node does not run it again (cloud-init runs once per instance)",
-        "userDataRaw": "updated in place, but a running node does not run it again (cloud-init runs once per instance)",
+        "imageId": Disruption("reinstalls the OS (ResetInstance)", True),
+        "keyIds": Disruption("may reinstall the OS", True),
+        "password": Disruption("restarts the instance", True),
+        "hostname": Disruption("restarts the instance", True),
+        "privateIp": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "vpcId": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "subnetId": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "instanceType": Disruption("resizes the instance (ResetInstancesType with ForceStop), which stops it", True),
+        "systemDiskType": Disruption("may force-stop the instance", True),
+        "systemDiskSize": Disruption("may force-stop the instance", True),
+        "userData": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
+        "userDataRaw": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
     },
 }
+ROLE_TAG, MASTER = "kubecvm/role", "master"
 
 
 @dataclass
 class Change:
     urn: str
     type: str
-    keys: list[str]                      # top-level input keys whose values differ
-    replace_keys: list[str] = field(default_factory=list)  # the ones that force replacement
+    keys: list[str]                                     # top-level inputs whose values differ
+    replace_keys: list[str] = field(default_factory=list)  # the ForceNew paths among them
     disruptive: dict[str, str] = field(default_factory=dict)
-    cascade_from: str | None = None      # URN of a replaced resource whose new id this one takes in a ForceNew key
+    ignored: list[str] = field(default_factory=list)     # differ, but in ignoreChanges: the engine leaves them
+    cascade_from: str | None = None                      # a replaced resource whose new id this one takes
+    cascade_key: str | None = None
+    order: str | None = None                             # a replacement's order
+    fails: str | None = None                             # why the engine or Tencent would refuse it
+    forced: bool = False                                 # `pulumi up --replace <urn>`
 
     @property
     def replace(self) -> bool:
-        return bool(self.replace_keys) or self.cascade_from is not None
+        return self.forced or bool(self.replace_keys) or (self.cascade_from is not None and self.cascade_key is not None
+                                           and forces_replacement(self.type, self.cascade_key))
+
+    @property
+    def action(self) -> str:
+        if self.replace:
+            return "replace"
+        return "update" if self.keys or self.cascade_from else "ignore"
+
+    def reason(self) -> str:
+        if self.forced:
+            return "replaced on request (--replace)"
+        if self.replace_keys:
+            return "forces replacement: " + ", ".join(self.replace_keys)
+        if self.replace:
+            return f"{self.cascade_key} takes the new id of {self.cascade_from}, and {self.cascade_key} forces replacement"
+        if self.cascade_from and not self.keys:
+            return f"{self.cascade_key} takes the new id of {self.cascade_from} (in place)"
+        if not self.keys:
+            return "only ignored inputs differ: " + ", ".join(self.ignored)
+        return "in place: " + ", ".join(self.keys)
+
+
+@dataclass
+class Deletion:
+    urn: str
+    type: str
+    fails: str | None = None
 
 
 @dataclass
 class DiffResult:
     added: list[dict]
-    removed: list[dict]
+    removed: list[Deletion]
     changed: list[Change]
+    warnings: list[str] = field(default_factory=list)
+    replay: list[str] = field(default_factory=list)  # what the simulated cloud refused (diff --replay)
 
     @property
     def replacements(self) -> list[Change]:
         return [c for c in self.changed if c.replace]
 
+    @property
+    def updates(self) -> list[Change]:
+        return [c for c in self.changed if c.action == "update"]
+
+    @property
+    def destroys(self) -> bool:
+        """Something existing is deleted or replaced: `kubecvm diff` exits 3."""
+        return bool(self.removed or self.replacements)
+
+    @property
+    def failures(self) -> list[dict]:
+        out = [{"urn": c.urn, "message": c.fails} for c in self.changed if c.fails]
+        out += [{"urn": d.urn, "message": d.fails} for d in self.removed if d.fails]
+        return out + [{"urn": None, "message": m} for m in self.replay]
+
     def to_json(self) -> dict:
+        def change(c: Change, **extra) -> dict:
+            return {"urn": c.urn, "type": c.type, "keys": c.keys, "reason": c.reason(), **extra}
+
         return {
-            "added": [{"urn": r["urn"], "type": r["type"]} for r in self.added],
-            "removed": [{"urn": r["urn"], "type": r["type"]} for r in self.removed],
-            "changed": [
-                {"urn": c.urn, "type": c.type, "keys": c.keys, "replace": c.replace, "replaceKeys": c.replace_keys,
-                 "cascadeFrom": c.cascade_from, "disruptive": c.disruptive}
-                for c in self.changed
-            ],
-            "summary": {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed),
-                        "replaced": len(self.replacements)},
+            "added": [{"urn": r["urn"], "type": r["type"], "reason": "not in the old plan"} for r in self.added],
+            "updated": [change(c, disruptive=c.disruptive, ignored=c.ignored, cascadeFrom=c.cascade_from)
+                        for c in self.updates],
+            "replaced": [change(c, replaceKeys=c.replace_keys, cascadeFrom=c.cascade_from, order=c.order,
+                                disruptive=c.disruptive, fails=c.fails) for c in self.replacements],
+            "deleted": [{"urn": d.urn, "type": d.type, "reason": "not in the new plan", "fails": d.fails}
+                        for d in self.removed],
+            "ignored": [{"urn": c.urn, "type": c.type, "keys": c.ignored, "reason": c.reason()}
+                        for c in self.changed if c.action == "ignore"],
+            "warnings": list(self.warnings),
+            "failures": self.failures,
+            "summary": {"added": len(self.added), "updated": len(self.updates), "replaced": len(self.replacements),
+                        "deleted": len(self.removed), "failing": len(self.failures), "warnings": len(self.warnings)},
         }
 
 
@@ -151,6 +254,11 @@ def _depth_exceeded(doc: Any) -> bool:
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
+class PlanMismatch(PlanFileError):
+    """Two plans that are not of the same stack and project: comparing them by URN would mean nothing."""
+
+
+FORMAT_VERSIONS = (None, 2)  # None: plans written before formatVersion existed
 
 
 def load_plan(path: Path) -> dict:
@@ -188,25 +296,71 @@ def load_plan(path: Path) -> dict:
         if r["urn"] in seen:
             raise PlanFileError(f"{where}.urn: {r['urn'][:200]!r} appears twice; a plan has one resource per URN{hint}")
         seen.add(r["urn"])
+    if doc.get("formatVersion") not in FORMAT_VERSIONS:
+        raise PlanFileError(f"{path}: formatVersion {doc.get('formatVersion')!r} is not one this kubecvm reads "
+                            f"({', '.join(str(v) for v in FORMAT_VERSIONS if v)}); plan both sides with the same kubecvm")
     return doc
+
+
+def _identity(doc: Mapping) -> tuple[str | None, str | None]:
+    """(stack, project): from the document, else from its URNs (urn:pulumi:<stack>::<project>::...)."""
+    stack, project = doc.get("stack"), doc.get("project")
+    for r in doc.get("resources") or ():
+        parts = str(r.get("urn", "")).split("::")
+        if len(parts) > 2 and parts[0].startswith("urn:pulumi:"):
+            stack, project = stack or parts[0].removeprefix("urn:pulumi:"), project or parts[1]
+            break
+    return stack, project
+
+
+def check_same_stack(old: Mapping, new: Mapping) -> None:
+    (s1, p1), (s2, p2) = _identity(old), _identity(new)
+    if p1 and p2 and p1 != p2:
+        raise PlanMismatch(f"the plans are of different projects ({p1!r} and {p2!r}): a diff compares two plans of one stack")
+    if s1 and s2 and s1 != s2:
+        raise PlanMismatch(f"the plans are of different stacks ({s1!r} and {s2!r}): a diff compares two plans of one "
+                           "stack (plan both with the same stack name, e.g. `kubecvm plan STACK --config-file ...`)")
+
+
+# --- paths ---------------------------------------------------------------------------------------------------
+
+def _at_key(value: Any, path: str) -> Any:
+    """The value at a path inside an input value: `a.b` a key of a mapping, `a[].b` that key of every element."""
+    key, _, rest = path.partition(".")
+    name = key.removesuffix("[]")
+    child = value.get(name) if isinstance(value, Mapping) else None
+    if key.endswith("[]"):
+        items = child if isinstance(child, list) else []
+        return [_at_key(i, rest) for i in items] if rest else len(items)
+    return _at_key(child, rest) if rest else child
+
+
+def forces_replacement(type_: str, key: str) -> bool:
+    """Whether a new value of top-level input `key` (any value) can force replacement."""
+    rules = FORCE_NEW.get(type_, frozenset())
+    return ALL in rules or any(r.split(".")[0].removesuffix("[]") == key for r in rules)
 
 
 def _forcing_keys(type_: str, key: str, old: Any, new: Any, new_inputs: Mapping) -> list[str]:
     """The ForceNew paths under top-level `key` that differ between old and new."""
     rules = FORCE_NEW.get(type_, frozenset())
-    if key in rules:
+    if ALL in rules or key in rules:
         return [key]
     flag = FORCE_NEW_IF.get(type_, {}).get(key)
     if flag and new_inputs.get(flag) is True:
         return [key]
-    if not any(r.startswith(f"{key}[]") for r in rules):
-        return []
-    old, new = old if isinstance(old, list) else [], new if isinstance(new, list) else []
-    forcing = [f"{key}[]"] if f"{key}[]" in rules and len(old) != len(new) else []
-    nested = sorted(r.split("].", 1)[1] for r in rules if r.startswith(f"{key}[]."))
-    for i, (o, n) in enumerate(zip(old, new)):
-        if isinstance(o, Mapping) and isinstance(n, Mapping):
-            forcing += [f"{key}[{i}].{k}" for k in nested if o.get(k) != n.get(k)]
+    forcing = []
+    for rule in sorted(r for r in rules if r.split(".")[0].removesuffix("[]") == key):
+        tail = rule.split(".", 1)[1] if "." in rule else ""
+        if rule.startswith(f"{key}[]"):
+            o, n = (old if isinstance(old, list) else []), (new if isinstance(new, list) else [])
+            if not tail:
+                if len(o) != len(n):
+                    forcing.append(rule)
+                continue
+            forcing += [f"{key}[{i}].{tail}" for i, (a, b) in enumerate(zip(o, n)) if _at_key(a, tail) != _at_key(b, tail)]
+        elif _at_key(old, tail) != _at_key(new, tail):
+            forcing.append(rule)
     return forcing
 
 
@@ -214,49 +368,186 @@ def _values(value: Any) -> Iterable[Any]:
     if isinstance(value, list):
         for v in value:
             yield from _values(v)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _values(v)
     else:
         yield value
 
 
-def diff_plans(old: Mapping, new: Mapping) -> DiffResult:
-    """Added, removed and changed resources by URN; changes marked REPLACE where the provider forces it.
+def _options(r: Mapping) -> Mapping:
+    return r.get("options") or {}
 
-    A resource that is replaced gets a new id in the cloud, so any resource holding that id in a ForceNew input
-    (a subnet's vpcId, a route's routeTableId) is replaced with it: that cascade is followed to a fixed point.
+
+# --- the diff ------------------------------------------------------------------------------------------------
+
+def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffResult:
+    """What the engine would do to go from `old` to `new` (raises PlanMismatch for plans of different stacks).
+
+    `replace`: URNs (or resource names) to replace whatever changed, as `pulumi up --replace <urn>` does.
     """
+    check_same_stack(old, new)
     before = {r["urn"]: r for r in old["resources"]}
     after = {r["urn"]: r for r in new["resources"]}
+    forced = _resolve(replace, before.keys() & after.keys())
     added = [after[u] for u in sorted(after.keys() - before.keys())]
-    removed = [before[u] for u in sorted(before.keys() - after.keys())]
+    removed = [Deletion(u, before[u]["type"]) for u in sorted(before.keys() - after.keys())]
     changes: dict[str, Change] = {}
     for urn in sorted(before.keys() & after.keys()):
         a, b = before[urn].get("inputs") or {}, after[urn].get("inputs") or {}
         keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-        if not keys:
+        if not keys and urn not in forced:
             continue
-        type_ = after[urn]["type"]
-        change = Change(urn, type_, keys)
-        for k in keys:
+        type_, ignored = after[urn]["type"], set(_options(after[urn]).get("ignoreChanges") or ())
+        change = Change(urn, type_, [k for k in keys if k not in ignored], ignored=[k for k in keys if k in ignored])
+        for k in change.keys:
             change.replace_keys += _forcing_keys(type_, k, a.get(k), b.get(k), b)
             if k in DISRUPTIVE.get(type_, {}):
-                change.disruptive[k] = DISRUPTIVE[type_][k]
+                change.disruptive[k] = DISRUPTIVE[type_][k].why
+        change.forced = urn in forced
         changes[urn] = change
+    _cascade(before, after, changes)
+    for c in changes.values():
+        if c.cascade_key and not c.replace and c.cascade_key in DISRUPTIVE.get(c.type, {}):
+            c.disruptive[c.cascade_key] = DISRUPTIVE[c.type][c.cascade_key].why
+    result = DiffResult(added, removed, [changes[u] for u in sorted(changes)])
+    for c in result.replacements:
+        c.order = "delete-before-replace" if _options(after[c.urn]).get("deleteBeforeReplace") else "create-before-delete"
+        c.fails = replacement_failure(before[c.urn], after[c.urn], c, changes)
+    for d in result.removed:
+        d.fails = deletion_failure(before[d.urn])
+    result.warnings = master_warnings(before, after, result)
+    return result
 
-    replaced_ids = {before[c.urn].get("id"): c.urn for c in changes.values() if c.replace and before[c.urn].get("id")}
-    while replaced_ids:
-        newly = {}
+
+def _resolve(targets: Iterable[str], urns: Iterable[str]) -> set[str]:
+    urns = sorted(urns)
+    out = set()
+    for t in targets:
+        hits = [u for u in urns if u == t or u.rsplit("::", 1)[-1] == t]
+        if len(hits) != 1:
+            raise PlanFileError(f"--replace {t}: {'no resource' if not hits else 'more than one resource'} of both "
+                                "plans has that URN or name")
+        out.add(hits[0])
+    return out
+
+
+def _cascade(before: Mapping, after: Mapping, changes: dict[str, Change]) -> None:
+    """Follow replaced resources' new ids into what holds them, to a fixed point."""
+    replaced = {u for u, c in changes.items() if c.replace}
+    frontier = set(replaced)
+    while frontier:
+        old_ids = {before[u].get("id"): u for u in frontier if before[u].get("id")}
+        newly: set[str] = set()
         for urn in sorted(before.keys() & after.keys()):
-            if urn in changes and changes[urn].replace:
+            if urn in replaced:
                 continue
             res = after[urn]
-            inputs = res.get("inputs") or {}
-            for key in sorted(FORCE_NEW.get(res["type"], ())):
-                hit = next((replaced_ids[v] for v in _values(inputs.get(key)) if v in replaced_ids), None)
-                if hit:
-                    change = changes.setdefault(urn, Change(urn, res["type"], []))
-                    change.cascade_from = hit
-                    if before[urn].get("id"):
-                        newly[before[urn]["id"]] = urn
-                    break
-        replaced_ids = newly
-    return DiffResult(added, removed, [changes[u] for u in sorted(changes)])
+            deps = _options(res).get("propertyDependencies") or {}
+            ignored = set(_options(res).get("ignoreChanges") or ())
+            inputs = before[urn].get("inputs") or {}
+            hits = []
+            for key in sorted(inputs.keys() | deps.keys()):
+                if key in ignored:
+                    continue
+                src = next((u for u in sorted(deps.get(key, ())) if u in frontier), None)
+                src = src or next((old_ids[v] for v in _values(inputs.get(key)) if isinstance(v, str) and v in old_ids), None)
+                if src:
+                    hits.append((not forces_replacement(res["type"], key), key, src))
+            if not hits:
+                continue
+            _, key, src = min(hits)  # a ForceNew holder first: it decides
+            change = changes.setdefault(urn, Change(urn, res["type"], []))
+            if change.cascade_from is None or (forces_replacement(res["type"], key) and not change.replace):
+                change.cascade_from, change.cascade_key = src, key
+            if change.replace:
+                replaced.add(urn)
+                newly.add(urn)
+        frontier = newly
+
+
+def _unique_values(r: Mapping, keys: tuple[str, ...]) -> tuple:
+    inputs = r.get("inputs") or {}
+    return tuple(json.dumps(inputs.get(k), sort_keys=True) for k in keys)
+
+
+def replacement_failure(old: Mapping, new: Mapping, c: Change, changes: Mapping[str, Change]) -> str | None:
+    """Why Tencent or the engine would refuse this replacement, or None. One rule per check, first hit wins."""
+    return (_protected(old) or _termination_protected(old)
+            or _collides(old, new, c, changes))
+
+
+def deletion_failure(old: Mapping) -> str | None:
+    return _protected(old) or _termination_protected(old)
+
+
+def _protected(old: Mapping) -> str | None:
+    if _options(old).get("protect"):
+        return ("protected (`protect`): the engine refuses to delete it; remove the protection in the program "
+                "(or `pulumi state unprotect`) first")
+    return None
+
+
+def _termination_protected(old: Mapping) -> str | None:
+    if old.get("type") == INSTANCE and (old.get("inputs") or {}).get("disableApiTermination") is True:
+        return ("termination protection (disableApiTermination): Tencent refuses to delete it; list it in "
+                "liftTerminationProtection and `pulumi up` first (README \"Day 2\")")
+    return None
+
+
+def _collides(old: Mapping, new: Mapping, c: Change, changes: Mapping[str, Change]) -> str | None:
+    entry = LIFECYCLE.get(c.type)
+    if entry is None or not entry.unique:
+        return None
+    # A unique input that holds a replaced resource's id gets a new value: then there is nothing to collide with.
+    moved = c.cascade_key in entry.unique and c.cascade_from is not None
+    if moved or _unique_values(old, entry.unique) != _unique_values(new, entry.unique):
+        return None
+    held = ", ".join(f"{k}={json.dumps((new.get('inputs') or {}).get(k))}" for k in entry.unique)
+    if entry.strategy is Strategy.UNIQUE_NAME:
+        return f"Tencent keeps {held} unique, also while a deleted copy is held: replace it only under a new name ({entry.why})"
+    if c.order == "create-before-delete":
+        return f"the new copy needs {held}, which the old one still holds (create-before-delete): {entry.why}"
+    return None
+
+
+def _is_master(r: Mapping | None) -> bool:
+    return bool(r) and r.get("type") == INSTANCE and ((r.get("inputs") or {}).get("tags") or {}).get(ROLE_TAG) == MASTER
+
+
+def _ancestors(after: Mapping, urn: str) -> set[str]:
+    seen: set[str] = set()
+    stack = list(_options(after[urn]).get("dependsOn") or ())
+    while stack:
+        u = stack.pop()
+        if u not in seen and u in after:
+            seen.add(u)
+            stack += list(_options(after[u]).get("dependsOn") or ())
+    return seen
+
+
+def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list[str]:
+    """A change that stops masters must reach them one at a time: the engine runs independent updates at once."""
+    warnings = []
+    replaced = [c.urn for c in result.replacements if _is_master(after.get(c.urn)) or _is_master(before.get(c.urn))]
+    replaced += [d.urn for d in result.removed if _is_master(before.get(d.urn))]
+    if len(replaced) > 1:
+        warnings.append(f"{len(replaced)} masters are replaced or deleted in one `pulumi up`: etcd loses "
+                        f"{len(replaced)} members at once; change one master per run ({', '.join(sorted(replaced))})")
+    stopping = sorted(c.urn for c in result.updates if _is_master(after.get(c.urn))
+                      and any(DISRUPTIVE[INSTANCE][k].stops for k in c.disruptive))
+    if len(stopping) > 1:
+        unordered = [(a, b) for i, a in enumerate(stopping) for b in stopping[i + 1:]
+                     if a not in _ancestors(after, b) and b not in _ancestors(after, a)]
+        if unordered:
+            a, b = unordered[0]
+            warnings.append(f"{len(stopping)} masters get an update that stops them ("
+                            + ", ".join(sorted({k for c in result.updates if c.urn in stopping for k in c.disruptive}))
+                            + f") and nothing orders them: the engine runs them at once ({a} and {b}), taking the "
+                            "control plane down")
+    return warnings
+
+
+def masters_in_order(after: Mapping, urns: list[str]) -> bool:
+    """Whether the engine would update these resources one after another (each depends on the one before)."""
+    return all(a in _ancestors(after, b) or b in _ancestors(after, a) for i, a in enumerate(urns) for b in urns[i + 1:])

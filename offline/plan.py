@@ -24,7 +24,7 @@ from kubecvm.stacks.config import (
 from kubecvm.stacks.project import Project, find_project
 from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
 from kubecvm.offline import simulated_cloud
-from kubecvm.offline.simulated_cloud import SimulatedCloud
+from kubecvm.offline.simulated_cloud import CloudRefusal, SimulatedCloud
 
 DEFAULT_STACK = "dev"
 # The JSON plan's layout: `kubecvm diff` refuses a plan of another version rather than misread it.
@@ -217,8 +217,11 @@ def build(
     # The simulated account's route-table quota is what the stack says it is: offline there is no account to ask.
     quota = loaded.plan.capacity.route_quota if loaded.plan else None
     cloud = SimulatedCloud(route_table_quota=quota) if quota else SimulatedCloud()
-    recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
-                            cloud=cloud, project=loaded.project.name)
+    try:
+        recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
+                                cloud=cloud, project=loaded.project.name)
+    except CloudRefusal as exc:  # the program asks for what Tencent refuses: as much a mistake as bad config
+        raise ConfigError(f"Tencent Cloud would refuse {exc}") from None
     plans = [loaded.plan] if loaded.plan else []
     plans += [p for p in recording.plans if all(p.name != q.name for q in plans)]
     if not plans:
@@ -253,7 +256,7 @@ def build(
         }
     document = {
         "formatVersion": FORMAT_VERSION,
-        "project": PROJECT,
+        "project": loaded.project.name,
         "stack": loaded.stack,
         "resources": resources,
         "outputs": recording.outputs,

@@ -187,39 +187,47 @@ def markdown(doc: Mapping) -> str:
     return "\n".join(lines)
 
 
-def _change_line(c: Mapping) -> str:
-    if c["replace"]:
-        why = ", ".join(c["replaceKeys"]) or f"replaced with {_urn_name(c['cascadeFrom'])}"
-        return f"REPLACE {c['urn']}  (forces replacement: {why})"
-    note = "; ".join(f"{k}: {v}" for k, v in sorted(c["disruptive"].items()))
-    return f"UPDATE  {c['urn']}  ({', '.join(c['keys'])}){'  [' + note + ']' if note else ''}"
+def _diff_rows(j: Mapping) -> list[tuple[str, str, str]]:
+    """(action, urn, why) per resource, in the engine's terms; shared by the text and markdown forms."""
+    rows = [("add", r["urn"], "") for r in j["added"]]
+    for c in j["updated"]:
+        note = "; ".join(f"{k}: {v}" for k, v in sorted(c["disruptive"].items()))
+        rows.append(("update", c["urn"], c["reason"] + (f" [{note}]" if note else "")))
+    for c in j["replaced"]:
+        why = f"{c['reason']}; {c['order']}" + (f"; WOULD FAIL: {c['fails']}" if c["fails"] else "")
+        rows.append(("replace", c["urn"], why))
+    for d in j["deleted"]:
+        rows.append(("delete", d["urn"], f"WOULD FAIL: {d['fails']}" if d["fails"] else ""))
+    return rows
+
+
+def _headline(sm: Mapping) -> str:
+    return (f"{sm['added']} to add, {sm['updated']} to update, {sm['replaced']} to replace, "
+            f"{sm['deleted']} to delete")
 
 
 def diff_text(result: DiffResult) -> str:
     j = result.to_json()
-    lines = [f"{j['summary']['added']} to add, {j['summary']['changed']} to change "
-             f"({j['summary']['replaced']} replaced), {j['summary']['removed']} to remove"]
-    lines += [f"ADD     {r['urn']}" for r in j["added"]]
-    lines += [f"REMOVE  {r['urn']}" for r in j["removed"]]
-    lines += [_change_line(c) for c in j["changed"]]
+    lines = [_headline(j["summary"])]
+    lines += [f"{a.upper():8}{u}" + (f"  ({why})" if why else "") for a, u, why in _diff_rows(j)]
+    lines += [f"WARNING {w}" for w in j["warnings"]]
+    lines += [f"FAIL    {f['urn'] or '(replay)'}: {f['message']}" for f in j["failures"]]
     return "\n".join(lines) + "\n"
 
 
 def diff_markdown(result: DiffResult) -> str:
     j = result.to_json()
     sm = j["summary"]
-    lines = ["## kubecvm diff", "",
-             f"**{sm['added']}** to add, **{sm['changed']}** to change (**{sm['replaced']}** replaced), **{sm['removed']}** to remove", ""]
-    if sm["replaced"]:
-        lines += ["> [!WARNING]", f"> {sm['replaced']} resource(s) would be replaced (deleted and recreated).", ""]
-    rows = [("add", r["urn"], "") for r in j["added"]] + [("remove", r["urn"], "") for r in j["removed"]]
-    for c in j["changed"]:
-        if c["replace"]:
-            rows.append(("**replace**", c["urn"], ", ".join(c["replaceKeys"]) or f"replaced with {_urn_name(c['cascadeFrom'])}"))
-        else:
-            notes = "; ".join(f"{k}: {v}" for k, v in sorted(c["disruptive"].items()))
-            rows.append(("update", c["urn"], ", ".join(c["keys"]) + (f" ({notes})" if notes else "")))
+    lines = ["## kubecvm diff", "", _headline({k: f"**{v}**" for k, v in sm.items()}), ""]
+    destroyed = sm["replaced"] + sm["deleted"]
+    if destroyed:
+        lines += ["> [!WARNING]", f"> {destroyed} existing resource(s) would be replaced or deleted.", ""]
+    if j["failures"] or j["warnings"]:
+        lines += ["> [!CAUTION]"] + [f"> {_md_cell(f['message'])}" for f in j["failures"]]
+        lines += [f"> {_md_cell(w)}" for w in j["warnings"]] + [""]
+    rows = _diff_rows(j)
     if rows:
-        lines += ["| action | resource | keys |", "|---|---|---|"]
-        lines += [f"| {a} | {_md_code(u)} | {_md_cell(k)} |" for a, u, k in rows] + [""]
+        lines += ["| action | resource | why |", "|---|---|---|"]
+        lines += [f"| {'**' + a + '**' if a in ('replace', 'delete') else a} | {_md_code(u)} | {_md_cell(k)} |"
+                  for a, u, k in rows] + [""]
     return "\n".join(lines)

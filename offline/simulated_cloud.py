@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import ipaddress
+import re
 import string
+from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -18,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from kubecvm.planning import validation
+from kubecvm.planning import limits, validation
 from kubecvm.planning.sizing import parse_instance_type
 
 # Tencent's id prefixes by resource type.
@@ -162,6 +164,7 @@ class SimulatedCloud(pulumi_mocks.Mocks):
 
     def __init__(self, route_table_quota: int = ROUTE_TABLE_QUOTA_DEFAULT):
         self.route_table_quota = route_table_quota
+        self.account = CloudState()  # what this run created, for the refusal rules below
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         if not args.custom:
@@ -203,6 +206,7 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         for name in SECRET_OUTPUTS.get(args.typ, ()):
             if name in state:
                 state[name] = _secret(state[name])
+        self.account.create(key, args.typ, rid, dict(args.inputs))  # raises CloudRefusal as Tencent would refuse
         return rid, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
@@ -217,3 +221,299 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         if token == "tencentcloud:Vpc/getLimits:getLimits":
             return {"id": "limits", "vpcLimitSets": [{"limitType": "route-table-max-policies", "limitValue": self.route_table_quota}]}
         return {}
+
+
+# --- What Tencent refuses ------------------------------------------------------------------------------------
+# One function per rule, each citing its source (terraform-provider-tencentcloud v1.82.42, tencentcloud/services/,
+# or the Tencent documentation page). A rule sees the account as it stands (`CloudState`) and the request, and
+# returns why Tencent would refuse it, or None. The plan's creations and `kubecvm diff --replay` both go through
+# them, so a program that asks for what Tencent refuses fails offline, not in production.
+
+class CloudRefusal(Exception):
+    """Tencent would refuse this request; the message says which rule and why."""
+
+
+INSTANCE_T, SUBNET_T = "tencentcloud:Instance/instance:Instance", "tencentcloud:Subnet/instance:Instance"
+CBS_SIZES = {t: (least, limits.CBS_MAX_GIB) for t, least in limits.CBS_MIN_GIB_BY_TYPE.items()}
+
+
+@dataclass
+class Live:
+    type: str
+    id: str
+    inputs: dict
+
+
+@dataclass
+class CloudState:
+    """The account as the rules see it: live resources by key, and names Tencent still holds after a delete."""
+
+    live: dict[str, Live] = field(default_factory=dict)
+    held_secret_names: set[str] = field(default_factory=set)
+
+    def by_id(self, rid) -> Live | None:
+        return next((r for r in self.live.values() if r.id == rid), None)
+
+    def of_type(self, type_: str) -> list[Live]:
+        return [r for r in self.live.values() if r.type == type_]
+
+    def create(self, key: str, type_: str, rid: str, inputs: dict) -> None:
+        for rule in CREATE_RULES.get(type_, ()):
+            if problem := rule(self, _plain_all(inputs)):
+                raise CloudRefusal(f"{key}: {problem}")
+        self.live[key] = Live(type_, rid, _plain_all(inputs))
+
+    def delete(self, key: str) -> None:
+        r = self.live.get(key)
+        if r is None:
+            return
+        for rule in DELETE_RULES.get(r.type, ()):
+            if problem := rule(self, r):
+                raise CloudRefusal(f"{key}: {problem}")
+        del self.live[key]
+        if r.type == "tencentcloud:Ssm/secret:Secret" and int(r.inputs.get("recoveryWindowInDays") or 0) > 0:
+            self.held_secret_names.add(r.inputs.get("secretName"))
+
+
+def _plain_all(value):
+    value = _plain(value)
+    if isinstance(value, dict):
+        return {k: _plain_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_all(v) for v in value]
+    return value
+
+
+def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
+    """cvm/resource_tc_instance.go private_ip: "must be in the provided subnet and available"."""
+    ip, subnet = inputs.get("privateIp"), state.by_id(inputs.get("subnetId"))
+    if not ip or subnet is None:
+        return None
+    if ipaddress.ip_address(ip) not in ipaddress.ip_network(subnet.inputs["cidrBlock"]):
+        return f"privateIp {ip} is outside subnet {subnet.inputs['cidrBlock']} (InvalidParameterValue)"
+    holder = next((r for r in state.of_type(INSTANCE_T)
+                   if r.inputs.get("privateIp") == ip and r.inputs.get("subnetId") == inputs.get("subnetId")), None)
+    if holder:
+        return f"privateIp {ip} is already used in its subnet (by {holder.id}): an address is not available until released"
+    return None
+
+
+def data_disks_go_with_postpaid_only(state: CloudState, inputs: dict) -> str | None:
+    """cvm/resource_tc_instance.go (create): "param `delete_with_instance` only can be true when
+    `instance_charge_type` is POSTPAID_BY_HOUR" (its default is true)."""
+    charge = inputs.get("instanceChargeType") or "POSTPAID_BY_HOUR"
+    for i, disk in enumerate(inputs.get("dataDisks") or []):
+        if charge != "POSTPAID_BY_HOUR" and disk.get("deleteWithInstance", True):
+            return f"dataDisks[{i}].deleteWithInstance may be true only on POSTPAID_BY_HOUR instances, not {charge}"
+    return None
+
+
+def _size_problem(what: str, disk_type: str | None, size) -> str | None:
+    lo, hi = CBS_SIZES.get(disk_type or "", (10, 32000))
+    if size is not None and not lo <= int(size) <= hi:
+        return f"{what} {int(size)} GiB is outside {lo}..{hi} GiB for {disk_type}"
+    return None
+
+
+def data_disk_sizes(state: CloudState, inputs: dict) -> str | None:
+    return next((p for i, d in enumerate(inputs.get("dataDisks") or [])
+                 if (p := _size_problem(f"dataDisks[{i}].dataDiskSize", d.get("dataDiskType"), d.get("dataDiskSize")))), None)
+
+
+def cbs_size(state: CloudState, inputs: dict) -> str | None:
+    return _size_problem("storageSize", inputs.get("storageType"), inputs.get("storageSize"))
+
+
+def clb_name_unique(state: CloudState, inputs: dict) -> str | None:
+    """clb/resource_tc_clb_instance.go (create): checkSameName, "Same CLB name %s exists!"."""
+    name = inputs.get("clbName")
+    if any(r.inputs.get("clbName") == name for r in state.of_type("tencentcloud:Clb/instance:Instance")):
+        return f"Same CLB name {name} exists"
+    return None
+
+
+def listener_port_free(state: CloudState, inputs: dict) -> str | None:
+    """clb/resource_tc_clb_listener.go: CreateListener on a port and protocol the CLB already listens on fails."""
+    same = [r for r in state.of_type("tencentcloud:Clb/listener:Listener")
+            if (r.inputs.get("clbId"), r.inputs.get("port"), r.inputs.get("protocol"))
+            == (inputs.get("clbId"), inputs.get("port"), inputs.get("protocol"))]
+    return f"the CLB already listens on {inputs.get('protocol')} {inputs.get('port')}" if same else None
+
+
+def route_destination_free(state: CloudState, inputs: dict) -> str | None:
+    """vpc/resource_tc_route_table_entry.go CreateRoutes: a route table holds one route per destination."""
+    same = [r for r in state.of_type("tencentcloud:Route/tableEntry:TableEntry")
+            if (r.inputs.get("routeTableId"), r.inputs.get("destinationCidrBlock"))
+            == (inputs.get("routeTableId"), inputs.get("destinationCidrBlock"))]
+    return f"route table already has a route to {inputs.get('destinationCidrBlock')}" if same else None
+
+
+def secret_name_free(state: CloudState, inputs: dict) -> str | None:
+    """ssm/resource_tc_ssm_secret.go: secret_name "cannot be repeated in the same region"; a deleted one stays
+    PendingDelete for recovery_window_in_days."""
+    name = inputs.get("secretName")
+    if name in state.held_secret_names:
+        return f"secret name {name} is held by a deleted secret for its recovery window"
+    if any(r.inputs.get("secretName") == name for r in state.of_type("tencentcloud:Ssm/secret:Secret")):
+        return f"secret name {name} exists"
+    return None
+
+
+def secret_version_free(state: CloudState, inputs: dict) -> str | None:
+    """ssm/resource_tc_ssm_secret_version.go PutSecretValue: a version id once per secret."""
+    key = (inputs.get("secretName"), inputs.get("versionId"))
+    if any((r.inputs.get("secretName"), r.inputs.get("versionId")) == key
+           for r in state.of_type("tencentcloud:Ssm/secretVersion:SecretVersion")):
+        return f"secret {key[0]} already has version {key[1]}"
+    return None
+
+
+def _name_free(type_: str, code: str):
+    def rule(state: CloudState, inputs: dict) -> str | None:
+        if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(type_)):
+            return f"{inputs.get('name')} exists ({code})"
+        return None
+    return rule
+
+
+def disk_detached(state: CloudState, inputs: dict) -> str | None:
+    """cbs/resource_tc_cbs_storage_attachment.go AttachDisk: a disk attaches to one instance at a time."""
+    if any(r.inputs.get("storageId") == inputs.get("storageId")
+           for r in state.of_type("tencentcloud:Cbs/storageAttachment:StorageAttachment")):
+        return f"disk {inputs.get('storageId')} is already attached"
+    return None
+
+
+PORT_RE = re.compile(r"^(\d+)(-(\d+))?$")
+
+
+def rule_ports(state: CloudState, inputs: dict) -> str | None:
+    """vpc/resource_tc_security_group_rule_set.go: protocol TCP, UDP, ICMP, ICMPv6 or ALL; port "all", a port, a
+    range or a comma list; "If the Protocol value is set to ALL, the Port value also needs to be set to all"
+    (ICMP carries no ports either)."""
+    for side in ("ingresses", "egresses"):
+        for i, rule in enumerate(inputs.get(side) or []):
+            proto, port = str(rule.get("protocol") or "ALL").upper(), str(rule.get("port") or "ALL")
+            where = f"{side}[{i}]"
+            if proto not in ("TCP", "UDP", "ICMP", "ICMPV6", "ALL"):
+                return f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL"
+            if proto in ("ALL", "ICMP", "ICMPV6"):
+                if port.upper() != "ALL":
+                    return f"{where}: protocol {proto} takes port ALL, not {port}"
+                continue
+            if port.upper() == "ALL":
+                continue
+            for part in port.split(","):
+                m = PORT_RE.match(part.strip())
+                lo, hi = (int(m[1]), int(m[3] or m[1])) if m else (0, 0)
+                if not m or not 1 <= lo <= hi <= 65535:
+                    return f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535"
+    return None
+
+
+def termination_protection(state: CloudState, r: Live) -> str | None:
+    """cvm/resource_tc_instance.go disable_api_termination: "this instance can not be deleted by an API action"."""
+    if r.inputs.get("disableApiTermination") is True:
+        return "termination protection is on (disableApiTermination): TerminateInstances is refused"
+    return None
+
+
+CREATE_RULES = {
+    INSTANCE_T: (private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
+    "tencentcloud:Cbs/storage:Storage": (cbs_size,),
+    "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
+    "tencentcloud:Clb/instance:Instance": (clb_name_unique,),
+    "tencentcloud:Clb/listener:Listener": (listener_port_free,),
+    "tencentcloud:Route/tableEntry:TableEntry": (route_destination_free,),
+    "tencentcloud:Ssm/secret:Secret": (secret_name_free,),
+    "tencentcloud:Ssm/secretVersion:SecretVersion": (secret_version_free,),
+    "tencentcloud:Cam/role:Role": (_name_free("tencentcloud:Cam/role:Role", "RoleNameInUse"),),
+    "tencentcloud:Cam/policy:Policy": (_name_free("tencentcloud:Cam/policy:Policy", "PolicyNameInUse"),),
+    "tencentcloud:Security/groupRuleSet:GroupRuleSet": (rule_ports,),
+}
+DELETE_RULES = {INSTANCE_T: (termination_protection,)}
+
+
+# --- Replaying a diff in engine order ------------------------------------------------------------------------
+
+def _topological(resources: dict[str, dict]) -> list[str]:
+    """URNs so that each comes after what it depends on (dependsOn, propertyDependencies, parent)."""
+    order, seen = [], set()
+
+    def deps(urn: str) -> set[str]:
+        o = resources[urn].get("options") or {}
+        out = set(o.get("dependsOn") or ())
+        for v in (o.get("propertyDependencies") or {}).values():
+            out |= set(v)
+        return {d for d in out if d in resources}
+
+    def visit(urn: str) -> None:
+        if urn in seen:
+            return
+        seen.add(urn)
+        for d in sorted(deps(urn)):
+            visit(d)
+        order.append(urn)
+
+    for urn in sorted(resources):
+        visit(urn)
+    return order
+
+
+def replay(old: dict, new: dict, result) -> list[str]:
+    """Apply OLD -> NEW to a simulated account holding OLD, in the engine's order: creations and replacements
+    after what they depend on (a create-before-delete replacement creates the new copy, then deletes the old;
+    delete-before-replace the other way round), deletions last, dependents first. Returns what Tencent refused.
+    """
+    state, refused = CloudState(), []
+    before = {r["urn"]: r for r in old["resources"] if r.get("custom", True)}
+    after = {r["urn"]: r for r in new["resources"] if r.get("custom", True)}
+    for urn in _topological(before):
+        r = before[urn]
+        state.create(urn, r["type"], r.get("id") or urn, r.get("inputs") or {})
+    replaced = {c.urn: c for c in result.replacements}
+    added = {r["urn"] for r in result.added}
+
+    def attempt(step) -> None:
+        try:
+            step()
+        except CloudRefusal as exc:
+            refused.append(str(exc))
+
+    for urn in _topological(after):
+        r = after[urn]
+        new_id = f"{r.get('id') or urn}~new" if urn in replaced else (r.get("id") or urn)
+        inputs = _renamed(r.get("inputs") or {}, before, replaced)
+        if urn in added:
+            attempt(lambda: state.create(urn, r["type"], new_id, inputs))
+        elif urn in replaced:
+            if replaced[urn].order == "delete-before-replace":
+                attempt(lambda: state.delete(urn))
+                attempt(lambda: state.create(urn, r["type"], new_id, inputs))
+            else:
+                def create_then_delete(urn=urn, r=r, new_id=new_id, inputs=inputs):
+                    state.create(urn + "~new", r["type"], new_id, inputs)
+                    state.delete(urn)
+                    state.live[urn] = state.live.pop(urn + "~new")
+                attempt(create_then_delete)
+        elif urn in state.live:
+            state.live[urn].inputs = _plain_all(inputs)
+    for urn in reversed(_topological(before)):
+        if urn not in after:
+            attempt(lambda: state.delete(urn))
+    return refused
+
+
+def _renamed(inputs: dict, before: dict, replaced: dict) -> dict:
+    """Inputs with the ids of replaced resources swapped for their new ids, as the engine would pass them."""
+    new_ids = {before[u].get("id"): f"{before[u].get('id')}~new" for u in replaced if before.get(u, {}).get("id")}
+
+    def swap(v):
+        if isinstance(v, str):
+            return new_ids.get(v, v)
+        if isinstance(v, list):
+            return [swap(x) for x in v]
+        if isinstance(v, dict):
+            return {k: swap(x) for k, x in v.items()}
+        return v
+    return swap(inputs)

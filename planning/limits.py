@@ -23,6 +23,9 @@ CBS_MIN_GIB = 10
 CBS_MAX_GIB = 32_000
 CBS_STEP_GIB = 10
 SSD_CLASS_DISKS = frozenset({"CLOUD_SSD", "CLOUD_HSSD", "CLOUD_BSSD", "CLOUD_TSSD"})
+# Smallest CBS disk per type, GiB: the SSD classes start at 20 (Tencent, "云硬盘类型",
+# cloud.tencent.com/document/product/362/2353); the spec and the simulated cloud both read it.
+CBS_MIN_GIB_BY_TYPE = {"CLOUD_BASIC": 10, "CLOUD_PREMIUM": 10, **{t: 20 for t in SSD_CLASS_DISKS}}
 
 # The TKE API's range for a cluster CIDR, which a cluster route table's RouteTableCidrBlock is (podNetwork
 # globalRouter): tencentcloud-sdk-python-tke tencentcloud/tke/v20180525/errorcodes.py,

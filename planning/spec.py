@@ -127,6 +127,13 @@ class Disk(Model):
             )
         return v
 
+    @model_validator(mode="after")
+    def _type_minimum(self) -> "Disk":
+        least = limits.CBS_MIN_GIB_BY_TYPE.get(self.type.value, limits.CBS_MIN_GIB)
+        if self.size < least:
+            raise ValueError(f"size {self.size} GiB is below the {least} GiB a {self.type.value} disk starts at")
+        return self
+
 
 class ControlPlane(Model):
     count: Int = 3

@@ -1,4 +1,4 @@
-"""`kubecvm diff` on plans produced by real runs, plus the ForceNew table on hand-made plans."""
+"""`kubecvm diff` on plans produced by real runs (the issue's day-2 scenarios), plus its tables on hand-made plans."""
 
 from __future__ import annotations
 
@@ -7,26 +7,34 @@ import json
 import pytest
 from cli_helpers import kubecvm, stack_file
 
+from kubecvm.offline.diff import FORCE_NEW, INSTANCE, ROUTE_ENTRY, diff_plans
+from kubecvm.offline.runner import run_program
 from kubecvm.planning import build_plan, names
 from kubecvm.stacks.config import spec_from_stack_file
-from kubecvm.offline.diff import FORCE_NEW, INSTANCE, ROUTE_ENTRY, diff_plans
 
 BASE = {"zones": ["ap-guangzhou-3"], "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2}]}
+ZONES = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
 
 
-def planned(tmp_path, tag: str, cluster: dict) -> tuple:
+def planned(tmp_path, tag: str, cluster: dict, preset: str = "dev", stack: str = "churn") -> tuple:
     """Plan `cluster` as stack `churn` (one stack name, so URNs are comparable) into a JSON file."""
     directory = tmp_path / tag
     directory.mkdir()
-    path = stack_file(directory, "churn", cluster)
+    path = stack_file(directory, stack, cluster, preset=preset)
     out = directory / "plan.json"
     run = kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies", "--out", out)
     assert run.exit_code == 0, run.stderr
-    return out, build_plan(spec_from_stack_file(path, "churn"))
+    return out, build_plan(spec_from_stack_file(path, stack))
 
 
 def urn_names(items) -> set[str]:
     return {i["urn"].rsplit("::", 1)[1] for i in items}
+
+
+def diff(old, new, *extra) -> tuple[int, dict]:
+    run = kubecvm("diff", old, new, "--format", "json", *extra)
+    assert run.exit_code in (0, 3), run.stderr
+    return run.exit_code, run.json()
 
 
 @pytest.fixture
@@ -34,41 +42,163 @@ def base(tmp_path):
     return planned(tmp_path, "base", BASE)
 
 
+# --- the issue's scenarios, through the CLI -------------------------------------------------------------------
+
 def test_pool_plus_one_node_only_adds_that_node_and_its_route(tmp_path, base):
-    new_path, new_plan = planned(tmp_path, "plus1", {**BASE, "nodePools": [{**BASE["nodePools"][0], "countPerZone": 3}]})
-    run = kubecvm("diff", base[0], new_path, "--format", "json")
-    assert run.exit_code == 0, run.stdout
-    d = run.json()
+    new_path, _ = planned(tmp_path, "plus1", {**BASE, "nodePools": [{**BASE["nodePools"][0], "countPerZone": 3}]})
+    code, d = diff(base[0], new_path)
     node = names.worker("churn", "general", "ap-guangzhou-3", 2)
+    assert code == 0
     assert urn_names(d["added"]) == {node, names.pod_route(node)}
-    assert (d["removed"], d["changed"]) == ([], [])
+    assert all(a["reason"] == "not in the old plan" for a in d["added"])
+    assert (d["updated"], d["replaced"], d["deleted"], d["failures"]) == ([], [], [], [])
+
+
+def test_pool_scaled_to_zero_deletes_its_nodes_and_exits_3(tmp_path, base):
+    new_path, _ = planned(tmp_path, "zero", {**BASE, "nodePools": [{**BASE["nodePools"][0], "countPerZone": 0}]})
+    code, d = diff(base[0], new_path, "--replay")
+    nodes = [names.worker("churn", "general", "ap-guangzhou-3", k) for k in (0, 1)]
+    assert code == 3
+    assert urn_names(d["deleted"]) == {*nodes, *map(names.pod_route, nodes)}
+    assert all(x["fails"] is None for x in d["deleted"]) and d["failures"] == []
+    assert d["summary"]["deleted"] == 4 and d["added"] == [] and d["replaced"] == []
 
 
 def test_adding_a_zone_only_adds_its_subnet_nodes_and_routes(tmp_path, base):
     new_path, new_plan = planned(tmp_path, "zone", {**BASE, "zones": ["ap-guangzhou-3", "ap-guangzhou-4"]})
-    run = kubecvm("diff", base[0], new_path, "--format", "json")
-    assert run.exit_code == 0, run.stdout
-    d = run.json()
+    code, d = diff(base[0], new_path)
     new_nodes = [n.name for n in new_plan.workers if n.zone == "ap-guangzhou-4"]
-    assert len(new_nodes) == 2
+    assert code == 0 and len(new_nodes) == 2
     assert urn_names(d["added"]) == {names.subnet("churn", "ap-guangzhou-4"), *new_nodes, *map(names.pod_route, new_nodes)}
-    assert (d["removed"], d["changed"]) == ([], [])
+    assert (d["updated"], d["replaced"], d["deleted"]) == ([], [], [])
+
+
+def test_dropping_a_zone_moves_its_master_delete_first_and_leaves_the_other_nodes(tmp_path):
+    cluster = {"zones": ZONES, "nodePools": [{"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 1}]}
+    old, _ = planned(tmp_path, "three", cluster, preset="staging")
+    new, plan = planned(tmp_path, "two", {**cluster, "zones": ZONES[:2]}, preset="staging")
+    code, d = diff(old, new, "--replay")
+    assert code == 3
+    moved = names.master("churn", 2)
+    replaced = {c["urn"].rsplit("::", 1)[1]: c for c in d["replaced"]}
+    assert replaced[moved]["replaceKeys"] == ["availabilityZone"]
+    assert replaced[moved]["order"] == "delete-before-replace" and replaced[moved]["fails"] is None
+    assert replaced[names.pod_route(moved)]["order"] == "delete-before-replace"
+    # Its etcd disk is zonal too, and its attachment follows the new disk and instance.
+    assert {names.etcd_disk(moved), names.disk_attachment(names.etcd_disk(moved))} <= replaced.keys()
+    assert urn_names(d["deleted"]) >= {names.worker("churn", "general", "ap-guangzhou-6", 0), names.subnet("churn", ZONES[2])}
+    # The nodes that stay are untouched: their user data holds no master address (issue 10, defect 6).
+    kept = {w.name for w in plan.workers}
+    assert kept and not kept & (urn_names(d["updated"]) | replaced.keys())
+    assert d["failures"] == [] and d["warnings"] == []
+
+
+def test_public_api_exposure_replaces_the_clb_its_listener_and_attachment(tmp_path, base):
+    new_path, _ = planned(tmp_path, "public", {**BASE, "apiEndpoint": {"exposure": "public"}})
+    code, d = diff(base[0], new_path, "--replay")
+    replaced = {c["urn"].rsplit("::", 1)[1]: c for c in d["replaced"]}
+    assert code == 3
+    api = names.api_lb("churn")
+    assert {api, names.api_listener("churn"), names.api_targets("churn")} <= replaced.keys()
+    assert set(replaced[api]["replaceKeys"]) >= {"networkType", "vip"}
+    assert replaced[names.api_listener("churn")]["cascadeFrom"].endswith(f"::{api}")
+    assert replaced[names.api_targets("churn")]["cascadeFrom"].rsplit("::", 1)[1] in (api, names.api_listener("churn"))
+    # Same name, same port: each goes first, so nothing collides (and the replay agrees).
+    assert all(replaced[n]["order"] == "delete-before-replace" for n in (api, names.api_listener("churn"), names.api_targets("churn")))
+    assert d["failures"] == []
+
+
+def test_a_new_image_reinstalls_nothing_that_runs(tmp_path):
+    old, _ = planned(tmp_path, "img1", {**BASE, "imageId": "img-aaaaaaaa"})
+    new, _ = planned(tmp_path, "img2", {**BASE, "imageId": "img-bbbbbbbb"})
+    code, d = diff(old, new)
+    assert code == 0 and d["updated"] == [] and d["replaced"] == []
+    ignored = {i["urn"].rsplit("::", 1)[1]: i["keys"] for i in d["ignored"]}
+    assert ignored == {names.master("churn", 0): ["imageId"], **{
+        names.worker("churn", "general", "ap-guangzhou-3", k): ["imageId"] for k in (0, 1)}}
+
+
+def test_crossing_a_master_tier_resizes_masters_one_at_a_time(tmp_path):
+    pools = [{"name": "a", "instanceType": "S5.2XLARGE16", "countPerZone": 1},
+             {"name": "b", "slot": 2, "instanceType": "S5.2XLARGE16", "countPerZone": 1, "zones": ZONES[:2]}]
+    old, _ = planned(tmp_path, "five", {"zones": ZONES, "nodePools": pools}, preset="staging")
+    six = [pools[0], {**pools[1], "zones": ZONES}]
+    new, plan = planned(tmp_path, "six", {"zones": ZONES, "nodePools": six}, preset="staging")
+    code, d = diff(old, new)
+    masters = {c["urn"].rsplit("::", 1)[1]: c for c in d["updated"] if "-master-" in c["urn"] and c["type"] == INSTANCE}
+    assert code == 0 and plan.masters[0].instance_type == "S5.LARGE16"
+    assert set(masters) == {m.name for m in plan.masters}
+    assert all("instanceType" in c["disruptive"] for c in masters.values())
+    assert d["warnings"] == []  # chained by dependsOn, so the engine resizes them one after another
+    # The same change without the chain would stop all three at once: the diff says so.
+    doc = json.loads(new.read_text())
+    for r in doc["resources"]:
+        if r["type"] == INSTANCE and "-master-" in r["name"]:
+            r["options"]["dependsOn"] = [u for u in r["options"]["dependsOn"] if "-master-" not in u]
+    unchained = tmp_path / "unchained.json"
+    unchained.write_text(json.dumps(doc))
+    _, d2 = diff(old, unchained)
+    assert len(d2["warnings"]) == 1 and "3 masters get an update that stops them (instanceType)" in d2["warnings"][0]
+
+
+def test_replacing_a_prod_master_needs_its_protection_lifted_first(tmp_path):
+    cluster = {"zones": ZONES}
+    protected, _ = planned(tmp_path, "prod", cluster, preset="prod")
+    lifted, _ = planned(tmp_path, "lifted", {**cluster, "liftTerminationProtection": ["churn-master-1"]}, preset="prod")
+    master = names.master("churn", 1)
+    # Step 1, lifting: an in-place update of that master only.
+    code, d = diff(protected, lifted)
+    updated = {c["urn"].rsplit("::", 1)[1]: c["keys"] for c in d["updated"]}
+    assert code == 0 and updated == {master: ["disableApiTermination"]}
+    # `--replace` while still protected: Tencent refuses the delete.
+    code, d = diff(protected, protected, "--replace", master, "--replay")
+    (r,) = [c for c in d["replaced"] if c["urn"].endswith(f"::{master}")]
+    assert code == 3 and "termination protection" in r["fails"]
+    assert any("TerminateInstances is refused" in f["message"] for f in d["failures"] if f["urn"] is None)
+    # Step 2, after the lift: delete first, recreated at the same address, nothing collides.
+    code, d = diff(lifted, lifted, "--replace", master, "--replay")
+    (r,) = [c for c in d["replaced"] if c["urn"].endswith(f"::{master}")]
+    assert code == 3 and r["order"] == "delete-before-replace" and r["fails"] is None and r["reason"].endswith("(--replace)")
+    assert d["failures"] == []
+
+
+def test_a_prepaid_pool_with_a_data_disk_plans_as_the_provider_accepts_it(tmp_path):
+    pool = {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1, "chargeType": "PREPAID",
+            "dataDisk": {"type": "CLOUD_SSD", "size": 100}}
+    path, _ = planned(tmp_path, "prepaid", {**BASE, "nodePools": [pool]})
+    doc = json.loads(path.read_text())
+    (worker,) = [r for r in doc["resources"] if r["name"] == names.worker("churn", "general", "ap-guangzhou-3", 0)]
+    assert worker["inputs"]["dataDisks"][0] | {} == {
+        "dataDiskSize": 100, "dataDiskType": "CLOUD_SSD", "encrypt": True, "deleteWithInstance": False,
+        "deleteWithInstancePrepaid": True}
+    spot = tmp_path / "spot"
+    spot.mkdir()
+    run = kubecvm("plan", "--config-file", stack_file(spot, "churn", {**BASE, "nodePools": [{**pool, "chargeType": "SPOTPAID"}]}))
+    assert run.exit_code == 2 and "nodePools[0].dataDisk: a SPOTPAID pool cannot have a data disk" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_plans_of_different_stacks_or_projects_exit_2(tmp_path, base):
+    other, _ = planned(tmp_path, "other", BASE, stack="other")
+    run = kubecvm("diff", base[0], other)
+    assert run.exit_code == 2 and "different stacks ('churn' and 'other')" in run.stderr and "Traceback" not in run.stderr
+    doc = json.loads(base[0].read_text())
+    doc["project"] = "elsewhere"
+    moved = tmp_path / "project.json"
+    moved.write_text(json.dumps(doc))
+    run = kubecvm("diff", base[0], moved)
+    assert run.exit_code == 2 and "different projects ('kubecvm' and 'elsewhere')" in run.stderr
 
 
 def test_changing_the_pod_cidr_replaces_every_pod_route_and_exits_3(tmp_path, base):
     new_path, new_plan = planned(tmp_path, "pods", {**BASE, "podCidr": "172.24.0.0/13"})
-    run = kubecvm("diff", base[0], new_path, "--format", "json")
-    assert run.exit_code == 3
-    d = run.json()
-    replaced = [c for c in d["changed"] if c["replace"]]
-    assert urn_names(replaced) == {names.pod_route(m.name) for m in new_plan.machines}
-    assert all(c["replaceKeys"] == ["destinationCidrBlock"] for c in replaced)
-    # Everything else that mentions the pod CIDR (security-group rules, node boot config) changes in place.
-    in_place = {c["type"] for c in d["changed"] if not c["replace"]}
-    assert "tencentcloud:Security/groupRuleSet:GroupRuleSet" in in_place
-    assert ROUTE_ENTRY not in in_place
-    assert (d["added"], d["removed"]) == ([], [])
-    assert d["summary"]["replaced"] == len(new_plan.machines)
+    code, d = diff(base[0], new_path)
+    assert code == 3
+    routes = {c["urn"].rsplit("::", 1)[1]: c for c in d["replaced"]}
+    assert routes.keys() == {names.pod_route(m.name) for m in new_plan.machines}
+    assert all(c["replaceKeys"] == ["destinationCidrBlock"] and c["order"] == "delete-before-replace" for c in routes.values())
+    assert "tencentcloud:Security/groupRuleSet:GroupRuleSet" in {c["type"] for c in d["updated"]}
+    assert (d["added"], d["deleted"]) == ([], [])
     text = kubecvm("diff", base[0], new_path)
     assert text.exit_code == 3
     assert sum(line.startswith("REPLACE ") for line in text.stdout.splitlines()) == len(new_plan.machines)
@@ -79,7 +209,7 @@ def test_changing_the_pod_cidr_replaces_every_pod_route_and_exits_3(tmp_path, ba
 def test_identical_plans_have_no_changes(base):
     run = kubecvm("diff", base[0], base[0])
     assert run.exit_code == 0
-    assert run.stdout.splitlines()[0] == "0 to add, 0 to change (0 replaced), 0 to remove"
+    assert run.stdout.splitlines()[0] == "0 to add, 0 to update, 0 to replace, 0 to delete"
 
 
 def test_unreadable_plan_files_exit_2(tmp_path, base):
@@ -91,7 +221,13 @@ def test_unreadable_plan_files_exit_2(tmp_path, base):
     wrong = tmp_path / "wrong.json"
     wrong.write_text(json.dumps({"resources": [{"name": "no urn"}]}))
     assert "kubecvm plan --format json" in kubecvm("diff", wrong, base[0]).stderr
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({**json.loads(base[0].read_text()), "formatVersion": 99}))
+    run = kubecvm("diff", base[0], future)
+    assert run.exit_code == 2 and "formatVersion 99" in run.stderr
 
+
+# --- the tables, on hand-made plans --------------------------------------------------------------------------
 
 def doc(*resources) -> dict:
     return {"resources": [{"urn": f"urn:{r['name']}", "parent": None, "custom": True, **r} for r in resources]}
@@ -125,6 +261,14 @@ def test_instance_changes_follow_the_provider_schema(change, replace_keys, disru
     assert c.replace is bool(replace_keys)
 
 
+def test_nested_force_new_paths_of_kubernetes_objects():
+    def deploy(selector, replicas):
+        return {"name": "d", "type": "kubernetes:apps/v1:Deployment", "id": "d",
+                "inputs": {"metadata": {"name": "d"}, "spec": {"selector": selector, "replicas": replicas}}}
+    assert diff_plans(doc(deploy({"a": 1}, 1)), doc(deploy({"a": 1}, 2))).changed[0].replace is False
+    assert diff_plans(doc(deploy({"a": 1}, 1)), doc(deploy({"a": 2}, 1))).changed[0].replace_keys == ["spec.selector"]
+
+
 def test_a_replaced_resource_replaces_what_holds_its_id_in_a_force_new_input():
     table = {"name": "rtb", "type": "tencentcloud:Route/table:Table", "id": "rtb-1", "inputs": {"vpcId": "vpc-1"}}
     vpc = {"name": "vpc", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"}}
@@ -140,12 +284,46 @@ def test_a_replaced_resource_replaces_what_holds_its_id_in_a_force_new_input():
     assert by_name["urn:subnet"].cascade_from == "urn:vpc"  # subnet vpcId is ForceNew
     assert by_name["urn:rtb"].cascade_from == "urn:vpc"  # so is a route table's vpcId
     assert by_name["urn:route"].cascade_from == "urn:rtb"  # and a route entry's routeTableId, one step further
-    assert "urn:node" not in by_name  # a CVM's subnetId is not ForceNew (ModifyVpc moves it in place)
+    # A CVM's subnetId is not ForceNew: it takes the new subnet in place (ModifyVpc), which restarts it.
+    assert by_name["urn:node"].action == "update" and by_name["urn:node"].cascade_from == "urn:subnet"
+    assert "subnetId" in by_name["urn:node"].disruptive
     assert {c.urn for c in result.replacements} == {"urn:vpc", "urn:subnet", "urn:rtb", "urn:route"}
 
 
-def test_force_new_table_covers_the_types_kubecvm_creates():
-    assert {INSTANCE, ROUTE_ENTRY, "tencentcloud:Vpc/instance:Instance", "tencentcloud:Subnet/instance:Instance",
-            "tencentcloud:Cbs/storage:Storage", "tencentcloud:Clb/instance:Instance"} <= FORCE_NEW.keys()
-    assert "instanceType" not in FORCE_NEW[INSTANCE] and "availabilityZone" in FORCE_NEW[INSTANCE]
-    assert {"destinationCidrBlock", "nextHub"} <= FORCE_NEW[ROUTE_ENTRY]
+def test_a_create_before_delete_replacement_that_keeps_a_unique_address_is_flagged():
+    old = cvm()
+    new = cvm(availabilityZone="ap-guangzhou-4")  # ForceNew, but the plan kept the same privateIp
+    (c,) = diff_plans(doc(old), doc(new)).changed
+    assert c.order == "create-before-delete" and "privateIp" in c.fails and "still holds" in c.fails
+    dbr = {**new, "options": {"deleteBeforeReplace": True}}
+    (c,) = diff_plans(doc(old), doc(dbr)).changed
+    assert c.order == "delete-before-replace" and c.fails is None
+
+
+def test_an_ssm_secret_cannot_be_replaced_under_its_own_name():
+    secret = {"name": "s", "type": "tencentcloud:Ssm/secret:Secret", "id": "kubecvm-x-ca-crt",
+              "inputs": {"secretName": "kubecvm-x-ca-crt", "recoveryWindowInDays": 7}}
+    (c,) = diff_plans(doc(secret), doc(secret), replace=["urn:s"]).changed
+    assert "replace it only under a new name" in c.fails
+    renamed = {**secret, "inputs": {**secret["inputs"], "secretName": "kubecvm-y-ca-crt"}}
+    (c,) = diff_plans(doc(secret), doc(renamed)).changed
+    assert c.replace and c.fails is None
+
+
+def test_protected_resources_cannot_be_deleted():
+    vpc = {"name": "vpc", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"},
+           "options": {"protect": True}}
+    result = diff_plans(doc(vpc), doc())
+    assert result.destroys and "protected" in result.removed[0].fails
+
+
+def test_every_type_in_any_preset_plan_has_a_force_new_entry(tmp_path):
+    """New resource types (a COS bucket, a cluster route table, an ingress CLB) must say what replaces them."""
+    from tests.conftest import stack_config
+    seen: set[str] = set()
+    for preset in ("dev", "staging", "prod"):
+        for extra in ({}, {"apiEndpoint": {"exposure": "public"}}, {"podNetwork": {"mode": "globalRouter"}}):
+            rec = run_program(stack_config(preset, **extra), stack=preset)
+            seen |= {r.type for r in rec.resources if r.custom}
+    missing = sorted(seen - FORCE_NEW.keys())
+    assert not missing, f"add a ForceNew entry (offline/diff.py FORCE_NEW, cited to the provider file) for: {missing}"
