@@ -542,7 +542,8 @@ def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list
         if unordered:
             a, b = unordered[0]
             warnings.append(f"{len(stopping)} masters get an update that stops them ("
-                            + ", ".join(sorted({k for c in result.updates if c.urn in stopping for k in c.disruptive}))
+                            + ", ".join(sorted({k for c in result.updates if c.urn in stopping for k in c.disruptive
+                                                if DISRUPTIVE[INSTANCE][k].stops}))
                             + f") and nothing orders them: the engine runs them at once ({a} and {b}), taking the "
                             "control plane down")
     return warnings

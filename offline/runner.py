@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as sdk_resource
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -200,6 +200,11 @@ def run_program(
         from kubecvm.program import main as program
 
     def run() -> None:
+        # The SDK keeps a run's pending RPCs and output tasks process-wide: after a run the simulated cloud refused,
+        # they would fail every later run in this process with the same error.
+        settings._get_rpc_manager().clear()
+        with settings.SETTINGS.lock:
+            settings.SETTINGS.outputs.clear()
         component_recording.PLANS.set(recording.plans)
         pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
         cloud_ = cloud or SimulatedCloud()
