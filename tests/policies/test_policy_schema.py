@@ -104,3 +104,10 @@ def test_a_catastrophic_user_data_pattern_is_stopped_with_its_rule_named():
     config = {"kubecvm-security-user-data-secrets": {"patterns": {"a token": "(a|aa)+$"}}}
     with pytest.raises(engine.PolicyConfigError, match="kubecvm-security-user-data-secrets: '\\(a\\|aa\\)\\+\\$' took more"):
         engine.evaluate([cvm], config, only="kubecvm-security-user-data-secrets")
+
+
+def test_the_readme_counts_the_rules_there_are():
+    import re
+
+    counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "README.md").read_text())
+    assert counted and int(counted[1]) == len(RULES)
