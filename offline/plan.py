@@ -205,6 +205,45 @@ def file_program(path: Path) -> Callable[[], None]:
     return run
 
 
+CLUSTER_TYPE = "kubecvm:index:Cluster"
+
+
+def _owners(resources: list[dict]) -> dict[str, str | None]:
+    """URN -> the name of the Cluster component it belongs to (None: not inside one)."""
+    by_urn = {r["urn"]: r for r in resources}
+    owners: dict[str, str | None] = {}
+    for r in resources:
+        node, owner = r, None
+        while node is not None:
+            if node["type"] == CLUSTER_TYPE:
+                owner = node["name"]
+                break
+            node = by_urn.get(node["parent"])
+        owners[r["urn"]] = owner
+    return owners
+
+
+def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: dict, config_name: str | None):
+    """The rules over each cluster's own resources with that cluster's facts (podCidr, quotas, ...), so a program
+    composing several clusters is judged cluster by cluster; what belongs to none is judged with the first's."""
+    def evaluate(group: list[dict], cfg: dict):
+        return engine.evaluate([engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"])
+                                for r in group if r["custom"]], cfg)
+    if len(plans) < 2:
+        return evaluate(resources, config)
+    owners = _owners(resources)
+    results = []
+    for i, plan in enumerate(plans):
+        cfg = config if i == 0 else policy_config(plan, config_name)[1]
+        results.append(evaluate([r for r in resources if owners[r["urn"]] == plan.name], cfg))
+    rest = [r for r in resources if owners[r["urn"]] not in {p.name for p in plans}]
+    if any(r["custom"] for r in rest):
+        results.append(evaluate(rest, config))
+    return engine.Evaluation(violations=tuple(v for e in results for v in e.violations),
+                             waivers=tuple(w for e in results for w in e.waivers),
+                             checks=tuple(c for e in results for c in e.checks))
+
+
 def build(
     loaded: LoadedStack, *, policies: bool = True, policy_config_name: str | None = None,
     on_register: Callable[[str], None] | None = None, program: Callable[[], None] | None = None,
@@ -239,10 +278,7 @@ def build(
                                "mandatoryFailed": False}
     if policies:
         try:
-            evaluation = engine.evaluate(
-                [engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"]) for r in resources if r["custom"]],
-                config,
-            )
+            evaluation = evaluate_clusters(resources, plans, config, policy_config_name)
         except engine.PolicyConfigError as exc:  # a user pattern that ran past its time limit
             raise ConfigError(f"--policy-config {config_name}: {exc}") from None
         infos = tuple(engine.policies())

@@ -147,3 +147,27 @@ def test_offline_the_simulated_account_has_the_configured_route_quota(tmp_path, 
     # No "this account's quota" warning about an account the offline plan made up.
     assert run.exit_code == 0 and run.stderr == "" and warnings == []
     assert run.json()["outputs"]["capacity"]["routeQuotaLive"] == 200
+
+
+TWO_CLUSTERS = """
+from kubecvm import Cluster, ClusterArgs, NodePoolArgs
+pools = [NodePoolArgs(name="general", instance_type="S5.2XLARGE16", count_per_zone=1)]
+zones = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
+Cluster("blue", ClusterArgs(preset="staging", zones=zones, vpc_cidr="10.1.0.0/16", node_pools=pools))
+Cluster("green", ClusterArgs(preset="staging", zones=zones, vpc_cidr="10.2.0.0/16", pod_cidr="10.128.0.0/12",
+                             node_pools=pools))
+"""
+
+
+def test_a_program_with_two_clusters_is_summarised_and_judged_cluster_by_cluster(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(TWO_CLUSTERS)
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  tencentcloud:region: ap-guangzhou\n")
+    run = kubecvm("plan", "-C", tmp_path, "-s", "prod", "--program", tmp_path, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert [c["cluster"] for c in doc["clusters"]] == ["blue", "green"] and doc["summary"]["cluster"] == "blue"
+    assert [c["cidrs"]["pod"] for c in doc["clusters"]] == ["172.16.0.0/12", "10.128.0.0/12"]
+    # green's pod routes lie in green's podCidr: judged with blue's facts they would all be out of range.
+    assert doc["policies"]["violations"] == []
+    assert {r["urn"].split("::")[1] for r in doc["resources"]} == {"platform"}
