@@ -290,6 +290,21 @@ def test_a_replaced_resource_replaces_what_holds_its_id_in_a_force_new_input():
     assert {c.urn for c in result.replacements} == {"urn:vpc", "urn:subnet", "urn:rtb", "urn:route"}
 
 
+def test_a_renamed_role_replaces_its_policy_attachment_through_property_dependencies():
+    role = {"name": "role", "type": "tencentcloud:Cam/role:Role", "id": "4611", "inputs": {"name": "kubecvm-a-master"}}
+    attach = {"name": "attach", "type": "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment", "id": "4611#9",
+              "inputs": {"roleId": "4611", "policyId": "9"},
+              "options": {"propertyDependencies": {"roleId": ["urn:role"]}, "deleteBeforeReplace": True}}
+    renamed = {**role, "inputs": {"name": "kubecvm-b-master"}}
+    # The simulated ids are stable, so only the recorded dependency says the attachment must follow.
+    result = diff_plans(doc(role, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}),
+                        doc(renamed, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}))
+    by_urn = {c.urn: c for c in result.replacements}
+    assert by_urn["urn:role"].replace_keys == ["name"]
+    assert by_urn["urn:attach"].cascade_from == "urn:role" and by_urn["urn:attach"].cascade_key == "roleId"
+    assert by_urn["urn:attach"].order == "delete-before-replace" and by_urn["urn:attach"].fails is None
+
+
 def test_a_create_before_delete_replacement_that_keeps_a_unique_address_is_flagged():
     old = cvm()
     new = cvm(availabilityZone="ap-guangzhou-4")  # ForceNew, but the plan kept the same privateIp
