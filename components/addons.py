@@ -11,6 +11,8 @@ import pulumi_kubernetes as k8s
 from kubecvm.planning import ClusterPlan
 from kubecvm.planning import addons as plan_addons
 
+from .object_ready import ObjectReady
+
 TYPE = "kubecvm:index:ClusterAddons"
 
 # One typed class per kind the add-ons use: each object shows up in the plan (and to policies) under its own
@@ -18,12 +20,19 @@ TYPE = "kubecvm:index:ClusterAddons"
 KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
     ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+    ("apiregistration.k8s.io/v1", "APIService"): k8s.apiregistration.v1.APIService,
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
     ("storage.k8s.io/v1", "CSIDriver"): k8s.storage.v1.CSIDriver,
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
+}
+# Changes to objects kubeadm created (planning.addons.patches): server-side-apply patches, which own only their fields.
+PATCH_KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
+    ("apps/v1", "Deployment"): k8s.apps.v1.DeploymentPatch,
 }
 # Top-level fields that are not snake_case already; nested values stay camelCase, as the wire format wants.
 _ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindingMode": "volume_binding_mode",
@@ -37,7 +46,7 @@ def _settings(plan_or_settings: ClusterPlan | plan_addons.AddonSettings) -> plan
 
 
 class ClusterAddons(pulumi.ComponentResource):
-    """The CBS CSI driver and its StorageClass, applied once the cluster's bootstrap resources exist."""
+    """The CBS CSI driver, metrics-server and the CoreDNS spread, applied once the cluster's bootstrap resources exist."""
 
     def __init__(
         self, name: str, plan_or_settings: ClusterPlan | plan_addons.AddonSettings, *,
@@ -45,10 +54,11 @@ class ClusterAddons(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(TYPE, name, None, opts)
-        objs = plan_addons.objects(_settings(plan_or_settings))
+        settings = _settings(plan_or_settings)
+        objs, patches = plan_addons.objects(settings), plan_addons.patches(settings)
         self.provider: k8s.Provider | None = None
         self.resources: dict[str, pulumi.CustomResource] = {}
-        if objs:
+        if objs or patches:
             # The kubeconfig holds the admin key: keep it secret whatever the caller passed.
             self.provider = k8s.Provider(
                 f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig),
@@ -59,6 +69,16 @@ class ClusterAddons(pulumi.ComponentResource):
             for obj in objs:
                 rname = plan_addons.resource_name(name, obj)
                 self.resources[rname] = KINDS[obj["apiVersion"], obj["kind"]](rname, opts=child, **_args(obj))
+            for obj in patches:
+                rname = plan_addons.patch_name(name, obj)
+                # The object is kubeadm's: wait until it exists (ObjectReady), then patch it.
+                exists = ObjectReady(
+                    f"{rname}-exists", kubeconfig=kubeconfig, path=plan_addons.api_path(obj),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+                )
+                self.resources[rname] = PATCH_KINDS[obj["apiVersion"], obj["kind"]](
+                    rname, opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[exists]),
+                    **_args(obj))
         self.register_outputs({"objects": sorted(self.resources)})
 
 

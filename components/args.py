@@ -109,6 +109,8 @@ class AddonsArgs(TypedDict, total=False):
     """Install the CBS CSI driver and the default StorageClass (default true)."""
     image_registry: str
     """Registry prefix of the Tencent-hosted add-on images (default ccr.ccs.tencentyun.com)."""
+    metrics_server: bool
+    """Install metrics-server, verifying kubelets against the cluster CA (default true)."""
 
 
 class IngressPortsArgs(TypedDict, total=False):

@@ -16,10 +16,14 @@ or the stack: the controller runs on the masters with the master CAM role's temp
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from . import mirrors
+from .mirrors import Mirrors
 from .plan import TAG_CLUSTER, TAG_ROLE
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -37,20 +41,27 @@ CBS_CSI_VERSION = "v2.3.0"
 CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
                     "deploy/cbs/kubernetes/csi-node-new.yaml")
 # The credential sidecar runs a stdlib-only script (CAM_CREDENTIALS_SCRIPT) on Tencent's mirror of python:slim.
-IMAGES: dict[str, str] = {
-    "cbs-csi": f"ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:{CBS_CSI_VERSION}",
-    "csi-provisioner": "ccr.ccs.tencentyun.com/tkeimages/csi-provisioner:v2.0.4",
-    "csi-attacher": "ccr.ccs.tencentyun.com/tkeimages/csi-attacher:v3.0.2",
-    "csi-resizer": "ccr.ccs.tencentyun.com/tkeimages/csi-resizer:v1.0.1",
-    "csi-node-driver-registrar": "ccr.ccs.tencentyun.com/tkeimages/csi-node-driver-registrar:v2.0.1",
-    "cam-credentials": "ccr.ccs.tencentyun.com/library/python:3.12-slim",
+# (path under the Tencent-hosted add-on registry, tag); the registry itself is planning/mirrors.py's.
+IMAGES: dict[str, tuple[str, str]] = {
+    "cbs-csi": ("tkeimages/csi-tencentcloud-cbs", CBS_CSI_VERSION),
+    "csi-provisioner": ("tkeimages/csi-provisioner", "v2.0.4"),
+    "csi-attacher": ("tkeimages/csi-attacher", "v3.0.2"),
+    "csi-resizer": ("tkeimages/csi-resizer", "v1.0.1"),
+    "csi-node-driver-registrar": ("tkeimages/csi-node-driver-registrar", "v2.0.1"),
+    "cam-credentials": ("library/python", "3.12-slim"),
+    "csr-approver": ("library/python", "3.12-slim"),  # runs planning/csr_approver.py, stdlib only
 }
 
 
-def image(name: str, region: str) -> str:
-    """The one function every add-on image reference goes through (region-aware mirrors plug in here)."""
-    del region  # every image above lives on ccr.ccs.tencentyun.com, which serves every region
-    return IMAGES[name]
+def image(name: str, s: AddonSettings) -> str:
+    """The one function every add-on image reference goes through: the region's registries (planning/mirrors.py).
+
+    IMAGES live on Tencent's registry (ccr.ccs.tencentyun.com unless addons.imageRegistry says otherwise);
+    K8S_IMAGES (metrics-server, below) are registry.k8s.io images, mirrored where registry.k8s.io is unreachable.
+    """
+    if name in K8S_IMAGES:
+        return s.mirrors.k8s_image(*K8S_IMAGES[name])
+    return s.mirrors.addon_image(*IMAGES[name])
 
 
 # How many CBS disks the scheduler may attach through the driver per node. A CVM takes at most 20 data disks
@@ -176,6 +187,13 @@ class AddonSettings:
     kubernetes_version: str
     disk_type: str = DEFAULT_DISK_TYPE
     cbs_csi: bool = True
+    metrics_server: bool = True
+    vpc_cidr: str = "10.0.0.0/16"  # node addresses the serving-certificate approver accepts (the spec's default)
+    registries: Mirrors | None = None  # None: the region's defaults (planning/mirrors.py for_region)
+
+    @property
+    def mirrors(self) -> Mirrors:
+        return self.registries or mirrors.for_region(self.region)
 
     def __post_init__(self) -> None:
         problem = settings_problem(self)
@@ -200,6 +218,10 @@ def settings_problem(s: AddonSettings) -> str | None:
         return f"diskType: {s.disk_type} is not a CBS CSI disk type ({', '.join(CSI_DISK_TYPES)})"
     if not s.zones:
         return "zones: the StorageClass needs at least one zone"
+    try:
+        ipaddress.ip_network(s.vpc_cidr)
+    except ValueError:
+        return f"vpcCidr: {s.vpc_cidr!r} is not a CIDR such as 10.0.0.0/16"
     if any(not z.startswith(f"{s.region}-") for z in s.zones):
         return f"zones: every zone must be in region {s.region}"
     return None
@@ -212,7 +234,8 @@ def volume_disk_type(data_disk_types: list[str]) -> str:
     return DEFAULT_DISK_TYPE
 
 
-def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None) -> AddonSettings:
+def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None,
+                       metrics_server: bool | None = None) -> AddonSettings:
     """AddonSettings from a ClusterSpec: `kubernetes.version` and `addons.cbsCsi` from the spec (read with getattr
     so a spec from before those fields still works with explicit arguments); the keyword arguments override."""
     version = kubernetes_version or getattr(getattr(spec, "kubernetes", None), "version", None)
@@ -221,10 +244,13 @@ def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_
     if cbs_csi is None:
         addons = getattr(spec, "addons", None)
         cbs_csi = True if addons is None else bool(getattr(addons, "cbs_csi", True))
+    if metrics_server is None:
+        metrics_server = bool(getattr(getattr(spec, "addons", None), "metrics_server", True))
     disk_types = [p.data_disk.type.value for p in spec.node_pools if p.data_disk is not None]
     return AddonSettings(
         cluster=spec.name, region=spec.region, zones=tuple(spec.zones), kubernetes_version=str(version),
-        disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi,
+        disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi, metrics_server=metrics_server, vpc_cidr=spec.vpc_cidr,
+        registries=mirrors.from_spec(spec) if hasattr(spec, "kubernetes") else None,
     )
 
 
@@ -236,6 +262,18 @@ def storage_class_name(disk_type: str) -> str:
 def resource_name(component: str, obj: dict[str, Any]) -> str:
     """The Pulumi name of one object: stable from its kind and Kubernetes name, never from list order."""
     return f"{component}-{obj['kind'].lower()}-{obj['metadata']['name']}"
+
+
+def patch_name(component: str, obj: dict[str, Any]) -> str:
+    """The Pulumi name of a patch of an object kubecvm did not create."""
+    return f"{component}-patch-{obj['kind'].lower()}-{obj['metadata']['name']}"
+
+
+def api_path(obj: dict[str, Any]) -> str:
+    """The REST path of a namespaced apps/v1 or v1 object (what ObjectReady polls)."""
+    group = "/api/v1" if obj["apiVersion"] == "v1" else f"/apis/{obj['apiVersion']}"
+    meta = obj["metadata"]
+    return f"{group}/namespaces/{meta['namespace']}/{obj['kind'].lower()}s/{meta['name']}"
 
 
 # ---- the objects ----------------------------------------------------------------------------------------------
@@ -283,7 +321,7 @@ _ADDRESS = {"name": "ADDRESS", "value": "/csi/csi.sock"}
 
 def _sidecar(s: AddonSettings, name: str, *args: str) -> dict[str, Any]:
     return {
-        "name": name, "image": image(name, s.region), "imagePullPolicy": "IfNotPresent",
+        "name": name, "image": image(name, s), "imagePullPolicy": "IfNotPresent",
         "args": ["--csi-address=$(ADDRESS)", "--v=5", "--leader-election=true", *args],
         "env": [_ADDRESS], "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
     }
@@ -292,7 +330,7 @@ def _sidecar(s: AddonSettings, name: str, *args: str) -> dict[str, Any]:
 def _credentials_sidecar(s: AddonSettings, port: int) -> dict[str, Any]:
     """The NORM answerer on the host's loopback at `port`, with this node's CAM role (CAM_CREDENTIALS_SCRIPT)."""
     return {
-        "name": "cam-credentials", "image": image("cam-credentials", s.region), "imagePullPolicy": "IfNotPresent",
+        "name": "cam-credentials", "image": image("cam-credentials", s), "imagePullPolicy": "IfNotPresent",
         "command": ["python3", "/opt/cam-credentials/cam_credentials.py"],
         "env": [{"name": "LISTEN_PORT", "value": str(port)}],
         "volumeMounts": [{"name": "cam-credentials", "mountPath": "/opt/cam-credentials", "readOnly": True}],
@@ -312,7 +350,7 @@ def _controller(s: AddonSettings) -> dict[str, Any]:
         _sidecar(s, "csi-attacher"),
         _sidecar(s, "csi-resizer"),
         {
-            "name": "cbs-csi", "image": image("cbs-csi", s.region), "imagePullPolicy": "IfNotPresent",
+            "name": "cbs-csi", "image": image("cbs-csi", s), "imagePullPolicy": "IfNotPresent",
             "command": ["/csi-tencentcloud-cbs"],
             "args": ["--v=5", "--logtostderr=true", "--endpoint=$(ADDRESS)", "--component_type=controller",
                      f"--metric_port={CONTROLLER_METRICS_PORT}"],
@@ -377,7 +415,7 @@ def _node(s: AddonSettings) -> dict[str, Any]:
         "QCLOUD_NORM_URL": {"name": "QCLOUD_NORM_URL", "value": NODE_NORM_URL},
     }
     registrar = {
-        "name": "driver-registrar", "image": image("csi-node-driver-registrar", s.region),
+        "name": "driver-registrar", "image": image("csi-node-driver-registrar", s),
         "imagePullPolicy": "IfNotPresent",
         "args": ["--v=5", "--csi-address=/csi/csi.sock", f"--kubelet-registration-path={plugin_dir}/csi.sock"],
         "lifecycle": {"preStop": {"exec": {"command": [
@@ -387,7 +425,7 @@ def _node(s: AddonSettings) -> dict[str, Any]:
                          {"name": "registration-dir", "mountPath": "/registration"}],
     }
     driver = {
-        "name": "cbs-csi", "image": image("cbs-csi", s.region), "imagePullPolicy": "IfNotPresent",
+        "name": "cbs-csi", "image": image("cbs-csi", s), "imagePullPolicy": "IfNotPresent",
         # Mounting and formatting block devices on the host needs a privileged container.
         "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]},
                             "allowPrivilegeEscalation": True},
@@ -468,7 +506,12 @@ def credentials_config_map() -> dict[str, Any]:
 
 
 def objects(s: AddonSettings) -> list[dict[str, Any]]:
-    """Every object the add-ons register, in apply order (RBAC and config before the workloads using them)."""
+    """Every object the add-ons create, in apply order (RBAC and config before the workloads using them)."""
+    return [*csr_approver_objects(s), *csi_objects(s), *metrics_server_objects(s)]
+
+
+def csi_objects(s: AddonSettings) -> list[dict[str, Any]]:
+    """The CBS CSI driver and its StorageClass (none when addons.cbsCsi is off)."""
     if not s.cbs_csi:
         return []
     return [
@@ -490,3 +533,202 @@ def images(objs: list[dict[str, Any]]) -> list[str]:
         for c in pod.get("initContainers", []) + pod.get("containers", []):
             found.append(c["image"])
     return found
+
+
+# ---- CoreDNS spread ---------------------------------------------------------------------------------------------
+# kubeadm's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go CoreDNSDeployment: 2 replicas,
+# labels k8s-app=kube-dns, only a *preferred* anti-affinity on kubernetes.io/hostname) is scheduled while master-0
+# is the only node, so both replicas land there and stay. kubeadm has no option for it (ClusterConfiguration.dns
+# takes only the image), so the add-ons patch that Deployment, with server-side apply: replicas on distinct nodes
+# (required anti-affinity; the second waits for a second node) and spread over zones where possible. The patch owns
+# only these fields; `kubeadm upgrade apply` rewrites the Deployment, and the next `pulumi up --refresh` restores them.
+COREDNS = "coredns"
+COREDNS_SELECTOR = {"matchLabels": {"k8s-app": "kube-dns"}}
+ZONE_LABEL, HOST_LABEL = "topology.kubernetes.io/zone", "kubernetes.io/hostname"
+
+
+def coredns_patch() -> dict[str, Any]:
+    """The fields kubecvm owns on kubeadm's CoreDNS Deployment (a DeploymentPatch, not a new object)."""
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": COREDNS, "namespace": NAMESPACE, "annotations": {
+            # kubeadm created the object: take these fields over; and do not wait for the rollout, whose second
+            # replica stays Pending until a second node has joined.
+            "pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true"}},
+        "spec": {"template": {"spec": {
+            "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": COREDNS_SELECTOR, "topologyKey": HOST_LABEL}]}},
+            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": ZONE_LABEL,
+                                           "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": COREDNS_SELECTOR}],
+        }}},
+    }
+
+
+def patches(s: AddonSettings) -> list[dict[str, Any]]:
+    """Changes to objects kubeadm owns, applied as patches after the cluster answers."""
+    del s  # every cluster gets them
+    return [coredns_patch()]
+
+
+# ---- metrics-server ---------------------------------------------------------------------------------------------
+# Pinned here, with its source: the objects below are upstream's release manifest, transcribed, with two changes:
+# the image comes through image() (mirrored where registry.k8s.io is unreachable) and the kubelets' serving
+# certificates are verified against the cluster CA (--kubelet-certificate-authority, the CA from the
+# kube-root-ca.crt ConfigMap that kube-controller-manager publishes in every namespace) instead of
+# --kubelet-insecure-tls. That works because the kubelets have CA-signed serving certificates (serverTLSBootstrap in
+# planning/bootstrap.py, approved by planning/templates/kubecvm-csr-approve).
+METRICS_SERVER_VERSION = "v0.7.2"
+METRICS_SERVER_MANIFEST = ("https://github.com/kubernetes-sigs/metrics-server/releases/download/"
+                           f"{METRICS_SERVER_VERSION}/components.yaml")
+K8S_IMAGES: dict[str, tuple[str, str]] = {  # name -> (path under registry.k8s.io, tag)
+    "metrics-server": ("metrics-server/metrics-server", METRICS_SERVER_VERSION),
+}
+METRICS_SERVER = "metrics-server"
+KUBELET_CA_DIR = "/etc/kubelet-ca"
+_MS_LABELS = {"k8s-app": METRICS_SERVER}
+
+
+def _ms_meta(name: str, namespaced: bool = True, **labels: str) -> dict[str, Any]:
+    return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}),
+            "labels": {**_MS_LABELS, "app.kubernetes.io/part-of": "kubecvm", **labels}}
+
+
+def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
+    probe = {"failureThreshold": 3, "periodSeconds": 10}
+    container = {
+        "name": METRICS_SERVER, "image": image(METRICS_SERVER, s), "imagePullPolicy": "IfNotPresent",
+        "args": ["--cert-dir=/tmp", "--secure-port=10250",
+                 "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+                 "--kubelet-use-node-status-port", "--metric-resolution=15s",
+                 f"--kubelet-certificate-authority={KUBELET_CA_DIR}/ca.crt"],
+        "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
+        "livenessProbe": {**probe, "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"}},
+        "readinessProbe": {**probe, "initialDelaySeconds": 20,
+                           "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}},
+        "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                            "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 1000,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"mountPath": "/tmp", "name": "tmp-dir"},
+                         {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True}],
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _ms_meta(METRICS_SERVER),
+        "spec": {
+            "selector": {"matchLabels": _MS_LABELS},
+            "strategy": {"rollingUpdate": {"maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": _MS_LABELS},
+                "spec": {
+                    "containers": [container],
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "priorityClassName": "system-cluster-critical",
+                    "serviceAccountName": METRICS_SERVER,
+                    "volumes": [{"name": "tmp-dir", "emptyDir": {}},
+                                {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt",
+                                                                     "items": [{"key": "ca.crt", "path": "ca.crt"}]}}],
+                },
+            },
+        },
+    }
+
+
+def metrics_server_objects(s: AddonSettings) -> list[dict[str, Any]]:
+    """metrics-server METRICS_SERVER_VERSION as upstream ships it (METRICS_SERVER_MANIFEST), kubelet TLS verified."""
+    if not s.metrics_server:
+        return []
+    sa = {"kind": "ServiceAccount", "name": METRICS_SERVER, "namespace": NAMESPACE}
+    aggregate = {f"rbac.authorization.k8s.io/aggregate-to-{r}": "true" for r in ("admin", "edit", "view")}
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _ms_meta(METRICS_SERVER)},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": _ms_meta("system:aggregated-metrics-reader", False, **aggregate),
+         "rules": [_rule(["metrics.k8s.io"], ["pods", "nodes"], ["get", "list", "watch"])]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": _ms_meta("system:metrics-server", False),
+         "rules": [_rule([""], ["nodes/metrics"], ["get"]), _rule([""], ["pods", "nodes"], ["get", "list", "watch"])]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": _ms_meta("metrics-server-auth-reader"),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                     "name": "extension-apiserver-authentication-reader"}, "subjects": [sa]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": _ms_meta("metrics-server:system:auth-delegator", False),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+         "subjects": [sa]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": _ms_meta("system:metrics-server", False),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:metrics-server"},
+         "subjects": [sa]},
+        {"apiVersion": "v1", "kind": "Service", "metadata": _ms_meta(METRICS_SERVER),
+         "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
+                  "selector": _MS_LABELS}},
+        _ms_deployment(s),
+        # Upstream's APIService as shipped: the aggregator does not verify metrics-server's self-signed serving
+        # certificate (insecureSkipTLSVerify); what this change fixes is metrics-server's trust in the kubelets.
+        {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": _ms_meta("v1beta1.metrics.k8s.io", False),
+         "spec": {"group": "metrics.k8s.io", "groupPriorityMinimum": 100, "insecureSkipTLSVerify": True,
+                  "service": {"name": METRICS_SERVER, "namespace": NAMESPACE}, "version": "v1beta1",
+                  "versionPriority": 100}},
+    ]
+
+
+# ---- the kubelet serving-certificate approver -------------------------------------------------------------------
+# Every kubelet asks for a CA-signed serving certificate (serverTLSBootstrap, planning/bootstrap.py) and nothing in
+# Kubernetes approves those requests. planning/csr_approver.py does, with strict rules, as a one-replica Deployment on
+# the masters. Always installed: without it no kubelet has a serving certificate (kubectl logs/exec fail too).
+CSR_APPROVER = "kubecvm-csr-approver"
+CSR_APPROVER_SOURCE = Path(__file__).with_name("csr_approver.py")
+
+
+def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
+    return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}),
+            "labels": {"app.kubernetes.io/name": CSR_APPROVER, "app.kubernetes.io/part-of": "kubecvm"}}
+
+
+def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
+    """RBAC (read CSRs, approve only for the kubelet-serving signer), the script, and its Deployment."""
+    rules = [
+        _rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["get", "list", "watch"]),
+        _rule(["certificates.k8s.io"], ["certificatesigningrequests/approval"], ["update"]),
+        # The API server also checks `approve` on the signer (certificates.k8s.io "signers" authorization).
+        {**_rule(["certificates.k8s.io"], ["signers"], ["approve"]), "resourceNames": ["kubernetes.io/kubelet-serving"]},
+    ]
+    labels = {"app": CSR_APPROVER}
+    container = {
+        "name": "approver", "image": image("csr-approver", s), "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", "/opt/csr-approver/csr_approver.py"],
+        "env": [{"name": "CLUSTER", "value": s.cluster}, {"name": "VPC_CIDR", "value": s.vpc_cidr}],
+        "volumeMounts": [{"name": "script", "mountPath": "/opt/csr-approver", "readOnly": True}],
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "runAsNonRoot": True, "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _ca_meta(CSR_APPROVER),
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "serviceAccountName": CSR_APPROVER, "priorityClassName": "system-cluster-critical",
+                "nodeSelector": {CONTROL_PLANE_LABEL: ""},
+                "tolerations": [{"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"}],
+                "containers": [container],
+                "volumes": [{"name": "script", "configMap": {"name": CSR_APPROVER}}],
+            }}},
+    }
+    return [
+        *_rbac_for(CSR_APPROVER, CSR_APPROVER, rules, _ca_meta),
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _ca_meta(CSR_APPROVER),
+         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text()}},
+        deployment,
+    ]
+
+
+def _rbac_for(sa: str, role: str, rules: list[dict[str, Any]], meta: Any) -> list[dict[str, Any]]:
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(sa)},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": meta(role, False),
+         "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": meta(role, False),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+         "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": NAMESPACE}]},
+    ]

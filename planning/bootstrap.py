@@ -331,6 +331,11 @@ def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         {
             "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
             "cgroupDriver": "systemd", "maxPods": spec.max_pods_per_node,
+            # Serving certificates signed by the cluster CA (signer kubernetes.io/kubelet-serving; approved by the
+            # add-on in planning/csr_approver.py, rotated by the kubelet), so metrics-server verifies kubelets
+            # instead of skipping TLS checks. kubeadm uploads this document to the kubelet-config ConfigMap, so
+            # every joining node gets it too.
+            "serverTLSBootstrap": True,
         },
     )
 
@@ -461,6 +466,12 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
     def file(path: str, content: str, mode: str = "0644") -> str:
         return _entry(path, mode, Literal(content))  # owner: root
 
+    def packed(path: str, content: str) -> str:
+        # master-0's kubeadm init documents, compressed like the scripts (expand_user_data shows them in clear): its
+        # user data holds every master address, both kubeadm configurations and the masters' timers, and must stay
+        # under the 16 KB limit. Nothing secret is in them (the token is a placeholder filled in on the node).
+        return _entry(path, "0600", base64.b64encode(gzip.compress(content.encode(), mtime=0)).decode(), "gz+b64")
+
     def script(path: str, template: str) -> str:
         # The scripts are the same on every node and reviewed in planning/templates; compressed, they leave the
         # 16 KB budget to the per-node values. expand_user_data() shows them in clear (snapshots, checks).
@@ -489,7 +500,7 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
             file("/etc/systemd/system/kubecvm-token-sync.timer", _SYNC_TIMER),
         ]
     if m.name == plan.masters[0].name:
-        files.append(file("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host), "0600"))
+        files.append(packed("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host)))
     user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
     size = user_data_size(user_data)
     if size > USER_DATA_LIMIT:

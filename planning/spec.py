@@ -291,6 +291,7 @@ class Addons(Model):
     cbs_csi: bool = True
     # Registry prefix of the Tencent-hosted add-on images; None: ccr.ccs.tencentyun.com (planning/mirrors.py).
     image_registry: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
+    metrics_server: bool = True  # metrics-server (kubectl top, HPA), verifying kubelets against the cluster CA
 
 
 class ExistingSubnet(Model):

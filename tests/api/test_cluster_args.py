@@ -101,11 +101,14 @@ def test_cluster_args_outputs_and_a_ready_kubernetes_provider():
     assert gate.urn in provider.dependencies and provider.inputs["kubeconfig"] == SECRET
 
 
-def test_without_addons_the_cluster_makes_its_own_provider_behind_the_gate():
-    program, seen = cluster_program(addons={"cbs_csi": False})
+def test_without_optional_addons_the_provider_is_still_behind_the_gate():
+    # The kubelet serving-certificate approver and the CoreDNS patch are always installed (issue 9), so with every
+    # optional add-on off the cluster's provider is still the add-ons' one: one provider, waiting for the API gate.
+    program, seen = cluster_program(addons={"cbs_csi": False, "metrics_server": False})
     rec = run_program({}, stack="apps", program=program)
     providers = [r for r in rec.resources if r.type == "pulumi:providers:kubernetes"]
-    assert [p.name for p in providers] == ["edge-k8s"]
+    assert [p.name for p in providers] == ["edge-addons-k8s"]
+    assert seen["cluster"].provider is seen["cluster"].addons.provider
     assert next(r.urn for r in rec.resources if r.name == "edge-api-ready") in providers[0].dependencies
 
 

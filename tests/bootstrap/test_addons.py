@@ -23,18 +23,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes_validate.utils import all_versions, major_minor
 
-from kubecvm.planning import addons
+from kubecvm.planning import addons, mirrors
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
 
 VERSION = "1.30.4"
 SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION)
-OBJECTS = addons.objects(SETTINGS)
+OBJECTS = addons.objects(SETTINGS)  # everything the add-ons create
+CSI = addons.csi_objects(SETTINGS)
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def by_kind(kind: str, objs=OBJECTS) -> list[dict]:
+def by_kind(kind: str, objs=CSI) -> list[dict]:
     return [o for o in objs if o["kind"] == kind]
 
 
@@ -105,7 +106,7 @@ def test_validation_is_real_a_broken_object_fails():
 # ---- exact content ----------------------------------------------------------------------------------------------
 
 def test_object_inventory():
-    assert [(o["kind"], o["metadata"]["name"]) for o in OBJECTS] == [
+    assert [(o["kind"], o["metadata"]["name"]) for o in CSI] == [
         ("ServiceAccount", "cbs-csi-controller-sa"),
         ("ClusterRole", "cbs-csi-controller-role"),
         ("ClusterRoleBinding", "cbs-csi-controller-role-binding"),
@@ -119,7 +120,8 @@ def test_object_inventory():
         ("StorageClass", "cbs-ssd"),
     ]
     assert {o["metadata"].get("namespace") for o in OBJECTS if o["kind"] in
-            ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet")} == {"kube-system"}
+            ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet", "Service", "RoleBinding")} == {"kube-system"}
+    assert OBJECTS == addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS)
 
 
 def test_storage_class_exact():
@@ -199,7 +201,7 @@ def test_rbac_bindings_point_at_their_own_roles_and_accounts():
         assert b["roleRef"]["name"] in roles and b["metadata"]["name"] == b["roleRef"]["name"] + "-binding"
         assert [s["name"] for s in b["subjects"]] == [b["roleRef"]["name"].replace("-role", "-sa")]
         assert {s["name"] for s in b["subjects"]} <= accounts
-    workloads = {o["spec"]["template"]["spec"]["serviceAccountName"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")}
+    workloads = {o["spec"]["template"]["spec"]["serviceAccountName"] for o in CSI if o["kind"] in ("Deployment", "DaemonSet")}
     assert workloads == accounts
     every_rule = [r for role in by_kind("ClusterRole") for r in role["rules"]]
     assert not [r for r in every_rule if "secrets" in r["resources"] or "*" in r["verbs"] or "*" in r["resources"]]
@@ -209,12 +211,13 @@ def test_rbac_bindings_point_at_their_own_roles_and_accounts():
 
 def test_images_come_only_from_the_pinned_block():
     used = addons.images(OBJECTS)
-    assert set(used) == set(addons.IMAGES.values())  # every pinned image is used, none comes from elsewhere
-    for image in addons.IMAGES.values():
-        repo, tag = image.rsplit(":", 1)
-        assert repo.startswith("ccr.ccs.tencentyun.com/"), image
-        assert re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[a-z]+)?", tag), image  # an explicit version, never latest
-    assert addons.IMAGES["cbs-csi"].startswith("ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:")
+    pinned = {addons.image(n, SETTINGS) for n in [*addons.IMAGES, *addons.K8S_IMAGES]}
+    assert set(used) == pinned  # every pinned image is used, none comes from elsewhere
+    for name in addons.IMAGES:
+        repo, tag = addons.image(name, SETTINGS).rsplit(":", 1)
+        assert repo.startswith("ccr.ccs.tencentyun.com/"), name
+        assert re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[a-z]+)?", tag), name  # an explicit version, never latest
+    assert addons.image("cbs-csi", SETTINGS) == "ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:v2.3.0"
     pulls = {c["imagePullPolicy"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")
              for c in o["spec"]["template"]["spec"]["containers"]}
     assert pulls == {"IfNotPresent"}
@@ -355,7 +358,8 @@ def test_settings_from_spec():
                                              "dataDisk": {"type": "CLOUD_PREMIUM", "size": 100}}]})
     s = addons.settings_from_spec(spec, kubernetes_version="1.31")
     assert s == addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES),
-                                     kubernetes_version="1.31", disk_type="CLOUD_PREMIUM", cbs_csi=True)
+                                     kubernetes_version="1.31", disk_type="CLOUD_PREMIUM", cbs_csi=True,
+                                     registries=mirrors.from_spec(spec))
     assert addons.settings_from_spec(spec, kubernetes_version="1.31", cbs_csi=False).cbs_csi is False
     if configured_version(spec) is None:
         with pytest.raises(ValueError, match="^kubernetes.version: needed"):
@@ -365,8 +369,14 @@ def test_settings_from_spec():
 
 
 def test_disabled_addons_have_no_objects():
-    assert addons.objects(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                               kubernetes_version=VERSION, cbs_csi=False)) == []
+    base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
+    approver = addons.csr_approver_objects(addons.AddonSettings(**base))
+    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == approver
+    no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False))
+    assert no_csi == approver + addons.metrics_server_objects(SETTINGS)
+    assert not [o for o in no_csi if "cbs-csi" in o["metadata"]["name"]]
+    # CoreDNS is kubeadm's: its spread is patched whatever the add-on switches say.
+    assert addons.patches(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == [addons.coredns_patch()]
 
 
 def test_planning_addons_imports_no_pulumi():
@@ -419,11 +429,27 @@ def test_component_registers_each_object_with_its_kubernetes_type(recorded):
         "ClusterRoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
         "CSIDriver": "kubernetes:storage.k8s.io/v1:CSIDriver", "StorageClass": "kubernetes:storage.k8s.io/v1:StorageClass",
         "Deployment": "kubernetes:apps/v1:Deployment", "DaemonSet": "kubernetes:apps/v1:DaemonSet",
+        "Service": "kubernetes:core/v1:Service", "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService",
     }
+    patch = "demo-addons-patch-deployment-coredns"
     assert children == sorted(
-        [("demo-addons-k8s", "pulumi:providers:kubernetes")]
+        [("demo-addons-k8s", "pulumi:providers:kubernetes"), (patch, "kubernetes:apps/v1:DeploymentPatch"),
+         (f"{patch}-exists", "pulumi-python:dynamic:Resource")]
         + [(addons.resource_name("demo-addons", o), expected_types[o["kind"]]) for o in OBJECTS]
     )
+
+
+def test_coredns_patch_waits_for_kubeadms_deployment(recorded):
+    rec, cloud = recorded
+    patch, gate = rec.by_name("demo-addons-patch-deployment-coredns"), rec.by_name("demo-addons-patch-deployment-coredns-exists")
+    provider = rec.by_name("demo-addons-k8s")
+    assert cloud.providers[patch.name] == f"{provider.urn}::{provider.id}"
+    assert patch.dependencies == [gate.urn]
+    assert rec.by_name("bootstrap").urn in gate.dependencies
+    assert gate.inputs["path"] == "/apis/apps/v1/namespaces/kube-system/deployments/coredns"
+    assert gate.inputs["kubeconfig"] == SECRET  # it holds the admin key
+    assert patch.inputs == addons.coredns_patch()
 
 
 def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
@@ -439,10 +465,14 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
         assert reg.inputs == obj  # what reaches the engine is exactly the validated manifest
 
 
-def test_disabled_addons_register_no_provider():
+def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
     rec, _ = _run(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                       kubernetes_version=VERSION, cbs_csi=False))
-    assert sorted(r.type for r in rec.resources) == ["kubecvm:index:ClusterAddons", "tencentcloud:Vpc/instance:Instance"]
+                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False))
+    assert sorted(r.type for r in rec.resources) == sorted([
+        "kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch", "pulumi-python:dynamic:Resource",
+        "pulumi:providers:kubernetes", "tencentcloud:Vpc/instance:Instance", "kubernetes:apps/v1:Deployment",
+        "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"])
 
 
 @pytest.mark.parametrize("cbs_csi", [True, False])
@@ -455,7 +485,8 @@ def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
     rec, _ = _run(build_plan(spec))
     kube = [r for r in rec.resources if r.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))]
     expected = addons.objects(addons.settings_from_spec(spec))
-    assert len(kube) == (len(expected) + 1 if cbs_csi else 0)
+    assert len(kube) == len(expected) + 2  # the provider and the CoreDNS patch
+    assert any("csi" in o["metadata"]["name"] for o in expected) is cbs_csi
     for obj in expected:
         assert rec.by_name(addons.resource_name("demo-addons", obj)).inputs == obj
 
@@ -476,7 +507,7 @@ def _node_driver(objs=OBJECTS) -> tuple[dict, dict]:
 
 
 def test_csi_image_tag_bump_needs_the_matching_node_flags():
-    tag = addons.IMAGES["cbs-csi"].rsplit(":", 1)[1]
+    tag = addons.image("cbs-csi", SETTINGS).rsplit(":", 1)[1]
     assert tag == addons.CBS_CSI_VERSION
     assert tag in VERIFIED_NODE_NEEDS, (f"CBS CSI {tag} is not verified: read its node plugin upstream and record "
                                         "the flags and environment it needs")
@@ -511,3 +542,137 @@ def test_controller_and_node_sidecars_never_share_a_port():
             ports += [e["value"] for e in c.get("env", []) if e["name"] == "LISTEN_PORT"]
             ports += [e["value"].split(":")[2].split("/")[0] for e in c.get("env", []) if e["name"] == "QCLOUD_NORM_URL"]
     assert sorted(ports) == ["19101", "19101", "19102", "19102"]
+
+
+# ---- CoreDNS spread (a patch of kubeadm's Deployment) -------------------------------------------------------------
+
+def kubeadm_coredns() -> dict:
+    """kubeadm's CoreDNS Deployment as it creates it (cmd/kubeadm/app/phases/addons/dns/manifests.go, templated)."""
+    port = lambda n, name, proto="TCP": {"containerPort": n, "name": name, "protocol": proto}  # noqa: E731
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+        "spec": {
+            "replicas": 2, "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}}, "spec": {
+                "priorityClassName": "system-cluster-critical", "serviceAccountName": "coredns",
+                "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                    "weight": 100, "podAffinityTerm": {
+                        "labelSelector": {"matchExpressions": [{"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}]},
+                        "topologyKey": "kubernetes.io/hostname"}}]}},
+                "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
+                "nodeSelector": {"kubernetes.io/os": "linux"},
+                "containers": [{
+                    "name": "coredns", "image": "registry.k8s.io/coredns/coredns:v1.11.1", "imagePullPolicy": "IfNotPresent",
+                    "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
+                    "args": ["-conf", "/etc/coredns/Corefile"],
+                    "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+                    "ports": [port(53, "dns", "UDP"), port(53, "dns-tcp"), port(9153, "metrics"),
+                              port(8080, "liveness-probe"), port(8181, "readiness-probe")],
+                    "livenessProbe": {"httpGet": {"path": "/health", "port": "liveness-probe", "scheme": "HTTP"},
+                                      "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
+                                      "failureThreshold": 5},
+                    "readinessProbe": {"httpGet": {"path": "/ready", "port": "readiness-probe", "scheme": "HTTP"}},
+                    "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+                }],
+                "dnsPolicy": "Default",
+                "volumes": [{"name": "config-volume", "configMap": {
+                    "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}],
+            }},
+        },
+    }
+
+
+def merge(base, patch):
+    """Server-side apply's merge for what the patch sets: maps merge key by key, the patch's lists are new fields."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        return {k: merge(base.get(k), patch[k]) if k in patch else base[k] for k in {**base, **patch}}
+    return patch
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_coredns_patch_applies_to_kubeadms_deployment_for_every_version(version):
+    patch = addons.coredns_patch()
+    merged = merge(kubeadm_coredns(), {k: v for k, v in patch.items() if k != "metadata"})
+    assert kubernetes_validate.validate(merged, version, strict=True) == version
+    assert kubernetes_validate.validate(kubeadm_coredns(), version, strict=True) == version  # the fixture itself
+
+
+def test_coredns_replicas_need_distinct_nodes_and_spread_over_zones():
+    merged = merge(kubeadm_coredns(), addons.coredns_patch())
+    pod = merged["spec"]["template"]["spec"]
+    anti = pod["affinity"]["podAntiAffinity"]
+    assert anti["requiredDuringSchedulingIgnoredDuringExecution"] == [
+        {"labelSelector": {"matchLabels": {"k8s-app": "kube-dns"}}, "topologyKey": "kubernetes.io/hostname"}]
+    assert anti["preferredDuringSchedulingIgnoredDuringExecution"]  # kubeadm's own preference is kept
+    assert pod["topologySpreadConstraints"] == [{
+        "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
+    # The selectors match kubeadm's pods, or the rules would constrain nothing.
+    assert all(merged["spec"]["template"]["metadata"]["labels"][k] == v
+               for k, v in addons.COREDNS_SELECTOR["matchLabels"].items())
+    # The patch owns only those fields and waits for no rollout (the second replica waits for a second node).
+    assert set(addons.coredns_patch()["spec"]["template"]["spec"]) == {"affinity", "topologySpreadConstraints"}
+    assert addons.coredns_patch()["metadata"]["annotations"] == {"pulumi.com/patchForce": "true",
+                                                                 "pulumi.com/skipAwait": "true"}
+    assert addons.api_path(addons.coredns_patch()) == "/apis/apps/v1/namespaces/kube-system/deployments/coredns"
+
+
+# ---- metrics-server ----------------------------------------------------------------------------------------------
+
+def test_metrics_server_verifies_kubelets_against_the_cluster_ca():
+    objs = addons.metrics_server_objects(SETTINGS)
+    (dep,) = by_kind("Deployment", objs)
+    pod = dep["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == [
+        "--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+        "--kubelet-use-node-status-port", "--metric-resolution=15s",
+        "--kubelet-certificate-authority=/etc/kubelet-ca/ca.crt"]
+    assert not [a for a in container["args"] if "insecure" in a]
+    assert {"mountPath": "/etc/kubelet-ca", "name": "kubelet-ca", "readOnly": True} in container["volumeMounts"]
+    assert {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}} \
+        in pod["volumes"]
+    # registry.k8s.io is unreachable from mainland China: the region's mirror of it (planning/mirrors.py).
+    assert container["image"] == "registry.aliyuncs.com/google_containers/metrics-server:v0.7.2"
+    abroad = addons.metrics_server_objects(dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)))
+    assert by_kind("Deployment", abroad)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
+    assert addons.METRICS_SERVER_MANIFEST.endswith("/v0.7.2/components.yaml")
+
+
+def test_metrics_server_objects_as_upstream_ships_them():
+    objs = addons.metrics_server_objects(SETTINGS)
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
+        ("ServiceAccount", "metrics-server"),
+        ("ClusterRole", "system:aggregated-metrics-reader"),
+        ("ClusterRole", "system:metrics-server"),
+        ("RoleBinding", "metrics-server-auth-reader"),
+        ("ClusterRoleBinding", "metrics-server:system:auth-delegator"),
+        ("ClusterRoleBinding", "system:metrics-server"),
+        ("Service", "metrics-server"),
+        ("Deployment", "metrics-server"),
+        ("APIService", "v1beta1.metrics.k8s.io"),
+    ]
+    (api,) = by_kind("APIService", objs)
+    assert api["spec"]["service"] == {"name": "metrics-server", "namespace": "kube-system"}
+    (svc,) = by_kind("Service", objs)
+    (dep,) = by_kind("Deployment", objs)
+    assert svc["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"] == dep["spec"]["template"]["metadata"]["labels"]
+    reader = next(r for r in by_kind("ClusterRole", objs) if r["metadata"]["name"] == "system:metrics-server")
+    assert reader["rules"][0] == {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]}
+    assert not addons.metrics_server_objects(dataclasses.replace(SETTINGS, metrics_server=False))
+
+
+def test_addon_images_follow_the_specs_registries():
+    from kubecvm.planning import build_plan
+
+    spec = make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/mirror"},
+                              "kubernetes": {"imageRepository": "ccr.ccs.tencentyun.com/k8s"}})
+    used = addons.images(addons.objects(addons.settings_from_spec(build_plan(spec).spec)))
+    assert "ccr.ccs.tencentyun.com/mirror/tkeimages/csi-tencentcloud-cbs:v2.3.0" in used
+    assert "ccr.ccs.tencentyun.com/k8s/metrics-server:v0.7.2" in used
+    assert all(i.startswith(("ccr.ccs.tencentyun.com/mirror/", "ccr.ccs.tencentyun.com/k8s/")) for i in used)

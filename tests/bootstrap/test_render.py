@@ -148,6 +148,8 @@ def test_first_master_inits_with_the_planned_cluster():
     assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
     assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
+    # CA-signed serving certificates (approved by the add-on in planning/csr_approver.py) for metrics-server.
+    assert kubelet["serverTLSBootstrap"] is True
 
 
 def test_only_the_first_master_carries_an_init_config():

@@ -72,14 +72,20 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Cluster", "pulumi-python:dynamic:Resource"): 1,  # the API-ready gate
         ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 2,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 2,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 2,
+        # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons.py)
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 4,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 2,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Service"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 5,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 5,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apiregistration.k8s.io/v1:APIService"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:CSIDriver"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:StorageClass"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 3,
         ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch"): 1,
+        ("kubecvm:index:ClusterAddons", "pulumi-python:dynamic:Resource"): 1,
     })
 
 

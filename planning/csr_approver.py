@@ -1,0 +1,164 @@
+"""Approve kubelet serving certificate requests that name only the requesting node: kubecvm's CSR approver add-on.
+
+kube-controller-manager signs kubernetes.io/kubelet-serving requests with the cluster CA once they are approved,
+but approves none itself (Kubernetes docs, "Certificate Management with kubeadm", kubelet serving certificates:
+"the CSRs ... must be approved by a user or a third party controller"). This module runs in the cluster as a small
+Deployment on the masters (planning/addons.py ships its source in a ConfigMap, like the CAM credential sidecar):
+stdlib only, the pod's service account, the in-cluster API. A request is approved only when:
+  - its signer is kubernetes.io/kubelet-serving and it is still pending;
+  - the requester is system:node:<name> in group system:nodes, and <name> is one of this cluster's nodes;
+  - its subject is exactly O=system:nodes, CN=system:node:<name>;
+  - its DNS names are only <name>, its IP addresses all inside the VPC CIDR, and it names at least one;
+  - its usages are only digital signature, key encipherment and server auth, server auth included.
+Anything else is left pending for a person (never denied: another approver may own it). The same checks as the
+kubelet-csr-approver project makes (names by pattern, addresses by range), without another image to mirror.
+Pure: no pulumi import; the tests import it and run it against a fake API server.
+"""
+import base64
+import ipaddress
+import json
+import os
+import re
+import ssl
+import sys
+import time
+import urllib.request
+
+SIGNER = "kubernetes.io/kubelet-serving"
+USAGES = {"digital signature", "key encipherment", "server auth"}
+CN, O, EXT_REQ, SAN = "2.5.4.3", "2.5.4.10", "1.2.840.113549.1.9.14", "2.5.29.17"
+
+
+def tlv(data, i=0):
+    """One DER element at i: (tag, value, index after it)."""
+    tag, n = data[i], data[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n, i = int.from_bytes(data[i:i + k], "big"), i + k
+    return tag, data[i:i + n], i + n
+
+
+def kids(data):
+    i = 0
+    while i < len(data):
+        tag, value, i = tlv(data, i)
+        yield tag, value
+
+
+def oid(v):
+    parts, n = [v[0] // 40, v[0] % 40], 0
+    for b in v[1:]:
+        n = n << 7 | b & 0x7F
+        if not b & 0x80:
+            parts.append(n)
+            n = 0
+    return ".".join(map(str, parts))
+
+
+def parse_csr(pem):
+    """(subject [(oid, value)], DNS names, IP addresses) of a PEM certificate request."""
+    der = base64.b64decode("".join(x for x in pem.split("\n") if x and not x.startswith("-----")))
+    info = list(kids(tlv(tlv(der)[1])[1]))
+    subject = [(oid(k), v.decode()) for _, rdn in kids(info[1][1]) for _, a in kids(rdn)
+               for (_, k), (_, v) in [list(kids(a))]]
+    dns, ips = [], []
+    for tag, attrs in info[3:]:
+        for _, attr in kids(attrs) if tag == 0xA0 else ():
+            (_, k), (_, exts) = list(kids(attr))
+            for _, ext in kids(tlv(exts)[1]) if oid(k) == EXT_REQ else ():
+                fields = list(kids(ext))
+                for kind, name in kids(tlv(fields[-1][1])[1]) if oid(fields[0][1]) == SAN else ():
+                    if kind == 0x87:
+                        ips.append(str(ipaddress.ip_address(name)))
+                    else:
+                        dns.append(name.decode() if kind == 0x82 else "name type %#x" % kind)
+    return subject, dns, ips
+
+
+def problem(csr, cluster, vpc):
+    """Why this request must not be approved automatically, or None."""
+    spec = csr.get("spec", {})
+    if spec.get("signerName") != SIGNER:
+        return "not a kubelet serving request"
+    if csr.get("status", {}).get("conditions"):
+        return "already decided"
+    user = spec.get("username", "")
+    node = user[len("system:node:"):] if user.startswith("system:node:") else ""
+    if not node or "system:nodes" not in spec.get("groups", []):
+        return "not requested by a node"
+    if not re.fullmatch(re.escape(cluster) + r"-[a-z0-9]([-a-z0-9]*[a-z0-9])?", node):
+        return "node %s is not one of cluster %s's" % (node, cluster)
+    usages = spec.get("usages", [])
+    if not set(usages) <= USAGES or "server auth" not in usages:
+        return "usages %s" % usages
+    try:
+        subject, dns, ips = parse_csr(base64.b64decode(spec.get("request", "")).decode())
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return "unreadable request"
+    if sorted(subject) != sorted([(O, "system:nodes"), (CN, user)]):
+        return "subject %s" % subject
+    if any(d != node for d in dns):
+        return "DNS names %s" % dns
+    if not ips and not dns:
+        return "no subject alternative names"
+    if any(ipaddress.ip_address(ip) not in vpc for ip in ips):
+        return "addresses %s outside %s" % (ips, vpc)
+    return None
+
+
+
+
+API = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+class Api:
+    """The in-cluster API with the pod's service-account token (or any base URL, token and CA: the tests)."""
+
+    def __init__(self, base, token, cafile):
+        self.base, self.token = base.rstrip("/"), token
+        self.context = ssl.create_default_context(cafile=cafile)
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
+            "Authorization": "Bearer " + self.token, "Content-Type": "application/json",
+            "Accept": "application/json"})
+        with urllib.request.urlopen(req, context=self.context, timeout=30) as answer:
+            return json.load(answer)
+
+
+def approve_pending(api, cluster, vpc, log=print):
+    """One pass: approve every acceptable pending request; return the names approved."""
+    approved = []
+    for csr in api.call("GET", API).get("items", []):
+        name, why = csr["metadata"]["name"], problem(csr, cluster, vpc)
+        if why is None:
+            csr.setdefault("status", {})["conditions"] = [{
+                "type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
+                "message": "kubecvm: the node's own name and VPC addresses only"}]
+            api.call("PUT", "%s/%s/approval" % (API, name), csr)
+            approved.append(name)
+            log("approved %s for %s" % (name, csr["spec"]["username"]))
+        elif why not in ("not a kubelet serving request", "already decided"):
+            log("left %s pending: %s" % (name, why))
+    return approved
+
+
+def main():  # the pod's entry point; approve_pending is what the tests drive
+    host, port = os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"]
+    cluster, vpc = os.environ["CLUSTER"], ipaddress.ip_network(os.environ["VPC_CIDR"])
+    interval = int(os.environ.get("INTERVAL_SECONDS", "15"))
+    while True:
+        with open(SA_DIR + "/token") as f:  # re-read: the kubelet rotates projected tokens
+            api = Api("https://%s:%s" % (host, port), f.read().strip(), SA_DIR + "/ca.crt")
+        try:
+            approve_pending(api, cluster, vpc, log=lambda m: print("kubecvm-csr-approver: " + m, flush=True))
+        except Exception as error:  # the API restarting, a node's odd request: log, retry next round
+            print("kubecvm-csr-approver: %s" % error, file=sys.stderr, flush=True)
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    main()

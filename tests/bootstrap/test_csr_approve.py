@@ -1,0 +1,216 @@
+"""The kubelet serving-certificate approver add-on (planning/csr_approver.py): its rules on real CSRs made with
+`cryptography`, one pass against a fake in-cluster API on loopback TLS, and the objects that run it."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import ipaddress
+import json
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubecvm.planning import addons, csr_approver
+
+approver = csr_approver
+
+VPC = ipaddress.ip_network("10.2.0.0/16")
+KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def request_pem(cn="system:node:prod-general-z3-0", org="system:nodes", dns=("prod-general-z3-0",),
+                ips=("10.2.65.10",), extra=None, key=KEY) -> str:
+    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)] if org else []
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips] + (extra or [])
+    builder = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(attrs))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def csr(name="csr-abc", node="prod-general-z3-0", pem=None, signer="kubernetes.io/kubelet-serving",
+        usages=("digital signature", "server auth"), groups=("system:nodes", "system:authenticated"), status=None):
+    return {"metadata": {"name": name}, "status": status or {},
+            "spec": {"signerName": signer, "username": f"system:node:{node}", "groups": list(groups),
+                     "usages": list(usages), "request": base64.b64encode((pem or request_pem()).encode()).decode()}}
+
+
+def test_parses_what_cryptography_writes():
+    subject, dns, ips = approver.parse_csr(request_pem(dns=("a", "b"), ips=("10.2.0.1", "10.2.0.2")))
+    assert sorted(subject) == [("2.5.4.10", "system:nodes"), ("2.5.4.3", "system:node:prod-general-z3-0")]
+    assert (dns, ips) == (["a", "b"], ["10.2.0.1", "10.2.0.2"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(dns=st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,40}[a-z0-9]", fullmatch=True), max_size=3),
+       ips=st.lists(st.ip_addresses(v=4).map(str), max_size=3), rsa_key=st.booleans())
+def test_parse_round_trips_any_names(dns, ips, rsa_key):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024) if rsa_key else KEY
+    _, got_dns, got_ips = approver.parse_csr(request_pem(dns=dns, ips=ips, key=key))
+    assert (got_dns, got_ips) == (dns, ips)
+
+
+def test_a_nodes_own_request_is_approved():
+    assert approver.problem(csr(), "prod", VPC) is None
+    assert approver.problem(csr(usages=("key encipherment", "digital signature", "server auth")), "prod", VPC) is None
+
+
+@pytest.mark.parametrize("change, why", [
+    ({"signer": "kubernetes.io/kube-apiserver-client-kubelet"}, "not a kubelet serving request"),
+    ({"status": {"conditions": [{"type": "Approved"}]}}, "already decided"),
+    ({"groups": ("system:authenticated",)}, "not requested by a node"),
+    ({"node": "staging-general-z3-0"}, "node staging-general-z3-0 is not one of cluster prod's"),
+    ({"node": "prod"}, "node prod is not one of cluster prod's"),
+    ({"usages": ("digital signature", "client auth")}, "usages"),
+    ({"usages": ("digital signature", "server auth", "client auth")}, "usages"),
+    # a node asking for another node's name, in the subject or the SANs
+    ({"pem": request_pem(cn="system:node:prod-master-0")}, "subject"),
+    ({"pem": request_pem(org="system:masters")}, "subject"),
+    ({"pem": request_pem(dns=("prod-general-z3-0", "prod-master-0"))}, "DNS names"),
+    ({"pem": request_pem(dns=("kubernetes.default.svc",))}, "DNS names"),
+    ({"pem": request_pem(ips=("10.2.65.10", "203.0.113.7"))}, "addresses ['10.2.65.10', '203.0.113.7'] outside 10.2.0.0/16"),
+    ({"pem": request_pem(extra=[x509.RFC822Name("root@example.com")])}, "DNS names"),
+    ({"pem": request_pem(dns=(), ips=())}, "no subject alternative names"),
+    ({"pem": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}, "unreadable request"),
+])
+def test_anything_else_stays_pending(change, why):
+    assert (approver.problem(csr(**change), "prod", VPC) or "").startswith(why)
+
+
+def test_username_must_match_the_subject():
+    request = csr(node="prod-general-z3-1")  # the PEM names prod-general-z3-0
+    assert approver.problem(request, "prod", VPC).startswith("subject")
+
+
+# ---- one pass against a fake in-cluster API ---------------------------------------------------------------------
+
+@pytest.fixture
+def fake_api(tmp_path: Path):
+    """HTTPS on loopback answering the CSR list and recording approvals; only the right bearer token is served."""
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def cert(subject, public, signer, issuer, ca):
+        b = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+             .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])).public_key(public)
+             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+             .not_valid_after(now + datetime.timedelta(hours=1))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        return b.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+    ca = cert("ca", ca_key.public_key(), ca_key, "ca", True)
+    (tmp_path / "ca.crt").write_bytes(ca)
+    (tmp_path / "tls.crt").write_bytes(cert("apiserver", key.public_key(), ca_key, "ca", False) + ca)
+    (tmp_path / "tls.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    state = {"items": [], "puts": [], "auth": set()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, code, body):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):  # noqa: N802
+            state["auth"].add(self.headers["Authorization"])
+            ok = self.path == csr_approver.API and self.headers["Authorization"] == "Bearer sa-token"
+            self._answer(200 if ok else 403, {"items": state["items"]} if ok else {})
+
+        def do_PUT(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state["puts"].append((self.path, body))
+            self._answer(200, body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "tls.crt", tmp_path / "tls.key")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield csr_approver.Api(f"https://127.0.0.1:{httpd.server_address[1]}", "sa-token", str(tmp_path / "ca.crt")), state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_one_pass_approves_only_the_good_requests(fake_api):
+    api, state = fake_api
+    state["items"] = [csr("good"), csr("client", signer="kubernetes.io/kube-apiserver-client-kubelet"),
+                      csr("foreign", node="other-general-z3-0"), csr("done", status={"conditions": [{"type": "Approved"}]})]
+    logged = []
+    assert csr_approver.approve_pending(api, "prod", VPC, log=logged.append) == ["good"]
+    ((path, body),) = state["puts"]
+    assert path == "/apis/certificates.k8s.io/v1/certificatesigningrequests/good/approval"
+    assert body["status"]["conditions"] == [{"type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
+                                             "message": "kubecvm: the node's own name and VPC addresses only"}]
+    assert body["spec"] == state["items"][0]["spec"]  # the request itself, unchanged
+    assert logged == ["approved good for system:node:prod-general-z3-0",
+                      "left foreign pending: node other-general-z3-0 is not one of cluster prod's"]
+    assert state["auth"] == {"Bearer sa-token"}
+
+
+def test_a_wrong_token_approves_nothing(fake_api):
+    api, state = fake_api
+    state["items"] = [csr("good")]
+    api.token = "stolen"
+    with pytest.raises(Exception, match="403"):
+        csr_approver.approve_pending(api, "prod", VPC, log=lambda m: None)
+    assert state["puts"] == []
+
+
+# ---- the objects that run it -------------------------------------------------------------------------------------
+
+SETTINGS = addons.AddonSettings(cluster="prod", region="ap-guangzhou", zones=("ap-guangzhou-3",),
+                                kubernetes_version="1.30.4", vpc_cidr="10.2.0.0/16")
+
+
+def test_approver_runs_on_masters_with_only_the_rights_it_needs():
+    objs = {(o["kind"], o["metadata"]["name"]): o for o in addons.csr_approver_objects(SETTINGS)}
+    assert sorted(objs) == [("ClusterRole", "kubecvm-csr-approver"), ("ClusterRoleBinding", "kubecvm-csr-approver"),
+                            ("ConfigMap", "kubecvm-csr-approver"), ("Deployment", "kubecvm-csr-approver"),
+                            ("ServiceAccount", "kubecvm-csr-approver")]
+    assert objs["ClusterRole", "kubecvm-csr-approver"]["rules"] == [
+        {"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/approval"], "verbs": ["update"]},
+        {"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"],
+         "resourceNames": ["kubernetes.io/kubelet-serving"]},
+    ]
+    # The pod runs exactly this module's source, told the cluster name and VPC range it accepts.
+    assert objs["ConfigMap", "kubecvm-csr-approver"]["data"] == {"csr_approver.py": Path(csr_approver.__file__).read_text()}
+    pod = objs["Deployment", "kubecvm-csr-approver"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["env"] == [{"name": "CLUSTER", "value": "prod"}, {"name": "VPC_CIDR", "value": "10.2.0.0/16"}]
+    assert container["command"] == ["python3", "/opt/csr-approver/csr_approver.py"]
+    assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
+    assert container["securityContext"]["runAsNonRoot"] is True and "hostNetwork" not in pod
+    # Always installed, whatever the other add-on switches: serverTLSBootstrap needs it on every cluster.
+    assert addons.csr_approver_objects(SETTINGS) == addons.objects(
+        addons.AddonSettings(**{**SETTINGS.__dict__, "cbs_csi": False, "metrics_server": False}))
+
+
+def test_the_module_stays_stdlib_only():
+    # It runs on a bare python:slim image from a ConfigMap: no kubecvm, no third-party imports.
+    import ast
+
+    tree = ast.parse(Path(csr_approver.__file__).read_text(), feature_version=(3, 10))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported <= {"base64", "ipaddress", "json", "os", "re", "ssl", "sys", "time", "urllib"}
