@@ -98,6 +98,14 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "kubernetes:storage.k8s.io/v1:CSIDriver": frozenset({"metadata.name", "spec"}),
     "kubernetes:storage.k8s.io/v1:StorageClass": frozenset({
         "metadata.name", "provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"}),
+    # metrics-server and the CSR approver (planning/addons.py): a Service's clusterIP is immutable (kubecvm sets
+    # none), a RoleBinding's roleRef too (pkg/apis/rbac/validation ValidateRoleBindingUpdate); an APIService is
+    # named by version.group.
+    "kubernetes:core/v1:Service": frozenset({"metadata.name", "metadata.namespace", "spec.clusterIP"}),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": frozenset({"metadata.name", "metadata.namespace", "roleRef"}),
+    "kubernetes:apiregistration.k8s.io/v1:APIService": frozenset({"metadata.name"}),
+    # A patch (server-side apply of some fields of an object kubeadm made): another name is another object.
+    "kubernetes:apps/v1:DeploymentPatch": frozenset({"metadata.name", "metadata.namespace"}),
     # The Kubernetes provider itself: a new kubeconfig is an update of its configuration, not a replacement.
     "pulumi:providers:kubernetes": frozenset(),
     # Dynamic providers (components/api_ready.py, the GlobalRouter route table) decide in their own diff: a
