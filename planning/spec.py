@@ -250,6 +250,19 @@ class Quotas(Model):
 KUBERNETES_VERSION = r"^1\.(2[89]|3[0-2])\.(0|[1-9][0-9]*)$"
 
 
+# A minor gets patch releases about monthly for its 14 months of support (kubernetes.io/releases/patch-releases):
+# no minor has reached .20, so a higher patch is a typo (1.30.66) that apt would only fail on at boot.
+MAX_PATCH = 20
+
+
+def _patch_release(version: str) -> str:
+    patch = int(version.rsplit(".", 1)[1])
+    if patch > MAX_PATCH:
+        raise ValueError(f"{version!r}: Kubernetes {version.rsplit('.', 1)[0]} has no patch release {patch} "
+                         f"(minors get about 15); check the version")
+    return version
+
+
 class CloudApi(str, Enum):
     internal = "internal"  # <service>.internal.tencentcloudapi.com: inside the VPC, no NAT (planning/mirrors.py)
     public = "public"
@@ -272,7 +285,8 @@ _IMAGE_REPOSITORY = r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"
 
 
 class Kubernetes(Model):
-    version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32")] = "1.30.6"
+    version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32"),
+                       AfterValidator(_patch_release)] = "1.30.6"
     # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
     # None: the region's default from planning/mirrors.py (Tencent's in-VPC mirror).
     # https only: the apt signing key and tccli come from it, so whoever can answer for it is root on every node.

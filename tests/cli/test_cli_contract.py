@@ -388,6 +388,7 @@ def noisy_labels(n: int) -> dict:
     ({"imageNameRegex": "("}, ("imageNameRegex", "is not a regular expression")),
     ({"imageNameRegex": "^Ubuntu(?=.*22)"}, ("imageNameRegex", "Go's regexp (RE2)")),
     ({"imageNameRegex": "^Windows"}, ("imageNameRegex", "matches none of the public images")),
+    ({"kubernetes": {"version": "1.30.99"}}, ("kubernetes.version", "has no patch release 99")),
     ({"quotas": {"routeEntriesPerTable": True}}, ("quotas.routeEntriesPerTable", "expected an integer, got True")),
     ({"controlPlane": {"count": "1"}}, ("controlPlane.count", "expected an integer, got '1'")),
     ({"nodePools": [pool(labels=noisy_labels(400))]}, ("nodePools[0]", "over the CVM limit of 16384")),
