@@ -22,6 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pulumi
 import typer
 
 from kubecvm.policies import reports
@@ -206,12 +207,20 @@ def plan(
         raise fail(f"two stacks given: {stack_arg!r} and -s {stack!r}; give one")
     if cwd is not None and not cwd.is_dir():
         raise fail(f"-C/--cwd: {cwd}: not a directory")
+    if cwd is not None:  # as `pulumi -C DIR`: every relative path is DIR's
+        out, diagram_file = (cwd / p if p is not None and not p.is_absolute() else p for p in (out, diagram_file))
+        if policy_config and (cwd / policy_config).is_file():
+            policy_config = str(cwd / policy_config)
     try:
         loaded = offline.load_stack(stack or stack_arg, config_file, cwd=cwd, program=program)
         for note in loaded.notes:
             typer.echo(f"kubecvm: note: {note}", err=True)
         result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
     except ConfigError as exc:
+        if debug_enabled() and exc.__cause__ is not None:  # a --program failure: its own traceback
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        raise fail(str(exc)) from None
+    except pulumi.RunError as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
         raise fail(str(exc)) from None
     doc = result.document
     if diagram_file is not None:

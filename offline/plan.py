@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from kubecvm.planning import ClusterPlan
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
@@ -56,10 +58,11 @@ class PlanResult:
         return bool(self.evaluation is not None and self.evaluation.mandatory_failed)
 
 
-def stack_path(project: Project, stack: str | None, config_file: Path | None) -> tuple[str, Path]:
-    """Which file to read and the stack name to run it as (`Pulumi.<stack>.yaml` names its own stack)."""
+def stack_path(project: Project, stack: str | None, config_file: Path | None, cwd: Path | None = None) -> tuple[str, Path]:
+    """Which file to read and the stack name to run it as (`Pulumi.<stack>.yaml` names its own stack).
+    A relative --config-file is the working directory's (`-C DIR`, as pulumi -C changes directory first)."""
     if config_file is not None:
-        path = project.dir / config_file if not config_file.is_absolute() else config_file
+        path = (cwd or project.dir) / config_file if not config_file.is_absolute() else config_file
         return stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml"), path
     stack = stack or DEFAULT_STACK
     return stack, project.stack_file(stack)
@@ -84,7 +87,7 @@ def load_stack(
     where = (cwd or Path.cwd()).resolve()
     program = program_file(program, where) if program is not None else None
     project = find_project(program.parent if program is not None and cwd is None else where)
-    name, path = stack_path(project, stack, config_file)
+    name, path = stack_path(project, stack, config_file, where)
     # kubecvm's program reads only kubecvm:* and tencentcloud:*; another project's program may read its own keys.
     config = project.stack_config(read_stack_file(path, None if program is not None else NAMESPACES))
     args = config_args(config, name, str(path))
@@ -198,10 +201,21 @@ def _in_program_dir(path: Path) -> Iterator[None]:
         sys.path[:] = sys_path
 
 
+class ProgramError(ConfigError):
+    """Another project's program (--program) raised: its own mistake, not kubecvm's (the cause keeps the traceback)."""
+
+
 def file_program(path: Path) -> Callable[[], None]:
     def run() -> None:
         with _in_program_dir(path):
-            runpy.run_path(str(path), run_name="__main__")
+            try:
+                runpy.run_path(str(path), run_name="__main__")
+            except pulumi.RunError:
+                raise  # a configuration refusal: its message is the whole story
+            except Exception as exc:  # noqa: BLE001
+                what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+                raise ProgramError(f"{path}: the program failed: {type(exc).__name__}{': ' + what if what else ''} "
+                                   "(kubecvm --debug plan ... shows its traceback)") from exc
     return run
 
 

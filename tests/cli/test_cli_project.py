@@ -171,3 +171,27 @@ def test_a_program_with_two_clusters_is_summarised_and_judged_cluster_by_cluster
     # green's pod routes lie in green's podCidr: judged with blue's facts they would all be out of range.
     assert doc["policies"]["violations"] == []
     assert {r["urn"].split("::")[1] for r in doc["resources"]} == {"platform"}
+
+
+def test_a_programs_own_mistakes_are_exit_2_with_one_line_not_a_kubecvm_bug(tmp_path):
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  tencentcloud:region: ap-guangzhou\n")
+    (tmp_path / "__main__.py").write_text(
+        "from kubecvm import Cluster, ClusterArgs\nCluster('bad', ClusterArgs(zones=['ap-guangzhou-3'], vpc_cidr='10.0.0.1/16'))\n")
+    run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
+    assert (run.exit_code, run.stderr) == (2, "kubecvm: invalid ClusterArgs of Cluster 'bad' (preset dev): vpcCidr: "
+                                              "'10.0.0.1/16' is not canonical: write 10.0.0.0/16 (host bits must be zero)\n")
+    (tmp_path / "__main__.py").write_text("raise KeyError('boom')\n")
+    run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
+    assert (run.exit_code, run.stderr) == (2, f"kubecvm: {tmp_path.resolve() / '__main__.py'}: the program failed: "
+                                              "KeyError: 'boom' (kubecvm --debug plan ... shows its traceback)\n")
+
+
+def test_dash_c_makes_output_paths_relative_to_that_directory(tmp_path, monkeypatch):
+    project = tmp_path / "infra"
+    project.mkdir()
+    stack_file(project, "dev", {"name": "out", "zones": ["ap-guangzhou-3"]})
+    monkeypatch.chdir(tmp_path)
+    run = kubecvm("plan", "-C", "infra", "--no-policies", "--format", "json", "--out", "plan.json", "--diagram", "t.svg")
+    assert run.exit_code == 0, run.stderr
+    assert json.loads((project / "plan.json").read_text())["summary"]["cluster"] == "out"
+    assert (project / "t.svg").read_text().startswith("<svg") and not (tmp_path / "plan.json").exists()
