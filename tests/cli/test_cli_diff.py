@@ -155,6 +155,9 @@ def test_replacing_a_prod_master_needs_its_protection_lifted_first(tmp_path):
     (r,) = [c for c in d["replaced"] if c["urn"].endswith(f"::{master}")]
     assert code == 3 and "termination protection" in r["fails"]
     assert any("TerminateInstances is refused" in f["message"] for f in d["failures"] if f["urn"] is None)
+    text = kubecvm("diff", protected, protected, "--replace", master)
+    assert text.exit_code == 3 and any(line.startswith("FAIL ") and master in line and "termination protection" in line
+                                       for line in text.stdout.splitlines())
     # Step 2, after the lift: delete first, recreated at the same address, nothing collides.
     code, d = diff(lifted, lifted, "--replace", master, "--replay")
     (r,) = [c for c in d["replaced"] if c["urn"].endswith(f"::{master}")]
