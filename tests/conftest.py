@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,3 +34,17 @@ def make_spec(preset: str = "prod", overrides: Mapping[str, Any] | None = None) 
 @pytest.fixture
 def prod_spec() -> ClusterSpec:
     return make_spec("prod")
+
+
+# Every preset with the settings that add resource types (a public API CLB, the GlobalRouter route table):
+# coverage tests over "every type any preset plans" run these.
+PRESET_VARIANTS = tuple((preset, extra) for preset in ("dev", "staging", "prod") for extra in (
+    {}, {"apiEndpoint": {"exposure": "public"}}, {"podNetwork": {"mode": "globalRouter"}}))
+
+
+@functools.cache
+def planned_types() -> frozenset[str]:
+    """The custom resource types the program registers over PRESET_VARIANTS."""
+    from kubecvm.offline.runner import run_program
+    return frozenset(r.type for preset, extra in PRESET_VARIANTS
+                     for r in run_program(stack_config(preset, **extra), stack=preset).resources if r.custom)
