@@ -19,7 +19,10 @@ def config_keys() -> set[str]:
 
 def main() -> None:
     stack = pulumi.get_stack()
-    overrides = pulumi.Config("kubecvm").get_object("cluster")
+    try:
+        overrides = pulumi.Config("kubecvm").get_object("cluster")
+    except pulumi.ConfigTypeError:  # a plain value where the overrides mapping belongs
+        raise pulumi.RunError("kubecvm:cluster: expected a mapping of overrides (camelCase keys), got a plain value") from None
     try:
         check_keys(config_keys(), f"stack {stack!r}")
         plan = plan_from_config(

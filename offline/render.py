@@ -167,13 +167,18 @@ def _md_code(value: object) -> str:
     return f"`{text}`" if text and all(c.isascii() and (c.isalnum() or c in "-:/._$") for c in text) else _md_cell(text)
 
 
+def _fenced(text: str) -> str:
+    """Text for inside a ``` fence: a backtick in a name (#96; is Mermaid's entity for it) could close the fence."""
+    return text.rstrip("\n").replace("`", "#96;")
+
+
 def markdown(doc: Mapping) -> str:
     s, p = doc["summary"], doc["policies"]
     lines = [f"## kubecvm plan: stack {_md_code(doc['stack'])}", "", f"**Policies:** {_md_cell(_policy_status(p))}", ""]
     lines += ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
     lines += ["| zone | subnet | masters | workers |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(_md_cell(z[k]) for k in ("zone", "subnet", "masters", "workers")) + " |" for z in s["zones"]] + [""]
-    lines += ["### Topology", "", "```mermaid", diagram.mermaid(doc).rstrip("\n"), "```", ""]
+    lines += ["### Topology", "", "```mermaid", _fenced(diagram.mermaid(doc)), "```", ""]
     if p["violations"]:
         lines += ["### Policy violations", "", "| enforcement | severity | policy | resource | message |", "|---|---|---|---|---|"]
         lines += [f"| {_md_cell(v['enforcement'])} | {_md_cell(v['severity'])} | {_md_code(v['policy'])} | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"

@@ -414,3 +414,29 @@ def test_in_vpc_http_mirror_and_valid_labels_taints_tags_still_plan(tmp_path):
     assert run.exit_code == 0, run.stderr
     join = [r["inputs"] for r in run.json()["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"]
     assert join and all(i["tags"]["cost-center"] == "CC 42/a@b" for i in join)
+
+
+def test_plan_markdown_escapes_what_a_program_or_stack_name_could_inject():
+    from kubecvm.offline import render
+
+    doc = offline.build(offline.load_stack("dev"), policies=False).document
+    evil = "x`](https://evil.example) ![p](https://evil.example/p.png)\n```\n# heading"
+    doc = {**doc, "stack": evil, "resources": [{**r, "name": evil} if r["type"] == "tencentcloud:Vpc/instance:Instance"
+                                                else r for r in doc["resources"]]}
+    doc["policies"] = {**doc["policies"], "evaluated": True, "config": evil, "mandatoryFailed": True, "waivers": [],
+                       "violations": [{"policy": evil, "enforcement": "mandatory", "severity": "high", "message": evil,
+                                       "urn": "urn:x::" + evil}]}
+    md = render.markdown(doc)
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<a " not in html and "<img" not in html and "<h1>" not in html
+    fence = md.split("```mermaid\n", 1)[1]
+    assert "`" not in fence.split("\n```", 1)[0]  # nothing inside closes the diagram's fence early
+
+
+def test_the_program_under_pulumi_up_refuses_a_plain_kubecvm_cluster_value_by_name():
+    """Pulumi hands a non-object config value to the program as a string; get_object would raise a traceback."""
+    from kubecvm.offline.runner import run_program
+
+    config = {"tencentcloud:region": "ap-guangzhou", "kubecvm:cluster": "hello"}
+    with pytest.raises(Exception, match="kubecvm:cluster: expected a mapping of overrides"):
+        run_program(config, stack="dev")
