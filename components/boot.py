@@ -34,7 +34,9 @@ class Boot(pulumi.ComponentResource):
         self.token = pulumi.Output.secret(pulumi.Output.concat(
             part("id", bootstrap.TOKEN_ID_LENGTH), ".", part("secret", bootstrap.TOKEN_SECRET_LENGTH),
         ))
-        values = {**pki.files, bootstrap.TOKEN_ITEM: self.token}
+        # RandomBytes: its base64 output is a secret (pulumi-random's additional_secret_outputs) and its id "none".
+        key = random.RandomBytes(names.encryption_key(c), length=bootstrap.ENCRYPTION_KEY_BYTES, opts=child)
+        values = {**pki.files, bootstrap.TOKEN_ITEM: self.token, bootstrap.ENCRYPTION_ITEM: key.base64}
         self.ready: dict[str, list[pulumi.Resource]] = {r.role: [] for r in boot.roles}
 
         def renamed(former: str) -> pulumi.ResourceOptions:

@@ -85,6 +85,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "tls:index/selfSignedCert:SelfSignedCert": frozenset({ALL}),
     "tls:index/locallySignedCert:LocallySignedCert": frozenset({ALL}),
     "random:index/randomPassword:RandomPassword": frozenset({ALL}),
+    "random:index/randomBytes:RandomBytes": frozenset({ALL}),
     # Kubernetes objects (pulumi-kubernetes): a new name or namespace is a new object; the API server refuses
     # changes to these immutable fields, so the provider replaces (kubernetes/kubernetes pkg/apis/*/validation:
     # StorageClass parameters/provisioner/reclaimPolicy/volumeBindingMode, CSIDriver spec, a workload's

@@ -6,6 +6,7 @@ Used by the offline plan (`kubecvm plan`, through kubecvm.offline.runner) and by
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import ipaddress
@@ -55,6 +56,7 @@ SECRET_OUTPUTS = {
     "tls:index/certRequest:CertRequest": ("certRequestPem", "privateKeyPem"),
     "tls:index/locallySignedCert:LocallySignedCert": ("certPem", "caPrivateKeyPem"),
     "random:index/randomPassword:RandomPassword": ("result", "bcryptHash"),
+    "random:index/randomBytes:RandomBytes": ("base64", "hex"),
 }
 _NOT_BEFORE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 ROUTE_TABLE_QUOTA_DEFAULT = 50
@@ -190,6 +192,11 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             state |= {"result": _random_string(key, state)}
             # RandomString's real id is its value (never secret): kubecvm uses RandomPassword, whose id is "none".
             rid = "none"
+        elif args.typ == "random:index/randomBytes:RandomBytes":
+            raw = hashlib.sha256(f"bytes:{key}".encode()).digest() * (int(state["length"]) // 32 + 1)
+            raw = raw[: int(state["length"])]
+            state |= {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
+            rid = "none"  # terraform-provider-random random_bytes: the id is "none", the value only in its outputs
         elif args.typ == "tencentcloud:Ssm/secret:Secret":
             rid = state["secretName"]  # the provider's id is the secret's name
             state |= {"status": "Enabled"}

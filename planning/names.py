@@ -181,6 +181,11 @@ def bootstrap_token(cluster: str, part: str) -> str:
     return f"{cluster}-bootstrap-token-{part}"
 
 
+def encryption_key(cluster: str) -> str:
+    """The random key that encrypts Secrets at rest (CIS hardening, planning/bootstrap.py)."""
+    return f"{cluster}-encryption-key"
+
+
 def pki_component(cluster: str) -> str:
     return f"{cluster}-pki"
 

@@ -25,6 +25,7 @@ from tests.bootstrap.test_render import files
 
 PLAN = preset_plan("prod")
 TOKEN = "abcdef.0123456789abcdef"
+ENCRYPTION_KEY = "q83vEjRWeJq8nO7xEjRWeJq8nO7xEjRWeJq8nO7xEjQ="
 INSTANCE = "ins-0000test"
 DISKS = {"etcd": "disk-etcd0001", "data": "disk-data0001"}
 TCCLI_PIN = f"tccli=={bootstrap.TCCLI_VERSION}"
@@ -123,7 +124,8 @@ def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
     bin_.mkdir()
     boot = bootstrap.boot_plan(PLAN)
     secrets = {boot.secret(bootstrap.TOKEN_ITEM).name: TOKEN,
-               **{s.name: f"pem of {s.item}\n" for s in boot.secrets if s.path}}
+               **{s.name: f"pem of {s.item}\n" for s in boot.secrets if s.path},
+               boot.secret(bootstrap.ENCRYPTION_ITEM).name: ENCRYPTION_KEY}
     disks = {}
     if m.etcd_disk:
         disks[m.etcd_disk.name] = DISKS["etcd"]
@@ -187,6 +189,8 @@ KUBE_PACKAGES = [
 ]
 PKI = [s.name for s in bootstrap.boot_plan(PLAN).secrets if s.path]
 TOKEN_SECRET = bootstrap.boot_plan(PLAN).secret(bootstrap.TOKEN_ITEM).name
+# CIS hardening: masters read the key that encrypts Secrets at rest before kubeadm runs.
+ENCRYPTION_SECRET = bootstrap.boot_plan(PLAN).secret(bootstrap.ENCRYPTION_ITEM).name
 
 
 def etcd_mount(m) -> list[str]:
@@ -205,7 +209,7 @@ def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
     n = node(tmp_path, m)
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m),
+        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
         *secret_reads(PKI), f"kubeadm init --config ROOT/etc/kubernetes/kubeadm.yaml --skip-token-print {PREFLIGHT}",
         "systemctl enable --now kubecvm-token-sync.timer",
     ]
@@ -224,6 +228,9 @@ def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
     assert f"provider-id: qcloud:///ap-guangzhou-3/{INSTANCE}" in init
     assert not (root / "etc/kubernetes/kubeadm.yaml").exists()
     assert (root / "etc/kubernetes/pki/etcd/ca.key").read_text() == "pem of etcd-ca-key\n"
+    encryption = root / "etc/kubernetes/kubecvm/encryption.yaml"
+    assert f"secret: {ENCRYPTION_KEY}" in encryption.read_text() and encryption.stat().st_mode & 0o777 == 0o600
+    assert ENCRYPTION_KEY not in (root / "var/log/kubecvm-boot.log").read_text()
     containerd = (root / "etc/containerd/config.toml").read_text()
     cri = tomllib.loads(containerd)["plugins"]["io.containerd.grpc.v1.cri"]
     assert cri["sandbox_image"] == "registry.aliyuncs.com/google_containers/pause:3.9"
@@ -247,7 +254,7 @@ def test_a_joining_master_waits_for_a_peer_moves_stale_etcd_data_and_joins_throu
     (n["root"] / "var/lib/etcd/member").mkdir(parents=True)  # data from a former life on the kept disk
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m),
+        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
         f"sleep {bootstrap.JOIN_STAGGER_SECONDS}", *secret_reads(PKI),
         f"kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml {PREFLIGHT}",
         "systemctl enable --now kubecvm-token-sync.timer",

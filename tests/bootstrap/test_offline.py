@@ -56,7 +56,7 @@ def test_token_parts_are_kubeadm_shaped(recording):
 def test_ssm_secrets_hold_every_pki_file_and_the_token_as_secrets(recording):
     boot = bootstrap.boot_plan(preset_plan("prod"))
     expected = sorted(s.name for s in boot.secrets)
-    assert len(expected) == 9
+    assert len(expected) == 10  # 8 PKI files, the bootstrap token, the encryption key
     assert names_of(recording, SECRET_TYPE) == expected
     assert names_of(recording, VERSION_TYPE) == sorted(f"{n}-value" for n in expected)
     for v in recording.of_type(VERSION_TYPE):
@@ -204,7 +204,7 @@ def test_renamed_secrets_alias_their_former_names(monkeypatch):
 
         monkeypatch.setattr(tc.ssm, kind, Spy)
     run_program(read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml"), stack="prod")
-    assert len(aliases) == 18
+    assert len(aliases) == 20
     assert aliases["kubecvm_prod_etcd-ca-key"] == ["kubecvm-prod-etcd-ca-key"]
     assert aliases["kubecvm_prod_etcd-ca-key-value"] == ["kubecvm-prod-etcd-ca-key-value"]
     assert all(former == [name.replace("_", "-")] for name, former in aliases.items())

@@ -52,7 +52,7 @@ def env(text: str) -> dict[str, str]:
 @pytest.mark.skipif(not CLOUD_INIT, reason="LOUD SKIP: Debian's cloud-init is not installed, so no user data was "
                     "schema-checked; install it with `apt-get update && apt-get install -y cloud-init`")
 def test_every_user_data_passes_cloud_init_schema(tmp_path: Path):
-    # Each preset's every role, as sent (gz+b64 scripts) and expanded: both must be valid cloud-config.
+    # Each preset's every role, as sent and expanded: both must be valid cloud-config.
     paths = []
     for stack, role in CASES:
         text = user_data(preset_plan(stack), machine(stack, role))
@@ -136,7 +136,7 @@ def test_first_master_inits_with_the_planned_cluster():
     assert cluster["controlPlaneEndpoint"] == "10.2.64.11:6443"
     assert cluster["kubernetesVersion"] == "v1.30.6"
     assert cluster["networking"] == {"podSubnet": "172.16.0.0/12", "serviceSubnet": "192.168.0.0/20", "dnsDomain": "cluster.local"}
-    assert cluster["controllerManager"]["extraArgs"] == {"allocate-node-cidrs": "false"}
+    assert cluster["controllerManager"]["extraArgs"] == {"allocate-node-cidrs": "false", "profiling": "false"}
     assert cluster["apiServer"]["certSANs"] == ["10.2.64.11", *(x.private_ip for x in plan.masters)]
     assert cluster["etcd"] == {"local": {"dataDir": "/var/lib/etcd"}}
     assert init["localAPIEndpoint"] == {"advertiseAddress": m.private_ip, "bindPort": 6443}

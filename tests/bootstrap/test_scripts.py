@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubecvm.planning import bootstrap
 from tests.bootstrap._boot import preset_plan, user_data
@@ -114,17 +116,60 @@ def test_secret_is_read_with_the_instance_role(tmp_path: Path):
     assert missing.returncode != 0 and missing.stdout == ""
 
 
-@pytest.mark.parametrize("listed,created", [("", True), ("aaaaaa.bbbbbbbbbbbbbbbb\n", True),
-                                            ("aaaaaa.bbbbbbbbbbbbbbbb\nabcdef.0123456789abcdef\n", False)])
-def test_token_sync_creates_the_ssm_token_only_when_missing(tmp_path: Path, listed: str, created: bool):
+def test_token_sync_applies_the_ssm_token_with_a_finite_expiry(tmp_path: Path):
+    # One path for both cases: server-side apply creates the bootstrap token Secret when missing and renews its
+    # expiry (and a rotated token secret) in place otherwise; the token never reaches a command line.
+    import datetime
+
     plan = preset_plan("prod")
     paths = install(tmp_path, plan.masters[0])
     token = "abcdef.0123456789abcdef"
     tccli_answering(paths, {"kubecvm_prod_bootstrap-token": token})
-    fake(paths["bin"], "kubeadm", f'echo "kubeadm $*" >>"$CALLS"\n[ "$2" = list ] && printf %b {listed!r}\nexit 0\n')
+    fake(paths["bin"], "kubectl", 'echo "kubectl $*" >>"$CALLS"\nf=${@: -1}\ncp "$f" "$CALLS.manifest"\n'
+                                  'stat -c %a "$f" >"$CALLS.mode"\n')
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     result = run(paths, f"bash {paths['lib'] / 'kubecvm-token-sync'}", TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr
-    kubeadm = [c for c in calls(paths) if c.startswith("kubeadm")]
-    assert kubeadm[0].startswith("kubeadm token list")
-    assert (f"kubeadm token create {token} --ttl 0" in kubeadm) is created
+    kubectl = [c for c in calls(paths) if c.startswith("kubectl")]
+    assert len(kubectl) == 1 and kubectl[0].startswith(
+        "kubectl apply --server-side --force-conflicts --field-manager=kubecvm-token-sync -f ")
+    assert token not in "\n".join(calls(paths)) and "0123456789abcdef" not in "\n".join(calls(paths))
+    assert Path(str(paths["log"]) + ".mode").read_text().strip() == "600"
+    secret = yaml.safe_load(Path(str(paths["log"]) + ".manifest").read_text())
+    assert secret["type"] == "bootstrap.kubernetes.io/token"
+    assert secret["metadata"] == {"name": "bootstrap-token-abcdef", "namespace": "kube-system"}
+    data = secret["stringData"]
+    assert (data["token-id"], data["token-secret"]) == ("abcdef", "0123456789abcdef")
+    assert data["auth-extra-groups"] == "system:bootstrappers:kubeadm:default-node-token"
+    assert (data["usage-bootstrap-authentication"], data["usage-bootstrap-signing"]) == ("true", "true")
+    expires = datetime.datetime.strptime(data["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    ttl = datetime.timedelta(seconds=bootstrap.TOKEN_TTL_SECONDS)
+    assert before + ttl <= expires <= before + ttl + datetime.timedelta(seconds=30)
     assert token not in result.stdout + result.stderr  # never echoed to the journal
+    assert not Path(kubectl[0].rsplit(" ", 1)[1]).exists()  # the manifest holding the token is removed
+
+
+def test_encryption_config_gets_its_key_from_ssm_once(tmp_path: Path):
+    # The master writes the EncryptionConfiguration from the user data's template and the SSM key; a second run
+    # keeps the file (a key rotation edits it by hand, README) and never prints the key.
+    plan = preset_plan("prod")
+    m = plan.masters[1]
+    written = files(user_data(plan, m))
+    paths = install(tmp_path, m)
+    (paths["etc"] / "encryption.yaml").write_text(written["/etc/kubecvm/encryption.yaml"]["content"])
+    key = "q83vEjRWeJq8nO7xEjRWeJq8nO7xEjRWeJq8nO7xEjQ="
+    tccli_answering(paths, {f"kubecvm_prod_{bootstrap.ENCRYPTION_ITEM}": key})
+    boot = written["/usr/local/sbin/kubecvm-boot"]["content"]
+    function = boot[boot.index("encryption_config() {"):boot.index("\n}\n", boot.index("encryption_config() {")) + 3]
+    dst = tmp_path / "root" / "etc" / "kubernetes" / "kubecvm" / "encryption.yaml"
+    script = f'. "$KUBECVM_LIB"; umask 077; {function}\nencryption_config; encryption_config'
+    result = run(paths, script, TCCLI=str(paths["bin"] / "tccli"), ROOT=str(tmp_path / "root"))
+    assert result.returncode == 0, result.stderr
+    assert key not in result.stdout + result.stderr
+    config = yaml.safe_load(dst.read_text())
+    name = "kubecvm-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    assert config["resources"][0]["providers"][0] == {"secretbox": {"keys": [{"name": name, "secret": key}]}}
+    assert oct(dst.stat().st_mode & 0o777) == "0o600"
+    assert [c for c in calls(paths) if "GetSecretValue" in c] == [  # read once: the second run kept the file
+        f"tccli ssm GetSecretValue --SecretName kubecvm_prod_{bootstrap.ENCRYPTION_ITEM} --VersionId current "
+        "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]

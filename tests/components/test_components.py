@@ -64,8 +64,9 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Pki", "tls:index/locallySignedCert:LocallySignedCert"): 1,
         ("kubecvm:index:Cluster", "kubecvm:index:Boot"): 1,
         ("kubecvm:index:Boot", "random:index/randomPassword:RandomPassword"): 2,  # token id and secret
-        ("kubecvm:index:Boot", "tencentcloud:Ssm/secret:Secret"): 9,  # 8 PKI files and the token
-        ("kubecvm:index:Boot", "tencentcloud:Ssm/secretVersion:SecretVersion"): 9,
+        ("kubecvm:index:Boot", "random:index/randomBytes:RandomBytes"): 1,  # the key for Secrets at rest
+        ("kubecvm:index:Boot", "tencentcloud:Ssm/secret:Secret"): 10,  # 8 PKI files, the token, the encryption key
+        ("kubecvm:index:Boot", "tencentcloud:Ssm/secretVersion:SecretVersion"): 10,
         ("kubecvm:index:Boot", "tencentcloud:Cam/role:Role"): 2,
         ("kubecvm:index:Boot", "tencentcloud:Cam/policy:Policy"): 2,
         ("kubecvm:index:Boot", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 2,
@@ -255,6 +256,6 @@ def test_nodes_wait_only_for_the_boot_secrets_their_role_reads(prod):
         "kubecvm-demo-worker", "kubecvm-demo-worker-boot-attach", "kubecvm_demo_bootstrap-token-value"]
     assert boot_deps("demo-master-0") == sorted([
         *(f"kubecvm_demo_{item}-value" for item in (
-            "bootstrap-token", "ca-crt", "ca-key", "etcd-ca-crt", "etcd-ca-key", "front-proxy-ca-crt",
+            "bootstrap-token", "ca-crt", "ca-key", "encryption-key", "etcd-ca-crt", "etcd-ca-key", "front-proxy-ca-crt",
             "front-proxy-ca-key", "sa-key", "sa-pub")),
         "kubecvm-demo-master", "kubecvm-demo-master-boot-attach"])
