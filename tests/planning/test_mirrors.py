@@ -91,3 +91,37 @@ def test_hong_kong_keeps_registry_k8s_io():
     plan = build_plan(spec)
     cluster = kubeadm_docs(user_data(plan, plan.masters[0]), "kubeadm-init.yaml")["ClusterConfiguration"]
     assert cluster["imageRepository"] == "registry.k8s.io"
+
+
+def test_addon_images_follow_addons_image_registry():
+    from kubecvm.planning import addons
+
+    default = addons.images(addons.objects(addons.settings_from_spec(make_spec("prod"))))
+    assert default and all(i.startswith("ccr.ccs.tencentyun.com/") for i in default)
+    own = addons.images(addons.objects(addons.settings_from_spec(
+        make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/myteam"}}))))
+    assert own == [i.replace("ccr.ccs.tencentyun.com/", "ccr.ccs.tencentyun.com/myteam/", 1) for i in default]
+
+
+def test_what_reads_the_metadata_service_runs_on_the_host_network():
+    # The metadata fence drops pod-CIDR traffic to 169.254.0.23: the CSI credential sidecars must not be pod-network.
+    from kubecvm.planning import addons
+
+    for obj in addons.objects(addons.settings_from_spec(make_spec("prod"))):
+        pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+        if any(c["name"] == "cam-credentials" for c in pod.get("containers", [])):
+            assert pod["hostNetwork"] is True, obj["metadata"]["name"]
+
+
+def test_every_node_is_labelled_with_its_planned_zone_and_region():
+    from kubecvm.planning import bootstrap
+
+    plan = build_plan(make_spec("prod", {"nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
+                                                        "labels": {"topology.kubernetes.io/zone": "elsewhere"}}]}))
+    for m in plan.machines:
+        labels = dict(kv.split("=") for kv in
+                      kubeadm_docs(user_data(plan, m), "kubeadm-init.yaml" if m is plan.masters[0] else "kubeadm-join.yaml")
+                      ["InitConfiguration" if m is plan.masters[0] else "JoinConfiguration"]
+                      ["nodeRegistration"]["kubeletExtraArgs"]["node-labels"].split(","))
+        assert labels[bootstrap.ZONE_LABEL] == m.zone  # a pool label cannot move a node to another zone
+        assert labels[bootstrap.REGION_LABEL] == "ap-guangzhou"
