@@ -396,8 +396,8 @@ def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffR
     `replace`: URNs (or resource names) to replace whatever changed, as `pulumi up --replace <urn>` does.
     """
     check_same_stack(old, new)
-    before = {r["urn"]: r for r in old["resources"]}
     after = {r["urn"]: r for r in new["resources"]}
+    before = _renamed_by_aliases({r["urn"]: r for r in old["resources"]}, after)
     forced = _resolve(replace, before.keys() & after.keys())
     added = [after[u] for u in sorted(after.keys() - before.keys())]
     removed = [Deletion(u, before[u]["type"]) for u in sorted(before.keys() - after.keys())]
@@ -427,6 +427,18 @@ def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffR
         d.fails = deletion_failure(before[d.urn])
     result.warnings = master_warnings(before, after, result)
     return result
+
+
+def _renamed_by_aliases(before: dict[str, Mapping], after: Mapping[str, Mapping]) -> dict[str, Mapping]:
+    """The old resources keyed by their new URNs where the new plan renamed them with an alias: the engine keeps
+    such a resource (and diffs its inputs) instead of deleting one and creating the other."""
+    for urn, r in after.items():
+        if urn in before:
+            continue
+        former = next((a for a in _options(r).get("aliases") or () if a in before), None)
+        if former:
+            before[urn] = {**before.pop(former), "urn": urn}
+    return before
 
 
 def _resolve(targets: Iterable[str], urns: Iterable[str]) -> set[str]:

@@ -129,11 +129,12 @@ def masked(inputs: Mapping) -> dict:
 def options(r: Registration) -> dict:
     """What the engine is told besides the inputs: the order of a replacement, protection, ignored inputs, and the
     dependencies (URNs) that order creates, updates and deletes; `propertyDependencies` maps an input to the
-    resources its value comes from."""
+    resources its value comes from; `aliases` are the URNs it had before a rename (the engine keeps the resource)."""
     return {
         "deleteBeforeReplace": r.delete_before_replace, "protect": r.protect, "ignoreChanges": list(r.ignore_changes),
         "retainOnDelete": r.retain_on_delete, "dependsOn": list(r.dependencies),
         "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
+        "aliases": list(r.aliases),
     }
 
 

@@ -139,6 +139,7 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)  # former URNs of this resource (renames that keep it)
 
 
 @dataclass
@@ -153,6 +154,26 @@ class Recording:
 
     def by_name(self, name: str) -> Registration:
         return next(r for r in self.resources if r.name == name)
+
+
+def alias_urn(urn: str, alias) -> str:
+    """The URN an alias (a URN, or a spec of what changed: name, type, parent) stands for, as the engine computes it."""
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    qualified, name = urn.split("::")[2], urn.rsplit("::", 1)[1]
+    head = "::".join(urn.split("::")[:2])  # urn:pulumi:<stack>::<project>
+    if spec.stack or spec.project:
+        stack, project = head.removeprefix("urn:pulumi:").split("::")
+        head = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}"
+    types = qualified.split("$")
+    if spec.type:
+        types[-1] = spec.type
+    if spec.noParent:
+        types = types[-1:]
+    elif spec.parentUrn:
+        types = spec.parentUrn.split("::")[2].split("$") + types[-1:]
+    return f"{head}::{'$'.join(types)}::{spec.name or name}"
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -179,6 +200,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=sorted(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
                 property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
                                        if v.urns},
+                aliases=sorted({alias_urn(response.urn, a) for a in request.aliases} - {response.urn}),
             ))
             if self.on_register:
                 self.on_register(request.name)

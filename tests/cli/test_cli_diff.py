@@ -339,3 +339,14 @@ def test_every_type_in_any_preset_plan_has_a_force_new_entry():
     from tests.conftest import planned_types
     missing = sorted(planned_types() - FORCE_NEW.keys())
     assert not missing, f"add a ForceNew entry (offline/diff.py FORCE_NEW, cited to the provider file) for: {missing}"
+
+
+def test_a_rename_with_an_alias_is_the_same_resource_not_a_delete_and_an_add():
+    old = {"name": "old-name", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"}}
+    new = {**old, "name": "new-name", "options": {"aliases": ["urn:old-name"]}}
+    result = diff_plans(doc(old), doc(new))
+    assert (result.added, result.removed, result.changed) == ([], [], [])
+    moved = {**new, "inputs": {"cidrBlock": "10.9.0.0/16"}}
+    (c,) = diff_plans(doc(old), doc(moved)).changed
+    assert c.urn == "urn:new-name" and c.replace_keys == ["cidrBlock"]
+    assert diff_plans(doc(old), doc({**new, "options": {}})).removed[0].urn == "urn:old-name"  # without the alias

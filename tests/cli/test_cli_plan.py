@@ -261,12 +261,15 @@ def test_json_plan_records_the_resource_options_the_engine_is_told():
     assert doc["formatVersion"] == offline.FORMAT_VERSION == 2 and doc["project"] == "kubecvm"
     by_name = {r["name"]: r for r in doc["resources"]}
     assert all(set(r["options"]) == {"deleteBeforeReplace", "protect", "ignoreChanges", "retainOnDelete", "dependsOn",
-                                     "propertyDependencies"} for r in doc["resources"])
+                                     "propertyDependencies", "aliases"} for r in doc["resources"])
     master1 = by_name["prod-master-1"]["options"]
     assert master1["deleteBeforeReplace"] is True and master1["ignoreChanges"] == ["imageId"]
     assert by_name["prod-master-0"]["urn"] in master1["dependsOn"]  # the chain that orders master updates
     assert by_name["prod-subnet-z4"]["urn"] in master1["propertyDependencies"]["subnetId"]
     assert by_name["prod-vpc"]["options"] == {
         "deleteBeforeReplace": False, "protect": True, "ignoreChanges": [], "retainOnDelete": False, "dependsOn": [],
-        "propertyDependencies": {}}
+        "propertyDependencies": {}, "aliases": []}
+    # A renamed resource names its former URN, so `kubecvm diff` (like the engine) keeps it.
+    (secret,) = [r for r in doc["resources"] if r["name"] == names.ssm_secret("prod", "ca-crt")]
+    assert secret["options"]["aliases"] == [secret["urn"].replace(secret["name"], names.ssm_secret_before_issue_11("prod", "ca-crt"))]
     assert by_name["prod-master-0-etcd"]["options"]["protect"] is True
