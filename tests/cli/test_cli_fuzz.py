@@ -104,3 +104,25 @@ def test_a_few_hostile_inputs_keep_the_contract_in_a_subprocess(tmp_path):
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and proc.returncode in codes, proc.stderr
         assert proc.stdout == "" and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+RULE_IDS = ["kubecvm-size-node-count", "kubecvm-security-api-public", "kubecvm-security-open-ports",
+            "kubecvm-ha-master-placement-group", "kubecvm-security-user-data-secrets", "kubecvm-size-etcd-disk"]
+SETTINGS = ["maxNodes", "allowPublicApi", "ports", "spreadTypes", "patterns", "etcdDiskMinGib", "exemptions",
+            "enforcementLevel", "worldCidrs"]
+policy_configs = st.one_of(
+    st.dictionaries(st.sampled_from([*RULE_IDS, "all", "cluster", "exemptions", "kubecvm-nope"]),
+                    st.one_of(st.sampled_from(["mandatory", "advisory", "disabled"]),
+                              st.dictionaries(st.sampled_from(SETTINGS), json_values, max_size=3), json_values),
+                    max_size=4),
+    json_values,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=policy_configs)
+def test_random_policy_configs_keep_the_plan_contract(config):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "policy.json"
+        path.write_text(json.dumps(config))
+        assert_contract(kubecvm("plan", "dev", "--format", "json", "--policy-config", path), PLAN_CODES)
