@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from kubecvm.planning import ClusterPlan
+from kubecvm.planning import ClusterPlan, bootstrap
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
@@ -184,6 +184,7 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
         "apiEndpoint": {"exposure": plan.api.exposure, "endpoint": plan.api.endpoint or None,
                         "allowedCidrs": list(plan.api.allowed_cidrs)},
         "capacity": cap.to_dict(),
+        "networkPolicy": dict(bootstrap.NETWORK_POLICY),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},
         "resources": {"total": len(custom), "byType": dict(sorted(Counter(r.type for r in custom).items()))},
     }

@@ -95,6 +95,8 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
         ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
+        ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
+                          + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
         ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota {cap['maxNodesByRouteQuota']}, "
                       f"Kubernetes {cap['maxNodesByKubernetes']})"),
         ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"),

@@ -453,6 +453,13 @@ def kubeadm_join_config(plan: ClusterPlan, m: MachinePlan, *, host: str, ca_hash
     return _yaml(doc)
 
 
+# The CNI below (bridge + host-local, with portmap) moves packets only: nothing on the node watches NetworkPolicy
+# objects, so the API server stores them and no one applies them (containernetworking/plugins: bridge, host-local
+# and portmap implement no policy). Said in the offline plan's summary and the README; enforcement is a later issue.
+NETWORK_POLICY = {"enforced": False, "cni": "bridge + host-local",
+                  "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod"}
+
+
 def cni_config(m: MachinePlan) -> tuple[str, str]:
     """(bridge conflist, loopback conf): host-local hands out exactly the node's planned pod CIDR."""
     bridge = {

@@ -273,3 +273,19 @@ def test_json_plan_records_the_resource_options_the_engine_is_told():
     (secret,) = [r for r in doc["resources"] if r["name"] == names.ssm_secret("prod", "ca-crt")]
     assert secret["options"]["aliases"] == [secret["urn"].replace(secret["name"], names.ssm_secret_before_issue_11("prod", "ca-crt"))]
     assert by_name["prod-master-0-etcd"]["options"]["protect"] is True
+
+
+def test_every_plan_format_says_network_policy_is_not_enforced():
+    # bridge + host-local applies no NetworkPolicy: the plan says so wherever a reviewer looks (issue 11).
+    doc = kubecvm("plan", "prod", "--format", "json", "--no-policies").json()
+    assert doc["summary"]["networkPolicy"] == {
+        "enforced": False, "cni": "bridge + host-local",
+        "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod"}
+    line = ("NetworkPolicy | NOT ENFORCED (bridge + host-local): NetworkPolicy objects are accepted but not enforced: "
+            "every pod can reach every pod")
+    markdown = kubecvm("plan", "prod", "--format", "markdown", "--no-policies").stdout.replace("\\", "")  # escapes
+    assert f"| {line} |" in markdown
+    text = kubecvm("plan", "prod", "--no-policies").stdout
+    [row] = [line for line in text.splitlines() if "NetworkPolicy" in line and "│" in line]
+    assert row.split("│")[1].strip() == "NetworkPolicy" and "NOT ENFORCED (bridge + host-local)" in row
+    assert "every pod can reach every pod" in " ".join(text.replace("│", " ").split())
