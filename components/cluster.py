@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, bootstrap, build_plan, names
-from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
+from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
 from .recording import built_from
@@ -99,8 +100,34 @@ def _is_plain(value: object) -> bool:
     return isinstance(value, str | int | float | bool | dict) or value is None
 
 
-def plan_from_args(name: str, args: Mapping) -> tuple[ClusterPlan, ClusterInputs]:
-    """ClusterArgs -> (plan named after the component, the pass-through inputs); ClusterArgsError on a mistake."""
+def _spec_aliases() -> dict[str, str]:
+    """camelCase spelling -> snake_case argument name, for every spec field (and the flat network arguments)."""
+    out = {"existingNetwork.vpcId": "vpc_id", "existingNetwork.routeTableId": "route_table_id",
+           "existingNetwork.subnets": "subnet_cidrs", "kubecvm:preset": "preset", "tencentcloud:region": "region"}
+    models, seen = [ClusterSpec], set()
+    while models:
+        model = models.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for field_name, info in model.model_fields.items():
+            if info.alias and info.alias != field_name:
+                out[info.alias] = field_name
+            if (nested := nested_model(info.annotation)) is not None:
+                models.append(nested)
+    return out
+
+
+def snake_case_message(message: str) -> str:
+    """A spec message in ClusterArgs' spelling: `nodePools[0].countPerZone` -> `node_pools[0].count_per_zone`."""
+    aliases = _spec_aliases()
+    pattern = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, aliases), key=len, reverse=True)) + r")(?!\w)")
+    return pattern.sub(lambda m: aliases[m[1]], message)
+
+
+def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tuple[ClusterPlan, ClusterInputs]:
+    """ClusterArgs -> (plan named after the component, the pass-through inputs); ClusterArgsError on a mistake,
+    naming fields in the caller's `spelling` (snake_case in Python, camelCase from other languages)."""
     args = dict(args)
     inputs: dict = {k: args.pop(k) for k in INPUT_ONLY if k in args}
     for key in ("image_id", "ssh_key_ids"):  # plain ones are validated by the spec; Outputs pass through
@@ -119,7 +146,7 @@ def plan_from_args(name: str, args: Mapping) -> tuple[ClusterPlan, ClusterInputs
             stack=pulumi.get_stack(), subject=subject, given_ids=frozenset(given),
         )
     except ConfigError as exc:
-        message = str(exc)
+        message = str(exc) if spelling == "camel" else snake_case_message(str(exc))
         raise ClusterArgsError(message if message.startswith("invalid ") else f"{subject}: {message}") from None
     return plan, ClusterInputs(**inputs)
 
@@ -181,6 +208,8 @@ class Cluster(pulumi.ComponentResource):
     child is named from `name`, so several clusters can live in one program.
     """
 
+    ARG_SPELLING = "snake"  # how argument errors name fields; kubecvm.provider's hosted Cluster says camel
+
     def __init__(
         self, name: str, args: "ClusterArgs | ClusterPlan", opts: pulumi.ResourceOptions | None = None,
         *, inputs: ClusterInputs | None = None,
@@ -189,7 +218,7 @@ class Cluster(pulumi.ComponentResource):
         if isinstance(args, ClusterPlan):
             plan, inputs = _renamed(args, name), inputs or ClusterInputs()
         elif isinstance(args, Mapping):
-            plan, inputs = plan_from_args(name, args)
+            plan, inputs = plan_from_args(name, args, spelling=self.ARG_SPELLING)
         else:
             raise ClusterArgsError(f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}")
         super().__init__(TYPE, name, None, opts)

@@ -46,6 +46,8 @@ class Cluster(_cluster.Cluster):
     provider: k8s.Provider
     """A Kubernetes provider for this cluster that waits until its API server answers /readyz."""
 
+    ARG_SPELLING = "camel"  # other languages' programs spell the inputs camelCase, as the schema does
+
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(name, args, opts)
 

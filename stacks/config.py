@@ -423,11 +423,11 @@ def check_user_data_size(plan: ClusterPlan) -> None:
             raise SpecError(field, f"{exc}; use fewer or shorter labels and taints") from None
 
 
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
+def nested_model(annotation: Any) -> type[BaseModel] | None:
     """The spec model a field holds (itself, optional, or as list items), if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    return next((m for a in typing.get_args(annotation) if (m := _nested_model(a))), None)
+    return next((m for a in typing.get_args(annotation) if (m := nested_model(a))), None)
 
 
 def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = ClusterSpec, where: str = "") -> dict:
@@ -439,7 +439,7 @@ def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = Cluste
         if field_info is None:
             expected = ", ".join(sorted(model.model_fields))
             raise ConfigError(f"{where}{key}: unknown argument; expected one of {expected}")
-        nested = _nested_model(field_info.annotation)
+        nested = nested_model(field_info.annotation)
         if nested is not None and isinstance(value, Mapping):
             value = overrides_from_args(value, nested, f"{where}{key}.")
         elif nested is not None and isinstance(value, list | tuple):

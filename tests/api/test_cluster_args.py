@@ -138,8 +138,10 @@ def test_inputs_from_other_resources_reach_every_cvm():
     ({"zones": ["ap-guangzhou-3"], "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 2, "slots": 1}]},
      "ClusterArgs of Cluster 'edge': node_pools[0].slots: unknown argument; expected one of "),
     ({"zones": ["ap-guangzhou-3"], "vpc_cidr": "10.0.0.1/16"},
-     "invalid ClusterArgs of Cluster 'edge' (preset dev): vpcCidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16"),
-    ({"zones": ["ap-guangzhou-3"], "preset": "qa"}, "ClusterArgs of Cluster 'edge': kubecvm:preset: 'qa' is not a preset"),
+     "invalid ClusterArgs of Cluster 'edge' (preset dev): vpc_cidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16"),
+    ({"zones": ["ap-guangzhou-3"], "preset": "qa"}, "ClusterArgs of Cluster 'edge': preset: 'qa' is not a preset"),
+    ({"zones": ["ap-guangzhou-3"], "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 70}]},
+     "invalid ClusterArgs of Cluster 'edge' (preset dev): node_pools[0].count_per_zone: 70 nodes per zone exceed"),
 ])
 def test_bad_arguments_name_the_field_before_anything_registers(args, message):
     def program():

@@ -78,3 +78,15 @@ def test_construct_under_the_mocks_returns_the_outputs():
     assert out["vpcId"] == next(r.id for r in rec.resources if r.name == "yaml-made-vpc")
     assert list(out["subnetIds"]) == ["ap-guangzhou-3"]
     assert isinstance(seen["state"]["provider"], pulumi.ProviderResource)
+
+
+def test_construct_names_a_bad_input_in_the_schemas_camel_case():
+    provider = ComponentProvider([Cluster], PACKAGE, version="0.1.0")
+    inputs = {"region": "ap-guangzhou", "zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"}
+    try:
+        run_program({}, stack="yaml", program=lambda: provider.construct("bad", TOKEN, inputs, pulumi.ResourceOptions()))
+    except Exception as exc:  # the provider wraps the component's error for the engine
+        message = str(exc)
+    else:
+        raise AssertionError("construct accepted a non-canonical vpcCidr")
+    assert "vpcCidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16" in message and "vpc_cidr" not in message
