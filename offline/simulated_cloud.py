@@ -258,11 +258,12 @@ class CloudState:
     live: dict[str, Live] = field(default_factory=dict)
     held_secret_names: set[str] = field(default_factory=set)
 
+    # Registrations run on the SDK's worker threads: read a snapshot, as another thread may be adding a resource.
     def by_id(self, rid) -> Live | None:
-        return next((r for r in self.live.values() if r.id == rid), None)
+        return next((r for r in list(self.live.values()) if r.id == rid), None)
 
     def of_type(self, type_: str) -> list[Live]:
-        return [r for r in self.live.values() if r.type == type_]
+        return [r for r in list(self.live.values()) if r.type == type_]
 
     def create(self, key: str, type_: str, rid: str, inputs: dict) -> None:
         for rule in CREATE_RULES.get(type_, ()):

@@ -178,7 +178,7 @@ def test_a_programs_own_mistakes_are_exit_2_with_one_line_not_a_kubecvm_bug(tmp_
     (tmp_path / "__main__.py").write_text(
         "from kubecvm import Cluster, ClusterArgs\nCluster('bad', ClusterArgs(zones=['ap-guangzhou-3'], vpc_cidr='10.0.0.1/16'))\n")
     run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
-    assert (run.exit_code, run.stderr) == (2, "kubecvm: invalid ClusterArgs of Cluster 'bad' (preset dev): vpcCidr: "
+    assert (run.exit_code, run.stderr) == (2, "kubecvm: invalid ClusterArgs of Cluster 'bad' (preset dev): vpc_cidr: "
                                               "'10.0.0.1/16' is not canonical: write 10.0.0.0/16 (host bits must be zero)\n")
     (tmp_path / "__main__.py").write_text("raise KeyError('boom')\n")
     run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
