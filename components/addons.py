@@ -12,6 +12,7 @@ from kubecvm.planning import ClusterPlan
 from kubecvm.planning import addons as plan_addons
 
 from .object_ready import ObjectReady
+from .ingress import ingress_objects
 
 TYPE = "kubecvm:index:ClusterAddons"
 
@@ -29,6 +30,13 @@ KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
+    # ingress-nginx (planning/ingress_nginx.py)
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("networking.k8s.io/v1", "IngressClass"): k8s.networking.v1.IngressClass,
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"):
+        k8s.admissionregistration.v1.ValidatingWebhookConfiguration,
 }
 # Changes to objects kubeadm created (planning.addons.patches): server-side-apply patches, which own only their fields.
 PATCH_KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
@@ -36,7 +44,8 @@ PATCH_KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
 }
 # Top-level fields that are not snake_case already; nested values stay camelCase, as the wire format wants.
 _ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindingMode": "volume_binding_mode",
-         "allowVolumeExpansion": "allow_volume_expansion"}
+         "allowVolumeExpansion": "allow_volume_expansion", "stringData": "string_data",
+         "automountServiceAccountToken": "automount_service_account_token"}
 
 
 def _settings(plan_or_settings: ClusterPlan | plan_addons.AddonSettings) -> plan_addons.AddonSettings:
@@ -51,11 +60,14 @@ class ClusterAddons(pulumi.ComponentResource):
     def __init__(
         self, name: str, plan_or_settings: ClusterPlan | plan_addons.AddonSettings, *,
         kubeconfig: pulumi.Input[str], depends_on: Sequence[pulumi.Resource] = (),
-        opts: pulumi.ResourceOptions | None = None,
+        ingress_address: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(TYPE, name, None, opts)
         settings = _settings(plan_or_settings)
         objs, patches = plan_addons.objects(settings), plan_addons.patches(settings)
+        if isinstance(plan_or_settings, ClusterPlan):
+            # ingress-nginx behind the ingress CLB; `ingress_address` is the CLB's (reported in Ingress status).
+            objs += ingress_objects(name, plan_or_settings, ingress_address, self)
         self.provider: k8s.Provider | None = None
         self.resources: dict[str, pulumi.CustomResource] = {}
         if objs or patches:

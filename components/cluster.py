@@ -282,7 +282,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.addons = ClusterAddons(
             names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
-            opts=child,
+            ingress_address=self.ingress.endpoint if self.ingress else None, opts=child,
         )
         # The outputs users expect of a cluster component (pulumi-eks has the same): name, CA, endpoint,
         # kubeconfig (secret), instance ids by name, and a Kubernetes provider that waits for the API server.

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import base64
+from typing import Any
+
 import pulumi
+import pulumi_tls as tls
 import tencentcloud_iac_pulumi as tc
 
-from kubecvm.planning import ClusterPlan
+from kubecvm.planning import ClusterPlan, bootstrap, names
 from kubecvm.planning import ingress as plan_ingress
+from kubecvm.planning import ingress_nginx
 
 from .lifecycle import with_lifecycle
 
@@ -70,3 +75,54 @@ class IngressLoadBalancer(pulumi.ComponentResource):
         )
         self.ports = ing.ports
         self.register_outputs({"endpoint": self.endpoint, "ports": self.ports})
+
+
+# The admission webhook's certificate, without cert-manager: a CA of its own (not the cluster CA, so nothing that
+# serves it can sign for the cluster) and a serving certificate for the admission Service's names. Ten years, like
+# the cluster CAs; `pulumi up --replace` on the CA renews both, and the Secret and caBundle follow.
+WEBHOOK_VALIDITY_HOURS = bootstrap.CA_VALIDITY_HOURS
+WEBHOOK_SERVER_USES = ("digital_signature", "key_encipherment", "server_auth")
+
+
+def webhook_certificates(cluster: str, parent: pulumi.Resource) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+    """(CA PEM, serving certificate PEM, serving key PEM), all Pulumi secrets."""
+    opts = pulumi.ResourceOptions(parent=parent)
+
+    def key(part: str) -> tls.PrivateKey:
+        return tls.PrivateKey(names.ingress_webhook(cluster, part), algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
+
+    ca_key = key("ca-key")
+    ca = tls.SelfSignedCert(
+        names.ingress_webhook(cluster, "ca-cert"), private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+        subject={"common_name": f"{cluster} ingress-nginx admission CA"}, validity_period_hours=WEBHOOK_VALIDITY_HOURS,
+        allowed_uses=list(bootstrap.CA_USES), opts=opts,
+    )
+    server_key = key("key")
+    csr = tls.CertRequest(
+        names.ingress_webhook(cluster, "csr"), private_key_pem=server_key.private_key_pem,
+        subject={"common_name": ingress_nginx.WEBHOOK_DNS_NAMES[2]}, dns_names=list(ingress_nginx.WEBHOOK_DNS_NAMES),
+        opts=opts,
+    )
+    cert = tls.LocallySignedCert(
+        names.ingress_webhook(cluster, "cert"), cert_request_pem=csr.cert_request_pem,
+        ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca.cert_pem, validity_period_hours=WEBHOOK_VALIDITY_HOURS,
+        allowed_uses=list(WEBHOOK_SERVER_USES), opts=opts,
+    )
+    secret = pulumi.Output.secret
+    return secret(ca.cert_pem), secret(cert.cert_pem), secret(server_key.private_key_pem)
+
+
+def ingress_objects(component: str, plan: ClusterPlan, address: pulumi.Input[str] | None,
+                    parent: pulumi.Resource) -> list[dict[str, Any]]:
+    """ingress-nginx's objects for the plan (none without ingress), with the webhook certificate made here."""
+    settings = ingress_nginx.settings_from_plan(plan)
+    if settings is None:
+        return []
+    ca, cert, key = webhook_certificates(plan.name, parent)
+    address = address if address is not None else plan.ingress.vip
+    status = None if address is None else pulumi.Output.from_input(address).apply(ingress_nginx.publish_status_arg)
+    return ingress_nginx.objects(
+        settings, ca_pem=ca, cert_pem=cert, key_pem=key, status_arg=status,
+        # The caBundle is the CA certificate (public), base64 as the API wants it.
+        ca_bundle=pulumi.Output.unsecret(ca).apply(lambda pem: base64.b64encode(pem.encode()).decode()),
+    )

@@ -104,6 +104,11 @@ def ingress_targets(cluster: str, key: str) -> str:
     return f"{cluster}-ingress-{key}-targets"
 
 
+def ingress_webhook(cluster: str, part: str) -> str:
+    """The admission webhook's certificate resources: part "ca-key", "ca-cert", "key", "csr", "cert"."""
+    return f"{cluster}-ingress-webhook-{part}"
+
+
 # Component (logical) names: the parents in every URN.
 def network_component(cluster: str) -> str:
     return f"{cluster}-network"

@@ -479,7 +479,7 @@ def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
 def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
     from kubecvm.planning import build_plan
 
-    spec = make_spec("staging", {"addons": {"cbsCsi": cbs_csi}})
+    spec = make_spec("staging", {"addons": {"cbsCsi": cbs_csi}, "ingress": {"enabled": False}})  # CSI alone
     if configured_version(spec) is None:
         pytest.skip("the spec has no kubernetes.version/addons yet (added with the bootstrap user data)")
     rec, _ = _run(build_plan(spec))

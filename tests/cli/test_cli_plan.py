@@ -244,8 +244,8 @@ def test_the_real_program_secrets_reach_the_json_only_masked():
 # its attachment, 3 for the CLB) + workers + one pod route per node + the API gate + 28 add-ons (provider
 # included: 11 CBS CSI, 9 metrics-server, 5 CSR approver, the CoreDNS patch and its gate).
 # dev: 3 + 6 + 10 + 29 + 7 + 2 + 3 + 1 + 28; staging: 8 + 6 + 10 + 29 + 13 + 3 + 6 + 1 + 28;
-# (+7 ingress resources in staging and prod); prod: staging with 3 more workers and their routes.
-@pytest.mark.parametrize(("stack", "resources"), [("dev", 89), ("staging", 111), ("prod", 117)])
+# (+7 ingress resources and 18 ingress-nginx add-on resources in staging and prod); prod: staging with 3 more workers and their routes.
+@pytest.mark.parametrize(("stack", "resources"), [("dev", 89), ("staging", 129), ("prod", 135)])
 def test_every_shipped_stack_plans_and_passes_its_own_policies(stack, resources):
     run = kubecvm("plan", stack, "--format", "json")
     assert run.exit_code == 0, run.stderr

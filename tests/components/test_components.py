@@ -73,20 +73,32 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Cluster", "pulumi-python:dynamic:Resource"): 1,  # the API-ready gate
         ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
-        # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons.py)
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 4,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 2,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Service"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 5,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 5,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"): 1,
+        # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons.py),
+        # then ingress-nginx (planning/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),
+        # RoleBinding, DaemonSet, +2 Services, and its Namespace, Secret, Role, IngressClass, webhook)
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 5,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 3,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Service"): 3,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 6,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 6,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"): 2,
         ("kubecvm:index:ClusterAddons", "kubernetes:apiregistration.k8s.io/v1:APIService"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:CSIDriver"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:StorageClass"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 3,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 2,
         ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi-python:dynamic:Resource"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Namespace"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Secret"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:Role"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:networking.k8s.io/v1:IngressClass"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration"): 1,
+        # The admission webhook's certificate: a CA of its own and a serving certificate.
+        ("kubecvm:index:ClusterAddons", "tls:index/privateKey:PrivateKey"): 2,
+        ("kubecvm:index:ClusterAddons", "tls:index/selfSignedCert:SelfSignedCert"): 1,
+        ("kubecvm:index:ClusterAddons", "tls:index/certRequest:CertRequest"): 1,
+        ("kubecvm:index:ClusterAddons", "tls:index/locallySignedCert:LocallySignedCert"): 1,
     })
 
 
