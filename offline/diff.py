@@ -107,6 +107,14 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "kubernetes:apiregistration.k8s.io/v1:APIService": frozenset({"metadata.name"}),
     # A patch (server-side apply of some fields of an object kubeadm made): another name is another object.
     "kubernetes:apps/v1:DeploymentPatch": frozenset({"metadata.name", "metadata.namespace"}),
+    # ingress-nginx's kinds (planning/ingress_nginx.py): a Secret's type and an IngressClass's spec.controller are
+    # immutable (pkg/apis/core/validation ValidateSecretUpdate, pkg/apis/networking/validation
+    # ValidateIngressClassUpdate).
+    "kubernetes:core/v1:Namespace": frozenset({"metadata.name"}),
+    "kubernetes:core/v1:Secret": frozenset({"metadata.name", "metadata.namespace", "type"}),
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": frozenset({"metadata.name", "metadata.namespace"}),
+    "kubernetes:networking.k8s.io/v1:IngressClass": frozenset({"metadata.name", "spec.controller"}),
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration": frozenset({"metadata.name"}),
     # The Kubernetes provider itself: a new kubeconfig is an update of its configuration, not a replacement.
     "pulumi:providers:kubernetes": frozenset(),
     # Dynamic providers (components/api_ready.py, the GlobalRouter route table) decide in their own diff: a
