@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from kubecvm.planning import ClusterPlan, bootstrap
+from kubecvm.planning import ClusterPlan, bootstrap, mirrors
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
@@ -155,6 +155,13 @@ def _order(item: dict) -> tuple:
             item["urn"] or "", item.get("message", ""))
 
 
+def _boot_hosts(plan: ClusterPlan) -> dict:
+    """Where the nodes get what they boot with (planning/mirrors.py), and which of it lies outside the VPC."""
+    m = mirrors.from_spec(plan.spec)
+    return {"controlPlaneImages": m.control_plane, "packages": m.packages, "dockerHubMirror": m.docker_hub,
+            "addonRegistry": m.addon_registry, "cloudApi": m.api_domain, "outsideVpc": list(m.egress_hosts)}
+
+
 def summary(plan: ClusterPlan, recording: Recording) -> dict:
     cap = plan.capacity
     zones = []
@@ -186,6 +193,7 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
         "capacity": cap.to_dict(),
         "networkPolicy": dict(bootstrap.NETWORK_POLICY),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},
+        "boot": _boot_hosts(plan),
         "resources": {"total": len(custom), "byType": dict(sorted(Counter(r.type for r in custom).items()))},
     }
 

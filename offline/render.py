@@ -97,6 +97,8 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
         ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
                           + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
+        *([("boot", f"images {s['boot']['controlPlaneImages']}, packages {s['boot']['packages']}; outside the VPC: "
+                    f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}")] if "boot" in s else []),
         ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota {cap['maxNodesByRouteQuota']}, "
                       f"Kubernetes {cap['maxNodesByKubernetes']})"),
         ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"),

@@ -128,3 +128,17 @@ def test_every_node_is_labelled_with_its_planned_zone_and_region():
                       ["nodeRegistration"]["kubeletExtraArgs"]["node-labels"].split(","))
         assert labels[bootstrap.ZONE_LABEL] == m.zone  # a pool label cannot move a node to another zone
         assert labels[bootstrap.REGION_LABEL] == "ap-guangzhou"
+
+
+def test_the_plan_summary_says_what_lies_outside_the_vpc():
+    from tests.cli.cli_helpers import kubecvm
+
+    run = kubecvm("plan", "dev", "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["summary"]["boot"] == {
+        "controlPlaneImages": "registry.aliyuncs.com/google_containers", "packages": "http://mirrors.tencentyun.com",
+        "dockerHubMirror": "https://mirror.ccs.tencentyun.com", "addonRegistry": "ccr.ccs.tencentyun.com",
+        "cloudApi": "internal.tencentcloudapi.com", "outsideVpc": ["registry.aliyuncs.com"]}
+    markdown = kubecvm("plan", "dev", "--no-policies", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if line.startswith("| boot | "))
+    assert row.endswith("; outside the VPC: registry.aliyuncs.com |") and "registry.aliyuncs.com/google" in row
