@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -90,3 +91,26 @@ def test_construct_names_a_bad_input_in_the_schemas_camel_case():
     else:
         raise AssertionError("construct accepted a non-canonical vpcCidr")
     assert "vpcCidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16" in message and "vpc_cidr" not in message
+
+
+def test_the_plugin_entry_point_serves_the_schema_over_grpc_as_the_engine_asks_for_it():
+    # What `pulumi package add` does first: start the plugin (engine address as its argument), read the port it
+    # prints, ask for the schema. The server listens on 127.0.0.1 only; the test stops it.
+    import subprocess
+    import sys
+
+    import grpc
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+    proc = subprocess.Popen([sys.executable, str(PROJECT_DIR / "kubecvm" / "provider.py"), "127.0.0.1:1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            served = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=30).schema)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert served["name"] == "kubecvm" and served["resources"][TOKEN]["isComponent"] is True
+    assert served["version"] == importlib.metadata.version("kubecvm")
