@@ -173,3 +173,13 @@ def test_encryption_config_gets_its_key_from_ssm_once(tmp_path: Path):
     assert [c for c in calls(paths) if "GetSecretValue" in c] == [  # read once: the second run kept the file
         f"tccli ssm GetSecretValue --SecretName kubecvm_prod_{bootstrap.ENCRYPTION_ITEM} --VersionId current "
         "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
+
+def test_an_unanswered_internal_endpoint_falls_back_to_the_public_one(tmp_path: Path):
+    plan = preset_plan("prod")
+    paths = install(tmp_path, plan.masters[0])
+    tccli_answering(paths, {"kubecvm_prod_ca-crt": "pem\n"})
+    tc = paths["bin"] / "tccli"
+    tc.write_text(tc.read_text().replace('!= "ssm.internal.tencentcloudapi.com"', '!= "ssm.tencentcloudapi.com"'))
+    result = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(tc))
+    assert result.returncode == 0 and result.stdout == "pem\n", result.stderr
+    assert [c.rsplit(" ", 1)[1] for c in calls(paths)] == ["ssm.internal.tencentcloudapi.com", "ssm.tencentcloudapi.com"]
