@@ -251,7 +251,8 @@ def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: d
     """The rules over each cluster's own resources with that cluster's facts (podCidr, quotas, ...), so a program
     composing several clusters is judged cluster by cluster; what belongs to none is judged with the first's."""
     def evaluate(group: list[dict], cfg: dict):
-        return engine.evaluate([engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"])
+        return engine.evaluate([engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"],
+                                                dependencies=tuple((r.get("options") or {}).get("dependsOn") or ()))
                                 for r in group if r["custom"]], cfg)
     if len(plans) < 2:
         return evaluate(resources, config)

@@ -76,7 +76,8 @@ def _report(spec: RuleSpec, resources: list[Resource], args, report: ReportViola
 
 def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [Resource(r.urn, r.resource_type, r.name, r.props) for r in args.resources]
+        resources = [Resource(r.urn, r.resource_type, r.name, r.props, tuple(d.urn for d in getattr(r, "dependencies", None) or ()))
+                     for r in args.resources]
         _report(spec, resources, args, report, stack=True)
 
     return StackValidationPolicy(

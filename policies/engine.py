@@ -36,7 +36,7 @@ __all__ = [
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 EXPIRED = "kubecvm-exemption-expired"
 CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure",
-                "bootEgressHosts", "existingSubnets")
+                "bootEgressHosts", "existingSubnets", "ingressExposure")
 DEFAULT_LEVEL = "mandatory"  # when neither the rule's entry nor "all" says: fail closed
 
 
@@ -118,6 +118,8 @@ def cluster_settings(spec: Any) -> dict[str, Any]:
         "nodePodMask": spec.node_pod_mask,
         "routeEntriesPerTable": spec.quotas.route_entries_per_table,
         "apiExposure": spec.api_endpoint.exposure.value,
+        # The ingress CLB's exposure, or None without one (kubecvm-security-ingress-public).
+        "ingressExposure": spec.ingress.exposure.value if spec.ingress.enabled else None,
         # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
         "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
         # A network kubecvm does not create (spec existingNetwork): its subnets by zone, which no resource shows.

@@ -38,6 +38,9 @@ class Resource:
     type: str  # engine type token, e.g. "tencentcloud:Instance/instance:Instance"
     name: str
     props: Mapping[str, Any]  # camelCase inputs
+    # URNs of the resources this one depends on (its inputs' and depends_on), as the engine records them; () when
+    # unknown. CrossGuard's stack policies and the offline plan have them, per-resource policies do not.
+    dependencies: tuple[str, ...] = ()
 
     @property
     def tags(self) -> Mapping[str, Any]:

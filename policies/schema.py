@@ -42,6 +42,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "worldCidrs": {"items": {"type": "string", "pattern": IPV4_CIDR}},
     "ports": {"items": {"type": "string", "pattern": PORT}},
     "allowPublicApi": {"type": ["boolean", "null"]},                    # null: the stack's own apiEndpoint.exposure
+    "allowPublicIngress": {"type": ["boolean", "null"]},                # null: the stack's own ingress.exposure
+    "nodePortRange": {"type": "string", "pattern": r"^[1-9][0-9]{0,4}-[1-9][0-9]{0,4}$"},
+    "reservedNodePorts": {"items": {"type": "string", "pattern": PORT}},
     "routeQuota": {"type": ["integer", "null"], "minimum": 1},         # null: the stack's quotas.routeEntriesPerTable
     "defaultRouteQuota": {"minimum": 1},
     "warnRatio": {"exclusiveMinimum": 0, "maximum": 1},
@@ -119,6 +122,7 @@ CLUSTER_TYPES: dict[str, dict[str, Any]] = {
     "nodePodMask": {"type": "integer", "minimum": 0, "maximum": 32},
     "routeEntriesPerTable": {"type": "integer", "minimum": 1},
     "apiExposure": {"type": "string", "enum": ["internal", "public"]},
+    "ingressExposure": {"type": ["string", "null"], "enum": ["internal", "public", None]},  # null: no ingress
 }
 
 

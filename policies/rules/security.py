@@ -169,6 +169,8 @@ def clb_internal(ctx: Context) -> Iterator[Finding]:
     if public_api_allowed(ctx):
         return
     for lb in ctx.of_type(CLB):
+        if lb.role == "ingress":
+            continue  # the ingress CLB has its own rule, kubecvm-security-ingress-public (policies/rules/ingress.py)
         if str(lb.props.get("networkType", "")).upper() != "INTERNAL":
             yield lb.urn, f"{lb.name} is a {lb.props.get('networkType') or 'public (default)'} CLB but no public endpoint is allowed"
 

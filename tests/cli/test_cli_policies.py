@@ -55,6 +55,7 @@ def test_the_engine_sees_custom_resources_with_camelcase_props_and_the_cluster_f
         "podCidr": spec.pod_cidr, "serviceCidr": spec.service_cidr, "maxPodsPerNode": spec.max_pods_per_node,
         "nodePodMask": spec.node_pod_mask, "routeEntriesPerTable": spec.quotas.route_entries_per_table,
         "apiExposure": spec.api_endpoint.exposure.value, "bootEgressHosts": ["registry.aliyuncs.com"],
+        "ingressExposure": "internal",
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Mapping
@@ -44,7 +45,8 @@ def stack_file_config(stack: str, **cluster: Any) -> dict:
 def resources_and_cluster(config: Mapping, stack: str) -> tuple[list[Resource], dict]:
     """Run the real program on the simulated cloud; custom registrations become engine Resources."""
     recording = run_program(config, stack=stack)
-    resources = [Resource(r.urn, r.type, r.name, freeze(r.inputs)) for r in recording.resources if r.custom]
+    resources = [Resource(r.urn, r.type, r.name, freeze(r.inputs), tuple(r.dependencies))
+                 for r in recording.resources if r.custom]
     spec = spec_from_config(
         preset=config["kubecvm:preset"], overrides=config["kubecvm:cluster"], region=config["tencentcloud:region"], stack=stack,
     )
@@ -72,7 +74,7 @@ def mutate(resources: tuple[Resource, ...], name: str, change: Callable[[dict], 
         if r.name == name:
             props = thaw(r.props)
             change(props)
-            r = Resource(r.urn, r.type, r.name, freeze(props))
+            r = dataclasses.replace(r, props=freeze(props))
         out.append(r)
     return out
 

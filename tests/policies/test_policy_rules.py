@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from kubecvm.policies.engine import evaluate, load_policy_config, policies
 from kubecvm.policies.registry import RULES, Resource
-from policy_helpers import mutate, without
+from policy_helpers import freeze, mutate, thaw, without
 from kubecvm.stacks.config import merge
 
 Mutation = Callable[[tuple[Resource, ...]], tuple[list[Resource], dict]]
@@ -38,6 +39,19 @@ def _world(port: str, protocol: str = "TCP", action: str = "ACCEPT") -> dict:
 
 def _untag_role(p: dict) -> None:
     del p["tags"]["kubecvm/role"]
+
+
+def _ingress_to_a_master(rs: tuple[Resource, ...]) -> tuple[list[Resource], dict]:
+    """The ingress attachment also sends to prod-master-0 (its id among the targets, its URN a dependency)."""
+    master = next(r for r in rs if r.name == "prod-master-0")
+    out = []
+    for r in rs:
+        if r.name == "prod-ingress-http-targets":
+            props_ = thaw(r.props)
+            props_["targets"].append({"instanceId": "ins-master0", "port": 30080, "weight": 10})
+            r = dataclasses.replace(r, props=freeze(props_), dependencies=(*r.dependencies, master.urn))
+        out.append(r)
+    return out, {}
 
 
 MUTATIONS: dict[str, Mutation] = {
@@ -70,6 +84,10 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),
     "kubecvm-security-api-public": edit("prod-sg-lb-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-clb-internal": props("prod-apiserver", networkType="OPEN"),
+    "kubecvm-security-ingress-public": props("prod-ingress", networkType="OPEN"),
+    "kubecvm-network-ingress-targets": _ingress_to_a_master,
+    "kubecvm-network-ingress-nodeports": edit(
+        "prod-ingress-https-targets", lambda p: [t.update(port=30080) for t in p["targets"]]),  # both on 30080
     "kubecvm-security-api-world-open": edit("prod-sg-master-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-user-data-secrets": props(
         "prod-general-z6-0", userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
