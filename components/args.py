@@ -132,6 +132,15 @@ class IngressArgs(TypedDict, total=False):
     """The node pools behind the CLB that run the controller (default: every pool; at most 100 workers)."""
 
 
+class BackupsArgs(TypedDict, total=False):
+    etcd: bool
+    """etcd snapshots from every master to a private, encrypted COS bucket the stack creates (default true)."""
+    interval_hours: int
+    """Hours between snapshots, 1..24 (default 6)."""
+    retention_days: int
+    """Days a snapshot is kept, 1..3650 (default 30)."""
+
+
 class ClusterArgs(TypedDict, total=False):
     """Everything a stack's kubecvm:cluster holds (snake_case here), the preset and region, and the inputs that
     may come from elsewhere. The cluster is named after the component."""
@@ -166,6 +175,7 @@ class ClusterArgs(TypedDict, total=False):
     layout: AddressLayoutArgs
     kubernetes: KubernetesArgs
     addons: AddonsArgs
+    backups: BackupsArgs
     ingress: IngressArgs
     tags: dict[str, str]
     """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""

@@ -59,6 +59,7 @@ class Boot(pulumi.ComponentResource):
                 self.ready[role].append(version)
 
         self.role_names: dict[str, pulumi.Output[str]] = {}
+        self.role_ids: dict[str, pulumi.Output[str]] = {}  # for other policies on the same roles (EtcdBackups)
         for r in boot.roles:
             role = tc.cam.Role(
                 r.name, name=r.name, document=r.trust_document, console_login=False,
@@ -70,6 +71,7 @@ class Boot(pulumi.ComponentResource):
             self.ready[r.role].append(
                 tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child))
             self.role_names[r.role] = role.name
+            self.role_ids[r.role] = role.id
         self.ca_hash = pki.ca_hash
         self.register_outputs({"roles": self.role_names})
 

@@ -10,13 +10,14 @@ import pulumi_kubernetes as k8s
 import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
-from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, bootstrap, build_plan, names
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, names
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
 from .recording import built_from
 
 from .addons import ClusterAddons
+from .backups import EtcdBackups
 from .api_ready import ApiReady
 from .boot import Boot
 from .control_plane import ControlPlane
@@ -284,6 +285,8 @@ class Cluster(pulumi.ComponentResource):
             names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
             ingress_address=self.ingress.endpoint if self.ingress else None, opts=child,
         )
+        bp = backups.backup_plan(plan)
+        self.backups = EtcdBackups(bp.component, plan, bp, master_role_id=self.boot.role_ids["master"], opts=child) if bp else None
         # The outputs users expect of a cluster component (pulumi-eks has the same): name, CA, endpoint,
         # kubeconfig (secret), instance ids by name, and a Kubernetes provider that waits for the API server.
         self.cluster_name = pulumi.Output.from_input(plan.name)

@@ -10,13 +10,13 @@ kubecvm.testing has the simulated cloud for unit tests.
 
 from kubecvm.components import Cluster
 from kubecvm.components.args import (
-    AddonsArgs, ApiEndpointArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, KubernetesArgs, NodePoolArgs, QuotasArgs,
+    AddonsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, KubernetesArgs, NodePoolArgs, QuotasArgs,
     TaintArgs,
 )
 from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
 from kubecvm.planning import build_plan
 
 __all__ = [
-    "AddonsArgs", "ApiEndpointArgs", "Cluster", "ClusterArgs", "ClusterArgsError", "ClusterInputs",
+    "AddonsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError", "ClusterInputs",
     "ControlPlaneArgs", "DiskArgs", "KubernetesArgs", "NodePoolArgs", "QuotasArgs", "TaintArgs", "build_plan",
 ]

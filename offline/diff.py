@@ -77,6 +77,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "tencentcloud:Nat/gateway:Gateway": frozenset({"vpcId", "subnetId", "natProductVersion"}),  # vpc/resource_tc_nat_gateway.go
     # cvm/resource_tc_eip.go (cdc_id is not ForceNew there).
     "tencentcloud:Eip/instance:Instance": frozenset({"type", "anycastZone", "internetServiceProvider"}),
+    # cos/resource_tc_cos_bucket.go: bucket, multi_az, cdc_id and chdfs_ofs are ForceNew; acl, encryption,
+    # lifecycle rules, versioning and tags are updated in place (resourceTencentCloudCosBucketUpdate).
+    "tencentcloud:Cos/bucket:Bucket": frozenset({"bucket", "multiAz", "cdcId", "chdfsOfs"}),
     # pulumi-tls and pulumi-random bridge hashicorp/terraform-provider-tls and -random, whose resources have no
     # Update: every argument is RequiresReplace (internal/provider/resource_*.go). A certificate's early renewal
     # window is the exception: it only moves the renewal date.

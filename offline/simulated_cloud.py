@@ -46,8 +46,10 @@ ID_PREFIX = {
     "tencentcloud:Cam/role:Role": "role",
     "tencentcloud:Cam/policy:Policy": "policy",
     "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": "role-attach",
+    "tencentcloud:Cos/bucket:Bucket": "cos",
 }
 FAKE_UIN = "100000000001"
+FAKE_APPID = "1250000000"  # COS bucket names end in the account's 10-digit AppID
 # Outputs the engine returns as secrets: the providers' own additional_secret_outputs plus those kubecvm adds
 # (components/pki.py). The real engine honours the request's list; the SDK's mock monitor does not, so we do.
 SECRET_OUTPUTS = {
@@ -208,6 +210,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         elif args.typ == "tencentcloud:Cam/policy:Policy":
             rid = str(int(_digest(key, 10), 16))[:9]
             state |= {"type": 1}
+        elif args.typ == "tencentcloud:Cos/bucket:Bucket":
+            rid = _plain(state["bucket"])  # cos/resource_tc_cos_bucket.go: d.SetId(bucket)
         elif args.typ == "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment":
             rid = f"{_plain(state['roleId'])}#{_plain(state['policyId'])}"
         for name in SECRET_OUTPUTS.get(args.typ, ()):
@@ -225,6 +229,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
                  "supportCloudInit": True}
                 for name in public_images(pattern)
             ]}
+        if token == "tencentcloud:User/getInfo:getInfo":
+            return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
         if token == "tencentcloud:Vpc/getLimits:getLimits":
             return {"id": "limits", "vpcLimitSets": [{"limitType": "route-table-max-policies", "limitValue": self.route_table_quota}]}
         return {}
@@ -426,6 +432,17 @@ def termination_protection(state: CloudState, r: Live) -> str | None:
     return None
 
 
+def cos_bucket_name(state: CloudState, inputs: dict) -> str | None:
+    """cos/resource_tc_cos_bucket.go bucket: tccommon.ValidateCosBucketName (<name>-<appid>, at most 60
+    characters, ^[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9]{10}$); and a bucket name is unique (BucketAlreadyExists)."""
+    name = str(inputs.get("bucket") or "")
+    if len(name) > 60 or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9]{10}", name):
+        return f"bucket {name!r} is not <lower-case name>-<10-digit appid> of at most 60 characters"
+    if any(r.inputs.get("bucket") == name for r in state.of_type("tencentcloud:Cos/bucket:Bucket")):
+        return f"BucketAlreadyExists: {name}"
+    return None
+
+
 CREATE_RULES = {
     INSTANCE_T: (private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
@@ -438,6 +455,7 @@ CREATE_RULES = {
     "tencentcloud:Cam/role:Role": (_name_free("tencentcloud:Cam/role:Role", "RoleNameInUse"),),
     "tencentcloud:Cam/policy:Policy": (_name_free("tencentcloud:Cam/policy:Policy", "PolicyNameInUse"),),
     "tencentcloud:Security/groupRuleSet:GroupRuleSet": (rule_ports,),
+    "tencentcloud:Cos/bucket:Bucket": (cos_bucket_name,),
 }
 DELETE_RULES = {INSTANCE_T: (termination_protection,)}
 

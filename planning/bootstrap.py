@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import yaml
 
-from . import mirrors, names, validation
+from . import backups, mirrors, names, validation
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
@@ -492,6 +492,8 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,
         "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name, "TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
         "ENCRYPTION_SECRET": boot.secret(ENCRYPTION_ITEM).name if master else "",
+        # Masters that back etcd up to COS also get Tencent's COS SDK, next to tccli (planning/cos_put.py).
+        "PIP_EXTRA": f"cos-python-sdk-v5=={backups.COS_SDK_VERSION}" if master and backups.backup_plan(plan) else "",
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
         "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
         "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
@@ -537,6 +539,24 @@ WantedBy=multi-user.target
 """
 _SYNC_UNIT = "[Unit]\nDescription=kubecvm bootstrap token from SSM\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/kubecvm-token-sync\n"
 _SYNC_TIMER = "[Timer]\nOnBootSec=5min\nOnUnitActiveSec=15min\n[Install]\nWantedBy=timers.target\n"
+# etcd snapshots to COS and certificate renewal on masters (planning/backups.py, the two templates).
+_BACKUP_UNIT = """[Unit]
+Description=kubecvm: etcd snapshot to COS
+[Service]
+Type=oneshot
+Environment=BACKUP_BUCKET={prefix} CONTAINER_RUNTIME_ENDPOINT=unix:///run/containerd/containerd.sock
+ExecStart=/usr/local/sbin/kubecvm-etcd-backup
+"""
+_BACKUP_TIMER = "[Timer]\nOnBootSec=30min\nOnUnitActiveSec={hours}h\n[Install]\nWantedBy=timers.target\n"
+_RENEW_UNIT = """[Unit]
+Description=kubecvm: renew kubeadm certificates before they expire
+[Service]
+Type=oneshot
+Environment=RENEW_WITHIN_DAYS={days} CONTAINER_RUNTIME_ENDPOINT=unix:///run/containerd/containerd.sock
+ExecStart=/usr/local/sbin/kubecvm-cert-renew
+"""
+_RENEW_TIMER = "[Timer]\nOnCalendar=Sun *-*-* {hour:02d}:30:00\nPersistent=true\n[Install]\nWantedBy=timers.target\n"
+COS_PUT = Path(__file__).with_name("cos_put.py")  # the uploader the backup script runs (planning/cos_put.py)
 
 
 # The document is assembled from per-file YAML fragments: the files every node shares are emitted once per plan,
@@ -558,12 +578,16 @@ def _hardening_files() -> tuple[tuple[str, str], ...]:
             ("/etc/kubecvm/encryption.yaml", _yaml(encryption_config())))
 
 
+def _strip_comments(text: str) -> str:
+    """Comment-only lines dropped (the 16 KB budget): shell templates and planning/cos_put.py alike."""
+    lines = text.splitlines()
+    return "\n".join(line for i, line in enumerate(lines) if i == 0 or not line.lstrip().startswith("#")) + "\n"
+
+
 @functools.cache
 def _template(name: str) -> str:
     """A script from planning/templates with its comment-only lines dropped (the 16 KB budget)."""
-    lines = (TEMPLATES / name).read_text().splitlines()
-    kept = [line for i, line in enumerate(lines) if i == 0 or not line.lstrip().startswith("#")]
-    return "\n".join(kept) + "\n"
+    return _strip_comments((TEMPLATES / name).read_text())
 
 
 def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None = None) -> str:
@@ -576,12 +600,6 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
 
     def file(path: str, content: str, mode: str = "0644") -> str:
         return _entry(path, mode, Literal(content))  # owner: root
-
-    def packed(path: str, content: str) -> str:
-        # master-0's kubeadm init documents, compressed like the scripts (expand_user_data shows them in clear): its
-        # user data holds every master address, both kubeadm configurations and the masters' timers, and must stay
-        # under the 16 KB limit. Nothing secret is in them (the token is a placeholder filled in on the node).
-        return _entry(path, "0600", base64.b64encode(gzip.compress(content.encode(), mtime=0)).decode(), "gz+b64")
 
     def script(path: str, template: str) -> str:
         # In clear: the whole user data is gzipped (encode_user_data), and plain scripts compress together with
@@ -612,9 +630,21 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
             file("/etc/systemd/system/kubecvm-token-sync.timer", _SYNC_TIMER),
             # CIS hardening: what the API server reads (the encryption config gets its key from SSM at boot).
             *(file(path, content, "0600") for path, content in _hardening_files()),
+            script("/usr/local/sbin/kubecvm-cert-renew", "kubecvm-cert-renew"),
+            file("/etc/systemd/system/kubecvm-cert-renew.service", _RENEW_UNIT.format(days=backups.RENEW_WITHIN_DAYS)),
+            file("/etc/systemd/system/kubecvm-cert-renew.timer",
+                 _RENEW_TIMER.format(hour=backups.cert_renew_hour([x.name for x in plan.masters].index(m.name)))),
         ]
+        bp = backups.backup_plan(plan)
+        if bp:
+            files += [
+                script("/usr/local/sbin/kubecvm-etcd-backup", "kubecvm-etcd-backup"),
+                file("/usr/local/lib/kubecvm/cos_put.py", _strip_comments(COS_PUT.read_text()), "0755"),
+                file("/etc/systemd/system/kubecvm-etcd-backup.service", _BACKUP_UNIT.format(prefix=bp.bucket_prefix)),
+                file("/etc/systemd/system/kubecvm-etcd-backup.timer", _BACKUP_TIMER.format(hours=bp.interval_hours)),
+            ]
     if m.name == plan.masters[0].name:
-        files.append(packed("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host)))
+        files.append(file("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host), "0600"))
     user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
     size = user_data_size(user_data)
     if size > USER_DATA_LIMIT:

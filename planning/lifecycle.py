@@ -81,6 +81,10 @@ LIFECYCLE: dict[str, Lifecycle] = {
         "policy names are unique in the account (CreatePolicy: PolicyNameInUse; cam/resource_tc_cam_policy.go)")),
     "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": Lifecycle(DBR, ("roleId", "policyId"), (
         "one attachment per role and policy, id roleId#policyId (cam/resource_tc_cam_role_policy_attachment.go)")),
+    "tencentcloud:Cos/bucket:Bucket": Lifecycle(UNIQUE, ("bucket",), (
+        "bucket names are unique across COS (PutBucket: BucketAlreadyExists) and `bucket` is ForceNew "
+        "(cos/resource_tc_cos_bucket.go); it holds the etcd backups, so it is `protect`ed in prod and never "
+        "emptied on delete (force_clean off) instead")),
     "tencentcloud:Vpc/instance:Instance": Lifecycle(CBD, (), "VPC names and CIDRs may repeat (vpc/resource_tc_vpc.go)"),
     "tencentcloud:Route/table:Table": Lifecycle(CBD, (), "route table names may repeat (vpc/resource_tc_route_table.go)"),
     "tencentcloud:Cbs/storage:Storage": Lifecycle(CBD, (), (

@@ -210,3 +210,21 @@ def k8s_provider(cluster: str) -> str:
 
 def api_ready(cluster: str) -> str:
     return f"{cluster}-api-ready"
+
+
+# etcd backups (planning/backups.py). The bucket's full name is <this>-<appid> (COS naming); the CAM policy is
+# account-wide, so it carries the kubecvm- prefix like the boot roles.
+def backup_bucket(cluster: str) -> str:
+    return f"kubecvm-{cluster}-etcd"
+
+
+def backup_policy(cluster: str) -> str:
+    return f"kubecvm-{cluster}-etcd-backup"
+
+
+def backup_attachment(cluster: str) -> str:
+    return f"kubecvm-{cluster}-etcd-backup-attach"
+
+
+def backups_component(cluster: str) -> str:
+    return f"{cluster}-backups"

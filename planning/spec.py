@@ -324,6 +324,12 @@ class ExistingNetwork(Model):
     subnets: dict[str, ExistingSubnet] = Field(min_length=1)
 
 
+class Backups(Model):
+    etcd: bool = True  # etcd snapshots from every master to a COS bucket the stack creates (planning/backups.py)
+    interval_hours: int = Field(6, ge=1, le=24)
+    retention_days: int = Field(30, ge=1, le=3650)
+
+
 class ClusterSpec(Model):
     preset: Preset
     region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
@@ -350,6 +356,7 @@ class ClusterSpec(Model):
     layout: AddressLayout = AddressLayout()
     kubernetes: Kubernetes = Kubernetes()
     addons: Addons = Addons()
+    backups: Backups = Backups()
     ingress: Ingress = Ingress()
     tags: dict[str, str] = {}
     existing_network: ExistingNetwork | None = None

@@ -177,7 +177,7 @@ def test_cluster_args_cover_every_spec_field():
     for model, typed in [(spec.NodePool, args_module.NodePoolArgs), (spec.ControlPlane, args_module.ControlPlaneArgs),
                          (spec.Disk, args_module.DiskArgs), (spec.ApiEndpoint, args_module.ApiEndpointArgs),
                          (spec.Quotas, args_module.QuotasArgs), (spec.Kubernetes, args_module.KubernetesArgs),
-                         (spec.Addons, args_module.AddonsArgs), (spec.Taint, args_module.TaintArgs),
+                         (spec.Addons, args_module.AddonsArgs), (spec.Backups, args_module.BackupsArgs), (spec.Taint, args_module.TaintArgs),
                          (spec.PodNetwork, args_module.PodNetworkArgs), (spec.AddressLayout, args_module.AddressLayoutArgs),
                          (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs)]:
         assert set(typed.__annotations__) == set(model.model_fields), typed.__name__

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kubecvm.planning import bootstrap
+from kubecvm.planning import backups, bootstrap
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files
 
@@ -183,6 +183,8 @@ PACKAGES = [
     "apt-get install -y -q python3-venv", "venv ROOT/opt/kubecvm/tccli",
     f"pip install -q -i http://mirrors.tencentyun.com/pypi/simple --trusted-host mirrors.tencentyun.com {TCCLI_PIN}",
 ]
+# Masters that back etcd up also install Tencent's COS SDK into the same virtualenv (planning/cos_put.py).
+MASTER_PACKAGES = [*PACKAGES[:2], f"{PACKAGES[2]} cos-python-sdk-v5=={backups.COS_SDK_VERSION}"]
 KUBE_PACKAGES = [
     "apt-get install -y -q containerd conntrack socat kubelet=1.30.6-* kubeadm=1.30.6-* kubectl=1.30.6-*",
     "systemctl restart containerd",
@@ -209,9 +211,9 @@ def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
     n = node(tmp_path, m)
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
+        NET, *MASTER_PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
         *secret_reads(PKI), f"kubeadm init --config ROOT/etc/kubernetes/kubeadm.yaml --skip-token-print {PREFLIGHT}",
-        "systemctl enable --now kubecvm-token-sync.timer",
+        "systemctl enable --now kubecvm-cert-renew.timer kubecvm-etcd-backup.timer kubecvm-token-sync.timer",
     ]
     # It looked for a live peer first (none), and the API VIP is answered by itself.
     assert [c.split()[-1] for c in calls if "readyz" in c] == [
@@ -254,10 +256,10 @@ def test_a_joining_master_waits_for_a_peer_moves_stale_etcd_data_and_joins_throu
     (n["root"] / "var/lib/etcd/member").mkdir(parents=True)  # data from a former life on the kept disk
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
+        NET, *MASTER_PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
         f"sleep {bootstrap.JOIN_STAGGER_SECONDS}", *secret_reads(PKI),
         f"kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml {PREFLIGHT}",
-        "systemctl enable --now kubecvm-token-sync.timer",
+        "systemctl enable --now kubecvm-cert-renew.timer kubecvm-etcd-backup.timer kubecvm-token-sync.timer",
     ]
     dnat = [c.rsplit(" ", 1)[1] for c in calls if "KUBECVM-API -d" in c]
     # itself when kubecvm-net.service starts, through the peer while joining, then itself for good

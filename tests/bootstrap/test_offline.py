@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kubecvm.planning import bootstrap
+from kubecvm.planning import backups, bootstrap
 from kubecvm.stacks.config import read_stack_file
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import _random_string
@@ -78,6 +78,11 @@ def test_cam_roles_read_only_their_share(recording):
     boot = bootstrap.boot_plan(preset_plan("prod"))
     assert readable["kubecvm-prod-worker-boot"] == ["kubecvm_prod_bootstrap-token"]
     assert readable["kubecvm-prod-master-boot"] == sorted(s.name for s in boot.secrets)
+    # The etcd backup policy (planning/backups.py): uploads under etcd/ of this cluster's bucket, nothing else.
+    backup = policies.pop("kubecvm-prod-etcd-backup")
+    assert backup["statement"] == [{"effect": "allow", "action": list(backups.CAM_ACTIONS),
+                                    "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"]}]
+    assert not [a for a in backups.CAM_ACTIONS if a in ("cos:GetObject", "cos:DeleteObject", "cos:GetBucket")]
     for doc in policies.values():
         for st in doc["statement"]:
             if st["action"] == ["ssm:GetSecretValue"]:
@@ -89,7 +94,11 @@ def test_cam_roles_read_only_their_share(recording):
     for trust in roles.values():
         assert trust["statement"] == [{"action": "name/sts:AssumeRole", "effect": "allow",
                                        "principal": {"service": ["cvm.qcloud.com"]}}]
-    assert names_of(recording, ATTACH) == ["kubecvm-prod-master-boot-attach", "kubecvm-prod-worker-boot-attach"]
+    assert names_of(recording, ATTACH) == ["kubecvm-prod-etcd-backup-attach", "kubecvm-prod-master-boot-attach",
+                                           "kubecvm-prod-worker-boot-attach"]
+    master_role = next(r for r in recording.of_type(ROLE) if r.name == "kubecvm-prod-master")
+    attach = next(r for r in recording.of_type(ATTACH) if r.name == "kubecvm-prod-etcd-backup-attach")
+    assert attach.inputs["roleId"] == master_role.id  # the masters' role, and only it
 
 
 def test_cvms_boot_with_their_role_and_never_roll(recording):

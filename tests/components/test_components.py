@@ -72,6 +72,10 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Boot", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 2,
         ("kubecvm:index:Cluster", "pulumi-python:dynamic:Resource"): 1,  # the API-ready gate
         ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
+        ("kubecvm:index:Cluster", "kubecvm:index:EtcdBackups"): 1,
+        ("kubecvm:index:EtcdBackups", "tencentcloud:Cos/bucket:Bucket"): 1,
+        ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/policy:Policy"): 1,
+        ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
         # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons.py),
         # then ingress-nginx (planning/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),

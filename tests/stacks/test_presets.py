@@ -61,7 +61,8 @@ def test_prod_is_protected_and_staging_is_not():
     prod, staging = spec_from_stack_file(stack_file("prod")), spec_from_stack_file(stack_file("staging"))
     assert prod.protect and prod.control_plane.etcd_disk.type.value == "CLOUD_SSD"
     rec = run_stack("prod")
-    assert {r.name for r in rec.resources if r.protect} == {"prod-vpc", "prod-master-0-etcd", "prod-master-1-etcd", "prod-master-2-etcd"}
+    assert {r.name for r in rec.resources if r.protect} == {"prod-vpc", "prod-master-0-etcd", "prod-master-1-etcd",
+                                                            "prod-master-2-etcd", "kubecvm-prod-etcd"}  # + the etcd backups
     assert not staging.protect
 
 

@@ -1,0 +1,302 @@
+"""etcd backups to COS and certificate renewal (planning/backups.py): names and documents exactly, the bucket under
+the simulated cloud, and the master scripts run in bash against fakes on PATH."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from kubecvm.offline.simulated_cloud import CloudState, cos_bucket_name
+from kubecvm.planning import backups, bootstrap, build_plan
+from tests.bootstrap._boot import preset_plan, user_data
+from tests.bootstrap.test_render import files
+from tests.conftest import make_spec
+
+PLAN = preset_plan("prod")
+BP = backups.backup_plan(PLAN)
+APPID = "1250000000"
+
+
+# ---- the plan ---------------------------------------------------------------------------------------------------
+
+def test_backup_plan_of_the_prod_preset():
+    assert BP == backups.BackupPlan(
+        bucket_prefix="kubecvm-prod-etcd", bucket_resource="kubecvm-prod-etcd", policy="kubecvm-prod-etcd-backup",
+        attachment="kubecvm-prod-etcd-backup-attach", component="prod-backups", interval_hours=6, retention_days=30,
+        protect=True)
+    assert BP.bucket(APPID) == "kubecvm-prod-etcd-1250000000"
+    assert backups.backup_plan(build_plan(make_spec("prod", {"backups": {"etcd": False}}))) is None
+
+
+@pytest.mark.parametrize("prefix, appid, problem", [
+    ("kubecvm-prod-etcd", "125000000", "appid '125000000': a Tencent Cloud AppID is 10 digits"),
+    ("kubecvm-Prod-etcd", APPID, "COS bucket 'kubecvm-Prod-etcd-1250000000'"),
+    ("kubecvm-" + "a" * 42, APPID, "at most 60 characters"),
+    ("-kubecvm", APPID, "COS bucket '-kubecvm-1250000000'"),
+])
+def test_bucket_names_follow_the_providers_rule(prefix, appid, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        backups.bucket_name(prefix, appid)
+
+
+def test_the_longest_cluster_name_still_fits_a_bucket_name():
+    # Cluster names are at most 20 characters (spec): kubecvm-<20>-etcd-<10 digits> is 44 <= 60.
+    assert backups.bucket_name("kubecvm-" + "a" * 20 + "-etcd", APPID) == f"kubecvm-{'a' * 20}-etcd-{APPID}"
+
+
+def test_lifecycle_and_policy_exactly():
+    assert backups.lifecycle_rules(BP) == [{
+        "id": "kubecvm-etcd-retention", "filter_prefix": "etcd/", "expiration": {"days": 30},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}]
+    doc = json.loads(backups.policy_document(BP, "ap-guangzhou", APPID))
+    assert doc == {"version": "2.0", "statement": [{
+        "effect": "allow", "action": ["cos:PutObject", "cos:InitiateMultipartUpload", "cos:UploadPart",
+                                      "cos:CompleteMultipartUpload", "cos:AbortMultipartUpload", "cos:ListParts"],
+        "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"]}]}
+
+
+@pytest.mark.parametrize("backups_config, field", [
+    ({"intervalHours": 0}, "backups.intervalHours"), ({"retentionDays": 0}, "backups.retentionDays"),
+    ({"intervalHours": 25}, "backups.intervalHours"), ({"every": 6}, "backups.every"),
+])
+def test_bad_backup_settings_name_the_field(backups_config, field):
+    from kubecvm.stacks.config import ConfigError
+
+    with pytest.raises(ConfigError, match=rf": {field}: "):
+        make_spec("prod", {"backups": backups_config})
+
+
+# ---- the simulated cloud refuses what COS refuses ----------------------------------------------------------------
+
+def test_simulated_cloud_refuses_bad_or_taken_bucket_names():
+    state = CloudState()
+    assert cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd-1250000000"}) is None
+    assert "10-digit appid" in cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd"})
+    assert "10-digit appid" in cos_bucket_name(state, {"bucket": "Kubecvm-prod-etcd-1250000000"})
+    state.create("k", "tencentcloud:Cos/bucket:Bucket", "kubecvm-prod-etcd-1250000000", {"bucket": "kubecvm-prod-etcd-1250000000"})
+    assert cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd-1250000000"}).startswith("BucketAlreadyExists")
+
+
+def test_bucket_under_the_simulated_cloud():
+    from kubecvm.offline.runner import run_program
+
+    import pulumi
+
+    from kubecvm.components.backups import EtcdBackups
+
+    def program():
+        EtcdBackups("prod-backups", PLAN, BP, master_role_id=pulumi.Output.from_input("4611686018427387905"))
+
+    recorded = run_program({}, stack="prod", program=program)
+    (bucket,) = recorded.of_type("tencentcloud:Cos/bucket:Bucket")
+    assert bucket.id == "kubecvm-prod-etcd-1250000000"
+    assert {k: bucket.inputs[k] for k in ("bucket", "acl", "encryptionAlgorithm", "forceClean")} == {
+        "bucket": "kubecvm-prod-etcd-1250000000", "acl": "private", "encryptionAlgorithm": "AES256", "forceClean": False}
+    assert bucket.inputs["lifecycleRules"] == [{
+        "id": "kubecvm-etcd-retention", "filterPrefix": "etcd/", "expiration": {"days": 30},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}]
+    assert bucket.inputs["tags"]["kubecvm/cluster"] == "prod" and bucket.inputs["tags"]["kubecvm/role"] == "backup"
+    assert bucket.protect is True  # prod: the bucket outlives a mistaken destroy
+    (policy,) = recorded.of_type("tencentcloud:Cam/policy:Policy")
+    assert json.loads(policy.inputs["document"]) == json.loads(backups.policy_document(BP, "ap-guangzhou", APPID))
+    (attach,) = recorded.of_type("tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attach.inputs["roleId"] == "4611686018427387905" and attach.inputs["policyId"] == policy.id
+
+
+# ---- user data ----------------------------------------------------------------------------------------------------
+
+def test_masters_ship_the_timers_workers_none():
+    for m in PLAN.machines:
+        written = files(user_data(PLAN, m))
+        timers = sorted(p for p in written if p.startswith("/etc/systemd/system/kubecvm-") and p.endswith(".timer"))
+        if m.role == "master":
+            assert timers == ["/etc/systemd/system/kubecvm-cert-renew.timer", "/etc/systemd/system/kubecvm-etcd-backup.timer",
+                              "/etc/systemd/system/kubecvm-token-sync.timer"]
+            assert "OnUnitActiveSec=6h" in written["/etc/systemd/system/kubecvm-etcd-backup.timer"]["content"]
+            assert "BACKUP_BUCKET=kubecvm-prod-etcd " in written["/etc/systemd/system/kubecvm-etcd-backup.service"]["content"]
+            assert written["/usr/local/lib/kubecvm/cos_put.py"]["content"].startswith("# Upload one file to COS")
+        else:
+            assert timers == []
+    hours = [files(user_data(PLAN, m))["/etc/systemd/system/kubecvm-cert-renew.timer"]["content"].split("OnCalendar=")[1][:16]
+             for m in PLAN.masters]
+    assert hours == ["Sun *-*-* 02:30:", "Sun *-*-* 04:30:", "Sun *-*-* 06:30:"]  # never two masters at once
+
+
+def test_without_backups_no_backup_files_and_no_cos_sdk():
+    plan = build_plan(make_spec("prod", {"backups": {"etcd": False}}))
+    written = files(user_data(plan, plan.masters[0]))
+    assert not [p for p in written if "etcd-backup" in p or p.endswith("cos_put.py")]
+    assert "PIP_EXTRA=''" in written["/etc/kubecvm/boot.env"]["content"]
+    assert "/etc/systemd/system/kubecvm-cert-renew.timer" in written  # renewal has nothing to do with backups
+
+
+# ---- the scripts, against fakes ------------------------------------------------------------------------------------
+
+def node(tmp: Path, m) -> dict:
+    written = files(user_data(PLAN, m))
+    root, bin_ = tmp / "root", tmp / "bin"
+    for path, f in written.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f["content"])
+    bin_.mkdir()
+    (root / "var/lib/etcd").mkdir(parents=True)  # the etcd disk's mount point
+    return {"root": root, "bin": bin_, "log": tmp / "calls.log", "files": written}
+
+
+def fake(n, name: str, body: str) -> None:
+    path = n["bin"] / name
+    path.write_text('#!/bin/bash\necho "' + name + ' $*" >>"$CALLS"\n' + body)
+    path.chmod(0o755)
+
+
+def run(n, script: str, **env) -> subprocess.CompletedProcess:
+    root = n["root"]
+    environ = {"PATH": f"{n['bin']}:{os.environ['PATH']}", "KUBECVM_DIR": str(root / "etc/kubecvm"),
+               "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"), "KUBECVM_ROOT": str(root),
+               "CALLS": str(n["log"]), **env}
+    return subprocess.run(["bash", str(root / script.lstrip("/"))], capture_output=True, text=True, env=environ)
+
+
+def calls(n) -> list[str]:
+    return n["log"].read_text().splitlines() if n["log"].exists() else []
+
+
+def unit_env(n, unit: str) -> dict[str, str]:
+    line = next(x for x in n["files"][f"/etc/systemd/system/{unit}"]["content"].splitlines() if x.startswith("Environment="))
+    return dict(kv.split("=", 1) for kv in line.removeprefix("Environment=").split())
+
+
+def test_backup_snapshots_inside_etcd_and_uploads_with_the_role(tmp_path: Path):
+    n = node(tmp_path, PLAN.masters[1])
+    fake(n, "crictl", '[ "$1" = ps ] && echo 3f2a\n[ "$1" = exec ] && touch "$KUBECVM_ROOT${@: -1}"\nexit 0\n')
+    fake(n, "curl", 'echo 1250000000\n')
+    fake(n, "date", '[ "$1" = -u ] && { echo 20261202T030000Z; exit 0; }; echo 2026-12-02T03:00:00+00:00\n')
+    fake(n, "python", 'test -e "$4" && echo "snapshot present" >>"$CALLS"\n')
+    result = run(n, "/usr/local/sbin/kubecvm-etcd-backup", COS_PYTHON=str(n["bin"] / "python"),
+                 **unit_env(n, "kubecvm-etcd-backup.service"))
+    assert result.returncode == 0, result.stderr
+    root = n["root"]
+    assert [c for c in calls(n) if not c.startswith("date")] == [
+        "crictl ps --name ^etcd$ --state Running -q",
+        "crictl exec 3f2a etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt "
+        "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key "
+        "snapshot save /var/lib/etcd/kubecvm-snapshot.db",
+        "curl -fsS http://metadata.tencentyun.com/latest/meta-data/app-id",
+        f"python {root}/usr/local/lib/kubecvm/cos_put.py kubecvm-prod-etcd-1250000000 ap-guangzhou "
+        f"{root}/var/lib/etcd/kubecvm-snapshot.db etcd/prod-master-1/20261202T030000Z.db",
+        "snapshot present",
+    ]
+    assert not (root / "var/lib/etcd/kubecvm-snapshot.db").exists()  # never left on the etcd disk
+    assert "cos://kubecvm-prod-etcd-1250000000/etcd/prod-master-1/20261202T030000Z.db" in result.stdout
+
+
+def test_backup_fails_loudly_without_etcd(tmp_path: Path):
+    n = node(tmp_path, PLAN.masters[0])
+    fake(n, "crictl", "exit 0\n")
+    result = run(n, "/usr/local/sbin/kubecvm-etcd-backup", **unit_env(n, "kubecvm-etcd-backup.service"))
+    assert result.returncode == 1 and "etcd is not running here" in result.stdout
+    assert [c for c in calls(n) if not c.startswith("crictl ps")] == []
+
+
+def _renew_node(tmp_path: Path, days_left: int) -> dict:
+    n = node(tmp_path, PLAN.masters[0])
+    end = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_left, hours=1))
+    fake(n, "openssl", f'echo "notAfter={end.strftime("%b %d %H:%M:%S %Y GMT")}"\n')
+    fake(n, "kubeadm", "exit 0\n")
+    fake(n, "sleep", "exit 0\n")
+    # A static pod runs while its manifest is in place (the kubelet's job, faked here).
+    fake(n, "crictl", 'pod=${3#^}; pod=${pod%$}; [ -e "$KUBECVM_ROOT/etc/kubernetes/manifests/$pod.yaml" ] && echo id-$pod\nexit 0\n')
+    manifests = n["root"] / "etc/kubernetes/manifests"
+    manifests.mkdir(parents=True)
+    for pod in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        (manifests / f"{pod}.yaml").write_text(f"kind: Pod # {pod}\n")
+    return n
+
+
+def test_renewal_waits_while_the_certificates_have_time(tmp_path: Path):
+    n = _renew_node(tmp_path, 200)
+    result = run(n, "/usr/local/sbin/kubecvm-cert-renew", **unit_env(n, "kubecvm-cert-renew.service"))
+    assert result.returncode == 0, result.stderr
+    assert "200 days left" in result.stdout
+    assert not [c for c in calls(n) if c.startswith(("kubeadm", "crictl"))]
+
+
+def test_renewal_renews_then_restarts_one_static_pod_at_a_time(tmp_path: Path):
+    n = _renew_node(tmp_path, 30)
+    result = run(n, "/usr/local/sbin/kubecvm-cert-renew", **unit_env(n, "kubecvm-cert-renew.service"))
+    assert result.returncode == 0, result.stderr
+    seen = [c for c in calls(n) if c.startswith(("kubeadm", "crictl"))]
+    assert seen[0] == "kubeadm certs renew all"
+    order = [c.split("^")[1].split("$")[0] for c in seen[1:]]
+    # each pod seen gone, then seen running again, before the next one is touched
+    assert order == ["etcd", "etcd", "kube-apiserver", "kube-apiserver", "kube-controller-manager",
+                     "kube-controller-manager", "kube-scheduler", "kube-scheduler"]
+    manifests = n["root"] / "etc/kubernetes/manifests"
+    assert sorted(p.name for p in manifests.iterdir()) == [
+        "etcd.yaml", "kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml"]  # all back
+    assert unit_env(n, "kubecvm-cert-renew.service")["RENEW_WITHIN_DAYS"] == "60"
+
+
+# ---- cos_put.py against a fake metadata service and a fake COS SDK ------------------------------------------------
+
+FAKE_SDK = '''
+import json, os
+class CosConfig:
+    def __init__(self, **kw):
+        self.kw = kw
+class CosS3Client:
+    def __init__(self, config):
+        self.config = config
+    def upload_file(self, **kw):
+        with open(os.environ["RECORD"], "w") as f:
+            json.dump({"config": self.config.kw, "upload": kw}, f)
+'''
+
+
+class _Meta(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        base = "/latest/meta-data/cam/security-credentials/"
+        body = {base: b"kubecvm-prod-master\n",
+                base + "kubecvm-prod-master": json.dumps({"TmpSecretId": "AKIDtmp", "TmpSecretKey": "tmpkey",
+                                                          "Token": "tok", "ExpiredTime": 1}).encode()}.get(self.path)
+        self.send_response(200 if body else 404)
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_cos_put_uploads_with_the_role_credentials_to_the_in_region_endpoint(tmp_path: Path):
+    meta = ThreadingHTTPServer(("127.0.0.1", 0), _Meta)
+    threading.Thread(target=meta.serve_forever, daemon=True).start()
+    try:
+        sdk = tmp_path / "sdk" / "qcloud_cos"
+        sdk.mkdir(parents=True)
+        (sdk / "__init__.py").write_text(FAKE_SDK)
+        record = tmp_path / "record.json"
+        env = {"PYTHONPATH": str(tmp_path / "sdk"), "RECORD": str(record), "PATH": "/usr/bin:/bin",
+               "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/"}
+        script = tmp_path / "cos_put.py"
+        script.write_text(files(user_data(PLAN, PLAN.masters[0]))["/usr/local/lib/kubecvm/cos_put.py"]["content"])
+        result = subprocess.run([sys.executable, str(script), "kubecvm-prod-etcd-1250000000", "ap-guangzhou",
+                                 "/var/lib/etcd/kubecvm-snapshot.db", "etcd/prod-master-0/x.db"],
+                                env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(record.read_text()) == {
+            "config": {"Region": "ap-guangzhou", "SecretId": "AKIDtmp", "SecretKey": "tmpkey", "Token": "tok",
+                       "Scheme": "https", "Endpoint": "cos.ap-guangzhou.myqcloud.com"},
+            "upload": {"Bucket": "kubecvm-prod-etcd-1250000000", "Key": "etcd/prod-master-0/x.db",
+                       "LocalFilePath": "/var/lib/etcd/kubecvm-snapshot.db", "EnableMD5": True}}
+    finally:
+        meta.shutdown()
