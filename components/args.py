@@ -82,6 +82,8 @@ class QuotasArgs(TypedDict, total=False):
 class PodNetworkArgs(TypedDict, total=False):
     mode: str
     """vpcRoutes (default: one VPC route per node) or globalRouter (one TKE cluster route table)."""
+    ignore_vpc_route_conflict: bool
+    """Create the cluster route table although VPC route entries overlap the pod CIDR (switching from vpcRoutes)."""
 
 
 class AddressLayoutArgs(TypedDict, total=False):

@@ -181,7 +181,7 @@ class Tke:
         resp = self.call("DescribeClusterRoutes", {"RouteTableName": table}, ok=TABLE_NOT_FOUND)
         return None if resp is None else [Route(r.DestinationCidrBlock, r.GatewayIp) for r in resp.RouteSet or []]
 
-    def create_table(self, name: str, cidr: str, vpc_id: str) -> None:
+    def create_table(self, name: str, cidr: str, vpc_id: str, ignore_vpc_routes: bool = False) -> None:
         """Create the table, or adopt ours if it is already there; refuse an overlap with another table of the VPC
         (TKE GlobalRouter: pod CIDRs of clusters in one VPC must not overlap)."""
         net = ipaddress.IPv4Network(cidr)
@@ -195,7 +195,7 @@ class Tke:
                 raise GlobalRouterError(f"podCidr {cidr} overlaps cluster route table {t['name']} ({t['cidr']}) in "
                                         f"{vpc_id}: pod CIDRs of clusters in one VPC must be disjoint")
         self.call("CreateClusterRouteTable", {"RouteTableName": name, "RouteTableCidrBlock": cidr, "VpcId": vpc_id,
-                                              "IgnoreClusterCidrConflict": 0}, ok=EXISTS)
+                                              "IgnoreClusterCidrConflict": int(ignore_vpc_routes)}, ok=EXISTS)
 
     def add_route(self, table: str, route: Route, existing: Callable[[], list[Route]]) -> None:
         params = {"RouteTableName": table, "DestinationCidrBlock": route.destination, "GatewayIp": route.gateway}
@@ -250,7 +250,7 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
     def create(self, props: dict) -> pulumi.dynamic.CreateResult:
         tke = self._tke(props)
         name = props["routeTableName"]
-        tke.create_table(name, props["routeTableCidrBlock"], props["vpcId"])
+        tke.create_table(name, props["routeTableCidrBlock"], props["vpcId"], bool(props.get("ignoreClusterCidrConflict")))
         present = set(tke.routes(name) or [])
         wanted = desired_routes(props)
         # An adopted table (a retried create) may hold routes of an earlier attempt: keep ours, drop the rest.
@@ -286,10 +286,13 @@ class ClusterRouteTable(pulumi.dynamic.Resource, module="kubecvm", name="Cluster
 
     def __init__(
         self, name: str, *, table_name: str, cidr: str, vpc_id: pulumi.Input[str], region: str,
-        routes: Mapping[str, tuple[str, str]], opts: pulumi.ResourceOptions | None = None,
+        routes: Mapping[str, tuple[str, str]], ignore_vpc_route_conflict: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
     ):
         props = {
             "routeTableName": table_name, "routeTableCidrBlock": cidr, "vpcId": vpc_id, "region": region,
+            # Read by create only (diff ignores it): the switch from vpcRoutes sets it for one `pulumi up`.
+            "ignoreClusterCidrConflict": int(ignore_vpc_route_conflict),
             "routes": {node: {"destinationCidrBlock": d, "gatewayIp": g} for node, (d, g) in routes.items()},
         }
         super().__init__(ClusterRouteTableProvider(), name, props, opts)

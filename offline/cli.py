@@ -29,6 +29,7 @@ from kubecvm.policies import reports
 from kubecvm.offline import diagram, plan as offline, render
 from kubecvm.stacks.config import ConfigError
 from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
+from kubecvm.offline.runner import gc_paused
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
@@ -211,26 +212,30 @@ def plan(
         out, diagram_file = (cwd / p if p is not None and not p.is_absolute() else p for p in (out, diagram_file))
         if policy_config and (cwd / policy_config).is_file():
             policy_config = str(cwd / policy_config)
-    try:
-        loaded = offline.load_stack(stack or stack_arg, config_file, cwd=cwd, program=program)
-        for note in loaded.notes:
-            typer.echo(f"kubecvm: note: {note}", err=True)
-        result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
-    except ConfigError as exc:
-        if debug_enabled() and exc.__cause__ is not None:  # a --program failure: its own traceback
-            traceback.print_exception(exc.__cause__, file=sys.stderr)
-        raise fail(str(exc)) from None
-    except pulumi.RunError as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
-        raise fail(str(exc)) from None
-    doc = result.document
-    if diagram_file is not None:
-        write(diagram_file, diagram.svg(doc))
-    if report is not None:
-        write(out, render_report(result, report))
-        if out is not None:
-            write(None, render_plan(doc, fmt))
-    else:
-        write(out, render_plan(doc, fmt))
+    # The whole plan, policies and output run with the collector paused, not just the program: after the run the
+    # heap holds every registration, and each full collection of it costs seconds at 5000 nodes while freeing
+    # nothing (bench/RESULTS.md, "end to end").
+    with gc_paused():
+        try:
+            loaded = offline.load_stack(stack or stack_arg, config_file, cwd=cwd, program=program)
+            for note in loaded.notes:
+                typer.echo(f"kubecvm: note: {note}", err=True)
+            result = run_with_progress(loaded, policies=not no_policies, policy_config_name=policy_config)
+        except ConfigError as exc:
+            if debug_enabled() and exc.__cause__ is not None:  # a --program failure: its own traceback
+                traceback.print_exception(exc.__cause__, file=sys.stderr)
+            raise fail(str(exc)) from None
+        except pulumi.RunError as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
+            raise fail(str(exc)) from None
+        doc = result.document
+        if diagram_file is not None:
+            write(diagram_file, diagram.svg(doc))
+        if report is not None:
+            write(out, render_report(result, report))
+            if out is not None:
+                write(None, render_plan(doc, fmt))
+        else:
+            write(out, render_plan(doc, fmt))
     raise typer.Exit(EXIT_POLICY if result.mandatory_failed else EXIT_OK)
 
 

@@ -1,5 +1,5 @@
-"""The cluster's topology (zones, subnets, masters, workers, CLBs and what they target, route table) from a JSON
-plan: Mermaid and SVG.
+"""The cluster's topology (zones, subnets, masters, workers, CLBs and what they target, route tables: the VPC's
+and, in podNetwork globalRouter mode, the TKE cluster route table) from a JSON plan: Mermaid and SVG.
 
 Both are built from the plan document alone (not from the program), so a saved `plan.json` can be drawn later.
 The SVG is hand-built text: deterministic, and it needs no system package such as graphviz.
@@ -25,6 +25,7 @@ CLB = "tencentcloud:Clb/instance:Instance"
 LISTENER = "tencentcloud:Clb/listener:Listener"
 ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 NAT = "tencentcloud:Nat/gateway:Gateway"
+CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"  # components/global_router.py
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Topology:
     route_quota: int | None = None
     lbs: list[LoadBalancer] = field(default_factory=list)
     nat: str | None = None
+    cluster_route_table: tuple[str, str, int] | None = None  # (name, CIDR, routes): podNetwork globalRouter
 
     @property
     def zones(self) -> list[str]:
@@ -115,6 +117,8 @@ def topology(doc: Mapping) -> Topology:
             attachments.append(inputs)
         elif t == NAT:
             topo.nat = r["name"]
+        elif t == CLUSTER_ROUTE_TABLE:
+            topo.cluster_route_table = (r["name"], inputs.get("routeTableCidrBlock", ""), len(inputs.get("routes") or {}))
         elif t == INSTANCE:
             tags = inputs.get("tags") or {}
             zone = inputs.get("availabilityZone", "?")
@@ -173,6 +177,9 @@ def mermaid(doc: Mapping) -> str:
         lines.append(f'    {_id(lb.name)}(["CLB {lb.name}<br/>{lb.label}"])')
     if topo.nat:
         lines.append(f'    {_id(topo.nat)}["NAT gateway {topo.nat}"]')
+    if topo.cluster_route_table:
+        name, cidr, n = topo.cluster_route_table
+        lines.append(f'    {_id(name)}[/"cluster route table {name}<br/>{cidr}: {n} routes, one per node (GlobalRouter)"/]')
     for zone in topo.zones:
         lines.append(f'    subgraph {_id(zone)}["zone {zone}"]')
         subnet = topo.subnets.get(zone)
@@ -225,7 +232,7 @@ def svg(doc: Mapping) -> str:
     rows = max(
         [len(topo.masters.get(z, [])) + len(topo.workers.get(z, [])) + (1 if z in topo.subnets else 0) for z in zones] + [1]
     )
-    top_items = len(topo.route_tables) + len(topo.lbs) + (1 if topo.nat else 0)
+    top_items = len(topo.route_tables) + len(topo.lbs) + (1 if topo.nat else 0) + (1 if topo.cluster_route_table else 0)
     cols = max(len(zones), top_items, 1)
     width = PAD * 4 + cols * COL_W + (cols - 1) * GAP
     zone_h = HEAD + rows * (BOX_H + GAP) + GAP
@@ -243,6 +250,10 @@ def svg(doc: Mapping) -> str:
         x += COL_W + GAP
     if topo.nat:
         body += _box(x, y, COL_W, BOX_H, [f"NAT gateway {topo.nat}"], "#e0e7ff")
+        x += COL_W + GAP
+    if topo.cluster_route_table:
+        name, cidr, n = topo.cluster_route_table
+        body += _box(x, y, COL_W, BOX_H, [f"cluster route table {name}", f"{cidr}: {n} routes (GlobalRouter)"], "#fde68a")
     y += BOX_H + 15 + GAP * 2
     for i, zone in enumerate(zones):
         zx = PAD * 2 + i * (COL_W + GAP)

@@ -39,6 +39,9 @@ CLB = "tencentcloud:Clb/instance:Instance"
 CLB_LISTENER = "tencentcloud:Clb/listener:Listener"
 CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 ALL = "*"  # every input forces replacement
+# podNetwork globalRouter (components/global_router.py): its provider's diff() replaces the table when these change
+# (TABLE_INPUTS there) and updates the per-node `routes` map in place, each changed route deleted then created.
+CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
 
 FORCE_NEW: dict[str, frozenset[str]] = {
     # cvm/resource_tc_instance.go. data_disks is ForceNew as a list: its length and the elements' ForceNew keys;
@@ -123,7 +126,12 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     # Dynamic providers (components/api_ready.py, the GlobalRouter route table) decide in their own diff: a
     # changed input is an update unless their provider says otherwise, which no static table can read.
     "pulumi-python:dynamic:Resource": frozenset(),
+    # The GlobalRouter table registers under its own dynamic type; its diff() is static enough to copy here.
+    CLUSTER_ROUTE_TABLE: frozenset({"routeTableName", "routeTableCidrBlock", "vpcId", "region"}),
 }
+
+# Map inputs compared per key, so a change names what moved: `routes.<node>` for one node's cluster route.
+MAP_INPUTS: dict[str, frozenset[str]] = {CLUSTER_ROUTE_TABLE: frozenset({"routes"})}
 
 # CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).
 FORCE_NEW_IF: dict[str, dict[str, str]] = {
@@ -152,6 +160,10 @@ DISRUPTIVE: dict[str, dict[str, Disruption]] = {
         "systemDiskSize": Disruption("may force-stop the instance", True),
         "userData": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
         "userDataRaw": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
+    },
+    CLUSTER_ROUTE_TABLE: {
+        "routes": Disruption("the changed nodes' cluster routes are deleted and created again (their pods are briefly "
+                             "unreachable)", False),
     },
 }
 ROLE_TAG, MASTER = "kubecvm/role", "master"
@@ -401,6 +413,19 @@ def _options(r: Mapping) -> Mapping:
 
 # --- the diff ------------------------------------------------------------------------------------------------
 
+def _map_keys(type_: str, keys: list[str], a: Mapping, b: Mapping) -> list[str]:
+    """`keys` with each MAP_INPUTS key replaced by its changed entries, `key.<entry>`."""
+    out = []
+    for k in keys:
+        old, new = a.get(k), b.get(k)
+        if k in MAP_INPUTS.get(type_, ()) and isinstance(old or {}, Mapping) and isinstance(new or {}, Mapping):
+            old, new = old or {}, new or {}
+            out += [f"{k}.{e}" for e in sorted(old.keys() | new.keys()) if old.get(e) != new.get(e)]
+        else:
+            out.append(k)
+    return out
+
+
 def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffResult:
     """What the engine would do to go from `old` to `new` (raises PlanMismatch for plans of different stacks).
 
@@ -424,6 +449,7 @@ def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffR
             change.replace_keys += _forcing_keys(type_, k, a.get(k), b.get(k), b)
             if k in DISRUPTIVE.get(type_, {}):
                 change.disruptive[k] = DISRUPTIVE[type_][k].why
+        change.keys = _map_keys(type_, change.keys, a, b)
         change.forced = urn in forced
         changes[urn] = change
     _cascade(before, after, changes)

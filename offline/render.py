@@ -44,6 +44,8 @@ def _describe(r: Mapping) -> str:
         return f"{i.get('destinationCidrBlock', '')} -> {i.get('nextHub', '')}"
     if t == diagram.CLB:
         return f"{i.get('networkType', '')} {i.get('vip') or ''}".strip()
+    if t == diagram.CLUSTER_ROUTE_TABLE:
+        return f"{i.get('routeTableCidrBlock', '')}: {len(i.get('routes') or {})} routes"
     if t == "tencentcloud:Cbs/storage:Storage":
         return f"{i.get('storageType', '')} {i.get('storageSize', '')} GiB{' encrypted' if i.get('encrypt') else ''}"
     return ""
@@ -94,17 +96,27 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("workers", ", ".join(f"{p['name']}: {p['nodes']} x {p['instanceType']}" for p in s["pools"]) + f" (total {s['workers']})"),
         ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
         ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"),
+        ("pod network", _pod_network(cap)),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
         ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
                           + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
         *([("boot", f"images {s['boot']['controlPlaneImages']}, packages {s['boot']['packages']}; outside the VPC: "
                     f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}")] if "boot" in s else []),
-        ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota {cap['maxNodesByRouteQuota']}, "
-                      f"Kubernetes {cap['maxNodesByKubernetes']})"),
-        ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"),
+        ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota "
+                      f"{'not a bound' if cap.get('maxNodesByRouteQuota') is None else cap['maxNodesByRouteQuota']}, "
+                      f"Kubernetes {cap['maxNodesByKubernetes']}; bounded by {', '.join(cap.get('boundedBy') or []) or '?'})"),
+        ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"
+                              + (f" (layout {cap['layout']['zoneBlocks']} zones x {cap['layout']['poolBlocks']} pools)" if cap.get("layout") else "")),
         ("master tier", f"{tier}; {nxt}"),
         ("resources", str(s["resources"]["total"])),
     ]
+
+
+def _pod_network(cap: Mapping) -> str:
+    if cap.get("podNetwork") == "globalRouter":
+        return (f"globalRouter: {cap.get('clusterRoutes')} cluster routes in one TKE cluster route table (no documented "
+                "route limit; the VPC route quota does not apply)")
+    return "vpcRoutes: one VPC route-table entry per node (bounded by the route quota)"
 
 
 def _policy_status(p: Mapping) -> str:

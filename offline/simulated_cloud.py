@@ -48,6 +48,8 @@ ID_PREFIX = {
     "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": "role-attach",
     "tencentcloud:Cos/bucket:Bucket": "cos",
 }
+# The GlobalRouter table (components/global_router.py), a dynamic resource: its id is its RouteTableName.
+CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
 FAKE_UIN = "100000000001"
 FAKE_APPID = "1250000000"  # COS bucket names end in the account's 10-digit AppID
 # Outputs the engine returns as secrets: the providers' own additional_secret_outputs plus those kubecvm adds
@@ -212,6 +214,13 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             state |= {"type": 1}
         elif args.typ == "tencentcloud:Cos/bucket:Bucket":
             rid = _plain(state["bucket"])  # cos/resource_tc_cos_bucket.go: d.SetId(bucket)
+        elif args.typ == CLUSTER_ROUTE_TABLE:
+            # What the dynamic provider's check() would refuse in a real preview (the TKE API's own refusals).
+            from kubecvm.components.global_router import check_problems
+
+            if problems := check_problems(state):
+                raise ValueError(f"{args.name}: " + "; ".join(f"{k}: {v}" for k, v in problems))
+            rid = state["routeTableName"]
         elif args.typ == "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment":
             rid = f"{_plain(state['roleId'])}#{_plain(state['policyId'])}"
         for name in SECRET_OUTPUTS.get(args.typ, ()):

@@ -109,7 +109,8 @@ def total_pods_problem(nodes: int, max_pods_per_node: int, max_pods: int = limit
 def route_quota_problem(entries: int, quota: int) -> str | None:
     if entries > quota:
         return (
-            f"{entries} route entries exceed the route-table quota of {quota}; ask Tencent Cloud to raise "
+            f"{entries} route entries exceed the route-table quota of {quota}; set podNetwork.mode: globalRouter "
+            "(one TKE cluster route table, not bounded by this quota), or ask Tencent Cloud to raise "
             "route-table-max-policies and set quotas.routeEntriesPerTable, or use fewer nodes"
         )
     return None

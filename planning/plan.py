@@ -126,6 +126,7 @@ class ClusterRouteTablePlan:
     name: str  # logical name and the table's RouteTableName
     cidr: str  # RouteTableCidrBlock: the pod CIDR
     routes: tuple[RoutePlan, ...]
+    ignore_vpc_route_conflict: bool = False
 
 
 @dataclass(frozen=True)
@@ -444,7 +445,9 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
 
     nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.egress is Egress.nat else None
     global_router = spec.pod_network.mode is PodNetworkMode.globalRouter
-    table = ClusterRouteTablePlan(names.cluster_route_table(c), spec.pod_cidr, routes) if global_router else None
+    table = ClusterRouteTablePlan(
+        names.cluster_route_table(c), spec.pod_cidr, routes, spec.pod_network.ignore_vpc_route_conflict,
+    ) if global_router else None
     entries = (0 if global_router else len(routes)) + (1 if nat else 0)
     quota = spec.quotas.route_entries_per_table
     workers = len(machines) - len(masters)

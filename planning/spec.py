@@ -198,6 +198,9 @@ class ApiEndpoint(Model):
 
 class PodNetwork(Model):
     mode: PodNetworkMode = PodNetworkMode.vpcRoutes
+    # CreateClusterRouteTable's IgnoreClusterCidrConflict: create the table although VPC route entries overlap the
+    # pod CIDR, as they do while a vpcRoutes cluster switches (README "Pod network"); read only at creation.
+    ignore_vpc_route_conflict: bool = False
 
 
 def _power_of_two(lo: int, hi: int):

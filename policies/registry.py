@@ -25,6 +25,9 @@ LISTENER = "tencentcloud:Clb/listener:Listener"
 CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 RULE_SET = "tencentcloud:Security/groupRuleSet:GroupRuleSet"
 PLACEMENT_GROUP = "tencentcloud:Placement/group:Group"
+# podNetwork globalRouter: one dynamic resource holds the TKE cluster route table and its per-node routes
+# (components/global_router.py): props routeTableName, routeTableCidrBlock, vpcId, routes {node: {...}}.
+CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
 
 SEVERITIES = ("critical", "high", "medium", "low")
 LEVELS = ("mandatory", "advisory", "disabled", "remediate")
@@ -78,8 +81,20 @@ class Context:
         return self.cvms("worker")
 
     def pod_routes(self) -> list[Resource]:
-        """Routes whose next hop is a CVM: the pod-network underlay (the NAT default route is not one)."""
-        return [r for r in self.of_type(ROUTE) if r.props.get("nextType") == "NORMAL_CVM"]
+        """Routes whose next hop is a CVM: the pod-network underlay (the NAT default route is not one), in either
+        representation: VPC route-table entries, or the routes of a TKE cluster route table (cluster_routes)."""
+        return [r for r in self.of_type(ROUTE) if r.props.get("nextType") == "NORMAL_CVM"] + self.cluster_routes()
+
+    def cluster_routes(self) -> list[Resource]:
+        """Each cluster route as if it were a route entry (destinationCidrBlock, nextHub, routeTableId = the table's
+        name), so one rule checks both pod networks; urn is the table's, name `<table>/<node>`."""
+        return [
+            Resource(t.urn, t.type, f"{t.name}/{node}", {
+                "destinationCidrBlock": (route or {}).get("destinationCidrBlock"), "nextHub": (route or {}).get("gatewayIp"),
+                "nextType": "NORMAL_CVM", "routeTableId": t.props.get("routeTableName"),
+            })
+            for t in self.of_type(CLUSTER_ROUTE_TABLE) for node, route in sorted((t.props.get("routes") or {}).items())
+        ]
 
     def setting(self, param: str, cluster_key: str, fallback: str) -> Any:
         """The config's value when set (not null), else the stack's own fact, else the rule's fallback default.

@@ -1,4 +1,9 @@
-"""Network rules: the pod-route underlay (one route per node, inside the pod CIDR), route quota, CIDR layout."""
+"""Network rules: the pod-route underlay (one route per node, inside the pod CIDR), route quota, CIDR layout.
+
+The pod routes are VPC route-table entries (podNetwork vpcRoutes) or the routes of a TKE cluster route table
+(globalRouter); Context.pod_routes() shows both alike, so each rule holds for either. The route quota counts VPC
+route-table entries only: a cluster route table is not bounded by it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Iterator
 
 from kubecvm.planning.checks import disjoint_problems, route_quota_problem
 
-from ..registry import ROUTE, SUBNET, VPC, Context, Finding, ip, net, rule
+from ..registry import CLUSTER_ROUTE_TABLE, ROUTE, SUBNET, VPC, Context, Finding, ip, net, rule
 
 
 def _entries_per_table(ctx: Context) -> Counter:
@@ -74,7 +79,7 @@ def route_per_node(ctx: Context) -> Iterator[Finding]:
 )
 def route_overlap(ctx: Context) -> Iterator[Finding]:
     by_table: dict[str, list] = defaultdict(list)
-    for r in ctx.of_type(ROUTE):
+    for r in [*ctx.of_type(ROUTE), *ctx.cluster_routes()]:
         by_table[str(r.props.get("routeTableId"))].append(r)
     for table, routes in sorted(by_table.items()):
         dests = Counter(str(r.props.get("destinationCidrBlock")) for r in routes)
@@ -96,7 +101,8 @@ def route_overlap(ctx: Context) -> Iterator[Finding]:
     defaults=_QUOTA_DEFAULTS,
     description="Entries per route table stay within the route-table quota (routeQuota; else the stack's "
                 "quotas.routeEntriesPerTable; else 50).",
-    remediation="Ask Tencent Cloud to raise route-table-max-policies and set quotas.routeEntriesPerTable, or use fewer nodes.",
+    remediation="Set podNetwork.mode: globalRouter (one TKE cluster route table, beyond the VPC route quota), or ask "
+                "Tencent Cloud to raise route-table-max-policies and set quotas.routeEntriesPerTable, or use fewer nodes.",
 )
 def route_quota(ctx: Context) -> Iterator[Finding]:
     quota = _quota(ctx)
@@ -120,15 +126,17 @@ def route_quota_headroom(ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "kubecvm-network-subnet-route-table", severity="critical", scope=(SUBNET,),
-    description="Every subnet holding nodes is associated with a route table that holds the pod routes.",
+    description="Every subnet holding nodes is associated with a route table that holds the pod routes, or lies in "
+                "a VPC whose TKE cluster route table holds them (globalRouter routes apply VPC-wide).",
     remediation="Create node subnets with routeTableId set to the cluster route table.",
 )
 def subnet_route_table(ctx: Context) -> Iterator[Finding]:
     tables = {str(r.props.get("routeTableId")) for r in ctx.pod_routes()}
+    global_vpcs = {str(t.props.get("vpcId")) for t in ctx.of_type(CLUSTER_ROUTE_TABLE)}
     addrs = [a for c in ctx.cvms() if (a := ip(c.props.get("privateIp")))]
     for s in ctx.of_type(SUBNET):
         block = net(s.props.get("cidrBlock"))
-        if block is None or not any(a in block for a in addrs):
+        if block is None or not any(a in block for a in addrs) or str(s.props.get("vpcId")) in global_vpcs:
             continue
         if str(s.props.get("routeTableId")) not in tables:
             yield s.urn, f"{s.name} holds nodes but uses route table {s.props.get('routeTableId')}, which has no pod routes"
@@ -164,3 +172,28 @@ def boot_egress(ctx: Context) -> Iterator[Finding]:
     if booting and not egress and outside and not ctx.cluster.get("existingSubnets"):
         yield None, (f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
                      f"cannot reach {', '.join(outside)} and will not join the cluster")
+
+
+@rule(
+    "kubecvm-network-cluster-route-table-cidr", severity="critical",
+    description="A TKE cluster route table (podNetwork globalRouter) covers the stack's pod CIDR, overlaps no VPC "
+                "CIDR and no other cluster route table of its VPC (Tencent's GlobalRouter rule: pod CIDRs of "
+                "clusters in one VPC must not overlap).",
+    remediation="Give each cluster in a VPC its own podCidr, disjoint from the VPC and from the other clusters'.",
+)
+def cluster_route_table_cidr(ctx: Context) -> Iterator[Finding]:
+    # Source of the rule: TKE "GlobalRouter 网络模式介绍", 使用限制 (qcloud-documents, product/计算与网络/容器服务/
+    # 控制台指南（新版）/网络管理/GlobalRouter模式/GlobalRouter网络模式介绍.md). Tables outside this stack are checked
+    # by the provider itself before it creates one (components/global_router.py, Tke.create_table).
+    pod = net(ctx.cluster.get("podCidr"))
+    tables = [(t, n) for t in ctx.of_type(CLUSTER_ROUTE_TABLE) if (n := net(t.props.get("routeTableCidrBlock")))]
+    vpcs = [(v.name, n) for v in ctx.of_type(VPC) if (n := net(v.props.get("cidrBlock")))]
+    for i, (t, cidr) in enumerate(tables):
+        if pod is not None and cidr != pod:
+            yield t.urn, f"{t.name}: CIDR {cidr} is not the pod CIDR {pod}"
+        for name, v in vpcs:
+            if cidr.overlaps(v):
+                yield t.urn, f"{t.name}: CIDR {cidr} overlaps VPC {name} {v}"
+        for other, o in tables[i + 1:]:
+            if str(other.props.get("vpcId")) == str(t.props.get("vpcId")) and cidr.overlaps(o):
+                yield other.urn, f"{other.name}: CIDR {o} overlaps cluster route table {t.name} ({cidr}) in one VPC"

@@ -45,6 +45,7 @@ class FakeTke:
 
     def __init__(self) -> None:
         self.tables: dict[str, dict] = {}        # name -> {"cidr", "vpcId"}
+        self.vpc_routes: dict[str, list[str]] = {}  # vpcId -> destinations of VPC route-table entries
         self.routes: dict[str, list[tuple[str, str]]] = {}  # table -> [(destination, gateway)]
         self.calls: list[tuple[str, dict]] = []  # (action, body) of every signed, well-formed request
         self.fail: dict[str, list[str]] = defaultdict(list)  # action -> error codes to answer, in order
@@ -58,6 +59,9 @@ class FakeTke:
         for other, t in self.tables.items():
             if t["vpcId"] == p["VpcId"] and ipaddress.IPv4Network(t["cidr"]).overlaps(cidr) and not p.get("IgnoreClusterCidrConflict"):
                 raise ApiError("InvalidParameter.CidrConflictWithOtherCluster", f"conflicts with {other}")
+        overlapping = [d for d in self.vpc_routes.get(p["VpcId"], []) if ipaddress.IPv4Network(d).overlaps(cidr)]
+        if overlapping and not p.get("IgnoreClusterCidrConflict"):
+            raise ApiError("InvalidParameter.CidrConflictWithVpcGlobalRoute", f"conflicts with VPC routes {overlapping}")
         self.tables[name] = {"cidr": str(cidr), "vpcId": p["VpcId"]}
         self.routes[name] = []
         return {}

@@ -13,6 +13,7 @@ from tests.components.fake_tke import SECRET_ID, SECRET_KEY, FakeTke, serve
 VPC = "vpc-abcdef12"
 PROPS = {
     "routeTableName": "kubecvm-demo-pods", "routeTableCidrBlock": "172.16.0.0/12", "vpcId": VPC, "region": "ap-guangzhou",
+    "ignoreClusterCidrConflict": 0,
     "routes": {
         "demo-master-0": {"destinationCidrBlock": "172.20.0.0/24", "gatewayIp": "10.0.64.4"},
         "demo-general-z3-0": {"destinationCidrBlock": "172.20.64.0/24", "gatewayIp": "10.0.68.0"},
@@ -81,6 +82,15 @@ def test_create_refuses_a_pod_cidr_overlapping_another_table_in_the_vpc(tke):
                                                     r"\(172.20.0.0/16\) in vpc-abcdef12"):
         provider().create(dict(PROPS))
     assert "kubecvm-demo-pods" not in tke.tables
+
+
+def test_switching_from_vpc_routes_needs_the_conflict_flag(tke):
+    tke.vpc_routes[VPC] = ["172.20.0.0/24"]  # a vpcRoutes cluster's entry, deleted only after the table exists
+    with pytest.raises(gr.GlobalRouterError, match="InvalidParameter.CidrConflictWithVpcGlobalRoute"):
+        provider().create(dict(PROPS))
+    provider().create({**PROPS, "ignoreClusterCidrConflict": 1})
+    assert [p["IgnoreClusterCidrConflict"] for a, p in tke.calls if a == "CreateClusterRouteTable"] == [0, 1]
+    assert len(tke.routes["kubecvm-demo-pods"]) == 2
 
 
 def test_read_reports_the_live_routes(tke):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kubecvm.policies.engine import evaluate, load_policy_config, policies
-from kubecvm.policies.registry import RULES, Resource
+from kubecvm.policies.registry import CLUSTER_ROUTE_TABLE, RULES, Resource
 from policy_helpers import freeze, mutate, thaw, without
 from kubecvm.stacks.config import merge
 
@@ -35,6 +35,16 @@ def setting(config: dict) -> Mutation:
 
 def _world(port: str, protocol: str = "TCP", action: str = "ACCEPT") -> dict:
     return {"action": action, "cidrBlock": "0.0.0.0/0", "description": "test", "port": port, "protocol": protocol}
+
+
+def _add_cluster_route_table(cidr: str) -> Mutation:
+    """A second pod network in the VPC: a TKE cluster route table whose CIDR is not the pod CIDR."""
+    def add(rs):
+        vpc = next(r for r in rs if r.type == "tencentcloud:Vpc/instance:Instance")
+        table = Resource(f"{vpc.urn}-other-table", CLUSTER_ROUTE_TABLE, "other-pods", freeze({
+            "routeTableName": "other-pods", "routeTableCidrBlock": cidr, "vpcId": "vpc-0", "routes": {}}))
+        return [*rs, table], {}
+    return add
 
 
 def _untag_role(p: dict) -> None:
@@ -79,6 +89,7 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-network-route-quota-headroom": setting({"cluster": {"routeEntriesPerTable": 12}}),  # 10 > 9.6
     "kubecvm-network-subnet-route-table": props("prod-subnet-z4", routeTableId="rtb-elsewhere"),
     "kubecvm-network-boot-egress": drop("prod-route-default"),
+    "kubecvm-network-cluster-route-table-cidr": _add_cluster_route_table("10.2.0.0/16"),  # the VPC's own range
     "kubecvm-network-cidrs-disjoint": setting({"cluster": {"serviceCidr": "10.2.0.0/20"}}),
     "kubecvm-security-no-public-ip": props("prod-general-z4-1", allocatePublicIp=True),
     "kubecvm-security-open-ports": edit("prod-sg-worker-rules", lambda p: p["ingresses"].insert(0, _world("22"))),
