@@ -190,6 +190,12 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
                   "nodePodMask": plan.spec.node_pod_mask, "subnets": {s.zone: s.cidr for s in plan.subnets}},
         "apiEndpoint": {"exposure": plan.api.exposure, "endpoint": plan.api.endpoint or None,
                         "allowedCidrs": list(plan.api.allowed_cidrs)},
+        # The workload entry point (planning/ingress.py): listener port -> NodePort on the selected pools' workers.
+        "ingress": None if plan.ingress is None else {
+            "exposure": plan.ingress.exposure, "endpoint": plan.ingress.vip, "allowedCidrs": list(plan.ingress.allowed_cidrs),
+            "ports": {li.key: {"port": li.port, "nodePort": li.node_port} for li in plan.ingress.listeners},
+            "pools": list(plan.ingress.pools), "targets": len(plan.ingress.targets),
+        },
         "capacity": cap.to_dict(),
         "networkPolicy": dict(bootstrap.NETWORK_POLICY),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},

@@ -97,6 +97,7 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
         ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"),
         ("pod network", _pod_network(cap)),
+        ("ingress", _ingress_row(s.get("ingress"))),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
         ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
                           + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
@@ -117,6 +118,15 @@ def _pod_network(cap: Mapping) -> str:
         return (f"globalRouter: {cap.get('clusterRoutes')} cluster routes in one TKE cluster route table (no documented "
                 "route limit; the VPC route quota does not apply)")
     return "vpcRoutes: one VPC route-table entry per node (bounded by the route quota)"
+
+
+def _ingress_row(ing: Mapping | None) -> str:
+    """"internal 10.0.64.12: 80->30080, 443->30081 on 6 workers (pool general)", or "none"."""
+    if not ing:
+        return "none (ingress.enabled: false)"
+    ports = ", ".join(f"{p['port']}->{p['nodePort']}" for p in ing["ports"].values())
+    where = ing["endpoint"] or "(address assigned by Tencent)"
+    return f"{ing['exposure']} {where}: {ports} on {ing['targets']} workers (pool {', '.join(ing['pools'])})"
 
 
 def _policy_status(p: Mapping) -> str:
