@@ -73,13 +73,21 @@ def pools_for(workers: int, zones: Sequence[str] = ZONES) -> list[dict]:
     return pools
 
 
-def bench_config(workers: int) -> dict[str, Any]:
+def bench_config(workers: int, pod_network: str = "vpcRoutes") -> dict[str, Any]:
     """A stack file's `config:` mapping for a synthetic prod cluster of `workers` workers and 3 masters.
 
     vpcCidr /12 gives /18 blocks per (zone, pool): 16384 addresses. podCidr /8 with /25 node blocks gives
     2^(25-8-6) = 2048 nodes per (zone, pool). The route quota is raised to hold one route per node plus NAT.
+    `pod_network` globalRouter: one TKE cluster route table instead, whose CIDR the API takes only as /10../24, so
+    podCidr is 10.0.0.0/10 (512 nodes per zone and pool) and the route quota stays at its default.
     """
     nodes = workers + MASTERS
+    if pod_network == "globalRouter":
+        config = bench_config(workers)
+        cluster = config["kubecvm:cluster"]
+        cluster.update(podCidr="10.0.0.0/10", podNetwork={"mode": "globalRouter"})
+        del cluster["quotas"]
+        return config
     return {
         "tencentcloud:region": REGION,
         "kubecvm:preset": "prod",
@@ -214,13 +222,13 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _plan(workers: int):
+def _plan(workers: int, pod_network: str = "vpcRoutes"):
     from kubecvm.offline.runner import run_program
     from kubecvm.offline.simulated_cloud import SimulatedCloud
 
-    config = bench_config(workers)
+    config = bench_config(workers, pod_network)
     # The simulated account grants the quota the config claims, as an account raised for this size would.
-    quota = config["kubecvm:cluster"]["quotas"]["routeEntriesPerTable"]
+    quota = config["kubecvm:cluster"].get("quotas", {}).get("routeEntriesPerTable", 50)
     return run_program(config, stack="bench", cloud=SimulatedCloud(route_table_quota=quota))
 
 
@@ -230,13 +238,14 @@ def child_types() -> dict:
     return {"types": sorted({r.type for r in _plan(10).resources if r.custom})}
 
 
-def child_plan(workers: int, out: Path | None, types: list[str], *, pause_gc: bool = True) -> dict:
+def child_plan(workers: int, out: Path | None, types: list[str], *, pause_gc: bool = True,
+               pod_network: str = "vpcRoutes") -> dict:
     _common_imports(types)
     import kubecvm.offline.runner
 
     kubecvm.offline.runner.PAUSE_GC = pause_gc
     t0 = time.perf_counter()
-    recording = _plan(workers)
+    recording = _plan(workers, pod_network)
     plan_s = time.perf_counter() - t0
 
     policy_s, violations = None, None
@@ -342,6 +351,86 @@ def child_floor(kind: str, regs_file: Path, types: list[str]) -> dict:
             "without_sdk_class": sum(r["type"] not in classes for r in regs) if kind == "sdk" else 0}
 
 
+def child_floor_e2e(regs_file: Path, types: list[str]) -> dict:
+    """The SDK floor as a whole process (timed by the parent from spawn to exit): its imports, reading the plan's
+    registrations, registering them; the collector paused for the whole process, as `kubecvm plan` pauses it."""
+    import gc
+
+    gc.disable()
+    classes = _common_imports(types)
+    regs = [r for r in json.loads(regs_file.read_text()) if r["custom"]]
+    import pulumi
+
+    def sdk(r: dict) -> None:
+        cls = classes.get(r["type"])
+        if cls is None:
+            pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]))
+        else:
+            cls(r["name"], **sdk_kwargs(r["inputs"]))
+
+    seconds, mocks = _run_floor(regs, sdk)
+    return {"seconds": seconds, "resources": len(mocks.seen)}
+
+
+def child_granularity(routes: int, types: list[str]) -> dict:
+    """Registration cost of a cluster route table's routes: one dynamic resource per route, or one resource
+    holding them all (what components/global_router.py does). Each dynamic resource pickles its provider."""
+    import gc
+
+    gc.disable()
+    _common_imports(types)
+    import pulumi
+    import pulumi.dynamic
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from kubecvm.components.global_router import ClusterRouteTable, ClusterRouteTableProvider
+
+    class ClusterRoute(pulumi.dynamic.Resource, module="kubecvm", name="ClusterRoute"):
+        def __init__(self, name: str, props: dict):
+            super().__init__(ClusterRouteTableProvider(), name, props)
+
+    table = [(f"node-{i}", (f"10.{i // 256}.{i % 256}.0/24", f"172.16.{i // 256}.{i % 256}")) for i in range(routes)]
+
+    def per_route(_r: dict) -> None:
+        for node, (dest, gw) in table:
+            ClusterRoute(f"{node}-pods", {"routeTableName": "t", "destinationCidrBlock": dest, "gatewayIp": gw})
+
+    def one_table(_r: dict) -> None:
+        ClusterRouteTable("t", table_name="t", cidr="10.0.0.0/8", vpc_id="vpc-1", region=REGION, routes=dict(table))
+
+    per_s, per_mocks = _run_floor([{}], per_route)
+    one_s, one_mocks = _run_floor([{}], one_table)
+    pickled = len(serialize_provider(ClusterRouteTableProvider()))
+    return {"routes": routes, "per_route_s": per_s, "one_table_s": one_s, "per_route_resources": len(per_mocks.seen),
+            "one_table_resources": len(one_mocks.seen), "provider_bytes": pickled,
+            "per_route_state_provider_bytes": pickled * routes, "one_table_state_provider_bytes": pickled}
+
+
+def _timed_process(*cmd: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(list(cmd), cwd=PROJECT_DIR, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):  # 1: a mandatory policy violation is still a finished plan
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return seconds
+
+
+def measure_e2e(workers: int, repeat: int, workdir: Path, types: str, pod_network: str = "vpcRoutes") -> dict:
+    """The whole `kubecvm plan --format json` process against the SDK floor as a whole process, both timed from
+    spawn to exit with the collector paused for the whole run; the best of `repeat` each, interleaved."""
+    stack = workdir / f"Pulumi.e2e{workers}.yaml"
+    stack.write_text(json.dumps({"config": bench_config(workers, pod_network)}))
+    regs_file = workdir / f"plan-e2e-{workers}.json"
+    _child("plan", types, str(workers), str(regs_file), pod_network)
+    plans, floors = [], []
+    for _ in range(repeat):
+        plans.append(_timed_process(sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(stack),
+                                    "--format", "json", "--out", str(workdir / "e2e.json")))
+        floors.append(_timed_process(sys.executable, str(Path(__file__).resolve()), "--child", "sdk-e2e", types, str(regs_file)))
+    return {"workers": workers, "pod_network": pod_network, "plan_e2e_s": min(plans), "floor_e2e_s": min(floors),
+            "ratio_e2e": min(plans) / min(floors)}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Driver
 
@@ -355,13 +444,14 @@ def _child(*args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(workers: int, repeat: int, workdir: Path, types: str, gc_baseline: bool = True) -> dict:
+def measure(workers: int, repeat: int, workdir: Path, types: str, gc_baseline: bool = True,
+            pod_network: str = "vpcRoutes") -> dict:
     """Plan, SDK floor and raw floor for one size; each the best of `repeat` fresh processes, interleaved so a
     busy moment on the machine hurts all three alike."""
     regs_file = workdir / f"plan-{workers}.json"
     plans, sdks, raws, gcs = [], [], [], []
     for _ in range(repeat):
-        plans.append(_child("plan", types, str(workers), str(regs_file)))
+        plans.append(_child("plan", types, str(workers), str(regs_file), pod_network))
         sdks.append(_child("sdk", types, str(regs_file)))
         raws.append(_child("raw", types, str(regs_file)))
         if gc_baseline:
@@ -472,6 +562,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-gc-baseline", action="store_true",
                         help="skip the extra plan run with the garbage collector left on (the 'plan s, GC on' column)")
     parser.add_argument("--out", type=Path, default=None, help="write the results as Markdown (bench/RESULTS.md)")
+    parser.add_argument("--pod-network", default="vpcRoutes", choices=("vpcRoutes", "globalRouter"),
+                        help="the synthetic cluster's podNetwork.mode (globalRouter: one TKE cluster route table)")
+    parser.add_argument("--e2e", action="store_true",
+                        help="instead of the table: the whole `kubecvm plan --format json` process against the SDK floor "
+                             "as a whole process, per size")
+    parser.add_argument("--granularity", default=None, metavar="N[,N]",
+                        help="instead of the table: register N cluster routes as one dynamic resource each, or as one table")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -480,7 +577,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if kind == "types":
             result = child_types()
         elif kind == "plan":
-            result = child_plan(int(rest[1]), Path(rest[2]), rest[0].split(","))
+            result = child_plan(int(rest[1]), Path(rest[2]), rest[0].split(","),
+                                pod_network=rest[3] if len(rest) > 3 else "vpcRoutes")
+        elif kind == "sdk-e2e":
+            result = child_floor_e2e(Path(rest[1]), rest[0].split(","))
+        elif kind == "granularity":
+            result = child_granularity(int(rest[1]), rest[0].split(","))
         elif kind == "plan-gc":
             result = child_plan(int(rest[1]), None, rest[0].split(","), pause_gc=False)
         else:
@@ -489,12 +591,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     sizes = [min(int(s), MAX_WORKERS) for s in args.sizes.split(",") if s.strip()]
+    if args.granularity or args.e2e:
+        with tempfile.TemporaryDirectory(prefix="kubecvm-bench-") as tmp:
+            types = ",".join(_child("types")["types"])
+            if args.granularity:
+                for n in args.granularity.split(","):
+                    print(json.dumps(_child("granularity", types, n)), flush=True)
+            if args.e2e:
+                for workers in sizes:
+                    print(json.dumps(measure_e2e(workers, args.repeat, Path(tmp), types, args.pod_network)), flush=True)
+        return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="kubecvm-bench-") as tmp:
         types = ",".join(_child("types")["types"])
         print(" | ".join(COLUMNS), flush=True)
         for workers in sizes:
-            m = measure(workers, args.repeat, Path(tmp), types, not args.no_gc_baseline)
+            m = measure(workers, args.repeat, Path(tmp), types, not args.no_gc_baseline, args.pod_network)
             results.append(m)
             print(" | ".join(row(m)), flush=True)
     print()

@@ -118,6 +118,16 @@ def test_bench_config_is_a_valid_stack_the_planner_lays_out(workers):
     assert len(plan.machines) * spec.max_pods_per_node <= 150_000
 
 
+@pytest.mark.parametrize("workers", [10, bench.MAX_WORKERS])
+def test_global_router_bench_config_plans_one_cluster_route_per_node_within_the_default_quota(workers):
+    config = bench.bench_config(workers, "globalRouter")
+    spec = spec_from_config(preset=config["kubecvm:preset"], overrides=config["kubecvm:cluster"],
+                            region=config["tencentcloud:region"], stack="bench")
+    plan = build_plan(spec)
+    assert len(plan.cluster_route_table.routes) == len(plan.machines) == workers + bench.MASTERS
+    assert (plan.capacity.route_entries_used, plan.capacity.route_quota) == (1, 50)  # the NAT route only
+
+
 def test_growth():
     assert bench.growth({500: 2.0, 4997: 20.0}, 4997, 500) == 10.0
     assert bench.growth({500: 2.0}, 4997, 500) is None
