@@ -21,15 +21,13 @@ class NotReady(Exception):
     pass
 
 
-def wait_ready(
-    url: str, ca_pem: str, *, timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
+def poll(
+    url: str, context: ssl.SSLContext, *, failure: str, error: type[Exception] | None = None,
+    timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
     sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Poll `url` (an API server's /readyz) until it answers 200; return the number of attempts."""
-    context = ssl.create_default_context(cadata=ca_pem)
-    # The serving certificate is checked against the cluster CA; its names hold the VIP and master addresses but
-    # not a public CLB's, and /readyz carries nothing secret, so the CA alone is the check that matters here.
-    context.check_hostname = False
+    """GET `url` until it answers 200; return the number of attempts. Past `timeout`, raise `error` (NotReady)
+    saying `failure` ("<url> did not answer ready") with the last answer seen."""
     deadline, attempts, last = clock() + timeout, 0, "no answer"
     while True:
         attempts += 1
@@ -43,9 +41,18 @@ def wait_ready(
         except (urllib.error.URLError, OSError) as exc:
             last = str(getattr(exc, "reason", exc))
         if clock() + interval > deadline:
-            raise NotReady(f"{url} did not answer ready within {timeout:.0f} s (last: {last}); "
-                           "check /var/log/kubecvm-boot.log on the first master")
+            raise (error or NotReady)(f"{failure} within {timeout:.0f} s (last: {last}); "
+                                      "check /var/log/kubecvm-boot.log on the first master")
         sleep(interval)
+
+
+def wait_ready(url: str, ca_pem: str, **kwargs) -> int:
+    """Poll `url` (an API server's /readyz) until it answers 200; return the number of attempts."""
+    context = ssl.create_default_context(cadata=ca_pem)
+    # The serving certificate is checked against the cluster CA; its names hold the VIP and master addresses but
+    # not a public CLB's, and /readyz carries nothing secret, so the CA alone is the check that matters here.
+    context.check_hostname = False
+    return poll(url, context, failure=f"{url} did not answer ready", **kwargs)
 
 
 class _Provider(pulumi.dynamic.ResourceProvider):

@@ -11,14 +11,12 @@ import base64
 import os
 import ssl
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 
 import pulumi
 import pulumi.dynamic
 import yaml
+
+from .api_ready import poll
 
 TIMEOUT_SECONDS = 10 * 60
 INTERVAL_SECONDS = 5
@@ -45,28 +43,12 @@ def _context(kubeconfig: str) -> tuple[str, ssl.SSLContext]:
     return cluster["server"].rstrip("/"), context
 
 
-def wait_object(
-    kubeconfig: str, path: str, *, timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
-    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-) -> int:
+def wait_object(kubeconfig: str, path: str, *, timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
+                **kwargs) -> int:
     """GET `path` (e.g. /apis/apps/v1/namespaces/kube-system/deployments/coredns) until 200; return the attempts."""
     server, context = _context(kubeconfig)
-    deadline, attempts, last = clock() + timeout, 0, "no answer"
-    while True:
-        attempts += 1
-        try:
-            with urllib.request.urlopen(server + path, context=context, timeout=5) as response:
-                if response.status == 200:
-                    return attempts
-                last = f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:
-            last = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(getattr(exc, "reason", exc))
-        if clock() + interval > deadline:
-            raise NotFound(f"{path} did not appear within {timeout:.0f} s (last: {last}); "
-                           "check /var/log/kubecvm-boot.log on the first master")
-        sleep(interval)
+    return poll(server + path, context, failure=f"{path} did not appear", error=NotFound,
+                timeout=timeout, interval=interval, **kwargs)
 
 
 class _Provider(pulumi.dynamic.ResourceProvider):

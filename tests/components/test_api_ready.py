@@ -119,3 +119,32 @@ def test_the_gate_sits_between_the_masters_and_the_addons():
     assert (gate.inputs["url"], gate.inputs["caPem"]) == ("https://10.0.64.11:6443/readyz", "[secret]")
     assert {rec.by_name(f"demo-master-{i}").urn for i in range(3)} <= set(gate.dependencies)
     assert gate.urn in rec.by_name("demo-addons-k8s").dependencies
+
+
+def _kubeconfig(url: str, ca_pem: str) -> str:
+    """An admin kubeconfig for the loopback server, with a client certificate of its own CA (the server asks none)."""
+    import base64
+
+    import yaml
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _cert("kubernetes-admin", key, key, "kubernetes-admin", ca=False)
+    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return yaml.safe_dump({
+        "clusters": [{"name": "c", "cluster": {"server": url.removesuffix("/readyz"),
+                                              "certificate-authority-data": b64(ca_pem)}}],
+        "users": [{"name": "u", "user": {"client-certificate-data": b64(_pem(cert)), "client-key-data": b64(key_pem)}}],
+    })
+
+
+def test_the_object_gate_shares_the_poll_and_says_which_object_never_appeared(api_server):
+    from kubecvm.components.object_ready import NotFound, wait_object
+
+    url, ca_pem, state = api_server
+    kubeconfig = _kubeconfig(url, ca_pem)
+    clock = FakeClock()
+    assert wait_object(kubeconfig, "/readyz", timeout=60, interval=5, sleep=clock.sleep, clock=lambda: clock.now) == 1
+    with pytest.raises(NotFound, match=r"^/apis/apps/v1/x did not appear within 10 s \(last: HTTP 503\)"):
+        wait_object(kubeconfig, "/apis/apps/v1/x", timeout=10, interval=5, sleep=clock.sleep, clock=lambda: clock.now)
