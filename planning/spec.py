@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import checks, limits, mirrors, names, validation
+from . import checks, kubernetes_releases, limits, mirrors, names, validation
 from .sizing import INSTANCE_TYPE_FORM, parse_instance_type
 
 
@@ -253,16 +253,10 @@ class Quotas(Model):
 KUBERNETES_VERSION = r"^1\.(2[89]|3[0-2])\.(0|[1-9][0-9]*)$"
 
 
-# A minor gets patch releases about monthly for its 14 months of support (kubernetes.io/releases/patch-releases):
-# no minor has reached .20, so a higher patch is a typo (1.30.66) that apt would only fail on at boot.
-MAX_PATCH = 20
-
-
 def _patch_release(version: str) -> str:
-    patch = int(version.rsplit(".", 1)[1])
-    if patch > MAX_PATCH:
-        raise ValueError(f"{version!r}: Kubernetes {version.rsplit('.', 1)[0]} has no patch release {patch} "
-                         f"(minors get about 15); check the version")
+    # Only releases that exist: the table and its sources are in planning/kubernetes_releases.py.
+    if problem := kubernetes_releases.version_problem(version):
+        raise ValueError(problem)
     return version
 
 
@@ -289,7 +283,7 @@ _IMAGE_REPOSITORY = r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"
 
 class Kubernetes(Model):
     version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32"),
-                       AfterValidator(_patch_release)] = "1.30.6"
+                       AfterValidator(_patch_release)] = kubernetes_releases.DEFAULT_VERSION
     # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
     # None: the region's default from planning/mirrors.py (Tencent's in-VPC mirror).
     # https only: the apt signing key and tccli come from it, so whoever can answer for it is root on every node.
