@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import mirrors
+from . import cam, mirrors
 from .mirrors import Mirrors
 from .plan import TAG_CLUSTER, TAG_ROLE
 
@@ -125,12 +125,14 @@ MIN_KUBERNETES = (1, 25)
 # What the master CAM role must allow for the controller: the CBS calls driver/cbs/controller.go makes
 # (create, describe, quota, attach, detach, resize, terminate), plus instance lookup for its CVM client.
 # The role itself is made with the bootstrap's PKI/SSM roles; the list lives here so both use the same one.
+# CAM knows CBS's API under the cvm service (planning/cam.py).
 CAM_ACTIONS = (
-    "cbs:CreateDisks", "cbs:DescribeDisks", "cbs:DescribeDiskConfigQuota", "cbs:AttachDisks",
-    "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks", "cvm:DescribeInstances",
+    *(cam.cbs(api) for api in ("CreateDisks", "DescribeDisks", "DescribeDiskConfigQuota", "AttachDisks", "DetachDisks",
+                               "ResizeDisk", "TerminateDisks")),
+    "cvm:DescribeInstances",
 )
 # What every node's role must allow for the node plugin (read-only): the attached-disk count v2.3.2+ asks for.
-NODE_CAM_ACTIONS = ("cbs:DescribeInstancesDiskNum",)
+NODE_CAM_ACTIONS = (cam.cbs("DescribeInstancesDiskNum"),)
 
 # A NORM response built from the metadata service's role credentials. Stdlib only, read from a ConfigMap.
 # METADATA_URL and LISTEN_PORT come from the environment so the test can run it against a fake metadata service.

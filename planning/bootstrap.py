@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import yaml
 
-from . import backups, mirrors, names, validation
+from . import backups, cam, mirrors, names, validation
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
@@ -111,27 +111,24 @@ def _json(doc: object) -> str:
 # nothing), every call that changes a disk is allowed only on this cluster's resources (its kubecvm/cluster tag;
 # disks the CSI driver creates carry it through the StorageClass's disktags, and CreateDisks must ask for it), and
 # never on the etcd disks (kubecvm/role=storage), which nothing in the cluster may detach, resize or delete.
-# Tencent CAM tag conditions: qcs:resource_tag / qcs:request_tag with "key&value" values (CAM "authorization by tag").
-CBS_MUTATING = frozenset({"cbs:AttachDisks", "cbs:DetachDisks", "cbs:ResizeDisk", "cbs:TerminateDisks"})
-CBS_CREATE = frozenset({"cbs:CreateDisks"})
-
-
-def _tag(key: str, value: str) -> str:
-    return f"{key}&{value}"
+# CAM's spelling of CBS actions and tag conditions, and which actions take a condition at all: planning/cam.py.
+CBS_MUTATING = frozenset(cam.cbs(a) for a in ("AttachDisks", "DetachDisks", "ResizeDisk", "TerminateDisks"))
+CBS_CREATE = frozenset({cam.cbs("CreateDisks")})
 
 
 def cbs_statements(cluster: str, actions: set[str]) -> list[dict]:
     reads = sorted(actions - CBS_MUTATING - CBS_CREATE)
-    mutating, create = sorted(actions & CBS_MUTATING), sorted(actions & CBS_CREATE)
-    own = {"for_any_value:string_equal": {"qcs:resource_tag": [_tag(TAG_CLUSTER, cluster)]}}
+    mutating = cam.require_resource_level(sorted(actions & CBS_MUTATING))
+    create = cam.require_resource_level(sorted(actions & CBS_CREATE))
     out = [{"effect": "allow", "action": reads, "resource": ["*"]}] if reads else []
     if mutating:
-        out.append({"effect": "allow", "action": mutating, "resource": ["*"], "condition": own})
-        out.append({"effect": "deny", "action": [a for a in mutating if a != "cbs:AttachDisks"], "resource": ["*"],
-                    "condition": {"for_any_value:string_equal": {"qcs:resource_tag": [_tag(TAG_ROLE, "storage")]}}})
+        out.append({"effect": "allow", "action": mutating, "resource": ["*"],
+                    "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_CLUSTER, cluster)})
+        out.append({"effect": "deny", "action": [a for a in mutating if a != cam.cbs("AttachDisks")], "resource": ["*"],
+                    "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_ROLE, "storage")})
     if create:
         out.append({"effect": "allow", "action": create, "resource": ["*"],
-                    "condition": {"for_any_value:string_equal": {"qcs:request_tag": [_tag(TAG_CLUSTER, cluster)]}}})
+                    "condition": cam.tag_condition(cam.REQUEST_TAG, TAG_CLUSTER, cluster)})
     return out
 
 
@@ -158,7 +155,7 @@ def boot_plan(plan: ClusterPlan) -> BootPlan:
         statements = [{"effect": "allow", "action": ["ssm:GetSecretValue"], "resource": readable}]
         actions = set(CSI_NODE_ACTIONS) if plan.spec.addons.cbs_csi else set()  # the node plugin runs everywhere
         if role == "master" or any(w.data_disk for w in plan.workers):
-            actions.add("cbs:DescribeDisks")  # the boot script finds its etcd or data disk (disks.sh)
+            actions.add(cam.cbs("DescribeDisks"))  # the boot script finds its etcd or data disk (disks.sh)
         if role == "master" and plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only
             actions |= set(CSI_CONTROLLER_ACTIONS)
         statements += cbs_statements(c, actions)
