@@ -168,7 +168,8 @@ class ClusterArgs(TypedDict, total=False):
     api_endpoint: ApiEndpointArgs
     ssh_allowed_cidrs: list[str]
     egress: str
-    """nat or none (forced none with a bring-your-own network, whose egress is its owner's)."""
+    """nat, none, or auto (NAT only when the boot needs a host outside the VPC); none with a bring-your-own
+    network, whose egress is its owner's."""
     protect: bool
     lift_termination_protection: list[str]
     """Prod masters (by name) whose termination protection is lifted so they can be replaced (README "Day 2")."""

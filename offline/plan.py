@@ -159,7 +159,9 @@ def _boot_hosts(plan: ClusterPlan) -> dict:
     """Where the nodes get what they boot with (planning/mirrors.py), and which of it lies outside the VPC."""
     m = mirrors.from_spec(plan.spec)
     return {"controlPlaneImages": m.control_plane, "packages": m.packages, "dockerHubMirror": m.docker_hub,
-            "addonRegistry": m.addon_registry, "cloudApi": m.api_domain, "outsideVpc": list(m.egress_hosts)}
+            "addonRegistry": m.addon_registry, "cloudApi": m.api_domain, "outsideVpc": list(m.egress_hosts),
+            # egress as configured, and what it resolved to (auto: a NAT exactly when outsideVpc is not empty)
+            "egress": plan.spec.egress.value, "nat": plan.nat is not None}
 
 
 def summary(plan: ClusterPlan, recording: Recording) -> dict:

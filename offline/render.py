@@ -102,7 +102,8 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
                           + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
         *([("boot", f"images {s['boot']['controlPlaneImages']}, packages {s['boot']['packages']}; outside the VPC: "
-                    f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}")] if "boot" in s else []),
+                    f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}"),
+           ("egress", _egress_row(s["boot"]))] if "boot" in s else []),
         ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota "
                       f"{'not a bound' if cap.get('maxNodesByRouteQuota') is None else cap['maxNodesByRouteQuota']}, "
                       f"Kubernetes {cap['maxNodesByKubernetes']}; bounded by {', '.join(cap.get('boundedBy') or []) or '?'})"),
@@ -111,6 +112,14 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
         ("master tier", f"{tier}; {nxt}"),
         ("resources", str(s["resources"]["total"])),
     ]
+
+
+def _egress_row(boot: dict) -> str:
+    how = "NAT gateway" if boot.get("nat") else "no NAT"
+    if boot.get("egress") == "auto":
+        return how + (" (auto: the boot needs a host outside the VPC)" if boot.get("nat") else
+                      " (auto: the boot needs nothing outside the VPC; workloads get no internet)")
+    return f"{how} (egress: {boot.get('egress')})"
 
 
 def _pod_network(cap: Mapping) -> str:

@@ -9,7 +9,7 @@ from . import ingress as ingress_plan
 from .addressing import Layout
 from .ingress import IngressPlan
 from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
-from .spec import ClusterSpec, Disk, Egress, Exposure, PodNetworkMode, Preset, SpecError
+from .spec import ClusterSpec, Disk, Exposure, PodNetworkMode, Preset, SpecError
 
 TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
 ALL_PORTS = "ALL"
@@ -443,7 +443,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         endpoint=f"{vip}:6443" if vip else "",
     )
 
-    nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.egress is Egress.nat else None
+    nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.nat else None
     global_router = spec.pod_network.mode is PodNetworkMode.globalRouter
     table = ClusterRouteTablePlan(
         names.cluster_route_table(c), spec.pod_cidr, routes, spec.pod_network.ignore_vpc_route_conflict,

@@ -43,6 +43,9 @@ class Exposure(str, Enum):
 class Egress(str, Enum):
     none = "none"
     nat = "nat"
+    # A NAT gateway exactly when a booting node must reach a host outside the VPC (planning/mirrors.py
+    # egress_hosts): kubeadm's images from a public registry need it, a copy in Tencent's registry does not.
+    auto = "auto"
 
 
 class ChargeType(str, Enum):
@@ -474,9 +477,16 @@ class ClusterSpec(Model):
                             f"({', '.join(f'{z} /{n.prefixlen}' for z, n in sorted(nets.items()))})")
         for problem in checks.disjoint_problems({f"{where}.{z}": n for z, n in sorted(nets.items())}):
             raise SpecError(where, problem)
-        if self.egress is Egress.nat:
+        if self.egress is Egress.nat:  # auto is none here: the network's owner gives the egress
             raise SpecError("egress", "nat would add a NAT gateway and a default route to a network kubecvm does not "
                             "own; set egress: none (the network's own route table gives the nodes their egress)")
+
+    @property
+    def nat(self) -> bool:
+        """Whether the cluster gets a NAT gateway and a default route (`egress`, with `auto` resolved)."""
+        if self.egress is Egress.auto:
+            return self.existing_network is None and bool(mirrors.from_spec(self).egress_hosts)
+        return self.egress is Egress.nat
 
     @property
     def subnet_nets(self) -> dict[int, ipaddress.IPv4Network]:

@@ -6,11 +6,13 @@ Zones are not preset: which zone numbers exist depends on the region, so every s
 from __future__ import annotations
 
 PRESETS: dict[str, dict] = {
-    # One zone, one auto-sized master, two workers, no NAT: the cheapest cluster that is still a real one.
+    # One zone, one auto-sized master, two workers: the cheapest cluster that is still a real one. A NAT gateway
+    # only if the boot needs one: with the default (public) control-plane registry it does, with kubeadm's images
+    # copied into Tencent's registry (kubernetes.imageRepository) it does not (README "What a node reaches").
     "dev": {
         "controlPlane": {"count": 1, "instanceType": "auto", "etcdDisk": {"type": "CLOUD_SSD", "size": 50}},
         "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2}],
-        "egress": "none",
+        "egress": "auto",
         # No ingress CLB in dev (cost); staging and prod get an internal one in front of every pool.
         "ingress": {"enabled": False},
     },

@@ -51,6 +51,20 @@ def test_outputs_of_another_network_are_used_and_nothing_of_it_is_created():
     assert len(routes) == 6 and {r["routeTableId"] for r in routes} == {ids["shared-rtb"]}  # staging: no NAT route
 
 
+def test_egress_auto_adds_no_nat_to_an_existing_network():
+    # dev's egress is auto; in a network kubecvm does not own the boot's egress is the owner's route table.
+    def program():
+        vpc, table, subnets = shared_network()
+        Cluster("byo", ClusterArgs(
+            preset="dev", region="ap-guangzhou", zones=ZONES[:1], vpc_cidr="10.8.0.0/16", vpc_id=vpc.id,
+            subnet_ids={ZONES[0]: subnets[ZONES[0]].id}, subnet_cidrs={ZONES[0]: CIDRS[ZONES[0]]},
+            route_table_id=table.id, egress="auto"))
+    rec = run_program({}, stack="apps", program=program)
+    ours = [r for r in rec.resources if not r.name.startswith("shared")]
+    assert not [r.name for r in ours if r.type in NETWORK_TYPES]
+    assert [r.inputs["nextType"] for r in rec.of_type(ROUTE)] == ["NORMAL_CVM"] * 3  # pod routes only
+
+
 def test_plain_ids_from_a_stack_file_plan_through_the_cli(tmp_path):
     network = {"vpcId": "vpc-abcdefgh", "routeTableId": "rtb-abcdefgh",
                "subnets": {z: {"id": f"subnet-0000000{i}", "cidr": c} for i, (z, c) in enumerate(CIDRS.items())}}

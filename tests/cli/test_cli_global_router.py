@@ -42,10 +42,10 @@ def test_the_plan_has_one_cluster_route_table_with_one_route_per_node_and_no_pod
     assert inputs["routes"]["gr-master-0"] == {"destinationCidrBlock": "172.20.0.0/24", "gatewayIp": "10.0.64.4"}
     assert inputs["__provider"] == "[secret]"  # the pickled provider; no credential is an input
     assert inputs["ignoreClusterCidrConflict"] == 0  # podNetwork.ignoreVpcRouteConflict: false
-    entries = [r for r in doc["resources"] if r["type"] == POD_ROUTE]
-    assert entries == []  # the dev preset has no NAT default route, and no pod route is a VPC entry
+    entries = [r["inputs"]["destinationCidrBlock"] for r in doc["resources"] if r["type"] == POD_ROUTE]
+    assert entries == ["0.0.0.0/0"]  # only dev's NAT default route (egress auto) is a VPC entry, no pod route
     cap = doc["summary"]["capacity"]
-    assert (cap["podNetwork"], cap["clusterRoutes"], cap["maxNodesByRouteQuota"], cap["routeEntriesUsed"]) == ("globalRouter", 3, None, 0)
+    assert (cap["podNetwork"], cap["clusterRoutes"], cap["maxNodesByRouteQuota"], cap["routeEntriesUsed"]) == ("globalRouter", 3, None, 1)
 
 
 def test_markdown_and_svg_show_the_cluster_route_table(tmp_path):

@@ -43,7 +43,8 @@ def test_json_plan_has_the_contract_shape_and_matches_the_pure_plan():
     cvms = {r["name"]: r["inputs"] for r in doc["resources"] if r["type"] == INSTANCE}
     assert {m.name: m.private_ip for m in plan.machines} == {n: i["privateIp"] for n, i in cvms.items()}
     assert {m.name: m.zone for m in plan.machines} == {n: i["availabilityZone"] for n, i in cvms.items()}
-    routes = {r["name"]: r["inputs"] for r in doc["resources"] if r["type"] == ROUTE_ENTRY}
+    entries = {r["name"]: r["inputs"] for r in doc["resources"] if r["type"] == ROUTE_ENTRY}
+    routes = {n: i for n, i in entries.items() if i["nextType"] != "NAT"}
     assert routes == {
         names.pod_route(m.name): {**routes[names.pod_route(m.name)], "destinationCidrBlock": m.pod_cidr, "nextHub": m.private_ip}
         for m in plan.machines
@@ -55,7 +56,9 @@ def test_json_plan_has_the_contract_shape_and_matches_the_pure_plan():
         for z in plan.subnets
     ]
     assert s["routeEntries"] == {"used": plan.capacity.route_entries_used, "quota": plan.capacity.route_quota}
-    assert s["routeEntries"]["used"] == len(routes)  # dev has no NAT default route
+    # dev's egress is auto and its control-plane images come from outside the VPC: one NAT default route too
+    assert [i["destinationCidrBlock"] for i in entries.values() if i["nextType"] == "NAT"] == ["0.0.0.0/0"]
+    assert s["routeEntries"]["used"] == len(routes) + 1
     assert s["capacity"]["maxNodes"] == plan.capacity.max_nodes
     assert s["capacity"]["nextMasterTierAt"] == plan.capacity.next_master_tier_at
     assert s["resources"]["total"] == sum(r["custom"] for r in doc["resources"])
@@ -246,7 +249,7 @@ def test_the_real_program_secrets_reach_the_json_only_masked():
 # (COS bucket, CAM policy and its attachment).
 # dev: 3 + 6 + 10 + 29 + 7 + 2 + 3 + 1 + 28 + 3; staging: 8 + 6 + 10 + 29 + 13 + 3 + 6 + 1 + 28 + 3;
 # (+7 ingress resources and 18 ingress-nginx add-on resources in staging and prod); prod: staging with 3 more workers and their routes.
-@pytest.mark.parametrize(("stack", "resources"), [("dev", 92), ("staging", 132), ("prod", 138)])
+@pytest.mark.parametrize(("stack", "resources"), [("dev", 95), ("staging", 132), ("prod", 138)])
 def test_every_shipped_stack_plans_and_passes_its_own_policies(stack, resources):
     run = kubecvm("plan", stack, "--format", "json")
     assert run.exit_code == 0, run.stderr

@@ -202,11 +202,20 @@ def test_public_api_endpoint_uses_an_open_clb_without_vip():
     assert not any(r.inputs.get("allocatePublicIp") for r in rec.of_type(INSTANCE))
 
 
-def test_dev_has_no_nat_and_no_termination_protection(dev):
+def test_dev_gets_the_nat_its_boot_needs_and_no_termination_protection(dev):
+    # egress auto: kubeadm's images come from registry.aliyuncs.com, outside the VPC, so the nodes need the NAT
     types = Counter(r.type for r in dev.resources)
-    assert types["tencentcloud:Nat/gateway:Gateway"] == 0 and types["tencentcloud:Eip/instance:Instance"] == 0
-    assert types[INSTANCE] == 3 and types[ROUTE] == 3
+    assert types["tencentcloud:Nat/gateway:Gateway"] == 1 and types["tencentcloud:Eip/instance:Instance"] == 1
+    assert types[INSTANCE] == 3 and types[ROUTE] == 3 + 1
     assert not any(i.inputs.get("disableApiTermination") for i in dev.of_type(INSTANCE))
+
+
+def test_dev_has_no_nat_once_its_images_come_from_inside_the_vpc():
+    rec = run_program(stack_config("dev", zones=["ap-guangzhou-3"],
+                                   kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"}), stack="dev")
+    types = Counter(r.type for r in rec.resources)
+    assert types["tencentcloud:Nat/gateway:Gateway"] == 0 and types["tencentcloud:Eip/instance:Instance"] == 0
+    assert types[ROUTE] == 3
 
 
 def test_nat_default_route(prod):

@@ -138,7 +138,7 @@ def test_the_plan_summary_says_what_lies_outside_the_vpc():
     assert run.json()["summary"]["boot"] == {
         "controlPlaneImages": "registry.aliyuncs.com/google_containers", "packages": "http://mirrors.tencentyun.com",
         "dockerHubMirror": "https://mirror.ccs.tencentyun.com", "addonRegistry": "ccr.ccs.tencentyun.com",
-        "cloudApi": "internal.tencentcloudapi.com", "outsideVpc": ["registry.aliyuncs.com"]}
+        "cloudApi": "internal.tencentcloudapi.com", "outsideVpc": ["registry.aliyuncs.com"], "egress": "auto", "nat": True}
     markdown = kubecvm("plan", "dev", "--no-policies", "--format", "markdown").stdout
     row = next(line for line in markdown.splitlines() if line.startswith("| boot | "))
     assert row.endswith("; outside the VPC: registry.aliyuncs.com |") and "registry.aliyuncs.com/google" in row

@@ -39,7 +39,7 @@ CASES = [
     ({"nodePools": [{**POOL, "name": "Bad_Name"}]}, "nodePools[0].name: 'Bad_Name' does not match"),
     ({"nodePools": []}, "nodePools: List should have at least 1 item"),
     ({"tags": {"kubecvm/role": "x"}}, "tags: tag keys under kubecvm/ are set by kubecvm itself: kubecvm/role"),
-    ({"egress": "maybe"}, "egress: expected 'none' or 'nat'"),
+    ({"egress": "maybe"}, "egress: expected 'none', 'nat' or 'auto'"),
     ({"apiEndpoint": {"exposure": "world"}}, "apiEndpoint.exposure: expected 'internal' or 'public'"),
     ({"sshKeyIds": ["key-1"]}, "sshKeyIds[0]: 'key-1' does not match ^skey-[a-z0-9]{8}$"),
 ]

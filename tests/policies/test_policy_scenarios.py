@@ -22,27 +22,27 @@ def test_presets_pass_every_mandatory_rule_of_their_level(stack):
     assert not evaluation.mandatory_failed
 
 
-def test_dev_reports_its_single_zone_and_missing_egress_as_advice_only():
-    # dev has no NAT (cheapest shape): the plan says plainly that its nodes cannot boot without egress.
+def test_dev_reports_only_its_single_zone_as_advice():
+    # dev's egress is auto: the NAT its boot needs is there, so nothing says the nodes cannot boot.
     evaluation = evaluate_stack("dev")
-    assert [(v.policy, v.enforcement) for v in evaluation.violations] == [
-        ("kubecvm-ha-workers-multi-zone", "advisory"), ("kubecvm-network-boot-egress", "advisory")]
+    assert [(v.policy, v.enforcement) for v in evaluation.violations] == [("kubecvm-ha-workers-multi-zone", "advisory")]
 
 
-def test_dev_boots_without_nat_once_its_images_come_from_inside_the_vpc():
+def test_dev_without_nat_and_public_images_cannot_boot_and_that_is_mandatory():
     # Packages (mirrors.tencentyun.com) and the API (*.internal.tencentcloudapi.com) are in the VPC by default; the
-    # mainland control-plane images are not, and the finding names exactly that host.
-    (finding,) = [v for v in evaluate_stack("dev").violations if v.policy == "kubecvm-network-boot-egress"]
-    assert "cannot reach registry.aliyuncs.com and" in finding.message
-    inside = evaluate_stack("dev", kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"})
+    # mainland control-plane images are not, and the finding names exactly that host. A cluster that cannot boot
+    # is refused at every level, dev included.
+    (finding,) = [v for v in evaluate_stack("dev", egress="none").violations
+                  if v.policy == "kubecvm-network-boot-egress"]
+    assert "cannot reach registry.aliyuncs.com and" in finding.message and finding.enforcement == "mandatory"
+    inside = evaluate_stack("dev", egress="none", kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"})
     assert [v.policy for v in inside.violations] == ["kubecvm-ha-workers-multi-zone"]
 
 
 def test_a_preset_judged_at_a_stricter_level_fails():
     # dev's single master in a single zone is fine for dev, not for prod.
     failing = {v.policy for v in evaluate_stack("dev", level="prod").violations if v.enforcement == "mandatory"}
-    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk",
-                       "kubecvm-network-boot-egress"}
+    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk"}
 
 
 BIG = {

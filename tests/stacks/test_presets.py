@@ -44,7 +44,7 @@ def normalized(rec) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("stack", "zones", "masters", "workers", "nat"),
-    [("dev", 1, 1, 2, 0), ("staging", 3, 3, 3, 1), ("prod", 3, 3, 6, 1)],
+    [("dev", 1, 1, 2, 1), ("staging", 3, 3, 3, 1), ("prod", 3, 3, 6, 1)],
 )
 def test_preset_shape(stack, zones, masters, workers, nat):
     rec = run_stack(stack)
