@@ -42,6 +42,9 @@ INSTANCE_PLACEHOLDER = "__INSTANCE_ID__"  # replaced on the node by its instance
 TOKEN_PATTERN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")  # kubeadm's bootstrap token format
 TOKEN_ID_LENGTH, TOKEN_SECRET_LENGTH = 6, 16
 CA_HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+# Every config document rendered here (kubeadm v1beta3, KubeletConfiguration, audit Policy, Admission- and
+# EncryptionConfiguration) is checked against JSON Schemas read from the upstream Go types, and every component
+# flag against the file that registers it: tests/bootstrap/config_schemas/ (sources and commits in each file).
 KUBEADM_API = "kubeadm.k8s.io/v1beta3"
 PKI_DIR = "/etc/kubernetes/pki"
 ETCD_DIR = "/var/lib/etcd"
