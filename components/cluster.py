@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
-from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, names
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, names, sizing
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
@@ -54,6 +54,39 @@ def image_id(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Input[str]:
         return images[0].image_id
 
     return found.images.apply(newest)
+
+
+# The provider's instance-types data source is the authority on what Tencent sells where
+# (tencentcloud/services/cvm/data_source_tc_instance_types.go, v1.82.42): its `filter` pairs go as given to
+# DescribeZoneInstanceConfigInfos; the schema documents the names `zone`, `instance-family` and
+# `instance-charge-type` (`availability_zone` conflicts with `filter`). exclude_sold_out stays false: a type sold
+# out today must not fail the preview of a stack whose machines already run.
+def instance_types_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[tuple[str, str], pulumi.Output[str]]:
+    """(zone, instance type) -> the type, once the data source lists every type the plan uses in its zone; the
+    first it does not list (in spec order) fails the run naming the field, before any CVM is created. One look-up
+    per distinct (zone, family) the plan uses, however many nodes share it; it also tells what the family offers
+    there instead."""
+    uses = sizing.instance_type_uses(plan)
+    lookups = {
+        (zone, family): tc.instance.get_types_output(
+            filters=[{"name": "zone", "values": [zone]}, {"name": "instance-family", "values": [family]}],
+            opts=pulumi.InvokeOptions(parent=parent),
+        ).instance_types.apply(lambda found: list(dict.fromkeys(t.instance_type for t in found or [])))
+        for zone, family in dict.fromkeys((z, sizing.instance_family(t)) for z, t in uses)
+    }
+
+    def confirm(answers: list) -> bool:
+        offered = dict(zip(lookups, answers))
+        for (zone, instance_type), where in uses.items():
+            if problem := sizing.instance_type_refusal(
+                    f"kubecvm:cluster.{where}", instance_type, zone, offered[(zone, sizing.instance_family(instance_type))],
+                    "the provider's instance-types data source"):
+                raise pulumi.RunError(problem)
+        return True
+
+    # Every CVM waits for every check, so one wrong type in one pool leaves no machine of any pool behind.
+    every = pulumi.Output.all(*lookups.values()).apply(confirm)
+    return {pair: every.apply(lambda _, t=pair[1]: t) for pair in uses}
 
 
 ROUTE_QUOTA_LIMIT = "route-table-max-policies"
@@ -240,13 +273,14 @@ class Cluster(pulumi.ComponentResource):
         self.security = SecurityGroups(plan.components["security"], plan, opts=child)
         subnet_ids = self.subnet_ids
         image = inputs.image_id if inputs.image_id is not None else image_id(plan, self)
+        instance_types = instance_types_offered(plan, self)
         self.pki = Pki(names.pki_component(plan.name), plan, opts=child)
         self.boot = Boot(names.boot_component(plan.name), plan, pki=self.pki, opts=child)
 
         def deps(role: str) -> MachineDeps:
             return MachineDeps(
                 vpc_id=self.vpc_id, subnet_ids=subnet_ids,
-                security_group_id=self.security.groups[role].id, image_id=image,
+                security_group_id=self.security.groups[role].id, image_id=image, instance_types=instance_types,
                 extra_security_group_ids=tuple(inputs.security_group_ids), ssh_key_ids=inputs.ssh_key_ids,
                 cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
                 boot_ready=tuple(self.boot.ready[role]),

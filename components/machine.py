@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import tencentcloud_iac_pulumi as tc
@@ -19,6 +19,9 @@ class MachineDeps:
     subnet_ids: dict[str, pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     image_id: pulumi.Input[str]
+    # (zone, instance type) -> the type once the provider's data source confirmed Tencent sells it there
+    # (components/cluster.py instance_types_offered); a CVM waits for that answer. A pair not in it goes as planned.
+    instance_types: Mapping[tuple[str, str], pulumi.Input[str]] = field(default_factory=dict)
     placement_group_id: pulumi.Input[str] | None = None
     # The boot path (components/boot.py): the role whose credentials read the node's secrets, the cloud-init for
     # a planned machine, and what must exist before a node boots (secret values, role policies).
@@ -57,7 +60,7 @@ def cvm(
         instance_name=m.name,
         hostname=m.name,
         availability_zone=m.zone,
-        instance_type=m.instance_type,
+        instance_type=deps.instance_types.get((m.zone, m.instance_type), m.instance_type),
         image_id=deps.image_id,
         vpc_id=deps.vpc_id,
         subnet_id=deps.subnet_ids[m.zone],

@@ -18,14 +18,14 @@ from typing import Any
 
 import pulumi
 
-from kubecvm.planning import ClusterPlan, bootstrap, mirrors
+from kubecvm.planning import ClusterPlan, bootstrap, mirrors, sizing
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
 from kubecvm.stacks.project import Project, find_project
 from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
-from kubecvm.offline import simulated_cloud
+from kubecvm.offline import instance_types, simulated_cloud
 from kubecvm.offline.simulated_cloud import CloudRefusal, SimulatedCloud
 
 DEFAULT_STACK = "dev"
@@ -96,6 +96,7 @@ def load_stack(
     if program is None or args["overrides"] is not None:
         plan = plan_from_config(**args)
         check_simulated_image(plan)
+        check_simulated_instance_types(plan)
         if note := default_name_note(name, args["overrides"]):
             notes.append(note)
     return LoadedStack(name, path, config, plan, project=project, program=program, notes=tuple(notes))
@@ -110,6 +111,18 @@ def check_simulated_image(plan: ClusterPlan) -> None:
             f"plan simulates ({', '.join(simulated_cloud.PUBLIC_IMAGES)}); under `pulumi up` it must match a public "
             "image of the region, or set imageId"
         )
+
+
+def check_simulated_instance_types(plan: ClusterPlan) -> None:
+    """A type the simulated cloud does not sell fails here, naming the field, rather than as a refused CVM inside
+    the run. Under `pulumi up` the provider's data source answers instead (components/cluster.py)."""
+    for (zone, instance_type), where in sizing.instance_type_uses(plan).items():
+        offered = instance_types.types_of(sizing.instance_family(instance_type))
+        if problem := sizing.instance_type_refusal(
+                f"{PROJECT}:cluster.{where}", instance_type, zone, offered,
+                f"the offline plan's catalogue of Tencent's documented instance types (families "
+                f"{', '.join(instance_types.CATALOGUE)})"):
+            raise ConfigError(problem)
 
 
 def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:

@@ -22,8 +22,8 @@ from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
+from kubecvm.offline import instance_types
 from kubecvm.planning import limits, validation
-from kubecvm.planning.sizing import parse_instance_type
 
 # Tencent's id prefixes by resource type.
 ID_PREFIX = {
@@ -166,6 +166,33 @@ def public_images(pattern: str) -> list[str]:
     return [name for name in PUBLIC_IMAGES if validation.image_regex_matches(pattern, name)]
 
 
+# tencentcloud.instance.get_types (cvm/data_source_tc_instance_types.go): DescribeZoneInstanceConfigInfos with the
+# `filter` name/values pairs as given (`availability_zone` is the `zone` filter), then cpu/gpu/memory and
+# exclude_sold_out applied to the answer. The answer here is offline/instance_types.py's catalogue, every type
+# sold in every zone (the page gives no per-zone table), postpaid, status SELL.
+INSTANCE_TYPES_TOKEN = "tencentcloud:Instance/getTypes:getTypes"
+
+
+def offered_types(args: dict) -> list[dict]:
+    """The data source's `instance_types` for these arguments, from the catalogue."""
+    filters = {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or []}
+    if args.get("availabilityZone"):
+        filters["zone"] = [args["availabilityZone"]]
+    families = filters.get("instance-family") or list(instance_types.CATALOGUE)
+    wanted = set(filters.get("instance-type") or ())
+    out = []
+    for zone in filters.get("zone") or ["all"]:
+        for t in (t for family in families for t in instance_types.types_of(family)):
+            cpu, memory = instance_types.shape(t)
+            if (wanted and t not in wanted) or args.get("cpuCoreCount") not in (None, cpu) \
+                    or args.get("memorySize") not in (None, memory):
+                continue
+            out.append({"availabilityZone": zone, "instanceType": t, "family": instance_types.family_of(t),
+                        "cpuCoreCount": cpu, "memorySize": memory, "gpuCoreCount": 0,
+                        "instanceChargeType": "POSTPAID_BY_HOUR", "status": "SELL", "cbsConfigs": []})
+    return out
+
+
 class SimulatedCloud(pulumi_mocks.Mocks):
     """Answers resource creation and data-source calls as Tencent Cloud would, deterministically."""
 
@@ -181,8 +208,9 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         rid = f"{prefix}-{_digest(key)}"
         state = dict(args.inputs)
         if args.typ == "tencentcloud:Instance/instance:Instance":
-            shape = parse_instance_type(state["instanceType"])
-            state |= {"cpu": shape.cpu, "memory": shape.memory_gib, "instanceStatus": "RUNNING"}
+            # The documented shape (SA2.22XLARGE224 has 90 vCPU); an uncatalogued type is refused below.
+            cpu, memory = instance_types.shape(state["instanceType"]) or (0, 0)
+            state |= {"cpu": cpu, "memory": memory, "instanceStatus": "RUNNING"}
         elif args.typ == "tencentcloud:Clb/instance:Instance":
             vip = state.get("vip") or _public_ip(key)
             state |= {"clbVips": [vip], "vip": vip}
@@ -239,6 +267,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
                  "supportCloudInit": True}
                 for name in public_images(pattern)
             ]}
+        if token == INSTANCE_TYPES_TOKEN:
+            return {"id": "instance-types", "instanceTypes": offered_types(args.args)}
         if token == "tencentcloud:User/getInfo:getInfo":
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
         if token == "tencentcloud:Vpc/getLimits:getLimits":
@@ -345,6 +375,15 @@ def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
                    if r.inputs.get("privateIp") == ip and r.inputs.get("subnetId") == inputs.get("subnetId")), None)
     if holder:
         return f"privateIp {ip} is already used in its subnet (by {holder.id}): an address is not available until released"
+    return None
+
+
+def instance_type_sold(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances refuses a type Tencent does not sell: InvalidParameterValue.InstanceTypeNotFound ("指定机型不存在",
+    tencentcloud-sdk-go cvm/v20170312/errors.go). What it sells: offline/instance_types.py (Tencent's 实例规格 page)."""
+    instance_type = inputs.get("instanceType")  # optional: RunInstances then picks its default type
+    if instance_type is not None and instance_types.shape(str(instance_type)) is None:
+        return f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
     return None
 
 
@@ -480,7 +519,7 @@ def cos_bucket_name(state: CloudState, inputs: dict) -> str | None:
 
 
 CREATE_RULES = {
-    INSTANCE_T: (private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
+    INSTANCE_T: (instance_type_sold, private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
     "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
     "tencentcloud:Clb/instance:Instance": (clb_name_unique,),

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-# FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, M5.MEDIUM4, S6.SMALL1 (DESIGN.md section 3).
+if TYPE_CHECKING:
+    from .plan import ClusterPlan
+
+# FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, S6.MEDIUM2 (DESIGN.md section 3). The form is not the catalogue:
+# whether Tencent sells a type is the provider's instance-types data source's answer (components/cluster.py).
 _TYPE_RE = re.compile(r"^(?P<family>[A-Z][A-Z0-9]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)(?P<mem>[1-9][0-9]*)$")
 _CPUS = {"SMALL": 1, "MEDIUM": 2, "LARGE": 4, "XLARGE": 4}
 
@@ -65,3 +70,33 @@ def beyond_table_message(workers: int) -> str:
         "choose masters of at least 32C128G (for example S5.8XLARGE128), a dedicated etcd cluster on SSD disks, "
         "and set controlPlane.instanceType explicitly"
     )
+
+
+def instance_family(instance_type: str) -> str:
+    """`S5.LARGE8` -> `S5`: the provider's `family`, the `instance-family` filter of its instance-types data source."""
+    return instance_type.partition(".")[0]
+
+
+def instance_type_uses(plan: "ClusterPlan") -> dict[tuple[str, str], str]:
+    """(zone, instance type) -> the field that asks for it (the first in spec order), for every CVM the plan makes.
+    What the instance-type checks look up: a handful of pairs however many nodes share them."""
+    uses: dict[tuple[str, str], str] = {}
+    for m in plan.masters:
+        uses.setdefault((m.zone, m.instance_type), "controlPlane.instanceType")
+    for i, pool in enumerate(plan.pools):  # plan.pools keeps spec.nodePools' order
+        for n in pool.nodes:
+            uses.setdefault((n.zone, n.instance_type), f"nodePools[{i}].instanceType")
+    return uses
+
+
+def instance_type_refusal(where: str, instance_type: str, zone: str, offered: list[str], source: str) -> str | None:
+    """Why `instance_type` cannot be had in `zone` given the types `source` says its family offers there, or None.
+    One message for the offline catalogue and the live data source alike."""
+    if instance_type in offered:
+        return None
+    family = instance_family(instance_type)
+    if not offered:
+        return (f"{where}: {instance_type!r}: {source} offers no {family} instances in {zone}; "
+                "choose an instance family Tencent sells there")
+    return (f"{where}: {instance_type!r} is not among the {family} sizes {source} offers in {zone}: "
+            f"{', '.join(offered)}")

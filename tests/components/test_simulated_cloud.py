@@ -132,3 +132,11 @@ def test_replay_refuses_a_create_before_delete_that_needs_the_old_address_and_ac
         result = diff_plans(old, new, replace=[node["name"]])
         problems = sim.replay(old, new, result)
         assert [e for e in expected if not any(e in p for p in problems)] == [] and len(problems) == len(expected)
+
+
+def test_a_cvm_of_a_type_tencent_does_not_sell_is_refused():
+    state = account()
+    state.create("ok", INSTANCE, "ins-ok", {**NODE, "instanceType": "S5.LARGE8"})
+    assert "instanceType 'S5.LARGE9' is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)" in refused(
+        state, INSTANCE, {**NODE, "privateIp": "10.0.64.9", "instanceType": "S5.LARGE9"})
+    assert "InstanceTypeNotFound" in refused(state, INSTANCE, {**NODE, "privateIp": "10.0.64.9", "instanceType": "S9.LARGE8"})

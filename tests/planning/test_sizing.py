@@ -57,3 +57,21 @@ def test_kubernetes_limits_checks():
     assert total_pods_problem(1363, 110) is None  # 149930 pods
     assert total_pods_problem(1364, 110) == (
         "1364 nodes x 110 pods = 150040 pods exceed the Kubernetes limit of 150000; lower maxPodsPerNode to 109 or fewer")
+
+
+def test_every_type_auto_can_pick_is_one_tencent_documents():
+    from kubecvm.offline import instance_types
+
+    picked = {master_tier(w).instance_type for w in range(0, 201)}  # every worker count the table serves
+    assert picked == {"S5.LARGE8", "S5.LARGE16", "S5.2XLARGE32", "S5.4XLARGE64"}
+    for t in picked:
+        assert instance_types.shape(t) == (parse_instance_type(t).cpu, parse_instance_type(t).memory_gib), t
+    assert instance_types.shape("S5.8XLARGE128") == (32, 128)  # the beyond-table message's example
+
+
+def test_the_name_form_agrees_with_tencents_page_but_for_one_documented_size():
+    from kubecvm.offline import instance_types
+
+    disagree = {t for f in instance_types.CATALOGUE for t in instance_types.types_of(f)
+                if (s := parse_instance_type(t)) and (s.cpu, s.memory_gib) != instance_types.shape(t)}
+    assert disagree == {"SA2.22XLARGE224"}  # 90 vCPU on Tencent's page, 88 by the name

@@ -1,0 +1,47 @@
+"""Instance types Tencent does not sell are refused by `kubecvm plan` before anything runs: exit 2, one paragraph
+naming the field, the zone and what the family offers (offline/instance_types.py is the catalogue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli.cli_helpers import kubecvm, stack_file
+
+
+def pools(instance_type: str) -> list[dict]:
+    return [{"name": "general", "instanceType": instance_type, "countPerZone": 1}]
+
+
+def refused(run) -> str:
+    assert run.exit_code == 2, (run.exit_code, run.stderr)
+    assert run.stdout == "" and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    return run.stderr
+
+
+@pytest.mark.parametrize(("cluster", "needles"), [
+    ({"nodePools": pools("S9.LARGE8")},
+     ("kubecvm:cluster.nodePools[0].instanceType: 'S9.LARGE8'", "offers no S9 instances in ap-guangzhou-3",
+      "families S5, SA2, S6")),
+    ({"nodePools": pools("S5.LARGE9")},
+     ("kubecvm:cluster.nodePools[0].instanceType: 'S5.LARGE9' is not among the S5 sizes", "in ap-guangzhou-3: S5.SMALL1,",
+      "S5.LARGE8, S5.LARGE16,", "S5.21XLARGE320")),
+    ({"controlPlane": {"instanceType": "S6.LARGE4"}},  # S6 starts at MEDIUM2 and has no LARGE4 on Tencent's page
+     ("kubecvm:cluster.controlPlane.instanceType: 'S6.LARGE4' is not among the S6 sizes", "S6.MEDIUM8, S6.LARGE8,")),
+    ({"nodePools": [*pools("S5.LARGE8"), {"name": "big", "slot": 2, "instanceType": "SA2.2XLARGE48", "countPerZone": 1}]},
+     ("kubecvm:cluster.nodePools[1].instanceType: 'SA2.2XLARGE48'",)),
+])
+def test_types_tencent_does_not_sell_are_refused_naming_the_field(tmp_path, cluster, needles):
+    path = stack_file(tmp_path, "types", {"zones": ["ap-guangzhou-3"], **cluster})
+    message = refused(kubecvm("plan", "--config-file", path, "--no-policies"))
+    for needle in needles:
+        assert needle in message, (needle, message)
+
+
+def test_documented_types_of_every_modelled_family_plan(tmp_path):
+    cluster = {"zones": ["ap-guangzhou-3"], "controlPlane": {"instanceType": "S6.2XLARGE32"},
+               "nodePools": [*pools("S5.LARGE8"), {"name": "amd", "slot": 2, "instanceType": "SA2.22XLARGE224", "countPerZone": 1}]}
+    run = kubecvm("plan", "--config-file", stack_file(tmp_path, "fine", cluster), "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    cvms = {r["inputs"]["instanceType"] for r in run.json()["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"}
+    assert cvms == {"S6.2XLARGE32", "S5.LARGE8", "SA2.22XLARGE224"}
