@@ -4,8 +4,9 @@
     from kubecvm.testing import SimulatedCloud
     pulumi.runtime.set_mocks(SimulatedCloud(), preview=False)
 
-It answers what a plain hand-written Mocks cannot: Tencent-style ids, the planned addresses, CLB VIPs, image and
-quota look-ups, and a deterministic but valid PKI (pulumi-tls keys and certificates, so the kubeconfig and the
+It answers what a plain hand-written Mocks cannot: Tencent-style ids, the planned addresses, CLB VIPs, image,
+quota and instance-type look-ups (`tencentcloud.instance.get_types`, from the catalogue of Tencent's documented
+types in kubecvm.offline.instance_types; a CVM of another type is refused), and a deterministic but valid PKI (pulumi-tls keys and certificates, so the kubeconfig and the
 kubeadm CA hash are computed as on a real stack). `SimulatedCloud(route_table_quota=N)` is the account's
 route-table quota the cluster's live check reads.
 """
