@@ -31,11 +31,19 @@ from .plan import TAG_CLUSTER, TAG_ROLE
 #
 # The CBS CSI driver is pinned to v2.3.0, the node image of upstream's deploy/cbs/kubernetes/csi-node-new.yaml at
 # TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662. Why this one: the driver
-# finds its credentials through TKE's "NORM" service (driver/cloud/credential.go: QCLOUD_NORM_URL, default
-# http://169.254.0.40:80/norm/api), which the sidecar below answers from the CVM's CAM role; that fallback is gone
-# after v2.3.x, and from v2.3.2 the node plugin calls cbs:DescribeInstancesDiskNum at start and exits after 120 s
-# without credentials. So every version we run needs, besides the image, what NODE_REQUIREMENTS lists for it; a
-# version bump without its row there fails the tests (tests/bootstrap/test_addons.py) and the plan.
+# finds its credentials through TKE's "NORM" service (driver/cloud/credential.go@8e951c627b04c65dfdd338628473ceb28d6d4666:
+# QCLOUD_NORM_URL, default http://169.254.0.40:80/norm/api, NORM.AssumeTkeCredential), which the sidecar below
+# answers from the CVM's CAM role. What the node plugin needs to start, in the v2 source (cmd/cbs/main.go@
+# 25005029b067c52537619f3f550c95ba8fef074f takes the --component_type flag these manifests pass; driver/cbs/node.go@
+# 2df1127f89852ced42842c61f2232964844d022b): NODE_ID names its Node, whose spec.providerID (qcloud:///<zone>/ins-...)
+# gives the instance id, and it exits (glog.Fatalf in getProviderIDFromNode) when that is not there within 20 s;
+# MaxVolumesPerNode is --volume_attach_limit (default -1: 18). That node plugin makes no CBS API call, and upstream's
+# node manifest at 23430d4 maps no API host for it (the controller's maps cbs/cvm/tag.internal). An earlier note here
+# said the NORM fallback is gone after v2.3.x and that v2.3.2+ node plugins call DescribeInstancesDiskNum at start and
+# exit after 120 s without credentials: no source found shows either (not in node.go, main.go or credential.go as
+# stored), so neither is claimed; what is sure is that a version bump needs its node plugin read again. So every
+# version we run needs, besides the image, what NODE_REQUIREMENTS lists for it; a version bump without its row there
+# fails the tests (tests/bootstrap/test_addons.py) and the plan.
 # The controller runs the same binary (`--component_type=controller`) so both halves are always the same version.
 CBS_CSI_VERSION = "v2.3.0"
 CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
@@ -67,8 +75,7 @@ def image(name: str, s: AddonSettings) -> str:
 # How many CBS disks the scheduler may attach through the driver per node. A CVM takes at most 20 data disks
 # (docs/README_CBS_zhCN.md: "每个节点最大可attach 20块CBS盘"); kubecvm itself attaches at most one (a master's etcd
 # disk or a pool's data disk), and upstream's own default is 18 (driver/cbs/node.go defaultMaxAttachVolumePerNode
-# at 2df1127f89852ced42842c61f2232964844d022b). Passing it as a flag also spares the node plugin the
-# DescribeInstancesDiskNum call newer versions make when the flag is absent.
+# at 2df1127f89852ced42842c61f2232964844d022b), taken when the flag is absent (cmd/cbs/main.go: default -1).
 VOLUME_ATTACH_LIMIT = 18
 
 
@@ -131,7 +138,8 @@ CAM_ACTIONS = (
                                "ResizeDisk", "TerminateDisks")),
     "cvm:DescribeInstances",
 )
-# What every node's role must allow for the node plugin (read-only): the attached-disk count v2.3.2+ asks for.
+# What every node's role allows for the node plugin: read-only, and defensive. The node plugin of the v2 source cited
+# above calls no CBS API; the attached-disk count is the one a version without --volume_attach_limit would ask for.
 NODE_CAM_ACTIONS = (cam.cbs("DescribeInstancesDiskNum"),)
 
 # A NORM response built from the metadata service's role credentials. Stdlib only, read from a ConfigMap.
@@ -573,7 +581,9 @@ def patches(s: AddonSettings) -> list[dict[str, Any]]:
 
 
 # ---- metrics-server ---------------------------------------------------------------------------------------------
-# Pinned here, with its source: the objects below are upstream's release manifest, transcribed, with two changes:
+# Pinned here, with its source: the objects below are upstream's release manifest, transcribed (checked field by field
+# against kubernetes-sigs/metrics-server manifests/ and its chart's defaults: tests/bootstrap/test_metrics_server_upstream.py),
+# with two changes:
 # the image comes through image() (mirrored where registry.k8s.io is unreachable) and the kubelets' serving
 # certificates are verified against the cluster CA (--kubelet-certificate-authority, the CA from the
 # kube-root-ca.crt ConfigMap that kube-controller-manager publishes in every namespace) instead of

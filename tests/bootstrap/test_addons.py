@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes_validate.utils import all_versions, major_minor
 
-from kubecvm.planning import addons, mirrors
+from kubecvm.planning import addons, bootstrap, build_plan, mirrors
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
@@ -516,6 +517,24 @@ def test_csi_image_tag_bump_needs_the_matching_node_flags():
     assert [a for a in driver["args"] if a not in ("--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock",
                                                       "--component_type=node")] == needs["args"]
     assert {e["name"] for e in driver["env"]} - {"POD_NAMESPACE"} == needs["env"]
+
+
+def _instance_id_from_provider_id(provider_id: str) -> str:
+    """driver/cbs/node.go@2df1127 getInstanceIdFromProviderID for the qcloud scheme: the last path segment, an ins- id
+    (anything else is "", and the node plugin exits)."""
+    url = urllib.parse.urlsplit(provider_id)
+    last = url.path.strip("/").split("/")[-1]
+    return last if url.scheme == "qcloud" and last.startswith("ins-") and "/" not in last else ""
+
+
+def test_every_kubelet_provider_id_is_one_the_node_plugin_reads_its_instance_from():
+    # The v2 node plugin finds its instance id only in its Node's spec.providerID and exits (glog.Fatalf) when it has
+    # none it can parse within 20 s (node.go getProviderIDFromNode): the kubelet's --provider-id must be that form.
+    plan = build_plan(make_spec("prod"))
+    for machine in (plan.masters[0], plan.workers[0]):
+        rendered = bootstrap.provider_id(machine).replace(bootstrap.INSTANCE_PLACEHOLDER, "ins-4d2x9k1q")
+        assert _instance_id_from_provider_id(rendered) == "ins-4d2x9k1q"
+    assert _instance_id_from_provider_id("qcloud:///ap-guangzhou-3/") == ""  # the placeholder never filled in
 
 
 def test_an_unverified_csi_version_is_refused():
