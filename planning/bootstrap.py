@@ -36,6 +36,13 @@ from .plan import API_PORT, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
+# The signing key of the Kubernetes apt repository (pkgs.k8s.io, "isv:kubernetes OBS Project
+# <isv:kubernetes@build.opensuse.org>", rsa2048 of 2022-08-25, one primary key without subkeys): the key every
+# core:/stable:/v1.<minor>/deb/Release.key serves (kubernetes/kubernetes issue 128609 lists it for v1.26 and v1.27;
+# kubernetes/release issue 3818: its expiry of 2024-11-02 was extended on the same key, so the fingerprint stays).
+# The boot script fetches the key over the package mirror (plain http for Tencent's in-VPC one) and refuses a key
+# file that is not exactly this one key.
+KUBERNETES_APT_KEY_FINGERPRINT = "DE15B14486CD377B9E876E1A234654DA9A296436"
 SECRET_VERSION = "current"  # the one SSM version id; rotation updates its value in place
 TOKEN_PLACEHOLDER = "__BOOTSTRAP_TOKEN__"  # replaced on the node by the token read from SSM
 INSTANCE_PLACEHOLDER = "__INSTANCE_ID__"  # replaced on the node by its instance id (metadata service)
@@ -487,7 +494,7 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         # Masters only look for a peer among the others; a worker never reads it, so moving a master leaves every
         # worker's user data unchanged.
         "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "", "REGION": plan.region,
-        "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages,
+        "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages, "K8S_KEY_FPR": KUBERNETES_APT_KEY_FINGERPRINT,
         "SANDBOX_IMAGE": mirror.sandbox_image(minor), "API_DOMAIN": mirror.api_domain,
         "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,
         "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name, "TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
@@ -497,7 +504,7 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
         "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
         "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
-        # A worker's data disk is found by type among its own data disks (planning/templates/disks.sh).
+        # A worker's data disk is found by type among its own data disks (planning/templates/data-disk.sh).
         "DATA_DISK_TYPE": m.data_disk.type if m.data_disk and not master else "",
     }
     return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
@@ -506,7 +513,7 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
 # --- disks: what the kubelet and containerd wait for --------------------------------------------------------
 KUBELET_MOUNTS = "/etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf"
 CONTAINERD_MOUNTS = "/etc/systemd/system/containerd.service.d/20-kubecvm-mounts.conf"
-DATA_DIRS = ("/var/lib/containerd", "/var/lib/kubelet")  # bound from the worker's data disk (disks.sh)
+DATA_DIRS = ("/var/lib/containerd", "/var/lib/kubelet")  # bound from the worker's data disk (data-disk.sh)
 
 
 def kubelet_mounts(m: MachinePlan) -> tuple[str, ...]:
@@ -616,6 +623,8 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         *([file(DOCKER_HUB_HOSTS, hosts)] if (hosts := mirrors.hosts_toml(mirrors.from_spec(plan.spec))) else []),
         script("/usr/local/lib/kubecvm/lib.sh", "lib.sh"),
         script("/usr/local/lib/kubecvm/disks.sh", "disks.sh"),
+        # Only a worker with a data disk finds and binds it (the user data budget: masters do without).
+        *([script("/usr/local/lib/kubecvm/data-disk.sh", "data-disk.sh")] if m.data_disk and not master else []),
         *([file(KUBELET_MOUNTS, mount_dropin(mounts))] if (mounts := kubelet_mounts(m)) else []),
         *([file(CONTAINERD_MOUNTS, mount_dropin(DATA_DIRS[:1]))] if m.data_disk and not master else []),
         script("/usr/local/sbin/kubecvm-net", "kubecvm-net"),

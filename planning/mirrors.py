@@ -16,8 +16,9 @@ Facts (every host name is from Tencent's documentation or Tencent's own manifest
   tencentyun/intlcloud-documents yehe_doc/计算/云服务器/运维指南/软件安装/腾讯云软件源加速软件包下载和更新_intl_en.md
   ("Private network access address: http://mirrors.tencentyun.com/"). Tencent's public Ubuntu images already use it
   for the Ubuntu archive, which is where containerd, conntrack and socat come from. Plain http: that is the only
-  scheme the doc gives for it; apt still checks the Kubernetes repository's signature, and pip is pinned to tccli's
-  version (see README "What a node reaches while booting").
+  scheme the doc gives for it; the boot script accepts only the pinned Kubernetes repository key (planning/bootstrap.py
+  KUBERNETES_APT_KEY_FINGERPRINT), against which apt checks the repository's signature, and pip is pinned to tccli's
+  version (see README "What is pinned").
 - mirror.ccs.tencentyun.com: Tencent's Docker Hub mirror for CVMs. Source: tencentyun/qcloud-documents
   product/计算与网络/容器服务/镜像仓库/使用DockerHub加速器.md ("Docker 软件源地址：https://mirror.ccs.tencentyun.com",
   configured as --registry-mirror on CVM hosts). containerd falls back to registry-1.docker.io when it fails.

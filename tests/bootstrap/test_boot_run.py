@@ -43,13 +43,16 @@ FAKES = {
     **{name: REC + "exit 0\n" for name in ("swapoff", "modprobe", "sysctl", "apt-get", "apt-mark", "sleep")},
     # systemd starting kubecvm-net.service runs its ExecStart.
     "systemctl": REC + '[ "$*" != "enable --now kubecvm-net.service" ] || exec "$KUBECVM_ROOT/usr/local/sbin/kubecvm-net"\n',
-    "gpg": REC + 'while [ $# -gt 0 ]; do [ "$1" = -o ] && echo dearmored >"$2"; shift; done\n',
+    # --show-keys lists the key file's records, which the fake curl wrote as gpg --with-colons would print them.
+    "gpg": REC + '''case " $* " in *" --show-keys "*) cat "${@: -1}"; exit 0 ;; esac
+while [ $# -gt 0 ]; do [ "$1" = -o ] && echo dearmored >"$2"; shift; done
+''',
     # The metadata service, the API's readyz on the masters in $PEERS_UP, the Kubernetes repository key.
     "curl": REC + '''for a in "$@"; do case "$a" in
   */meta-data/instance-id) echo "$INSTANCE"; exit 0 ;;
   https://*:6443/readyz) ip=${a#https://}; ip=${ip%%:*}; case " $PEERS_UP " in *" $ip "*) exit 0 ;; esac; exit 7 ;;
 esac; done
-out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; [ -z "$out" ] || echo key >"$out"
+out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; [ -z "$out" ] || printf %s "$RELEASE_KEY" >"$out"
 ''',
     "containerd": REC + f"cat <<'EOF'\n{CONTAINERD_DEFAULT}EOF\n",
     # kubeadm init/join leave the kubelet's kubeconfig behind, as the real one does; the config is kept for review.
@@ -76,6 +79,21 @@ fi
 exec "$REAL_PYTHON" "$@"
 ''',
 }
+
+
+# The repository key as `gpg --show-keys --with-colons` lists it (field 10 of fpr: the fingerprint): the pinned one.
+def key_records(*fingerprints: str, subkey: str = "") -> str:
+    out = ""
+    for fpr in fingerprints:
+        out += f"pub:-:2048:1:{fpr[-16:]}:1661385600:::-:::scSC::::::23::0:\nfpr:::::::::{fpr}:\n"
+        out += "uid:-::::1661385600::0::isv\\x3akubernetes OBS Project <isv\\x3akubernetes@build.opensuse.org>::::::::::0:\n"
+        if subkey:
+            out += f"sub:-:2048:1:{subkey[-16:]}:1661385600::::::e::::::23:\nfpr:::::::::{subkey}:\n"
+    return out
+
+
+GOOD_KEY = key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT)
+OTHER_FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
 
 
 def tccli(secrets: dict[str, str], disks: dict[str, str]) -> str:
@@ -138,8 +156,9 @@ def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
     env = {"PATH": f"{bin_}:{os.environ['PATH']}", "KUBECVM_ROOT": str(root), "KUBECVM_DIR": str(root / "etc/kubecvm"),
            "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"),
            "KUBECVM_DISKS": str(root / "usr/local/lib/kubecvm/disks.sh"), "TCCLI": str(bin_ / "tccli"),
+           "KUBECVM_DATA_DISK": str(root / "usr/local/lib/kubecvm/data-disk.sh"),
            "CALLS": str(tmp / "calls.log"), "REAL_PYTHON": sys.executable, "INSTANCE": INSTANCE,
-           "PEERS_UP": " ".join(peers_up), "TRIES": "2"}
+           "PEERS_UP": " ".join(peers_up), "TRIES": "2", "RELEASE_KEY": GOOD_KEY}
     return {"root": root, "env": env, "calls": tmp / "calls.log"}
 
 
@@ -334,9 +353,81 @@ def test_a_failed_format_writes_no_fstab_line_and_stops_the_boot(tmp_path: Path)
 @pytest.mark.skipif(not shutil.which("bash"), reason="bash")
 def test_the_fakes_are_not_the_system():
     # The run never touches the real filesystem: every path the scripts write is under ROOT.
-    for name in ("kubecvm-boot", "disks.sh"):
+    for name in ("kubecvm-boot", "disks.sh", "data-disk.sh"):
         text = bootstrap._template(name)
         for line in text.splitlines():
             for word in line.replace('"', " ").split():
                 if word.startswith(("/etc/", "/var/", "/opt/", "/tmp/")) and ">" in line.split(word)[0][-3:]:
                     pytest.fail(f"{name}: writes outside $ROOT: {line}")
+
+
+def refused_boot(n: dict) -> tuple[str, str]:
+    """Run kubecvm-boot expecting it to fail: (its calls, its log)."""
+    n["calls"].write_text("")
+    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    return n["calls"].read_text(), (n["root"] / "var/log/kubecvm-boot.log").read_text()
+
+
+def test_the_pinned_repository_key_is_checked_before_it_is_dearmored(tmp_path: Path):
+    calls = boot(node(tmp_path, PLAN.workers[0]))
+    show = next(i for i, c in enumerate(calls) if "--show-keys" in c)
+    dearmor = next(i for i, c in enumerate(calls) if "--dearmor" in c)
+    assert calls[show] == "gpg --batch --show-keys --with-colons ROOT/tmp/kubernetes.key"
+    assert show < dearmor < next(i for i, c in enumerate(calls) if c.startswith("apt-get"))
+
+
+@pytest.mark.parametrize("release_key", [
+    key_records(OTHER_FPR),                                                   # another key
+    key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, OTHER_FPR),          # an extra key beside it
+    key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, subkey=OTHER_FPR),   # a subkey the pinned key has not
+    "not a key\n",                                                            # garbage (an error page)
+])
+def test_a_repository_key_that_is_not_exactly_the_pinned_one_stops_the_boot_before_apt(tmp_path: Path, release_key):
+    n = node(tmp_path, PLAN.masters[0])
+    n["env"]["RELEASE_KEY"] = release_key
+    calls, log = refused_boot(n)
+    assert f"Release.key: it is not (only) the key {bootstrap.KUBERNETES_APT_KEY_FINGERPRINT}" in log
+    assert "--dearmor" not in calls and "apt-get" not in calls and "pip" not in calls and "kubeadm" not in calls
+    assert not (n["root"] / "etc/apt/keyrings/kubernetes.gpg").exists()
+    assert not (n["root"] / "etc/apt/sources.list.d/kubernetes.list").exists()
+
+
+@pytest.fixture(scope="module")
+def real_keys(tmp_path_factory) -> dict[str, str]:
+    """Throwaway keys made by the real gpg, armored: one primary key, two keys, one key with a subkey."""
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    gpg = ["gpg", "--homedir", str(home), "--batch", "--passphrase", ""]
+    fpr = {}
+    for name in ("a", "b", "c"):
+        subprocess.run([*gpg, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign", "never"],
+                       check=True, capture_output=True)
+        listing = subprocess.run([*gpg, "--with-colons", "--list-keys", f"{name}@example.com"], check=True,
+                                 capture_output=True, text=True).stdout
+        fpr[name] = next(r.split(":")[9] for r in listing.splitlines() if r.startswith("fpr:"))
+    subprocess.run([*gpg, "--quick-add-key", fpr["c"], "cv25519", "encr", "never"], check=True, capture_output=True)
+    export = lambda *who: subprocess.run([*gpg, "--armor", "--export", *who], check=True, capture_output=True,
+                                         text=True).stdout
+    return {"one": (fpr["a"], export(fpr["a"])), "two": (fpr["a"], export(fpr["a"], fpr["b"])),
+            "subkey": (fpr["c"], export(fpr["c"]))}
+
+
+@pytest.mark.skipif(not shutil.which("gpg"), reason="gpg not installed")
+@pytest.mark.parametrize("which, accepted", [("one", True), ("two", False), ("subkey", False)])
+def test_the_key_check_reads_what_the_real_gpg_prints(tmp_path: Path, real_keys, which, accepted):
+    # The real gpg instead of the fake, with the expected fingerprint set to the throwaway key's.
+    fpr, armored = real_keys[which]
+    n = node(tmp_path, PLAN.workers[0])
+    (tmp_path / "bin/gpg").unlink()
+    (tmp_path / "gnupg").mkdir(mode=0o700)
+    n["env"].update(RELEASE_KEY=armored, GNUPGHOME=str(tmp_path / "gnupg"))
+    env_file = n["root"] / "etc/kubecvm/boot.env"
+    env_file.write_text(env_file.read_text().replace(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, fpr))
+    if accepted:
+        assert "apt-get update -q" in boot(n)
+        assert (n["root"] / "etc/apt/keyrings/kubernetes.gpg").read_bytes()[:1] != b"-"  # dearmored (binary)
+    else:
+        calls, log = refused_boot(n)
+        assert "apt-get" not in calls and f"it is not (only) the key {fpr}" in log

@@ -216,6 +216,7 @@ def test_boot_env_matches_the_plan(stack: str, data):
     # Only masters read the master addresses: moving a master must not rewrite every worker's user data.
     assert values["MASTER_IPS"].split() == ([x.private_ip for x in plan.masters] if m.role == "master" else [])
     assert values["K8S_VERSION"] == "1.30.6" and values["MIRROR"] == "http://mirrors.tencentyun.com"
+    assert values["K8S_KEY_FPR"] == "DE15B14486CD377B9E876E1A234654DA9A296436"  # pkgs.k8s.io's signing key
     assert values["SANDBOX_IMAGE"] == "registry.aliyuncs.com/google_containers/pause:3.9"
     assert values["API_DOMAIN"] == "internal.tencentcloudapi.com"
     assert values["TOKEN_SECRET"] == f"kubecvm_{plan.name}_bootstrap-token"
