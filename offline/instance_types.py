@@ -4,9 +4,9 @@ Taken from Tencent's own instance-types page, tencentyun/qcloud-documents
 product/计算与网络/云服务器/产品简介/实例/实例规格.md at commit 8959e99b1d241c44e88c6266adffec76cbf3f96d (the 规格 /
 vCPU / 内存（GB） columns of each family's table, every row). A family is modelled whole or not at all, so a size
 missing here is one that page does not list (S6 has no SMALL1 or LARGE4; SA2.22XLARGE224 has 90 vCPU, not 88).
-Families the project's presets, sizing rules, tests and README use: S5 (presets, `instanceType: auto`), SA2 and
-S6 (examples). Others (SA3, M5, C6, GPU families, ...) are not modelled: offline they are refused as unknown,
-under `pulumi up` the provider's instance-types data source decides.
+Families: S5 (the presets, `instanceType: auto`), SA2 and S6 (the project's examples), and SA3, the standard
+families the page lists first. Others (M5, C6, GPU families, ...) are not modelled: offline they are refused as
+unknown, under `pulumi up` the provider's instance-types data source decides.
 
 The page also says "各个地域可供售卖的实例规格不一定完全相同，部分配置可能售罄" (what each region sells differs, some
 configurations sell out; the buy page is authoritative): it gives no per-zone table, so the simulated cloud sells
@@ -40,6 +40,15 @@ CATALOGUE: dict[str, dict[str, tuple[int, int]]] = {
         "2XLARGE16": (8, 16), "2XLARGE32": (8, 32), "4XLARGE32": (16, 32), "4XLARGE64": (16, 64),
         "8XLARGE64": (32, 64), "8XLARGE128": (32, 128), "12XLARGE96": (48, 96), "12XLARGE192": (48, 192),
         "16XLARGE216": (64, 216), "32XLARGE432": (128, 432),
+    },
+    "SA3": {
+        "MEDIUM2": (2, 2), "MEDIUM4": (2, 4), "MEDIUM8": (2, 8),
+        "LARGE8": (4, 8), "LARGE16": (4, 16),
+        "2XLARGE16": (8, 16), "2XLARGE32": (8, 32), "4XLARGE32": (16, 32), "4XLARGE64": (16, 64),
+        "8XLARGE64": (32, 64), "8XLARGE128": (32, 128), "12XLARGE96": (48, 96), "12XLARGE192": (48, 192),
+        "16XLARGE128": (64, 128), "16XLARGE256": (64, 256), "20XLARGE160": (80, 160), "20XLARGE320": (80, 320),
+        "24XLARGE192": (96, 192), "24XLARGE384": (96, 384), "29XLARGE216": (116, 216), "29XLARGE470": (116, 470),
+        "40XLARGE320": (160, 320), "40XLARGE640": (160, 640), "58XLARGE432": (232, 432), "58XLARGE940": (232, 940),
     },
 }
 

@@ -22,7 +22,7 @@ def refused(run) -> str:
 @pytest.mark.parametrize(("cluster", "needles"), [
     ({"nodePools": pools("S9.LARGE8")},
      ("kubecvm:cluster.nodePools[0].instanceType: 'S9.LARGE8'", "offers no S9 instances in ap-guangzhou-3",
-      "families S5, SA2, S6")),
+      "families S5, SA2, S6, SA3")),
     ({"nodePools": pools("S5.LARGE9")},
      ("kubecvm:cluster.nodePools[0].instanceType: 'S5.LARGE9' is not among the S5 sizes", "in ap-guangzhou-3: S5.SMALL1,",
       "S5.LARGE8, S5.LARGE16,", "S5.21XLARGE320")),
@@ -40,8 +40,9 @@ def test_types_tencent_does_not_sell_are_refused_naming_the_field(tmp_path, clus
 
 def test_documented_types_of_every_modelled_family_plan(tmp_path):
     cluster = {"zones": ["ap-guangzhou-3"], "controlPlane": {"instanceType": "S6.2XLARGE32"},
-               "nodePools": [*pools("S5.LARGE8"), {"name": "amd", "slot": 2, "instanceType": "SA2.22XLARGE224", "countPerZone": 1}]}
+               "nodePools": [*pools("S5.LARGE8"), {"name": "amd", "slot": 2, "instanceType": "SA2.22XLARGE224", "countPerZone": 1},
+                             {"name": "milan", "slot": 3, "instanceType": "SA3.58XLARGE940", "countPerZone": 1}]}
     run = kubecvm("plan", "--config-file", stack_file(tmp_path, "fine", cluster), "--format", "json", "--no-policies")
     assert run.exit_code == 0, run.stderr
     cvms = {r["inputs"]["instanceType"] for r in run.json()["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"}
-    assert cvms == {"S6.2XLARGE32", "S5.LARGE8", "SA2.22XLARGE224"}
+    assert cvms == {"S6.2XLARGE32", "S5.LARGE8", "SA2.22XLARGE224", "SA3.58XLARGE940"}

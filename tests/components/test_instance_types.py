@@ -65,5 +65,5 @@ def test_the_simulated_data_source_filters_as_the_provider_does():
     assert {t["availabilityZone"] for t in by_family} == {"ap-guangzhou-3"}
     one = offered_types({"availabilityZone": "ap-guangzhou-4", "filters": [{"name": "instance-type", "values": ["SA2.22XLARGE224"]}]})
     assert [(t["instanceType"], t["cpuCoreCount"], t["memorySize"], t["status"]) for t in one] == [("SA2.22XLARGE224", 90, 224, "SELL")]
-    assert [t["instanceType"] for t in offered_types({"cpuCoreCount": 4, "memorySize": 8})] == ["S5.LARGE8", "SA2.LARGE8", "S6.LARGE8"]
+    assert [t["instanceType"] for t in offered_types({"cpuCoreCount": 4, "memorySize": 8})] == ["S5.LARGE8", "SA2.LARGE8", "S6.LARGE8", "SA3.LARGE8"]
     assert offered_types({"filters": [{"name": "instance-family", "values": ["S9"]}]}) == []
