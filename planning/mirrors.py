@@ -26,9 +26,20 @@ Facts (every host name is from Tencent's documentation or Tencent's own manifest
   TencentCloud/kubernetes-csi-tencentcloud deploy/cbs/kubernetes/csi-controller-new.yaml and csi-node-new.yaml.
   TKE's own nodes, which have no public address by default, pull those images: the registry is reached from
   inside Tencent's network.
-- <service>.internal.tencentcloudapi.com: Tencent Cloud API inside the VPC (no NAT). cbs/cvm/tag.internal...: the
-  same CSI manifest (hostAliases to 169.254.0.95); cls.internal and sts.internal in Tencent's CLS and COS docs.
-  tccli takes it with --endpoint (tccli/options_define.py Endpoint, passed to HttpProfile(endpoint=...)).
+- <service>.internal.tencentcloudapi.com: Tencent Cloud API inside the VPC (no NAT). Exactly what is verified:
+  - the pattern, for every service: tccli 3.1.189.1 (TCCLI_VERSION, the one nodes install) tccli/configure.py
+    `tccli configure set-root-domain internal.tencentcloudapi.com` sets each service's endpoint to
+    "<service>.internal.tencentcloudapi.com" (autoscaling alone becomes "as.<root>"); Tencent's SDK builds
+    "<service>.<rootDomain>" the same way (tencentcloud-sdk-python-common abstract_client.py, HttpProfile.rootDomain,
+    default tencentcloudapi.com);
+  - per host: cbs/cvm/tag.internal in TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662
+    deploy/cbs/kubernetes/csi-controller-new.yaml (hostAliases pinning the three to 169.254.0.95); cls.internal in
+    CLS's endpoint table ("Private Network Domain Name", one host for every region); sts.internal in COS's STS
+    samples ("if you use Tencent Cloud CVM, you can set the internal domain").
+  - ssm.internal (a BOOT_SERVICE): only by the pattern above; no SSM page or Tencent manifest found names it. Should it
+    not answer, the boot script's tc() retries ssm.tencentcloudapi.com, which needs egress (templates/lib.sh).
+  tccli takes the host with --endpoint (tccli/options_define.py Endpoint, passed to HttpProfile(endpoint=...) in
+  every tccli/services/<service>/<service>_client.py).
 - Control-plane images in mainland China: registry.k8s.io is not reachable there (kubernetes/registry.k8s.io issue
   137) and Tencent publishes no mirror of kubeadm's images. What kubeadm users in mainland China rely on is
   Aliyun's registry.aliyuncs.com/google_containers: it carries kubeadm's images (kube-apiserver, etcd, pause,
