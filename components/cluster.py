@@ -11,6 +11,7 @@ import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, names, sizing
+from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
@@ -333,7 +334,11 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_ready]),
         )
         self.outputs = outputs(plan, self)
-        self.register_outputs(self.outputs)
+        # Plus the facts the CrossGuard pack judges this cluster by (pod CIDR, quotas, exposure...), so a program
+        # composing several clusters, or one with no kubecvm stack config, is judged per cluster under preview.
+        # An attribute too: the component package returns its annotated attributes as the outputs (provider.py).
+        self.policy_facts = pulumi.Output.from_input(policy_facts(plan.spec))
+        self.register_outputs({**self.outputs, POLICY_FACTS: self.policy_facts})
 
 
 def outputs(plan: ClusterPlan, cluster: Cluster) -> dict[str, object]:

@@ -11,7 +11,7 @@ object another language cannot build; the Cluster is where their plan is made.
 This module must not use `from __future__ import annotations`: the analyzer reads the annotations as types.
 """
 
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -45,6 +45,8 @@ class Cluster(_cluster.Cluster):
     """Subnet ids by zone."""
     provider: k8s.Provider
     """A Kubernetes provider for this cluster that waits until its API server answers /readyz."""
+    policy_facts: pulumi.Output[dict[str, Any]]
+    """The facts kubecvm's policy pack judges this cluster by (pod and service CIDRs, quotas, exposure, boot hosts)."""
 
     ARG_SPELLING = "camel"  # other languages' programs spell the inputs camelCase, as the schema does
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -250,24 +251,6 @@ def file_program(path: Path) -> Callable[[], None]:
     return run
 
 
-CLUSTER_TYPE = "kubecvm:index:Cluster"
-
-
-def _owners(resources: list[dict]) -> dict[str, str | None]:
-    """URN -> the name of the Cluster component it belongs to (None: not inside one)."""
-    by_urn = {r["urn"]: r for r in resources}
-    owners: dict[str, str | None] = {}
-    for r in resources:
-        node, owner = r, None
-        while node is not None:
-            if node["type"] == CLUSTER_TYPE:
-                owner = node["name"]
-                break
-            node = by_urn.get(node["parent"])
-        owners[r["urn"]] = owner
-    return owners
-
-
 def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: dict, config_name: str | None):
     """The rules over each cluster's own resources with that cluster's facts (podCidr, quotas, ...), so a program
     composing several clusters is judged cluster by cluster; what belongs to none is judged with the first's."""
@@ -277,17 +260,12 @@ def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: d
                                 for r in group if r["custom"]], cfg)
     if len(plans) < 2:
         return evaluate(resources, config)
-    owners = _owners(resources)
-    results = []
-    for i, plan in enumerate(plans):
-        cfg = config if i == 0 else policy_config(plan, config_name)[1]
-        results.append(evaluate([r for r in resources if owners[r["urn"]] == plan.name], cfg))
-    rest = [r for r in resources if owners[r["urn"]] not in {p.name for p in plans}]
-    if any(r["custom"] for r in rest):
-        results.append(evaluate(rest, config))
-    return engine.Evaluation(violations=tuple(v for e in results for v in e.violations),
-                             waivers=tuple(w for e in results for w in e.waivers),
-                             checks=tuple(c for e in results for c in e.checks))
+    by_name = {p.name: p for p in plans}
+    groups = engine.cluster_groups(resources, itemgetter("urn"), itemgetter("type"), itemgetter("name"),
+                                   itemgetter("parent"), primary=plans[0].name)
+    return engine.merged([
+        evaluate(group, config if name not in by_name or name == plans[0].name else policy_config(by_name[name], config_name)[1])
+        for name, group in groups])
 
 
 def build(

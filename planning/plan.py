@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import limits, names
+from . import limits, mirrors, names
 from . import ingress as ingress_plan
 from .addressing import Layout
 from .ingress import IngressPlan
@@ -237,6 +237,31 @@ class ClusterPlan:
 
     def tagged(self, role: str, **extra: str) -> dict[str, str]:
         return role_tags(self.tags, role, **extra)
+
+
+# The Cluster component's output holding policy_facts(spec), read by the CrossGuard pack per cluster.
+POLICY_FACTS = "policyFacts"
+
+
+def policy_facts(spec: ClusterSpec) -> dict[str, object]:
+    """The policy config's `cluster` key for a spec: the facts rules need that resources do not show. The offline
+    plan merges it into the config; a Cluster component registers it as its POLICY_FACTS output, which the
+    CrossGuard pack reads under `pulumi preview` (policies/__main__.py)."""
+    return {
+        "podCidr": spec.pod_cidr,
+        "serviceCidr": spec.service_cidr,
+        "maxPodsPerNode": spec.max_pods_per_node,
+        "nodePodMask": spec.node_pod_mask,
+        "routeEntriesPerTable": spec.quotas.route_entries_per_table,
+        "apiExposure": spec.api_endpoint.exposure.value,
+        # The ingress CLB's exposure, or None without one (kubecvm-security-ingress-public).
+        "ingressExposure": spec.ingress.exposure.value if spec.ingress.enabled else None,
+        # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
+        "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
+        # A network kubecvm does not create (spec existingNetwork): its subnets by zone, which no resource shows.
+        **({"existingSubnets": {z: s.cidr for z, s in sorted(spec.existing_network.subnets.items())}}
+           if getattr(spec, "existing_network", None) is not None else {}),
+    }
 
 
 def role_tags(tags: dict[str, str], role: str, **extra: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ PolicyPack(...) starts a gRPC server and never returns: never import this module
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 # The pack runs with policies/ as its working directory; kubecvm is installed into its virtualenv
 # (policies/requirements.txt).
@@ -26,7 +27,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from kubecvm.policies.engine import EXPIRED, PolicyConfigError, cluster_settings, evaluate
+from kubecvm.planning.plan import POLICY_FACTS
+from kubecvm.policies.engine import CLUSTER_TYPE, EXPIRED, PolicyConfigError, cluster_groups, cluster_settings, evaluate, merged
 from kubecvm.policies.registry import RULES, Resource, RuleSpec
 from kubecvm.policies.schema import rule_schema
 
@@ -58,9 +60,28 @@ def _stack_cluster() -> dict:
         return {}
 
 
-def _report(spec: RuleSpec, resources: list[Resource], args, report: ReportViolation, *, stack: bool) -> None:
+def _by_cluster(resources: list) -> list[tuple[list[Resource], dict]]:
+    """The stack's resources split per kubecvm Cluster component, each with the facts that cluster registered as
+    its POLICY_FACTS output (components/cluster.py): AnalyzeStack sees every resource's outputs, components
+    included (pulumi/pulumi pkg/resource/deploy/step_generator.go AnalyzeResources). A cluster without them (an
+    older kubecvm) and what belongs to no cluster get the stack's own config facts."""
+    stack = _stack_cluster()
+    facts = {r.name: r.props.get(POLICY_FACTS) for r in resources if r.resource_type == CLUSTER_TYPE}
+    groups = cluster_groups(resources, lambda r: r.urn, lambda r: r.resource_type, lambda r: r.name,
+                            lambda r: r.parent.urn if r.parent is not None else None)
+    return [([_resource(r) for r in group], dict(facts[name]) if isinstance(facts.get(name), Mapping) else stack)
+            for name, group in groups]
+
+
+def _resource(r) -> Resource:
+    return Resource(r.urn, r.resource_type, r.name, r.props, tuple(d.urn for d in getattr(r, "dependencies", None) or ()))
+
+
+def _report(spec: RuleSpec, groups: list[tuple[list[Resource], dict]], args, report: ReportViolation, *, stack: bool) -> None:
     try:
-        evaluation = evaluate(resources, {spec.id: dict(args.get_config() or {}), "cluster": _stack_cluster()}, only=spec.id)
+        config = dict(args.get_config() or {})
+        evaluation = merged([evaluate(resources, {spec.id: config, "cluster": facts}, only=spec.id)
+                             for resources, facts in groups])
     except PolicyConfigError as exc:
         report(f"policy config: {exc}", None)
         return
@@ -76,9 +97,7 @@ def _report(spec: RuleSpec, resources: list[Resource], args, report: ReportViola
 
 def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [Resource(r.urn, r.resource_type, r.name, r.props, tuple(d.urn for d in getattr(r, "dependencies", None) or ()))
-                     for r in args.resources]
-        _report(spec, resources, args, report, stack=True)
+        _report(spec, _by_cluster(list(args.resources)), args, report, stack=True)
 
     return StackValidationPolicy(
         name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),
@@ -90,7 +109,7 @@ def _resource_policy(spec: RuleSpec) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         resource = Resource(args.urn, args.resource_type, args.name, args.props)
         if spec.in_scope(resource):
-            _report(spec, [resource], args, report, stack=False)
+            _report(spec, [([resource], _stack_cluster())], args, report, stack=False)
 
     return ResourceValidationPolicy(
         name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),

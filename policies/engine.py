@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubecvm.planning import mirrors
+from kubecvm.planning.plan import policy_facts as cluster_settings
 
 import jsonschema
 
@@ -107,25 +107,6 @@ def policies() -> tuple[PolicyInfo, ...]:
         PolicyInfo(s.id, s.group, s.severity, s.description, s.remediation) for s in sorted(RULES.values(), key=lambda s: s.id)
     )
     return (*infos, _EXPIRED_INFO)
-
-
-def cluster_settings(spec: Any) -> dict[str, Any]:
-    """The `cluster` config key from a planning.ClusterSpec: the facts rules need that resources do not show."""
-    return {
-        "podCidr": spec.pod_cidr,
-        "serviceCidr": spec.service_cidr,
-        "maxPodsPerNode": spec.max_pods_per_node,
-        "nodePodMask": spec.node_pod_mask,
-        "routeEntriesPerTable": spec.quotas.route_entries_per_table,
-        "apiExposure": spec.api_endpoint.exposure.value,
-        # The ingress CLB's exposure, or None without one (kubecvm-security-ingress-public).
-        "ingressExposure": spec.ingress.exposure.value if spec.ingress.enabled else None,
-        # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
-        "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
-        # A network kubecvm does not create (spec existingNetwork): its subnets by zone, which no resource shows.
-        **({"existingSubnets": {z: s.cidr for z, s in sorted(spec.existing_network.subnets.items())}}
-           if getattr(spec, "existing_network", None) is not None else {}),
-    }
 
 
 def _level(value: Any, where: str) -> str:
@@ -353,3 +334,37 @@ def evaluate(
             # Findings on the stack, or on resources outside the scope, still need a failing test case.
             checks.extend(Check(spec.id, urn, False) for urn in sorted(failed - set(scoped), key=str))
     return Evaluation(tuple(violations), tuple(waivers), tuple(checks))
+
+
+CLUSTER_TYPE = "kubecvm:index:Cluster"
+
+
+def cluster_groups(resources: Sequence[Any], urn: Any, type_of: Any, name: Any, parent: Any,
+                   primary: str | None = None) -> list[tuple[str | None, list]]:
+    """The resources split by the Cluster component each belongs to (walking parents), in first-seen cluster
+    order: [(cluster name, its resources), ...]. What belongs to no cluster joins the `primary` cluster's group (or
+    the first), never a group of its own: judged alone, a user's own bucket would fail every "the cluster has ..."
+    rule. The accessors read a resource's URN, type, name and parent URN."""
+    by_urn = {urn(r): r for r in resources}
+    groups: dict[str | None, list] = {}
+    rest = []
+    for r in resources:
+        node, owner = r, None
+        while node is not None:
+            if type_of(node) == CLUSTER_TYPE:
+                owner = name(node)
+                break
+            node = by_urn.get(parent(node))
+        (groups.setdefault(owner, []) if owner is not None else rest).append(r)
+    if not groups:
+        return [(None, rest)]
+    first = primary if primary in groups else next(iter(groups))
+    groups[first] = [*groups[first], *rest]
+    return list(groups.items())
+
+
+def merged(evaluations: Sequence[Evaluation]) -> Evaluation:
+    """One evaluation from several (one per cluster), each finding once: an expired exemption is found by all."""
+    return Evaluation(violations=tuple(dict.fromkeys(v for e in evaluations for v in e.violations)),
+                      waivers=tuple(dict.fromkeys(w for e in evaluations for w in e.waivers)),
+                      checks=tuple(dict.fromkeys(c for e in evaluations for c in e.checks)))

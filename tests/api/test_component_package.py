@@ -47,7 +47,8 @@ def test_the_analyzer_schema_has_the_component_with_typed_inputs_and_outputs():
     assert pool["properties"]["countPerZone"]["type"] == "integer"
     assert pool["properties"]["dataDisk"]["$ref"] == "#/types/kubecvm:index:DiskArgs"
     outputs = cluster["properties"]
-    assert {"clusterName", "apiEndpoint", "caCertPem", "kubeconfig", "instanceIds", "provider"} <= set(outputs)
+    assert {"clusterName", "apiEndpoint", "caCertPem", "kubeconfig", "instanceIds", "provider", "policyFacts"} <= set(outputs)
+    assert outputs["policyFacts"]["additionalProperties"]["$ref"] == "pulumi.json#/Any"
     assert outputs["instanceIds"]["additionalProperties"]["type"] == "string"
     assert outputs["provider"]["$ref"].endswith("#/resources/pulumi:providers:kubernetes")
     # The analyzer has no secret marker for outputs: the description says it, and construct returns a secret.
@@ -66,7 +67,8 @@ def test_construct_under_the_mocks_returns_the_outputs():
     def program():
         result = provider.construct("yaml-made", TOKEN, inputs, pulumi.ResourceOptions())
         seen["state"] = result.state
-        for key in ("clusterName", "apiEndpoint", "kubeconfig", "caCertPem", "instanceIds", "vpcId", "subnetIds"):
+        for key in ("clusterName", "apiEndpoint", "kubeconfig", "caCertPem", "instanceIds", "vpcId", "subnetIds",
+                    "policyFacts"):
             pulumi.export(key, result.state[key])
     rec = run_program({}, stack="yaml", program=program)
     out = rec.outputs
@@ -78,6 +80,9 @@ def test_construct_under_the_mocks_returns_the_outputs():
     assert all(r.inputs["tags"]["team"] == "apps" for r in cvms.values())
     assert out["vpcId"] == next(r.id for r in rec.resources if r.name == "yaml-made-vpc")
     assert list(out["subnetIds"]) == ["ap-guangzhou-3"]
+    # What the policy pack judges this cluster by under `pulumi preview` (policies/__main__.py _by_cluster).
+    facts = out["policyFacts"]
+    assert (facts["podCidr"], facts["apiExposure"], facts["bootEgressHosts"]) == ("172.16.0.0/12", "internal", ["registry.aliyuncs.com"])
     assert isinstance(seen["state"]["provider"], pulumi.ProviderResource)
 
 

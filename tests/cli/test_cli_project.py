@@ -156,6 +156,8 @@ zones = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
 Cluster("blue", ClusterArgs(preset="staging", zones=zones, vpc_cidr="10.1.0.0/16", node_pools=pools))
 Cluster("green", ClusterArgs(preset="staging", zones=zones, vpc_cidr="10.2.0.0/16", pod_cidr="10.128.0.0/12",
                              node_pools=pools))
+import tencentcloud_iac_pulumi as tc
+tc.cos.Bucket("team-bucket", bucket="team-bucket-1250000000")  # the user's own, in neither cluster
 """
 
 
@@ -168,7 +170,8 @@ def test_a_program_with_two_clusters_is_summarised_and_judged_cluster_by_cluster
     doc = run.json()
     assert [c["cluster"] for c in doc["clusters"]] == ["blue", "green"] and doc["summary"]["cluster"] == "blue"
     assert [c["cidrs"]["pod"] for c in doc["clusters"]] == ["172.16.0.0/12", "10.128.0.0/12"]
-    # green's pod routes lie in green's podCidr: judged with blue's facts they would all be out of range.
+    # green's pod routes lie in green's podCidr: judged with blue's facts they would all be out of range. The
+    # bucket is judged with blue's resources: alone it would lack masters, a CLB, workers...
     assert doc["policies"]["violations"] == []
     assert {r["urn"].split("::")[1] for r in doc["resources"]} == {"platform"}
 

@@ -10,6 +10,8 @@ import pulumi
 import pulumi_policy
 import pytest
 
+from kubecvm.planning.plan import POLICY_FACTS
+from kubecvm.policies.engine import CLUSTER_TYPE
 from kubecvm.policies.registry import RULES
 from policy_helpers import ROOT, mutate, stack_file_config
 
@@ -126,3 +128,59 @@ def test_the_analyzer_describes_every_policy_with_its_config_schema(pack):
     quota = next(p for p in info.policies if p.name == "kubecvm-network-route-quota")
     assert set(quota.configSchema.properties) == {"routeQuota", "defaultRouteQuota", "exemptions"}
     assert quota.configSchema.properties["defaultRouteQuota"]["type"] == "integer"
+
+
+def _two_cluster_stack(monkeypatch):
+    """Two clusters in one program with no kubecvm stack config (the component-package case), as AnalyzeStack
+    sends them: every resource with its parent, the Cluster components with the outputs they registered."""
+    import kubecvm.components.cluster as cluster_module
+    import tencentcloud_iac_pulumi as tc
+    from kubecvm import Cluster, ClusterArgs
+    from kubecvm.offline.runner import run_program
+
+    registered: dict[str, object] = {}
+    original = cluster_module.Cluster.register_outputs
+
+    def capture(self, outputs):
+        registered[self._name] = outputs[POLICY_FACTS]
+        return original(self, outputs)
+
+    monkeypatch.setattr(cluster_module.Cluster, "register_outputs", capture)
+
+    def program():
+        common = dict(preset="dev", region="ap-guangzhou", zones=["ap-guangzhou-3"], egress="none")
+        pub = Cluster("pub", ClusterArgs(**common))  # kubeadm's images from a public registry: cannot boot without NAT
+        own = Cluster("own", ClusterArgs(**common, vpc_cidr="10.1.0.0/16", pod_cidr="172.20.0.0/14",
+                                         kubernetes={"image_repository": "ccr.ccs.tencentyun.com/team"}))
+        tc.cos.Bucket("user-bucket", bucket="user-bucket-1250000000")  # the user's own, in no cluster
+        for c in (pub, own):
+            assert registered[c._name] is c.policy_facts  # registered as an output, and the attribute the package returns
+            pulumi.export(c._name, c.policy_facts)
+    rec = run_program({}, stack="apps", program=program)
+    by_urn = {}
+    for r in rec.resources:
+        props = {POLICY_FACTS: rec.outputs[r.name]} if r.type == CLUSTER_TYPE else r.inputs
+        by_urn[r.urn] = pulumi_policy.PolicyResource(r.type, props, r.urn, r.name, None, None, None, [], {})
+    for r in rec.resources:
+        by_urn[r.urn].parent = by_urn.get(r.parent)
+    return list(by_urn.values())
+
+
+def test_a_stack_policy_judges_each_cluster_by_the_facts_it_registered(pack, monkeypatch):
+    resources = _two_cluster_stack(monkeypatch)
+    reports = []
+    args = pulumi_policy.StackValidationArgs(resources, {})
+    _run_with_stack_config({}, lambda: _policy(pack, "kubecvm-network-boot-egress").validate(
+        args, lambda msg, urn=None: reports.append(msg)))
+    # Only "pub" needs a host outside the VPC; judged as one stack with no facts, both clusters' 6 nodes were.
+    assert reports == ["3 nodes boot from user data but no route table has a NAT default route, so they cannot "
+                       "reach registry.aliyuncs.com and will not join the cluster"]
+
+
+def test_what_belongs_to_no_cluster_is_judged_with_a_cluster_not_alone(pack, monkeypatch):
+    resources = _two_cluster_stack(monkeypatch)
+    for rule in ("kubecvm-ha-api-load-balancer", "kubecvm-ha-master-count-odd"):
+        reports = []
+        args = pulumi_policy.StackValidationArgs(resources, {"allowSingleMaster": True} if "count" in rule else {})
+        _run_with_stack_config({}, lambda: _policy(pack, rule).validate(args, lambda msg, urn=None: reports.append(msg)))
+        assert reports == [], rule  # each cluster has its CLB and its master; the bucket alone has neither
