@@ -51,7 +51,7 @@ _ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindin
 def _settings(plan_or_settings: ClusterPlan | plan_addons.AddonSettings) -> plan_addons.AddonSettings:
     if isinstance(plan_or_settings, plan_addons.AddonSettings):
         return plan_or_settings
-    return plan_addons.settings_from_spec(plan_or_settings.spec)
+    return plan_addons.settings_from_plan(plan_or_settings)
 
 
 class ClusterAddons(pulumi.ComponentResource):

@@ -16,7 +16,9 @@ or the stack: the controller runs on the masters with the master CAM role's temp
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,8 +200,10 @@ class AddonSettings:
     disk_type: str = DEFAULT_DISK_TYPE
     cbs_csi: bool = True
     metrics_server: bool = True
-    vpc_cidr: str = "10.0.0.0/16"  # node addresses the serving-certificate approver accepts (the spec's default)
+    vpc_cidr: str = "10.0.0.0/16"  # where every node address lies (the spec's default)
     registries: Mirrors | None = None  # None: the region's defaults (planning/mirrors.py for_region)
+    # (name, private IP) of every planned node: the serving-certificate approver accepts only these (settings_from_plan)
+    nodes: tuple[tuple[str, str], ...] = ()
 
     @property
     def mirrors(self) -> Mirrors:
@@ -234,6 +238,16 @@ def settings_problem(s: AddonSettings) -> str | None:
         return f"vpcCidr: {s.vpc_cidr!r} is not a CIDR such as 10.0.0.0/16"
     if any(not z.startswith(f"{s.region}-") for z in s.zones):
         return f"zones: every zone must be in region {s.region}"
+    vpc = ipaddress.ip_network(s.vpc_cidr)
+    for name, ip in s.nodes:
+        try:
+            inside = ipaddress.ip_address(ip) in vpc
+        except ValueError:
+            inside = False
+        if not inside:
+            return f"nodes: {name}'s address {ip!r} is not an address inside vpcCidr {s.vpc_cidr}"
+    if len({name for name, _ in s.nodes}) != len(s.nodes):
+        return "nodes: a node name appears twice"
     return None
 
 
@@ -262,6 +276,12 @@ def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_
         disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi, metrics_server=metrics_server, vpc_cidr=spec.vpc_cidr,
         registries=mirrors.from_spec(spec) if hasattr(spec, "kubernetes") else None,
     )
+
+
+def settings_from_plan(plan: Any, **overrides: Any) -> AddonSettings:
+    """settings_from_spec(plan.spec) plus the planned nodes, which the serving-certificate approver needs."""
+    return dataclasses.replace(settings_from_spec(plan.spec, **overrides),
+                               nodes=tuple((m.name, m.private_ip) for m in plan.machines))
 
 
 def storage_class_name(disk_type: str) -> str:
@@ -690,6 +710,13 @@ def metrics_server_objects(s: AddonSettings) -> list[dict[str, Any]]:
 # the masters. Always installed: without it no kubelet has a serving certificate (kubectl logs/exec fail too).
 CSR_APPROVER = "kubecvm-csr-approver"
 CSR_APPROVER_SOURCE = Path(__file__).with_name("csr_approver.py")
+CSR_APPROVER_DIR, CSR_APPROVER_NODES = "/opt/csr-approver", "nodes.json"
+
+
+def approver_nodes(s: AddonSettings) -> str:
+    """The planned nodes as the approver reads them (csr_approver.read_nodes): {name: private IP}, sorted, so adding
+    or removing a node changes only its own line of the ConfigMap."""
+    return json.dumps(dict(sorted(s.nodes)), indent=0, sort_keys=True) + "\n"
 
 
 def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
@@ -698,7 +725,10 @@ def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
 
 
 def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
-    """RBAC (read CSRs, approve only for the kubelet-serving signer), the script, and its Deployment."""
+    """RBAC (read CSRs, approve only for the kubelet-serving signer), the script and the planned nodes, its Deployment."""
+    if not s.nodes:
+        raise ValueError("nodes: the serving-certificate approver needs the planned nodes (name, private IP); "
+                         "build the add-on settings with settings_from_plan(plan)")
     rules = [
         _rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["get", "list", "watch"]),
         _rule(["certificates.k8s.io"], ["certificatesigningrequests/approval"], ["update"]),
@@ -708,9 +738,9 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     labels = {"app": CSR_APPROVER}
     container = {
         "name": "approver", "image": image("csr-approver", s), "imagePullPolicy": "IfNotPresent",
-        "command": ["python3", "/opt/csr-approver/csr_approver.py"],
-        "env": [{"name": "CLUSTER", "value": s.cluster}, {"name": "VPC_CIDR", "value": s.vpc_cidr}],
-        "volumeMounts": [{"name": "script", "mountPath": "/opt/csr-approver", "readOnly": True}],
+        "command": ["python3", f"{CSR_APPROVER_DIR}/csr_approver.py"],
+        "env": [{"name": "NODES_FILE", "value": f"{CSR_APPROVER_DIR}/{CSR_APPROVER_NODES}"}],
+        "volumeMounts": [{"name": "script", "mountPath": CSR_APPROVER_DIR, "readOnly": True}],
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "runAsNonRoot": True, "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}},
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
@@ -730,7 +760,7 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     return [
         *_rbac_for(CSR_APPROVER, CSR_APPROVER, rules, _ca_meta),
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _ca_meta(CSR_APPROVER),
-         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text()}},
+         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_NODES: approver_nodes(s)}},
         deployment,
     ]
 

@@ -253,12 +253,26 @@ KERNEL_DEFAULTS = {"vm.overcommit_memory": 1, "vm.panic_on_oom": 0, "kernel.pani
 TOKEN_TTL_SECONDS = 2 * 3600
 
 
+# kube-apiserver verifies the kubelets' serving certificates (logs, exec, attach, port-forward, node proxy) against
+# the cluster CA. kubeadm does not set the flag (cmd/kubeadm/app/phases/controlplane/manifests.go getAPIServerCommand,
+# kubernetes/kubernetes@ad7cb45bb24a21d7f391c10985d0af850471f426) but mounts CertificatesDir into the static pod; the
+# CA is CertificatesDir/CACertName = PKI_DIR/ca.crt (cmd/kubeadm/app/constants/constants.go CACertName "ca.crt",
+# @00886ac01fec1c8432967e8bb597828f46a9ba8b), the same file kubeadm gives kube-controller-manager as
+# --cluster-signing-cert-file (getControllerManagerCommand), with which it signs kubernetes.io/kubelet-serving CSRs.
+# The kubelets' certificates come from those CSRs (serverTLSBootstrap below, approved by planning/csr_approver.py)
+# and name the node's InternalIP, the first of kubeadm's --kubelet-preferred-address-types=InternalIP,ExternalIP,
+# Hostname, so the address the API server dials is in the certificate. Until a node's CSR is approved (seconds after
+# it registers) only apiserver->kubelet calls to that node fail: nothing in the boot or the add-on gates makes one.
+KUBELET_CA = f"{PKI_DIR}/ca.crt"
+
+
 def api_server_args() -> dict[str, str]:
     return {
         "profiling": "false",
         "audit-policy-file": AUDIT_POLICY, "audit-log-path": f"{AUDIT_LOG_DIR}/audit.log", **AUDIT_ROTATION,
         "encryption-provider-config": ENCRYPTION_CONFIG,
         "admission-control-config-file": ADMISSION_CONFIG,
+        "kubelet-certificate-authority": KUBELET_CA,
     }
 
 

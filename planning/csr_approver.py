@@ -6,19 +6,25 @@ but approves none itself (Kubernetes docs, "Certificate Management with kubeadm"
 Deployment on the masters (planning/addons.py ships its source in a ConfigMap, like the CAM credential sidecar):
 stdlib only, the pod's service account, the in-cluster API. A request is approved only when:
   - its signer is kubernetes.io/kubelet-serving and it is still pending;
-  - the requester is system:node:<name> in group system:nodes, and <name> is one of this cluster's nodes;
+  - the requester is system:node:<name> in group system:nodes, and <name> is a node of the plan (NODES_FILE: every
+    planned node's name and private IP, from the same ConfigMap, re-read every pass so scaling needs no restart);
   - its subject is exactly O=system:nodes, CN=system:node:<name>;
-  - its DNS names are only <name>, its IP addresses all inside the VPC CIDR, and it names at least one;
+  - its DNS names are only <name>, and its IP addresses exactly the node's planned private IP;
   - its usages are only digital signature, key encipherment and server auth, server auth included.
-Anything else is left pending for a person (never denied: another approver may own it). The same checks as the
-kubelet-csr-approver project makes (names by pattern, addresses by range), without another image to mirror.
+Why the planned IP and not "any address in the VPC": kube-apiserver (--kubelet-certificate-authority) and
+metrics-server dial a kubelet at its InternalIP and trust any cluster-CA certificate naming that IP, so a node that
+could get a certificate for another node's address could answer for that node. The planned IP is the one the CVM is
+created with (its pinned private_ip) and the kubelet's --node-ip; the kubelet asks for exactly its node addresses
+(pkg/kubelet/certificate/kubelet.go newGetTemplateFn: Hostname/DNS addresses as DNS names, InternalIP/ExternalIP as
+IPs; with --node-ip and no cloud provider those are the node IP and the node name), so an honest request matches.
+Anything else is left pending for a person (never denied: another approver may own it). Stricter than the
+kubelet-csr-approver project (names by pattern, addresses by range), without another image to mirror.
 Pure: no pulumi import; the tests import it and run it against a fake API server.
 """
 import base64
 import ipaddress
 import json
 import os
-import re
 import ssl
 import sys
 import time
@@ -76,8 +82,8 @@ def parse_csr(pem):
     return subject, dns, ips
 
 
-def problem(csr, cluster, vpc):
-    """Why this request must not be approved automatically, or None."""
+def problem(csr, nodes):
+    """Why this request must not be approved automatically, or None. `nodes`: planned node name -> private IP."""
     spec = csr.get("spec", {})
     if spec.get("signerName") != SIGNER:
         return "not a kubelet serving request"
@@ -87,8 +93,8 @@ def problem(csr, cluster, vpc):
     node = user[len("system:node:"):] if user.startswith("system:node:") else ""
     if not node or "system:nodes" not in spec.get("groups", []):
         return "not requested by a node"
-    if not re.fullmatch(re.escape(cluster) + r"-[a-z0-9]([-a-z0-9]*[a-z0-9])?", node):
-        return "node %s is not one of cluster %s's" % (node, cluster)
+    if node not in nodes:
+        return "node %s is not a node of this cluster's plan" % node
     usages = spec.get("usages", [])
     if not set(usages) <= USAGES or "server auth" not in usages:
         return "usages %s" % usages
@@ -100,13 +106,15 @@ def problem(csr, cluster, vpc):
         return "subject %s" % subject
     if any(d != node for d in dns):
         return "DNS names %s" % dns
-    if not ips and not dns:
-        return "no subject alternative names"
-    if any(ipaddress.ip_address(ip) not in vpc for ip in ips):
-        return "addresses %s outside %s" % (ips, vpc)
+    if ips != [nodes[node]]:
+        return "addresses %s are not the node's own (%s)" % (ips, nodes[node])
     return None
 
 
+def read_nodes(path):
+    """The planned nodes (name -> private IP) from the JSON file planning/addons.py writes into the ConfigMap."""
+    with open(path) as f:
+        return {str(name): str(ipaddress.ip_address(ip)) for name, ip in json.load(f).items()}
 
 
 API = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
@@ -129,15 +137,15 @@ class Api:
             return json.load(answer)
 
 
-def approve_pending(api, cluster, vpc, log=print):
+def approve_pending(api, nodes, log=print):
     """One pass: approve every acceptable pending request; return the names approved."""
     approved = []
     for csr in api.call("GET", API).get("items", []):
-        name, why = csr["metadata"]["name"], problem(csr, cluster, vpc)
+        name, why = csr["metadata"]["name"], problem(csr, nodes)
         if why is None:
             csr.setdefault("status", {})["conditions"] = [{
                 "type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
-                "message": "kubecvm: the node's own name and VPC addresses only"}]
+                "message": "kubecvm: the node's own name and planned address only"}]
             api.call("PUT", "%s/%s/approval" % (API, name), csr)
             approved.append(name)
             log("approved %s for %s" % (name, csr["spec"]["username"]))
@@ -148,13 +156,14 @@ def approve_pending(api, cluster, vpc, log=print):
 
 def main():  # the pod's entry point; approve_pending is what the tests drive
     host, port = os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"]
-    cluster, vpc = os.environ["CLUSTER"], ipaddress.ip_network(os.environ["VPC_CIDR"])
+    nodes_file = os.environ["NODES_FILE"]
     interval = int(os.environ.get("INTERVAL_SECONDS", "15"))
     while True:
         with open(SA_DIR + "/token") as f:  # re-read: the kubelet rotates projected tokens
             api = Api("https://%s:%s" % (host, port), f.read().strip(), SA_DIR + "/ca.crt")
-        try:
-            approve_pending(api, cluster, vpc, log=lambda m: print("kubecvm-csr-approver: " + m, flush=True))
+        try:  # the kubelet refreshes the mounted ConfigMap after `pulumi up` changes the node list
+            approve_pending(api, read_nodes(nodes_file),
+                            log=lambda m: print("kubecvm-csr-approver: " + m, flush=True))
         except Exception as error:  # the API restarting, a node's odd request: log, retry next round
             print("kubecvm-csr-approver: %s" % error, file=sys.stderr, flush=True)
         time.sleep(interval)

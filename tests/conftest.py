@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +38,22 @@ def make_spec(preset: str = "prod", overrides: Mapping[str, Any] | None = None) 
 @pytest.fixture
 def prod_spec() -> ClusterSpec:
     return make_spec("prod")
+
+
+@pytest.fixture
+def loopback_tls(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Start HTTPS servers on 127.0.0.1 (tests/loopback_tls.py serve): `loopback_tls(Handler, dns=...)` returns the
+    running Server (base URL, CA PEM and file); every server started is stopped when the test ends."""
+    from tests import loopback_tls as tls
+
+    started = itertools.count()
+    with contextlib.ExitStack() as stack:
+        def start(handler: type[BaseHTTPRequestHandler], **options: Any) -> tls.Server:
+            directory = tmp_path / f"tls-{next(started)}"
+            directory.mkdir()
+            return stack.enter_context(tls.serve(handler, directory, **options))
+
+        yield start
 
 
 # Every preset with the settings that add resource types (a public API CLB, the GlobalRouter route table):

@@ -30,7 +30,9 @@ from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
 
 VERSION = "1.30.4"
-SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION)
+NODES = (("demo-master-0", "10.0.64.11"), ("demo-general-z3-0", "10.0.65.10"))  # what the approver accepts
+SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION,
+                                nodes=NODES)
 OBJECTS = addons.objects(SETTINGS)  # everything the add-ons create
 CSI = addons.csi_objects(SETTINGS)
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -69,7 +71,7 @@ def test_validator_covers_the_supported_range():
 @pytest.mark.parametrize("version", SUPPORTED)
 def test_every_object_validates_strictly(version):
     objs = addons.objects(addons.AddonSettings(
-        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version))
+        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, nodes=NODES))
     for obj in objs:
         # validate() falls back to an older schema when it lacks the asked one; insist on the exact minor.
         assert kubernetes_validate.validate(obj, version, strict=True) == version, addons.resource_name("x", obj)
@@ -87,7 +89,7 @@ def test_each_preset_configured_version_validates(preset):
         pytest.skip("the spec has no kubernetes.version yet (added with the bootstrap user data); "
                     "test_every_object_validates_strictly covers every minor the validator knows")
     assert major_minor(configured) in SUPPORTED, f"kubernetes-validate has no schema for {configured}"
-    objs = addons.objects(addons.settings_from_spec(spec))
+    objs = addons.objects(addons.settings_from_plan(build_plan(spec)))
     assert objs  # every preset turns the CBS CSI driver on by default
     for obj in objs:
         assert kubernetes_validate.validate(obj, configured, strict=True) == major_minor(configured)
@@ -149,7 +151,7 @@ def test_storage_class_exact():
 def test_storage_class_follows_settings(disk_type, zones):
     zone_names = tuple(f"{REGION}-{n}" for n in zones)
     s = addons.AddonSettings(cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION,
-                             disk_type=disk_type)
+                             disk_type=disk_type, nodes=NODES)
     (sc,) = by_kind("StorageClass", addons.objects(s))
     assert sc["parameters"]["diskType"] == disk_type
     assert sc["parameters"]["encrypt"] == "ENCRYPT"
@@ -336,6 +338,10 @@ def test_sidecar_reports_a_missing_role_as_an_error(shim):
     ({"disk_type": "CLOUD_BASIC"}, "diskType: CLOUD_BASIC is not a CBS CSI disk type (CLOUD_PREMIUM, CLOUD_SSD, CLOUD_HSSD)"),
     ({"zones": ()}, "zones: the StorageClass needs at least one zone"),
     ({"zones": ("ap-shanghai-2",)}, "zones: every zone must be in region ap-guangzhou"),
+    ({"nodes": (("demo-master-0", "192.168.0.1"),)},
+     "nodes: demo-master-0's address '192.168.0.1' is not an address inside vpcCidr 10.0.0.0/16"),
+    ({"nodes": (("demo-master-0", "10.0.64"),)}, "nodes: demo-master-0's address '10.0.64' is not an address inside vpcCidr 10.0.0.0/16"),
+    ({"nodes": (("demo-master-0", "10.0.64.11"), ("demo-master-0", "10.0.64.12"))}, "nodes: a node name appears twice"),
 ])
 def test_settings_errors_name_the_field(change, problem):
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
@@ -370,7 +376,8 @@ def test_settings_from_spec():
 
 
 def test_disabled_addons_have_no_objects():
-    base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
+    base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION,
+            "nodes": NODES}
     approver = addons.csr_approver_objects(addons.AddonSettings(**base))
     assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == approver
     no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False))
@@ -468,7 +475,7 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
 
 def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
     rec, _ = _run(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False))
+                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False, nodes=NODES))
     assert sorted(r.type for r in rec.resources) == sorted([
         "kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch", "pulumi-python:dynamic:Resource",
         "pulumi:providers:kubernetes", "tencentcloud:Vpc/instance:Instance", "kubernetes:apps/v1:Deployment",
@@ -478,14 +485,12 @@ def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
 
 @pytest.mark.parametrize("cbs_csi", [True, False])
 def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
-    from kubecvm.planning import build_plan
-
     spec = make_spec("staging", {"addons": {"cbsCsi": cbs_csi}, "ingress": {"enabled": False}})  # CSI alone
     if configured_version(spec) is None:
         pytest.skip("the spec has no kubernetes.version/addons yet (added with the bootstrap user data)")
     rec, _ = _run(build_plan(spec))
     kube = [r for r in rec.resources if r.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))]
-    expected = addons.objects(addons.settings_from_spec(spec))
+    expected = addons.objects(addons.settings_from_plan(build_plan(spec)))
     assert len(kube) == len(expected) + 2  # the provider and the CoreDNS patch
     assert any("csi" in o["metadata"]["name"] for o in expected) is cbs_csi
     for obj in expected:
@@ -687,11 +692,9 @@ def test_metrics_server_objects_as_upstream_ships_them():
 
 
 def test_addon_images_follow_the_specs_registries():
-    from kubecvm.planning import build_plan
-
     spec = make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/mirror"},
                               "kubernetes": {"imageRepository": "ccr.ccs.tencentyun.com/k8s"}})
-    used = addons.images(addons.objects(addons.settings_from_spec(build_plan(spec).spec)))
+    used = addons.images(addons.objects(addons.settings_from_plan(build_plan(spec))))
     assert "ccr.ccs.tencentyun.com/mirror/tkeimages/csi-tencentcloud-cbs:v2.3.0" in used
     assert "ccr.ccs.tencentyun.com/k8s/metrics-server:v0.7.2" in used
     assert all(i.startswith(("ccr.ccs.tencentyun.com/mirror/", "ccr.ccs.tencentyun.com/k8s/")) for i in used)

@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import ipaddress
 import json
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,11 +17,13 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubecvm.planning import addons, csr_approver
+from kubecvm.planning import addons, build_plan, csr_approver
+from tests.conftest import make_spec
 
 approver = csr_approver
 
-VPC = ipaddress.ip_network("10.2.0.0/16")
+# The planned nodes (name -> private IP) the approver is given: the requester's own address is the only one it accepts.
+NODES = {"prod-general-z3-0": "10.2.65.10", "prod-general-z3-1": "10.2.65.11", "prod-master-0": "10.2.64.10"}
 KEY = ec.generate_private_key(ec.SECP256R1())
 
 
@@ -62,16 +61,17 @@ def test_parse_round_trips_any_names(dns, ips, rsa_key):
 
 
 def test_a_nodes_own_request_is_approved():
-    assert approver.problem(csr(), "prod", VPC) is None
-    assert approver.problem(csr(usages=("key encipherment", "digital signature", "server auth")), "prod", VPC) is None
+    assert approver.problem(csr(), NODES) is None
+    assert approver.problem(csr(usages=("key encipherment", "digital signature", "server auth")), NODES) is None
 
 
 @pytest.mark.parametrize("change, why", [
     ({"signer": "kubernetes.io/kube-apiserver-client-kubelet"}, "not a kubelet serving request"),
     ({"status": {"conditions": [{"type": "Approved"}]}}, "already decided"),
     ({"groups": ("system:authenticated",)}, "not requested by a node"),
-    ({"node": "staging-general-z3-0"}, "node staging-general-z3-0 is not one of cluster prod's"),
-    ({"node": "prod"}, "node prod is not one of cluster prod's"),
+    ({"node": "staging-general-z3-0"}, "node staging-general-z3-0 is not a node of this cluster's plan"),
+    ({"node": "prod-general-z3-7"}, "node prod-general-z3-7 is not a node of this cluster's plan"),  # looks like one
+    ({"node": "prod"}, "node prod is not a node of this cluster's plan"),
     ({"usages": ("digital signature", "client auth")}, "usages"),
     ({"usages": ("digital signature", "server auth", "client auth")}, "usages"),
     # a node asking for another node's name, in the subject or the SANs
@@ -79,43 +79,48 @@ def test_a_nodes_own_request_is_approved():
     ({"pem": request_pem(org="system:masters")}, "subject"),
     ({"pem": request_pem(dns=("prod-general-z3-0", "prod-master-0"))}, "DNS names"),
     ({"pem": request_pem(dns=("kubernetes.default.svc",))}, "DNS names"),
-    ({"pem": request_pem(ips=("10.2.65.10", "203.0.113.7"))}, "addresses ['10.2.65.10', '203.0.113.7'] outside 10.2.0.0/16"),
+    ({"pem": request_pem(ips=("10.2.65.10", "203.0.113.7"))},
+     "addresses ['10.2.65.10', '203.0.113.7'] are not the node's own (10.2.65.10)"),
+    # inside the VPC but another node's (the master's) or no node's address: a certificate the API server and
+    # metrics-server would accept when they dial that address
+    ({"pem": request_pem(ips=("10.2.64.10",))}, "addresses ['10.2.64.10'] are not the node's own (10.2.65.10)"),
+    ({"pem": request_pem(ips=("10.2.65.10", "10.2.64.10"))}, "addresses ['10.2.65.10', '10.2.64.10'] are not"),
+    ({"pem": request_pem(ips=("10.2.65.99",))}, "addresses ['10.2.65.99'] are not the node's own (10.2.65.10)"),
     ({"pem": request_pem(extra=[x509.RFC822Name("root@example.com")])}, "DNS names"),
-    ({"pem": request_pem(dns=(), ips=())}, "no subject alternative names"),
+    ({"pem": request_pem(ips=())}, "addresses [] are not the node's own (10.2.65.10)"),
+    ({"pem": request_pem(dns=(), ips=())}, "addresses [] are not the node's own (10.2.65.10)"),
     ({"pem": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}, "unreadable request"),
 ])
 def test_anything_else_stays_pending(change, why):
-    assert (approver.problem(csr(**change), "prod", VPC) or "").startswith(why)
+    assert (approver.problem(csr(**change), NODES) or "").startswith(why)
 
 
 def test_username_must_match_the_subject():
     request = csr(node="prod-general-z3-1")  # the PEM names prod-general-z3-0
-    assert approver.problem(request, "prod", VPC).startswith("subject")
+    assert approver.problem(request, NODES).startswith("subject")
+
+
+@settings(max_examples=40, deadline=None)
+@given(node=st.sampled_from(sorted(NODES)), ip=st.sampled_from(sorted(NODES.values()) + ["10.2.65.12", "10.3.0.1"]))
+def test_a_node_gets_exactly_its_own_planned_address(node, ip):
+    request = csr(node=node, pem=request_pem(cn=f"system:node:{node}", dns=(node,), ips=(ip,)))
+    assert (approver.problem(request, NODES) is None) is (ip == NODES[node])
+
+
+def test_the_node_list_is_read_as_the_configmap_carries_it(tmp_path):
+    path = tmp_path / "nodes.json"
+    path.write_text(addons.approver_nodes(SETTINGS))
+    assert approver.read_nodes(path) == {"prod-general-z3-0": "10.2.65.10", "prod-master-0": "10.2.64.10"}
+    path.write_text(json.dumps({"prod-master-0": "10.2.64"}))
+    with pytest.raises(ValueError):
+        approver.read_nodes(path)  # a broken list approves nothing (the pass fails and is retried)
 
 
 # ---- one pass against a fake in-cluster API ---------------------------------------------------------------------
 
 @pytest.fixture
-def fake_api(tmp_path: Path):
+def fake_api(loopback_tls):
     """HTTPS on loopback answering the CSR list and recording approvals; only the right bearer token is served."""
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def cert(subject, public, signer, issuer, ca):
-        b = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-             .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])).public_key(public)
-             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-             .not_valid_after(now + datetime.timedelta(hours=1))
-             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if not ca:
-            b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        return b.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-    ca = cert("ca", ca_key.public_key(), ca_key, "ca", True)
-    (tmp_path / "ca.crt").write_bytes(ca)
-    (tmp_path / "tls.crt").write_bytes(cert("apiserver", key.public_key(), ca_key, "ca", False) + ca)
-    (tmp_path / "tls.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()))
     state = {"items": [], "puts": [], "auth": set()}
 
     class Handler(BaseHTTPRequestHandler):
@@ -139,16 +144,8 @@ def fake_api(tmp_path: Path):
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "tls.crt", tmp_path / "tls.key")
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield csr_approver.Api(f"https://127.0.0.1:{httpd.server_address[1]}", "sa-token", str(tmp_path / "ca.crt")), state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    server = loopback_tls(Handler)
+    return csr_approver.Api(server.base, "sa-token", server.ca_file), state
 
 
 def test_one_pass_approves_only_the_good_requests(fake_api):
@@ -156,14 +153,14 @@ def test_one_pass_approves_only_the_good_requests(fake_api):
     state["items"] = [csr("good"), csr("client", signer="kubernetes.io/kube-apiserver-client-kubelet"),
                       csr("foreign", node="other-general-z3-0"), csr("done", status={"conditions": [{"type": "Approved"}]})]
     logged = []
-    assert csr_approver.approve_pending(api, "prod", VPC, log=logged.append) == ["good"]
+    assert csr_approver.approve_pending(api, NODES, log=logged.append) == ["good"]
     ((path, body),) = state["puts"]
     assert path == "/apis/certificates.k8s.io/v1/certificatesigningrequests/good/approval"
     assert body["status"]["conditions"] == [{"type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
-                                             "message": "kubecvm: the node's own name and VPC addresses only"}]
+                                             "message": "kubecvm: the node's own name and planned address only"}]
     assert body["spec"] == state["items"][0]["spec"]  # the request itself, unchanged
     assert logged == ["approved good for system:node:prod-general-z3-0",
-                      "left foreign pending: node other-general-z3-0 is not one of cluster prod's"]
+                      "left foreign pending: node other-general-z3-0 is not a node of this cluster's plan"]
     assert state["auth"] == {"Bearer sa-token"}
 
 
@@ -172,14 +169,15 @@ def test_a_wrong_token_approves_nothing(fake_api):
     state["items"] = [csr("good")]
     api.token = "stolen"
     with pytest.raises(Exception, match="403"):
-        csr_approver.approve_pending(api, "prod", VPC, log=lambda m: None)
+        csr_approver.approve_pending(api, NODES, log=lambda m: None)
     assert state["puts"] == []
 
 
 # ---- the objects that run it -------------------------------------------------------------------------------------
 
 SETTINGS = addons.AddonSettings(cluster="prod", region="ap-guangzhou", zones=("ap-guangzhou-3",),
-                                kubernetes_version="1.30.4", vpc_cidr="10.2.0.0/16")
+                                kubernetes_version="1.30.4", vpc_cidr="10.2.0.0/16",
+                                nodes=(("prod-master-0", "10.2.64.10"), ("prod-general-z3-0", "10.2.65.10")))
 
 
 def test_approver_runs_on_masters_with_only_the_rights_it_needs():
@@ -193,17 +191,31 @@ def test_approver_runs_on_masters_with_only_the_rights_it_needs():
         {"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"],
          "resourceNames": ["kubernetes.io/kubelet-serving"]},
     ]
-    # The pod runs exactly this module's source, told the cluster name and VPC range it accepts.
-    assert objs["ConfigMap", "kubecvm-csr-approver"]["data"] == {"csr_approver.py": Path(csr_approver.__file__).read_text()}
+    # The pod runs exactly this module's source, given the planned nodes (one per line, sorted) it accepts.
+    assert objs["ConfigMap", "kubecvm-csr-approver"]["data"] == {
+        "csr_approver.py": Path(csr_approver.__file__).read_text(),
+        "nodes.json": '{\n"prod-general-z3-0": "10.2.65.10",\n"prod-master-0": "10.2.64.10"\n}\n'}
     pod = objs["Deployment", "kubecvm-csr-approver"]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["env"] == [{"name": "CLUSTER", "value": "prod"}, {"name": "VPC_CIDR", "value": "10.2.0.0/16"}]
+    assert container["env"] == [{"name": "NODES_FILE", "value": "/opt/csr-approver/nodes.json"}]
+    assert container["volumeMounts"] == [{"name": "script", "mountPath": "/opt/csr-approver", "readOnly": True}]
     assert container["command"] == ["python3", "/opt/csr-approver/csr_approver.py"]
     assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
     assert container["securityContext"]["runAsNonRoot"] is True and "hostNetwork" not in pod
     # Always installed, whatever the other add-on switches: serverTLSBootstrap needs it on every cluster.
     assert addons.csr_approver_objects(SETTINGS) == addons.objects(
         addons.AddonSettings(**{**SETTINGS.__dict__, "cbs_csi": False, "metrics_server": False}))
+
+
+def test_the_approver_is_given_every_planned_node_and_refuses_to_run_without():
+    plan = build_plan(make_spec("prod"))
+    settings = addons.settings_from_plan(plan)
+    assert settings.nodes == tuple((m.name, m.private_ip) for m in plan.machines)
+    assert len(settings.nodes) == len(plan.masters) + len(plan.workers) == 9
+    nodes = json.loads(addons.approver_nodes(settings))
+    assert nodes["demo-master-0"] == plan.masters[0].private_ip and len(nodes) == 9
+    with pytest.raises(ValueError, match=r"^nodes: the serving-certificate approver needs the planned nodes"):
+        addons.csr_approver_objects(addons.settings_from_spec(plan.spec))
 
 
 def test_the_module_stays_stdlib_only():

@@ -3,6 +3,7 @@ settings protectKernelDefaults requires, and objects validated by kubernetes-val
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import kubernetes_validate
@@ -28,7 +29,10 @@ def test_api_server_controller_manager_and_scheduler_flags():
         "audit-log-maxage": "30", "audit-log-maxbackup": "10", "audit-log-maxsize": "100",
         "encryption-provider-config": "/etc/kubernetes/kubecvm/encryption.yaml",
         "admission-control-config-file": "/etc/kubernetes/kubecvm/admission.yaml",
+        # kubeadm's cluster CA (the one the controller manager signs kubelet serving certificates with)
+        "kubelet-certificate-authority": "/etc/kubernetes/pki/ca.crt",
     }
+    assert cluster["certificatesDir"] == "/etc/kubernetes/pki"  # kubeadm mounts it into the API server's pod
     assert cluster["apiServer"]["extraVolumes"] == [
         {"name": "kubecvm-config", "hostPath": "/etc/kubernetes/kubecvm", "mountPath": "/etc/kubernetes/kubecvm",
          "readOnly": True, "pathType": "DirectoryOrCreate"},
@@ -37,6 +41,18 @@ def test_api_server_controller_manager_and_scheduler_flags():
     ]
     assert cluster["controllerManager"]["extraArgs"]["profiling"] == "false"
     assert cluster["scheduler"] == {"extraArgs": {"profiling": "false"}}
+
+
+def test_the_api_server_verifies_kubelets_against_the_cluster_ca_the_masters_write():
+    # The file --kubelet-certificate-authority names is the stack's cluster CA certificate (pulumi-tls, components/
+    # pki.py), which every master writes from SSM before kubeadm runs: the CA kubeadm then hands the controller
+    # manager as --cluster-signing-cert-file, so every approved kubelet serving certificate chains to it.
+    plan = preset_plan("prod")
+    written = {s.path: s.item for s in bootstrap.boot_plan(plan).secrets}
+    flag = init_docs()["ClusterConfiguration"]["apiServer"]["extraArgs"]["kubelet-certificate-authority"]
+    assert written[flag] == "ca-crt" and ("ca", "kubernetes") in bootstrap.CERTIFICATE_AUTHORITIES
+    # and the kubelets do ask for serving certificates from that signer
+    assert init_docs()["KubeletConfiguration"]["serverTLSBootstrap"] is True
 
 
 def test_every_file_the_api_server_reads_is_mounted_and_written_on_every_master():
@@ -132,3 +148,24 @@ def test_token_sync_manifest_is_a_valid_secret():
     secret = yaml.safe_load(body)
     version = f"{plan.spec.kubernetes.version}"
     assert kubernetes_validate.validate(secret, version, strict=True)
+
+
+# What goes through the API server to a kubelet (and so fails for a node whose serving certificate is not approved
+# yet, now that the API server verifies it): these kubectl verbs and the nodes/pods proxy and log subresources.
+THROUGH_KUBELET = re.compile(r"\bkubectl\b[^\n]*?\s(logs|exec|attach|port-forward|cp|top|proxy|debug)\b|/(?:nodes|pods)/[^\s/]+/(?:proxy|log|exec|attach|portforward)\b")
+
+
+def test_nothing_kubecvm_runs_at_boot_or_in_its_gates_goes_through_a_kubelet():
+    assert THROUGH_KUBELET.search("kubectl -n kube-system logs deploy/x")  # the check can see one
+    assert THROUGH_KUBELET.search("/api/v1/nodes/n/proxy/metrics")
+    assert THROUGH_KUBELET.search("/api/v1/namespaces/kube-system/pods/p/log")
+    assert not THROUGH_KUBELET.search("exec >>/var/log/kubecvm-boot.log; kubectl apply -f x")
+    scripts = {p.name: p.read_text() for p in bootstrap.TEMPLATES.iterdir() if p.is_file()}
+    assert {"kubecvm-boot", "kubecvm-token-sync", "kubecvm-cert-renew"} <= scripts.keys()
+    assert {name: m.group(0) for name, text in scripts.items() if (m := THROUGH_KUBELET.search(text))} == {}
+    # the add-on gates: ApiReady polls /readyz, ObjectReady the objects the patches change
+    from kubecvm.planning import addons
+
+    paths = ["/readyz"] + [addons.api_path(p) for p in addons.patches(None)]
+    assert paths == ["/readyz", "/apis/apps/v1/namespaces/kube-system/deployments/coredns"]
+    assert not any(THROUGH_KUBELET.search(p) for p in paths)

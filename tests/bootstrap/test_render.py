@@ -331,7 +331,7 @@ def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
     everything = {a for st in statements for a in st["action"]}
     assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS}
     # The StorageClass asks for exactly the tag CreateDisks is allowed with.
-    sc = next(o for o in addons.objects(addons.settings_from_spec(preset_plan("prod").spec)) if o["kind"] == "StorageClass")
+    sc = next(o for o in addons.objects(addons.settings_from_plan(preset_plan("prod"))) if o["kind"] == "StorageClass")
     assert "kubecvm/cluster:prod" in sc["parameters"]["disktags"].split(",")
 
 

@@ -3,50 +3,17 @@ refused when its certificate is not from the cluster CA, bounded by its timeout.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from kubecvm.components.api_ready import NotReady, wait_ready
-
-NOW = datetime.datetime.now(datetime.timezone.utc)
-
-
-def _cert(subject: str, key, issuer_key, issuer: str, *, ca: bool) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(hours=1)).not_valid_after(NOW + datetime.timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+from tests.loopback_tls import issue, key_pem, new_key, pem, self_signed_ca
 
 
 @pytest.fixture
-def api_server(tmp_path):
-    """An HTTPS server whose /readyz answers 503 `failures` times, then 200. Yields (url, ca_pem, set_failures)."""
-    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("kubernetes-ca", ca_key, ca_key, "kubernetes-ca", ca=True)
-    server = _cert("kube-apiserver", server_key, ca_key, "kubernetes-ca", ca=False)
-    (tmp_path / "tls.crt").write_text(_pem(server) + _pem(ca))
-    (tmp_path / "tls.key").write_bytes(server_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+def api_server(loopback_tls):
+    """An HTTPS server whose /readyz answers 503 `failures` times, then 200. Yields (url, ca_pem, state)."""
     state = {"failures": 0, "requests": 0}
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,17 +27,8 @@ def api_server(tmp_path):
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "tls.crt", tmp_path / "tls.key")
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_address[1]}/readyz", _pem(ca), state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    server = loopback_tls(Handler)
+    return f"{server.base}/readyz", server.ca_pem, state
 
 
 class FakeClock:
@@ -102,8 +60,7 @@ def test_gives_up_at_the_timeout_with_the_last_answer(api_server):
 
 def test_a_server_with_another_ca_is_never_ready(api_server):
     url, _, state = api_server
-    other_key = ec.generate_private_key(ec.SECP256R1())
-    other_ca = _pem(_cert("other", other_key, other_key, "other", ca=True))
+    other_ca = pem(self_signed_ca("other")[1])
     clock = FakeClock()
     with pytest.raises(NotReady, match="CERTIFICATE_VERIFY_FAILED"):
         wait_ready(url, other_ca, timeout=5, interval=10, sleep=clock.sleep, clock=lambda: clock.now)
@@ -127,15 +84,13 @@ def _kubeconfig(url: str, ca_pem: str) -> str:
 
     import yaml
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = _cert("kubernetes-admin", key, key, "kubernetes-admin", ca=False)
+    key = new_key()
+    cert = issue("kubernetes-admin", key, key, "kubernetes-admin", ca=False)
     b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
     return yaml.safe_dump({
         "clusters": [{"name": "c", "cluster": {"server": url.removesuffix("/readyz"),
                                               "certificate-authority-data": b64(ca_pem)}}],
-        "users": [{"name": "u", "user": {"client-certificate-data": b64(_pem(cert)), "client-key-data": b64(key_pem)}}],
+        "users": [{"name": "u", "user": {"client-certificate-data": b64(pem(cert)), "client-key-data": b64(key_pem(key))}}],
     })
 
 
