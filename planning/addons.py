@@ -26,7 +26,8 @@ from typing import Any
 
 from . import cam, mirrors
 from .mirrors import Mirrors
-from .plan import TAG_CLUSTER, TAG_ROLE
+from . import names
+from .plan import TAG_CLUSTER, TAG_ROLE, address_layout
 
 # ---------------------------------------------------------------------------------------------------------------
 # Versions and images: the ONLY place an add-on version changes. All from Tencent's registry, pinned by tag.
@@ -202,8 +203,10 @@ class AddonSettings:
     metrics_server: bool = True
     vpc_cidr: str = "10.0.0.0/16"  # where every node address lies (the spec's default)
     registries: Mirrors | None = None  # None: the region's defaults (planning/mirrors.py for_region)
-    # (name, private IP) of every planned node: the serving-certificate approver accepts only these (settings_from_plan)
-    nodes: tuple[tuple[str, str], ...] = ()
+    # The planned node addresses the serving-certificate approver accepts (settings_from_plan, csr_approver.planned_ip):
+    # (master name, private IP), and per pool and zone (worker name prefix, first address, block size).
+    masters: tuple[tuple[str, str], ...] = ()
+    pool_blocks: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def mirrors(self) -> Mirrors:
@@ -239,15 +242,16 @@ def settings_problem(s: AddonSettings) -> str | None:
     if any(not z.startswith(f"{s.region}-") for z in s.zones):
         return f"zones: every zone must be in region {s.region}"
     vpc = ipaddress.ip_network(s.vpc_cidr)
-    for name, ip in s.nodes:
+    for name, ip, size in [(m, ip, 1) for m, ip in s.masters] + list(s.pool_blocks):
         try:
-            inside = ipaddress.ip_address(ip) in vpc
+            inside = size >= 1 and all(ipaddress.ip_address(ip) + k in vpc for k in (0, size - 1))
         except ValueError:
             inside = False
         if not inside:
-            return f"nodes: {name}'s address {ip!r} is not an address inside vpcCidr {s.vpc_cidr}"
-    if len({name for name, _ in s.nodes}) != len(s.nodes):
-        return "nodes: a node name appears twice"
+            return f"masters/pool_blocks: {name}'s addresses ({ip!r}, {size}) are not inside vpcCidr {s.vpc_cidr}"
+    names_ = [m for m, _ in s.masters] + [p for p, _, _ in s.pool_blocks]
+    if len(set(names_)) != len(names_):
+        return "masters/pool_blocks: a name or prefix appears twice"
     return None
 
 
@@ -279,9 +283,20 @@ def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_
 
 
 def settings_from_plan(plan: Any, **overrides: Any) -> AddonSettings:
-    """settings_from_spec(plan.spec) plus the planned nodes, which the serving-certificate approver needs."""
-    return dataclasses.replace(settings_from_spec(plan.spec, **overrides),
-                               nodes=tuple((m.name, m.private_ip) for m in plan.machines))
+    """settings_from_spec(plan.spec) plus the planned addresses, which the serving-certificate approver checks.
+
+    Workers as rules, not a list: per pool and zone number, the name prefix, the pool block's first address and its
+    size, for every zone number the layout has (used or not), so scaling a pool or adding a zone changes nothing here
+    (DESIGN.md section 2); a worker's address is the first address plus its ordinal (Layout.node_ip: a pool block's
+    host offsets start at 0). Masters by name (their count is fixed).
+    """
+    spec, layout = plan.spec, address_layout(plan.spec)
+    numbers = [n for n, _ in layout.given_subnets] or range(1, layout.zone_blocks + 1)
+    blocks = tuple((names.worker_prefix(spec.name, pool.name, n), layout.node_ip(n, pool.slot, 0),
+                    layout.ip_capacity(pool.slot))
+                   for pool in spec.node_pools if layout.ip_capacity(pool.slot) > 0 for n in numbers)
+    return dataclasses.replace(settings_from_spec(spec, **overrides), pool_blocks=blocks,
+                               masters=tuple((m.name, m.private_ip) for m in plan.masters))
 
 
 def storage_class_name(disk_type: str) -> str:
@@ -710,13 +725,17 @@ def metrics_server_objects(s: AddonSettings) -> list[dict[str, Any]]:
 # the masters. Always installed: without it no kubelet has a serving certificate (kubectl logs/exec fail too).
 CSR_APPROVER = "kubecvm-csr-approver"
 CSR_APPROVER_SOURCE = Path(__file__).with_name("csr_approver.py")
-CSR_APPROVER_DIR, CSR_APPROVER_NODES = "/opt/csr-approver", "nodes.json"
+CSR_APPROVER_DIR, CSR_APPROVER_ADDRESSES = "/opt/csr-approver", "addresses.json"
 
 
-def approver_nodes(s: AddonSettings) -> str:
-    """The planned nodes as the approver reads them (csr_approver.read_nodes): {name: private IP}, sorted, so adding
-    or removing a node changes only its own line of the ConfigMap."""
-    return json.dumps(dict(sorted(s.nodes)), indent=0, sort_keys=True) + "\n"
+def approver_addresses(s: AddonSettings) -> str:
+    """The planned addresses as the approver reads them (csr_approver.read_rules): JSON, one entry a line, sorted."""
+    def block(entries: list[str]) -> str:
+        return "{\n" + ",\n".join(f"  {e}" for e in sorted(entries)) + "\n }"
+
+    masters = block([f"{json.dumps(name)}: {json.dumps(ip)}" for name, ip in s.masters])
+    pools = block([f"{json.dumps(prefix)}: [{json.dumps(first)}, {size}]" for prefix, first, size in s.pool_blocks])
+    return f'{{\n "masters": {masters},\n "pools": {pools}\n}}\n'
 
 
 def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
@@ -726,9 +745,9 @@ def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
 
 def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     """RBAC (read CSRs, approve only for the kubelet-serving signer), the script and the planned nodes, its Deployment."""
-    if not s.nodes:
-        raise ValueError("nodes: the serving-certificate approver needs the planned nodes (name, private IP); "
-                         "build the add-on settings with settings_from_plan(plan)")
+    if not s.masters:
+        raise ValueError("masters: the serving-certificate approver needs the planned addresses (masters, "
+                         "pool_blocks); build the add-on settings with settings_from_plan(plan)")
     rules = [
         _rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["get", "list", "watch"]),
         _rule(["certificates.k8s.io"], ["certificatesigningrequests/approval"], ["update"]),
@@ -739,7 +758,7 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     container = {
         "name": "approver", "image": image("csr-approver", s), "imagePullPolicy": "IfNotPresent",
         "command": ["python3", f"{CSR_APPROVER_DIR}/csr_approver.py"],
-        "env": [{"name": "NODES_FILE", "value": f"{CSR_APPROVER_DIR}/{CSR_APPROVER_NODES}"}],
+        "env": [{"name": "ADDRESSES_FILE", "value": f"{CSR_APPROVER_DIR}/{CSR_APPROVER_ADDRESSES}"}],
         "volumeMounts": [{"name": "script", "mountPath": CSR_APPROVER_DIR, "readOnly": True}],
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "runAsNonRoot": True, "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}},
@@ -760,7 +779,7 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     return [
         *_rbac_for(CSR_APPROVER, CSR_APPROVER, rules, _ca_meta),
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _ca_meta(CSR_APPROVER),
-         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_NODES: approver_nodes(s)}},
+         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_ADDRESSES: approver_addresses(s)}},
         deployment,
     ]
 

@@ -6,8 +6,7 @@ but approves none itself (Kubernetes docs, "Certificate Management with kubeadm"
 Deployment on the masters (planning/addons.py ships its source in a ConfigMap, like the CAM credential sidecar):
 stdlib only, the pod's service account, the in-cluster API. A request is approved only when:
   - its signer is kubernetes.io/kubelet-serving and it is still pending;
-  - the requester is system:node:<name> in group system:nodes, and <name> is a node of the plan (NODES_FILE: every
-    planned node's name and private IP, from the same ConfigMap, re-read every pass so scaling needs no restart);
+  - the requester is system:node:<name> in group system:nodes, and <name> has a planned address (planned_ip);
   - its subject is exactly O=system:nodes, CN=system:node:<name>;
   - its DNS names are only <name>, and its IP addresses exactly the node's planned private IP;
   - its usages are only digital signature, key encipherment and server auth, server auth included.
@@ -17,6 +16,10 @@ could get a certificate for another node's address could answer for that node. T
 created with (its pinned private_ip) and the kubelet's --node-ip; the kubelet asks for exactly its node addresses
 (pkg/kubelet/certificate/kubelet.go newGetTemplateFn: Hostname/DNS addresses as DNS names, InternalIP/ExternalIP as
 IPs; with --node-ip and no cloud provider those are the node IP and the node name), so an honest request matches.
+The planned addresses come as rules (ADDRESSES_FILE, from the same ConfigMap): the masters by name, and per pool and zone
+the name prefix `<cluster>-<pool>-z<n>-`, the block's first address and its size, since a worker's address is that
+first address plus its ordinal (planning/addressing.py Layout.node_ip). Rules, not a list of nodes, so scaling a pool
+or adding a zone leaves the ConfigMap unchanged (DESIGN.md section 2: nothing else's inputs move).
 Anything else is left pending for a person (never denied: another approver may own it). Stricter than the
 kubelet-csr-approver project (names by pattern, addresses by range), without another image to mirror.
 Pure: no pulumi import; the tests import it and run it against a fake API server.
@@ -82,8 +85,20 @@ def parse_csr(pem):
     return subject, dns, ips
 
 
-def problem(csr, nodes):
-    """Why this request must not be approved automatically, or None. `nodes`: planned node name -> private IP."""
+def planned_ip(node, rules):
+    """The private IP the plan gives `node`, or None: a master by name, a worker `<prefix><ordinal>` at its pool
+    block's first address plus the ordinal (ordinal below the block's size, written without leading zeros)."""
+    if node in rules["masters"]:
+        return rules["masters"][node]
+    for prefix, (first, size) in rules["pools"].items():
+        ordinal = node[len(prefix):]
+        if node.startswith(prefix) and ordinal.isdigit() and str(int(ordinal)) == ordinal and int(ordinal) < size:
+            return str(ipaddress.ip_address(first) + int(ordinal))
+    return None
+
+
+def problem(csr, rules):
+    """Why this request must not be approved automatically, or None. `rules`: read_rules' planned addresses."""
     spec = csr.get("spec", {})
     if spec.get("signerName") != SIGNER:
         return "not a kubelet serving request"
@@ -93,7 +108,8 @@ def problem(csr, nodes):
     node = user[len("system:node:"):] if user.startswith("system:node:") else ""
     if not node or "system:nodes" not in spec.get("groups", []):
         return "not requested by a node"
-    if node not in nodes:
+    own = planned_ip(node, rules)
+    if own is None:
         return "node %s is not a node of this cluster's plan" % node
     usages = spec.get("usages", [])
     if not set(usages) <= USAGES or "server auth" not in usages:
@@ -106,15 +122,18 @@ def problem(csr, nodes):
         return "subject %s" % subject
     if any(d != node for d in dns):
         return "DNS names %s" % dns
-    if ips != [nodes[node]]:
-        return "addresses %s are not the node's own (%s)" % (ips, nodes[node])
+    if ips != [own]:
+        return "addresses %s are not the node's own (%s)" % (ips, own)
     return None
 
 
-def read_nodes(path):
-    """The planned nodes (name -> private IP) from the JSON file planning/addons.py writes into the ConfigMap."""
+def read_rules(path):
+    """The planned addresses from the JSON file planning/addons.py writes into the ConfigMap (checked, normalized)."""
     with open(path) as f:
-        return {str(name): str(ipaddress.ip_address(ip)) for name, ip in json.load(f).items()}
+        doc = json.load(f)
+    ip = lambda value: str(ipaddress.ip_address(value))  # noqa: E731
+    return {"masters": {str(name): ip(addr) for name, addr in doc["masters"].items()},
+            "pools": {str(prefix): (ip(first), int(size)) for prefix, (first, size) in doc["pools"].items()}}
 
 
 API = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
@@ -137,11 +156,11 @@ class Api:
             return json.load(answer)
 
 
-def approve_pending(api, nodes, log=print):
+def approve_pending(api, rules, log=print):
     """One pass: approve every acceptable pending request; return the names approved."""
     approved = []
     for csr in api.call("GET", API).get("items", []):
-        name, why = csr["metadata"]["name"], problem(csr, nodes)
+        name, why = csr["metadata"]["name"], problem(csr, rules)
         if why is None:
             csr.setdefault("status", {})["conditions"] = [{
                 "type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
@@ -156,13 +175,13 @@ def approve_pending(api, nodes, log=print):
 
 def main():  # the pod's entry point; approve_pending is what the tests drive
     host, port = os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"]
-    nodes_file = os.environ["NODES_FILE"]
+    addresses_file = os.environ["ADDRESSES_FILE"]
     interval = int(os.environ.get("INTERVAL_SECONDS", "15"))
     while True:
         with open(SA_DIR + "/token") as f:  # re-read: the kubelet rotates projected tokens
             api = Api("https://%s:%s" % (host, port), f.read().strip(), SA_DIR + "/ca.crt")
-        try:  # the kubelet refreshes the mounted ConfigMap after `pulumi up` changes the node list
-            approve_pending(api, read_nodes(nodes_file),
+        try:  # re-read: the kubelet refreshes the mounted ConfigMap when `pulumi up` changes the rules
+            approve_pending(api, read_rules(addresses_file),
                             log=lambda m: print("kubecvm-csr-approver: " + m, flush=True))
         except Exception as error:  # the API restarting, a node's odd request: log, retry next round
             print("kubecvm-csr-approver: %s" % error, file=sys.stderr, flush=True)

@@ -55,7 +55,12 @@ def master(cluster: str, ordinal: int) -> str:
 
 
 def worker(cluster: str, pool: str, zone: str, ordinal: int) -> str:
-    return f"{cluster}-{pool}-z{zone_number(zone)}-{ordinal}"
+    return f"{worker_prefix(cluster, pool, zone_number(zone))}{ordinal}"
+
+
+def worker_prefix(cluster: str, pool: str, zone_number: int) -> str:
+    """What every worker name of one pool in one zone starts with; the ordinal follows."""
+    return f"{cluster}-{pool}-z{zone_number}-"
 
 
 def etcd_disk(machine: str) -> str:

@@ -402,11 +402,16 @@ def _security_groups(
     return groups
 
 
+def address_layout(spec: ClusterSpec) -> Layout:
+    """The spec's address geometry (planning/addressing.py), which every planned address comes from."""
+    return Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks,
+                  tuple(sorted(spec.subnet_nets.items())))
+
+
 def build_plan(spec: ClusterSpec) -> ClusterPlan:
     """Decide everything. Raises SpecError (naming the field) when the spec cannot be laid out."""
     c = spec.name
-    layout = Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks,
-                    tuple(sorted(spec.subnet_nets.items())))
+    layout = address_layout(spec)
     _check_capacity(spec, layout)
     prod = spec.preset is Preset.prod
     protect = spec.protect or prod

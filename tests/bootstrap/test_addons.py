@@ -30,9 +30,9 @@ from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
 
 VERSION = "1.30.4"
-NODES = (("demo-master-0", "10.0.64.11"), ("demo-general-z3-0", "10.0.65.10"))  # what the approver accepts
+ADDRESSES = {"masters": (("demo-master-0", "10.0.64.11"),), "pool_blocks": (("demo-general-z3-", "10.0.65.0", 64),)}
 SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION,
-                                nodes=NODES)
+                                **ADDRESSES)
 OBJECTS = addons.objects(SETTINGS)  # everything the add-ons create
 CSI = addons.csi_objects(SETTINGS)
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def test_validator_covers_the_supported_range():
 @pytest.mark.parametrize("version", SUPPORTED)
 def test_every_object_validates_strictly(version):
     objs = addons.objects(addons.AddonSettings(
-        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, nodes=NODES))
+        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, **ADDRESSES))
     for obj in objs:
         # validate() falls back to an older schema when it lacks the asked one; insist on the exact minor.
         assert kubernetes_validate.validate(obj, version, strict=True) == version, addons.resource_name("x", obj)
@@ -151,7 +151,7 @@ def test_storage_class_exact():
 def test_storage_class_follows_settings(disk_type, zones):
     zone_names = tuple(f"{REGION}-{n}" for n in zones)
     s = addons.AddonSettings(cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION,
-                             disk_type=disk_type, nodes=NODES)
+                             disk_type=disk_type, **ADDRESSES)
     (sc,) = by_kind("StorageClass", addons.objects(s))
     assert sc["parameters"]["diskType"] == disk_type
     assert sc["parameters"]["encrypt"] == "ENCRYPT"
@@ -338,10 +338,14 @@ def test_sidecar_reports_a_missing_role_as_an_error(shim):
     ({"disk_type": "CLOUD_BASIC"}, "diskType: CLOUD_BASIC is not a CBS CSI disk type (CLOUD_PREMIUM, CLOUD_SSD, CLOUD_HSSD)"),
     ({"zones": ()}, "zones: the StorageClass needs at least one zone"),
     ({"zones": ("ap-shanghai-2",)}, "zones: every zone must be in region ap-guangzhou"),
-    ({"nodes": (("demo-master-0", "192.168.0.1"),)},
-     "nodes: demo-master-0's address '192.168.0.1' is not an address inside vpcCidr 10.0.0.0/16"),
-    ({"nodes": (("demo-master-0", "10.0.64"),)}, "nodes: demo-master-0's address '10.0.64' is not an address inside vpcCidr 10.0.0.0/16"),
-    ({"nodes": (("demo-master-0", "10.0.64.11"), ("demo-master-0", "10.0.64.12"))}, "nodes: a node name appears twice"),
+    ({"masters": (("demo-master-0", "192.168.0.1"),)},
+     "masters/pool_blocks: demo-master-0's addresses ('192.168.0.1', 1) are not inside vpcCidr 10.0.0.0/16"),
+    ({"masters": (("demo-master-0", "10.0.64"),)},
+     "masters/pool_blocks: demo-master-0's addresses ('10.0.64', 1) are not inside vpcCidr 10.0.0.0/16"),
+    ({"pool_blocks": (("demo-a-z3-", "10.0.255.0", 512),)},  # runs past the VPC's end
+     "masters/pool_blocks: demo-a-z3-'s addresses ('10.0.255.0', 512) are not inside vpcCidr 10.0.0.0/16"),
+    ({"masters": (("demo-master-0", "10.0.64.11"), ("demo-master-0", "10.0.64.12"))},
+     "masters/pool_blocks: a name or prefix appears twice"),
 ])
 def test_settings_errors_name_the_field(change, problem):
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
@@ -377,7 +381,7 @@ def test_settings_from_spec():
 
 def test_disabled_addons_have_no_objects():
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION,
-            "nodes": NODES}
+            **ADDRESSES}
     approver = addons.csr_approver_objects(addons.AddonSettings(**base))
     assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == approver
     no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False))
@@ -475,7 +479,7 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
 
 def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
     rec, _ = _run(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False, nodes=NODES))
+                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False, **ADDRESSES))
     assert sorted(r.type for r in rec.resources) == sorted([
         "kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch", "pulumi-python:dynamic:Resource",
         "pulumi:providers:kubernetes", "tencentcloud:Vpc/instance:Instance", "kubernetes:apps/v1:Deployment",

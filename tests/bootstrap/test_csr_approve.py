@@ -22,8 +22,9 @@ from tests.conftest import make_spec
 
 approver = csr_approver
 
-# The planned nodes (name -> private IP) the approver is given: the requester's own address is the only one it accepts.
-NODES = {"prod-general-z3-0": "10.2.65.10", "prod-general-z3-1": "10.2.65.11", "prod-master-0": "10.2.64.10"}
+# The planned addresses the approver is given (csr_approver.read_rules' shape): masters by name, workers by their pool
+# and zone's name prefix, first address and block size. A requester's own planned address is the only one it accepts.
+RULES = {"masters": {"prod-master-0": "10.2.64.10"}, "pools": {"prod-general-z3-": ("10.2.65.10", 4)}}
 KEY = ec.generate_private_key(ec.SECP256R1())
 
 
@@ -61,8 +62,8 @@ def test_parse_round_trips_any_names(dns, ips, rsa_key):
 
 
 def test_a_nodes_own_request_is_approved():
-    assert approver.problem(csr(), NODES) is None
-    assert approver.problem(csr(usages=("key encipherment", "digital signature", "server auth")), NODES) is None
+    assert approver.problem(csr(), RULES) is None
+    assert approver.problem(csr(usages=("key encipherment", "digital signature", "server auth")), RULES) is None
 
 
 @pytest.mark.parametrize("change, why", [
@@ -70,7 +71,11 @@ def test_a_nodes_own_request_is_approved():
     ({"status": {"conditions": [{"type": "Approved"}]}}, "already decided"),
     ({"groups": ("system:authenticated",)}, "not requested by a node"),
     ({"node": "staging-general-z3-0"}, "node staging-general-z3-0 is not a node of this cluster's plan"),
-    ({"node": "prod-general-z3-7"}, "node prod-general-z3-7 is not a node of this cluster's plan"),  # looks like one
+    # names that look like a planned node's: past the block's size, a leading zero, another pool, a master ordinal
+    ({"node": "prod-general-z3-4"}, "node prod-general-z3-4 is not a node of this cluster's plan"),
+    ({"node": "prod-general-z3-01"}, "node prod-general-z3-01 is not a node of this cluster's plan"),
+    ({"node": "prod-gpu-z3-0"}, "node prod-gpu-z3-0 is not a node of this cluster's plan"),
+    ({"node": "prod-master-1"}, "node prod-master-1 is not a node of this cluster's plan"),
     ({"node": "prod"}, "node prod is not a node of this cluster's plan"),
     ({"usages": ("digital signature", "client auth")}, "usages"),
     ({"usages": ("digital signature", "server auth", "client auth")}, "usages"),
@@ -92,28 +97,59 @@ def test_a_nodes_own_request_is_approved():
     ({"pem": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}, "unreadable request"),
 ])
 def test_anything_else_stays_pending(change, why):
-    assert (approver.problem(csr(**change), NODES) or "").startswith(why)
+    assert (approver.problem(csr(**change), RULES) or "").startswith(why)
 
 
 def test_username_must_match_the_subject():
     request = csr(node="prod-general-z3-1")  # the PEM names prod-general-z3-0
-    assert approver.problem(request, NODES).startswith("subject")
+    assert approver.problem(request, RULES).startswith("subject")
 
 
 @settings(max_examples=40, deadline=None)
-@given(node=st.sampled_from(sorted(NODES)), ip=st.sampled_from(sorted(NODES.values()) + ["10.2.65.12", "10.3.0.1"]))
+@given(node=st.sampled_from(["prod-master-0", "prod-general-z3-0", "prod-general-z3-1", "prod-general-z3-3"]),
+       ip=st.sampled_from(["10.2.64.10", "10.2.65.10", "10.2.65.11", "10.2.65.13", "10.2.65.14", "10.3.0.1"]))
 def test_a_node_gets_exactly_its_own_planned_address(node, ip):
+    own = {"prod-master-0": "10.2.64.10", "prod-general-z3-0": "10.2.65.10", "prod-general-z3-1": "10.2.65.11",
+           "prod-general-z3-3": "10.2.65.13"}[node]
     request = csr(node=node, pem=request_pem(cn=f"system:node:{node}", dns=(node,), ips=(ip,)))
-    assert (approver.problem(request, NODES) is None) is (ip == NODES[node])
+    assert (approver.problem(request, RULES) is None) is (ip == own)
 
 
-def test_the_node_list_is_read_as_the_configmap_carries_it(tmp_path):
-    path = tmp_path / "nodes.json"
-    path.write_text(addons.approver_nodes(SETTINGS))
-    assert approver.read_nodes(path) == {"prod-general-z3-0": "10.2.65.10", "prod-master-0": "10.2.64.10"}
-    path.write_text(json.dumps({"prod-master-0": "10.2.64"}))
+@settings(max_examples=30, deadline=None)
+@given(preset=st.sampled_from(["dev", "staging", "prod"]), count=st.integers(0, 5), zones=st.integers(1, 3),
+       existing=st.booleans())
+def test_the_rules_give_every_planned_node_its_planned_address_and_stay_put_when_scaling(
+        tmp_path_factory, preset, count, zones, existing):
+    cluster = {"zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"][:zones],
+               "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": count},
+                             {"name": "gpu-z3", "instanceType": "S5.LARGE8", "countPerZone": 1, "slot": 5}]}
+    if preset == "dev":
+        cluster["controlPlane"] = {"count": 1}
+    if existing:  # bring-your-own network: the pool blocks come from the given subnets
+        subnets = {z: {"id": f"subnet-0000000{i}", "cidr": f"10.0.{i * 32}.0/19"} for i, z in enumerate(cluster["zones"])}
+        cluster |= {"vpcCidr": "10.0.0.0/16",
+                    "existingNetwork": {"vpcId": "vpc-00000001", "routeTableId": "rtb-00000001", "subnets": subnets}}
+    plan = build_plan(make_spec(preset, cluster))
+    path = tmp_path_factory.mktemp("rules") / "addresses.json"
+    path.write_text(addons.approver_addresses(addons.settings_from_plan(plan)))
+    rules = approver.read_rules(path)
+    assert {m.name: approver.planned_ip(m.name, rules) for m in plan.machines} == {m.name: m.private_ip for m in plan.machines}
+    # the rules do not name workers: one more per zone, or one more zone, leaves them as they were
+    bigger = dict(cluster, nodePools=[dict(cluster["nodePools"][0], countPerZone=count + 1), cluster["nodePools"][1]])
+    if not existing and zones < 3:
+        bigger["zones"] = cluster["zones"] + ["ap-guangzhou-7"]
+    assert addons.settings_from_plan(build_plan(make_spec(preset, bigger))).pool_blocks == \
+        addons.settings_from_plan(plan).pool_blocks
+
+
+def test_the_rules_are_read_as_the_configmap_carries_them(tmp_path):
+    path = tmp_path / "addresses.json"
+    path.write_text(addons.approver_addresses(SETTINGS))
+    assert approver.read_rules(path) == {"masters": {"prod-master-0": "10.2.64.10"},
+                                         "pools": {"prod-general-z3-": ("10.2.65.0", 64)}}
+    path.write_text(json.dumps({"masters": {"prod-master-0": "10.2.64"}, "pools": {}}))
     with pytest.raises(ValueError):
-        approver.read_nodes(path)  # a broken list approves nothing (the pass fails and is retried)
+        approver.read_rules(path)  # a broken file approves nothing (the pass fails and is retried)
 
 
 # ---- one pass against a fake in-cluster API ---------------------------------------------------------------------
@@ -153,7 +189,7 @@ def test_one_pass_approves_only_the_good_requests(fake_api):
     state["items"] = [csr("good"), csr("client", signer="kubernetes.io/kube-apiserver-client-kubelet"),
                       csr("foreign", node="other-general-z3-0"), csr("done", status={"conditions": [{"type": "Approved"}]})]
     logged = []
-    assert csr_approver.approve_pending(api, NODES, log=logged.append) == ["good"]
+    assert csr_approver.approve_pending(api, RULES, log=logged.append) == ["good"]
     ((path, body),) = state["puts"]
     assert path == "/apis/certificates.k8s.io/v1/certificatesigningrequests/good/approval"
     assert body["status"]["conditions"] == [{"type": "Approved", "status": "True", "reason": "KubecvmNodeServingCertificate",
@@ -169,7 +205,7 @@ def test_a_wrong_token_approves_nothing(fake_api):
     state["items"] = [csr("good")]
     api.token = "stolen"
     with pytest.raises(Exception, match="403"):
-        csr_approver.approve_pending(api, NODES, log=lambda m: None)
+        csr_approver.approve_pending(api, RULES, log=lambda m: None)
     assert state["puts"] == []
 
 
@@ -177,7 +213,7 @@ def test_a_wrong_token_approves_nothing(fake_api):
 
 SETTINGS = addons.AddonSettings(cluster="prod", region="ap-guangzhou", zones=("ap-guangzhou-3",),
                                 kubernetes_version="1.30.4", vpc_cidr="10.2.0.0/16",
-                                nodes=(("prod-master-0", "10.2.64.10"), ("prod-general-z3-0", "10.2.65.10")))
+                                masters=(("prod-master-0", "10.2.64.10"),), pool_blocks=(("prod-general-z3-", "10.2.65.0", 64),))
 
 
 def test_approver_runs_on_masters_with_only_the_rights_it_needs():
@@ -191,13 +227,14 @@ def test_approver_runs_on_masters_with_only_the_rights_it_needs():
         {"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"],
          "resourceNames": ["kubernetes.io/kubelet-serving"]},
     ]
-    # The pod runs exactly this module's source, given the planned nodes (one per line, sorted) it accepts.
+    # The pod runs exactly this module's source, given the planned addresses it accepts.
     assert objs["ConfigMap", "kubecvm-csr-approver"]["data"] == {
         "csr_approver.py": Path(csr_approver.__file__).read_text(),
-        "nodes.json": '{\n"prod-general-z3-0": "10.2.65.10",\n"prod-master-0": "10.2.64.10"\n}\n'}
+        "addresses.json": '{\n "masters": {\n  "prod-master-0": "10.2.64.10"\n },\n'
+                          ' "pools": {\n  "prod-general-z3-": ["10.2.65.0", 64]\n }\n}\n'}
     pod = objs["Deployment", "kubecvm-csr-approver"]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["env"] == [{"name": "NODES_FILE", "value": "/opt/csr-approver/nodes.json"}]
+    assert container["env"] == [{"name": "ADDRESSES_FILE", "value": "/opt/csr-approver/addresses.json"}]
     assert container["volumeMounts"] == [{"name": "script", "mountPath": "/opt/csr-approver", "readOnly": True}]
     assert container["command"] == ["python3", "/opt/csr-approver/csr_approver.py"]
     assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
@@ -207,14 +244,12 @@ def test_approver_runs_on_masters_with_only_the_rights_it_needs():
         addons.AddonSettings(**{**SETTINGS.__dict__, "cbs_csi": False, "metrics_server": False}))
 
 
-def test_the_approver_is_given_every_planned_node_and_refuses_to_run_without():
+def test_the_approver_refuses_to_run_without_the_planned_addresses():
     plan = build_plan(make_spec("prod"))
     settings = addons.settings_from_plan(plan)
-    assert settings.nodes == tuple((m.name, m.private_ip) for m in plan.machines)
-    assert len(settings.nodes) == len(plan.masters) + len(plan.workers) == 9
-    nodes = json.loads(addons.approver_nodes(settings))
-    assert nodes["demo-master-0"] == plan.masters[0].private_ip and len(nodes) == 9
-    with pytest.raises(ValueError, match=r"^nodes: the serving-certificate approver needs the planned nodes"):
+    assert settings.masters == tuple((m.name, m.private_ip) for m in plan.masters) and len(settings.masters) == 3
+    assert len(settings.pool_blocks) == 8  # one pool, every zone number of the 8 x 8 layout
+    with pytest.raises(ValueError, match=r"^masters: the serving-certificate approver needs the planned addresses"):
         addons.csr_approver_objects(addons.settings_from_spec(plan.spec))
 
 
