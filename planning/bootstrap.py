@@ -36,6 +36,9 @@ from .plan import API_PORT, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
+# What every node's pip installs (tccli, the COS SDK, all they import), each file by its sha256: written by
+# tools/node_pip_lock.py from TCCLI_VERSION and backups.COS_SDK_VERSION (README "What is pinned").
+PIP_LOCK = Path(__file__).with_name("node-pip.lock")
 # The signing key of the Kubernetes apt repository (pkgs.k8s.io, "isv:kubernetes OBS Project
 # <isv:kubernetes@build.opensuse.org>", rsa2048 of 2022-08-25, one primary key without subkeys): the key every
 # core:/stable:/v1.<minor>/deb/Release.key serves (kubernetes/kubernetes issue 128609 lists it for v1.26 and v1.27;
