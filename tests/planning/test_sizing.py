@@ -75,3 +75,21 @@ def test_the_name_form_agrees_with_tencents_page_but_for_one_documented_size():
     disagree = {t for f in instance_types.CATALOGUE for t in instance_types.types_of(f)
                 if (s := parse_instance_type(t)) and (s.cpu, s.memory_gib) != instance_types.shape(t)}
     assert disagree == {"SA2.22XLARGE224"}  # 90 vCPU on Tencent's page, 88 by the name
+
+
+def test_instance_type_uses_are_the_distinct_zone_type_pairs_named_by_their_first_field():
+    from kubecvm.planning import build_plan
+    from kubecvm.planning.sizing import instance_type_uses
+    from tests.conftest import make_spec
+
+    pools = [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 20},
+             {"name": "same", "slot": 2, "instanceType": "S5.2XLARGE32", "countPerZone": 1, "zones": ["ap-guangzhou-4"]},
+             {"name": "amd", "slot": 3, "instanceType": "SA2.4XLARGE64", "countPerZone": 1, "zones": ["ap-guangzhou-6"]}]
+    plan = build_plan(make_spec("prod", {"nodePools": pools, "controlPlane": {"instanceType": "S5.2XLARGE32"}}))
+    assert len(plan.machines) == 3 + 60 + 1 + 1
+    assert instance_type_uses(plan) == {
+        ("ap-guangzhou-3", "S5.2XLARGE32"): "controlPlane.instanceType",
+        ("ap-guangzhou-4", "S5.2XLARGE32"): "controlPlane.instanceType",
+        ("ap-guangzhou-6", "S5.2XLARGE32"): "controlPlane.instanceType",
+        ("ap-guangzhou-6", "SA2.4XLARGE64"): "nodePools[2].instanceType",
+    }
