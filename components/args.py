@@ -39,6 +39,9 @@ class ControlPlaneArgs(TypedDict, total=False):
     """Each master's own etcd CBS disk."""
     system_disk_size: int
     """GiB."""
+    zones: list[str]
+    """The zones the masters go round-robin over (default: every cluster zone); pin them before adding a zone
+    numbered lower than theirs."""
 
 
 class TaintArgs(TypedDict, total=False):

@@ -304,10 +304,10 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
             f"pool ({layout.zone_blocks} x {layout.pool_blocks}) cannot hold the masters and the API address; "
             "use /22 or larger",
         )
-    per_zone = -(-spec.control_plane.count // len(spec.zones))  # masters go round-robin over the zones
+    per_zone = -(-spec.control_plane.count // len(spec.master_zones))  # masters go round-robin over their zones
     if per_zone > cap_pod:
         raise SpecError(
-            "controlPlane.count", f"{per_zone} masters in zone {min(spec.zones, key=names.zone_number)} exceed the "
+            "controlPlane.count", f"{per_zone} masters in zone {spec.master_zones[0]} exceed the "
             f"{cap_pod} pod blocks of the control-plane block (podCidr {spec.pod_cidr}, nodePodMask "
             f"/{spec.node_pod_mask}, layout {layout.zone_blocks} x {layout.pool_blocks}); use a larger podCidr, "
             "more zones or fewer layout blocks",
@@ -425,9 +425,10 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
 
     master_type = _master_type(spec)
     masters = []
+    master_zones = spec.master_zones
     for i in range(spec.control_plane.count):
-        zone = zones[i % len(zones)]
-        k = i // len(zones)  # masters sharing a zone (fewer zones than masters) take the next addresses
+        zone = master_zones[i % len(master_zones)]
+        k = i // len(master_zones)  # masters sharing a zone (fewer zones than masters) take the next addresses
         zn = names.zone_number(zone)
         name = names.master(c, i)
         masters.append(MachinePlan(

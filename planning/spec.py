@@ -143,6 +143,9 @@ class ControlPlane(Model):
     instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
     etcd_disk: Disk = Disk()
     system_disk_size: Int = Field(50, ge=20, le=1024)
+    # The zones the masters go round-robin over (by zone number); None: every cluster zone. Pinning them keeps the
+    # masters where they are when a zone numbered lower than theirs is added (else master-0 and the API CLB move).
+    zones: list[str] | None = None
 
     @field_validator("count")
     @classmethod
@@ -425,6 +428,13 @@ class ClusterSpec(Model):
                 raise SpecError(f"liftTerminationProtection[{i}]", f"{machine!r} is not a master of this cluster "
                                 f"(only masters are termination-protected; expected one of {', '.join(masters)})")
         self._check_existing_network()
+        for j, zone in enumerate(self.control_plane.zones or []):
+            if zone not in self.zones:
+                raise SpecError(f"controlPlane.zones[{j}]", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
+        if self.control_plane.zones is not None and not self.control_plane.zones:
+            raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
+        if self.control_plane.zones is not None and len(set(self.control_plane.zones)) != len(self.control_plane.zones):
+            raise SpecError("controlPlane.zones", "zones must be distinct")
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             for j, zone in enumerate(pool.zones or []):
@@ -520,6 +530,11 @@ class ClusterSpec(Model):
     @property
     def service_net(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.service_cidr)
+
+    @property
+    def master_zones(self) -> list[str]:
+        """The zones the masters go round-robin over, by zone number (controlPlane.zones, else every zone)."""
+        return sorted(self.control_plane.zones or self.zones, key=names.zone_number)
 
     def pool_zones(self, pool: NodePool) -> list[str]:
         return sorted(pool.zones if pool.zones is not None else self.zones, key=names.zone_number)

@@ -128,6 +128,31 @@ def test_adding_a_zone_moves_no_worker(doc, n):
         assert [identities(after)[m.name] for m in before.masters] == [old[m.name] for m in before.masters]
 
 
+@given(specs(), st.integers(1, 8))
+def test_adding_any_zone_moves_nothing_once_the_masters_zones_are_pinned(doc, n):
+    new_zone = f"{REGION}-{n}"
+    assume(new_zone not in doc["zones"])
+    before = build_plan(spec_of(doc))
+    pinned = {**doc, "controlPlane": {**doc["controlPlane"], "zones": sorted({m.zone for m in before.masters})}}
+    assert identities(build_plan(spec_of(pinned))) == identities(before)  # pinning what is there changes nothing
+    after = build_plan(spec_of({**pinned, "zones": [*doc["zones"], new_zone]}))
+    old, new = identities(before), identities(after)
+    assert {k: new[k] for k in old} == old  # masters included, whatever the new zone's number
+    assert after.api.zone == before.api.zone and after.api.vip == before.api.vip
+
+
+def test_an_unpinned_lower_zone_moves_master_0_and_the_api_address():
+    # The churn the pin exists for: masters go round-robin from the lowest zone number.
+    doc = {"preset": "prod", "region": REGION, "name": "c", "zones": [f"{REGION}-{n}" for n in (3, 4, 6)],
+           "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1}]}
+    before = build_plan(spec_of(doc))
+    moved = build_plan(spec_of({**doc, "zones": [f"{REGION}-2", *doc["zones"]]}))
+    assert (before.masters[0].zone, moved.masters[0].zone) == (f"{REGION}-3", f"{REGION}-2")
+    kept = build_plan(spec_of({**doc, "zones": [f"{REGION}-2", *doc["zones"]], "controlPlane": {"zones": doc["zones"]}}))
+    assert [(m.zone, m.private_ip) for m in kept.masters] == [(m.zone, m.private_ip) for m in before.masters]
+    assert kept.api.vip == before.api.vip
+
+
 @given(specs(), st.integers(1, 7))
 def test_adding_a_pool_moves_nothing_else(doc, slot):
     assume(slot not in {p["slot"] for p in doc["nodePools"]})
