@@ -17,7 +17,10 @@ access "将会自动被指向到内网地址"), so uploads need no NAT and no pu
 
 What masters may do with it (CAM): put objects under etcd/ and nothing else: no read, no list, no delete. A
 compromised master cannot read other snapshots or remove them; the lifecycle rule expires them. COS CAM resources
-are `qcs::cos:<region>:uid/<appid>:<bucket>/<key>`.
+are `qcs::cos:<region>:uid/<appid>:<bucket>-<appid>/<key>` with `*` as a prefix wildcard (`.../<bucket>-<appid>/app/avatar/*`
+in tencentyun/intlcloud-documents@19ed9ddee48a21cbe9ac02c8be7c0e7c7284efec
+yehe_doc/存储/对象存储/最佳实践/访问控制与权限管理/临时密钥生成及使用指引_intl_en.md and COS's "Working with COS API Access
+Policies"), so `.../kubecvm-<cluster>-etcd-<appid>/etcd/*` is every object under etcd/ and nothing else.
 """
 
 from __future__ import annotations
@@ -35,10 +38,10 @@ APPID = re.compile(r"^[0-9]{10}$")
 PREFIX = "etcd/"  # object keys: etcd/<node>/<UTC time>.db
 ENCRYPTION = "AES256"
 ABORT_UPLOADS_AFTER_DAYS = 1
-# The COS calls an upload makes: PutObject, or the multipart ones for a large snapshot (cos-python-sdk-v5
-# upload_file switches to multipart above its part size).
-CAM_ACTIONS = ("cos:PutObject", "cos:InitiateMultipartUpload", "cos:UploadPart", "cos:CompleteMultipartUpload",
-               "cos:AbortMultipartUpload", "cos:ListParts")
+# The one COS call an upload makes: planning/cos_put.py sends each snapshot as a single PutObject (why not
+# upload_file's multipart, which also needs the bucket-level cos:ListMultipartUploads: see there), and
+# tests/bootstrap/test_backups.py checks that the real SDK sends exactly that request.
+CAM_ACTIONS = ("cos:PutObject",)
 COS_SDK_VERSION = "1.9.44"  # cos-python-sdk-v5 (Tencent's official COS SDK), installed on masters from the mirror
 # kubeadm's certificates last one year (kubeadm docs, "Certificate Management with kubeadm"); renew when fewer than
 # this many days are left. The weekly check leaves several chances before that.

@@ -3,7 +3,10 @@ the simulated cloud, and the master scripts run in bash against fakes on PATH.""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import importlib.metadata
 import re
 import json
 import os
@@ -59,8 +62,7 @@ def test_lifecycle_and_policy_exactly():
         "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}]
     doc = json.loads(backups.policy_document(BP, "ap-guangzhou", APPID))
     assert doc == {"version": "2.0", "statement": [{
-        "effect": "allow", "action": ["cos:PutObject", "cos:InitiateMultipartUpload", "cos:UploadPart",
-                                      "cos:CompleteMultipartUpload", "cos:AbortMultipartUpload", "cos:ListParts"],
+        "effect": "allow", "action": ["cos:PutObject"],
         "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"]}]}
 
 
@@ -247,19 +249,23 @@ def test_renewal_renews_then_restarts_one_static_pod_at_a_time(tmp_path: Path):
     assert unit_env(n, "kubecvm-cert-renew.service")["RENEW_WITHIN_DAYS"] == "60"
 
 
-# ---- cos_put.py against a fake metadata service and a fake COS SDK ------------------------------------------------
+# ---- cos_put.py with Tencent's COS SDK against a fake COS on 127.0.0.1 -----------------------------------------
+# The real SDK makes the request: cos-python-sdk-v5, pinned for the tests at the version masters install. The child
+# process gets a sitecustomize that resolves the bucket's host name to the fake's port on 127.0.0.1 and refuses
+# every other name, so nothing leaves the machine; TLS is real (the fake's certificate names that host, and
+# REQUESTS_CA_BUNDLE trusts its CA), so the script's https endpoint is what is exercised.
 
-FAKE_SDK = '''
-import json, os
-class CosConfig:
-    def __init__(self, **kw):
-        self.kw = kw
-class CosS3Client:
-    def __init__(self, config):
-        self.config = config
-    def upload_file(self, **kw):
-        with open(os.environ["RECORD"], "w") as f:
-            json.dump({"config": self.config.kw, "upload": kw}, f)
+BUCKET_HOST = "kubecvm-prod-etcd-1250000000.cos.ap-guangzhou.myqcloud.com"
+RESOLVE_ONLY_THE_FAKE = '''
+import os, socket
+_real = socket.getaddrinfo
+def getaddrinfo(host, port, *args, **kwargs):
+    if host == os.environ["FAKE_COS_HOST"]:
+        return _real("127.0.0.1", int(os.environ["FAKE_COS_PORT"]), *args, **kwargs)
+    if host == "127.0.0.1":
+        return _real(host, port, *args, **kwargs)
+    raise socket.gaierror("test: %s is not the fake COS" % host)
+socket.getaddrinfo = getaddrinfo
 '''
 
 
@@ -277,26 +283,68 @@ class _Meta(BaseHTTPRequestHandler):
         pass
 
 
-def test_cos_put_uploads_with_the_role_credentials_to_the_in_region_endpoint(tmp_path: Path):
+class _FakeCos(BaseHTTPRequestHandler):
+    seen: list = []
+
+    def _answer(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _FakeCos.seen.append((self.command, self.path, dict(self.headers), body))
+        ok = self.command == "PUT"
+        self.send_response(200 if ok else 403)
+        if ok:
+            self.send_header("ETag", '"%s"' % hashlib.md5(body).hexdigest())
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PUT = do_GET = do_POST = _answer  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def cos_put(tmp_path: Path, loopback_tls):
+    """Run the shipped cos_put.py for `path` with the real SDK; (result, requests the fake COS saw)."""
     meta = ThreadingHTTPServer(("127.0.0.1", 0), _Meta)
     threading.Thread(target=meta.serve_forever, daemon=True).start()
-    try:
-        sdk = tmp_path / "sdk" / "qcloud_cos"
-        sdk.mkdir(parents=True)
-        (sdk / "__init__.py").write_text(FAKE_SDK)
-        record = tmp_path / "record.json"
-        env = {"PYTHONPATH": str(tmp_path / "sdk"), "RECORD": str(record), "PATH": "/usr/bin:/bin",
-               "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/"}
-        script = tmp_path / "cos_put.py"
-        script.write_text(files(user_data(PLAN, PLAN.masters[0]))["/usr/local/lib/kubecvm/cos_put.py"]["content"])
-        result = subprocess.run([sys.executable, str(script), "kubecvm-prod-etcd-1250000000", "ap-guangzhou",
-                                 "/var/lib/etcd/kubecvm-snapshot.db", "etcd/prod-master-0/x.db"],
-                                env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(record.read_text()) == {
-            "config": {"Region": "ap-guangzhou", "SecretId": "AKIDtmp", "SecretKey": "tmpkey", "Token": "tok",
-                       "Scheme": "https", "Endpoint": "cos.ap-guangzhou.myqcloud.com"},
-            "upload": {"Bucket": "kubecvm-prod-etcd-1250000000", "Key": "etcd/prod-master-0/x.db",
-                       "LocalFilePath": "/var/lib/etcd/kubecvm-snapshot.db", "EnableMD5": True}}
-    finally:
-        meta.shutdown()
+    cos = loopback_tls(_FakeCos, dns=[BUCKET_HOST], subject=BUCKET_HOST)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(RESOLVE_ONLY_THE_FAKE)
+    script = tmp_path / "cos_put.py"
+    script.write_text(files(user_data(PLAN, PLAN.masters[0]))["/usr/local/lib/kubecvm/cos_put.py"]["content"])
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "REQUESTS_CA_BUNDLE": cos.ca_file,
+           "FAKE_COS_HOST": BUCKET_HOST, "FAKE_COS_PORT": str(cos.port),
+           "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/"}
+
+    def run(path: Path):
+        _FakeCos.seen = []
+        result = subprocess.run([sys.executable, str(script), "kubecvm-prod-etcd-1250000000", "ap-guangzhou", str(path),
+                                 "etcd/prod-master-0/x.db"], env=env, capture_output=True, text=True, timeout=60)
+        return result, _FakeCos.seen
+
+    yield run
+    meta.shutdown()
+    meta.server_close()
+
+
+def test_the_tests_run_the_cos_sdk_version_masters_install():
+    assert importlib.metadata.version("cos-python-sdk-v5") == backups.COS_SDK_VERSION
+
+
+def test_cos_put_is_one_encrypted_signed_put_with_the_role_credentials(tmp_path: Path, cos_put):
+    snapshot = tmp_path / "snapshot.db"
+    snapshot.write_bytes(os.urandom(1024) * 2049)  # above upload_file's 1 MB part size: still one PutObject
+    result, seen = cos_put(snapshot)
+    assert result.returncode == 0, result.stderr
+    [(method, path, headers, body)] = seen
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert (method, path, body) == ("PUT", "/etcd/prod-master-0/x.db", snapshot.read_bytes())
+    assert headers["host"] == BUCKET_HOST
+    assert headers["x-cos-server-side-encryption"] == "AES256"
+    assert headers["x-cos-security-token"] == "tok"
+    assert headers["content-md5"] == base64.b64encode(hashlib.md5(body).digest()).decode()
+    sign = dict(part.split("=", 1) for part in headers["authorization"].split("&"))
+    assert sign["q-sign-algorithm"] == "sha1" and sign["q-ak"] == "AKIDtmp" and len(sign["q-signature"]) == 40
+    assert "host" in sign["q-header-list"].split(";")
+    # The one COS action that request needs is the one the masters' policy allows.
+    assert backups.CAM_ACTIONS == ("cos:PutObject",)
