@@ -25,20 +25,21 @@ META = os.environ.get("METADATA_URL", "http://metadata.tencentyun.com/latest/met
 
 
 def role_credentials():
-    with urllib.request.urlopen(META, timeout=5) as answer:
-        role = answer.read().decode().split()[0]
-    with urllib.request.urlopen(META + role, timeout=5) as answer:
-        return json.load(answer)
+    with urllib.request.urlopen(META, timeout=5) as r:
+        role = r.read().decode().split()[0]
+    with urllib.request.urlopen(META + role, timeout=5) as r:
+        return json.load(r)
 
 
 def main(bucket, region, path, key):
     from qcloud_cos import CosConfig, CosS3Client
 
     c = role_credentials()
+    # https: CosConfig's default Scheme.
     config = CosConfig(Region=region, SecretId=c["TmpSecretId"], SecretKey=c["TmpSecretKey"], Token=c["Token"],
-                       Scheme="https", Endpoint="cos.%s.myqcloud.com" % region)
-    with open(path, "rb") as body:
-        CosS3Client(config).put_object(Bucket=bucket, Key=key, Body=body, EnableMD5=True, ServerSideEncryption="AES256")
+                       Endpoint="cos.%s.myqcloud.com" % region)
+    CosS3Client(config).put_object(Bucket=bucket, Key=key, Body=open(path, "rb"), EnableMD5=True,
+                                   ServerSideEncryption="AES256")
 
 
 if __name__ == "__main__":
