@@ -2,7 +2,9 @@
 
 `kubernetes.version` must name one of them: apt would otherwise fail only at boot, on every node, with
 `E: Version '1.30.66-*' for 'kubelet' was not found`. The pkgs.k8s.io packages of a release x.y.z are
-`x.y.z-1.1` (the boot script installs `kubelet=$K8S_VERSION-*`, which matches that revision).
+`x.y.z-1.1` (as `apt-cache madison kubeadm` lists them, e.g. 1.31.0-1.1, 1.31.14-1.1; quoted from users' notes, no
+upstream document states the revision): the boot script installs `kubelet=$K8S_VERSION-*`, which matches any revision
+of exactly that release and never 1.30.60 for 1.30.6.
 
 Every supported minor is end-of-life, so its list is final once its last patch is in. Patch numbers are
 contiguous from 0 (each CHANGELOG's table of contents lists every one in turn). Sources, kubernetes/kubernetes
