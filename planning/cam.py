@@ -14,9 +14,10 @@
 - Tag conditions: `{"for_any_value:string_equal": {"qcs:resource_tag": ["<key>&<value>"]}}` for the tags the
   resource carries, `qcs:request_tag` for the tags a create request asks for (CAM's ABAC and "deny does not take
   effect" examples in tencentyun/qcloud-documents, and COS's PutBucket tag-condition examples, spell them so).
-  CAM evaluates string_equal-type operators on tag keys; string_not_equal and the like do not take effect for them,
-  and a deny by tag is not applied to list-type queries (CAM "deny 不生效" page), so every tag condition here is
-  for_any_value:string_equal and no Describe call is fenced by a deny.
+  For list-type queries CAM may not apply a deny, nor any condition but an exact match such as string_equal
+  (string_not_equal and the like do not take effect: CAM's page on when a deny does not take effect, in
+  tencentyun/qcloud-documents). So every tag condition here is for_any_value:string_equal, the one deny fences only
+  DetachDisks/ResizeDisk/TerminateDisks, and reads are allowed on "*" with no condition.
 """
 
 from __future__ import annotations
