@@ -97,7 +97,7 @@ def load_stack(
     if program is None or args["overrides"] is not None:
         plan = plan_from_config(**args)
         check_simulated_image(plan)
-        check_simulated_instance_types(plan)
+        notes.extend(check_simulated_instance_types(plan))
         if note := default_name_note(name, args["overrides"]):
             notes.append(note)
     return LoadedStack(name, path, config, plan, project=project, program=program, notes=tuple(notes))
@@ -114,16 +114,35 @@ def check_simulated_image(plan: ClusterPlan) -> None:
         )
 
 
-def check_simulated_instance_types(plan: ClusterPlan) -> None:
+def check_simulated_instance_types(plan: ClusterPlan) -> list[str]:
     """A type the simulated cloud does not sell fails here, naming the field, rather than as a refused CVM inside
-    the run. Under `pulumi up` the provider's data source answers instead (components/cluster.py)."""
+    the run. Under `pulumi up` the provider's data source answers instead (components/cluster.py). A type of a family
+    Tencent's pages name without sizes is taken as sold: the notes say which."""
+    notes: dict[str, str] = {}
     for (zone, instance_type), where in sizing.instance_type_uses(plan).items():
-        offered = instance_types.types_of(sizing.instance_family(instance_type))
+        family = sizing.instance_family(instance_type)
+        if instance_types.sizes_untranscribed(instance_type):
+            notes.setdefault(instance_type, (
+                f"{PROJECT}:cluster.{where}: {instance_type!r} is taken as sold: Tencent's instance-type pages name "
+                f"the {family} family but give no size table the offline catalogue transcribes; `pulumi preview` "
+                "checks it against the provider's instance-types data source"))
+            continue
+        offered = instance_types.types_of(family)
         if problem := sizing.instance_type_refusal(
                 f"{PROJECT}:cluster.{where}", instance_type, zone, offered,
-                f"the offline plan's catalogue of Tencent's documented instance types (families "
-                f"{', '.join(instance_types.CATALOGUE)})"):
+                "the offline plan's catalogue of the instance types Tencent's pages document"):
+            if not offered:  # a family the pages do not name: say which they do
+                problem += (f" (the catalogue has the families {', '.join(instance_types.CATALOGUE)}, and "
+                            f"{', '.join(sorted(instance_types.DOCUMENTED_WITHOUT_SIZES))} in any size; a family newer "
+                            "than Tencent's pages is only known to the provider's data source under `pulumi preview`)")
             raise ConfigError(problem)
+    return list(notes.values())
+
+
+def untranscribed_types(plan: ClusterPlan | None) -> tuple[str, ...]:
+    """The plan's types of families documented without sizes: what the simulated account must also sell."""
+    uses = sizing.instance_type_uses(plan) if plan else {}
+    return tuple(dict.fromkeys(t for _, t in uses if instance_types.sizes_untranscribed(t)))
 
 
 def policy_config(plan: ClusterPlan, name_or_path: str | None) -> tuple[str, dict]:
@@ -279,7 +298,8 @@ def build(
     config_name, config = policy_config(loaded.plan, policy_config_name) if policies and loaded.plan else (None, None)
     # The simulated account's route-table quota is what the stack says it is: offline there is no account to ask.
     quota = loaded.plan.capacity.route_quota if loaded.plan else None
-    cloud = SimulatedCloud(route_table_quota=quota) if quota else SimulatedCloud()
+    sells = untranscribed_types(loaded.plan)
+    cloud = SimulatedCloud(route_table_quota=quota, sells=sells) if quota else SimulatedCloud(sells=sells)
     try:
         recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
                                 cloud=cloud, project=loaded.project.name)

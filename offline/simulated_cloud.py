@@ -23,7 +23,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from kubecvm.offline import instance_types
-from kubecvm.planning import limits, validation
+from kubecvm.planning import limits, sizing, validation
 
 # Tencent's id prefixes by resource type.
 ID_PREFIX = {
@@ -169,21 +169,40 @@ def public_images(pattern: str) -> list[str]:
 # tencentcloud.instance.get_types (cvm/data_source_tc_instance_types.go): DescribeZoneInstanceConfigInfos with the
 # `filter` name/values pairs as given (`availability_zone` is the `zone` filter), then cpu/gpu/memory and
 # exclude_sold_out applied to the answer. The answer here is offline/instance_types.py's catalogue, every type
-# sold in every zone (the page gives no per-zone table), postpaid, status SELL.
+# sold in every zone (the pages give no per-zone table), postpaid, status SELL. A family the pages name without sizes
+# (instance_types.DOCUMENTED_WITHOUT_SIZES) is answered with the account's `sells`: the types a stack asks for.
 INSTANCE_TYPES_TOKEN = "tencentcloud:Instance/getTypes:getTypes"
 
 
-def offered_types(args: dict) -> list[dict]:
-    """The data source's `instance_types` for these arguments, from the catalogue."""
+def sold_shape(instance_type: str) -> tuple[int, int] | None:
+    """(vCPU, memory GiB) of a type the simulated account sells: the catalogue's, or the name's for a type of a family
+    documented without sizes; None for a type Tencent does not sell."""
+    if (found := instance_types.shape(instance_type)) is not None:
+        return found
+    if instance_types.sizes_untranscribed(instance_type):
+        try:
+            named = sizing.parse_instance_type(instance_type)
+        except ValueError:
+            return None
+        return named.cpu, named.memory_gib
+    return None
+
+
+def offered_types(args: dict, sells: tuple[str, ...] = ()) -> list[dict]:
+    """The data source's `instance_types` for these arguments, from the catalogue (and `sells`)."""
     filters = {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or []}
     if args.get("availabilityZone"):
         filters["zone"] = [args["availabilityZone"]]
-    families = filters.get("instance-family") or list(instance_types.CATALOGUE)
+    sold = {family: instance_types.types_of(family) for family in instance_types.CATALOGUE}
+    for t in dict.fromkeys(sells):
+        if instance_types.sizes_untranscribed(t) and sold_shape(t):
+            sold.setdefault(instance_types.family_of(t), []).append(t)
+    families = filters.get("instance-family") or list(sold)
     wanted = set(filters.get("instance-type") or ())
     out = []
     for zone in filters.get("zone") or ["all"]:
-        for t in (t for family in families for t in instance_types.types_of(family)):
-            cpu, memory = instance_types.shape(t)
+        for t in (t for family in families for t in sold.get(family, ())):
+            cpu, memory = sold_shape(t)
             if (wanted and t not in wanted) or args.get("cpuCoreCount") not in (None, cpu) \
                     or args.get("memorySize") not in (None, memory):
                 continue
@@ -196,8 +215,11 @@ def offered_types(args: dict) -> list[dict]:
 class SimulatedCloud(pulumi_mocks.Mocks):
     """Answers resource creation and data-source calls as Tencent Cloud would, deterministically."""
 
-    def __init__(self, route_table_quota: int = ROUTE_TABLE_QUOTA_DEFAULT):
+    def __init__(self, route_table_quota: int = ROUTE_TABLE_QUOTA_DEFAULT, sells: tuple[str, ...] = ()):
         self.route_table_quota = route_table_quota
+        # Types of families Tencent's pages name without sizes (instance_types.DOCUMENTED_WITHOUT_SIZES) that the
+        # instance-types look-up lists too: the offline plan passes the stack's own, never refusing them.
+        self.sells = tuple(sells)
         self.account = CloudState()  # what this run created, for the refusal rules below
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
@@ -208,8 +230,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         rid = f"{prefix}-{_digest(key)}"
         state = dict(args.inputs)
         if args.typ == "tencentcloud:Instance/instance:Instance":
-            # The documented shape (SA2.22XLARGE224 has 90 vCPU); an uncatalogued type is refused below.
-            cpu, memory = instance_types.shape(state["instanceType"]) or (0, 0)
+            # The documented shape (SA2.22XLARGE224 has 90 vCPU); an unsold type is refused below.
+            cpu, memory = sold_shape(str(state["instanceType"])) or (0, 0)
             state |= {"cpu": cpu, "memory": memory, "instanceStatus": "RUNNING"}
         elif args.typ == "tencentcloud:Clb/instance:Instance":
             vip = state.get("vip") or _public_ip(key)
@@ -268,7 +290,7 @@ class SimulatedCloud(pulumi_mocks.Mocks):
                 for name in public_images(pattern)
             ]}
         if token == INSTANCE_TYPES_TOKEN:
-            return {"id": "instance-types", "instanceTypes": offered_types(args.args)}
+            return {"id": "instance-types", "instanceTypes": offered_types(args.args, self.sells)}
         if token == "tencentcloud:User/getInfo:getInfo":
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
         if token == "tencentcloud:Vpc/getLimits:getLimits":
@@ -380,9 +402,10 @@ def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
 
 def instance_type_sold(state: CloudState, inputs: dict) -> str | None:
     """RunInstances refuses a type Tencent does not sell: InvalidParameterValue.InstanceTypeNotFound ("指定机型不存在",
-    tencentcloud-sdk-go cvm/v20170312/errors.go). What it sells: offline/instance_types.py (Tencent's 实例规格 page)."""
+    tencentcloud-sdk-go cvm/v20170312/errors.go). What it sells: offline/instance_types.py (Tencent's instance-type
+    pages); any size of a family they name without sizes is taken as sold (never a false refusal)."""
     instance_type = inputs.get("instanceType")  # optional: RunInstances then picks its default type
-    if instance_type is not None and instance_types.shape(str(instance_type)) is None:
+    if instance_type is not None and sold_shape(str(instance_type)) is None:
         return f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
     return None
 

@@ -11,8 +11,12 @@ if TYPE_CHECKING:
 
 # FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, S6.MEDIUM2 (DESIGN.md section 3). The form is not the catalogue:
 # whether Tencent sells a type is the provider's instance-types data source's answer (components/cluster.py).
-_TYPE_RE = re.compile(r"^(?P<family>[A-Z][A-Z0-9]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)(?P<mem>[1-9][0-9]*)$")
+# Tencent's pages (offline/instance_types.py) also write a lower-case family suffix (S5se, M6ce, GN10Xp, GN7vw) and a
+# multiplied MEDIUM (M6.31MEDIUM470 = 62 vCPU, C6.23MEDIUM216 = 46): both are of the form.
+_TYPE_RE = re.compile(r"^(?P<family>[A-Z][A-Z0-9]*[a-z]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)"
+                      r"(?P<mem>[1-9][0-9]*)$")
 _CPUS = {"SMALL": 1, "MEDIUM": 2, "LARGE": 4, "XLARGE": 4}
+_MULTIPLIED = ("MEDIUM", "XLARGE")  # nLARGE and nSMALL are not Tencent names
 
 INSTANCE_TYPE_FORM = "FAMILY.SIZE<memory GiB> (for example S5.LARGE8 or S5.2XLARGE32)"
 
@@ -32,7 +36,7 @@ class Shape:
 def parse_instance_type(instance_type: str) -> Shape:
     """Return the vCPU/memory shape of a Tencent instance type; raise ValueError if not of the form."""
     m = _TYPE_RE.fullmatch(instance_type)  # not match: its "$" also matches before a trailing newline
-    if not m or (m["mult"] and m["size"] != "XLARGE"):
+    if not m or (m["mult"] and m["size"] not in _MULTIPLIED):
         raise ValueError(f"{instance_type!r} is not of the form {INSTANCE_TYPE_FORM}")
     cpu = _CPUS[m["size"]] * int(m["mult"] or 1)
     return Shape(cpu=cpu, memory_gib=int(m["mem"]))

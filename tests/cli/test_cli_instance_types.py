@@ -20,9 +20,9 @@ def refused(run) -> str:
 
 
 @pytest.mark.parametrize(("cluster", "needles"), [
-    ({"nodePools": pools("S9.LARGE8")},
+    ({"nodePools": pools("S9.LARGE8")},  # a family no Tencent page names
      ("kubecvm:cluster.nodePools[0].instanceType: 'S9.LARGE8'", "offers no S9 instances in ap-guangzhou-3",
-      "families S5, SA2, S6, SA3")),
+      "families S6, SA3, SR1, S5, S5se, SA2,", "GN7vw, GI1, and BMD2, BMD3,", "only known to the provider's data source")),
     ({"nodePools": pools("S5.LARGE9")},
      ("kubecvm:cluster.nodePools[0].instanceType: 'S5.LARGE9' is not among the S5 sizes", "in ap-guangzhou-3: S5.SMALL1,",
       "S5.LARGE8, S5.LARGE16,", "S5.21XLARGE320")),
@@ -30,6 +30,13 @@ def refused(run) -> str:
      ("kubecvm:cluster.controlPlane.instanceType: 'S6.LARGE4' is not among the S6 sizes", "S6.MEDIUM8, S6.LARGE8,")),
     ({"nodePools": [*pools("S5.LARGE8"), {"name": "big", "slot": 2, "instanceType": "SA2.2XLARGE48", "countPerZone": 1}]},
      ("kubecvm:cluster.nodePools[1].instanceType: 'SA2.2XLARGE48'",)),
+    # Wrong sizes of families transcribed whole: M5 starts at a 1:8 ratio, C6 at LARGE8, and the current GPU page no
+    # longer lists GN10X.4XLARGE80.
+    ({"nodePools": pools("M5.LARGE16")},
+     ("'M5.LARGE16' is not among the M5 sizes", ": M5.SMALL8, M5.MEDIUM16, M5.LARGE32, M5.2XLARGE64,")),
+    ({"nodePools": pools("C6.MEDIUM4")}, ("'C6.MEDIUM4' is not among the C6 sizes", ": C6.LARGE8, C6.LARGE16,")),
+    ({"nodePools": pools("GN10X.4XLARGE80")},
+     ("'GN10X.4XLARGE80' is not among the GN10X sizes", ": GN10X.2XLARGE40, GN10X.9XLARGE160, GN10X.18XLARGE320")),
 ])
 def test_types_tencent_does_not_sell_are_refused_naming_the_field(tmp_path, cluster, needles):
     path = stack_file(tmp_path, "types", {"zones": ["ap-guangzhou-3"], **cluster})
@@ -46,3 +53,20 @@ def test_documented_types_of_every_modelled_family_plan(tmp_path):
     assert run.exit_code == 0, run.stderr
     cvms = {r["inputs"]["instanceType"] for r in run.json()["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"}
     assert cvms == {"S6.2XLARGE32", "S5.LARGE8", "SA2.22XLARGE224", "SA3.58XLARGE940"}
+
+
+def test_one_type_of_every_family_group_plans_and_a_bare_metal_size_is_taken_with_a_note(tmp_path):
+    groups = {"memory": "M5.2XLARGE64", "compute": "C6.2XLARGE16", "io": "IT5.4XLARGE64", "data": "D3.2XLARGE32",
+              "gpu": "GN7.2XLARGE40", "render": "GN7vw.4XLARGE64", "metal": "BMS5.24XLARGE384"}
+    cluster = {"zones": ["ap-guangzhou-3"], "controlPlane": {"instanceType": "S5se.LARGE16"},
+               "nodePools": [{"name": name, "slot": slot, "instanceType": t, "countPerZone": 1}
+                             for slot, (name, t) in enumerate(groups.items(), start=1)]}
+    run = kubecvm("plan", "--config-file", stack_file(tmp_path, "groups", cluster), "--format", "json", "--no-policies")
+    assert run.exit_code == 0, run.stderr
+    cvms = {r["inputs"]["instanceType"] for r in run.json()["resources"]
+            if r["type"] == "tencentcloud:Instance/instance:Instance"}
+    assert cvms == {"S5se.LARGE16", *groups.values()}
+    notes = [line for line in run.stderr.splitlines() if "is taken as sold" in line]
+    assert notes == ["kubecvm: note: kubecvm:cluster.nodePools[6].instanceType: 'BMS5.24XLARGE384' is taken as sold: "
+                     "Tencent's instance-type pages name the BMS5 family but give no size table the offline catalogue "
+                     "transcribes; `pulumi preview` checks it against the provider's instance-types data source"]
