@@ -42,7 +42,7 @@ ABORT_UPLOADS_AFTER_DAYS = 1
 # upload_file's multipart, which also needs the bucket-level cos:ListMultipartUploads: see there), and
 # tests/bootstrap/test_backups.py checks that the real SDK sends exactly that request.
 CAM_ACTIONS = ("cos:PutObject",)
-COS_SDK_VERSION = "1.9.44"  # cos-python-sdk-v5 (Tencent's official COS SDK), installed on masters from the mirror
+COS_SDK_VERSION = "1.9.44"  # cos-python-sdk-v5 (Tencent's official COS SDK), on every node, from planning/node-pip.lock
 # kubeadm's certificates last one year (kubeadm docs, "Certificate Management with kubeadm"); renew when fewer than
 # this many days are left. The weekly check leaves several chances before that.
 RENEW_WITHIN_DAYS = 60

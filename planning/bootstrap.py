@@ -513,11 +513,9 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
         "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "", "REGION": plan.region,
         "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages, "K8S_KEY_FPR": KUBERNETES_APT_KEY_FINGERPRINT,
         "SANDBOX_IMAGE": mirror.sandbox_image(minor), "API_DOMAIN": mirror.api_domain,
-        "TCCLI_VERSION": TCCLI_VERSION, "SECRET_VERSION": boot.secret_version,
+        "SECRET_VERSION": boot.secret_version,
         "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name, "TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
         "ENCRYPTION_SECRET": boot.secret(ENCRYPTION_ITEM).name if master else "",
-        # Masters that back etcd up to COS also get Tencent's COS SDK, next to tccli (planning/cos_put.py).
-        "PIP_EXTRA": f"cos-python-sdk-v5=={backups.COS_SDK_VERSION}" if master and backups.backup_plan(plan) else "",
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
         "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
         "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
@@ -614,6 +612,12 @@ def _template(name: str) -> str:
     return _strip_comments((TEMPLATES / name).read_text())
 
 
+@functools.cache
+def _pip_lock() -> str:
+    """The lock as pip reads it, its comment lines dropped (the 16 KB budget)."""
+    return "".join(line + "\n" for line in PIP_LOCK.read_text().splitlines() if not line.startswith("#"))
+
+
 def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None = None) -> str:
     """The #cloud-config for one planned machine. Raises UserDataTooLarge past the CVM limit."""
     if not CA_HASH_PATTERN.fullmatch(ca_hash):
@@ -640,6 +644,7 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         *([file(DOCKER_HUB_HOSTS, hosts)] if (hosts := mirrors.hosts_toml(mirrors.from_spec(plan.spec))) else []),
         script("/usr/local/lib/kubecvm/lib.sh", "lib.sh"),
         script("/usr/local/lib/kubecvm/disks.sh", "disks.sh"),
+        file("/etc/kubecvm/pip.lock", _pip_lock()),
         # Only a worker with a data disk finds and binds it (the user data budget: masters do without).
         *([script("/usr/local/lib/kubecvm/data-disk.sh", "data-disk.sh")] if m.data_disk and not master else []),
         *([file(KUBELET_MOUNTS, mount_dropin(mounts))] if (mounts := kubelet_mounts(m)) else []),

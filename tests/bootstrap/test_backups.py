@@ -133,11 +133,12 @@ def test_masters_ship_the_timers_workers_none():
     assert hours == ["Sun *-*-* 02:30:", "Sun *-*-* 04:30:", "Sun *-*-* 06:30:"]  # never two masters at once
 
 
-def test_without_backups_no_backup_files_and_no_cos_sdk():
+def test_without_backups_no_backup_files():
     plan = build_plan(make_spec("prod", {"backups": {"etcd": False}}))
     written = files(user_data(plan, plan.masters[0]))
     assert not [p for p in written if "etcd-backup" in p or p.endswith("cos_put.py")]
-    assert "PIP_EXTRA=''" in written["/etc/kubecvm/boot.env"]["content"]
+    # The COS SDK comes with tccli anyway (tccli imports its cos plugin): planning/node-pip.lock, on every node.
+    assert "cos-python-sdk-v5==" in written["/etc/kubecvm/pip.lock"]["content"]
     assert "/etc/systemd/system/kubecvm-cert-renew.timer" in written  # renewal has nothing to do with backups
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kubecvm.planning import backups, bootstrap
+from kubecvm.planning import bootstrap
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files
 
@@ -28,7 +28,6 @@ TOKEN = "abcdef.0123456789abcdef"
 ENCRYPTION_KEY = "q83vEjRWeJq8nO7xEjRWeJq8nO7xEjRWeJq8nO7xEjQ="
 INSTANCE = "ins-0000test"
 DISKS = {"etcd": "disk-etcd0001", "data": "disk-data0001"}
-TCCLI_PIN = f"tccli=={bootstrap.TCCLI_VERSION}"
 CONTAINERD_DEFAULT = '''version = 2
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:3.8"
@@ -198,12 +197,14 @@ def secret_reads(names: list[str]) -> list[str]:
     return [f"tccli ssm GetSecretValue {n}" for n in names]
 
 
+PIP = "pip install -q -i http://mirrors.tencentyun.com/pypi/simple --trusted-host mirrors.tencentyun.com --require-hashes --no-deps"
+# Every node: setuptools from the lock first (to build crcmod), then the whole lock, hash-checked
+# (planning/node-pip.lock: tccli, the COS SDK that tccli and planning/cos_put.py import, their closure).
 PACKAGES = [
     "apt-get install -y -q python3-venv", "venv ROOT/opt/kubecvm/tccli",
-    f"pip install -q -i http://mirrors.tencentyun.com/pypi/simple --trusted-host mirrors.tencentyun.com {TCCLI_PIN}",
+    f"{PIP} -r ROOT/tmp/setuptools.lock", f"{PIP} --no-build-isolation --use-pep517 -r ROOT/etc/kubecvm/pip.lock",
 ]
-# Masters that back etcd up also install Tencent's COS SDK into the same virtualenv (planning/cos_put.py).
-MASTER_PACKAGES = [*PACKAGES[:2], f"{PACKAGES[2]} cos-python-sdk-v5=={backups.COS_SDK_VERSION}"]
+MASTER_PACKAGES = PACKAGES
 KUBE_PACKAGES = [
     "apt-get install -y -q containerd conntrack socat kubelet=1.30.6-* kubeadm=1.30.6-* kubectl=1.30.6-*",
     "systemctl restart containerd",
@@ -371,7 +372,8 @@ def refused_boot(n: dict) -> tuple[str, str]:
 
 
 def test_the_pinned_repository_key_is_checked_before_it_is_dearmored(tmp_path: Path):
-    calls = boot(node(tmp_path, PLAN.workers[0]))
+    n = node(tmp_path, PLAN.workers[0])
+    calls = boot(n)
     show = next(i for i, c in enumerate(calls) if "--show-keys" in c)
     dearmor = next(i for i, c in enumerate(calls) if "--dearmor" in c)
     assert calls[show] == "gpg --batch --show-keys --with-colons ROOT/tmp/kubernetes.key"
@@ -431,3 +433,13 @@ def test_the_key_check_reads_what_the_real_gpg_prints(tmp_path: Path, real_keys,
     else:
         calls, log = refused_boot(n)
         assert "apt-get" not in calls and f"it is not (only) the key {fpr}" in log
+
+
+def test_pip_installs_exactly_the_lock_and_setuptools_from_it_first(tmp_path: Path):
+    n = node(tmp_path, PLAN.workers[0])
+    boot(n)
+    lock = (n["root"] / "etc/kubecvm/pip.lock").read_text()
+    assert lock == "".join(l + "\n" for l in bootstrap.PIP_LOCK.read_text().splitlines() if not l.startswith("#"))
+    assert all(" --hash=sha256:" in line for line in lock.splitlines())
+    setuptools = (n["root"] / "tmp/setuptools.lock").read_text().splitlines()
+    assert len(setuptools) == 1 and setuptools[0].startswith("setuptools==") and setuptools[0] in lock.splitlines()
