@@ -379,5 +379,7 @@ def test_shipped_user_data_is_gzip_that_cloud_init_itself_decompresses_to_the_re
             out = subprocess.run([CLOUD_INIT_PYTHON, "-c", decomp], input=raw, capture_output=True, check=True)
             assert out.stdout.decode() == text, (stack, role)
             assert bootstrap.decode_user_data(shipped) == text
-            # Room to spare: under 60% of the 16 KB CVM limit (the plain text was at 15 KB for masters).
-            assert len(shipped) < 0.6 * bootstrap.USER_DATA_LIMIT, (m.name, len(shipped))
+            # Room to spare: under 70% of the 16 KB CVM limit (the plain text was at 15 KB for masters). 70, not
+            # the earlier 60: the hash lock of tccli's closure (planning/node-pip.lock, ~1.3 KB of random hex that
+            # gzip cannot shrink) is worth more than the margin; masters ship about 11.2 KB with it.
+            assert len(shipped) < 0.7 * bootstrap.USER_DATA_LIMIT, (m.name, len(shipped))
