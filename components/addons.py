@@ -8,11 +8,12 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from kubecvm.planning import ClusterPlan
+from kubecvm.planning import ClusterPlan, bootstrap, names
 from kubecvm.planning import addons as plan_addons
 
 from .object_ready import ObjectReady
 from .ingress import ingress_objects
+from .pki import ca_bundle, service_certificates
 
 TYPE = "kubecvm:index:ClusterAddons"
 
@@ -64,7 +65,8 @@ class ClusterAddons(pulumi.ComponentResource):
     ):
         super().__init__(TYPE, name, None, opts)
         settings = _settings(plan_or_settings)
-        objs, patches = plan_addons.objects(settings), plan_addons.patches(settings)
+        metrics_tls = metrics_server_tls(settings.cluster, self) if settings.metrics_server else None
+        objs, patches = plan_addons.objects(settings, metrics_tls=metrics_tls), plan_addons.patches(settings)
         if isinstance(plan_or_settings, ClusterPlan):
             # ingress-nginx behind the ingress CLB; `ingress_address` is the CLB's (reported in Ingress status).
             objs += ingress_objects(name, plan_or_settings, ingress_address, self)
@@ -92,6 +94,28 @@ class ClusterAddons(pulumi.ComponentResource):
                     rname, opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[exists]),
                     **_args(obj))
         self.register_outputs({"objects": sorted(self.resources)})
+
+
+# metrics-server's serving certificate (planning/addons.py METRICS_SERVER_DNS_NAMES says who checks which name).
+# A CA of its own rather than the cluster CA: the APIService's caBundle then trusts only what this CA issued (the
+# cluster CA also signs every kubelet's serving certificate and any CSR the controller manager approves), and the
+# cluster CA's key stays where only masters read it (SSM), never used by the stack for anything but kubeadm's PKI.
+# The CA lasts ten years like the cluster's; the serving certificate one year, renewed by any `pulumi up` in its last
+# 90 days (pulumi-tls LocallySignedCert early_renewal_hours, pulumi_tls 5.6.2 locally_signed_cert.py: the resource
+# counts as expired that many hours early, so the update replaces it; the old one stays valid until it expires).
+# The replacement has the same CA, so the caBundle does not change: the Secret updates in place and metrics-server
+# picks the new files up within minutes (the kubelet's Secret refresh, then its one-minute file reload).
+METRICS_TLS_VALIDITY_HOURS, METRICS_TLS_RENEW_HOURS = 365 * 24, 90 * 24
+
+
+def metrics_server_tls(cluster: str, parent: pulumi.Resource) -> plan_addons.ServingTls:
+    """metrics-server's serving certificate and key (Pulumi secrets) and the APIService caBundle of their CA."""
+    ca, cert, key = service_certificates(
+        lambda part: names.metrics_server_tls(cluster, part), ca_common_name=f"{cluster} metrics-server CA",
+        common_name=plan_addons.METRICS_SERVER_DNS_NAMES[0], dns_names=plan_addons.METRICS_SERVER_DNS_NAMES,
+        validity_hours=METRICS_TLS_VALIDITY_HOURS, renew_hours=METRICS_TLS_RENEW_HOURS,
+        ca_validity_hours=bootstrap.CA_VALIDITY_HOURS, parent=parent)
+    return plan_addons.ServingTls(cert_pem=cert, key_pem=key, ca_bundle=ca_bundle(ca))
 
 
 def _args(obj: dict[str, Any]) -> dict[str, Any]:

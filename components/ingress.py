@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import base64
 from typing import Any
 
 import pulumi
-import pulumi_tls as tls
 import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan, bootstrap, names
@@ -20,6 +18,7 @@ from kubecvm.planning import ingress as plan_ingress
 from kubecvm.planning import ingress_nginx
 
 from .lifecycle import with_lifecycle
+from .pki import ca_bundle, service_certificates
 
 TYPE = "kubecvm:index:IngressLoadBalancer"
 
@@ -81,35 +80,13 @@ class IngressLoadBalancer(pulumi.ComponentResource):
 # serves it can sign for the cluster) and a serving certificate for the admission Service's names. Ten years, like
 # the cluster CAs; `pulumi up --replace` on the CA renews both, and the Secret and caBundle follow.
 WEBHOOK_VALIDITY_HOURS = bootstrap.CA_VALIDITY_HOURS
-WEBHOOK_SERVER_USES = ("digital_signature", "key_encipherment", "server_auth")
 
 
 def webhook_certificates(cluster: str, parent: pulumi.Resource) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
     """(CA PEM, serving certificate PEM, serving key PEM), all Pulumi secrets."""
-    opts = pulumi.ResourceOptions(parent=parent)
-
-    def key(part: str) -> tls.PrivateKey:
-        return tls.PrivateKey(names.ingress_webhook(cluster, part), algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
-
-    ca_key = key("ca-key")
-    ca = tls.SelfSignedCert(
-        names.ingress_webhook(cluster, "ca-cert"), private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
-        subject={"common_name": f"{cluster} ingress-nginx admission CA"}, validity_period_hours=WEBHOOK_VALIDITY_HOURS,
-        allowed_uses=list(bootstrap.CA_USES), opts=opts,
-    )
-    server_key = key("key")
-    csr = tls.CertRequest(
-        names.ingress_webhook(cluster, "csr"), private_key_pem=server_key.private_key_pem,
-        subject={"common_name": ingress_nginx.WEBHOOK_DNS_NAMES[2]}, dns_names=list(ingress_nginx.WEBHOOK_DNS_NAMES),
-        opts=opts,
-    )
-    cert = tls.LocallySignedCert(
-        names.ingress_webhook(cluster, "cert"), cert_request_pem=csr.cert_request_pem,
-        ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca.cert_pem, validity_period_hours=WEBHOOK_VALIDITY_HOURS,
-        allowed_uses=list(WEBHOOK_SERVER_USES), opts=opts,
-    )
-    secret = pulumi.Output.secret
-    return secret(ca.cert_pem), secret(cert.cert_pem), secret(server_key.private_key_pem)
+    return service_certificates(
+        lambda part: names.ingress_webhook(cluster, part), ca_common_name=f"{cluster} ingress-nginx admission CA",
+        common_name=ingress_nginx.WEBHOOK_DNS_NAMES[2], dns_names=ingress_nginx.WEBHOOK_DNS_NAMES, validity_hours=WEBHOOK_VALIDITY_HOURS, parent=parent)
 
 
 def ingress_objects(component: str, plan: ClusterPlan, address: pulumi.Input[str] | None,
@@ -123,6 +100,5 @@ def ingress_objects(component: str, plan: ClusterPlan, address: pulumi.Input[str
     status = None if address is None else pulumi.Output.from_input(address).apply(ingress_nginx.publish_status_arg)
     return ingress_nginx.objects(
         settings, ca_pem=ca, cert_pem=cert, key_pem=key, status_arg=status,
-        # The caBundle is the CA certificate (public), base64 as the API wants it.
-        ca_bundle=pulumi.Output.unsecret(ca).apply(lambda pem: base64.b64encode(pem.encode()).decode()),
+        ca_bundle=ca_bundle(ca),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable, Sequence
+
 import pulumi
 import pulumi_tls as tls
 
@@ -62,3 +65,44 @@ class Pki(pulumi.ComponentResource):
         # The discovery hash is public by design (kubeadm prints it): unsecret so user data stays reviewable.
         self.ca_hash = pulumi.Output.unsecret(ca_cert.cert_pem.apply(bootstrap.ca_cert_hash))
         self.register_outputs({"caHash": self.ca_hash})
+
+
+SERVER_USES = ("digital_signature", "key_encipherment", "server_auth")
+
+
+def service_certificates(
+    name: Callable[[str], str], *, ca_common_name: str, common_name: str, dns_names: Sequence[str], validity_hours: int,
+    renew_hours: int | None = None, ca_validity_hours: int = bootstrap.CA_VALIDITY_HOURS, parent: pulumi.Resource,
+) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+    """(CA PEM, serving certificate PEM, serving key PEM), all Pulumi secrets: a small CA of its own and one serving
+    certificate from it for an in-cluster Service's `dns_names` (the admission webhook, metrics-server). `name(part)`
+    names each resource (part "ca-key", "ca-cert", "key", "csr", "cert"). `renew_hours`: pulumi-tls early_renewal_hours,
+    a `pulumi up` within that many hours of the certificate's expiry replaces it (same key, same CA)."""
+    opts = pulumi.ResourceOptions(parent=parent)
+
+    def key(part: str) -> tls.PrivateKey:
+        return tls.PrivateKey(name(part), algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
+
+    ca_key = key("ca-key")
+    ca = tls.SelfSignedCert(
+        name("ca-cert"), private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+        subject={"common_name": ca_common_name}, validity_period_hours=ca_validity_hours,
+        allowed_uses=list(bootstrap.CA_USES), opts=opts,
+    )
+    server_key = key("key")
+    csr = tls.CertRequest(
+        name("csr"), private_key_pem=server_key.private_key_pem, subject={"common_name": common_name},
+        dns_names=list(dns_names), opts=opts,
+    )
+    cert = tls.LocallySignedCert(
+        name("cert"), cert_request_pem=csr.cert_request_pem, ca_private_key_pem=ca_key.private_key_pem,
+        ca_cert_pem=ca.cert_pem, validity_period_hours=validity_hours, early_renewal_hours=renew_hours,
+        allowed_uses=list(SERVER_USES), opts=opts,
+    )
+    secret = pulumi.Output.secret
+    return secret(ca.cert_pem), secret(cert.cert_pem), secret(server_key.private_key_pem)
+
+
+def ca_bundle(ca_pem: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The caBundle an APIService or webhook wants: base64 of the CA certificate's PEM (public: not a secret)."""
+    return pulumi.Output.unsecret(ca_pem).apply(lambda pem: base64.b64encode(pem.encode()).decode())

@@ -27,7 +27,7 @@ from typing import Any
 from . import cam, mirrors
 from .mirrors import Mirrors
 from . import names
-from .plan import TAG_CLUSTER, TAG_ROLE, address_layout
+from .plan import CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, address_layout
 
 # ---------------------------------------------------------------------------------------------------------------
 # Versions and images: the ONLY place an add-on version changes. All from Tencent's registry, pinned by tag.
@@ -550,9 +550,10 @@ def credentials_config_map() -> dict[str, Any]:
             "data": {"cam_credentials.py": CAM_CREDENTIALS_SCRIPT}}
 
 
-def objects(s: AddonSettings) -> list[dict[str, Any]]:
-    """Every object the add-ons create, in apply order (RBAC and config before the workloads using them)."""
-    return [*csr_approver_objects(s), *csi_objects(s), *metrics_server_objects(s)]
+def objects(s: AddonSettings, *, metrics_tls: ServingTls | None = None) -> list[dict[str, Any]]:
+    """Every object the add-ons create, in apply order (RBAC and config before the workloads using them).
+    `metrics_tls`: metrics-server's serving certificate (needed when addons.metricsServer is on)."""
+    return [*csr_approver_objects(s), *csi_objects(s), *metrics_server_objects(s, metrics_tls)]
 
 
 def csi_objects(s: AddonSettings) -> list[dict[str, Any]]:
@@ -618,12 +619,13 @@ def patches(s: AddonSettings) -> list[dict[str, Any]]:
 # ---- metrics-server ---------------------------------------------------------------------------------------------
 # Pinned here, with its source: the objects below are upstream's release manifest, transcribed (checked field by field
 # against kubernetes-sigs/metrics-server manifests/ and its chart's defaults: tests/bootstrap/test_metrics_server_upstream.py),
-# with two changes:
-# the image comes through image() (mirrored where registry.k8s.io is unreachable) and the kubelets' serving
+# with three changes:
+# the image comes through image() (mirrored where registry.k8s.io is unreachable); the kubelets' serving
 # certificates are verified against the cluster CA (--kubelet-certificate-authority, the CA from the
 # kube-root-ca.crt ConfigMap that kube-controller-manager publishes in every namespace) instead of
-# --kubelet-insecure-tls. That works because the kubelets have CA-signed serving certificates (serverTLSBootstrap in
-# planning/bootstrap.py, approved by planning/templates/kubecvm-csr-approve).
+# --kubelet-insecure-tls, which works because the kubelets have CA-signed serving certificates (serverTLSBootstrap in
+# planning/bootstrap.py, approved by planning/csr_approver.py); and metrics-server serves with a certificate the
+# stack issues, which the APIService verifies (caBundle) instead of insecureSkipTLSVerify (below).
 METRICS_SERVER_VERSION = "v0.7.2"
 METRICS_SERVER_MANIFEST = ("https://github.com/kubernetes-sigs/metrics-server/releases/download/"
                            f"{METRICS_SERVER_VERSION}/components.yaml")
@@ -633,6 +635,31 @@ K8S_IMAGES: dict[str, tuple[str, str]] = {  # name -> (path under registry.k8s.i
 METRICS_SERVER = "metrics-server"
 KUBELET_CA_DIR = "/etc/kubelet-ca"
 _MS_LABELS = {"k8s-app": METRICS_SERVER}
+
+# metrics-server's own serving certificate, so the API server's aggregator verifies it (APIService caBundle) instead
+# of upstream's insecureSkipTLSVerify. The aggregator dials the Service's endpoints with TLS ServerName
+# <service>.<namespace>.svc and the caBundle as its only roots (kube-aggregator pkg/apiserver/handler_proxy.go
+# updateAPIService: ServerName and CAData, kubernetes/kubernetes@702afaba766fb48bc94b96d72f486de39a70a6a4); the
+# .svc.<cluster domain> name serves in-cluster clients. The stack issues it (components/addons.py, pulumi-tls) from a
+# CA of its own, like the ingress admission webhook's; it is mounted from a kubernetes.io/tls Secret and handed to
+# metrics-server's --tls-cert-file/--tls-private-key-file (k8s.io/apiserver SecureServingOptions, which re-reads
+# the files every minute: pkg/server/options/serving.go ApplyTo -> dynamiccertificates
+# NewDynamicServingContentFromFiles, dynamic_serving_content.go Run, FileRefreshDuration 1 min,
+# kubernetes/kubernetes@f594c25c70bab163edba38bbf17faf7176577a6c), so a renewed certificate is served without a
+# restart once the kubelet has refreshed the Secret volume.
+METRICS_SERVER_TLS_SECRET = "metrics-server-tls"
+METRICS_SERVER_TLS_DIR = "/etc/metrics-server/tls"
+METRICS_SERVER_DNS_NAMES = (f"{METRICS_SERVER}.{NAMESPACE}.svc", f"{METRICS_SERVER}.{NAMESPACE}.svc.{CLUSTER_DOMAIN}")
+
+
+@dataclass(frozen=True)
+class ServingTls:
+    """A serving certificate the stack made: PEMs (Pulumi secrets in the component) and the CA as an APIService
+    caBundle (base64 of the CA's PEM). Strings in the tests, pulumi Outputs from components/addons.py."""
+
+    cert_pem: Any
+    key_pem: Any
+    ca_bundle: Any
 
 
 def _ms_meta(name: str, namespaced: bool = True, **labels: str) -> dict[str, Any]:
@@ -647,7 +674,10 @@ def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
         "args": ["--cert-dir=/tmp", "--secure-port=10250",
                  "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
                  "--kubelet-use-node-status-port", "--metric-resolution=15s",
-                 f"--kubelet-certificate-authority={KUBELET_CA_DIR}/ca.crt"],
+                 f"--kubelet-certificate-authority={KUBELET_CA_DIR}/ca.crt",
+                 # its own serving certificate (--cert-dir then holds nothing: it only self-signs without these)
+                 f"--tls-cert-file={METRICS_SERVER_TLS_DIR}/tls.crt",
+                 f"--tls-private-key-file={METRICS_SERVER_TLS_DIR}/tls.key"],
         "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
         "livenessProbe": {**probe, "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"}},
         "readinessProbe": {**probe, "initialDelaySeconds": 20,
@@ -657,7 +687,8 @@ def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
                             "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 1000,
                             "seccompProfile": {"type": "RuntimeDefault"}},
         "volumeMounts": [{"mountPath": "/tmp", "name": "tmp-dir"},
-                         {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True}],
+                         {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True},
+                         {"mountPath": METRICS_SERVER_TLS_DIR, "name": "serving-cert", "readOnly": True}],
     }
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _ms_meta(METRICS_SERVER),
@@ -673,17 +704,22 @@ def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
                     "serviceAccountName": METRICS_SERVER,
                     "volumes": [{"name": "tmp-dir", "emptyDir": {}},
                                 {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt",
-                                                                     "items": [{"key": "ca.crt", "path": "ca.crt"}]}}],
+                                                                     "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                                {"name": "serving-cert", "secret": {"secretName": METRICS_SERVER_TLS_SECRET}}],
                 },
             },
         },
     }
 
 
-def metrics_server_objects(s: AddonSettings) -> list[dict[str, Any]]:
-    """metrics-server METRICS_SERVER_VERSION as upstream ships it (METRICS_SERVER_MANIFEST), kubelet TLS verified."""
+def metrics_server_objects(s: AddonSettings, tls: ServingTls | None = None) -> list[dict[str, Any]]:
+    """metrics-server METRICS_SERVER_VERSION as upstream ships it (METRICS_SERVER_MANIFEST), kubelet TLS verified,
+    serving with `tls` (the stack's certificate for METRICS_SERVER_DNS_NAMES), which the APIService trusts."""
     if not s.metrics_server:
         return []
+    if tls is None:
+        raise ValueError("addons.metricsServer: metrics-server needs its serving certificate (ServingTls), "
+                         "which components/addons.py makes with pulumi-tls")
     sa = {"kind": "ServiceAccount", "name": METRICS_SERVER, "namespace": NAMESPACE}
     aggregate = {f"rbac.authorization.k8s.io/aggregate-to-{r}": "true" for r in ("admin", "edit", "view")}
     return [
@@ -709,11 +745,12 @@ def metrics_server_objects(s: AddonSettings) -> list[dict[str, Any]]:
         {"apiVersion": "v1", "kind": "Service", "metadata": _ms_meta(METRICS_SERVER),
          "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
                   "selector": _MS_LABELS}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": _ms_meta(METRICS_SERVER_TLS_SECRET),
+         "type": "kubernetes.io/tls", "stringData": {"tls.crt": tls.cert_pem, "tls.key": tls.key_pem}},
         _ms_deployment(s),
-        # Upstream's APIService as shipped: the aggregator does not verify metrics-server's self-signed serving
-        # certificate (insecureSkipTLSVerify); what this change fixes is metrics-server's trust in the kubelets.
+        # Upstream's APIService, verified: the caBundle instead of insecureSkipTLSVerify (false when absent).
         {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": _ms_meta("v1beta1.metrics.k8s.io", False),
-         "spec": {"group": "metrics.k8s.io", "groupPriorityMinimum": 100, "insecureSkipTLSVerify": True,
+         "spec": {"group": "metrics.k8s.io", "groupPriorityMinimum": 100, "caBundle": tls.ca_bundle,
                   "service": {"name": METRICS_SERVER, "namespace": NAMESPACE}, "version": "v1beta1",
                   "versionPriority": 100}},
     ]

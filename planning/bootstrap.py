@@ -32,7 +32,7 @@ from . import backups, cam, mirrors, names, validation
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
-from .plan import API_PORT, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
+from .plan import API_PORT, CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
@@ -444,7 +444,7 @@ def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
             "kubernetesVersion": f"v{spec.kubernetes.version}", "clusterName": plan.name,
             "controlPlaneEndpoint": f"{host}:{API_PORT}", "imageRepository": mirrors.from_spec(spec).control_plane,
             "certificatesDir": PKI_DIR,
-            "networking": {"podSubnet": plan.pod_cidr, "serviceSubnet": plan.service_cidr, "dnsDomain": "cluster.local"},
+            "networking": {"podSubnet": plan.pod_cidr, "serviceSubnet": plan.service_cidr, "dnsDomain": CLUSTER_DOMAIN},
             "apiServer": {"certSANs": list(dict.fromkeys([host, *(x.private_ip for x in plan.masters)])),
                           "extraArgs": api_server_args(), "extraVolumes": api_server_volumes()},
             # The VPC route table owns each node's pod CIDR (planned); the controller manager must not hand out others.

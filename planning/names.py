@@ -109,6 +109,11 @@ def ingress_targets(cluster: str, key: str) -> str:
     return f"{cluster}-ingress-{key}-targets"
 
 
+def metrics_server_tls(cluster: str, part: str) -> str:
+    """metrics-server's serving-certificate resources: part "ca-key", "ca-cert", "key", "csr", "cert"."""
+    return f"{cluster}-metrics-server-tls-{part}"
+
+
 def ingress_webhook(cluster: str, part: str) -> str:
     """The admission webhook's certificate resources: part "ca-key", "ca-cert", "key", "csr", "cert"."""
     return f"{cluster}-ingress-webhook-{part}"

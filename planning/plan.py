@@ -12,6 +12,8 @@ from .sizing import Shape, beyond_table_message, master_tier, parse_instance_typ
 from .spec import ClusterSpec, Disk, Exposure, PodNetworkMode, Preset, SpecError
 
 TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
+# The cluster's DNS domain (kubeadm networking.dnsDomain, planning/bootstrap.py): Service names end in .svc.<it>.
+CLUSTER_DOMAIN = "cluster.local"
 ALL_PORTS = "ALL"
 ETCD_PORTS, KUBELET_PORT, API_PORT, SSH_PORT, NODEPORTS = "2379-2380", "10250", "6443", "22", "30000-32767"
 ANYWHERE = "0.0.0.0/0"

@@ -7,6 +7,7 @@ ThreadingHTTPServer wrapped in TLS on a free loopback port with a certificate fr
 
 from __future__ import annotations
 
+import base64
 import datetime
 import ipaddress
 import ssl
@@ -94,3 +95,14 @@ def serve(handler: type[BaseHTTPRequestHandler], directory: Path, *, dns: Sequen
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def metrics_tls(dns: Sequence[str] = ("metrics-server.kube-system.svc",)):
+    """A metrics-server ServingTls for the pure manifests (planning.addons.objects): a real CA (its caBundle) and
+    certificate, and a stand-in for the key, which the stack passes as a Pulumi secret and no manifest test holds."""
+    from kubecvm.planning.addons import ServingTls
+
+    ca_key, ca = self_signed_ca("demo metrics-server CA")
+    leaf = issue(dns[0], new_key(), ca_key, "demo metrics-server CA", ca=False, dns=dns, ips=())
+    return ServingTls(cert_pem=pem(leaf), key_pem="<metrics-server key: a Pulumi secret>",
+                      ca_bundle=base64.b64encode(pem(ca).encode()).decode())

@@ -3,10 +3,12 @@ no keys anywhere, the CAM-role credential sidecar against a fake metadata servic
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from pathlib import Path
 import kubernetes_validate
 import pulumi
 import pytest
+from cryptography import x509
 from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes_validate.utils import all_versions, major_minor
@@ -28,12 +31,14 @@ from kubecvm.planning import addons, bootstrap, build_plan, mirrors
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
+from tests.loopback_tls import metrics_tls
 
 VERSION = "1.30.4"
 ADDRESSES = {"masters": (("demo-master-0", "10.0.64.11"),), "pool_blocks": (("demo-general-z3-", "10.0.65.0", 64),)}
 SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION,
                                 **ADDRESSES)
-OBJECTS = addons.objects(SETTINGS)  # everything the add-ons create
+TLS = metrics_tls()  # metrics-server's serving certificate (the component makes it with pulumi-tls)
+OBJECTS = addons.objects(SETTINGS, metrics_tls=TLS)  # everything the add-ons create
 CSI = addons.csi_objects(SETTINGS)
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -71,7 +76,7 @@ def test_validator_covers_the_supported_range():
 @pytest.mark.parametrize("version", SUPPORTED)
 def test_every_object_validates_strictly(version):
     objs = addons.objects(addons.AddonSettings(
-        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, **ADDRESSES))
+        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, **ADDRESSES), metrics_tls=TLS)
     for obj in objs:
         # validate() falls back to an older schema when it lacks the asked one; insist on the exact minor.
         assert kubernetes_validate.validate(obj, version, strict=True) == version, addons.resource_name("x", obj)
@@ -89,7 +94,7 @@ def test_each_preset_configured_version_validates(preset):
         pytest.skip("the spec has no kubernetes.version yet (added with the bootstrap user data); "
                     "test_every_object_validates_strictly covers every minor the validator knows")
     assert major_minor(configured) in SUPPORTED, f"kubernetes-validate has no schema for {configured}"
-    objs = addons.objects(addons.settings_from_plan(build_plan(spec)))
+    objs = addons.objects(addons.settings_from_plan(build_plan(spec)), metrics_tls=TLS)
     assert objs  # every preset turns the CBS CSI driver on by default
     for obj in objs:
         assert kubernetes_validate.validate(obj, configured, strict=True) == major_minor(configured)
@@ -124,7 +129,7 @@ def test_object_inventory():
     ]
     assert {o["metadata"].get("namespace") for o in OBJECTS if o["kind"] in
             ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet", "Service", "RoleBinding")} == {"kube-system"}
-    assert OBJECTS == addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS)
+    assert OBJECTS == addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS, TLS)
 
 
 def test_storage_class_exact():
@@ -152,15 +157,15 @@ def test_storage_class_follows_settings(disk_type, zones):
     zone_names = tuple(f"{REGION}-{n}" for n in zones)
     s = addons.AddonSettings(cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION,
                              disk_type=disk_type, **ADDRESSES)
-    (sc,) = by_kind("StorageClass", addons.objects(s))
+    (sc,) = by_kind("StorageClass", addons.objects(s, metrics_tls=TLS))
     assert sc["parameters"]["diskType"] == disk_type
     assert sc["parameters"]["encrypt"] == "ENCRYPT"
     assert sc["metadata"]["name"] == "cbs-" + disk_type.split("_", 1)[1].lower()
     # Adding or removing zones must not touch the class: its topology fields are immutable in Kubernetes.
-    (first_zone_only,) = by_kind("StorageClass", addons.objects(dataclasses.replace(s, zones=zone_names[:1])))
+    (first_zone_only,) = by_kind("StorageClass", addons.objects(dataclasses.replace(s, zones=zone_names[:1]), metrics_tls=TLS))
     assert sc == first_zone_only
     assert sum(o["metadata"].get("annotations", {}).get(addons.DEFAULT_CLASS_ANNOTATION) == "true"
-               for o in addons.objects(s)) == 1
+               for o in addons.objects(s, metrics_tls=TLS)) == 1
 
 
 def test_csi_driver_object():
@@ -383,9 +388,9 @@ def test_disabled_addons_have_no_objects():
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION,
             **ADDRESSES}
     approver = addons.csr_approver_objects(addons.AddonSettings(**base))
-    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == approver
-    no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False))
-    assert no_csi == approver + addons.metrics_server_objects(SETTINGS)
+    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False), metrics_tls=TLS) == approver
+    no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False), metrics_tls=TLS)
+    assert no_csi == approver + addons.metrics_server_objects(SETTINGS, TLS)
     assert not [o for o in no_csi if "cbs-csi" in o["metadata"]["name"]]
     # CoreDNS is kubeadm's: its spread is patched whatever the add-on switches say.
     assert addons.patches(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == [addons.coredns_patch()]
@@ -430,6 +435,23 @@ def recorded():
     return _run(SETTINGS)
 
 
+METRICS_TLS_RESOURCES = {
+    "demo-metrics-server-tls-ca-key": "tls:index/privateKey:PrivateKey", "demo-metrics-server-tls-key": "tls:index/privateKey:PrivateKey",
+    "demo-metrics-server-tls-ca-cert": "tls:index/selfSignedCert:SelfSignedCert",
+    "demo-metrics-server-tls-csr": "tls:index/certRequest:CertRequest",
+    "demo-metrics-server-tls-cert": "tls:index/locallySignedCert:LocallySignedCert",
+}
+
+
+def as_registered(settings, rec) -> list[dict]:
+    """The objects as the component registers them: metrics-server's certificate and key are Pulumi secrets (the
+    Secret's stringData is one), the APIService's caBundle the stack's CA (checked in the metrics-server tests)."""
+    api = next((r for r in rec.resources if r.type == "kubernetes:apiregistration.k8s.io/v1:APIService"), None)
+    bundle = api.inputs["spec"]["caBundle"] if api else None
+    objs = addons.objects(settings, metrics_tls=addons.ServingTls(cert_pem=SECRET, key_pem=SECRET, ca_bundle=bundle))
+    return [{**o, "stringData": SECRET} if o["kind"] == "Secret" else o for o in objs]
+
+
 def test_component_registers_each_object_with_its_kubernetes_type(recorded):
     rec, _ = recorded
     component = rec.by_name("demo-addons")
@@ -442,13 +464,14 @@ def test_component_registers_each_object_with_its_kubernetes_type(recorded):
         "CSIDriver": "kubernetes:storage.k8s.io/v1:CSIDriver", "StorageClass": "kubernetes:storage.k8s.io/v1:StorageClass",
         "Deployment": "kubernetes:apps/v1:Deployment", "DaemonSet": "kubernetes:apps/v1:DaemonSet",
         "Service": "kubernetes:core/v1:Service", "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-        "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService",
+        "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService", "Secret": "kubernetes:core/v1:Secret",
     }
     patch = "demo-addons-patch-deployment-coredns"
     assert children == sorted(
         [("demo-addons-k8s", "pulumi:providers:kubernetes"), (patch, "kubernetes:apps/v1:DeploymentPatch"),
          (f"{patch}-exists", "pulumi-python:dynamic:Resource")]
         + [(addons.resource_name("demo-addons", o), expected_types[o["kind"]]) for o in OBJECTS]
+        + list(METRICS_TLS_RESOURCES.items())
     )
 
 
@@ -470,7 +493,7 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
     bootstrap = rec.by_name("bootstrap")
     assert provider.inputs["kubeconfig"] == SECRET
     assert bootstrap.urn in provider.dependencies
-    for obj in OBJECTS:
+    for obj in as_registered(SETTINGS, rec):
         reg = rec.by_name(addons.resource_name("demo-addons", obj))
         assert cloud.providers[reg.name] == f"{provider.urn}::{provider.id}"
         assert bootstrap.urn in reg.dependencies
@@ -494,7 +517,7 @@ def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
         pytest.skip("the spec has no kubernetes.version/addons yet (added with the bootstrap user data)")
     rec, _ = _run(build_plan(spec))
     kube = [r for r in rec.resources if r.type.startswith(("kubernetes:", "pulumi:providers:kubernetes"))]
-    expected = addons.objects(addons.settings_from_plan(build_plan(spec)))
+    expected = as_registered(addons.settings_from_plan(build_plan(spec)), rec)
     assert len(kube) == len(expected) + 2  # the provider and the CoreDNS patch
     assert any("csi" in o["metadata"]["name"] for o in expected) is cbs_csi
     for obj in expected:
@@ -652,28 +675,29 @@ def test_coredns_replicas_need_distinct_nodes_and_spread_over_zones():
 # ---- metrics-server ----------------------------------------------------------------------------------------------
 
 def test_metrics_server_verifies_kubelets_against_the_cluster_ca():
-    objs = addons.metrics_server_objects(SETTINGS)
+    objs = addons.metrics_server_objects(SETTINGS, TLS)
     (dep,) = by_kind("Deployment", objs)
     pod = dep["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["args"] == [
         "--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
         "--kubelet-use-node-status-port", "--metric-resolution=15s",
-        "--kubelet-certificate-authority=/etc/kubelet-ca/ca.crt"]
+        "--kubelet-certificate-authority=/etc/kubelet-ca/ca.crt",
+        "--tls-cert-file=/etc/metrics-server/tls/tls.crt", "--tls-private-key-file=/etc/metrics-server/tls/tls.key"]
     assert not [a for a in container["args"] if "insecure" in a]
     assert {"mountPath": "/etc/kubelet-ca", "name": "kubelet-ca", "readOnly": True} in container["volumeMounts"]
     assert {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}} \
         in pod["volumes"]
     # registry.k8s.io is unreachable from mainland China: the region's mirror of it (planning/mirrors.py).
     assert container["image"] == "registry.aliyuncs.com/google_containers/metrics-server:v0.7.2"
-    abroad = addons.metrics_server_objects(dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)))
+    abroad = addons.metrics_server_objects(dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)), TLS)
     assert by_kind("Deployment", abroad)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == \
         "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
     assert addons.METRICS_SERVER_MANIFEST.endswith("/v0.7.2/components.yaml")
 
 
 def test_metrics_server_objects_as_upstream_ships_them():
-    objs = addons.metrics_server_objects(SETTINGS)
+    objs = addons.metrics_server_objects(SETTINGS, TLS)
     assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
         ("ServiceAccount", "metrics-server"),
         ("ClusterRole", "system:aggregated-metrics-reader"),
@@ -682,6 +706,7 @@ def test_metrics_server_objects_as_upstream_ships_them():
         ("ClusterRoleBinding", "metrics-server:system:auth-delegator"),
         ("ClusterRoleBinding", "system:metrics-server"),
         ("Service", "metrics-server"),
+        ("Secret", "metrics-server-tls"),
         ("Deployment", "metrics-server"),
         ("APIService", "v1beta1.metrics.k8s.io"),
     ]
@@ -695,10 +720,77 @@ def test_metrics_server_objects_as_upstream_ships_them():
     assert not addons.metrics_server_objects(dataclasses.replace(SETTINGS, metrics_server=False))
 
 
+def test_metrics_server_serves_the_stacks_certificate_and_the_apiservice_verifies_it():
+    objs = addons.metrics_server_objects(SETTINGS, TLS)
+    (secret,) = by_kind("Secret", objs)
+    assert secret["metadata"]["namespace"] == "kube-system" and secret["type"] == "kubernetes.io/tls"
+    assert secret["stringData"] == {"tls.crt": TLS.cert_pem, "tls.key": TLS.key_pem}
+    (dep,) = by_kind("Deployment", objs)
+    pod = dep["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert {"mountPath": "/etc/metrics-server/tls", "name": "serving-cert", "readOnly": True} in container["volumeMounts"]
+    assert {"name": "serving-cert", "secret": {"secretName": "metrics-server-tls"}} in pod["volumes"]
+    (api,) = by_kind("APIService", objs)
+    assert api["spec"]["caBundle"] == TLS.ca_bundle and "insecureSkipTLSVerify" not in api["spec"]
+    # The names the aggregator dials (<service>.<namespace>.svc) and in-cluster clients use, in the plan's domain.
+    assert addons.METRICS_SERVER_DNS_NAMES == ("metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local")
+    # (kubeadm's networking.dnsDomain is the same constant: tests/bootstrap/test_render.py checks it is cluster.local)
+    assert addons.METRICS_SERVER_DNS_NAMES[1].endswith(".svc." + addons.CLUSTER_DOMAIN)
+    with pytest.raises(ValueError, match=r"^addons.metricsServer: metrics-server needs its serving certificate"):
+        addons.metrics_server_objects(SETTINGS)
+
+
+def test_under_mocks_metrics_server_gets_the_stacks_certificate_as_secrets(recorded):
+    rec, _ = recorded
+    ca, csr, cert = (rec.by_name(f"demo-metrics-server-tls-{p}") for p in ("ca-cert", "csr", "cert"))
+    assert csr.inputs["dnsNames"] == ["metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local"]
+    assert csr.inputs["subject"] == {"commonName": "metrics-server.kube-system.svc"}
+    assert (ca.inputs["isCaCertificate"], ca.inputs["validityPeriodHours"]) == (True, 10 * 365 * 24)
+    assert ca.inputs["subject"] == {"commonName": "demo metrics-server CA"}
+    # one year, replaced by any `pulumi up` in its last 90 days (pulumi-tls early_renewal_hours)
+    assert (cert.inputs["validityPeriodHours"], cert.inputs["earlyRenewalHours"]) == (365 * 24, 90 * 24)
+    assert cert.inputs["allowedUses"] == ["digital_signature", "key_encipherment", "server_auth"]
+    assert all(r.parent == rec.by_name("demo-addons").urn for r in (ca, csr, cert))
+    secret = rec.by_name("demo-addons-secret-metrics-server-tls")
+    assert (secret.inputs["type"], secret.inputs["stringData"]) == ("kubernetes.io/tls", SECRET)
+    api = rec.by_name("demo-addons-apiservice-v1beta1.metrics.k8s.io").inputs["spec"]
+    assert "insecureSkipTLSVerify" not in api
+    bundle = x509.load_pem_x509_certificate(base64.b64decode(api["caBundle"]))  # the CA itself, in clear: public
+    assert bundle.subject.rfc4514_string() == "CN=demo metrics-server CA"
+    assert bundle.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
+    assert "PRIVATE KEY" not in json.dumps([r.inputs for r in rec.resources])
+
+
+def test_the_certificates_names_are_the_ones_the_aggregator_checks(recorded, loopback_tls):
+    # kube-aggregator dials metrics-server with TLS ServerName <service>.<namespace>.svc and the caBundle as its
+    # roots (handler_proxy.go): a server with a certificate for the names the stack asks for passes that check.
+    rec, _ = recorded
+    names = rec.by_name("demo-metrics-server-tls-csr").inputs["dnsNames"]
+    service = rec.by_name("demo-addons-apiservice-v1beta1.metrics.k8s.io").inputs["spec"]["service"]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = loopback_tls(Handler, dns=names, ca_name="demo metrics-server CA", subject=names[0])
+    context = ssl.create_default_context(cadata=server.ca_pem)
+    aggregator_name = f"{service['name']}.{service['namespace']}.svc"
+    with socket.create_connection(("127.0.0.1", server.port)) as raw, \
+            context.wrap_socket(raw, server_hostname=aggregator_name) as tls:
+        assert tls.getpeercert()["subject"] == ((("commonName", "metrics-server.kube-system.svc"),),)
+    with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
+        with socket.create_connection(("127.0.0.1", server.port)) as raw:
+            context.wrap_socket(raw, server_hostname="metrics-server.default.svc")
+
+
 def test_addon_images_follow_the_specs_registries():
     spec = make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/mirror"},
                               "kubernetes": {"imageRepository": "ccr.ccs.tencentyun.com/k8s"}})
-    used = addons.images(addons.objects(addons.settings_from_plan(build_plan(spec))))
+    used = addons.images(addons.objects(addons.settings_from_plan(build_plan(spec)), metrics_tls=TLS))
     assert "ccr.ccs.tencentyun.com/mirror/tkeimages/csi-tencentcloud-cbs:v2.3.0" in used
     assert "ccr.ccs.tencentyun.com/k8s/metrics-server:v0.7.2" in used
     assert all(i.startswith(("ccr.ccs.tencentyun.com/mirror/", "ccr.ccs.tencentyun.com/k8s/")) for i in used)

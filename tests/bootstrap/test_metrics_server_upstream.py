@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from kubecvm.planning import addons
 from tests.conftest import PROD_ZONES, REGION
+from tests.loopback_tls import metrics_tls
 
 SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version="1.30.6")
-OBJECTS = {(o["kind"], o["metadata"]["name"]): o for o in addons.metrics_server_objects(SETTINGS)}
+OBJECTS = {(o["kind"], o["metadata"]["name"]): o for o in addons.metrics_server_objects(SETTINGS, metrics_tls())}
 DEPLOYMENT = OBJECTS[("Deployment", "metrics-server")]
 POD = DEPLOYMENT["spec"]["template"]["spec"]
 [CONTAINER] = [c for c in POD["containers"] if c["name"] == "metrics-server"]

@@ -26,8 +26,10 @@ def recording():
 
 
 def names_of(recording, type_: str) -> list[str]:
-    # The cluster PKI's; the ingress webhook has its own certificate (tests/bootstrap/test_ingress_nginx.py).
-    return sorted(r.name for r in recording.of_type(type_) if "-ingress-webhook-" not in r.name)
+    # The cluster PKI's; the ingress webhook and metrics-server have certificates of their own
+    # (tests/bootstrap/test_ingress_nginx.py, tests/bootstrap/test_addons.py).
+    return sorted(r.name for r in recording.of_type(type_) if "-ingress-webhook-" not in r.name
+                  and "-metrics-server-tls-" not in r.name)
 
 
 def test_pki_resources(recording):
@@ -41,7 +43,7 @@ def test_pki_resources(recording):
     assert (ca["isCaCertificate"], ca["subject"], ca["validityPeriodHours"]) == (True, {"commonName": "kubernetes"}, 87600)
     admin = recording.by_name("prod-pki-admin-csr").inputs
     assert admin["subject"] == {"commonName": "kubecvm-admin", "organization": "system:masters"}
-    for key in (k for k in recording.of_type("tls:index/privateKey:PrivateKey") if "-ingress-webhook-" not in k.name):
+    for key in (k for k in recording.of_type("tls:index/privateKey:PrivateKey") if k.name.startswith("prod-pki-")):
         assert key.inputs == {"algorithm": "RSA", "rsaBits": 2048}
 
 

@@ -15,6 +15,7 @@ import yaml  # cloud-init and kubeadm-side tools read it with PyYAML too
 
 from kubecvm.planning import addons, bootstrap, build_plan, cam
 from tests.conftest import make_spec
+from tests.loopback_tls import metrics_tls
 from tests.bootstrap._boot import CA_HASH, PRESETS, preset_plan, roles, user_data
 
 CASES = [(stack, role) for stack in PRESETS for role in roles(preset_plan(stack))]
@@ -331,7 +332,7 @@ def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
     everything = {a for st in statements for a in st["action"]}
     assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS}
     # The StorageClass asks for exactly the tag CreateDisks is allowed with.
-    sc = next(o for o in addons.objects(addons.settings_from_plan(preset_plan("prod"))) if o["kind"] == "StorageClass")
+    sc = next(o for o in addons.objects(addons.settings_from_plan(preset_plan("prod")), metrics_tls=metrics_tls()) if o["kind"] == "StorageClass")
     assert "kubecvm/cluster:prod" in sc["parameters"]["disktags"].split(",")
 
 

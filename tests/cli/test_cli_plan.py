@@ -245,11 +245,12 @@ def test_the_real_program_secrets_reach_the_json_only_masked():
 # when egress is nat) + 6 security groups and rule sets + 10 PKI + 29 boot (2 token parts, the encryption key,
 # 10 secrets and 10 values, 2 roles, policies, attachments) + control plane (placement group, per master a CVM, an etcd disk and
 # its attachment, 3 for the CLB) + workers + one pod route per node + the API gate + 28 add-ons (provider
-# included: 11 CBS CSI, 9 metrics-server, 5 CSR approver, the CoreDNS patch and its gate) + 3 etcd backups
-# (COS bucket, CAM policy and its attachment).
-# dev: 3 + 6 + 10 + 29 + 7 + 2 + 3 + 1 + 28 + 3; staging: 8 + 6 + 10 + 29 + 13 + 3 + 6 + 1 + 28 + 3;
+# included: 11 CBS CSI, 10 metrics-server with its serving-certificate Secret, 5 CSR approver, the CoreDNS patch and
+# its gate, 5 pulumi-tls resources of metrics-server's certificate) + 3 etcd backups (COS bucket, CAM policy and its
+# attachment).
+# dev: 3 + 6 + 10 + 29 + 7 + 2 + 3 + 1 + 34 + 3; staging: 8 + 6 + 10 + 29 + 13 + 3 + 6 + 1 + 34 + 3;
 # (+7 ingress resources and 18 ingress-nginx add-on resources in staging and prod); prod: staging with 3 more workers and their routes.
-@pytest.mark.parametrize(("stack", "resources"), [("dev", 95), ("staging", 132), ("prod", 138)])
+@pytest.mark.parametrize(("stack", "resources"), [("dev", 101), ("staging", 138), ("prod", 144)])
 def test_every_shipped_stack_plans_and_passes_its_own_policies(stack, resources):
     run = kubecvm("plan", stack, "--format", "json")
     assert run.exit_code == 0, run.stderr

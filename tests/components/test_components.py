@@ -94,15 +94,15 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi-python:dynamic:Resource"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Namespace"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Secret"): 1,
+        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Secret"): 2,  # admission webhook and metrics-server TLS
         ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:Role"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:networking.k8s.io/v1:IngressClass"): 1,
         ("kubecvm:index:ClusterAddons", "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration"): 1,
-        # The admission webhook's certificate: a CA of its own and a serving certificate.
-        ("kubecvm:index:ClusterAddons", "tls:index/privateKey:PrivateKey"): 2,
-        ("kubecvm:index:ClusterAddons", "tls:index/selfSignedCert:SelfSignedCert"): 1,
-        ("kubecvm:index:ClusterAddons", "tls:index/certRequest:CertRequest"): 1,
-        ("kubecvm:index:ClusterAddons", "tls:index/locallySignedCert:LocallySignedCert"): 1,
+        # The admission webhook's and metrics-server's certificates: each a CA of its own and a serving certificate.
+        ("kubecvm:index:ClusterAddons", "tls:index/privateKey:PrivateKey"): 4,
+        ("kubecvm:index:ClusterAddons", "tls:index/selfSignedCert:SelfSignedCert"): 2,
+        ("kubecvm:index:ClusterAddons", "tls:index/certRequest:CertRequest"): 2,
+        ("kubecvm:index:ClusterAddons", "tls:index/locallySignedCert:LocallySignedCert"): 2,
     })
 
 

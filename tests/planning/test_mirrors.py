@@ -9,6 +9,7 @@ from kubecvm.stacks.config import ConfigError
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files, kubeadm_docs
 from tests.conftest import make_spec
+from tests.loopback_tls import metrics_tls
 
 
 @pytest.mark.parametrize("region,control_plane", [
@@ -96,11 +97,11 @@ def test_hong_kong_keeps_registry_k8s_io():
 def test_addon_images_follow_addons_image_registry():
     from kubecvm.planning import addons
 
-    default = addons.images(addons.objects(addons.settings_from_plan(build_plan(make_spec("prod")))))
+    default = addons.images(addons.objects(addons.settings_from_plan(build_plan(make_spec("prod"))), metrics_tls=metrics_tls()))
     tencent = [i for i in default if i.startswith("ccr.ccs.tencentyun.com/")]
     assert len(tencent) >= 5  # the CSI driver, its sidecars, the credential sidecar
     own = addons.images(addons.objects(addons.settings_from_plan(build_plan(
-        make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/myteam"}})))))
+        make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/myteam"}}))), metrics_tls=metrics_tls()))
     # Tencent-hosted images move to the copy; registry.k8s.io images (metrics-server) follow imageRepository.
     assert own == [i.replace("ccr.ccs.tencentyun.com/", "ccr.ccs.tencentyun.com/myteam/", 1) if i in tencent else i
                    for i in default]
@@ -110,7 +111,7 @@ def test_what_reads_the_metadata_service_runs_on_the_host_network():
     # The metadata fence drops pod-CIDR traffic to 169.254.0.23: the CSI credential sidecars must not be pod-network.
     from kubecvm.planning import addons
 
-    for obj in addons.objects(addons.settings_from_plan(build_plan(make_spec("prod")))):
+    for obj in addons.objects(addons.settings_from_plan(build_plan(make_spec("prod"))), metrics_tls=metrics_tls()):
         pod = obj.get("spec", {}).get("template", {}).get("spec", {})
         if any(c["name"] == "cam-credentials" for c in pod.get("containers", [])):
             assert pod["hostNetwork"] is True, obj["metadata"]["name"]
