@@ -28,6 +28,15 @@ the families are named in the page's older version, 实例规格.html @ 0043c7b1
 offline check accepts any size of these (with a note) rather than refuse a type Tencent may sell; under `pulumi up`
 the provider's data source decides. A family in neither set (S9, or one newer than these pages) is refused.
 
+Newer families (SA5, S8, ...) are in none of Tencent's pages stored here, so `kubecvm plan` refuses them and points
+to `pulumi preview`. Checked in 2026-12 and found to add no family to the ones above: the international pages in
+tencentyun/intlcloud-documents, yehe_doc/计算/云服务器/产品简介/实例/实例规格_intl_en.html @
+7d10083a823de8b94c1ae0b4ef245cb33fa16f8f (newest: S6, SA3, SR1, M6, M6ce, IT5, D3, C6), 实例规格_intl_zh.html @
+7abdce0d53db735906792dd491a93f1426e67ecb and 实例规格_intl_ko.md @ f0121ce6b185619de4fc43f62f56b7f3d315af6d, and
+qcloud-documents' 实例规格.html @ 2a08835a903e3ea5d3dadf8aee9d97d974d9c02f. (Their size tables also differ from
+each other across versions: the English S6 table starts at S6.SMALL1, 实例规格.md's at S6.MEDIUM2; the catalogue
+keeps 实例规格.md's.) The SA5/S8 size tables that turn up in search are third parties' copies, not Tencent's.
+
 The pages also say "各个地域可供售卖的实例规格不一定完全相同，部分配置可能售罄" (what each region sells differs, some
 configurations sell out; the buy page is authoritative): they give no per-zone table, so the simulated cloud sells
 every catalogued type in every zone and never reports one sold out. The real check (components/cluster.py,
