@@ -26,10 +26,11 @@ DOCUMENTED_WITHOUT_SIZES: families a page names but gives no size table for that
 裸金属云服务器 and 高性能计算集群 groups to other pages (cloud.tencent.com/document/product/386/63404 and 63405);
 the families are named in the page's older version, 实例规格.html @ 0043c7b1971fe7f6874fbc2a69b7f36a3c6429a8. The
 offline check accepts any size of these (with a note) rather than refuse a type Tencent may sell; under `pulumi up`
-the provider's data source decides. A family in neither set (S9, or one newer than these pages) is refused.
+the provider's data source decides.
 
-Newer families (SA5, S8, ...) are in none of Tencent's pages stored here, so `kubecvm plan` refuses them and points
-to `pulumi preview`. Checked in 2026-12 and found to add no family to the ones above: the international pages in
+Newer families (SA5, S8, ...) are in none of Tencent's pages stored here, yet Tencent sells them: a later generation of
+a documented series (newer_generation) is taken as sold in any size, with a note, and `pulumi preview` decides; a
+series no page names (Q9) is refused. Checked in 2026-12 and found to add no family to the ones above: the international pages in
 tencentyun/intlcloud-documents, yehe_doc/计算/云服务器/产品简介/实例/实例规格_intl_en.html @
 7d10083a823de8b94c1ae0b4ef245cb33fa16f8f (newest: S6, SA3, SR1, M6, M6ce, IT5, D3, C6), 实例规格_intl_zh.html @
 7abdce0d53db735906792dd491a93f1426e67ecb and 实例规格_intl_ko.md @ f0121ce6b185619de4fc43f62f56b7f3d315af6d, and
@@ -44,6 +45,8 @@ every catalogued type in every zone and never reports one sold out. The real che
 """
 
 from __future__ import annotations
+
+import re
 
 CATALOGUE: dict[str, dict[str, tuple[int, int]]] = {
     # 实例规格.md: 标准型 (standard)
@@ -297,6 +300,32 @@ def types_of(family: str) -> list[str]:
     return [f"{family}.{size}" for size in CATALOGUE.get(family, {})]
 
 
+_FAMILY = re.compile(r"([A-Z]+)([0-9]+)([A-Za-z]*)")
+
+
+def _series(family: str) -> tuple[str, int] | None:
+    """`SA4` -> ("SA", 4), `S5se` -> ("S", 5), `GN10Xp` -> ("GN", 10): the series letters and the generation."""
+    m = _FAMILY.fullmatch(family)
+    return (m[1], int(m[2])) if m else None
+
+
+# The newest documented generation of each series (S 6, SA 4, M 6, C 6, ...).
+NEWEST: dict[str, int] = {}
+for _family in [*CATALOGUE, *DOCUMENTED_WITHOUT_SIZES]:
+    if (_s := _series(_family)) is not None:
+        NEWEST[_s[0]] = max(NEWEST.get(_s[0], 0), _s[1])
+
+
+def newer_generation(family: str) -> bool:
+    """A later generation of a documented series (SA5 after SA4, S8 after S6): Tencent's pages stored here predate
+    it, so the offline plan cannot know its sizes and must not refuse it (SA5 and S8 are sold today); a series no
+    page names (Q9, SS5) is still refused."""
+    series = _series(family)
+    return series is not None and series[0] in NEWEST and series[1] > NEWEST[series[0]]
+
+
 def sizes_untranscribed(instance_type: str) -> bool:
-    """True for a type of a family the pages name without a size table we transcribed: accepted as sold."""
-    return family_of(instance_type) in DOCUMENTED_WITHOUT_SIZES
+    """True for a type of a family the pages name without a size table we transcribed, or of a generation newer than
+    the pages: accepted as sold offline (with a note); `pulumi preview` asks the provider's data source."""
+    family = family_of(instance_type)
+    return family in DOCUMENTED_WITHOUT_SIZES or (family not in CATALOGUE and newer_generation(family))

@@ -122,10 +122,13 @@ def check_simulated_instance_types(plan: ClusterPlan) -> list[str]:
     for (zone, instance_type), where in sizing.instance_type_uses(plan).items():
         family = sizing.instance_family(instance_type)
         if instance_types.sizes_untranscribed(instance_type):
+            why = (f"the {family} family is newer than Tencent's instance-type pages the offline catalogue is taken from"
+                   if family not in instance_types.DOCUMENTED_WITHOUT_SIZES else
+                   f"Tencent's instance-type pages name the {family} family but give no size table the offline "
+                   "catalogue transcribes")
             notes.setdefault(instance_type, (
-                f"{PROJECT}:cluster.{where}: {instance_type!r} is taken as sold: Tencent's instance-type pages name "
-                f"the {family} family but give no size table the offline catalogue transcribes; `pulumi preview` "
-                "checks it against the provider's instance-types data source"))
+                f"{PROJECT}:cluster.{where}: {instance_type!r} is taken as sold: {why}; `pulumi preview` checks it "
+                "against the provider's instance-types data source"))
             continue
         offered = instance_types.types_of(family)
         if problem := sizing.instance_type_refusal(
@@ -133,8 +136,8 @@ def check_simulated_instance_types(plan: ClusterPlan) -> list[str]:
                 "the offline plan's catalogue of the instance types Tencent's pages document"):
             if not offered:  # a family the pages do not name: say which they do
                 problem += (f" (the catalogue has the families {', '.join(instance_types.CATALOGUE)}, and "
-                            f"{', '.join(sorted(instance_types.DOCUMENTED_WITHOUT_SIZES))} in any size; a family newer "
-                            "than Tencent's pages is only known to the provider's data source under `pulumi preview`)")
+                            f"{', '.join(sorted(instance_types.DOCUMENTED_WITHOUT_SIZES))} in any size, and takes a later "
+                            "generation of one of their series, such as SA5 or S8, as sold)")
             raise ConfigError(problem)
     return list(notes.values())
 

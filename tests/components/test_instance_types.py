@@ -46,8 +46,8 @@ def test_one_lookup_per_distinct_zone_and_family_however_many_nodes():
     ({"nodePools": [{"name": "general", "instanceType": "S5.LARGE9", "countPerZone": 1}]},
      "kubecvm:cluster.nodePools[0].instanceType: 'S5.LARGE9' is not among the S5 sizes the provider's instance-types "
      "data source offers in ap-guangzhou-3: " + ", ".join(instance_types.types_of("S5"))),
-    ({"controlPlane": {"instanceType": "S9.LARGE8"}},
-     "kubecvm:cluster.controlPlane.instanceType: 'S9.LARGE8': the provider's instance-types data source offers no S9 "
+    ({"controlPlane": {"instanceType": "Q9.LARGE8"}},
+     "kubecvm:cluster.controlPlane.instanceType: 'Q9.LARGE8': the provider's instance-types data source offers no Q9 "
      "instances in ap-guangzhou-3; choose an instance family Tencent sells there"),
 ])
 def test_a_type_the_data_source_does_not_list_fails_before_any_cvm(cluster, message):
@@ -70,7 +70,7 @@ def test_the_simulated_data_source_filters_as_the_provider_does():
         "S6.LARGE8", "SA3.LARGE8", "SR1.LARGE8", "S5.LARGE8", "SA2.LARGE8", "S4.LARGE8", "SN3ne.LARGE8", "S3.LARGE8",
         "SA1.LARGE8", "S2ne.LARGE8", "S2.LARGE8", "S1.LARGE8", "C6.LARGE8", "C5.LARGE8", "C4.LARGE8", "CN3.LARGE8",
         "C3.LARGE8", "C2.LARGE8", "BS1.LARGE8"]
-    assert offered_types({"filters": [{"name": "instance-family", "values": ["S9"]}]}) == []
+    assert offered_types({"filters": [{"name": "instance-family", "values": ["Q9"]}]}) == []
     gpu = offered_types({"filters": [{"name": "instance-type", "values": ["GN7.2XLARGE40", "GN7vw.LARGE16"]}]})
     assert [(t["instanceType"], t["cpuCoreCount"], t["memorySize"]) for t in gpu] == [
         ("GN7.2XLARGE40", 10, 40), ("GN7vw.LARGE16", 4, 16)]  # GN7.2XLARGE40 has 10 vCPU on Tencent's page
@@ -80,10 +80,10 @@ def test_a_family_documented_without_sizes_is_sold_in_the_sizes_the_stack_asks_f
     bare_metal = {"filters": [{"name": "zone", "values": ["ap-guangzhou-3"]},
                               {"name": "instance-family", "values": ["BMS5"]}]}
     assert offered_types(bare_metal) == []
-    sold = offered_types(bare_metal, sells=("BMS5.24XLARGE384", "S9.LARGE8", "BMS5.24XLARGE384"))
+    sold = offered_types(bare_metal, sells=("BMS5.24XLARGE384", "Q9.LARGE8", "BMS5.24XLARGE384"))
     assert [(t["instanceType"], t["cpuCoreCount"], t["memorySize"]) for t in sold] == [("BMS5.24XLARGE384", 96, 384)]
     state = CloudState()
     assert instance_type_sold(state, {"instanceType": "BMS5.24XLARGE384"}) is None
-    assert instance_type_sold(state, {"instanceType": "S9.LARGE8"}) == (
-        "instanceType 'S9.LARGE8' is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)")
+    assert instance_type_sold(state, {"instanceType": "Q9.LARGE8"}) == (
+        "instanceType 'Q9.LARGE8' is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)")
     assert instance_type_sold(state, {"instanceType": "M5.LARGE16"}) is not None  # M5 has LARGE32 only

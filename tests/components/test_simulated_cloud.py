@@ -139,4 +139,4 @@ def test_a_cvm_of_a_type_tencent_does_not_sell_is_refused():
     state.create("ok", INSTANCE, "ins-ok", {**NODE, "instanceType": "S5.LARGE8"})
     assert "instanceType 'S5.LARGE9' is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)" in refused(
         state, INSTANCE, {**NODE, "privateIp": "10.0.64.9", "instanceType": "S5.LARGE9"})
-    assert "InstanceTypeNotFound" in refused(state, INSTANCE, {**NODE, "privateIp": "10.0.64.9", "instanceType": "S9.LARGE8"})
+    assert "InstanceTypeNotFound" in refused(state, INSTANCE, {**NODE, "privateIp": "10.0.64.9", "instanceType": "Q9.LARGE8"})

@@ -96,7 +96,10 @@ def test_families_documented_without_sizes_are_of_the_form_and_apart_from_the_ca
     for family in instance_types.DOCUMENTED_WITHOUT_SIZES:
         assert parse_instance_type(f"{family}.24XLARGE384") == Shape(96, 384)
     assert instance_types.sizes_untranscribed("BMS5.24XLARGE384")
-    assert not instance_types.sizes_untranscribed("S9.LARGE8") and not instance_types.sizes_untranscribed("S5.LARGE8")
+    assert not instance_types.sizes_untranscribed("Q9.LARGE8") and not instance_types.sizes_untranscribed("S5.LARGE8")
+    # later generations of documented series are taken as sold; a typo of a series is not
+    assert [instance_types.sizes_untranscribed(t) for t in ("SA5.LARGE16", "S8.LARGE16", "SS5.LARGE8", "S5.LARGE9")] == [
+        True, True, False, False]
 
 
 def test_instance_type_uses_are_the_distinct_zone_type_pairs_named_by_their_first_field():
