@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import re
 
+from kubecvm.planning import sizing
+
 CATALOGUE: dict[str, dict[str, tuple[int, int]]] = {
     # 实例规格.md: 标准型 (standard)
     "S6": {
@@ -284,9 +286,7 @@ DOCUMENTED_WITHOUT_SIZES: frozenset[str] = frozenset({
 })
 
 
-def family_of(instance_type: str) -> str:
-    """`S5.LARGE8` -> `S5` (the provider's `family` / the API's `instance-family`)."""
-    return instance_type.partition(".")[0]
+family_of = sizing.instance_family  # `S5.LARGE8` -> `S5` (the provider's `family` / the API's `instance-family`)
 
 
 def shape(instance_type: str) -> tuple[int, int] | None:
