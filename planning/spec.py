@@ -428,20 +428,12 @@ class ClusterSpec(Model):
                 raise SpecError(f"liftTerminationProtection[{i}]", f"{machine!r} is not a master of this cluster "
                                 f"(only masters are termination-protected; expected one of {', '.join(masters)})")
         self._check_existing_network()
-        for j, zone in enumerate(self.control_plane.zones or []):
-            if zone not in self.zones:
-                raise SpecError(f"controlPlane.zones[{j}]", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
         if self.control_plane.zones is not None and not self.control_plane.zones:
             raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
-        if self.control_plane.zones is not None and len(set(self.control_plane.zones)) != len(self.control_plane.zones):
-            raise SpecError("controlPlane.zones", "zones must be distinct")
+        self._check_zone_subset("controlPlane.zones", self.control_plane.zones)
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
-            for j, zone in enumerate(pool.zones or []):
-                if zone not in self.zones:
-                    raise SpecError(f"nodePools[{i}].zones[{j}]", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
-            if pool.zones is not None and len(set(pool.zones)) != len(pool.zones):
-                raise SpecError(f"nodePools[{i}].zones", "zones must be distinct")
+            self._check_zone_subset(f"nodePools[{i}].zones", pool.zones)
             if pool.name in {p.name for p in self.node_pools[:i]}:
                 raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
             if pool.slot >= self.layout.pool_blocks:
@@ -530,6 +522,14 @@ class ClusterSpec(Model):
     @property
     def service_net(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.service_cidr)
+
+    def _check_zone_subset(self, where: str, zones: list[str] | None) -> None:
+        """A controlPlane's or pool's `zones`: distinct cluster zones (None: every cluster zone)."""
+        for j, zone in enumerate(zones or []):
+            if zone not in self.zones:
+                raise SpecError(f"{where}[{j}]", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
+        if zones is not None and len(set(zones)) != len(zones):
+            raise SpecError(where, "zones must be distinct")
 
     @property
     def master_zones(self) -> list[str]:
