@@ -1,0 +1,174 @@
+"""`./dev rehearse`: the real Pulumi CLI against the Tencent Cloud API emulator, in a namespace with only loopback.
+
+    python -m kubecvm.offline.rehearsal --build      build the engine's binaries (needs the Go module proxy)
+    python -m kubecvm.offline.rehearsal [--json]     run every scenario; exit 0 when none that ran failed
+    python -m kubecvm.offline.rehearsal --stack FILE rehearse one stack file
+Exit codes: 0 every scenario that ran passed, 1 one failed, 2 a missing binary, a stack that does not plan, or a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from kubecvm.offline.rehearsal import engine, run, scenarios, stage
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = ("AKIDkubecvmREHEARSAL000000000000000000", "kubecvm-rehearsal-secret-key-00000000")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="./dev rehearse", description=__doc__.split("\n")[0])
+    p.add_argument("--build", action="store_true", help="build the engine's binaries into the cache and exit")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--stack", type=Path, metavar="FILE", help="rehearse this stack file instead of the scenarios")
+    return p.parse_args(argv)
+
+
+def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
+    out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "steps": []}
+    env = run.environment(engine.bin_dir(), emulator.url, SECRET)
+    before_requests = emulator.summary()["requests"]
+    work = tmp / sc.name.replace(" ", "-")
+    work.mkdir(parents=True)
+    r = run.Rehearsal(name=work.name, stack=sc.stack, program=sc.program, work=work, pulumi_root=engine.cache_dir(), env=env)
+    previous = None
+    try:
+        for i, state in enumerate(sc.states):
+            if state.label == "destroy":
+                plan = None
+            else:
+                stack_file = work / f"plan-{i}" / f"Pulumi.{sc.stack}.yaml"
+                stack_file.parent.mkdir()
+                stack_file.write_text(run.yaml.safe_dump({"config": state.config}, sort_keys=False))
+                plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
+                r.configure(state.config)
+            for command in state.commands:
+                expect = run.predicted(previous, plan) if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
+                step = r.step(command, expect)
+                if not step.ok:
+                    out["ok"] = False
+                    break
+                if command in ("up", "destroy"):
+                    previous = plan
+            if not out["ok"]:
+                break
+    except run.PlanFailed as exc:
+        out["ok"], out["error"] = False, f"kubecvm plan: {exc}"
+    finally:
+        out["steps"] = [s.to_json() for s in r.steps]
+        summary = emulator.summary()
+        out["requests"] = summary["requests"] - before_requests
+        out["refusals"] = summary["refusals"]
+        left = {k: v for k, v in summary["resources"].items() if v}
+        if out["ok"] and any(s["command"] == "destroy" for s in out["steps"]) and left:
+            out["ok"], out["error"] = False, f"the emulator still holds {left} after destroy"
+        r.remove()
+    return out
+
+
+def skipped(sc: scenarios.Scenario, unavailable: dict) -> dict:
+    missing = [n for n in sc.needs if n in unavailable]
+    return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": None, "requests": 0, "refusals": [],
+            "steps": [], "cannotRun": f"needs {', '.join(missing)}, which cannot be built here"}
+
+
+def short(error: str) -> str:
+    """The proxy's answer in a few words: `403 Forbidden: This module version is not available.`"""
+    flat = " ".join(error.split())
+    m = re.search(r"(\d{3} [A-Za-z ]+?) server response: (.*)$", flat)
+    return f"{m.group(1)}: {m.group(2)}" if m else flat[-200:]
+
+
+def text(report: dict) -> str:
+    lines = [f"Pulumi CLI {report['pulumi']}, plugins: "
+             + ", ".join(f"{k} {v}" for k, v in report["plugins"].items())]
+    if report.get("unavailable"):
+        lines.append("Cannot be built here (`./dev rehearse --build` asks the Go module proxy again):")
+        lines += [f"  {n:<24}{u['module']}: {short(u['error'])}" for n, u in report["unavailable"].items()]
+    for sc in report["scenarios"]:
+        verdict = {True: "ok", False: "FAILED", None: "cannot run"}[sc["ok"]]
+        if sc.get("cannotRun"):
+            lines.append(f"\n{sc['name']} ({sc['stack']}): {verdict}: {sc['about']}\n  {sc['cannotRun']}")
+            continue
+        lines.append(f"\n{sc['name']} ({sc['stack']}): {verdict}; {sc['requests']} emulator requests"
+                     + (f", {len(sc['refusals'])} refusals" if sc["refusals"] else ""))
+        for s in sc["steps"]:
+            got = " ".join(f"{k}={v}" for k, v in s["changes"].items() if v)
+            want = "" if s["predicted"] is None else " ".join(f"{k}={v}" for k, v in s["predicted"].items() if v)
+            mark = "ok " if s["exit"] == 0 and not s.get("error") and (s["predicted"] is None or all(
+                s["changes"].get(k, 0) == s["predicted"].get(k, 0) for k in run.CHANGE_OPS)) else "BAD"
+            lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}  engine: {got or 'no changes'}  "
+                         f"predicted: {want or 'no changes'}  {s['seconds']:.1f} s")
+            if s.get("error"):
+                lines.append("      " + s["error"].replace("\n", "\n      "))
+        for ref in sc["refusals"]:
+            lines.append(f"  refusal: {ref['service']} {ref['action']}: {ref['code']}: {ref['message']}")
+        if sc.get("error"):
+            lines.append(f"  {sc['error']}")
+    counts = [sc["ok"] for sc in report["scenarios"]]
+    lines.append(f"\nrehearsal: {counts.count(True)} passed, {counts.count(False)} failed, {counts.count(None)} skipped")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if args.build:
+        try:
+            engine.build()
+        except engine.BuildError as exc:
+            print(f"kubecvm rehearse --build: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if missing := engine.missing():
+        print(f"kubecvm rehearse: {', '.join(missing)} not found in {engine.bin_dir()}: run `./dev rehearse --build`",
+              file=sys.stderr)
+        return 2
+    manifest = engine.manifest() or {}
+    if args.stack is not None:
+        if not args.stack.is_file():
+            print(f"kubecvm rehearse: --stack {args.stack}: no such file", file=sys.stderr)
+            return 2
+        try:  # the whole stack as kubecvm's own program plans it: a stack that does not plan stops here
+            doc = run.offline_plan(None, args.stack.resolve(), args.stack.stem.removeprefix("Pulumi."),
+                                   Path(tempfile.mkdtemp(prefix="kubecvm-rehearsal-plan-")) / "plan.json")
+        except run.PlanFailed as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        chosen = [scenarios.stack_file(args.stack.resolve(), doc)]
+    else:
+        chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"), *scenarios.blocked()]
+    stage.isolate(argv)
+    unavailable = manifest.get("unavailable", {})
+    report = {"pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
+              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
+              "unavailable": unavailable, "scenarios": []}
+    with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
+        with stage.emulator(*SECRET, Path(tmp) / "emulator.log") as emulator:
+            for sc in chosen:
+                if sc.program is None:
+                    report["scenarios"].append(skipped(sc, unavailable))
+                    continue
+                report["scenarios"].append(rehearse(sc, Path(tmp), emulator))
+    print(json.dumps(report, indent=2) if args.json else text(report), end="" if not args.json else "\n")
+    return 1 if any(sc["ok"] is False for sc in report["scenarios"]) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("kubecvm rehearse: interrupted", file=sys.stderr)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001  (a crash is exit 2 with one line, never a verdict)
+        if os.environ.get("KUBECVM_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
+        print(f"kubecvm rehearse: internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''})",
+              file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,175 @@
+"""One rehearsal scenario through the real Pulumi CLI: each step's engine events counted and set beside the prediction.
+
+A step's prediction is `kubecvm diff` of the two offline plans of the same program (the SDK's mocks and the simulated
+cloud): the resources it adds, updates, replaces and deletes. The engine's figures are counted from its own events
+(each resource's step `op`), never from our models. Any difference fails the scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import runpy
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kubecvm.offline.diff import diff_plans
+
+CHANGE_OPS = ("create", "update", "replace", "delete")
+PASSPHRASE = "kubecvm-rehearsal"  # the file backend's secrets provider; the state lives in a temporary directory
+
+
+@dataclass
+class Step:
+    command: str
+    exit: int = 0
+    changes: dict = field(default_factory=dict)
+    predicted: dict | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        if self.exit != 0 or self.error:
+            return False
+        if self.predicted is None:
+            return True
+        return {k: self.changes.get(k, 0) for k in CHANGE_OPS} == {k: self.predicted.get(k, 0) for k in CHANGE_OPS}
+
+    def to_json(self) -> dict:
+        doc = {"command": self.command, "exit": self.exit, "changes": self.changes, "predicted": self.predicted,
+               "seconds": round(self.seconds, 1)}
+        return doc | ({"error": self.error} if self.error else {})
+
+
+def counted(events: list) -> dict:
+    """{op: n} of the resources the engine stepped over, without the stack and provider resources, which the plans do
+    not hold. A replacement counts once (its `replace` step; not create-replacement/delete-replaced)."""
+    ops = Counter()
+    for e in events:
+        pre = e.resource_pre_event
+        if pre is None or pre.metadata is None:
+            continue
+        t = pre.metadata.type
+        if t == "pulumi:pulumi:Stack" or t.startswith("pulumi:providers:"):
+            continue
+        op = str(getattr(pre.metadata.op, "value", pre.metadata.op))
+        if op in (*CHANGE_OPS, "same"):
+            ops[op] += 1
+    return {k: ops.get(k, 0) for k in (*CHANGE_OPS, "same")}
+
+
+def predicted(before: dict | None, after: dict | None) -> dict:
+    """kubecvm diff's counts from one plan document to the next (None: no resources)."""
+    if before is None or after is None:
+        doc = after if before is None else before
+        n = len(doc["resources"])
+        return {"create": n if before is None else 0, "update": 0, "replace": 0, "delete": n if after is None else 0}
+    s = diff_plans(before, after).to_json()["summary"]
+    return {"create": s["added"], "update": s["updated"], "replace": s["replaced"], "delete": s["deleted"]}
+
+
+def offline_plan(program: Path | None, stack_file: Path, stack: str, out: Path) -> dict:
+    """`kubecvm plan` of the program (None: kubecvm's own) and stack file, as a user runs it."""
+    cmd = [sys.executable, "-m", "kubecvm.offline", "plan", "-s", stack, "--config-file", str(stack_file),
+           "--format", "json", "--no-policies", "--out", str(out)] + (["--program", str(program)] if program else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=stack_file.parent)
+    if done.returncode != 0:
+        raise PlanFailed(done.stderr.strip() or f"kubecvm plan exited {done.returncode}")
+    return json.loads(out.read_text())
+
+
+class PlanFailed(Exception):
+    """`kubecvm plan` refused the stack: its own message."""
+
+
+class Rehearsal:
+    """One stack of one program in a temporary project with a local file backend and its own PULUMI_HOME."""
+
+    def __init__(self, *, name: str, stack: str, program: Path, work: Path, pulumi_root: Path, env: dict):
+        from pulumi import automation as auto
+
+        self.auto, self.program, self.work, self.stack_name = auto, program, work, stack
+        self.steps: list[Step] = []
+        (work / "state").mkdir(parents=True, exist_ok=True)
+        (work / "home").mkdir(exist_ok=True)
+        settings = auto.ProjectSettings(name=f"kubecvm-rehearsal-{name}", runtime="python",
+                                        backend=auto.ProjectBackend(url=f"file://{work / 'state'}"))
+        opts = auto.LocalWorkspaceOptions(
+            work_dir=str(work), pulumi_home=str(work / "home"), project_settings=settings,
+            pulumi_command=auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True),
+            env_vars={**env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}, secrets_provider="passphrase",
+        )
+        self.stack = auto.create_stack(stack, project_name=settings.name, program=self._run, opts=opts)
+
+    def _run(self) -> None:
+        runpy.run_path(str(self.program), run_name="__main__")
+
+    def configure(self, config: dict) -> None:
+        """The stack file's config, keeping what the CLI wrote there (the passphrase's salt)."""
+        path = self.work / f"Pulumi.{self.stack_name}.yaml"
+        doc = yaml.safe_load(path.read_text()) if path.is_file() else {}
+        path.write_text(yaml.safe_dump({**(doc or {}), "config": config}, sort_keys=False))
+
+    def step(self, command: str, expect: dict | None) -> Step:
+        events: list = []
+        step = Step(command, predicted=expect)
+        started = time.monotonic()
+        run = {"preview": self.stack.preview, "up": self.stack.up, "refresh": self.stack.refresh,
+               "destroy": self.stack.destroy}[command]
+        try:
+            result = run(on_event=events.append, color="never")
+            if command == "refresh":
+                # A refresh's events are `refresh` steps; what it changed is in its summary (Stack excluded).
+                step.changes = {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
+            else:
+                step.changes = counted(events)
+        except self.auto.errors.CommandError as exc:
+            step.exit = _exit_code(str(exc))
+            step.error = _first_error(events) or _tail(str(exc))
+            step.changes = counted(events)
+        step.seconds = time.monotonic() - started
+        self.steps.append(step)
+        return step
+
+    def remove(self) -> None:
+        try:
+            self.stack.workspace.remove_stack(self.stack_name)
+        except self.auto.errors.CommandError:
+            pass
+
+
+def _exit_code(message: str) -> int:
+    """The CLI's exit code from the Automation API's CommandError text (" code: N"), which keeps no attribute."""
+    match = re.search(r"^ code: (-?\d+)$", message, re.M)
+    return int(match.group(1)) if match and match.group(1) != "0" else 1
+
+
+def _first_error(events: list) -> str | None:
+    for e in events:
+        d = e.diagnostic_event
+        if d is not None and d.severity == "error" and d.message.strip():
+            return _tail(d.message)
+    return None
+
+
+def _tail(text: str, lines: int = 6) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def environment(bin_dir: Path, emulator_url: str, secret: tuple[str, str]) -> dict:
+    """The CLI's environment: the cache's binaries and the project's Python first on PATH, nothing fetched, every
+    Tencent call kubecvm makes itself aimed at the emulator with the emulator's credentials."""
+    path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {
+        "PATH": path, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_PYTHON_CMD": sys.executable, "TENCENTCLOUD_TKE_ENDPOINT": emulator_url,
+        "TENCENTCLOUD_SECRET_ID": secret[0], "TENCENTCLOUD_SECRET_KEY": secret[1],
+    }

@@ -1,0 +1,101 @@
+"""The rehearsal's scenarios: what runs through the real CLI here, and what cannot, with the reason.
+
+Each runnable scenario is a sequence of stack states; every step is predicted by `kubecvm diff` of the offline plans
+and compared with the engine's own events (run.py). The last step destroys everything, after which the emulator
+must hold nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kubecvm.offline.diff import CLUSTER_ROUTE_TABLE
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+GLOBAL_ROUTER = PROGRAMS / "global_router.py"
+FULL = ("tencentcloud", "random", "tls", "kubernetes")  # the plugins a whole cluster needs
+
+
+@dataclass(frozen=True)
+class State:
+    """One stack state and the commands run on it, in order."""
+
+    label: str
+    config: dict
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    stack: str
+    program: Path | None
+    states: tuple[State, ...] = ()
+    needs: tuple[str, ...] = ()  # binaries or plugins it needs (engine.WANTED names)
+    about: str = ""
+
+
+def _with(config: dict, **cluster) -> dict:
+    out = copy.deepcopy(config)
+    out.setdefault("kubecvm:cluster", {}).update(copy.deepcopy(cluster))
+    return out
+
+
+def stack_config(path: Path) -> dict:
+    doc = yaml.safe_load(path.read_text()) or {}
+    return dict(doc.get("config") or {})
+
+
+def lifecycle(config: dict, *changes: tuple[str, dict]) -> tuple[State, ...]:
+    """Preview and up a stack, refresh and preview it (both must find nothing to change), apply each change, then
+    destroy it."""
+    states = [State("create", config, ("preview", "up", "refresh", "preview"))]
+    for label, cluster in changes:
+        config = _with(config, **cluster)
+        states.append(State(label, config, ("up", "refresh")))
+    states.append(State("destroy", config, ("destroy",)))
+    return tuple(states)
+
+
+def global_router(prod_stack: Path) -> Scenario:
+    """The prod stack with podNetwork globalRouter: its cluster route table through kubecvm's dynamic provider and
+    Tencent's SDK, against the emulator's TKE."""
+    base = _with(stack_config(prod_stack), podNetwork={"mode": "globalRouter"})
+    pools = copy.deepcopy(base["kubecvm:cluster"].get("nodePools")) or [
+        {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 2, "dataDisk": {"type": "CLOUD_SSD", "size": 200}}]
+    scaled = [dict(pools[0], countPerZone=int(pools[0].get("countPerZone", 2)) + 1), *pools[1:]]
+    return Scenario(
+        "global-router", "prod", GLOBAL_ROUTER,
+        lifecycle(base, ("a pool scaled", {"nodePools": scaled}), ("podCidr changed", {"podCidr": "172.20.0.0/14"})),
+        about="prod's GlobalRouter pod network (ClusterRouteTable) against the emulator's TKE",
+    )
+
+
+def stack_file(path: Path, plan: dict) -> Scenario:
+    """`--stack FILE`: the stack's GlobalRouter part up, refreshed, previewed and destroyed when it has one (`plan` is
+    the whole stack's offline plan); the whole stack needs the plugins that cannot be built here."""
+    stack = path.stem.removeprefix("Pulumi.")
+    if not any(r["type"] == CLUSTER_ROUTE_TABLE for r in plan["resources"]):
+        return Scenario(f"stack {path.name}", stack, None, needs=FULL, about=f"{path}: preview, up, refresh, destroy")
+    return Scenario(f"stack {path.name}", stack, GLOBAL_ROUTER, lifecycle(stack_config(path)),
+                    about=f"{path}: its cluster route table (the rest needs {', '.join(FULL)})")
+
+
+def blocked() -> tuple[Scenario, ...]:
+    """The scenarios that need a binary the proxy does not serve (engine.WANTED): reported, never faked."""
+    return (
+        Scenario("dev", "dev", None, needs=FULL, about="Pulumi.dev.yaml: preview, up, refresh, destroy"),
+        Scenario("prod", "prod", None, needs=FULL,
+                 about="Pulumi.prod.yaml: preview, up, refresh, destroy (protect and termination protection lifted)"),
+        Scenario("prod day 2", "prod", None, needs=FULL,
+                 about="a pool scaled, a zone added, the masters' type changed, podCidr changed, a master replaced, "
+                       "vpcRoutes -> globalRouter"),
+        Scenario("policy pack", "prod", None, needs=("pulumi-language-python", *FULL),
+                 about="pulumi preview --policy-pack policies on prod and on a violating stack"),
+        Scenario("component package", "dev", None, needs=("pulumi-language-python", *FULL),
+                 about="a YAML program creating kubecvm:index:Cluster through PulumiPlugin.yaml"),
+    )
