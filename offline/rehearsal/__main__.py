@@ -73,6 +73,19 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
     return out
 
 
+def readback(sc: scenarios.Scenario, tmp: Path) -> dict:
+    out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "requests": 0, "refusals": []}
+    work = tmp / "readback"
+    work.mkdir()
+    try:
+        plans = {f.stem.removeprefix("Pulumi."): run.offline_plan(None, f, f.stem.removeprefix("Pulumi."), work / f"{f.stem}.json")
+                 for f in sc.stack_files}
+    except run.PlanFailed as exc:
+        return out | {"ok": False, "steps": [], "error": f"kubecvm plan: {exc}"}
+    step = run.readback_step(engine.bin_dir() / "readback.test", run.user_data(plans), work)
+    return out | {"ok": step.ok, "steps": [step.to_json()]}
+
+
 def skipped(sc: scenarios.Scenario, unavailable: dict) -> dict:
     missing = [n for n in sc.needs if n in unavailable]
     return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": None, "requests": 0, "refusals": [],
@@ -104,8 +117,9 @@ def text(report: dict) -> str:
             want = "" if s["predicted"] is None else " ".join(f"{k}={v}" for k, v in s["predicted"].items() if v)
             mark = "ok " if s["exit"] == 0 and not s.get("error") and (s["predicted"] is None or all(
                 s["changes"].get(k, 0) == s["predicted"].get(k, 0) for k in run.CHANGE_OPS)) else "BAD"
-            lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}  engine: {got or 'no changes'}  "
-                         f"predicted: {want or 'no changes'}  {s['seconds']:.1f} s")
+            counts = "" if s["predicted"] is None and not s["changes"] else \
+                f"  engine: {got or 'no changes'}  predicted: {want or 'no changes'}"
+            lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}{counts}  {s['seconds']:.1f} s")
             if s.get("error"):
                 lines.append("      " + s["error"].replace("\n", "\n      "))
         for ref in sc["refusals"]:
@@ -141,9 +155,11 @@ def main(argv: list[str]) -> int:
         except run.PlanFailed as exc:
             print(exc, file=sys.stderr)
             return 2
-        chosen = [scenarios.stack_file(args.stack.resolve(), doc)]
+        chosen = [scenarios.stack_file(args.stack.resolve(), doc), scenarios.readback(args.stack.resolve())]
     else:
-        chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"), *scenarios.blocked()]
+        chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"),
+                  scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
+                  *scenarios.blocked()]
     stage.isolate(argv)
     unavailable = manifest.get("unavailable", {})
     report = {"pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
@@ -152,6 +168,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
         with stage.emulator(*SECRET, Path(tmp) / "emulator.log") as emulator:
             for sc in chosen:
+                if sc.stack_files:
+                    report["scenarios"].append(readback(sc, Path(tmp)))
+                    continue
                 if sc.program is None:
                     report["scenarios"].append(skipped(sc, unavailable))
                     continue

@@ -105,6 +105,11 @@ def build_pulumi(out: Path) -> None:
            "the Pulumi CLI")
 
 
+def build_readback(out: Path) -> None:
+    """The read-back check (tools/engine/pulumi/readback_test.go), compiled so that it runs without network."""
+    _check(_go(["test", "-c", "-o", str(out / "readback.test"), "."], wrappers() / "pulumi"), "the read-back check")
+
+
 def copy_sdk_scripts(out: Path) -> None:
     done = _go(["list", "-m", "-f", "{{.Dir}}", PULUMI_SDK], wrappers() / "pulumi")
     _check(done, "locating the sdk/v3 module")
@@ -118,6 +123,7 @@ def copy_sdk_scripts(out: Path) -> None:
 STEPS = (
     ("pulumi", build_pulumi),
     ("pulumi-resource-pulumi-python", copy_sdk_scripts),
+    ("readback.test", build_readback),
 )
 
 

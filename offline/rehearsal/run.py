@@ -164,6 +164,29 @@ def _tail(text: str, lines: int = 6) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+INSTANCE = "tencentcloud:Instance/instance:Instance"
+
+
+def user_data(plans: dict[str, dict]) -> dict[str, str]:
+    """{stack/machine: the base64 user data its CVM is created with} from offline plan documents by stack."""
+    return {f"{stack}/{r['name']}": r["inputs"]["userData"] for stack, doc in plans.items()
+            for r in doc["resources"] if r["type"] == INSTANCE and r["inputs"].get("userData")}
+
+
+def readback_step(check: Path, machines: dict[str, str], work: Path) -> Step:
+    """Run the compiled read-back check over every machine's user data; its verdict is its exit code."""
+    data = work / "user-data.json"
+    data.write_text(json.dumps(machines))
+    step = Step(f"readback ({len(machines)} CVMs)")
+    started = time.monotonic()
+    done = subprocess.run([str(check), "-test.run", "TestGzipUserDataCannotBeReadBack|TestPlannedUserDataCanBeReadBack",
+                           "-test.count=1"], capture_output=True, text=True, env={**os.environ, "KUBECVM_USER_DATA": str(data)})
+    step.seconds, step.exit = time.monotonic() - started, done.returncode
+    if done.returncode != 0:
+        step.error = _tail("\n".join(l for l in done.stdout.splitlines() if "readback_test.go" in l) or done.stdout, 8)
+    return step
+
+
 def environment(bin_dir: Path, emulator_url: str, secret: tuple[str, str]) -> dict:
     """The CLI's environment: the cache's binaries and the project's Python first on PATH, nothing fetched, every
     Tencent call kubecvm makes itself aimed at the emulator with the emulator's credentials."""

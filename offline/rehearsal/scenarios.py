@@ -37,6 +37,7 @@ class Scenario:
     states: tuple[State, ...] = ()
     needs: tuple[str, ...] = ()  # binaries or plugins it needs (engine.WANTED names)
     about: str = ""
+    stack_files: tuple[Path, ...] = ()  # the read-back check: the stacks whose CVMs' user data it carries
 
 
 def _with(config: dict, **cluster) -> dict:
@@ -73,6 +74,14 @@ def global_router(prod_stack: Path) -> Scenario:
         lifecycle(base, ("a pool scaled", {"nodePools": scaled}), ("podCidr changed", {"podCidr": "172.20.0.0/14"})),
         about="prod's GlobalRouter pod network (ClusterRouteTable) against the emulator's TKE",
     )
+
+
+def readback(*stack_files: Path) -> Scenario:
+    """Every CVM's user data of these stacks through the provider's read-back and Pulumi's own marshalling
+    (tools/engine/pulumi/readback_test.go): what `pulumi up` returns to the engine after creating the instance."""
+    return Scenario("user-data read-back", ",".join(f.stem.removeprefix("Pulumi.") for f in stack_files), None,
+                    about="each CVM's user data as the Tencent provider reads it back, marshalled by Pulumi's gRPC code",
+                    stack_files=stack_files)
 
 
 def stack_file(path: Path, plan: dict) -> Scenario:

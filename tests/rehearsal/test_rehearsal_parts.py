@@ -117,7 +117,7 @@ def test_a_missing_binary_names_itself_and_the_build_command(tmp_path, monkeypat
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cli.main([]) == 2
     err = capsys.readouterr().err
-    assert f"pulumi, pulumi-resource-pulumi-python not found in {tmp_path}/kubecvm/engine/" in err
+    assert f"pulumi, pulumi-resource-pulumi-python, readback.test not found in {tmp_path}/kubecvm/engine/3.274.0/bin:" in err
     assert "run `./dev rehearse --build`" in err
 
 
@@ -153,3 +153,20 @@ def test_only_loopback_reads_the_namespaces_own_interfaces():
     if done.returncode != 0:
         pytest.skip(f"no network namespace here: {done.stderr.strip()}")
     assert done.stdout.strip() == "['lo'] True"
+
+
+def test_user_data_is_taken_from_every_cvm_of_every_plan():
+    cvm = "tencentcloud:Instance/instance:Instance"
+    plans = {
+        "dev": {"resources": [{"type": cvm, "name": "dev-master-0", "inputs": {"userData": "QQ=="}},
+                              {"type": "tencentcloud:Vpc/instance:Instance", "name": "dev", "inputs": {}}]},
+        "prod": {"resources": [{"type": cvm, "name": "prod-master-0", "inputs": {"userData": "Qg=="}},
+                               {"type": cvm, "name": "bare", "inputs": {}}]},
+    }
+    assert run.user_data(plans) == {"dev/dev-master-0": "QQ==", "prod/prod-master-0": "Qg=="}
+
+
+def test_the_readback_scenario_carries_the_repositorys_three_stacks():
+    sc = scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod")))
+    assert (sc.name, sc.stack, sc.program) == ("user-data read-back", "dev,staging,prod", None)
+    assert [f.name for f in sc.stack_files] == ["Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]
