@@ -76,7 +76,8 @@ class Boot(pulumi.ComponentResource):
         self.register_outputs({"roles": self.role_names})
 
     def user_data(self, plan: ClusterPlan, m: MachinePlan) -> pulumi.Output[str]:
-        """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap), gzipped and
-        base64-encoded for the CVM's `user_data` (bootstrap.encode_user_data says why)."""
+        """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap), encoded for the
+        CVM's `user_data`: base64 of a MIME message holding it gzipped, text once decoded
+        (bootstrap.encode_user_data says why)."""
         return self.ca_hash.apply(
             lambda ca_hash: bootstrap.encode_user_data(bootstrap.render_user_data(plan, m, ca_hash=ca_hash)))

@@ -76,7 +76,7 @@ def cvm(
         disable_api_termination=m.disable_api_termination,
         tags=m.tags,
         cam_role_name=deps.cam_role_name,
-        user_data=deps.user_data(m) if deps.user_data else None,  # base64(gzip): planning.bootstrap.encode_user_data
+        user_data=deps.user_data(m) if deps.user_data else None,  # base64 of text: planning.bootstrap.encode_user_data
         # cloud-init runs once per instance: a user-data change is an in-place update that only machines created
         # later use. Replacing nodes on it would drop etcd quorum or every pool at once (planning/bootstrap.py).
         user_data_replace_on_change=False,

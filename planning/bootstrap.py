@@ -15,6 +15,7 @@ would lose etcd quorum or every workload at once; roll them one at a time (`pulu
 from __future__ import annotations
 
 import base64
+import email
 import functools
 import gzip
 import hashlib
@@ -339,21 +340,68 @@ class UserDataTooLarge(ValueError):
     pass
 
 
-# What the CVM receives. terraform-provider-tencentcloud v1.82.42 tencentcloud/services/cvm/resource_tc_instance.go
-# (create): `user_data` goes to RunInstances.UserData as given ("Must be base64 encoded and up to 16 KB"), while
-# `user_data_raw` is a plain string the provider base64-encodes itself, so it cannot carry gzip's binary bytes.
-# kubecvm ships base64(gzip(#cloud-config)) in `user_data`: cloud-init decompresses gzip user data before it reads it
-# (cloud-init docs, "User data formats": gzip compressed content; cloudinit.util.decomp_gzip), and the scripts and
-# per-node values then use about a third of the 16 KB. mtime=0: the same text always encodes to the same bytes,
-# so nothing shows as changed in a diff.
+# What the CVM receives: text. terraform-provider-tencentcloud v1.82.42, tencentcloud/services/cvm/
+# resource_tc_instance.go: create sends `user_data` to RunInstances.UserData as given ("Must be base64 encoded and
+# up to 16 KB"); resourceTencentCloudInstanceRead then reads it back (DescribeInstancesAttributes, Attributes
+# ["UserData"]) and sets `user_data_raw` to string(its base64 decoding). Pulumi carries that state over gRPC, whose
+# string fields must be valid UTF-8: a binary user data (gzip's bytes, as kubecvm shipped before) cannot be
+# marshalled, and the CVM, already created, is lost to the state (pulumi-terraform-bridge PR 3478, pulumi-aws issue
+# 2239). So the decoded user data must be text. A plain #cloud-config does not fit (a first master's is 24 KB,
+# 32 KB in base64), nor one whose files each use cloud-init's write_files `encoding: gz+b64` (files compressed one by
+# one: 23 KB as shipped). What ships is a one-part MIME message whose part is the gzipped #cloud-config in base64:
+# cloud-init parses user data holding "MIME-Version:" as MIME, decodes a part by its Content-Transfer-Encoding,
+# gunzips a part of a gzip type and reads the #cloud-config it holds (cloud-init docs, "User data formats": MIME
+# multi-part archive, gzip compressed content; cloudinit/user_data.py convert_string, UserDataProcessor._process_msg,
+# DECOMP_TYPES). The gzip still sees the whole document at once; the second base64 costs a third more (a first
+# master: 15000 of the 16384 bytes, against 11164 as bare gzip). The part's base64 is one line: RFC 2045 asks for
+# lines of 76 characters, but cloud-init parses with Python's email package, which decodes lines of any length, and
+# wrapping would cost 1.3% more (tests/bootstrap/test_render.py runs Debian's cloud-init on what ships).
+# mtime=0: the same text always encodes to the same bytes, so nothing shows as changed in a diff.
+USER_DATA_MIME_HEAD = "MIME-Version: 1.0\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\n"
+# The part types cloud-init gunzips (cloudinit/user_data.py DECOMP_TYPES).
+GZIP_TYPES = frozenset({
+    "application/gzip", "application/gzip-compressed", "application/gzipped", "application/x-compress",
+    "application/x-compressed", "application/x-gunzip", "application/x-gzip", "application/x-gzip-compressed",
+})
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def encode_user_data(user_data: str) -> str:
-    return base64.b64encode(gzip.compress(user_data.encode(), mtime=0)).decode()
+    """The CVM's `user_data`: base64 of a MIME message (ASCII) whose one part is the gzipped #cloud-config."""
+    if not user_data.isascii():
+        # cloud-init hands a gunzipped part on as text that Python's email package turns back into bytes with
+        # raw-unicode-escape (Message.get_payload): an "é" would reach the node as a lone surrogate, a "中" as the
+        # six characters \u4e2d. _yaml escapes every other character (PyYAML's allow_unicode is off), so what
+        # render_user_data returns is ASCII.
+        raise ValueError("user data must be ASCII: cloud-init garbles other characters of a gzipped MIME part")
+    part = base64.b64encode(gzip.compress(user_data.encode(), mtime=0)).decode()
+    return base64.b64encode(f"{USER_DATA_MIME_HEAD}{part}\n".encode()).decode()
+
+
+def user_data_parts(data: bytes) -> list[bytes]:
+    """The payloads cloud-init reads from user data bytes, as it reads them (cloudinit/user_data.py convert_string,
+    then UserDataProcessor._process_msg): the whole, gunzipped if it is gzip; when that is a MIME message (cloud-init
+    looks for "mime-version:" in its first 4096 bytes and decodes it as UTF-8), each part that is not a multipart
+    container, decoded by its Content-Transfer-Encoding and gunzipped when its type is a gzip one."""
+    if data[:2] == _GZIP_MAGIC:
+        data = gzip.decompress(data)
+    if b"mime-version:" not in data[:4096].lower():
+        return [data]
+    parts = []
+    for part in email.message_from_string(data.decode("utf-8")).walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        payload = part.get_payload(decode=True)
+        parts.append(gzip.decompress(payload) if part.get_content_type() in GZIP_TYPES else payload)
+    return parts
 
 
 def decode_user_data(encoded: str) -> str:
-    """The #cloud-config text of an encoded user data (gzip or not), as cloud-init reads it on the node."""
-    data = base64.b64decode(encoded, validate=True)
-    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+    """The #cloud-config text of a CVM's `user_data` (as shipped, or gzip or plain text), as cloud-init reads it."""
+    parts = user_data_parts(base64.b64decode(encoded, validate=True))
+    if len(parts) != 1:
+        raise ValueError(f"user data holds {len(parts)} parts, not one")
+    return parts[0].decode()
 
 
 def user_data_size(user_data: str) -> int:
@@ -630,9 +678,9 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
         return _entry(path, mode, Literal(content))  # owner: root
 
     def script(path: str, template: str) -> str:
-        # In clear: the whole user data is gzipped (encode_user_data), and plain scripts compress together with
-        # the configs they share words with; each gzipped and base64-encoded on its own cost 20% more (a first
-        # master's 9.9 KB shipped against 8.0 KB).
+        # In clear: the whole user data is gzipped at once (encode_user_data), and plain scripts compress together
+        # with the configs they share words with; each gzipped and base64-encoded on its own cost 20% more when it
+        # shipped as bare gzip (a first master's 9.9 KB against 8.0 KB).
         return _entry(path, "0755", Literal(_template(template)))
 
     files = [

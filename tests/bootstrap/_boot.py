@@ -32,5 +32,12 @@ def roles(plan: ClusterPlan) -> dict[str, MachinePlan]:
     return out
 
 
+def shipped(plan: ClusterPlan, m: MachinePlan) -> str:
+    """The machine's `user_data` input, exactly as the CVM receives it."""
+    return bootstrap.encode_user_data(bootstrap.render_user_data(plan, m, ca_hash=CA_HASH))
+
+
 def user_data(plan: ClusterPlan, m: MachinePlan) -> str:
-    return bootstrap.render_user_data(plan, m, ca_hash=CA_HASH)
+    """The #cloud-config the node reads: what ships, decoded as cloud-init decodes it (test_render.py holds
+    decode_user_data to Debian's cloud-init), which is the rendered text."""
+    return bootstrap.decode_user_data(shipped(plan, m))

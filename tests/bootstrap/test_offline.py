@@ -137,7 +137,7 @@ def test_nothing_secret_is_recorded(recording):
                               {"length": 16, "upper": False, "special": False}))
     assert bootstrap.is_bootstrap_token(token)
     assert token not in everything and token.split(".")[1] not in everything
-    for c in recording.of_type(INSTANCE):  # the user data is gzipped: look at what the node will read
+    for c in recording.of_type(INSTANCE):  # the user data is encoded: look at what the node will read
         text = bootstrap.expand_user_data(bootstrap.decode_user_data(c.inputs["userData"]))
         assert token not in text
         assert not any(marker in text for marker in ("BEGIN", "PRIVATE KEY", "TENCENTCLOUD_SECRET"))

@@ -363,7 +363,7 @@ def pool(**extra) -> dict:
 
 
 def noisy_labels(n: int) -> dict:
-    """Valid labels whose values gzip cannot shrink (the user data ships gzipped)."""
+    """Valid labels whose values gzip cannot shrink (the user data ships gzipped, in a MIME part)."""
     import hashlib
     return {f"l{i}": hashlib.sha256(str(i).encode()).hexdigest()[:60] for i in range(n)}
 

@@ -132,7 +132,7 @@ def test_master_inputs_exact(prod):
         "vpcId": ids["demo-vpc"],
     }
     assert "userDataRaw" not in master.inputs
-    # What the CVM gets is exactly the renderer's text, gzipped (cloud-init decompresses it on the node).
+    # What the CVM gets is exactly the renderer's text, encoded (cloud-init decodes it on the node).
     from kubecvm.planning import bootstrap
     text = bootstrap.decode_user_data(master.inputs["userData"])
     assert text.startswith("#cloud-config\n")

@@ -26,7 +26,7 @@ def run_stack(stack: str):
 
 
 def readable(inputs: dict) -> dict:
-    """A CVM's userData is base64(gzip(text)): the snapshot shows the text it decodes to, for review."""
+    """A CVM's userData is encoded (bootstrap.encode_user_data): the snapshot shows the text it decodes to."""
     if isinstance(inputs.get("userData"), str):
         return {**inputs, "userData": "decoded: " + bootstrap.decode_user_data(inputs["userData"])}
     return inputs
