@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import ipaddress
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
+
+from kubecvm.planning import bootstrap
 
 from .. import patterns
 from ..registry import CLB, CVM, RULE_SET, Context, Finding, rule
@@ -188,13 +190,15 @@ def _texts(c) -> Iterator[str]:
         yield raw
     encoded = c.props.get("userData")
     if isinstance(encoded, str) and encoded != SECRET_MARKER:
+        # What cloud-init reads: kubecvm ships a MIME message whose part is gzipped (bootstrap.encode_user_data);
+        # a search of the base64 alone would find nothing.
         try:
-            data = base64.b64decode(encoded, validate=True)
-            if data[:2] == b"\x1f\x8b":  # gzip, as kubecvm ships it (planning/bootstrap.py encode_user_data)
-                data = gzip.decompress(data)
-            yield data.decode("utf-8", "replace")
-        except (binascii.Error, ValueError, OSError, EOFError):
+            parts = bootstrap.user_data_parts(base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError, OSError, EOFError, zlib.error):
             yield encoded
+            return
+        for part in parts:
+            yield part.decode("utf-8", "replace")
 
 
 @rule(

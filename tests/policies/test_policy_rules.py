@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import gzip
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kubecvm.planning import bootstrap
 from kubecvm.policies.engine import evaluate, load_policy_config, policies
 from kubecvm.policies.registry import CLUSTER_ROUTE_TABLE, RULES, Resource
 from policy_helpers import freeze, mutate, thaw, without
@@ -221,6 +224,23 @@ def test_user_data_findings_never_quote_the_secret(prod_baseline):
     masked = mutate(resources, "prod-general-z6-0", lambda p: p.update(userDataRaw="[secret]"))
     assert evaluate(masked, prod_config(facts)).violations == ()
 
+
+
+@pytest.mark.parametrize("form", ["as shipped", "bare gzip"])
+def test_a_secret_inside_encoded_user_data_is_found(prod_baseline, form):
+    # The rule reads user data as cloud-init does (bootstrap.user_data_parts): kubecvm's MIME part and its gzip,
+    # or the bare gzip it shipped before. Searching the decoded MIME text alone would find only base64.
+    resources, facts = prod_baseline
+
+    def plant(p: dict) -> None:
+        text = bootstrap.decode_user_data(p["userData"]).replace(
+            "#cloud-config\n", "#cloud-config\n# -----BEGIN RSA PRIVATE KEY-----\n", 1)
+        p["userData"] = (bootstrap.encode_user_data(text) if form == "as shipped"
+                         else base64.b64encode(gzip.compress(text.encode())).decode())
+
+    mutated = mutate(resources, "prod-general-z6-0", plant)
+    [v] = [v for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-user-data-secrets"]
+    assert v.message == "prod-general-z6-0: user data contains a private key"
 
 ROUTES = [f"prod-master-{i}-pods" for i in range(3)] + [f"prod-general-z{z}-{k}-pods" for z in (3, 4, 6) for k in (0, 1)]
 
