@@ -5,6 +5,7 @@ A rename or a replacement-forcing change shows up as a snapshot diff (`pytest --
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from pathlib import Path
 
@@ -73,3 +74,16 @@ def test_preset_snapshot(stack, snapshot):
 
 def test_same_config_gives_identical_registrations():
     assert normalized(run_stack("staging")) == normalized(run_stack("staging"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_cvm_user_data_decodes_to_utf8_text(stack):
+    # terraform-provider-tencentcloud v1.82.42 (cvm/resource_tc_instance.go, resourceTencentCloudInstanceRead) reads
+    # the user data back after create and sets user_data_raw = string(base64-decoded UserData); Pulumi's gRPC cannot
+    # marshal a string that is not UTF-8, so a binary one loses the CVM it just created (planning/bootstrap.py).
+    cvms = run_stack(stack).of_type(INSTANCE)
+    assert cvms
+    for cvm in cvms:
+        raw = base64.b64decode(cvm.inputs["userData"], validate=True)
+        raw.decode("utf-8")  # strict: raises on gzip's bytes
+        assert bootstrap.decode_user_data(cvm.inputs["userData"]).startswith("#cloud-config\n"), cvm.name
