@@ -344,18 +344,19 @@ class UserDataTooLarge(ValueError):
 # resource_tc_instance.go: create sends `user_data` to RunInstances.UserData as given ("Must be base64 encoded and
 # up to 16 KB"); resourceTencentCloudInstanceRead then reads it back (DescribeInstancesAttributes, Attributes
 # ["UserData"]) and sets `user_data_raw` to string(its base64 decoding). Pulumi carries that state over gRPC, whose
-# string fields must be valid UTF-8: a binary user data (gzip's bytes, as kubecvm shipped before) cannot be
-# marshalled, and the CVM, already created, is lost to the state (pulumi-terraform-bridge PR 3478, pulumi-aws issue
-# 2239). So the decoded user data must be text. A plain #cloud-config does not fit (a first master's is 24 KB,
-# 32 KB in base64), nor one whose files each use cloud-init's write_files `encoding: gz+b64` (files compressed one by
-# one: 23 KB as shipped). What ships is a one-part MIME message whose part is the gzipped #cloud-config in base64:
-# cloud-init parses user data holding "MIME-Version:" as MIME, decodes a part by its Content-Transfer-Encoding,
-# gunzips a part of a gzip type and reads the #cloud-config it holds (cloud-init docs, "User data formats": MIME
-# multi-part archive, gzip compressed content; cloudinit/user_data.py convert_string, UserDataProcessor._process_msg,
-# DECOMP_TYPES). The gzip still sees the whole document at once; the second base64 costs a third more (a first
-# master: 15000 of the 16384 bytes, against 11164 as bare gzip). The part's base64 is one line: RFC 2045 asks for
-# lines of 76 characters, but cloud-init parses with Python's email package, which decodes lines of any length, and
-# wrapping would cost 1.3% more (tests/bootstrap/test_render.py runs Debian's cloud-init on what ships).
+# string fields must be valid UTF-8: with a binary user data (gzip's bytes, as kubecvm shipped before) the bridge
+# cannot marshal the create response, and the CVM, already created, is lost to the state (pulumi-terraform-bridge,
+# "CreateResponse fails to marshal"). So the decoded user data must be text. A plain #cloud-config does not fit (a
+# first master's is 24 KB, 32 KB in base64), nor one whose files each use cloud-init's write_files
+# `encoding: gz+b64` (files compressed one by one: 23 KB as shipped). What ships is a one-part MIME message whose
+# part is the gzipped #cloud-config in base64: cloud-init parses user data holding "MIME-Version:" as MIME, decodes
+# a part by its Content-Transfer-Encoding, gunzips a part of a gzip type and reads the #cloud-config it holds
+# (cloud-init docs, "User data formats": MIME multi-part archive, gzip compressed content; cloudinit/user_data.py
+# convert_string, UserDataProcessor._process_msg, DECOMP_TYPES). The gzip still sees the whole document at once;
+# the second base64 costs a third more (a first master: 15000 of the 16384 bytes, against 11164 as bare gzip). The
+# part's base64 is one line: RFC 2045 asks for lines of 76 characters, but cloud-init parses with Python's email
+# package, which decodes lines of any length, and wrapping would cost 1.3% more (tests/bootstrap/test_render.py runs
+# Debian's cloud-init on what ships).
 # mtime=0: the same text always encodes to the same bytes, so nothing shows as changed in a diff.
 USER_DATA_MIME_HEAD = "MIME-Version: 1.0\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\n"
 # The part types cloud-init gunzips (cloudinit/user_data.py DECOMP_TYPES).
