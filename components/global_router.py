@@ -35,22 +35,24 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi.dynamic
 
+from kubecvm.planning.tencent import tke as tke_api
+
 ENDPOINT_ENV = "TENCENTCLOUD_TKE_ENDPOINT"
-API_VERSION = "2018-05-25"  # tke v20180525
+API_VERSION = tke_api.VERSION
 # (config key, environment variable): the provider config wins, as in terraform-provider-tencentcloud provider.go.
 CREDENTIALS = (
     ("tencentcloud:secretId", "TENCENTCLOUD_SECRET_ID"),
     ("tencentcloud:secretKey", "TENCENTCLOUD_SECRET_KEY"),
     ("tencentcloud:securityToken", "TENCENTCLOUD_SECURITY_TOKEN"),
 )
-# Error codes (tencentcloud/tke/v20180525/errorcodes.py; RequestLimitExceeded* are Tencent API 3.0 common codes).
-RATE_LIMITED = "RequestLimitExceeded"  # and its sub-codes, e.g. RequestLimitExceeded.UinLimitExceeded
-EXISTS = frozenset({"InternalError.ResourceExistAlready", "ResourceInUse.ResourceExistAlready"})
-TABLE_NOT_FOUND = frozenset({"InternalError.RouteTableNotFound", "ResourceNotFound.RouteTableNotFound"})
-ROUTE_CONFLICT = frozenset({
-    "InternalError.CidrConflictWithOtherRoute", "InvalidParameter.CidrConflictWithOtherRoute",
-    "InternalError.GatewayAlreadyAssociatedCidr", "InvalidParameter.GatewayAlreadyAssociatedCidr",
-})
+# The error codes the provider acts on, from the one model of TKE's answers (kubecvm/planning/tencent/tke.py, which
+# cites errorcodes.py and the API 3.0 common codes): rate limits are retried (the code and its sub-codes, e.g.
+# RequestLimitExceeded.UinLimitExceeded), EXISTS adopts, TABLE_NOT_FOUND means gone, ROUTE_CONFLICT checks the
+# live routes.
+RATE_LIMITED = tke_api.RATE_LIMITED
+EXISTS = tke_api.EXISTS
+TABLE_NOT_FOUND = tke_api.TABLE_NOT_FOUND
+ROUTE_CONFLICT = tke_api.ROUTE_CONFLICT
 RETRY_ATTEMPTS = 8
 RETRY_FIRST_WAIT = 0.2  # seconds, doubling with jitter up to 10 s
 CONCURRENCY = 8  # parallel route calls; rate-limit answers are retried with backoff
@@ -99,7 +101,7 @@ def check_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems.append((f"routes.{node}", f"{r.destination} -> {r.gateway} is not a CIDR and an IPv4 address"))
             continue
         if not dest.subnet_of(table):
-            problems.append((f"routes.{node}", f"{dest} is outside the table's CIDR {table} (InvalidParameter.CidrOutOfRouteTable)"))
+            problems.append((f"routes.{node}", f"{dest} is outside the table's CIDR {table} ({tke_api.CIDR_OUT_OF_ROUTE_TABLE})"))
         if r.gateway in gateways:
             problems.append((f"routes.{node}", f"gateway {r.gateway} is already {gateways[r.gateway]}'s"))
         gateways[r.gateway] = node

@@ -1,5 +1,5 @@
-"""The GlobalRouter dynamic provider (components/global_router.py) against a local fake TKE API (fake_tke.py)
-that verifies every request's TC3-HMAC-SHA256 signature, headers and required fields."""
+"""The GlobalRouter dynamic provider (components/global_router.py) against the Tencent Cloud API emulator
+(kubecvm.emulator), which verifies every request's TC3-HMAC-SHA256 signature, headers and members."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import base64
 import pytest
 
 from kubecvm.components import global_router as gr
-from tests.components.fake_tke import SECRET_ID, SECRET_KEY, FakeTke, serve
+from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator
+from kubecvm.emulator.tke import TkeService
 
 VPC = "vpc-abcdef12"
 PROPS = {
@@ -23,15 +24,14 @@ PROPS = {
 
 @pytest.fixture
 def tke(monkeypatch):
-    fake = FakeTke()
-    server = serve(fake)
-    monkeypatch.setenv(gr.ENDPOINT_ENV, f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
-    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
-    monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
-    yield fake
-    server.shutdown()
-    server.server_close()
+    """The emulator's TKE service (its tables, routes, calls and failures to inject), served on 127.0.0.1."""
+    emulator = Emulator()
+    with emulator.serve() as url:
+        monkeypatch.setenv(gr.ENDPOINT_ENV, url)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+        monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
+        yield emulator.tke
 
 
 def provider() -> gr.ClusterRouteTableProvider:
@@ -42,8 +42,8 @@ def with_routes(**routes: tuple[str, str]) -> dict:
     return {**PROPS, "routes": {n: {"destinationCidrBlock": d, "gatewayIp": g} for n, (d, g) in routes.items()}}
 
 
-def actions(fake: FakeTke) -> list[str]:
-    return [a for a, _ in fake.calls]
+def actions(tke: TkeService) -> list[str]:
+    return [a for a, _ in tke.calls]
 
 
 def test_create_makes_the_table_then_one_route_per_node(tke):
