@@ -24,6 +24,7 @@ from pulumi.runtime import rpc
 
 from kubecvm.offline import instance_types
 from kubecvm.planning import limits, sizing, validation
+from kubecvm.planning.tencent import tke
 
 # Tencent's id prefixes by resource type.
 ID_PREFIX = {
@@ -541,7 +542,20 @@ def cos_bucket_name(state: CloudState, inputs: dict) -> str | None:
     return None
 
 
+def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None:
+    """TKE refuses a cluster route table whose CIDR overlaps another cluster's table in the same VPC: the shared rule
+    kubecvm/planning/tencent/tke.py table_cidr_conflict, which the emulator answers with too. Only that rule: the
+    name's uniqueness is left out, since the provider replaces a table delete-first (its diff asks for it), which
+    the offline replay does not see."""
+    def table(i: dict) -> tke.RouteTable:
+        return tke.RouteTable(str(i.get("routeTableName") or ""), str(i.get("routeTableCidrBlock") or ""),
+                              str(i.get("vpcId") or ""))
+    refusal = tke.table_cidr_conflict(table(inputs), [table(r.inputs) for r in state.of_type(CLUSTER_ROUTE_TABLE)])
+    return f"{refusal.message} ({refusal.code})" if refusal else None
+
+
 CREATE_RULES = {
+    CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,),
     INSTANCE_T: (instance_type_sold, private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
     "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
