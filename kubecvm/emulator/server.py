@@ -169,7 +169,8 @@ class Emulator:
             raise ApiError(common.NO_SUCH_VERSION, f"{auth.service} has no version {headers['x-tc-version']!r}")
         action = headers["x-tc-action"]
         if action not in service.parameters:
-            raise ApiError(common.INVALID_ACTION, f"{auth.service} {service.version} has no action {action!r}")
+            raise ApiError(common.INVALID_ACTION, f"{action!r} is not a {auth.service} {service.version} action "
+                                                  f"the emulator answers")
         self._verify(auth, method, target, headers, body)
         try:
             params = json.loads(body or b"{}")
