@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
-    out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "steps": []}
+    out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "steps": [], "planSeconds": []}
     env = run.environment(engine.bin_dir(), emulator.url, SECRET)
     before_requests = emulator.summary()["requests"]
     work = tmp / sc.name.replace(" ", "-")
@@ -47,7 +48,9 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                 stack_file = work / f"plan-{i}" / f"Pulumi.{sc.stack}.yaml"
                 stack_file.parent.mkdir()
                 stack_file.write_text(run.yaml.safe_dump({"config": state.config}, sort_keys=False))
+                started = time.monotonic()
                 plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
+                out["planSeconds"].append(round(time.monotonic() - started, 1))
                 r.configure(state.config)
             for command in state.commands:
                 expect = run.predicted(previous, plan) if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
@@ -122,6 +125,10 @@ def text(report: dict) -> str:
             lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}{counts}  {s['seconds']:.1f} s")
             if s.get("error"):
                 lines.append("      " + s["error"].replace("\n", "\n      "))
+        if sc.get("planSeconds"):  # the same program and state: the offline plan beside the engine's preview
+            previews = [s["seconds"] for s in sc["steps"] if s["command"] == "preview"]
+            lines.append(f"  kubecvm plan {sc['planSeconds'][0]:.1f} s" + (f", pulumi preview {previews[0]:.1f} s"
+                                                                          if previews else "") + " (first state)")
         for ref in sc["refusals"]:
             lines.append(f"  refusal: {ref['service']} {ref['action']}: {ref['code']}: {ref['message']}")
         if sc.get("error"):
