@@ -54,7 +54,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                 r.configure(state.config)
             for command in state.commands:
                 expect = run.predicted(previous, plan) if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
-                step = r.step(command, expect)
+                orders = run.predicted_orders(previous, plan) if command == "up" else None
+                step = r.step(command, expect, orders)
                 if not step.ok:
                     out["ok"] = False
                     break
@@ -118,11 +119,15 @@ def text(report: dict) -> str:
         for s in sc["steps"]:
             got = " ".join(f"{k}={v}" for k, v in s["changes"].items() if v)
             want = "" if s["predicted"] is None else " ".join(f"{k}={v}" for k, v in s["predicted"].items() if v)
-            mark = "ok " if s["exit"] == 0 and not s.get("error") and (s["predicted"] is None or all(
-                s["changes"].get(k, 0) == s["predicted"].get(k, 0) for k in run.CHANGE_OPS)) else "BAD"
+            mark = "ok " if run.Step(s["command"], s["exit"], s["changes"], s["predicted"], error=s.get("error"),
+                                     orders=s.get("replaceOrders") or {},
+                                     predicted_orders=s.get("predictedReplaceOrders")).ok else "BAD"
             counts = "" if s["predicted"] is None and not s["changes"] else \
                 f"  engine: {got or 'no changes'}  predicted: {want or 'no changes'}"
             lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}{counts}  {s['seconds']:.1f} s")
+            for urn, order in (s.get("replaceOrders") or {}).items():
+                want = (s.get("predictedReplaceOrders") or {}).get(urn, "no replacement")
+                lines.append(f"      replaced {urn.rsplit('::', 1)[-1]}: {order}" + ("" if want == order else f" (predicted {want})"))
             if s.get("error"):
                 lines.append("      " + s["error"].replace("\n", "\n      "))
         if sc.get("planSeconds"):  # the same program and state: the offline plan beside the engine's preview

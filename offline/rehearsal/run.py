@@ -34,10 +34,14 @@ class Step:
     predicted: dict | None = None
     seconds: float = 0.0
     error: str | None = None
+    orders: dict = field(default_factory=dict)  # {urn: replace order} as the engine ran them
+    predicted_orders: dict | None = None
 
     @property
     def ok(self) -> bool:
         if self.exit != 0 or self.error:
+            return False
+        if self.predicted_orders is not None and self.orders != self.predicted_orders:
             return False
         if self.predicted is None:
             return True
@@ -46,6 +50,8 @@ class Step:
     def to_json(self) -> dict:
         doc = {"command": self.command, "exit": self.exit, "changes": self.changes, "predicted": self.predicted,
                "seconds": round(self.seconds, 1)}
+        if self.orders or self.predicted_orders:
+            doc |= {"replaceOrders": self.orders, "predictedReplaceOrders": self.predicted_orders}
         return doc | ({"error": self.error} if self.error else {})
 
 
@@ -64,6 +70,34 @@ def counted(events: list) -> dict:
         if op in (*CHANGE_OPS, "same"):
             ops[op] += 1
     return {k: ops.get(k, 0) for k in (*CHANGE_OPS, "same")}
+
+
+def resource_key(urn: str) -> str:
+    """A URN without its stack and project (`urn:pulumi:STACK::PROJECT::TYPE::NAME` -> `TYPE::NAME`): the offline
+    plan and the rehearsal's temporary project name the same resource under different projects."""
+    return urn.split("::", 2)[-1]
+
+
+def replace_orders(events: list) -> dict[str, str]:
+    """{resource: the order the engine replaced it in}: delete-before-replace when its old copy's delete-replaced step came
+    before the new copy's create-replacement, else create-before-delete."""
+    first: dict[str, str] = {}
+    for e in events:
+        pre = e.resource_pre_event
+        if pre is None or pre.metadata is None:
+            continue
+        op = str(getattr(pre.metadata.op, "value", pre.metadata.op))
+        if op in ("delete-replaced", "create-replacement"):
+            first.setdefault(resource_key(pre.metadata.urn), op)
+    return {urn: "delete-before-replace" if op == "delete-replaced" else "create-before-delete"
+            for urn, op in sorted(first.items())}
+
+
+def predicted_orders(before: dict | None, after: dict | None) -> dict[str, str]:
+    """{resource: order} of every replacement kubecvm diff predicts (the resource's deleteBeforeReplace)."""
+    if before is None or after is None:
+        return {}
+    return dict(sorted((resource_key(c["urn"]), c["order"]) for c in diff_plans(before, after).to_json()["replaced"]))
 
 
 def predicted(before: dict | None, after: dict | None) -> dict:
@@ -118,9 +152,9 @@ class Rehearsal:
         doc = yaml.safe_load(path.read_text()) if path.is_file() else {}
         path.write_text(yaml.safe_dump({**(doc or {}), "config": config}, sort_keys=False))
 
-    def step(self, command: str, expect: dict | None) -> Step:
+    def step(self, command: str, expect: dict | None, orders: dict | None = None) -> Step:
         events: list = []
-        step = Step(command, predicted=expect)
+        step = Step(command, predicted=expect, predicted_orders=orders)
         started = time.monotonic()
         run = {"preview": self.stack.preview, "up": self.stack.up, "refresh": self.stack.refresh,
                "destroy": self.stack.destroy}[command]
@@ -131,6 +165,7 @@ class Rehearsal:
                 step.changes = {k: v for k, v in result.summary.resource_changes.items() if k != "same"}
             else:
                 step.changes = counted(events)
+            step.orders = replace_orders(events)
         except self.auto.errors.CommandError as exc:
             step.exit = _exit_code(str(exc))
             step.error = _first_error(events) or _tail(str(exc))

@@ -170,3 +170,37 @@ def test_the_readback_scenario_carries_the_repositorys_three_stacks():
     sc = scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod")))
     assert (sc.name, sc.stack, sc.program) == ("user-data read-back", "dev,staging,prod", None)
     assert [f.name for f in sc.stack_files] == ["Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]
+
+
+def pre_urn(op: str, urn: str):
+    meta = SimpleNamespace(op=SimpleNamespace(value=op), type="t", urn=urn)
+    return SimpleNamespace(resource_pre_event=SimpleNamespace(metadata=meta), diagnostic_event=None)
+
+
+def test_replace_order_is_which_half_of_a_replacement_the_engine_ran_first():
+    a, b = "urn:pulumi:s::rehearsal::t::a", "urn:pulumi:s::rehearsal::t::b"
+    events = [pre_urn("replace", a), pre_urn("delete-replaced", a), pre_urn("create-replacement", a),
+              pre_urn("replace", b), pre_urn("create-replacement", b), pre_urn("delete-replaced", b)]
+    assert run.replace_orders(events) == {"t::a": "delete-before-replace", "t::b": "create-before-delete"}
+
+
+def test_a_step_fails_when_the_engine_replaces_in_another_order_than_predicted():
+    want = {"create": 0, "update": 0, "replace": 1, "delete": 0}
+    same = run.Step("up", changes={"replace": 1}, predicted=want, orders={"t::a": "delete-before-replace"},
+                    predicted_orders={"t::a": "delete-before-replace"})
+    assert same.ok
+    other = run.Step("up", changes={"replace": 1}, predicted=want, orders={"t::a": "create-before-delete"},
+                     predicted_orders={"t::a": "delete-before-replace"})
+    assert not other.ok
+
+
+def test_the_pod_cidr_change_is_predicted_to_replace_the_table_delete_first(tmp_path):
+    sc = scenarios.global_router(REPO / "Pulumi.prod.yaml")
+    docs = []
+    for i, state in enumerate(sc.states[1:3]):
+        f = tmp_path / str(i) / "Pulumi.prod.yaml"
+        f.parent.mkdir()
+        f.write_text(yaml.safe_dump({"config": state.config}))
+        docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
+    assert run.predicted_orders(*docs) == {
+        "kubecvm:index:PodRoutes$pulumi-python:dynamic/kubecvm:ClusterRouteTable::kubecvm-prod-pods": "delete-before-replace"}
