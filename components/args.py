@@ -73,6 +73,10 @@ class NodePoolArgs(TypedDict, total=False):
 class ApiEndpointArgs(TypedDict, total=False):
     exposure: str
     """internal (default) or public."""
+    internet_charge_type: str
+    """A public endpoint's billing: TRAFFIC_POSTPAID_BY_HOUR (default) or BANDWIDTH_POSTPAID_BY_HOUR."""
+    bandwidth: int
+    """A public endpoint's outbound bandwidth cap, Mbps, 1..2048 (default 100)."""
     allowed_cidrs: list[str]
     """Who may reach port 6443 (default: the VPC CIDR)."""
 
@@ -130,6 +134,10 @@ class IngressArgs(TypedDict, total=False):
     """An ingress CLB and ingress-nginx in front of the workers (default: on in staging and prod, off in dev)."""
     exposure: str
     """internal (default) or public."""
+    internet_charge_type: str
+    """A public ingress CLB's billing: TRAFFIC_POSTPAID_BY_HOUR (default) or BANDWIDTH_POSTPAID_BY_HOUR."""
+    bandwidth: int
+    """A public ingress CLB's outbound bandwidth cap, Mbps, 1..2048 (default 100)."""
     allowed_cidrs: list[str]
     """Who may reach the ingress listeners (default: the VPC CIDR)."""
     ports: IngressPortsArgs

@@ -48,6 +48,8 @@ class ControlPlane(pulumi.ComponentResource):
         self.load_balancer = tc.clb.Instance(
             api.name, clb_name=api.name, network_type=api.network_type, vpc_id=deps.vpc_id,
             subnet_id=deps.subnet_ids[api.zone] if internal else None, vip=api.vip,
+            # Public only (None for internal): without them CreateLoadBalancer caps the CLB at 10 Mbps out.
+            internet_charge_type=api.internet_charge_type, internet_bandwidth_max_out=api.bandwidth,
             security_groups=[lb_security_group_id], tags=plan.tagged("lb"), opts=child,
         )
         listener = tc.clb.Listener(

@@ -44,6 +44,8 @@ class IngressLoadBalancer(pulumi.ComponentResource):
         self.load_balancer = tc.clb.Instance(
             ing.name, clb_name=ing.name, network_type=ing.network_type, vpc_id=vpc_id,
             subnet_id=subnet_ids[ing.zone] if internal else None, vip=ing.vip,
+            # Public only (None for internal): without them CreateLoadBalancer caps the CLB at 10 Mbps out.
+            internet_charge_type=ing.internet_charge_type, internet_bandwidth_max_out=ing.bandwidth,
             security_groups=[security_group_id],
             # False: Tencent checks the backends' own security group too, so the worker rules are a second fence.
             load_balancer_pass_to_target=False,

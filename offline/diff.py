@@ -64,6 +64,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     CBS: frozenset({"storageType", "availabilityZone", "dedicatedClusterId", "kmsKeyId", "encrypt", "encryptType"}),
     CBS_ATTACHMENT: frozenset({"storageId", "instanceId"}),  # cbs/resource_tc_cbs_storage_attachment.go
     # clb/resource_tc_clb_instance.go (exclusive_cluster is newer than v1.82.42: not in the SDK's clb.Instance).
+    # internet_charge_type and internet_bandwidth_max_out are not ForceNew: Update sends them as
+    # ModifyLoadBalancerAttributes' InternetChargeInfo, so a public CLB's billing or cap changes in place.
     CLB: frozenset({"networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip"}),
     CLB_LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),  # clb/resource_tc_clb_listener.go
     CLB_ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),  # clb/resource_tc_clb_attachment.go

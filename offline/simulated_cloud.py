@@ -445,6 +445,22 @@ def clb_name_unique(state: CloudState, inputs: dict) -> str | None:
     return None
 
 
+def clb_internet(state: CloudState, inputs: dict) -> str | None:
+    """clb/resource_tc_clb_instance.go (create): "INTERNAL network_type do not support internet charge type setting";
+    internet_bandwidth_max_out "Valid value ranges is [1, 2048]", and it goes into the InternetAccessible that only
+    internet_charge_type creates (set alone, v1.82.42 dereferences a nil InternetAccessible)."""
+    charge, bandwidth = inputs.get("internetChargeType"), inputs.get("internetBandwidthMaxOut")
+    if charge is not None and inputs.get("networkType") == "INTERNAL":
+        return "INTERNAL network_type do not support internet charge type setting"
+    if bandwidth is not None:
+        lo, hi = limits.CLB_BANDWIDTH_MBPS
+        if not lo <= int(bandwidth) <= hi:
+            return f"internetBandwidthMaxOut {bandwidth} is outside {lo}..{hi} Mbps"
+        if charge is None:
+            return "internetBandwidthMaxOut without internetChargeType (the provider has no InternetAccessible to put it in)"
+    return None
+
+
 def listener_port_free(state: CloudState, inputs: dict) -> str | None:
     """clb/resource_tc_clb_listener.go: CreateListener on a port and protocol the CLB already listens on fails."""
     same = [r for r in state.of_type("tencentcloud:Clb/listener:Listener")
@@ -559,7 +575,7 @@ CREATE_RULES = {
     INSTANCE_T: (instance_type_sold, private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
     "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
-    "tencentcloud:Clb/instance:Instance": (clb_name_unique,),
+    "tencentcloud:Clb/instance:Instance": (clb_name_unique, clb_internet),
     "tencentcloud:Clb/listener:Listener": (listener_port_free,),
     "tencentcloud:Route/tableEntry:TableEntry": (route_destination_free,),
     "tencentcloud:Ssm/secret:Secret": (secret_name_free,),

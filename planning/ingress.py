@@ -69,6 +69,9 @@ class IngressPlan:
     listeners: tuple[IngressListenerPlan, ...]
     pools: tuple[str, ...]
     targets: tuple[str, ...]  # names of the workers attached, sorted
+    # A public CLB's internet_charge_type and internet_bandwidth_max_out (spec PublicClb); None when internal.
+    internet_charge_type: str | None = None
+    bandwidth: int | None = None
 
     @property
     def network_type(self) -> str:
@@ -105,6 +108,7 @@ def plan_ingress(spec, *, zone: str, vip: str | None, workers) -> IngressPlan | 
     c = spec.name
     internal = ing.exposure is Exposure.internal
     ports = {"http": ing.ports.http, "https": ing.ports.https}
+    charge, bandwidth = ing.internet or (None, None)
     return IngressPlan(
         name=names.ingress_lb(c), component=names.ingress_component(c), exposure=ing.exposure.value, zone=zone,
         vip=vip if internal else None,
@@ -113,5 +117,5 @@ def plan_ingress(spec, *, zone: str, vip: str | None, workers) -> IngressPlan | 
             IngressListenerPlan(key, names.ingress_listener(c, key), ports[key], NODE_PORTS[key], names.ingress_targets(c, key))
             for key in LISTENERS
         ),
-        pools=pools, targets=targets,
+        pools=pools, targets=targets, internet_charge_type=charge, bandwidth=bandwidth,
     )

@@ -31,3 +31,7 @@ CBS_MIN_GIB_BY_TYPE = {"CLOUD_BASIC": 10, "CLOUD_PREMIUM": 10, **{t: 20 for t in
 # globalRouter): tencentcloud-sdk-python-tke tencentcloud/tke/v20180525/errorcodes.py,
 # InvalidParameter.CIDRMaskSizeOutOfRange "集群CIDR范围 最小值: 10 最大值: 24".
 CLUSTER_CIDR_MASKS = (10, 24)
+
+# A public CLB's outbound bandwidth cap, Mbps: clb/resource_tc_clb_instance.go internet_bandwidth_max_out, "Valid value
+# ranges is [1, 2048]" (terraform-provider-tencentcloud v1.82.42).
+CLB_BANDWIDTH_MBPS = (1, 2048)

@@ -115,6 +115,9 @@ class ApiLoadBalancerPlan:
     vip: str | None  # static for internal exposure
     allowed_cidrs: tuple[str, ...]
     endpoint: str  # host:port for internal exposure; "" for public, whose address Tencent assigns
+    # A public CLB's internet_charge_type and internet_bandwidth_max_out (spec PublicClb); None when internal.
+    internet_charge_type: str | None = None
+    bandwidth: int | None = None
 
     @property
     def network_type(self) -> str:
@@ -470,10 +473,11 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     internal = spec.api_endpoint.exposure is Exposure.internal
     vip = layout.api_vip(names.zone_number(lb_zone)) if internal else None
     api_allowed = tuple(spec.api_endpoint.allowed_cidrs or [spec.vpc_cidr])
+    charge, bandwidth = spec.api_endpoint.internet or (None, None)
     api = ApiLoadBalancerPlan(
         name=names.api_lb(c), listener=names.api_listener(c), targets=names.api_targets(c),
         exposure=spec.api_endpoint.exposure.value, zone=lb_zone, vip=vip, allowed_cidrs=api_allowed,
-        endpoint=f"{vip}:6443" if vip else "",
+        endpoint=f"{vip}:6443" if vip else "", internet_charge_type=charge, bandwidth=bandwidth,
     )
 
     nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.nat else None

@@ -40,6 +40,23 @@ class Exposure(str, Enum):
     public = "public"
 
 
+class InternetChargeType(str, Enum):
+    """How a public CLB's traffic is billed: clb/resource_tc_clb_instance.go internet_charge_type ("Valid values are
+    `TRAFFIC_POSTPAID_BY_HOUR`, `BANDWIDTH_POSTPAID_BY_HOUR` and `BANDWIDTH_PACKAGE`", terraform-provider-tencentcloud
+    v1.82.42, which gives it no ValidateFunc: CreateLoadBalancer's InternetAccessible is the judge)."""
+
+    TRAFFIC_POSTPAID_BY_HOUR = "TRAFFIC_POSTPAID_BY_HOUR"
+    BANDWIDTH_POSTPAID_BY_HOUR = "BANDWIDTH_POSTPAID_BY_HOUR"
+    BANDWIDTH_PACKAGE = "BANDWIDTH_PACKAGE"
+
+
+# A public CLB created without InternetAccessible is capped at 10 Mbps out (internet_bandwidth_max_out: "Default to
+# 10Mbps when CreateLoadBalancer is call", clb/resource_tc_clb_instance.go), far below what an ingress serves. kubecvm
+# always sends both: billed by traffic (so the cap costs nothing until it is used) and capped at 100 Mbps.
+PUBLIC_CLB_CHARGE_TYPE = InternetChargeType.TRAFFIC_POSTPAID_BY_HOUR
+PUBLIC_CLB_BANDWIDTH_MBPS = 100
+
+
 class Egress(str, Enum):
     none = "none"
     nat = "nat"
@@ -196,8 +213,35 @@ class NodePool(Model):
         return v
 
 
-class ApiEndpoint(Model):
+class PublicClb(Model):
+    """What a CLB's exposure decides: `public` puts it on the internet, billed and capped by the two settings below
+    (None: PUBLIC_CLB_CHARGE_TYPE, PUBLIC_CLB_BANDWIDTH_MBPS). They are refused on an internal CLB, as the provider
+    refuses internet_charge_type there (ClusterSpec._check_public_clbs)."""
+
     exposure: Exposure = Exposure.internal
+    internet_charge_type: InternetChargeType | None = None
+    # clb/resource_tc_clb_instance.go internet_bandwidth_max_out: "Max bandwidth out, only applicable to open CLB.
+    # Valid value ranges is [1, 2048]. Unit is Mbps." (v1.82.42; tencentcloud-iac-pulumi 0.2.3's clb.Instance says so).
+    bandwidth: Int | None = None
+
+    @field_validator("bandwidth")
+    @classmethod
+    def _bandwidth(cls, v: int | None) -> int | None:
+        lo, hi = limits.CLB_BANDWIDTH_MBPS
+        if v is not None and not lo <= v <= hi:
+            raise ValueError(f"{v} Mbps is outside the {lo}..{hi} Mbps a public CLB's outbound bandwidth takes")
+        return v
+
+    @property
+    def internet(self) -> tuple[str, int] | None:
+        """(charge type, Mbps) for a public CLB, the defaults filled in; None for an internal one."""
+        if self.exposure is not Exposure.public:
+            return None
+        return ((self.internet_charge_type or PUBLIC_CLB_CHARGE_TYPE).value,
+                self.bandwidth if self.bandwidth is not None else PUBLIC_CLB_BANDWIDTH_MBPS)
+
+
+class ApiEndpoint(PublicClb):
     # None means "the VPC CIDR only": the least that lets nodes and in-VPC tooling reach the API.
     allowed_cidrs: list[Cidr] | None = None
 
@@ -240,10 +284,9 @@ class IngressPorts(Model):
         return self
 
 
-class Ingress(Model):
+class Ingress(PublicClb):
     # Off unless asked: the staging and prod presets ask (stacks/presets.py), a spec built by hand says so itself.
     enabled: bool = False
-    exposure: Exposure = Exposure.internal
     # None means "the VPC CIDR only", as for the API endpoint.
     allowed_cidrs: list[Cidr] | None = None
     ports: IngressPorts = IngressPorts()
@@ -457,7 +500,24 @@ class ClusterSpec(Model):
         if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
             raise SpecError("nodePools", problem)
         self._check_ingress()
+        self._check_public_clbs()
         return self
+
+    def _check_public_clbs(self) -> None:
+        for where, clb in (("apiEndpoint", self.api_endpoint), ("ingress", self.ingress)):
+            if clb.exposure is Exposure.internal:
+                for key, value in (("internetChargeType", clb.internet_charge_type), ("bandwidth", clb.bandwidth)):
+                    if value is not None:
+                        # clb/resource_tc_clb_instance.go (create): "INTERNAL network_type do not support internet
+                        # charge type setting"; an internal CLB's traffic stays in the VPC.
+                        raise SpecError(f"{where}.{key}", f"only a public CLB is billed and capped for the internet; "
+                                        f"{where}.exposure is internal (set exposure: public, or drop {key})")
+            elif clb.internet_charge_type is InternetChargeType.BANDWIDTH_PACKAGE:
+                # The same file: bandwidth_package_id "If set, the `internet_charge_type` must be
+                # `BANDWIDTH_PACKAGE`": the package is what bills it, and kubecvm takes no package id.
+                raise SpecError(f"{where}.internetChargeType", "BANDWIDTH_PACKAGE bills the CLB through a shared "
+                                "bandwidth package (bandwidth_package_id), which kubecvm does not set; use "
+                                "TRAFFIC_POSTPAID_BY_HOUR or BANDWIDTH_POSTPAID_BY_HOUR")
 
     def _check_existing_network(self) -> None:
         if self.existing_network is None:
