@@ -6,6 +6,7 @@ import pulumi
 import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan
+from kubecvm.planning import ingress as plan_ingress
 
 from .lifecycle import with_lifecycle
 from .machine import MachineDeps, cvm
@@ -55,7 +56,10 @@ class ControlPlane(pulumi.ComponentResource):
         listener = tc.clb.Listener(
             api.listener, clb_id=self.load_balancer.id, listener_name=api.listener, port=6443, protocol="TCP",
             health_check_switch=True, health_check_type="TCP", health_check_interval_time=5,
-            health_check_health_num=2, health_check_unhealth_num=3, scheduler="WRR", opts=child,
+            health_check_health_num=2, health_check_unhealth_num=3,
+            # Probes from 100.64.0.0/10 on every account (newer ones have no other source), which the masters'
+            # group accepts on 6443 (planning/plan.py): planning/ingress.py cites both.
+            health_source_ip_type=plan_ingress.HEALTH_SOURCE_IP_TYPE, scheduler="WRR", opts=child,
         )
         tc.clb.Attachment(
             api.targets, clb_id=self.load_balancer.id, listener_id=listener.listener_id,

@@ -18,6 +18,10 @@ Tencent CLB docs (cloud.tencent.com/document/product/214, "健康检查源 IP �
 source lets the backends' security group admit health checks without naming the VIP, and avoids the self-built
 Kubernetes loopback where kube-proxy binds the internal CLB's VIP locally. Layer-4 listeners pass the client's
 own address to the backend (no SNAT), which is why the worker rules name the allowed client CIDRs.
+Tencent CLB announcement (cloud.tencent.com/document/product/214/54819): accounts created after 2023-02-24 probe
+from 100.64.0.0/10, older ones from the VIP unless told otherwise. Every kubecvm listener (these and the API's 6443,
+components/control_plane.py) sets health_source_ip_type 1, so the source is the same on every account, and the
+backends' groups accept exactly 100.64.0.0/10 on the probed ports before their final DROP (planning/plan.py).
 """
 
 from __future__ import annotations

@@ -383,6 +383,9 @@ def _security_groups(
         Rule("DROP", "TCP", ETCD_PORTS, ANYWHERE, "etcd from anyone else"),
         *cluster,
         *[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in api_from],
+        # The API listener's health checks come from 100.64.0.0/10 (health_source_ip_type 1, as the ingress
+        # listeners: planning/ingress.py), which no allowed CIDR covers: without this rule every master fails them.
+        Rule("ACCEPT", "TCP", API_PORT, ingress_plan.HEALTH_CHECK_CIDR, "API CLB health checks"),
         *others,
         DROP_REST,
     )

@@ -194,6 +194,22 @@ def test_api_load_balancer_is_internal_at_the_planned_vip_with_every_master(prod
     assert prod.by_name("demo-apiserver-targets").inputs["listenerId"] == listener.id.split("#")[1]
 
 
+@pytest.mark.parametrize("exposure", ["internal", "public"])
+def test_api_listener_probes_from_the_100_64_range_which_the_masters_accept_on_6443(exposure):
+    rec = run_program(stack_config("prod", apiEndpoint={"exposure": exposure}), stack="p")
+    listener = rec.by_name("demo-apiserver-6443")
+    assert listener.inputs == {
+        "clbId": rec.by_name("demo-apiserver").id, "listenerName": "demo-apiserver-6443", "port": 6443,
+        "protocol": "TCP", "scheduler": "WRR", "healthCheckSwitch": True, "healthCheckType": "TCP",
+        "healthCheckIntervalTime": 5, "healthCheckHealthNum": 2, "healthCheckUnhealthNum": 3, "healthSourceIpType": 1,
+    }
+    rules = rec.by_name("demo-sg-master-rules").inputs["ingresses"]
+    api = [(r["action"], r["port"], r["cidrBlock"], r["description"]) for r in rules if r.get("port") == "6443"]
+    assert api == [("ACCEPT", "6443", "10.0.0.0/16", "kube-apiserver"),
+                   ("ACCEPT", "6443", "100.64.0.0/10", "API CLB health checks")]
+    assert rules[-1]["action"] == "DROP" and rules[-1]["cidrBlock"] == "0.0.0.0/0"
+
+
 def test_public_api_endpoint_uses_an_open_clb_without_vip():
     rec = run_program(stack_config("prod", apiEndpoint={"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]}), stack="p")
     lb = rec.by_name("demo-apiserver")

@@ -20,6 +20,7 @@ POD = str(next(ipaddress.ip_network(PROD.workers[0].pod_cidr).hosts()))
 VPC_HOST = "10.2.84.10"  # in the VPC, zone 3, an unused pool block: not a node
 PEERED = "10.9.0.5"  # another private network (apiEndpoint.allowedCidrs 10.0.0.0/8)
 INTERNET = "203.0.113.7"
+HEALTH_CHECK = "100.64.12.9"  # a CLB health-check source (100.64.0.0/10, planning/ingress.py)
 
 GROUPS = {M0: ("master",), M1: ("master",), W0: ("worker",), W_OTHER: ("worker",)}
 PACKETS = [
@@ -49,6 +50,11 @@ PACKETS = [
     ("peered network->master API", "master", PEERED, "TCP", 6443, "ACCEPT"),
     ("peered network->worker ssh", "worker", PEERED, "TCP", 22, "DROP"),
     ("peered network->master etcd", "master", PEERED, "TCP", 2379, "DROP"),
+    ("API CLB health check->master API", "master", HEALTH_CHECK, "TCP", 6443, "ACCEPT"),
+    ("100.64 range->master kubelet (only 6443 is probed)", "master", HEALTH_CHECK, "TCP", 10250, "DROP"),
+    ("100.64 range->master etcd", "master", HEALTH_CHECK, "TCP", 2379, "DROP"),
+    ("100.64 range->master ssh", "master", HEALTH_CHECK, "TCP", 22, "DROP"),
+    ("100.64 range->API CLB", "lb", HEALTH_CHECK, "TCP", 6443, "DROP"),
     *[(f"internet->{g} {proto} {port}", g, INTERNET, proto, port, "DROP")
       for g in ("master", "worker", "lb") for proto, port in
       (("TCP", 22), ("TCP", 6443), ("TCP", 2379), ("TCP", 10250), ("TCP", 30080), ("UDP", 53), ("ICMP", None))],
@@ -71,6 +77,7 @@ def test_the_internet_reaches_what_the_stack_allows():
     assert firewall.verdict(ingress["worker"], "198.51.100.9", "TCP", 22) == "ACCEPT"
     assert firewall.verdict(ingress["worker"], "198.51.100.9", "TCP", 10250) == "DROP"
     assert firewall.verdict(ingress["master"], "8.8.8.8", "TCP", 6443) == "DROP"
+    assert firewall.verdict(ingress["master"], HEALTH_CHECK, "TCP", 6443) == "ACCEPT"  # the public CLB's probes
 
 
 def test_nodes_are_named_by_their_security_groups_so_a_new_zone_changes_no_rule():
