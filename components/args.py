@@ -30,6 +30,20 @@ class DiskArgs(TypedDict, total=False):
     """CBS encryption (default true)."""
 
 
+class PrepaidArgs(TypedDict, total=False):
+    period: Required[int]
+    """Months: 1..12, 24, 36, 48 or 60."""
+    renew_flag: str
+    """NOTIFY_AND_AUTO_RENEW (default), NOTIFY_AND_MANUAL_RENEW or DISABLE_NOTIFY_AND_MANUAL_RENEW."""
+
+
+class SpotArgs(TypedDict, total=False):
+    max_price: Required[str]
+    """The bid per hour, a decimal string such as "0.50"."""
+    type: str
+    """ONE-TIME (the only one Tencent offers)."""
+
+
 class ControlPlaneArgs(TypedDict, total=False):
     count: int
     """Masters: 1, 3, 5 or 7 (1 only in the dev preset)."""
@@ -39,6 +53,12 @@ class ControlPlaneArgs(TypedDict, total=False):
     """Each master's own etcd CBS disk."""
     system_disk_size: int
     """GiB."""
+    charge_type: str
+    """POSTPAID_BY_HOUR (default), PREPAID or SPOTPAID."""
+    prepaid: PrepaidArgs
+    """The term of PREPAID masters (required with PREPAID, refused otherwise)."""
+    spot: SpotArgs
+    """The bid of SPOTPAID masters (only with SPOTPAID)."""
     zones: list[str]
     """The zones the masters go round-robin over (default: every cluster zone); pin them before adding a zone
     numbered lower than theirs."""
@@ -66,6 +86,10 @@ class NodePoolArgs(TypedDict, total=False):
     system_disk_size: int
     charge_type: str
     """POSTPAID_BY_HOUR (default), PREPAID or SPOTPAID."""
+    prepaid: PrepaidArgs
+    """The term of a PREPAID pool's nodes (required with PREPAID, refused otherwise)."""
+    spot: SpotArgs
+    """The bid of a SPOTPAID pool's nodes (only with SPOTPAID)."""
     labels: dict[str, str]
     taints: list[TaintArgs]
 

@@ -73,6 +73,15 @@ def cvm(
         system_disk_size=m.system_disk_size,
         data_disks=data_disks,
         instance_charge_type=m.charge_type,
+        # PREPAID needs its term (RunInstances' InstanceChargePrepaid); SPOTPAID may carry a bid. None otherwise.
+        instance_charge_type_prepaid_period=m.prepaid_period,
+        instance_charge_type_prepaid_renew_flag=m.prepaid_renew_flag,
+        spot_max_price=m.spot_max_price,
+        spot_instance_type=m.spot_instance_type,
+        # Delete of a PREPAID instance (resourceTencentCloudInstanceDelete, cvm/resource_tc_instance.go) calls
+        # TerminateInstances once, which moves it to the recycle bin, and returns unless force_delete: the
+        # instance would keep its private IP there, and its replacement is created at that same planned address.
+        force_delete=True if m.force_delete else None,
         disable_api_termination=m.disable_api_termination,
         tags=m.tags,
         cam_role_name=deps.cam_role_name,

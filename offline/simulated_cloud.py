@@ -24,6 +24,7 @@ from pulumi.runtime import rpc
 
 from kubecvm.offline import instance_types
 from kubecvm.planning import limits, sizing, validation
+from kubecvm.planning.spec import PREPAID_PERIODS
 from kubecvm.planning.tencent import tke
 
 # Tencent's id prefixes by resource type.
@@ -421,6 +422,20 @@ def data_disks_go_with_postpaid_only(state: CloudState, inputs: dict) -> str | N
     return None
 
 
+def prepaid_needs_its_term(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances' InstanceChargePrepaid "若指定实例的付费模式为预付费则该参数必传" (required for a PREPAID instance;
+    cloud.tencent.com/document/api/213/15730), which the provider fills from instance_charge_type_prepaid_period
+    (cvm/resource_tc_instance.go, one of CVM_PREPAID_PERIOD in cvm/extension_cvm.go)."""
+    if inputs.get("instanceChargeType") != "PREPAID":
+        return None
+    period = inputs.get("instanceChargeTypePrepaidPeriod")
+    if period is None:
+        return "a PREPAID instance needs instanceChargeTypePrepaidPeriod (InstanceChargePrepaid.Period)"
+    if int(period) not in PREPAID_PERIODS:
+        return f"instanceChargeTypePrepaidPeriod {period} is not one of {', '.join(map(str, PREPAID_PERIODS))}"
+    return None
+
+
 def _size_problem(what: str, disk_type: str | None, size) -> str | None:
     lo, hi = CBS_SIZES.get(disk_type or "", (10, 32000))
     if size is not None and not lo <= int(size) <= hi:
@@ -572,7 +587,8 @@ def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None
 
 CREATE_RULES = {
     CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,),
-    INSTANCE_T: (instance_type_sold, private_ip_in_subnet, data_disks_go_with_postpaid_only, data_disk_sizes),
+    INSTANCE_T: (instance_type_sold, private_ip_in_subnet, prepaid_needs_its_term, data_disks_go_with_postpaid_only,
+                 data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
     "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
     "tencentcloud:Clb/instance:Instance": (clb_name_unique, clb_internet),

@@ -55,6 +55,18 @@ class MachinePlan:
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[dict[str, str], ...] = ()
     disable_api_termination: bool = False
+    # PREPAID: the term in months and the renew flag (instance_charge_type_prepaid_period/_renew_flag); SPOTPAID
+    # with a bid: spot_max_price and spot_instance_type. None otherwise (the spec's prepaid and spot).
+    prepaid_period: int | None = None
+    prepaid_renew_flag: str | None = None
+    spot_max_price: str | None = None
+    spot_instance_type: str | None = None
+
+    @property
+    def force_delete(self) -> bool:
+        """A PREPAID instance is destroyed for good when deleted (cvm/resource_tc_instance.go force_delete): the
+        provider's Delete otherwise leaves it in the recycle bin, holding its planned address and its subnet."""
+        return self.charge_type == "PREPAID"
 
 
 @dataclass(frozen=True)
@@ -284,6 +296,18 @@ def _data_disk(name: str, disk: Disk, charge_type: str) -> DiskPlan:
                     delete_with_instance=postpaid, delete_with_instance_prepaid=charge_type == "PREPAID")
 
 
+def _billing(machines) -> dict[str, object]:
+    """MachinePlan's charge settings for a ControlPlane or NodePool spec."""
+    prepaid, spot = machines.prepaid, machines.spot
+    return {
+        "charge_type": machines.charge_type.value,
+        "prepaid_period": prepaid.period if prepaid else None,
+        "prepaid_renew_flag": prepaid.renew_flag.value if prepaid else None,
+        "spot_max_price": spot.max_price if spot else None,
+        "spot_instance_type": spot.type.value if spot else None,
+    }
+
+
 def _master_type(spec: ClusterSpec) -> str:
     if spec.control_plane.instance_type != "auto":
         return spec.control_plane.instance_type
@@ -443,7 +467,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             name=name, role="master", pool=None, zone=zone,
             private_ip=layout.node_ip(zn, 0, k), pod_cidr=layout.pod_cidr(zn, 0, k),
             instance_type=master_type, shape=parse_instance_type(master_type),
-            system_disk_size=spec.control_plane.system_disk_size, charge_type="POSTPAID_BY_HOUR",
+            system_disk_size=spec.control_plane.system_disk_size, **_billing(spec.control_plane),
             tags=role_tags(tags, "master"),
             etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
             labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
@@ -462,7 +486,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     name=name, role="worker", pool=pool.name, zone=zone,
                     private_ip=layout.node_ip(zn, pool.slot, k), pod_cidr=layout.pod_cidr(zn, pool.slot, k),
                     instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
-                    system_disk_size=pool.system_disk_size, charge_type=pool.charge_type.value,
+                    system_disk_size=pool.system_disk_size, **_billing(pool),
                     tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
                     data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value) if pool.data_disk else None,
                     labels={**pool.labels, ingress_plan.POOL_LABEL: pool.name}, taints=tuple(t.model_dump(mode="json") for t in pool.taints),

@@ -71,6 +71,26 @@ class ChargeType(str, Enum):
     SPOTPAID = "SPOTPAID"
 
 
+class PrepaidRenewFlag(str, Enum):
+    """cvm/resource_tc_instance.go instance_charge_type_prepaid_renew_flag (CVM_PREPAID_RENEW_FLAG in
+    cvm/extension_cvm.go)."""
+
+    NOTIFY_AND_AUTO_RENEW = "NOTIFY_AND_AUTO_RENEW"
+    NOTIFY_AND_MANUAL_RENEW = "NOTIFY_AND_MANUAL_RENEW"
+    DISABLE_NOTIFY_AND_MANUAL_RENEW = "DISABLE_NOTIFY_AND_MANUAL_RENEW"
+
+
+# Months: cvm/resource_tc_instance.go instance_charge_type_prepaid_period, ValidateAllowedIntValue(CVM_PREPAID_PERIOD)
+# (cvm/extension_cvm.go).
+PREPAID_PERIODS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 24, 36, 48, 60)
+
+
+class SpotInstanceType(str, Enum):
+    """cvm/resource_tc_instance.go spot_instance_type: "only support `ONE-TIME` now" (CVM_SPOT_INSTANCE_TYPE)."""
+
+    ONE_TIME = "ONE-TIME"
+
+
 class PodNetworkMode(str, Enum):
     # One VPC route-table entry per node (bounded by the route-table quota, 50 entries documented).
     vpcRoutes = "vpcRoutes"
@@ -155,11 +175,58 @@ class Disk(Model):
         return self
 
 
+class Prepaid(Model):
+    """A PREPAID machine's term: RunInstances' InstanceChargePrepaid, which "若指定实例的付费模式为预付费则该参数必传"
+    (must be given for a prepaid instance; Tencent CVM API RunInstances, cloud.tencent.com/document/api/213/15730)."""
+
+    period: Int = Field(description="months: 1..12, 24, 36, 48 or 60")
+    # Auto-renewed by default: a prepaid node that expires is shut down into the recycle bin and the cluster loses
+    # it; NOTIFY_AND_MANUAL_RENEW is the provider's own default.
+    renew_flag: PrepaidRenewFlag = PrepaidRenewFlag.NOTIFY_AND_AUTO_RENEW
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: int) -> int:
+        if v not in PREPAID_PERIODS:
+            raise ValueError(f"{v} months is not a prepaid term Tencent sells: expected one of "
+                             f"{', '.join(map(str, PREPAID_PERIODS))}")
+        return v
+
+
+_PRICE = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def _price(value: object) -> object:
+    """spot_max_price is a decimal string ("0.50"); a YAML number is taken as one (not a boolean)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a price such as \"0.50\", got {value!r}")
+    return str(value) if isinstance(value, int | float) else value
+
+
+def _positive_price(value: str) -> str:
+    # cvm/resource_tc_instance.go spot_max_price: ValidateStringNumber, "the format of decimal string, for example
+    # \"0.50\""; a bid of 0 buys nothing.
+    if not _PRICE.fullmatch(value) or float(value) <= 0:
+        raise ValueError(f"{value!r} is not a price: a positive decimal such as \"0.50\", per hour")
+    return value
+
+
+class Spot(Model):
+    """A SPOTPAID machine's bid: RunInstances' InstanceMarketOptions (spot_max_price, spot_instance_type). Without it
+    Tencent bids the current spot price."""
+
+    max_price: Annotated[str, BeforeValidator(_price), AfterValidator(_positive_price)]
+    type: SpotInstanceType = SpotInstanceType.ONE_TIME
+
+
 class ControlPlane(Model):
     count: Int = 3
     instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
     etcd_disk: Disk = Disk()
     system_disk_size: Int = Field(50, ge=20, le=1024)
+    charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
+    prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
+    spot: Spot | None = None  # only with chargeType SPOTPAID
     # The zones the masters go round-robin over (by zone number); None: every cluster zone. Pinning them keeps the
     # masters where they are when a zone numbered lower than theirs is added (else master-0 and the API CLB move).
     zones: list[str] | None = None
@@ -193,6 +260,8 @@ class NodePool(Model):
     data_disk: Disk | None = None
     system_disk_size: Int = Field(50, ge=20, le=1024)
     charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
+    prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
+    spot: Spot | None = None  # only with chargeType SPOTPAID
     labels: dict[str, str] = {}
     taints: list[Taint] = []
 
@@ -474,9 +543,11 @@ class ClusterSpec(Model):
         if self.control_plane.zones is not None and not self.control_plane.zones:
             raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
         self._check_zone_subset("controlPlane.zones", self.control_plane.zones)
+        _check_billing("controlPlane", self.control_plane)
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             self._check_zone_subset(f"nodePools[{i}].zones", pool.zones)
+            _check_billing(f"nodePools[{i}]", pool)
             if pool.name in {p.name for p in self.node_pools[:i]}:
                 raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
             if pool.slot >= self.layout.pool_blocks:
@@ -608,6 +679,21 @@ class ClusterSpec(Model):
     @property
     def worker_count(self) -> int:
         return sum(p.count_per_zone * len(self.pool_zones(p)) for p in self.node_pools)
+
+
+def _check_billing(where: str, machines: ControlPlane | NodePool) -> None:
+    """`prepaid` goes with chargeType PREPAID (and is required there), `spot` with SPOTPAID only."""
+    charge = machines.charge_type
+    if charge is ChargeType.PREPAID and machines.prepaid is None:
+        raise SpecError(f"{where}.prepaid", "required with chargeType PREPAID: Tencent sells a prepaid instance for a "
+                        f"term (RunInstances' InstanceChargePrepaid); set {{period: <months: "
+                        f"{', '.join(map(str, PREPAID_PERIODS))}>, renewFlag: <{'|'.join(f.value for f in PrepaidRenewFlag)}>}}")
+    if charge is not ChargeType.PREPAID and machines.prepaid is not None:
+        raise SpecError(f"{where}.prepaid", f"only for chargeType PREPAID (chargeType is {charge.value}): the provider "
+                        "ignores a prepaid term on other instances; drop prepaid or set chargeType: PREPAID")
+    if charge is not ChargeType.SPOTPAID and machines.spot is not None:
+        raise SpecError(f"{where}.spot", f"only for chargeType SPOTPAID (chargeType is {charge.value}); drop spot or "
+                        "set chargeType: SPOTPAID")
 
 
 class SpecError(ValueError):

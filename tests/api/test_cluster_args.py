@@ -179,5 +179,6 @@ def test_cluster_args_cover_every_spec_field():
                          (spec.Quotas, args_module.QuotasArgs), (spec.Kubernetes, args_module.KubernetesArgs),
                          (spec.Addons, args_module.AddonsArgs), (spec.Backups, args_module.BackupsArgs), (spec.Taint, args_module.TaintArgs),
                          (spec.PodNetwork, args_module.PodNetworkArgs), (spec.AddressLayout, args_module.AddressLayoutArgs),
-                         (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs)]:
+                         (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs),
+                         (spec.Prepaid, args_module.PrepaidArgs), (spec.Spot, args_module.SpotArgs)]:
         assert set(typed.__annotations__) == set(model.model_fields), typed.__name__

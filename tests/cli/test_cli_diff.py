@@ -166,7 +166,7 @@ def test_replacing_a_prod_master_needs_its_protection_lifted_first(tmp_path):
 
 def test_a_prepaid_pool_with_a_data_disk_plans_as_the_provider_accepts_it(tmp_path):
     pool = {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1, "chargeType": "PREPAID",
-            "dataDisk": {"type": "CLOUD_SSD", "size": 100}}
+            "prepaid": {"period": 1}, "dataDisk": {"type": "CLOUD_SSD", "size": 100}}
     path, _ = planned(tmp_path, "prepaid", {**BASE, "nodePools": [pool]})
     doc = json.loads(path.read_text())
     (worker,) = [r for r in doc["resources"] if r["name"] == names.worker("churn", "general", "ap-guangzhou-3", 0)]
@@ -175,7 +175,8 @@ def test_a_prepaid_pool_with_a_data_disk_plans_as_the_provider_accepts_it(tmp_pa
         "deleteWithInstancePrepaid": True}
     spot = tmp_path / "spot"
     spot.mkdir()
-    run = kubecvm("plan", "--config-file", stack_file(spot, "churn", {**BASE, "nodePools": [{**pool, "chargeType": "SPOTPAID"}]}))
+    spot_pool = {k: v for k, v in pool.items() if k != "prepaid"} | {"chargeType": "SPOTPAID"}
+    run = kubecvm("plan", "--config-file", stack_file(spot, "churn", {**BASE, "nodePools": [spot_pool]}))
     assert run.exit_code == 2 and "nodePools[0].dataDisk: a SPOTPAID pool cannot have a data disk" in run.stderr
     assert "Traceback" not in run.stderr
 

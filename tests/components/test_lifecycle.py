@@ -66,7 +66,7 @@ def test_each_master_waits_for_the_previous_one(prod):
 ])
 def test_data_disks_ask_to_go_with_the_instance_as_the_provider_allows_for_its_charge_type(charge, disk):
     pool = {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1, "chargeType": charge,
-            "dataDisk": {"type": "CLOUD_SSD", "size": 200}}
+            "dataDisk": {"type": "CLOUD_SSD", "size": 200}, **({"prepaid": {"period": 1}} if charge == "PREPAID" else {})}
     rec = run_program(stack_config("prod", nodePools=[pool]), stack="prod")
     worker = rec.by_name("demo-general-z3-0")
     assert worker.inputs["instanceChargeType"] == charge

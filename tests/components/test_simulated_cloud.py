@@ -40,10 +40,11 @@ def test_a_private_ip_must_lie_in_its_subnet_and_be_free():
 @pytest.mark.parametrize("charge", ["PREPAID", "SPOTPAID"])
 def test_data_disks_go_with_the_instance_only_on_postpaid(charge):
     state = account()
+    term = {"instanceChargeTypePrepaidPeriod": 1} if charge == "PREPAID" else {}
     assert "deleteWithInstance may be true only on POSTPAID_BY_HOUR" in refused(
-        state, INSTANCE, {**NODE, "instanceChargeType": charge})
+        state, INSTANCE, {**NODE, "instanceChargeType": charge, **term})
     disk = {"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100, "deleteWithInstance": False, "deleteWithInstancePrepaid": True}
-    state.create("ok", INSTANCE, "ins-ok", {**NODE, "instanceChargeType": charge, "dataDisks": [disk]})
+    state.create("ok", INSTANCE, "ins-ok", {**NODE, "instanceChargeType": charge, "dataDisks": [disk], **term})
 
 
 def test_cbs_sizes_follow_the_disk_type():
