@@ -30,6 +30,14 @@ class DiskArgs(TypedDict, total=False):
     """CBS encryption (default true)."""
 
 
+class SystemDiskArgs(TypedDict, total=False):
+    type: str
+    """CLOUD_SSD, CLOUD_PREMIUM or CLOUD_BSSD, as the instance family is sold with (default: the family's, CLOUD_SSD
+    wherever sold)."""
+    size: int
+    """GiB, 20..1024 (default 50)."""
+
+
 class PrepaidArgs(TypedDict, total=False):
     period: Required[int]
     """Months: 1..12, 24, 36, 48 or 60."""
@@ -51,8 +59,10 @@ class ControlPlaneArgs(TypedDict, total=False):
     """`auto` (sized by worker count) or a CVM type such as S5.2XLARGE16."""
     etcd_disk: DiskArgs
     """Each master's own etcd CBS disk."""
+    system_disk: SystemDiskArgs
+    """The masters' system disk."""
     system_disk_size: int
-    """GiB."""
+    """GiB (the older spelling of system_disk.size; not both)."""
     charge_type: str
     """POSTPAID_BY_HOUR (default), PREPAID or SPOTPAID."""
     prepaid: PrepaidArgs
@@ -83,7 +93,10 @@ class NodePoolArgs(TypedDict, total=False):
     zones: list[str]
     """A subset of the cluster zones (default: all)."""
     data_disk: DiskArgs
+    system_disk: SystemDiskArgs
+    """The pool's system disks."""
     system_disk_size: int
+    """GiB (the older spelling of system_disk.size; not both)."""
     charge_type: str
     """POSTPAID_BY_HOUR (default), PREPAID or SPOTPAID."""
     prepaid: PrepaidArgs

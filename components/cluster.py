@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
-from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, names, sizing
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, disks, names, sizing
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
@@ -88,6 +88,36 @@ def instance_types_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[t
     # Every CVM waits for every check, so one wrong type in one pool leaves no machine of any pool behind.
     every = pulumi.Output.all(*lookups.values()).apply(confirm)
     return {pair: every.apply(lambda _, t=pair[1]: t) for pair in uses}
+
+
+def system_disks_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[tuple[str, str, str, str], pulumi.Output[str]]:
+    """(zone, instance type, disk charge type, system disk type) -> the disk type, once the provider's instance-types
+    data source, asked with a cbs_filter for system disks (DescribeDiskConfigQuota per listed type,
+    cvm/data_source_tc_instance_types.go), lists it for that type in its zone; one it does not list fails the run
+    naming the field, before any CVM is created. One look-up per distinct (zone, instance type, disk charge type),
+    filtered to that one type so the provider makes one DescribeDiskConfigQuota call for it."""
+    uses = disks.system_disk_uses(plan)
+    lookups = {
+        (zone, instance_type, charge): tc.instance.get_types_output(
+            filters=[{"name": "zone", "values": [zone]}, {"name": "instance-type", "values": [instance_type]}],
+            # The typed args, not a dict: they carry the camelCase names the provider reads (diskUsage, ...).
+            cbs_filter=tc.instance.GetTypesCbsFilterArgs(disk_usage="SYSTEM_DISK", disk_charge_type=charge),
+            opts=pulumi.InvokeOptions(parent=parent),
+        ).instance_types.apply(lambda found: list(dict.fromkeys(
+            c.disk_type for t in found or [] for c in t.cbs_configs or [] if c.disk_usage == "SYSTEM_DISK")))
+        for zone, instance_type, charge in dict.fromkeys((z, t, c) for z, t, c, _ in uses)
+    }
+
+    def confirm(answers: list) -> bool:
+        offered = dict(zip(lookups, answers))
+        for (zone, instance_type, charge, disk_type), where in uses.items():
+            if problem := disks.live_refusal(f"kubecvm:cluster.{where}", disk_type, instance_type, zone,
+                                             offered[(zone, instance_type, charge)]):
+                raise pulumi.RunError(problem)
+        return True
+
+    every = pulumi.Output.all(*lookups.values()).apply(confirm)
+    return {use: every.apply(lambda _, d=use[3]: d) for use in uses}
 
 
 ROUTE_QUOTA_LIMIT = "route-table-max-policies"
@@ -275,6 +305,7 @@ class Cluster(pulumi.ComponentResource):
         subnet_ids = self.subnet_ids
         image = inputs.image_id if inputs.image_id is not None else image_id(plan, self)
         instance_types = instance_types_offered(plan, self)
+        system_disk_types = system_disks_offered(plan, self)
         self.pki = Pki(names.pki_component(plan.name), plan, opts=child)
         self.boot = Boot(names.boot_component(plan.name), plan, pki=self.pki, opts=child)
 
@@ -282,6 +313,7 @@ class Cluster(pulumi.ComponentResource):
             return MachineDeps(
                 vpc_id=self.vpc_id, subnet_ids=subnet_ids,
                 security_group_id=self.security.groups[role].id, image_id=image, instance_types=instance_types,
+                system_disk_types=system_disk_types,
                 extra_security_group_ids=tuple(inputs.security_group_ids), ssh_key_ids=inputs.ssh_key_ids,
                 cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
                 boot_ready=tuple(self.boot.ready[role]),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import tencentcloud_iac_pulumi as tc
 
-from kubecvm.planning import ClusterPlan, MachinePlan
+from kubecvm.planning import ClusterPlan, MachinePlan, disks
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class MachineDeps:
     # (zone, instance type) -> the type once the provider's data source confirmed Tencent sells it there
     # (components/cluster.py instance_types_offered); a CVM waits for that answer. A pair not in it goes as planned.
     instance_types: Mapping[tuple[str, str], pulumi.Input[str]] = field(default_factory=dict)
+    # (zone, instance type, disk charge type, system disk type) -> that disk type once the data source confirmed
+    # Tencent sells it as the type's system disk there (components/cluster.py system_disks_offered).
+    system_disk_types: Mapping[tuple[str, str, str, str], pulumi.Input[str]] = field(default_factory=dict)
     placement_group_id: pulumi.Input[str] | None = None
     # The boot path (components/boot.py): the role whose credentials read the node's secrets, the cloud-init for
     # a planned machine, and what must exist before a node boots (secret values, role policies).
@@ -69,7 +72,9 @@ def cvm(
         placement_group_id=deps.placement_group_id,
         key_ids=[*plan.spec.ssh_key_ids, *(deps.ssh_key_ids or ())] or None,
         allocate_public_ip=False,
-        system_disk_type="CLOUD_SSD",
+        # The family's default or the spec's systemDisk.type (planning/disks.py), as the live check confirmed it.
+        system_disk_type=deps.system_disk_types.get(
+            (m.zone, m.instance_type, disks.disk_charge_type(m.charge_type), m.system_disk_type), m.system_disk_type),
         system_disk_size=m.system_disk_size,
         data_disks=data_disks,
         instance_charge_type=m.charge_type,

@@ -23,7 +23,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from kubecvm.offline import instance_types
-from kubecvm.planning import limits, sizing, validation
+from kubecvm.planning import disks, limits, sizing, validation
 from kubecvm.planning.spec import PREPAID_PERIODS
 from kubecvm.planning.tencent import tke
 
@@ -201,6 +201,7 @@ def offered_types(args: dict, sells: tuple[str, ...] = ()) -> list[dict]:
             sold.setdefault(instance_types.family_of(t), []).append(t)
     families = filters.get("instance-family") or list(sold)
     wanted = set(filters.get("instance-type") or ())
+    cbs = args.get("cbsFilter")
     out = []
     for zone in filters.get("zone") or ["all"]:
         for t in (t for family in families for t in sold.get(family, ())):
@@ -210,8 +211,22 @@ def offered_types(args: dict, sells: tuple[str, ...] = ()) -> list[dict]:
                 continue
             out.append({"availabilityZone": zone, "instanceType": t, "family": instance_types.family_of(t),
                         "cpuCoreCount": cpu, "memorySize": memory, "gpuCoreCount": 0,
-                        "instanceChargeType": "POSTPAID_BY_HOUR", "status": "SELL", "cbsConfigs": []})
+                        "instanceChargeType": "POSTPAID_BY_HOUR", "status": "SELL",
+                        "cbsConfigs": cbs_configs(cbs, zone, instance_types.family_of(t)) if cbs else []})
     return out
+
+
+def cbs_configs(cbs_filter: dict, zone: str, family: str) -> list[dict]:
+    """The data source's `cbs_configs` for one listed type when given a cbs_filter (DescribeDiskConfigQuota,
+    cvm/data_source_tc_instance_types.go): here the system disks planning/disks.py says the family is sold with,
+    20..1024 GiB; data disks are not modelled (none is asked for)."""
+    if cbs_filter.get("diskUsage") != "SYSTEM_DISK":
+        return []
+    asked = set(cbs_filter.get("diskTypes") or ())
+    return [{"available": True, "deviceClass": "", "diskChargeType": cbs_filter.get("diskChargeType") or "POSTPAID_BY_HOUR",
+             "diskType": t, "diskUsage": "SYSTEM_DISK", "extraPerformanceRanges": [], "instanceFamily": family,
+             "maxDiskSize": 1024, "minDiskSize": 20, "stepSize": 1, "zone": zone}
+            for t in disks.system_disk_types(family) if not asked or t in asked]
 
 
 class SimulatedCloud(pulumi_mocks.Mocks):
@@ -422,6 +437,18 @@ def data_disks_go_with_postpaid_only(state: CloudState, inputs: dict) -> str | N
     return None
 
 
+def system_disk_sold(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances refuses a system disk type Tencent does not sell with the instance's family (what
+    DescribeDiskConfigQuota lists as its SYSTEM_DISK configurations); which ones it does: planning/disks.py, with its
+    sources (Tencent's CBS use limits: Enhanced and Tremendous SSDs are never system disks)."""
+    disk_type, instance_type = inputs.get("systemDiskType"), inputs.get("instanceType")
+    if disk_type is None or instance_type is None:  # optional: RunInstances then picks what is in stock
+        return None
+    if problem := disks.system_disk_problem(str(disk_type), sizing.instance_family(str(instance_type))):
+        return f"systemDiskType: {problem}"
+    return None
+
+
 def prepaid_needs_its_term(state: CloudState, inputs: dict) -> str | None:
     """RunInstances' InstanceChargePrepaid "若指定实例的付费模式为预付费则该参数必传" (required for a PREPAID instance;
     cloud.tencent.com/document/api/213/15730), which the provider fills from instance_charge_type_prepaid_period
@@ -587,8 +614,8 @@ def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None
 
 CREATE_RULES = {
     CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,),
-    INSTANCE_T: (instance_type_sold, private_ip_in_subnet, prepaid_needs_its_term, data_disks_go_with_postpaid_only,
-                 data_disk_sizes),
+    INSTANCE_T: (instance_type_sold, system_disk_sold, private_ip_in_subnet, prepaid_needs_its_term,
+                 data_disks_go_with_postpaid_only, data_disk_sizes),
     "tencentcloud:Cbs/storage:Storage": (cbs_size,),
     "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
     "tencentcloud:Clb/instance:Instance": (clb_name_unique, clb_internet),

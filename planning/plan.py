@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import limits, mirrors, names
+from . import disks, limits, mirrors, names
 from . import ingress as ingress_plan
 from .addressing import Layout
 from .ingress import IngressPlan
 from .sizing import Shape, beyond_table_message, master_tier, parse_instance_type
-from .spec import ClusterSpec, Disk, Exposure, PodNetworkMode, Preset, SpecError
+from .sizing import instance_family
+from .spec import ClusterSpec, Disk, Exposure, PodNetworkMode, Preset, SpecError, system_disk_size
 
 TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
 # The cluster's DNS domain (kubeadm networking.dnsDomain, planning/bootstrap.py): Service names end in .svc.<it>.
@@ -55,6 +56,7 @@ class MachinePlan:
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[dict[str, str], ...] = ()
     disable_api_termination: bool = False
+    system_disk_type: str = disks.SYSTEM_DISK_TYPES[0]  # planning/disks.py: the spec's, or the family's default
     # PREPAID: the term in months and the renew flag (instance_charge_type_prepaid_period/_renew_flag); SPOTPAID
     # with a bid: spot_max_price and spot_instance_type. None otherwise (the spec's prepaid and spot).
     prepaid_period: int | None = None
@@ -308,6 +310,17 @@ def _billing(machines) -> dict[str, object]:
     }
 
 
+def _system_disk(where: str, machines, instance_type: str) -> dict[str, object]:
+    """MachinePlan's system disk for a ControlPlane or NodePool spec of `instance_type`: the type asked for, checked
+    against what the family is sold with (planning/disks.py), or the family's default."""
+    family = instance_family(instance_type)
+    asked = machines.system_disk.type if machines.system_disk is not None else None
+    if asked is not None and (problem := disks.system_disk_problem(asked.value, family)):
+        raise SpecError(f"{where}.systemDisk.type", problem)
+    return {"system_disk_type": asked.value if asked is not None else disks.default_system_disk(family),
+            "system_disk_size": system_disk_size(machines)}
+
+
 def _master_type(spec: ClusterSpec) -> str:
     if spec.control_plane.instance_type != "auto":
         return spec.control_plane.instance_type
@@ -456,6 +469,8 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     )
 
     master_type = _master_type(spec)
+    master_disk = _system_disk("controlPlane", spec.control_plane, master_type)
+    pool_disks = [_system_disk(f"nodePools[{i}]", pool, pool.instance_type) for i, pool in enumerate(spec.node_pools)]
     masters = []
     master_zones = spec.master_zones
     for i in range(spec.control_plane.count):
@@ -467,7 +482,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             name=name, role="master", pool=None, zone=zone,
             private_ip=layout.node_ip(zn, 0, k), pod_cidr=layout.pod_cidr(zn, 0, k),
             instance_type=master_type, shape=parse_instance_type(master_type),
-            system_disk_size=spec.control_plane.system_disk_size, **_billing(spec.control_plane),
+            **master_disk, **_billing(spec.control_plane),
             tags=role_tags(tags, "master"),
             etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
             labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
@@ -476,7 +491,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         ))
 
     pools = []
-    for pool in spec.node_pools:
+    for pool, pool_disk in zip(spec.node_pools, pool_disks):
         nodes = []
         for zone in spec.pool_zones(pool):
             zn = names.zone_number(zone)
@@ -486,7 +501,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
                     name=name, role="worker", pool=pool.name, zone=zone,
                     private_ip=layout.node_ip(zn, pool.slot, k), pod_cidr=layout.pod_cidr(zn, pool.slot, k),
                     instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
-                    system_disk_size=pool.system_disk_size, **_billing(pool),
+                    **pool_disk, **_billing(pool),
                     tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
                     data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value) if pool.data_disk else None,
                     labels={**pool.labels, ingress_plan.POOL_LABEL: pool.name}, taints=tuple(t.model_dump(mode="json") for t in pool.taints),

@@ -175,6 +175,14 @@ class Disk(Model):
         return self
 
 
+class SystemDisk(Model):
+    """A CVM's system disk. `type` None: the default for the machines' instance family (planning/disks.py), which is
+    CLOUD_SSD wherever Tencent sells it; a type the family is not sold with is refused when planned."""
+
+    type: DiskType | None = None
+    size: Int = Field(50, ge=20, le=1024, description="GiB")
+
+
 class Prepaid(Model):
     """A PREPAID machine's term: RunInstances' InstanceChargePrepaid, which "若指定实例的付费模式为预付费则该参数必传"
     (must be given for a prepaid instance; Tencent CVM API RunInstances, cloud.tencent.com/document/api/213/15730)."""
@@ -223,7 +231,9 @@ class ControlPlane(Model):
     count: Int = 3
     instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
     etcd_disk: Disk = Disk()
-    system_disk_size: Int = Field(50, ge=20, le=1024)
+    system_disk: SystemDisk | None = None
+    # The older spelling of systemDisk.size (GiB, default 50); not both.
+    system_disk_size: Int | None = Field(None, ge=20, le=1024)
     charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
     prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
     spot: Spot | None = None  # only with chargeType SPOTPAID
@@ -258,7 +268,9 @@ class NodePool(Model):
     count_per_zone: Int = Field(ge=0)
     zones: list[str] | None = None
     data_disk: Disk | None = None
-    system_disk_size: Int = Field(50, ge=20, le=1024)
+    system_disk: SystemDisk | None = None
+    # The older spelling of systemDisk.size (GiB, default 50); not both.
+    system_disk_size: Int | None = Field(None, ge=20, le=1024)
     charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
     prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
     spot: Spot | None = None  # only with chargeType SPOTPAID
@@ -544,10 +556,12 @@ class ClusterSpec(Model):
             raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
         self._check_zone_subset("controlPlane.zones", self.control_plane.zones)
         _check_billing("controlPlane", self.control_plane)
+        _check_system_disk("controlPlane", self.control_plane)
         slots: dict[int, str] = {}
         for i, pool in enumerate(self.node_pools):
             self._check_zone_subset(f"nodePools[{i}].zones", pool.zones)
             _check_billing(f"nodePools[{i}]", pool)
+            _check_system_disk(f"nodePools[{i}]", pool)
             if pool.name in {p.name for p in self.node_pools[:i]}:
                 raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
             if pool.slot >= self.layout.pool_blocks:
@@ -679,6 +693,19 @@ class ClusterSpec(Model):
     @property
     def worker_count(self) -> int:
         return sum(p.count_per_zone * len(self.pool_zones(p)) for p in self.node_pools)
+
+
+def _check_system_disk(where: str, machines: ControlPlane | NodePool) -> None:
+    if machines.system_disk is not None and machines.system_disk_size is not None:
+        raise SpecError(f"{where}.systemDiskSize", "set the size as systemDisk.size (systemDiskSize is its older "
+                        "spelling), not both")
+
+
+def system_disk_size(machines: ControlPlane | NodePool) -> int:
+    """GiB: systemDisk.size, else systemDiskSize, else SystemDisk's default."""
+    if machines.system_disk is not None:
+        return machines.system_disk.size
+    return machines.system_disk_size if machines.system_disk_size is not None else SystemDisk().size
 
 
 def _check_billing(where: str, machines: ControlPlane | NodePool) -> None:

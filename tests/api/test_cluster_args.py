@@ -180,5 +180,6 @@ def test_cluster_args_cover_every_spec_field():
                          (spec.Addons, args_module.AddonsArgs), (spec.Backups, args_module.BackupsArgs), (spec.Taint, args_module.TaintArgs),
                          (spec.PodNetwork, args_module.PodNetworkArgs), (spec.AddressLayout, args_module.AddressLayoutArgs),
                          (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs),
-                         (spec.Prepaid, args_module.PrepaidArgs), (spec.Spot, args_module.SpotArgs)]:
+                         (spec.Prepaid, args_module.PrepaidArgs), (spec.Spot, args_module.SpotArgs),
+                         (spec.SystemDisk, args_module.SystemDiskArgs)]:
         assert set(typed.__annotations__) == set(model.model_fields), typed.__name__

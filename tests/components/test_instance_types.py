@@ -25,7 +25,7 @@ class CountingCloud(SimulatedCloud):
         self.asked: list[tuple[str, ...]] = []
 
     def call(self, args):
-        if args.token == INSTANCE_TYPES_TOKEN:
+        if args.token == INSTANCE_TYPES_TOKEN and not args.args.get("cbsFilter"):  # the system-disk look-ups aside
             filters = {f["name"]: tuple(f["values"]) for f in args.args["filters"]}
             self.asked.append((*filters["zone"], *filters["instance-family"]))
         return super().call(args)
