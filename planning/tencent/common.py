@@ -33,11 +33,15 @@ JSON_CONTENT_TYPE = "application/json"
 # The API 3.0 common error codes, which every service may answer, with their documented meaning: Tencent's common
 # error list, cloud.tencent.com/document/product/213/30435 ("公共错误码") and its English page
 # tencentcloud.com/document/product/213/33281#common-error-codes. Only those this package answers or reads.
+# AuthFailure.TokenFailure ("token 错误") is also among the signature page's failure codes: a request signed with a
+# temporary credential (an STS or CVM-role key) carries its token in X-TC-Token.
 ACTION_OFFLINE = "ActionOffline"
 INVALID_AUTHORIZATION = "AuthFailure.InvalidAuthorization"
 SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
 SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
 SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
+TOKEN_FAILURE = "AuthFailure.TokenFailure"  # the X-TC-Token of a temporary credential is wrong or missing
+UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"  # the caller's CAM policies do not allow the action
 INTERNAL_ERROR = "InternalError"
 INVALID_ACTION = "InvalidAction"
 INVALID_PARAMETER = "InvalidParameter"
@@ -56,6 +60,8 @@ COMMON_ERRORS: dict[str, str] = {
     SECRET_ID_NOT_FOUND: "Key does not exist.",
     SIGNATURE_EXPIRE: "Signature expired. Timestamp and server time cannot differ by more than five minutes.",
     SIGNATURE_FAILURE: "Invalid signature. Signature calculation error.",
+    TOKEN_FAILURE: "Invalid token.",
+    UNAUTHORIZED_OPERATION: "No CAM authorization.",
     INTERNAL_ERROR: "Internal error.",
     INVALID_ACTION: "The API does not exist.",
     INVALID_PARAMETER: "Incorrect parameter.",
