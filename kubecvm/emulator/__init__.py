@@ -1,6 +1,7 @@
 """A Tencent Cloud API emulator on 127.0.0.1, for tests and local runs: the API 3.0 wire (TC3-HMAC-SHA256 signed
 JSON requests, Tencent's answers and error codes) with the state and refusals of the services it emulates (TKE's
-cluster routes for now). docs/emulator.md has what it covers.
+cluster routes, CAM's GetRole, STS's AssumeRole and the temporary credentials it issues). docs/emulator.md has
+what it covers.
 
     python -m kubecvm.emulator --port 0       # prints: kubecvm-emulator listening on http://127.0.0.1:PORT
 
@@ -9,6 +10,7 @@ cluster routes for now). docs/emulator.md has what it covers.
     with emulator.serve() as url:              # a thread; point TENCENTCLOUD_TKE_ENDPOINT (or an SDK) at url
         ...
     emulator.tke.tables, emulator.summary()    # its state; emulator.tke.fail["CreateClusterRoute"] = [code, ...]
+    emulator.tke.callers                       # who signed each TKE call: a SecretId or an assumed role's RoleArn
 """
 
 # The one credential pair the emulator accepts unless told others (--secret-id/--secret-key, Emulator(...)).
@@ -16,8 +18,10 @@ cluster routes for now). docs/emulator.md has what it covers.
 # Defined before the imports below, which read them.
 SECRET_ID = "AKIDkubecvmTEST0000000000000000000000"
 SECRET_KEY = "kubecvm-test-secret-key-0000000000"
+# The emulated account's UIN (in RoleArns: qcs::cam::uin/<UIN>:roleName/<name>); a test value.
+ACCOUNT_UIN = "100000000001"
 
 from kubecvm.emulator.server import Emulator, base_url, make_server  # noqa: E402
 from kubecvm.emulator.service import ApiError, Service  # noqa: E402
 
-__all__ = ["SECRET_ID", "SECRET_KEY", "ApiError", "Emulator", "Service", "base_url", "make_server"]
+__all__ = ["ACCOUNT_UIN", "SECRET_ID", "SECRET_KEY", "ApiError", "Emulator", "Service", "base_url", "make_server"]

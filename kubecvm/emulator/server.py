@@ -8,11 +8,13 @@ Authorization header `TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_reque
 Signature=...` whose service matches the Host's first label when the Host is `<service>.<domain>`
 (AuthFailure.InvalidAuthorization); an emulated service (UnsupportedOperation), its version (NoSuchVersion) and
 action (InvalidAction); the timestamp within 5 minutes and the scope's date its UTC day (AuthFailure.SignatureExpire);
-the SecretId (AuthFailure.SecretIdNotFound); the signature, recomputed with the official SDK's signer
-tencentcloud.common.sign.Sign.sign_tc3 from the received method, path, signed headers and body
-(AuthFailure.SignatureFailure); the body a JSON object (InvalidParameter); its members (UnknownParameter,
-MissingParameter). X-TC-Region is not checked: the emulator holds one account for every region. X-TC-Token
-(temporary credentials) is not checked either.
+the SecretId, the emulator's long-lived one or a temporary one STS issued (AuthFailure.SecretIdNotFound); for a
+temporary one, its X-TC-Token and its expiry (AuthFailure.TokenFailure); the signature, recomputed with the official
+SDK's signer tencentcloud.common.sign.Sign.sign_tc3 from the received method, path, signed headers and body, with the
+key that SecretId stands for (AuthFailure.SignatureFailure); the body a JSON object (InvalidParameter); its members
+(UnknownParameter, MissingParameter). X-TC-Region is not checked: the emulator holds one account for every region.
+The service records who signed each request it handles (Service.callers): the SecretId of the long-lived key, or
+the RoleArn a temporary credential stands for.
 
 Not Tencent's: GET /_emulator/summary and POST /_emulator/reset, for test harnesses (docs/emulator.md).
 """
@@ -37,15 +39,17 @@ from typing import Any
 from tencentcloud.common.sign import Sign
 
 from kubecvm.emulator import SECRET_ID, SECRET_KEY
+from kubecvm.emulator.cam import CamService
 from kubecvm.emulator.service import ApiError, Service
+from kubecvm.emulator.sts import StsService
 from kubecvm.emulator.tke import TkeService
 from kubecvm.planning.tencent import common
 
 # The emulated services, one module each; adding one is a module with a Service subclass and a line here.
-SERVICES: tuple[type[Service], ...] = (TkeService,)
+SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService)
 # Services kubecvm's stacks call that the emulator does not answer yet (UnsupportedOperation); COS's XML API would be
-# a second front door beside this JSON one.
-NOT_EMULATED = ("vpc", "cvm", "cbs", "clb", "cam", "ssm", "tag", "sts", "cos")
+# a second front door beside this JSON one. CAM and STS are emulated for the actions in docs/emulator.md only.
+NOT_EMULATED = ("vpc", "cvm", "cbs", "clb", "ssm", "tag", "cos")
 SUMMARY_PATH = "/_emulator/summary"
 RESET_PATH = "/_emulator/reset"
 COMMON_HEADERS = ("X-TC-Action", "X-TC-Version", "X-TC-Timestamp")
@@ -95,9 +99,14 @@ class Emulator:
     """One Tencent Cloud account behind the API 3.0 gateway. Thread-safe: requests run one at a time."""
 
     def __init__(self, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, *,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, tke_service_role: bool = True):
+        """`tke_service_role=False`: an account where the container service was never activated, so CAM has no
+        TKE_QCSRole (GetRole answers InvalidParameter.RoleNotExist)."""
         self.secret_id, self.secret_key, self.clock = secret_id, secret_key, clock
+        self.tke_service_role = tke_service_role
         self.services: dict[str, Service] = {cls.name: cls() for cls in SERVICES}
+        for service in self.services.values():
+            service.attach(self)
         self.requests = 0  # signed, well-formed requests a service accepted to handle (its answer may be an error)
         self.refusals: list[dict[str, str]] = []  # every error answer: {"service", "action", "code", "message"}
         self.lock = threading.RLock()
@@ -105,6 +114,14 @@ class Emulator:
     @property
     def tke(self) -> TkeService:
         return self.services["tke"]  # type: ignore[return-value]
+
+    @property
+    def cam(self) -> CamService:
+        return self.services["cam"]  # type: ignore[return-value]
+
+    @property
+    def sts(self) -> StsService:
+        return self.services["sts"]  # type: ignore[return-value]
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
@@ -126,10 +143,10 @@ class Emulator:
         """Tencent's document for one request to the API: {"Response": {..., "RequestId"}}."""
         headers = {k.lower(): v for k, v in headers.items()}
         try:
-            service, action, params = self._admit(method, target, headers, body)
-            with self.lock:
+            with self.lock:  # the temporary credentials STS holds are read while admitting
+                service, action, params, caller = self._admit(method, target, headers, body)
                 self.requests += 1
-                return self._response(service.call(action, params))
+                return self._response(service.call(action, params, caller))
         except ApiError as err:
             return self.refuse(headers, err)
 
@@ -171,7 +188,7 @@ class Emulator:
         if action not in service.parameters:
             raise ApiError(common.INVALID_ACTION, f"{action!r} is not a {auth.service} {service.version} action "
                                                   f"the emulator answers")
-        self._verify(auth, method, target, headers, body)
+        caller = self._verify(auth, method, target, headers, body)
         try:
             params = json.loads(body or b"{}")
         except ValueError:
@@ -179,9 +196,23 @@ class Emulator:
         if not isinstance(params, dict):
             raise ApiError(common.INVALID_PARAMETER, "the body is not a JSON object")
         service.check(action, params)
-        return service, action, params
+        return service, action, params, caller
 
-    def _verify(self, auth: Authorization, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+    def _secret(self, auth: Authorization, headers: dict[str, str]) -> tuple[str, str]:
+        """(the SecretKey the request must be signed with, the caller's identity) for its SecretId: the long-lived
+        pair, or a temporary credential STS issued, whose token must come in X-TC-Token until it expires."""
+        if auth.secret_id == self.secret_id:
+            return self.secret_key, self.secret_id
+        temporary = self.sts.credentials.get(auth.secret_id)
+        if temporary is None:
+            raise ApiError(common.SECRET_ID_NOT_FOUND, "the SecretId does not exist")
+        if not hmac.compare_digest(headers.get("x-tc-token", "").encode(), temporary.token.encode()):
+            raise ApiError(common.TOKEN_FAILURE, "X-TC-Token is missing or not the token of this temporary SecretId")
+        if self.clock() >= temporary.expires:
+            raise ApiError(common.TOKEN_FAILURE, f"the temporary credential expired at {temporary.expires}")
+        return temporary.secret_key, temporary.role_arn
+
+    def _verify(self, auth: Authorization, method: str, target: str, headers: dict[str, str], body: bytes) -> str:
         try:
             timestamp = int(headers["x-tc-timestamp"])
         except ValueError:
@@ -190,8 +221,7 @@ class Emulator:
         if abs(self.clock() - timestamp) > common.MAX_CLOCK_SKEW_SECONDS or auth.date != day:
             raise ApiError(common.SIGNATURE_EXPIRE, f"X-TC-Timestamp {timestamp} or the scope's date {auth.date} is "
                                                     f"more than {common.MAX_CLOCK_SKEW_SECONDS} s off")
-        if auth.secret_id != self.secret_id:
-            raise ApiError(common.SECRET_ID_NOT_FOUND, "the SecretId does not exist")
+        secret_key, caller = self._secret(auth, headers)
         path, _, query = target.partition("?")
         canonical_headers = "".join(f"{h}:{headers.get(h, '').strip().lower()}\n" for h in auth.signed_headers)
         payload = common.UNSIGNED_PAYLOAD.encode() if headers.get("x-tc-content-sha256") == common.UNSIGNED_PAYLOAD else body
@@ -199,9 +229,10 @@ class Emulator:
                                hashlib.sha256(payload).hexdigest()])
         to_sign = "\n".join([common.ALGORITHM, str(timestamp), f"{auth.date}/{auth.service}/{common.SCOPE_TERMINATOR}",
                              hashlib.sha256(canonical.encode()).hexdigest()])
-        expected = Sign.sign_tc3(self.secret_key, auth.date, auth.service, to_sign)
+        expected = Sign.sign_tc3(secret_key, auth.date, auth.service, to_sign)
         if not hmac.compare_digest(expected, auth.signature):
             raise ApiError(common.SIGNATURE_FAILURE, "the signature does not match")
+        return caller
 
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:

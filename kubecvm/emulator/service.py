@@ -1,6 +1,7 @@
 """One emulated Tencent Cloud service: its API version, its actions and their members, its state, and failures a
-test injects. Each service is one module (tke.py) with one Service subclass, listed in server.py SERVICES; the
-gateway (server.py) verifies a request, then hands it to the service its credential scope names.
+test injects. Each service is one module (tke.py, cam.py, sts.py) with one Service subclass, listed in server.py
+SERVICES; the gateway (server.py) verifies a request, then hands it to the service its credential scope names, with
+the identity that signed it.
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from __future__ import annotations
 import abc
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubecvm.planning.tencent import common
 from kubecvm.planning.tencent.common import Refusal
+
+if TYPE_CHECKING:
+    from kubecvm.emulator.server import Emulator
 
 
 class ApiError(Exception):
@@ -37,13 +41,21 @@ class Service(abc.ABC):
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []  # (action, members) of every request that reached the service
+        # Who signed each of those requests, index for index: the SecretId of a long-lived key, or the RoleArn of the
+        # role whose temporary credential (STS AssumeRole, a CVM role) signed it.
+        self.callers: list[str] = []
         self.fail: defaultdict[str, list[str]] = defaultdict(list)  # action -> error codes to answer next, in order
         self.reset()
 
     def reset(self) -> None:
         """An empty account: no resources, no calls, nothing to inject. A subclass clears its state, then calls this."""
         self.calls.clear()
+        self.callers.clear()
         self.fail.clear()
+
+    def attach(self, emulator: Emulator) -> None:
+        """Called once every service of the emulator exists: a service that reads another's state (STS the account's
+        roles) or the emulator's options keeps what it needs here."""
 
     @abc.abstractmethod
     def resources(self) -> dict[str, int]:
@@ -60,8 +72,9 @@ class Service(abc.ABC):
         if missing:
             raise ApiError(common.MISSING_PARAMETER, f"{action} needs {', '.join(missing)}")
 
-    def call(self, action: str, params: dict) -> dict:
+    def call(self, action: str, params: dict, caller: str = "") -> dict:
         self.calls.append((action, params))
+        self.callers.append(caller)
         if self.fail[action]:
             raise ApiError(self.fail[action].pop(0), "injected by the emulator's user (Service.fail)")
         return getattr(self, action)(params)

@@ -27,14 +27,15 @@ def profile(url: str) -> ClientProfile:
     return ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=urlparse(url).netloc, reqTimeout=10))
 
 
-def tke(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY) -> tke_client.TkeClient:
-    """The SDK's own TKE client, as components/global_router.py builds it."""
-    return tke_client.TkeClient(credential.Credential(secret_id, secret_key), REGION, profile(url))
+def tke(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, token: str | None = None
+        ) -> tke_client.TkeClient:
+    """The SDK's own TKE client, as components/global_router.py builds it (a token: a temporary credential)."""
+    return tke_client.TkeClient(credential.Credential(secret_id, secret_key, token), REGION, profile(url))
 
 
-def common(url: str, service: str, version: str) -> CommonClient:
-    """The SDK's generic client, for a service or version the TKE client cannot name."""
-    return CommonClient(service, version, credential.Credential(SECRET_ID, SECRET_KEY), REGION, profile(url))
+def common(url: str, service: str, version: str, cred: credential.Credential | None = None) -> CommonClient:
+    """The SDK's generic client, for a service or version the TKE client cannot name (CAM, STS)."""
+    return CommonClient(service, version, cred or credential.Credential(SECRET_ID, SECRET_KEY), REGION, profile(url))
 
 
 def request(model: str, **members):

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from emulator_helpers import refused, request, send, tke
+from emulator_helpers import common, refused, request, send, tke
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "kubecvm-emulator listening on http://127.0.0.1:"
@@ -52,6 +52,18 @@ def test_the_cli_takes_its_credentials_from_the_command_line():
             "AuthFailure.SecretIdNotFound"
         assert tke(url, "AKIDother0000", "other-key").DescribeClusterRouteTables(
             request("DescribeClusterRouteTables")).TotalCount == 0
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_the_cli_can_start_an_account_where_tke_was_never_activated():
+    proc, line = start("--port", "0", "--without-tke-service-role")
+    try:
+        url = line.removeprefix("kubecvm-emulator listening on ").rstrip("\n")
+        assert refused(common(url, "cam", "2019-01-16").call_json, "GetRole", {"RoleName": "TKE_QCSRole"})[0] == \
+            "InvalidParameter.RoleNotExist"
     finally:
         proc.terminate()
         proc.communicate(timeout=30)

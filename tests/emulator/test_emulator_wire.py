@@ -64,7 +64,7 @@ def test_unknown_actions_versions_and_services_are_refused_with_tencents_codes(s
     assert refused(common(url, "tke", "2022-05-01").call_json, "DescribeClusterRouteTables", {}) == (
         "NoSuchVersion", "tke has no version '2022-05-01'")
     assert refused(common(url, "vpc", "2017-03-12").call_json, "DescribeVpcs", {}) == (
-        "UnsupportedOperation", "the emulator does not emulate 'vpc' (it emulates tke)")
+        "UnsupportedOperation", "the emulator does not emulate 'vpc' (it emulates cam, sts, tke)")
 
 
 def test_members_are_checked_before_the_action_runs(served):
