@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+from urllib.parse import quote_plus
 
 import pytest
 
 from kubecvm.components import global_router as gr
-from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator
+from kubecvm.emulator import ACCOUNT_UIN, SECRET_ID, SECRET_KEY, Emulator
 from kubecvm.emulator.tke import TkeService
 
 VPC = "vpc-abcdef12"
@@ -22,16 +25,31 @@ PROPS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """No Tencent setting of the machine running the tests: no TENCENTCLOUD_* variable, an empty tccli directory."""
+    for name in [n for n in os.environ if n.startswith("TENCENTCLOUD_")] + [gr.METADATA_ENV]:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "tccli").mkdir()
+    monkeypatch.setenv("TENCENTCLOUD_SHARED_CREDENTIALS_DIR", str(tmp_path / "tccli"))
+
+
 @pytest.fixture
-def tke(monkeypatch):
-    """The emulator's TKE service (its tables, routes, calls and failures to inject), served on 127.0.0.1."""
+def emulator(monkeypatch):
+    """The emulator on 127.0.0.1 with every service the provider calls aimed at it, and its long-lived key set."""
     emulator = Emulator()
     with emulator.serve() as url:
-        monkeypatch.setenv(gr.ENDPOINT_ENV, url)
+        for env in gr.ENDPOINT_ENVS.values():
+            monkeypatch.setenv(env, url)
         monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
         monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
-        monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
-        yield emulator.tke
+        yield emulator
+
+
+@pytest.fixture
+def tke(emulator):
+    """The emulator's TKE service (its tables, routes, calls and failures to inject)."""
+    return emulator.tke
 
 
 def provider() -> gr.ClusterRouteTableProvider:
@@ -181,11 +199,15 @@ def test_bad_credentials_fail_clearly_before_anything_is_created(tke, monkeypatc
         provider().create(dict(PROPS))
 
 
-def test_missing_credentials_are_named(monkeypatch):
+def test_missing_credentials_are_named(emulator, monkeypatch):
     for _, env in gr.CREDENTIALS:
         monkeypatch.delenv(env, raising=False)
-    with pytest.raises(gr.GlobalRouterError, match="set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"):
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_ARN", f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any")  # no key to assume it with
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm")
+    with pytest.raises(gr.GlobalRouterError, match=r"Please set your `secret_id` and `secret_key`: set "
+                                                    r"TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"):
         provider().create(dict(PROPS))
+    assert emulator.summary()["requests"] == 0  # refused before any call
 
 
 def test_provider_config_credentials_win_over_the_environment(tke, monkeypatch):
@@ -232,3 +254,225 @@ def test_check_names_routes_the_api_would_refuse():
     ]
     assert gr.check_problems(PROPS) == []
     assert gr.check_problems({**PROPS, "vpcId": ""}) == [("vpcId", "required")]
+
+
+# --- credentials, resolved as the Tencent provider resolves them ----------------------------------------------------
+def configured(**config: object) -> gr.ClusterRouteTableProvider:
+    """A provider configured as the engine configures it, with `tencentcloud:` config (keys without the prefix)."""
+    import pulumi.dynamic
+    from pulumi.dynamic.config import Config
+
+    p = provider()
+    p.configure(pulumi.dynamic.ConfigureRequest(Config({f"tencentcloud:{k}": v for k, v in config.items()},
+                                                       project_name="kubecvm")))
+    return p
+
+
+def assume_role_env(monkeypatch, arn: str, session: str = "kubecvm-ci", **extra: str) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_ARN", arn)
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", session)
+    for name, value in extra.items():
+        monkeypatch.setenv(f"TENCENTCLOUD_ASSUME_ROLE_{name.upper()}", value)
+
+
+def test_tke_calls_run_as_the_role_assumed_from_the_environment(emulator, monkeypatch):
+    role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    assume_role_env(monkeypatch, role, session_duration="900", external_id="ext-0001")
+    result = provider().create(dict(PROPS))
+    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "kubecvm-ci",
+                                                  "DurationSeconds": 900, "ExternalId": "ext-0001"})]
+    assert emulator.sts.callers == [SECRET_ID]  # assumed with the long-lived key
+    assert emulator.tke.callers == [role] * 5  # every TKE call as the role
+    assert result.outs == PROPS  # nothing of the credential in the state
+
+
+def test_the_assume_role_config_block_is_assumed_last_with_the_credential_so_far(emulator, monkeypatch):
+    first = emulator.cam.add_role("kubecvm-hop")["RoleArn"]
+    second = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    assume_role_env(monkeypatch, first)
+    policy = json.dumps({"version": "2.0", "statement": [{"effect": "allow", "action": ["tke:*Route*"], "resource": ["*"]}]})
+    configured(assumeRole={"roleArn": second, "sessionName": "kubecvm-up", "policy": policy, "externalId": "ext-b"}
+               ).create(dict(PROPS))
+    assert emulator.sts.calls == [
+        ("AssumeRole", {"RoleArn": first, "RoleSessionName": "kubecvm-ci", "DurationSeconds": 7200}),
+        ("AssumeRole", {"RoleArn": second, "RoleSessionName": "kubecvm-up", "DurationSeconds": 7200,
+                        "Policy": quote_plus(policy), "ExternalId": "ext-b"}),  # url-escaped, as the provider sends it
+    ]
+    assert emulator.sts.callers == [SECRET_ID, first]
+    assert set(emulator.tke.callers) == {second}
+
+
+def test_the_assume_role_block_may_come_as_json_and_takes_its_defaults_from_the_environment(emulator, monkeypatch):
+    role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", "1800")
+    configured(assumeRole=json.dumps({"roleArn": role, "sessionName": "kubecvm-up"})).create(dict(PROPS))
+    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "kubecvm-up", "DurationSeconds": 1800})]
+    with pytest.raises(gr.GlobalRouterError, match="tencentcloud:assumeRole: roleArn and sessionName are required"):
+        configured(assumeRole={"roleArn": role}).create(dict(PROPS))
+
+
+def test_a_refused_assume_role_names_the_role_and_where_it_was_configured(emulator, monkeypatch):
+    missing = f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/nobody"
+    assume_role_env(monkeypatch, missing)
+    with pytest.raises(gr.GlobalRouterError, match=rf"STS AssumeRole failed \(assuming {missing} "
+                                                    rf"\(TENCENTCLOUD_ASSUME_ROLE_ARN\) as .*\): ResourceNotFound.RoleNotFound"):
+        provider().create(dict(PROPS))
+    assert emulator.tke.calls == []
+
+
+def test_a_tccli_profile_gives_the_key_and_its_role_when_no_key_is_set(emulator, monkeypatch, tmp_path):
+    role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    (tmp_path / "tccli" / "ops.credential").write_text(json.dumps({
+        "secretId": SECRET_ID, "secretKey": f" {SECRET_KEY}\n", "role-arn": role, "role-session-name": "from-profile"}))
+    monkeypatch.setenv("TENCENTCLOUD_PROFILE", "ops")
+    # A key in the environment wins: the profile is not read, so neither is its role.
+    provider().create(dict(PROPS))
+    assert emulator.sts.calls == [] and set(emulator.tke.callers) == {SECRET_ID}
+    emulator.reset()  # an empty account again: the role added back
+    emulator.cam.add_role("kubecvm-deployer")
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
+    provider().create(dict(PROPS))
+    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "from-profile", "DurationSeconds": 7200})]
+    assert emulator.sts.callers == [SECRET_ID] and set(emulator.tke.callers) == {role}
+
+
+def test_the_profile_settings_come_from_the_provider_config_too(emulator, monkeypatch, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "team.credential").write_text(json.dumps({"secretId": SECRET_ID, "secretKey": SECRET_KEY}))
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
+    monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
+    configured(profile="team", sharedCredentialsDir=str(tmp_path / "elsewhere")).create(dict(PROPS))
+    assert set(emulator.tke.callers) == {SECRET_ID}
+    (tmp_path / "tccli" / "default.credential").write_text("{not json")
+    with pytest.raises(gr.GlobalRouterError, match=r"the tccli profile .*tccli/default.credential cannot be read as JSON"):
+        provider().create(dict(PROPS))
+
+
+class MetadataService:
+    """A stand-in for the CVM metadata service on 127.0.0.1: path -> JSON document, and the paths asked for."""
+
+    def __init__(self, documents: dict[str, dict]):
+        import http.server
+        import threading
+
+        self.documents, self.asked = documents, []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.asked.append(self.path)
+                doc = outer.documents.get(self.path)
+                body = json.dumps(doc).encode() if doc is not None else b"not found"
+                self.send_response(200 if doc is not None else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/latest/meta-data/"
+
+    def __enter__(self) -> MetadataService:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def cvm_role_document(emulator: Emulator, role_arn: str) -> dict:
+    """The metadata service's answer for a CAM role (the SDK's CVMRoleCredential reads Code, TmpSecretId,
+    TmpSecretKey, Token, ExpiredTime), with a credential the emulator accepts."""
+    cred = emulator.sts.issue(role_arn)
+    answer = cred.answer()
+    return {"TmpSecretId": cred.secret_id, "TmpSecretKey": cred.secret_key, "Token": cred.token,
+            "ExpiredTime": cred.expires, "Expiration": answer["Expiration"], "Code": "Success"}
+
+
+def test_a_cvm_role_credential_comes_from_the_metadata_service_and_signs_the_assume_role(emulator, monkeypatch):
+    node = emulator.cam.add_role("kubecvm-node")["RoleArn"]
+    deployer = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    path = "/latest/meta-data/cam/security-credentials/kubecvm-node"
+    with MetadataService({path: cvm_role_document(emulator, node)}) as metadata:
+        monkeypatch.setenv(gr.METADATA_ENV, metadata.url)
+        monkeypatch.setenv("TENCENTCLOUD_CAM_ROLE_NAME", "kubecvm-node")
+        monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")  # a CAM role needs no key
+        monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
+        provider().create(dict(PROPS))
+        assert metadata.asked == [path]
+        assert set(emulator.tke.callers) == {node} and emulator.sts.calls == []
+        emulator.tke.calls.clear()
+        emulator.tke.callers.clear()
+        assume_role_env(monkeypatch, deployer)
+        provider().read("kubecvm-demo-pods", dict(PROPS))
+    assert emulator.sts.callers == [node]  # the CVM role's credential, then the role assumed with it
+    assert emulator.tke.callers == [deployer]
+
+
+def test_a_cvm_role_without_credentials_is_a_clear_error(emulator, monkeypatch):
+    with MetadataService({"/latest/meta-data/cam/security-credentials/kubecvm-node": {"Code": "Failure"}}) as metadata:
+        monkeypatch.setenv(gr.METADATA_ENV, metadata.url)
+        with pytest.raises(gr.GlobalRouterError, match=r"CAM role kubecvm-node \(tencentcloud:camRoleName / "
+                                                        r"TENCENTCLOUD_CAM_ROLE_NAME\): no temporary credentials from "
+                                                        r"the CVM metadata service at http://127.0.0.1:\d+/latest/"
+                                                        r"meta-data/cam/security-credentials/kubecvm-node"):
+            configured(camRoleName="kubecvm-node").create(dict(PROPS))
+    assert emulator.summary()["requests"] == 0
+
+
+def test_a_temporary_key_signs_with_its_security_token(emulator, monkeypatch):
+    role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    cred = emulator.sts.issue(role)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", cred.secret_id)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", cred.secret_key)
+    with pytest.raises(gr.GlobalRouterError, match="AuthFailure.TokenFailure.*TENCENTCLOUD_SECURITY_TOKEN"):
+        provider().create(dict(PROPS))
+    monkeypatch.setenv("TENCENTCLOUD_SECURITY_TOKEN", cred.token)
+    provider().create(dict(PROPS))
+    assert set(emulator.tke.callers) == {role}
+
+
+def test_the_credential_is_resolved_once_while_it_is_fresh(emulator, monkeypatch):
+    role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
+    assume_role_env(monkeypatch, role)
+    p = provider()
+    p.create(dict(PROPS))
+    p.read("kubecvm-demo-pods", dict(PROPS))
+    assert len(emulator.sts.calls) == 1
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", str(gr.REFRESH_BEFORE))  # stale as soon as issued
+    p = provider()
+    p.read("kubecvm-demo-pods", dict(PROPS))
+    p.read("kubecvm-demo-pods", dict(PROPS))
+    assert len(emulator.sts.calls) == 3
+
+
+def test_saml_and_oidc_assume_role_variables_are_refused_not_ignored(emulator, monkeypatch):
+    assume_role_env(monkeypatch, f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any", web_identity_token="eyJ...")
+    with pytest.raises(gr.GlobalRouterError, match="TENCENTCLOUD_ASSUME_ROLE_WEB_IDENTITY_TOKEN: assuming a role with "
+                                                    "SAML or OIDC is not supported"):
+        provider().create(dict(PROPS))
+
+
+def test_the_domain_and_protocol_settings_name_every_services_endpoint(monkeypatch):
+    def config(**values: str):
+        return lambda k: values.get(k.removeprefix("tencentcloud:"))
+
+    monkeypatch.setenv("TENCENTCLOUD_DOMAIN", "internal.tencentcloudapi.com")
+    assert gr.endpoint("cam") == ("https", "cam.internal.tencentcloudapi.com")
+    assert gr.endpoint("sts", config(domain="example.test", protocol="HTTP")) == ("http", "sts.example.test")
+    monkeypatch.setenv("TENCENTCLOUD_PROTOCOL", "HTTP")
+    assert gr.endpoint("tke") == ("http", "tke.internal.tencentcloudapi.com")
+    monkeypatch.setenv("TENCENTCLOUD_STS_ENDPOINT", "sts.override.test")  # a per-service override wins
+    assert gr.endpoint("sts") == ("http", "sts.override.test")
+    assert gr.endpoint("cam") == ("http", "cam.internal.tencentcloudapi.com")
+    monkeypatch.setenv("TENCENTCLOUD_PROTOCOL", "FTP")
+    with pytest.raises(gr.GlobalRouterError, match="tencentcloud:protocol / TENCENTCLOUD_PROTOCOL='FTP': expected HTTP or HTTPS"):
+        gr.endpoint("tke")
+    secret = gr.Secret(SECRET_ID, SECRET_KEY)
+    http = gr.Tke("ap-guangzhou", secret, config(domain="example.test", protocol="HTTPS")).client.profile.httpProfile
+    assert (http.endpoint, http.protocol) == ("tke.example.test", "https")
