@@ -229,5 +229,6 @@ def environment(bin_dir: Path, emulator_url: str, secret: tuple[str, str]) -> di
     return {
         "PATH": path, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_PYTHON_CMD": sys.executable, "TENCENTCLOUD_TKE_ENDPOINT": emulator_url,
+        "TENCENTCLOUD_CAM_ENDPOINT": emulator_url, "TENCENTCLOUD_STS_ENDPOINT": emulator_url,
         "TENCENTCLOUD_SECRET_ID": secret[0], "TENCENTCLOUD_SECRET_KEY": secret[1],
     }
