@@ -8,6 +8,11 @@ RouteTableName), DeleteClusterRoute(RouteTableName, GatewayIp, DestinationCidrBl
 manager drives the same calls for clusters self-built on CVMs (TencentCloud/tencentcloud-cloud-controller-manager,
 tencentcloud/routes.go: one route per node, GatewayIp = the node's address, DestinationCidrBlock = its pod CIDR).
 
+Before creating the table, the provider checks that the account has the TKE service role TKE_QCSRole (CAM GetRole;
+kubecvm/planning/tencent/cam.py): TKE acts on the VPC through it, and it exists only once the container service
+has been activated. A missing role stops the create with how to create it; a caller that may not read CAM is let
+through (TKE itself would refuse).
+
 Granularity: ONE resource holds the table and a map node -> route (bench/RESULTS.md measures it against one
 resource per route: a dynamic resource pickles its provider into every registration). The provider diffs the map
 per node: a route whose destination or gateway changes is deleted and created again (a replacement of that route
@@ -81,6 +86,16 @@ ENDPOINT_ENV = ENDPOINT_ENVS["tke"]
 METADATA_URL = "http://metadata.tencentyun.com/latest/meta-data/"
 METADATA_ENV = "KUBECVM_CVM_METADATA_URL"
 REFRESH_BEFORE = 300  # seconds: a temporary credential this close to expiry is resolved again
+MISSING_SERVICE_ROLE = (
+    f"the TKE service role {cam_api.TKE_SERVICE_ROLE} does not exist in this account (CAM GetRole: "
+    f"{cam_api.ROLE_NOT_EXIST}). TKE applies the cluster route table's routes to the VPC through that role, which "
+    f"exists once the container service (TKE) is activated. Activate it: in the TKE console "
+    f"(https://console.cloud.tencent.com/tke2) open Clusters and accept the Service Authorization it asks for (Go to "
+    f"Cloud Access Management, Grant Authorization); or create it in CAM (https://console.cloud.tencent.com/cam/role): "
+    f"a role for the Tencent Cloud service TKE (principal service {cam_api.TKE_SERVICE_PRINCIPAL}) named "
+    f"{cam_api.TKE_SERVICE_ROLE}, with the preset policies {' and '.join(cam_api.TKE_SERVICE_ROLE_POLICIES)}. Then run "
+    f"`pulumi up` again. See {cam_api.TKE_SERVICE_ROLE_DOCS}."
+)
 MISSING_SECRET = (
     "no Tencent Cloud credentials for the cluster route table: Please set your `secret_id` and `secret_key`: "
     "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or `pulumi config set --secret tencentcloud:secretId/"
@@ -103,6 +118,14 @@ TABLE_INPUTS = ("routeTableName", "routeTableCidrBlock", "vpcId", "region")  # a
 
 class GlobalRouterError(Exception):
     """A clear, user-facing failure of a TKE call (the code, what it means, what to do)."""
+
+
+class ApiRefusal(GlobalRouterError):
+    """Tencent refused a call with `code` (after retries, for a rate limit)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -388,7 +411,8 @@ def call_api(service: str, action: str, send: Callable[[], Any], *, ok: Iterable
         elif code.startswith(RATE_LIMITED):
             hint = f"; still rate-limited after {RETRY_ATTEMPTS} attempts, run `pulumi up` again"
         where = f" ({context})" if context else ""
-        raise GlobalRouterError(f"{service} {action} failed{where}: {code}: {exc.message} (request {exc.requestId}){hint}") from None
+        raise ApiRefusal(f"{service} {action} failed{where}: {code}: {exc.message} (request {exc.requestId}){hint}",
+                         code) from None
 
 
 class Tke:
@@ -408,6 +432,24 @@ class Tke:
         context = self.secret.identity if self.secret.token else ""
         return call_api("TKE", action, lambda: getattr(self.client, action)(request), ok=ok,
                         context=f"as {context}" if context else "")
+
+    def check_service_role(self) -> None:
+        """Refuse to go on when the account has no TKE service role: TKE acts on the VPC through TKE_QCSRole, which
+        exists only once the container service has been activated (CAM 2019-01-16 GetRole; a missing role is
+        InvalidParameter.RoleNotExist, planning/tencent/cam.py). A caller that may not read CAM is let through:
+        TKE itself refuses if the role is missing."""
+        from tencentcloud.common.common_client import CommonClient
+
+        client = CommonClient(cam_api.SERVICE, cam_api.VERSION, self.secret.sdk(), self.region,
+                              client_profile("cam", self.config))
+        try:
+            call_api("CAM", "GetRole", lambda: client.call_json("GetRole", {"RoleName": cam_api.TKE_SERVICE_ROLE}))
+        except ApiRefusal as refusal:
+            if refusal.code in cam_api.NOT_ALLOWED:
+                return
+            if refusal.code == cam_api.ROLE_NOT_EXIST:
+                raise GlobalRouterError(MISSING_SERVICE_ROLE) from None
+            raise
 
     def tables(self) -> list[dict]:
         resp = self.call("DescribeClusterRouteTables", {})
@@ -503,6 +545,7 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
     def create(self, props: dict) -> pulumi.dynamic.CreateResult:
         tke = self._tke(props)
         name = props["routeTableName"]
+        tke.check_service_role()
         tke.create_table(name, props["routeTableCidrBlock"], props["vpcId"], bool(props.get("ignoreClusterCidrConflict")))
         present = set(tke.routes(name) or [])
         wanted = desired_routes(props)
