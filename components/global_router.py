@@ -485,8 +485,15 @@ class Tke:
         params = {"RouteTableName": table, "GatewayIp": route.gateway, "DestinationCidrBlock": route.destination}
         self.call("DeleteClusterRoute", params, ok=TABLE_NOT_FOUND)
 
-    def sync(self, table: str, delete: list[Route], create: list[Route]) -> None:
-        """Delete, then create, CONCURRENCY calls at a time. Idempotent: a route already present is kept."""
+    def sync(self, table: str, delete: list[Route], create: list[Route], live: list[Route] | None = None) -> None:
+        """Delete, then create, CONCURRENCY calls at a time. Idempotent both ways: a route to delete that is not
+        among the live routes (`live`, else read once here) is skipped, since a retried update after a partial sync,
+        or a hand, may have removed it already; a route to create that is already there is kept (not sent again when
+        the live routes were read)."""
+        if delete:
+            present = set(live if live is not None else (self.routes(table) or []))
+            delete = [r for r in delete if r in present]
+            create = [r for r in create if r not in present or r in delete]
         cache: list[list[Route]] = []
 
         def existing() -> list[Route]:
@@ -550,7 +557,8 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
         present = set(tke.routes(name) or [])
         wanted = desired_routes(props)
         # An adopted table (a retried create) may hold routes of an earlier attempt: keep ours, drop the rest.
-        tke.sync(name, sorted(present - set(wanted.values()), key=str), [r for r in wanted.values() if r not in present])
+        tke.sync(name, sorted(present - set(wanted.values()), key=str), [r for r in wanted.values() if r not in present],
+                 live=list(present))
         return pulumi.dynamic.CreateResult(id_=name, outs=_plain(props))
 
     def read(self, id_: str, props: dict) -> pulumi.dynamic.ReadResult:
@@ -573,7 +581,7 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
         live = tke.routes(id_)
         if live is None:
             return  # already gone
-        tke.sync(id_, live, [])
+        tke.sync(id_, live, [], live=live)
         tke.call("DeleteClusterRouteTable", {"RouteTableName": id_}, ok=TABLE_NOT_FOUND)
 
 

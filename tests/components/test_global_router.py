@@ -141,11 +141,36 @@ def test_update_replaces_a_moved_route_deleting_the_old_one_first(tke):
                          "demo-general-z3-1": ("172.20.66.0/24", "10.0.68.1")})
     provider().update("kubecvm-demo-pods", dict(PROPS), new)
     calls = [(a, p.get("DestinationCidrBlock")) for a, p in tke.calls]
-    # The old route first (Tencent refuses a second route for one gateway); the creates run concurrently.
-    assert calls[0] == ("DeleteClusterRoute", "172.20.64.0/24")
-    assert sorted(calls[1:]) == [("CreateClusterRoute", "172.20.65.0/24"), ("CreateClusterRoute", "172.20.66.0/24")]
+    # The live routes once, the old route first (Tencent refuses a second route for one gateway); the creates run
+    # concurrently.
+    assert calls[:2] == [("DescribeClusterRoutes", None), ("DeleteClusterRoute", "172.20.64.0/24")]
+    assert sorted(calls[2:]) == [("CreateClusterRoute", "172.20.65.0/24"), ("CreateClusterRoute", "172.20.66.0/24")]
     assert sorted(tke.routes["kubecvm-demo-pods"]) == [
         ("172.20.0.0/24", "10.0.64.4"), ("172.20.65.0/24", "10.0.68.0"), ("172.20.66.0/24", "10.0.68.1")]
+
+
+def test_an_update_whose_old_routes_are_already_gone_sends_no_delete_for_them(tke):
+    provider().create(dict(PROPS))
+    tke.routes["kubecvm-demo-pods"].remove(("172.20.64.0/24", "10.0.68.0"))  # removed by hand, or by a partial sync
+    tke.calls.clear()
+    new = with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0")})
+    provider().update("kubecvm-demo-pods", dict(PROPS), new)
+    assert [a for a, _ in tke.calls if a != "CreateClusterRoute"] == ["DescribeClusterRoutes"]  # read once, no delete
+    assert sorted(tke.routes["kubecvm-demo-pods"]) == [("172.20.0.0/24", "10.0.64.4"), ("172.20.65.0/24", "10.0.68.0")]
+    tke.calls.clear()
+    provider().update("kubecvm-demo-pods", dict(PROPS), new)  # the same update retried: nothing left to do
+    assert [a for a, _ in tke.calls] == ["DescribeClusterRoutes"]
+    assert len(tke.routes["kubecvm-demo-pods"]) == 2
+
+
+def test_removing_nodes_whose_routes_are_gone_deletes_only_what_is_there(tke):
+    provider().create(dict(PROPS))
+    tke.routes["kubecvm-demo-pods"].remove(("172.20.0.0/24", "10.0.64.4"))
+    tke.calls.clear()
+    provider().update("kubecvm-demo-pods", dict(PROPS), with_routes())
+    assert [(a, p.get("GatewayIp")) for a, p in tke.calls] == [("DescribeClusterRoutes", None),
+                                                              ("DeleteClusterRoute", "10.0.68.0")]
+    assert tke.routes["kubecvm-demo-pods"] == []
 
 
 def test_update_removes_the_route_of_a_removed_node(tke):
