@@ -7,7 +7,7 @@ what it covers.
 
     from kubecvm.emulator import Emulator, SECRET_ID, SECRET_KEY
     emulator = Emulator()
-    with emulator.serve() as url:              # a thread; point TENCENTCLOUD_TKE_ENDPOINT (or an SDK) at url
+    with emulator.serve() as url:              # a thread; point TENCENTCLOUD_{TKE,CAM,STS}_ENDPOINT (or an SDK) at url
         ...
     emulator.tke.tables, emulator.summary()    # its state; emulator.tke.fail["CreateClusterRoute"] = [code, ...]
     emulator.tke.callers                       # who signed each TKE call: a SecretId or an assumed role's RoleArn
