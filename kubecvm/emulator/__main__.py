@@ -1,5 +1,5 @@
 """python -m kubecvm.emulator [--host 127.0.0.1] [--port 0] [--secret-id ID --secret-key KEY]
-                             [--without-tke-service-role]
+                             [--without-tke-service-role] [--role NAME ...]
 
 Serves the emulator until SIGTERM or SIGINT, then exits 0. Once it listens it prints exactly one line to stdout,
 `kubecvm-emulator listening on http://HOST:PORT`, so a harness can start it with --port 0 and read its port.
@@ -25,9 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-key", default=SECRET_KEY, help="the SecretKey requests must be signed with")
     parser.add_argument("--without-tke-service-role", action="store_true",
                         help="an account where TKE was never activated: CAM has no TKE_QCSRole")
+    parser.add_argument("--role", action="append", default=[], metavar="NAME",
+                        help="a CAM role of the account, which STS AssumeRole may assume (repeatable)")
     args = parser.parse_args(argv)
     try:
         emulator = Emulator(args.secret_id, args.secret_key, tke_service_role=not args.without_tke_service_role)
+        for role in args.role:
+            emulator.cam.add_role(role)
         server = make_server(emulator, args.host, args.port)
     except OSError as exc:
         parser.exit(1, f"kubecvm-emulator: cannot listen on {args.host}:{args.port}: {exc}\n")

@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -128,7 +129,10 @@ class Emulator:
             resources: dict[str, int] = {}
             for service in self.services.values():
                 resources |= service.resources()
-            return {"requests": self.requests, "refusals": [dict(r) for r in self.refusals], "resources": resources}
+            callers = {name: dict(sorted(Counter(service.callers).items()))
+                       for name, service in sorted(self.services.items()) if service.callers}
+            return {"requests": self.requests, "refusals": [dict(r) for r in self.refusals], "resources": resources,
+                    "callers": callers}
 
     def reset(self) -> None:
         """An empty account again: no resources, counts at zero, no failure left to inject."""

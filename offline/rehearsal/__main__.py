@@ -34,8 +34,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
     out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "steps": [], "planSeconds": []}
-    env = run.environment(engine.bin_dir(), emulator.url, SECRET)
-    before_requests = emulator.summary()["requests"]
+    env = run.environment(engine.bin_dir(), emulator.url, SECRET) | dict(sc.env)
+    before = emulator.summary()
     work = tmp / sc.name.replace(" ", "-")
     work.mkdir(parents=True)
     r = run.Rehearsal(name=work.name, stack=sc.stack, program=sc.program, work=work, pulumi_root=engine.cache_dir(), env=env)
@@ -68,8 +68,12 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
     finally:
         out["steps"] = [s.to_json() for s in r.steps]
         summary = emulator.summary()
-        out["requests"] = summary["requests"] - before_requests
-        out["refusals"] = summary["refusals"]
+        out["requests"] = summary["requests"] - before["requests"]
+        out["refusals"] = summary["refusals"][len(before["refusals"]):]
+        out["callers"] = run.new_callers(before.get("callers", {}), summary.get("callers", {}))
+        if sc.callers and out["ok"] and set(out["callers"].get("tke", {})) != set(sc.callers):
+            out["ok"], out["error"] = False, (f"the TKE calls were signed by {sorted(out['callers'].get('tke', {}))}, "
+                                              f"not only by {list(sc.callers)}")
         left = {k: v for k, v in summary["resources"].items() if v}
         if out["ok"] and any(s["command"] == "destroy" for s in out["steps"]) and left:
             out["ok"], out["error"] = False, f"the emulator still holds {left} after destroy"
@@ -134,6 +138,8 @@ def text(report: dict) -> str:
             previews = [s["seconds"] for s in sc["steps"] if s["command"] == "preview"]
             lines.append(f"  kubecvm plan {sc['planSeconds'][0]:.1f} s" + (f", pulumi preview {previews[0]:.1f} s"
                                                                           if previews else "") + " (first state)")
+        for service, who in (sc.get("callers") or {}).items():
+            lines.append(f"  {service} calls signed by " + ", ".join(f"{k} ({n})" for k, n in who.items()))
         for ref in sc["refusals"]:
             lines.append(f"  refusal: {ref['service']} {ref['action']}: {ref['code']}: {ref['message']}")
         if sc.get("error"):
@@ -170,6 +176,7 @@ def main(argv: list[str]) -> int:
         chosen = [scenarios.stack_file(args.stack.resolve(), doc), scenarios.readback(args.stack.resolve())]
     else:
         chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"),
+                  scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml"),
                   scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
                   *scenarios.blocked()]
     stage.isolate(argv)
@@ -178,7 +185,7 @@ def main(argv: list[str]) -> int:
               "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
               "unavailable": unavailable, "scenarios": []}
     with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
-        with stage.emulator(*SECRET, Path(tmp) / "emulator.log") as emulator:
+        with stage.emulator(*SECRET, Path(tmp) / "emulator.log", roles=(scenarios.DEPLOYER_ROLE,)) as emulator:
             for sc in chosen:
                 if sc.stack_files:
                     report["scenarios"].append(readback(sc, Path(tmp)))

@@ -199,6 +199,16 @@ def _tail(text: str, lines: int = 6) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def new_callers(before: dict, after: dict) -> dict:
+    """{service: {identity: calls}} the emulator saw between two summaries."""
+    out = {}
+    for service, counts in after.items():
+        grown = {who: n - before.get(service, {}).get(who, 0) for who, n in counts.items()}
+        if grown := {who: n for who, n in grown.items() if n > 0}:
+            out[service] = grown
+    return out
+
+
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 
 

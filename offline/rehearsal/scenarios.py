@@ -38,6 +38,8 @@ class Scenario:
     needs: tuple[str, ...] = ()  # binaries or plugins it needs (engine.WANTED names)
     about: str = ""
     stack_files: tuple[Path, ...] = ()  # the read-back check: the stacks whose CVMs' user data it carries
+    env: tuple[tuple[str, str], ...] = ()  # more environment for the CLI (and so the providers it starts)
+    callers: tuple[str, ...] = ()  # when set, the only identities the emulator may see signing the TKE calls
 
 
 def _with(config: dict, **cluster) -> dict:
@@ -73,6 +75,23 @@ def global_router(prod_stack: Path) -> Scenario:
         "global-router", "prod", GLOBAL_ROUTER,
         lifecycle(base, ("a pool scaled", {"nodePools": scaled}), ("podCidr changed", {"podCidr": "172.20.0.0/14"})),
         about="prod's GlobalRouter pod network (ClusterRouteTable) against the emulator's TKE",
+    )
+
+
+# A role of the emulated account (kubecvm.emulator ACCOUNT_UIN) the assumed-role scenario deploys as.
+DEPLOYER_ROLE = "kubecvm-deployer"
+DEPLOYER_ARN = f"qcs::cam::uin/100000000001:roleName/{DEPLOYER_ROLE}"
+
+
+def global_router_assumed_role(prod_stack: Path) -> Scenario:
+    """The same table deployed as a role: TENCENTCLOUD_ASSUME_ROLE_ARN/_SESSION_NAME, as the Tencent provider takes
+    them (provider.go, providerConfigure): every TKE call must be signed by the role's temporary credentials."""
+    base = _with(stack_config(prod_stack), podNetwork={"mode": "globalRouter"})
+    return Scenario(
+        "global-router as a role", "prod", GLOBAL_ROUTER, lifecycle(base),
+        env=(("TENCENTCLOUD_ASSUME_ROLE_ARN", DEPLOYER_ARN), ("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm-rehearsal")),
+        callers=(DEPLOYER_ARN,),
+        about="the prod cluster route table deployed through STS AssumeRole (TENCENTCLOUD_ASSUME_ROLE_ARN)",
     )
 
 

@@ -68,3 +68,21 @@ def test_the_cli_can_start_an_account_where_tke_was_never_activated():
         proc.terminate()
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_the_cli_seeds_roles_that_sts_then_lets_assume_and_the_summary_names_the_signer():
+    from kubecvm.emulator import ACCOUNT_UIN, SECRET_ID
+
+    proc, line = start("--port", "0", "--role", "deployer", "--role", "auditor")
+    try:
+        url = line.removeprefix("kubecvm-emulator listening on ").rstrip("\n")
+        arn = f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/deployer"
+        creds = common(url, "sts", "2018-08-13").call_json(
+            "AssumeRole", {"RoleArn": arn, "RoleSessionName": "rehearsal"})["Response"]["Credentials"]
+        assert common(url, "cam", "2019-01-16").call_json("GetRole", {"RoleName": "auditor"})["Response"]["RoleInfo"]
+        assert set(creds) == {"Token", "TmpSecretId", "TmpSecretKey"}
+        assert send(url, "GET", "/_emulator/summary")["callers"] == {"cam": {SECRET_ID: 1}, "sts": {SECRET_ID: 1}}
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0

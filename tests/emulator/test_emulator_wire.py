@@ -9,7 +9,7 @@ import time
 import pytest
 from emulator_helpers import common, refused, request, send, signed_post, tke
 
-from kubecvm.emulator import Emulator
+from kubecvm.emulator import SECRET_ID, Emulator
 
 VPC = "vpc-abcdef12"
 
@@ -121,7 +121,7 @@ def test_routes_follow_tencents_rules(served):
 def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_the_account(served):
     emulator, url = served
     assert send(url, "GET", "/_emulator/summary") == {
-        "requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0}}
+        "requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0}, "callers": {}}
     client = tke(url)
     client.CreateClusterRouteTable(request(
         "CreateClusterRouteTable", RouteTableName="t", RouteTableCidrBlock="172.20.0.0/16", VpcId=VPC))
@@ -141,8 +141,10 @@ def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_t
              "message": "the signature does not match"},
         ],
         "resources": {"tke/ClusterRouteTable": 1, "tke/ClusterRoute": 1},
+        "callers": {"tke": {SECRET_ID: 5}},  # who signed each call a service handled
     }
-    empty = {"requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0}}
+    empty = {"requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0},
+             "callers": {}}
     assert send(url, "POST", "/_emulator/reset") == empty
     assert emulator.summary() == empty and emulator.tke.calls == [] and emulator.tke.routes == {}
 

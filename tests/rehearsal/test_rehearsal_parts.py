@@ -204,3 +204,20 @@ def test_the_pod_cidr_change_is_predicted_to_replace_the_table_delete_first(tmp_
         docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
     assert run.predicted_orders(*docs) == {
         "kubecvm:index:PodRoutes$pulumi-python:dynamic/kubecvm:ClusterRouteTable::kubecvm-prod-pods": "delete-before-replace"}
+
+
+def test_new_callers_are_the_calls_each_identity_signed_between_two_summaries():
+    before = {"tke": {"AKIDa": 3}, "cam": {"AKIDa": 1}}
+    after = {"tke": {"AKIDa": 3, "qcs::cam::uin/1:roleName/r": 5}, "cam": {"AKIDa": 2}, "sts": {"AKIDa": 1}}
+    assert run.new_callers(before, after) == {
+        "tke": {"qcs::cam::uin/1:roleName/r": 5}, "cam": {"AKIDa": 1}, "sts": {"AKIDa": 1}}
+
+
+def test_the_assumed_role_scenario_deploys_as_a_role_of_the_emulated_account():
+    from kubecvm.emulator import ACCOUNT_UIN
+
+    sc = scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml")
+    assert dict(sc.env) == {"TENCENTCLOUD_ASSUME_ROLE_ARN": f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/kubecvm-deployer",
+                            "TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME": "kubecvm-rehearsal"}
+    assert sc.callers == (dict(sc.env)["TENCENTCLOUD_ASSUME_ROLE_ARN"],)
+    assert [s.commands for s in sc.states] == [("preview", "up", "refresh", "preview"), ("destroy",)]
