@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from kubecvm.planning import bootstrap
+from tests.bootstrap import sysctl_order
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files
 
@@ -28,6 +29,21 @@ TOKEN = "abcdef.0123456789abcdef"
 ENCRYPTION_KEY = "q83vEjRWeJq8nO7xEjRWeJq8nO7xEjRWeJq8nO7xEjQ="
 INSTANCE = "ins-0000test"
 DISKS = {"etcd": "disk-etcd0001", "data": "disk-data0001"}
+SYSCTL_ORDER = Path(sysctl_order.__file__)
+# An image's /etc/sysctl.conf that turns forwarding off, as Tencent's public Linux images do ("Linux 实例常用内核参数
+# 介绍", cloud.tencent.com/document/product/213/46400), and contradicts the kubelet's protectKernelDefaults values, in
+# every spelling the readers accept; Debian and Ubuntu link it as /etc/sysctl.d/99-sysctl.conf (for systemd-sysctl).
+IMAGE_SYSCTL = """# /etc/sysctl.conf of the image
+vm.swappiness = 0
+net.ipv4.ip_forward = 0
+net.ipv4.conf.all.rp_filter = 0
+kernel.sysrq = 1
+  kernel.panic=0
+-kernel.panic_on_oops = 0
+net/bridge/bridge-nf-call-iptables = 0
+vm.overcommit_memory = 2
+#net.ipv4.ip_forward = 0
+"""
 CONTAINERD_DEFAULT = '''version = 2
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:3.8"
@@ -39,7 +55,9 @@ CONTAINERD_DEFAULT = '''version = 2
 
 REC = 'echo "$(basename "$0") $*" >>"$CALLS"\n'
 FAKES = {
-    **{name: REC + "exit 0\n" for name in ("swapoff", "modprobe", "sysctl", "apt-get", "apt-mark", "sleep")},
+    **{name: REC + "exit 0\n" for name in ("swapoff", "modprobe", "apt-get", "apt-mark", "sleep")},
+    # `sysctl --system` as procps applies the node's files, to ROOT/proc/sys (tests/bootstrap/sysctl_order.py).
+    "sysctl": REC + f'[ "$1" != --system ] || exec "$REAL_PYTHON" {SYSCTL_ORDER} procps "$KUBECVM_ROOT"\n',
     # systemd starting kubecvm-net.service runs its ExecStart.
     "systemctl": REC + '[ "$*" != "enable --now kubecvm-net.service" ] || exec "$KUBECVM_ROOT/usr/local/sbin/kubecvm-net"\n',
     # --show-keys lists the key file's records, which the fake curl wrote as gpg --with-colons would print them.
@@ -55,7 +73,11 @@ out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; [ -z "$out"
 ''',
     "containerd": REC + f"cat <<'EOF'\n{CONTAINERD_DEFAULT}EOF\n",
     # kubeadm init/join leave the kubelet's kubeconfig behind, as the real one does; the config is kept for review.
+    # Their preflight refuses a node that does not forward (cmd/kubeadm/app/preflight/checks.go FileContentCheck on
+    # /proc/sys/net/ipv4/ip_forward, an error: checks_linux.go addIPv4Checks).
     "kubeadm": REC + '''case "$1" in init|join)
+  [ "$(cat "$KUBECVM_ROOT/proc/sys/net/ipv4/ip_forward")" = 1 ] ||
+    { echo "[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1"; exit 1; }
   n=$(ls "$KUBECVM_ROOT/state" | grep -c '^kubeadm-' || true); cp "$3" "$KUBECVM_ROOT/state/kubeadm-$n.yaml"
   touch "$KUBECVM_ROOT/etc/kubernetes/kubelet.conf" ;; esac
 ''',
@@ -133,6 +155,8 @@ def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
         target.write_text(f["content"])
         target.chmod(int(f["permissions"], 8))
     (root / "etc/fstab").write_text("LABEL=root / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n")
+    (root / "etc/sysctl.conf").write_text(IMAGE_SYSCTL)
+    (root / "etc/sysctl.d/99-sysctl.conf").symlink_to("../sysctl.conf")
     (root / "state").mkdir()
     by_id = root / "dev/disk/by-id"
     by_id.mkdir(parents=True)
@@ -325,6 +349,68 @@ def test_a_worker_puts_containerd_and_the_kubelet_on_its_data_disk_before_they_e
     assert [c for c in again if c.startswith("mount")] == [
         "mount ROOT/var/lib/kubecvm-data", "mount ROOT/var/lib/containerd", "mount ROOT/var/lib/kubelet"]
     assert (root / "etc/fstab").read_text().splitlines()[2:] == fstab
+
+
+# What 90-kubecvm.conf sets: forwarding and the bridge for kubeadm's preflight, the kubelet's protectKernelDefaults.
+KUBECVM_SYSCTLS = {"net.bridge.bridge-nf-call-iptables": "1", "net.bridge.bridge-nf-call-ip6tables": "1",
+                   "net.ipv4.ip_forward": "1", "vm.overcommit_memory": "1", "vm.panic_on_oom": "0", "kernel.panic": "10",
+                   "kernel.panic_on_oops": "1", "kernel.keys.root_maxkeys": "1000000",
+                   "kernel.keys.root_maxbytes": "25000000"}
+IMAGE_KEPT = {"vm.swappiness": "0", "net.ipv4.conf.all.rp_filter": "0", "kernel.sysrq": "1"}
+
+
+def test_kubecvm_sysctls_win_over_the_images_now_and_after_every_reboot(tmp_path: Path):
+    assert {k: str(v) for k, v in bootstrap.KERNEL_DEFAULTS.items()}.items() <= KUBECVM_SYSCTLS.items()
+    n = node(tmp_path, PLAN.workers[0])
+    root = n["root"]
+    # Without kubecvm's edit both readers end with the image's values: forwarding off, the kubelet's keys wrong.
+    for reader in sysctl_order.READERS:
+        assert sysctl_order.apply(root, reader)["net.ipv4.ip_forward"] == "0"
+    shutil.rmtree(root / "proc")
+
+    calls = boot(n)
+    assert "sysctl --system" in calls and calls[-1].startswith("kubeadm join")  # the preflight passed
+    expected = {**KUBECVM_SYSCTLS, **IMAGE_KEPT}
+    assert sysctl_order.effective(root, expected) == expected
+    # The image's lines for kubecvm's keys are commented out, in the file the link names; the rest is left alone.
+    conf = """# /etc/sysctl.conf of the image
+vm.swappiness = 0
+#kubecvm: net.ipv4.ip_forward = 0
+net.ipv4.conf.all.rp_filter = 0
+kernel.sysrq = 1
+#kubecvm:   kernel.panic=0
+#kubecvm: -kernel.panic_on_oops = 0
+#kubecvm: net/bridge/bridge-nf-call-iptables = 0
+#kubecvm: vm.overcommit_memory = 2
+#net.ipv4.ip_forward = 0
+"""
+    assert (root / "etc/sysctl.conf").read_text() == conf
+    assert os.readlink(root / "etc/sysctl.d/99-sysctl.conf") == "../sysctl.conf"
+    assert (root / "etc/sysctl.d/90-kubecvm.conf").read_text() == "".join(f"{k} = {v}\n" for k, v in KUBECVM_SYSCTLS.items())
+
+    # A reboot: a fresh kernel, systemd-sysctl (kubecvm-boot does not run again), then anyone's `sysctl --system`.
+    for reader in ("systemd", "procps"):
+        shutil.rmtree(root / "proc")
+        sysctl_order.apply(root, reader)
+        assert sysctl_order.effective(root, expected) == expected, reader
+    # A re-run by hand changes nothing more.
+    boot(n)
+    assert (root / "etc/sysctl.conf").read_text() == conf
+
+
+def test_a_regular_99_sysctl_conf_is_edited_and_a_missing_sysctl_conf_is_no_error(tmp_path: Path):
+    # Images without the link (a copy in its place) or without /etc/sysctl.conf at all.
+    n = node(tmp_path, PLAN.workers[0])
+    root = n["root"]
+    (root / "etc/sysctl.conf").unlink()
+    (root / "etc/sysctl.d/99-sysctl.conf").unlink()
+    (root / "etc/sysctl.d/99-sysctl.conf").write_text("net.ipv4.ip_forward=0\nvm.swappiness = 0\n")
+    boot(n)
+    assert (root / "etc/sysctl.d/99-sysctl.conf").read_text() == "#kubecvm: net.ipv4.ip_forward=0\nvm.swappiness = 0\n"
+    for reader in sysctl_order.READERS:
+        shutil.rmtree(root / "proc")
+        sysctl_order.apply(root, reader)
+        assert sysctl_order.effective(root, KUBECVM_SYSCTLS) == KUBECVM_SYSCTLS, reader
 
 
 def test_two_data_disks_stop_the_boot_instead_of_guessing(tmp_path: Path):
