@@ -103,10 +103,12 @@ exec "$REAL_PYTHON" "$@"
 
 
 # The repository key as `gpg --show-keys --with-colons` lists it (field 10 of fpr: the fingerprint): the pinned one.
-def key_records(*fingerprints: str, subkey: str = "") -> str:
+# validity "e" with its expiry (field 7): the key as an end-of-life minor's Release.key may carry it, expired
+# 2024-11-02 (planning/bootstrap.py KUBERNETES_APT_KEY_FINGERPRINT).
+def key_records(*fingerprints: str, subkey: str = "", validity: str = "-", expires: str = "") -> str:
     out = ""
     for fpr in fingerprints:
-        out += f"pub:-:2048:1:{fpr[-16:]}:1661385600:::-:::scSC::::::23::0:\nfpr:::::::::{fpr}:\n"
+        out += f"pub:{validity}:2048:1:{fpr[-16:]}:1661385600:{expires}::-:::scSC::::::23::0:\nfpr:::::::::{fpr}:\n"
         out += "uid:-::::1661385600::0::isv\\x3akubernetes OBS Project <isv\\x3akubernetes@build.opensuse.org>::::::::::0:\n"
         if subkey:
             out += f"sub:-:2048:1:{subkey[-16:]}:1661385600::::::e::::::23:\nfpr:::::::::{subkey}:\n"
@@ -482,6 +484,23 @@ def test_a_repository_key_that_is_not_exactly_the_pinned_one_stops_the_boot_befo
     assert not (n["root"] / "etc/apt/sources.list.d/kubernetes.list").exists()
 
 
+def test_an_expired_repository_key_stops_the_boot_before_apt(tmp_path: Path):
+    n = node(tmp_path, PLAN.workers[0])
+    n["env"]["RELEASE_KEY"] = key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, validity="e", expires="1730505600")
+    calls, log = refused_boot(n)
+    assert log.splitlines()[-1].endswith(
+        f"kubecvm: refusing http://mirrors.tencentyun.com/kubernetes_new/core:/stable:/v1.30/deb/Release.key: "
+        f"the key {bootstrap.KUBERNETES_APT_KEY_FINGERPRINT} has expired")
+    assert "--dearmor" not in calls and "apt-get" not in calls and "kubeadm" not in calls
+    assert not (n["root"] / "etc/apt/keyrings/kubernetes.gpg").exists()
+
+
+def test_an_unexpired_key_with_an_expiry_is_accepted(tmp_path: Path):
+    n = node(tmp_path, PLAN.workers[0])
+    n["env"]["RELEASE_KEY"] = key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, expires="4102444800")
+    assert "apt-get update -q" in boot(n)
+
+
 @pytest.fixture(scope="module")
 def real_keys(tmp_path_factory) -> dict[str, str]:
     """Throwaway keys made by the real gpg, armored: one primary key, two keys, one key with a subkey."""
@@ -489,8 +508,10 @@ def real_keys(tmp_path_factory) -> dict[str, str]:
     home.chmod(0o700)
     gpg = ["gpg", "--homedir", str(home), "--batch", "--passphrase", ""]
     fpr = {}
-    for name in ("a", "b", "c"):
-        subprocess.run([*gpg, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign", "never"],
+    # d expired: made on 2020-01-01 (gpg's --faked-system-time) to last a day; e expires in ten years.
+    for name, expiry, at in (("a", "never", ()), ("b", "never", ()), ("c", "never", ()),
+                             ("d", "1d", ("--faked-system-time", "20200101T000000")), ("e", "10y", ())):
+        subprocess.run([*gpg, *at, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign", expiry],
                        check=True, capture_output=True)
         listing = subprocess.run([*gpg, "--with-colons", "--list-keys", f"{name}@example.com"], check=True,
                                  capture_output=True, text=True).stdout
@@ -499,11 +520,13 @@ def real_keys(tmp_path_factory) -> dict[str, str]:
     export = lambda *who: subprocess.run([*gpg, "--armor", "--export", *who], check=True, capture_output=True,
                                          text=True).stdout
     return {"one": (fpr["a"], export(fpr["a"])), "two": (fpr["a"], export(fpr["a"], fpr["b"])),
-            "subkey": (fpr["c"], export(fpr["c"]))}
+            "subkey": (fpr["c"], export(fpr["c"])), "expired": (fpr["d"], export(fpr["d"])),
+            "expiring": (fpr["e"], export(fpr["e"]))}
 
 
 @pytest.mark.skipif(not shutil.which("gpg"), reason="gpg not installed")
-@pytest.mark.parametrize("which, accepted", [("one", True), ("two", False), ("subkey", False)])
+@pytest.mark.parametrize("which, accepted", [("one", True), ("two", False), ("subkey", False), ("expired", False),
+                                             ("expiring", True)])
 def test_the_key_check_reads_what_the_real_gpg_prints(tmp_path: Path, real_keys, which, accepted):
     # The real gpg instead of the fake, with the expected fingerprint set to the throwaway key's.
     fpr, armored = real_keys[which]
@@ -518,7 +541,8 @@ def test_the_key_check_reads_what_the_real_gpg_prints(tmp_path: Path, real_keys,
         assert (n["root"] / "etc/apt/keyrings/kubernetes.gpg").read_bytes()[:1] != b"-"  # dearmored (binary)
     else:
         calls, log = refused_boot(n)
-        assert "apt-get" not in calls and f"it is not (only) the key {fpr}" in log
+        reason = f"the key {fpr} has expired" if which == "expired" else f"it is not (only) the key {fpr}"
+        assert "apt-get" not in calls and log.splitlines()[-1].endswith(f"/Release.key: {reason}")
 
 
 def test_pip_installs_exactly_the_lock_and_setuptools_from_it_first(tmp_path: Path):
