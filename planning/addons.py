@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cam, mirrors
+from . import cam, images as image_table, mirrors
 from .mirrors import Mirrors
 from . import names
 from .plan import CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, address_layout
 
 # ---------------------------------------------------------------------------------------------------------------
-# Versions and images: the ONLY place an add-on version changes. All from Tencent's registry, pinned by tag.
+# Versions and images: tags and digests live in ONE table, planning/images.py (why each image is pinned by digest
+# or only by tag, with sources); this block names what the add-ons run from it.
 #
 # The CBS CSI driver is pinned to v2.3.0, the node image of upstream's deploy/cbs/kubernetes/csi-node-new.yaml at
 # TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662. Why this one: the driver
@@ -48,19 +49,15 @@ from .plan import CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, address_layout
 # version we run needs, besides the image, what NODE_REQUIREMENTS lists for it; a version bump without its row there
 # fails the tests (tests/bootstrap/test_addons.py) and the plan.
 # The controller runs the same binary (`--component_type=controller`) so both halves are always the same version.
-CBS_CSI_VERSION = "v2.3.0"
+CBS_CSI_VERSION = image_table.BY_NAME["cbs-csi"].tag
 CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
                     "deploy/cbs/kubernetes/csi-node-new.yaml")
-# The credential sidecar runs a stdlib-only script (CAM_CREDENTIALS_SCRIPT) on Tencent's mirror of python:slim.
-# (path under the Tencent-hosted add-on registry, tag); the registry itself is planning/mirrors.py's.
+# The credential sidecar runs a stdlib-only script (CAM_CREDENTIALS_SCRIPT) on Tencent's mirror of python:slim, as
+# does the CSR approver (planning/csr_approver.py). name -> (path under the Tencent-hosted add-on registry, tag).
 IMAGES: dict[str, tuple[str, str]] = {
-    "cbs-csi": ("tkeimages/csi-tencentcloud-cbs", CBS_CSI_VERSION),
-    "csi-provisioner": ("tkeimages/csi-provisioner", "v2.0.4"),
-    "csi-attacher": ("tkeimages/csi-attacher", "v3.0.2"),
-    "csi-resizer": ("tkeimages/csi-resizer", "v1.0.1"),
-    "csi-node-driver-registrar": ("tkeimages/csi-node-driver-registrar", "v2.0.1"),
-    "cam-credentials": ("library/python", "3.12-slim"),
-    "csr-approver": ("library/python", "3.12-slim"),  # runs planning/csr_approver.py, stdlib only
+    n: (image_table.BY_NAME[n].path, image_table.BY_NAME[n].tag)
+    for n in ("cbs-csi", "csi-provisioner", "csi-attacher", "csi-resizer", "csi-node-driver-registrar",
+              "cam-credentials", "csr-approver")
 }
 
 
@@ -68,11 +65,11 @@ def image(name: str, s: AddonSettings) -> str:
     """The one function every add-on image reference goes through: the region's registries (planning/mirrors.py).
 
     IMAGES live on Tencent's registry (ccr.ccs.tencentyun.com unless addons.imageRegistry says otherwise);
-    K8S_IMAGES (metrics-server, below) are registry.k8s.io images, mirrored where registry.k8s.io is unreachable.
+    K8S_IMAGES (metrics-server, below) are registry.k8s.io images, pinned by digest there and mirrored, by tag,
+    where registry.k8s.io is unreachable (planning/images.py).
     """
-    if name in K8S_IMAGES:
-        return s.mirrors.k8s_image(*K8S_IMAGES[name])
-    return s.mirrors.addon_image(*IMAGES[name])
+    assert name in IMAGES or name in K8S_IMAGES, name
+    return image_table.reference(name, s.mirrors)
 
 
 # How many CBS disks the scheduler may attach through the driver per node. A CVM takes at most 20 data disks
@@ -626,11 +623,11 @@ def patches(s: AddonSettings) -> list[dict[str, Any]]:
 # --kubelet-insecure-tls, which works because the kubelets have CA-signed serving certificates (serverTLSBootstrap in
 # planning/bootstrap.py, approved by planning/csr_approver.py); and metrics-server serves with a certificate the
 # stack issues, which the APIService verifies (caBundle) instead of insecureSkipTLSVerify (below).
-METRICS_SERVER_VERSION = "v0.7.2"
+METRICS_SERVER_VERSION = image_table.BY_NAME["metrics-server"].tag  # its digest: planning/images.py
 METRICS_SERVER_MANIFEST = ("https://github.com/kubernetes-sigs/metrics-server/releases/download/"
                            f"{METRICS_SERVER_VERSION}/components.yaml")
 K8S_IMAGES: dict[str, tuple[str, str]] = {  # name -> (path under registry.k8s.io, tag)
-    "metrics-server": ("metrics-server/metrics-server", METRICS_SERVER_VERSION),
+    "metrics-server": (image_table.BY_NAME["metrics-server"].path, METRICS_SERVER_VERSION),
 }
 METRICS_SERVER = "metrics-server"
 KUBELET_CA_DIR = "/etc/kubelet-ca"

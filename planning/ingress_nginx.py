@@ -32,16 +32,18 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from . import images
 from .ingress import NODE_PORTS, POOL_LABEL
-from .mirrors import UPSTREAM_K8S, Mirrors
+from .mirrors import Mirrors
 
-# ---- the pin: the ONE place the ingress-nginx version changes -----------------------------------------------------
-VERSION = "1.12.1"
-# registry.k8s.io/ingress-nginx/controller:v1.12.1's digest, as the upstream manifest pins it.
-CONTROLLER_DIGEST = "sha256:d2fbc4ec70d8aa2050dd91a91506e998765e86c96f32cffb56c503c9c34eed5b"
+# ---- the pin: the ingress-nginx version, tag and digest are planning/images.py's "ingress-nginx-controller" ------
+IMAGE = images.BY_NAME["ingress-nginx-controller"]
+VERSION = IMAGE.tag.removeprefix("v")
+CONTROLLER_DIGEST = IMAGE.digest
 # Through a mirror of registry.k8s.io (mainland China: Aliyun's google_containers, planning/mirrors.py) the image is
-# `nginx-ingress-controller`, the name that registry gives it; a mirror re-pushes images, so it is pinned by tag.
-MIRROR_NAME = "nginx-ingress-controller"
+# `nginx-ingress-controller`, the name that registry gives it, by tag only: the mirror's copy has another digest
+# (planning/images.py).
+MIRROR_NAME = IMAGE.mirror_name
 # -------------------------------------------------------------------------------------------------------------------
 
 NAMESPACE = "ingress-nginx"
@@ -61,9 +63,7 @@ SELECTOR = {"app.kubernetes.io/component": "controller", "app.kubernetes.io/inst
 
 
 def controller_image(m: Mirrors) -> str:
-    if m.control_plane == UPSTREAM_K8S:
-        return f"{UPSTREAM_K8S}/ingress-nginx/controller:v{VERSION}@{CONTROLLER_DIGEST}"
-    return f"{m.control_plane}/{MIRROR_NAME}:v{VERSION}"
+    return images.reference(IMAGE.name, m)
 
 
 @dataclass(frozen=True)

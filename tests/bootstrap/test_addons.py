@@ -691,8 +691,9 @@ def test_metrics_server_verifies_kubelets_against_the_cluster_ca():
     # registry.k8s.io is unreachable from mainland China: the region's mirror of it (planning/mirrors.py).
     assert container["image"] == "registry.aliyuncs.com/google_containers/metrics-server:v0.7.2"
     abroad = addons.metrics_server_objects(dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)), TLS)
-    assert by_kind("Deployment", abroad)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == \
+    assert by_kind("Deployment", abroad)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == (
         "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
+        "@sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9")
     assert addons.METRICS_SERVER_MANIFEST.endswith("/v0.7.2/components.yaml")
 
 
