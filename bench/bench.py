@@ -1,4 +1,4 @@
-"""Benchmark the offline plan against the provider SDK's own floor (issue 3, "Benchmark"; bench/README.md).
+"""Benchmark the offline plan against the provider SDK's own floor.
 
 For each size it plans a synthetic cluster with the real program (`kubecvm.offline.runner.run_program` on `__main__.py`),
 then registers the very same resources (type, name, inputs taken from that plan) straight through the
@@ -46,7 +46,7 @@ MASTER_TYPE = "S5.8XLARGE128"
 # 5000 nodes x 30 pods = 150000, the Kubernetes pod limit; a /25 per node holds them (126 addresses).
 MAX_PODS, NODE_POD_MASK = 30, 25
 
-# The targets (issue 3).
+# The targets.
 TARGET_RATIO_AT_1000 = 1.25
 TARGET_RSS_5000_MIB = 2048
 TARGET_GROWTH_5000_OVER_500 = 11
@@ -544,7 +544,7 @@ def results_markdown(results: Sequence[dict], repeat: int) -> str:
         "",
         *machine_facts(),
         "",
-        "## Against the targets (issue 3)",
+        "## Against the targets",
         "",
         *reading(results),
         "",

@@ -40,7 +40,7 @@ class Boot(pulumi.ComponentResource):
         self.ready: dict[str, list[pulumi.Resource]] = {r.role: [] for r in boot.roles}
 
         def renamed(former: str) -> pulumi.ResourceOptions:
-            # Renamed in issue 11 (planning/names.py ssm_secret): the alias makes the new name a replacement of the
+            # Renamed once (planning/names.py ssm_secret): the alias makes the new name a replacement of the
             # old secret (secret_name is ForceNew), created before the old one is deleted; the names differ, so
             # they never collide. README "Upgrading from ambiguous SSM names" says what it does to running nodes.
             return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=former)])

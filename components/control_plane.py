@@ -30,7 +30,7 @@ class ControlPlane(pulumi.ComponentResource):
         self.masters: dict[str, tc.instance.Instance] = {}
         previous = None
         for m in plan.masters:
-            # Each master waits for the one before it: the engine then updates them one at a time (DESIGN.md 6).
+            # Each master waits for the one before it: the engine then updates them one at a time.
             instance = previous = cvm(m, plan, deps, self, after=previous)
             disk = m.etcd_disk
             # A disk of its own, not an inline data disk, so etcd's data outlives a replaced instance.

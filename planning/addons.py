@@ -284,7 +284,7 @@ def settings_from_plan(plan: Any, **overrides: Any) -> AddonSettings:
 
     Workers as rules, not a list: per pool and zone number, the name prefix, the pool block's first address and its
     size, for every zone number the layout has (used or not), so scaling a pool or adding a zone changes nothing here
-    (DESIGN.md section 2); a worker's address is the first address plus its ordinal (Layout.node_ip: a pool block's
+    (stable identity); a worker's address is the first address plus its ordinal (Layout.node_ip: a pool block's
     host offsets start at 0). Masters by name (their count is fixed).
     """
     spec, layout = plan.spec, address_layout(plan.spec)

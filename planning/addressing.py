@@ -1,4 +1,4 @@
-"""Address layout from stable keys: zone number, pool slot, ordinal (DESIGN.md section 2).
+"""Address layout from stable keys: zone number, pool slot, ordinal.
 
 VPC   -> zoneBlocks zone subnets, zone number n takes block n-1
 zone  -> poolBlocks pool blocks, slot 0 = control plane (masters, API VIP), slots 1.. = node pools

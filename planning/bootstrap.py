@@ -90,7 +90,7 @@ class SecretPlan:
     item: str  # PKI item or TOKEN_ITEM
     path: str | None  # where masters write it; None for the token
     readers: tuple[str, ...]  # roles allowed to read it
-    former: str  # the name before issue 11 (`kubecvm-<cluster>-<item>`): the alias of the renamed resources
+    former: str  # the earlier name (`kubecvm-<cluster>-<item>`): the alias of the renamed resources
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def kubeconfig(cluster: str, server: str, ca_pem: str, cert_pem: str, key_pem: s
     })
 
 
-# --- CIS hardening (issue 11) ----------------------------------------------------------------------------------
+# --- CIS hardening --------------------------------------------------------------------------------------------
 # The CIS Kubernetes benchmark items that apply to a kubeadm cluster; README "Hardening" lists each, done or declined.
 # Flag names: kube-apiserver staging/src/k8s.io/apiserver/pkg/server/options/{feature.go (profiling), audit.go
 # (audit-policy-file, audit-log-path/-maxage/-maxbackup/-maxsize), etcd.go (encryption-provider-config),

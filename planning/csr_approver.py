@@ -19,7 +19,7 @@ IPs; with --node-ip and no cloud provider those are the node IP and the node nam
 The planned addresses come as rules (ADDRESSES_FILE, from the same ConfigMap): the masters by name, and per pool and zone
 the name prefix `<cluster>-<pool>-z<n>-`, the block's first address and its size, since a worker's address is that
 first address plus its ordinal (planning/addressing.py Layout.node_ip). Rules, not a list of nodes, so scaling a pool
-or adding a zone leaves the ConfigMap unchanged (DESIGN.md section 2: nothing else's inputs move).
+or adding a zone leaves the ConfigMap unchanged (nothing else's inputs move).
 Anything else is left pending for a person (never denied: another approver may own it). Stricter than the
 kubelet-csr-approver project (names by pattern, addresses by range), without another image to mirror.
 Pure: no pulumi import; the tests import it and run it against a fake API server.

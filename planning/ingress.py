@@ -1,4 +1,4 @@
-"""The ingress entry point (issue 13), pure: an ingress CLB in front of the workers of the selected pools.
+"""The ingress entry point, pure: an ingress CLB in front of the workers of the selected pools.
 
 client --TCP 80/443--> ingress CLB (planned VIP, or a public address) --TCP NodePort--> worker --> ingress-nginx
 

@@ -1,4 +1,4 @@
-"""The ingress controller behind the ingress CLB (issue 13): ingress-nginx as plain Kubernetes objects. Pure.
+"""The ingress controller behind the ingress CLB: ingress-nginx as plain Kubernetes objects. Pure.
 
 Source: kubernetes/ingress-nginx at tag controller-v1.12.1, deploy/static/provider/baremetal/deploy.yaml (the
 chart ingress-nginx-4.12.1 rendered for a NodePort Service). Kept as upstream ships it: the namespace, the

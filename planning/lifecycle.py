@@ -48,7 +48,7 @@ LIFECYCLE: dict[str, Lifecycle] = {
         "release (cvm/resource_tc_instance.go: private_ip, waitIpRelease)")),
     "tencentcloud:Route/tableEntry:TableEntry": Lifecycle(DBR, ("routeTableId", "destinationCidrBlock"), (
         "a route table holds one route per destination, and a moved node keeps its pod CIDR "
-        "(vpc/resource_tc_route_table_entry.go: CreateRoutes; DESIGN.md section 6)")),
+        "(vpc/resource_tc_route_table_entry.go: CreateRoutes)")),
     "tencentcloud:Clb/instance:Instance": Lifecycle(DBR, ("clbName", "vip"), (
         "the provider refuses a second CLB of the same name (\"Same CLB name ... exists\", checkSameName) and an "
         "internal CLB pins its VIP (clb/resource_tc_clb_instance.go)")),

@@ -1,4 +1,4 @@
-"""Kubernetes, etcd and Tencent Cloud limits the planner and the policies share (DESIGN.md sections 3-4)."""
+"""Kubernetes, etcd and Tencent Cloud limits the planner and the policies share."""
 
 MAX_PODS_PER_NODE = 110
 MAX_NODES = 5000

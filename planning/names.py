@@ -1,4 +1,4 @@
-"""Every resource and machine name kubecvm makes, from stable keys only (DESIGN.md section 2).
+"""Every resource and machine name kubecvm makes, from stable keys only.
 
 A name never depends on a position in a list: zones are keyed by their number, pools by their name,
 nodes by (pool, zone number, ordinal). Renaming anything here replaces resources: ship an alias with it.
@@ -95,7 +95,7 @@ def api_targets(cluster: str) -> str:
     return f"{cluster}-apiserver-targets"
 
 
-# The ingress CLB (issue 13): keyed by the listener's role ("http" | "https"), never by its port, so changing
+# The ingress CLB: keyed by the listener's role ("http" | "https"), never by its port, so changing
 # ingress.ports replaces only the listener whose port changed (the port is ForceNew), under the same name.
 def ingress_lb(cluster: str) -> str:
     return f"{cluster}-ingress"
@@ -144,12 +144,12 @@ def routes_component(cluster: str) -> str:
     return f"{cluster}-pod-routes"
 
 
-# Boot path (issue 5). SSM secret and CAM role names are account-wide, so they carry a kubecvm prefix too.
+# Boot path. SSM secret and CAM role names are account-wide, so they carry a kubecvm prefix too.
 # SSM names are `kubecvm_<cluster>_<item>`: SSM allows letters, digits, `_` and `-`, at most 128 bytes
 # (terraform-provider-tencentcloud v1.82.42 tencentcloud/services/ssm/resource_tc_ssm_secret.go, secret_name), and a
 # cluster name is a DNS label (planning/spec.py), which never holds `_`. So the name splits back into exactly one
 # (cluster, item): with `-` cluster `x`'s `etcd-ca-key` was cluster `x-etcd`'s `ca-key`, and x-etcd's masters could
-# read x's etcd CA key (issue 11).
+# read x's etcd CA key.
 SSM_SEPARATOR = "_"
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .plan import ClusterPlan
 
-# FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, S6.MEDIUM2 (DESIGN.md section 3). The form is not the catalogue:
+# FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, S6.MEDIUM2. The form is not the catalogue:
 # whether Tencent sells a type is the provider's instance-types data source's answer (components/cluster.py).
 # Tencent's pages (offline/instance_types.py) also write a lower-case family suffix (S5se, M6ce, GN10Xp, GN7vw) and a
 # multiplied MEDIUM (M6.31MEDIUM470 = 62 vCPU, C6.23MEDIUM216 = 46): both are of the form.
@@ -49,7 +49,7 @@ class MasterTier:
     instance_type: str  # the type `instanceType: auto` picks for this tier
 
 
-# The project's table (DESIGN.md section 4): workers up to max_workers need at least `shape`.
+# The project's table: workers up to max_workers need at least `shape`.
 MASTER_TIERS: tuple[MasterTier, ...] = (
     MasterTier(5, Shape(4, 8), "S5.LARGE8"),
     MasterTier(20, Shape(4, 16), "S5.LARGE16"),

@@ -94,7 +94,7 @@ class SpotInstanceType(str, Enum):
 class PodNetworkMode(str, Enum):
     # One VPC route-table entry per node (bounded by the route-table quota, 50 entries documented).
     vpcRoutes = "vpcRoutes"
-    # One TKE cluster route table for the pod CIDR, one cluster route per node (DESIGN.md section 7).
+    # One TKE cluster route table for the pod CIDR, one cluster route per node.
     globalRouter = "globalRouter"
 
 
@@ -351,7 +351,7 @@ class AddressLayout(Model):
     pool_blocks: Annotated[Int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
 
 
-# ---- ingress (issue 13): the workload entry point, a CLB in front of the workers ----------------------------
+# ---- ingress: the workload entry point, a CLB in front of the workers ----------------------------
 class IngressPorts(Model):
     """The CLB's listener ports (what clients connect to); the NodePorts behind them are planned, not set."""
 

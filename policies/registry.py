@@ -13,7 +13,7 @@ from typing import Any
 
 from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
 
-# Engine type tokens (DESIGN.md section 3).
+# Engine type tokens.
 CVM = "tencentcloud:Instance/instance:Instance"
 VPC = "tencentcloud:Vpc/instance:Instance"
 SUBNET = "tencentcloud:Subnet/instance:Instance"

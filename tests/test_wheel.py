@@ -1,5 +1,5 @@
 """The wheel as a user gets it: built from the sources, installed (not editable) into a fresh virtual environment
-outside the checkout, and used from a directory holding only a stack file (issue 8, "Tests").
+outside the checkout, and used from a directory holding only a stack file.
 
 To stay near half a minute without the network, the fresh environment sees the dev environment's installed
 dependencies through a directory of links (everything but kubecvm itself), the wheel is installed with

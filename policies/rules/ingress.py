@@ -1,4 +1,4 @@
-"""Ingress rules (issue 13): the ingress CLB's exposure, what it forwards to, and the NodePorts it forwards on.
+"""Ingress rules: the ingress CLB's exposure, what it forwards to, and the NodePorts it forwards on.
 
 The ingress CLB is the one tagged kubecvm/role=ingress (planning/ingress.py ROLE). An attachment belongs to it
 when it depends on it (its clbId input is the CLB's id, so the engine records the dependency); its targets name

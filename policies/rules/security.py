@@ -111,7 +111,7 @@ def api_public(ctx: Context) -> Iterator[Finding]:
             yield rs.urn, f"{rs.name} opens the API port {ctx.params['apiPort']} to the world but no public endpoint is allowed"
 
 
-# --- a world-open API (issue 11) ---------------------------------------------------------------------------
+# --- a world-open API -------------------------------------------------------------------------------------
 # kubecvm-security-api-public and -clb-internal accept what the stack itself asks for (apiExposure: public). This
 # rule does not: whatever the stack says, an API server any internet address may reach is a finding, waived only by
 # an exemption with a reason and an expiry (or the rule's level in the config file).

@@ -1,4 +1,4 @@
-# The snippet of issue 8 exactly as a user writes it (tests/api/test_cluster_args.py runs this file).
+# The README's library snippet exactly as a user writes it (tests/api/test_cluster_args.py runs this file).
 import pulumi
 from kubecvm.testing import SimulatedCloud
 pulumi.runtime.set_mocks(SimulatedCloud(), preview=False)

@@ -102,7 +102,7 @@ def test_cluster_args_outputs_and_a_ready_kubernetes_provider():
 
 
 def test_without_optional_addons_the_provider_is_still_behind_the_gate():
-    # The kubelet serving-certificate approver and the CoreDNS patch are always installed (issue 9), so with every
+    # The kubelet serving-certificate approver and the CoreDNS patch are always installed, so with every
     # optional add-on off the cluster's provider is still the add-ons' one: one provider, waiting for the API gate.
     program, seen = cluster_program(addons={"cbs_csi": False, "metrics_server": False})
     rec = run_program({}, stack="apps", program=program)

@@ -1,4 +1,4 @@
-"""SSM secret names and the CAM policies that read them: unambiguous across clusters of one account (issue 11)."""
+"""SSM secret names and the CAM policies that read them: unambiguous across clusters of one account."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Every component-config document the bootstrap renders, checked against schemas taken from the upstream Go types
-(issue 11), and every component flag it passes checked against the upstream flag registrations.
+"""Every component-config document the bootstrap renders, checked against schemas taken from the upstream Go types,
+and every component flag it passes checked against the upstream flag registrations.
 
 No kubeadm binary runs here, and kubernetes-validate has no schema for component configs. kubeadm decodes its own
 API strictly, kube-apiserver refuses an audit policy, admission or encryption config it cannot load, and the kubelet

@@ -1,4 +1,4 @@
-"""Labels and taints are checked again where they reach the kubelet's command line (issue 11).
+"""Labels and taints are checked again where they reach the kubelet's command line.
 
 kubeadm writes them into one KUBELET_KUBEADM_ARGS string that systemd splits at whitespace, so a value with a space
 would be extra kubelet flags; a plan built by hand (not through the spec) must not get one through either.

@@ -1,4 +1,4 @@
-"""The CIS hardening of the rendered cluster (issue 11): exact kubeadm settings, the files they name, the kernel
+"""The CIS hardening of the rendered cluster: exact kubeadm settings, the files they name, the kernel
 settings protectKernelDefaults requires, and objects validated by kubernetes-validate where it has a schema."""
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def test_a_new_kubernetes_version_updates_user_data_in_place(recording):
 
 
 def test_renamed_secrets_alias_their_former_names(monkeypatch):
-    # Issue 11 renamed kubecvm-<c>-<item> to kubecvm_<c>_<item>: an existing stack replaces each secret (and its
+    # An earlier release renamed kubecvm-<c>-<item> to kubecvm_<c>_<item>: an existing stack replaces each secret (and its
     # version) instead of orphaning the old one, because each new resource names its former URN as an alias.
     import tencentcloud_iac_pulumi as tc
 

@@ -1,4 +1,4 @@
-"""The exit-code contract under hostile input, through the real CLI (issue 11).
+"""The exit-code contract under hostile input, through the real CLI.
 
 `kubecvm plan` exits 0 / 1 / 2 and `kubecvm diff` 0 / 3 / 2, whatever it is fed: a user mistake is 2 with one
 paragraph naming the field, an unexpected error is 2 with one line (`--debug` adds the traceback). Each class of

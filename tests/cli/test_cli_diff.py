@@ -86,7 +86,7 @@ def test_dropping_a_zone_moves_its_master_delete_first_and_leaves_the_other_node
     # Its etcd disk is zonal too, and its attachment follows the new disk and instance.
     assert {names.etcd_disk(moved), names.disk_attachment(names.etcd_disk(moved))} <= replaced.keys()
     assert urn_names(d["deleted"]) >= {names.worker("churn", "general", "ap-guangzhou-6", 0), names.subnet("churn", ZONES[2])}
-    # The nodes that stay are untouched: their user data holds no master address (issue 10, defect 6).
+    # The nodes that stay are untouched: their user data holds no master address.
     kept = {w.name for w in plan.workers}
     assert kept and not kept & (urn_names(d["updated"]) | replaced.keys())
     assert d["failures"] == [] and d["warnings"] == []

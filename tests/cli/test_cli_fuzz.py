@@ -1,4 +1,4 @@
-"""Property: whatever `kubecvm plan` and `kubecvm diff` are fed, they keep their exit-code contract (issue 11).
+"""Property: whatever `kubecvm plan` and `kubecvm diff` are fed, they keep their exit-code contract.
 
 plan exits 0, 1 or 2 and diff 0, 3 or 2; never a traceback, never the crash line (an unexpected error is a bug to
 fix, not an input class). In-process through the typer app, where the exit codes are those of the installed entry

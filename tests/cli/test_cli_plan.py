@@ -281,7 +281,7 @@ def test_json_plan_records_the_resource_options_the_engine_is_told():
 
 
 def test_every_plan_format_says_network_policy_is_not_enforced():
-    # bridge + host-local applies no NetworkPolicy: the plan says so wherever a reviewer looks (issue 11).
+    # bridge + host-local applies no NetworkPolicy: the plan says so wherever a reviewer looks.
     doc = kubecvm("plan", "prod", "--format", "json", "--no-policies").json()
     assert doc["summary"]["networkPolicy"] == {
         "enforced": False, "cni": "bridge + host-local",

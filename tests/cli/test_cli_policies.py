@@ -99,7 +99,7 @@ def test_real_policies_fail_a_prod_stack_with_masters_in_one_zone(tmp_path):
 
 
 def test_a_prod_stack_with_a_world_open_public_api_exits_1(tmp_path):
-    # Issue 11: exposure public with allowedCidrs 0.0.0.0/0 passed prod because the rules trusted the stack.
+    # Once: exposure public with allowedCidrs 0.0.0.0/0 passed prod because the rules trusted the stack.
     zones = ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"]
     path = stack_file(tmp_path, "open", {"zones": zones, "apiEndpoint": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"]}},
                       preset="prod")

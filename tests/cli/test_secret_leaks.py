@@ -1,4 +1,4 @@
-"""The secret-leak scan (issue 11): every output format of `kubecvm plan` and `kubecvm diff` is searched for every
+"""The secret-leak scan: every output format of `kubecvm plan` and `kubecvm diff` is searched for every
 secret value the simulated cloud handed the program (PKI private keys, the bootstrap token parts, the encryption
 key), in clear and base64-encoded, and for PEM private-key markers."""
 

@@ -1,4 +1,4 @@
-"""The pack declares each rule's settings schema, and the offline engine validates the same schema (issue 11).
+"""The pack declares each rule's settings schema, and the offline engine validates the same schema.
 
 The Pulumi CLI validates a policy's config against {"type": "object", "properties": <what the pack declares>}
 (pulumi/pulumi pkg/resource/analyzer/config.go, convertSchema); these tests run that exact wrapping with
