@@ -199,7 +199,7 @@ def plan(
     stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
     cwd: Annotated[Optional[Path], typer.Option("-C", "--cwd", metavar="DIR", help="Run as if in DIR (as pulumi -C): its Pulumi.yaml, stack files and relative paths.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead (the stack is named after it unless -s is given).")] = None,
-    program: Annotated[Optional[Path], typer.Option("--program", metavar="PATH", help="Another project's program (a .py file or a directory with __main__.py) instead of kubecvm's own.")] = None,
+    program: Annotated[Optional[Path], typer.Option("--program", metavar="PATH", help="Run this program (a .py file or a directory with __main__.py) instead of the project's own (Pulumi.yaml's main).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Plan output format.")] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Write the report (with --report) or else the plan to FILE instead of stdout.")] = None,
     policy_config: Annotated[Optional[str], typer.Option("--policy-config", metavar="dev|staging|prod|PATH", help="dev, staging, prod or a JSON file; default: the stack's preset.")] = None,
@@ -207,7 +207,8 @@ def plan(
     no_policies: Annotated[bool, typer.Option("--no-policies", help="Plan without evaluating the policy rules.")] = False,
     report: Annotated[Optional[Report], typer.Option("--report", help="Write policy results as SARIF, JUnit XML or GitHub annotations.")] = None,
 ) -> None:
-    """Run the stack's program against a simulated Tencent Cloud and show what would be created."""
+    """Run the project's program (Pulumi.yaml's main; kubecvm's own where there is no Pulumi.yaml) with the stack's
+    config against a simulated Tencent Cloud and show what would be created."""
     if report is not None and no_policies:
         raise fail("--report needs the policy results; drop --no-policies")
     if stack_arg is not None and stack is not None and stack_arg != stack:

@@ -6,6 +6,7 @@ The object is what `kubecvm plan --format json` prints and what `kubecvm diff` c
 
 from __future__ import annotations
 
+import ast
 import os
 import runpy
 import sys
@@ -24,7 +25,7 @@ from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
-from kubecvm.stacks.project import Project, find_project
+from kubecvm.stacks.project import DEFAULT_PROJECT, Project, find_project
 from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
 from kubecvm.offline import instance_types, simulated_cloud
 from kubecvm.offline.simulated_cloud import CloudRefusal, SimulatedCloud
@@ -44,7 +45,7 @@ class LoadedStack:
     config: dict             # the full config the program sees: project defaults under the stack file's values
     plan: ClusterPlan | None  # the stack's kubecvm cluster; None when another program's stack has none
     project: Project = field(default_factory=lambda: Project(dir=Path.cwd()))
-    program: Path | None = None  # another project's program file; None runs kubecvm.program
+    program: Path | None = None  # the program file to run (the project's own, or --program); None runs kubecvm.program
     notes: tuple[str, ...] = ()  # what to tell the user (stderr), e.g. how the cluster name was derived
 
 
@@ -79,20 +80,81 @@ def program_file(path: Path, cwd: Path) -> Path:
     return path
 
 
+def runs_kubecvm_program(path: Path) -> bool:
+    """Whether a program file only runs kubecvm's own program, as the checkout's __main__.py does (a docstring,
+    `from kubecvm.program import main`, `main()`): the plan then runs kubecvm.program itself, which reads and checks
+    the stack's kubecvm:cluster before the run as `pulumi up` would."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    imported, calls = set(), 0
+    for node in body:
+        if isinstance(node, ast.ImportFrom) and node.module == "kubecvm.program" and not node.level \
+                and all(a.name == "main" for a in node.names):
+            imported |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
+                and node.value.func.id in imported and not node.value.args and not node.value.keywords:
+            calls += 1
+        else:
+            return False
+    return calls == 1
+
+
+def project_program(project: Project) -> Path | None:
+    """The program `pulumi preview` would run in this project, or None for kubecvm's own program: a directory with
+    stack files and no Pulumi.yaml, a `kubecvm` project without a program file, or a program that only runs
+    kubecvm.program (kubecvm's checkout)."""
+    if project.file is None:
+        return None
+    if project.runtime not in (None, "python"):
+        raise ConfigError(
+            f"{project.file}: runtime: {project.runtime}: `kubecvm plan` runs Python programs only (runtime: python); "
+            "`--program PATH` runs a Python program with this project's stacks")
+    found = project.program()
+    if found is None:
+        if project.name == DEFAULT_PROJECT:
+            return None
+        where = project.main if project.main is not None else project.dir / "__main__.py"
+        raise ConfigError(
+            f"{project.file}: main: {where}: no such program (Pulumi runs `main:`, a .py file or a directory with "
+            "__main__.py, else __main__.py beside Pulumi.yaml); `--program PATH` runs another program")
+    return None if runs_kubecvm_program(found) else found
+
+
 def load_stack(
     stack: str | None = None, config_file: Path | None = None, *, cwd: Path | None = None,
     program: Path | None = None,
 ) -> LoadedStack:
-    """Read and validate a stack exactly as `pulumi up` would, in the project of `cwd` (default: the current
-    directory); ConfigError names the field on any mistake."""
+    """Read and validate a stack exactly as `pulumi preview` would, in the project of `cwd` (default: the current
+    directory), with the program it runs: `program` (--program, in its own project unless `cwd` is given), else
+    the project's own (Pulumi.yaml's `main`, or its __main__.py), else kubecvm's (project_program). A program of the
+    project's own runs with the project's config alone when the stack has no file, as on a stack never configured.
+    ConfigError names the field on any mistake."""
     where = (cwd or Path.cwd()).resolve()
-    program = program_file(program, where) if program is not None else None
-    project = find_project(program.parent if program is not None and cwd is None else where)
+    if program is not None:
+        program = program_file(program, where)
+        project = find_project(program.parent if cwd is None else where)
+    else:
+        project = find_project(where)
+        program = project_program(project)
     name, path = stack_path(project, stack, config_file, where)
-    # kubecvm's program reads only kubecvm:* and tencentcloud:*; another project's program may read its own keys.
-    config = project.stack_config(read_stack_file(path, None if program is not None else NAMESPACES))
+    notes = []
+    if program is not None and config_file is None and not path.exists():
+        stack_config = {}
+        notes.append(f"{path}: no such stack file; the program runs with "
+                     + ("the project's config of Pulumi.yaml only" if project.config else "an empty config")
+                     + ", as `pulumi preview` does on a stack with no config set")
+    else:
+        # kubecvm's program reads only kubecvm:* and tencentcloud:*; another program may read its own keys.
+        stack_config = read_stack_file(path, None if program is not None else NAMESPACES)
+    config = project.stack_config(stack_config)
     args = config_args(config, name, str(path))
-    plan, notes = None, []
+    plan = None
     # kubecvm's own program always builds the stack's cluster; another program may read kubecvm's keys or not.
     if program is None or args["overrides"] is not None:
         plan = plan_from_config(**args)

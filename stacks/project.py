@@ -5,7 +5,9 @@ checkout. Facts from Pulumi's project file reference (https://www.pulumi.com/doc
 https://www.pulumi.com/docs/reference/pulumi-yaml/):
 - the nearest parent folder holding a Pulumi.yaml is the project;
 - `stackConfigDir` (relative to Pulumi.yaml) is where Pulumi.<stack>.yaml files live, else beside Pulumi.yaml;
-- `main` is the program's path relative to Pulumi.yaml (a directory runs its __main__.py for Python);
+- `runtime` is a name or {name, options}: `kubecvm plan` runs only Python programs;
+- `main` is the program's path relative to Pulumi.yaml (a directory runs its __main__.py for Python), default the
+  project's own directory; the program runs with the directory that holds it as its working directory;
 - `config:` (project-level config, Pulumi 3.44+): a key without a namespace belongs to the project (`preset` in
   project kubecvm is `kubecvm:preset`); a key maps to a plain value or to {type, description, default, value,
   secret, items}; a stack's own value wins over the project's.
@@ -35,6 +37,16 @@ class Project:
     config: dict[str, Any] = field(default_factory=dict)  # full keys -> project default values
     stack_config_dir: Path | None = None
     main: Path | None = None
+    runtime: str | None = None  # `runtime` or `runtime.name`; None without a Pulumi.yaml
+
+    def program(self) -> Path | None:
+        """The program file `pulumi preview` would run: `main` (a .py file, or a directory's __main__.py), else
+        __main__.py beside Pulumi.yaml; None when there is no Pulumi.yaml or no such file."""
+        if self.file is None:
+            return None
+        path = self.main or self.dir
+        path = path / "__main__.py" if path.is_dir() else path
+        return path if path.is_file() else None
 
     def stack_file(self, stack: str) -> Path:
         return (self.stack_config_dir or self.dir) / f"Pulumi.{stack}.yaml"
@@ -82,8 +94,11 @@ def read_project(path: Path) -> Project:
     folder, name = path.parent, doc["name"]
     config_dir = doc.get("stackConfigDir")
     main = doc.get("main")
+    runtime = doc.get("runtime")
+    runtime = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     return Project(
         dir=folder, name=name, file=path, config=_config_defaults(name, doc.get("config"), path),
         stack_config_dir=folder / str(config_dir) if config_dir else None,
-        main=folder / str(main) if main else None,
+        main=folder / str(main) if main else None,  # an absolute `main` stays absolute (Path's / keeps it)
+        runtime=str(runtime) if runtime is not None else None,
     )
