@@ -235,6 +235,8 @@ def plan(
         except pulumi.RunError as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
             raise fail(str(exc)) from None
         doc = result.document
+        if report is not None and result.evaluation is None:
+            raise fail(f"--report: no policy results: {doc['policies'].get('skipped') or 'the rules were not run'}")
         if diagram_file is not None:
             write(diagram_file, diagram.svg(doc))
         if report is not None:

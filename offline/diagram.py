@@ -1,7 +1,9 @@
-"""The cluster's topology (zones, subnets, masters, workers, CLBs and what they target, route tables: the VPC's
+"""Each cluster's topology (zones, subnets, masters, workers, CLBs and what they target, route tables: the VPC's
 and, in podNetwork globalRouter mode, the TKE cluster route table) from a JSON plan: Mermaid and SVG.
 
 Both are built from the plan document alone (not from the program), so a saved `plan.json` can be drawn later.
+A program composing several clusters gets one drawing per cluster, each from that cluster's own resources
+(cluster_members); what belongs to no cluster (a user's own bucket) is not drawn.
 The SVG is hand-built text: deterministic, and it needs no system package such as graphviz.
 Workers are drawn per pool and zone (a count and an address range), so 5000 nodes still make a readable picture.
 """
@@ -10,11 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
+from kubecvm.planning.plan import TAG_CLUSTER, TAG_POOL, TAG_ROLE
 
 VPC = "tencentcloud:Vpc/instance:Instance"
 SUBNET = "tencentcloud:Subnet/instance:Instance"
@@ -26,6 +28,40 @@ LISTENER = "tencentcloud:Clb/listener:Listener"
 ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
 NAT = "tencentcloud:Nat/gateway:Gateway"
 CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"  # components/global_router.py
+CLUSTER = "kubecvm:index:Cluster"  # components/cluster.py TYPE
+
+
+def cluster_members(resources: Iterable[Mapping], clusters: Sequence[str]) -> dict[str | None, list[Mapping]]:
+    """Each cluster's resources (plan document entries), by name; None holds what belongs to no cluster.
+
+    A resource belongs to the Cluster component it sits under (walking parents; the component is named after its
+    cluster). A cluster a program built from kubecvm's smaller components, with no Cluster component, takes what
+    sits under no Cluster when it is the only such cluster, else what carries its kubecvm/cluster tag."""
+    resources = list(resources)
+    by_urn = {r["urn"]: r for r in resources}
+    with_component = {r["name"] for r in resources if r["type"] == CLUSTER}
+    without = [c for c in clusters if c not in with_component]
+    out: dict[str | None, list[Mapping]] = {c: [] for c in clusters}
+    out[None] = []
+    for r in resources:
+        node, owner = r, None
+        while node is not None:
+            if node["type"] == CLUSTER:
+                owner = node["name"]
+                break
+            node = by_urn.get(node.get("parent"))
+        if owner is None and without:
+            tag = ((r.get("inputs") or {}).get("tags") or {}).get(TAG_CLUSTER)
+            owner = without[0] if len(without) == 1 else tag if tag in without else None
+        out.setdefault(owner, []).append(r)
+    return out
+
+
+def clusters(doc: Mapping) -> list[tuple[Mapping, list[Mapping]]]:
+    """(summary, resources) of each cluster the plan describes, in its order; none for a program without one."""
+    summaries = doc.get("clusters") or ([doc["summary"]] if doc.get("summary") else [])
+    groups = cluster_members(doc.get("resources", []), [s["cluster"] for s in summaries])
+    return [(s, groups.get(s["cluster"], [])) for s in summaries]
 
 
 @dataclass
@@ -72,7 +108,8 @@ class LoadBalancer:
 
 @dataclass
 class Topology:
-    vpc: tuple[str, str] | None = None                    # (name, cidr)
+    cluster: str = ""
+    vpc: tuple[str, str] | None = None                    # (name, cidr); a network made elsewhere: (its id, "")
     subnets: dict[str, tuple[str, str]] = field(default_factory=dict)  # zone -> (name, cidr)
     masters: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # zone -> [(name, ip, type)]
     workers: dict[str, list[Group]] = field(default_factory=dict)  # zone -> groups
@@ -89,14 +126,16 @@ class Topology:
         return sorted(zones, key=lambda z: (len(z), z))
 
 
-def topology(doc: Mapping) -> Topology:
-    topo = Topology()
+def topology(summary: Mapping, resources: Iterable[Mapping]) -> Topology:
+    """One cluster's topology from its summary and its own resources (cluster_members)."""
+    topo = Topology(cluster=summary.get("cluster", ""))
     groups: dict[tuple[str, str], Group] = {}
     lbs: dict[str, LoadBalancer] = {}  # by CLB id
     listeners: dict[str, tuple[str, int]] = {}  # listener id -> (CLB id, port)
     attachments: list[Mapping] = []
     targets: dict[str, str | tuple[str, str]] = {}  # CVM id -> master name or (pool, zone)
-    for r in doc.get("resources", []):
+    vpc_ids: set[str] = set()  # the VPC the CVMs sit in, for a network made elsewhere
+    for r in resources:
         t, inputs = r["type"], r.get("inputs") or {}
         if t == VPC:
             topo.vpc = (r["name"], inputs.get("cidrBlock", ""))
@@ -123,6 +162,8 @@ def topology(doc: Mapping) -> Topology:
             tags = inputs.get("tags") or {}
             zone = inputs.get("availabilityZone", "?")
             ip = inputs.get("privateIp") or ""
+            if inputs.get("vpcId"):
+                vpc_ids.add(str(inputs["vpcId"]))
             if tags.get(TAG_ROLE) == "master":
                 topo.masters.setdefault(zone, []).append((r["name"], ip, inputs.get("instanceType", "")))
                 targets[str(r.get("id"))] = r["name"]
@@ -152,8 +193,14 @@ def topology(doc: Mapping) -> Topology:
                 lb.instances.add(str(target.get("instanceId")))
     # The API CLB first, then the others by name: the same plan always draws the same picture.
     topo.lbs = sorted(lbs.values(), key=lambda lb: (lb.role != "lb", lb.name))
-    topo.route_quota = (doc.get("summary") or {}).get("routeEntries", {}).get("quota")
+    topo.route_quota = (summary.get("routeEntries") or {}).get("quota")
+    if topo.vpc is None and len(vpc_ids) == 1:  # the cluster's network was made elsewhere (existingNetwork)
+        topo.vpc = (f"{next(iter(vpc_ids))} (existing)", (summary.get("cidrs") or {}).get("vpc", ""))
     return topo
+
+
+def topologies(doc: Mapping) -> list[Topology]:
+    return [topology(summary, resources) for summary, resources in clusters(doc)]
 
 
 def _id(text: str) -> str:
@@ -164,9 +211,13 @@ def _count(group: Group) -> int:
     return len(group.ips) if group.ips != ["?"] else 1
 
 
-def mermaid(doc: Mapping) -> str:
-    """A Mermaid flowchart of the topology, without the ``` fence."""
-    topo = topology(doc)
+def mermaids(doc: Mapping) -> list[tuple[str, str]]:
+    """(cluster name, its Mermaid flowchart without the ``` fence) for each cluster of the plan."""
+    return [(topo.cluster, mermaid(topo)) for topo in topologies(doc)]
+
+
+def mermaid(topo: Topology) -> str:
+    """A Mermaid flowchart of one cluster's topology, without the ``` fence."""
     lines = ["flowchart TB"]
     vpc_name, vpc_cidr = topo.vpc or ("vpc", "")
     lines.append(f'  subgraph {_id(vpc_name)}["VPC {vpc_name} {vpc_cidr}"]')
@@ -226,8 +277,29 @@ def _targets_line(lb: LoadBalancer) -> str:
 
 
 def svg(doc: Mapping) -> str:
-    """A standalone SVG picture of the topology; the same document always gives the same bytes."""
-    topo = topology(doc)
+    """A standalone SVG picture of each cluster's topology, one panel per cluster from the top down; the same document
+    always gives the same bytes."""
+    topos = topologies(doc)
+    body: list[str] = []
+    width, height = 2 * PAD + COL_W, 0
+    for topo in topos:
+        label = f"cluster {topo.cluster}: " if len(topos) > 1 else ""
+        panel, w, h = _panel(topo, label, height)
+        body += panel
+        width, height = max(width, w), height + h
+    if not topos:
+        height = PAD * 2 + BOX_H
+        body += [f'<text x="{PAD}" y="{PAD + 17}">no kubecvm cluster in this plan</text>']
+    title = ", ".join(t.vpc[0] if t.vpc and len(topos) == 1 else t.cluster for t in topos) or "vpc"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'
+    )
+    return "\n".join([head, f"<title>{escape(title)} topology</title>", *body, "</svg>"]) + "\n"
+
+
+def _panel(topo: Topology, label: str, top: int) -> tuple[list[str], int, int]:
+    """One cluster's drawing, `top` pixels down: its SVG elements, width and height."""
     zones = topo.zones or ["?"]
     rows = max(
         [len(topo.masters.get(z, [])) + len(topo.workers.get(z, [])) + (1 if z in topo.subnets else 0) for z in zones] + [1]
@@ -239,8 +311,8 @@ def svg(doc: Mapping) -> str:
     height = PAD * 2 + HEAD + (BOX_H + 15 + GAP * 2) + zone_h + PAD * 2
     vpc_name, vpc_cidr = topo.vpc or ("vpc", "")
     body: list[str] = []
-    body += _box(PAD, PAD, width - 2 * PAD, height - 2 * PAD, [f"VPC {vpc_name}  {vpc_cidr}"], "#f8fafc", rx=10)
-    x, y = PAD * 2, PAD + HEAD
+    body += _box(PAD, top + PAD, width - 2 * PAD, height - 2 * PAD, [f"{label}VPC {vpc_name}  {vpc_cidr}"], "#f8fafc", rx=10)
+    x, y = PAD * 2, top + PAD + HEAD
     quota = f" / {topo.route_quota}" if topo.route_quota else ""
     for rt in topo.route_tables:
         body += _box(x, y, COL_W, BOX_H, [f"route table {rt}", f"{topo.route_entries}{quota} entries"], "#fef3c7")
@@ -270,8 +342,4 @@ def svg(doc: Mapping) -> str:
         for g in topo.workers.get(zone, []):
             body += _box(zx + GAP, by, inner, BOX_H, [f"pool {g.pool}: {_count(g)} workers", f"{g.ip_range}  {g.instance_type}"], "#dcfce7")
             by += BOX_H + GAP
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'
-    )
-    return "\n".join([head, f"<title>{escape(vpc_name)} topology</title>", *body, "</svg>"]) + "\n"
+    return body, width, height

@@ -26,8 +26,8 @@ from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
 from kubecvm.stacks.project import DEFAULT_PROJECT, Project, find_project
-from kubecvm.offline.runner import SECRET, Recording, Registration, run_program
-from kubecvm.offline import instance_types, simulated_cloud
+from kubecvm.offline.runner import SECRET, Registration, run_program
+from kubecvm.offline import diagram, instance_types, simulated_cloud
 from kubecvm.offline.simulated_cloud import CloudRefusal, SimulatedCloud
 
 DEFAULT_STACK = "dev"
@@ -262,7 +262,8 @@ def _boot_hosts(plan: ClusterPlan) -> dict:
             "egress": plan.spec.egress.value, "nat": plan.nat is not None}
 
 
-def summary(plan: ClusterPlan, recording: Recording) -> dict:
+def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
+    """One cluster's summary; `resources` are its own (diagram.cluster_members), which it counts."""
     cap = plan.capacity
     zones = []
     for subnet in plan.subnets:
@@ -272,7 +273,7 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
             "masters": sum(m.zone == subnet.zone for m in plan.masters),
             "workers": sum(w.zone == subnet.zone for w in plan.workers),
         })
-    custom = [r for r in recording.resources if r.custom]
+    custom = [r for r in resources if r["custom"]]
     return {
         "cluster": plan.name,
         "region": plan.region,
@@ -300,7 +301,7 @@ def summary(plan: ClusterPlan, recording: Recording) -> dict:
         "networkPolicy": dict(bootstrap.NETWORK_POLICY),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},
         "boot": _boot_hosts(plan),
-        "resources": {"total": len(custom), "byType": dict(sorted(Counter(r.type for r in custom).items()))},
+        "resources": {"total": len(custom), "byType": dict(sorted(Counter(r["type"] for r in custom).items()))},
     }
 
 
@@ -359,8 +360,11 @@ def build(
     """Run the stack's program under the simulated cloud and assemble the plan object (and policy results)."""
     if program is None and loaded.program is not None:
         program = file_program(loaded.program)
+    # kubecvm's own program builds the stack's cluster; another program builds what it builds, whatever the stack's
+    # kubecvm:cluster says (that plan only tells the simulated account its quota and what it sells).
+    own = loaded.program is None and loaded.plan is not None
     # Load the policy config first: a bad --policy-config is a usage error and should not wait for the run.
-    config_name, config = policy_config(loaded.plan, policy_config_name) if policies and loaded.plan else (None, None)
+    config_name, config = policy_config(loaded.plan, policy_config_name) if policies and own else (None, None)
     # The simulated account's route-table quota is what the stack says it is: offline there is no account to ask.
     quota = loaded.plan.capacity.route_quota if loaded.plan else None
     sells = untranscribed_types(loaded.plan)
@@ -370,12 +374,9 @@ def build(
                                 cloud=cloud, project=loaded.project.name)
     except CloudRefusal as exc:  # the program asks for what Tencent refuses: as much a mistake as bad config
         raise ConfigError(f"Tencent Cloud would refuse {exc}") from None
-    plans = [loaded.plan] if loaded.plan else []
+    plans = [loaded.plan] if own else []
     plans += [p for p in recording.plans if all(p.name != q.name for q in plans)]
-    if not plans:
-        raise ConfigError(f"{loaded.program}: the program built no kubecvm cluster, so there is nothing to plan "
-                          f"(it needs a kubecvm Cluster or Network, or {PROJECT}:cluster in the stack)")
-    if policies and config is None:
+    if policies and config is None and plans:
         config_name, config = policy_config(plans[0], policy_config_name)
     resources = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "id": r.id,
@@ -385,7 +386,9 @@ def build(
     evaluation, infos = None, ()
     section: dict[str, Any] = {"evaluated": False, "config": None, "violations": [], "waivers": [],
                                "mandatoryFailed": False}
-    if policies:
+    if policies and not plans:  # the rules judge kubecvm clusters: alone, a user's objects would fail them all
+        section["skipped"] = "the program builds no kubecvm cluster for the rules to judge"
+    elif policies:
         try:
             evaluation = evaluate_clusters(resources, plans, config, policy_config_name)
         except engine.PolicyConfigError as exc:  # a user pattern that ran past its time limit
@@ -406,10 +409,16 @@ def build(
         "resources": resources,
         "outputs": recording.outputs,
         "policies": section,
-        "summary": summary(plans[0], recording),
+        "summary": None,  # no kubecvm cluster: a program of Kubernetes objects or other resources only
     }
-    if len(plans) > 1:  # a program composing several clusters: each one's summary, the first also as `summary`
-        document["clusters"] = [summary(p, recording) for p in plans]
+    # One summary per cluster, of that cluster's own resources; the first is also `summary`, and `clusters` lists
+    # them all when a program composes several.
+    members = diagram.cluster_members(resources, [p.name for p in plans])
+    summaries = [summary(p, members[p.name]) for p in plans]
+    if summaries:
+        document["summary"] = summaries[0]
+    if len(summaries) > 1:
+        document["clusters"] = summaries
     return PlanResult(document, evaluation, infos)
 
 

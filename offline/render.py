@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 
 from rich.console import Console
@@ -140,7 +140,7 @@ def _ingress_row(ing: Mapping | None) -> str:
 
 def _policy_status(p: Mapping) -> str:
     if not p.get("evaluated"):
-        return "policies not evaluated (--no-policies)"
+        return f"policies not evaluated ({p.get('skipped') or '--no-policies'})"
     mandatory = sum(v["enforcement"] == "mandatory" for v in p["violations"])
     advisory = len(p["violations"]) - mandatory
     verdict = "FAIL" if p.get("mandatoryFailed") else "PASS"
@@ -148,22 +148,45 @@ def _policy_status(p: Mapping) -> str:
             f"(policy config {p.get('config')})")
 
 
+def _summaries(doc: Mapping) -> list[Mapping]:
+    """Each cluster's summary: `clusters` when a program composes several, else `summary` (None: no cluster)."""
+    return list(doc.get("clusters") or ([doc["summary"]] if doc.get("summary") else []))
+
+
+def _outside(doc: Mapping) -> str | None:
+    """"2 resources belong to no kubecvm cluster", or None: what the per-cluster summaries do not count."""
+    summaries = _summaries(doc)
+    if not summaries:
+        return None
+    n = sum(r.get("custom", True) for r in diagram.cluster_members(doc["resources"], [s["cluster"] for s in summaries])[None])
+    return f"{n} resource{'s' if n != 1 else ''} belong{'s' if n == 1 else ''} to no kubecvm cluster" if n else None
+
+
+NO_CLUSTER = "No kubecvm cluster: the program builds none, so there is no cluster summary or topology."
+
+
 def text(doc: Mapping, width: int = 120) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=False)
     console.print(_tree_lines(doc))
     console.print()
-    s = doc["summary"]
-    table = Table(title="Summary", show_header=False, title_justify="left")
-    for key, value in _summary_rows(s):
-        table.add_row(key, escape(value))
-    console.print(table)
-    zones = Table(title="Zones", title_justify="left")
-    for col in ("zone", "subnet", "masters", "workers"):
-        zones.add_column(col)
-    for z in s["zones"]:
-        zones.add_row(z["zone"], z["subnet"], str(z["masters"]), str(z["workers"]))
-    console.print(zones)
+    summaries = _summaries(doc)
+    for s in summaries:
+        suffix = f": cluster {s['cluster']}" if len(summaries) > 1 else ""
+        table = Table(title=escape(f"Summary{suffix}"), show_header=False, title_justify="left")
+        for key, value in _summary_rows(s):
+            table.add_row(key, escape(value))
+        console.print(table)
+        zones = Table(title=escape(f"Zones{suffix}"), title_justify="left")
+        for col in ("zone", "subnet", "masters", "workers"):
+            zones.add_column(col)
+        for z in s["zones"]:
+            zones.add_row(z["zone"], z["subnet"], str(z["masters"]), str(z["workers"]))
+        console.print(zones)
+    if not summaries:
+        console.print(NO_CLUSTER)
+    if outside := _outside(doc):
+        console.print(escape(f"Outside the clusters: {outside}."))
     p = doc["policies"]
     console.print(f"Policies: {escape(_policy_status(p))}")
     if p["violations"]:
@@ -207,13 +230,29 @@ def _fenced(text: str) -> str:
     return text.rstrip("\n").replace("`", "#96;")
 
 
-def markdown(doc: Mapping) -> str:
-    s, p = doc["summary"], doc["policies"]
-    lines = [f"## kubecvm plan: stack {_md_code(doc['stack'])}", "", f"**Policies:** {_md_cell(_policy_status(p))}", ""]
-    lines += ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
+def _md_cluster(s: Mapping, flowchart: str | None, heading: str) -> list[str]:
+    """One cluster's summary, zones and topology; `heading` is the topology's ("### Topology") or the cluster's."""
+    lines = ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
     lines += ["| zone | subnet | masters | workers |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(_md_cell(z[k]) for k in ("zone", "subnet", "masters", "workers")) + " |" for z in s["zones"]] + [""]
-    lines += ["### Topology", "", "```mermaid", _fenced(diagram.mermaid(doc)), "```", ""]
+    if flowchart is not None:
+        lines += [heading, "", "```mermaid", _fenced(flowchart), "```", ""]
+    return lines
+
+
+def markdown(doc: Mapping) -> str:
+    p = doc["policies"]
+    lines = [f"## kubecvm plan: stack {_md_code(doc['stack'])}", "", f"**Policies:** {_md_cell(_policy_status(p))}", ""]
+    summaries, charts = _summaries(doc), dict(diagram.mermaids(doc))
+    if len(summaries) == 1:
+        lines += _md_cluster(summaries[0], charts.get(summaries[0]["cluster"]), "### Topology")
+    for s in summaries if len(summaries) > 1 else ():
+        lines += [f"### Cluster {_md_cell(s['cluster'])}", ""]
+        lines += _md_cluster(s, charts.get(s["cluster"]), f"#### Topology of {_md_cell(s['cluster'])}")
+    if not summaries:
+        lines += [NO_CLUSTER, ""]
+    if outside := _outside(doc):
+        lines += [f"Outside the clusters: {_md_cell(outside)}.", ""]
     if p["violations"]:
         lines += ["### Policy violations", "", "| enforcement | severity | policy | resource | message |", "|---|---|---|---|---|"]
         lines += [f"| {_md_cell(v['enforcement'])} | {_md_cell(v['severity'])} | {_md_code(v['policy'])} | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
@@ -222,8 +261,9 @@ def markdown(doc: Mapping) -> str:
         lines += ["### Waivers", "", "| policy | resource | reason | expires |", "|---|---|---|---|"]
         lines += [f"| {_md_code(w['policy'])} | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {_md_cell(w['expires'] or 'never')} |"
                   for w in p["waivers"]] + [""]
+    by_type = Counter(r["type"] for r in doc["resources"] if r.get("custom", True))
     lines += ["<details><summary>Resources by type</summary>", "", "| type | count |", "|---|---|"]
-    lines += [f"| {_md_code(t)} | {_md_cell(n)} |" for t, n in s["resources"]["byType"].items()] + ["", "</details>", ""]
+    lines += [f"| {_md_code(t)} | {_md_cell(n)} |" for t, n in sorted(by_type.items())] + ["", "</details>", ""]
     return "\n".join(lines)
 
 
