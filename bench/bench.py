@@ -292,9 +292,8 @@ class EchoMocks:
 
 def _run_floor(regs: list[dict], make) -> tuple[float, EchoMocks]:
     import pulumi
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
+    from kubecvm import sdk
     from kubecvm.offline.runner import simulated_runtime
 
     mocks = EchoMocks()
@@ -306,7 +305,7 @@ def _run_floor(regs: list[dict], make) -> tuple[float, EchoMocks]:
     def run() -> None:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.set_mocks(mocks, project="kubecvm", stack="bench", preview=False)
-        _sync_await(run_pulumi_func(program))
+        sdk.run_to_completion(program)
 
     # Like with like: the SDK runs as the runner runs it (collector paused, no source positions), and the clock
     # spans what run_program's does, the runtime's context teardown included (a third of the time at 1000 workers).

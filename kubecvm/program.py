@@ -4,17 +4,13 @@
 """
 
 import pulumi
-from pulumi.runtime import config as runtime_config
 
+from kubecvm import sdk
 from kubecvm.components import Cluster
 from kubecvm.stacks.config import ConfigError, check_keys, default_name_note, plan_from_config
 
 
-def config_keys() -> set[str]:
-    """Every config key the engine gave this program. Pulumi's Python host passes the stack's config as the
-    PULUMI_CONFIG JSON bag (pulumi/runtime/config.py get_config_env); set_all_config (mocks, the offline plan)
-    fills the CONFIG context variable instead."""
-    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+config_keys = sdk.config_keys  # every config key the engine gave this program
 
 
 def main() -> None:

@@ -15,8 +15,8 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi.provider.experimental import component_provider_host
 
+from kubecvm import sdk
 from kubecvm.components import cluster as _cluster
 from kubecvm.components.args import ClusterArgs
 
@@ -57,7 +57,7 @@ class Cluster(_cluster.Cluster):
 def main() -> None:
     from kubecvm.offline.cli import version
 
-    component_provider_host([Cluster], PACKAGE, version=None if version() == "unknown" else version())
+    sdk.component_provider_host()([Cluster], PACKAGE, version=None if version() == "unknown" else version())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 
 from kubecvm.planning import ClusterPlan, bootstrap, mirrors, sizing
+from kubecvm import sdk
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
@@ -322,6 +323,34 @@ class ProgramError(ConfigError):
     """Another project's program (--program) raised: its own mistake, not kubecvm's (the cause keeps the traceback)."""
 
 
+class SimulatorGap(ConfigError):
+    """The program read a resource output the simulated cloud gives no value for: a limit of the offline plan, which
+    the message names (resource and output), not a kubecvm bug (the cause keeps the traceback)."""
+
+
+def run_failure(exc: Exception, program: Path | None) -> ConfigError | None:
+    """What an exception out of a run was, when it was not kubecvm's own bug: a read of an output the simulated cloud
+    left empty (SimulatorGap), or a failure in a function of the program's own (ProgramError)."""
+    read = sdk.failed_output_read(exc)
+    if read is None:
+        return None
+    what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    error = f"{type(exc).__name__}{': ' + what if what else ''}"
+    empty = read.value_was_none or (isinstance(exc, (AttributeError, TypeError)) and "NoneType" in what)
+    if empty and read.resource_name is not None:
+        resource = f"{read.resource_type} {read.resource_name!r}"
+        output = (f"{read.output}{read.read} of {resource}" if read.output else
+                  f"{read.read.strip()} of an output derived from {resource}")
+        return SimulatorGap(
+            f"the program reads {output}, which the simulated cloud gives no value for ({error}). That is a gap of "
+            "the offline plan's simulator (offline/simulated_cloud.py and offline/simulated_kubernetes.py say what it "
+            "answers), not a mistake in your program or a kubecvm bug; `pulumi preview` asks the real provider "
+            "(kubecvm --debug plan ... shows the traceback)")
+    if program is not None and read.function_file and Path(read.function_file).resolve().is_relative_to(program.parent.resolve()):
+        return ProgramError(f"{program}: the program failed{read.read}: {error} (kubecvm --debug plan ... shows its traceback)")
+    return None
+
+
 def file_program(path: Path) -> Callable[[], None]:
     def run() -> None:
         with _in_program_dir(path):
@@ -373,7 +402,13 @@ def build(
         recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
                                 cloud=cloud, project=loaded.project.name)
     except CloudRefusal as exc:  # the program asks for what Tencent refuses: as much a mistake as bad config
-        raise ConfigError(f"Tencent Cloud would refuse {exc}") from None
+        raise ConfigError(f"{getattr(exc, 'refused_by', 'Tencent Cloud')} would refuse {exc}") from None
+    except (ConfigError, pulumi.RunError):
+        raise
+    except Exception as exc:  # noqa: BLE001  (kubecvm's bug unless it is a simulator gap or the program's own)
+        if (known := run_failure(exc, loaded.program)) is not None:
+            raise known from exc
+        raise
     plans = [loaded.plan] if own else []
     plans += [p for p in recording.plans if all(p.name != q.name for q in plans)]
     if policies and config is None and plans:

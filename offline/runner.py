@@ -17,12 +17,8 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as sdk_resource
-from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from kubecvm import sdk
 from kubecvm.components import recording as component_recording
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 
@@ -33,19 +29,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAUSE_GC = True
 
 
-@contextmanager
-def without_source_positions() -> Iterator[None]:
-    """Skip the SDK's walk of the Python stack that tells the engine where each resource was declared.
-
-    The mock monitor discards it, and it costs in proportion to the stack's depth, which components deepen (a
-    tenth of a 1000-worker plan, bench/RESULTS.md). Nothing the recording or a report shows depends on it.
-    """
-    original = sdk_resource._get_stack_trace
-    sdk_resource._get_stack_trace = source_pb2.StackTrace
-    try:
-        yield
-    finally:
-        sdk_resource._get_stack_trace = original
+# Skip the SDK's walk of the Python stack for each resource's source position (kubecvm.sdk): the mock monitor
+# discards it. Nothing the recording or a report shows depends on it.
+without_source_positions = sdk.source_positions_off
 
 
 @contextmanager
@@ -86,7 +72,7 @@ def _recorded(value: Any) -> Any:
     Strings are shared, not copied.
     """
     if isinstance(value, Mapping):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if sdk.is_secret(value):
             return SECRET
         return {k: _recorded(value[k]) for k in sorted(value) if not k.startswith("__") or k == "__provider"}
     if isinstance(value, list | tuple):
@@ -176,7 +162,7 @@ def alias_urn(urn: str, alias) -> str:
     return f"{head}::{'$'.join(types)}::{spec.name or name}"
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.mock_monitor()):
     """The SDK's mock monitor, also keeping what the engine would see: parent, dependencies, protect, inputs."""
 
     def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording, on_register: Callable[[str], None] | None):
@@ -222,20 +208,18 @@ def run_program(
         from kubecvm.program import main as program
 
     def run() -> None:
-        # The SDK keeps a run's pending RPCs and output tasks process-wide: after a run the simulated cloud refused,
-        # they would fail every later run in this process with the same error.
-        settings._get_rpc_manager().clear()
-        with settings.SETTINGS.lock:
-            settings.SETTINGS.outputs.clear()
+        sdk.forget_previous_run()  # a run the simulated cloud refused would fail every later run in this process
         component_recording.PLANS.set(recording.plans)
         pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
         cloud_ = cloud or SimulatedCloud()
+        if isinstance(cloud_, SimulatedCloud):
+            cloud_.plans = recording.plans  # the clusters built so far, for the Kubernetes objects' answers
         pulumi.runtime.set_mocks(cloud_, project=project, stack=stack, preview=False,
                                  monitor=RecordingMonitor(cloud_, recording, on_register))
-        _sync_await(run_pulumi_func(program))
+        sdk.run_to_completion(program)
         recording.resources.sort(key=lambda r: r.urn)  # registration order is the event loop's, not ours
         exported = pulumi.runtime.get_root_resource().outputs
-        recording.outputs = _sync_await(_resolve_outputs(exported))
+        recording.outputs = sdk.settle(_resolve_outputs(exported))
 
     with simulated_runtime():
         contextvars.copy_context().run(run)

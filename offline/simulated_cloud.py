@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
 
-from kubecvm.offline import instance_types
+from kubecvm import sdk
+from kubecvm.offline import instance_types, simulated_kubernetes
 from kubecvm.planning import disks, limits, sizing, validation
 from kubecvm.planning.spec import PREPAID_PERIODS
 from kubecvm.planning.tencent import tke
@@ -80,15 +80,14 @@ def _public_ip(seed: str) -> str:
 
 def _plain(value):
     """An input as the provider would see it: secrets unwrapped."""
-    if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+    if isinstance(value, dict) and sdk.is_secret(value):
         return value.get("value")
     return value
 
 
 def _secret(value):
     """An output the engine would return as a secret."""
-    return value if isinstance(value, dict) and rpc._special_sig_key in value else {
-        rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+    return value if sdk.is_special(value) else sdk.as_secret(value)
 
 
 # Fake-but-valid PKI: Ed25519 keys derived from the resource name and deterministic Ed25519 signatures, so every
@@ -238,10 +237,19 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         # instance-types look-up lists too: the offline plan passes the stack's own, never refusing them.
         self.sells = tuple(sells)
         self.account = CloudState()  # what this run created, for the refusal rules below
+        # Kubernetes objects (offline/simulated_kubernetes.py); `plans` are the run's kubecvm clusters, which the
+        # offline runner fills as the program builds them (a Service's clusterIP is in its cluster's serviceCidr).
+        self.plans: list = []
+        self.kubernetes = simulated_kubernetes.SimulatedKubernetes(plans=lambda: self.plans)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         if not args.custom:
             return None, {}
+        if simulated_kubernetes.answers(args.typ):
+            try:
+                return self.kubernetes.new_resource(args.typ, args.name, dict(args.inputs), args.provider)
+            except simulated_kubernetes.KubernetesRefusal as exc:
+                raise KubernetesRefused(str(exc)) from None
         key = f"{args.typ}::{args.name}"
         prefix = ID_PREFIX.get(args.typ, args.typ.rsplit(":", 1)[-1].lower())
         rid = f"{prefix}-{_digest(key)}"
@@ -295,6 +303,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             if name in state:
                 state[name] = _secret(state[name])
         self.account.create(key, args.typ, rid, dict(args.inputs))  # raises CloudRefusal as Tencent would refuse
+        if args.typ == simulated_kubernetes.PROVIDER:
+            self.kubernetes.provider_created(rid, args.inputs)
         return rid, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
@@ -312,6 +322,8 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
         if token == "tencentcloud:Vpc/getLimits:getLimits":
             return {"id": "limits", "vpcLimitSets": [{"limitType": "route-table-max-policies", "limitValue": self.route_table_quota}]}
+        if token.startswith("kubernetes:") and (answer := self.kubernetes.call(token, args.args)) is not None:
+            return answer
         return {}
 
 
@@ -323,6 +335,12 @@ class SimulatedCloud(pulumi_mocks.Mocks):
 
 class CloudRefusal(Exception):
     """Tencent would refuse this request; the message says which rule and why."""
+
+    refused_by = "Tencent Cloud"
+
+
+class KubernetesRefused(CloudRefusal):
+    refused_by = "the Kubernetes API server"
 
 
 INSTANCE_T, SUBNET_T = "tencentcloud:Instance/instance:Instance", "tencentcloud:Subnet/instance:Instance"

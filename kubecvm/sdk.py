@@ -1,0 +1,245 @@
+"""The Pulumi SDK's internals that kubecvm uses, in one place, each with who uses it and why.
+
+The components use only the SDK's public API (ComponentResource, pulumi.dynamic, Output) and work on any pulumi in
+the range pyproject.toml declares. The offline runner (`kubecvm plan`, kubecvm.testing's simulated cloud) also drives
+the SDK's mock runtime through private names, which an SDK release may move: it is tested on the minor the `cli`
+extra pins (TESTED). Every private name is reached through this module, so when one has moved, the error names
+it, the installed SDK version and what needs it (SdkChanged), instead of an AttributeError deep inside a run.
+tests/test_packaging.py checks each of INTERNALS against the installed SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+# The SDK minor the offline runner is tested on: the `cli` extra pins it (pyproject.toml; tests/test_packaging.py).
+TESTED = "3.272"
+
+# (module, name, who uses it): every private or unstable SDK name kubecvm reaches.
+INTERNALS = (
+    ("pulumi.runtime.sync_await", "_sync_await", "the offline runner (run_to_completion): run the program to the end"),
+    ("pulumi.runtime.stack", "run_pulumi_func", "the offline runner (run_to_completion): run a program as the host does"),
+    ("pulumi.runtime.rpc", "_special_sig_key", "the simulated cloud and the recording (secret markers)"),
+    ("pulumi.runtime.rpc", "_special_secret_sig", "the simulated cloud and the recording (secret markers)"),
+    ("pulumi.runtime.mocks", "MockMonitor", "the offline runner's RecordingMonitor"),
+    ("pulumi.runtime.settings", "_get_rpc_manager", "the offline runner (forget_previous_run)"),
+    ("pulumi.runtime.settings", "SETTINGS", "the offline runner (forget_previous_run)"),
+    ("pulumi.runtime.config", "CONFIG", "kubecvm.program (config_keys): the keys set_all_config gave"),
+    ("pulumi.runtime.config", "get_config_env", "kubecvm.program (config_keys): the keys the Python host passes"),
+    ("pulumi.provider.experimental", "component_provider_host", "kubecvm.provider (the component package)"),
+)
+# Optional: without them the runner does the same work, only slower (source_positions_off).
+OPTIONAL = (
+    ("pulumi.runtime.resource", "_get_stack_trace", "the offline runner (source_positions_off)"),
+    ("pulumi.runtime.proto.source_pb2", "StackTrace", "the offline runner (source_positions_off)"),
+)
+
+
+class SdkChanged(RuntimeError):
+    """The installed Pulumi SDK lacks a name kubecvm uses: the message names it, the SDK version and the user."""
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("pulumi")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def internal(module: str, name: str) -> Any:
+    """`module.name` from the installed SDK, or SdkChanged saying what moved, in which version, and who needs it."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        used_by = next((u for m, n, u in INTERNALS + OPTIONAL if (m, n) == (module, name)), "kubecvm")
+        raise SdkChanged(
+            f"pulumi {version()} has no {module}.{name}, which {used_by} uses: the SDK moved it. kubecvm's offline "
+            f"runner is tested with pulumi {TESTED}.x (`pip install 'kubecvm[cli]'` installs it); the components "
+            "themselves do not need it") from None
+
+
+# --- Secrets as the engine marks them (the mock monitor's wire form) ------------------------------------------
+
+def secret_marker() -> tuple[str, str]:
+    """(key, signature): a secret value travels as {key: signature, "value": ...}."""
+    return internal("pulumi.runtime.rpc", "_special_sig_key"), internal("pulumi.runtime.rpc", "_special_secret_sig")
+
+
+def is_secret(value: Any) -> bool:
+    key, sig = secret_marker()
+    return isinstance(value, Mapping) and value.get(key) == sig
+
+
+def is_special(value: Any) -> bool:
+    """A value the engine marks (a secret, an asset, a resource reference...)."""
+    return isinstance(value, Mapping) and secret_marker()[0] in value
+
+
+def as_secret(value: Any) -> dict:
+    key, sig = secret_marker()
+    return {key: sig, "value": value}
+
+
+# --- Running a program under the mock runtime --------------------------------------------------------------------
+
+def mock_monitor() -> type:
+    """The SDK's mock resource monitor, which the offline runner subclasses to record registrations."""
+    return internal("pulumi.runtime.mocks", "MockMonitor")
+
+
+def run_to_completion(program: Callable[[], None]) -> None:
+    """Run `program` as Pulumi's Python host does, until every registration and output has settled."""
+    sync_await = internal("pulumi.runtime.sync_await", "_sync_await")
+    sync_await(internal("pulumi.runtime.stack", "run_pulumi_func")(program))
+
+
+def settle(awaitable) -> Any:
+    """The result of an awaitable, on the SDK's own event loop."""
+    return internal("pulumi.runtime.sync_await", "_sync_await")(awaitable)
+
+
+def forget_previous_run() -> None:
+    """The SDK keeps a run's pending RPCs and output tasks process-wide: after a run that failed, they would fail
+    every later run in this process with the same error."""
+    internal("pulumi.runtime.settings", "_get_rpc_manager")().clear()
+    settings = internal("pulumi.runtime.settings", "SETTINGS")
+    outputs = getattr(settings, "outputs", None)  # kept since pulumi 3.12x; nothing to forget before
+    if outputs is not None:
+        with settings.lock:
+            outputs.clear()
+
+
+@contextmanager
+def source_positions_off() -> Iterator[None]:
+    """Skip the SDK's walk of the Python stack that tells the engine where each resource was declared.
+
+    The mock monitor discards it, and it costs in proportion to the stack's depth, which components deepen (a
+    tenth of a 1000-worker plan, bench/RESULTS.md). An SDK without it (before about 3.19x) has nothing to skip."""
+    try:
+        resource = importlib.import_module("pulumi.runtime.resource")
+        original = resource._get_stack_trace
+        empty = importlib.import_module("pulumi.runtime.proto.source_pb2").StackTrace
+    except (ImportError, AttributeError):
+        yield
+        return
+    resource._get_stack_trace = empty
+    try:
+        yield
+    finally:
+        resource._get_stack_trace = original
+
+
+def config_keys() -> set[str]:
+    """Every config key the engine gave this program. Pulumi's Python host passes the stack's config as the
+    PULUMI_CONFIG JSON bag (get_config_env); set_all_config (mocks, the offline plan) fills the CONFIG context
+    variable instead (a plain dict in older SDKs)."""
+    config = internal("pulumi.runtime.config", "CONFIG")
+    values = config.get() if hasattr(config, "set") else config  # a ContextVar, or an SDK's older dict
+    return set(values or {}) | set(internal("pulumi.runtime.config", "get_config_env")())
+
+
+def component_provider_host() -> Callable[..., None]:
+    return internal("pulumi.provider.experimental", "component_provider_host")
+
+
+# --- Which output a failed apply read ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutputRead:
+    """Where a program's read of a resource output failed: an Output.apply (or a lifted `.attr`/`[key]`) whose
+    function raised. `output` is the resource attribute read (None for an output derived from it), `read` what was
+    taken from its value ('.name', "['name']") or the function that raised, `function_file` where that function is."""
+
+    resource_type: str | None
+    resource_name: str | None
+    output: str | None
+    read: str
+    value_was_none: bool
+    function_file: str | None
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _frames(exc: BaseException) -> list:
+    out, tb = [], exc.__traceback__
+    while tb is not None:
+        out.append(tb.tb_frame)
+        tb = tb.tb_next
+    return out
+
+
+def failed_output_read(exc: BaseException) -> OutputRead | None:
+    """The output read an exception came from, found in its traceback (or its cause's: the SDK re-raises an RPC's
+    failure from where it waits for RPCs, with the original as the cause): the innermost frame of the SDK's
+    Output.apply coroutine whose function raised. None when it did not come from an apply, or when this SDK's
+    Output.apply keeps other names (nothing to report then but the error itself)."""
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not e for e in seen) and len(seen) < 8:
+        seen.append(exc)
+        if (found := _failed_read(exc)) is not None:
+            return found
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _failed_read(exc: BaseException) -> OutputRead | None:
+    output_file = getattr(pulumi.output, "__file__", None)
+    frames = _frames(exc)
+    for i in range(len(frames) - 1, -1, -1):
+        frame = frames[i]
+        if frame.f_code.co_name != "run" or not output_file or not _same_file(frame.f_code.co_filename, output_file):
+            continue
+        local = frame.f_locals
+        out, func = local.get("self"), local.get("func")
+        if not isinstance(out, pulumi.Output) or not callable(func):
+            continue
+        code = getattr(func, "__code__", None)
+        if i + 1 < len(frames) and code is not None and frames[i + 1].f_code is not code:
+            continue  # this apply awaited another that failed: keep looking inward
+        resources = [r for r in (local.get("resources") or ()) if isinstance(r, pulumi.Resource)]
+        owner, attribute = None, None
+        for res in resources:
+            attribute = next((k for k, v in vars(res).items() if v is out), None)
+            if attribute is not None:
+                owner = res
+                break
+        if owner is None and len(resources) == 1:
+            owner = resources[0]
+        return OutputRead(
+            resource_type=_resource_attr(owner, "pulumi_resource_type", "_type"),
+            resource_name=_resource_attr(owner, "pulumi_resource_name", "_name"),
+            output=attribute, read=_what_read(func), value_was_none=local.get("value", object()) is None,
+            function_file=code.co_filename if code is not None else None,
+        )
+    return None
+
+
+def _resource_attr(res: pulumi.Resource | None, public: str, private: str) -> str | None:
+    if res is None:
+        return None
+    value = getattr(res, public, None) or getattr(res, private, None)
+    return value if isinstance(value, str) else None
+
+
+def _what_read(func: Callable) -> str:
+    """".name" or "['name']" for the SDK's lifted attribute and item reads; else the function's name and place."""
+    if getattr(func, "__name__", "") == "lift" and getattr(func, "__module__", "") == "pulumi.output":
+        nonlocals = inspect.getclosurevars(func).nonlocals
+        if "item" in nonlocals:
+            return f".{nonlocals['item']}"
+        if "key" in nonlocals:
+            return f"[{nonlocals['key']!r}]"
+    code = getattr(func, "__code__", None)
+    where = f" ({os.path.basename(code.co_filename)}:{code.co_firstlineno})" if code is not None else ""
+    return f" in {getattr(func, '__qualname__', repr(func))}{where}"
