@@ -23,6 +23,8 @@ import pulumi
 
 # The SDK minor the offline runner is tested on: the `cli` extra pins it (pyproject.toml; tests/test_packaging.py).
 TESTED = "3.272"
+# The first SDK whose component analyzer reads ClusterArgs (kubecvm.provider): 3.236 fails on its annotations.
+COMPONENT_PACKAGE_SDK = (3, 237, 0)
 
 # (module, name, who uses it): every private or unstable SDK name kubecvm reaches.
 INTERNALS = (
@@ -63,8 +65,25 @@ def internal(module: str, name: str) -> Any:
         used_by = next((u for m, n, u in INTERNALS + OPTIONAL if (m, n) == (module, name)), "kubecvm")
         raise SdkChanged(
             f"pulumi {version()} has no {module}.{name}, which {used_by} uses: the SDK moved it. kubecvm's offline "
-            f"runner is tested with pulumi {TESTED}.x (`pip install 'kubecvm[cli]'` installs it); the components "
+            f"runner is tested with pulumi {TESTED}.x, which kubecvm's [cli] extra installs; the components "
             "themselves do not need it") from None
+
+
+def _release(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.split(".")[:3]:
+        digits = "".join(c for c in part if c.isdigit()) or "0"
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def untested_note() -> str | None:
+    """What to tell the user when the installed SDK is not the minor the offline runner is tested on."""
+    installed = version()
+    if installed == "unknown" or installed.startswith(f"{TESTED}."):
+        return None
+    return (f"pulumi {installed} is installed; the offline plan is tested with pulumi {TESTED}.x (kubecvm's [cli] "
+            "extra pins it): the mock runtime of another minor may name or answer resources differently")
 
 
 # --- Secrets as the engine marks them (the mock monitor's wire form) ------------------------------------------
@@ -148,6 +167,12 @@ def config_keys() -> set[str]:
 
 
 def component_provider_host() -> Callable[..., None]:
+    """The SDK's component provider host (kubecvm.provider), or SdkChanged on an SDK whose analyzer cannot read
+    ClusterArgs."""
+    if _release(version()) < COMPONENT_PACKAGE_SDK and version() != "unknown":
+        raise SdkChanged(f"pulumi {version()} is installed; kubecvm's component package needs pulumi >= "
+                         f"{'.'.join(map(str, COMPONENT_PACKAGE_SDK))}, whose component analyzer reads ClusterArgs "
+                         "(requirements.txt installs the tested one)")
     return internal("pulumi.provider.experimental", "component_provider_host")
 
 

@@ -163,6 +163,8 @@ def load_stack(
         notes.extend(check_simulated_instance_types(plan))
         if note := default_name_note(name, args["overrides"]):
             notes.append(note)
+    if note := sdk.untested_note():
+        notes.append(note)
     return LoadedStack(name, path, config, plan, project=project, program=program, notes=tuple(notes))
 
 

@@ -94,10 +94,16 @@ def test_the_wheel_holds_one_namespace_and_satisfies_its_own_requirements(instal
         names = whl.namelist()
         top_level = whl.read("kubecvm-0.1.0.dist-info/top_level.txt").decode().split()
         entry_points = whl.read("kubecvm-0.1.0.dist-info/entry_points.txt").decode()
+        metadata = whl.read("kubecvm-0.1.0.dist-info/METADATA").decode().splitlines()
     assert top_level == ["kubecvm"]
     assert {n.split("/")[0] for n in names} == {"kubecvm", "kubecvm-0.1.0.dist-info"}
     assert "kubecvm/policies/PulumiPolicy.yaml" in names and "kubecvm/planning/templates/kubecvm-boot" in names
     assert "kubecvm = kubecvm.offline.command:main" in entry_points
+    # Typed (PEP 561), installable beside any pulumi 3 from 3.165 on; the command pins the minor it is tested on.
+    assert "kubecvm/py.typed" in names and "Classifier: Typing :: Typed" in metadata
+    assert "Requires-Dist: pulumi<4,>=3.165.0" in metadata
+    assert 'Requires-Dist: pulumi<3.273,>=3.272.0; extra == "cli"' in metadata
+    assert not [line for line in metadata if line.startswith(("License", "Project-URL"))]  # none to claim yet
     assert installed["check"].returncode == 0, installed["check"].stdout + installed["check"].stderr
 
 
@@ -113,6 +119,29 @@ def test_the_installed_command_plans_a_stack_from_a_directory_with_only_its_stac
     assert doc["summary"]["cluster"] == "dev" and len(doc["resources"]) > 50
 
 
+USER_PROGRAM = """
+import pulumi
+import pulumi_kubernetes as k8s
+from kubecvm import Cluster, ClusterArgs
+
+cluster = Cluster("web", ClusterArgs(preset="dev", region="ap-guangzhou", zones=["ap-guangzhou-3"]))
+opts = pulumi.ResourceOptions(provider=cluster.provider)
+ns = k8s.core.v1.Namespace("ns", opts=opts)
+svc = k8s.core.v1.Service("svc", metadata={"namespace": ns.metadata.name}, spec={"ports": [{"port": 80}]}, opts=opts)
+pulumi.export("svc", svc.metadata["name"])
+"""
+
+
+def test_the_installed_command_plans_a_users_own_project(installed, tmp_path):
+    # The first hour of a new user: their own Pulumi project, no stack file yet, plain `kubecvm plan`.
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime:\n  name: python\n")
+    (tmp_path / "__main__.py").write_text(USER_PROGRAM)
+    plan = run(installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", cwd=tmp_path, env=clean_env(installed))
+    assert plan.returncode == 0, plan.stderr
+    doc = json.loads(plan.stdout)
+    assert (doc["project"], doc["summary"]["cluster"]) == ("shop", "web") and doc["outputs"]["svc"].startswith("svc-")
+
+
 def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(installed, user_dir):
     (user_dir / "program.py").write_text(PROGRAM)
     proc = run(installed["python"], "program.py", cwd=user_dir, env=clean_env(installed))
@@ -120,6 +149,16 @@ def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(insta
     out = json.loads(proc.stdout.splitlines()[-1])
     assert Path(out["kubecvm"]).is_relative_to(installed["site"])  # the wheel, not the checkout
     assert out["generic"] == []
+
+
+def test_the_policy_packs_requirements_install_kubecvm_from_the_checkout_without_an_index(installed):
+    # As Pulumi installs a pack's requirements.txt: from the pack's folder, here the copied sources' policies/.
+    # kubecvm comes from the checkout around it (built as the wheel above is), never from a package index.
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "install", "--dry-run", "--no-deps",
+           "-r", "requirements.txt"]
+    proc = run(*pip, cwd=installed["tmp"] / "src" / "policies", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Would install kubecvm-0.1.0" in proc.stdout
 
 
 def test_the_policy_pack_builds_from_its_folder_outside_the_checkout(installed, tmp_path):
