@@ -18,6 +18,8 @@ import time
 import traceback
 from pathlib import Path
 
+import yaml
+
 from kubecvm.offline.rehearsal import engine, run, scenarios, stage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +49,7 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
             else:
                 stack_file = work / f"plan-{i}" / f"Pulumi.{sc.stack}.yaml"
                 stack_file.parent.mkdir()
-                stack_file.write_text(run.yaml.safe_dump({"config": state.config}, sort_keys=False))
+                stack_file.write_text(yaml.safe_dump({"config": state.config}, sort_keys=False))
                 started = time.monotonic()
                 plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
                 out["planSeconds"].append(round(time.monotonic() - started, 1))
@@ -77,6 +79,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
         left = {k: v for k, v in summary["resources"].items() if v}
         if out["ok"] and any(s["command"] == "destroy" for s in out["steps"]) and left:
             out["ok"], out["error"] = False, f"the emulator still holds {left} after destroy"
+        if not out["ok"]:
+            r.clean_up()  # a failed scenario's resources must not meet the next scenario in the emulator
         r.remove()
     return out
 

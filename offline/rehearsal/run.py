@@ -174,6 +174,13 @@ class Rehearsal:
         self.steps.append(step)
         return step
 
+    def clean_up(self) -> None:
+        """Destroy whatever a failed scenario left, outside its steps and its verdict."""
+        try:
+            self.stack.destroy(color="never")
+        except self.auto.errors.CommandError:
+            pass
+
     def remove(self) -> None:
         try:
             self.stack.workspace.remove_stack(self.stack_name)
