@@ -2,6 +2,9 @@
 
 Deterministic: ids are derived from type and name, so the same inputs always give byte-identical plans.
 Used by the offline plan (`kubecvm plan`, through kubecvm.offline.runner) and by the test suite.
+
+Tencent's facts (type tokens, id prefixes, what Tencent refuses) are the service modules' in
+kubecvm/planning/tencent/; this module shapes the answers (outputs per type, data sources) and replays diffs.
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ import base64
 import datetime
 import hashlib
 import ipaddress
-import re
 import string
-import threading
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -23,36 +24,24 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from kubecvm import sdk
 from kubecvm.offline import instance_types, simulated_kubernetes
-from kubecvm.planning import disks, limits, sizing, validation
-from kubecvm.planning.spec import PREPAID_PERIODS
-from kubecvm.planning.tencent import tke
+from kubecvm.planning import disks, sizing, validation
+from kubecvm.planning.tencent import account, cam, clb, cos, cvm, ssm, tke, vpc
+# What Tencent refuses lives in the service modules (kubecvm/planning/tencent/), each rule with its source; the
+# names below are re-exported for the callers and tests that read them here.
+from kubecvm.planning.tencent.account import CloudRefusal, Live
+from kubecvm.planning.tencent.cam import policy_name_free, role_name_free
+from kubecvm.planning.tencent.cbs import SIZES as CBS_SIZES
+from kubecvm.planning.tencent.cbs import cbs_size, disk_detached
+from kubecvm.planning.tencent.clb import clb_internet, clb_name_unique, listener_port_free
+from kubecvm.planning.tencent.cos import cos_bucket_name
+from kubecvm.planning.tencent.cvm import (data_disk_sizes, data_disks_go_with_postpaid_only, instance_type_sold,
+                                          prepaid_needs_its_term, private_ip_in_subnet, system_disk_sold,
+                                          termination_protection)
+from kubecvm.planning.tencent.services import CREATE_RULES, DELETE_RULES, ID_PREFIX
+from kubecvm.planning.tencent.ssm import secret_name_free, secret_version_free
+from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE, cluster_route_tables_disjoint
+from kubecvm.planning.tencent.vpc import PORT_RE, route_destination_free, rule_ports
 
-# Tencent's id prefixes by resource type.
-ID_PREFIX = {
-    "tencentcloud:Vpc/instance:Instance": "vpc",
-    "tencentcloud:Subnet/instance:Instance": "subnet",
-    "tencentcloud:Route/table:Table": "rtb",
-    "tencentcloud:Route/tableEntry:TableEntry": "rtb-entry",
-    "tencentcloud:Instance/instance:Instance": "ins",
-    "tencentcloud:Cbs/storage:Storage": "disk",
-    "tencentcloud:Cbs/storageAttachment:StorageAttachment": "disk-attach",
-    "tencentcloud:Clb/instance:Instance": "lb",
-    "tencentcloud:Clb/listener:Listener": "lbl",
-    "tencentcloud:Clb/attachment:Attachment": "lb-attach",
-    "tencentcloud:Security/group:Group": "sg",
-    "tencentcloud:Security/groupRuleSet:GroupRuleSet": "sg-rules",
-    "tencentcloud:Placement/group:Group": "ps",
-    "tencentcloud:Eip/instance:Instance": "eip",
-    "tencentcloud:Nat/gateway:Gateway": "nat",
-    "tencentcloud:Ssm/secret:Secret": "ssm",
-    "tencentcloud:Ssm/secretVersion:SecretVersion": "ssm-version",
-    "tencentcloud:Cam/role:Role": "role",
-    "tencentcloud:Cam/policy:Policy": "policy",
-    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": "role-attach",
-    "tencentcloud:Cos/bucket:Bucket": "cos",
-}
-# The GlobalRouter table (components/global_router.py), a dynamic resource: its id is its RouteTableName.
-CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
 FAKE_UIN = "100000000001"
 FAKE_APPID = "1250000000"  # COS bucket names end in the account's 10-digit AppID
 # Outputs the engine returns as secrets: the providers' own additional_secret_outputs plus those kubecvm adds
@@ -172,7 +161,7 @@ def public_images(pattern: str) -> list[str]:
 # exclude_sold_out applied to the answer. The answer here is offline/instance_types.py's catalogue, every type
 # sold in every zone (the pages give no per-zone table), postpaid, status SELL. A family the pages name without sizes
 # (instance_types.DOCUMENTED_WITHOUT_SIZES) is answered with the account's `sells`: the types a stack asks for.
-INSTANCE_TYPES_TOKEN = "tencentcloud:Instance/getTypes:getTypes"
+INSTANCE_TYPES_TOKEN = cvm.INSTANCE_TYPES
 
 
 def sold_shape(instance_type: str) -> tuple[int, int] | None:
@@ -254,17 +243,17 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         prefix = ID_PREFIX.get(args.typ, args.typ.rsplit(":", 1)[-1].lower())
         rid = f"{prefix}-{_digest(key)}"
         state = dict(args.inputs)
-        if args.typ == "tencentcloud:Instance/instance:Instance":
+        if args.typ == cvm.INSTANCE:
             # The documented shape (SA2.22XLARGE224 has 90 vCPU); an unsold type is refused below.
             cpu, memory = sold_shape(str(state["instanceType"])) or (0, 0)
-            state |= {"cpu": cpu, "memory": memory, "instanceStatus": "RUNNING"}
-        elif args.typ == "tencentcloud:Clb/instance:Instance":
+            state |= {"cpu": cpu, "memory": memory, "instanceStatus": cvm.RUNNING}
+        elif args.typ == clb.INSTANCE:
             vip = state.get("vip") or _public_ip(key)
             state |= {"clbVips": [vip], "vip": vip}
-        elif args.typ == "tencentcloud:Clb/listener:Listener":
+        elif args.typ == clb.LISTENER:
             state |= {"listenerId": rid}
-            rid = f"{state['clbId']}#{rid}"  # Tencent's listener resource id is clbId#listenerId
-        elif args.typ == "tencentcloud:Eip/instance:Instance":
+            rid = f"{state['clbId']}{clb.LISTENER_ID_SEPARATOR}{rid}"  # Tencent's listener resource id is clbId#listenerId
+        elif args.typ == vpc.EIP:
             state |= {"publicIp": _public_ip(key)}
         elif args.typ.startswith("tls:index/"):
             state |= _tls_state(args.typ, key, state)
@@ -277,27 +266,27 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             raw = raw[: int(state["length"])]
             state |= {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
             rid = "none"  # terraform-provider-random random_bytes: the id is "none", the value only in its outputs
-        elif args.typ == "tencentcloud:Ssm/secret:Secret":
+        elif args.typ == ssm.SECRET:
             rid = state["secretName"]  # the provider's id is the secret's name
-            state |= {"status": "Enabled"}
-        elif args.typ == "tencentcloud:Ssm/secretVersion:SecretVersion":
+            state |= {"status": ssm.ENABLED}
+        elif args.typ == ssm.SECRET_VERSION:
             rid = f"{_plain(state['secretName'])}#{state['versionId']}"
-        elif args.typ == "tencentcloud:Cam/role:Role":
+        elif args.typ == cam.ROLE:
             rid = str(int(_digest(key, 10), 16))[:10]
-            state |= {"roleArn": f"qcs::cam::uin/{FAKE_UIN}:roleName/{state['name']}"}
-        elif args.typ == "tencentcloud:Cam/policy:Policy":
+            state |= {"roleArn": cam.role_arn(FAKE_UIN, state["name"])}
+        elif args.typ == cam.POLICY:
             rid = str(int(_digest(key, 10), 16))[:9]
-            state |= {"type": 1}
-        elif args.typ == "tencentcloud:Cos/bucket:Bucket":
+            state |= {"type": cam.CUSTOM_POLICY}
+        elif args.typ == cos.BUCKET:
             rid = _plain(state["bucket"])  # cos/resource_tc_cos_bucket.go: d.SetId(bucket)
-        elif args.typ == CLUSTER_ROUTE_TABLE:
+        elif args.typ == tke.CLUSTER_ROUTE_TABLE:
             # What the dynamic provider's check() would refuse in a real preview (the TKE API's own refusals).
             from kubecvm.components.global_router import check_problems
 
             if problems := check_problems(state):
                 raise ValueError(f"{args.name}: " + "; ".join(f"{k}: {v}" for k, v in problems))
             rid = state["routeTableName"]
-        elif args.typ == "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment":
+        elif args.typ == cam.ROLE_POLICY_ATTACHMENT:
             rid = f"{_plain(state['roleId'])}#{_plain(state['policyId'])}"
         for name in SECRET_OUTPUTS.get(args.typ, ()):
             if name in state:
@@ -309,7 +298,7 @@ class SimulatedCloud(pulumi_mocks.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         token = args.token
-        if token == "tencentcloud:Images/getInstance:getInstance":
+        if token == cvm.IMAGES:
             pattern = str(args.args.get("imageNameRegex") or "")
             return {"id": "images", "images": [
                 {"imageId": "img-" + _digest(pattern), "imageName": name, "osName": name, "imageType": "PUBLIC_IMAGE",
@@ -318,98 +307,34 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             ]}
         if token == INSTANCE_TYPES_TOKEN:
             return {"id": "instance-types", "instanceTypes": offered_types(args.args, self.sells)}
-        if token == "tencentcloud:User/getInfo:getInfo":
+        if token == cam.USER_INFO:
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
-        if token == "tencentcloud:Vpc/getLimits:getLimits":
-            return {"id": "limits", "vpcLimitSets": [{"limitType": "route-table-max-policies", "limitValue": self.route_table_quota}]}
+        if token == vpc.LIMITS:
+            return {"id": "limits", "vpcLimitSets": [{"limitType": vpc.ROUTE_TABLE_QUOTA, "limitValue": self.route_table_quota}]}
         if token.startswith("kubernetes:") and (answer := self.kubernetes.call(token, args.args)) is not None:
             return answer
         return {}
 
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
-# One function per rule, each citing its source (terraform-provider-tencentcloud v1.82.42, tencentcloud/services/,
-# or the Tencent documentation page). A rule sees the account as it stands (`CloudState`) and the request, and
-# returns why Tencent would refuse it, or None. The plan's creations and `kubecvm diff --replay` both go through
-# them, so a program that asks for what Tencent refuses fails offline, not in production.
-
-class CloudRefusal(Exception):
-    """Tencent would refuse this request; the message says which rule and why."""
-
-    refused_by = "Tencent Cloud"
-
+# The rules are the service modules' (kubecvm/planning/tencent/<service>.py, each citing its source: terraform-
+# provider-tencentcloud v1.82.42 tencentcloud/services/, or the Tencent documentation page), applied by the account
+# (kubecvm/planning/tencent/account.py). The plan's creations and `kubecvm diff --replay` both go through them, so a
+# program that asks for what Tencent refuses fails offline, not in production.
 
 class KubernetesRefused(CloudRefusal):
     refused_by = "the Kubernetes API server"
 
 
-INSTANCE_T, SUBNET_T = "tencentcloud:Instance/instance:Instance", "tencentcloud:Subnet/instance:Instance"
-CBS_SIZES = {t: (least, limits.CBS_MAX_GIB) for t, least in limits.CBS_MIN_GIB_BY_TYPE.items()}
-
-
 @dataclass
-class Live:
-    type: str
-    id: str
-    inputs: dict
+class CloudState(account.CloudState):
+    """The simulated account: it sells the catalogue of offline/instance_types.py (sold_shape), and takes inputs as
+    the engine sends them (secrets wrapped), as the provider sees them (unwrapped)."""
 
-
-@dataclass
-class CloudState:
-    """The account as the rules see it: live resources by key, and names Tencent still holds after a delete."""
-
-    live: dict[str, Live] = field(default_factory=dict)
-    held_secret_names: set[str] = field(default_factory=set)
-    # The SDK registers resources from several threads at once: a rule's check and the insert it guards are one
-    # step (as Tencent allocates an address once), and the indexes keep a 5000-node plan's checks linear.
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
-    _ids: dict = field(default_factory=dict, repr=False, compare=False)
-    _types: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def by_id(self, rid) -> Live | None:
-        return self._ids.get(rid)
-
-    def of_type(self, type_: str) -> list[Live]:
-        return list(self._types.get(type_, {}).values())
+    catalogue: account.Catalogue | None = field(default=sold_shape, repr=False, compare=False)
 
     def create(self, key: str, type_: str, rid: str, inputs: dict) -> None:
-        with self.lock:
-            for rule in CREATE_RULES.get(type_, ()):
-                if problem := rule(self, _plain_all(inputs)):
-                    raise CloudRefusal(f"{key}: {problem}")
-            self._put(key, Live(type_, rid, _plain_all(inputs)))
-
-    def _put(self, key: str, r: Live) -> None:
-        self.live[key] = r
-        self._ids.setdefault(r.id, r)  # the first holder of an id, as the scan it replaces found
-        self._types.setdefault(r.type, {})[key] = r
-
-    def delete(self, key: str) -> None:
-        with self.lock:
-            self._delete(key)
-
-    def rename(self, old: str, new: str) -> None:
-        with self.lock:
-            r = self.live.pop(old)
-            self._types[r.type].pop(old)
-            self.live[new] = self._types[r.type][new] = r
-
-    def _delete(self, key: str) -> None:
-        r = self.live.get(key)
-        if r is None:
-            return
-        for rule in DELETE_RULES.get(r.type, ()):
-            if problem := rule(self, r):
-                raise CloudRefusal(f"{key}: {problem}")
-        del self.live[key]
-        self._types.get(r.type, {}).pop(key, None)
-        if self._ids.get(r.id) is r:
-            del self._ids[r.id]
-            other = next((o for o in self.live.values() if o.id == r.id), None)
-            if other is not None:
-                self._ids[r.id] = other
-        if r.type == "tencentcloud:Ssm/secret:Secret" and int(r.inputs.get("recoveryWindowInDays") or 0) > 0:
-            self.held_secret_names.add(r.inputs.get("secretName"))
+        super().create(key, type_, rid, _plain_all(inputs))
 
 
 def _plain_all(value):
@@ -419,234 +344,6 @@ def _plain_all(value):
     if isinstance(value, list):
         return [_plain_all(v) for v in value]
     return value
-
-
-def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
-    """cvm/resource_tc_instance.go private_ip: "must be in the provided subnet and available"."""
-    ip, subnet = inputs.get("privateIp"), state.by_id(inputs.get("subnetId"))
-    if not ip or subnet is None:
-        return None
-    if ipaddress.ip_address(ip) not in ipaddress.ip_network(subnet.inputs["cidrBlock"]):
-        return f"privateIp {ip} is outside subnet {subnet.inputs['cidrBlock']} (InvalidParameterValue)"
-    holder = next((r for r in state.of_type(INSTANCE_T)
-                   if r.inputs.get("privateIp") == ip and r.inputs.get("subnetId") == inputs.get("subnetId")), None)
-    if holder:
-        return f"privateIp {ip} is already used in its subnet (by {holder.id}): an address is not available until released"
-    return None
-
-
-def instance_type_sold(state: CloudState, inputs: dict) -> str | None:
-    """RunInstances refuses a type Tencent does not sell: InvalidParameterValue.InstanceTypeNotFound ("指定机型不存在",
-    tencentcloud-sdk-go cvm/v20170312/errors.go). What it sells: offline/instance_types.py (Tencent's instance-type
-    pages); any size of a family they name without sizes is taken as sold (never a false refusal)."""
-    instance_type = inputs.get("instanceType")  # optional: RunInstances then picks its default type
-    if instance_type is not None and sold_shape(str(instance_type)) is None:
-        return f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
-    return None
-
-
-def data_disks_go_with_postpaid_only(state: CloudState, inputs: dict) -> str | None:
-    """cvm/resource_tc_instance.go (create): "param `delete_with_instance` only can be true when
-    `instance_charge_type` is POSTPAID_BY_HOUR" (its default is true)."""
-    charge = inputs.get("instanceChargeType") or "POSTPAID_BY_HOUR"
-    for i, disk in enumerate(inputs.get("dataDisks") or []):
-        if charge != "POSTPAID_BY_HOUR" and disk.get("deleteWithInstance", True):
-            return f"dataDisks[{i}].deleteWithInstance may be true only on POSTPAID_BY_HOUR instances, not {charge}"
-    return None
-
-
-def system_disk_sold(state: CloudState, inputs: dict) -> str | None:
-    """RunInstances refuses a system disk type Tencent does not sell with the instance's family (what
-    DescribeDiskConfigQuota lists as its SYSTEM_DISK configurations); which ones it does: planning/disks.py, with its
-    sources (Tencent's CBS use limits: Enhanced and Tremendous SSDs are never system disks)."""
-    disk_type, instance_type = inputs.get("systemDiskType"), inputs.get("instanceType")
-    if disk_type is None or instance_type is None:  # optional: RunInstances then picks what is in stock
-        return None
-    if problem := disks.system_disk_problem(str(disk_type), sizing.instance_family(str(instance_type))):
-        return f"systemDiskType: {problem}"
-    return None
-
-
-def prepaid_needs_its_term(state: CloudState, inputs: dict) -> str | None:
-    """RunInstances' InstanceChargePrepaid "若指定实例的付费模式为预付费则该参数必传" (required for a PREPAID instance;
-    cloud.tencent.com/document/api/213/15730), which the provider fills from instance_charge_type_prepaid_period
-    (cvm/resource_tc_instance.go, one of CVM_PREPAID_PERIOD in cvm/extension_cvm.go)."""
-    if inputs.get("instanceChargeType") != "PREPAID":
-        return None
-    period = inputs.get("instanceChargeTypePrepaidPeriod")
-    if period is None:
-        return "a PREPAID instance needs instanceChargeTypePrepaidPeriod (InstanceChargePrepaid.Period)"
-    if int(period) not in PREPAID_PERIODS:
-        return f"instanceChargeTypePrepaidPeriod {period} is not one of {', '.join(map(str, PREPAID_PERIODS))}"
-    return None
-
-
-def _size_problem(what: str, disk_type: str | None, size) -> str | None:
-    lo, hi = CBS_SIZES.get(disk_type or "", (10, 32000))
-    if size is not None and not lo <= int(size) <= hi:
-        return f"{what} {int(size)} GiB is outside {lo}..{hi} GiB for {disk_type}"
-    return None
-
-
-def data_disk_sizes(state: CloudState, inputs: dict) -> str | None:
-    return next((p for i, d in enumerate(inputs.get("dataDisks") or [])
-                 if (p := _size_problem(f"dataDisks[{i}].dataDiskSize", d.get("dataDiskType"), d.get("dataDiskSize")))), None)
-
-
-def cbs_size(state: CloudState, inputs: dict) -> str | None:
-    return _size_problem("storageSize", inputs.get("storageType"), inputs.get("storageSize"))
-
-
-def clb_name_unique(state: CloudState, inputs: dict) -> str | None:
-    """clb/resource_tc_clb_instance.go (create): checkSameName, "Same CLB name %s exists!"."""
-    name = inputs.get("clbName")
-    if any(r.inputs.get("clbName") == name for r in state.of_type("tencentcloud:Clb/instance:Instance")):
-        return f"Same CLB name {name} exists"
-    return None
-
-
-def clb_internet(state: CloudState, inputs: dict) -> str | None:
-    """clb/resource_tc_clb_instance.go (create): "INTERNAL network_type do not support internet charge type setting";
-    internet_bandwidth_max_out "Valid value ranges is [1, 2048]", and it goes into the InternetAccessible that only
-    internet_charge_type creates (set alone, v1.82.42 dereferences a nil InternetAccessible)."""
-    charge, bandwidth = inputs.get("internetChargeType"), inputs.get("internetBandwidthMaxOut")
-    if charge is not None and inputs.get("networkType") == "INTERNAL":
-        return "INTERNAL network_type do not support internet charge type setting"
-    if bandwidth is not None:
-        lo, hi = limits.CLB_BANDWIDTH_MBPS
-        if not lo <= int(bandwidth) <= hi:
-            return f"internetBandwidthMaxOut {bandwidth} is outside {lo}..{hi} Mbps"
-        if charge is None:
-            return "internetBandwidthMaxOut without internetChargeType (the provider has no InternetAccessible to put it in)"
-    return None
-
-
-def listener_port_free(state: CloudState, inputs: dict) -> str | None:
-    """clb/resource_tc_clb_listener.go: CreateListener on a port and protocol the CLB already listens on fails."""
-    same = [r for r in state.of_type("tencentcloud:Clb/listener:Listener")
-            if (r.inputs.get("clbId"), r.inputs.get("port"), r.inputs.get("protocol"))
-            == (inputs.get("clbId"), inputs.get("port"), inputs.get("protocol"))]
-    return f"the CLB already listens on {inputs.get('protocol')} {inputs.get('port')}" if same else None
-
-
-def route_destination_free(state: CloudState, inputs: dict) -> str | None:
-    """vpc/resource_tc_route_table_entry.go CreateRoutes: a route table holds one route per destination."""
-    same = [r for r in state.of_type("tencentcloud:Route/tableEntry:TableEntry")
-            if (r.inputs.get("routeTableId"), r.inputs.get("destinationCidrBlock"))
-            == (inputs.get("routeTableId"), inputs.get("destinationCidrBlock"))]
-    return f"route table already has a route to {inputs.get('destinationCidrBlock')}" if same else None
-
-
-def secret_name_free(state: CloudState, inputs: dict) -> str | None:
-    """ssm/resource_tc_ssm_secret.go: secret_name "cannot be repeated in the same region"; a deleted one stays
-    PendingDelete for recovery_window_in_days."""
-    name = inputs.get("secretName")
-    if name in state.held_secret_names:
-        return f"secret name {name} is held by a deleted secret for its recovery window"
-    if any(r.inputs.get("secretName") == name for r in state.of_type("tencentcloud:Ssm/secret:Secret")):
-        return f"secret name {name} exists"
-    return None
-
-
-def secret_version_free(state: CloudState, inputs: dict) -> str | None:
-    """ssm/resource_tc_ssm_secret_version.go PutSecretValue: a version id once per secret."""
-    key = (inputs.get("secretName"), inputs.get("versionId"))
-    if any((r.inputs.get("secretName"), r.inputs.get("versionId")) == key
-           for r in state.of_type("tencentcloud:Ssm/secretVersion:SecretVersion")):
-        return f"secret {key[0]} already has version {key[1]}"
-    return None
-
-
-def _name_free(type_: str, code: str):
-    def rule(state: CloudState, inputs: dict) -> str | None:
-        if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(type_)):
-            return f"{inputs.get('name')} exists ({code})"
-        return None
-    return rule
-
-
-def disk_detached(state: CloudState, inputs: dict) -> str | None:
-    """cbs/resource_tc_cbs_storage_attachment.go AttachDisk: a disk attaches to one instance at a time."""
-    if any(r.inputs.get("storageId") == inputs.get("storageId")
-           for r in state.of_type("tencentcloud:Cbs/storageAttachment:StorageAttachment")):
-        return f"disk {inputs.get('storageId')} is already attached"
-    return None
-
-
-PORT_RE = re.compile(r"^(\d+)(-(\d+))?$")
-
-
-def rule_ports(state: CloudState, inputs: dict) -> str | None:
-    """vpc/resource_tc_security_group_rule_set.go: protocol TCP, UDP, ICMP, ICMPv6 or ALL; port "all", a port, a
-    range or a comma list; "If the Protocol value is set to ALL, the Port value also needs to be set to all"
-    (ICMP carries no ports either)."""
-    for side in ("ingresses", "egresses"):
-        for i, rule in enumerate(inputs.get(side) or []):
-            proto, port = str(rule.get("protocol") or "ALL").upper(), str(rule.get("port") or "ALL")
-            where = f"{side}[{i}]"
-            if proto not in ("TCP", "UDP", "ICMP", "ICMPV6", "ALL"):
-                return f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL"
-            if proto in ("ALL", "ICMP", "ICMPV6"):
-                if port.upper() != "ALL":
-                    return f"{where}: protocol {proto} takes port ALL, not {port}"
-                continue
-            if port.upper() == "ALL":
-                continue
-            for part in port.split(","):
-                m = PORT_RE.match(part.strip())
-                lo, hi = (int(m[1]), int(m[3] or m[1])) if m else (0, 0)
-                if not m or not 1 <= lo <= hi <= 65535:
-                    return f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535"
-    return None
-
-
-def termination_protection(state: CloudState, r: Live) -> str | None:
-    """cvm/resource_tc_instance.go disable_api_termination: "this instance can not be deleted by an API action"."""
-    if r.inputs.get("disableApiTermination") is True:
-        return "termination protection is on (disableApiTermination): TerminateInstances is refused"
-    return None
-
-
-def cos_bucket_name(state: CloudState, inputs: dict) -> str | None:
-    """cos/resource_tc_cos_bucket.go bucket: tccommon.ValidateCosBucketName (<name>-<appid>, at most 60
-    characters, ^[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9]{10}$); and a bucket name is unique (BucketAlreadyExists)."""
-    name = str(inputs.get("bucket") or "")
-    if len(name) > 60 or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9]{10}", name):
-        return f"bucket {name!r} is not <lower-case name>-<10-digit appid> of at most 60 characters"
-    if any(r.inputs.get("bucket") == name for r in state.of_type("tencentcloud:Cos/bucket:Bucket")):
-        return f"BucketAlreadyExists: {name}"
-    return None
-
-
-def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None:
-    """TKE refuses a cluster route table whose CIDR overlaps another cluster's table in the same VPC: the shared rule
-    kubecvm/planning/tencent/tke.py table_cidr_conflict, which the emulator answers with too. Only that rule: the
-    name's uniqueness is left out, since the provider replaces a table delete-first (its diff asks for it), which
-    the offline replay does not see."""
-    def table(i: dict) -> tke.RouteTable:
-        return tke.RouteTable(str(i.get("routeTableName") or ""), str(i.get("routeTableCidrBlock") or ""),
-                              str(i.get("vpcId") or ""))
-    refusal = tke.table_cidr_conflict(table(inputs), [table(r.inputs) for r in state.of_type(CLUSTER_ROUTE_TABLE)])
-    return f"{refusal.message} ({refusal.code})" if refusal else None
-
-
-CREATE_RULES = {
-    CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,),
-    INSTANCE_T: (instance_type_sold, system_disk_sold, private_ip_in_subnet, prepaid_needs_its_term,
-                 data_disks_go_with_postpaid_only, data_disk_sizes),
-    "tencentcloud:Cbs/storage:Storage": (cbs_size,),
-    "tencentcloud:Cbs/storageAttachment:StorageAttachment": (disk_detached,),
-    "tencentcloud:Clb/instance:Instance": (clb_name_unique, clb_internet),
-    "tencentcloud:Clb/listener:Listener": (listener_port_free,),
-    "tencentcloud:Route/tableEntry:TableEntry": (route_destination_free,),
-    "tencentcloud:Ssm/secret:Secret": (secret_name_free,),
-    "tencentcloud:Ssm/secretVersion:SecretVersion": (secret_version_free,),
-    "tencentcloud:Cam/role:Role": (_name_free("tencentcloud:Cam/role:Role", "RoleNameInUse"),),
-    "tencentcloud:Cam/policy:Policy": (_name_free("tencentcloud:Cam/policy:Policy", "PolicyNameInUse"),),
-    "tencentcloud:Security/groupRuleSet:GroupRuleSet": (rule_ports,),
-    "tencentcloud:Cos/bucket:Bucket": (cos_bucket_name,),
-}
-DELETE_RULES = {INSTANCE_T: (termination_protection,)}
 
 
 # --- Replaying a diff in engine order ------------------------------------------------------------------------

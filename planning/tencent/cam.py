@@ -22,8 +22,16 @@ Sources, cited per fact below:
   qcs::cam::uin/12345678:role/4611686018427397919, qcs::cam::uin/12345678:roleName/testRoleName, and for service
   roles .../role/tencentcloudServiceRole/<id> and .../role/tencentcloudServiceRoleName/<name>.
 
-The emulator (kubecvm/emulator/cam.py, sts.py) answers with these; components/global_router.py reads the codes and
-the role's name.
+- [sdk] tencentcloud-iac-pulumi 0.2.3, the engine's type tokens (tencentcloud_iac_pulumi/cam/role.py, cam/policy.py,
+  cam/role_policy_attachment.py, user/get_info.py).
+- [provider] terraform-provider-tencentcloud v1.82.42, which that SDK bridges: tencentcloud/services/cam/ as cited
+  per entry (ForceNew inputs in the SDK's camelCase, ids, CreateRole's and CreatePolicy's refusals).
+
+The emulator (kubecvm/emulator/cam.py, sts.py) answers GetRole with these; components/global_router.py reads the
+codes and the role's name. The roles, policies and attachments kubecvm's stacks make through the Tencent provider
+(the last part below) are refused offline only, by the simulated cloud (offline/simulated_cloud.py) through
+account.CloudState: the emulator does not answer CreateRole or CreatePolicy (the Tencent provider plugin cannot be
+built here to drive them).
 """
 
 from __future__ import annotations
@@ -31,10 +39,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import common
 from .common import Refusal
+
+if TYPE_CHECKING:
+    from .account import CloudState
 
 SERVICE = "cam"  # cam.tencentcloudapi.com
 VERSION = "2019-01-16"
@@ -106,3 +117,56 @@ def get_role_refusal(params: Mapping[str, Any]) -> Refusal | None:
 
 def role_not_exist(name: str) -> Refusal:
     return Refusal(ROLE_NOT_EXIST, f"role {name} does not exist")
+
+
+# --- The resources kubecvm's stacks make (the Tencent provider's) ---------------------------------------------
+
+# Engine type tokens [sdk].
+ROLE = "tencentcloud:Cam/role:Role"
+POLICY = "tencentcloud:Cam/policy:Policy"
+ROLE_POLICY_ATTACHMENT = "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"
+# Data source: the caller's account, its AppID (which COS bucket names end in) and UIN (user/data_source_tc_user_info.go).
+USER_INFO = "tencentcloud:User/getInfo:getInfo"
+
+# A role's id is its numeric RoleId, a policy's its numeric PolicyId, an attachment's `<roleId>#<policyId>`
+# (cam/resource_tc_cam_role_policy_attachment.go); the prefixes name other forms' fallbacks.
+ID_PREFIX: dict[str, str] = {ROLE: "role", POLICY: "policy", ROLE_POLICY_ATTACHMENT: "role-attach"}
+
+# [provider] ForceNew inputs per type.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    ROLE: frozenset({"name"}),  # cam/resource_tc_cam_role.go
+    POLICY: frozenset({"name"}),  # cam/resource_tc_cam_policy.go
+    # cam/resource_tc_cam_role_policy_attachment.go: no Update at all; both inputs ForceNew.
+    ROLE_POLICY_ATTACHMENT: frozenset({"roleId", "policyId"}),
+}
+
+# What a create returns beyond its inputs: a role's RoleArn (role_arn's by-name form) and a policy's type (1: a
+# custom policy). kubecvm reads a role by its id and name (a CVM's cam_role_name), a policy by its id.
+CREATE_RETURNS: dict[str, tuple[str, ...]] = {ROLE: ("roleArn",), POLICY: ("type",)}
+CUSTOM_POLICY = 1
+# CreateRole's and CreatePolicy's answers for a name in use (tencentcloud-sdk-go cam/v20190116/errors.go: "相同名称的
+# 角色已存在", "PolicyName字段指定的策略名已存在").
+ROLE_NAME_IN_USE = "InvalidParameter.RoleNameInUse"
+POLICY_NAME_IN_USE = "FailedOperation.PolicyNameInUse"
+
+
+def role_name_free(state: CloudState, inputs: dict) -> str | None:
+    """Role names are unique in the account: CreateRole answers ROLE_NAME_IN_USE (cam/resource_tc_cam_role.go)."""
+    if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(ROLE)):
+        return f"{inputs.get('name')} exists (RoleNameInUse)"
+    return None
+
+
+def policy_name_free(state: CloudState, inputs: dict) -> str | None:
+    """Policy names are unique in the account: CreatePolicy answers POLICY_NAME_IN_USE (cam/resource_tc_cam_policy.go,
+    which stops retrying on it)."""
+    if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(POLICY)):
+        return f"{inputs.get('name')} exists (PolicyNameInUse)"
+    return None
+
+
+CREATE_RULES = {
+    ROLE: (role_name_free,),
+    POLICY: (policy_name_free,),
+}
+DELETE_RULES: dict = {}

@@ -12,7 +12,11 @@ Sources, cited per fact below:
 
 A rule takes plain values (the account as it stands and the request) and returns the Refusal Tencent answers, or
 None. The emulator (kubecvm/emulator/tke.py) answers with them; the simulated cloud (offline/simulated_cloud.py)
-refuses a plan with the same ones; components/global_router.py reads the code sets.
+refuses a plan with the same ones (CREATE_RULES, through account.CloudState); components/global_router.py reads the
+code sets.
+
+kubecvm makes the cluster route table through its own dynamic provider (components/global_router.py), whose engine
+type token, diff and id are at the end of this module.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import limits
 from . import common
 from .common import Refusal
+
+if TYPE_CHECKING:
+    from .account import CloudState
 
 SERVICE = "tke"  # the credential scope's service and the endpoint's first label: tke.tencentcloudapi.com
 VERSION = "2018-05-25"
@@ -203,3 +211,43 @@ def delete_table_refusal(name: str, routes: Iterable[Route]) -> Refusal | None:
     if any(True for _ in routes):
         return Refusal(ROUTE_TABLE_NOT_EMPTY, f"route table {name} still has routes")
     return None
+
+
+# --- The cluster route table as kubecvm's stacks make it ----------------------------------------------------
+# podNetwork globalRouter: one dynamic resource (components/global_router.py ClusterRouteTable) holds the TKE cluster
+# route table and its per-node routes: props routeTableName, routeTableCidrBlock, vpcId, region, routes {node: {...}}.
+
+CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
+# Its id is its RouteTableName (the provider's create returns it), so no prefix.
+ID_PREFIX: dict[str, str] = {}
+# Its provider's diff() replaces the table when these change (TABLE_INPUTS there) and updates the per-node `routes`
+# map in place, each changed route deleted then created: static enough to copy here.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    CLUSTER_ROUTE_TABLE: frozenset({"routeTableName", "routeTableCidrBlock", "vpcId", "region"}),
+}
+# Map inputs compared per key, so a change names what moved: `routes.<node>` for one node's cluster route.
+MAP_INPUTS: dict[str, frozenset[str]] = {CLUSTER_ROUTE_TABLE: frozenset({"routes"})}
+# In place, but disruptive: input -> (what the update does, whether the machine stops serving meanwhile).
+DISRUPTIVE: dict[str, dict[str, tuple[str, bool]]] = {
+    CLUSTER_ROUTE_TABLE: {
+        "routes": ("the changed nodes' cluster routes are deleted and created again (their pods are briefly "
+                   "unreachable)", False),
+    },
+}
+# A create returns nothing beyond its inputs that kubecvm reads: the table is read by its name.
+CREATE_RETURNS: dict[str, tuple[str, ...]] = {}
+
+
+def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None:
+    """TKE refuses a cluster route table whose CIDR overlaps another cluster's table in the same VPC: the shared rule
+    table_cidr_conflict, which the emulator answers with too. Only that rule: the name's uniqueness is left out,
+    since the provider replaces a table delete-first (its diff asks for it), which the offline replay does not see."""
+    def table(i: dict) -> RouteTable:
+        return RouteTable(str(i.get("routeTableName") or ""), str(i.get("routeTableCidrBlock") or ""),
+                          str(i.get("vpcId") or ""))
+    refusal = table_cidr_conflict(table(inputs), [table(r.inputs) for r in state.of_type(CLUSTER_ROUTE_TABLE)])
+    return f"{refusal.message} ({refusal.code})" if refusal else None
+
+
+CREATE_RULES = {CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,)}
+DELETE_RULES: dict = {}

@@ -1,0 +1,171 @@
+"""CVM (cvm.tencentcloudapi.com): instances, placement groups, and the image and instance-type look-ups. Pure.
+
+The engine type tokens, each type's id prefix, its ForceNew inputs and the updates that stop an instance, what a
+create returns that kubecvm reads, and what Tencent refuses on create and delete.
+
+Sources, cited per fact below:
+- [sdk] tencentcloud-iac-pulumi 0.2.3, the engine's type tokens (tencentcloud_iac_pulumi/instance/instance.py,
+  placement/group.py, images/get_instance.py, instance/get_types.py).
+- [provider] terraform-provider-tencentcloud v1.82.42, which that SDK bridges: tencentcloud/services/cvm/ as cited
+  per entry (ForceNew inputs in the SDK's camelCase; a path `a[]` is the length of list `a`, `a[].b` a key of any
+  element).
+- [api] Tencent's RunInstances page (cloud.tencent.com/document/api/213/15730) and tencentcloud-sdk-go
+  cvm/v20170312/errors.go for the codes.
+
+kubecvm takes SSH key pairs by id (ssh_key_ids) and creates none, so the key-pair type is not modelled here. The
+emulator does not answer CVM's actions (the Tencent provider plugin cannot be built here to drive them): these rules
+are enforced offline only, by the simulated cloud (offline/simulated_cloud.py) through account.CloudState.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+from .. import disks, sizing
+from ..spec import PREPAID_PERIODS
+from . import cbs
+
+if TYPE_CHECKING:
+    from .account import CloudState, Live
+
+SERVICE = "cvm"
+
+# Engine type tokens [sdk].
+INSTANCE = "tencentcloud:Instance/instance:Instance"
+PLACEMENT_GROUP = "tencentcloud:Placement/group:Group"
+# Data sources: public images by name (cvm/data_source_tc_images.go, DescribeImages) and the instance types a zone
+# sells (cvm/data_source_tc_instance_types.go, DescribeZoneInstanceConfigInfos; with a cbs_filter also
+# DescribeDiskConfigQuota).
+IMAGES = "tencentcloud:Images/getInstance:getInstance"
+INSTANCE_TYPES = "tencentcloud:Instance/getTypes:getTypes"
+
+ID_PREFIX: dict[str, str] = {INSTANCE: "ins", PLACEMENT_GROUP: "ps"}
+
+# [provider] ForceNew inputs per type.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # cvm/resource_tc_instance.go. data_disks is ForceNew as a list: its length and the elements' ForceNew keys;
+    # data_disk_size resizes in place. placement_group_id is not ForceNew (force_replace_placement_group_id).
+    INSTANCE: frozenset({
+        "availabilityZone", "dedicatedClusterId", "spotMaxPrice", "cdhHostId", "allocatePublicIp",
+        "ipv4AddressType", "ipv6AddressType", "ipv6AddressCount", "antiDdosPackageId", "hpcClusterId",
+        "launchTemplateId", "launchTemplateVersion",
+        "dataDisks[]", "dataDisks[].dataDiskType", "dataDisks[].dataDiskSnapshotId", "dataDisks[].deleteWithInstance",
+        "dataDisks[].deleteWithInstancePrepaid", "dataDisks[].kmsKeyId", "dataDisks[].encrypt",
+        "dataDisks[].throughputPerformance",
+    }),
+    PLACEMENT_GROUP: frozenset({"type"}),  # cvm/resource_tc_placement_group.go
+}
+# CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).
+FORCE_NEW_IF: dict[str, dict[str, str]] = {
+    INSTANCE: {"userData": "userDataReplaceOnChange", "userDataRaw": "userDataReplaceOnChange"},
+}
+# In place, but the instance restarts, migrates or is reinstalled (resourceTencentCloudInstanceUpdate):
+# input -> (what the update does, whether the machine stops serving meanwhile).
+DISRUPTIVE: dict[str, dict[str, tuple[str, bool]]] = {
+    INSTANCE: {
+        "imageId": ("reinstalls the OS (ResetInstance)", True),
+        "keyIds": ("may reinstall the OS", True),
+        "password": ("restarts the instance", True),
+        "hostname": ("restarts the instance", True),
+        "privateIp": ("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "vpcId": ("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "subnetId": ("migrates the instance's network (ModifyVpc) and restarts it", True),
+        "instanceType": ("resizes the instance (ResetInstancesType with ForceStop), which stops it", True),
+        "systemDiskType": ("may force-stop the instance", True),
+        "systemDiskSize": ("may force-stop the instance", True),
+        "userData": ("updated in place, but a running node does not run it again (cloud-init runs once)", False),
+        "userDataRaw": ("updated in place, but a running node does not run it again (cloud-init runs once)", False),
+    },
+}
+
+# What a create returns beyond its inputs: the instance's shape (vCPU `cpu`, memory GiB `memory`) and state, as
+# DescribeInstances answers them. kubecvm reads an instance by its id and its planned privateIp (an input).
+CREATE_RETURNS: dict[str, tuple[str, ...]] = {
+    INSTANCE: ("cpu", "memory", "instanceStatus"),
+}
+RUNNING = "RUNNING"
+
+
+# --- What Tencent refuses ------------------------------------------------------------------------------------
+
+def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
+    """cvm/resource_tc_instance.go private_ip: "must be in the provided subnet and available" (the subnet, a
+    vpc.SUBNET, found by its id)."""
+    ip, subnet = inputs.get("privateIp"), state.by_id(inputs.get("subnetId"))
+    if not ip or subnet is None:
+        return None
+    if ipaddress.ip_address(ip) not in ipaddress.ip_network(subnet.inputs["cidrBlock"]):
+        return f"privateIp {ip} is outside subnet {subnet.inputs['cidrBlock']} (InvalidParameterValue)"
+    holder = next((r for r in state.of_type(INSTANCE)
+                   if r.inputs.get("privateIp") == ip and r.inputs.get("subnetId") == inputs.get("subnetId")), None)
+    if holder:
+        return f"privateIp {ip} is already used in its subnet (by {holder.id}): an address is not available until released"
+    return None
+
+
+def instance_type_sold(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances refuses a type Tencent does not sell: InvalidParameterValue.InstanceTypeNotFound ("指定机型不存在",
+    tencentcloud-sdk-go cvm/v20170312/errors.go). What it sells: the account's catalogue (the simulated cloud's is
+    offline/instance_types.py, from Tencent's instance-type pages; any size of a family they name without sizes is
+    taken as sold, never a false refusal)."""
+    instance_type = inputs.get("instanceType")  # optional: RunInstances then picks its default type
+    if instance_type is not None and state.catalogue is not None and state.catalogue(str(instance_type)) is None:
+        return f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
+    return None
+
+
+def data_disks_go_with_postpaid_only(state: CloudState, inputs: dict) -> str | None:
+    """cvm/resource_tc_instance.go (create): "param `delete_with_instance` only can be true when
+    `instance_charge_type` is POSTPAID_BY_HOUR" (its default is true)."""
+    charge = inputs.get("instanceChargeType") or "POSTPAID_BY_HOUR"
+    for i, disk in enumerate(inputs.get("dataDisks") or []):
+        if charge != "POSTPAID_BY_HOUR" and disk.get("deleteWithInstance", True):
+            return f"dataDisks[{i}].deleteWithInstance may be true only on POSTPAID_BY_HOUR instances, not {charge}"
+    return None
+
+
+def system_disk_sold(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances refuses a system disk type Tencent does not sell with the instance's family (what
+    DescribeDiskConfigQuota lists as its SYSTEM_DISK configurations); which ones it does: planning/disks.py, with its
+    sources (Tencent's CBS use limits: Enhanced and Tremendous SSDs are never system disks)."""
+    disk_type, instance_type = inputs.get("systemDiskType"), inputs.get("instanceType")
+    if disk_type is None or instance_type is None:  # optional: RunInstances then picks what is in stock
+        return None
+    if problem := disks.system_disk_problem(str(disk_type), sizing.instance_family(str(instance_type))):
+        return f"systemDiskType: {problem}"
+    return None
+
+
+def prepaid_needs_its_term(state: CloudState, inputs: dict) -> str | None:
+    """RunInstances' InstanceChargePrepaid "若指定实例的付费模式为预付费则该参数必传" (required for a PREPAID instance;
+    cloud.tencent.com/document/api/213/15730), which the provider fills from instance_charge_type_prepaid_period
+    (cvm/resource_tc_instance.go, one of CVM_PREPAID_PERIOD in cvm/extension_cvm.go)."""
+    if inputs.get("instanceChargeType") != "PREPAID":
+        return None
+    period = inputs.get("instanceChargeTypePrepaidPeriod")
+    if period is None:
+        return "a PREPAID instance needs instanceChargeTypePrepaidPeriod (InstanceChargePrepaid.Period)"
+    if int(period) not in PREPAID_PERIODS:
+        return f"instanceChargeTypePrepaidPeriod {period} is not one of {', '.join(map(str, PREPAID_PERIODS))}"
+    return None
+
+
+def data_disk_sizes(state: CloudState, inputs: dict) -> str | None:
+    """A data disk's size within its CBS type's range (cbs.size_problem, the same as a CBS disk of its own)."""
+    return next((p for i, d in enumerate(inputs.get("dataDisks") or [])
+                 if (p := cbs.size_problem(f"dataDisks[{i}].dataDiskSize", d.get("dataDiskType"), d.get("dataDiskSize")))), None)
+
+
+def termination_protection(state: CloudState, r: Live) -> str | None:
+    """cvm/resource_tc_instance.go disable_api_termination: "this instance can not be deleted by an API action"."""
+    if r.inputs.get("disableApiTermination") is True:
+        return "termination protection is on (disableApiTermination): TerminateInstances is refused"
+    return None
+
+
+CREATE_RULES = {
+    INSTANCE: (instance_type_sold, system_disk_sold, private_ip_in_subnet, prepaid_needs_its_term,
+               data_disks_go_with_postpaid_only, data_disk_sizes),
+}
+DELETE_RULES = {INSTANCE: (termination_protection,)}
