@@ -3,11 +3,12 @@
 Three tables, each fact in one place:
 - FORCE_NEW: the inputs whose change makes the engine replace a resource, per type, copied from the provider's
   schema (`ForceNew: true`) in the SDK's camelCase. Every type any preset's plan contains has an entry (a test
-  fails, naming the type, when one is missing: add yours there). Tencent types come from
-  tencentcloudstack/terraform-provider-tencentcloud v1.82.42 (bridged by tencentcloud-iac-pulumi 0.2.3),
-  tencentcloud/services/<file> as noted per entry; a path `a[]` is the length of list `a`, `a[].b` a key of any
-  element, `a.b` a key of the mapping `a`; ALL means every input.
-- DISRUPTIVE: in-place updates that restart, stop, migrate or reinstall a CVM (the provider's Update function).
+  fails, naming the type, when one is missing: add a Tencent type's to its service module in
+  kubecvm/planning/tencent/, which cites tencentcloudstack/terraform-provider-tencentcloud v1.82.42's
+  tencentcloud/services/<file> per entry; any other type's here). A path `a[]` is the length of list `a`, `a[].b`
+  a key of any element, `a.b` a key of the mapping `a`; ALL means every input.
+- DISRUPTIVE: in-place updates that restart, stop, migrate or reinstall a CVM (the provider's Update function,
+  planning/tencent/cvm.py).
 - planning/lifecycle.py: which replacements go delete-first and which inputs a second copy may not repeat.
 
 The diff follows the engine: inputs in a resource's `ignoreChanges` are not compared; a replaced resource gets a
@@ -27,64 +28,27 @@ from pathlib import Path
 from typing import Any
 
 from kubecvm.planning.lifecycle import LIFECYCLE, Strategy
+from kubecvm.planning.tencent import cbs, clb, cvm, services, tke, vpc
 
-INSTANCE = "tencentcloud:Instance/instance:Instance"
-VPC = "tencentcloud:Vpc/instance:Instance"
-SUBNET = "tencentcloud:Subnet/instance:Instance"
-ROUTE_TABLE = "tencentcloud:Route/table:Table"
-ROUTE_ENTRY = "tencentcloud:Route/tableEntry:TableEntry"
-CBS = "tencentcloud:Cbs/storage:Storage"
-CBS_ATTACHMENT = "tencentcloud:Cbs/storageAttachment:StorageAttachment"
-CLB = "tencentcloud:Clb/instance:Instance"
-CLB_LISTENER = "tencentcloud:Clb/listener:Listener"
-CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
+# Engine type tokens: the service modules' (kubecvm/planning/tencent/), under the names this module has exported.
+INSTANCE = cvm.INSTANCE
+VPC = vpc.VPC
+SUBNET = vpc.SUBNET
+ROUTE_TABLE = vpc.ROUTE_TABLE
+ROUTE_ENTRY = vpc.ROUTE_ENTRY
+CBS = cbs.STORAGE
+CBS_ATTACHMENT = cbs.STORAGE_ATTACHMENT
+CLB = clb.INSTANCE
+CLB_LISTENER = clb.LISTENER
+CLB_ATTACHMENT = clb.ATTACHMENT
 ALL = "*"  # every input forces replacement
 # podNetwork globalRouter (components/global_router.py): its provider's diff() replaces the table when these change
 # (TABLE_INPUTS there) and updates the per-node `routes` map in place, each changed route deleted then created.
-CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
+CLUSTER_ROUTE_TABLE = tke.CLUSTER_ROUTE_TABLE
 
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # cvm/resource_tc_instance.go. data_disks is ForceNew as a list: its length and the elements' ForceNew keys;
-    # data_disk_size resizes in place. placement_group_id is not ForceNew (force_replace_placement_group_id).
-    INSTANCE: frozenset({
-        "availabilityZone", "dedicatedClusterId", "spotMaxPrice", "cdhHostId", "allocatePublicIp",
-        "ipv4AddressType", "ipv6AddressType", "ipv6AddressCount", "antiDdosPackageId", "hpcClusterId",
-        "launchTemplateId", "launchTemplateVersion",
-        "dataDisks[]", "dataDisks[].dataDiskType", "dataDisks[].dataDiskSnapshotId", "dataDisks[].deleteWithInstance",
-        "dataDisks[].deleteWithInstancePrepaid", "dataDisks[].kmsKeyId", "dataDisks[].encrypt",
-        "dataDisks[].throughputPerformance",
-    }),
-    VPC: frozenset({"cidrBlock"}),  # vpc/resource_tc_vpc.go
-    # vpc/resource_tc_subnet.go; cdc_id is in v1.82.42's schema (the SDK's subnet.Instance), ForceNew there.
-    SUBNET: frozenset({"vpcId", "availabilityZone", "cidrBlock", "cdcId"}),
-    ROUTE_TABLE: frozenset({"vpcId"}),  # vpc/resource_tc_route_table.go
-    # vpc/resource_tc_route_table_entry.go: everything but `disabled`.
-    ROUTE_ENTRY: frozenset({"routeTableId", "destinationCidrBlock", "nextType", "nextHub", "description"}),
-    # cbs/resource_tc_cbs_storage.go: storage_size grows in place (ResizeDisk), never shrinks.
-    CBS: frozenset({"storageType", "availabilityZone", "dedicatedClusterId", "kmsKeyId", "encrypt", "encryptType"}),
-    CBS_ATTACHMENT: frozenset({"storageId", "instanceId"}),  # cbs/resource_tc_cbs_storage_attachment.go
-    # clb/resource_tc_clb_instance.go (exclusive_cluster is newer than v1.82.42: not in the SDK's clb.Instance).
-    # internet_charge_type and internet_bandwidth_max_out are not ForceNew: Update sends them as
-    # ModifyLoadBalancerAttributes' InternetChargeInfo, so a public CLB's billing or cap changes in place.
-    CLB: frozenset({"networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip"}),
-    CLB_LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),  # clb/resource_tc_clb_listener.go
-    CLB_ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),  # clb/resource_tc_clb_attachment.go
-    "tencentcloud:Cam/role:Role": frozenset({"name"}),  # cam/resource_tc_cam_role.go
-    "tencentcloud:Cam/policy:Policy": frozenset({"name"}),  # cam/resource_tc_cam_policy.go
-    # cam/resource_tc_cam_role_policy_attachment.go: no Update at all; both inputs ForceNew.
-    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": frozenset({"roleId", "policyId"}),
-    "tencentcloud:Ssm/secret:Secret": frozenset({"secretName", "kmsKeyId"}),  # ssm/resource_tc_ssm_secret.go
-    "tencentcloud:Ssm/secretVersion:SecretVersion": frozenset({"secretName", "versionId"}),  # ssm/resource_tc_ssm_secret_version.go
-    "tencentcloud:Security/group:Group": frozenset({"projectId"}),  # vpc/resource_tc_security_group.go
-    # vpc/resource_tc_security_group_rule_set.go: ingress/egress are rewritten in place (ModifySecurityGroupPolicies).
-    "tencentcloud:Security/groupRuleSet:GroupRuleSet": frozenset({"securityGroupId"}),
-    "tencentcloud:Placement/group:Group": frozenset({"type"}),  # cvm/resource_tc_placement_group.go
-    "tencentcloud:Nat/gateway:Gateway": frozenset({"vpcId", "subnetId", "natProductVersion"}),  # vpc/resource_tc_nat_gateway.go
-    # cvm/resource_tc_eip.go (cdc_id is not ForceNew there).
-    "tencentcloud:Eip/instance:Instance": frozenset({"type", "anycastZone", "internetServiceProvider"}),
-    # cos/resource_tc_cos_bucket.go: bucket, multi_az, cdc_id and chdfs_ofs are ForceNew; acl, encryption,
-    # lifecycle rules, versioning and tags are updated in place (resourceTencentCloudCosBucketUpdate).
-    "tencentcloud:Cos/bucket:Bucket": frozenset({"bucket", "multiAz", "cdcId", "chdfsOfs"}),
+    # Tencent's types and the GlobalRouter table: each service module's FORCE_NEW, with its provider citations.
+    **services.FORCE_NEW,
     # pulumi-tls and pulumi-random bridge hashicorp/terraform-provider-tls and -random, whose resources have no
     # Update: every argument is RequiresReplace (internal/provider/resource_*.go). A certificate's early renewal
     # window is the exception: it only moves the renewal date.
@@ -128,17 +92,13 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     # Dynamic providers (components/api_ready.py, the GlobalRouter route table) decide in their own diff: a
     # changed input is an update unless their provider says otherwise, which no static table can read.
     "pulumi-python:dynamic:Resource": frozenset(),
-    # The GlobalRouter table registers under its own dynamic type; its diff() is static enough to copy here.
-    CLUSTER_ROUTE_TABLE: frozenset({"routeTableName", "routeTableCidrBlock", "vpcId", "region"}),
 }
 
 # Map inputs compared per key, so a change names what moved: `routes.<node>` for one node's cluster route.
-MAP_INPUTS: dict[str, frozenset[str]] = {CLUSTER_ROUTE_TABLE: frozenset({"routes"})}
+MAP_INPUTS: dict[str, frozenset[str]] = services.MAP_INPUTS
 
-# CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).
-FORCE_NEW_IF: dict[str, dict[str, str]] = {
-    INSTANCE: {"userData": "userDataReplaceOnChange", "userDataRaw": "userDataReplaceOnChange"},
-}
+# Inputs that force replacement only when another input says so (cvm.FORCE_NEW_IF: CustomizeDiff's ForceNewIf).
+FORCE_NEW_IF: dict[str, dict[str, str]] = services.FORCE_NEW_IF
 
 
 @dataclass(frozen=True)
@@ -147,26 +107,11 @@ class Disruption:
     stops: bool  # the machine stops serving meanwhile (restart, stop, reinstall), so masters must not share it
 
 
-# In place, but the instance restarts, migrates or is reinstalled (resourceTencentCloudInstanceUpdate).
+# In place, but the instance restarts, migrates or is reinstalled (cvm.DISRUPTIVE: resourceTencentCloudInstanceUpdate),
+# or the GlobalRouter table's changed routes are deleted and created again (tke.DISRUPTIVE).
 DISRUPTIVE: dict[str, dict[str, Disruption]] = {
-    INSTANCE: {
-        "imageId": Disruption("reinstalls the OS (ResetInstance)", True),
-        "keyIds": Disruption("may reinstall the OS", True),
-        "password": Disruption("restarts the instance", True),
-        "hostname": Disruption("restarts the instance", True),
-        "privateIp": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
-        "vpcId": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
-        "subnetId": Disruption("migrates the instance's network (ModifyVpc) and restarts it", True),
-        "instanceType": Disruption("resizes the instance (ResetInstancesType with ForceStop), which stops it", True),
-        "systemDiskType": Disruption("may force-stop the instance", True),
-        "systemDiskSize": Disruption("may force-stop the instance", True),
-        "userData": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
-        "userDataRaw": Disruption("updated in place, but a running node does not run it again (cloud-init runs once)", False),
-    },
-    CLUSTER_ROUTE_TABLE: {
-        "routes": Disruption("the changed nodes' cluster routes are deleted and created again (their pods are briefly "
-                             "unreachable)", False),
-    },
+    type_: {key: Disruption(why, stops) for key, (why, stops) in updates.items()}
+    for type_, updates in services.DISRUPTIVE.items()
 }
 ROLE_TAG, MASTER = "kubecvm/role", "master"
 

@@ -14,13 +14,16 @@ terraform-provider-tencentcloud v1.82.42, tencentcloud/services/...):
 
 `unique` lists the inputs (camelCase, as the plan JSON holds them) whose equal values make a create-before-delete
 collide; `kubecvm diff` and the simulated cloud's replay read it. components/lifecycle.py applies the table.
-Adding a resource type: add its entry here (a test fails loudly, naming the type, until you do).
+The table is keyed by the type tokens of the service modules (planning/tencent/<service>.py). Adding a resource
+type: add its entry here (a test fails loudly, naming the type, until you do).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+from .tencent import cam, cbs, clb, cos, cvm, ssm, vpc
 
 
 class Strategy(str, Enum):
@@ -43,55 +46,55 @@ class Lifecycle:
 DBR, UNIQUE, CBD = Strategy.DELETE_BEFORE_REPLACE, Strategy.UNIQUE_NAME, Strategy.CREATE_BEFORE_DELETE
 
 LIFECYCLE: dict[str, Lifecycle] = {
-    "tencentcloud:Instance/instance:Instance": Lifecycle(DBR, ("privateIp",), (
+    cvm.INSTANCE: Lifecycle(DBR, ("privateIp",), (
         "the planned privateIp \"must be in the provided subnet and available\" and the delete waits for the IP's "
         "release (cvm/resource_tc_instance.go: private_ip, waitIpRelease)")),
-    "tencentcloud:Route/tableEntry:TableEntry": Lifecycle(DBR, ("routeTableId", "destinationCidrBlock"), (
+    vpc.ROUTE_ENTRY: Lifecycle(DBR, ("routeTableId", "destinationCidrBlock"), (
         "a route table holds one route per destination, and a moved node keeps its pod CIDR "
         "(vpc/resource_tc_route_table_entry.go: CreateRoutes)")),
-    "tencentcloud:Clb/instance:Instance": Lifecycle(DBR, ("clbName", "vip"), (
+    clb.INSTANCE: Lifecycle(DBR, ("clbName", "vip"), (
         "the provider refuses a second CLB of the same name (\"Same CLB name ... exists\", checkSameName) and an "
         "internal CLB pins its VIP (clb/resource_tc_clb_instance.go)")),
-    "tencentcloud:Clb/listener:Listener": Lifecycle(DBR, ("clbId", "port", "protocol"), (
+    clb.LISTENER: Lifecycle(DBR, ("clbId", "port", "protocol"), (
         "a CLB listens once per port and protocol (clb/resource_tc_clb_listener.go: CreateListener Ports)")),
-    "tencentcloud:Clb/attachment:Attachment": Lifecycle(DBR, ("clbId", "listenerId"), (
+    clb.ATTACHMENT: Lifecycle(DBR, ("clbId", "listenerId"), (
         "its delete deregisters every target it lists (DeregisterTargets), so an old copy deleted after the new "
         "one leaves the listener without backends (clb/resource_tc_clb_attachment.go)")),
-    "tencentcloud:Cbs/storageAttachment:StorageAttachment": Lifecycle(DBR, ("storageId",), (
+    cbs.STORAGE_ATTACHMENT: Lifecycle(DBR, ("storageId",), (
         "a CBS disk attaches to one instance at a time: the new attachment needs the disk detached "
         "(cbs/resource_tc_cbs_storage_attachment.go: AttachDisk/DetachDisk)")),
-    "tencentcloud:Security/groupRuleSet:GroupRuleSet": Lifecycle(DBR, ("securityGroupId",), (
+    vpc.RULE_SET: Lifecycle(DBR, ("securityGroupId",), (
         "it owns all rules of its group and its delete empties them (ModifySecurityGroupPolicies with empty sets), "
         "so an old copy deleted after the new one wipes the new rules (vpc/resource_tc_security_group_rule_set.go)")),
-    "tencentcloud:Nat/gateway:Gateway": Lifecycle(DBR, ("assignedEipSets",), (
+    vpc.NAT: Lifecycle(DBR, ("assignedEipSets",), (
         "its EIPs are bound to the old gateway until it is deleted (vpc/resource_tc_nat_gateway.go: "
         "assigned_eip_set, AssociateNatGatewayAddress)")),
-    "tencentcloud:Subnet/instance:Instance": Lifecycle(DBR, ("vpcId", "cidrBlock"), (
+    vpc.SUBNET: Lifecycle(DBR, ("vpcId", "cidrBlock"), (
         "subnet CIDRs may not overlap in a VPC (vpc/resource_tc_subnet.go: CreateSubnet); deleting it needs its "
         "instances gone first, so a subnet replacement is a maintenance operation either way")),
-    "tencentcloud:Ssm/secret:Secret": Lifecycle(UNIQUE, ("secretName",), (
+    ssm.SECRET: Lifecycle(UNIQUE, ("secretName",), (
         "secret_name \"cannot be repeated in the same region\" and a deleted name stays PendingDelete for "
         "recovery_window_in_days (7 in prod) (ssm/resource_tc_ssm_secret.go), so neither order reuses it")),
-    "tencentcloud:Ssm/secretVersion:SecretVersion": Lifecycle(DBR, ("secretName", "versionId"), (
+    ssm.SECRET_VERSION: Lifecycle(DBR, ("secretName", "versionId"), (
         "a version id is unique within its secret (PutSecretValue; ssm/resource_tc_ssm_secret_version.go)")),
-    "tencentcloud:Cam/role:Role": Lifecycle(DBR, ("name",), (
+    cam.ROLE: Lifecycle(DBR, ("name",), (
         "role names are unique in the account (CreateRole: RoleNameInUse; cam/resource_tc_cam_role.go); a deleted "
         "name is free at once")),
-    "tencentcloud:Cam/policy:Policy": Lifecycle(DBR, ("name",), (
+    cam.POLICY: Lifecycle(DBR, ("name",), (
         "policy names are unique in the account (CreatePolicy: PolicyNameInUse; cam/resource_tc_cam_policy.go)")),
-    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment": Lifecycle(DBR, ("roleId", "policyId"), (
+    cam.ROLE_POLICY_ATTACHMENT: Lifecycle(DBR, ("roleId", "policyId"), (
         "one attachment per role and policy, id roleId#policyId (cam/resource_tc_cam_role_policy_attachment.go)")),
-    "tencentcloud:Cos/bucket:Bucket": Lifecycle(UNIQUE, ("bucket",), (
+    cos.BUCKET: Lifecycle(UNIQUE, ("bucket",), (
         "bucket names are unique across COS (PutBucket: BucketAlreadyExists) and `bucket` is ForceNew "
         "(cos/resource_tc_cos_bucket.go); it holds the etcd backups, so it is `protect`ed in prod and never "
         "emptied on delete (force_clean off) instead")),
-    "tencentcloud:Vpc/instance:Instance": Lifecycle(CBD, (), "VPC names and CIDRs may repeat (vpc/resource_tc_vpc.go)"),
-    "tencentcloud:Route/table:Table": Lifecycle(CBD, (), "route table names may repeat (vpc/resource_tc_route_table.go)"),
-    "tencentcloud:Cbs/storage:Storage": Lifecycle(CBD, (), (
+    vpc.VPC: Lifecycle(CBD, (), "VPC names and CIDRs may repeat (vpc/resource_tc_vpc.go)"),
+    vpc.ROUTE_TABLE: Lifecycle(CBD, (), "route table names may repeat (vpc/resource_tc_route_table.go)"),
+    cbs.STORAGE: Lifecycle(CBD, (), (
         "disk names may repeat (cbs/resource_tc_cbs_storage.go); etcd disks are `protect`ed in prod instead")),
-    "tencentcloud:Security/group:Group": Lifecycle(CBD, (), "group names may repeat (vpc/resource_tc_security_group.go)"),
-    "tencentcloud:Placement/group:Group": Lifecycle(CBD, (), "placement group names may repeat (cvm/resource_tc_placement_group.go)"),
-    "tencentcloud:Eip/instance:Instance": Lifecycle(CBD, (), "Tencent assigns a new address (cvm/resource_tc_eip.go)"),
+    vpc.SECURITY_GROUP: Lifecycle(CBD, (), "group names may repeat (vpc/resource_tc_security_group.go)"),
+    cvm.PLACEMENT_GROUP: Lifecycle(CBD, (), "placement group names may repeat (cvm/resource_tc_placement_group.go)"),
+    vpc.EIP: Lifecycle(CBD, (), "Tencent assigns a new address (cvm/resource_tc_eip.go)"),
 }
 
 
