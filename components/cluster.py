@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, disks, names, sizing
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
+from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
@@ -120,7 +121,7 @@ def system_disks_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[tup
     return {use: every.apply(lambda _, d=use[3]: d) for use in uses}
 
 
-ROUTE_QUOTA_LIMIT = "route-table-max-policies"
+ROUTE_QUOTA_LIMIT = vpc.ROUTE_TABLE_QUOTA
 
 
 def live_route_quota(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Output[int | None]:

@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from kubecvm.planning.plan import TAG_CLUSTER, TAG_POOL, TAG_ROLE
+from kubecvm.planning.tencent import clb, cvm, tke, vpc
 
-VPC = "tencentcloud:Vpc/instance:Instance"
-SUBNET = "tencentcloud:Subnet/instance:Instance"
-ROUTE_TABLE = "tencentcloud:Route/table:Table"
-ROUTE_ENTRY = "tencentcloud:Route/tableEntry:TableEntry"
-INSTANCE = "tencentcloud:Instance/instance:Instance"
-CLB = "tencentcloud:Clb/instance:Instance"
-LISTENER = "tencentcloud:Clb/listener:Listener"
-ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
-NAT = "tencentcloud:Nat/gateway:Gateway"
-CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"  # components/global_router.py
+# The types drawn: the service modules' tokens (kubecvm/planning/tencent/).
+VPC = vpc.VPC
+SUBNET = vpc.SUBNET
+ROUTE_TABLE = vpc.ROUTE_TABLE
+ROUTE_ENTRY = vpc.ROUTE_ENTRY
+INSTANCE = cvm.INSTANCE
+CLB = clb.INSTANCE
+LISTENER = clb.LISTENER
+ATTACHMENT = clb.ATTACHMENT
+NAT = vpc.NAT
+CLUSTER_ROUTE_TABLE = tke.CLUSTER_ROUTE_TABLE  # components/global_router.py
 CLUSTER = "kubecvm:index:Cluster"  # components/cluster.py TYPE
 
 

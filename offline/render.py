@@ -17,6 +17,7 @@ from rich.tree import Tree
 
 from kubecvm.offline import diagram
 from kubecvm.offline.diff import DiffResult
+from kubecvm.planning.tencent import cbs
 
 # A component with more children of one type than this shows the first few and a count (5000 workers stay legible).
 SHOW_PER_TYPE = 8
@@ -46,7 +47,7 @@ def _describe(r: Mapping) -> str:
         return f"{i.get('networkType', '')} {i.get('vip') or ''}".strip()
     if t == diagram.CLUSTER_ROUTE_TABLE:
         return f"{i.get('routeTableCidrBlock', '')}: {len(i.get('routes') or {})} routes"
-    if t == "tencentcloud:Cbs/storage:Storage":
+    if t == cbs.STORAGE:
         return f"{i.get('storageType', '')} {i.get('storageSize', '')} GiB{' encrypted' if i.get('encrypt') else ''}"
     return ""
 

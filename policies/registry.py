@@ -12,22 +12,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
+from kubecvm.planning.tencent import cbs, clb, cvm, tke, vpc
 
-# Engine type tokens.
-CVM = "tencentcloud:Instance/instance:Instance"
-VPC = "tencentcloud:Vpc/instance:Instance"
-SUBNET = "tencentcloud:Subnet/instance:Instance"
-ROUTE_TABLE = "tencentcloud:Route/table:Table"
-ROUTE = "tencentcloud:Route/tableEntry:TableEntry"
-CBS = "tencentcloud:Cbs/storage:Storage"
-CLB = "tencentcloud:Clb/instance:Instance"
-LISTENER = "tencentcloud:Clb/listener:Listener"
-CLB_ATTACHMENT = "tencentcloud:Clb/attachment:Attachment"
-RULE_SET = "tencentcloud:Security/groupRuleSet:GroupRuleSet"
-PLACEMENT_GROUP = "tencentcloud:Placement/group:Group"
+# Engine type tokens, as the rules (policies/rules/) name them: the service modules' (kubecvm/planning/tencent/).
+CVM = cvm.INSTANCE
+VPC = vpc.VPC
+SUBNET = vpc.SUBNET
+ROUTE_TABLE = vpc.ROUTE_TABLE
+ROUTE = vpc.ROUTE_ENTRY
+CBS = cbs.STORAGE
+CLB = clb.INSTANCE
+LISTENER = clb.LISTENER
+CLB_ATTACHMENT = clb.ATTACHMENT
+RULE_SET = vpc.RULE_SET
+PLACEMENT_GROUP = cvm.PLACEMENT_GROUP
 # podNetwork globalRouter: one dynamic resource holds the TKE cluster route table and its per-node routes
 # (components/global_router.py): props routeTableName, routeTableCidrBlock, vpcId, routes {node: {...}}.
-CLUSTER_ROUTE_TABLE = "pulumi-python:dynamic/kubecvm:ClusterRouteTable"
+CLUSTER_ROUTE_TABLE = tke.CLUSTER_ROUTE_TABLE
 
 SEVERITIES = ("critical", "high", "medium", "low")
 LEVELS = ("mandatory", "advisory", "disabled", "remediate")
@@ -38,7 +39,7 @@ class Resource:
     """One resource as the engine would show it to CrossGuard."""
 
     urn: str
-    type: str  # engine type token, e.g. "tencentcloud:Instance/instance:Instance"
+    type: str  # engine type token, e.g. CVM (tencentcloud:Instance/instance:Instance)
     name: str
     props: Mapping[str, Any]  # camelCase inputs
     # URNs of the resources this one depends on (its inputs' and depends_on), as the engine records them; () when

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from kubecvm.offline.diff import diff_plans
+from kubecvm.planning.tencent import cvm
 
 CHANGE_OPS = ("create", "update", "replace", "delete")
 PASSPHRASE = "kubecvm-rehearsal"  # the file backend's secrets provider; the state lives in a temporary directory
@@ -216,7 +217,7 @@ def new_callers(before: dict, after: dict) -> dict:
     return out
 
 
-INSTANCE = "tencentcloud:Instance/instance:Instance"
+INSTANCE = cvm.INSTANCE
 
 
 def user_data(plans: dict[str, dict]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from kubecvm.offline.diff import CLUSTER_ROUTE_TABLE
+from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 GLOBAL_ROUTER = PROGRAMS / "global_router.py"
