@@ -44,7 +44,7 @@ def simulated_code(table: tuple[str, str, str]) -> str | None:
     for name, cidr, vpc in (EXISTING, table):
         inputs = {"routeTableName": name, "routeTableCidrBlock": cidr, "vpcId": vpc, "region": "ap-guangzhou"}
         try:
-            state.create(name, sim.CLUSTER_ROUTE_TABLE, name, inputs)
+            state.create(name, facts.CLUSTER_ROUTE_TABLE, name, inputs)
         except sim.CloudRefusal as exc:
             return re.search(r"\(([\w.]+)\)$", str(exc))[1]
     return None

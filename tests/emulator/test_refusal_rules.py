@@ -1,0 +1,145 @@
+"""Every refusal rule of the model (kubecvm/planning/tencent/<service>.py) is reachable from the offline plan: a
+create through the simulated cloud's new_resource (what `kubecvm plan` registers through), a delete through the
+replay of `kubecvm diff --replay`. Where the emulator answers the rule's action, the wire refuses the same request
+with the same code. Where it does not (vpc, cvm, cbs, clb, ssm, cos, CAM's CreateRole and CreatePolicy), the rule is
+enforced offline only, as docs/emulator.md says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from emulator_helpers import common, refused
+from pulumi.runtime.mocks import MockResourceArgs
+
+from kubecvm.emulator import Emulator
+from kubecvm.emulator.server import SERVICES as EMULATED
+from kubecvm.offline import simulated_cloud as sim
+from kubecvm.planning.tencent import cam, cbs, clb, cos, cvm, services, ssm, tke, vpc
+
+CRT = {"region": "ap-guangzhou", "routes": {}}
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: Callable
+    action: str  # the Tencent API action the provider (or kubecvm's dynamic provider) calls
+    type: str
+    inputs: dict | Callable[[list[str]], dict]  # or built from the ids of `before`
+    refused: str  # a regex of the refusal's message
+    before: tuple[tuple[str, dict], ...] = ()  # created first, in order
+    wire: tuple[dict, ...] = ()  # where the emulator answers the action: its requests, the last one refused
+    code: str | None = None  # and the code the wire refuses it with
+
+
+INSTANCE = {"instanceType": "S5.LARGE8"}
+CASES = [
+    Case(vpc.route_destination_free, "CreateRoutes", vpc.ROUTE_ENTRY,
+         {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24", "nextType": "NORMAL_CVM", "nextHub": "10.0.0.5"},
+         "route table already has a route to 10.8.0.0/24",
+         before=((vpc.ROUTE_ENTRY, {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24"}),)),
+    Case(vpc.rule_ports, "ModifySecurityGroupPolicies", vpc.RULE_SET,
+         {"securityGroupId": "sg-1", "ingresses": [{"protocol": "ALL", "port": "22", "action": "ACCEPT"}]},
+         r"ingresses\[0\]: protocol ALL takes port ALL, not 22"),
+    Case(cvm.instance_type_sold, "RunInstances", cvm.INSTANCE, {"instanceType": "Q9.LARGE8"},
+         r"'Q9.LARGE8' is not a type Tencent sells \(InvalidParameterValue.InstanceTypeNotFound\)"),
+    Case(cvm.system_disk_sold, "RunInstances", cvm.INSTANCE, INSTANCE | {"systemDiskType": "CLOUD_TSSD"},
+         "systemDiskType: CLOUD_TSSD is not a system disk of a S5 instance"),
+    Case(cvm.private_ip_in_subnet, "RunInstances", cvm.INSTANCE,
+         lambda ids: INSTANCE | {"subnetId": ids[0], "privateIp": "10.1.0.9"},
+         r"privateIp 10.1.0.9 is outside subnet 10.0.0.0/24",
+         before=((vpc.SUBNET, {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/24"}),)),
+    Case(cvm.prepaid_needs_its_term, "RunInstances", cvm.INSTANCE, INSTANCE | {"instanceChargeType": "PREPAID"},
+         "a PREPAID instance needs instanceChargeTypePrepaidPeriod"),
+    Case(cvm.data_disks_go_with_postpaid_only, "RunInstances", cvm.INSTANCE,
+         INSTANCE | {"instanceChargeType": "PREPAID", "instanceChargeTypePrepaidPeriod": 1,
+                     "dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100}]},
+         r"dataDisks\[0\].deleteWithInstance may be true only on POSTPAID_BY_HOUR instances, not PREPAID"),
+    Case(cvm.data_disk_sizes, "RunInstances", cvm.INSTANCE,
+         INSTANCE | {"dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 5}]},
+         r"dataDisks\[0\].dataDiskSize 5 GiB is outside"),
+    Case(cvm.termination_protection, "TerminateInstances", cvm.INSTANCE, INSTANCE | {"disableApiTermination": True},
+         "termination protection is on"),
+    Case(cbs.cbs_size, "CreateDisks", cbs.STORAGE, {"storageType": "CLOUD_SSD", "storageSize": 5},
+         "storageSize 5 GiB is outside"),
+    Case(cbs.disk_detached, "AttachDisks", cbs.STORAGE_ATTACHMENT, {"storageId": "disk-1", "instanceId": "ins-2"},
+         "disk disk-1 is already attached",
+         before=((cbs.STORAGE_ATTACHMENT, {"storageId": "disk-1", "instanceId": "ins-1"}),)),
+    Case(clb.clb_name_unique, "CreateLoadBalancer", clb.INSTANCE, {"clbName": "api", "networkType": "INTERNAL"},
+         "Same CLB name api exists", before=((clb.INSTANCE, {"clbName": "api", "networkType": "INTERNAL"}),)),
+    Case(clb.clb_internet, "CreateLoadBalancer", clb.INSTANCE,
+         {"clbName": "in", "networkType": "INTERNAL", "internetChargeType": "TRAFFIC_POSTPAID_BY_HOUR"},
+         "INTERNAL network_type do not support internet charge type setting"),
+    Case(clb.listener_port_free, "CreateListener", clb.LISTENER, {"clbId": "lb-1", "port": 6443, "protocol": "TCP"},
+         "the CLB already listens on TCP 6443", before=((clb.LISTENER, {"clbId": "lb-1", "port": 6443, "protocol": "TCP"}),)),
+    Case(ssm.secret_name_free, "CreateSecret", ssm.SECRET, {"secretName": "ca"}, "secret name ca exists",
+         before=((ssm.SECRET, {"secretName": "ca"}),)),
+    Case(ssm.secret_version_free, "PutSecretValue", ssm.SECRET_VERSION, {"secretName": "ca", "versionId": "v1"},
+         "secret ca already has version v1", before=((ssm.SECRET_VERSION, {"secretName": "ca", "versionId": "v1"}),)),
+    Case(cam.role_name_free, "CreateRole", cam.ROLE, {"name": "master"}, r"master exists \(RoleNameInUse\)",
+         before=((cam.ROLE, {"name": "master"}),)),
+    Case(cam.policy_name_free, "CreatePolicy", cam.POLICY, {"name": "read"}, r"read exists \(PolicyNameInUse\)",
+         before=((cam.POLICY, {"name": "read"}),)),
+    Case(cos.cos_bucket_name, "PutBucket", cos.BUCKET, {"bucket": "Etcd-backups"},
+         "bucket 'Etcd-backups' is not <lower-case name>-<10-digit appid>"),
+    Case(tke.cluster_route_tables_disjoint, "CreateClusterRouteTable", tke.CLUSTER_ROUTE_TABLE,
+         CRT | {"routeTableName": "mine", "routeTableCidrBlock": "172.16.0.0/12", "vpcId": "vpc-1"},
+         r"overlaps route table other \(172.20.0.0/16\) in vpc-1 \(InvalidParameter.CidrConflictWithOtherCluster\)$",
+         before=((tke.CLUSTER_ROUTE_TABLE, CRT | {"routeTableName": "other", "routeTableCidrBlock": "172.20.0.0/16",
+                                                  "vpcId": "vpc-1"}),),
+         wire=({"RouteTableName": "other", "RouteTableCidrBlock": "172.20.0.0/16", "VpcId": "vpc-1"},
+               {"RouteTableName": "mine", "RouteTableCidrBlock": "172.16.0.0/12", "VpcId": "vpc-1"}),
+         code=tke.CIDR_CONFLICT_WITH_OTHER_CLUSTER),
+]
+IDS = [c.rule.__name__ for c in CASES]
+
+
+def answered_on_the_wire(case: Case) -> bool:
+    """Whether the emulator answers the rule's action (its service emulated, and that action of it)."""
+    service = services.service_of(case.type).SERVICE
+    return any(cls.name == service and case.action in cls.parameters for cls in EMULATED)
+
+
+def test_every_rule_of_the_model_has_a_case():
+    rules = {r for table in (services.CREATE_RULES, services.DELETE_RULES) for rs in table.values() for r in rs}
+    assert rules == {c.rule for c in CASES}
+    for c in CASES:
+        applied = (*services.CREATE_RULES.get(c.type, ()), *services.DELETE_RULES.get(c.type, ()))
+        assert c.rule in applied, f"{c.rule.__name__} is not a rule of {c.type}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_the_offline_plan_refuses_what_the_rule_refuses(case):
+    cloud = sim.SimulatedCloud()
+    ids = [cloud.new_resource(MockResourceArgs(t, f"before-{i}", dict(inputs), custom=True))[0]
+           for i, (t, inputs) in enumerate(case.before)]
+    inputs = case.inputs(ids) if callable(case.inputs) else case.inputs
+    if case.rule in services.DELETE_RULES.get(case.type, ()):
+        # A delete goes through the replay: the old plan holds the resource, the new one does not.
+        cloud.new_resource(MockResourceArgs(case.type, "x", dict(inputs), custom=True))  # created: nothing refuses it
+        old = {"resources": [{"urn": "urn:x", "type": case.type, "id": "x-1", "inputs": inputs}]}
+        problems = sim.replay(old, {"resources": []}, SimpleNamespace(replacements=[], added=[]))
+        assert len(problems) == 1 and re.search(case.refused, problems[0]), problems
+        return
+    with pytest.raises(sim.CloudRefusal, match=case.refused):
+        cloud.new_resource(MockResourceArgs(case.type, "x", dict(inputs), custom=True))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_where_the_emulator_answers_the_action_the_wire_refuses_with_the_same_code(case):
+    if not answered_on_the_wire(case):
+        assert not case.wire, f"{case.action} is not answered by the emulator: the case has no wire face"
+        assert services.service_of(case.type).SERVICE in ("vpc", "cvm", "cbs", "clb", "ssm", "cam", "cos")
+        return
+    assert case.wire and case.code, f"the emulator answers {case.action}: give the case its requests and code"
+    module = services.service_of(case.type)
+    emulator = Emulator()
+    with emulator.serve() as url:
+        client = common(url, module.SERVICE, module.VERSION)
+        for params in case.wire[:-1]:
+            client.call_json(case.action, params)
+        code, _ = refused(client.call_json, case.action, case.wire[-1])
+    assert code == case.code and case.code in case.refused  # the offline refusal names the same code
