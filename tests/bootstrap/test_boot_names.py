@@ -74,3 +74,19 @@ def test_policies_name_no_wildcard_secret():
             prefix, secret = r.rsplit("/", 1)
             assert prefix == "qcs::ssm:ap-guangzhou::secret/creatorUin/*" and "*" not in secret
             assert SSM_NAME.fullmatch(secret)
+
+
+def test_boot_plan_is_computed_once_per_plan_and_leaves_with_it():
+    import gc
+
+    plan = build_plan(make_spec("prod", {"name": "once"}))
+    first = bootstrap.boot_plan(plan)
+    assert bootstrap.boot_plan(plan) is first  # every machine's boot.env reads the same one
+    assert first == bootstrap._boot_plan(plan)
+    # Another plan object, equal or not, gets its own; a different plan a different one.
+    other = build_plan(make_spec("prod", {"name": "other"}))
+    assert bootstrap.boot_plan(other).secret(bootstrap.TOKEN_ITEM).name != first.secret(bootstrap.TOKEN_ITEM).name
+    key = id(plan)
+    del plan
+    gc.collect()
+    assert key not in bootstrap._BOOT_PLANS
