@@ -34,7 +34,7 @@ if str(BENCH_DIR) not in sys.path:
 OURS = (
     ("simulated cloud", ("offline/simulated_cloud.py", "offline/simulated_kubernetes.py", "offline/instance_types.py",
                          "planning/tencent/")),
-    ("user data (render, encode)", ("render_user_data (", "encode_user_data (", "user_data_size (",
+    ("user data (render, encode)", ("render_user_data (", "cvm_user_data (", "_rendered (", "encode_user_data (", "user_data_size (",
                                     "Boot.user_data.")),
     ("policies", ("policies/",)),
     ("recording", ("_recorded (", "RecordingMonitor.RegisterResource (")),

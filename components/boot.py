@@ -78,6 +78,5 @@ class Boot(pulumi.ComponentResource):
     def user_data(self, plan: ClusterPlan, m: MachinePlan) -> pulumi.Output[str]:
         """The machine's cloud-init, once the CA hash is known (rendered by planning.bootstrap), encoded for the
         CVM's `user_data`: base64 of a MIME message holding it gzipped, text once decoded
-        (bootstrap.encode_user_data says why)."""
-        return self.ca_hash.apply(
-            lambda ca_hash: bootstrap.encode_user_data(bootstrap.render_user_data(plan, m, ca_hash=ca_hash)))
+        (bootstrap.encode_user_data says why). Rendered and encoded once (bootstrap.cvm_user_data)."""
+        return self.ca_hash.apply(lambda ca_hash: bootstrap.cvm_user_data(plan, m, ca_hash=ca_hash))

@@ -688,6 +688,18 @@ def _pip_lock() -> str:
 
 def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None = None) -> str:
     """The #cloud-config for one planned machine. Raises UserDataTooLarge past the CVM limit."""
+    return _rendered(plan, m, ca_hash=ca_hash, host=host)[0]
+
+
+def cvm_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None = None) -> str:
+    """What the machine's CVM `user_data` gets: its #cloud-config as encode_user_data ships it. Raises
+    UserDataTooLarge past the CVM limit. Rendered and encoded once: the size checked is that of this very text, and
+    the #cloud-config is not kept (the plan holds 5000 of these)."""
+    return _rendered(plan, m, ca_hash=ca_hash, host=host)[1]
+
+
+def _rendered(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | None) -> tuple[str, str]:
+    """(the #cloud-config, its encoding for the CVM), once the encoding is known to fit the CVM limit."""
     if not CA_HASH_PATTERN.fullmatch(ca_hash):
         raise ValueError(f"ca_hash {ca_hash!r} is not sha256:<64 hex digits>")
     host = host or api_host(plan)
@@ -745,10 +757,10 @@ def render_user_data(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: s
     if m.name == plan.masters[0].name:
         files.append(file("/etc/kubecvm/kubeadm-init.yaml", kubeadm_init_config(plan, m, host=host), "0600"))
     user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
-    size = user_data_size(user_data)
-    if size > USER_DATA_LIMIT:
-        raise UserDataTooLarge(f"{m.name}: user data is {size} bytes after gzip and base64, over the CVM limit of {USER_DATA_LIMIT}")
-    return user_data
+    encoded = encode_user_data(user_data)
+    if len(encoded) > USER_DATA_LIMIT:  # user_data_size: bytes as CVM counts them, after base64
+        raise UserDataTooLarge(f"{m.name}: user data is {len(encoded)} bytes after gzip and base64, over the CVM limit of {USER_DATA_LIMIT}")
+    return user_data, encoded
 
 
 def expand_user_data(user_data: str) -> str:

@@ -122,6 +122,16 @@ def test_oversized_user_data_is_refused(monkeypatch):
     monkeypatch.setattr(bootstrap, "USER_DATA_LIMIT", 1000)
     with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"):
         user_data(plan, plan.masters[0])
+    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"):
+        bootstrap.cvm_user_data(plan, plan.masters[0], ca_hash=CA_HASH)
+
+
+@pytest.mark.parametrize("stack", PRESETS)
+def test_the_cvm_gets_the_rendered_text_encoded_once(stack: str):
+    # What the component ships (rendered and encoded in one pass) is what encoding the rendered text gives.
+    plan = preset_plan(stack)
+    for m in plan.machines:
+        assert bootstrap.cvm_user_data(plan, m, ca_hash=CA_HASH) == shipped(plan, m), m.name
 
 
 def test_a_malformed_ca_hash_is_refused():
