@@ -339,6 +339,7 @@ class Cluster(pulumi.ComponentResource):
         self.routes = PodRoutes(
             plan.components["routes"], plan.routes, route_table_id=route_table_id, instances=instances, opts=child,
             cluster_table=plan.cluster_route_table, vpc_id=self.vpc_id, region=plan.region,
+            pools=list(self.pools.values()),
         )
         self.route_quota_live = live_route_quota(plan, self)
         # Secret: it embeds the admin client key. The server is the API endpoint users reach (public or internal).

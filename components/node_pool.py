@@ -13,7 +13,10 @@ TYPE = "kubecvm:index:NodePool"
 
 
 class NodePool(pulumi.ComponentResource):
-    """One pool's workers, per zone, each at its planned address."""
+    """One pool's workers, per zone, each at its planned address.
+
+    Its children are its CVMs and nothing else: the cluster route table waits for the pool as a whole, which the SDK
+    expands into its children (pod_routes.waits_for); a child of another kind would join that wait."""
 
     def __init__(
         self, name: str, plan: NodePoolPlan, *, cluster: ClusterPlan, deps: MachineDeps,

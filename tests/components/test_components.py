@@ -164,6 +164,20 @@ def test_pod_route_points_at_its_node_and_waits_for_it(prod):
     assert prod.by_name("demo-general-z4-0").urn in route.dependencies
 
 
+def test_the_cluster_route_table_waits_for_exactly_every_cvm():
+    # globalRouter: the table lists each node pool as a whole in depends_on (components/pod_routes.py waits_for),
+    # which the SDK expands into the pool's children: the engine must still get every CVM and nothing else.
+    rec = run_program(stack_config("prod", podNetwork={"mode": "globalRouter"}, nodePools=[
+        {"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 2},
+        {"name": "batch", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1}]), stack="prod")
+    table = next(r for r in rec.resources if r.type.endswith("kubecvm:ClusterRouteTable"))
+    cvms = {r.urn for r in rec.of_type("tencentcloud:Instance/instance:Instance")}
+    assert len(cvms) == 3 + 9
+    from_inputs = {u for urns in table.property_dependencies.values() for u in urns}
+    assert from_inputs == {rec.by_name("demo-vpc").urn}  # vpcId
+    assert set(table.dependencies) == cvms | from_inputs
+
+
 def test_subnets_join_the_route_table_at_creation(prod):
     rtb = prod.by_name("demo-rtb").id
     assert sorted((s.inputs["availabilityZone"], s.inputs["cidrBlock"], s.inputs["routeTableId"]) for s in
@@ -300,3 +314,15 @@ def test_nodes_wait_only_for_the_boot_secrets_their_role_reads(prod):
             "bootstrap-token", "ca-crt", "ca-key", "encryption-key", "etcd-ca-crt", "etcd-ca-key", "front-proxy-ca-crt",
             "front-proxy-ca-key", "sa-key", "sa-pub")),
         "kubecvm-demo-master", "kubecvm-demo-master-boot-attach"])
+
+
+def test_waits_for_lists_whole_pools_and_the_rest_one_by_one():
+    from types import SimpleNamespace
+
+    from kubecvm.components.pod_routes import waits_for
+
+    a, b, c, m = object(), object(), object(), object()
+    whole, partial = SimpleNamespace(nodes={"a": a, "b": b}), SimpleNamespace(nodes={"c": c, "x": object()})
+    empty = SimpleNamespace(nodes={})
+    # A pool with an instance outside `instances` would make the table wait for it too: its instances go one by one.
+    assert waits_for({"m": m, "a": a, "b": b, "c": c}, [whole, partial, empty]) == [whole, m, c]
