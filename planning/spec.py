@@ -1,6 +1,6 @@
 """The cluster spec: the validated form of a stack's `kubecvm:cluster` config. Pure pydantic.
 
-Every model is strict (unknown keys rejected), frozen, and takes the camelCase config keys. Validators raise
+Every model is strict (unknown keys rejected, no type coerced: Model below), frozen, and takes the camelCase config keys. Validators raise
 ValueError with a message that says what was expected; `stacks.config` prefixes it with the field path.
 Rules about the environment rather than malformed input (master size below the table, route quota, masters
 sharing a zone) are left to the policy packs, so a team sees them in a pull request and decides.
@@ -13,7 +13,7 @@ import re
 from enum import Enum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from . import checks, kubernetes_releases, limits, mirrors, names, validation
@@ -146,14 +146,23 @@ def _integer(value: object) -> object:
 Int = Annotated[int, BeforeValidator(_integer)]
 
 
+# Strict types everywhere (Model's strict=True): a boolean is true or false, not "no", "off", 0 or 1; an integer is
+# not true or "8080" (Int takes whole floats on purpose, above); a string is not bytes; a list is a list. Pydantic's
+# lax mode would coerce all of these ("Conversion Table", docs.pydantic.dev/latest/concepts/conversion_table/), so
+# `ingress.ports.http: true` became port 1. The one lax exception is an enum, so a config string names its member:
+# LAX on an Enum field and on nothing else (tests/planning/test_strict_spec.py checks every model).
+LAX = Strict(False)
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False,
+        strict=True,
     )
 
 
 class Disk(Model):
-    type: DiskType = DiskType.CLOUD_SSD
+    type: Annotated[DiskType, LAX] = DiskType.CLOUD_SSD
     size: Int = Field(100, description="GiB, 10..32000 in steps of 10")
     encrypted: bool = True
 
@@ -179,7 +188,7 @@ class SystemDisk(Model):
     """A CVM's system disk. `type` None: the default for the machines' instance family (planning/disks.py), which is
     CLOUD_SSD wherever Tencent sells it; a type the family is not sold with is refused when planned."""
 
-    type: DiskType | None = None
+    type: Annotated[DiskType, LAX] | None = None
     size: Int = Field(50, ge=20, le=1024, description="GiB")
 
 
@@ -190,7 +199,7 @@ class Prepaid(Model):
     period: Int = Field(description="months: 1..12, 24, 36, 48 or 60")
     # Auto-renewed by default: a prepaid node that expires is shut down into the recycle bin and the cluster loses
     # it; NOTIFY_AND_MANUAL_RENEW is the provider's own default.
-    renew_flag: PrepaidRenewFlag = PrepaidRenewFlag.NOTIFY_AND_AUTO_RENEW
+    renew_flag: Annotated[PrepaidRenewFlag, LAX] = PrepaidRenewFlag.NOTIFY_AND_AUTO_RENEW
 
     @field_validator("period")
     @classmethod
@@ -224,7 +233,7 @@ class Spot(Model):
     Tencent bids the current spot price."""
 
     max_price: Annotated[str, BeforeValidator(_price), AfterValidator(_positive_price)]
-    type: SpotInstanceType = SpotInstanceType.ONE_TIME
+    type: Annotated[SpotInstanceType, LAX] = SpotInstanceType.ONE_TIME
 
 
 class ControlPlane(Model):
@@ -234,7 +243,7 @@ class ControlPlane(Model):
     system_disk: SystemDisk | None = None
     # The older spelling of systemDisk.size (GiB, default 50); not both.
     system_disk_size: Int | None = Field(None, ge=20, le=1024)
-    charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
+    charge_type: Annotated[ChargeType, LAX] = ChargeType.POSTPAID_BY_HOUR
     prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
     spot: Spot | None = None  # only with chargeType SPOTPAID
     # The zones the masters go round-robin over (by zone number); None: every cluster zone. Pinning them keeps the
@@ -252,7 +261,7 @@ class ControlPlane(Model):
 class Taint(Model):
     key: str = Field(min_length=1, max_length=317)
     value: str = ""
-    effect: TaintEffect
+    effect: Annotated[TaintEffect, LAX]
 
     @model_validator(mode="after")
     def _kubernetes_rules(self) -> "Taint":
@@ -271,7 +280,7 @@ class NodePool(Model):
     system_disk: SystemDisk | None = None
     # The older spelling of systemDisk.size (GiB, default 50); not both.
     system_disk_size: Int | None = Field(None, ge=20, le=1024)
-    charge_type: ChargeType = ChargeType.POSTPAID_BY_HOUR
+    charge_type: Annotated[ChargeType, LAX] = ChargeType.POSTPAID_BY_HOUR
     prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
     spot: Spot | None = None  # only with chargeType SPOTPAID
     labels: dict[str, str] = {}
@@ -299,8 +308,8 @@ class PublicClb(Model):
     (None: PUBLIC_CLB_CHARGE_TYPE, PUBLIC_CLB_BANDWIDTH_MBPS). They are refused on an internal CLB, as the provider
     refuses internet_charge_type there (ClusterSpec._check_public_clbs)."""
 
-    exposure: Exposure = Exposure.internal
-    internet_charge_type: InternetChargeType | None = None
+    exposure: Annotated[Exposure, LAX] = Exposure.internal
+    internet_charge_type: Annotated[InternetChargeType, LAX] | None = None
     # clb/resource_tc_clb_instance.go internet_bandwidth_max_out: "Max bandwidth out, only applicable to open CLB.
     # Valid value ranges is [1, 2048]. Unit is Mbps." (v1.82.42; tencentcloud-iac-pulumi 0.2.3's clb.Instance says so).
     bandwidth: Int | None = None
@@ -328,7 +337,7 @@ class ApiEndpoint(PublicClb):
 
 
 class PodNetwork(Model):
-    mode: PodNetworkMode = PodNetworkMode.vpcRoutes
+    mode: Annotated[PodNetworkMode, LAX] = PodNetworkMode.vpcRoutes
     # CreateClusterRouteTable's IgnoreClusterCidrConflict: create the table although VPC route entries overlap the
     # pod CIDR, as they do while a vpcRoutes cluster switches (README "Pod network"); read only at creation.
     ignore_vpc_route_conflict: bool = False
@@ -355,8 +364,8 @@ class AddressLayout(Model):
 class IngressPorts(Model):
     """The CLB's listener ports (what clients connect to); the NodePorts behind them are planned, not set."""
 
-    http: int = Field(80, ge=1, le=65535)
-    https: int = Field(443, ge=1, le=65535)
+    http: Int = Field(80, ge=1, le=65535)
+    https: Int = Field(443, ge=1, le=65535)
 
     @model_validator(mode="after")
     def _distinct(self) -> "IngressPorts":
@@ -425,7 +434,7 @@ class Kubernetes(Model):
     image_repository: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
     # containerd's docker.io mirror; None: the region's default, "": none (pull from Docker Hub itself).
     docker_hub_mirror: Annotated[str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?)?$")] | None = None
-    cloud_api: CloudApi = CloudApi.internal
+    cloud_api: Annotated[CloudApi, LAX] = CloudApi.internal
 
 
 class Addons(Model):
@@ -453,12 +462,12 @@ class ExistingNetwork(Model):
 
 class Backups(Model):
     etcd: bool = True  # etcd snapshots from every master to a COS bucket the stack creates (planning/backups.py)
-    interval_hours: int = Field(6, ge=1, le=24)
-    retention_days: int = Field(30, ge=1, le=3650)
+    interval_hours: Int = Field(6, ge=1, le=24)
+    retention_days: Int = Field(30, ge=1, le=3650)
 
 
 class ClusterSpec(Model):
-    preset: Preset
+    preset: Annotated[Preset, LAX]
     region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
     name: Annotated[str, Field(pattern=_K8S_NAME)]
     zones: list[str] = Field(min_length=1)
@@ -474,7 +483,7 @@ class ClusterSpec(Model):
     node_pools: list[NodePool] = Field(min_length=1)
     api_endpoint: ApiEndpoint = ApiEndpoint()
     ssh_allowed_cidrs: list[Cidr] | None = None
-    egress: Egress = Egress.nat
+    egress: Annotated[Egress, LAX] = Egress.nat
     protect: bool = False
     # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (README).
     lift_termination_protection: list[str] = []

@@ -75,7 +75,20 @@ def _describe(err: dict) -> tuple[str, str]:
         msg = msg.replace("Input should be", "expected")
     elif kind == "string_pattern_mismatch":
         msg = f"{_shown(err['input'])} does not match {err['ctx']['pattern']}"
+    elif kind in _STRICT_TYPES:  # strict types (planning/spec.py Model): say what came, not only what was expected
+        msg = f"expected {_STRICT_TYPES[kind]}, got {_article(err['input'])}"
     return path, msg
+
+
+_STRICT_TYPES = {"bool_type": "true or false", "int_type": "an integer", "string_type": "a string",
+                 "list_type": "a list", "dict_type": "a mapping", "float_type": "a number",
+                 "model_type": "a mapping", "model_attributes_type": "a mapping"}
+
+
+def _article(value: Any) -> str:
+    kind = _kind(value)
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} {_shown(value, 40)}"
+
 
 
 # What each top-level key must be, checked before anything else reads it (pulumi.Config hands the program
@@ -430,6 +443,16 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
     return next((m for a in typing.get_args(annotation) if (m := nested_model(a))), None)
 
 
+def _plain(value: Any) -> Any:
+    """A Python argument as the JSON value a stack file would hold: a tuple is a list, a Mapping a dict (the spec's
+    types are strict; a set stays a set, to be refused: its order, and so the plan's, is not the caller's)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = ClusterSpec, where: str = "") -> dict:
     """snake_case arguments (kubecvm.ClusterArgs) -> the camelCase overrides a stack's kubecvm:cluster holds.
     Keys of user maps (labels, tags) stay as given; an argument the spec does not have is a ConfigError."""
@@ -445,5 +468,7 @@ def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = Cluste
         elif nested is not None and isinstance(value, list | tuple):
             value = [overrides_from_args(v, nested, f"{where}{key}[{i}].") if isinstance(v, Mapping) else v
                      for i, v in enumerate(value)]
+        else:
+            value = _plain(value)
         out[field_info.alias or key] = value
     return out
