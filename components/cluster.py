@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ import pulumi_kubernetes as k8s
 import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
-from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, disks, names, sizing
+from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, collisions, disks, names, sizing
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
@@ -266,6 +267,35 @@ def _renamed(plan: ClusterPlan, name: str) -> ClusterPlan:
             f"label of at most 20 characters ({str(exc).splitlines()[0]})") from None
 
 
+# The clusters each run of a program has built (keyed by the run's root stack resource, so runs in one process, as
+# the offline plan and tests make, do not see each other's): a new one is checked against them before it registers.
+_BUILT: "weakref.WeakKeyDictionary[pulumi.Resource, list[tuple[collisions.Built, object]]]" = weakref.WeakKeyDictionary()
+
+
+def _vpc_key(plan: ClusterPlan, inputs: ClusterInputs) -> Hashable | None:
+    """Which VPC a cluster is in, as far as the program says: an existing network's plain VPC id, or the very
+    Input object given as vpc_id (one Output shared by two clusters is one VPC); None for the cluster's own VPC."""
+    existing = plan.spec.existing_network
+    if existing is None:
+        return None
+    if inputs.vpc_id is not None and not isinstance(inputs.vpc_id, str):
+        return ("input", id(inputs.vpc_id))
+    return ("id", inputs.vpc_id or existing.vpc_id)
+
+
+def check_program_clusters(name: str, plan: ClusterPlan, inputs: ClusterInputs, spelling: str = "snake") -> None:
+    """Refuse a cluster that collides with one the program built before it (planning/collisions.py), naming both;
+    else remember it. Runs before the Cluster registers anything (its own children included)."""
+    root = pulumi.runtime.get_root_resource()
+    if root is None:  # outside a program run (a bare unit test): nothing to compare with
+        return
+    built = _BUILT.setdefault(root, [])
+    new = collisions.Built(plan, _vpc_key(plan, inputs))
+    if problem := collisions.problem((b for b, _ in built), new):
+        raise ClusterArgsError(f"Cluster {name!r}: {problem if spelling == 'camel' else snake_case_message(problem)}")
+    built.append((new, inputs.vpc_id))  # the Input is kept alive, so its id() names it for the whole run
+
+
 class Cluster(pulumi.ComponentResource):
     """A whole Kubernetes cluster on Tencent Cloud CVMs: VPC and subnets per zone, masters behind an internal CLB
     with their own etcd disks, worker pools, one VPC route per node for its pods, PKI and bootstrap, add-ons.
@@ -287,6 +317,7 @@ class Cluster(pulumi.ComponentResource):
             plan, inputs = plan_from_args(name, args, spelling=self.ARG_SPELLING)
         else:
             raise ClusterArgsError(f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}")
+        check_program_clusters(name, plan, inputs, self.ARG_SPELLING)
         super().__init__(TYPE, name, None, opts)
         built_from(plan)
         self.plan = plan

@@ -367,6 +367,17 @@ def file_program(path: Path) -> Callable[[], None]:
     return run
 
 
+def check_unique_urns(registrations: list[Registration]) -> None:
+    """The engine refuses a program that registers one URN twice ("Duplicate resource URN"); so does the plan,
+    naming it (Cluster components check one another first, naming both clusters: components/cluster.py)."""
+    seen: set[str] = set()
+    for r in registrations:
+        if r.urn in seen:
+            raise ConfigError(f"the program registers {r.urn} twice; the Pulumi engine refuses a duplicate resource "
+                              f"URN: give one of the two {r.type} resources another name")
+        seen.add(r.urn)
+
+
 def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: dict, config_name: str | None):
     """The rules over each cluster's own resources with that cluster's facts (podCidr, quotas, ...), so a program
     composing several clusters is judged cluster by cluster; what belongs to none is judged with the first's."""
@@ -411,6 +422,7 @@ def build(
         if (known := run_failure(exc, loaded.program)) is not None:
             raise known from exc
         raise
+    check_unique_urns(recording.resources)
     plans = [loaded.plan] if own else []
     plans += [p for p in recording.plans if all(p.name != q.name for q in plans)]
     if policies and config is None and plans:
