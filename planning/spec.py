@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import checks, kubernetes_releases, limits, mirrors, names, validation
+from . import checks, images, kubernetes_releases, limits, mirrors, names, validation
 from .sizing import INSTANCE_TYPE_FORM, parse_instance_type
 
 
@@ -290,7 +290,7 @@ class NodePool(Model):
     @classmethod
     def _labels(cls, v: dict[str, str]) -> dict[str, str]:
         for key, value in v.items():
-            if problem := validation.node_label_problem(key, value):
+            if problem := validation.pool_label_problem(key, value):
                 raise ValueError(problem)
         return v
 
@@ -417,7 +417,28 @@ def _https_mirror(url: str) -> str:
     return url
 
 
-_IMAGE_REPOSITORY = r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"
+# What is appended to a registry prefix to name an image: kubeadm's images under imageRepository (kubeadm
+# cmd/kubeadm/app/images: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, etcd, pause, and
+# coredns/coredns) and the registry.k8s.io add-ons mirrored there; the Tencent-hosted add-ons under imageRegistry.
+_KUBEADM_IMAGES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "etcd", "pause",
+                   "coredns/coredns")
+_REPOSITORY_SUFFIX = max(map(len, (*_KUBEADM_IMAGES, *(n for i in images.TABLE if i.registry == "k8s"
+                                                      for n in (i.path, i.mirror_name or "")))))
+_REGISTRY_SUFFIX = max(len(i.path) for i in images.TABLE if i.registry == "tencent")
+
+
+def _image_prefix(longest_suffix: int):
+    def check(value: str) -> str:
+        if problem := validation.image_prefix_problem(value, longest_suffix):
+            raise ValueError(problem)
+        return value
+    return AfterValidator(check)
+
+
+def _url_host(url: str) -> str:
+    if problem := validation.url_host_problem(url):
+        raise ValueError(problem)
+    return url
 
 
 class Kubernetes(Model):
@@ -429,18 +450,19 @@ class Kubernetes(Model):
     # The one exception is Tencent's in-VPC mirror (planning/mirrors.py PACKAGES_IN_VPC), served over http and
     # reached without leaving Tencent's network.
     package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$"),
-                              AfterValidator(_https_mirror)] | None = None
+                              AfterValidator(_url_host), AfterValidator(_https_mirror)] | None = None
     # kubeadm's imageRepository; None: the region's default (planning/mirrors.py).
-    image_repository: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
+    image_repository: Annotated[str, _image_prefix(_REPOSITORY_SUFFIX)] | None = None
     # containerd's docker.io mirror; None: the region's default, "": none (pull from Docker Hub itself).
-    docker_hub_mirror: Annotated[str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?)?$")] | None = None
+    docker_hub_mirror: Annotated[str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?)?$"),
+                                 AfterValidator(lambda u: u and _url_host(u))] | None = None
     cloud_api: Annotated[CloudApi, LAX] = CloudApi.internal
 
 
 class Addons(Model):
     cbs_csi: bool = True
     # Registry prefix of the Tencent-hosted add-on images; None: ccr.ccs.tencentyun.com (planning/mirrors.py).
-    image_registry: Annotated[str, Field(pattern=_IMAGE_REPOSITORY)] | None = None
+    image_registry: Annotated[str, _image_prefix(_REGISTRY_SUFFIX)] | None = None
     metrics_server: bool = True  # metrics-server (kubectl top, HPA), verifying kubelets against the cluster CA
 
 
@@ -591,6 +613,8 @@ class ClusterSpec(Model):
                     f"(free: {', '.join(map(str, free)) or 'none'}) and never change it afterwards",
                 )
             slots[pool.slot] = pool.name
+            if twice := validation.duplicate_taint_problem([(t.key, t.effect.value) for t in pool.taints]):
+                raise SpecError(f"nodePools[{i}].taints[{twice[0]}]", twice[1])
         if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
             raise SpecError("nodePools", problem)
         self._check_ingress()

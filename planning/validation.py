@@ -67,12 +67,103 @@ def kubelet_label_problem(key: str) -> str | None:
             f"{', '.join(sorted(KUBELET_LABELS))} and those under {' or '.join(KUBELET_LABEL_NAMESPACES)}")
 
 
+# Labels a pool may not set although the kubelet would take them: the kubelet sets these on its Node itself (the
+# well-known labels above: kubernetes.io/os, /arch, /hostname, the topology and instance-type labels), and a value
+# given with --node-labels wins over its own (`kubernetes.io/os=windows` hid the workers from every DaemonSet that
+# selects kubernetes.io/os=linux: kube-proxy, ingress-nginx, metrics-server). kubecvm sets the topology labels from
+# the plan (bootstrap.node_labels) and its own under kubecvm/ (kubecvm/pool, which ingress-nginx selects by).
+KUBECVM_LABEL_PREFIX = "kubecvm/"
+
+
+def reserved_label_problem(key: str) -> str | None:
+    if key in KUBELET_LABELS:
+        return (f"{key!r} is set on every node by the kubelet and kubecvm (its real value: the node's OS, "
+                "architecture, hostname, zone, region or instance type); a pool label may not override it")
+    if key.startswith(KUBECVM_LABEL_PREFIX):
+        return f"{key!r}: labels under {KUBECVM_LABEL_PREFIX} are kubecvm's own (kubecvm/pool is the pool's name)"
+    return None
+
+
 def node_label_problem(key: str, value: str) -> str | None:
+    """A label the kubelet may be given (kubecvm's own topology and pool labels included)."""
     return qualified_name_problem(key) or kubelet_label_problem(key) or label_value_problem(value)
+
+
+def pool_label_problem(key: str, value: str) -> str | None:
+    """A label a user may give a pool: one the kubelet takes and that is neither its own nor kubecvm's."""
+    return node_label_problem(key, value) or reserved_label_problem(key)
+
+
+def duplicate_taint_problem(taints: list[tuple[str, str]]) -> tuple[int, str] | None:
+    """(index, problem) of the first taint whose key and effect an earlier one has: the API server refuses the Node
+    ("taints must be unique by key and effect pair", pkg/apis/core/validation/validation.go validateNodeTaints),
+    so the kubelet never registers."""
+    seen: dict[tuple[str, str], int] = {}
+    for i, pair in enumerate(taints):
+        if pair in seen:
+            return i, (f"taint {pair[0]!r} with effect {pair[1]} is given twice (also taints[{seen[pair]}]); the API "
+                       "server refuses a node whose taints are not unique by key and effect, so it would never join")
+        seen[pair] = i
+    return None
 
 
 def taint_problem(key: str, value: str) -> str | None:
     return qualified_name_problem(key) or label_value_problem(value)
+
+
+# --- container image references: distribution's grammar ----------------------------------------------------------
+# github.com/distribution/reference (regexp.go, reference.go; what containerd and kubeadm parse images with):
+#   name             := [domain '/'] remote-name;  domain := host [':' port-number]
+#   domain-component := /([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])/, joined by '.'
+#   path-component   := alpha-numeric [separator alpha-numeric]*;  alpha-numeric := /[a-z0-9]+/
+#   separator        := /[_.]|__|[-]+/;  NameTotalLengthMax = 255
+# and the first component is a registry host only if it holds a '.' or a ':' or is `localhost` (splitDockerDomain,
+# normalize.go): `team/images` would be Docker Hub's docker.io/team/images. kubecvm keeps hosts lower-case (the
+# egress planning compares them: planning/mirrors.py) and ports to 1..65535 (the grammar takes any digits).
+_DOMAIN_COMPONENT = r"(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*"
+_IMAGE_PREFIX = re.compile(rf"(?P<host>{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*)(?::(?P<port>[0-9]+))?"
+                           rf"(?P<path>(?:/{_PATH_COMPONENT})*)")
+IMAGE_NAME_MAX = 255
+
+
+def image_prefix_problem(value: str, longest_suffix: int) -> str | None:
+    """A registry (host[:port]) or repository (host[:port]/path) that image names are made under by appending
+    `/<name>`, the longest `longest_suffix` characters; None when every such name is a valid reference."""
+    m = _IMAGE_PREFIX.fullmatch(value)
+    if not m:
+        return (f"{value[:80]!r} is not a registry or repository: expected host[:port][/path], a lower-case host of "
+                "letters, digits, '-' and '.', path components of lower-case letters and digits joined by '.', '_', "
+                "'__' or '-' (the distribution reference grammar)")
+    if "." not in m["host"] and m["port"] is None and m["host"] != "localhost":
+        return (f"{value[:80]!r} does not start with a registry host: {m['host']!r} would be read as a Docker Hub "
+                f"path (docker.io/{value[:40]}/...); name the registry, e.g. registry.example.com/{value[:40]}")
+    if m["port"] is not None and not 1 <= int(m["port"]) <= 65535:
+        return f"{value[:80]!r}: port {m['port'][:10]} is not a TCP port (1..65535)"
+    if len(m["host"]) > 253 or any(len(label) > 63 for label in m["host"].split(".")):
+        return f"{value[:80]!r}: the host is not a DNS name (labels of at most 63 characters, 253 in all)"
+    if len(value) + 1 + longest_suffix > IMAGE_NAME_MAX:
+        return (f"a prefix of {len(value)} characters: the image names made under it (up to {longest_suffix} more "
+                f"characters) would pass the {IMAGE_NAME_MAX} a reference's name may have")
+    return None
+
+
+def url_host_problem(url: str) -> str | None:
+    """The host and port of an http(s) URL: a DNS name or IPv4 address, a port in 1..65535."""
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"{url[:80]!r}: {exc}"
+    host = parts.hostname or ""
+    labels = host.split(".")
+    if (not host or len(host) > 253 or host.endswith(".")
+            or not all(re.fullmatch(_DOMAIN_COMPONENT, label, re.I) and len(label) <= 63 for label in labels)):
+        return f"{url[:80]!r}: {host[:80]!r} is not a host name (DNS labels of letters, digits and inner '-')"
+    if port is not None and port == 0:
+        return f"{url[:80]!r}: port 0 is not a TCP port (1..65535)"
+    return None
 
 
 # --- Kubernetes: the service range -------------------------------------------------------------------------------

@@ -120,8 +120,13 @@ def test_what_reads_the_metadata_service_runs_on_the_host_network():
 def test_every_node_is_labelled_with_its_planned_zone_and_region():
     from kubecvm.planning import bootstrap
 
-    plan = build_plan(make_spec("prod", {"nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
-                                                        "labels": {"topology.kubernetes.io/zone": "elsewhere"}}]}))
+    with pytest.raises(ConfigError, match=r"nodePools\[0\]\.labels: 'topology.kubernetes.io/zone' is set on every node"):
+        make_spec("prod", {"nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
+                                          "labels": {"topology.kubernetes.io/zone": "elsewhere"}}]})
+    # A spec built around the validation (model_copy does not validate) still cannot move a node.
+    spec = make_spec("prod")
+    pools = [p.model_copy(update={"labels": {"topology.kubernetes.io/zone": "elsewhere"}}) for p in spec.node_pools]
+    plan = build_plan(spec.model_copy(update={"node_pools": pools}))
     for m in plan.machines:
         labels = dict(kv.split("=") for kv in
                       kubeadm_docs(user_data(plan, m), "kubeadm-init.yaml" if m is plan.masters[0] else "kubeadm-join.yaml")
