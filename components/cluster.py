@@ -192,24 +192,79 @@ def snake_case_message(message: str) -> str:
     return pattern.sub(lambda m: aliases[m[1]], message)
 
 
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_at(value: object, path: str) -> str | None:
+    """The path of the first value in `value` not known now (an Output or another awaitable), else None."""
+    if isinstance(value, Mapping):
+        return next((p for k, v in value.items() if (p := _unknown_at(v, f"{path}.{k}"))), None)
+    if isinstance(value, list | tuple):
+        return next((p for i, v in enumerate(value) if (p := _unknown_at(v, f"{path}[{i}]"))), None)
+    if isinstance(value, pulumi.Output) or hasattr(value, "__await__"):
+        return path
+    return None
+
+
+def _check_plain(args: Mapping) -> None:
+    """Arguments the planner lays out must be known now: an Output there fails deep in the run otherwise."""
+    for key, value in args.items():
+        if where := _unknown_at(value, key):
+            raise ConfigError(f"{where}: a pulumi Output, where kubecvm needs a plain value: every address and name "
+                              "is planned before anything exists (only image_id, ssh_key_ids, security_group_ids and "
+                              "the existing network's ids may be Outputs)")
+
+
+_SECURITY_GROUP_ID = re.compile(r"sg-[a-z0-9]{8}")
+
+
+def _check_inputs(inputs: Mapping) -> None:
+    """security_group_ids: a list (of ids or Outputs of ids), checked now, before anything registers."""
+    if "security_group_ids" not in inputs:
+        return
+    groups = inputs["security_group_ids"]
+    if not isinstance(groups, list | tuple):
+        got = ("None (leave the argument out for none)" if groups is None else
+               "a string, which would be taken character by character" if isinstance(groups, str) else
+               "an Output of the whole list: give a list whose items may be Outputs" if isinstance(groups, pulumi.Output)
+               else f"a {type(groups).__name__}")
+        raise ConfigError(f"security_group_ids: expected a list of security group ids (sg-...), got {got}")
+    for i, group in enumerate(groups):
+        if isinstance(group, str):
+            if not _SECURITY_GROUP_ID.fullmatch(group):
+                raise ConfigError(f"security_group_ids[{i}]: {_shown(group)} is not a security group id (sg-xxxxxxxx)")
+        elif group is None or not (isinstance(group, pulumi.Output) or hasattr(group, "__await__")):
+            raise ConfigError(f"security_group_ids[{i}]: expected a security group id or an Output of one, got "
+                              f"{_shown(group)}")
+
+
 def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tuple[ClusterPlan, ClusterInputs]:
     """ClusterArgs -> (plan named after the component, the pass-through inputs); ClusterArgsError on a mistake,
     naming fields in the caller's `spelling` (snake_case in Python, camelCase from other languages)."""
     args = dict(args)
+    subject = f"ClusterArgs of Cluster {name!r}"
     inputs: dict = {k: args.pop(k) for k in INPUT_ONLY if k in args}
     for key in ("image_id", "ssh_key_ids"):  # plain ones are validated by the spec; Outputs pass through
         if key in args and not _is_plain(args[key]):
             inputs[key] = args.pop(key)
     preset, region = args.pop("preset", None), args.pop("region", None)
-    subject = f"ClusterArgs of Cluster {name!r}"
     network = {k: args.pop(k) for k in NETWORK_ARGS if k in args}
     try:
+        _check_inputs(inputs)
+        _check_plain({"preset": preset, "region": region, **args,
+                      **{k: v for k, v in network.items() if k == "subnet_cidrs"}})
+        if "name" in args and args["name"] != name:
+            raise ConfigError(f"name: {_shown(args.pop('name'))}: the cluster is named after the component "
+                              f"(Cluster({name!r}, ...)); drop name, or name the component as the cluster")
         overrides = overrides_from_args(args) | {"name": name}
         given: set[str] = set()
         if network:
             overrides["existingNetwork"], given = _existing_network(network, inputs)
-        plan = plan_from_config(
-            preset=preset, overrides=overrides, region=region or pulumi.Config("tencentcloud").get("region"),
+        plan = plan_from_config(  # region=0 or "" is a mistake to name, not "unset" (the stack's region)
+            preset=preset, overrides=overrides,
+            region=region if region is not None else pulumi.Config("tencentcloud").get("region"),
             stack=pulumi.get_stack(), subject=subject, given_ids=frozenset(given),
         )
     except ConfigError as exc:

@@ -111,7 +111,8 @@ def contract(command):
             raise
         except KeyboardInterrupt:
             raise fail("interrupted") from None
-        except Exception as exc:  # noqa: BLE001  (the contract: an unexpected error is exit 2, one line)
+        except BaseException as exc:  # noqa: BLE001  (the contract: an unexpected error is exit 2, one line; a
+            # SystemExit here is not the command's own, which exits with typer.Exit, so its code is no verdict)
             if debug_enabled():
                 traceback.print_exc(file=sys.stderr)
             raise fail(crash_line(exc)) from None

@@ -12,7 +12,7 @@ import runpy
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -26,7 +26,7 @@ from kubecvm.policies import engine
 from kubecvm.stacks.config import (
     NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
 )
-from kubecvm.stacks.project import DEFAULT_PROJECT, Project, find_project
+from kubecvm.stacks.project import DEFAULT_PROJECT, Project, find_project, stack_name_problem
 from kubecvm.offline.runner import SECRET, Registration, run_program
 from kubecvm.offline import diagram, instance_types, simulated_cloud
 from kubecvm.offline.simulated_cloud import CloudRefusal, SimulatedCloud
@@ -144,6 +144,10 @@ def load_stack(
         project = find_project(where)
         program = project_program(project)
     name, path = stack_path(project, stack, config_file, where)
+    if problem := stack_name_problem(name):
+        raise ConfigError(f"--stack: {problem}" if stack is not None or config_file is None else
+                          f"--config-file: {config_file}: the stack is named after the file, and {problem}; "
+                          "name it with -s")
     notes = []
     if program is not None and config_file is None and not path.exists():
         stack_config = {}
@@ -353,6 +357,34 @@ def run_failure(exc: Exception, program: Path | None) -> ConfigError | None:
     return None
 
 
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@contextmanager
+def program_stdout_to_stderr() -> Iterator[None]:
+    """What a program prints goes to stderr while it runs, as `pulumi preview` shows a program's output as
+    diagnostics and never as its own: stdout is the plan's (`--format json` must stay one JSON document). Both
+    sys.stdout and file descriptor 1 (a subprocess, os.write) when stdout is a real file."""
+    sys.stdout.flush()
+    saved = None
+    try:
+        if sys.stdout.fileno() == 1:
+            saved = os.dup(1)
+            os.dup2(sys.stderr.fileno(), 1)
+    except (AttributeError, OSError, ValueError):  # an in-memory stdout (a test runner): sys.stdout alone
+        saved = None
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def file_program(path: Path) -> Callable[[], None]:
     def run() -> None:
         with _in_program_dir(path):
@@ -360,7 +392,15 @@ def file_program(path: Path) -> Callable[[], None]:
                 runpy.run_path(str(path), run_name="__main__")
             except pulumi.RunError:
                 raise  # a configuration refusal: its message is the whole story
-            except Exception as exc:  # noqa: BLE001
+            except SystemExit as exc:
+                # sys.exit() ends the program before the engine has its resources: a plan of what was registered so
+                # far would read as a pass (exit 0) or as a violation (sys.exit(1)); neither is what happened.
+                raise ProgramError(f"{path}: the program called sys.exit({_shown(exc.code)}) before it finished, so "
+                                   "there is no whole plan of it; a Pulumi program registers its resources and "
+                                   "returns (raise an exception to fail it)") from exc
+            except KeyboardInterrupt:
+                raise  # the user's Ctrl-C: the CLI stops as for any other run
+            except BaseException as exc:  # noqa: BLE001  (a BaseException of the program's own is its failure too)
                 what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
                 raise ProgramError(f"{path}: the program failed: {type(exc).__name__}{': ' + what if what else ''} "
                                    "(kubecvm --debug plan ... shows its traceback)") from exc
@@ -412,13 +452,19 @@ def build(
     sells = untranscribed_types(loaded.plan)
     cloud = SimulatedCloud(route_table_quota=quota, sells=sells) if quota else SimulatedCloud(sells=sells)
     try:
-        recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
-                                cloud=cloud, project=loaded.project.name)
+        with program_stdout_to_stderr():
+            recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
+                                    cloud=cloud, project=loaded.project.name)
     except CloudRefusal as exc:  # the program asks for what Tencent refuses: as much a mistake as bad config
         raise ConfigError(f"{getattr(exc, 'refused_by', 'Tencent Cloud')} would refuse {exc}") from None
     except (ConfigError, pulumi.RunError):
         raise
-    except Exception as exc:  # noqa: BLE001  (kubecvm's bug unless it is a simulator gap or the program's own)
+    except SystemExit as exc:  # from a callback of the program (apply), where file_program cannot see it
+        raise ProgramError(f"the program called sys.exit({_shown(exc.code)}) during the run (in a callback such as "
+                           "an apply), so there is no whole plan of it; raise an exception to fail a program") from exc
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (kubecvm's bug unless it is a simulator gap or the program's own)
         if (known := run_failure(exc, loaded.program)) is not None:
             raise known from exc
         raise

@@ -150,14 +150,17 @@ def spec_from_config(
     for key, value in ((f"{PROJECT}:preset", preset), (f"{PROJECT}:cluster", overrides), ("tencentcloud:region", region)):
         if value is not None:
             _check_type(key, value)
-    preset = preset or "dev"
+    for key, value in ((f"{PROJECT}:preset", preset), ("tencentcloud:region", region)):
+        if value == "":  # set, but to nothing: not the same as leaving it out (which means dev / the environment)
+            raise ConfigError(f"{key}: empty; expected {_KEY_TYPES[key][1]} (leave the key out for the default)")
+    preset = preset if preset is not None else "dev"
     if preset not in PRESETS:
         raise ConfigError(f"{PROJECT}:preset: {_shown(preset, 40)} is not a preset; expected one of {', '.join(PRESETS)}")
     overrides = dict(overrides or {})
     for key in ("preset", "region"):
         if key in overrides:
             raise ConfigError(f"{PROJECT}:cluster.{key}: set {'kubecvm:preset' if key == 'preset' else 'tencentcloud:region'} instead")
-    region = region or os.environ.get("TENCENTCLOUD_REGION")
+    region = region if region is not None else os.environ.get("TENCENTCLOUD_REGION")
     if not region:
         raise ConfigError("tencentcloud:region: required (for example ap-guangzhou), or set TENCENTCLOUD_REGION")
     if "zones" not in overrides:

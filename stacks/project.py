@@ -16,6 +16,7 @@ No pulumi import here: stacks/config.py and the offline plan use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,11 +88,27 @@ def find_project(start: Path) -> Project:
     return Project(dir=start)
 
 
+# Pulumi's rule for stack and project names: pulumi/pulumi pkg/backend/httpstate/backend.go,
+# stackNameAndProjectRegexp = "^[A-Za-z0-9_.-]{1,100}$" ("stack names may only contain alphanumeric, hyphens,
+# underscores, or periods"); the engine builds URNs "urn:pulumi:<stack>::<project>::..." from them.
+PULUMI_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+PULUMI_NAME_RULE = "1..100 letters, digits, '-', '_' or '.'"
+
+
+def stack_name_problem(stack: str) -> str | None:
+    if PULUMI_NAME.fullmatch(stack):
+        return None
+    return f"{stack[:100]!r} is not a Pulumi stack name: {PULUMI_NAME_RULE} (pulumi stack init refuses it)"
+
+
 def read_project(path: Path) -> Project:
     doc = load_yaml(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("name"), str) or not doc["name"]:
         raise ConfigError(f"{path}: name: required (a Pulumi project file names its project)")
     folder, name = path.parent, doc["name"]
+    if not PULUMI_NAME.fullmatch(name):
+        raise ConfigError(f"{path}: name: {name[:100]!r} is not a Pulumi project name: {PULUMI_NAME_RULE} (a URN "
+                          "holds it between '::' separators)")
     config_dir = doc.get("stackConfigDir")
     main = doc.get("main")
     runtime = doc.get("runtime")
