@@ -264,8 +264,11 @@ def diff(
         before, after = load_plan(old), load_plan(new)
         result = diff_plans(before, after, replace or ())
         if replay:
-            from kubecvm.offline.simulated_cloud import replay as replay_plans
-            result.replay = replay_plans(before, after, result)
+            from kubecvm.offline.simulated_cloud import ReplayInputError, replay as replay_plans
+            try:
+                result.replay = replay_plans(before, after, result)
+            except ReplayInputError as exc:
+                raise PlanFileError(str(exc)) from None
     except PlanFileError as exc:
         raise fail(str(exc)) from None
     if fmt is Format.json:

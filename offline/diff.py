@@ -272,6 +272,8 @@ def load_plan(path: Path) -> dict:
                 raise PlanFileError(f"{where}.{key}: required ({what}){hint}")
             if not isinstance(r[key], allowed):
                 raise PlanFileError(f"{where}.{key}: expected {what}, got {type(r[key]).__name__}{hint}")
+        if problem := _options_problem(r):
+            raise PlanFileError(f"{where}.{problem}{hint}")
         if r["urn"] in seen:
             raise PlanFileError(f"{where}.urn: {r['urn'][:200]!r} appears twice; a plan has one resource per URN{hint}")
         seen.add(r["urn"])
@@ -279,6 +281,42 @@ def load_plan(path: Path) -> dict:
         raise PlanFileError(f"{path}: formatVersion {doc.get('formatVersion')!r} is not one this kubecvm reads "
                             f"({', '.join(str(v) for v in FORMAT_VERSIONS if v)}); plan both sides with the same kubecvm")
     return doc
+
+
+# What `kubecvm plan --format json` writes beside a resource's inputs (offline/plan.py options), each of the type the
+# diff and the replay read it as; checked on load, so a hand-edited plan is refused naming the key, not a crash.
+_STRINGS = "a list of strings"
+_OPTION_TYPES = {"dependsOn": _STRINGS, "ignoreChanges": _STRINGS, "aliases": _STRINGS,
+                 "replaceOnChanges": _STRINGS, "additionalSecretOutputs": _STRINGS,
+                 "protect": "true or false", "deleteBeforeReplace": "true or false", "retainOnDelete": "true or false",
+                 "propertyDependencies": "an object of lists of strings", "provider": "a string", "parent": "a string"}
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _options_problem(r: Mapping) -> str | None:
+    """`<key>: <problem>` for the first of a resource's parent, custom and options that is not of its type."""
+    if r.get("parent") is not None and not isinstance(r["parent"], str):
+        return "parent: expected a string or null"
+    if "custom" in r and not isinstance(r["custom"], bool):
+        return "custom: expected true or false"
+    options = r.get("options")
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        return f"options: expected an object, got {type(options).__name__}"
+    for key, value in options.items():
+        what = _OPTION_TYPES.get(key)
+        if what is None or value is None:
+            continue
+        ok = (_is_strings(value) if what == _STRINGS else isinstance(value, bool) if what == "true or false"
+              else isinstance(value, str) if what == "a string"
+              else isinstance(value, dict) and all(_is_strings(v) for v in value.values()))
+        if not ok:
+            return f"options.{key}: expected {what}, got {type(value).__name__}"
+    return None
 
 
 def _identity(doc: Mapping) -> tuple[str | None, str | None]:
@@ -438,29 +476,49 @@ def _resolve(targets: Iterable[str], urns: Iterable[str]) -> set[str]:
 
 
 def _cascade(before: Mapping, after: Mapping, changes: dict[str, Change]) -> None:
-    """Follow replaced resources' new ids into what holds them, to a fixed point."""
+    """Follow replaced resources' new ids into what holds them, to a fixed point.
+
+    Linear in the plans' size: every reference (an input's propertyDependencies URN, or an input value that is an
+    old id) is indexed once by the resource it names, and each replaced resource's references are followed once
+    (a frontier at a time, as the engine's replacements spread), so 8,000 resources take no longer than a scan."""
     replaced = {u for u, c in changes.items() if c.replace}
+    old_ids: dict[str, list[str]] = {}
+    for u, r in before.items():
+        if isinstance(r.get("id"), str) and r["id"]:
+            old_ids.setdefault(r["id"], []).append(u)
+    # held_by[src] = (holder, key, rank): rank 0 a propertyDependencies URN, 1+n the n-th id value of the input
+    held_by: dict[str, list[tuple[str, str, int]]] = {}
+    for urn in sorted(before.keys() & after.keys()):
+        if urn in replaced:
+            continue
+        deps = _options(after[urn]).get("propertyDependencies") or {}
+        ignored = set(_options(after[urn]).get("ignoreChanges") or ())
+        inputs = before[urn].get("inputs") or {}
+        for key in sorted(inputs.keys() | deps.keys()):
+            if key in ignored:
+                continue
+            for u in deps.get(key, ()):
+                held_by.setdefault(u, []).append((urn, key, 0))
+            for n, v in enumerate(_values(inputs.get(key))):
+                for u in old_ids.get(v, ()) if isinstance(v, str) else ():
+                    held_by.setdefault(u, []).append((urn, key, 1 + n))
     frontier = set(replaced)
     while frontier:
-        old_ids = {before[u].get("id"): u for u in frontier if before[u].get("id")}
-        newly: set[str] = set()
-        for urn in sorted(before.keys() & after.keys()):
-            if urn in replaced:
-                continue
-            res = after[urn]
-            deps = _options(res).get("propertyDependencies") or {}
-            ignored = set(_options(res).get("ignoreChanges") or ())
-            inputs = before[urn].get("inputs") or {}
-            hits = []
-            for key in sorted(inputs.keys() | deps.keys()):
-                if key in ignored:
+        # Per holder and key, the source the former fixed-point scan named: the first propertyDependencies URN (in
+        # URN order) in the frontier, else the resource of the first id value in the frontier.
+        best: dict[str, dict[str, tuple[int, str]]] = {}
+        for src in frontier:
+            for holder, key, rank in held_by.get(src, ()):
+                if holder in replaced:
                     continue
-                src = next((u for u in sorted(deps.get(key, ())) if u in frontier), None)
-                src = src or next((old_ids[v] for v in _values(inputs.get(key)) if isinstance(v, str) and v in old_ids), None)
-                if src:
-                    hits.append((not forces_replacement(res["type"], key), key, src))
-            if not hits:
-                continue
+                pick = (0, src) if rank == 0 else (rank, src)
+                keys = best.setdefault(holder, {})
+                if key not in keys or pick < keys[key]:
+                    keys[key] = pick
+        newly: set[str] = set()
+        for urn in sorted(best):
+            res = after[urn]
+            hits = [(not forces_replacement(res["type"], key), key, src) for key, (_, src) in best[urn].items()]
             _, key, src = min(hits)  # a ForceNew holder first: it decides
             change = changes.setdefault(urn, Change(urn, res["type"], []))
             if change.cascade_from is None or (forces_replacement(res["type"], key) and not change.replace):
@@ -517,18 +575,53 @@ def _collides(old: Mapping, new: Mapping, c: Change, changes: Mapping[str, Chang
 
 
 def _is_master(r: Mapping | None) -> bool:
-    return bool(r) and r.get("type") == INSTANCE and ((r.get("inputs") or {}).get("tags") or {}).get(ROLE_TAG) == MASTER
+    tags = (r.get("inputs") or {}).get("tags") if r else None  # a hand-edited plan may hold anything here
+    return bool(r) and r.get("type") == INSTANCE and isinstance(tags, Mapping) and tags.get(ROLE_TAG) == MASTER
 
 
-def _ancestors(after: Mapping, urn: str) -> set[str]:
-    seen: set[str] = set()
-    stack = list(_options(after[urn]).get("dependsOn") or ())
-    while stack:
-        u = stack.pop()
-        if u not in seen and u in after:
-            seen.add(u)
-            stack += list(_options(after[u]).get("dependsOn") or ())
-    return seen
+def _depends_on(after: Mapping, urn: str) -> list[str]:
+    return [u for u in _options(after[urn]).get("dependsOn") or () if u in after]
+
+
+def dependency_order(after: Mapping) -> list[str]:
+    """The URNs so that each comes after everything it depends on (dependsOn), by an iterative depth-first walk:
+    no recursion, however long the chain; a cycle (which the engine never records) is broken where it closes."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: on the walk, 2: done
+    for root in sorted(after):
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(_depends_on(after, root)))]
+        while stack:
+            urn, deps = stack[-1]
+            nxt = next((d for d in deps if d not in state), None)
+            if nxt is None:
+                stack.pop()
+                state[urn] = 2
+                order.append(urn)
+            else:
+                state[nxt] = 1
+                stack.append((nxt, iter(_depends_on(after, nxt))))
+    return order
+
+
+def _unordered_pair(after: Mapping, urns: Iterable[str]) -> tuple[str, str] | None:
+    """Two of `urns` that nothing orders (neither depends on the other through dependsOn), or None when they form
+    one chain. Linear: in dependency order, each resource carries the latest of `urns` among its ancestors, and
+    `urns` form a chain exactly when each one's latest ancestor among them is the one just before it."""
+    wanted = set(urns)
+    order = dependency_order(after)
+    position = {u: i for i, u in enumerate(order)}
+    latest: dict[str, int] = {}  # urn -> position of its latest ancestor in `wanted` (-1: none)
+    for u in order:
+        latest[u] = max((max(latest.get(d, -1), position[d] if d in wanted else -1)
+                         for d in _depends_on(after, u) if d in position), default=-1)
+    chain = sorted((u for u in wanted if u in position), key=position.__getitem__)
+    for a, b in zip(chain, chain[1:]):
+        if latest[b] != position[a]:
+            return a, b
+    return None
 
 
 def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list[str]:
@@ -542,10 +635,8 @@ def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list
     stopping = sorted(c.urn for c in result.updates if _is_master(after.get(c.urn))
                       and any(DISRUPTIVE[INSTANCE][k].stops for k in c.disruptive))
     if len(stopping) > 1:
-        unordered = [(a, b) for i, a in enumerate(stopping) for b in stopping[i + 1:]
-                     if a not in _ancestors(after, b) and b not in _ancestors(after, a)]
-        if unordered:
-            a, b = unordered[0]
+        if unordered := _unordered_pair(after, stopping):
+            a, b = unordered
             warnings.append(f"{len(stopping)} masters get an update that stops them ("
                             + ", ".join(sorted({k for c in result.updates if c.urn in stopping for k in c.disruptive
                                                 if DISRUPTIVE[INSTANCE][k].stops}))
@@ -556,4 +647,4 @@ def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list
 
 def masters_in_order(after: Mapping, urns: list[str]) -> bool:
     """Whether the engine would update these resources one after another (each depends on the one before)."""
-    return all(a in _ancestors(after, b) or b in _ancestors(after, a) for i, a in enumerate(urns) for b in urns[i + 1:])
+    return _unordered_pair(after, urns) is None

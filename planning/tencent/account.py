@@ -51,6 +51,7 @@ class CloudState:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     _ids: dict = field(default_factory=dict, repr=False, compare=False)
     _types: dict = field(default_factory=dict, repr=False, compare=False)
+    _holders: dict = field(default_factory=dict, repr=False, compare=False)  # id -> {key: Live}, in creation order
 
     def by_id(self, rid) -> Live | None:
         return self._ids.get(rid)
@@ -69,6 +70,7 @@ class CloudState:
     def _put(self, key: str, r: Live) -> None:
         self.live[key] = r
         self._ids.setdefault(r.id, r)  # the first holder of an id, as the scan it replaces found
+        self._holders.setdefault(r.id, {})[key] = r
         self._types.setdefault(r.type, {})[key] = r
 
     def delete(self, key: str) -> None:
@@ -80,6 +82,9 @@ class CloudState:
             r = self.live.pop(old)
             self._types[r.type].pop(old)
             self.live[new] = self._types[r.type][new] = r
+            holders = self._holders.get(r.id, {})
+            holders.pop(old, None)
+            holders[new] = r
 
     def _delete(self, key: str) -> None:
         r = self.live.get(key)
@@ -90,9 +95,11 @@ class CloudState:
                 raise CloudRefusal(f"{key}: {problem}")
         del self.live[key]
         self._types.get(r.type, {}).pop(key, None)
-        if self._ids.get(r.id) is r:
+        holders = self._holders.get(r.id, {})
+        holders.pop(key, None)
+        if self._ids.get(r.id) is r:  # the next holder of the id, without a scan of the account (a replay of 8,000)
             del self._ids[r.id]
-            other = next((o for o in self.live.values() if o.id == r.id), None)
+            other = next(iter(holders.values()), None)
             if other is not None:
                 self._ids[r.id] = other
         for effect in AFTER_DELETE.get(r.type, ()):

@@ -249,5 +249,25 @@ def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None
     return f"{refusal.message} ({refusal.code})" if refusal else None
 
 
-CREATE_RULES = {CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint,)}
+def cluster_route_table_vs_vpc_routes(state: CloudState, inputs: dict) -> str | None:
+    """TKE refuses a cluster route table whose CIDR overlaps entries of the VPC's route tables unless the request
+    sets IgnoreClusterCidrConflict: the shared rule vpc_route_conflict (README "Switching an existing cluster from
+    vpcRoutes"), so a replay from vpcRoutes to globalRouter without podNetwork.ignoreVpcRouteConflict is refused, as
+    `pulumi up` would be. The VPC's entries: those of route tables of this VPC, or of a table the account does not
+    hold (an existing network's). The default route (0.0.0.0/0, the NAT's) overlaps every CIDR and is left out: a new
+    globalRouter cluster with a NAT gets its table."""
+    from . import vpc  # vpc's tokens; imported here, as vpc's module is read after this one
+
+    vpc_id = str(inputs.get("vpcId") or "")
+    vpc_of_table = {r.id: r.inputs.get("vpcId") for r in state.of_type(vpc.ROUTE_TABLE)}
+    destinations = [str(r.inputs.get("destinationCidrBlock") or "") for r in state.of_type(vpc.ROUTE_ENTRY)
+                    if vpc_of_table.get(r.inputs.get("routeTableId"), vpc_id) == vpc_id]
+    table = RouteTable(str(inputs.get("routeTableName") or ""), str(inputs.get("routeTableCidrBlock") or ""), vpc_id)
+    refusal = vpc_route_conflict(table, [d for d in destinations if d != "0.0.0.0/0"],
+                                 bool(inputs.get("ignoreClusterCidrConflict")))
+    return (f"{refusal.message} ({refusal.code}); set podNetwork.ignoreVpcRouteConflict: true for the switch"
+            if refusal else None)
+
+
+CREATE_RULES = {CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint, cluster_route_table_vs_vpc_routes)}
 DELETE_RULES: dict = {}
