@@ -261,7 +261,8 @@ def diff(
     """Compare two JSON plans of one stack as `pulumi up` would apply them; exit 3 when something existing would be
     replaced or deleted, 2 for an unreadable plan or plans of different stacks or projects."""
     try:
-        before, after = load_plan(old), load_plan(new)
+        spent: list[int] = []  # one memory budget for both plans (offline/diff.py MAX_PLAN_MEMORY)
+        before, after = load_plan(old, spent), load_plan(new, spent)
         result = diff_plans(before, after, replace or ())
         if replay:
             from kubecvm.offline.simulated_cloud import ReplayInputError, replay as replay_plans

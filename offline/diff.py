@@ -29,6 +29,7 @@ from typing import Any
 
 from kubecvm.planning.lifecycle import LIFECYCLE, Strategy
 from kubecvm.planning.tencent import cbs, clb, cvm, services, tke, vpc
+from kubecvm.stacks.reading import TooLarge, json_memory_estimate, read_bounded
 
 # Engine type tokens: the service modules' (kubecvm/planning/tencent/), under the names this module has exported.
 INSTANCE = cvm.INSTANCE
@@ -215,8 +216,29 @@ class PlanFileError(Exception):
 
 
 # Bounds on what `kubecvm diff` reads (a plan is a few KB of JSON per node and nests under 10 deep).
-MAX_PLAN_BYTES = 256 * 1024 * 1024
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+# What parsing the plans of one diff may take together, estimated before it is done (stacks/reading.py): with the
+# CLI's own ~110 MiB, a diff stays under 300 MiB whatever the files hold. Two plans of about 1,800 nodes fit (a
+# 420-worker plan is 6.6 MB, estimated at 21 MiB); a bigger cluster's plans are refused, naming the limit.
+MAX_PLAN_MEMORY = 180 * 1024 * 1024
 MAX_PLAN_DEPTH = 100
+
+
+def _read_json(path: Path, spent: list[int]) -> Any:
+    """The JSON document of a plan file, read with bounds on the bytes read (a device or a pipe included) and on
+    the memory parsing would take (stacks/reading.py), the file's bytes released before its objects are made.
+    `spent` holds the estimates of the plans already loaded by this command: one budget covers them all."""
+    data = read_bounded(path, MAX_PLAN_BYTES)
+    need = json_memory_estimate(data)
+    if need + sum(spent) > MAX_PLAN_MEMORY:
+        also = f" besides the {sum(spent) >> 20} MiB of the other plan" if spent else ""
+        raise PlanFileError(f"{path}: parsing it would take about {need >> 20} MiB{also}, over the "
+                            f"{MAX_PLAN_MEMORY >> 20} MiB the plans of one diff may take (a kubecvm plan of 1,000 "
+                            "nodes takes about 50): not a kubecvm plan, or too big a one to diff offline")
+    spent.append(need)
+    text = data.decode("utf-8")
+    del data
+    return json.loads(text, parse_constant=_non_finite)
 
 
 def _non_finite(token: str) -> float:
@@ -240,13 +262,13 @@ class PlanMismatch(PlanFileError):
 FORMAT_VERSIONS = (None, 2)  # None: plans written before formatVersion existed
 
 
-def load_plan(path: Path) -> dict:
-    """A `kubecvm plan --format json` document, checked enough that diffing it cannot fail: PlanFileError if not."""
+def load_plan(path: Path, spent: list[int] | None = None) -> dict:
+    """A `kubecvm plan --format json` document, checked enough that diffing it cannot fail: PlanFileError if not.
+    `spent`: the memory estimates of the plans loaded before it, which share MAX_PLAN_MEMORY with it."""
     try:
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
-            raise PlanFileError(f"{path}: {size} bytes; a plan file may have at most {MAX_PLAN_BYTES}")
-        doc = json.loads(path.read_bytes(), parse_constant=_non_finite)
+        doc = _read_json(path, spent if spent is not None else [])
+    except TooLarge as exc:
+        raise PlanFileError(f"{path}: {exc}; a plan file may have at most {MAX_PLAN_BYTES} bytes") from None
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such file") from None
     except IsADirectoryError:

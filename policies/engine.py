@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kubecvm.planning.plan import policy_facts as cluster_settings
+from kubecvm.stacks.reading import TooLarge, read_bounded
 
 import jsonschema
 
@@ -246,9 +247,9 @@ def load_policy_config(name_or_path: str) -> dict:
     """"dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
     path = CONFIG_DIR / f"{name_or_path}.json" if name_or_path in ("dev", "staging", "prod") else Path(name_or_path)
     try:
-        if path.stat().st_size > MAX_POLICY_CONFIG_BYTES:
-            raise PolicyConfigError(f"{path}: over {MAX_POLICY_CONFIG_BYTES} bytes; not a policy config")
-        raw = json.loads(path.read_bytes(), parse_constant=_reject_constant)
+        raw = json.loads(read_bounded(path, MAX_POLICY_CONFIG_BYTES), parse_constant=_reject_constant)
+    except TooLarge:
+        raise PolicyConfigError(f"{path}: over {MAX_POLICY_CONFIG_BYTES} bytes; not a policy config") from None
     except FileNotFoundError:
         raise PolicyConfigError(f"{path}: no such policy config file") from None
     except RecursionError:

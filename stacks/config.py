@@ -22,6 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, build_plan
 from kubecvm.stacks.presets import PRESET_ZONES, PRESETS
+from kubecvm.stacks.reading import TooLarge, read_bounded
 
 PROJECT = "kubecvm"
 
@@ -305,10 +306,9 @@ def _join(path: str, key: str) -> str:
 def _read_text(path: Path, missing: str) -> str:
     """A YAML file's text, refused before parsing when it is too big, not UTF-8 or nested too deep."""
     try:
-        size = path.stat().st_size
-        if size > MAX_STACK_FILE_BYTES:
-            raise ConfigError(f"{path}: {size} bytes; a stack or project file may have at most {MAX_STACK_FILE_BYTES}")
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_STACK_FILE_BYTES)  # what is read, not the stat size: a device or pipe too
+    except TooLarge as exc:
+        raise ConfigError(f"{path}: {exc}; a stack or project file may have at most {MAX_STACK_FILE_BYTES} bytes") from None
     except (FileNotFoundError, NotADirectoryError):
         raise ConfigError(f"{path}: {missing}") from None
     except OSError as exc:

@@ -256,7 +256,7 @@ def cluster_route_table_vs_vpc_routes(state: CloudState, inputs: dict) -> str | 
     `pulumi up` would be. The VPC's entries: those of route tables of this VPC, or of a table the account does not
     hold (an existing network's). The default route (0.0.0.0/0, the NAT's) overlaps every CIDR and is left out: a new
     globalRouter cluster with a NAT gets its table."""
-    from . import vpc  # vpc's tokens; imported here, as vpc's module is read after this one
+    from . import vpc  # its tokens (a local import: services.py reads every service module, tke first)
 
     vpc_id = str(inputs.get("vpcId") or "")
     vpc_of_table = {r.id: r.inputs.get("vpcId") for r in state.of_type(vpc.ROUTE_TABLE)}
