@@ -33,6 +33,7 @@ class Case:
     before: tuple[tuple[str, dict], ...] = ()  # created first, in order
     wire: tuple[dict, ...] = ()  # where the emulator answers the action: its requests, the last one refused
     code: str | None = None  # and the code the wire refuses it with
+    arrange: Callable | None = None  # sets up the emulated account first (what the emulator has no API for yet)
 
 
 INSTANCE = {"instanceType": "S5.LARGE8"}
@@ -93,6 +94,14 @@ CASES = [
          wire=({"RouteTableName": "other", "RouteTableCidrBlock": "172.20.0.0/16", "VpcId": "vpc-1"},
                {"RouteTableName": "mine", "RouteTableCidrBlock": "172.16.0.0/12", "VpcId": "vpc-1"}),
          code=tke.CIDR_CONFLICT_WITH_OTHER_CLUSTER),
+    Case(tke.cluster_route_table_vs_vpc_routes, "CreateClusterRouteTable", tke.CLUSTER_ROUTE_TABLE,
+         lambda ids: CRT | {"routeTableName": "mine", "routeTableCidrBlock": "172.16.0.0/12", "vpcId": "vpc-1"},
+         r"\(InvalidParameter.CidrConflictWithVpcGlobalRoute\); set podNetwork.ignoreVpcRouteConflict: true",
+         before=((vpc.ROUTE_TABLE, {"vpcId": "vpc-1"}),
+                 (vpc.ROUTE_ENTRY, {"routeTableId": "rtb-x", "destinationCidrBlock": "172.16.3.0/24"})),
+         wire=({"RouteTableName": "mine", "RouteTableCidrBlock": "172.16.0.0/12", "VpcId": "vpc-1"},),
+         code=tke.CIDR_CONFLICT_WITH_VPC_GLOBAL_ROUTE,
+         arrange=lambda emulator: emulator.tke.vpc_routes.setdefault("vpc-1", []).append("172.16.3.0/24")),
 ]
 IDS = [c.rule.__name__ for c in CASES]
 
@@ -137,6 +146,8 @@ def test_where_the_emulator_answers_the_action_the_wire_refuses_with_the_same_co
     assert case.wire and case.code, f"the emulator answers {case.action}: give the case its requests and code"
     module = services.service_of(case.type)
     emulator = Emulator()
+    if case.arrange is not None:
+        case.arrange(emulator)
     with emulator.serve() as url:
         client = common(url, module.SERVICE, module.VERSION)
         for params in case.wire[:-1]:
