@@ -186,3 +186,33 @@ def test_source_positions_are_skipped_only_inside_the_simulated_runtime():
         assert sdk_resource._get_stack_trace is not original
         assert len(sdk_resource._get_stack_trace().frames) == 0
     assert sdk_resource._get_stack_trace is original
+
+
+def test_scale_stacks_differ_from_the_base_only_where_said():
+    base = bench.bench_config(4997, "globalRouter")
+    smaller = bench.one_pool_smaller(base)
+    pools = {p["name"]: p for p in smaller["kubecvm:cluster"]["nodePools"]}
+    assert pools["compute"]["countPerZone"] == {p["name"]: p for p in base["kubecvm:cluster"]["nodePools"]}["compute"]["countPerZone"] - 1
+    assert {k: v for k, v in smaller["kubecvm:cluster"].items() if k != "nodePools"} == {k: v for k, v in base["kubecvm:cluster"].items() if k != "nodePools"}
+    moved = bench.with_pod_cidr(bench.bench_config(4997), bench.CHANGED_POD_CIDR)
+    assert moved["kubecvm:cluster"]["podCidr"] == "10.128.0.0/9" and bench.bench_config(4997)["kubecvm:cluster"]["podCidr"] == "10.0.0.0/8"
+    for config in (smaller, moved):  # both still plan: the layout holds them
+        cluster = config["kubecvm:cluster"]
+        build_plan(spec_from_config(preset="prod", overrides=cluster, region=bench.REGION, stack="bench"))
+
+
+def test_scale_block_replaces_its_former_self_and_keeps_the_notes(tmp_path):
+    m = {"load": (1.0, 2.0), "nodes": 5000, "e2e": {"ratio_e2e": 1.2, "plan_e2e_s": 6.0, "floor_e2e_s": 5.0},
+         "gr": {500: {"s": 5.0, "rss_mib": 200.0}, 1000: {"s": 9.0, "rss_mib": 400.0}, bench.MAX_WORKERS: {"s": 40.0, "rss_mib": 900.0}},
+         "vr": {500: {"s": 5.0, "rss_mib": 200.0}, bench.MAX_WORKERS: {"s": 50.0, "rss_mib": 1100.0}},
+         "growth_gr": 8.0, "growth_vr": 10.0, "replay_s": 5.0, "replay_share": 0.1, "moved_plan_s": 50.0,
+         "diff_s": 2.0, "diff_share": 0.05}
+    rows = bench.scale_rows(m)
+    assert [r[2].rsplit(": ", 1)[-1] for r in rows[:5]] == ["PASS", "PASS", "PASS", "FAIL", "PASS"]
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# table\n\n" + bench.NOTES_MARKER + "\nnotes\n")
+    bench.write_scale(out, bench.scale_markdown(m))
+    bench.write_scale(out, bench.scale_markdown({**m, "growth_gr": 7.5}))
+    text = out.read_text()
+    assert text.count(bench.SCALE_BEGIN) == 1 and "| 7.50 (40.0 s vs 5.0 s) |" in text
+    assert text.index(bench.SCALE_END) < text.index(bench.NOTES_MARKER) and text.endswith("notes\n")
