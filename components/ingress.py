@@ -15,7 +15,7 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.planning import ClusterPlan, bootstrap, names
 from kubecvm.planning import ingress as plan_ingress
-from kubecvm.planning import ingress_nginx
+from kubecvm.planning.addons import ingress_nginx
 
 from .lifecycle import with_lifecycle
 from .pki import ca_bundle, service_certificates

@@ -282,7 +282,7 @@ TOKEN_TTL_SECONDS = 2 * 3600
 # CA is CertificatesDir/CACertName = PKI_DIR/ca.crt (cmd/kubeadm/app/constants/constants.go CACertName "ca.crt",
 # @00886ac01fec1c8432967e8bb597828f46a9ba8b), the same file kubeadm gives kube-controller-manager as
 # --cluster-signing-cert-file (getControllerManagerCommand), with which it signs kubernetes.io/kubelet-serving CSRs.
-# The kubelets' certificates come from those CSRs (serverTLSBootstrap below, approved by planning/csr_approver.py)
+# The kubelets' certificates come from those CSRs (serverTLSBootstrap below, approved by planning/addons/programs/csr_approver.py)
 # and name the node's InternalIP, the first of kubeadm's --kubelet-preferred-address-types=InternalIP,ExternalIP,
 # Hostname, so the address the API server dials is in the certificate. Until a node's CSR is approved (seconds after
 # it registers) only apiserver->kubelet calls to that node fail: nothing in the boot or the add-on gates makes one.
@@ -524,7 +524,7 @@ def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
             "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
             "cgroupDriver": "systemd", "maxPods": spec.max_pods_per_node,
             # Serving certificates signed by the cluster CA (signer kubernetes.io/kubelet-serving; approved by the
-            # add-on in planning/csr_approver.py, rotated by the kubelet), so metrics-server verifies kubelets
+            # add-on in planning/addons/programs/csr_approver.py, rotated by the kubelet), so metrics-server verifies kubelets
             # instead of skipping TLS checks. kubeadm uploads this document to the kubelet-config ConfigMap, so
             # every joining node gets it too.
             "serverTLSBootstrap": True,

@@ -60,7 +60,7 @@ TABLE: tuple[Image, ...] = (
     Image("metrics-server", "k8s", "metrics-server/metrics-server", "v0.7.2",
           "sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9",
           _K8S_IO.format(commit="bc1017d811972e111a18438057aedac90a843198", project="metrics-server")),
-    # The CBS CSI driver: why v2.3.0, planning/addons.py CBS_CSI_VERSION.
+    # The CBS CSI driver: why v2.3.0, planning/addons/cbs_csi.py CBS_CSI_VERSION.
     Image("cbs-csi", "tencent", "tkeimages/csi-tencentcloud-cbs", "v2.3.0", None, _NO_TENCENT_DIGEST),
     Image("csi-provisioner", "tencent", "tkeimages/csi-provisioner", "v2.0.4", None,
           _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)"),

@@ -3,7 +3,7 @@
 client --TCP 80/443--> ingress CLB (planned VIP, or a public address) --TCP NodePort--> worker --> ingress-nginx
 
 The CLB works at layer 4 with TCP listeners, so HTTP routing and TLS stay in the cluster (ingress-nginx,
-planning/ingress_nginx.py). Each listener forwards to every selected worker at a fixed NodePort the plan reserves;
+planning/addons/ingress_nginx.py). Each listener forwards to every selected worker at a fixed NodePort the plan reserves;
 the controller's NodePort Service claims exactly those ports. Workers are targets by instance, so growing or
 shrinking a pool changes the attachments' targets and nothing else.
 

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from kubernetes_validate.utils import all_versions, major_minor
 
 from kubecvm.planning import addons, bootstrap, build_plan, mirrors
+from kubecvm.planning.plan import CLUSTER_DOMAIN
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import SimulatedCloud
 from tests.conftest import PROD_ZONES, REGION, make_spec
@@ -526,7 +527,7 @@ def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
 
 # ---- the CBS CSI pin: a version bump must come with what that version needs ---------------------------------------
 
-# What was verified against upstream for each version we ever pinned (planning/addons.py says where from). Bumping
+# What was verified against upstream for each version we ever pinned (planning/addons/cbs_csi.py says where from). Bumping
 # CBS_CSI_VERSION without re-reading its node plugin and adding a row here (and to NODE_REQUIREMENTS) fails.
 VERIFIED_NODE_NEEDS = {
     "v2.3.0": {"args": ["--volume_attach_limit=18"], "env": {"NODE_ID", "QCLOUD_NORM_URL"}},
@@ -736,7 +737,7 @@ def test_metrics_server_serves_the_stacks_certificate_and_the_apiservice_verifie
     # The names the aggregator dials (<service>.<namespace>.svc) and in-cluster clients use, in the plan's domain.
     assert addons.METRICS_SERVER_DNS_NAMES == ("metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local")
     # (kubeadm's networking.dnsDomain is the same constant: tests/bootstrap/test_render.py checks it is cluster.local)
-    assert addons.METRICS_SERVER_DNS_NAMES[1].endswith(".svc." + addons.CLUSTER_DOMAIN)
+    assert addons.METRICS_SERVER_DNS_NAMES[1].endswith(".svc." + CLUSTER_DOMAIN)
     with pytest.raises(ValueError, match=r"^addons.metricsServer: metrics-server needs its serving certificate"):
         addons.metrics_server_objects(SETTINGS)
 

@@ -17,7 +17,8 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubecvm.planning import addons, build_plan, csr_approver
+from kubecvm.planning import addons, build_plan
+from kubecvm.planning.addons.programs import csr_approver
 from tests.conftest import make_spec
 
 approver = csr_approver

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from kubecvm.planning import addons, build_plan, images
-from kubecvm.planning import ingress_nginx as nginx
+from kubecvm.planning.addons import ingress_nginx as nginx
 from kubecvm.planning.mirrors import for_region
 from tests.conftest import make_spec
 from tests.loopback_tls import metrics_tls

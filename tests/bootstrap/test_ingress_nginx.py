@@ -12,7 +12,7 @@ from cryptography import x509
 
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.planning import build_plan
-from kubecvm.planning import ingress_nginx as nginx
+from kubecvm.planning.addons import ingress_nginx as nginx
 from kubecvm.planning.mirrors import for_region
 from tests.conftest import make_spec, stack_config
 

@@ -1,4 +1,4 @@
-"""metrics-server's objects against upstream's, field by field (planning/addons.py metrics_server_objects).
+"""metrics-server's objects against upstream's, field by field (planning/addons/metrics_server.py).
 
 Upstream, as the index holds it (kubernetes-sigs/metrics-server):
 - manifests/base/deployment.yaml@2efcd9fe23d41e20660d06eaf15619db25b900ed: args, the https port 10250, probes

@@ -161,7 +161,7 @@ def test_first_master_inits_with_the_planned_cluster():
     assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
     assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
-    # CA-signed serving certificates (approved by the add-on in planning/csr_approver.py) for metrics-server.
+    # CA-signed serving certificates (approved by the add-on in planning/addons/programs/csr_approver.py) for metrics-server.
     assert kubelet["serverTLSBootstrap"] is True
 
 

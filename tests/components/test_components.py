@@ -77,8 +77,8 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/policy:Policy"): 1,
         ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 1,
         ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
-        # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons.py),
-        # then ingress-nginx (planning/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),
+        # the CSR approver, CBS CSI, metrics-server and the CoreDNS patch behind its gate (planning/addons/),
+        # then ingress-nginx (planning/addons/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),
         # RoleBinding, DaemonSet, +2 Services, and its Namespace, Secret, Role, IngressClass, webhook)
         ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 5,
         ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 3,

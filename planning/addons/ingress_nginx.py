@@ -32,9 +32,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from . import images
-from .ingress import NODE_PORTS, POOL_LABEL
-from .mirrors import Mirrors
+from .. import images
+from ..ingress import NODE_PORTS, POOL_LABEL
+from ..mirrors import Mirrors
+from .common import rule
 
 # ---- the pin: the ingress-nginx version, tag and digest are planning/images.py's "ingress-nginx-controller" ------
 IMAGE = images.BY_NAME["ingress-nginx-controller"]
@@ -76,7 +77,7 @@ class IngressNginxSettings:
 
 def settings_from_plan(plan: Any) -> IngressNginxSettings | None:
     """None when the plan has no ingress."""
-    from .mirrors import from_spec
+    from ..mirrors import from_spec
 
     if plan.ingress is None:
         return None
@@ -98,33 +99,29 @@ def _meta(name: str, namespaced: bool = True, component: str | None = "controlle
     return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}), "labels": labels, **extra}
 
 
-def _rule(groups: list[str], resources: list[str], verbs: list[str], names: list[str] | None = None) -> dict[str, Any]:
-    return {"apiGroups": groups, "resources": resources, **({"resourceNames": names} if names else {}), "verbs": verbs}
-
-
 # Upstream's rules, in upstream's order.
 ROLE_RULES = [
-    _rule([""], ["namespaces"], ["get"]),
-    _rule([""], ["configmaps", "pods", "secrets", "endpoints"], ["get", "list", "watch"]),
-    _rule([""], ["services"], ["get", "list", "watch"]),
-    _rule(["networking.k8s.io"], ["ingresses"], ["get", "list", "watch"]),
-    _rule(["networking.k8s.io"], ["ingresses/status"], ["update"]),
-    _rule(["networking.k8s.io"], ["ingressclasses"], ["get", "list", "watch"]),
-    _rule(["coordination.k8s.io"], ["leases"], ["get", "update"], [ELECTION_ID]),
-    _rule(["coordination.k8s.io"], ["leases"], ["create"]),
-    _rule([""], ["events"], ["create", "patch"]),
-    _rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch", "get"]),
+    rule([""], ["namespaces"], ["get"]),
+    rule([""], ["configmaps", "pods", "secrets", "endpoints"], ["get", "list", "watch"]),
+    rule([""], ["services"], ["get", "list", "watch"]),
+    rule(["networking.k8s.io"], ["ingresses"], ["get", "list", "watch"]),
+    rule(["networking.k8s.io"], ["ingresses/status"], ["update"]),
+    rule(["networking.k8s.io"], ["ingressclasses"], ["get", "list", "watch"]),
+    rule(["coordination.k8s.io"], ["leases"], ["get", "update"], [ELECTION_ID]),
+    rule(["coordination.k8s.io"], ["leases"], ["create"]),
+    rule([""], ["events"], ["create", "patch"]),
+    rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch", "get"]),
 ]
 CLUSTER_ROLE_RULES = [
-    _rule([""], ["configmaps", "endpoints", "nodes", "pods", "secrets", "namespaces"], ["list", "watch"]),
-    _rule(["coordination.k8s.io"], ["leases"], ["list", "watch"]),
-    _rule([""], ["nodes"], ["get"]),
-    _rule([""], ["services"], ["get", "list", "watch"]),
-    _rule(["networking.k8s.io"], ["ingresses"], ["get", "list", "watch"]),
-    _rule([""], ["events"], ["create", "patch"]),
-    _rule(["networking.k8s.io"], ["ingresses/status"], ["update"]),
-    _rule(["networking.k8s.io"], ["ingressclasses"], ["get", "list", "watch"]),
-    _rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch", "get"]),
+    rule([""], ["configmaps", "endpoints", "nodes", "pods", "secrets", "namespaces"], ["list", "watch"]),
+    rule(["coordination.k8s.io"], ["leases"], ["list", "watch"]),
+    rule([""], ["nodes"], ["get"]),
+    rule([""], ["services"], ["get", "list", "watch"]),
+    rule(["networking.k8s.io"], ["ingresses"], ["get", "list", "watch"]),
+    rule([""], ["events"], ["create", "patch"]),
+    rule(["networking.k8s.io"], ["ingresses/status"], ["update"]),
+    rule(["networking.k8s.io"], ["ingressclasses"], ["get", "list", "watch"]),
+    rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch", "get"]),
 ]
 
 
