@@ -16,7 +16,7 @@ Sources, cited per fact below:
 - [provider] terraform-provider-tencentcloud provider.go genClientWithSTS: Policy is sent as url.QueryEscape(policy)
   (Python: urllib.parse.quote_plus), and the answer's TmpSecretId, TmpSecretKey and Token become the credential.
 
-The emulator (kubecvm/emulator/sts.py) answers with these rules; components/global_router.py calls AssumeRole.
+The emulator (kubecvm/emulator/sts.py) answers with these rules; components/tencent_calls.py calls AssumeRole.
 """
 
 from __future__ import annotations

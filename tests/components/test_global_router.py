@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from kubecvm.components import global_router as gr
+from kubecvm.components import tencent_calls as calls
 from kubecvm.emulator import ACCOUNT_UIN, SECRET_ID, SECRET_KEY, Emulator
 from kubecvm.emulator.tke import TkeService
 
@@ -28,7 +29,7 @@ PROPS = {
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
     """No Tencent setting of the machine running the tests: no TENCENTCLOUD_* variable, an empty tccli directory."""
-    for name in [n for n in os.environ if n.startswith("TENCENTCLOUD_")] + [gr.METADATA_ENV]:
+    for name in [n for n in os.environ if n.startswith("TENCENTCLOUD_")] + [calls.METADATA_ENV]:
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "tccli").mkdir()
     monkeypatch.setenv("TENCENTCLOUD_SHARED_CREDENTIALS_DIR", str(tmp_path / "tccli"))
@@ -39,7 +40,7 @@ def emulator(monkeypatch):
     """The emulator on 127.0.0.1 with every service the provider calls aimed at it, and its long-lived key set."""
     emulator = Emulator()
     with emulator.serve() as url:
-        for env in gr.ENDPOINT_ENVS.values():
+        for env in calls.ENDPOINT_ENVS.values():
             monkeypatch.setenv(env, url)
         monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
         monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
@@ -196,7 +197,7 @@ def test_a_conflicting_route_is_a_clear_error(tke):
 
 
 def test_rate_limited_calls_are_retried(tke, monkeypatch):
-    monkeypatch.setattr(gr, "RETRY_FIRST_WAIT", 0.01)
+    monkeypatch.setattr(calls, "RETRY_FIRST_WAIT", 0.01)
     tke.fail["CreateClusterRoute"] = ["RequestLimitExceeded", "RequestLimitExceeded.UinLimitExceeded"]
     provider().create(dict(PROPS))
     assert actions(tke).count("CreateClusterRoute") == 4  # 2 routes + 2 refused attempts
@@ -204,8 +205,8 @@ def test_rate_limited_calls_are_retried(tke, monkeypatch):
 
 
 def test_rate_limit_that_persists_is_a_clear_error(tke, monkeypatch):
-    monkeypatch.setattr(gr, "RETRY_ATTEMPTS", 2)
-    monkeypatch.setattr(gr, "RETRY_FIRST_WAIT", 0.01)
+    monkeypatch.setattr(calls, "RETRY_ATTEMPTS", 2)
+    monkeypatch.setattr(calls, "RETRY_FIRST_WAIT", 0.01)
     tke.fail["DescribeClusterRouteTables"] = ["RequestLimitExceeded"] * 2
     with pytest.raises(gr.GlobalRouterError, match=r"TKE DescribeClusterRouteTables failed: RequestLimitExceeded: .*"
                                                     r"still rate-limited after 2 attempts"):
@@ -225,7 +226,7 @@ def test_bad_credentials_fail_clearly_before_anything_is_created(tke, monkeypatc
 
 
 def test_missing_credentials_are_named(emulator, monkeypatch):
-    for _, env in gr.CREDENTIALS:
+    for _, env in calls.CREDENTIALS:
         monkeypatch.delenv(env, raising=False)
     monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_ARN", f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any")  # no key to assume it with
     monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm")
@@ -260,14 +261,14 @@ def test_the_pickled_provider_holds_no_credential(monkeypatch):
     ("http://127.0.0.1:8080", ("http", "127.0.0.1:8080")),
 ])
 def test_endpoint_override(monkeypatch, raw, expected):
-    monkeypatch.setenv(gr.ENDPOINT_ENV, raw)
-    assert gr.endpoint() == expected
+    monkeypatch.setenv(calls.ENDPOINT_ENV, raw)
+    assert calls.endpoint() == expected
 
 
 def test_a_bad_endpoint_is_named(monkeypatch):
-    monkeypatch.setenv(gr.ENDPOINT_ENV, "ftp://x")
+    monkeypatch.setenv(calls.ENDPOINT_ENV, "ftp://x")
     with pytest.raises(gr.GlobalRouterError, match="TENCENTCLOUD_TKE_ENDPOINT='ftp://x': expected a host"):
-        gr.endpoint()
+        calls.endpoint()
 
 
 def test_check_names_routes_the_api_would_refuse():
@@ -425,7 +426,7 @@ def test_a_cvm_role_credential_comes_from_the_metadata_service_and_signs_the_ass
     deployer = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
     path = "/latest/meta-data/cam/security-credentials/kubecvm-node"
     with MetadataService({path: cvm_role_document(emulator, node)}) as metadata:
-        monkeypatch.setenv(gr.METADATA_ENV, metadata.url)
+        monkeypatch.setenv(calls.METADATA_ENV, metadata.url)
         monkeypatch.setenv("TENCENTCLOUD_CAM_ROLE_NAME", "kubecvm-node")
         monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")  # a CAM role needs no key
         monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
@@ -442,7 +443,7 @@ def test_a_cvm_role_credential_comes_from_the_metadata_service_and_signs_the_ass
 
 def test_a_cvm_role_without_credentials_is_a_clear_error(emulator, monkeypatch):
     with MetadataService({"/latest/meta-data/cam/security-credentials/kubecvm-node": {"Code": "Failure"}}) as metadata:
-        monkeypatch.setenv(gr.METADATA_ENV, metadata.url)
+        monkeypatch.setenv(calls.METADATA_ENV, metadata.url)
         with pytest.raises(gr.GlobalRouterError, match=r"CAM role kubecvm-node \(tencentcloud:camRoleName / "
                                                         r"TENCENTCLOUD_CAM_ROLE_NAME\): no temporary credentials from "
                                                         r"the CVM metadata service at http://127.0.0.1:\d+/latest/"
@@ -470,7 +471,7 @@ def test_the_credential_is_resolved_once_while_it_is_fresh(emulator, monkeypatch
     p.create(dict(PROPS))
     p.read("kubecvm-demo-pods", dict(PROPS))
     assert len(emulator.sts.calls) == 1
-    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", str(gr.REFRESH_BEFORE))  # stale as soon as issued
+    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", str(calls.REFRESH_BEFORE))  # stale as soon as issued
     p = provider()
     p.read("kubecvm-demo-pods", dict(PROPS))
     p.read("kubecvm-demo-pods", dict(PROPS))
@@ -489,17 +490,17 @@ def test_the_domain_and_protocol_settings_name_every_services_endpoint(monkeypat
         return lambda k: values.get(k.removeprefix("tencentcloud:"))
 
     monkeypatch.setenv("TENCENTCLOUD_DOMAIN", "internal.tencentcloudapi.com")
-    assert gr.endpoint("cam") == ("https", "cam.internal.tencentcloudapi.com")
-    assert gr.endpoint("sts", config(domain="example.test", protocol="HTTP")) == ("http", "sts.example.test")
+    assert calls.endpoint("cam") == ("https", "cam.internal.tencentcloudapi.com")
+    assert calls.endpoint("sts", config(domain="example.test", protocol="HTTP")) == ("http", "sts.example.test")
     monkeypatch.setenv("TENCENTCLOUD_PROTOCOL", "HTTP")
-    assert gr.endpoint("tke") == ("http", "tke.internal.tencentcloudapi.com")
+    assert calls.endpoint("tke") == ("http", "tke.internal.tencentcloudapi.com")
     monkeypatch.setenv("TENCENTCLOUD_STS_ENDPOINT", "sts.override.test")  # a per-service override wins
-    assert gr.endpoint("sts") == ("http", "sts.override.test")
-    assert gr.endpoint("cam") == ("http", "cam.internal.tencentcloudapi.com")
+    assert calls.endpoint("sts") == ("http", "sts.override.test")
+    assert calls.endpoint("cam") == ("http", "cam.internal.tencentcloudapi.com")
     monkeypatch.setenv("TENCENTCLOUD_PROTOCOL", "FTP")
     with pytest.raises(gr.GlobalRouterError, match="tencentcloud:protocol / TENCENTCLOUD_PROTOCOL='FTP': expected HTTP or HTTPS"):
-        gr.endpoint("tke")
-    secret = gr.Secret(SECRET_ID, SECRET_KEY)
+        calls.endpoint("tke")
+    secret = calls.Secret(SECRET_ID, SECRET_KEY)
     http = gr.Tke("ap-guangzhou", secret, config(domain="example.test", protocol="HTTPS")).client.profile.httpProfile
     assert (http.endpoint, http.protocol) == ("tke.example.test", "https")
 
@@ -533,7 +534,7 @@ def test_a_caller_that_may_not_read_cam_is_not_blocked(emulator, code):
 
 
 def test_another_cam_failure_stops_the_create(emulator, monkeypatch):
-    monkeypatch.setattr(gr, "RETRY_FIRST_WAIT", 0.01)
+    monkeypatch.setattr(calls, "RETRY_FIRST_WAIT", 0.01)
     emulator.cam.fail["GetRole"] = ["RequestLimitExceeded", "InternalError"]
     with pytest.raises(gr.GlobalRouterError, match="CAM GetRole failed: InternalError"):
         provider().create(dict(PROPS))
@@ -543,7 +544,7 @@ def test_another_cam_failure_stops_the_create(emulator, monkeypatch):
 def test_an_account_started_without_the_role_refuses_the_create():
     emulator = Emulator(tke_service_role=False)
     with emulator.serve() as url, pytest.MonkeyPatch.context() as mp:
-        for env in gr.ENDPOINT_ENVS.values():
+        for env in calls.ENDPOINT_ENVS.values():
             mp.setenv(env, url)
         mp.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
         mp.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
