@@ -54,15 +54,17 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                 plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
                 out["planSeconds"].append(round(time.monotonic() - started, 1))
                 r.configure(state.config)
+            counts, replacements = run.predict(previous, plan)  # once for every command until `up` moves `previous`
             for command in state.commands:
-                expect = run.predicted(previous, plan) if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
-                orders = run.predicted_orders(previous, plan) if command == "up" else None
+                expect = counts if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
+                orders = replacements if command == "up" else None
                 step = r.step(command, expect, orders)
                 if not step.ok:
                     out["ok"] = False
                     break
                 if command in ("up", "destroy"):
                     previous = plan
+                    counts, replacements = run.predict(previous, plan)
             if not out["ok"]:
                 break
     except run.PlanFailed as exc:

@@ -94,21 +94,17 @@ def replace_orders(events: list) -> dict[str, str]:
             for urn, op in sorted(first.items())}
 
 
-def predicted_orders(before: dict | None, after: dict | None) -> dict[str, str]:
-    """{resource: order} of every replacement kubecvm diff predicts (the resource's deleteBeforeReplace)."""
-    if before is None or after is None:
-        return {}
-    return dict(sorted((resource_key(c["urn"]), c["order"]) for c in diff_plans(before, after).to_json()["replaced"]))
-
-
-def predicted(before: dict | None, after: dict | None) -> dict:
-    """kubecvm diff's counts from one plan document to the next (None: no resources)."""
+def predict(before: dict | None, after: dict | None) -> tuple[dict, dict[str, str]]:
+    """What kubecvm diff predicts from one plan document to the next (None: no resources), from one diff: the counts
+    {create, update, replace, delete}, and {resource: order} of every replacement (its deleteBeforeReplace)."""
     if before is None or after is None:
         doc = after if before is None else before
-        n = len(doc["resources"])
-        return {"create": n if before is None else 0, "update": 0, "replace": 0, "delete": n if after is None else 0}
-    s = diff_plans(before, after).to_json()["summary"]
-    return {"create": s["added"], "update": s["updated"], "replace": s["replaced"], "delete": s["deleted"]}
+        n = len(doc["resources"]) if doc is not None else 0
+        return {"create": n if before is None else 0, "update": 0, "replace": 0, "delete": n if after is None else 0}, {}
+    d = diff_plans(before, after).to_json()
+    s = d["summary"]
+    orders = dict(sorted((resource_key(c["urn"]), c["order"]) for c in d["replaced"]))
+    return {"create": s["added"], "update": s["updated"], "replace": s["replaced"], "delete": s["deleted"]}, orders
 
 
 def offline_plan(program: Path | None, stack_file: Path, stack: str, out: Path) -> dict:

@@ -33,8 +33,8 @@ def test_counted_takes_each_resource_step_once_without_stack_and_providers():
 
 def test_prediction_from_nothing_and_to_nothing_counts_every_resource():
     doc = {"resources": [{"urn": "a"}, {"urn": "b"}, {"urn": "c"}]}
-    assert run.predicted(None, doc) == {"create": 3, "update": 0, "replace": 0, "delete": 0}
-    assert run.predicted(doc, None) == {"create": 0, "update": 0, "replace": 0, "delete": 3}
+    assert run.predict(None, doc)[0] == {"create": 3, "update": 0, "replace": 0, "delete": 0}
+    assert run.predict(doc, None)[0] == {"create": 0, "update": 0, "replace": 0, "delete": 3}
 
 
 def test_a_step_fails_on_any_difference_from_its_prediction_and_on_a_failed_command():
@@ -75,9 +75,9 @@ def test_predictions_of_the_global_router_scenario_come_from_kubecvm_plan_and_di
         f.write_text(yaml.safe_dump({"config": state.config}))
         docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
     assert [len(d["resources"]) for d in docs] == [2, 2, 2]
-    assert run.predicted(None, docs[0]) == {"create": 2, "update": 0, "replace": 0, "delete": 0}
-    assert run.predicted(docs[0], docs[1]) == {"create": 0, "update": 1, "replace": 0, "delete": 0}
-    assert run.predicted(docs[1], docs[2]) == {"create": 0, "update": 0, "replace": 1, "delete": 0}
+    assert run.predict(None, docs[0])[0] == {"create": 2, "update": 0, "replace": 0, "delete": 0}
+    assert run.predict(docs[0], docs[1])[0] == {"create": 0, "update": 1, "replace": 0, "delete": 0}
+    assert run.predict(docs[1], docs[2])[0] == {"create": 0, "update": 0, "replace": 1, "delete": 0}
 
 
 def test_a_stack_without_global_router_cannot_run_and_says_which_plugins_it_needs(tmp_path):
@@ -202,7 +202,7 @@ def test_the_pod_cidr_change_is_predicted_to_replace_the_table_delete_first(tmp_
         f.parent.mkdir()
         f.write_text(yaml.safe_dump({"config": state.config}))
         docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
-    assert run.predicted_orders(*docs) == {
+    assert run.predict(*docs)[1] == {
         "kubecvm:index:PodRoutes$pulumi-python:dynamic/kubecvm:ClusterRouteTable::kubecvm-prod-pods": "delete-before-replace"}
 
 
