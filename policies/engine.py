@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kubecvm.planning.plan import policy_facts as cluster_settings
-from kubecvm.stacks.reading import TooLarge, read_bounded
+from kubecvm.stacks.reading import DuplicateKey, TooLarge, json_without_duplicates, read_bounded
 
 import jsonschema
 
@@ -215,7 +215,7 @@ def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     raw_exemptions = config.get("exemptions") or []
     if not isinstance(raw_exemptions, list):
         raise PolicyConfigError("exemptions: expected a list")
-    exemptions = [_exemption(e, f"exemptions[{i}]", None) for i, e in enumerate(raw_exemptions)]
+    placed = [(f"exemptions[{i}]", _exemption(e, f"exemptions[{i}]", None)) for i, e in enumerate(raw_exemptions)]
     out: dict[str, Any] = {"all": all_level, "cluster": dict(cluster)}
     for spec in sorted(RULES.values(), key=lambda s: s.id):
         entry = config.get(spec.id, {})
@@ -230,9 +230,14 @@ def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
         level = _level(entry.pop("enforcementLevel", all_level), f"{spec.id}.enforcementLevel")
         entry = _settings(spec, entry)
         for i, e in enumerate(entry.pop("exemptions", None) or []):
-            exemptions.append(_exemption(e, f"{spec.id}.exemptions[{i}]", spec.id))
+            placed.append((f"{spec.id}.exemptions[{i}]", _exemption(e, f"{spec.id}.exemptions[{i}]", spec.id)))
         out[spec.id] = {"enforcementLevel": level, **spec.defaults, **entry}
-    out["exemptions"] = list({json.dumps(e, sort_keys=True): e for e in exemptions}.values())
+    for where, e in placed:
+        if out[e["policy"]]["enforcementLevel"] == "disabled":
+            # A disabled rule never runs, so its exemption would never be used, and nothing would say so.
+            raise PolicyConfigError(f"{where}: exempts {e['policy']}, which this config disables; an exemption of a "
+                                    "rule that does not run is never used: remove it, or enable the rule")
+    out["exemptions"] = list({json.dumps(e, sort_keys=True): e for _, e in placed}.values())
     return out
 
 
@@ -247,7 +252,12 @@ def load_policy_config(name_or_path: str) -> dict:
     """"dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
     path = CONFIG_DIR / f"{name_or_path}.json" if name_or_path in ("dev", "staging", "prod") else Path(name_or_path)
     try:
-        raw = json.loads(read_bounded(path, MAX_POLICY_CONFIG_BYTES), parse_constant=_reject_constant)
+        raw = json_without_duplicates(read_bounded(path, MAX_POLICY_CONFIG_BYTES), parse_constant=_reject_constant)
+    except DuplicateKey as exc:
+        # The Pulumi CLI reads --policy-pack-config with Go's encoding/json, which keeps the last of the two
+        # (pulumi/pulumi pkg/resource/analyzer/config.go): `"all"` twice could switch every rule off unseen.
+        raise PolicyConfigError(f"{path}: {exc.path}: given twice in one object; a JSON reader keeps only the "
+                                "last without a word, so say it once") from None
     except TooLarge:
         raise PolicyConfigError(f"{path}: over {MAX_POLICY_CONFIG_BYTES} bytes; not a policy config") from None
     except FileNotFoundError:

@@ -12,6 +12,7 @@ the structural characters (a character inside a string counts too, which only ma
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -83,3 +84,55 @@ def json_memory_estimate(data: bytes) -> int:
     as its widest character needs), the strings it makes (no larger than the text), and the objects."""
     width = 1 if data.isascii() else 4 if _FOUR_BYTE.search(data) else 2
     return len(data) * width + len(data) + sum(data.count(ch) * cost for ch, cost in _COST.items())
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice; `path` is where, in the dotted spelling of the document's own keys."""
+
+    def __init__(self, path: str):
+        super().__init__(f"{path}: the key is given twice in one object")
+        self.path = path
+
+
+class _Twice(dict):
+    """An object whose text named `key` twice (json's object_pairs_hook builds it; _first_twice finds it)."""
+
+    key: str
+
+
+def _pairs(pairs: list) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out and not isinstance(out, _Twice):
+            out = _Twice(out)
+            out.key = k
+        out[k] = v
+    return out
+
+
+def _first_twice(doc) -> str | None:
+    """The path of the first duplicated key in document order, or None. Iterative (nesting depth is unbounded), and
+    each container keeps a link to its parent, not its path: paths are spelled only for the one that is reported."""
+    stack: list[tuple[object, tuple | None]] = [(doc, None)]  # (node, (parent link, key or index) or None)
+    while stack:
+        node, link = stack.pop()
+        if isinstance(node, _Twice):
+            steps = [node.key]
+            while link is not None:
+                link, step = link
+                steps.append(step)
+            return "".join(f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s)
+                           for i, s in enumerate(reversed(steps)))
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend(reversed([(v, (link, k)) for k, v in items if isinstance(v, dict | list)]))
+    return None
+
+
+def json_without_duplicates(text: str | bytes | bytearray, **options):
+    """json.loads, but a key given twice in one object at any depth raises DuplicateKey naming its path: json.loads
+    (and Go's encoding/json) silently keep the last, so `{"all": "mandatory", "all": "disabled"}` would mean
+    disabled without a word."""
+    doc = json.loads(text, object_pairs_hook=_pairs, **options)
+    if (path := _first_twice(doc)) is not None:
+        raise DuplicateKey(path)
+    return doc
