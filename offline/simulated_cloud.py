@@ -40,7 +40,7 @@ from kubecvm.planning.tencent.cvm import (data_disk_sizes, data_disks_go_with_po
 from kubecvm.planning.tencent.services import CREATE_RULES, DELETE_RULES, ID_PREFIX
 from kubecvm.planning.tencent.ssm import secret_name_free, secret_version_free
 from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE, cluster_route_tables_disjoint
-from kubecvm.planning.tencent.vpc import PORT_RE, route_destination_free, rule_ports
+from kubecvm.planning.tencent.vpc import PORT_RE, route_destination_free, rule_ports, rules_distinct, rules_within_limit
 
 FAKE_UIN = "100000000001"
 FAKE_APPID = "1250000000"  # COS bucket names end in the account's 10-digit AppID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import disks, limits, mirrors, names
+from . import disks, limits, mirrors, names, security_rules
 from . import ingress as ingress_plan
 from .addressing import Layout
 from .ingress import IngressPlan
@@ -548,11 +548,13 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         spec, zone=lb_zone, vip=layout.ingress_vip(names.zone_number(lb_zone)), workers=[n for p in pools for n in p.nodes],
     )
     sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb", ingress_plan.ROLE)}
+    security_groups = _security_groups(spec, sg_names, [m.private_ip for m in masters], ing)
+    security_rules.check(spec, security_groups)  # what Tencent would refuse in them, naming the list to change
     return ClusterPlan(
         spec=spec, name=c, region=spec.region, preset=spec.preset.value, protect=protect, tags=tags,
         vpc_name=names.vpc(c), vpc_cidr=spec.vpc_cidr, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr,
         subnets=subnets, route_table=names.route_table(c), nat=nat,
-        security_groups=_security_groups(spec, sg_names, [m.private_ip for m in masters], ing),
+        security_groups=security_groups,
         placement_group=names.placement_group(c), masters=tuple(masters), pools=tuple(pools), api=api,
         routes=routes, capacity=capacity, pod_network=spec.pod_network.mode.value, cluster_route_table=table,
         components={

@@ -130,6 +130,19 @@ def _auto_or_instance_type(value: str) -> str:
 
 
 Cidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(str)]
+
+
+def _distinct_cidrs(v: list[str]) -> list[str]:
+    first: dict[str, int] = {}
+    for i, cidr in enumerate(v):
+        if (j := first.setdefault(cidr, i)) != i:
+            raise ValueError(f"{cidr} is listed twice (entries {j} and {i}): each entry becomes a security-group rule, "
+                             "and Tencent refuses a rule twice in a group (UnsupportedOperation.DuplicatePolicy)")
+    return v
+
+
+# A list of sources, one security-group rule each (planning/security_rules.py counts them): no CIDR twice.
+CidrList = Annotated[list[Cidr], AfterValidator(_distinct_cidrs)]
 PrivateCidr = Annotated[str, AfterValidator(_canonical_cidr), AfterValidator(_private_cidr), AfterValidator(str)]
 InstanceType = Annotated[str, AfterValidator(_instance_type)]
 _K8S_NAME = r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"
@@ -333,7 +346,7 @@ class PublicClb(Model):
 
 class ApiEndpoint(PublicClb):
     # None means "the VPC CIDR only": the least that lets nodes and in-VPC tooling reach the API.
-    allowed_cidrs: list[Cidr] | None = None
+    allowed_cidrs: CidrList | None = None
 
 
 class PodNetwork(Model):
@@ -378,7 +391,7 @@ class Ingress(PublicClb):
     # Off unless asked: the staging and prod presets ask (stacks/presets.py), a spec built by hand says so itself.
     enabled: bool = False
     # None means "the VPC CIDR only", as for the API endpoint.
-    allowed_cidrs: list[Cidr] | None = None
+    allowed_cidrs: CidrList | None = None
     ports: IngressPorts = IngressPorts()
     # None means every node pool; else the pools whose workers run the controller and sit behind the CLB.
     pools: list[str] | None = None
@@ -504,7 +517,7 @@ class ClusterSpec(Model):
     control_plane: ControlPlane = ControlPlane()
     node_pools: list[NodePool] = Field(min_length=1)
     api_endpoint: ApiEndpoint = ApiEndpoint()
-    ssh_allowed_cidrs: list[Cidr] | None = None
+    ssh_allowed_cidrs: CidrList | None = None
     egress: Annotated[Egress, LAX] = Egress.nat
     protect: bool = False
     # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (README).

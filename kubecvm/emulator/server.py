@@ -44,13 +44,15 @@ from kubecvm.emulator.cam import CamService
 from kubecvm.emulator.service import ApiError, Service
 from kubecvm.emulator.sts import StsService
 from kubecvm.emulator.tke import TkeService
+from kubecvm.emulator.vpc import VpcService
 from kubecvm.planning.tencent import common
 
 # The emulated services, one module each; adding one is a module with a Service subclass and a line here.
-SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService)
+SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService)
 # Services kubecvm's stacks call that the emulator does not answer yet (UnsupportedOperation); COS's XML API would be
-# a second front door beside this JSON one. CAM and STS are emulated for the actions in docs/emulator.md only.
-NOT_EMULATED = ("vpc", "cvm", "cbs", "clb", "ssm", "tag", "cos")
+# a second front door beside this JSON one. CAM, STS and VPC (its security-group calls) are emulated for the actions in
+# docs/emulator.md only.
+NOT_EMULATED = ("cvm", "cbs", "clb", "ssm", "tag", "cos")
 SUMMARY_PATH = "/_emulator/summary"
 RESET_PATH = "/_emulator/reset"
 COMMON_HEADERS = ("X-TC-Action", "X-TC-Version", "X-TC-Timestamp")
@@ -123,6 +125,10 @@ class Emulator:
     @property
     def sts(self) -> StsService:
         return self.services["sts"]  # type: ignore[return-value]
+
+    @property
+    def vpc(self) -> VpcService:
+        return self.services["vpc"]  # type: ignore[return-value]
 
     def summary(self) -> dict[str, Any]:
         with self.lock:

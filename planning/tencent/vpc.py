@@ -11,14 +11,19 @@ Sources, cited per fact below:
   cited per entry, for ForceNew inputs (the schema's `ForceNew: true`, in the SDK's camelCase; a path `a[]` is
   the length of list `a`, `a[].b` a key of any element, `a.b` a key of the mapping `a`) and for refusals.
 
-The emulator does not answer VPC's actions (the Tencent provider plugin cannot be built here to drive them): these
-rules are enforced offline only, by the simulated cloud (offline/simulated_cloud.py) through account.CloudState.
+The emulator answers the security-group calls (kubecvm/emulator/vpc.py) and refuses a rule set with the rule-set
+rules below; the route-entry rule is enforced offline only, by the simulated cloud (offline/simulated_cloud.py)
+through account.CloudState.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from . import common
+from .common import Refusal
 
 if TYPE_CHECKING:
     from .account import CloudState
@@ -86,20 +91,68 @@ def route_destination_free(state: CloudState, inputs: dict) -> str | None:
 
 PORT_RE = re.compile(r"^(\d+)(-(\d+))?$")
 
+# --- Security-group rules: the rule set as a whole ------------------------------------------------------------
+# The provider's rule_set resource sends every rule of the group in one ModifySecurityGroupPolicies (create and
+# update; vpc/resource_tc_security_group_rule_set.go), so the group's rules are exactly the resource's inputs.
+VERSION = "2017-03-12"
+# [models] tencentcloud-sdk-python tencentcloud/vpc/v20170312/models.py: the members of each *Request, of the
+# security-group calls the emulator answers (kubecvm/emulator/vpc.py).
+PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "CreateSecurityGroup": (("GroupName", "GroupDescription"), ("ProjectId", "Tags")),
+    "DeleteSecurityGroup": (("SecurityGroupId",), ()),
+    "DescribeSecurityGroupLimits": ((), ()),
+    "DescribeSecurityGroupPolicies": (("SecurityGroupId",), ("Filters",)),
+    "CreateSecurityGroupPolicies": (("SecurityGroupId", "SecurityGroupPolicySet"), ()),
+    "ModifySecurityGroupPolicies": (("SecurityGroupId", "SecurityGroupPolicySet"), ("SortPolicys",)),
+}
+# Error codes [errorcodes] tencentcloud-sdk-python tencentcloud/vpc/v20170312/errorcodes.py, with its comments;
+# the SDKs list both among CreateSecurityGroupPolicies' and ModifySecurityGroupPolicies' answers.
+POLICY_LIMIT_EXCEEDED = "LimitExceeded.SecurityGroupPolicySet"  # 安全组规则数量超过上限 (too many rules)
+DUPLICATE_POLICY = "UnsupportedOperation.DuplicatePolicy"  # 安全组规则重复 (a rule given twice)
+RESOURCE_NOT_FOUND = "ResourceNotFound"  # no such security group
+# Rules per security group and direction. DescribeSecurityGroupLimits answers it per account as
+# SecurityGroupLimitSet.SecurityGroupPolicyLimit ("安全组下的最大规则数", [models]); Tencent's pages give 100 inbound
+# and 100 outbound, counted apart, and no way to raise it: "Each security group can configure up to 200 security
+# group rules, including 100 inbound rules and 100 outbound rules" (tencentyun/intlcloud-documents yehe_doc/计算/
+# 云服务器/常见问题/安全相关/安全组规则问题_intl_en.md; product_new/网络产品中心/私有网络/操作指南/安全管理/管理安全组/
+# 限制_intl_en.md: "Access policy: Inbound: 100, outbound: 100").
+POLICIES_PER_DIRECTION = 100
+DIRECTIONS = ("ingresses", "egresses")  # the provider's inputs; on the wire Ingress and Egress
+WIRE_DIRECTIONS = {"ingresses": "Ingress", "egresses": "Egress"}
+# A rule in the provider's spelling <-> a SecurityGroupPolicy [models] (source_security_id is its SecurityGroupId).
+WIRE_KEYS = {"action": "Action", "protocol": "Protocol", "port": "Port", "cidrBlock": "CidrBlock",
+             "sourceSecurityId": "SecurityGroupId", "description": "PolicyDescription"}
 
-def rule_ports(state: CloudState, inputs: dict) -> str | None:
+
+def policy_from_wire(policy: Mapping) -> dict:
+    return {k: policy[w] for k, w in WIRE_KEYS.items() if policy.get(w) not in (None, "")}
+
+
+def policy_to_wire(rule: Mapping) -> dict:
+    return {w: rule[k] for k, w in WIRE_KEYS.items() if rule.get(k) not in (None, "")}
+
+
+def rule_identity(rule: Mapping) -> tuple[str, str, str, str, str]:
+    """What makes two rules the same rule: action, protocol, port and source (a CIDR or a security group), in
+    Tencent's case-insensitive spelling; the description is a note, not part of the rule."""
+    return (str(rule.get("action") or "").upper(), str(rule.get("protocol") or "ALL").upper(),
+            str(rule.get("port") or "ALL").upper(), str(rule.get("cidrBlock") or ""),
+            str(rule.get("sourceSecurityId") or ""))
+
+
+def ports_refusal(inputs: Mapping) -> Refusal | None:
     """vpc/resource_tc_security_group_rule_set.go: protocol TCP, UDP, ICMP, ICMPv6 or ALL; port "all", a port, a
     range or a comma list; "If the Protocol value is set to ALL, the Port value also needs to be set to all"
-    (ICMP carries no ports either)."""
-    for side in ("ingresses", "egresses"):
+    (ICMP carries no ports either). Tencent names no code of its own for these: the common InvalidParameterValue."""
+    for side in DIRECTIONS:
         for i, rule in enumerate(inputs.get(side) or []):
             proto, port = str(rule.get("protocol") or "ALL").upper(), str(rule.get("port") or "ALL")
             where = f"{side}[{i}]"
             if proto not in ("TCP", "UDP", "ICMP", "ICMPV6", "ALL"):
-                return f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL"
+                return Refusal(common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL")
             if proto in ("ALL", "ICMP", "ICMPV6"):
                 if port.upper() != "ALL":
-                    return f"{where}: protocol {proto} takes port ALL, not {port}"
+                    return Refusal(common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} takes port ALL, not {port}")
                 continue
             if port.upper() == "ALL":
                 continue
@@ -107,12 +160,57 @@ def rule_ports(state: CloudState, inputs: dict) -> str | None:
                 m = PORT_RE.match(part.strip())
                 lo, hi = (int(m[1]), int(m[3] or m[1])) if m else (0, 0)
                 if not m or not 1 <= lo <= hi <= 65535:
-                    return f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535"
+                    return Refusal(common.INVALID_PARAMETER_VALUE,
+                                   f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535")
     return None
 
 
+def count_refusal(inputs: Mapping, limit: int = POLICIES_PER_DIRECTION) -> Refusal | None:
+    """More than `limit` rules in one direction of one group: LimitExceeded.SecurityGroupPolicySet."""
+    for side in DIRECTIONS:
+        if (n := len(inputs.get(side) or [])) > limit:
+            return Refusal(POLICY_LIMIT_EXCEEDED, f"{side}: {n} rules; a security group takes at most {limit} per "
+                                                  "direction (DescribeSecurityGroupLimits SecurityGroupPolicyLimit)")
+    return None
+
+
+def duplicate_refusal(inputs: Mapping) -> Refusal | None:
+    """The same rule twice in one direction of one group: UnsupportedOperation.DuplicatePolicy."""
+    for side in DIRECTIONS:
+        seen: dict[tuple, int] = {}
+        for i, rule in enumerate(inputs.get(side) or []):
+            if (first := seen.setdefault(rule_identity(rule), i)) != i:
+                action, protocol, port, cidr, group = rule_identity(rule)
+                return Refusal(DUPLICATE_POLICY, f"{side}[{i}] repeats {side}[{first}]: {action} {protocol} {port} "
+                                                 f"from {cidr or group}")
+    return None
+
+
+def _message(refusal: Refusal | None) -> str | None:
+    return f"{refusal.message} ({refusal.code})" if refusal else None
+
+
+# The rule set's refusal rules read the request alone (the group's whole rule set), not the account.
+def rule_ports(state: CloudState, inputs: dict) -> str | None:
+    """A protocol or port Tencent does not take: ports_refusal."""
+    return _message(ports_refusal(inputs))
+
+
+def rules_within_limit(state: CloudState, inputs: dict) -> str | None:
+    """At most POLICIES_PER_DIRECTION rules a direction: count_refusal."""
+    return _message(count_refusal(inputs))
+
+
+def rules_distinct(state: CloudState, inputs: dict) -> str | None:
+    """No rule twice in a direction: duplicate_refusal."""
+    return _message(duplicate_refusal(inputs))
+
+
+# The pure checks behind the rule-set rules, in their order, for the emulator's answers.
+RULE_SET_REFUSALS = (ports_refusal, count_refusal, duplicate_refusal)
+
 CREATE_RULES = {
     ROUTE_ENTRY: (route_destination_free,),
-    RULE_SET: (rule_ports,),
+    RULE_SET: (rule_ports, rules_within_limit, rules_distinct),
 }
 DELETE_RULES: dict = {}

@@ -21,6 +21,7 @@ from tencentcloud.tke.v20180525 import models, tke_client
 from kubecvm.emulator import SECRET_ID, SECRET_KEY
 
 REGION = "ap-guangzhou"
+NO_VPC = {"vpc/SecurityGroup": 0, "vpc/SecurityGroupPolicy": 0}  # the summary's VPC resources of an account without any
 
 
 def profile(url: str) -> ClientProfile:

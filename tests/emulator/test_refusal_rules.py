@@ -1,8 +1,8 @@
 """Every refusal rule of the model (kubecvm/planning/tencent/<service>.py) is reachable from the offline plan: a
 create through the simulated cloud's new_resource (what `kubecvm plan` registers through), a delete through the
 replay of `kubecvm diff --replay`. Where the emulator answers the rule's action, the wire refuses the same request
-with the same code. Where it does not (vpc, cvm, cbs, clb, ssm, cos, CAM's CreateRole and CreatePolicy), the rule is
-enforced offline only, as docs/emulator.md says."""
+with the same code. Where it does not (VPC's route entries, cvm, cbs, clb, ssm, cos, CAM's CreateRole and
+CreatePolicy), the rule is enforced offline only, as docs/emulator.md says."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from kubecvm.emulator import Emulator
 from kubecvm.emulator.server import SERVICES as EMULATED
 from kubecvm.offline import simulated_cloud as sim
 from kubecvm.planning.tencent import cam, cbs, clb, cos, cvm, services, ssm, tke, vpc
+from kubecvm.planning.tencent import common as common_codes
 
 CRT = {"region": "ap-guangzhou", "routes": {}}
 
@@ -34,9 +35,18 @@ class Case:
     wire: tuple[dict, ...] = ()  # where the emulator answers the action: its requests, the last one refused
     code: str | None = None  # and the code the wire refuses it with
     arrange: Callable | None = None  # sets up the emulated account first (what the emulator has no API for yet)
+    wire_action: str | None = None  # where the wire refuses it through another action than the provider's
 
 
 INSTANCE = {"instanceType": "S5.LARGE8"}
+
+
+def RULE(i: int) -> dict:  # noqa: N802 (a rule in the provider's spelling, one source address each)
+    return {"action": "ACCEPT", "protocol": "TCP", "port": "443", "cidrBlock": f"10.0.{i // 256}.{i % 256}/32"}
+
+
+def WIRE(i: int) -> dict:  # noqa: N802 (the same rule as a SecurityGroupPolicy)
+    return vpc.policy_to_wire(RULE(i))
 CASES = [
     Case(vpc.route_destination_free, "CreateRoutes", vpc.ROUTE_ENTRY,
          {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24", "nextType": "NORMAL_CVM", "nextHub": "10.0.0.5"},
@@ -44,7 +54,24 @@ CASES = [
          before=((vpc.ROUTE_ENTRY, {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24"}),)),
     Case(vpc.rule_ports, "ModifySecurityGroupPolicies", vpc.RULE_SET,
          {"securityGroupId": "sg-1", "ingresses": [{"protocol": "ALL", "port": "22", "action": "ACCEPT"}]},
-         r"ingresses\[0\]: protocol ALL takes port ALL, not 22"),
+         r"ingresses\[0\]: protocol ALL takes port ALL, not 22 \(InvalidParameterValue\)$",
+         wire=({"SecurityGroupId": "sg-1", "SecurityGroupPolicySet": {"Ingress": [
+             {"Protocol": "ALL", "Port": "22", "Action": "ACCEPT", "CidrBlock": "10.0.0.0/8"}]}},),
+         code=common_codes.INVALID_PARAMETER_VALUE, arrange=lambda emulator: emulator.vpc.add_group("sg-1")),
+    Case(vpc.rules_within_limit, "ModifySecurityGroupPolicies", vpc.RULE_SET,
+         {"securityGroupId": "sg-1", "ingresses": [RULE(i) for i in range(101)]},
+         r"ingresses: 101 rules; a security group takes at most 100 per direction .*"
+         r"\(LimitExceeded.SecurityGroupPolicySet\)$",
+         # 60 rules, then 41 more: CreateSecurityGroupPolicies adds to what the group has.
+         wire=({"SecurityGroupId": "sg-1", "SecurityGroupPolicySet": {"Ingress": [WIRE(i) for i in range(60)]}},
+               {"SecurityGroupId": "sg-1", "SecurityGroupPolicySet": {"Ingress": [WIRE(i) for i in range(60, 101)]}}),
+         code=vpc.POLICY_LIMIT_EXCEEDED, arrange=lambda emulator: emulator.vpc.add_group("sg-1"),
+         wire_action="CreateSecurityGroupPolicies"),
+    Case(vpc.rules_distinct, "ModifySecurityGroupPolicies", vpc.RULE_SET,
+         {"securityGroupId": "sg-1", "egresses": [RULE(0), RULE(1), RULE(0) | {"description": "again"}]},
+         r"egresses\[2\] repeats egresses\[0\]: ACCEPT TCP 443 from 10.0.0.0/32 \(UnsupportedOperation.DuplicatePolicy\)$",
+         wire=({"SecurityGroupId": "sg-1", "SecurityGroupPolicySet": {"Egress": [WIRE(0), WIRE(1), WIRE(0)]}},),
+         code=vpc.DUPLICATE_POLICY, arrange=lambda emulator: emulator.vpc.add_group("sg-1")),
     Case(cvm.instance_type_sold, "RunInstances", cvm.INSTANCE, {"instanceType": "Q9.LARGE8"},
          r"'Q9.LARGE8' is not a type Tencent sells \(InvalidParameterValue.InstanceTypeNotFound\)"),
     Case(cvm.system_disk_sold, "RunInstances", cvm.INSTANCE, INSTANCE | {"systemDiskType": "CLOUD_TSSD"},
@@ -150,7 +177,8 @@ def test_where_the_emulator_answers_the_action_the_wire_refuses_with_the_same_co
         case.arrange(emulator)
     with emulator.serve() as url:
         client = common(url, module.SERVICE, module.VERSION)
+        action = case.wire_action or case.action
         for params in case.wire[:-1]:
-            client.call_json(case.action, params)
-        code, _ = refused(client.call_json, case.action, case.wire[-1])
+            client.call_json(action, params)
+        code, _ = refused(client.call_json, action, case.wire[-1])
     assert code == case.code and case.code in case.refused  # the offline refusal names the same code
