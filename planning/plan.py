@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import disks, limits, mirrors, names, security_rules
+from .tencent import cvm
 from . import ingress as ingress_plan
 from .addressing import Layout
 from .ingress import IngressPlan
@@ -321,6 +322,16 @@ def _system_disk(where: str, machines, instance_type: str) -> dict[str, object]:
             "system_disk_size": system_disk_size(machines)}
 
 
+def _check_architecture(where: str, instance_type: str) -> None:
+    """Nodes boot x86_64 only: the boot installs tccli and the COS SDK from planning/node-pip.lock, whose wheels are
+    x86_64 (tools/node_pip_lock.py ARCH), and imageNameRegex's default names Tencent's x86_64 Ubuntu image."""
+    if (arch := cvm.architecture(instance_type)) != cvm.X86_64:
+        raise SpecError(f"{where}.instanceType", (
+            f"{instance_type} is an {arch} (ARM) instance type, and kubecvm's nodes boot on x86_64 only (the boot's "
+            f"pinned Python packages and the node image are x86_64 builds): choose an x86_64 family, such as S5, SA3 "
+            f"or S6"))
+
+
 def _master_type(spec: ClusterSpec) -> str:
     if spec.control_plane.instance_type != "auto":
         return spec.control_plane.instance_type
@@ -469,6 +480,9 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     )
 
     master_type = _master_type(spec)
+    _check_architecture("controlPlane", master_type)
+    for i, pool in enumerate(spec.node_pools):
+        _check_architecture(f"nodePools[{i}]", pool.instance_type)
     master_disk = _system_disk("controlPlane", spec.control_plane, master_type)
     pool_disks = [_system_disk(f"nodePools[{i}]", pool, pool.instance_type) for i, pool in enumerate(spec.node_pools)]
     masters = []

@@ -20,6 +20,7 @@ are enforced offline only, by the simulated cloud (offline/simulated_cloud.py) t
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING
 
 from .. import disks, sizing
@@ -78,6 +79,22 @@ DISRUPTIVE: dict[str, dict[str, tuple[str, bool]]] = {
         "userDataRaw": ("updated in place, but a running node does not run it again (cloud-init runs once)", False),
     },
 }
+
+# The processor architecture of each family. Tencent's instance-type page (tencentyun/qcloud-documents
+# product/计算与网络/云服务器/产品简介/实例/实例规格.md @ 00601f931aa6849e3cb49fa331af05525c35aa02): "标准型 SR1 实例是
+# 最新一代的 ARM 标准型实例", "采用 Ampere® Altra® 处理器" (aarch64); its other families are x86_64 ("每个 vCPU 对应
+# 一个 Intel Xeon 处理器核心的超线程或一个 AMD EPYC 处理器核心的超线程", 名词解释). By series letters, so a later
+# generation of the ARM series (SR2) is ARM too.
+ARM_SERIES = frozenset({"SR"})
+ARM64, X86_64 = "aarch64", "x86_64"
+_SERIES = re.compile(r"^([A-Z]+)[0-9]")
+
+
+def architecture(instance_type: str) -> str:
+    """aarch64 for a type of an ARM series (SR1.LARGE8), else x86_64."""
+    m = _SERIES.match(sizing.instance_family(instance_type))
+    return ARM64 if m and m[1] in ARM_SERIES else X86_64
+
 
 # What a create returns beyond its inputs: the instance's shape (vCPU `cpu`, memory GiB `memory`) and state, as
 # DescribeInstances answers them. kubecvm reads an instance by its id and its planned privateIp (an input).
