@@ -18,7 +18,7 @@ from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator, base_url, make_ser
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kubecvm.emulator",
                                      description="A Tencent Cloud API emulator (TKE cluster routes, CAM GetRole, "
-                                                 "STS AssumeRole) for tests.")
+                                                 "STS AssumeRole, VPC security groups) for tests.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
     parser.add_argument("--secret-id", default=SECRET_ID, help="the SecretId requests must be signed with")
