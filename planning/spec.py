@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from . import checks, images, kubernetes_releases, limits, mirrors, names, validation
-from .sizing import INSTANCE_TYPE_FORM, parse_instance_type
+from .sizing import parse_instance_type
 
 
 class Preset(str, Enum):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-from pathlib import Path
 
 import pulumi
 import yaml

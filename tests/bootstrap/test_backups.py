@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kubecvm.offline.simulated_cloud import CloudState, cos_bucket_name
-from kubecvm.planning import backups, bootstrap, build_plan
+from kubecvm.planning import backups, build_plan
 from tests.bootstrap._boot import preset_plan, user_data
 from tests.bootstrap.test_render import files
 from tests.conftest import make_spec

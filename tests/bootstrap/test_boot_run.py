@@ -517,8 +517,9 @@ def real_keys(tmp_path_factory) -> dict[str, str]:
                                  capture_output=True, text=True).stdout
         fpr[name] = next(r.split(":")[9] for r in listing.splitlines() if r.startswith("fpr:"))
     subprocess.run([*gpg, "--quick-add-key", fpr["c"], "cv25519", "encr", "never"], check=True, capture_output=True)
-    export = lambda *who: subprocess.run([*gpg, "--armor", "--export", *who], check=True, capture_output=True,
-                                         text=True).stdout
+
+    def export(*who):
+        return subprocess.run([*gpg, "--armor", "--export", *who], check=True, capture_output=True, text=True).stdout
     return {"one": (fpr["a"], export(fpr["a"])), "two": (fpr["a"], export(fpr["a"], fpr["b"])),
             "subkey": (fpr["c"], export(fpr["c"])), "expired": (fpr["d"], export(fpr["d"])),
             "expiring": (fpr["e"], export(fpr["e"]))}

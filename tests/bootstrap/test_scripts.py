@@ -107,12 +107,12 @@ def test_secret_is_read_with_the_instance_role(tmp_path: Path):
     paths = install(tmp_path, plan.masters[0])
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     tccli_answering(paths, {"kubecvm_prod_ca-crt": pem})
-    result = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(paths["bin"] / "tccli"))
+    result = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == pem
     assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm_prod_ca-crt --VersionId current "
                             "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
-    missing = run(paths, f'. "$KUBECVM_LIB"; secret kubecvm_prod_ca-key', TCCLI=str(paths["bin"] / "tccli"))
+    missing = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-key', TCCLI=str(paths["bin"] / "tccli"))
     assert missing.returncode != 0 and missing.stdout == ""
 
 

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from kubecvm.policies import engine
 from kubecvm.offline.cli import app
-from kubecvm.offline.runner import PROJECT_DIR
 
 @dataclass
 class Run:

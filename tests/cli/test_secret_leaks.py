@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from cli_helpers import kubecvm
 
-from kubecvm.offline import simulated_cloud
 from kubecvm.offline.simulated_cloud import SECRET_OUTPUTS, SimulatedCloud
 
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")

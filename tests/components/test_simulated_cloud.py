@@ -3,7 +3,6 @@ replay of a diff in engine order."""
 
 from __future__ import annotations
 
-import pulumi
 import pytest
 import tencentcloud_iac_pulumi as tc
 

@@ -29,7 +29,7 @@ def _declared(spec):
     return schema.rule_schema(spec)["properties"]
 
 
-def test_the_pack_declares_exactly_the_engines_schema(pack):
+def test_the_pack_declares_exactly_the_engines_schema(pack):  # noqa: F811 (the fixture)
     for policy in pack["policies"]:
         assert isinstance(policy.config_schema, pulumi_policy.PolicyConfigSchema)
         assert policy.config_schema.properties == _declared(RULES[policy.name])
@@ -61,7 +61,7 @@ def test_wrong_types_fail_under_pulumi_preview_too(rule_id, settings):
         engine.normalize_config({rule_id: settings})
 
 
-def test_a_typo_passes_the_cli_wrapping_but_the_pack_itself_refuses_it(pack):
+def test_a_typo_passes_the_cli_wrapping_but_the_pack_itself_refuses_it(pack):  # noqa: F811 (the fixture)
     """Only `properties` reach the CLI, so it cannot refuse an unknown key; the pack's validate refuses it."""
     spec = RULES["kubecvm-size-node-count"]
     assert cli_valid(spec, {"maxNode": 10})
