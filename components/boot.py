@@ -42,7 +42,7 @@ class Boot(pulumi.ComponentResource):
         def renamed(former: str) -> pulumi.ResourceOptions:
             # Renamed once (planning/names.py ssm_secret): the alias makes the new name a replacement of the
             # old secret (secret_name is ForceNew), created before the old one is deleted; the names differ, so
-            # they never collide. README "Upgrading from ambiguous SSM names" says what it does to running nodes.
+            # they never collide. docs/operations/changes.md, "Upgrading from ambiguous SSM names", says what it does to running nodes.
             return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=former)])
 
         for s in boot.secrets:

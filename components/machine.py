@@ -39,7 +39,7 @@ class MachineDeps:
 # Never reinstall a running machine: the provider answers an image_id change with ResetInstance (Update in
 # cvm/resource_tc_instance.go), and the default image is a lookup that moves when Tencent publishes a newer one.
 # A machine keeps the image it was created with; machines created later get the current one; rolling an old
-# machine onto it is `pulumi up --replace <its URN>`, one machine at a time (README "Day 2").
+# machine onto it is `pulumi up --replace <its URN>`, one machine at a time (docs/operations/changes.md).
 IGNORED_CHANGES = ["imageId"]
 
 

@@ -32,8 +32,8 @@ EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
 
-# Where a crash tells the user to go (README.md, "Reporting a bug").
-REPORT_BUGS = "report it to the kubecvm maintainers with that output (README.md: Reporting a bug)"
+# Where a crash tells the user to go (docs/reference/cli.md, "Reporting a bug").
+REPORT_BUGS = "report it to the kubecvm maintainers with that output (docs/reference/cli.md: Reporting a bug)"
 
 # -h as well as --help; typer's own --install-completion / --show-completion for bash, zsh, fish, PowerShell.
 app = typer.Typer(

@@ -576,7 +576,7 @@ def _protected(old: Mapping) -> str | None:
 def _termination_protected(old: Mapping) -> str | None:
     if old.get("type") == INSTANCE and (old.get("inputs") or {}).get("disableApiTermination") is True:
         return ("termination protection (disableApiTermination): Tencent refuses to delete it; list it in "
-                "liftTerminationProtection and `pulumi up` first (README \"Day 2\")")
+                "liftTerminationProtection and `pulumi up` first (docs/operations/masters.md)")
     return None
 
 

@@ -9,7 +9,7 @@ Which changes roll nodes: none. user_data_replace_on_change is False on every CV
 rendered here (Kubernetes version, mirror, scripts, CA hash) is an in-place update of the instance's user data
 that only machines created later run (cloud-init runs once per instance). Replacing masters or workers together
 would lose etcd quorum or every workload at once; roll them one at a time (`pulumi up --replace <urn>`) or with
-`kubeadm upgrade`. See README "How the cluster boots".
+`kubeadm upgrade`. See docs/concepts/boot.md.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .plan import API_PORT, CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, ClusterPlan, 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
 TCCLI_VERSION = "3.1.189.1"  # tccli from PyPI, for SSM and CBS calls with the CVM role (--use-cvm-role)
 # What every node's pip installs (tccli, the COS SDK, all they import), each file by its sha256: written by
-# tools/node_pip_lock.py from TCCLI_VERSION and backups.COS_SDK_VERSION (README "What is pinned").
+# tools/node_pip_lock.py from TCCLI_VERSION and backups.COS_SDK_VERSION (docs/concepts/boot.md, "What is pinned").
 PIP_LOCK = Path(__file__).with_name("node-pip.lock")
 # The signing key of the Kubernetes apt repository (pkgs.k8s.io, "isv:kubernetes OBS Project
 # <isv:kubernetes@build.opensuse.org>", rsa2048 of 2022-08-25, one primary key without subkeys): the key every
@@ -244,7 +244,7 @@ def kubeconfig(cluster: str, server: str, ca_pem: str, cert_pem: str, key_pem: s
 
 
 # --- CIS hardening --------------------------------------------------------------------------------------------
-# The CIS Kubernetes benchmark items that apply to a kubeadm cluster; README "Hardening" lists each, done or declined.
+# The CIS Kubernetes benchmark items that apply to a kubeadm cluster; docs/concepts/security.md lists each, done or declined.
 # Flag names: kube-apiserver staging/src/k8s.io/apiserver/pkg/server/options/{feature.go (profiling), audit.go
 # (audit-policy-file, audit-log-path/-maxage/-maxbackup/-maxsize), etcd.go (encryption-provider-config),
 # admission.go (admission-control-config-file)}; kube-controller-manager cmd/controller-manager/app/options/
@@ -372,7 +372,7 @@ class UserDataTooLarge(ValueError):
 # a part by its Content-Transfer-Encoding, gunzips a part of a gzip type and reads the #cloud-config it holds
 # (cloud-init docs, "User data formats": MIME multi-part archive, gzip compressed content; cloudinit/user_data.py
 # convert_string, UserDataProcessor._process_msg, DECOMP_TYPES). The gzip still sees the whole document at once;
-# the second base64 costs a third more (each preset's sizes: README's table, held to the plan by a test). The
+# the second base64 costs a third more (each preset's sizes: docs/concepts/boot.md's table, held to the plan by a test). The
 # part's base64 is one line: RFC 2045 asks for lines of 76 characters, but cloud-init parses with Python's email
 # package, which decodes lines of any length, and wrapping would cost 1.3% more (tests/bootstrap/test_render.py runs
 # Debian's cloud-init on what ships).
@@ -547,7 +547,7 @@ def kubeadm_join_config(plan: ClusterPlan, m: MachinePlan, *, host: str, ca_hash
 
 # The CNI below (bridge + host-local, with portmap) moves packets only: nothing on the node watches NetworkPolicy
 # objects, so the API server stores them and no one applies them (containernetworking/plugins: bridge, host-local
-# and portmap implement no policy). Said in the offline plan's summary and the README; enforcement is a later issue.
+# and portmap implement no policy). Said in the offline plan's summary and docs/concepts/security.md; enforcement is a later issue.
 NETWORK_POLICY = {"enforced": False, "cni": "bridge + host-local",
                   "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod"}
 

@@ -18,7 +18,7 @@ Facts (every host name is from Tencent's documentation or Tencent's own manifest
   for the Ubuntu archive, which is where containerd, conntrack and socat come from. Plain http: that is the only
   scheme the doc gives for it; the boot script accepts only the pinned Kubernetes repository key (planning/bootstrap.py
   KUBERNETES_APT_KEY_FINGERPRINT), against which apt checks the repository's signature, and pip is pinned to tccli's
-  version (see README "What is pinned").
+  version (see docs/concepts/boot.md, "What is pinned").
 - mirror.ccs.tencentyun.com: Tencent's Docker Hub mirror for CVMs. Source: tencentyun/qcloud-documents
   product/计算与网络/容器服务/镜像仓库/使用DockerHub加速器.md ("Docker 软件源地址：https://mirror.ccs.tencentyun.com",
   configured as --registry-mirror on CVM hosts). containerd falls back to registry-1.docker.io when it fails.
@@ -138,7 +138,7 @@ class Mirrors:
 
     @property
     def boot_hosts(self) -> tuple[str, ...]:
-        """Every host a node contacts while it boots (README "What a node reaches while booting")."""
+        """Every host a node contacts while it boots (docs/concepts/boot.md, "What a node reaches while booting")."""
         hosts = [host_of(self.packages), host_of(self.control_plane), *(self.api_host(s) for s in BOOT_SERVICES),
                  METADATA_HOST]
         return tuple(dict.fromkeys(hosts))

@@ -500,7 +500,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             tags=role_tags(tags, "master"),
             etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
             labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
-            # Lifted for the masters the spec names, so a `pulumi up --replace` of one can delete it (README).
+            # Lifted for the masters the spec names, so a `pulumi up --replace` of one can delete it (docs/operations/masters.md).
             disable_api_termination=prod and name not in spec.lift_termination_protection,
         ))
 

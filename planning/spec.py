@@ -352,7 +352,7 @@ class ApiEndpoint(PublicClb):
 class PodNetwork(Model):
     mode: Annotated[PodNetworkMode, LAX] = PodNetworkMode.vpcRoutes
     # CreateClusterRouteTable's IgnoreClusterCidrConflict: create the table although VPC route entries overlap the
-    # pod CIDR, as they do while a vpcRoutes cluster switches (README "Pod network"); read only at creation.
+    # pod CIDR, as they do while a vpcRoutes cluster switches (docs/concepts/pod-network.md); read only at creation.
     ignore_vpc_route_conflict: bool = False
 
 
@@ -520,7 +520,7 @@ class ClusterSpec(Model):
     ssh_allowed_cidrs: CidrList | None = None
     egress: Annotated[Egress, LAX] = Egress.nat
     protect: bool = False
-    # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (README).
+    # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (docs/operations/masters.md).
     lift_termination_protection: list[str] = []
     quotas: Quotas = Quotas()
     pod_network: PodNetwork = PodNetwork()

@@ -8,7 +8,7 @@ from __future__ import annotations
 PRESETS: dict[str, dict] = {
     # One zone, one auto-sized master, two workers: the cheapest cluster that is still a real one. A NAT gateway
     # only if the boot needs one: with the default (public) control-plane registry it does, with kubeadm's images
-    # copied into Tencent's registry (kubernetes.imageRepository) it does not (README "What a node reaches").
+    # copied into Tencent's registry (kubernetes.imageRepository) it does not (docs/concepts/boot.md, "What a node reaches while booting").
     "dev": {
         "controlPlane": {"count": 1, "instanceType": "auto", "etcdDisk": {"type": "CLOUD_SSD", "size": 50}},
         "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2}],

@@ -129,8 +129,8 @@ def test_the_core_imports_without_the_cli_libraries_and_the_command_says_what_is
                            "it, e.g. pip install '/path/to/kubecvm[cli]' (a checkout or a wheel)\n")
 
 
-def test_the_readme_counts_the_rules_there_are():
+def test_the_policy_reference_counts_the_rules_there_are():
     from kubecvm.policies import engine  # noqa: F401  (registers every rule)
     from kubecvm.policies.registry import RULES
-    counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "README.md").read_text())
-    assert counted and int(counted[1]) == len(RULES), f"README.md says {counted and counted[1]} rules; there are {len(RULES)}"
+    counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "docs" / "reference" / "policies.md").read_text())
+    assert counted and int(counted[1]) == len(RULES), f"docs/reference/policies.md says {counted and counted[1]} rules; there are {len(RULES)}"

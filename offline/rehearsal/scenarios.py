@@ -126,4 +126,7 @@ def blocked() -> tuple[Scenario, ...]:
                  about="pulumi preview --policy-pack policies on prod and on a violating stack"),
         Scenario("component package", "dev", None, needs=("pulumi-language-python", *FULL),
                  about="a YAML program creating kubecvm:index:Cluster through PulumiPlugin.yaml"),
+        Scenario("library quick start", "dev", None, needs=FULL,
+                 about="examples/quickstart (the README's library program) through the Automation API: a dev "
+                       "cluster and a Deployment through its provider; preview, up, refresh, destroy"),
     )

@@ -251,7 +251,7 @@ def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None
 
 def cluster_route_table_vs_vpc_routes(state: CloudState, inputs: dict) -> str | None:
     """TKE refuses a cluster route table whose CIDR overlaps entries of the VPC's route tables unless the request
-    sets IgnoreClusterCidrConflict: the shared rule vpc_route_conflict (README "Switching an existing cluster from
+    sets IgnoreClusterCidrConflict: the shared rule vpc_route_conflict (docs/concepts/pod-network.md, "Switching an existing cluster from
     vpcRoutes"), so a replay from vpcRoutes to globalRouter without podNetwork.ignoreVpcRouteConflict is refused, as
     `pulumi up` would be. The VPC's entries: those of route tables of this VPC, or of a table the account does not
     hold (an existing network's). The default route (0.0.0.0/0, the NAT's) overlaps every CIDR and is left out: a new

@@ -409,8 +409,8 @@ def test_shipped_user_data_is_text_with_room_to_spare(stack: str, role: str):
     # The provider reads the user data back and stores its base64 decoding as the string user_data_raw, which
     # Pulumi's gRPC refuses unless it is UTF-8 (planning/bootstrap.py encode_user_data): text, ASCII even.
     assert base64.b64decode(sent, validate=True).isascii()
-    # Room to spare: under 94% of the 16 KB CVM limit (15401 bytes; what each role ships: README's table, held to
-    # the plan by tests/bootstrap/test_readme_figures.py). The share was 70% while the gzip went out as bare bytes
+    # Room to spare: under 94% of the 16 KB CVM limit (15401 bytes; what each role ships: docs/concepts/boot.md's
+    # table, held to the plan by tests/bootstrap/test_doc_figures.py). The share was 70% while the gzip went out as bare bytes
     # (60% until the hash lock of tccli's closure, planning/node-pip.lock: ~1.3 KB of random hex that gzip cannot
     # shrink, was judged worth more than the margin). The MIME part's base64 costs a third more; 94% is that 70%
     # carried through it (the same 8.6 KB of gzip), 983 bytes under the limit.

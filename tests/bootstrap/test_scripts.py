@@ -151,7 +151,7 @@ def test_token_sync_applies_the_ssm_token_with_a_finite_expiry(tmp_path: Path):
 
 def test_encryption_config_gets_its_key_from_ssm_once(tmp_path: Path):
     # The master writes the EncryptionConfiguration from the user data's template and the SSM key; a second run
-    # keeps the file (a key rotation edits it by hand, README) and never prints the key.
+    # keeps the file (a key rotation edits it by hand, docs/operations/rotation.md) and never prints the key.
     plan = preset_plan("prod")
     m = plan.masters[1]
     written = files(user_data(plan, m))

@@ -170,7 +170,7 @@ def test_an_unexpected_error_is_exit_2_with_one_line(monkeypatch):
     assert (run.exit_code, run.stdout) == (2, "")
     assert run.stderr.splitlines() == [f"kubecvm: {cli.crash_line(ZeroDivisionError('the planner divided by zero'))}"]
     assert "internal error (ZeroDivisionError: the planner divided by zero)" in run.stderr
-    assert "--debug" in run.stderr and "README.md: Reporting a bug" in run.stderr
+    assert "--debug" in run.stderr and "docs/reference/cli.md: Reporting a bug" in run.stderr
 
 
 def test_debug_adds_the_traceback(monkeypatch):

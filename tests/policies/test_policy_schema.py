@@ -106,8 +106,8 @@ def test_a_catastrophic_user_data_pattern_is_stopped_with_its_rule_named():
         engine.evaluate([cvm], config, only="kubecvm-security-user-data-secrets")
 
 
-def test_the_readme_counts_the_rules_there_are():
+def test_the_policy_reference_counts_the_rules_there_are():
     import re
 
-    counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "README.md").read_text())
+    counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "docs" / "reference" / "policies.md").read_text())
     assert counted and int(counted[1]) == len(RULES)
