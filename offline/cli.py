@@ -25,6 +25,7 @@ import typer
 from kubecvm.policies import reports
 from kubecvm.offline import diagram, plan as offline, render
 from kubecvm.stacks.config import ConfigError
+from kubecvm.stacks.locations import setting_lines
 from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
 from kubecvm.offline.runner import gc_paused
 
@@ -139,12 +140,30 @@ def render_plan(doc: dict, fmt: Format) -> str:
     return render.text(doc)
 
 
-def render_report(result: offline.PlanResult, kind: Report) -> str:
+def report_uri(path: Path) -> str:
+    """The file as code scanning and annotations resolve it: relative to the repository's root (the nearest folder
+    above with .git, as actions/checkout leaves it), else to the working directory, else an absolute file URI."""
+    path = path.resolve()
+    roots = [d for d in path.parents if (d / ".git").exists()][:1] + [Path.cwd().resolve()]
+    for root in roots:
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return path.as_uri()
+
+
+def report_source(loaded: offline.LoadedStack) -> reports.Source | None:
+    """Findings point at the stack file (the line of the setting concerned), or at the program without one."""
+    if loaded.path.is_file():
+        return reports.Source(report_uri(loaded.path), setting_lines(loaded.path))
+    return reports.Source(report_uri(loaded.program)) if loaded.program is not None else None
+
+
+def render_report(result: offline.PlanResult, kind: Report, source: reports.Source | None = None) -> str:
     if kind is Report.sarif:
-        return reports.sarif(result.evaluation, result.infos)
+        return reports.sarif(result.evaluation, result.infos, source=source)
     if kind is Report.junit:
-        return reports.junit(result.evaluation, result.infos)
-    return reports.github(result.evaluation)
+        return reports.junit(result.evaluation, result.infos, source=source)
+    return reports.github(result.evaluation, result.infos, source=source)
 
 
 def exit_now(code: object) -> None:
@@ -241,7 +260,7 @@ def plan(
         if diagram_file is not None:
             write(diagram_file, diagram.svg(doc))
         if report is not None:
-            write(out, render_report(result, report))
+            write(out, render_report(result, report, report_source(loaded)))
             if out is not None:
                 write(None, render_plan(doc, fmt))
         else:

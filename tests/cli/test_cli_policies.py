@@ -7,6 +7,9 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
 
 from cli_helpers import kubecvm, stack_file
 
@@ -74,7 +77,38 @@ def test_report_goes_to_out_and_the_plan_to_stdout(fake_engine, tmp_path):
     assert [(r["ruleId"], r["level"]) for r in sarif["runs"][0]["results"]] == [("test-master-flagged", "error")]
     assert run.json()["stack"] == "dev"
     github = kubecvm("plan", "dev", "--report", "github")
-    assert github.stdout == "::error title=test-master-flagged (dev-master-0)::dev-master-0 is flagged [by the test]\n"
+    # At the stack file, on the line of kubecvm:cluster (the stand-in rule's remediation names no setting).
+    assert github.stdout == ("::error file=Pulumi.dev.yaml,line=4,title=test-master-flagged (dev-master-0)::dev-master-0 "
+                             "is flagged [by the test]\n")
+
+
+def test_reports_point_at_the_stack_file_and_the_settings_line_relative_to_the_repository(tmp_path, monkeypatch):
+    # As CI runs it: a repository with the stack in a subfolder, kubecvm run from that folder; the rule whose
+    # remediation names sshAllowedCidrs is reported on that line of the file.
+    (tmp_path / ".git").mkdir()
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "Pulumi.open.yaml").write_text(
+        "config:\n  tencentcloud:region: ap-guangzhou\n  kubecvm:preset: dev\n  kubecvm:cluster:\n"
+        "    zones: [ap-guangzhou-3]\n    sshAllowedCidrs:\n      - 0.0.0.0/0\n")
+    monkeypatch.chdir(infra)
+    sarif = kubecvm("plan", "open", "--report", "sarif")
+    assert sarif.exit_code == 1, sarif.stderr
+    log = json.loads(sarif.stdout)
+    [run] = log["runs"]
+    assert run["tool"]["driver"]["name"] == "kubecvm" and run["tool"]["driver"]["version"]
+    ssh = [r for r in run["results"] if r["ruleId"] == "kubecvm-security-open-ports"]
+    assert [r["locations"][0]["physicalLocation"] for r in ssh] == 2 * [  # the masters' and the workers' groups
+        {"artifactLocation": {"uri": "infra/Pulumi.open.yaml"}, "region": {"startLine": 6}}]
+    schema = json.loads((Path(__file__).parents[1] / "policies" / "data" / "sarif-2.1.0-rtm.5.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    junit = ET.fromstring(kubecvm("plan", "open", "--report", "junit").stdout)
+    cases = junit.findall(".//testcase")
+    assert {c.get("file") for c in cases} == {"infra/Pulumi.open.yaml"}
+    assert {c.get("line") for c in cases if c.get("name").startswith("kubecvm-security-open-ports")} == {"6"}
+    github = kubecvm("plan", "open", "--report", "github").stdout.splitlines()
+    assert [line.split("title=")[0] for line in github if "open-ports" in line] == [
+        "::error file=infra/Pulumi.open.yaml,line=6,"] * 2
 
 
 def test_no_policies_skips_the_engine(fake_engine):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -15,61 +17,14 @@ from kubecvm.policies.registry import RULES
 from policy_helpers import mutate
 from kubecvm.stacks.config import merge
 
-# The parts of the OASIS SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that cover what we emit: required keys,
-# enumerations and closed objects. The full schema is not shipped by any package we can install offline.
-_MESSAGE = {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]}
-SARIF_SUBSET = {
-    "type": "object",
-    "required": ["version", "runs"],
-    "additionalProperties": False,
-    "properties": {
-        "$schema": {"type": "string"},
-        "version": {"enum": ["2.1.0"]},
-        "runs": {"type": "array", "items": {
-            "type": "object",
-            "required": ["tool"],
-            "properties": {
-                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
-                    "type": "object", "required": ["name"],
-                    "properties": {"name": {"type": "string"}, "rules": {"type": "array", "items": {
-                        "type": "object", "required": ["id"],
-                        "properties": {
-                            "id": {"type": "string"}, "shortDescription": _MESSAGE, "fullDescription": _MESSAGE,
-                            "help": _MESSAGE, "properties": {"type": "object"},
-                        },
-                    }}},
-                }}},
-                "results": {"type": "array", "items": {
-                    "type": "object", "required": ["message"],
-                    "properties": {
-                        "ruleId": {"type": "string"},
-                        "ruleIndex": {"type": "integer", "minimum": -1},
-                        "level": {"enum": ["none", "note", "warning", "error"]},
-                        "message": _MESSAGE,
-                        "locations": {"type": "array", "items": {"type": "object", "properties": {
-                            "logicalLocations": {"type": "array", "items": {"type": "object", "properties": {
-                                "name": {"type": "string"}, "fullyQualifiedName": {"type": "string"}, "kind": {"type": "string"},
-                            }, "additionalProperties": False}},
-                            "physicalLocation": {"type": "object", "properties": {
-                                "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"}}},
-                                "region": {"type": "object", "properties": {"startLine": {"type": "integer", "minimum": 1}}},
-                            }},
-                        }}},
-                        "suppressions": {"type": "array", "items": {
-                            "type": "object", "required": ["kind"],
-                            "properties": {
-                                "kind": {"enum": ["inSource", "external"]},
-                                "status": {"enum": ["accepted", "underReview", "rejected"]},
-                                "justification": {"type": "string"},
-                            },
-                        }},
-                        "properties": {"type": "object"},
-                    },
-                }},
-            },
-        }},
-    },
-}
+# The OASIS SARIF 2.1.0 schema itself (sarif-2.1.0-rtm.5.json, the final 2.1.0 schema that schemastore serves),
+# copied from the npm package @microsoft/jest-sarif 1.0.0-beta.0 (lib/schemas/, MIT): no Python package ships it.
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json").read_text())
+
+
+def valid_sarif(log: dict) -> None:
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+
 
 WORLD_SSH = {"action": "ACCEPT", "cidrBlock": "0.0.0.0/0", "description": "ssh", "port": "22", "protocol": "TCP"}
 NEXT_YEAR = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
@@ -99,8 +54,9 @@ def test_the_fixture_has_what_the_reports_need(evaluation):
 
 
 def test_sarif_is_valid_and_carries_rule_ids_and_levels(evaluation):
-    log = json.loads(reports.sarif(evaluation, policies(), artifact="Pulumi.prod.yaml"))
-    jsonschema.validate(log, SARIF_SUBSET)
+    source = reports.Source("stacks/Pulumi.prod.yaml", {"kubecvm:cluster": 4, "sshAllowedCidrs": 9, "tags": 12})
+    log = json.loads(reports.sarif(evaluation, policies(), source=source))
+    valid_sarif(log)
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [p.id for p in policies()]
@@ -114,7 +70,12 @@ def test_sarif_is_valid_and_carries_rule_ids_and_levels(evaluation):
     ]
     for r in run["results"]:
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
-        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "Pulumi.prod.yaml"
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.prod.yaml"
+    # Each at the line of the setting its rule's remediation names, when the file sets it; else the cluster's.
+    lines = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    assert lines == {("kubecvm-security-open-ports", 9), ("kubecvm-size-master-same-type", 4),
+                     ("kubecvm-tagging-cvm-tags", 12)}
+    assert run["tool"]["driver"]["version"] == importlib.metadata.version("kubecvm")
     names = sorted(r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"] if r["ruleId"].endswith("open-ports"))
     assert names == ["prod-sg-master-rules", "prod-sg-worker-rules"]
 
@@ -157,6 +118,6 @@ def test_empty_evaluation_gives_empty_but_valid_reports():
     from kubecvm.policies.engine import Evaluation
 
     ev = Evaluation((), (), ())
-    jsonschema.validate(json.loads(reports.sarif(ev, policies())), SARIF_SUBSET)
+    valid_sarif(json.loads(reports.sarif(ev, policies())))
     assert ET.fromstring(reports.junit(ev, policies())).get("tests") == "0"
     assert reports.github(ev) == ""
