@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+import shutil
 import sys
 import traceback
 from enum import Enum
@@ -26,6 +27,7 @@ from kubecvm.policies import reports
 from kubecvm.offline import diagram, plan as offline, render
 from kubecvm.stacks.config import ConfigError
 from kubecvm.stacks.locations import setting_lines
+from kubecvm.stacks.project import find_project
 from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
 from kubecvm.offline.runner import gc_paused
 
@@ -57,7 +59,14 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 _debug = False  # set by `kubecvm --debug`
+_color = Color.auto  # set by `kubecvm --color`
 
 
 @app.callback()
@@ -65,10 +74,33 @@ def _root(
     _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                            help="Print the kubecvm version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="On an internal error, also print the traceback (or set KUBECVM_DEBUG=1).")] = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")] = Color.auto,
 ) -> None:
     """Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed)."""
-    global _debug
-    _debug = debug
+    global _debug, _color
+    _debug, _color = debug, color
+
+
+def use_color() -> bool:
+    """Colour on stdout: --color always/never, else only on a terminal, and never with NO_COLOR set to anything
+    non-empty (https://no-color.org) or TERM=dumb."""
+    if _color is not Color.auto:
+        return _color is Color.always
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+DEFAULT_WIDTH = 120  # the width of text written to a file or a pipe, so it does not depend on who ran it
+MIN_WIDTH = 60
+
+
+def output_width() -> int:
+    """The terminal's width (COLUMNS wins there, as for any program), or DEFAULT_WIDTH when stdout is no terminal:
+    a pipe's text must not depend on a COLUMNS that a test runner or CI happens to set."""
+    if not sys.stdout.isatty():
+        return DEFAULT_WIDTH
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
 class Format(str, Enum):
@@ -132,11 +164,13 @@ def write(path: Path | None, content: str) -> None:
         raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def render_plan(doc: dict, fmt: Format) -> str:
+def render_plan(doc: dict, fmt: Format, on_stdout: bool = False) -> str:
     if fmt is Format.json:
         return render.to_json(doc)
     if fmt is Format.markdown:
         return render.markdown(doc)
+    if on_stdout:
+        return render.text(doc, width=output_width(), color=use_color())
     return render.text(doc)
 
 
@@ -191,32 +225,55 @@ def stderr_is_terminal() -> bool:
 
 
 def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResult:
-    """Plan, with a progress bar on stderr for big clusters when a person is watching (never on stdout)."""
-    total = offline.expected_resources(loaded.plan) if loaded.plan else 0
-    if total <= PROGRESS_THRESHOLD or not stderr_is_terminal():
+    """Plan, with a progress bar on stderr (never stdout) when a person is watching and the run turns out long: it
+    starts after PROGRESS_THRESHOLD registrations, so it works for any program (--program, a project's own, whose
+    size nobody knows before the run) and a small plan shows no flicker. The total is the stack cluster's estimate
+    when kubecvm's own program runs, else unknown."""
+    if not stderr_is_terminal():
         return offline.build(loaded, **kwargs)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    estimate = offline.expected_resources(loaded.plan) if loaded.plan and loaded.program is None else None
     columns = (TextColumn("planning {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(loaded.stack, total=total)
-        done = 0
+    # No redirection of sys.stdout/stderr by rich: the bar starts inside the run, where the program's stdout is
+    # sent to stderr (offline/plan.py), and rich would put that back as "stdout" when the bar stops after it.
+    progress = Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
+                        redirect_stderr=False)
+    task, done = None, 0
 
-        def registered(_name: str) -> None:
-            nonlocal done
-            done += 1  # the total is an estimate: grow it rather than run past 100%
-            progress.update(task, completed=done, total=max(total, done))
+    def registered(_name: str) -> None:
+        nonlocal task, done
+        done += 1
+        if task is None:
+            if done < PROGRESS_THRESHOLD:
+                return
+            progress.start()
+            task = progress.add_task(loaded.stack, total=estimate)
+        # The estimate is only that: grow it rather than run past 100%.
+        progress.update(task, completed=done, total=max(estimate, done) if estimate else None)
 
-        result = offline.build(loaded, on_register=registered, **kwargs)
-    return result
+    try:
+        return offline.build(loaded, on_register=registered, **kwargs)
+    finally:
+        progress.stop()
+
+
+def complete_stack(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of stack names: the stacks with a file in the project of -C DIR or the working directory."""
+    where = ctx.params.get("cwd") or Path.cwd()
+    try:
+        project = find_project(Path(where).resolve())
+    except (ConfigError, OSError):
+        return []
+    return [name for name in project.stacks() if name.startswith(incomplete)]
 
 
 @app.command()
 @contract
 def plan(
-    stack_arg: Annotated[Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.")] = None,
-    stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
+    stack_arg: Annotated[Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.", autocompletion=complete_stack)] = None,
+    stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", autocompletion=complete_stack, help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
     cwd: Annotated[Optional[Path], typer.Option("-C", "--cwd", metavar="DIR", help="Run as if in DIR (as pulumi -C): its Pulumi.yaml, stack files and relative paths.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead (the stack is named after it unless -s is given).")] = None,
     program: Annotated[Optional[Path], typer.Option("--program", metavar="PATH", help="Run this program (a .py file or a directory with __main__.py) instead of the project's own (Pulumi.yaml's main).")] = None,
@@ -262,9 +319,9 @@ def plan(
         if report is not None:
             write(out, render_report(result, report, report_source(loaded)))
             if out is not None:
-                write(None, render_plan(doc, fmt))
+                write(None, render_plan(doc, fmt, on_stdout=True))
         else:
-            write(out, render_plan(doc, fmt))
+            write(out, render_plan(doc, fmt, on_stdout=out is None))
     raise typer.Exit(EXIT_POLICY if result.mandatory_failed else EXIT_OK)
 
 
@@ -296,7 +353,7 @@ def diff(
     elif fmt is Format.markdown:
         write(None, render.diff_markdown(result))
     else:
-        write(None, render.diff_text(result))
+        write(None, render.diff_text(result, color=use_color()))
     raise typer.Exit(EXIT_REPLACE if result.destroys else EXIT_OK)
 
 

@@ -127,6 +127,14 @@ def project_program(project: Project) -> Path | None:
     return None if runs_kubecvm_program(found) else found
 
 
+def unknown_stack(project: Project, name: str, path: Path) -> str:
+    """`Pulumi.<name>.yaml: no such stack file`, and the stacks that do exist (as `pulumi stack ls` would list)."""
+    existing = project.stacks()
+    listed = (f"the stacks of this project are {', '.join(existing)}" if existing else
+              f"this project has no stack files in {path.parent}")
+    return f"{path}: no such stack file ({listed}); create it, or pick a stack with -s NAME"
+
+
 def load_stack(
     stack: str | None = None, config_file: Path | None = None, *, cwd: Path | None = None,
     program: Path | None = None,
@@ -148,6 +156,8 @@ def load_stack(
         raise ConfigError(f"--stack: {problem}" if stack is not None or config_file is None else
                           f"--config-file: {config_file}: the stack is named after the file, and {problem}; "
                           "name it with -s")
+    if program is None and config_file is None and not path.exists():
+        raise ConfigError(unknown_stack(project, name, path))
     notes = []
     if program is not None and config_file is None and not path.exists():
         stack_config = {}

@@ -166,9 +166,19 @@ def _outside(doc: Mapping) -> str | None:
 NO_CLUSTER = "No kubecvm cluster: the program builds none, so there is no cluster summary or topology."
 
 
-def text(doc: Mapping, width: int = 120) -> str:
+def _console(out: io.StringIO, width: int, color: bool) -> Console:
+    """Plain text by default (files, pipes, CI logs); 16 ANSI colours when the CLI found a terminal for them."""
+    return Console(file=out, width=width, color_system="standard" if color else None, force_terminal=color or None,
+                   highlight=False, soft_wrap=False)
+
+
+VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red"}
+ENFORCEMENT_STYLE = {"mandatory": "red", "advisory": "yellow"}
+
+
+def text(doc: Mapping, width: int = 120, color: bool = False) -> str:
     out = io.StringIO()
-    console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=False)
+    console = _console(out, width, color)
     console.print(_tree_lines(doc))
     console.print()
     summaries = _summaries(doc)
@@ -189,13 +199,18 @@ def text(doc: Mapping, width: int = 120) -> str:
     if outside := _outside(doc):
         console.print(escape(f"Outside the clusters: {outside}."))
     p = doc["policies"]
-    console.print(f"Policies: {escape(_policy_status(p))}")
+    status = escape(_policy_status(p))
+    verdict = status.split(":", 1)[0]
+    if verdict in VERDICT_STYLE:
+        status = f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{status[len(verdict):]}"
+    console.print(f"Policies: {status}")
     if p["violations"]:
         vt = Table(show_header=True)
         for col in ("enforcement", "severity", "policy", "resource", "message"):
             vt.add_column(col)
         for v in p["violations"]:
-            vt.add_row(*(escape(str(x)) for x in (v["enforcement"], v["severity"], v["policy"], _urn_name(v["urn"]), v["message"])))
+            vt.add_row(*(escape(str(x)) for x in (v["enforcement"], v["severity"], v["policy"], _urn_name(v["urn"]), v["message"])),
+                       style=ENFORCEMENT_STYLE.get(v["enforcement"]))
         console.print(vt)
     for w in p["waivers"]:
         console.print(escape(f"waived {w['policy']} on {_urn_name(w['urn'])}: {w['reason']} (expires {w['expires'] or 'never'})"))
@@ -287,12 +302,21 @@ def _headline(sm: Mapping) -> str:
             f"{sm['deleted']} to delete")
 
 
-def diff_text(result: DiffResult) -> str:
+# SGR codes of the diff's action words on a colour terminal: destruction red, creation green, changes yellow.
+_SGR = {"ADD": "32", "UPDATE": "33", "REPLACE": "1;31", "DELETE": "1;31", "WARNING": "33", "FAIL": "1;31"}
+
+
+def _word(word: str, color: bool) -> str:
+    padded = f"{word:8}"
+    return f"\x1b[{_SGR[word]}m{word}\x1b[0m{padded[len(word):]}" if color and word in _SGR else padded
+
+
+def diff_text(result: DiffResult, color: bool = False) -> str:
     j = result.to_json()
     lines = [_headline(j["summary"])]
-    lines += [f"{a.upper():8}{u}" + (f"  ({why})" if why else "") for a, u, why in _diff_rows(j)]
-    lines += [f"WARNING {w}" for w in j["warnings"]]
-    lines += [f"FAIL    {f['urn'] or '(replay)'}: {f['message']}" for f in j["failures"]]
+    lines += [f"{_word(a.upper(), color)}{u}" + (f"  ({why})" if why else "") for a, u, why in _diff_rows(j)]
+    lines += [f"{_word('WARNING', color)}{w}" for w in j["warnings"]]
+    lines += [f"{_word('FAIL', color)}{f['urn'] or '(replay)'}: {f['message']}" for f in j["failures"]]
     return "\n".join(lines) + "\n"
 
 

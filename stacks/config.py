@@ -327,10 +327,23 @@ def _compose(path: Path, missing: str = "no such stack file") -> tuple[yaml.Node
     loader = _Yaml12Loader(text)
     try:
         return loader.get_single_node(), _Reader(loader, str(path))
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(yaml_problem(path, exc)) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0] if str(exc) else 'nested too deep'})") from None
     finally:
         loader.dispose()
+
+
+def yaml_problem(path: Path, exc: yaml.MarkedYAMLError) -> str:
+    """`FILE:LINE:COLUMN: cannot read it as YAML: <problem> (<context> at line L)`, 1-based as editors and
+    compilers count, so a terminal or an editor jumps to the spot."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    what = exc.problem or exc.context or "not YAML"
+    if exc.context and exc.problem and exc.context_mark is not None:
+        what += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    return f"{where}: cannot read it as YAML: {what}"
 
 
 def load_yaml(path: Path) -> Any:

@@ -52,6 +52,17 @@ class Project:
     def stack_file(self, stack: str) -> Path:
         return (self.stack_config_dir or self.dir) / f"Pulumi.{stack}.yaml"
 
+    def stacks(self) -> list[str]:
+        """The stacks that have a file here (`Pulumi.<stack>.yaml`), sorted: what an unknown stack's message lists
+        and what shell completion offers."""
+        folder = self.stack_config_dir or self.dir
+        try:
+            files = sorted(folder.glob("Pulumi.*.yaml"))
+        except OSError:
+            return []
+        names = (f.name.removeprefix("Pulumi.").removesuffix(".yaml") for f in files if f.is_file())
+        return [n for n in names if n and stack_name_problem(n) is None]
+
     def stack_config(self, stack_config: Mapping[str, Any]) -> dict[str, Any]:
         """The stack's config with the project defaults under it, as `pulumi up` hands them to the program."""
         return {**self.config, **stack_config}

@@ -116,6 +116,18 @@ def test_unreadable_stack_files_exit_2(tmp_path):
     assert kubecvm("plan", "nosuchstack").exit_code == 2
 
 
+def test_a_yaml_mistake_is_reported_at_its_line_and_column(tmp_path):
+    path = tmp_path / "Pulumi.typo.yaml"
+    path.write_text("config:\n  kubecvm:preset: dev\n  kubecvm:cluster:\n    zones: [ap-guangzhou-3\n    egress: nat\n")
+    run = kubecvm("plan", "--config-file", path)
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == (f"kubecvm: {path}:5:11: cannot read it as YAML: did not find expected ',' or ']' "
+                          "(while parsing a flow sequence at line 4)\n")
+    path.write_text("config:\n  kubecvm:preset: dev\n   kubecvm:cluster: {}\n")
+    assert kubecvm("plan", "--config-file", path).stderr == (
+        f"kubecvm: {path}:3:19: cannot read it as YAML: mapping values are not allowed in this context\n")
+
+
 def test_bad_config_in_a_subprocess_has_no_traceback(tmp_path):
     path = stack_file(tmp_path, "bad", {"zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"})
     proc = subprocess.run(

@@ -40,7 +40,19 @@ def test_a_directory_without_the_stack_file_names_the_path_it_looked_for(tmp_pat
     monkeypatch.chdir(tmp_path)
     run = kubecvm("plan", "-s", "dev")
     assert run.exit_code == 2
-    assert run.stderr == f"kubecvm: {tmp_path.resolve() / 'Pulumi.dev.yaml'}: no such stack file\n"
+    assert run.stderr == (f"kubecvm: {tmp_path.resolve() / 'Pulumi.dev.yaml'}: no such stack file (this project has "
+                          f"no stack files in {tmp_path.resolve()}); create it, or pick a stack with -s NAME\n")
+
+
+def test_an_unknown_stack_lists_the_stacks_that_exist(tmp_path, monkeypatch):
+    for name in ("prod", "dev", "staging-2"):
+        stack_file(tmp_path, name, {"zones": ["ap-guangzhou-3"]})
+    (tmp_path / "Pulumi.notes.yaml.bak").write_text("")  # not a stack file
+    monkeypatch.chdir(tmp_path)
+    run = kubecvm("plan", "-s", "prd")
+    assert run.exit_code == 2
+    assert run.stderr == (f"kubecvm: {tmp_path.resolve() / 'Pulumi.prd.yaml'}: no such stack file (the stacks of this "
+                          "project are dev, prod, staging-2); create it, or pick a stack with -s NAME\n")
 
 
 def test_dash_c_runs_as_if_in_that_directory_with_relative_paths_there(tmp_path, monkeypatch):

@@ -102,7 +102,9 @@ def test_a_project_whose_program_runs_kubecvm_program_is_planned_as_kubecvms_own
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["cluster"] == "own"
     # As today, kubecvm's program needs the stack file, and checks kubecvm:cluster before anything runs.
-    assert kubecvm("plan", "-s", "nope", cwd=tmp_path).stderr.endswith("Pulumi.nope.yaml: no such stack file\n")
+    assert kubecvm("plan", "-s", "nope", cwd=tmp_path).stderr.endswith(
+        "Pulumi.nope.yaml: no such stack file (the stacks of this project are dev); create it, or pick a stack with "
+        "-s NAME\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  kubecvm:cluster:\n    zones: [ap-guangzhou-3]\n")
     proc = kubecvm("plan", cwd=tmp_path)
     assert (proc.returncode, proc.stderr) == (2, "kubecvm: tencentcloud:region: required (for example ap-guangzhou), "
