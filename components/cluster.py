@@ -17,6 +17,7 @@ from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
+from .spelling import in_spelling, snake_case_message  # noqa: F401  (snake_case_message: public before)
 from .recording import built_from
 
 from .addons import ClusterAddons
@@ -33,6 +34,8 @@ from .pod_routes import PodRoutes
 from .security import SecurityGroups
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .args import ClusterArgs
 
 TYPE = "kubecvm:index:Cluster"
@@ -167,31 +170,6 @@ def _is_plain(value: object) -> bool:
     return isinstance(value, str | int | float | bool | dict) or value is None
 
 
-def _spec_aliases() -> dict[str, str]:
-    """camelCase spelling -> snake_case argument name, for every spec field (and the flat network arguments)."""
-    out = {"existingNetwork.vpcId": "vpc_id", "existingNetwork.routeTableId": "route_table_id",
-           "existingNetwork.subnets": "subnet_cidrs", "kubecvm:preset": "preset", "tencentcloud:region": "region"}
-    models, seen = [ClusterSpec], set()
-    while models:
-        model = models.pop()
-        if model in seen:
-            continue
-        seen.add(model)
-        for field_name, info in model.model_fields.items():
-            if info.alias and info.alias != field_name:
-                out[info.alias] = field_name
-            if (nested := nested_model(info.annotation)) is not None:
-                models.append(nested)
-    return out
-
-
-def snake_case_message(message: str) -> str:
-    """A spec message in ClusterArgs' spelling: `nodePools[0].countPerZone` -> `node_pools[0].count_per_zone`."""
-    aliases = _spec_aliases()
-    pattern = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, aliases), key=len, reverse=True)) + r")(?!\w)")
-    return pattern.sub(lambda m: aliases[m[1]], message)
-
-
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -268,7 +246,7 @@ def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tupl
             stack=pulumi.get_stack(), subject=subject, given_ids=frozenset(given),
         )
     except ConfigError as exc:
-        message = str(exc) if spelling == "camel" else snake_case_message(str(exc))
+        message = in_spelling(str(exc), spelling)
         raise ClusterArgsError(message if message.startswith("invalid ") else f"{subject}: {message}") from None
     return plan, ClusterInputs(**inputs)
 
@@ -347,7 +325,7 @@ def check_program_clusters(name: str, plan: ClusterPlan, inputs: ClusterInputs, 
     built = _BUILT.setdefault(root, [])
     new = collisions.Built(plan, _vpc_key(plan, inputs))
     if problem := collisions.problem((b for b, _ in built), new):
-        raise ClusterArgsError(f"Cluster {name!r}: {problem if spelling == 'camel' else snake_case_message(problem)}")
+        raise ClusterArgsError(f"Cluster {name!r}: {in_spelling(problem, spelling)}")
     built.append((new, inputs.vpc_id))  # the Input is kept alive, so its id() names it for the whole run
 
 
@@ -355,17 +333,33 @@ class Cluster(pulumi.ComponentResource):
     """A whole Kubernetes cluster on Tencent Cloud CVMs: VPC and subnets per zone, masters behind an internal CLB
     with their own etcd disks, worker pools, one VPC route per node for its pods, PKI and bootstrap, add-ons.
 
-    `Cluster(name, ClusterArgs(...))`, or `Cluster(name, plan)` for a plan built with kubecvm.build_plan. Every
-    child is named from `name`, so several clusters can live in one program.
+    `Cluster(name, ClusterArgs(...))`, the same as keyword arguments (`Cluster(name, zones=[...], preset="prod")`),
+    or `Cluster(name, plan)` for a plan built with kubecvm.build_plan. Every child is named from `name`, so several
+    clusters can live in one program.
+
+    Outputs (attributes, also registered as the component's outputs in camelCase):
+      cluster_name, api_endpoint ("host:port"), ca_cert_pem, kubeconfig (a secret: it holds the admin key),
+      provider (a Kubernetes provider that waits for the API server), vpc_id, subnet_ids (zone -> id),
+      instance_ids, master_ips and node_ips (machine name -> private IP, planned, so known at preview),
+      pod_cidrs (machine name -> its pod CIDR), capacity (node ceilings and what bounds them),
+      ingress_endpoint (the ingress CLB's address, None without ingress) and ingress_ports ({"http": 80, ...}).
     """
 
     ARG_SPELLING = "snake"  # how argument errors name fields; kubecvm.provider's hosted Cluster says camel
 
     def __init__(
-        self, name: str, args: "ClusterArgs | ClusterPlan", opts: pulumi.ResourceOptions | None = None,
-        *, inputs: ClusterInputs | None = None,
+        self, name: str, args: "ClusterArgs | ClusterPlan | None" = None, opts: pulumi.ResourceOptions | None = None,
+        *, inputs: ClusterInputs | None = None, **kwargs: "Unpack[ClusterArgs]",
     ):
         # Everything is validated before the component registers, so a mistake leaves nothing behind.
+        if kwargs:
+            if args is not None:
+                raise ClusterArgsError(f"Cluster {name!r}: give the arguments either as ClusterArgs or as keyword "
+                                       f"arguments, not both (keywords given: {', '.join(sorted(kwargs))})")
+            args = kwargs
+        if args is None:
+            raise ClusterArgsError(f"Cluster {name!r}: no arguments: give ClusterArgs(zones=[...], ...) or keyword "
+                                   "arguments (zones=[...], ...)")
         if isinstance(args, ClusterPlan):
             plan, inputs = _renamed(args, name), inputs or ClusterInputs()
         elif isinstance(args, Mapping):
@@ -454,6 +448,13 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_ready]),
         )
         self.outputs = outputs(plan, self)
+        # The plan decides every address, so these are known at preview (plain values, not Outputs).
+        self.master_ips: dict[str, str] = self.outputs["masterIps"]
+        self.node_ips: dict[str, str] = self.outputs["nodeIps"]
+        self.pod_cidrs: dict[str, str] = self.outputs["podCidrs"]
+        self.capacity: dict = self.outputs["capacity"]
+        self.ingress_endpoint: pulumi.Output[str] | None = self.outputs["ingressEndpoint"]
+        self.ingress_ports: dict[str, int] | None = self.outputs["ingressPorts"]
         # Plus the facts the CrossGuard pack judges this cluster by (pod CIDR, quotas, exposure...), so a program
         # composing several clusters, or one with no kubecvm stack config, is judged per cluster under preview.
         # An attribute too: the component package returns its annotated attributes as the outputs (provider.py).

@@ -2,6 +2,7 @@
 
     from kubecvm import Cluster, ClusterArgs, NodePoolArgs
     Cluster("blue", ClusterArgs(preset="staging", zones=[...], node_pools=[NodePoolArgs(...)]))
+    Cluster("green", preset="staging", zones=[...])  # the same arguments as keywords
 
 The repository's top-level folders install under this one namespace: kubecvm.planning (pure), kubecvm.components,
 kubecvm.stacks (presets, config loading), kubecvm.policies and kubecvm.offline (the offline plan and diff);
@@ -10,13 +11,16 @@ kubecvm.testing has the simulated cloud for unit tests.
 
 from kubecvm.components import Cluster
 from kubecvm.components.args import (
-    AddonsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, KubernetesArgs, NodePoolArgs, QuotasArgs,
+    AddonsArgs, AddressLayoutArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, IngressArgs,
+    IngressPortsArgs, KubernetesArgs, NodePoolArgs, PodNetworkArgs, PrepaidArgs, QuotasArgs, SpotArgs, SystemDiskArgs,
     TaintArgs,
 )
 from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
 from kubecvm.planning import build_plan
 
 __all__ = [
-    "AddonsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError", "ClusterInputs",
-    "ControlPlaneArgs", "DiskArgs", "KubernetesArgs", "NodePoolArgs", "QuotasArgs", "TaintArgs", "build_plan",
+    "AddonsArgs", "AddressLayoutArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError",
+    "ClusterInputs", "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs",
+    "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs",
+    "build_plan",
 ]

@@ -291,6 +291,7 @@ def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
             "workers": sum(w.zone == subnet.zone for w in plan.workers),
         })
     custom = [r for r in resources if r["custom"]]
+    types = {sp.name: sp.instance_type for sp in plan.spec.node_pools}  # a pool of 0 nodes still has its type
     return {
         "cluster": plan.name,
         "region": plan.region,
@@ -300,7 +301,7 @@ def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
                     "shape": str(plan.masters[0].shape)},
         "pools": [
             {"name": p.name, "slot": p.slot, "zones": list(p.zones), "nodes": len(p.nodes),
-             "instanceType": p.nodes[0].instance_type if p.nodes else None}
+             "instanceType": p.nodes[0].instance_type if p.nodes else types.get(p.name)}
             for p in plan.pools
         ],
         "workers": len(plan.workers),

@@ -94,9 +94,10 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
     return [
         ("cluster", f"{s['cluster']} ({s['preset']} preset, {s['region']})"),
         ("masters", f"{s['masters']['count']} x {s['masters']['instanceType']} ({s['masters']['shape']})"),
-        ("workers", ", ".join(f"{p['name']}: {p['nodes']} x {p['instanceType']}" for p in s["pools"]) + f" (total {s['workers']})"),
+        ("workers", ", ".join(map(_pool_cell, s["pools"])) + f" (total {s['workers']})"),
         ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
-        ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"),
+        ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"
+                         + (f"; {INTERNAL_API}" if api["exposure"] == "internal" else "")),
         ("pod network", _pod_network(cap)),
         ("ingress", _ingress_row(s.get("ingress"))),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
@@ -130,13 +131,29 @@ def _pod_network(cap: Mapping) -> str:
     return "vpcRoutes: one VPC route-table entry per node (bounded by the route quota)"
 
 
+# `pulumi up` itself talks to the API server: the readiness gate (components/api_ready.py) and the add-ons'
+# Kubernetes provider connect from the machine running it. An internal CLB VIP answers only inside the VPC.
+INTERNAL_API = ("reachable only inside the VPC: run `pulumi up` from a machine there (or joined to it by VPN, "
+                "Direct Connect or CCN), or set apiEndpoint.exposure public with allowedCidrs")
+
+
+def _pool_cell(p: Mapping) -> str:
+    """"general: 2 x S5.LARGE8", or "general: none (countPerZone 0, S5.LARGE8)" for a pool scaled to zero."""
+    if not p["nodes"]:
+        return f"{p['name']}: none (countPerZone 0, {p['instanceType']})"
+    return f"{p['name']}: {p['nodes']} x {p['instanceType']}"
+
+
 def _ingress_row(ing: Mapping | None) -> str:
     """"internal 10.0.64.12: 80->30080, 443->30081 on 6 workers (pool general)", or "none"."""
     if not ing:
         return "none (ingress.enabled: false)"
     ports = ", ".join(f"{p['port']}->{p['nodePort']}" for p in ing["ports"].values())
     where = ing["endpoint"] or "(address assigned by Tencent)"
-    return f"{ing['exposure']} {where}: {ports} on {ing['targets']} workers (pool {', '.join(ing['pools'])})"
+    pools = ", ".join(ing["pools"])
+    if not ing["targets"]:  # every pool behind it scaled to zero: the listeners exist, nothing answers yet
+        return f"{ing['exposure']} {where}: {ports} on no workers yet (pool {pools} has none): nothing answers"
+    return f"{ing['exposure']} {where}: {ports} on {ing['targets']} workers (pool {pools})"
 
 
 def _policy_status(p: Mapping) -> str:

@@ -351,6 +351,15 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
             f"so the node mask must be at least /{layout.pod_bucket_prefix}; use a larger podCidr, a larger "
             "nodePodMask or fewer layout blocks",
         )
+    if layout.ip_capacity(0) < spec.control_plane.count and spec.existing_network is not None:
+        # The masters' block is cut from the given subnet of their first zone, not from vpcCidr.
+        zone = spec.master_zones[0]
+        cidr = spec.existing_network.subnets[zone].cidr
+        raise SpecError(
+            f"existingNetwork.subnets.{zone}.cidr", f"{cidr} is too small: its /{layout.pool_block_prefix} address "
+            f"blocks (one per pool slot, layout.poolBlocks {layout.pool_blocks}) cannot hold the "
+            f"{spec.control_plane.count} master(s) and the API address; give larger subnets",
+        )
     if layout.ip_capacity(0) < spec.control_plane.count:
         raise SpecError(
             "vpcCidr", f"{spec.vpc_cidr} is too small: its /{layout.pool_block_prefix} address blocks per zone and "

@@ -88,7 +88,7 @@ def test_plain_ids_from_a_stack_file_plan_through_the_cli(tmp_path):
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"subnet_cidrs": {**CIDRS, "ap-guangzhou-6": "10.9.48.0/20"}},
-     "subnet_cidrs.ap-guangzhou-6.cidr: 10.9.48.0/20 is not inside vpc_cidr 10.8.0.0/16"),
+     "subnet_cidrs.ap-guangzhou-6: 10.9.48.0/20 is not inside vpc_cidr 10.8.0.0/16"),
     ({"subnet_cidrs": {**CIDRS, "ap-guangzhou-6": "10.8.48.0/21"}}, "subnet_cidrs: the subnets must be of one size"),
     ({"subnet_cidrs": {k: v for k, v in CIDRS.items() if k != "ap-guangzhou-4"},
       "subnet_ids": {"ap-guangzhou-3": "subnet-00000000"}}, "subnet_cidrs: no subnet for zone ap-guangzhou-4"),
