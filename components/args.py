@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
 
 
 class DiskArgs(TypedDict, total=False):
+    """A CBS data disk (a master's etcd disk, a pool's data disk)."""
+
     type: str
     """CBS type: CLOUD_BASIC, CLOUD_PREMIUM, CLOUD_BSSD, CLOUD_SSD, CLOUD_HSSD or CLOUD_TSSD."""
     size: int
@@ -31,6 +33,8 @@ class DiskArgs(TypedDict, total=False):
 
 
 class SystemDiskArgs(TypedDict, total=False):
+    """The system disk of a group of CVMs."""
+
     type: str
     """CLOUD_SSD, CLOUD_PREMIUM or CLOUD_BSSD, as the instance family is sold with (default: the family's, CLOUD_SSD
     wherever sold)."""
@@ -39,6 +43,8 @@ class SystemDiskArgs(TypedDict, total=False):
 
 
 class PrepaidArgs(TypedDict, total=False):
+    """The term of PREPAID (monthly) instances."""
+
     period: Required[int]
     """Months: 1..12, 24, 36, 48 or 60."""
     renew_flag: str
@@ -46,6 +52,8 @@ class PrepaidArgs(TypedDict, total=False):
 
 
 class SpotArgs(TypedDict, total=False):
+    """The bid of SPOTPAID instances."""
+
     max_price: Required[str]
     """The bid per hour, a decimal string such as "0.50"."""
     type: str
@@ -53,6 +61,8 @@ class SpotArgs(TypedDict, total=False):
 
 
 class ControlPlaneArgs(TypedDict, total=False):
+    """The masters: kube-apiserver, etcd, the controllers, behind an internal CLB."""
+
     count: int
     """Masters: 1, 3, 5 or 7 (1 only in the dev preset)."""
     instance_type: str
@@ -75,13 +85,19 @@ class ControlPlaneArgs(TypedDict, total=False):
 
 
 class TaintArgs(TypedDict, total=False):
+    """A Kubernetes taint every node of the pool registers with."""
+
     key: Required[str]
+    """The taint's key (a qualified name, at most 317 characters)."""
     value: str
+    """The taint's value (may be empty)."""
     effect: Required[str]
     """NoSchedule, PreferNoSchedule or NoExecute."""
 
 
 class NodePoolArgs(TypedDict, total=False):
+    """A group of identical workers, the same count in each of its zones."""
+
     name: Required[str]
     """Pool name (a DNS label)."""
     instance_type: Required[str]
@@ -93,6 +109,7 @@ class NodePoolArgs(TypedDict, total=False):
     zones: list[str]
     """A subset of the cluster zones (default: all)."""
     data_disk: DiskArgs
+    """A CBS data disk for each worker (default: none)."""
     system_disk: SystemDiskArgs
     """The pool's system disks."""
     system_disk_size: int
@@ -104,10 +121,14 @@ class NodePoolArgs(TypedDict, total=False):
     spot: SpotArgs
     """The bid of a SPOTPAID pool's nodes (only with SPOTPAID)."""
     labels: dict[str, str]
+    """Kubernetes labels every node of the pool registers with."""
     taints: list[TaintArgs]
+    """Kubernetes taints every node of the pool registers with."""
 
 
 class ApiEndpointArgs(TypedDict, total=False):
+    """The Kubernetes API's CLB (port 6443)."""
+
     exposure: str
     """internal (default) or public."""
     internet_charge_type: str
@@ -119,11 +140,15 @@ class ApiEndpointArgs(TypedDict, total=False):
 
 
 class QuotasArgs(TypedDict, total=False):
+    """Account quotas kubecvm plans against (offline there is no account to ask)."""
+
     route_entries_per_table: int
-    """The account's route-table quota (route-table-max-policies)."""
+    """The account's route-table quota (route-table-max-policies; default 50)."""
 
 
 class PodNetworkArgs(TypedDict, total=False):
+    """How the VPC forwards each node's pod CIDR to the node."""
+
     mode: str
     """vpcRoutes (default: one VPC route per node) or globalRouter (one TKE cluster route table)."""
     ignore_vpc_route_conflict: bool
@@ -134,10 +159,14 @@ class AddressLayoutArgs(TypedDict, total=False):
     """How the VPC and pod CIDR are cut (set once, like pod_cidr)."""
 
     zone_blocks: int
+    """Blocks the VPC CIDR and the pod CIDR are cut into, one per zone number (default 8)."""
     pool_blocks: int
+    """Blocks each zone's block is cut into, one per pool slot, slot 0 for the masters (default 8)."""
 
 
 class KubernetesArgs(TypedDict, total=False):
+    """The Kubernetes release and where the nodes fetch it from."""
+
     version: str
     """kubeadm/kubelet/kubectl x.y.z, 1.28..1.32."""
     package_mirror: str
@@ -151,6 +180,8 @@ class KubernetesArgs(TypedDict, total=False):
 
 
 class AddonsArgs(TypedDict, total=False):
+    """Add-ons installed into the cluster once its API server answers."""
+
     cbs_csi: bool
     """Install the CBS CSI driver and the default StorageClass (default true)."""
     image_registry: str
@@ -160,6 +191,8 @@ class AddonsArgs(TypedDict, total=False):
 
 
 class IngressPortsArgs(TypedDict, total=False):
+    """The ingress CLB's listener ports."""
+
     http: int
     """The ingress CLB's HTTP listener port (default 80)."""
     https: int
@@ -167,6 +200,8 @@ class IngressPortsArgs(TypedDict, total=False):
 
 
 class IngressArgs(TypedDict, total=False):
+    """A CLB in front of the workers that runs ingress-nginx: the entry point of the cluster's workloads."""
+
     enabled: bool
     """An ingress CLB and ingress-nginx in front of the workers (default: on in staging and prod, off in dev)."""
     exposure: str
@@ -178,11 +213,14 @@ class IngressArgs(TypedDict, total=False):
     allowed_cidrs: list[str]
     """Who may reach the ingress listeners (default: the VPC CIDR)."""
     ports: IngressPortsArgs
+    """The listener ports (default 80 and 443)."""
     pools: list[str]
     """The node pools behind the CLB that run the controller (default: every pool; at most 100 workers)."""
 
 
 class BackupsArgs(TypedDict, total=False):
+    """etcd snapshots to COS."""
+
     etcd: bool
     """etcd snapshots from every master to a private, encrypted COS bucket the stack creates (default true)."""
     interval_hours: int
@@ -202,32 +240,51 @@ class ClusterArgs(TypedDict, total=False):
     zones: Required[list[str]]
     """Zones of the region, `<region>-<n>`."""
     vpc_cidr: str
+    """The VPC's CIDR, 10/8, 172.16/12 or 192.168/16, /12../28 (default 10.0.0.0/16); with an existing network, that
+    VPC's CIDR. Set once: it cannot change after the cluster exists."""
     pod_cidr: str
+    """Pod addresses, outside the VPC CIDR (default 172.16.0.0/12); set once."""
     service_cidr: str
+    """Service ClusterIPs (default 192.168.0.0/20); set once."""
     node_pod_mask: int
+    """Prefix length of each node's pod CIDR, 8..30 (default 24); set once."""
     max_pods_per_node: int
+    """The kubelet's maxPods, at most 110 and what a node's pod CIDR holds (default 110)."""
     image_id: pulumi.Input[str]
     """The CVM image (default: the newest public image matching image_name_regex)."""
     image_name_regex: str
+    """Picks the newest public image whose name matches (default ^Ubuntu Server 22.04 LTS 64bit$)."""
     ssh_key_ids: list[pulumi.Input[str]]
     """Key pairs (skey-...) for every CVM."""
     control_plane: ControlPlaneArgs
+    """The masters (count and instance type default from the preset)."""
     node_pools: list[NodePoolArgs]
+    """The worker pools (default: the preset's pool)."""
     api_endpoint: ApiEndpointArgs
+    """The Kubernetes API's CLB (default internal, reachable from the VPC)."""
     ssh_allowed_cidrs: list[str]
+    """Who may reach port 22 of the nodes (default: the VPC CIDR)."""
     egress: str
     """nat, none, or auto (NAT only when the boot needs a host outside the VPC); none with a bring-your-own
     network, whose egress is its owner's."""
     protect: bool
+    """Pulumi protect on what holds state (the VPC, the etcd disks, the backup bucket); always on in prod."""
     lift_termination_protection: list[str]
     """Prod masters (by name) whose termination protection is lifted so they can be replaced (README "Day 2")."""
     quotas: QuotasArgs
+    """Account quotas the plan checks against."""
     pod_network: PodNetworkArgs
+    """How pod traffic reaches its node (default: one VPC route per node)."""
     layout: AddressLayoutArgs
+    """How the VPC and pod CIDRs are cut into zone and pool blocks (set once)."""
     kubernetes: KubernetesArgs
+    """The Kubernetes release and its mirrors."""
     addons: AddonsArgs
+    """Add-ons installed into the cluster."""
     backups: BackupsArgs
+    """etcd snapshots to COS."""
     ingress: IngressArgs
+    """The ingress CLB and controller."""
     tags: dict[str, str]
     """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""
     security_group_ids: list[pulumi.Input[str]]

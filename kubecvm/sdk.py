@@ -37,7 +37,8 @@ INTERNALS = (
     ("pulumi.runtime.settings", "SETTINGS", "the offline runner (forget_previous_run)"),
     ("pulumi.runtime.config", "CONFIG", "kubecvm.program (config_keys): the keys set_all_config gave"),
     ("pulumi.runtime.config", "get_config_env", "kubecvm.program (config_keys): the keys the Python host passes"),
-    ("pulumi.provider.experimental", "component_provider_host", "kubecvm.provider (the component package)"),
+    ("pulumi.provider.experimental.component", "ComponentProvider", "kubecvm.provider (the component package)"),
+    ("pulumi.provider", "main", "kubecvm.provider (serving the component package)"),
 )
 # Optional: without them the runner does the same work, only slower (source_positions_off).
 OPTIONAL = (
@@ -166,14 +167,24 @@ def config_keys() -> set[str]:
     return set(values or {}) | set(internal("pulumi.runtime.config", "get_config_env")())
 
 
-def component_provider_host() -> Callable[..., None]:
-    """The SDK's component provider host (kubecvm.provider), or SdkChanged on an SDK whose analyzer cannot read
-    ClusterArgs."""
+def _component_package_sdk() -> None:
     if _release(version()) < COMPONENT_PACKAGE_SDK and version() != "unknown":
         raise SdkChanged(f"pulumi {version()} is installed; kubecvm's component package needs pulumi >= "
                          f"{'.'.join(map(str, COMPONENT_PACKAGE_SDK))}, whose component analyzer reads ClusterArgs "
                          "(requirements.txt installs the tested one)")
-    return internal("pulumi.provider.experimental", "component_provider_host")
+
+
+def component_provider_class() -> type:
+    """The SDK's ComponentProvider (its analyzer makes the schema from ClusterArgs; kubecvm.provider completes it),
+    or SdkChanged on an SDK whose analyzer cannot read ClusterArgs."""
+    _component_package_sdk()
+    return internal("pulumi.provider.experimental.component", "ComponentProvider")
+
+
+def provider_main() -> Callable[..., None]:
+    """The SDK's provider server entry point (`main(provider, args)`), which component_provider_host calls."""
+    _component_package_sdk()
+    return internal("pulumi.provider", "main")
 
 
 # --- Which output a failed apply read ---------------------------------------------------------------------------

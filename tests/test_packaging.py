@@ -41,7 +41,7 @@ def test_the_sdk_internals_kubecvm_uses_are_where_it_expects_them(module, name, 
 
 def test_only_kubecvm_sdk_reaches_into_the_sdks_private_names():
     private = re.compile(r"(?<!sdk\.)\b(_sync_await|run_pulumi_func|_special_sig_key|_special_secret_sig|MockMonitor|"
-                         r"_get_rpc_manager|_get_stack_trace|get_config_env|component_provider_host)\b|runtime\.config\b")
+                         r"_get_rpc_manager|_get_stack_trace|get_config_env|ComponentProvider|component_provider_host)\b|runtime\.config\b")
     users = sorted(str(f.relative_to(ROOT)) for d in ("kubecvm", "components", "offline", "planning", "stacks", "policies", "bench")
                    for f in (ROOT / d).rglob("*.py") if private.search(f.read_text()) and f.name != "sdk.py")
     assert users == [], f"{users} reach SDK internals directly: go through kubecvm/sdk.py"
@@ -60,7 +60,7 @@ def test_a_moved_internal_is_named_with_the_sdk_version_not_an_attribute_error(m
     monkeypatch.setattr(sdk, "version", lambda: "3.236.0")
     with pytest.raises(sdk.SdkChanged, match=r"^pulumi 3.236.0 is installed; kubecvm's component package needs "
                                              r"pulumi >= 3.237.0"):
-        sdk.component_provider_host()
+        sdk.component_provider_class()
     assert "the offline plan is tested with pulumi 3.272.x" in sdk.untested_note()
 
 

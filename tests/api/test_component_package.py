@@ -11,20 +11,20 @@ import yaml
 from pulumi.provider.experimental.component import ComponentProvider
 
 from kubecvm.offline.runner import PROJECT_DIR, SECRET, run_program
-from kubecvm.provider import PACKAGE, Cluster
+from kubecvm.provider import PACKAGE, Cluster, component_provider
 
 TOKEN = "kubecvm:index:Cluster"
 
 
 def schema() -> dict:
-    return json.loads(ComponentProvider([Cluster], PACKAGE, version="0.1.0").schema)
+    return json.loads(component_provider("0.1.0").schema)
 
 
 def test_the_plugin_manifest_runs_the_hosting_module_with_python():
     manifest = yaml.safe_load((PROJECT_DIR / "PulumiPlugin.yaml").read_text())
     assert manifest["runtime"]["name"] == "python"
     main = PROJECT_DIR / manifest["main"]
-    assert main == PROJECT_DIR / "kubecvm" / "provider.py" and "component_provider_host(" in main.read_text()
+    assert main == PROJECT_DIR / "kubecvm" / "provider.py" and "component_provider(" in main.read_text()
 
 
 def test_the_analyzer_schema_has_the_component_with_typed_inputs_and_outputs():
@@ -50,8 +50,8 @@ def test_the_analyzer_schema_has_the_component_with_typed_inputs_and_outputs():
     assert outputs["policyFacts"]["additionalProperties"]["$ref"] == "pulumi.json#/Any"
     assert outputs["instanceIds"]["additionalProperties"]["type"] == "string"
     assert outputs["provider"]["$ref"].endswith("#/resources/pulumi:providers:kubernetes")
-    # The analyzer has no secret marker for outputs: the description says it, and construct returns a secret.
-    assert "secret" not in outputs["kubeconfig"] and "always a secret" in outputs["kubeconfig"]["description"]
+    # The analyzer has no secret marker for outputs: kubecvm's refinement adds it (construct returns a secret).
+    assert outputs["kubeconfig"]["secret"] is True and outputs["caCertPem"]["secret"] is True
     assert {"name": "kubernetes"} .items() <= s["dependencies"][0].items()
 
 
@@ -117,4 +117,5 @@ def test_the_plugin_entry_point_serves_the_schema_over_grpc_as_the_engine_asks_f
         proc.kill()
         proc.wait(timeout=10)
     assert served["name"] == "kubecvm" and served["resources"][TOKEN]["isComponent"] is True
+    assert served == json.loads(component_provider(served["version"]).schema)  # the refined schema, enums and all
     assert served["version"] == importlib.metadata.version("kubecvm")
