@@ -142,6 +142,34 @@ def test_the_installed_command_plans_a_users_own_project(installed, tmp_path):
     assert (doc["project"], doc["summary"]["cluster"]) == ("shop", "web") and doc["outputs"]["svc"].startswith("svc-")
 
 
+KEYWORD_PROGRAM = """
+import pulumi
+from kubecvm import AddressLayoutArgs, Cluster, IngressArgs, PodNetworkArgs
+
+cluster = Cluster("api", preset="staging", region="ap-guangzhou", zones=["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"],
+                  ingress=IngressArgs(enabled=True), pod_network=PodNetworkArgs(mode="vpcRoutes"),
+                  layout=AddressLayoutArgs(zone_blocks=8, pool_blocks=8))
+pulumi.export("ingress", cluster.ingress_endpoint)
+pulumi.export("nodes", cluster.node_ips)
+"""
+
+
+def test_the_installed_library_takes_keyword_arguments_and_serves_the_refined_schema(installed, tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(KEYWORD_PROGRAM)
+    env = clean_env(installed)
+    plan = run(installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", "--no-policies", cwd=tmp_path, env=env)
+    assert plan.returncode == 0, plan.stderr
+    out = json.loads(plan.stdout)["outputs"]
+    assert out["ingress"] == "10.0.64.12" and sorted(out["nodes"]) == ["api-general-z3-0", "api-general-z4-0", "api-general-z6-0"]
+    schema = run(installed["python"], "-c", "from kubecvm.provider import component_provider; "
+                 "print(component_provider('0.1.0').schema)", cwd=tmp_path, env=env)
+    assert schema.returncode == 0, schema.stderr
+    cluster = json.loads(schema.stdout)["resources"]["kubecvm:index:Cluster"]
+    assert cluster["properties"]["kubeconfig"]["secret"] is True and cluster["inputProperties"]["preset"]["$ref"] == (
+        "#/types/kubecvm:index:Preset")
+
+
 def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(installed, user_dir):
     (user_dir / "program.py").write_text(PROGRAM)
     proc = run(installed["python"], "program.py", cwd=user_dir, env=clean_env(installed))
