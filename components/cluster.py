@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, collisions, disks, names, sizing
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
-from kubecvm.stacks.config import ConfigError, nested_model, overrides_from_args, plan_from_config
+from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
 
 from .args import INPUT_ONLY, NETWORK_ARGS
 from .spelling import in_spelling, snake_case_message  # noqa: F401  (snake_case_message: public before)

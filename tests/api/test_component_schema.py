@@ -153,7 +153,6 @@ def test_a_program_in_another_language_gets_its_kubernetes_provider_from_kubecon
     # inputs, as sent), then the program's own provider from the kubeconfig output, depending on the component.
     program = documented_yaml()
     provider = component_provider("0.1.0")
-    seen = {}
 
     def run():
         blue = provider.construct("blue", TOKEN, program["resources"]["blue"]["properties"], pulumi.ResourceOptions())
