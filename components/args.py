@@ -229,6 +229,33 @@ class BackupsArgs(TypedDict, total=False):
     """Days a snapshot is kept, 1..3650 (default 30)."""
 
 
+class AlarmsArgs(TypedDict, total=False):
+    enabled: bool
+    """Cloud Monitor alarm policies for the nodes and the CLBs (default: on in staging and prod, off in dev)."""
+    cpu_percent: int
+    """Node CPU use that alarms, 1..100 (default 90)."""
+    memory_percent: int
+    """Node memory use that alarms, 1..100 (default 90)."""
+    disk_percent: int
+    """Node disk use that alarms, 1..100 (default 85)."""
+    unhealthy_backends: int
+    """A CLB alarms when more backends than this fail its health checks (default 0)."""
+    dropped_connections: int
+    """A CLB alarms when it drops more connections than this in a period (default 0)."""
+    period: int
+    """Seconds: 60 (default) or 300."""
+    continue_periods: int
+    """Periods in a row a threshold must be crossed, 1..30 (default 3)."""
+    notice_frequency: int
+    """Seconds between repeated notifications: 0 (once), 300, 600, 900, 1800, 3600 (default) ... 86400."""
+
+
+class MonitoringArgs(TypedDict, total=False):
+    alarms: AlarmsArgs
+    notice_ids: list[str]
+    """Cloud Monitor notification templates (notice-...) every alarm policy notifies."""
+
+
 class ClusterArgs(TypedDict, total=False):
     """Everything a stack's kubecvm:cluster holds (snake_case here), the preset and region, and the inputs that
     may come from elsewhere. The cluster is named after the component."""
@@ -285,6 +312,8 @@ class ClusterArgs(TypedDict, total=False):
     """etcd snapshots to COS."""
     ingress: IngressArgs
     """The ingress CLB and controller."""
+    monitoring: MonitoringArgs
+    """Cloud Monitor alarms and Prometheus agents (docs/monitoring.md)."""
     tags: dict[str, str]
     """Added to every taggable resource; plain, since kubecvm validates them before anything is registered."""
     security_group_ids: list[pulumi.Input[str]]

@@ -12,6 +12,7 @@ import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, collisions, disks, names, sizing
+from kubecvm.planning.monitoring import monitoring_plan
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
@@ -27,6 +28,7 @@ from .boot import Boot
 from .control_plane import ControlPlane
 from .ingress import IngressLoadBalancer
 from .machine import MachineDeps
+from .monitoring import CloudMonitoring
 from .network import Network
 from .node_pool import NodePool
 from .pki import Pki
@@ -437,6 +439,8 @@ class Cluster(pulumi.ComponentResource):
         )
         bp = backups.backup_plan(plan)
         self.backups = EtcdBackups(bp.component, plan, bp, master_role_id=self.boot.role_ids["master"], opts=child) if bp else None
+        mp = monitoring_plan(plan)
+        self.monitoring = CloudMonitoring(mp.component, mp, opts=child) if mp else None
         # The outputs users expect of a cluster component (pulumi-eks has the same): name, CA, endpoint,
         # kubeconfig (secret), instance ids by name, and a Kubernetes provider that waits for the API server.
         self.cluster_name = pulumi.Output.from_input(plan.name)

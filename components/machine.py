@@ -88,6 +88,9 @@ def cvm(
         # instance would keep its private IP there, and its replacement is created at that same planned address.
         force_delete=True if m.force_delete else None,
         disable_api_termination=m.disable_api_termination,
+        # The Cloud Monitor agent, which reports memory and disk use (planning/monitoring.py's alarms need them):
+        # the provider's default, stated so a stack cannot lose it unnoticed (policy kubecvm-monitoring-agent).
+        disable_monitor_service=False,
         tags=m.tags,
         cam_role_name=deps.cam_role_name,
         user_data=deps.user_data(m) if deps.user_data else None,  # base64 of text: planning.bootstrap.encode_user_data

@@ -97,6 +97,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
 
 # Map inputs compared per key, so a change names what moved: `routes.<node>` for one node's cluster route.
 MAP_INPUTS: dict[str, frozenset[str]] = services.MAP_INPUTS
+DEFAULTS: dict[str, dict[str, object]] = services.DEFAULTS
 
 # Inputs that force replacement only when another input says so (cvm.FORCE_NEW_IF: CustomizeDiff's ForceNewIf).
 FORCE_NEW_IF: dict[str, dict[str, str]] = services.FORCE_NEW_IF
@@ -447,7 +448,8 @@ def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffR
     changes: dict[str, Change] = {}
     for urn in sorted(before.keys() & after.keys()):
         a, b = before[urn].get("inputs") or {}, after[urn].get("inputs") or {}
-        keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        default = DEFAULTS.get(after[urn]["type"], {})  # an input left out is its schema Default in the state
+        keys = sorted(k for k in a.keys() | b.keys() if a.get(k, default.get(k)) != b.get(k, default.get(k)))
         if not keys and urn not in forced:
             continue
         type_, ignored = after[urn]["type"], set(_options(after[urn]).get("ignoreChanges") or ())

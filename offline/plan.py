@@ -20,7 +20,7 @@ from typing import Any
 
 import pulumi
 
-from kubecvm.planning import ClusterPlan, bootstrap, mirrors, sizing
+from kubecvm.planning import ClusterPlan, bootstrap, mirrors, monitoring, sizing
 from kubecvm import sdk
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
@@ -279,6 +279,11 @@ def _boot_hosts(plan: ClusterPlan) -> dict:
             "egress": plan.spec.egress.value, "nat": plan.nat is not None}
 
 
+def _monitoring(plan: ClusterPlan) -> dict | None:
+    mp = monitoring.monitoring_plan(plan)
+    return None if mp is None else mp.summary()
+
+
 def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
     """One cluster's summary; `resources` are its own (diagram.cluster_members), which it counts."""
     cap = plan.capacity
@@ -315,6 +320,8 @@ def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
             "ports": {li.key: {"port": li.port, "nodePort": li.node_port} for li in plan.ingress.listeners},
             "pools": list(plan.ingress.pools), "targets": len(plan.ingress.targets),
         },
+        # What Cloud Monitor watches and who is told (planning/monitoring.py); None without alarms.
+        "monitoring": _monitoring(plan),
         "capacity": cap.to_dict(),
         "networkPolicy": dict(bootstrap.NETWORK_POLICY),
         "routeEntries": {"used": cap.route_entries_used, "quota": cap.route_quota},

@@ -100,6 +100,7 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
                          + (f"; {INTERNAL_API}" if api["exposure"] == "internal" else "")),
         ("pod network", _pod_network(cap)),
         ("ingress", _ingress_row(s.get("ingress"))),
+        ("monitoring", _monitoring_row(s.get("monitoring"))),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
         ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
                           + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
@@ -142,6 +143,15 @@ def _pool_cell(p: Mapping) -> str:
     if not p["nodes"]:
         return f"{p['name']}: none (countPerZone 0, {p['instanceType']})"
     return f"{p['name']}: {p['nodes']} x {p['instanceType']}"
+
+
+def _monitoring_row(m: Mapping | None) -> str:
+    """"Cloud Monitor alarms: nodes (CPU >= 90%, ...); ... bound by kubecvm/cluster=prod; notices: none", or "none"."""
+    if not m:
+        return "no alarms (monitoring.alarms.enabled: false)"
+    alarms = "; ".join(f"{a['watches']} ({', '.join(a['rules'])})" for a in m["alarms"])
+    return (f"Cloud Monitor alarms: {alarms}; bound by tag {m['boundByTag']}; notices: "
+            f"{', '.join(m['noticeIds']) or 'none (monitoring.noticeIds)'}")
 
 
 def _ingress_row(ing: Mapping | None) -> str:

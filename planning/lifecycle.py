@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .tencent import cam, cbs, clb, cos, cvm, ssm, vpc
+from .tencent import cam, cbs, clb, cos, cvm, monitor, ssm, vpc
 
 
 class Strategy(str, Enum):
@@ -95,6 +95,9 @@ LIFECYCLE: dict[str, Lifecycle] = {
     vpc.SECURITY_GROUP: Lifecycle(CBD, (), "group names may repeat (vpc/resource_tc_security_group.go)"),
     cvm.PLACEMENT_GROUP: Lifecycle(CBD, (), "placement group names may repeat (cvm/resource_tc_placement_group.go)"),
     vpc.EIP: Lifecycle(CBD, (), "Tencent assigns a new address (cvm/resource_tc_eip.go)"),
+    monitor.ALARM_POLICY: Lifecycle(CBD, (), (
+        "policy names may repeat (monitor/resource_tc_monitor_alarm_policy.go checks none) and the new copy binds the "
+        "same tag, so the cluster stays watched while both exist")),
 }
 
 

@@ -238,3 +238,12 @@ def backup_attachment(cluster: str) -> str:
 
 def backups_component(cluster: str) -> str:
     return f"{cluster}-backups"
+
+
+# Cloud Monitor alarm policies (planning/monitoring.py): the Pulumi name is also the PolicyName.
+def alarm_policy(cluster: str, key: str) -> str:
+    return f"{cluster}-alarm-{key}"
+
+
+def monitoring_component(cluster: str) -> str:
+    return f"{cluster}-monitoring"

@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from . import checks, images, kubernetes_releases, limits, mirrors, names, validation
 from .sizing import parse_instance_type
+from .tencent import monitor
 
 
 class Preset(str, Enum):
@@ -501,6 +502,48 @@ class Backups(Model):
     retention_days: Int = Field(30, ge=1, le=3650)
 
 
+# ---- monitoring: Cloud Monitor alarms (planning/monitoring.py) ----------------------------------------------
+# Cloud Monitor's threshold-rule settings (tencentcloud-sdk-python-monitor v20180724 models.py AlarmPolicyRule; the
+# facts are planning/tencent/monitor.py's).
+def _one_of(allowed: tuple[int, ...], what: str):
+    def check(v: int) -> int:
+        if v not in allowed:
+            raise ValueError(f"{v} is not {what}: expected one of {', '.join(map(str, allowed))}")
+        return v
+    return AfterValidator(check)
+
+
+class Alarms(Model):
+    """Cloud Monitor alarm policies for the nodes and the CLBs, bound by the cluster's tag. Off unless asked: the
+    staging and prod presets ask (stacks/presets.py)."""
+
+    enabled: bool = False
+    cpu_percent: Int = Field(90, ge=1, le=100)
+    memory_percent: Int = Field(90, ge=1, le=100)
+    disk_percent: Int = Field(85, ge=1, le=100)
+    # A CLB alarms when more than this many backends fail its health checks, or it drops more connections.
+    unhealthy_backends: Int = Field(0, ge=0, le=10_000)
+    dropped_connections: Int = Field(0, ge=0, le=10_000_000)
+    period: Annotated[Int, _one_of(monitor.PERIODS, "a period (seconds) every watched metric is sampled at")] = 60
+    # How many periods in a row a threshold must be crossed (the rule's ContinuePeriod).
+    continue_periods: Int = Field(3, ge=1, le=30)
+    # Seconds between repeated notifications while the alarm holds (NoticeFrequency; 0: once).
+    notice_frequency: Annotated[Int, _one_of(monitor.NOTICE_FREQUENCIES, "a notice frequency Cloud Monitor takes")] = 3600
+
+
+class Monitoring(Model):
+    alarms: Alarms = Alarms()
+    # Notification templates (Cloud Monitor's "通知模板", DescribeAlarmNotices) each alarm policy notifies.
+    notice_ids: list[Annotated[str, Field(pattern=r"^notice-[a-z0-9]{8}$")]] = []
+
+    @field_validator("notice_ids")
+    @classmethod
+    def _distinct_notices(cls, v: list[str]) -> list[str]:
+        if twice := sorted({n for n in v if v.count(n) > 1}):
+            raise ValueError(f"notice ids must be distinct; repeated: {', '.join(twice)}")
+        return v
+
+
 class ClusterSpec(Model):
     preset: Annotated[Preset, LAX]
     region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
@@ -529,6 +572,7 @@ class ClusterSpec(Model):
     addons: Addons = Addons()
     backups: Backups = Backups()
     ingress: Ingress = Ingress()
+    monitoring: Monitoring = Monitoring()
     tags: dict[str, str] = {}
     existing_network: ExistingNetwork | None = None
 

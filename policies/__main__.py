@@ -121,5 +121,5 @@ PolicyPack(
     name="kubecvm",
     policies=[(_resource_policy if s.per_resource else _stack_policy)(s) for s in sorted(RULES.values(), key=lambda s: s.id)],
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="kubecvm: size, HA, network, security, storage and tagging rules for self-managed Kubernetes on CVMs",
+    description="kubecvm: size, HA, network, security, storage, tagging and monitoring rules for self-managed Kubernetes on CVMs",
 )

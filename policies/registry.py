@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubecvm.planning.plan import TAG_POOL, TAG_ROLE
-from kubecvm.planning.tencent import cbs, clb, cvm, tke, vpc
+from kubecvm.planning.tencent import cbs, clb, cvm, monitor, tke, vpc
 
 # Engine type tokens, as the rules (policies/rules/) name them: the service modules' (kubecvm/planning/tencent/).
 CVM = cvm.INSTANCE
@@ -29,6 +29,7 @@ PLACEMENT_GROUP = cvm.PLACEMENT_GROUP
 # podNetwork globalRouter: one dynamic resource holds the TKE cluster route table and its per-node routes
 # (components/global_router.py): props routeTableName, routeTableCidrBlock, vpcId, routes {node: {...}}.
 CLUSTER_ROUTE_TABLE = tke.CLUSTER_ROUTE_TABLE
+ALARM_POLICY = monitor.ALARM_POLICY
 
 SEVERITIES = ("critical", "high", "medium", "low")
 LEVELS = ("mandatory", "advisory", "disabled", "remediate")

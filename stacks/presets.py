@@ -15,6 +15,7 @@ PRESETS: dict[str, dict] = {
         "egress": "auto",
         # No ingress CLB in dev (cost); staging and prod get an internal one in front of every pool.
         "ingress": {"enabled": False},
+        # No alarm policies in dev (monitoring.alarms.enabled: true adds them); staging and prod have them.
     },
     # The production shape at the smallest size: three zones, three masters, one worker per zone.
     "staging": {
@@ -22,6 +23,7 @@ PRESETS: dict[str, dict] = {
         "nodePools": [{"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 1}],
         "egress": "nat",
         "ingress": {"enabled": True},  # internal, from the VPC, in front of every pool
+        "monitoring": {"alarms": {"enabled": True}},  # Cloud Monitor alarms for the nodes and the CLBs
     },
     # Three zones, three auto-sized masters, two workers per zone with data disks, protection on.
     "prod": {
@@ -36,6 +38,7 @@ PRESETS: dict[str, dict] = {
         ],
         "egress": "nat",
         "ingress": {"enabled": True},  # internal, from the VPC, in front of every pool
+        "monitoring": {"alarms": {"enabled": True}},  # Cloud Monitor alarms for the nodes and the CLBs
         "protect": True,
     },
 }

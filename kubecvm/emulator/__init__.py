@@ -1,7 +1,7 @@
 """A Tencent Cloud API emulator on 127.0.0.1, for tests and local runs: the API 3.0 wire (TC3-HMAC-SHA256 signed
 JSON requests, Tencent's answers and error codes) with the state and refusals of the services it emulates (TKE's
 cluster routes, CAM's GetRole, STS's AssumeRole and the temporary credentials it issues, VPC's security groups and
-their rules). docs/emulator.md has what it covers.
+their rules, Cloud Monitor's alarm policies and their tag bindings). docs/emulator.md has what it covers.
 
     python -m kubecvm.emulator --port 0       # prints: kubecvm-emulator listening on http://127.0.0.1:PORT
 

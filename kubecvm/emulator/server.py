@@ -41,6 +41,7 @@ from tencentcloud.common.sign import Sign
 
 from kubecvm.emulator import SECRET_ID, SECRET_KEY
 from kubecvm.emulator.cam import CamService
+from kubecvm.emulator.monitor import MonitorService
 from kubecvm.emulator.service import ApiError, Service
 from kubecvm.emulator.sts import StsService
 from kubecvm.emulator.tke import TkeService
@@ -48,7 +49,7 @@ from kubecvm.emulator.vpc import VpcService
 from kubecvm.planning.tencent import common
 
 # The emulated services, one module each; adding one is a module with a Service subclass and a line here.
-SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService)
+SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService, MonitorService)
 # Services kubecvm's stacks call that the emulator does not answer yet (UnsupportedOperation); COS's XML API would be
 # a second front door beside this JSON one. CAM, STS and VPC (its security-group calls) are emulated for the actions in
 # docs/emulator.md only.
@@ -129,6 +130,10 @@ class Emulator:
     @property
     def vpc(self) -> VpcService:
         return self.services["vpc"]  # type: ignore[return-value]
+
+    @property
+    def monitor(self) -> MonitorService:
+        return self.services["monitor"]  # type: ignore[return-value]
 
     def summary(self) -> dict[str, Any]:
         with self.lock:

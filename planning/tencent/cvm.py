@@ -57,6 +57,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     }),
     PLACEMENT_GROUP: frozenset({"type"}),  # cvm/resource_tc_placement_group.go
 }
+# Inputs whose schema Default the provider writes into the state when they are not given (Optional, Default false:
+# cvm/resource_tc_instance.go disable_monitor_service): stating the default later changes nothing.
+DEFAULTS: dict[str, dict[str, object]] = {INSTANCE: {"disableMonitorService": False}}
 # CustomizeDiff in resource_tc_instance.go: ForceNewIf(user_data / user_data_raw, user_data_replace_on_change).
 FORCE_NEW_IF: dict[str, dict[str, str]] = {
     INSTANCE: {"userData": "userDataReplaceOnChange", "userDataRaw": "userDataReplaceOnChange"},
@@ -75,6 +78,9 @@ DISRUPTIVE: dict[str, dict[str, tuple[str, bool]]] = {
         "instanceType": ("resizes the instance (ResetInstancesType with ForceStop), which stops it", True),
         "systemDiskType": ("may force-stop the instance", True),
         "systemDiskSize": ("may force-stop the instance", True),
+        # "Modifications may lead to the reinstallation of the instance's operating system" (the schema's own words
+        # for disable_monitor_service, disable_security_service and disable_automation_service).
+        "disableMonitorService": ("may reinstall the OS", True),
         "userData": ("updated in place, but a running node does not run it again (cloud-init runs once)", False),
         "userDataRaw": ("updated in place, but a running node does not run it again (cloud-init runs once)", False),
     },

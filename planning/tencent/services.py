@@ -1,7 +1,7 @@
 """The service modules whose resources kubecvm's stacks make, and their per-type tables merged. Pure.
 
 Each module in SERVICES holds, for its types: the engine type tokens, ID_PREFIX, FORCE_NEW, CREATE_RETURNS,
-CREATE_RULES and DELETE_RULES (ssm.py also AFTER_DELETE). A type belongs to one module; the merged tables below are
+CREATE_RULES and DELETE_RULES (ssm.py also AFTER_DELETE; cvm.py and monitor.py DEFAULTS). A type belongs to one module; the merged tables below are
 what the simulated cloud (ids, refusals through account.CloudState) and `kubecvm diff` (ForceNew inputs) read.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import cam, cbs, clb, cos, cvm, ssm, tke, vpc
+from . import cam, cbs, clb, cos, cvm, monitor, ssm, tke, vpc
 
-SERVICES: tuple[ModuleType, ...] = (vpc, cvm, cbs, clb, ssm, cam, cos, tke)
+SERVICES: tuple[ModuleType, ...] = (vpc, cvm, cbs, clb, ssm, cam, cos, tke, monitor)
 
 
 def merged(table: str, services: tuple[ModuleType, ...] = SERVICES) -> dict:
@@ -35,6 +35,8 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = merged("CREATE_RETURNS")
 CREATE_RULES: dict[str, tuple] = merged("CREATE_RULES")
 DELETE_RULES: dict[str, tuple] = merged("DELETE_RULES")
 AFTER_DELETE: dict[str, tuple] = merged("AFTER_DELETE")
+# Inputs whose absence is their schema Default (the provider stores the Default): no change when stated.
+DEFAULTS: dict[str, dict[str, object]] = merged("DEFAULTS")
 # Every resource type the modules name (those with a ForceNew entry: each has one, even an empty set).
 TYPES: frozenset[str] = frozenset(FORCE_NEW)
 

@@ -22,6 +22,8 @@ from kubecvm.emulator import SECRET_ID, SECRET_KEY
 
 REGION = "ap-guangzhou"
 NO_VPC = {"vpc/SecurityGroup": 0, "vpc/SecurityGroupPolicy": 0}  # the summary's VPC resources of an account without any
+# The summary's resources of the monitor service in an account without alarm policies.
+NO_ALARMS = {"monitor/AlarmPolicy": 0, "monitor/PolicyTagBinding": 0}
 
 
 def profile(url: str) -> ClientProfile:

@@ -18,7 +18,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from kubecvm.emulator import Emulator
 from kubecvm.emulator.server import SERVICES as EMULATED
 from kubecvm.offline import simulated_cloud as sim
-from kubecvm.planning.tencent import cam, cbs, clb, cos, cvm, services, ssm, tke, vpc
+from kubecvm.planning.tencent import cam, cbs, clb, cos, cvm, monitor, services, ssm, tke, vpc
 from kubecvm.planning.tencent import common as common_codes
 
 CRT = {"region": "ap-guangzhou", "routes": {}}
@@ -47,6 +47,8 @@ def RULE(i: int) -> dict:  # noqa: N802 (a rule in the provider's spelling, one 
 
 def WIRE(i: int) -> dict:  # noqa: N802 (the same rule as a SecurityGroupPolicy)
     return vpc.policy_to_wire(RULE(i))
+POLICY = {"monitorType": "MT_QCE", "namespace": "cvm_device"}
+POLICY_WIRE = {"Module": "monitor", "MonitorType": "MT_QCE", "Namespace": "cvm_device"}
 CASES = [
     Case(vpc.route_destination_free, "CreateRoutes", vpc.ROUTE_ENTRY,
          {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24", "nextType": "NORMAL_CVM", "nextHub": "10.0.0.5"},
@@ -129,6 +131,22 @@ CASES = [
          wire=({"RouteTableName": "mine", "RouteTableCidrBlock": "172.16.0.0/12", "VpcId": "vpc-1"},),
          code=tke.CIDR_CONFLICT_WITH_VPC_GLOBAL_ROUTE,
          arrange=lambda emulator: emulator.tke.vpc_routes.setdefault("vpc-1", []).append("172.16.3.0/24")),
+]
+CASES += [
+    Case(monitor.alarm_policy_name, "CreateAlarmPolicy", monitor.ALARM_POLICY, POLICY | {"policyName": "p" * 61},
+         r"PolicyName 'p{61}' must be 1..60 characters \(InvalidParameterValue\)", wire=(POLICY_WIRE | {"PolicyName": "p" * 61},),
+         code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.alarm_policy_remark, "CreateAlarmPolicy", monitor.ALARM_POLICY,
+         POLICY | {"policyName": "p", "remark": "node CPU: high"},
+         r"Remark 'node CPU: high' may hold only letters, digits, _ and - \(InvalidParameterValue\)",
+         wire=(POLICY_WIRE | {"PolicyName": "p", "Remark": "node CPU: high"},), code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.alarm_policy_rules, "CreateAlarmPolicy", monitor.ALARM_POLICY,
+         POLICY | {"policyName": "p", "conditions": {"isUnionRule": 0, "rules": [
+             {"metricName": "CpuUsage", "operator": ">=", "value": "90", "period": 60}]}},
+         r"conditions.rules\[0\].Operator '>=' is not one of eq, ge, gt, le, lt, ne \(InvalidParameterValue\)",
+         wire=(POLICY_WIRE | {"PolicyName": "p", "Condition": {"IsUnionRule": 0, "Rules": [
+             {"MetricName": "CpuUsage", "Operator": ">=", "Value": "90", "Period": 60}]}},),
+         code=monitor.INVALID_PARAMETER_VALUE),
 ]
 IDS = [c.rule.__name__ for c in CASES]
 

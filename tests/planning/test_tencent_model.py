@@ -12,7 +12,7 @@ import pytest
 from kubecvm.offline import diff
 from kubecvm.offline import simulated_cloud as sim
 from kubecvm.planning import lifecycle
-from kubecvm.planning.tencent import account, cam, clb, cos, cvm, services, ssm, tke
+from kubecvm.planning.tencent import account, cam, clb, cos, cvm, monitor, services, ssm, tke
 from tests.conftest import planned_types
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +86,7 @@ MINIMAL = {
     cos.BUCKET: {"bucket": "b-1250000000"},
     tke.CLUSTER_ROUTE_TABLE: {"routeTableName": "t", "routeTableCidrBlock": "172.16.0.0/16", "vpcId": "vpc-1",
                               "region": "ap-guangzhou", "routes": {}},
+    monitor.ALARM_POLICY: {"policyName": "p", "monitorType": "MT_QCE", "namespace": "cvm_device"},
 }
 OWN_IDS = {clb.LISTENER: "lb-1#lbl-", ssm.SECRET: "s", ssm.SECRET_VERSION: "s#v1", cam.ROLE: "", cam.POLICY: "",
            cam.ROLE_POLICY_ATTACHMENT: "1#2", cos.BUCKET: "b-1250000000", tke.CLUSTER_ROUTE_TABLE: "t"}

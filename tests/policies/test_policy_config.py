@@ -10,7 +10,7 @@ import pytest
 from kubecvm.policies.engine import PolicyConfigError, load_policy_config, normalize_config, policies
 from kubecvm.policies.registry import RULES, SEVERITIES
 
-GROUPS = {"size", "ha", "network", "security", "storage", "tagging"}
+GROUPS = {"size", "ha", "network", "security", "storage", "tagging", "monitoring"}
 
 
 def test_rule_ids_and_metadata():

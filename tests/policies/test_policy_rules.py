@@ -111,6 +111,8 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-storage-etcd-disk-ssd": props("prod-master-2-etcd", storageType="CLOUD_PREMIUM"),
     "kubecvm-storage-etcd-disk-separate": drop("prod-master-1-etcd"),
     "kubecvm-tagging-cvm-tags": edit("prod-general-z4-0", _untag_role),
+    "kubecvm-monitoring-agent": props("prod-general-z4-0", disableMonitorService=True),
+    "kubecvm-monitoring-alarms": drop("prod-alarm-nodes"),
 }
 
 

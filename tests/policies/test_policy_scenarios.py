@@ -40,9 +40,10 @@ def test_dev_without_nat_and_public_images_cannot_boot_and_that_is_mandatory():
 
 
 def test_a_preset_judged_at_a_stricter_level_fails():
-    # dev's single master in a single zone is fine for dev, not for prod.
+    # dev's single master in a single zone is fine for dev, not for prod; nor is a cluster without alarms.
     failing = {v.policy for v in evaluate_stack("dev", level="prod").violations if v.enforcement == "mandatory"}
-    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk"}
+    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk",
+                       "kubecvm-monitoring-alarms"}
 
 
 BIG = {

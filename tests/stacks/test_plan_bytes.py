@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "8c68275e25f8f65a5c1921dc9603e9e83d52eea95d1d825a0f984e3c6baaffe7",
-    "staging": "88b9c90730e3aa365a825ad2ab9d8fb56683cdd75c0cff1af44117754aa7ec7a",
-    "prod": "e6b06868a88d544518facb9126a15807e7b6a8582c89061716c1faefd7c2f588",
-    "large": "6116de54b46a2c4b6f5dcca701237d1413929aba44685f3397ca2e7910ea195f",
+    "dev": "56fb886b2d3fb49b6173a40d9d50ce9ea57845e13a1bbeb9289d7aa5dbef126b",
+    "staging": "73989aad8fdbc7f848ba0f3a276d09d3513d6ab351b577267c703781d92d239f",
+    "prod": "5f262d1aba7ada1febd1ac30873d4d216f2f838e6609ebf6b07a6de90a868b42",
+    "large": "595e885f7e8ea5eaef51b1adae775d9fa55abcc46a2a954c8b1c31bba4d31477",
 }
 
 
