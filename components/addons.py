@@ -62,7 +62,9 @@ class ClusterAddons(pulumi.ComponentResource):
         self, name: str, plan_or_settings: ClusterPlan | plan_addons.AddonSettings, *,
         kubeconfig: pulumi.Input[str], depends_on: Sequence[pulumi.Resource] = (),
         ingress_address: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None,
+        monitoring: Sequence[dict[str, Any]] = (),
     ):
+        """`monitoring`: the Prometheus agents' objects (components/prometheus.py ManagedPrometheus.objects)."""
         super().__init__(TYPE, name, None, opts)
         settings = _settings(plan_or_settings)
         metrics_tls = metrics_server_tls(settings.cluster, self) if settings.metrics_server else None
@@ -70,6 +72,7 @@ class ClusterAddons(pulumi.ComponentResource):
         if isinstance(plan_or_settings, ClusterPlan):
             # ingress-nginx behind the ingress CLB; `ingress_address` is the CLB's (reported in Ingress status).
             objs += ingress_objects(name, plan_or_settings, ingress_address, self)
+        objs += list(monitoring)
         self.provider: k8s.Provider | None = None
         self.resources: dict[str, pulumi.CustomResource] = {}
         if objs or patches:

@@ -250,8 +250,35 @@ class AlarmsArgs(TypedDict, total=False):
     """Seconds between repeated notifications: 0 (once), 300, 600, 900, 1800, 3600 (default) ... 86400."""
 
 
+class PrometheusDigestsArgs(TypedDict, total=False):
+    prometheus: str
+    """sha256:... of docker.io/prom/prometheus at kubecvm's tag (docs/monitoring.md)."""
+    node_exporter: str
+    """sha256:... of docker.io/prom/node-exporter at kubecvm's tag."""
+
+
+class PrometheusArgs(TypedDict, total=False):
+    mode: str
+    """tmp (Tencent's managed Prometheus) or remoteWrite; unset: no Prometheus. The token: the secret config
+    kubecvm:prometheusToken."""
+    instance_id: str
+    """mode tmp: an existing instance (prom-...); unset: a new one in the cluster's VPC."""
+    retention_days: int
+    """A new TMP instance's retention: 15 (default), 30, 45, 90, 180, 365 or 730."""
+    url: str
+    """mode remoteWrite: the https URL the agents write to."""
+    auth: str
+    """bearer (default) or basic (with username)."""
+    username: str
+    digests: PrometheusDigestsArgs
+    """Required with a mode."""
+    image_repository: str
+    """A registry prefix holding kube-state-metrics (required in mainland regions)."""
+
+
 class MonitoringArgs(TypedDict, total=False):
     alarms: AlarmsArgs
+    prometheus: PrometheusArgs
     notice_ids: list[str]
     """Cloud Monitor notification templates (notice-...) every alarm policy notifies."""
 

@@ -12,7 +12,7 @@ import tencentcloud_iac_pulumi as tc
 from pydantic import ValidationError
 
 from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, bootstrap, build_plan, collisions, disks, names, sizing
-from kubecvm.planning.monitoring import monitoring_plan
+from kubecvm.planning.monitoring import monitoring_plan, prometheus_plan
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
@@ -29,6 +29,7 @@ from .control_plane import ControlPlane
 from .ingress import IngressLoadBalancer
 from .machine import MachineDeps
 from .monitoring import CloudMonitoring
+from .prometheus import ManagedPrometheus, stack_token
 from .network import Network
 from .node_pool import NodePool
 from .pki import Pki
@@ -369,6 +370,8 @@ class Cluster(pulumi.ComponentResource):
         else:
             raise ClusterArgsError(f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}")
         check_program_clusters(name, plan, inputs, self.ARG_SPELLING)
+        pp = prometheus_plan(plan)
+        token = stack_token() if pp else None  # refused by name before anything registers
         super().__init__(TYPE, name, None, opts)
         built_from(plan)
         self.plan = plan
@@ -433,9 +436,14 @@ class Cluster(pulumi.ComponentResource):
             names.api_ready(plan.name), endpoint=self.control_plane.endpoint, ca_pem=self.pki.ca_cert_pem,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.control_plane.masters.values()]),
         )
+        # monitoring.prometheus: where the agents write (a TMP instance in the VPC, or the user's), then the agents.
+        self.prometheus = ManagedPrometheus(
+            pp.component, plan, pp, vpc_id=self.vpc_id, subnet_ids=subnet_ids, token=token, opts=child,
+        ) if pp else None
         self.addons = ClusterAddons(
             names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
             ingress_address=self.ingress.endpoint if self.ingress else None, opts=child,
+            monitoring=self.prometheus.objects(plan, pp) if self.prometheus else (),
         )
         bp = backups.backup_plan(plan)
         self.backups = EtcdBackups(bp.component, plan, bp, master_role_id=self.boot.role_ids["master"], opts=child) if bp else None

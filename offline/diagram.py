@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from kubecvm.planning.plan import TAG_CLUSTER, TAG_POOL, TAG_ROLE
-from kubecvm.planning.tencent import clb, cvm, tke, vpc
+from kubecvm.planning.tencent import clb, cvm, monitor, tke, vpc
 
 # The types drawn: the service modules' tokens (kubecvm/planning/tencent/).
 VPC = vpc.VPC
@@ -30,6 +30,7 @@ LISTENER = clb.LISTENER
 ATTACHMENT = clb.ATTACHMENT
 NAT = vpc.NAT
 CLUSTER_ROUTE_TABLE = tke.CLUSTER_ROUTE_TABLE  # components/global_router.py
+TMP_INSTANCE = monitor.TMP_INSTANCE  # components/prometheus.py (monitoring.prometheus mode tmp)
 CLUSTER = "kubecvm:index:Cluster"  # components/cluster.py TYPE
 
 
@@ -121,6 +122,7 @@ class Topology:
     lbs: list[LoadBalancer] = field(default_factory=list)
     nat: str | None = None
     cluster_route_table: tuple[str, str, int] | None = None  # (name, CIDR, routes): podNetwork globalRouter
+    tmp: tuple[str, str] | None = None  # (name, zone): the managed Prometheus (TMP) the agents write to
 
     @property
     def zones(self) -> list[str]:
@@ -158,6 +160,8 @@ def topology(summary: Mapping, resources: Iterable[Mapping]) -> Topology:
             attachments.append(inputs)
         elif t == NAT:
             topo.nat = r["name"]
+        elif t == TMP_INSTANCE:
+            topo.tmp = (r["name"], inputs.get("zone", ""))
         elif t == CLUSTER_ROUTE_TABLE:
             topo.cluster_route_table = (r["name"], inputs.get("routeTableCidrBlock", ""), len(inputs.get("routes") or {}))
         elif t == INSTANCE:
@@ -230,6 +234,8 @@ def mermaid(topo: Topology) -> str:
         lines.append(f'    {_id(lb.name)}(["CLB {lb.name}<br/>{lb.label}"])')
     if topo.nat:
         lines.append(f'    {_id(topo.nat)}["NAT gateway {topo.nat}"]')
+    if topo.tmp:
+        lines.append(f'    {_id(topo.tmp[0])}[("TMP {topo.tmp[0]}<br/>managed Prometheus, {topo.tmp[1]}: remote write")]')
     if topo.cluster_route_table:
         name, cidr, n = topo.cluster_route_table
         lines.append(f'    {_id(name)}[/"cluster route table {name}<br/>{cidr}: {n} routes, one per node (GlobalRouter)"/]')

@@ -280,8 +280,10 @@ def _boot_hosts(plan: ClusterPlan) -> dict:
 
 
 def _monitoring(plan: ClusterPlan) -> dict | None:
-    mp = monitoring.monitoring_plan(plan)
-    return None if mp is None else mp.summary()
+    mp, pp = monitoring.monitoring_plan(plan), monitoring.prometheus_plan(plan)
+    if mp is None and pp is None:
+        return None
+    return {**(mp.summary() if mp else {"alarms": []}), **({"prometheus": pp.summary()} if pp else {})}
 
 
 def summary(plan: ClusterPlan, resources: list[dict]) -> dict:

@@ -148,10 +148,14 @@ def _pool_cell(p: Mapping) -> str:
 def _monitoring_row(m: Mapping | None) -> str:
     """"Cloud Monitor alarms: nodes (CPU >= 90%, ...); ... bound by kubecvm/cluster=prod; notices: none", or "none"."""
     if not m:
-        return "no alarms (monitoring.alarms.enabled: false)"
+        return "no alarms (monitoring.alarms.enabled: false), no Prometheus"
     alarms = "; ".join(f"{a['watches']} ({', '.join(a['rules'])})" for a in m["alarms"])
-    return (f"Cloud Monitor alarms: {alarms}; bound by tag {m['boundByTag']}; notices: "
-            f"{', '.join(m['noticeIds']) or 'none (monitoring.noticeIds)'}")
+    text = (f"Cloud Monitor alarms: {alarms}; bound by tag {m['boundByTag']}; notices: "
+            f"{', '.join(m['noticeIds']) or 'none (monitoring.noticeIds)'}" if m["alarms"]
+            else "no alarms (monitoring.alarms.enabled: false)")
+    if p := m.get("prometheus"):
+        text += f". Prometheus agents scrape {', '.join(p['scrapes'])} and write to {p['writesTo']}"
+    return text
 
 
 def _ingress_row(ing: Mapping | None) -> str:

@@ -25,7 +25,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from kubecvm import sdk
 from kubecvm.offline import instance_types, simulated_kubernetes
 from kubecvm.planning import disks, sizing, validation
-from kubecvm.planning.tencent import account, cam, clb, cos, cvm, ssm, tke, vpc
+from kubecvm.planning.tencent import account, cam, clb, cos, cvm, monitor, ssm, tke, vpc
 # What Tencent refuses lives in the service modules (kubecvm/planning/tencent/), each rule with its source; the
 # names below are re-exported for the callers and tests that read them here.
 from kubecvm.planning.tencent.account import CloudRefusal, Live
@@ -147,6 +147,16 @@ def _random_string(key: str, state: dict) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in stream[: int(state["length"])])
 
 
+def _private_ip(seed: str) -> str:
+    """A stable address in 10.0.0.0/24, for an instance the stack did not create (an existing TMP instance)."""
+    return str(ipaddress.IPv4Address("10.0.0.0") + int(_digest(seed, 4), 16) % 250 + 4)
+
+
+def tmp_write_address(ip: str) -> str:
+    """A TMP instance's remote_write, in the simulated account: http://<its address>:9090/api/v1/prom/write."""
+    return f"http://{ip}:{monitor.TMP_WRITE_PORT}{monitor.TMP_WRITE_PATH}"
+
+
 # Public image names the simulated account lists (Tencent's public images of these names exist in every region).
 PUBLIC_IMAGES = ("Ubuntu Server 22.04 LTS 64bit", "Ubuntu Server 20.04 LTS 64bit", "TencentOS Server 3.1 (TK4)")
 
@@ -255,6 +265,9 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             rid = f"{state['clbId']}{clb.LISTENER_ID_SEPARATOR}{rid}"  # Tencent's listener resource id is clbId#listenerId
         elif args.typ == vpc.EIP:
             state |= {"publicIp": _public_ip(key)}
+        elif args.typ == monitor.TMP_INSTANCE:
+            ip = self._address_in(state.get("subnetId"), key)
+            state |= {"ipv4Address": ip, "remoteWrite": tmp_write_address(ip)}
         elif args.typ.startswith("tls:index/"):
             state |= _tls_state(args.typ, key, state)
         elif args.typ in ("random:index/randomString:RandomString", "random:index/randomPassword:RandomPassword"):
@@ -296,6 +309,14 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             self.kubernetes.provider_created(rid, args.inputs)
         return rid, state
 
+    def _address_in(self, subnet_id: object, seed: str) -> str:
+        """A stable address near the top of a subnet the run created (the pool blocks start at its bottom)."""
+        subnet = self.account.by_id(subnet_id)
+        if subnet is None or not subnet.inputs.get("cidrBlock"):
+            return _private_ip(seed)
+        net = ipaddress.IPv4Network(str(subnet.inputs["cidrBlock"]))
+        return str(net.broadcast_address - 2 - int(_digest(seed, 2), 16) % 16)
+
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         token = args.token
         if token == cvm.IMAGES:
@@ -309,6 +330,10 @@ class SimulatedCloud(pulumi_mocks.Mocks):
             return {"id": "instance-types", "instanceTypes": offered_types(args.args, self.sells)}
         if token == cam.USER_INFO:
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
+        if token == monitor.TMP_INSTANCES:  # an existing instance: asked for by id, in the VPC's first block
+            return {"id": "tmp-instances", "instanceSets": [
+                {"instanceId": i, "instanceName": i, "ipv4Address": (ip := _private_ip(i)),
+                 "remoteWrite": tmp_write_address(ip)} for i in args.args.get("instanceIds") or []]}
         if token == vpc.LIMITS:
             return {"id": "limits", "vpcLimitSets": [{"limitType": vpc.ROUTE_TABLE_QUOTA, "limitValue": self.route_table_quota}]}
         if token.startswith("kubernetes:") and (answer := self.kubernetes.call(token, args.args)) is not None:

@@ -22,6 +22,14 @@ Where a digest is used, and why only there:
   copies of sig-storage images; upstream's digests cannot be assumed for copies whose copying is not documented
   (the Aliyun case above). These rows say so and stay on their tag until a digest read from the registry itself is
   recorded here with its source.
+- Docker Hub images (`docker`: Prometheus and node-exporter, monitoring.prometheus): docker.io, reached through
+  containerd's docker.io mirror where one is set (planning/mirrors.py). No source kubecvm can read offline states
+  their digests, and a tag on Docker Hub can be moved by its publisher: the stack gives the digests it read from the
+  registry (monitoring.prometheus.digests, required with a mode), and the reference pins them (docker_reference).
+- kube-state-metrics publishes on registry.k8s.io only (kubernetes/kube-state-metrics README, "Container Image"),
+  which a mainland VPC does not reach and whose mainland mirrors kubecvm cannot vouch for: there the stack names a
+  registry holding its copy (monitoring.prometheus.imageRepository), referenced by tag as every copy is
+  (kube_state_metrics_reference).
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from .mirrors import UPSTREAM_K8S, Mirrors
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _K8S_IO = "kubernetes/k8s.io@{commit} registry.k8s.io/images/k8s-staging-{project}/images.yaml"
 _NO_TENCENT_DIGEST = "none published: Tencent's manifests and docs name it by tag only"
+_STACK_DIGEST = "the stack's monitoring.prometheus.digests: no source readable offline states it"
+DOCKER_HUB = "docker.io"
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class Image:
     mirror_name: str | None = None  # the name under a flat mirror of registry.k8s.io; None: the path's last segment
 
     def __post_init__(self) -> None:
-        assert self.registry in ("k8s", "tencent"), self
+        assert self.registry in ("k8s", "tencent", "docker"), self
         assert self.digest is None or DIGEST.fullmatch(self.digest), self
 
 
@@ -73,6 +83,13 @@ TABLE: tuple[Image, ...] = (
     # Tencent's copy of Docker's official python image; 3.12-slim is a tag Docker rebuilds on every base update.
     Image("cam-credentials", "tencent", "library/python", "3.12-slim", None, _NO_TENCENT_DIGEST),
     Image("csr-approver", "tencent", "library/python", "3.12-slim", None, _NO_TENCENT_DIGEST),
+    # monitoring.prometheus (planning/addons/prometheus.py, node_exporter.py, kube_state_metrics.py). v2.15.0: its
+    # client-go is Kubernetes 1.32's, the newest minor kubecvm runs (kube-state-metrics README compatibility matrix).
+    Image("kube-state-metrics", "k8s", "kube-state-metrics/kube-state-metrics", "v2.15.0",
+          "sha256:db384bf43222b066c378e77027a675d4cd9911107adba46c2922b3a55e10d6fb",
+          _K8S_IO.format(commit="d7bd31108ded441313a66c085b7db945dbea4c4d", project="kube-state-metrics")),
+    Image("prometheus", "docker", "prom/prometheus", "v3.1.0", None, _STACK_DIGEST),  # --agent is a flag since 3.0
+    Image("node-exporter", "docker", "prom/node-exporter", "v1.8.2", None, _STACK_DIGEST),
 )
 BY_NAME: dict[str, Image] = {i.name: i for i in TABLE}
 assert len(BY_NAME) == len(TABLE)
@@ -88,3 +105,18 @@ def reference(name: str, m: Mirrors) -> str:
         return f"{UPSTREAM_K8S}/{i.path}:{i.tag}{pin}"
     # A mirror's copy has its own digest (module docstring): the tag only.
     return f"{m.control_plane}/{i.mirror_name or i.path.rsplit('/', 1)[-1]}:{i.tag}"
+
+
+def docker_reference(name: str, digest: str) -> str:
+    """A Docker Hub image pinned by the digest the stack gave (monitoring.prometheus.digests)."""
+    i = BY_NAME[name]
+    assert i.registry == "docker" and DIGEST.fullmatch(digest), (name, digest)
+    return f"{DOCKER_HUB}/{i.path}:{i.tag}@{digest}"
+
+
+def kube_state_metrics_reference(repository: str | None) -> str:
+    """registry.k8s.io's kube-state-metrics by digest, or the copy under `repository` by its tag."""
+    i = BY_NAME["kube-state-metrics"]
+    if repository is None:
+        return f"{UPSTREAM_K8S}/{i.path}:{i.tag}@{i.digest}"
+    return f"{repository}/{i.path.rsplit('/', 1)[-1]}:{i.tag}"

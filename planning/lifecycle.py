@@ -95,6 +95,9 @@ LIFECYCLE: dict[str, Lifecycle] = {
     vpc.SECURITY_GROUP: Lifecycle(CBD, (), "group names may repeat (vpc/resource_tc_security_group.go)"),
     cvm.PLACEMENT_GROUP: Lifecycle(CBD, (), "placement group names may repeat (cvm/resource_tc_placement_group.go)"),
     vpc.EIP: Lifecycle(CBD, (), "Tencent assigns a new address (cvm/resource_tc_eip.go)"),
+    monitor.TMP_INSTANCE: Lifecycle(CBD, (), (
+        "instance names may repeat (tmp/resource_tc_monitor_tmp_instance.go checks none); nothing of it is ForceNew, "
+        "and it is `protect`ed in prod with the metrics it holds")),
     monitor.ALARM_POLICY: Lifecycle(CBD, (), (
         "policy names may repeat (monitor/resource_tc_monitor_alarm_policy.go checks none) and the new copy binds the "
         "same tag, so the cluster stays watched while both exist")),

@@ -1,4 +1,5 @@
-"""Cloud Monitor alarm policies for a cluster's nodes and CLBs (spec `monitoring.alarms`). Pure (no pulumi).
+"""Cloud Monitor alarm policies for a cluster's nodes and CLBs (spec `monitoring.alarms`), and where the Prometheus
+agents write (spec `monitoring.prometheus`, PrometheusPlan at the end). Pure (no pulumi).
 
 Each policy is one tencentcloud_monitor_alarm_policy (planning/tencent/monitor.py has the facts and sources), bound
 by the cluster's tag (`policy_tags`: kubecvm/cluster=<name>), which every CVM and CLB of the cluster carries
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import names
+from . import images, names
+from .addons import scrape
 from .plan import TAG_CLUSTER, ClusterPlan
 from .tencent import monitor
 
@@ -101,4 +103,50 @@ def monitoring_plan(plan: ClusterPlan) -> MonitoringPlan | None:
     return MonitoringPlan(
         component=names.monitoring_component(c), policies=(nodes, *clbs), notice_ids=tuple(m.notice_ids),
         tag=(TAG_CLUSTER, c), period=a.period, continue_periods=a.continue_periods, notice_frequency=a.notice_frequency,
+    )
+
+
+@dataclass(frozen=True)
+class PrometheusPlan:
+    """Where the agents write and what they run (spec monitoring.prometheus; planning/addons/prometheus.py)."""
+
+    component: str
+    mode: str  # tmp | remoteWrite
+    instance_resource: str  # the TMP instance's Pulumi name and InstanceName (mode tmp without instanceId)
+    zone: str  # the subnet a new TMP instance gets (the first master's, as the API CLB's)
+    retention_days: int
+    instance_id: str | None  # an existing TMP instance
+    url: str | None  # mode remoteWrite
+    auth: str
+    username: str | None
+    images: dict[str, str]  # prometheus, node-exporter, kube-state-metrics -> reference
+    ingress: bool = False  # ingress-nginx runs (the ingress CLB): the cluster agent scrapes it too
+
+    @property
+    def new_instance(self) -> bool:
+        return self.mode == "tmp" and self.instance_id is None
+
+    def summary(self) -> dict[str, object]:
+        where = (self.url if self.mode == "remoteWrite" else
+                 f"TMP instance {self.instance_id}" if self.instance_id else
+                 f"new TMP instance {self.instance_resource} ({self.zone}, {self.retention_days} days)")
+        jobs = [*scrape.cluster_jobs(namespace="", ingress_namespace="x" if self.ingress else None),
+                *scrape.control_plane_jobs()]
+        return {"mode": self.mode, "writesTo": where, "scrapes": [j["job_name"] for j in jobs]}
+
+
+def prometheus_plan(plan: ClusterPlan) -> PrometheusPlan | None:
+    """The agents' plan, or None when monitoring.prometheus.mode is unset."""
+    p = plan.spec.monitoring.prometheus
+    if p.mode is None:
+        return None
+    c = plan.name
+    digests = {"prometheus": p.digests.prometheus, "node-exporter": p.digests.node_exporter}
+    return PrometheusPlan(
+        component=names.prometheus_component(c), mode=p.mode.value, instance_resource=names.tmp_instance(c),
+        zone=plan.masters[0].zone, retention_days=p.retention_days, instance_id=p.instance_id, url=p.url,
+        auth=p.auth.value, username=p.username,
+        images={**{n: images.docker_reference(n, d) for n, d in digests.items()},
+                "kube-state-metrics": images.kube_state_metrics_reference(p.image_repository)},
+        ingress=plan.ingress is not None,
     )

@@ -247,3 +247,12 @@ def alarm_policy(cluster: str, key: str) -> str:
 
 def monitoring_component(cluster: str) -> str:
     return f"{cluster}-monitoring"
+
+
+# monitoring.prometheus (planning/monitoring.py): the TMP instance's Pulumi name is also its InstanceName.
+def tmp_instance(cluster: str) -> str:
+    return f"{cluster}-tmp"
+
+
+def prometheus_component(cluster: str) -> str:
+    return f"{cluster}-prometheus"

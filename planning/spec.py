@@ -436,7 +436,9 @@ def _https_mirror(url: str) -> str:
 # coredns/coredns) and the registry.k8s.io add-ons mirrored there; the Tencent-hosted add-ons under imageRegistry.
 _KUBEADM_IMAGES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "etcd", "pause",
                    "coredns/coredns")
+# (kube-state-metrics is not served from kubernetes.imageRepository: monitoring.prometheus.imageRepository.)
 _REPOSITORY_SUFFIX = max(map(len, (*_KUBEADM_IMAGES, *(n for i in images.TABLE if i.registry == "k8s"
+                                                      and i.name != "kube-state-metrics"
                                                       for n in (i.path, i.mirror_name or "")))))
 _REGISTRY_SUFFIX = max(len(i.path) for i in images.TABLE if i.registry == "tencent")
 
@@ -531,8 +533,87 @@ class Alarms(Model):
     notice_frequency: Annotated[Int, _one_of(monitor.NOTICE_FREQUENCIES, "a notice frequency Cloud Monitor takes")] = 3600
 
 
+class PrometheusMode(str, Enum):
+    tmp = "tmp"  # Tencent's managed Prometheus (TMP): a new instance in the cluster's VPC, or instanceId's
+    remoteWrite = "remoteWrite"  # any Prometheus remote-write endpoint (url)
+
+
+class RemoteWriteAuth(str, Enum):
+    bearer = "bearer"  # Authorization: Bearer <token>
+    basic = "basic"  # basic auth: username, and the token as the password
+
+
+def _digest(value: str) -> str:
+    if not images.DIGEST.fullmatch(value):
+        raise ValueError(f"{value!r} is not an image digest: expected sha256:<64 lower-case hex digits>")
+    return value
+
+
+Digest = Annotated[str, AfterValidator(_digest)]
+
+
+class PrometheusDigests(Model):
+    """The digests of the docker.io images the agents run, for the tags planning/images.py names: kubecvm has no
+    source it can verify them with offline, so it pins what the user read from the registry (`crane digest
+    docker.io/prom/prometheus:<tag>`) rather than a tag anyone can move (docs/monitoring.md)."""
+
+    prometheus: Digest
+    node_exporter: Digest
+
+
+class Prometheus(Model):
+    """Prometheus in agent mode writing to a remote store (planning/addons/prometheus.py). Off unless `mode` is set.
+    The token the store is written with is a Pulumi secret: `pulumi config set --secret kubecvm:prometheusToken`."""
+
+    mode: Annotated[PrometheusMode, LAX] | None = None
+    # tmp: an existing instance (prom-xxxxxxxx) to write to; None: kubecvm creates one in the cluster's VPC.
+    instance_id: Annotated[str, Field(pattern=r"^prom-[a-z0-9]{8}$")] | None = None
+    # tmp with a new instance: how long it keeps the data (tencentcloud_monitor_tmp_instance data_retention_time).
+    retention_days: Annotated[Int, _one_of(monitor.TMP_RETENTION_DAYS, "a TMP retention (days)")] = 15
+    # remoteWrite: where the agents write (https).
+    url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*)?$"), AfterValidator(_url_host)] | None = None
+    auth: Annotated[RemoteWriteAuth, LAX] = RemoteWriteAuth.bearer
+    username: Annotated[str, Field(min_length=1, max_length=256)] | None = None  # with auth basic
+    digests: PrometheusDigests | None = None  # required with a mode
+    # A registry prefix holding a copy of kube-state-metrics (<prefix>/kube-state-metrics:<tag>): required in
+    # mainland regions, where registry.k8s.io is out of reach; elsewhere None pulls registry.k8s.io's, by digest.
+    image_repository: Annotated[str, _image_prefix(len("kube-state-metrics"))] | None = None
+
+
+def _check_prometheus(spec: "ClusterSpec") -> None:
+    p = spec.monitoring.prometheus
+    where = "monitoring.prometheus"
+    if p.mode is None:
+        given = [k for k, v in (("instanceId", p.instance_id), ("url", p.url), ("username", p.username),
+                                ("digests", p.digests), ("imageRepository", p.image_repository)) if v is not None]
+        if given:
+            raise SpecError(f"{where}.{given[0]}", "only with a mode: set monitoring.prometheus.mode to tmp or remoteWrite")
+        return
+    if p.digests is None:
+        raise SpecError(f"{where}.digests", "required: {prometheus: sha256:..., nodeExporter: sha256:...}, the digests of "
+                        f"docker.io/{images.BY_NAME['prometheus'].path}:{images.BY_NAME['prometheus'].tag} and "
+                        f"docker.io/{images.BY_NAME['node-exporter'].path}:{images.BY_NAME['node-exporter'].tag} "
+                        "(kubecvm pins images by digest and cannot read these offline)")
+    if p.mode is PrometheusMode.remoteWrite:
+        if p.url is None:
+            raise SpecError(f"{where}.url", "required with mode remoteWrite: the https URL the agents write to")
+        if p.instance_id is not None:
+            raise SpecError(f"{where}.instanceId", "only with mode tmp (mode remoteWrite writes to url)")
+    elif p.url is not None:
+        raise SpecError(f"{where}.url", "only with mode remoteWrite (mode tmp writes to the TMP instance's address)")
+    if (p.auth is RemoteWriteAuth.basic) != (p.username is not None):
+        raise SpecError(f"{where}.username", "required with auth basic, and only with it")
+    if p.image_repository is None and spec.region in mirrors.MAINLAND:
+        raise SpecError(f"{where}.imageRepository", f"required in {spec.region}: kube-state-metrics is published on "
+                        "registry.k8s.io only, which a mainland VPC does not reach; copy "
+                        f"registry.k8s.io/{images.BY_NAME['kube-state-metrics'].path}:"
+                        f"{images.BY_NAME['kube-state-metrics'].tag} to your registry (e.g. ccr.ccs.tencentyun.com/<ns>) "
+                        "and give its prefix")
+
+
 class Monitoring(Model):
     alarms: Alarms = Alarms()
+    prometheus: Prometheus = Prometheus()
     # Notification templates (Cloud Monitor's "通知模板", DescribeAlarmNotices) each alarm policy notifies.
     notice_ids: list[Annotated[str, Field(pattern=r"^notice-[a-z0-9]{8}$")]] = []
 
@@ -676,6 +757,7 @@ class ClusterSpec(Model):
             raise SpecError("nodePools", problem)
         self._check_ingress()
         self._check_public_clbs()
+        _check_prometheus(self)
         return self
 
     def _check_public_clbs(self) -> None:

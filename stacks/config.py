@@ -378,7 +378,8 @@ def read_stack_file(path: Path, namespaces: tuple[str, ...] | None = NAMESPACES)
     return config
 
 
-KNOWN_KEYS = (f"{PROJECT}:preset", f"{PROJECT}:cluster")
+# prometheusToken: the remote store's token, a secret (components/prometheus.py), read by the program only.
+KNOWN_KEYS = (f"{PROJECT}:preset", f"{PROJECT}:cluster", f"{PROJECT}:prometheusToken")
 
 
 def check_keys(keys, where: str) -> None:
@@ -389,7 +390,8 @@ def check_keys(keys, where: str) -> None:
     if unknown:
         close = difflib.get_close_matches(unknown[0], KNOWN_KEYS, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ConfigError(f"{where}: unknown key {unknown[0]}{hint}; expected {' or '.join(KNOWN_KEYS)}")
+        raise ConfigError(f"{where}: unknown key {unknown[0]}{hint}; expected "
+                          f"{', '.join(KNOWN_KEYS[:-1])} or {KNOWN_KEYS[-1]}")
 
 
 def config_args(config: Mapping[str, Any], stack: str, where: str) -> dict:

@@ -40,14 +40,29 @@ MODULE = "monitor"  # [models] every alarm action's Module: "固定值，为moni
 
 # Engine type tokens [sdk].
 ALARM_POLICY = "tencentcloud:Monitor/alarmPolicy:AlarmPolicy"
+# Tencent's managed Prometheus (TMP) [sdk] monitor/tmp_instance.py, and the data source of existing instances
+# (monitor/get_tmp_instances.py: instance_sets[].remote_write).
+TMP_INSTANCE = "tencentcloud:Monitor/tmpInstance:TmpInstance"
+TMP_INSTANCES = "tencentcloud:Monitor/getTmpInstances:getTmpInstances"
 
-# Tencent's id prefix: policy-xxxxxxxx (the provider's import example, `policy-vor9w72r`).
-ID_PREFIX: dict[str, str] = {ALARM_POLICY: "policy"}
+# Tencent's id prefixes: policy-xxxxxxxx (the provider's import example, `policy-vor9w72r`), prom-xxxxxxxx (the
+# tmp_instances data source: "The instance ID is like: prom-xxxx").
+ID_PREFIX: dict[str, str] = {ALARM_POLICY: "policy", TMP_INSTANCE: "prom"}
 
 # [provider] ForceNew inputs, in the SDK's camelCase (conditonTemplateId is the provider's spelling).
 FORCE_NEW: dict[str, frozenset[str]] = {
     ALARM_POLICY: frozenset({"monitorType", "namespace", "projectId", "conditonTemplateId", "policyTags"}),
+    # tencentcloud/services/tmp/resource_tc_monitor_tmp_instance.go: nothing is ForceNew; its Update refuses a change
+    # of vpc_id, subnet_id or zone instead ("`vpc_id` do not support change now."), which kubecvm never plans (the
+    # instance takes the first master's zone and subnet, both fixed).
+    TMP_INSTANCE: frozenset(),
 }
+# What a create returns that kubecvm reads: the TMP instance's write address (remote_write, "Prometheus remote write
+# address", Computed in the same file; the agents write to it).
+CREATE_RETURNS: dict[str, tuple[str, ...]] = {TMP_INSTANCE: ("remoteWrite", "ipv4Address")}
+# resource_tc_monitor_tmp_instance.go data_retention_time (Required): "Value range: 15, 30, 45, 90, 180, 365, 730."
+TMP_RETENTION_DAYS = (15, 30, 45, 90, 180, 365, 730)
+TMP_WRITE_PORT, TMP_WRITE_PATH = 9090, "/api/v1/prom/write"  # the simulated cloud's shape of remote_write
 
 # [provider] schema Defaults: enable 1, project_id -1 (not sent: "-1=无项目").
 DEFAULTS: dict[str, dict[str, object]] = {ALARM_POLICY: {"enable": 1, "projectId": -1}}
@@ -159,7 +174,17 @@ def alarm_policy_rules(state: CloudState, inputs: dict) -> str | None:
     return None
 
 
-CREATE_RULES = {ALARM_POLICY: (alarm_policy_name, alarm_policy_remark, alarm_policy_rules)}
+def tmp_retention(state: CloudState, inputs: dict) -> str | None:
+    """CreatePrometheusMultiTenantInstancePostPayMode takes a DataRetentionTime of the listed days only."""
+    days = inputs.get("dataRetentionTime")
+    if days not in TMP_RETENTION_DAYS:
+        return (f"dataRetentionTime {days} is not one of {', '.join(map(str, TMP_RETENTION_DAYS))} days "
+                f"({INVALID_PARAMETER_VALUE})")
+    return None
+
+
+CREATE_RULES = {ALARM_POLICY: (alarm_policy_name, alarm_policy_remark, alarm_policy_rules),
+                TMP_INSTANCE: (tmp_retention,)}
 DELETE_RULES: dict = {}
 
 

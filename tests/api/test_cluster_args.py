@@ -181,5 +181,7 @@ def test_cluster_args_cover_every_spec_field():
                          (spec.PodNetwork, args_module.PodNetworkArgs), (spec.AddressLayout, args_module.AddressLayoutArgs),
                          (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs),
                          (spec.Prepaid, args_module.PrepaidArgs), (spec.Spot, args_module.SpotArgs),
-                         (spec.SystemDisk, args_module.SystemDiskArgs)]:
+                         (spec.SystemDisk, args_module.SystemDiskArgs), (spec.Monitoring, args_module.MonitoringArgs),
+                         (spec.Alarms, args_module.AlarmsArgs), (spec.Prometheus, args_module.PrometheusArgs),
+                         (spec.PrometheusDigests, args_module.PrometheusDigestsArgs)]:
         assert set(typed.__annotations__) == set(model.model_fields), typed.__name__

@@ -144,7 +144,7 @@ def test_a_typo_in_a_kubecvm_key_stops_the_plan_and_the_program_alike(tmp_path):
     run = kubecvm("plan", "--config-file", path)
     assert run.exit_code == 2
     assert run.stderr == (f"kubecvm: {path}: unknown key kubecvm:presets (did you mean kubecvm:preset?); "
-                          "expected kubecvm:preset or kubecvm:cluster\n")
+                          "expected kubecvm:preset, kubecvm:cluster or kubecvm:prometheusToken\n")
     # What `pulumi up` runs (kubecvm.program) refuses it too, before registering anything.
     with pytest.raises(pulumi.RunError, match=r"^stack 'typo': unknown key kubecvm:presets \(did you mean kubecvm:preset\?\)"):
         run_program(config, stack="typo")

@@ -111,3 +111,45 @@ def test_stating_the_agents_default_changes_nothing_and_turning_it_off_is_disrup
                                                                        "disableMonitorService": True}))
     assert [(c.keys, c.disruptive) for c in loud.changed] == [(["disableMonitorService"],
                                                                {"disableMonitorService": "may reinstall the OS"})]
+
+
+DIGESTS = {"prometheus": "sha256:" + "1" * 64, "nodeExporter": "sha256:" + "2" * 64}
+PROMETHEUS = {"digests": DIGESTS, "imageRepository": "ccr.ccs.tencentyun.com/team"}
+TOKEN = "s3cret-token-value"
+
+
+def _prometheus_run(prometheus: dict, token: str | None = TOKEN):
+    config = stack_config("prod", monitoring={"prometheus": {**PROMETHEUS, **prometheus}})
+    return run_program({**config, **({"kubecvm:prometheusToken": token} if token else {})}, stack="prod")
+
+
+def _agent_config(rec) -> str:
+    return next(r for r in rec.resources if r.name.endswith("configmap-prometheus-agent")).inputs["data"]["prometheus.yml"]
+
+
+def test_mode_tmp_creates_an_instance_in_the_vpc_and_writes_to_its_address():
+    rec = _prometheus_run({"mode": "tmp", "retentionDays": 30})
+    (tmp,) = [r for r in rec.resources if r.type == monitor.TMP_INSTANCE]
+    subnet = next(r for r in rec.resources if r.name == "demo-subnet-z3")
+    assert tmp.name == "demo-tmp" and {k: v for k, v in tmp.inputs.items() if k != "vpcId"} == {
+        "instanceName": "demo-tmp", "zone": "ap-guangzhou-3", "subnetId": subnet.id, "dataRetentionTime": 30,
+        "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "monitoring"}}
+    assert tmp.protect is True  # prod
+    assert "url: http://10.0." in _agent_config(rec) and ":9090/api/v1/prom/write" in _agent_config(rec)
+    secret = next(r for r in rec.resources if r.name.endswith("secret-prometheus-remote-write"))
+    assert secret.inputs["stringData"] == "[secret]"
+    assert all(TOKEN not in str(r.inputs) for r in rec.resources)
+
+
+def test_an_existing_instance_is_read_not_created_and_remote_write_takes_the_url():
+    rec = _prometheus_run({"mode": "tmp", "instanceId": "prom-abcd1234"})
+    assert not [r for r in rec.resources if r.type == monitor.TMP_INSTANCE]
+    assert ":9090/api/v1/prom/write" in _agent_config(rec)
+    rec = _prometheus_run({"mode": "remoteWrite", "url": "https://prom.example.com/api/v1/write"})
+    assert not [r for r in rec.resources if r.type == monitor.TMP_INSTANCE]
+    assert "url: https://prom.example.com/api/v1/write" in _agent_config(rec)
+
+
+def test_without_the_token_nothing_is_registered_and_the_key_is_named():
+    with pytest.raises(Exception, match=r"kubecvm:prometheusToken: required with monitoring.prometheus.mode"):
+        _prometheus_run({"mode": "tmp"}, token=None)

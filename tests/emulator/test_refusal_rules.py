@@ -2,7 +2,7 @@
 create through the simulated cloud's new_resource (what `kubecvm plan` registers through), a delete through the
 replay of `kubecvm diff --replay`. Where the emulator answers the rule's action, the wire refuses the same request
 with the same code. Where it does not (VPC's route entries, cvm, cbs, clb, ssm, cos, CAM's CreateRole and
-CreatePolicy), the rule is enforced offline only, as docs/emulator.md says."""
+CreatePolicy, Cloud Monitor's TMP instances), the rule is enforced offline only, as docs/emulator.md says."""
 
 from __future__ import annotations
 
@@ -147,6 +147,9 @@ CASES += [
          wire=(POLICY_WIRE | {"PolicyName": "p", "Condition": {"IsUnionRule": 0, "Rules": [
              {"MetricName": "CpuUsage", "Operator": ">=", "Value": "90", "Period": 60}]}},),
          code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.tmp_retention, "CreatePrometheusMultiTenantInstancePostPayMode", monitor.TMP_INSTANCE,
+         {"instanceName": "t", "dataRetentionTime": 20},
+         r"dataRetentionTime 20 is not one of 15, 30, 45, 90, 180, 365, 730 days \(InvalidParameterValue\)"),
 ]
 IDS = [c.rule.__name__ for c in CASES]
 
@@ -186,7 +189,7 @@ def test_the_offline_plan_refuses_what_the_rule_refuses(case):
 def test_where_the_emulator_answers_the_action_the_wire_refuses_with_the_same_code(case):
     if not answered_on_the_wire(case):
         assert not case.wire, f"{case.action} is not answered by the emulator: the case has no wire face"
-        assert services.service_of(case.type).SERVICE in ("vpc", "cvm", "cbs", "clb", "ssm", "cam", "cos")
+        assert services.service_of(case.type).SERVICE in ("vpc", "cvm", "cbs", "clb", "ssm", "cam", "cos", "monitor")
         return
     assert case.wire and case.code, f"the emulator answers {case.action}: give the case its requests and code"
     module = services.service_of(case.type)

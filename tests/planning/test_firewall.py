@@ -51,6 +51,16 @@ PACKETS = [
     ("peered network->worker ssh", "worker", PEERED, "TCP", 22, "DROP"),
     ("peered network->master etcd", "master", PEERED, "TCP", 2379, "DROP"),
     ("API CLB health check->master API", "master", HEALTH_CHECK, "TCP", 6443, "ACCEPT"),
+    # monitoring.prometheus: the cluster agent (a pod) scrapes node addresses (planning/addons/scrape.py); the
+    # control-plane agent scrapes its master's loopback, which no security group sees.
+    ("Prometheus agent (pod)->worker kubelet", "worker", POD, "TCP", 10250, "ACCEPT"),
+    ("Prometheus agent (pod)->worker node-exporter", "worker", POD, "TCP", 9100, "ACCEPT"),
+    ("Prometheus agent (pod)->master node-exporter", "master", POD, "TCP", 9100, "ACCEPT"),
+    ("Prometheus agent (pod)->master API (kube-apiserver metrics)", "master", POD, "TCP", 6443, "ACCEPT"),
+    ("VPC host->worker node-exporter", "worker", VPC_HOST, "TCP", 9100, "DROP"),
+    ("VPC host->master node-exporter", "master", VPC_HOST, "TCP", 9100, "DROP"),
+    ("VPC host->master scheduler", "master", VPC_HOST, "TCP", 10259, "DROP"),
+    ("peered network->worker node-exporter", "worker", PEERED, "TCP", 9100, "DROP"),
     ("100.64 range->master kubelet (only 6443 is probed)", "master", HEALTH_CHECK, "TCP", 10250, "DROP"),
     ("100.64 range->master etcd", "master", HEALTH_CHECK, "TCP", 2379, "DROP"),
     ("100.64 range->master ssh", "master", HEALTH_CHECK, "TCP", 22, "DROP"),
