@@ -230,6 +230,9 @@ class BackupsArgs(TypedDict, total=False):
 
 
 class AlarmsArgs(TypedDict, total=False):
+    """Cloud Monitor alarm policies: node CPU, memory and disk use, and the CLBs' unhealthy backends and dropped
+    connections, bound by the cluster's tag."""
+
     enabled: bool
     """Cloud Monitor alarm policies for the nodes and the CLBs (default: on in staging and prod, off in dev)."""
     cpu_percent: int
@@ -251,6 +254,8 @@ class AlarmsArgs(TypedDict, total=False):
 
 
 class PrometheusDigestsArgs(TypedDict, total=False):
+    """The Docker Hub digests of the Prometheus and node-exporter images at kubecvm's tags."""
+
     prometheus: str
     """sha256:... of docker.io/prom/prometheus at kubecvm's tag (docs/monitoring.md)."""
     node_exporter: str
@@ -258,6 +263,9 @@ class PrometheusDigestsArgs(TypedDict, total=False):
 
 
 class PrometheusArgs(TypedDict, total=False):
+    """Prometheus in agent mode, node-exporter and kube-state-metrics, writing to Tencent's managed Prometheus or a
+    remote-write URL."""
+
     mode: str
     """tmp (Tencent's managed Prometheus) or remoteWrite; unset: no Prometheus. The token: the secret config
     kubecvm:prometheusToken."""
@@ -270,6 +278,7 @@ class PrometheusArgs(TypedDict, total=False):
     auth: str
     """bearer (default) or basic (with username)."""
     username: str
+    """auth basic: the user name (the password is the token)."""
     digests: PrometheusDigestsArgs
     """Required with a mode."""
     image_repository: str
@@ -277,8 +286,12 @@ class PrometheusArgs(TypedDict, total=False):
 
 
 class MonitoringArgs(TypedDict, total=False):
+    """What watches the cluster: Cloud Monitor alarms and Prometheus agents (docs/monitoring.md)."""
+
     alarms: AlarmsArgs
+    """Cloud Monitor alarm policies (default: on in staging and prod, off in dev)."""
     prometheus: PrometheusArgs
+    """Prometheus agents (opt-in)."""
     notice_ids: list[str]
     """Cloud Monitor notification templates (notice-...) every alarm policy notifies."""
 

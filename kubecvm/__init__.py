@@ -11,16 +11,16 @@ kubecvm.testing has the simulated cloud for unit tests.
 
 from kubecvm.components import Cluster
 from kubecvm.components.args import (
-    AddonsArgs, AddressLayoutArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs, IngressArgs,
-    IngressPortsArgs, KubernetesArgs, NodePoolArgs, PodNetworkArgs, PrepaidArgs, QuotasArgs, SpotArgs, SystemDiskArgs,
-    TaintArgs,
+    AddonsArgs, AddressLayoutArgs, AlarmsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs,
+    IngressArgs, IngressPortsArgs, KubernetesArgs, MonitoringArgs, NodePoolArgs, PodNetworkArgs, PrepaidArgs,
+    PrometheusArgs, PrometheusDigestsArgs, QuotasArgs, SpotArgs, SystemDiskArgs, TaintArgs,
 )
 from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
 from kubecvm.planning import build_plan
 
 __all__ = [
-    "AddonsArgs", "AddressLayoutArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError",
+    "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError",
     "ClusterInputs", "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs",
-    "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs",
+    "MonitoringArgs", "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs", "PrometheusDigestsArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs",
     "build_plan",
 ]
