@@ -42,6 +42,8 @@ from tencentcloud.common.sign import Sign
 from kubecvm.emulator import SECRET_ID, SECRET_KEY
 from kubecvm.emulator.cam import CamService
 from kubecvm.emulator.monitor import MonitorService
+from kubecvm.emulator.clb import ClbService
+from kubecvm.emulator.cvm import CvmService
 from kubecvm.emulator.service import ApiError, Service
 from kubecvm.emulator.sts import StsService
 from kubecvm.emulator.tke import TkeService
@@ -49,11 +51,12 @@ from kubecvm.emulator.vpc import VpcService
 from kubecvm.planning.tencent import common
 
 # The emulated services, one module each; adding one is a module with a Service subclass and a line here.
-SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService, MonitorService)
+SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService, MonitorService, ClbService,
+                                       CvmService)
 # Services kubecvm's stacks call that the emulator does not answer yet (UnsupportedOperation); COS's XML API would be
-# a second front door beside this JSON one. CAM, STS and VPC (its security-group calls) are emulated for the actions in
-# docs/emulator.md only.
-NOT_EMULATED = ("cvm", "cbs", "clb", "ssm", "tag", "cos")
+# a second front door beside this JSON one. CAM, STS, VPC (its security-group calls), Cloud Monitor (alarm policies),
+# CLB and CVM (those the load-balancer controller calls) are emulated for the actions in docs/emulator.md only.
+NOT_EMULATED = ("cbs", "ssm", "tag", "cos")
 SUMMARY_PATH = "/_emulator/summary"
 RESET_PATH = "/_emulator/reset"
 COMMON_HEADERS = ("X-TC-Action", "X-TC-Version", "X-TC-Timestamp")
@@ -135,6 +138,14 @@ class Emulator:
     def monitor(self) -> MonitorService:
         return self.services["monitor"]  # type: ignore[return-value]
 
+    @property
+    def clb(self) -> ClbService:
+        return self.services["clb"]  # type: ignore[return-value]
+
+    @property
+    def cvm(self) -> CvmService:
+        return self.services["cvm"]  # type: ignore[return-value]
+
     def summary(self) -> dict[str, Any]:
         with self.lock:
             resources: dict[str, int] = {}
@@ -179,7 +190,8 @@ class Emulator:
 
     @staticmethod
     def _response(fields: dict) -> dict:
-        return {"Response": {**fields, "RequestId": str(uuid.uuid4())}}
+        # An asynchronous action's RequestId is its TaskId (CLB's DescribeTaskStatus): a service may set it.
+        return {"Response": {"RequestId": str(uuid.uuid4()), **fields}}
 
     def _admit(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[Service, str, dict]:
         if method != "POST":

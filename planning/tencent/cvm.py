@@ -13,19 +13,23 @@ Sources, cited per fact below:
   cvm/v20170312/errors.go for the codes.
 
 kubecvm takes SSH key pairs by id (ssh_key_ids) and creates none, so the key-pair type is not modelled here. The
-emulator does not answer CVM's actions (the Tencent provider plugin cannot be built here to drive them): these rules
-are enforced offline only, by the simulated cloud (offline/simulated_cloud.py) through account.CloudState.
+provider's resources are checked offline only, by the simulated cloud (offline/simulated_cloud.py) through
+account.CloudState. The one action kubecvm's load-balancer controller calls, DescribeInstances, is answered on the wire
+by the emulator (kubecvm/emulator/cvm.py) with the facts at the end of this module ([models]
+tencentcloud-sdk-python-cvm tencentcloud/cvm/v20170312/models.py, [errorcodes] its errorcodes.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import disks, sizing
 from ..spec import PREPAID_PERIODS
 from . import cbs
+from .common import Refusal
 
 if TYPE_CHECKING:
     from .account import CloudState, Live
@@ -192,3 +196,33 @@ CREATE_RULES = {
                data_disks_go_with_postpaid_only, data_disk_sizes),
 }
 DELETE_RULES = {INSTANCE: (termination_protection,)}
+
+
+# --- DescribeInstances, as the load-balancer controller calls it (on the wire: kubecvm/emulator/cvm.py) --------
+
+VERSION = "2017-03-12"
+PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "DescribeInstances": ((), ("InstanceIds", "Filters", "Offset", "Limit")),
+}
+# InstanceState [models Instance]: PENDING, LAUNCH_FAILED, RUNNING, STOPPED, STARTING, STOPPING, REBOOTING,
+# SHUTDOWN (isolated, awaiting destruction), TERMINATING.
+INSTANCE_STATES = ("PENDING", "LAUNCH_FAILED", "RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING", "SHUTDOWN",
+                   "TERMINATING")
+STOPPED = "STOPPED"
+# "每次请求的实例的上限为100" (InstanceIds, api/213/15728); Limit "最大值为100".
+DESCRIBE_LIMIT = 100
+INSTANCE_ID = re.compile(r"^ins-[0-9a-z]{8}$")
+INSTANCE_ID_MALFORMED = "InvalidInstanceId.Malformed"  # [errorcodes] "指定的实例ID格式错误"
+VALUE_LIMIT_EXCEEDED = "InvalidParameterValue.LimitExceeded"  # [errorcodes] "参数值数量超过限制"
+INVALID_FILTER = "InvalidFilter"
+
+
+def describe_instances_refusal(ids: Sequence[object], limit: object) -> Refusal | None:
+    """DescribeInstances refuses more than 100 ids or a Limit above 100, and a malformed id; an id of the right form
+    that the account does not have is not an error: the answer leaves it out (which is how a caller learns an
+    instance is gone)."""
+    if len(ids) > DESCRIBE_LIMIT or (limit is not None and not 0 <= int(limit) <= DESCRIBE_LIMIT):
+        return Refusal(VALUE_LIMIT_EXCEEDED, f"at most {DESCRIBE_LIMIT} InstanceIds and Limit <= {DESCRIBE_LIMIT}")
+    if bad := [i for i in ids if not INSTANCE_ID.fullmatch(str(i))]:
+        return Refusal(INSTANCE_ID_MALFORMED, f"{bad[0]!r} is not an instance id (ins- and 8 characters)")
+    return None

@@ -118,7 +118,7 @@ def test_an_account_without_tke_has_no_service_role_even_after_a_reset():
 def test_roles_and_temporary_credentials_are_not_counted_as_resources(served):
     emulator, url = served
     assume(url)
-    assert emulator.summary()["resources"] == {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS}
+    assert emulator.summary()["resources"] == {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS, "clb/LoadBalancer": 0, "clb/Listener": 0}
     emulator.reset()
     assert emulator.sts.credentials == {} and ROLE not in emulator.cam.roles  # a reset account: the seed only
     assert list(emulator.cam.roles) == ["TKE_QCSRole"]

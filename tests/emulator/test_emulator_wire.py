@@ -63,8 +63,8 @@ def test_unknown_actions_versions_and_services_are_refused_with_tencents_codes(s
         "InvalidAction", "'DescribeClusterRoutez' is not a tke 2018-05-25 action the emulator answers")
     assert refused(common(url, "tke", "2022-05-01").call_json, "DescribeClusterRouteTables", {}) == (
         "NoSuchVersion", "tke has no version '2022-05-01'")
-    assert refused(common(url, "cvm", "2017-03-12").call_json, "DescribeInstances", {}) == (
-        "UnsupportedOperation", "the emulator does not emulate 'cvm' (it emulates cam, monitor, sts, tke, vpc)")
+    assert refused(common(url, "cbs", "2017-03-12").call_json, "DescribeDisks", {}) == (
+        "UnsupportedOperation", "the emulator does not emulate 'cbs' (it emulates cam, clb, cvm, monitor, sts, tke, vpc)")
 
 
 def test_members_are_checked_before_the_action_runs(served):
@@ -121,7 +121,7 @@ def test_routes_follow_tencents_rules(served):
 def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_the_account(served):
     emulator, url = served
     assert send(url, "GET", "/_emulator/summary") == {
-        "requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS}, "callers": {}}
+        "requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS, "clb/LoadBalancer": 0, "clb/Listener": 0}, "callers": {}}
     client = tke(url)
     client.CreateClusterRouteTable(request(
         "CreateClusterRouteTable", RouteTableName="t", RouteTableCidrBlock="172.20.0.0/16", VpcId=VPC))
@@ -140,10 +140,10 @@ def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_t
             {"service": "tke", "action": "DescribeClusterRouteTables", "code": "AuthFailure.SignatureFailure",
              "message": "the signature does not match"},
         ],
-        "resources": {"tke/ClusterRouteTable": 1, "tke/ClusterRoute": 1, **NO_VPC, **NO_ALARMS},
+        "resources": {"tke/ClusterRouteTable": 1, "tke/ClusterRoute": 1, **NO_VPC, **NO_ALARMS, "clb/LoadBalancer": 0, "clb/Listener": 0},
         "callers": {"tke": {SECRET_ID: 5}},  # who signed each call a service handled
     }
-    empty = {"requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS},
+    empty = {"requests": 0, "refusals": [], "resources": {"tke/ClusterRouteTable": 0, "tke/ClusterRoute": 0, **NO_VPC, **NO_ALARMS, "clb/LoadBalancer": 0, "clb/Listener": 0},
              "callers": {}}
     assert send(url, "POST", "/_emulator/reset") == empty
     assert emulator.summary() == empty and emulator.tke.calls == [] and emulator.tke.routes == {}

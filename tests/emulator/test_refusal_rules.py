@@ -36,6 +36,9 @@ class Case:
     code: str | None = None  # and the code the wire refuses it with
     arrange: Callable | None = None  # sets up the emulated account first (what the emulator has no API for yet)
     wire_action: str | None = None  # where the wire refuses it through another action than the provider's
+    # The provider refuses it itself before it calls the API (its own check, e.g. checkSameName), so the wire,
+    # which answers the API, has no such refusal.
+    provider_side: bool = False
 
 
 INSTANCE = {"instanceType": "S5.LARGE8"}
@@ -99,12 +102,17 @@ CASES = [
          "disk disk-1 is already attached",
          before=((cbs.STORAGE_ATTACHMENT, {"storageId": "disk-1", "instanceId": "ins-1"}),)),
     Case(clb.clb_name_unique, "CreateLoadBalancer", clb.INSTANCE, {"clbName": "api", "networkType": "INTERNAL"},
-         "Same CLB name api exists", before=((clb.INSTANCE, {"clbName": "api", "networkType": "INTERNAL"}),)),
+         "Same CLB name api exists", before=((clb.INSTANCE, {"clbName": "api", "networkType": "INTERNAL"}),),
+         provider_side=True),
     Case(clb.clb_internet, "CreateLoadBalancer", clb.INSTANCE,
          {"clbName": "in", "networkType": "INTERNAL", "internetChargeType": "TRAFFIC_POSTPAID_BY_HOUR"},
-         "INTERNAL network_type do not support internet charge type setting"),
+         "INTERNAL network_type do not support internet charge type setting", provider_side=True),
     Case(clb.listener_port_free, "CreateListener", clb.LISTENER, {"clbId": "lb-1", "port": 6443, "protocol": "TCP"},
-         "the CLB already listens on TCP 6443", before=((clb.LISTENER, {"clbId": "lb-1", "port": 6443, "protocol": "TCP"}),)),
+         r"the CLB already listens on TCP 6443 \(InvalidParameter.PortCheckFailed\)",
+         before=((clb.LISTENER, {"clbId": "lb-1", "port": 6443, "protocol": "TCP"}),),
+         wire=({"LoadBalancerId": "lb-00000001", "Ports": [6443], "Protocol": "TCP"},
+               {"LoadBalancerId": "lb-00000001", "Ports": [6443], "Protocol": "TCP"}),
+         code=clb.PORT_CHECK_FAILED, arrange=lambda emulator: settled_clb(emulator)),
     Case(ssm.secret_name_free, "CreateSecret", ssm.SECRET, {"secretName": "ca"}, "secret name ca exists",
          before=((ssm.SECRET, {"secretName": "ca"}),)),
     Case(ssm.secret_version_free, "PutSecretValue", ssm.SECRET_VERSION, {"secretName": "ca", "versionId": "v1"},
@@ -154,8 +162,19 @@ CASES += [
 IDS = [c.rule.__name__ for c in CASES]
 
 
+def settled_clb(emulator: Emulator) -> str:
+    """An internal CLB (lb-00000001) whose creation has ended, and writes to it that need no awaiting: a case's
+    requests then meet the rule, not FailedOperation.ResourceInOperating."""
+    lb_id = emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL"})["LoadBalancerIds"][0]
+    emulator.clb.busy.clear()
+    emulator.clb.settle = True
+    return lb_id
+
+
 def answered_on_the_wire(case: Case) -> bool:
     """Whether the emulator answers the rule's action (its service emulated, and that action of it)."""
+    if case.provider_side:
+        return False
     service = services.service_of(case.type).SERVICE
     return any(cls.name == service and case.action in cls.parameters for cls in EMULATED)
 
@@ -203,3 +222,76 @@ def test_where_the_emulator_answers_the_action_the_wire_refuses_with_the_same_co
             client.call_json(action, params)
         code, _ = refused(client.call_json, action, case.wire[-1])
     assert code == case.code and case.code in case.refused  # the offline refusal names the same code
+
+
+# --- Refusals of the API the load-balancer controller calls, which only the wire faces -------------------------
+# (kubecvm/planning/tencent/clb.py and cvm.py, second halves: no Pulumi resource of kubecvm's makes these calls, so
+# the simulated cloud has nothing to refuse.) Each: the service, its requests in order (the last one refused), the
+# code, and the account arranged first.
+INTERNAL = {"LoadBalancerType": "INTERNAL", "VpcId": "vpc-1", "SubnetId": "subnet-1"}
+LB = "lb-00000001"
+
+
+def with_instance(emulator: Emulator) -> None:
+    settled_clb(emulator)
+    emulator.cvm.add_instance("ins-0000000a")
+
+
+WIRE_CASES = {
+    "create_lb_refusal: network type": (clb, [("CreateLoadBalancer", {"LoadBalancerType": "PUBLIC"})],
+                                        "InvalidParameterValue", None),
+    "create_lb_refusal: internal without subnet": (clb, [("CreateLoadBalancer", {"LoadBalancerType": "INTERNAL",
+                                                                                 "VpcId": "vpc-1"})],
+                                                   "InvalidParameter", None),
+    "create_lb_refusal: internet on internal": (clb, [("CreateLoadBalancer", INTERNAL | {"InternetAccessible": {
+        "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR"}})], clb.INVALID_PARAMETER_COMBINATION, None),
+    "create_lb_refusal: bandwidth": (clb, [("CreateLoadBalancer", {"LoadBalancerType": "OPEN", "InternetAccessible": {
+        "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut": 4096}})], clb.VALUE_RANGE, None),
+    "health_check_refusal: HTTP on UDP": (clb, [("CreateListener", {"LoadBalancerId": LB, "Ports": [53], "Protocol": "UDP",
+                                                                    "HealthCheck": {"CheckType": "HTTP",
+                                                                                    "HttpCheckPath": "/healthz"}})],
+                                          clb.PROTOCOL_CHECK_FAILED, settled_clb),
+    "targets_refusal: not a CVM of the account": (clb, [
+        ("CreateListener", {"LoadBalancerId": LB, "Ports": [80], "Protocol": "TCP"}),
+        ("RegisterTargets", {"LoadBalancerId": LB, "ListenerId": "lbl-00000002",
+                             "Targets": [{"InstanceId": "ins-0000000b", "Port": 30080}]})],
+        "InvalidParameter", with_instance),
+    "register: a target twice": (clb, [
+        ("CreateListener", {"LoadBalancerId": LB, "Ports": [80], "Protocol": "TCP"}),
+        ("RegisterTargets", {"LoadBalancerId": LB, "ListenerId": "lbl-00000002",
+                             "Targets": [{"InstanceId": "ins-0000000a", "Port": 30080}]}),
+        ("RegisterTargets", {"LoadBalancerId": LB, "ListenerId": "lbl-00000002",
+                             "Targets": [{"InstanceId": "ins-0000000a", "Port": 30080}]})],
+        clb.VALUE_DUPLICATE, with_instance),
+    "busy_refusal: a write before the last task ended": (clb, [
+        ("CreateLoadBalancer", INTERNAL), ("CreateListener", {"LoadBalancerId": LB, "Ports": [80], "Protocol": "TCP"})],
+        clb.RESOURCE_IN_OPERATING, None),
+    "no such CLB": (clb, [("DescribeListeners", {"LoadBalancerId": "lb-0000dead"})], clb.LB_ID_NOT_FOUND, None),
+    "no such listener": (clb, [("DeleteListener", {"LoadBalancerId": LB, "ListenerId": "lbl-0000dead"})],
+                         clb.LISTENER_ID_NOT_FOUND, settled_clb),
+    "describe_instances_refusal: malformed id": (cvm, [("DescribeInstances", {"InstanceIds": ["ins-1122"]})],
+                                                 cvm.INSTANCE_ID_MALFORMED, None),
+    "describe_instances_refusal: over 100 ids": (cvm, [("DescribeInstances", {
+        "InstanceIds": [f"ins-{i:08x}" for i in range(101)]})], cvm.VALUE_LIMIT_EXCEEDED, None),
+}
+
+
+@pytest.mark.parametrize("name", list(WIRE_CASES))
+def test_the_controllers_calls_are_refused_on_the_wire_with_tencents_codes(name):
+    module, requests, code, arrange = WIRE_CASES[name]
+    emulator = Emulator()
+    if arrange is not None:
+        arrange(emulator)
+    with emulator.serve() as url:
+        client = common(url, module.SERVICE, module.VERSION)
+        for action, params in requests[:-1]:
+            client.call_json(action, params)
+        got, _ = refused(client.call_json, *requests[-1])
+    assert got == code
+    if name == "busy_refusal: a write before the last task ended":  # awaiting the task lifts it
+        with emulator.serve() as url:
+            client = common(url, "clb", clb.VERSION)
+            task = emulator.clb.busy[LB]
+            assert [client.call_json("DescribeTaskStatus", {"TaskId": task})["Response"]["Status"]
+                    for _ in range(2)] == [clb.TASK_RUNNING, clb.TASK_SUCCEEDED]
+            assert client.call_json(*requests[-1])["Response"]["ListenerIds"] == ["lbl-00000002"]
