@@ -1,0 +1,80 @@
+"""Run the controller: settings from the environment (the add-on's Deployment sets them), the in-cluster Kubernetes
+client, Tencent credentials from the SDK's default chain (the TENCENTCLOUD_SECRET_ID/KEY environment, else the
+master's CAM role through the CVM metadata service), and leader election through a coordination.k8s.io Lease (the
+client's kubernetes.leaderelection with its LeaseLock): two replicas, one acts; the other takes over when the
+leader's lease lapses. A replica that loses the lease exits, and its restart is a follower (client-go's
+leaderelection does the same: OnStoppedLeading is fatal in kube-controller-manager).
+
+    CLUSTER, REGION, VPC_ID, SUBNET_ID       required
+    CLB_ENDPOINT, CVM_ENDPOINT               default clb/cvm.internal.tencentcloudapi.com (the VPC's endpoints)
+    TENCENTCLOUD_PROTOCOL                    default https
+    LEASE_NAMESPACE, LEASE_NAME, POD_NAME    default kube-system, kubecvm-lb-controller, the host name
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+
+from kubernetes import client, config
+from kubernetes.leaderelection import electionconfig, leaderelection
+from kubernetes.leaderelection.resourcelock.leaselock import LeaseLock
+from tencentcloud.common import credential
+
+from .kube import Kube
+from .loop import Controller
+from .tencent import Cloud
+
+# client-go's defaults for kube-controller-manager (--leader-elect-lease-duration 15s, renew-deadline 10s,
+# retry-period 2s).
+LEASE_SECONDS, RENEW_SECONDS, RETRY_SECONDS = 15, 10, 2
+REQUIRED = ("CLUSTER", "REGION", "VPC_ID", "SUBNET_ID")
+
+
+def settings(env: dict[str, str]) -> dict[str, str]:
+    missing = [k for k in REQUIRED if not env.get(k)]
+    if missing:
+        raise SystemExit(f"lb-controller: set {', '.join(missing)}")
+    return {
+        **{k: env[k] for k in REQUIRED},
+        "CLB_ENDPOINT": env.get("CLB_ENDPOINT", "clb.internal.tencentcloudapi.com"),
+        "CVM_ENDPOINT": env.get("CVM_ENDPOINT", "cvm.internal.tencentcloudapi.com"),
+        "PROTOCOL": env.get("TENCENTCLOUD_PROTOCOL", "https"),
+        "LEASE_NAMESPACE": env.get("LEASE_NAMESPACE", "kube-system"),
+        "LEASE_NAME": env.get("LEASE_NAME", "kubecvm-lb-controller"),
+        "POD_NAME": env.get("POD_NAME") or socket.gethostname(),
+    }
+
+
+def build(s: dict[str, str], api_client: client.ApiClient) -> Controller:
+    cred = credential.DefaultCredentialProvider().get_credential()
+    cloud = Cloud(cred, s["REGION"], clb_endpoint=s["CLB_ENDPOINT"], cvm_endpoint=s["CVM_ENDPOINT"],
+                  protocol=s["PROTOCOL"])
+    return Controller(Kube(api_client), cloud, s["CLUSTER"], s["VPC_ID"], s["SUBNET_ID"])
+
+
+def elect(s: dict[str, str], api_client: client.ApiClient, lead, *, lease: int = LEASE_SECONDS,
+          renew: int = RENEW_SECONDS, retry: int = RETRY_SECONDS) -> leaderelection.LeaderElection:
+    lock = LeaseLock(s["LEASE_NAME"], s["LEASE_NAMESPACE"], s["POD_NAME"])
+    lock.api_instance = client.CoordinationV1Api(api_client)
+    return leaderelection.LeaderElection(electionconfig.Config(lock, lease, renew, retry, lead, lambda: None))
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    s = settings(dict(os.environ))
+    config.load_incluster_config()
+    api_client = client.ApiClient()
+    controller = build(s, api_client)
+    stop = threading.Event()
+    elect(s, api_client, lambda: controller.run(stop)).run()  # returns when the lease is lost
+    stop.set()
+    logging.getLogger("lb-controller").error("lost the lease %s/%s: exiting", s["LEASE_NAMESPACE"], s["LEASE_NAME"])
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
