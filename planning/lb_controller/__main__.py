@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -56,11 +57,35 @@ def build(s: dict[str, str], api_client: client.ApiClient) -> Controller:
     return Controller(Kube(api_client), cloud, s["CLUSTER"], s["VPC_ID"], s["SUBNET_ID"])
 
 
-def elect(s: dict[str, str], api_client: client.ApiClient, lead, *, lease: int = LEASE_SECONDS,
-          renew: int = RENEW_SECONDS, retry: int = RETRY_SECONDS) -> leaderelection.LeaderElection:
+class Stopped(Exception):
+    pass
+
+
+class Election(leaderelection.LeaderElection):
+    """The client's election, which can be stopped (SIGTERM, a test's end): the next attempt to acquire or renew
+    then ends run() instead of looping for ever."""
+
+    def __init__(self, election_config: electionconfig.Config, stop: threading.Event):
+        super().__init__(election_config)
+        self.stop = stop
+
+    def try_acquire_or_renew(self) -> bool:
+        if self.stop.is_set():
+            raise Stopped
+        return super().try_acquire_or_renew()
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Stopped:
+            pass
+
+
+def elect(s: dict[str, str], api_client: client.ApiClient, lead, stop: threading.Event, *, lease: int = LEASE_SECONDS,
+          renew: int = RENEW_SECONDS, retry: int = RETRY_SECONDS) -> Election:
     lock = LeaseLock(s["LEASE_NAME"], s["LEASE_NAMESPACE"], s["POD_NAME"])
     lock.api_instance = client.CoordinationV1Api(api_client)
-    return leaderelection.LeaderElection(electionconfig.Config(lock, lease, renew, retry, lead, lambda: None))
+    return Election(electionconfig.Config(lock, lease, renew, retry, lead, lambda: None), stop)
 
 
 def main() -> int:
@@ -70,7 +95,10 @@ def main() -> int:
     api_client = client.ApiClient()
     controller = build(s, api_client)
     stop = threading.Event()
-    elect(s, api_client, lambda: controller.run(stop)).run()  # returns when the lease is lost
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    elect(s, api_client, lambda: controller.run(stop), stop).run()  # returns when the lease is lost or on SIGTERM
+    if stop.is_set():
+        return 0
     stop.set()
     logging.getLogger("lb-controller").error("lost the lease %s/%s: exiting", s["LEASE_NAMESPACE"], s["LEASE_NAME"])
     return 1
