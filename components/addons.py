@@ -11,8 +11,9 @@ import pulumi_kubernetes as k8s
 from kubecvm.planning import ClusterPlan, bootstrap, names
 from kubecvm.planning import addons as plan_addons
 
-from .object_ready import ObjectReady
 from .ingress import ingress_objects
+from .lb_cleanup import LoadBalancerCleanup
+from .object_ready import ObjectReady
 from .pki import ca_bundle, service_certificates
 
 TYPE = "kubecvm:index:ClusterAddons"
@@ -83,9 +84,19 @@ class ClusterAddons(pulumi.ComponentResource):
             )
             # Every object waits for the bootstrap resources too, not only through the provider.
             child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=list(depends_on))
+            # The load-balancer controller's objects depend on the CLB cleanup, so `pulumi destroy` stops the
+            # controller before the cleanup deletes its CLBs (components/lb_cleanup.py).
+            lb_child = child
+            if settings.lb_controller:
+                cleanup = LoadBalancerCleanup(f"{name}-lb-cleanup", cluster=settings.cluster, region=settings.region,
+                                              opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+                self.resources[f"{name}-lb-cleanup"] = cleanup
+                lb_child = pulumi.ResourceOptions(parent=self, provider=self.provider,
+                                                  depends_on=[*depends_on, cleanup])
             for obj in objs:
                 rname = plan_addons.resource_name(name, obj)
-                self.resources[rname] = KINDS[obj["apiVersion"], obj["kind"]](rname, opts=child, **_args(obj))
+                opts = lb_child if obj["metadata"]["name"].startswith(plan_addons.lb_controller.NAME) else child
+                self.resources[rname] = KINDS[obj["apiVersion"], obj["kind"]](rname, opts=opts, **_args(obj))
             for obj in patches:
                 rname = plan_addons.patch_name(name, obj)
                 # The object is kubeadm's: wait until it exists (ObjectReady), then patch it.

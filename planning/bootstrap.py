@@ -34,6 +34,7 @@ from . import backups, cam, mirrors, names, validation
 from .addons import CAM_ACTIONS as CSI_CONTROLLER_ACTIONS
 from .addons import METADATA_IP
 from .addons import NODE_CAM_ACTIONS as CSI_NODE_ACTIONS
+from .addons import lb_controller
 from .plan import API_PORT, CLUSTER_DOMAIN, TAG_CLUSTER, TAG_ROLE, ClusterPlan, MachinePlan
 
 USER_DATA_LIMIT = 16 * 1024  # CVM: bytes of user data after base64
@@ -191,7 +192,12 @@ def _boot_plan(plan: ClusterPlan) -> BootPlan:
             actions.add(cam.cbs("DescribeDisks"))  # the boot script finds its etcd or data disk (disks.sh)
         if role == "master" and plan.spec.addons.cbs_csi:  # the CSI controller runs on masters only
             actions |= set(CSI_CONTROLLER_ACTIONS)
+        lb = role == "master" and plan.spec.addons.load_balancer_controller  # it runs on masters only
+        if lb:
+            actions |= set(lb_controller.CVM_READS)  # a read, with the CBS reads on "*"
         statements += cbs_statements(c, actions)
+        if lb:
+            statements += lb_controller.clb_statements(c, TAG_CLUSTER)
         roles.append(RolePlan(
             role=role, name=names.cam_role(c, role), policy=names.cam_policy(c, role),
             attachment=names.cam_attachment(c, role), trust_document=trust,

@@ -27,6 +27,13 @@ TAG_OPERATOR = "for_any_value:string_equal"
 RESOURCE_TAG, REQUEST_TAG = "qcs:resource_tag", "qcs:request_tag"
 
 
+def clb(api: str) -> str:
+    """The CAM action for a CLB API (CreateLoadBalancer -> clb:CreateLoadBalancer): CLB is its own CAM service,
+    `name/clb:*` in CLB's policy examples (tencentyun/intlcloud-documents yehe_doc/网络与CDN/负载均衡/访问管理/
+    策略示例_intl_zh.md), which also says CLB instances support authorization by tag."""
+    return f"clb:{api}"
+
+
 def cbs(api: str) -> str:
     """The CAM action for a CBS API (DescribeDisks -> cvm:DescribeDisks)."""
     return f"{CBS_SERVICE}:{api}"

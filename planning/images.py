@@ -90,6 +90,8 @@ TABLE: tuple[Image, ...] = (
           _K8S_IO.format(commit="d7bd31108ded441313a66c085b7db945dbea4c4d", project="kube-state-metrics")),
     Image("prometheus", "docker", "prom/prometheus", "v3.1.0", None, _STACK_DIGEST),  # --agent is a flag since 3.0
     Image("node-exporter", "docker", "prom/node-exporter", "v1.8.2", None, _STACK_DIGEST),
+    # The load-balancer controller: the same python, its libraries installed from a hash-locked list at start.
+    Image("lb-controller", "tencent", "library/python", "3.12-slim", None, _NO_TENCENT_DIGEST),
 )
 BY_NAME: dict[str, Image] = {i.name: i for i in TABLE}
 assert len(BY_NAME) == len(TABLE)

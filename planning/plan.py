@@ -446,9 +446,17 @@ def _security_groups(
         *others,
         DROP_REST,
     )
+    # The load-balancer controller's CLBs probe NodePorts (TCP, and kube-proxy's healthCheckNodePort over HTTP) and
+    # ping for UDP listeners from 100.64.0.0/10 (their listeners set SourceIpType 1, as every kubecvm listener does:
+    # planning/ingress.py); masters carry kubeadm's exclude-from-external-load-balancers label, so never targets.
+    lb_checks = (
+        Rule("ACCEPT", "TCP", NODEPORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
+        Rule("ACCEPT", "ICMP", ALL_PORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
+    ) if spec.addons.load_balancer_controller else ()
     worker_rules = (
         *cluster,
         *ingress_worker,  # before the VPC-wide NodePort ACCEPT, which would otherwise answer for them
+        *lb_checks,
         # Internal CLBs keep the client's address: services published on NodePorts are reached from the VPC.
         Rule("ACCEPT", "TCP", NODEPORTS, vpc, "NodePort services"),
         Rule("ACCEPT", "UDP", NODEPORTS, vpc, "NodePort services"),

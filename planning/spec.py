@@ -480,6 +480,9 @@ class Addons(Model):
     # Registry prefix of the Tencent-hosted add-on images; None: ccr.ccs.tencentyun.com (planning/mirrors.py).
     image_registry: Annotated[str, _image_prefix(_REGISTRY_SUFFIX)] | None = None
     metrics_server: bool = True  # metrics-server (kubectl top, HPA), verifying kubelets against the cluster CA
+    # kubecvm's load-balancer controller: `type: LoadBalancer` Services on CLB, Nodes of gone CVMs deleted
+    # (docs/load-balancer-services.md). Off: no controller, no CLB rights on the masters' CAM role.
+    load_balancer_controller: bool = True
 
 
 class ExistingSubnet(Model):

@@ -99,6 +99,7 @@ class ClbService(Service):
             "SubnetId": p.get("SubnetId", ""), "LoadBalancerVips": [vip], "Domain": "", "Status": 1,
             "Tags": [dict(t) for t in p.get("Tags") or []], "SecureGroups": [],
             "NetworkAttributes": dict(p.get("InternetAccessible") or {}), "Listeners": {},
+            "LoadBalancerPassToTarget": bool(p.get("LoadBalancerPassToTarget")),
         }
         return {"LoadBalancerIds": [lb_id], **self._write(lb_id)}
 

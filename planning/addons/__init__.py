@@ -11,6 +11,7 @@ and the tests validate them with kubernetes-validate, so what is reviewed here i
 - coredns: the patch that spreads kubeadm's CoreDNS over nodes and zones;
 - ingress_nginx: the ingress controller behind the ingress CLB;
 - prometheus (with scrape), node_exporter, kube_state_metrics: monitoring.prometheus, Prometheus in agent mode.
+- lb_controller: `type: LoadBalancer` Services on CLB and the node lifecycle (programs/lb_controller/).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .common import (IMAGES, K8S_IMAGES, NAMESPACE, ServingTls, api_path, image,
 from .coredns import COREDNS_SELECTOR, coredns_patch, patches
 from .csr_approver import approver_addresses, csr_approver_objects
 from .kube_state_metrics import kube_state_metrics_objects
+from .lb_controller import lb_controller_objects
 from .metrics_server import (METRICS_SERVER_DNS_NAMES, METRICS_SERVER_MANIFEST, METRICS_SERVER_VERSION,
                              metrics_server_objects)
 from .node_exporter import node_exporter_objects
@@ -33,7 +35,8 @@ from .settings import (MIN_KUBERNETES, AddonSettings, kubernetes_minor, settings
 def objects(s: AddonSettings, *, metrics_tls: ServingTls | None = None) -> list[dict[str, Any]]:
     """Every object the add-ons create, in apply order (RBAC and config before the workloads using them).
     `metrics_tls`: metrics-server's serving certificate (needed when addons.metricsServer is on)."""
-    return [*csr_approver_objects(s), *csi_objects(s), *metrics_server_objects(s, metrics_tls)]
+    return [*csr_approver_objects(s), *csi_objects(s), *metrics_server_objects(s, metrics_tls),
+            *lb_controller_objects(s)]
 
 
 def monitoring_objects(p: PrometheusObjects, node_exporter_image: str, kube_state_metrics_image: str,
@@ -50,7 +53,8 @@ __all__ = [
     "PrometheusObjects", "agent_config", "control_plane_config", "kube_state_metrics_objects", "monitoring_objects",
     "node_exporter_objects", "prometheus_objects",
     "AddonSettings", "ServingTls", "api_path", "approver_addresses", "coredns_patch", "csi_objects",
-    "csr_approver_objects", "image", "images", "kubernetes_minor", "metrics_server_objects", "node_requirements",
+    "csr_approver_objects", "image", "images", "kubernetes_minor", "lb_controller_objects", "metrics_server_objects",
+    "node_requirements",
     "objects", "patch_name", "patches", "resource_name", "settings_from_plan", "settings_from_spec",
     "volume_disk_type",
 ]

@@ -25,7 +25,7 @@ PART_OF = {"app.kubernetes.io/part-of": "kubecvm"}
 IMAGES: dict[str, tuple[str, str]] = {
     n: (image_table.BY_NAME[n].path, image_table.BY_NAME[n].tag)
     for n in ("cbs-csi", "csi-provisioner", "csi-attacher", "csi-resizer", "csi-node-driver-registrar",
-              "cam-credentials", "csr-approver")
+              "cam-credentials", "csr-approver", "lb-controller")
 }
 K8S_IMAGES: dict[str, tuple[str, str]] = {
     "metrics-server": (image_table.BY_NAME["metrics-server"].path, image_table.BY_NAME["metrics-server"].tag),

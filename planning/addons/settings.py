@@ -28,6 +28,7 @@ class AddonSettings:
     disk_type: str = DEFAULT_DISK_TYPE
     cbs_csi: bool = True
     metrics_server: bool = True
+    lb_controller: bool = True  # addons.loadBalancerController
     vpc_cidr: str = "10.0.0.0/16"  # where every node address lies (the spec's default)
     registries: Mirrors | None = None  # None: the region's defaults (planning/mirrors.py for_region)
     # The planned node addresses the serving-certificate approver accepts (settings_from_plan, csr_approver.planned_ip):
@@ -101,10 +102,12 @@ def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_
         cbs_csi = True if addons is None else bool(getattr(addons, "cbs_csi", True))
     if metrics_server is None:
         metrics_server = bool(getattr(getattr(spec, "addons", None), "metrics_server", True))
+    lb_controller = bool(getattr(getattr(spec, "addons", None), "load_balancer_controller", True))
     disk_types = [p.data_disk.type.value for p in spec.node_pools if p.data_disk is not None]
     return AddonSettings(
         cluster=spec.name, region=spec.region, zones=tuple(spec.zones), kubernetes_version=str(version),
         disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi, metrics_server=metrics_server, vpc_cidr=spec.vpc_cidr,
+        lb_controller=lb_controller,
         registries=mirrors.from_spec(spec) if hasattr(spec, "kubernetes") else None,
     )
 

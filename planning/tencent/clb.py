@@ -114,7 +114,8 @@ VERSION = "2018-03-17"
 PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # api/214/30692: LoadBalancerType OPEN | INTERNAL; VpcId, SubnetId (an internal CLB's), InternetAccessible, Tags.
     "CreateLoadBalancer": (("LoadBalancerType",), ("LoadBalancerName", "VpcId", "SubnetId", "InternetAccessible",
-                                                   "Tags", "Forward", "ProjectId", "AddressIPVersion", "Number")),
+                                                   "Tags", "Forward", "ProjectId", "AddressIPVersion", "Number",
+                                                   "LoadBalancerPassToTarget")),
     "DescribeLoadBalancers": ((), ("LoadBalancerIds", "Filters", "Offset", "Limit", "VpcId", "LoadBalancerType")),
     "DeleteLoadBalancer": (("LoadBalancerIds",), ("ForceDelete",)),
     "CreateListener": (("LoadBalancerId", "Ports", "Protocol"), ("ListenerNames", "HealthCheck", "Scheduler",

@@ -130,7 +130,8 @@ def test_object_inventory():
     ]
     assert {o["metadata"].get("namespace") for o in OBJECTS if o["kind"] in
             ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet", "Service", "RoleBinding")} == {"kube-system"}
-    assert OBJECTS == addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS, TLS)
+    assert OBJECTS == (addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS, TLS)
+                       + addons.lb_controller_objects(SETTINGS))
 
 
 def test_storage_class_exact():
@@ -389,9 +390,10 @@ def test_disabled_addons_have_no_objects():
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION,
             **ADDRESSES}
     approver = addons.csr_approver_objects(addons.AddonSettings(**base))
-    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False), metrics_tls=TLS) == approver
+    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False, lb_controller=False),
+                          metrics_tls=TLS) == approver
     no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False), metrics_tls=TLS)
-    assert no_csi == approver + addons.metrics_server_objects(SETTINGS, TLS)
+    assert no_csi == approver + addons.metrics_server_objects(SETTINGS, TLS) + addons.lb_controller_objects(SETTINGS)
     assert not [o for o in no_csi if "cbs-csi" in o["metadata"]["name"]]
     # CoreDNS is kubeadm's: its spread is patched whatever the add-on switches say.
     assert addons.patches(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False)) == [addons.coredns_patch()]
@@ -466,11 +468,12 @@ def test_component_registers_each_object_with_its_kubernetes_type(recorded):
         "Deployment": "kubernetes:apps/v1:Deployment", "DaemonSet": "kubernetes:apps/v1:DaemonSet",
         "Service": "kubernetes:core/v1:Service", "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService", "Secret": "kubernetes:core/v1:Secret",
+        "Role": "kubernetes:rbac.authorization.k8s.io/v1:Role",
     }
     patch = "demo-addons-patch-deployment-coredns"
     assert children == sorted(
         [("demo-addons-k8s", "pulumi:providers:kubernetes"), (patch, "kubernetes:apps/v1:DeploymentPatch"),
-         (f"{patch}-exists", "pulumi-python:dynamic:Resource")]
+         (f"{patch}-exists", "pulumi-python:dynamic:Resource"), ("demo-addons-lb-cleanup", "pulumi-python:dynamic:Resource")]
         + [(addons.resource_name("demo-addons", o), expected_types[o["kind"]]) for o in OBJECTS]
         + list(METRICS_TLS_RESOURCES.items())
     )
@@ -499,11 +502,15 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
         assert cloud.providers[reg.name] == f"{provider.urn}::{provider.id}"
         assert bootstrap.urn in reg.dependencies
         assert reg.inputs == obj  # what reaches the engine is exactly the validated manifest
+        # The load-balancer controller stops before the cleanup deletes its CLBs at `pulumi destroy`.
+        cleanup = rec.by_name("demo-addons-lb-cleanup").urn
+        assert (cleanup in reg.dependencies) == obj["metadata"]["name"].startswith("kubecvm-lb-controller")
 
 
 def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
     rec, _ = _run(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False, **ADDRESSES))
+                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False,
+                                       lb_controller=False, **ADDRESSES))
     assert sorted(r.type for r in rec.resources) == sorted([
         "kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch", "pulumi-python:dynamic:Resource",
         "pulumi:providers:kubernetes", "tencentcloud:Vpc/instance:Instance", "kubernetes:apps/v1:Deployment",

@@ -242,7 +242,7 @@ def test_approver_runs_on_masters_with_only_the_rights_it_needs():
     assert container["securityContext"]["runAsNonRoot"] is True and "hostNetwork" not in pod
     # Always installed, whatever the other add-on switches: serverTLSBootstrap needs it on every cluster.
     assert addons.csr_approver_objects(SETTINGS) == addons.objects(
-        addons.AddonSettings(**{**SETTINGS.__dict__, "cbs_csi": False, "metrics_server": False}))
+        addons.AddonSettings(**{**SETTINGS.__dict__, "cbs_csi": False, "metrics_server": False, "lb_controller": False}))
 
 
 def test_the_approver_refuses_to_run_without_the_planned_addresses():

@@ -27,7 +27,7 @@ STACK_DIGEST = {"prometheus", "node-exporter"}
 # On their tag, and why (planning/images.py): no digest of Tencent's copies is stated anywhere kubecvm could read.
 # A new image without a digest must be added here deliberately.
 TAG_ONLY = {"cbs-csi", "csi-provisioner", "csi-attacher", "csi-resizer", "csi-node-driver-registrar",
-            "cam-credentials", "csr-approver"}
+            "cam-credentials", "csr-approver", "lb-controller"}
 REFERENCE = re.compile(r"^(?P<repo>[a-z0-9.\-/_]+):(?P<tag>[A-Za-z0-9._\-]+)(@(?P<digest>sha256:[0-9a-f]{64}))?$")
 HERE, MAINLAND = "ap-singapore", "ap-guangzhou"
 

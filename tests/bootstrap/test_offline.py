@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kubecvm.planning import backups, bootstrap
+from kubecvm.planning import addons, backups, bootstrap
 from kubecvm.stacks.config import read_stack_file
 from kubecvm.offline.runner import SECRET, run_program
 from kubecvm.offline.simulated_cloud import _random_string
@@ -89,6 +89,9 @@ def test_cam_roles_read_only_their_share(recording):
         for st in doc["statement"]:
             if st["action"] == ["ssm:GetSecretValue"]:
                 assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm_prod_") for r in st["resource"])
+            elif any(a.startswith("clb:") for a in st["action"]):  # the load-balancer controller's CLB calls
+                assert set(st["action"]) <= set(addons.lb_controller.CAM_ACTIONS)
+                assert "condition" in st or all(a.startswith("clb:Describe") for a in st["action"])
             else:  # nothing but CBS calls (CAM's cvm service, planning/cam.py) and CVM describes gets a wildcard resource
                 assert all(a.startswith("cvm:") for a in st["action"])
     roles = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(ROLE)}

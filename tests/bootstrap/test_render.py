@@ -290,7 +290,7 @@ def test_public_exposure_joins_through_the_first_master():
 
 @pytest.mark.parametrize("csi", [True, False])
 def test_role_policies_follow_the_csi_addon(csi: bool):
-    plan = build_plan(make_spec("prod", {"addons": {"cbsCsi": csi}}))
+    plan = build_plan(make_spec("prod", {"addons": {"cbsCsi": csi, "loadBalancerController": False}}))
     boot = bootstrap.boot_plan(plan)
     statements = {r.role: json.loads(r.policy_document)["statement"] for r in boot.roles}
     # Workers read their token, find their data disk and, with the CSI add-on, count their attached disks (the node
@@ -309,8 +309,11 @@ def test_cbs_actions_are_spelled_as_cam_knows_them_and_conditions_only_where_cam
     # resource-level authorization take a resource or tag condition (planning/cam.py cites both pages).
     for role in bootstrap.boot_plan(preset_plan("prod")).roles:
         for stmt in json.loads(role.policy_document)["statement"]:
-            assert stmt["action"] == ["ssm:GetSecretValue"] or all(a.startswith("cvm:") for a in stmt["action"]), stmt
-            if "condition" in stmt:
+            assert stmt["action"] == ["ssm:GetSecretValue"] or all(a.startswith("cvm:") for a in stmt["action"]) or (
+                set(stmt["action"]) <= set(addons.lb_controller.CAM_ACTIONS)), stmt
+            if "condition" in stmt and stmt["action"][0].startswith("clb:"):  # CLB takes tag conditions (cam.clb)
+                assert list(stmt["condition"]) == ["for_any_value:string_equal"]
+            elif "condition" in stmt:
                 assert set(stmt["action"]) <= cam.CBS_RESOURCE_LEVEL, stmt
                 [(operator, keys)] = stmt["condition"].items()
                 assert operator == "for_any_value:string_equal"
@@ -333,7 +336,7 @@ def test_a_tag_condition_on_a_cbs_action_without_resource_level_authorization_is
 def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
     # Before: CBS actions on "*", so a master (or a pod with its credentials) could delete any disk in the account.
     statements = json.loads(bootstrap.boot_plan(preset_plan("prod")).role("master").policy_document)["statement"]
-    assert statements[2:] == [
+    assert statements[2:5] == [
         {"effect": "allow", "action": ["cvm:AttachDisks", "cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"],
          "resource": ["*"], "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/cluster&prod"]}}},
         {"effect": "deny", "action": ["cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"], "resource": ["*"],
@@ -342,7 +345,8 @@ def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
          "condition": {"for_any_value:string_equal": {"qcs:request_tag": ["kubecvm/cluster&prod"]}}},
     ]
     everything = {a for st in statements for a in st["action"]}
-    assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS}
+    assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS,
+                          *addons.lb_controller.CAM_ACTIONS}
     # The StorageClass asks for exactly the tag CreateDisks is allowed with.
     sc = next(o for o in addons.objects(addons.settings_from_plan(preset_plan("prod")), metrics_tls=metrics_tls()) if o["kind"] == "StorageClass")
     assert "kubecvm/cluster:prod" in sc["parameters"]["disktags"].split(",")

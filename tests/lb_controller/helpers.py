@@ -11,9 +11,9 @@ from urllib.parse import urlparse
 from tencentcloud.common import credential
 
 from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator
-from kubecvm.planning.lb_controller.kube import Kube
-from kubecvm.planning.lb_controller.loop import Controller
-from kubecvm.planning.lb_controller.tencent import Backoff, Cloud
+from kubecvm.planning.addons.programs.lb_controller.kube import Kube
+from kubecvm.planning.addons.programs.lb_controller.loop import Controller
+from kubecvm.planning.addons.programs.lb_controller.tencent import Backoff, Cloud
 from tests.lb_controller.fake_kube import FakeKube
 
 CLUSTER, VPC, SUBNET, REGION = "demo", "vpc-0000000a", "subnet-0000000a", "ap-guangzhou"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from kubecvm.planning.lb_controller import __main__ as entry
-from kubecvm.planning.lb_controller import model
+from kubecvm.planning.addons.programs.lb_controller import __main__ as entry
+from kubecvm.planning.addons.programs.lb_controller import model
 from tests.lb_controller.fake_kube import FakeKube
 from tests.lb_controller.helpers import ins, node, rig, service
 

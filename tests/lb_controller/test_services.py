@@ -3,7 +3,7 @@ as Services and Nodes ask, ownership, adoption, retries and Events."""
 
 from __future__ import annotations
 
-from kubecvm.planning.lb_controller import model
+from kubecvm.planning.addons.programs.lb_controller import model
 from tests.lb_controller.helpers import CLUSTER, SUBNET, VPC, endpoint_slice, ins, node, rig, service
 
 TCP80 = ("TCP", 80)

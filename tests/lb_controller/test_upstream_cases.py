@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubecvm.planning.lb_controller import model
+from kubecvm.planning.addons.programs.lb_controller import model
 from tests.lb_controller.helpers import node, rig, service
 
 INGRESS = {"loadBalancer": {"ingress": [{"ip": "8.8.8.8"}]}}

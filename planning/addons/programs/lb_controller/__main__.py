@@ -1,6 +1,6 @@
 """Run the controller: settings from the environment (the add-on's Deployment sets them), the in-cluster Kubernetes
-client, Tencent credentials from the SDK's default chain (the TENCENTCLOUD_SECRET_ID/KEY environment, else the
-master's CAM role through the CVM metadata service), and leader election through a coordination.k8s.io Lease (the
+client, Tencent credentials from the SDK's default chain (a key pair in the environment, else the master's CAM
+role through the CVM metadata service), and leader election through a coordination.k8s.io Lease (the
 client's kubernetes.leaderelection with its LeaseLock): two replicas, one acts; the other takes over when the
 leader's lease lapses. A replica that loses the lease exits, and its restart is a follower (client-go's
 leaderelection does the same: OnStoppedLeading is fatal in kube-controller-manager).

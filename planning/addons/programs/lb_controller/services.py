@@ -98,6 +98,9 @@ class ServiceController:
     def _create_params(self, svc: dict, want: model.Desired) -> dict:
         params: dict = {"LoadBalancerType": want.network, "LoadBalancerName": model.lb_name(self.cluster, svc),
                         "VpcId": self.vpc, "Forward": 1,
+                        # Only the CLB's security group filters what it forwards (api/214/30692
+                        # LoadBalancerPassToTarget): the workers' group would drop a public CLB's clients.
+                        "LoadBalancerPassToTarget": True,
                         "Tags": [{"TagKey": k, "TagValue": v} for k, v in model.owner_tags(self.cluster, svc).items()]}
         if want.network == "INTERNAL":
             params["SubnetId"] = want.subnet

@@ -185,7 +185,9 @@ def health_check(protocol: str, local: bool, health_node_port: object) -> tuple[
     answers on healthCheckNodePort with 200 only where the Service has a local endpoint (HTTP /healthz), so a node
     without one leaves the CLB's rotation; a UDP listener cannot run an HTTP check (clb.health_check_refusal), so it
     pings, and the target set (endpoint nodes only) does the work."""
-    check: dict[str, object] = {"HealthSwitch": 1, "IntervalTime": 5, "HealthNum": 2, "UnHealthNum": 2, "TimeOut": 2}
+    # SourceIpType 1: probes come from 100.64.0.0/10, which the workers' security group admits on the NodePorts.
+    check: dict[str, object] = {"HealthSwitch": 1, "IntervalTime": 5, "HealthNum": 2, "UnHealthNum": 2, "TimeOut": 2,
+                                "SourceIpType": 1}
     if protocol == "UDP":
         check["CheckType"] = "PING"
     elif local and health_node_port:
