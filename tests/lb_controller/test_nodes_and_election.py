@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from kubecvm.planning.addons.programs.lb_controller import __main__ as entry
 from kubecvm.planning.addons.programs.lb_controller import model
@@ -118,3 +121,32 @@ def wait(condition, seconds: float = 20) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_the_vpc_and_subnet_come_from_the_masters_metadata():
+    answers = {"/mac": "52:54:00:aa:bb:cc", "/network/interfaces/macs/52:54:00:aa:bb:cc/vpc-id": "vpc-0000000a",
+               "/network/interfaces/macs/52:54:00:aa:bb:cc/subnet-id": "subnet-0000000b"}
+
+    class Metadata(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = answers.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        s = entry.settings({"CLUSTER": "demo", "REGION": "ap-guangzhou",
+                            "METADATA_URL": f"http://127.0.0.1:{server.server_address[1]}/"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (s["VPC_ID"], s["SUBNET_ID"], s["CLB_ENDPOINT"]) == ("vpc-0000000a", "subnet-0000000b",
+                                                                "clb.internal.tencentcloudapi.com")
+    with pytest.raises(SystemExit, match="lb-controller: set REGION"):
+        entry.settings({"CLUSTER": "demo"})

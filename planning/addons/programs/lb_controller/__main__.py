@@ -5,7 +5,8 @@ client's kubernetes.leaderelection with its LeaseLock): two replicas, one acts; 
 leader's lease lapses. A replica that loses the lease exits, and its restart is a follower (client-go's
 leaderelection does the same: OnStoppedLeading is fatal in kube-controller-manager).
 
-    CLUSTER, REGION, VPC_ID, SUBNET_ID       required
+    CLUSTER, REGION                          required
+    VPC_ID, SUBNET_ID                        default: the master's own, from the CVM metadata service (METADATA_URL)
     CLB_ENDPOINT, CVM_ENDPOINT               default clb/cvm.internal.tencentcloudapi.com (the VPC's endpoints)
     TENCENTCLOUD_PROTOCOL                    default https
     LEASE_NAMESPACE, LEASE_NAME, POD_NAME    default kube-system, kubecvm-lb-controller, the host name
@@ -19,6 +20,7 @@ import signal
 import socket
 import sys
 import threading
+import urllib.request
 
 from kubernetes import client, config
 from kubernetes.leaderelection import electionconfig, leaderelection
@@ -32,15 +34,29 @@ from .tencent import Cloud
 # client-go's defaults for kube-controller-manager (--leader-elect-lease-duration 15s, renew-deadline 10s,
 # retry-period 2s).
 LEASE_SECONDS, RENEW_SECONDS, RETRY_SECONDS = 15, 10, 2
-REQUIRED = ("CLUSTER", "REGION", "VPC_ID", "SUBNET_ID")
+REQUIRED = ("CLUSTER", "REGION")
+# Tencent's instance metadata (cloud.tencent.com/document/product/213/4934, "实例元数据"): the primary interface's
+# MAC, then that interface's VPC and subnet.
+METADATA_URL = "http://metadata.tencentyun.com/latest/meta-data/"
+
+
+def metadata(base: str, path: str) -> str:
+    with urllib.request.urlopen(base + path, timeout=5) as answer:
+        return answer.read().decode().strip()
 
 
 def settings(env: dict[str, str]) -> dict[str, str]:
     missing = [k for k in REQUIRED if not env.get(k)]
     if missing:
         raise SystemExit(f"lb-controller: set {', '.join(missing)}")
+    base = env.get("METADATA_URL", METADATA_URL)
+    network = {k: env.get(k, "") for k in ("VPC_ID", "SUBNET_ID")}
+    if not all(network.values()):
+        mac = metadata(base, "mac")
+        network = {"VPC_ID": network["VPC_ID"] or metadata(base, f"network/interfaces/macs/{mac}/vpc-id"),
+                   "SUBNET_ID": network["SUBNET_ID"] or metadata(base, f"network/interfaces/macs/{mac}/subnet-id")}
     return {
-        **{k: env[k] for k in REQUIRED},
+        **{k: env[k] for k in REQUIRED}, **network,
         "CLB_ENDPOINT": env.get("CLB_ENDPOINT", "clb.internal.tencentcloudapi.com"),
         "CVM_ENDPOINT": env.get("CVM_ENDPOINT", "cvm.internal.tencentcloudapi.com"),
         "PROTOCOL": env.get("TENCENTCLOUD_PROTOCOL", "https"),
