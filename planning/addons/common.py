@@ -90,6 +90,20 @@ def rbac(sa: str, role: str, rules: list[dict[str, Any]], meta_of: Meta, *, bind
     ]
 
 
+# A container that runs a small program as nobody, on a read-only root, with no capability.
+LOCKED_DOWN = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+               "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}}
+
+
+def deployment(metadata: dict[str, Any], replicas: int, labels: dict[str, str], pod: dict[str, Any]) -> dict[str, Any]:
+    """An apps/v1 Deployment of `replicas` pods labelled and selected by `labels`."""
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels}, "spec": pod}},
+    }
+
+
 def on_masters() -> dict[str, Any]:
     """A pod spec's nodeSelector and toleration for the masters (kubeadm's control-plane label and NoSchedule taint)."""
     return {"nodeSelector": {CONTROL_PLANE_LABEL: ""},

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import PART_OF, image, meta, on_masters, rbac, rule
+from .common import LOCKED_DOWN, PART_OF, deployment, image, meta, on_masters, rbac, rule
 
 if TYPE_CHECKING:
     from .settings import AddonSettings
@@ -52,24 +52,18 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
         "command": ["python3", f"{CSR_APPROVER_DIR}/csr_approver.py"],
         "env": [{"name": "ADDRESSES_FILE", "value": f"{CSR_APPROVER_DIR}/{CSR_APPROVER_ADDRESSES}"}],
         "volumeMounts": [{"name": "script", "mountPath": CSR_APPROVER_DIR, "readOnly": True}],
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "runAsNonRoot": True, "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": dict(LOCKED_DOWN),
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
     }
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _ca_meta(CSR_APPROVER),
-        "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": {
-            "metadata": {"labels": labels},
-            "spec": {
-                "serviceAccountName": CSR_APPROVER, "priorityClassName": "system-cluster-critical",
-                **on_masters(),
-                "containers": [container],
-                "volumes": [{"name": "script", "configMap": {"name": CSR_APPROVER}}],
-            }}},
+    pod = {
+        "serviceAccountName": CSR_APPROVER, "priorityClassName": "system-cluster-critical",
+        **on_masters(),
+        "containers": [container],
+        "volumes": [{"name": "script", "configMap": {"name": CSR_APPROVER}}],
     }
     return [
         *rbac(CSR_APPROVER, CSR_APPROVER, rules, _ca_meta),
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _ca_meta(CSR_APPROVER),
          "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_ADDRESSES: approver_addresses(s)}},
-        deployment,
+        deployment(_ca_meta(CSR_APPROVER), 1, labels, pod),
     ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .. import cam
 from ..mirrors import host_of
 from .cbs_csi import INTERNAL_API_IP, METADATA_HOST, METADATA_IP
-from .common import PART_OF, image, meta, on_masters, rbac, rule
+from .common import LOCKED_DOWN, PART_OF, deployment, image, meta, on_masters, rbac, rule
 
 if TYPE_CHECKING:
     from .settings import AddonSettings
@@ -112,8 +112,6 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
         {"name": "PYTHONPATH", "value": f"{PROGRAM_DIR}:{SITE_DIR}"},
     ]
-    locked = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
-              "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}}
     install = {
         "name": "install", "image": image("lb-controller", s), "imagePullPolicy": "IfNotPresent",
         "command": ["python3", "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--no-deps",
@@ -123,7 +121,7 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         "env": [{"name": "HOME", "value": "/tmp"}],
         "volumeMounts": [{"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
                          {"name": "site", "mountPath": SITE_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
-        "securityContext": locked,
+        "securityContext": dict(LOCKED_DOWN),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
     }
     controller = {
@@ -132,31 +130,26 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         "volumeMounts": [{"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
                          {"name": "site", "mountPath": SITE_DIR, "readOnly": True},
                          {"name": "tmp", "mountPath": "/tmp"}],
-        "securityContext": locked,
+        "securityContext": dict(LOCKED_DOWN),
         "resources": {"requests": {"cpu": "20m", "memory": "96Mi"}, "limits": {"memory": "384Mi"}},
     }
     aliases = [{"ip": METADATA_IP, "hostnames": [METADATA_HOST]}]
     if s.mirrors.api_domain.startswith("internal."):
         aliases.append({"ip": INTERNAL_API_IP, "hostnames": [s.mirrors.api_host("clb"), s.mirrors.api_host("cvm")]})
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME),
-        "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {
-            "metadata": {"labels": labels},
-            "spec": {
-                "serviceAccountName": NAME, "priorityClassName": "system-cluster-critical",
-                # Host network: the metadata service must see the master to hand out its CAM role's credentials.
-                "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet", "hostAliases": aliases,
-                **on_masters(),
-                # One replica per master, so a master's loss leaves the other to take the Lease over.
-                "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                    {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}},
-                "initContainers": [install],
-                "containers": [controller],
-                "volumes": [
-                    {"name": "program", "configMap": {"name": NAME, "items": program_items()}},
-                    {"name": "site", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
-                ],
-            }}},
+    pod = {
+        "serviceAccountName": NAME, "priorityClassName": "system-cluster-critical",
+        # Host network: the metadata service must see the master to hand out its CAM role's credentials.
+        "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet", "hostAliases": aliases,
+        **on_masters(),
+        # One replica per master, so a master's loss leaves the other to take the Lease over.
+        "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}},
+        "initContainers": [install],
+        "containers": [controller],
+        "volumes": [
+            {"name": "program", "configMap": {"name": NAME, "items": program_items()}},
+            {"name": "site", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
+        ],
     }
     binding_subject = [{"kind": "ServiceAccount", "name": NAME, "namespace": "kube-system"}]
     return [
@@ -168,5 +161,5 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
          "subjects": binding_subject},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(NAME),
          "data": {**files, LOCK_KEY: pip_requirements()}},
-        deployment,
+        deployment(_meta(NAME), 2, labels, pod),
     ]

@@ -11,9 +11,10 @@ from kubecvm.planning import backups, bootstrap
 HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 
 
-def parse():
+def parse(lock=bootstrap.PIP_LOCK):
+    """(roots, name -> what it requires, name -> (version, hashes)) of a lock tools/node_pip_lock.py wrote."""
     roots, requires, pins = [], {}, {}
-    for line in bootstrap.PIP_LOCK.read_text().splitlines():
+    for line in lock.read_text().splitlines():
         if line.startswith("# roots: "):
             roots = line.removeprefix("# roots: ").split()
         elif m := re.fullmatch(r"# (\S+) requires: (.*)", line):
@@ -36,15 +37,19 @@ def test_the_roots_are_the_pins_in_the_code():
     assert pins["cos-python-sdk-v5"][0] == backups.COS_SDK_VERSION == "1.9.44"
 
 
-def test_the_lock_holds_exactly_the_closure_of_its_roots():
-    roots, requires, pins = parse()
-    todo, closure = [r.split("==")[0] for r in roots], set()
+def closure(roots, requires) -> set[str]:
+    todo, found = [r.split("==")[0] for r in roots], set()
     while todo:
         name = todo.pop()
-        if name not in closure:
-            closure.add(name)
+        if name not in found:
+            found.add(name)
             todo += requires[name]
-    assert closure == set(pins) == set(requires)
+    return found
+
+
+def test_the_lock_holds_exactly_the_closure_of_its_roots():
+    roots, requires, pins = parse()
+    assert closure(roots, requires) == set(pins) == set(requires)
     # tccli needs the COS SDK on every node: tccli/command.py lists the services, which imports every plugin
     # (tccli/plugin.py), and tccli/plugins/cos imports qcloud_cos.
     assert "cos-python-sdk-v5" in requires["tccli"]

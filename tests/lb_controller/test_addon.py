@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 from kubecvm.planning import addons, bootstrap, build_plan
 from kubecvm.planning.addons import lb_controller
 from kubecvm.planning.addons.programs.lb_controller import model, tencent
 from kubecvm.planning.tencent import clb, cvm, common
+from tests.bootstrap import test_node_pip_lock as lock
 from tests.conftest import make_spec
-
-HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 
 
 def settings(**spec):
@@ -63,28 +61,13 @@ def test_two_replicas_on_the_masters_install_the_lock_then_run_the_shipped_packa
 
 
 def test_the_lock_holds_the_pins_and_their_closure_each_file_by_hash():
-    roots, requires, pins = [], {}, {}
-    for line in lb_controller.PIP_LOCK.read_text().splitlines():
-        if line.startswith("# roots: "):
-            roots = line.removeprefix("# roots: ").split()
-        elif m := re.fullmatch(r"# (\S+) requires: (.*)", line):
-            requires[m[1]] = [] if m[2] == "-" else m[2].split()
-        elif not line.startswith("#"):
-            pin, *hashes = line.split(" ")
-            name, version = pin.split("==")
-            pins[name] = version
-            assert hashes and all(HASH.fullmatch(h) for h in hashes), line
+    roots, requires, pins = lock.parse(lb_controller.PIP_LOCK)
     assert roots == lb_controller.pip_roots()
     for root in roots:
         name, version = root.split("==")
-        assert pins[name] == version
-    todo, closure = [r.split("==")[0] for r in roots], set()
-    while todo:
-        name = todo.pop()
-        if name not in closure:
-            closure.add(name)
-            todo += requires[name]
-    assert closure == set(pins) == set(requires)
+        assert pins[name][0] == version
+    assert all(hashes and all(lock.HASH.fullmatch(h) for h in hashes) for _, hashes in pins.values())
+    assert lock.closure(roots, requires) == set(pins) == set(requires)
 
 
 def test_the_masters_may_call_exactly_the_controllers_clb_actions_scoped_by_the_clusters_tag():
