@@ -188,6 +188,8 @@ class AddonsArgs(TypedDict, total=False):
     """Registry prefix of the Tencent-hosted add-on images (default ccr.ccs.tencentyun.com)."""
     metrics_server: bool
     """Install metrics-server, verifying kubelets against the cluster CA (default true)."""
+    load_balancer_controller: bool
+    """Run kubecvm's load-balancer controller: `type: LoadBalancer` Services on CLB (default true)."""
 
 
 class IngressPortsArgs(TypedDict, total=False):

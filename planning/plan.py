@@ -448,7 +448,9 @@ def _security_groups(
     )
     # The load-balancer controller's CLBs probe NodePorts (TCP, and kube-proxy's healthCheckNodePort over HTTP) and
     # ping for UDP listeners from 100.64.0.0/10 (their listeners set SourceIpType 1, as every kubecvm listener does:
-    # planning/ingress.py); masters carry kubeadm's exclude-from-external-load-balancers label, so never targets.
+    # planning/ingress.py); masters carry kubeadm's node.kubernetes.io/exclude-from-external-load-balancers label
+    # (kubernetes/kubernetes cmd/kubeadm/app/phases/markcontrolplane/markcontrolplane.go labelsToAdd), so are never
+    # targets.
     lb_checks = (
         Rule("ACCEPT", "TCP", NODEPORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
         Rule("ACCEPT", "ICMP", ALL_PORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),

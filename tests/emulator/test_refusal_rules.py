@@ -1,8 +1,10 @@
 """Every refusal rule of the model (kubecvm/planning/tencent/<service>.py) is reachable from the offline plan: a
 create through the simulated cloud's new_resource (what `kubecvm plan` registers through), a delete through the
 replay of `kubecvm diff --replay`. Where the emulator answers the rule's action, the wire refuses the same request
-with the same code. Where it does not (VPC's route entries, cvm, cbs, clb, ssm, cos, CAM's CreateRole and
-CreatePolicy, Cloud Monitor's TMP instances), the rule is enforced offline only, as docs/emulator.md says."""
+with the same code. Where it does not (VPC's route entries, cvm, cbs, ssm, cos, CAM's CreateRole and CreatePolicy,
+Cloud Monitor's TMP instances, and the CLB checks the provider makes itself), the rule is enforced offline only, as
+docs/emulator.md says. The refusals of the load-balancer controller's calls, which only the wire faces, have their
+cases at the end."""
 
 from __future__ import annotations
 
