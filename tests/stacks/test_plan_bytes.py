@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "56fb886b2d3fb49b6173a40d9d50ce9ea57845e13a1bbeb9289d7aa5dbef126b",
-    "staging": "73989aad8fdbc7f848ba0f3a276d09d3513d6ab351b577267c703781d92d239f",
-    "prod": "5f262d1aba7ada1febd1ac30873d4d216f2f838e6609ebf6b07a6de90a868b42",
-    "large": "595e885f7e8ea5eaef51b1adae775d9fa55abcc46a2a954c8b1c31bba4d31477",
+    "dev": "4ecbd880a60fc446408e1da15d1648a1e240ed455003063980bcf3feb617e14c",
+    "staging": "a9997ce3eaad6063853e4c61b47311dc66d8259052546fb3376d047f98b6b620",
+    "prod": "7c53db9772291e1892878c6879280664e56c679d5b102402dfd201dfa653ab92",
+    "large": "5eeae641bd74c3e3eecd80548cc786a75df5ea404098955bdc5ac84663995cf2",
 }
 
 
