@@ -440,7 +440,7 @@ def replay(old: dict, new: dict, result) -> list[str]:
                     state.rename(urn + "~new", urn)
                 attempt(create_then_delete)
         elif urn in state.live:
-            state.live[urn].inputs = _plain_all(inputs)
+            state.set_inputs(urn, _plain_all(inputs))
     for urn in reversed(_topological(before)):
         if urn not in after:
             attempt(lambda: state.delete(urn))

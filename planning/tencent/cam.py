@@ -150,9 +150,13 @@ ROLE_NAME_IN_USE = "InvalidParameter.RoleNameInUse"
 POLICY_NAME_IN_USE = "FailedOperation.PolicyNameInUse"
 
 
+def name_of(inputs: dict):
+    return inputs.get("name")
+
+
 def role_name_free(state: CloudState, inputs: dict) -> str | None:
     """Role names are unique in the account: CreateRole answers ROLE_NAME_IN_USE (cam/resource_tc_cam_role.go)."""
-    if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(ROLE)):
+    if state.holders(ROLE, name_of, name_of(inputs)):
         return f"{inputs.get('name')} exists (RoleNameInUse)"
     return None
 
@@ -160,7 +164,7 @@ def role_name_free(state: CloudState, inputs: dict) -> str | None:
 def policy_name_free(state: CloudState, inputs: dict) -> str | None:
     """Policy names are unique in the account: CreatePolicy answers POLICY_NAME_IN_USE (cam/resource_tc_cam_policy.go,
     which stops retrying on it)."""
-    if any(r.inputs.get("name") == inputs.get("name") for r in state.of_type(POLICY)):
+    if state.holders(POLICY, name_of, name_of(inputs)):
         return f"{inputs.get('name')} exists (PolicyNameInUse)"
     return None
 

@@ -59,9 +59,13 @@ def cbs_size(state: CloudState, inputs: dict) -> str | None:
     return size_problem("storageSize", inputs.get("storageType"), inputs.get("storageSize"))
 
 
+def storage_id(inputs: dict):
+    return inputs.get("storageId")
+
+
 def disk_detached(state: CloudState, inputs: dict) -> str | None:
     """cbs/resource_tc_cbs_storage_attachment.go AttachDisk: a disk attaches to one instance at a time."""
-    if any(r.inputs.get("storageId") == inputs.get("storageId") for r in state.of_type(STORAGE_ATTACHMENT)):
+    if state.holders(STORAGE_ATTACHMENT, storage_id, storage_id(inputs)):
         return f"disk {inputs.get('storageId')} is already attached"
     return None
 

@@ -58,10 +58,19 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = {
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+def clb_name(inputs: dict):
+    return inputs.get("clbName")
+
+
+def listener_key(inputs: dict) -> tuple:
+    """What a CLB keeps unique: (its id, a listener's port, its protocol)."""
+    return inputs.get("clbId"), int(inputs.get("port") or 0), str(inputs.get("protocol")).upper()
+
+
 def clb_name_unique(state: CloudState, inputs: dict) -> str | None:
     """clb/resource_tc_clb_instance.go (create): checkSameName, "Same CLB name %s exists!"."""
     name = inputs.get("clbName")
-    if any(r.inputs.get("clbName") == name for r in state.of_type(INSTANCE)):
+    if state.holders(INSTANCE, clb_name, name):
         return f"Same CLB name {name} exists"
     return None
 
@@ -91,10 +100,10 @@ def port_taken(listeners: Iterable[tuple[str, int]], protocol: str, port: int) -
 
 
 def listener_port_free(state: CloudState, inputs: dict) -> str | None:
-    """The provider's listener: port_taken against the CLB's other listeners."""
-    same = [(r.inputs.get("protocol"), r.inputs.get("port")) for r in state.of_type(LISTENER)
-            if r.inputs.get("clbId") == inputs.get("clbId")]
-    refusal = port_taken(same, str(inputs.get("protocol")), int(inputs.get("port") or 0))
+    """The provider's listener: port_taken, the CLB's listeners found through the index of listener_key."""
+    port, protocol = int(inputs.get("port") or 0), str(inputs.get("protocol"))
+    taken = [(protocol, port)] if state.holders(LISTENER, listener_key, listener_key(inputs)) else []
+    refusal = port_taken(taken, protocol, port)
     return f"{refusal.message} ({refusal.code})" if refusal else None
 
 

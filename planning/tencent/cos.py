@@ -45,13 +45,17 @@ BUCKET_ALREADY_EXISTS = "BucketAlreadyExists"  # PutBucket's answer for a name t
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+def bucket_name(inputs: dict) -> str:
+    return str(inputs.get("bucket") or "")
+
+
 def cos_bucket_name(state: CloudState, inputs: dict) -> str | None:
     """cos/resource_tc_cos_bucket.go bucket: tccommon.ValidateCosBucketName (<name>-<appid>, at most 60
     characters, ^[a-z0-9]([a-z0-9-]*[a-z0-9])?-[0-9]{10}$); and a bucket name is unique (BucketAlreadyExists)."""
     name = str(inputs.get("bucket") or "")
     if len(name) > BUCKET_NAME_MAX or not BUCKET_NAME.fullmatch(name):
         return f"bucket {name!r} is not <lower-case name>-<10-digit appid> of at most 60 characters"
-    if any(r.inputs.get("bucket") == name for r in state.of_type(BUCKET)):
+    if state.holders(BUCKET, bucket_name, name):
         return f"{BUCKET_ALREADY_EXISTS}: {name}"
     return None
 

@@ -116,6 +116,11 @@ RUNNING = "RUNNING"
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+def subnet_address(inputs: dict) -> tuple:
+    """What a subnet keeps unique: (its id, an instance's private address in it)."""
+    return inputs.get("subnetId"), inputs.get("privateIp")
+
+
 def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
     """cvm/resource_tc_instance.go private_ip: "must be in the provided subnet and available" (the subnet, a
     vpc.SUBNET, found by its id)."""
@@ -124,10 +129,8 @@ def private_ip_in_subnet(state: CloudState, inputs: dict) -> str | None:
         return None
     if ipaddress.ip_address(ip) not in ipaddress.ip_network(subnet.inputs["cidrBlock"]):
         return f"privateIp {ip} is outside subnet {subnet.inputs['cidrBlock']} (InvalidParameterValue)"
-    holder = next((r for r in state.of_type(INSTANCE)
-                   if r.inputs.get("privateIp") == ip and r.inputs.get("subnetId") == inputs.get("subnetId")), None)
-    if holder:
-        return f"privateIp {ip} is already used in its subnet (by {holder.id}): an address is not available until released"
+    if holders := state.holders(INSTANCE, subnet_address, subnet_address(inputs)):
+        return f"privateIp {ip} is already used in its subnet (by {holders[0].id}): an address is not available until released"
     return None
 
 

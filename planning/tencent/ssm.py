@@ -43,21 +43,29 @@ ENABLED = "Enabled"
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+def secret_name(inputs: dict):
+    return inputs.get("secretName")
+
+
+def secret_version(inputs: dict) -> tuple:
+    return inputs.get("secretName"), inputs.get("versionId")
+
+
 def secret_name_free(state: CloudState, inputs: dict) -> str | None:
     """ssm/resource_tc_ssm_secret.go: secret_name "cannot be repeated in the same region"; a deleted one stays
     PendingDelete for recovery_window_in_days."""
     name = inputs.get("secretName")
     if name in state.held_secret_names:
         return f"secret name {name} is held by a deleted secret for its recovery window"
-    if any(r.inputs.get("secretName") == name for r in state.of_type(SECRET)):
+    if state.holders(SECRET, secret_name, name):
         return f"secret name {name} exists"
     return None
 
 
 def secret_version_free(state: CloudState, inputs: dict) -> str | None:
     """ssm/resource_tc_ssm_secret_version.go PutSecretValue: a version id once per secret."""
-    key = (inputs.get("secretName"), inputs.get("versionId"))
-    if any((r.inputs.get("secretName"), r.inputs.get("versionId")) == key for r in state.of_type(SECRET_VERSION)):
+    key = secret_version(inputs)
+    if state.holders(SECRET_VERSION, secret_version, key):
         return f"secret {key[0]} already has version {key[1]}"
     return None
 

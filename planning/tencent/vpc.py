@@ -81,12 +81,16 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = {
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+def route_destination(inputs: dict) -> tuple:
+    """What a route table keeps unique: (its id, the route's destination)."""
+    return inputs.get("routeTableId"), inputs.get("destinationCidrBlock")
+
+
 def route_destination_free(state: CloudState, inputs: dict) -> str | None:
     """vpc/resource_tc_route_table_entry.go CreateRoutes: a route table holds one route per destination."""
-    same = [r for r in state.of_type(ROUTE_ENTRY)
-            if (r.inputs.get("routeTableId"), r.inputs.get("destinationCidrBlock"))
-            == (inputs.get("routeTableId"), inputs.get("destinationCidrBlock"))]
-    return f"route table already has a route to {inputs.get('destinationCidrBlock')}" if same else None
+    if state.holders(ROUTE_ENTRY, route_destination, route_destination(inputs)):
+        return f"route table already has a route to {inputs.get('destinationCidrBlock')}"
+    return None
 
 
 PORT_RE = re.compile(r"^(\d+)(-(\d+))?$")
