@@ -9,18 +9,46 @@ kubecvm.stacks (presets, config loading), kubecvm.policies and kubecvm.offline (
 kubecvm.testing has the simulated cloud for unit tests.
 """
 
-from kubecvm.components import Cluster
-from kubecvm.components.args import (
-    AddonsArgs, AddressLayoutArgs, AlarmsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs, DiskArgs,
-    IngressArgs, IngressPortsArgs, KubernetesArgs, MonitoringArgs, NodePoolArgs, PodNetworkArgs, PrepaidArgs,
-    PrometheusArgs, PrometheusDigestsArgs, QuotasArgs, SpotArgs, SystemDiskArgs, TaintArgs,
-)
-from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
-from kubecvm.planning import build_plan
+from __future__ import annotations
 
-__all__ = [
-    "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs", "ClusterArgsError",
-    "ClusterInputs", "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs",
-    "MonitoringArgs", "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs", "PrometheusDigestsArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs",
-    "build_plan",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+# Where each public name lives. Imported on first use (PEP 562), so `kubecvm diff` and the pure planning modules do
+# not load the Pulumi SDK and every provider class that the components need (about 60 MiB and seconds of imports).
+_EXPORTS = {
+    "Cluster": "kubecvm.components",
+    **{name: "kubecvm.components.args" for name in (
+        "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "ClusterArgs",
+        "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs", "MonitoringArgs",
+        "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs", "PrometheusDigestsArgs", "QuotasArgs",
+        "SpotArgs", "SystemDiskArgs", "TaintArgs")},
+    "ClusterArgsError": "kubecvm.components.cluster",
+    "ClusterInputs": "kubecvm.components.cluster",
+    "build_plan": "kubecvm.planning",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from kubecvm.components import Cluster
+    from kubecvm.components.args import (
+        AddonsArgs, AddressLayoutArgs, AlarmsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs,
+        DiskArgs, IngressArgs, IngressPortsArgs, KubernetesArgs, MonitoringArgs, NodePoolArgs, PodNetworkArgs,
+        PrepaidArgs, PrometheusArgs, PrometheusDigestsArgs, QuotasArgs, SpotArgs, SystemDiskArgs, TaintArgs,
+    )
+    from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
+    from kubecvm.planning import build_plan
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kubecvm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

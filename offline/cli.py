@@ -18,18 +18,18 @@ import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pulumi
 import typer
 
-from kubecvm.policies import reports
-from kubecvm.offline import diagram, plan as offline, render
-from kubecvm.stacks.config import ConfigError
-from kubecvm.stacks.locations import setting_lines
-from kubecvm.stacks.project import find_project
+from kubecvm.offline import render
 from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
-from kubecvm.offline.runner import gc_paused
+
+if TYPE_CHECKING:
+    from kubecvm.offline import plan as offline
+    from kubecvm.policies import reports
+# `kubecvm plan` imports the Pulumi SDK, the components and the policy engine when it runs (in plan below):
+# `kubecvm diff` needs none of them, and reads two big plans within its memory budget (offline/plan_file.py).
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
@@ -187,12 +187,17 @@ def report_uri(path: Path) -> str:
 
 def report_source(loaded: offline.LoadedStack) -> reports.Source | None:
     """Findings point at the stack file (the line of the setting concerned), or at the program without one."""
+    from kubecvm.policies import reports
+    from kubecvm.stacks.locations import setting_lines
+
     if loaded.path.is_file():
         return reports.Source(report_uri(loaded.path), setting_lines(loaded.path))
     return reports.Source(report_uri(loaded.program)) if loaded.program is not None else None
 
 
 def render_report(result: offline.PlanResult, kind: Report, source: reports.Source | None = None) -> str:
+    from kubecvm.policies import reports
+
     if kind is Report.sarif:
         return reports.sarif(result.evaluation, result.infos, source=source)
     if kind is Report.junit:
@@ -229,6 +234,8 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
     starts after PROGRESS_THRESHOLD registrations, so it works for any program (--program, a project's own, whose
     size nobody knows before the run) and a small plan shows no flicker. The total is the stack cluster's estimate
     when kubecvm's own program runs, else unknown."""
+    from kubecvm.offline import plan as offline
+
     if not stderr_is_terminal():
         return offline.build(loaded, **kwargs)
     from rich.console import Console
@@ -261,6 +268,9 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
 
 def complete_stack(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of stack names: the stacks with a file in the project of -C DIR or the working directory."""
+    from kubecvm.stacks.config import ConfigError
+    from kubecvm.stacks.project import find_project
+
     where = ctx.params.get("cwd") or Path.cwd()
     try:
         project = find_project(Path(where).resolve())
@@ -296,6 +306,12 @@ def plan(
         out, diagram_file = (cwd / p if p is not None and not p.is_absolute() else p for p in (out, diagram_file))
         if policy_config and (cwd / policy_config).is_file():
             policy_config = str(cwd / policy_config)
+    import pulumi
+
+    from kubecvm.offline import diagram, plan as offline
+    from kubecvm.offline.runner import gc_paused
+    from kubecvm.stacks.config import ConfigError
+
     # The whole plan, policies and output run with the collector paused, not just the program: after the run the
     # heap holds every registration, and each full collection of it costs seconds at 5000 nodes while freeing
     # nothing (bench/RESULTS.md, "end to end").

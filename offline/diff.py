@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kubecvm.planning.lifecycle import LIFECYCLE, Strategy
 from kubecvm.planning.tencent import cbs, clb, cvm, services, tke, vpc
-from kubecvm.stacks.reading import TooLarge, json_memory_estimate, read_bounded
+# Reading plan files (bounded, long strings as digests) is plan_file's; its names stay importable from here.
+from kubecvm.offline.plan_file import (MAX_PLAN_BYTES, MAX_PLAN_DEPTH, MAX_PLAN_MEMORY, PlanFileError,  # noqa: F401
+                                       PlanMismatch, load_plan)
 
 # Engine type tokens: the service modules' (kubecvm/planning/tencent/), under the names this module has exported.
 INSTANCE = cvm.INSTANCE
@@ -210,136 +211,6 @@ class DiffResult:
             "summary": {"added": len(self.added), "updated": len(self.updates), "replaced": len(self.replacements),
                         "deleted": len(self.removed), "failing": len(self.failures), "warnings": len(self.warnings)},
         }
-
-
-class PlanFileError(Exception):
-    """A plan file that cannot be read or is not a kubecvm JSON plan."""
-
-
-# Bounds on what `kubecvm diff` reads (a plan is a few KB of JSON per node and nests under 10 deep).
-MAX_PLAN_BYTES = 64 * 1024 * 1024
-# What parsing the plans of one diff may take together, estimated before it is done (stacks/reading.py): with the
-# CLI's own ~110 MiB, a diff stays under 300 MiB whatever the files hold. Two plans of about 1,800 nodes fit (a
-# 420-worker plan is 6.6 MB, estimated at 21 MiB); a bigger cluster's plans are refused, naming the limit.
-MAX_PLAN_MEMORY = 180 * 1024 * 1024
-MAX_PLAN_DEPTH = 100
-
-
-def _read_json(path: Path, spent: list[int]) -> Any:
-    """The JSON document of a plan file, read with bounds on the bytes read (a device or a pipe included) and on
-    the memory parsing would take (stacks/reading.py), the file's bytes released before its objects are made.
-    `spent` holds the estimates of the plans already loaded by this command: one budget covers them all."""
-    data = read_bounded(path, MAX_PLAN_BYTES)
-    need = json_memory_estimate(data)
-    if need + sum(spent) > MAX_PLAN_MEMORY:
-        also = f" besides the {sum(spent) >> 20} MiB of the other plan" if spent else ""
-        raise PlanFileError(f"{path}: parsing it would take about {need >> 20} MiB{also}, over the "
-                            f"{MAX_PLAN_MEMORY >> 20} MiB the plans of one diff may take (a kubecvm plan of 1,000 "
-                            "nodes takes about 50): not a kubecvm plan, or too big a one to diff offline")
-    spent.append(need)
-    text = data.decode("utf-8")
-    del data
-    return json.loads(text, parse_constant=_non_finite)
-
-
-def _non_finite(token: str) -> float:
-    raise ValueError(f"{token} is not a JSON number")
-
-
-def _depth_exceeded(doc: Any) -> bool:
-    """True when `doc` nests deeper than MAX_PLAN_DEPTH (walked iteratively, so the check itself cannot overflow)."""
-    stack = [(doc, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_PLAN_DEPTH:
-            return True
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-class PlanMismatch(PlanFileError):
-    """Two plans that are not of the same stack and project: comparing them by URN would mean nothing."""
-
-
-FORMAT_VERSIONS = (None, 2)  # None: plans written before formatVersion existed
-
-
-def load_plan(path: Path, spent: list[int] | None = None) -> dict:
-    """A `kubecvm plan --format json` document, checked enough that diffing it cannot fail: PlanFileError if not.
-    `spent`: the memory estimates of the plans loaded before it, which share MAX_PLAN_MEMORY with it."""
-    try:
-        doc = _read_json(path, spent if spent is not None else [])
-    except TooLarge as exc:
-        raise PlanFileError(f"{path}: {exc}; a plan file may have at most {MAX_PLAN_BYTES} bytes") from None
-    except FileNotFoundError:
-        raise PlanFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise PlanFileError(f"{path}: is a directory, not a JSON plan") from None
-    except RecursionError:
-        raise PlanFileError(f"{path}: not a JSON plan (nested too deep)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
-        raise PlanFileError(f"{path}: not a JSON plan ({str(exc)[:200]})") from None
-    resources = doc.get("resources") if isinstance(doc, dict) else None
-    if not isinstance(resources, list):
-        raise PlanFileError(f"{path}: expected the output of `kubecvm plan --format json` (a 'resources' list with URNs)")
-    if _depth_exceeded(doc):
-        raise PlanFileError(f"{path}: nested more than {MAX_PLAN_DEPTH} deep; not a kubecvm plan")
-    seen: set[str] = set()
-    hint = "; a plan file is the output of `kubecvm plan --format json`"
-    for i, r in enumerate(resources):
-        where = f"{path}: resources[{i}]"
-        if not isinstance(r, dict):
-            raise PlanFileError(f"{where}: expected an object with urn, type, id and inputs{hint}")
-        for key, allowed, what in (("urn", (str,), "a string"), ("type", (str,), "a string"),
-                                   ("id", (str, type(None)), "a string or null"), ("inputs", (dict,), "an object")):
-            if key not in r:
-                raise PlanFileError(f"{where}.{key}: required ({what}){hint}")
-            if not isinstance(r[key], allowed):
-                raise PlanFileError(f"{where}.{key}: expected {what}, got {type(r[key]).__name__}{hint}")
-        if problem := _options_problem(r):
-            raise PlanFileError(f"{where}.{problem}{hint}")
-        if r["urn"] in seen:
-            raise PlanFileError(f"{where}.urn: {r['urn'][:200]!r} appears twice; a plan has one resource per URN{hint}")
-        seen.add(r["urn"])
-    if doc.get("formatVersion") not in FORMAT_VERSIONS:
-        raise PlanFileError(f"{path}: formatVersion {doc.get('formatVersion')!r} is not one this kubecvm reads "
-                            f"({', '.join(str(v) for v in FORMAT_VERSIONS if v)}); plan both sides with the same kubecvm")
-    return doc
-
-
-# What `kubecvm plan --format json` writes beside a resource's inputs (offline/plan.py options), each of the type the
-# diff and the replay read it as; checked on load, so a hand-edited plan is refused naming the key, not a crash.
-_STRINGS = "a list of strings"
-_OPTION_TYPES = {"dependsOn": _STRINGS, "ignoreChanges": _STRINGS, "aliases": _STRINGS,
-                 "replaceOnChanges": _STRINGS, "additionalSecretOutputs": _STRINGS,
-                 "protect": "true or false", "deleteBeforeReplace": "true or false", "retainOnDelete": "true or false",
-                 "propertyDependencies": "an object of lists of strings", "provider": "a string", "parent": "a string"}
-
-
-def _is_strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _options_problem(r: Mapping) -> str | None:
-    """`<key>: <problem>` for the first of a resource's parent, custom and options that is not of its type."""
-    if r.get("parent") is not None and not isinstance(r["parent"], str):
-        return "parent: expected a string or null"
-    if "custom" in r and not isinstance(r["custom"], bool):
-        return "custom: expected true or false"
-    options = r.get("options")
-    if options is None:
-        return None
-    if not isinstance(options, dict):
-        return f"options: expected an object, got {type(options).__name__}"
-    for key, value in options.items():
-        what = _OPTION_TYPES.get(key)
-        if what is None or value is None:
-            continue
-        ok = (_is_strings(value) if what == _STRINGS else isinstance(value, bool) if what == "true or false"
-              else isinstance(value, str) if what == "a string"
-              else isinstance(value, dict) and all(_is_strings(v) for v in value.values()))
-        if not ok:
-            return f"options.{key}: expected {what}, got {type(value).__name__}"
-    return None
 
 
 def _identity(doc: Mapping) -> tuple[str | None, str | None]:

@@ -79,11 +79,16 @@ _FOUR_BYTE = re.compile(rb"[\xf0-\xf4]")  # the lead byte of a UTF-8 sequence be
 _COST = {b",": 56, b":": 32, b"[": 88, b"{": 240}
 
 
-def json_memory_estimate(data: bytes) -> int:
-    """About the most bytes json.loads(data.decode()) holds at once: the decoded text (1, 2 or 4 bytes a character
-    as its widest character needs), the strings it makes (no larger than the text), and the objects."""
+def text_bytes(data: bytes) -> int:
+    """About the bytes of data.decode() as a Python string: 1, 2 or 4 a character, as its widest character needs."""
     width = 1 if data.isascii() else 4 if _FOUR_BYTE.search(data) else 2
-    return len(data) * width + len(data) + sum(data.count(ch) * cost for ch, cost in _COST.items())
+    return len(data) * width
+
+
+def json_memory_estimate(data: bytes) -> int:
+    """About the most bytes json.loads(data.decode()) holds at once: the decoded text (text_bytes), the strings it
+    makes (no larger than the text), and the objects."""
+    return text_bytes(data) + len(data) + sum(data.count(ch) * cost for ch, cost in _COST.items())
 
 
 class DuplicateKey(ValueError):

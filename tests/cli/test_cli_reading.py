@@ -5,11 +5,13 @@ the real CLI in a subprocess, which must end within a minute and under 300 MiB."
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -18,18 +20,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubecvm.offline.diff import MAX_PLAN_MEMORY
+from kubecvm.offline import render
+from kubecvm.offline.diff import MAX_PLAN_BYTES, MAX_PLAN_MEMORY
+from kubecvm.planning.bootstrap import USER_DATA_LIMIT
+from kubecvm.planning.limits import MAX_NODES
 from kubecvm.stacks.reading import TooLarge, json_memory_estimate, read_bounded
 
 MIB = 1024 * 1024
 
 
+# Runs a command and writes its peak RSS (KiB): the CLI is started from this small process, not from the test
+# worker, because Linux keeps a process's peak RSS across exec and subprocess spawns with vfork, so a child of a
+# worker holding hundreds of MiB would count them as its own.
+MEASURED = ("import resource, subprocess, sys\n"
+            "code = subprocess.call(sys.argv[2:])\n"
+            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+            "sys.exit(code)\n")
+
+
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    run = subprocess.run([sys.executable, "-m", "kubecvm.offline", *args], cwd=cwd, capture_output=True, text=True,
-                         timeout=60)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
-    assert peak <= max(before, 300 * 1024), f"a child took {peak >> 10} MiB"
+    peak_file = cwd / ".peak-rss"
+    run = subprocess.run([sys.executable, "-c", MEASURED, str(peak_file), sys.executable, "-m", "kubecvm.offline", *args],
+                         cwd=cwd, capture_output=True, text=True, timeout=60)
+    peak = int(peak_file.read_text())
+    assert peak <= 300 * 1024, f"the CLI took {peak >> 10} MiB"
     return run
 
 
@@ -122,3 +136,60 @@ def test_plans_of_one_diff_share_the_budget(tmp_path: Path):
     path.write_text('{"resources": [], "padding": [' + ",".join([item] * n) + "]}")
     run = cli("diff", str(path), str(path), cwd=tmp_path)
     assert run.returncode == 2 and "besides the" in run.stderr, run.stderr
+
+
+# --- Two plans at Kubernetes' node limit are read and diffed within the same bounds ---------------------------
+# Made here, not planned (a real 5000-node plan takes a minute; bench/bench.py --scale diffs real ones): each node a
+# CVM with user data at Tencent's limit and a VPC route, in the shapes and the writer of `kubecvm plan --format json`.
+
+STACK = "urn:pulumi:quota::kubecvm::"
+CVM, ROUTE = "tencentcloud:Instance/instance:Instance", "tencentcloud:Route/tableEntry:TableEntry"
+OPTIONS = {"aliases": [], "deleteBeforeReplace": True, "ignoreChanges": [], "protect": False, "retainOnDelete": False}
+
+
+def node(i: int) -> list[dict]:
+    """A node's CVM (its user data of USER_DATA_LIMIT characters, its own) and its pod route."""
+    name = f"quota-compute-z{i % 7 + 1}-{i}"
+    cvm_urn = f"{STACK}kubecvm:index:NodePool${CVM}::{name}"
+    user_data = base64.b64encode(hashlib.shake_256(name.encode()).digest(USER_DATA_LIMIT * 3 // 4)).decode()
+    ip = f"172.16.{i // 250}.{i % 250 + 4}"
+    deps = [f"{STACK}kubecvm:index:Network$tencentcloud:Subnet/instance:Instance::quota-subnet-z{i % 7 + 1}",
+            f"{STACK}kubecvm:index:Boot$tencentcloud:Cam/role:Role::kubecvm-quota-worker"]
+    cvm = {"custom": True, "id": f"ins-{i:08x}", "name": name, "parent": None, "type": CVM, "urn": cvm_urn,
+           "inputs": {"availabilityZone": f"ap-guangzhou-{i % 7 + 1}", "hostname": name, "instanceName": name,
+                      "instanceType": "S5.4XLARGE32", "privateIp": ip, "subnetId": f"subnet-{i % 7:08x}",
+                      "orderlySecurityGroups": ["sg-00000001"], "systemDiskSize": 50, "systemDiskType": "CLOUD_SSD",
+                      "tags": {"kubecvm/cluster": "quota", "kubecvm/pool": "compute", "kubecvm/role": "worker"},
+                      "userData": user_data, "userDataReplaceOnChange": False, "vpcId": "vpc-00000001"},
+           "options": {**OPTIONS, "dependsOn": deps, "propertyDependencies": {"subnetId": deps[:1]}}}
+    route = {"custom": True, "id": f"rtb-entry-{i:08x}", "name": f"{name}-pods", "parent": None, "type": ROUTE,
+             "urn": f"{STACK}kubecvm:index:PodRoutes${ROUTE}::{name}-pods",
+             "inputs": {"description": f"pods of {name}", "destinationCidrBlock": f"10.{i // 512}.{i % 512 // 2}.{i % 2 * 128}/25",
+                        "nextHub": ip, "nextType": "NORMAL_CVM", "routeTableId": "rtb-00000001"},
+             "options": {**OPTIONS, "dependsOn": [cvm_urn], "propertyDependencies": {}}}
+    return [cvm, route]
+
+
+def write_plan(path: Path, nodes: int) -> int:
+    """A plan as render.to_json writes it, one resource at a time (this process stays small: a child's peak RSS
+    counts the memory it was forked from)."""
+    order = sorted((r["urn"], i, k) for i in range(nodes) for k, r in enumerate(node(i)))
+    head = render.to_json({"formatVersion": 2, "outputs": {}, "policies": {"evaluated": False}, "project": "kubecvm",
+                           "resources": [], "stack": "quota", "summary": None})
+    before, after = head.split('"resources": []')
+    with path.open("w") as out:
+        out.write(before + '"resources": [\n')
+        for n, (_, i, k) in enumerate(order):
+            out.write((",\n" if n else "") + textwrap.indent(render.to_json(node(i)[k]).rstrip("\n"), "    "))
+        out.write("\n  ]" + after)
+    return path.stat().st_size
+
+
+def test_a_diff_of_two_plans_at_the_node_limit_one_pool_larger_is_read(tmp_path: Path):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    size = max(write_plan(old, MAX_NODES - 7), write_plan(new, MAX_NODES))
+    assert size <= MAX_PLAN_BYTES
+    run = cli("diff", str(old), str(new), "--format", "json", cwd=tmp_path)  # under 300 MiB and a minute
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["summary"] == {"added": 14, "updated": 0, "replaced": 0, "deleted": 0,
+                                                 "failing": 0, "warnings": 0}
