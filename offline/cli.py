@@ -357,7 +357,7 @@ def diff(
         before, after = load_plan(old, spent), load_plan(new, spent)
         result = diff_plans(before, after, replace or ())
         if replay:
-            from kubecvm.offline.simulated_cloud import ReplayInputError, replay as replay_plans
+            from kubecvm.offline.replay import ReplayInputError, replay as replay_plans
             try:
                 result.replay = replay_plans(before, after, result)
             except ReplayInputError as exc:

@@ -8,6 +8,7 @@ import tencentcloud_iac_pulumi as tc
 
 from kubecvm.offline import simulated_cloud as sim
 from kubecvm.offline.diff import diff_plans
+from kubecvm.offline.replay import replay
 from kubecvm.offline.runner import run_program
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
@@ -130,7 +131,7 @@ def test_replay_refuses_a_create_before_delete_that_needs_the_old_address_and_ac
     for dbr, expected in ((False, ["already used in its subnet"]), (True, [])):
         new = _doc(subnet, {**node, "options": {"deleteBeforeReplace": dbr}})
         result = diff_plans(old, new, replace=[node["name"]])
-        problems = sim.replay(old, new, result)
+        problems = replay(old, new, result)
         assert [e for e in expected if not any(e in p for p in problems)] == [] and len(problems) == len(expected)
 
 

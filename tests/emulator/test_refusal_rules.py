@@ -20,6 +20,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from kubecvm.emulator import Emulator
 from kubecvm.emulator.server import SERVICES as EMULATED
 from kubecvm.offline import simulated_cloud as sim
+from kubecvm.offline.replay import replay
 from kubecvm.planning.tencent import cam, cbs, clb, cos, cvm, monitor, services, ssm, tke, vpc
 from kubecvm.planning.tencent import common as common_codes
 
@@ -199,7 +200,7 @@ def test_the_offline_plan_refuses_what_the_rule_refuses(case):
         # A delete goes through the replay: the old plan holds the resource, the new one does not.
         cloud.new_resource(MockResourceArgs(case.type, "x", dict(inputs), custom=True))  # created: nothing refuses it
         old = {"resources": [{"urn": "urn:x", "type": case.type, "id": "x-1", "inputs": inputs}]}
-        problems = sim.replay(old, {"resources": []}, SimpleNamespace(replacements=[], added=[]))
+        problems = replay(old, {"resources": []}, SimpleNamespace(replacements=[], added=[]))
         assert len(problems) == 1 and re.search(case.refused, problems[0]), problems
         return
     with pytest.raises(sim.CloudRefusal, match=case.refused):
