@@ -164,6 +164,22 @@ def write(path: Path | None, content: str) -> None:
         raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def write_plan(path: Path | None, doc: dict, fmt: Format) -> None:
+    """The plan in `fmt`, to `path` or stdout; JSON streamed as it is made (render.write_json)."""
+    if fmt is not Format.json:
+        write(path, render_plan(doc, fmt, on_stdout=path is None))
+        return
+    if path is None:
+        render.write_json(doc, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        with path.open("w") as out:
+            render.write_json(doc, out)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def render_plan(doc: dict, fmt: Format, on_stdout: bool = False) -> str:
     if fmt is Format.json:
         return render.to_json(doc)
@@ -335,9 +351,9 @@ def plan(
         if report is not None:
             write(out, render_report(result, report, report_source(loaded)))
             if out is not None:
-                write(None, render_plan(doc, fmt, on_stdout=True))
+                write_plan(None, doc, fmt)
         else:
-            write(out, render_plan(doc, fmt, on_stdout=out is None))
+            write_plan(out, doc, fmt)
     raise typer.Exit(EXIT_POLICY if result.mandatory_failed else EXIT_OK)
 
 
