@@ -369,7 +369,7 @@ def diff(
     """Compare two JSON plans of one stack as `pulumi up` would apply them; exit 3 when something existing would be
     replaced or deleted, 2 for an unreadable plan or plans of different stacks or projects."""
     try:
-        spent: list[int] = []  # one memory budget for both plans (offline/diff.py MAX_PLAN_MEMORY)
+        spent: list[int] = []  # one memory budget for both plans (offline/plan_file.py MAX_PLAN_MEMORY)
         before, after = load_plan(old, spent), load_plan(new, spent)
         result = diff_plans(before, after, replace or ())
         if replay:

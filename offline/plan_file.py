@@ -46,8 +46,9 @@ class PlanMismatch(PlanFileError):
 PLAN_BYTES_PER_NODE = 20 * 1024
 MAX_PLAN_BYTES = MAX_NODES * PLAN_BYTES_PER_NODE + 8 * 1024 * 1024
 # What the plans of one diff may take together while read and parsed (the bytes of the file being read, the objects
-# kept), estimated before each piece is parsed. With the CLI's own ~45 MiB, a diff stays under 300 MiB whatever the
-# files hold. Two 5000-node plans fit: each keeps about 35 MiB of objects, estimated at about 80.
+# kept), checked before each piece is parsed. With the CLI's own ~45 MiB, a diff stays under 300 MiB whatever the
+# files hold. Two 5000-node plans fit: each keeps 45 (globalRouter) to 60 MiB (vpcRoutes) of objects, so with the
+# 76 MB of the second one's bytes, a vpcRoutes diff needs 196 MiB of the 240.
 MAX_PLAN_MEMORY = 240 * 1024 * 1024
 MAX_PLAN_DEPTH = 100
 # Strings longer than this are kept as their digest (DIGEST_PREFIX + sha256 + length): the diff only compares them.
@@ -140,8 +141,8 @@ class _Budget:
             also = f" besides the {before >> 20} MiB of the other plan" if before else ""
             raise PlanFileError(
                 f"{self.path}: parsing it would take about {(self.held + self.kept + need) >> 20} MiB{also}, over the "
-                f"{MAX_PLAN_MEMORY >> 20} MiB the plans of one diff may take (a kubecvm plan of 5,000 nodes takes "
-                "about 110): not a kubecvm plan, or too big a one to diff offline")
+                f"{MAX_PLAN_MEMORY >> 20} MiB the plans of one diff may take (a kubecvm plan of 5,000 nodes keeps "
+                "at most 60 besides its bytes): not a kubecvm plan, or too big a one to diff offline")
 
     def _compact(self, obj: dict) -> dict:
         for k, v in obj.items():
@@ -173,10 +174,10 @@ def _size(value: Any) -> int:
     return total
 
 
-def _read_json(path: Path, spent: list[int]) -> Any:
+def _read_json(path: Path, spent: list[int]) -> tuple[Any, bool]:
     """The JSON document of a plan file (long strings as digests), read with bounds on the bytes read (a device or a
     pipe included), on the memory parsing takes and on nesting. `spent` holds what the plans already loaded by this
-    command keep: one budget covers them all."""
+    command keep: one budget covers them all. With it, whether the scan has bounded its nesting already."""
     data = read_bounded(path, MAX_PLAN_BYTES)
     budget = _Budget(path, spent, held=len(data))
     room = MAX_PLAN_MEMORY - sum(spent) - len(data)
@@ -195,7 +196,7 @@ def _read_json(path: Path, spent: list[int]) -> Any:
             if isinstance(doc, dict) and doc.get("resources") == []:
                 doc["resources"] = [budget.parse(data[s:e]) for s, e in zip(starts, ends)]
                 budget.done()
-                return doc
+                return doc, True
         except ValueError:  # not JSON after all: parsed whole below, for the message that says where
             pass
         del layout, starts, ends
@@ -209,7 +210,7 @@ def _read_json(path: Path, spent: list[int]) -> Any:
     del text
     budget.kept = _size(doc)
     budget.done()
-    return doc
+    return doc, False
 
 
 def _depth_exceeded(doc: Any) -> bool:
@@ -228,7 +229,7 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
     """A `kubecvm plan --format json` document, checked enough that diffing it cannot fail: PlanFileError if not.
     `spent`: the memory estimates of the plans loaded before it, which share MAX_PLAN_MEMORY with it."""
     try:
-        doc = _read_json(path, spent if spent is not None else [])
+        doc, shallow = _read_json(path, spent if spent is not None else [])
     except TooLarge as exc:
         raise PlanFileError(f"{path}: {exc}; a plan file may have at most {MAX_PLAN_BYTES} bytes") from None
     except FileNotFoundError:
@@ -242,7 +243,7 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
     resources = doc.get("resources") if isinstance(doc, dict) else None
     if not isinstance(resources, list):
         raise PlanFileError(f"{path}: expected the output of `kubecvm plan --format json` (a 'resources' list with URNs)")
-    if _depth_exceeded(doc):
+    if not shallow and _depth_exceeded(doc):
         raise PlanFileError(f"{path}: nested more than {MAX_PLAN_DEPTH} deep; not a kubecvm plan")
     seen: set[str] = set()
     hint = "; a plan file is the output of `kubecvm plan --format json`"
