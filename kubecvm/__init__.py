@@ -28,7 +28,13 @@ _EXPORTS = {
     "build_plan": "kubecvm.planning",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs",
+    "ClusterArgsError", "ClusterInputs", "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs",
+    "KubernetesArgs", "MonitoringArgs", "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs",
+    "PrometheusDigestsArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs", "build_plan",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from kubecvm.components import Cluster
