@@ -12,7 +12,7 @@ SOURCES = [f"203.0.{i // 256}.{i % 256}/32" for i in range(150)]
 
 @pytest.mark.parametrize(("cluster", "named"), [
     ({"ingress": {"enabled": True, "allowedCidrs": SOURCES}},
-     "ingress.allowedCidrs: 150 entries give the worker security group 160 ingress rules"),
+     "ingress.allowedCidrs: 150 entries give the worker security group 162 ingress rules"),
     ({"sshAllowedCidrs": ["198.51.100.0/24", "192.0.2.0/24", "198.51.100.0/24"]},
      "sshAllowedCidrs: 198.51.100.0/24 is listed twice (entries 0 and 2)"),
     ({"apiEndpoint": {"allowedCidrs": ["100.64.0.0/10"]}},

@@ -44,15 +44,15 @@ def unchecked_plan(spec):
         return build_plan(spec)
 
 
-def test_150_ingress_sources_give_160_worker_rules_and_are_refused_naming_the_list():
+def test_150_ingress_sources_give_162_worker_rules_and_are_refused_naming_the_list():
     spec = make_spec("prod", overrides({"ingress.allowedCidrs": 150}))
     with pytest.raises(SpecError) as error:
         build_plan(spec)
     assert error.value.field == "ingress.allowedCidrs"
     assert error.value.problem == (
-        "150 entries give the worker security group 160 ingress rules (one rule an entry; kubecvm's own 10), and "
+        "150 entries give the worker security group 162 ingress rules (one rule an entry; kubecvm's own 12), and "
         "Tencent takes at most 100 ingress rules in a security group (DescribeSecurityGroupLimits "
-        "SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): list at most 90, or wider CIDRs")
+        "SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): list at most 88, or wider CIDRs")
 
 
 @settings(max_examples=40, deadline=None)
