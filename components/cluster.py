@@ -17,7 +17,7 @@ from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
 
-from .args import INPUT_ONLY, NETWORK_ARGS
+from .args import INPUT_ONLY, INPUTS, NETWORK_ARGS
 from .spelling import in_spelling, snake_case_message  # noqa: F401  (snake_case_message: public before)
 from .recording import built_from
 
@@ -227,7 +227,7 @@ def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tupl
     args = dict(args)
     subject = f"ClusterArgs of Cluster {name!r}"
     inputs: dict = {k: args.pop(k) for k in INPUT_ONLY if k in args}
-    for key in ("image_id", "ssh_key_ids"):  # plain ones are validated by the spec; Outputs pass through
+    for key in INPUTS:  # plain ones are validated by the spec; Outputs pass through
         if key in args and not _is_plain(args[key]):
             inputs[key] = args.pop(key)
     preset, region = args.pop("preset", None), args.pop("region", None)

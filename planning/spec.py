@@ -175,10 +175,32 @@ class Model(BaseModel):
     )
 
 
+# The descriptions below (each model's `about`, each field's `description`) are the only prose about a setting: the
+# component's ClusterArgs (components/args.py) and the configuration reference (docs/reference/configuration.md)
+# are generated from them by tools/gen_schema_docs.py. Two markers in a field's json_schema_extra tell the generator
+# what the annotations cannot: SHOWN_DEFAULT, the default in words where it is not a plain value (None meaning
+# "the VPC CIDR", a value the loader fills in); INPUT, a value ClusterArgs takes as a pulumi Input (each item, for a
+# list or map), because the planner only copies it.
+SHOWN_DEFAULT = "kubecvmDefault"
+INPUT = "kubecvmInput"
+
+
+def about(text: str) -> ConfigDict:
+    """A model's description for users (its docstring is for this code's readers)."""
+    return ConfigDict(json_schema_extra={"description": text})
+
+
+def shown(default: str, **extra: object) -> dict:
+    return {SHOWN_DEFAULT: default, **extra}
+
+
 class Disk(Model):
-    type: Annotated[DiskType, LAX] = DiskType.CLOUD_SSD
-    size: Int = Field(100, description="GiB, 10..32000 in steps of 10")
-    encrypted: bool = True
+    model_config = about("A CBS data disk (a master's etcd disk, a pool's data disk).")
+
+    type: Annotated[DiskType, LAX] = Field(DiskType.CLOUD_SSD, description="The CBS disk type.")
+    size: Int = Field(100, description="GiB, 10..32000 in steps of 10; SSD-class disks (CLOUD_SSD, CLOUD_HSSD, "
+                      "CLOUD_BSSD, CLOUD_TSSD) start at 20.")
+    encrypted: bool = Field(True, description="CBS encryption of the disk.")
 
     @field_validator("size")
     @classmethod
@@ -202,18 +224,27 @@ class SystemDisk(Model):
     """A CVM's system disk. `type` None: the default for the machines' instance family (planning/disks.py), which is
     CLOUD_SSD wherever Tencent sells it; a type the family is not sold with is refused when planned."""
 
-    type: Annotated[DiskType, LAX] | None = None
-    size: Int = Field(50, ge=20, le=1024, description="GiB")
+    model_config = about("The system disk of a group of CVMs.")
+
+    type: Annotated[DiskType, LAX] | None = Field(None, description=(
+        "CLOUD_SSD, CLOUD_PREMIUM or CLOUD_BSSD, as the instance family is sold with: Tencent sells neither CLOUD_HSSD "
+        "nor CLOUD_TSSD as a system disk and no longer sells CLOUD_BASIC. A change is an in-place update that may "
+        "force-stop the machine."), json_schema_extra=shown("the instance family's, CLOUD_SSD wherever sold"))
+    size: Int = Field(50, ge=20, le=1024, description="GiB.")
 
 
 class Prepaid(Model):
     """A PREPAID machine's term: RunInstances' InstanceChargePrepaid, which "若指定实例的付费模式为预付费则该参数必传"
     (must be given for a prepaid instance; Tencent CVM API RunInstances, cloud.tencent.com/document/api/213/15730)."""
 
-    period: Int = Field(description="months: 1..12, 24, 36, 48 or 60")
+    model_config = about("The term of PREPAID (monthly) instances.")
+
+    period: Int = Field(description="Months: 1..12, 24, 36, 48 or 60.")
     # Auto-renewed by default: a prepaid node that expires is shut down into the recycle bin and the cluster loses
     # it; NOTIFY_AND_MANUAL_RENEW is the provider's own default.
-    renew_flag: Annotated[PrepaidRenewFlag, LAX] = PrepaidRenewFlag.NOTIFY_AND_AUTO_RENEW
+    renew_flag: Annotated[PrepaidRenewFlag, LAX] = Field(
+        PrepaidRenewFlag.NOTIFY_AND_AUTO_RENEW, description="How the term renews: auto-renewed by default, because a "
+        "prepaid node that expires is shut down into the recycle bin and the cluster loses it.")
 
     @field_validator("period")
     @classmethod
@@ -246,23 +277,39 @@ class Spot(Model):
     """A SPOTPAID machine's bid: RunInstances' InstanceMarketOptions (spot_max_price, spot_instance_type). Without it
     Tencent bids the current spot price."""
 
-    max_price: Annotated[str, BeforeValidator(_price), AfterValidator(_positive_price)]
-    type: Annotated[SpotInstanceType, LAX] = SpotInstanceType.ONE_TIME
+    model_config = about("The bid of SPOTPAID instances; without it Tencent bids its current spot price.")
+
+    max_price: Annotated[str, BeforeValidator(_price), AfterValidator(_positive_price)] = Field(description=(
+        'The bid per hour, a decimal string such as "0.50"; a new bid replaces the machines (the provider '
+        "takes it as ForceNew)."))
+    type: Annotated[SpotInstanceType, LAX] = Field(SpotInstanceType.ONE_TIME, description=(
+        "The spot instance type: ONE-TIME is the only one Tencent offers."))
 
 
 class ControlPlane(Model):
-    count: Int = 3
-    instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = "auto"
-    etcd_disk: Disk = Disk()
-    system_disk: SystemDisk | None = None
-    # The older spelling of systemDisk.size (GiB, default 50); not both.
-    system_disk_size: Int | None = Field(None, ge=20, le=1024)
-    charge_type: Annotated[ChargeType, LAX] = ChargeType.POSTPAID_BY_HOUR
-    prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
-    spot: Spot | None = None  # only with chargeType SPOTPAID
+    model_config = about("The masters: kube-apiserver, etcd and the controllers, behind an internal CLB.")
+
+    count: Int = Field(3, description="Masters, an odd etcd member count: 1, 3, 5 or 7 (1 only in the dev preset).")
+    instance_type: Annotated[str, AfterValidator(_auto_or_instance_type)] = Field("auto", description=(
+        "`auto` sizes the masters by node count (1-5 nodes 4C8G, 6-20 4C16G, 21-100 8C32G, 101-200 16C64G; above 200 "
+        "set it yourself), or a CVM type such as S5.2XLARGE16 that Tencent sells in the masters' zones."))
+    etcd_disk: Disk = Field(Disk(), description=(
+        "Each master's own etcd CBS disk, a resource of its own so etcd data survives an instance replacement."))
+    system_disk: SystemDisk | None = Field(None, description="The masters' system disk.",
+                                           json_schema_extra=shown("the instance family's type, 50 GiB"))
+    system_disk_size: Int | None = Field(None, ge=20, le=1024, description=(
+        "GiB: the older spelling of systemDisk.size (not both)."), json_schema_extra=shown("50"))
+    charge_type: Annotated[ChargeType, LAX] = Field(ChargeType.POSTPAID_BY_HOUR, description=(
+        "The masters' billing. The policy kubecvm-ha-no-spot-masters refuses SPOTPAID masters (mandatory in "
+        "staging and prod)."))
+    prepaid: Prepaid | None = Field(None, description=(
+        "The term of PREPAID masters: required with chargeType PREPAID, refused otherwise."))
+    spot: Spot | None = Field(None, description="The bid of SPOTPAID masters: only with chargeType SPOTPAID.")
     # The zones the masters go round-robin over (by zone number); None: every cluster zone. Pinning them keeps the
     # masters where they are when a zone numbered lower than theirs is added (else master-0 and the API CLB move).
-    zones: list[str] | None = None
+    zones: list[str] | None = Field(None, description=(
+        "The cluster zones the masters go round-robin over, by zone number; pin them before adding a zone numbered "
+        "lower than theirs (else master-0 and the API CLB move)."), json_schema_extra=shown("every cluster zone"))
 
     @field_validator("count")
     @classmethod
@@ -273,9 +320,14 @@ class ControlPlane(Model):
 
 
 class Taint(Model):
-    key: str = Field(min_length=1, max_length=317)
-    value: str = ""
-    effect: Annotated[TaintEffect, LAX]
+    model_config = about("A Kubernetes taint every node of the pool registers with.")
+
+    key: str = Field(min_length=1, max_length=317, description=(
+        "The taint's key, a qualified name (an optional DNS-subdomain prefix and `/`, then a name of at most 63 "
+        "characters)."))
+    value: str = Field("", description="The taint's value: at most 63 letters, digits and `-_.` (may be empty).")
+    effect: Annotated[TaintEffect, LAX] = Field(description=(
+        "What the taint does to pods that do not tolerate it; no two taints of a pool may share key and effect."))
 
     @model_validator(mode="after")
     def _kubernetes_rules(self) -> "Taint":
@@ -285,20 +337,38 @@ class Taint(Model):
 
 
 class NodePool(Model):
-    name: Annotated[str, Field(pattern=_K8S_NAME)]
-    slot: Int = Field(1, description="stable index of the pool's address blocks; set once, never change")
-    instance_type: InstanceType
-    count_per_zone: Int = Field(ge=0)
-    zones: list[str] | None = None
-    data_disk: Disk | None = None
-    system_disk: SystemDisk | None = None
-    # The older spelling of systemDisk.size (GiB, default 50); not both.
-    system_disk_size: Int | None = Field(None, ge=20, le=1024)
-    charge_type: Annotated[ChargeType, LAX] = ChargeType.POSTPAID_BY_HOUR
-    prepaid: Prepaid | None = None  # required with chargeType PREPAID, refused otherwise
-    spot: Spot | None = None  # only with chargeType SPOTPAID
-    labels: dict[str, str] = {}
-    taints: list[Taint] = []
+    model_config = about("A group of identical workers, the same count in each of its zones.")
+
+    name: Annotated[str, Field(pattern=_K8S_NAME)] = Field(description=(
+        "Pool name: a lower-case DNS label of at most 20 characters, distinct among the pools."))
+    slot: Int = Field(1, description=(
+        "The pool's stable address block, 1..layout.poolBlocks-1 (1..7 by default), each pool its own; set once "
+        "and never change it."))
+    instance_type: InstanceType = Field(description=(
+        "CVM type `FAMILY.SIZE<memory GiB>`, e.g. S5.2XLARGE32, one Tencent sells in the pool's zones."))
+    count_per_zone: Int = Field(ge=0, description="Workers in each of the pool's zones.")
+    zones: list[str] | None = Field(None, description="A subset of the cluster zones.",
+                                    json_schema_extra=shown("every cluster zone"))
+    data_disk: Disk | None = Field(None, description=(
+        "A CBS data disk for each worker, encrypted by default, deleted with its instance; a SPOTPAID pool takes "
+        "none."), json_schema_extra=shown("none"))
+    system_disk: SystemDisk | None = Field(None, description="The pool's system disks.",
+                                           json_schema_extra=shown("the instance family's type, 50 GiB"))
+    system_disk_size: Int | None = Field(None, ge=20, le=1024, description=(
+        "GiB: the older spelling of systemDisk.size (not both)."), json_schema_extra=shown("50"))
+    charge_type: Annotated[ChargeType, LAX] = Field(ChargeType.POSTPAID_BY_HOUR, description=(
+        "The pool's billing. A data disk goes with its instance only on POSTPAID_BY_HOUR and PREPAID, so a SPOTPAID "
+        "pool cannot have a dataDisk."))
+    prepaid: Prepaid | None = Field(None, description=(
+        "The term of a PREPAID pool's nodes: required with chargeType PREPAID, refused otherwise."))
+    spot: Spot | None = Field(None, description="The bid of a SPOTPAID pool's nodes: only with chargeType SPOTPAID.")
+    labels: dict[str, str] = Field({}, description=(
+        "Kubernetes labels every node of the pool registers with: qualified-name keys, values of at most 63 "
+        "letters, digits and `-_.`; not the labels the kubelet and kubecvm set themselves (kubernetes.io/os, /arch, "
+        "/hostname, topology.kubernetes.io/zone, /region, node.kubernetes.io/instance-type, their beta. and "
+        "failure-domain. forms, anything under kubecvm/) nor kubernetes.io or k8s.io labels the kubelet may not "
+        "set (node-role.kubernetes.io/*)."))
+    taints: list[Taint] = Field([], description="Kubernetes taints every node of the pool registers with.")
 
     @field_validator("labels")
     @classmethod
@@ -322,11 +392,17 @@ class PublicClb(Model):
     (None: PUBLIC_CLB_CHARGE_TYPE, PUBLIC_CLB_BANDWIDTH_MBPS). They are refused on an internal CLB, as the provider
     refuses internet_charge_type there (ClusterSpec._check_public_clbs)."""
 
-    exposure: Annotated[Exposure, LAX] = Exposure.internal
-    internet_charge_type: Annotated[InternetChargeType, LAX] | None = None
+    exposure: Annotated[Exposure, LAX] = Field(Exposure.internal, description=(
+        "`public` puts this CLB (only it) on the internet."))
+    internet_charge_type: Annotated[InternetChargeType, LAX] | None = Field(None, description=(
+        "A public CLB's billing: TRAFFIC_POSTPAID_BY_HOUR or "
+        "BANDWIDTH_POSTPAID_BY_HOUR (BANDWIDTH_PACKAGE needs a bandwidth package id kubecvm does not take); public "
+        "only, changes in place."), json_schema_extra=shown(PUBLIC_CLB_CHARGE_TYPE.value))
     # clb/resource_tc_clb_instance.go internet_bandwidth_max_out: "Max bandwidth out, only applicable to open CLB.
     # Valid value ranges is [1, 2048]. Unit is Mbps." (v1.82.42; tencentcloud-iac-pulumi 0.2.3's clb.Instance says so).
-    bandwidth: Int | None = None
+    bandwidth: Int | None = Field(None, description=(
+        "A public CLB's outbound bandwidth cap in Mbps, 1..2048 (without it Tencent would cap "
+        "a public CLB at 10 Mbps); public only, changes in place."), json_schema_extra=shown(str(PUBLIC_CLB_BANDWIDTH_MBPS)))
 
     @field_validator("bandwidth")
     @classmethod
@@ -346,15 +422,25 @@ class PublicClb(Model):
 
 
 class ApiEndpoint(PublicClb):
+    model_config = about("The Kubernetes API's CLB (port 6443).")
+
     # None means "the VPC CIDR only": the least that lets nodes and in-VPC tooling reach the API.
-    allowed_cidrs: CidrList | None = None
+    allowed_cidrs: CidrList | None = Field(None, description=(
+        "Who may reach port 6443, each CIDR once (the cluster's own ranges always may)."),
+        json_schema_extra=shown("the VPC CIDR"))
 
 
 class PodNetwork(Model):
-    mode: Annotated[PodNetworkMode, LAX] = PodNetworkMode.vpcRoutes
+    model_config = about("How the VPC forwards each node's pod CIDR to the node.")
+
+    mode: Annotated[PodNetworkMode, LAX] = Field(PodNetworkMode.vpcRoutes, description=(
+        "vpcRoutes: one VPC route-table entry per node (bounded by the route quota); globalRouter: one TKE cluster "
+        "route table for podCidr (a /10../24) with one cluster route per node, beyond the VPC quota."))
     # CreateClusterRouteTable's IgnoreClusterCidrConflict: create the table although VPC route entries overlap the
     # pod CIDR, as they do while a vpcRoutes cluster switches (docs/concepts/pod-network.md); read only at creation.
-    ignore_vpc_route_conflict: bool = False
+    ignore_vpc_route_conflict: bool = Field(False, description=(
+        "Create the cluster route table although VPC route entries overlap podCidr (only while switching from "
+        "vpcRoutes); read only when the table is created."))
 
 
 def _power_of_two(lo: int, hi: int):
@@ -368,18 +454,26 @@ def _power_of_two(lo: int, hi: int):
 class AddressLayout(Model):
     """How the VPC and the pod CIDR are cut before node addresses (planning/addressing.py): set once, like podCidr."""
 
+    model_config = about("How the VPC CIDR and podCidr are cut into zone and pool blocks; set once, like podCidr.")
+
     # Zone number n takes block n-1, so zones 1..zoneBlocks fit.
-    zone_blocks: Annotated[Int, _power_of_two(1, limits.ZONE_SLOTS)] = limits.ZONE_SLOTS
+    zone_blocks: Annotated[Int, _power_of_two(1, limits.ZONE_SLOTS)] = Field(limits.ZONE_SLOTS, description=(
+        f"Blocks the VPC CIDR and podCidr are cut into, one per zone number: a power of two, 1..{limits.ZONE_SLOTS}; "
+        "zones <region>-1 to <region>-zoneBlocks fit."))
     # Block 0 is the control plane; pool slots 1..poolBlocks-1.
-    pool_blocks: Annotated[Int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = limits.POOL_SLOTS
+    pool_blocks: Annotated[Int, _power_of_two(2, limits.MAX_POOL_BLOCKS)] = Field(limits.POOL_SLOTS, description=(
+        f"Blocks each zone's block is cut into, one per pool slot, block 0 for the masters: a power of two, "
+        f"2..{limits.MAX_POOL_BLOCKS}; pool slots 1..poolBlocks-1."))
 
 
 # ---- ingress: the workload entry point, a CLB in front of the workers ----------------------------
 class IngressPorts(Model):
     """The CLB's listener ports (what clients connect to); the NodePorts behind them are planned, not set."""
 
-    http: Int = Field(80, ge=1, le=65535)
-    https: Int = Field(443, ge=1, le=65535)
+    model_config = about("The ingress CLB's listener ports; the NodePorts behind them are fixed (30080, 30081).")
+
+    http: Int = Field(80, ge=1, le=65535, description="The HTTP listener's port (not the HTTPS one's).")
+    https: Int = Field(443, ge=1, le=65535, description="The HTTPS listener's port.")
 
     @model_validator(mode="after")
     def _distinct(self) -> "IngressPorts":
@@ -389,17 +483,28 @@ class IngressPorts(Model):
 
 
 class Ingress(PublicClb):
+    model_config = about("A CLB in front of the workers that runs ingress-nginx: the entry point of the cluster's "
+                         "workloads (prod policy refuses a public one unless the stack allows it).")
+
     # Off unless asked: the staging and prod presets ask (stacks/presets.py), a spec built by hand says so itself.
-    enabled: bool = False
+    enabled: bool = Field(False, description="An ingress CLB and ingress-nginx in front of the workers.")
     # None means "the VPC CIDR only", as for the API endpoint.
-    allowed_cidrs: CidrList | None = None
-    ports: IngressPorts = IngressPorts()
+    allowed_cidrs: CidrList | None = Field(None, description=(
+        "Who may reach the ingress listeners (the CLB's group and the workers' NodePort rules), each CIDR once."),
+        json_schema_extra=shown("the VPC CIDR"))
+    ports: IngressPorts = Field(IngressPorts(), description="The CLB's listener ports.")
     # None means every node pool; else the pools whose workers run the controller and sit behind the CLB.
-    pools: list[str] | None = None
+    pools: list[str] | None = Field(None, description=(
+        "The node pools whose workers run the controller and sit behind the CLB, at most 100 workers (a CLB "
+        "attachment's limit)."), json_schema_extra=shown("every pool"))
 
 
 class Quotas(Model):
-    route_entries_per_table: Int = Field(50, ge=1, le=100_000)
+    model_config = about("Account quotas kubecvm plans against (offline there is no account to ask).")
+
+    route_entries_per_table: Int = Field(50, ge=1, le=100_000, description=(
+        "Your account's route-table quota (route-table-max-policies): one route per node plus the NAT route, and an "
+        "existing network's own entries, must fit."))
 
 
 # Kubernetes minors whose kubeadm still reads the v1beta3 config kubecvm renders (planning/bootstrap.py).
@@ -458,37 +563,62 @@ def _url_host(url: str) -> str:
 
 
 class Kubernetes(Model):
-    version: Annotated[str, Field(pattern=KUBERNETES_VERSION, description="kubeadm/kubelet/kubectl x.y.z, 1.28..1.32"),
-                       AfterValidator(_patch_release)] = kubernetes_releases.DEFAULT_VERSION
+    model_config = about("The Kubernetes release and where the nodes fetch it from.")
+
+    version: Annotated[str, Field(pattern=KUBERNETES_VERSION), AfterValidator(_patch_release)] = Field(
+        kubernetes_releases.DEFAULT_VERSION, description=(
+            "kubeadm/kubelet/kubectl version x.y.z: a released patch of 1.28..1.32, as the upstream changelogs list "
+            "them; upgrade one minor at a time."))
     # Serves /kubernetes_new/core:/stable:/v<minor>/deb/ (a pkgs.k8s.io mirror) and /pypi/simple/ (for tccli).
     # None: the region's default from planning/mirrors.py (Tencent's in-VPC mirror).
     # https only: the apt signing key and tccli come from it, so whoever can answer for it is root on every node.
     # The one exception is Tencent's in-VPC mirror (planning/mirrors.py PACKAGES_IN_VPC), served over http and
     # reached without leaving Tencent's network.
     package_mirror: Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*[^/\s'\"])?$"),
-                              AfterValidator(_url_host), AfterValidator(_https_mirror)] | None = None
+                              AfterValidator(_url_host), AfterValidator(_https_mirror)] | None = Field(None, description=(
+        "Serves the Kubernetes apt repository and PyPI (for tccli): https:// only, except Tencent's in-VPC mirror; a "
+        "DNS host name or IPv4 address, port 1..65535."), json_schema_extra=shown(f"{mirrors.PACKAGES_IN_VPC} (in the VPC)"))
     # kubeadm's imageRepository; None: the region's default (planning/mirrors.py).
-    image_repository: Annotated[str, _image_prefix(_REPOSITORY_SUFFIX)] | None = None
+    image_repository: Annotated[str, _image_prefix(_REPOSITORY_SUFFIX)] | None = Field(None, description=(
+        "Where kubeadm pulls the control-plane images and the pause image: `host[:port][/path]` under the "
+        "distribution reference grammar, the host a registry's (with a `.`, a port or `localhost`), port 1..65535, "
+        "every image name under it at most 255 characters."), json_schema_extra=shown(
+        f"by region: {mirrors.MAINLAND_K8S} in mainland China, {mirrors.UPSTREAM_K8S} elsewhere"))
     # containerd's docker.io mirror; None: the region's default, "": none (pull from Docker Hub itself).
     docker_hub_mirror: Annotated[str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?)?$"),
-                                 AfterValidator(lambda u: u and _url_host(u))] | None = None
-    cloud_api: Annotated[CloudApi, LAX] = CloudApi.internal
+                                 AfterValidator(lambda u: u and _url_host(u))] | None = Field(None, description=(
+        "containerd's docker.io mirror, tried before Docker Hub itself; \"\" for none; host and port as for "
+        "packageMirror."), json_schema_extra=shown(mirrors.DOCKER_HUB_MIRROR))
+    cloud_api: Annotated[CloudApi, LAX] = Field(CloudApi.internal, description=(
+        "The Tencent Cloud API endpoints the nodes call: internal, <service>.internal.tencentcloudapi.com (no NAT "
+        "needed); public, <service>.tencentcloudapi.com."))
 
 
 class Addons(Model):
-    cbs_csi: bool = True
+    model_config = about("Add-ons installed into the cluster once its API server answers.")
+
+    cbs_csi: bool = Field(True, description="Install the CBS CSI driver and the default StorageClass.")
     # Registry prefix of the Tencent-hosted add-on images; None: ccr.ccs.tencentyun.com (planning/mirrors.py).
-    image_registry: Annotated[str, _image_prefix(_REGISTRY_SUFFIX)] | None = None
-    metrics_server: bool = True  # metrics-server (kubectl top, HPA), verifying kubelets against the cluster CA
-    # kubecvm's load-balancer controller: `type: LoadBalancer` Services on CLB, Nodes of gone CVMs deleted
-    # (docs/load-balancer-services.md). Off: no controller, no CLB rights on the masters' CAM role.
-    load_balancer_controller: bool = True
+    image_registry: Annotated[str, _image_prefix(_REGISTRY_SUFFIX)] | None = Field(None, description=(
+        "Registry prefix of the Tencent-hosted add-on images (the same rules as kubernetes.imageRepository)."),
+        json_schema_extra=shown(mirrors.TENCENT_REGISTRY))
+    metrics_server: bool = Field(True, description=(
+        "Install metrics-server (kubectl top, HPA), verifying kubelets against the cluster CA and verified by the "
+        "API server (its own certificate from the stack, renewed by `pulumi up` in its last 90 days)."))
+    load_balancer_controller: bool = Field(True, description=(
+        "kubecvm's load-balancer controller: `type: LoadBalancer` Services on CLBs, and the Nodes of CVMs that are "
+        "gone deleted (docs/load-balancer-services.md). Off: no controller, and no CLB rights on the masters' CAM "
+        "role."))
 
 
 class ExistingSubnet(Model):
+    model_config = about("One given subnet of an existing network.")
+
     # None only when the id comes as a pulumi Input (kubecvm.ClusterArgs.subnet_ids); stacks/config checks.
-    id: Annotated[str, Field(pattern=r"^subnet-[a-z0-9]{8}$")] | None = None
-    cidr: Cidr
+    id: Annotated[str, Field(pattern=r"^subnet-[a-z0-9]{8}$")] | None = Field(None, description=(
+        "The subnet's id (subnet-xxxxxxxx), one per cluster zone."), json_schema_extra={INPUT: True})
+    cidr: Cidr = Field(description=(
+        "The subnet's CIDR, inside vpcCidr, all of one size (plain: every node address is planned inside it)."))
 
 
 class ExistingNetwork(Model):
@@ -496,15 +626,27 @@ class ExistingNetwork(Model):
     (one per cluster zone, their CIDRs planned like kubecvm's own zone subnets) and the pod routes into the given
     route table, which those subnets use."""
 
-    vpc_id: Annotated[str, Field(pattern=r"^vpc-[a-z0-9]{8}$")] | None = None
-    route_table_id: Annotated[str, Field(pattern=r"^rtb-[a-z0-9]{8}$")] | None = None
-    subnets: dict[str, ExistingSubnet] = Field(min_length=1)
+    model_config = about(
+        "Bring your own VPC: kubecvm then creates no VPC, subnet, route table or NAT; nodes are planned inside the "
+        "given subnets as in its own (masters in block 0, pools in their slot) and the pod routes go into the given "
+        "route table, which those subnets must use. egress becomes none: the network's own routes give egress.")
+
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[a-z0-9]{8}$")] | None = Field(None, description=(
+        "The VPC (vpc-xxxxxxxx); set vpcCidr to its CIDR."), json_schema_extra={INPUT: True})
+    route_table_id: Annotated[str, Field(pattern=r"^rtb-[a-z0-9]{8}$")] | None = Field(None, description=(
+        "The route table the given subnets use (rtb-xxxxxxxx): kubecvm adds one pod route per node to it, and its "
+        "existing entries count against quotas.routeEntriesPerTable."), json_schema_extra={INPUT: True})
+    subnets: dict[str, ExistingSubnet] = Field(min_length=1, description=(
+        "Zone -> that zone's subnet, one per cluster zone."))
 
 
 class Backups(Model):
-    etcd: bool = True  # etcd snapshots from every master to a COS bucket the stack creates (planning/backups.py)
-    interval_hours: Int = Field(6, ge=1, le=24)
-    retention_days: Int = Field(30, ge=1, le=3650)
+    model_config = about("etcd snapshots to COS.")
+
+    etcd: bool = Field(True, description=(  # planning/backups.py
+        "etcd snapshots from every master to a private, encrypted COS bucket the stack creates."))
+    interval_hours: Int = Field(6, ge=1, le=24, description="Hours between snapshots.")
+    retention_days: Int = Field(30, ge=1, le=3650, description="Days a snapshot is kept.")
 
 
 # ---- monitoring: Cloud Monitor alarms (planning/monitoring.py) ----------------------------------------------
@@ -522,18 +664,25 @@ class Alarms(Model):
     """Cloud Monitor alarm policies for the nodes and the CLBs, bound by the cluster's tag. Off unless asked: the
     staging and prod presets ask (stacks/presets.py)."""
 
-    enabled: bool = False
-    cpu_percent: Int = Field(90, ge=1, le=100)
-    memory_percent: Int = Field(90, ge=1, le=100)
-    disk_percent: Int = Field(85, ge=1, le=100)
+    model_config = about("Cloud Monitor alarm policies for the nodes and the CLBs, bound by the cluster's tag.")
+
+    enabled: bool = Field(False, description="Cloud Monitor alarm policies for the nodes and the CLBs.")
+    cpu_percent: Int = Field(90, ge=1, le=100, description="Node CPU use, in percent, that alarms.")
+    memory_percent: Int = Field(90, ge=1, le=100, description="Node memory use, in percent, that alarms.")
+    disk_percent: Int = Field(85, ge=1, le=100, description="Node disk use, in percent, that alarms.")
     # A CLB alarms when more than this many backends fail its health checks, or it drops more connections.
-    unhealthy_backends: Int = Field(0, ge=0, le=10_000)
-    dropped_connections: Int = Field(0, ge=0, le=10_000_000)
-    period: Annotated[Int, _one_of(monitor.PERIODS, "a period (seconds) every watched metric is sampled at")] = 60
+    unhealthy_backends: Int = Field(0, ge=0, le=10_000, description=(
+        "A CLB alarms when more backends than this fail its health checks."))
+    dropped_connections: Int = Field(0, ge=0, le=10_000_000, description=(
+        "A CLB alarms when it drops more connections than this in a period."))
+    period: Annotated[Int, _one_of(monitor.PERIODS, "a period (seconds) every watched metric is sampled at")] = Field(
+        60, description=f"Seconds every watched metric is sampled at: {', '.join(map(str, monitor.PERIODS))}.")
     # How many periods in a row a threshold must be crossed (the rule's ContinuePeriod).
-    continue_periods: Int = Field(3, ge=1, le=30)
+    continue_periods: Int = Field(3, ge=1, le=30, description="Periods in a row a threshold must be crossed.")
     # Seconds between repeated notifications while the alarm holds (NoticeFrequency; 0: once).
-    notice_frequency: Annotated[Int, _one_of(monitor.NOTICE_FREQUENCIES, "a notice frequency Cloud Monitor takes")] = 3600
+    notice_frequency: Annotated[Int, _one_of(monitor.NOTICE_FREQUENCIES, "a notice frequency Cloud Monitor takes")] = Field(
+        3600, description="Seconds between repeated notifications while the alarm holds (0: once): "
+        f"{', '.join(map(str, monitor.NOTICE_FREQUENCIES))}.")
 
 
 class PrometheusMode(str, Enum):
@@ -560,27 +709,44 @@ class PrometheusDigests(Model):
     source it can verify them with offline, so it pins what the user read from the registry (`crane digest
     docker.io/prom/prometheus:<tag>`) rather than a tag anyone can move (docs/monitoring.md)."""
 
-    prometheus: Digest
-    node_exporter: Digest
+    model_config = about("The digests of the docker.io images the Prometheus agents run, read from the registry "
+                         "(`crane digest docker.io/prom/prometheus:<tag>`): kubecvm pins them rather than a tag.")
+
+    prometheus: Digest = Field(description="sha256:... of docker.io/prom/prometheus at kubecvm's tag.")
+    node_exporter: Digest = Field(description="sha256:... of docker.io/prom/node-exporter at kubecvm's tag.")
 
 
 class Prometheus(Model):
     """Prometheus in agent mode writing to a remote store (planning/addons/prometheus.py). Off unless `mode` is set.
     The token the store is written with is a Pulumi secret: `pulumi config set --secret kubecvm:prometheusToken`."""
 
-    mode: Annotated[PrometheusMode, LAX] | None = None
+    model_config = about("Prometheus in agent mode writing to a remote store; the token it writes with is the "
+                         "secret config kubecvm:prometheusToken (`pulumi config set --secret`).")
+
+    mode: Annotated[PrometheusMode, LAX] | None = Field(None, description=(
+        "tmp: Tencent's managed Prometheus (a new instance in the cluster's VPC, or instanceId's); remoteWrite: any "
+        "Prometheus remote-write endpoint (url)."), json_schema_extra=shown("none: no Prometheus"))
     # tmp: an existing instance (prom-xxxxxxxx) to write to; None: kubecvm creates one in the cluster's VPC.
-    instance_id: Annotated[str, Field(pattern=r"^prom-[a-z0-9]{8}$")] | None = None
+    instance_id: Annotated[str, Field(pattern=r"^prom-[a-z0-9]{8}$")] | None = Field(None, description=(
+        "mode tmp: an existing instance (prom-xxxxxxxx) to write to."), json_schema_extra=shown(
+        "a new instance in the cluster's VPC"))
     # tmp with a new instance: how long it keeps the data (tencentcloud_monitor_tmp_instance data_retention_time).
-    retention_days: Annotated[Int, _one_of(monitor.TMP_RETENTION_DAYS, "a TMP retention (days)")] = 15
+    retention_days: Annotated[Int, _one_of(monitor.TMP_RETENTION_DAYS, "a TMP retention (days)")] = Field(15, description=(
+        f"A new TMP instance's retention in days: {', '.join(map(str, monitor.TMP_RETENTION_DAYS))}."))
     # remoteWrite: where the agents write (https).
-    url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*)?$"), AfterValidator(_url_host)] | None = None
-    auth: Annotated[RemoteWriteAuth, LAX] = RemoteWriteAuth.bearer
-    username: Annotated[str, Field(min_length=1, max_length=256)] | None = None  # with auth basic
-    digests: PrometheusDigests | None = None  # required with a mode
+    url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"]*)?$"), AfterValidator(_url_host)] | None = Field(
+        None, description="mode remoteWrite: the https URL the agents write to.")
+    auth: Annotated[RemoteWriteAuth, LAX] = Field(RemoteWriteAuth.bearer, description=(
+        "How the agents authenticate: bearer (Authorization: Bearer <token>) or basic (username, the token as the "
+        "password)."))
+    username: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(None, description=(
+        "The basic-auth user name: with auth basic, and only with it."))
+    digests: PrometheusDigests | None = Field(None, description="The agents' image digests: required with a mode.")
     # A registry prefix holding a copy of kube-state-metrics (<prefix>/kube-state-metrics:<tag>): required in
     # mainland regions, where registry.k8s.io is out of reach; elsewhere None pulls registry.k8s.io's, by digest.
-    image_repository: Annotated[str, _image_prefix(len("kube-state-metrics"))] | None = None
+    image_repository: Annotated[str, _image_prefix(len("kube-state-metrics"))] | None = Field(None, description=(
+        "A registry prefix holding a copy of kube-state-metrics: required in mainland regions, where "
+        "registry.k8s.io is out of reach."), json_schema_extra=shown("registry.k8s.io, by digest"))
 
 
 def _check_prometheus(spec: "ClusterSpec") -> None:
@@ -615,10 +781,13 @@ def _check_prometheus(spec: "ClusterSpec") -> None:
 
 
 class Monitoring(Model):
-    alarms: Alarms = Alarms()
-    prometheus: Prometheus = Prometheus()
+    model_config = about("Cloud Monitor alarms and Prometheus agents.")
+
+    alarms: Alarms = Field(Alarms(), description="Cloud Monitor alarm policies.")
+    prometheus: Prometheus = Field(Prometheus(), description="Prometheus agents writing to a remote store.")
     # Notification templates (Cloud Monitor's "通知模板", DescribeAlarmNotices) each alarm policy notifies.
-    notice_ids: list[Annotated[str, Field(pattern=r"^notice-[a-z0-9]{8}$")]] = []
+    notice_ids: list[Annotated[str, Field(pattern=r"^notice-[a-z0-9]{8}$")]] = Field([], description=(
+        "Cloud Monitor notification templates (notice-xxxxxxxx) every alarm policy notifies, each once."))
 
     @field_validator("notice_ids")
     @classmethod
@@ -629,36 +798,68 @@ class Monitoring(Model):
 
 
 class ClusterSpec(Model):
-    preset: Annotated[Preset, LAX]
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")]
-    name: Annotated[str, Field(pattern=_K8S_NAME)]
-    zones: list[str] = Field(min_length=1)
-    vpc_cidr: PrivateCidr = "10.0.0.0/16"
-    pod_cidr: PrivateCidr = "172.16.0.0/12"
-    service_cidr: PrivateCidr = "192.168.0.0/20"
-    node_pod_mask: Int = Field(24, ge=8, le=30)
-    max_pods_per_node: Int = Field(110, ge=8)
-    image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = None
-    image_name_regex: Annotated[str, AfterValidator(_image_regex)] = "^Ubuntu Server 22.04 LTS 64bit$"
-    ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = []
-    control_plane: ControlPlane = ControlPlane()
-    node_pools: list[NodePool] = Field(min_length=1)
-    api_endpoint: ApiEndpoint = ApiEndpoint()
-    ssh_allowed_cidrs: CidrList | None = None
-    egress: Annotated[Egress, LAX] = Egress.nat
-    protect: bool = False
+    model_config = about("Everything a stack's kubecvm:cluster holds, with the preset and the region.")
+
+    preset: Annotated[Preset, LAX] = Field(description=(
+        "The defaults the other settings override (see Presets)."), json_schema_extra=shown("dev", key="kubecvm:preset"))
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")] = Field(description=(
+        "Tencent Cloud region, e.g. ap-guangzhou."), json_schema_extra=shown(
+        "TENCENTCLOUD_REGION from the environment; a component first takes its stack's region", key="tencentcloud:region"))
+    name: Annotated[str, Field(pattern=_K8S_NAME)] = Field(description=(
+        "Cluster name, prefix of every resource name: a lower-case DNS label of at most 20 characters."),
+        json_schema_extra=shown("the stack name"))
+    zones: list[str] = Field(min_length=1, description=(
+        "Zones of the region, `<region>-<n>` with n in 1..layout.zoneBlocks (1..8 by default); the masters go "
+        "round-robin over them in zone-number order."))
+    vpc_cidr: PrivateCidr = Field("10.0.0.0/16", description=(
+        "The VPC's CIDR, inside 10.0.0.0/8 or 172.16.0.0/12 (/12../28) or 192.168.0.0/16 (/16../28), at most a /22 "
+        "so each zone and pool gets addresses; with an existing network, that VPC's CIDR. Set once."))
+    pod_cidr: PrivateCidr = Field("172.16.0.0/12", description=(
+        "Pod addresses, outside the VPC CIDR (VPC routes cannot point inside it); set once."))
+    service_cidr: PrivateCidr = Field("192.168.0.0/20", description=(
+        "Service ClusterIPs, a /12 (kube-apiserver's largest) to a /28 (room for the DNS address at the 10th); the "
+        "VPC, pod and service ranges must be disjoint. Set once."))
+    node_pod_mask: Int = Field(24, ge=8, le=30, description=(
+        "Prefix length of each node's pod CIDR, which must hold maxPodsPerNode + 2 addresses; set once."))
+    max_pods_per_node: Int = Field(110, ge=8, description="The kubelet's maxPods, at most 110 (the Kubernetes limit).")
+    image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = Field(None, description=(
+        "The CVM image (img-xxxxxxxx), used by machines created from now on: running machines keep theirs."),
+        json_schema_extra=shown("the newest public image matching imageNameRegex", **{INPUT: True}))
+    image_name_regex: Annotated[str, AfterValidator(_image_regex)] = Field("^Ubuntu Server 22.04 LTS 64bit$", description=(
+        "Picks the newest public image whose name matches, when imageId is not set: Go (RE2) syntax as the "
+        "provider matches it, no lookaround or backreferences; one that matches no image is an error naming it."))
+    ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = Field([], description=(
+        "Key pairs (skey-xxxxxxxx) for every CVM; no password is ever set."), json_schema_extra={INPUT: True})
+    control_plane: ControlPlane = Field(ControlPlane(), description="The masters.")
+    node_pools: list[NodePool] = Field(min_length=1, description="The worker pools.")
+    api_endpoint: ApiEndpoint = Field(ApiEndpoint(), description=(
+        "The Kubernetes API's CLB (internal, reachable from the VPC, by default)."))
+    ssh_allowed_cidrs: CidrList | None = Field(None, description="Who may reach port 22 of the nodes, each CIDR once.",
+                                               json_schema_extra=shown("the VPC CIDR"))
+    egress: Annotated[Egress, LAX] = Field(Egress.nat, description=(
+        "nat: a NAT gateway with an EIP and a default route; none: no NAT; auto: a NAT exactly when a booting node "
+        "must reach a host outside the VPC. none with an existing network, whose egress is its owner's."))
+    protect: bool = Field(False, description=(
+        "Pulumi protect on what holds state (the VPC, the etcd disks, the backup bucket); always on in prod, whose "
+        "masters also get disableApiTermination."))
     # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (docs/operations/masters.md).
-    lift_termination_protection: list[str] = []
-    quotas: Quotas = Quotas()
-    pod_network: PodNetwork = PodNetwork()
-    layout: AddressLayout = AddressLayout()
-    kubernetes: Kubernetes = Kubernetes()
-    addons: Addons = Addons()
-    backups: Backups = Backups()
-    ingress: Ingress = Ingress()
-    monitoring: Monitoring = Monitoring()
-    tags: dict[str, str] = {}
-    existing_network: ExistingNetwork | None = None
+    lift_termination_protection: list[str] = Field([], description=(
+        "Prod masters (by name, e.g. prod-master-1) whose termination protection is lifted so they can be replaced."))
+    quotas: Quotas = Field(Quotas(), description="Account quotas the plan checks against.")
+    pod_network: PodNetwork = Field(PodNetwork(), description="How pod traffic reaches its node.")
+    layout: AddressLayout = Field(AddressLayout(), description=(
+        "How the VPC and pod CIDRs are cut into zone and pool blocks (set once)."))
+    kubernetes: Kubernetes = Field(Kubernetes(), description="The Kubernetes release and its mirrors.")
+    addons: Addons = Field(Addons(), description="Add-ons installed into the cluster.")
+    backups: Backups = Field(Backups(), description="etcd snapshots to COS.")
+    ingress: Ingress = Field(Ingress(), description="The ingress CLB and controller.")
+    monitoring: Monitoring = Field(Monitoring(), description="Cloud Monitor alarms and Prometheus.")
+    tags: dict[str, str] = Field({}, description=(
+        "Added to every taggable resource: at most 47 (Tencent's 50 less kubecvm's 3), keys 1..127 and values up to "
+        "255 letters, digits, spaces, Chinese characters or `+-=._:/@`, no qcloud, tencent or project key prefix, "
+        "no key under kubecvm/."))
+    existing_network: ExistingNetwork | None = Field(None, description=(
+        "A network made elsewhere to put the cluster in."), json_schema_extra=shown("none: kubecvm creates its own"))
 
     @field_validator("zones")
     @classmethod
