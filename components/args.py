@@ -388,7 +388,7 @@ class ClusterArgs(TypedDict, total=False):
     ssh_key_ids: list[pulumi.Input[str]]
     """Key pairs (skey-xxxxxxxx) for every CVM; no password is ever set. Default: []."""
     control_plane: ControlPlaneArgs
-    """The masters. Default: the preset's."""
+    """The masters (their count, instance type and etcd disk default from the preset). Default: the preset's."""
     node_pools: list[NodePoolArgs]
     """The worker pools. Default: the preset's."""
     api_endpoint: ApiEndpointArgs

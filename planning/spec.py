@@ -830,7 +830,8 @@ class ClusterSpec(Model):
         "provider matches it, no lookaround or backreferences; one that matches no image is an error naming it."))
     ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = Field([], description=(
         "Key pairs (skey-xxxxxxxx) for every CVM; no password is ever set."), json_schema_extra={INPUT: True})
-    control_plane: ControlPlane = Field(ControlPlane(), description="The masters.")
+    control_plane: ControlPlane = Field(ControlPlane(), description=(
+        "The masters (their count, instance type and etcd disk default from the preset)."))
     node_pools: list[NodePool] = Field(min_length=1, description="The worker pools.")
     api_endpoint: ApiEndpoint = Field(ApiEndpoint(), description=(
         "The Kubernetes API's CLB (internal, reachable from the VPC, by default)."))
