@@ -50,6 +50,14 @@ _ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindin
          "automountServiceAccountToken": "automount_service_account_token"}
 
 
+# pulumi-kubernetes replaces a ConfigMap or Secret whose data changes unless its provider allows mutating them
+# (provider config enableConfigMapMutable / enableSecretMutable, pulumi/pulumi-kubernetes provider/pkg/provider
+# provider.go). kubecvm's add-ons change them in place on purpose, as `kubecvm diff` predicts: the CSR approver
+# re-reads its planned addresses and metrics-server its renewed certificate from the mounted files, which the kubelet
+# refreshes; a replacement would delete the object first (its name is fixed) and leave a gap.
+PROVIDER_SETTINGS = {"enable_config_map_mutable": True, "enable_secret_mutable": True}
+
+
 def _settings(plan_or_settings: ClusterPlan | plan_addons.AddonSettings) -> plan_addons.AddonSettings:
     if isinstance(plan_or_settings, plan_addons.AddonSettings):
         return plan_or_settings
@@ -79,7 +87,7 @@ class ClusterAddons(pulumi.ComponentResource):
         if objs or patches:
             # The kubeconfig holds the admin key: keep it secret whatever the caller passed.
             self.provider = k8s.Provider(
-                f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig),
+                f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig), **PROVIDER_SETTINGS,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
             )
             # Every object waits for the bootstrap resources too, not only through the provider.

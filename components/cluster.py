@@ -21,7 +21,7 @@ from .args import INPUT_ONLY, INPUTS, NETWORK_ARGS
 from .spelling import in_spelling, snake_case_message  # noqa: F401  (snake_case_message: public before)
 from .recording import built_from
 
-from .addons import ClusterAddons
+from .addons import PROVIDER_SETTINGS, ClusterAddons
 from .backups import EtcdBackups
 from .api_ready import ApiReady
 from .boot import Boot
@@ -456,7 +456,7 @@ class Cluster(pulumi.ComponentResource):
         self.api_endpoint = self.control_plane.endpoint
         self.instance_ids = pulumi.Output.from_input({n: i.id for n, i in instances.items()})
         self.provider = self.addons.provider or k8s.Provider(
-            names.k8s_provider(plan.name), kubeconfig=self.kubeconfig,
+            names.k8s_provider(plan.name), kubeconfig=self.kubeconfig, **PROVIDER_SETTINGS,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_ready]),
         )
         self.outputs = outputs(plan, self)

@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "4ecbd880a60fc446408e1da15d1648a1e240ed455003063980bcf3feb617e14c",
-    "staging": "a9997ce3eaad6063853e4c61b47311dc66d8259052546fb3376d047f98b6b620",
-    "prod": "7c53db9772291e1892878c6879280664e56c679d5b102402dfd201dfa653ab92",
-    "large": "5eeae641bd74c3e3eecd80548cc786a75df5ea404098955bdc5ac84663995cf2",
+    "dev": "bd2dbfcae81741312d5b04dcf4de06ba433da9c9262deb34786db98ad64a8951",
+    "staging": "2063ed087f9f24878994d18963e813158edb5e555ec53200c48a1ab88fec5445",
+    "prod": "24543c79362d45bf1d7958d2bf8b3a3067a7f88e2c03b5672451ba26b9493de4",
+    "large": "863241a31f9e4929484b516f1e20e555225b4f3d2a7191fba9b41ae2236fc783",
 }
 
 
