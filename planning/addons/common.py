@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .. import images as image_table
 from ..mirrors import Mirrors
@@ -32,8 +32,11 @@ K8S_IMAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class HasMirrors:  # the one attribute image() reads from the settings (AddonSettings)
-    mirrors: Mirrors
+class HasMirrors(Protocol):
+    """What image() reads from the settings (AddonSettings): the region's registries."""
+
+    @property
+    def mirrors(self) -> Mirrors: ...
 
 
 def image(name: str, s: HasMirrors) -> str:
