@@ -54,7 +54,7 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                 plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
                 out["planSeconds"].append(round(time.monotonic() - started, 1))
                 r.configure(state.config)
-            counts, replacements = run.predict(previous, plan)  # once for every command until `up` moves `previous`
+            counts, replacements = run.predict(previous, plan)  # one diff for the state's commands
             for command in state.commands:
                 expect = counts if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
                 orders = replacements if command == "up" else None
@@ -63,8 +63,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                     out["ok"] = False
                     break
                 if command in ("up", "destroy"):
-                    previous = plan
-                    counts, replacements = run.predict(previous, plan)
+                    previous = plan  # applied: from here the state predicts no changes
+                    counts, replacements = dict.fromkeys(run.CHANGE_OPS, 0), {}
             if not out["ok"]:
                 break
     except run.PlanFailed as exc:

@@ -15,9 +15,6 @@ from tests.docs import policy_table
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 README_LIMIT = 12 * 1024
-# Pages other work adds: linked from the README and docs/index.md before they exist on this branch. Remove an
-# entry once its page is here (a test fails while a listed page exists, so the list cannot go stale).
-PAGES_OTHER_WORK_ADDS: set[str] = set()
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
 
@@ -63,17 +60,11 @@ def test_every_relative_link_resolves(page: Path):
         target, _, anchor = link.partition("#")
         dest = (page.parent / unquote(target)).resolve() if target else page
         rel = dest.relative_to(ROOT).as_posix() if dest.is_relative_to(ROOT) else str(dest)
-        if rel in PAGES_OTHER_WORK_ADDS:
-            continue
         if not dest.exists():
             broken.append(f"{link}: no such file")
         elif anchor and (dest.suffix != ".md" or anchor not in anchors(dest)):
             broken.append(f"{link}: no heading #{anchor} in {rel}")
     assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
-
-
-def test_pages_other_work_adds_are_listed_only_while_missing():
-    assert [p for p in sorted(PAGES_OTHER_WORK_ADDS) if (ROOT / p).exists()] == []
 
 
 def test_every_page_is_in_the_index():
