@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from kubecvm.offline.rehearsal import engine, run, scenarios, stage
+from kubecvm.offline.rehearsal import apiserver, engine, gobuild, run, scenarios, stage
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = ("AKIDkubecvmREHEARSAL000000000000000000", "kubecvm-rehearsal-secret-key-00000000")
@@ -40,7 +40,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
     before = emulator.summary()
     work = tmp / sc.name.replace(" ", "-")
     work.mkdir(parents=True)
-    r = run.Rehearsal(name=work.name, stack=sc.stack, program=sc.program, work=work, pulumi_root=engine.cache_dir(), env=env)
+    r = run.Rehearsal(name=work.name, stack=sc.stack, program=sc.program, work=work, pulumi_root=engine.cache_dir(),
+                      env=env, plugins=engine.plugin_home() / "plugins" if "kubernetes" in sc.needs else None)
     previous = None
     try:
         for i, state in enumerate(sc.states):
@@ -100,10 +101,42 @@ def readback(sc: scenarios.Scenario, tmp: Path) -> dict:
     return out | {"ok": step.ok, "steps": [step.to_json()]}
 
 
-def skipped(sc: scenarios.Scenario, unavailable: dict) -> dict:
-    missing = [n for n in sc.needs if n in unavailable]
+def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
+    """A scenario against a real kube-apiserver and etcd started for it on 127.0.0.1, stopped after it; its program
+    reads the admin kubeconfig's path from the environment (programs/addons.py)."""
+    work = tmp / "cluster"
+    try:
+        with apiserver.cluster(engine.bin_dir(), work) as cluster:
+            os.environ[KUBECONFIG] = str(cluster.kubeconfig)
+            try:
+                return rehearse(sc, tmp, emulator) | {"apiServer": cluster.url}
+            finally:
+                os.environ.pop(KUBECONFIG, None)
+    except apiserver.StartFailed as exc:
+        return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": False, "requests": 0, "refusals": [],
+                "steps": [], "error": f"the API server did not start: {exc}"}
+
+
+KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # programs/addons.py reads it
+
+
+def skipped(sc: scenarios.Scenario, unavailable: dict, not_built: tuple[str, ...] = ()) -> dict:
+    """A scenario that cannot run: what it needs that the proxy refuses, or that `--build` has not built yet."""
+    refused = [n for n in sc.needs if n in unavailable]
+    missing = [n for n in sc.needs if n in not_built and n not in unavailable]
+    why = ([f"needs {', '.join(refused)}, which cannot be built here"] if refused else []) + (
+        [f"needs {', '.join(missing)}, not built yet: run `./dev rehearse --build`"] if missing else [])
     return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": None, "requests": 0, "refusals": [],
-            "steps": [], "cannotRun": f"needs {', '.join(missing)}, which cannot be built here"}
+            "steps": [], "cannotRun": "; ".join(why)}
+
+
+def built_plugins(manifest: dict) -> dict:
+    """{binary: "its label (the module version it is built from)"} of what gobuild built, for the report."""
+    out = {}
+    for name, b in manifest.get("built", {}).items():
+        label = b.get("pluginVersion")
+        out[name] = f"{label} ({b['module']})" if label else b["module"]
+    return out
 
 
 def short(error: str) -> str:
@@ -183,12 +216,13 @@ def main(argv: list[str]) -> int:
     else:
         chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"),
                   scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml"),
+                  scenarios.addons(REPO / "Pulumi.prod.yaml"),
                   scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
                   *scenarios.blocked()]
     stage.isolate(argv)
-    unavailable = manifest.get("unavailable", {})
+    unavailable, not_built = manifest.get("unavailable", {}), tuple(gobuild.not_built())
     report = {"pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
-              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
+              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)", **built_plugins(manifest)},
               "unavailable": unavailable, "scenarios": []}
     with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
         with stage.emulator(*SECRET, Path(tmp) / "emulator.log", roles=(scenarios.DEPLOYER_ROLE,)) as emulator:
@@ -196,10 +230,10 @@ def main(argv: list[str]) -> int:
                 if sc.stack_files:
                     report["scenarios"].append(readback(sc, Path(tmp)))
                     continue
-                if sc.program is None:
-                    report["scenarios"].append(skipped(sc, unavailable))
+                if sc.program is None or any(n in unavailable or n in not_built for n in sc.needs):
+                    report["scenarios"].append(skipped(sc, unavailable, not_built))
                     continue
-                report["scenarios"].append(rehearse(sc, Path(tmp), emulator))
+                report["scenarios"].append((on_cluster if sc.cluster else rehearse)(sc, Path(tmp), emulator))
     print(json.dumps(report, indent=2) if args.json else text(report), end="" if not args.json else "\n")
     return 1 if any(sc["ok"] is False for sc in report["scenarios"]) else 0
 

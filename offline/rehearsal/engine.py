@@ -48,7 +48,6 @@ WANTED = (
            "every resource of type tencentcloud:* (the dev and prod stacks, day 2, the policy pack on a real preview)"),
     Wanted("random", "github.com/pulumi/pulumi-random/provider/v4", "v4.21.4", "random:* (the cluster's tokens)"),
     Wanted("tls", "github.com/pulumi/pulumi-tls/provider/v5", "v5.6.2", "tls:* (the cluster's PKI)"),
-    Wanted("kubernetes", "github.com/pulumi/pulumi-kubernetes/provider/v4", "v4.34.2", "kubernetes:* (the add-ons)"),
 )
 
 
@@ -63,6 +62,11 @@ def bin_dir() -> Path:
 
 def manifest_path() -> Path:
     return cache_dir() / "manifest.json"
+
+
+def plugin_home() -> Path:
+    """The PULUMI_HOME the built provider plugins are installed into (scenarios link its plugins/ into theirs)."""
+    return cache_dir() / "home"
 
 
 def wrappers() -> Path:
@@ -133,8 +137,11 @@ def missing() -> list[str]:
 
 def build(say=print) -> dict:
     """Build what is missing, probe what cannot be built, write and return the manifest."""
+    from kubecvm.offline.rehearsal import gobuild  # it builds with this module's helpers
+
     out = bin_dir()
     out.mkdir(parents=True, exist_ok=True)
+    previous = manifest() or {}
     built = {}
     for name, step in STEPS:
         if (out / name).is_file():
@@ -143,7 +150,9 @@ def build(say=print) -> dict:
         step(out)
         built[name] = round(time.monotonic() - started, 1)
         say(f"built {name} in {built[name]:.1f} s -> {out / name}")
-    unavailable = {}
+    binaries, refused = gobuild.build_all(previous.get("built", {}), say)
+    built |= {n: b["seconds"] for n, b in binaries.items() if "seconds" in b}
+    unavailable = dict(refused)
     for w in WANTED:
         if error := probe(w):
             unavailable[w.name] = {"module": f"{w.module}@{w.version}", "error": error, "neededBy": w.needed_by}
@@ -154,7 +163,9 @@ def build(say=print) -> dict:
                                    "neededBy": w.needed_by}
     if not built:
         say(f"everything that can be built is in {out}")
-    doc = {"pulumi": PULUMI_VERSION.lstrip("v"), "bin": str(out), "unavailable": unavailable}
+    doc = {"pulumi": PULUMI_VERSION.lstrip("v"), "bin": str(out), "unavailable": unavailable,
+           "built": {n: {k: v for k, v in b.items() if k != "seconds"} for n, b in binaries.items()},
+           "buildSeconds": built}
     manifest_path().write_text(json.dumps(doc, indent=2) + "\n")
     return doc
 

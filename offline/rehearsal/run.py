@@ -96,7 +96,9 @@ def replace_orders(events: list) -> dict[str, str]:
 
 def predict(before: dict | None, after: dict | None) -> tuple[dict, dict[str, str]]:
     """What kubecvm diff predicts from one plan document to the next (None: no resources), from one diff: the counts
-    {create, update, replace, delete}, and {resource: order} of every replacement (its deleteBeforeReplace)."""
+    {create, update, replace, delete}, and {resource: order} of every replacement (its deleteBeforeReplace).
+    Provider resources are left out, as counted() leaves them out of the engine's steps."""
+    before, after = _without_providers(before), _without_providers(after)
     if before is None or after is None:
         doc = after if before is None else before
         n = len(doc["resources"]) if doc is not None else 0
@@ -105,6 +107,12 @@ def predict(before: dict | None, after: dict | None) -> tuple[dict, dict[str, st
     s = d["summary"]
     orders = dict(sorted((resource_key(c["urn"]), c["order"]) for c in d["replaced"]))
     return {"create": s["added"], "update": s["updated"], "replace": s["replaced"], "delete": s["deleted"]}, orders
+
+
+def _without_providers(doc: dict | None) -> dict | None:
+    if doc is None:
+        return None
+    return {**doc, "resources": [r for r in doc["resources"] if not r.get("type", "").startswith("pulumi:providers:")]}
 
 
 def offline_plan(program: Path | None, stack_file: Path, stack: str, out: Path) -> dict:
@@ -124,13 +132,16 @@ class PlanFailed(Exception):
 class Rehearsal:
     """One stack of one program in a temporary project with a local file backend and its own PULUMI_HOME."""
 
-    def __init__(self, *, name: str, stack: str, program: Path, work: Path, pulumi_root: Path, env: dict):
+    def __init__(self, *, name: str, stack: str, program: Path, work: Path, pulumi_root: Path, env: dict,
+                 plugins: Path | None = None):
         from pulumi import automation as auto
 
         self.auto, self.program, self.work, self.stack_name = auto, program, work, stack
         self.steps: list[Step] = []
         (work / "state").mkdir(parents=True, exist_ok=True)
         (work / "home").mkdir(exist_ok=True)
+        if plugins is not None:  # the plugins `--build` installed (gobuild.install_plugin), found there by version
+            (work / "home" / "plugins").symlink_to(plugins, target_is_directory=True)
         settings = auto.ProjectSettings(name=f"kubecvm-rehearsal-{name}", runtime="python",
                                         backend=auto.ProjectBackend(url=f"file://{work / 'state'}"))
         opts = auto.LocalWorkspaceOptions(

@@ -17,6 +17,8 @@ from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 GLOBAL_ROUTER = PROGRAMS / "global_router.py"
+ADDONS = PROGRAMS / "addons.py"
+ADDONS_BINARIES = ("kubernetes", "kube-apiserver", "etcd")  # gobuild.BINARIES: built from the Go module proxy
 FULL = ("tencentcloud", "random", "tls", "kubernetes")  # the plugins a whole cluster needs
 
 
@@ -40,6 +42,7 @@ class Scenario:
     stack_files: tuple[Path, ...] = ()  # the read-back check: the stacks whose CVMs' user data it carries
     env: tuple[tuple[str, str], ...] = ()  # more environment for the CLI (and so the providers it starts)
     callers: tuple[str, ...] = ()  # when set, the only identities the emulator may see signing the TKE calls
+    cluster: bool = False  # runs against a real kube-apiserver (offline/rehearsal/apiserver.py) started for it
 
 
 def _with(config: dict, **cluster) -> dict:
@@ -64,12 +67,16 @@ def lifecycle(config: dict, *changes: tuple[str, dict]) -> tuple[State, ...]:
     return tuple(states)
 
 
+# The prod preset's pool (stacks/presets.py), spelled out where a scenario changes the pools.
+PROD_POOL = {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 2,
+             "dataDisk": {"type": "CLOUD_SSD", "size": 200}}
+
+
 def global_router(prod_stack: Path) -> Scenario:
     """The prod stack with podNetwork globalRouter: its cluster route table through kubecvm's dynamic provider and
     Tencent's SDK, against the emulator's TKE."""
     base = _with(stack_config(prod_stack), podNetwork={"mode": "globalRouter"})
-    pools = copy.deepcopy(base["kubecvm:cluster"].get("nodePools")) or [
-        {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 2, "dataDisk": {"type": "CLOUD_SSD", "size": 200}}]
+    pools = copy.deepcopy(base["kubecvm:cluster"].get("nodePools")) or [dict(PROD_POOL)]
     scaled = [dict(pools[0], countPerZone=int(pools[0].get("countPerZone", 2)) + 1), *pools[1:]]
     return Scenario(
         "global-router", "prod", GLOBAL_ROUTER,
@@ -92,6 +99,25 @@ def global_router_assumed_role(prod_stack: Path) -> Scenario:
         env=(("TENCENTCLOUD_ASSUME_ROLE_ARN", DEPLOYER_ARN), ("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm-rehearsal")),
         callers=(DEPLOYER_ARN,),
         about="the prod cluster route table deployed through STS AssumeRole (TENCENTCLOUD_ASSUME_ROLE_ARN)",
+    )
+
+
+def addons(prod_stack: Path) -> Scenario:
+    """The prod stack's in-cluster add-on objects (programs/addons.py) on a real kube-apiserver and etcd, through the
+    real pulumi-kubernetes provider. A pool added changes two objects in place (the CSR approver's address rules, the
+    ingress controller's node affinity); the volumes' disk type moved to CLOUD_PREMIUM gives a new StorageClass (its
+    name is the disk type's) and deletes the old one."""
+    base = stack_config(prod_stack)
+    general = copy.deepcopy(base["kubecvm:cluster"].get("nodePools") or [PROD_POOL])[0]
+    batch = {"name": "batch", "instanceType": "S5.2XLARGE32", "countPerZone": 1, "slot": 2}
+    premium = dict(general, dataDisk={**general.get("dataDisk", {}), "type": "CLOUD_PREMIUM"})
+    return Scenario(
+        "add-ons on a real API server", "prod", ADDONS,
+        lifecycle(_with(base, nodePools=[general]), ("a pool added", {"nodePools": [general, batch]}),
+                  ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]})),
+        needs=ADDONS_BINARIES, cluster=True,
+        about="prod's add-on objects (CSR approver, CBS CSI, metrics-server, ingress-nginx) on kube-apiserver and "
+              "etcd on 127.0.0.1, through the pulumi-kubernetes provider",
     )
 
 

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from kubecvm.offline.rehearsal import __main__ as cli, engine, run, scenarios
+from kubecvm.offline.rehearsal import __main__ as cli, engine, gobuild, run, scenarios, stage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,6 +135,7 @@ def test_a_stack_file_that_does_not_plan_exits_2_with_the_plans_message(tmp_path
 def test_the_manifest_keeps_what_the_proxy_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(engine, "STEPS", ())
+    monkeypatch.setattr(gobuild, "BINARIES", ())
     monkeypatch.setattr(engine, "probe", lambda w: "403 Forbidden" if w.name == "tls" else None)
     doc = engine.build(say=lambda _m: None)
     assert json.loads(engine.manifest_path().read_text()) == doc
