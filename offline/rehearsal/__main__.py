@@ -18,7 +18,6 @@ import time
 import traceback
 from pathlib import Path
 
-import yaml
 
 from kubecvm.offline.rehearsal import apiserver, engine, gobuild, run, scenarios, stage
 
@@ -48,11 +47,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
             if state.label == "destroy":
                 plan = None
             else:
-                stack_file = work / f"plan-{i}" / f"Pulumi.{sc.stack}.yaml"
-                stack_file.parent.mkdir()
-                stack_file.write_text(yaml.safe_dump({"config": state.config}, sort_keys=False))
                 started = time.monotonic()
-                plan = run.offline_plan(sc.program, stack_file, sc.stack, stack_file.parent / "plan.json")
+                plan = run.state_plan(sc.program, sc.stack, state.config, work / f"plan-{i}")
                 out["planSeconds"].append(round(time.monotonic() - started, 1))
                 r.configure(state.config)
             counts, replacements = run.predict(previous, plan)  # one diff for the state's commands
@@ -130,7 +126,7 @@ def skipped(sc: scenarios.Scenario, unavailable: dict, not_built: tuple[str, ...
             "steps": [], "cannotRun": "; ".join(why)}
 
 
-def built_plugins(manifest: dict) -> dict:
+def built_binaries(manifest: dict) -> dict:
     """{binary: "its label (the module version it is built from)"} of what gobuild built, for the report."""
     out = {}
     for name, b in manifest.get("built", {}).items():
@@ -148,7 +144,8 @@ def short(error: str) -> str:
 
 def text(report: dict) -> str:
     lines = [f"Pulumi CLI {report['pulumi']}, plugins: "
-             + ", ".join(f"{k} {v}" for k, v in report["plugins"].items())]
+             + ", ".join(f"{k} {v}" for k, v in report["plugins"].items())
+             + "".join(f"\n{k}: {v}" for k, v in report.get("servers", {}).items())]
     if report.get("unavailable"):
         lines.append("Cannot be built here (`./dev rehearse --build` asks the Go module proxy again):")
         lines += [f"  {n:<24}{u['module']}: {short(u['error'])}" for n, u in report["unavailable"].items()]
@@ -222,8 +219,10 @@ def main(argv: list[str]) -> int:
     stage.isolate(argv)
     unavailable, not_built = manifest.get("unavailable", {}), tuple(gobuild.not_built())
     report = {"pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
-              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)", **built_plugins(manifest)},
-              "unavailable": unavailable, "scenarios": []}
+              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
+              "servers": {}, "unavailable": unavailable, "scenarios": []}
+    for name, what in built_binaries(manifest).items():  # the provider is a plugin; etcd and kube-apiserver serve
+        report["plugins" if name == "kubernetes" else "servers"][name] = what
     with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
         with stage.emulator(*SECRET, Path(tmp) / "emulator.log", roles=(scenarios.DEPLOYER_ROLE,)) as emulator:
             for sc in chosen:

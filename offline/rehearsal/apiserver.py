@@ -30,6 +30,8 @@ from typing import Iterator
 
 import yaml
 
+from kubecvm.offline.rehearsal.stage import stop
+
 HOST = "127.0.0.1"
 SERVICE_CIDR = "10.96.0.0/12"  # kubeadm's default serviceSubnet; nothing routes it here
 START_SECONDS = 180  # etcd, then the API server's /readyz (its RBAC bootstrap included), on a loaded machine
@@ -161,12 +163,7 @@ def _process(cmd: list[str], log: Path) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=20)
 
 
 @contextmanager

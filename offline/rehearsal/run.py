@@ -125,6 +125,14 @@ def offline_plan(program: Path | None, stack_file: Path, stack: str, out: Path) 
     return json.loads(out.read_text())
 
 
+def state_plan(program: Path | None, stack: str, config: dict, where: Path) -> dict:
+    """`kubecvm plan` of one stack state: its config written as Pulumi.<stack>.yaml in `where` (made here)."""
+    stack_file = where / f"Pulumi.{stack}.yaml"
+    where.mkdir(parents=True)
+    stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return offline_plan(program, stack_file, stack, where / "plan.json")
+
+
 class PlanFailed(Exception):
     """`kubecvm plan` refused the stack: its own message."""
 

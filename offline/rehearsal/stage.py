@@ -75,8 +75,14 @@ def emulator(secret_id: str, secret_key: str, log: Path, roles: tuple[str, ...] 
                 raise RuntimeError(f"the emulator did not start (see {log}): {line!r}")
             yield Emulator(line.rsplit(" ", 1)[-1], process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL after `timeout` seconds; reaped either way."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

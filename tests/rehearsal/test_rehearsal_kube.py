@@ -130,7 +130,7 @@ def test_the_add_ons_scenario_cannot_run_until_its_binaries_are_built():
 def test_the_report_names_each_built_binarys_module():
     manifest = {"built": {"kubernetes": {"module": f"{gobuild.PROVIDER}@{PSEUDO}", "pluginVersion": "4.34.2"},
                           "etcd": {"module": "go.etcd.io/etcd/server/v3@v3.5.15"}}}
-    assert cli.built_plugins(manifest) == {"kubernetes": f"4.34.2 ({gobuild.PROVIDER}@{PSEUDO})",
+    assert cli.built_binaries(manifest) == {"kubernetes": f"4.34.2 ({gobuild.PROVIDER}@{PSEUDO})",
                                            "etcd": "go.etcd.io/etcd/server/v3@v3.5.15"}
 
 
@@ -147,12 +147,7 @@ def test_predictions_of_the_add_ons_scenario_come_from_kubecvm_plan_and_diff(tmp
     """39 objects (the Kubernetes provider is not counted, as the engine's count leaves it out); a pool added updates
     the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass."""
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
-    docs = []
-    for i, state in enumerate(sc.states[:3]):
-        f = tmp_path / str(i) / "Pulumi.prod.yaml"
-        f.parent.mkdir()
-        f.write_text(yaml.safe_dump({"config": state.config}))
-        docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
+    docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:3])]
     assert run.predict(None, docs[0])[0] == {"create": 39, "update": 0, "replace": 0, "delete": 0}
     assert run.predict(docs[0], docs[1])[0] == {"create": 0, "update": 2, "replace": 0, "delete": 0}
     assert run.predict(docs[1], docs[2])[0] == {"create": 1, "update": 0, "replace": 0, "delete": 1}

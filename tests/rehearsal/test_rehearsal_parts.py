@@ -68,12 +68,7 @@ def test_the_global_router_scenario_is_prod_with_global_router_then_a_scale_then
 def test_predictions_of_the_global_router_scenario_come_from_kubecvm_plan_and_diff(tmp_path):
     """The offline plans of the scenario's states: a scale updates the table in place, a podCidr change replaces it."""
     sc = scenarios.global_router(REPO / "Pulumi.prod.yaml")
-    docs = []
-    for i, state in enumerate(sc.states[:3]):
-        f = tmp_path / str(i) / "Pulumi.prod.yaml"
-        f.parent.mkdir()
-        f.write_text(yaml.safe_dump({"config": state.config}))
-        docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
+    docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:3])]
     assert [len(d["resources"]) for d in docs] == [2, 2, 2]
     assert run.predict(None, docs[0])[0] == {"create": 2, "update": 0, "replace": 0, "delete": 0}
     assert run.predict(docs[0], docs[1])[0] == {"create": 0, "update": 1, "replace": 0, "delete": 0}
@@ -197,12 +192,7 @@ def test_a_step_fails_when_the_engine_replaces_in_another_order_than_predicted()
 
 def test_the_pod_cidr_change_is_predicted_to_replace_the_table_delete_first(tmp_path):
     sc = scenarios.global_router(REPO / "Pulumi.prod.yaml")
-    docs = []
-    for i, state in enumerate(sc.states[1:3]):
-        f = tmp_path / str(i) / "Pulumi.prod.yaml"
-        f.parent.mkdir()
-        f.write_text(yaml.safe_dump({"config": state.config}))
-        docs.append(run.offline_plan(sc.program, f, "prod", f.parent / "plan.json"))
+    docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[1:3])]
     assert run.predict(*docs)[1] == {
         "kubecvm:index:PodRoutes$pulumi-python:dynamic/kubecvm:ClusterRouteTable::kubecvm-prod-pods": "delete-before-replace"}
 

@@ -17,6 +17,7 @@ What differs from ClusterAddons, and why:
 - kubeadm's CoreDNS Deployment, which the component patches, does not exist here (no kubeadm): no patch.
 """
 
+import base64
 import datetime
 import os
 from pathlib import Path
@@ -26,8 +27,8 @@ import pulumi_kubernetes as k8s
 
 from kubecvm.components.addons import KINDS, _args
 from kubecvm.planning import addons as plan_addons
+from kubecvm.offline.rehearsal.programs import stack_plan
 from kubecvm.planning.addons import ingress_nginx
-from kubecvm.stacks.config import ConfigError, plan_from_config
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # the rehearsal's kubeconfig file (offline/rehearsal/apiserver.py)
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
@@ -62,16 +63,9 @@ def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, st
 
 
 def main() -> None:
-    try:
-        plan = plan_from_config(
-            preset=pulumi.Config("kubecvm").get("preset"), overrides=pulumi.Config("kubecvm").get_object("cluster"),
-            region=pulumi.Config("tencentcloud").get("region"), stack=pulumi.get_stack(),
-        )
-    except ConfigError as exc:
-        raise pulumi.RunError(str(exc)) from None
+    plan = stack_plan()
     settings = plan_addons.settings_from_plan(plan)
     ca, cert, key = test_tls(plan_addons.METRICS_SERVER_DNS_NAMES[0], plan_addons.METRICS_SERVER_DNS_NAMES)
-    import base64
     metrics_tls = plan_addons.ServingTls(cert_pem=pulumi.Output.secret(cert), key_pem=pulumi.Output.secret(key),
                                          ca_bundle=base64.b64encode(ca.encode()).decode())
     objs = plan_addons.objects(settings, metrics_tls=metrics_tls)

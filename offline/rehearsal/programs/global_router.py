@@ -10,7 +10,7 @@ SDK's mocks (the prediction) and the Automation API under the real CLI (the rehe
 import pulumi
 
 from kubecvm.components.pod_routes import PodRoutes
-from kubecvm.stacks.config import ConfigError, plan_from_config
+from kubecvm.offline.rehearsal.programs import stack_plan
 
 # The cluster route table names its VPC; with no VPC resource in this program, a fixed id stands in for it (the
 # emulator's TKE, like the simulated cloud, does not resolve VPC ids).
@@ -18,13 +18,7 @@ VPC_ID = "vpc-rehearsal"
 
 
 def main() -> None:
-    try:
-        plan = plan_from_config(
-            preset=pulumi.Config("kubecvm").get("preset"), overrides=pulumi.Config("kubecvm").get_object("cluster"),
-            region=pulumi.Config("tencentcloud").get("region"), stack=pulumi.get_stack(),
-        )
-    except ConfigError as exc:
-        raise pulumi.RunError(str(exc)) from None
+    plan = stack_plan()
     if plan.cluster_route_table is None:
         raise pulumi.RunError("kubecvm:cluster.podNetwork.mode: the GlobalRouter rehearsal needs globalRouter")
     routes = PodRoutes(plan.components["routes"], plan.routes, route_table_id="", instances={},
