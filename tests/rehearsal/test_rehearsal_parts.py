@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from kubecvm.offline.rehearsal import __main__ as cli, engine, gobuild, run, scenarios, stage
+from kubecvm.offline.rehearsal import __main__ as cli, engine, gobuild, run, scenarios
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from kubecvm.components.addons import KINDS, _args
+from kubecvm.components.addons import KINDS, PROVIDER_SETTINGS, _args
 from kubecvm.planning import addons as plan_addons
 from kubecvm.offline.rehearsal.programs import stack_plan
 from kubecvm.planning.addons import ingress_nginx
@@ -75,7 +75,8 @@ def main() -> None:
         objs += ingress_nginx.objects(ingress, ca_pem=ca, cert_pem=pulumi.Output.secret(cert),
                                       key_pem=pulumi.Output.secret(key), status_arg=status)
     path = os.environ.get(KUBECONFIG)
-    provider = k8s.Provider("addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""))
+    provider = k8s.Provider("addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""),
+                            **PROVIDER_SETTINGS)  # as ClusterAddons' own provider
     child = pulumi.ResourceOptions(provider=provider)
     for obj in objs:
         meta = obj["metadata"]
