@@ -144,17 +144,19 @@ def test_the_add_ons_states_are_created_a_pool_added_the_disk_type_moved_then_de
 
 
 def test_predictions_of_the_add_ons_scenario_come_from_kubecvm_plan_and_diff(tmp_path):
-    """39 objects (the Kubernetes provider is not counted, as the engine's count leaves it out); a pool added updates
-    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass."""
+    """46 objects (the Kubernetes provider is not counted, as the engine's count leaves it out); a pool added updates
+    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass. Every object is
+    deleted in the background: no garbage collector runs here to finish a foreground deletion."""
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
     docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:3])]
-    assert run.predict(None, docs[0])[0] == {"create": 39, "update": 0, "replace": 0, "delete": 0}
+    assert run.predict(None, docs[0])[0] == {"create": 46, "update": 0, "replace": 0, "delete": 0}
     assert run.predict(docs[0], docs[1])[0] == {"create": 0, "update": 2, "replace": 0, "delete": 0}
     assert run.predict(docs[1], docs[2])[0] == {"create": 1, "update": 0, "replace": 0, "delete": 1}
-    assert run.predict(docs[2], None)[0] == {"create": 0, "update": 0, "replace": 0, "delete": 39}
-    annotations = {r["inputs"]["metadata"].get("annotations", {}).get("pulumi.com/skipAwait")
+    assert run.predict(docs[2], None)[0] == {"create": 0, "update": 0, "replace": 0, "delete": 46}
+    annotations = {tuple(r["inputs"]["metadata"].get("annotations", {}).get(f"pulumi.com/{a}")
+                         for a in ("skipAwait", "deletionPropagationPolicy"))
                    for r in docs[0]["resources"] if r["type"].startswith("kubernetes:") and "metadata" in r["inputs"]}
-    assert annotations == {"true"}
+    assert annotations == {("true", "background")}
 
 
 def test_the_programs_test_certificate_is_the_same_bytes_every_time():

@@ -14,6 +14,11 @@ What differs from ClusterAddons, and why:
   SkipAwaitLogic and DeletedCondition): this API server has no nodes, kubelets or controller manager, so no
   Deployment ever becomes ready and no Namespace finishes terminating. The provider then returns as soon as the API
   server has accepted the object, which is what the rehearsal checks. The real component waits.
+- Every object is deleted with `pulumi.com/deletionPropagationPolicy: background` (same file, DeletionPropagation).
+  The provider's default is foreground deletion, which puts the `foregroundDeletion` finalizer on the object; only
+  kube-controller-manager's garbage collector removes it, and skipAwait does not skip a delete's wait except for
+  workloads and Namespaces (allowsSkipAwaitWithDelete). Without a controller manager here, a replaced StorageClass
+  would wait for ever. The real component keeps the default: its cluster runs the garbage collector.
 - kubeadm's CoreDNS Deployment, which the component patches, does not exist here (no kubeadm): no patch.
 """
 
@@ -31,7 +36,8 @@ from kubecvm.offline.rehearsal.programs import stack_plan
 from kubecvm.planning.addons import ingress_nginx
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # the rehearsal's kubeconfig file (offline/rehearsal/apiserver.py)
-SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
+# provider/pkg/metadata/annotations.go in pulumi-kubernetes: the await and the deletion-propagation overrides.
+NO_CONTROLLERS = {"pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background"}
 
 
 def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, str]:
@@ -80,7 +86,7 @@ def main() -> None:
     child = pulumi.ResourceOptions(provider=provider)
     for obj in objs:
         meta = obj["metadata"]
-        obj = {**obj, "metadata": {**meta, "annotations": {**meta.get("annotations", {}), **SKIP_AWAIT}}}
+        obj = {**obj, "metadata": {**meta, "annotations": {**meta.get("annotations", {}), **NO_CONTROLLERS}}}
         KINDS[obj["apiVersion"], obj["kind"]](plan_addons.resource_name("addons", obj), opts=child, **_args(obj))
     pulumi.export("objects", len(objs))
 
