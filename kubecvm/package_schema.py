@@ -3,7 +3,7 @@
 The analyzer (pulumi.provider.experimental) derives types, names and descriptions from ClusterArgs' annotations
 and docstrings. It has no way to mark enums of plain strings, defaults or secret outputs, and copies docstrings
 with their source indentation. `refine` adds those from the one place they are decided, the spec models
-(planning/spec.py): a field typed by a string Enum becomes a reference to an enum type, a default that no preset
+(planning/spec/): a field typed by a string Enum becomes a reference to an enum type, a default that no preset
 changes becomes the property's `default`, and the outputs holding key material are `secret`. Pulumi package
 schema: https://www.pulumi.com/docs/iac/using-pulumi/pulumi-packages/schema/ (property `default`, `secret`;
 enum types are a complex type with `type: string` and `enum`).

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 # minor -> the last patch release verified in the sources above; every patch 0..last exists.
 LAST_PATCH = {"1.28": 15, "1.29": 15, "1.30": 14, "1.31": 14, "1.32": 8}
-DEFAULT_VERSION = "1.30.6"  # what `kubernetes.version` defaults to (planning/spec.py); a test holds it to the table
+DEFAULT_VERSION = "1.30.6"  # what `kubernetes.version` defaults to (planning/spec/kubernetes.py); a test holds it to the table
 
 
 def releases(minor: str) -> tuple[str, ...]:

@@ -147,7 +147,7 @@ def routes_component(cluster: str) -> str:
 # Boot path. SSM secret and CAM role names are account-wide, so they carry a kubecvm prefix too.
 # SSM names are `kubecvm_<cluster>_<item>`: SSM allows letters, digits, `_` and `-`, at most 128 bytes
 # (terraform-provider-tencentcloud v1.82.42 tencentcloud/services/ssm/resource_tc_ssm_secret.go, secret_name), and a
-# cluster name is a DNS label (planning/spec.py), which never holds `_`. So the name splits back into exactly one
+# cluster name is a DNS label (planning/spec/cluster.py), which never holds `_`. So the name splits back into exactly one
 # (cluster, item): with `-` cluster `x`'s `etcd-ca-key` was cluster `x-etcd`'s `ca-key`, and x-etcd's masters could
 # read x's etcd CA key.
 SSM_SEPARATOR = "_"

@@ -32,7 +32,7 @@ IPV4_CIDR = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"
 
 # Tencent's placement-group types (tencentcloud_placement_group `type`: HOST, SW, RACK; provider
 # tencentcloud/services/cvm/resource_tc_placement_group.go), CVM charge types (tencentcloud_instance
-# `instance_charge_type`), CBS disk types (tencentcloud_cbs_storage `storage_type`): planning/spec.py's enums.
+# `instance_charge_type`), CBS disk types (tencentcloud_cbs_storage `storage_type`): planning/spec/'s enums.
 PLACEMENT_TYPES = ["HOST", "SW", "RACK"]
 CHARGE_TYPES = ["POSTPAID_BY_HOUR", "PREPAID", "SPOTPAID", "CDHPAID", "CDCPAID"]
 DISK_TYPES = ["CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD"]

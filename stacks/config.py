@@ -76,7 +76,7 @@ def _describe(err: dict) -> tuple[str, str]:
         msg = msg.replace("Input should be", "expected")
     elif kind == "string_pattern_mismatch":
         msg = f"{_shown(err['input'])} does not match {err['ctx']['pattern']}"
-    elif kind in _STRICT_TYPES:  # strict types (planning/spec.py Model): say what came, not only what was expected
+    elif kind in _STRICT_TYPES:  # strict types (planning/spec/base.py Model): say what came, not only what was expected
         msg = f"expected {_STRICT_TYPES[kind]}, got {_article(err['input'])}"
     return path, msg
 
@@ -107,7 +107,7 @@ def _check_type(key: str, value: Any) -> None:
         raise ConfigError(f"{key}: expected {what}, got {'null' if value is None else ('an ' if _kind(value)[0] in 'aeiou' else 'a ') + _kind(value)} {_shown(value, 40) if value is not None else ''}".rstrip())
 
 
-_CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")  # planning/spec.py ClusterSpec.name
+_CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")  # planning/spec/cluster.py ClusterSpec.name
 
 
 def default_cluster_name(stack: str) -> str:

@@ -14,7 +14,7 @@ from tests.conftest import make_spec
 # terraform-provider-tencentcloud v1.82.42 tencentcloud/services/ssm/resource_tc_ssm_secret.go (secret_name): letters,
 # digits, `_` and `-`, the first a letter or digit, at most 128 bytes.
 SSM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-# planning/spec.py's cluster name: a DNS label of at most 20 characters.
+# planning/spec/cluster.py's cluster name: a DNS label of at most 20 characters.
 CLUSTER_NAMES = st.from_regex(r"[a-z]([-a-z0-9]{0,18}[a-z0-9])?", fullmatch=True)
 
 

@@ -47,7 +47,7 @@ def test_the_generated_files_are_up_to_date():
         if current != text:
             rel = str(path.relative_to(PROJECT_DIR))
             stale.append("".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True), rel, rel)))
-    assert not stale, (f"generated from planning/spec.py and out of date: run `{gen.COMMAND}`\n" + "\n".join(stale))
+    assert not stale, (f"generated from planning/spec/ and out of date: run `{gen.COMMAND}`\n" + "\n".join(stale))
 
 
 def test_the_check_mode_fails_with_a_diff_and_the_command(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kubecvm.planning import spec as spec_module
+from kubecvm.planning.spec import kubernetes as spec_kubernetes
 from kubecvm.planning import validation
 from kubecvm.stacks.config import ConfigError, spec_from_config
 
@@ -113,8 +113,8 @@ def test_an_accepted_registry_makes_valid_references(prefix, field):
 
 
 def test_the_suffixes_cover_the_longest_image_names():
-    assert max(map(len, SUFFIXES["imageRepository"])) >= spec_module._REPOSITORY_SUFFIX
-    assert max(map(len, SUFFIXES["imageRegistry"])) >= spec_module._REGISTRY_SUFFIX
+    assert max(map(len, SUFFIXES["imageRepository"])) >= spec_kubernetes._REPOSITORY_SUFFIX
+    assert max(map(len, SUFFIXES["imageRegistry"])) >= spec_kubernetes._REGISTRY_SUFFIX
 
 
 # ---- mirror URLs ----------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Strict types everywhere in the spec: no field coerces a value of another type (pydantic's lax mode would take
 "no", "off", 0 and 1 as booleans, true and "8080" as integers, bytes as a string, a tuple as a list).
 
-Two checks: a walk over every model in planning/spec.py (structure: strict config, lax only on enums), and a sweep
+Two checks: a walk over every model in planning/spec/ (structure: strict config, lax only on enums), and a sweep
 that feeds every leaf field of the spec values of the wrong type and expects a refusal naming that field, through
 the Python API and, for a sample, through the real CLI as a user runs it.
 """
@@ -27,7 +27,7 @@ from kubecvm.planning import spec as spec_module
 from kubecvm.stacks.config import ConfigError, spec_from_config
 
 MODELS = [m for _, m in inspect.getmembers(spec_module, inspect.isclass)
-          if issubclass(m, BaseModel) and m.__module__ == spec_module.__name__]
+          if issubclass(m, BaseModel) and m.__module__.startswith(f"{spec_module.__name__}.")]
 
 
 def _leaves(annotation) -> list[tuple[object, list]]:
