@@ -15,7 +15,8 @@ from kubecvm.planning import ClusterPlan, ClusterSpec, SpecError, backups, boots
 from kubecvm.planning.monitoring import monitoring_plan, prometheus_plan
 from kubecvm.planning.plan import POLICY_FACTS, policy_facts
 from kubecvm.planning.tencent import vpc
-from kubecvm.stacks.config import ConfigError, overrides_from_args, plan_from_config
+from kubecvm.stacks.arguments import overrides_from_args
+from kubecvm.stacks.config import ConfigError, plan_from_config
 
 from .args import INPUT_ONLY, INPUTS, NETWORK_ARGS
 from .spelling import in_spelling, snake_case_message  # noqa: F401  (snake_case_message: public before)

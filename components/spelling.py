@@ -10,7 +10,7 @@ import re
 import typing
 
 from kubecvm.planning import ClusterSpec
-from kubecvm.stacks.config import nested_model
+from kubecvm.stacks.arguments import nested_model
 
 from . import args as args_module
 

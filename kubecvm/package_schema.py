@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from kubecvm.components.spelling import camel_case_message
 from kubecvm.planning import ClusterSpec
-from kubecvm.stacks.config import nested_model
+from kubecvm.stacks.arguments import nested_model
 from kubecvm.stacks.presets import PRESETS
 
 TYPES = "#/types/"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from .config import PROJECT, ConfigError, _compose
+from .errors import PROJECT, ConfigError
+from .stack_file import _compose
 
 CLUSTER_KEY = f"{PROJECT}:cluster"
 

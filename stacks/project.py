@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kubecvm.stacks.config import ConfigError, load_yaml
+from kubecvm.stacks.errors import ConfigError
+from kubecvm.stacks.stack_file import load_yaml
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 DEFAULT_PROJECT = "kubecvm"

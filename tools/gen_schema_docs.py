@@ -31,7 +31,7 @@ from pydantic.fields import FieldInfo
 from kubecvm.components.spelling import snake_case_message
 from kubecvm.package_schema import _field_type
 from kubecvm.planning import spec
-from kubecvm.stacks.config import nested_model
+from kubecvm.stacks.arguments import nested_model
 from kubecvm.stacks.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent

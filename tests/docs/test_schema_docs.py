@@ -10,7 +10,7 @@ import sys
 
 from kubecvm.offline.runner import PROJECT_DIR
 from kubecvm.planning import spec
-from kubecvm.stacks.config import nested_model
+from kubecvm.stacks.arguments import nested_model
 
 TOOL = PROJECT_DIR / "tools" / "gen_schema_docs.py"
 
