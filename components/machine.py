@@ -20,10 +20,10 @@ class MachineDeps:
     security_group_id: pulumi.Input[str]
     image_id: pulumi.Input[str]
     # (zone, instance type) -> the type once the provider's data source confirmed Tencent sells it there
-    # (components/cluster.py instance_types_offered); a CVM waits for that answer. A pair not in it goes as planned.
+    # (components/lookups.py instance_types_offered); a CVM waits for that answer. A pair not in it goes as planned.
     instance_types: Mapping[tuple[str, str], pulumi.Input[str]] = field(default_factory=dict)
     # (zone, instance type, disk charge type, system disk type) -> that disk type once the data source confirmed
-    # Tencent sells it as the type's system disk there (components/cluster.py system_disks_offered).
+    # Tencent sells it as the type's system disk there (components/lookups.py system_disks_offered).
     system_disk_types: Mapping[tuple[str, str, str, str], pulumi.Input[str]] = field(default_factory=dict)
     placement_group_id: pulumi.Input[str] | None = None
     # The boot path (components/boot.py): the role whose credentials read the node's secrets, the cloud-init for

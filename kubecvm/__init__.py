@@ -23,8 +23,8 @@ _EXPORTS = {
         "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs", "MonitoringArgs",
         "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs", "PrometheusDigestsArgs", "QuotasArgs",
         "SpotArgs", "SystemDiskArgs", "TaintArgs")},
-    "ClusterArgsError": "kubecvm.components.cluster",
-    "ClusterInputs": "kubecvm.components.cluster",
+    "ClusterArgsError": "kubecvm.components.cluster_args",
+    "ClusterInputs": "kubecvm.components.cluster_args",
     "build_plan": "kubecvm.planning",
 }
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         DiskArgs, IngressArgs, IngressPortsArgs, KubernetesArgs, MonitoringArgs, NodePoolArgs, PodNetworkArgs,
         PrepaidArgs, PrometheusArgs, PrometheusDigestsArgs, QuotasArgs, SpotArgs, SystemDiskArgs, TaintArgs,
     )
-    from kubecvm.components.cluster import ClusterArgsError, ClusterInputs
+    from kubecvm.components.cluster_args import ClusterArgsError, ClusterInputs
     from kubecvm.planning import build_plan
 
 

@@ -40,7 +40,7 @@ keeps 实例规格.md's.) The SA5/S8 size tables that turn up in search are thir
 
 The pages also say "各个地域可供售卖的实例规格不一定完全相同，部分配置可能售罄" (what each region sells differs, some
 configurations sell out; the buy page is authoritative): they give no per-zone table, so the simulated cloud sells
-every catalogued type in every zone and never reports one sold out. The real check (components/cluster.py,
+every catalogued type in every zone and never reports one sold out. The real check (components/lookups.py,
 `instance_types_offered`) asks the live data source per zone.
 """
 

@@ -1,5 +1,5 @@
 """Clusters of one program that would collide: checked across the clusters a program builds, since each cluster's
-own spec cannot see the others. Pure; components/cluster.py asks it before a Cluster registers anything.
+own spec cannot see the others. Pure; components/cluster_args.py asks it before a Cluster registers anything.
 
 - Names. A child's URN is `<parent type>$<type>::<name>` (Pulumi's URN format: "urn:pulumi:<stack>::<project>::
   <qualified type>::<name>", pulumi.com/docs/iac/concepts/resources/names/#urns), and a node is named

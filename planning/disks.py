@@ -3,7 +3,7 @@
 Pure data and checks; the spec's `systemDisk.type` (controlPlane, nodePools[]) is checked here when the plan knows
 each machine's type (planning/plan.py), the simulated cloud refuses the same (offline/simulated_cloud.py), and
 under `pulumi preview`/`up` the provider's instance-types data source is asked what Tencent sells as the system disk of
-each planned type in its zone (components/cluster.py system_disks_offered), which decides.
+each planned type in its zone (components/lookups.py system_disks_offered), which decides.
 
 Sources:
 - Tencent CBS "Use Limits" (tencentyun/intlcloud-documents yehe_doc/存储/云硬盘/操作指南/使用限制_intl_en.md @

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .plan import ClusterPlan
 
 # FAMILY.SIZE<memory GiB>: S5.LARGE8, SA2.2XLARGE32, S6.MEDIUM2. The form is not the catalogue:
-# whether Tencent sells a type is the provider's instance-types data source's answer (components/cluster.py).
+# whether Tencent sells a type is the provider's instance-types data source's answer (components/lookups.py).
 # Tencent's pages (offline/instance_types.py) also write a lower-case family suffix (S5se, M6ce, GN10Xp, GN7vw) and a
 # multiplied MEDIUM (M6.31MEDIUM470 = 62 vCPU, C6.23MEDIUM216 = 46): both are of the form.
 _TYPE_RE = re.compile(r"^(?P<family>[A-Z][A-Z0-9]*[a-z]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)"
