@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 # exit after 120 s without credentials: no source found shows either (not in node.go, main.go or credential.go as
 # stored), so neither is claimed; what is sure is that a version bump needs its node plugin read again. So every
 # version we run needs, besides the image, what NODE_REQUIREMENTS lists for it; a version bump without its row there
-# fails the tests (tests/bootstrap/test_addons.py) and the plan.
+# fails the tests (tests/bootstrap/test_addons_cbs_csi.py) and the plan.
 # The controller runs the same binary (`--component_type=controller`) so both halves are always the same version.
 CBS_CSI_VERSION = image_table.BY_NAME["cbs-csi"].tag
 CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "

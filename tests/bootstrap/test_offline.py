@@ -27,7 +27,7 @@ def recording():
 
 def names_of(recording, type_: str) -> list[str]:
     # The cluster PKI's; the ingress webhook and metrics-server have certificates of their own
-    # (tests/bootstrap/test_ingress_nginx.py, tests/bootstrap/test_addons.py).
+    # (tests/bootstrap/test_ingress_nginx.py, tests/bootstrap/test_addons_metrics_server.py).
     return sorted(r.name for r in recording.of_type(type_) if "-ingress-webhook-" not in r.name
                   and "-metrics-server-tls-" not in r.name)
 
