@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 
-from kubecvm.offline.rehearsal import apiserver, engine, gobuild, run, scenarios, stage
+from kubecvm.offline.rehearsal import apiserver, engine, gobuild, lb_controller, run, scenarios, stage
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = ("AKIDkubecvmREHEARSAL000000000000000000", "kubecvm-rehearsal-secret-key-00000000")
@@ -114,6 +114,12 @@ def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> d
 
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # programs/addons.py reads it
+
+
+def controller(sc: scenarios.Scenario, tmp: Path) -> dict:
+    """The LoadBalancer controller's scenario: its own API server and emulator, in this process."""
+    return {"name": sc.name, "stack": sc.stack, "about": sc.about} | lb_controller.rehearse(engine.bin_dir(),
+                                                                                          tmp / "controller")
 
 
 def skipped(sc: scenarios.Scenario, unavailable: dict, not_built: tuple[str, ...] = ()) -> dict:
@@ -213,7 +219,7 @@ def main(argv: list[str]) -> int:
     else:
         chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"),
                   scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml"),
-                  scenarios.addons(REPO / "Pulumi.prod.yaml"),
+                  scenarios.addons(REPO / "Pulumi.prod.yaml"), scenarios.lb_controller(),
                   scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
                   *scenarios.blocked()]
     stage.isolate(argv)
@@ -229,8 +235,12 @@ def main(argv: list[str]) -> int:
                 if sc.stack_files:
                     report["scenarios"].append(readback(sc, Path(tmp)))
                     continue
-                if sc.program is None or any(n in unavailable or n in not_built for n in sc.needs):
+                if (sc.program is None and not sc.controller) or any(n in unavailable or n in not_built
+                                                                     for n in sc.needs):
                     report["scenarios"].append(skipped(sc, unavailable, not_built))
+                    continue
+                if sc.controller:
+                    report["scenarios"].append(controller(sc, Path(tmp)))
                     continue
                 report["scenarios"].append((on_cluster if sc.cluster else rehearse)(sc, Path(tmp), emulator))
     print(json.dumps(report, indent=2) if args.json else text(report), end="" if not args.json else "\n")

@@ -43,6 +43,7 @@ class Scenario:
     env: tuple[tuple[str, str], ...] = ()  # more environment for the CLI (and so the providers it starts)
     callers: tuple[str, ...] = ()  # when set, the only identities the emulator may see signing the TKE calls
     cluster: bool = False  # runs against a real kube-apiserver (offline/rehearsal/apiserver.py) started for it
+    controller: bool = False  # the LoadBalancer controller in this process, not a program (lb_controller.py)
 
 
 def _with(config: dict, **cluster) -> dict:
@@ -119,6 +120,15 @@ def addons(prod_stack: Path) -> Scenario:
         about="prod's add-on objects (CSR approver, CBS CSI, metrics-server, ingress-nginx) on kube-apiserver and "
               "etcd on 127.0.0.1, through the pulumi-kubernetes provider",
     )
+
+
+def lb_controller() -> Scenario:
+    """The LoadBalancer controller add-on's program, two replicas as its ServiceAccount, against a real kube-apiserver
+    and the emulator (lb_controller.py): no Pulumi program, so nothing for `kubecvm diff` to predict."""
+    return Scenario("LoadBalancer controller on a real API server", "cluster rehearsal", None,
+                    needs=("kube-apiserver", "etcd"), controller=True,
+                    about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, a CVM gone, a CVM "
+                          "stopped, the leader stopping, the Service deleted")
 
 
 def readback(*stack_files: Path) -> Scenario:

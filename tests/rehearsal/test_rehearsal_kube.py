@@ -194,3 +194,30 @@ def test_the_api_server_runs_with_kubeadms_authorization_and_admission_on_loopba
         assert flag in cmd
     assert all("127.0.0.1" in u for u in apiserver.etcd_command(tmp_path / "etcd", tmp_path, 2379, 2380)
                if u.startswith("http"))
+
+
+def test_the_controller_scenario_needs_the_api_server_and_names_what_is_not_built():
+    sc = scenarios.lb_controller()
+    assert (sc.program, sc.controller, sc.needs) == (None, True, ("kube-apiserver", "etcd"))
+    out = cli.skipped(sc, {}, ("kube-apiserver",))
+    assert (out["ok"], out["cannotRun"]) == (None, "needs kube-apiserver, not built yet: run `./dev rehearse --build`")
+
+
+def test_the_controller_runs_as_the_add_ons_own_service_account():
+    """The scenario binds nothing of its own: the RBAC it applies is every ServiceAccount, role and binding the add-on
+    renders, and nothing else."""
+    from kubecvm.offline.rehearsal import lb_controller
+    from kubecvm.planning import addons
+
+    applied = []
+    lb_controller.utils.create_from_dict, original = (lambda _api, obj: applied.append(obj)), \
+        lb_controller.utils.create_from_dict
+    try:
+        lb_controller.apply_rbac(None, "demo")
+    finally:
+        lb_controller.utils.create_from_dict = original
+    settings = addons.AddonSettings(cluster="demo", region="ap-guangzhou", zones=("ap-guangzhou-3",),
+                                    kubernetes_version="1.30")
+    rendered = [o for o in addons.lb_controller_objects(settings) if o["kind"] in lb_controller.RBAC_KINDS]
+    assert applied == rendered and {o["kind"] for o in applied} == set(lb_controller.RBAC_KINDS)
+    assert all("*" not in str(r) for o in applied for r in o.get("rules", []))
