@@ -52,7 +52,7 @@ DEFAULT_CREDENTIALS_DIR = "~/.tccli"  # tccli's; a profile is <dir>/<profile>.cr
 DEFAULT_SESSION_DURATION = sts_api.DEFAULT_DURATION
 # Per-service endpoint overrides (kubecvm's, not the Tencent provider's): a host or an http(s)://host:port URL.
 ENDPOINT_ENVS = {"tke": "TENCENTCLOUD_TKE_ENDPOINT", "cam": "TENCENTCLOUD_CAM_ENDPOINT", "sts": "TENCENTCLOUD_STS_ENDPOINT",
-                 "clb": "TENCENTCLOUD_CLB_ENDPOINT"}
+                 "clb": "TENCENTCLOUD_CLB_ENDPOINT", "vpc": "TENCENTCLOUD_VPC_ENDPOINT"}
 ENDPOINT_ENV = ENDPOINT_ENVS["tke"]
 # The CVM metadata service a CAM role's temporary credentials come from (tencentcloud-sdk-python-common
 # credential.py CVMRoleCredential, the provider's GetAuthFromCAM): <base>cam/security-credentials/<role>.

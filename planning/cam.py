@@ -34,6 +34,12 @@ def clb(api: str) -> str:
     return f"clb:{api}"
 
 
+def vpc(api: str) -> str:
+    """The CAM action for a VPC API (CreateSecurityGroup -> vpc:CreateSecurityGroup): 私有网络 is CAM service `vpc`,
+    authorized at resource level and by tag (支持CAM的产品.md above, 网络 table)."""
+    return f"vpc:{api}"
+
+
 def cbs(api: str) -> str:
     """The CAM action for a CBS API (DescribeDisks -> cvm:DescribeDisks)."""
     return f"{CBS_SERVICE}:{api}"

@@ -1,6 +1,6 @@
 """Write planning/node-pip.lock: what every node's pip installs into /opt/kubecvm/tccli, each file by its sha256;
 and planning/lb-controller-pip.lock: what the load-balancer controller's pod installs (the official Kubernetes client
-and Tencent's CLB and CVM SDKs at planning/addons/lb_controller.py's pins), on python:3.12-slim (Debian 12, glibc 2.36).
+and Tencent's CLB, CVM and VPC SDKs at planning/addons/lb_controller.py's pins), on python:3.12-slim (Debian 12, glibc 2.36).
 
     .venv/bin/python tools/node_pip_lock.py                  # needs PyPI; the tests never run it
     .venv/bin/python tools/node_pip_lock.py --lb-controller

@@ -1,4 +1,4 @@
-"""The VPC API 2017-03-12 security-group calls, with an account's security groups and their rules. What VPC refuses
+"""The VPC API 2017-03-12 security-group calls, with an account's security groups, their tags and their rules. What VPC refuses
 is decided by kubecvm/planning/tencent/vpc.py (the rule set's refusal rules, each with its source: the ones the
 simulated cloud applies to a plan's GroupRuleSet); this module holds the state and shapes the answers as the SDK's
 models do (tencentcloud/vpc/v20170312/models.py: CreateSecurityGroupResponse.SecurityGroup,
@@ -34,10 +34,11 @@ class VpcService(Service):
         return {"vpc/SecurityGroup": len(self.groups),
                 "vpc/SecurityGroupPolicy": sum(len(g[d]) for g in self.groups.values() for d in vpc.DIRECTIONS)}
 
-    def add_group(self, group_id: str | None = None, name: str = "sg", description: str = "") -> str:
+    def add_group(self, group_id: str | None = None, name: str = "sg", description: str = "",
+                  tags: dict[str, str] | None = None) -> str:
         group_id = group_id or f"sg-{self._next:08x}"
         self._next += 1
-        self.groups[group_id] = {"name": name, "description": description, "version": 0,
+        self.groups[group_id] = {"name": name, "description": description, "version": 0, "tags": dict(tags or {}),
                                  **{d: [] for d in vpc.DIRECTIONS}}
         return group_id
 
@@ -71,11 +72,39 @@ class VpcService(Service):
         return {}
 
     # --- the actions --------------------------------------------------------------------------------------------
+    def _row(self, group_id: str) -> dict:
+        """A SecurityGroup [models]: its id, name, description, project and TagSet of Tag {Key, Value}."""
+        group = self.groups[group_id]
+        return {"SecurityGroupId": group_id, "SecurityGroupName": group["name"], "SecurityGroupDesc": group["description"],
+                "ProjectId": "0", "IsDefault": False,
+                "TagSet": [{"Key": k, "Value": v} for k, v in group["tags"].items()]}
+
+    @staticmethod
+    def _matches(group_id: str, group: dict, f: dict) -> bool:
+        name, values = str(f.get("Name")), [str(v) for v in f.get("Values") or []]
+        if name == "security-group-id":
+            return group_id in values
+        if name == "security-group-name":
+            return group["name"] in values
+        if name == "tag-key":
+            return any(v in group["tags"] for v in values)
+        if name.startswith("tag:"):
+            return group["tags"].get(name[4:]) in values
+        raise ApiError(common.UNSUPPORTED_OPERATION, f"the emulator does not evaluate the filter {name!r}")
+
     def CreateSecurityGroup(self, p: dict) -> dict:  # noqa: N802 (Tencent's action names)
-        group_id = self.add_group(name=str(p["GroupName"]), description=str(p["GroupDescription"]))
-        return {"SecurityGroup": {"SecurityGroupId": group_id, "SecurityGroupName": p["GroupName"],
-                                  "SecurityGroupDesc": p["GroupDescription"], "ProjectId": str(p.get("ProjectId") or 0),
-                                  "IsDefault": False, "TagSet": list(p.get("Tags") or [])}}
+        tags = {str(t.get("Key")): str(t.get("Value")) for t in p.get("Tags") or []}
+        group_id = self.add_group(name=str(p["GroupName"]), description=str(p["GroupDescription"]), tags=tags)
+        return {"SecurityGroup": self._row(group_id)}
+
+    def DescribeSecurityGroups(self, p: dict) -> dict:  # noqa: N802
+        if refusal := vpc.describe_groups_refusal(p):
+            raise ApiError.of(refusal)
+        ids = [str(i) for i in p.get("SecurityGroupIds") or []]
+        chosen = [i for i, g in self.groups.items() if (not ids or i in ids)
+                  and all(self._matches(i, g, f) for f in p.get("Filters") or [])]
+        offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
+        return {"TotalCount": len(chosen), "SecurityGroupSet": [self._row(i) for i in chosen[offset:offset + limit]]}
 
     def DeleteSecurityGroup(self, p: dict) -> dict:  # noqa: N802
         self._group(p["SecurityGroupId"])

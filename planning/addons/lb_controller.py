@@ -4,7 +4,7 @@ Deployment (two replicas on the masters, one leading through a Lease), and what 
 Pure.
 
 The program runs on Tencent's copy of python:slim like the CSR approver, but needs the official Kubernetes client and
-Tencent's CLB and CVM SDKs: an init container installs them with `pip install --require-hashes --no-deps` from the
+Tencent's CLB, CVM and VPC SDKs: an init container installs them with `pip install --require-hashes --no-deps` from the
 region's package mirror (planning/mirrors.py, in the VPC), the way every node installs tccli (planning/node-pip.lock):
 pip refuses any file whose sha256 planning/lb-controller-pip.lock does not list, so the mirror can serve nothing
 else. tools/node_pip_lock.py --lb-controller writes the lock from the pins below.
@@ -27,27 +27,33 @@ NAME = "kubecvm-lb-controller"
 PROGRAM = Path(__file__).parent / "programs" / "lb_controller"
 PIP_LOCK = Path(__file__).parents[1] / "lb-controller-pip.lock"
 # The libraries' pins (the dev environment's too: requirements.lock), the roots of the lock.
-KUBERNETES_CLIENT, CLB_SDK, CVM_SDK, COMMON_SDK = "37.0.2", "3.1.194", "3.1.178", "3.1.195"
+KUBERNETES_CLIENT, CLB_SDK, CVM_SDK, VPC_SDK, COMMON_SDK = "37.0.2", "3.1.194", "3.1.178", "3.1.193", "3.1.195"
 ROOT_DIR, SITE_DIR = "/opt/lb-controller", "/opt/lb-controller/site"
 PROGRAM_DIR = f"{ROOT_DIR}/program"
 LOCK_KEY = "requirements.txt"
 
-# The CLB and CVM calls the controller makes (programs/lb_controller/tencent.py and services.py), and how CAM may
-# scope them: CLB supports authorization by tag ("CLB 实例支持配置标签和使用标签鉴权", tencentyun/intlcloud-documents
-# yehe_doc/网络与CDN/负载均衡/访问管理/策略示例_intl_zh.md), so a CLB is created only with the cluster's tag and
-# changed or deleted only when it carries it; reads stay on "*" (list queries take no condition: planning/cam.py).
+# The CLB, VPC and CVM calls the controller makes (programs/lb_controller/tencent.py, services.py, security.py), and
+# how CAM may scope them: CLB and VPC support authorization by tag ("CLB 实例支持配置标签和使用标签鉴权",
+# tencentyun/intlcloud-documents yehe_doc/网络与CDN/负载均衡/访问管理/策略示例_intl_zh.md; VPC: planning/cam.py vpc), so
+# a CLB or security group is created only with the cluster's tag and changed or deleted only when it carries it;
+# reads stay on "*" (list queries take no condition: planning/cam.py).
 CLB_READS = tuple(cam.clb(a) for a in ("DescribeLoadBalancers", "DescribeListeners", "DescribeTargets",
                                        "DescribeTaskStatus"))
 CLB_CREATE = (cam.clb("CreateLoadBalancer"),)
 CLB_WRITES = tuple(cam.clb(a) for a in ("DeleteLoadBalancer", "CreateListener", "ModifyListener", "DeleteListener",
-                                        "RegisterTargets", "DeregisterTargets"))
+                                        "RegisterTargets", "DeregisterTargets", "SetLoadBalancerSecurityGroups"))
+# spec.loadBalancerSourceRanges: the Service's security group (programs/lb_controller/security.py).
+VPC_READS = tuple(cam.vpc(a) for a in ("DescribeSecurityGroups", "DescribeSecurityGroupPolicies"))
+VPC_CREATE = (cam.vpc("CreateSecurityGroup"),)
+VPC_WRITES = tuple(cam.vpc(a) for a in ("ModifySecurityGroupPolicies", "DeleteSecurityGroup"))
 CVM_READS = ("cvm:DescribeInstances",)  # the node lifecycle
-CAM_ACTIONS = (*CLB_READS, *CLB_CREATE, *CLB_WRITES, *CVM_READS)
+CAM_ACTIONS = (*CLB_READS, *CLB_CREATE, *CLB_WRITES, *VPC_READS, *VPC_CREATE, *VPC_WRITES, *CVM_READS)
 
 
 def pip_roots() -> list[str]:
     return [f"kubernetes=={KUBERNETES_CLIENT}", f"tencentcloud-sdk-python-clb=={CLB_SDK}",
-            f"tencentcloud-sdk-python-cvm=={CVM_SDK}", f"tencentcloud-sdk-python-common=={COMMON_SDK}"]
+            f"tencentcloud-sdk-python-cvm=={CVM_SDK}", f"tencentcloud-sdk-python-vpc=={VPC_SDK}",
+            f"tencentcloud-sdk-python-common=={COMMON_SDK}"]
 
 
 def pip_requirements() -> str:
@@ -56,12 +62,12 @@ def pip_requirements() -> str:
 
 
 def clb_statements(cluster: str, tag_key: str) -> list[dict[str, Any]]:
-    """The masters' CAM statements for the CLB calls (the CVM read joins the CBS reads: bootstrap.py)."""
+    """The masters' CAM statements for the CLB and VPC calls (the CVM read joins the CBS reads: bootstrap.py)."""
     return [
-        {"effect": "allow", "action": list(CLB_READS), "resource": ["*"]},
-        {"effect": "allow", "action": list(CLB_CREATE), "resource": ["*"],
+        {"effect": "allow", "action": [*CLB_READS, *VPC_READS], "resource": ["*"]},
+        {"effect": "allow", "action": [*CLB_CREATE, *VPC_CREATE], "resource": ["*"],
          "condition": cam.tag_condition(cam.REQUEST_TAG, tag_key, cluster)},
-        {"effect": "allow", "action": list(CLB_WRITES), "resource": ["*"],
+        {"effect": "allow", "action": [*CLB_WRITES, *VPC_WRITES], "resource": ["*"],
          "condition": cam.tag_condition(cam.RESOURCE_TAG, tag_key, cluster)},
     ]
 
@@ -107,6 +113,7 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         {"name": "CLUSTER", "value": s.cluster}, {"name": "REGION", "value": s.region},
         {"name": "CLB_ENDPOINT", "value": s.mirrors.api_host("clb")},
         {"name": "CVM_ENDPOINT", "value": s.mirrors.api_host("cvm")},
+        {"name": "VPC_ENDPOINT", "value": s.mirrors.api_host("vpc")},
         {"name": "LEASE_NAMESPACE", "value": "kube-system"}, {"name": "LEASE_NAME", "value": NAME},
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
@@ -134,6 +141,10 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         "resources": {"requests": {"cpu": "20m", "memory": "96Mi"}, "limits": {"memory": "384Mi"}},
     }
     aliases = [{"ip": METADATA_IP, "hostnames": [METADATA_HOST]}]
+    # TKE's own load-balancer controller is pinned so: clb.internal and cvm.internal at 169.254.0.95
+    # (tencentyun/qcloud-documents, TKE's page "Ingress 错误码", E6006 "Post https://clb.internal.tencentcloudapi.com/:
+    # dial tcp: i/o timeout": hostAliases tke/clb/cvm.internal -> 169.254.0.95). No Tencent page or manifest found
+    # pins vpc.internal, so it is resolved by the VPC's DNS, as the nodes resolve <service>.internal (mirrors.py).
     if s.mirrors.api_domain.startswith("internal."):
         aliases.append({"ip": INTERNAL_API_IP, "hostnames": [s.mirrors.api_host("clb"), s.mirrors.api_host("cvm")]})
     pod = {

@@ -104,6 +104,7 @@ VERSION = "2017-03-12"
 PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "CreateSecurityGroup": (("GroupName", "GroupDescription"), ("ProjectId", "Tags")),
     "DeleteSecurityGroup": (("SecurityGroupId",), ()),
+    "DescribeSecurityGroups": ((), ("SecurityGroupIds", "Filters", "Offset", "Limit", "OrderField", "OrderDirection")),
     "DescribeSecurityGroupLimits": ((), ()),
     "DescribeSecurityGroupPolicies": (("SecurityGroupId",), ("Filters",)),
     "CreateSecurityGroupPolicies": (("SecurityGroupId", "SecurityGroupPolicySet"), ()),
@@ -114,6 +115,10 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 POLICY_LIMIT_EXCEEDED = "LimitExceeded.SecurityGroupPolicySet"  # 安全组规则数量超过上限 (too many rules)
 DUPLICATE_POLICY = "UnsupportedOperation.DuplicatePolicy"  # 安全组规则重复 (a rule given twice)
 RESOURCE_NOT_FOUND = "ResourceNotFound"  # no such security group
+VALUE_COMBINATION = "InvalidParameterValue.Combination"  # [errorcodes] 非法入参组合 (members that exclude each other)
+# DescribeSecurityGroupsRequest [models]: Limit "默认为20，最大值为100"; "参数不支持同时指定SecurityGroupIds和Filters";
+# the filters it names: security-group-id, project-id, security-group-name, tag-key, tag:<key>.
+DESCRIBE_LIMIT = 100
 # Rules per security group and direction. DescribeSecurityGroupLimits answers it per account as
 # SecurityGroupLimitSet.SecurityGroupPolicyLimit ("安全组下的最大规则数", [models]); Tencent's pages give 100 inbound
 # and 100 outbound, counted apart, and no way to raise it: "Each security group can configure up to 200 security
@@ -208,6 +213,16 @@ def rules_within_limit(state: CloudState, inputs: dict) -> str | None:
 def rules_distinct(state: CloudState, inputs: dict) -> str | None:
     """No rule twice in a direction: duplicate_refusal."""
     return _message(duplicate_refusal(inputs))
+
+
+def describe_groups_refusal(p: Mapping) -> Refusal | None:
+    """DescribeSecurityGroups: SecurityGroupIds and Filters together, or a Limit outside 0..DESCRIBE_LIMIT."""
+    if p.get("SecurityGroupIds") and p.get("Filters"):
+        return Refusal(VALUE_COMBINATION, "SecurityGroupIds and Filters cannot be given together")
+    limit = str(p.get("Limit") or "20")
+    if not limit.isdigit() or not 0 <= int(limit) <= DESCRIBE_LIMIT:
+        return Refusal(common.INVALID_PARAMETER_VALUE, f"Limit {limit} is outside 0..{DESCRIBE_LIMIT}")
+    return None
 
 
 # The pure checks behind the rule-set rules, in their order, for the emulator's answers.

@@ -276,6 +276,11 @@ WIRE_CASES = {
                                                  cvm.INSTANCE_ID_MALFORMED, None),
     "describe_instances_refusal: over 100 ids": (cvm, [("DescribeInstances", {
         "InstanceIds": [f"ins-{i:08x}" for i in range(101)]})], cvm.VALUE_LIMIT_EXCEEDED, None),
+    "describe_groups_refusal: ids and filters": (vpc, [("DescribeSecurityGroups", {
+        "SecurityGroupIds": ["sg-1"], "Filters": [{"Name": "tag-key", "Values": ["kubecvm/cluster"]}]})],
+        vpc.VALUE_COMBINATION, None),
+    "describe_groups_refusal: limit over 100": (vpc, [("DescribeSecurityGroups", {"Limit": "101"})],
+                                                common_codes.INVALID_PARAMETER_VALUE, None),
 }
 
 

@@ -73,5 +73,5 @@ def rig(instances: int = 3, **controller) -> Iterator[Rig]:
     with emulator.serve() as url, fake.serve() as api:
         endpoint = urlparse(url).netloc
         cloud = Cloud(credential.Credential(SECRET_ID, SECRET_KEY), REGION, clb_endpoint=endpoint,
-                      cvm_endpoint=endpoint, protocol="http", backoff=NO_WAIT, sleep=sleeps.append)
+                      cvm_endpoint=endpoint, vpc_endpoint=endpoint, protocol="http", backoff=NO_WAIT, sleep=sleeps.append)
         yield Rig(emulator, fake, Controller(Kube(api), cloud, CLUSTER, VPC, SUBNET, **controller), cloud, sleeps)

@@ -7,7 +7,7 @@ import json
 from kubecvm.planning import addons, bootstrap, build_plan
 from kubecvm.planning.addons import lb_controller
 from kubecvm.planning.addons.programs.lb_controller import model, tencent
-from kubecvm.planning.tencent import clb, cvm, common
+from kubecvm.planning.tencent import clb, common, cvm, vpc
 from tests.bootstrap import test_node_pip_lock as lock
 from tests.conftest import make_spec
 
@@ -70,25 +70,30 @@ def test_the_lock_holds_the_pins_and_their_closure_each_file_by_hash():
     assert lock.closure(roots, requires) == set(pins) == set(requires)
 
 
-def test_the_masters_may_call_exactly_the_controllers_clb_actions_scoped_by_the_clusters_tag():
+def test_the_masters_may_call_exactly_the_controllers_clb_and_vpc_actions_scoped_by_the_clusters_tag():
     plan = build_plan(make_spec("prod"))
     master = bootstrap.boot_plan(plan).role("master").policy_document
     statements = json.loads(master)["statement"]
     clb_statements = [s for s in statements if s["action"][0].startswith("clb:")]
     assert clb_statements == [
         {"effect": "allow", "action": ["clb:DescribeLoadBalancers", "clb:DescribeListeners", "clb:DescribeTargets",
-                                       "clb:DescribeTaskStatus"], "resource": ["*"]},
-        {"effect": "allow", "action": ["clb:CreateLoadBalancer"], "resource": ["*"],
+                                       "clb:DescribeTaskStatus", "vpc:DescribeSecurityGroups",
+                                       "vpc:DescribeSecurityGroupPolicies"], "resource": ["*"]},
+        {"effect": "allow", "action": ["clb:CreateLoadBalancer", "vpc:CreateSecurityGroup"], "resource": ["*"],
          "condition": {"for_any_value:string_equal": {"qcs:request_tag": ["kubecvm/cluster&demo"]}}},
         {"effect": "allow", "action": ["clb:DeleteLoadBalancer", "clb:CreateListener", "clb:ModifyListener",
-                                       "clb:DeleteListener", "clb:RegisterTargets", "clb:DeregisterTargets"],
+                                       "clb:DeleteListener", "clb:RegisterTargets", "clb:DeregisterTargets",
+                                       "clb:SetLoadBalancerSecurityGroups", "vpc:ModifySecurityGroupPolicies",
+                                       "vpc:DeleteSecurityGroup"],
          "resource": ["*"], "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/cluster&demo"]}}},
     ]
+    assert not [a for s in statements for a in s["action"] if a.startswith("vpc:") and s not in clb_statements]
     assert any("cvm:DescribeInstances" in s["action"] and s["resource"] == ["*"] for s in statements)
     worker = json.loads(bootstrap.boot_plan(plan).role("worker").policy_document)["statement"]
-    assert not [a for s in worker for a in s["action"] if a.startswith("clb:")]
+    assert not [a for s in worker for a in s["action"] if a.startswith(("clb:", "vpc:"))]
     off = build_plan(make_spec("prod", {"addons": {"loadBalancerController": False}}))
     assert "clb:" not in bootstrap.boot_plan(off).role("master").policy_document
+    assert "vpc:" not in bootstrap.boot_plan(off).role("master").policy_document
 
 
 def test_workers_admit_clb_health_checks_only_with_the_controller():
@@ -115,6 +120,13 @@ def test_the_shipped_program_keeps_tencents_facts_as_the_model_states_them():
     # The controller's calls are exactly those the masters' CAM role allows.
     called = {"DescribeLoadBalancers", "DescribeListeners", "DescribeTargets", "DescribeTaskStatus",
               "CreateLoadBalancer", "DeleteLoadBalancer", "CreateListener", "ModifyListener", "DeleteListener",
-              "RegisterTargets", "DeregisterTargets"}
+              "RegisterTargets", "DeregisterTargets", "SetLoadBalancerSecurityGroups"}
     assert {a.split(":")[1] for a in lb_controller.CAM_ACTIONS if a.startswith("clb:")} == called
     assert called <= set(clb.PARAMETERS)
+    called_vpc = {"DescribeSecurityGroups", "DescribeSecurityGroupPolicies", "CreateSecurityGroup",
+                  "ModifySecurityGroupPolicies", "DeleteSecurityGroup"}
+    assert {a.split(":")[1] for a in lb_controller.CAM_ACTIONS if a.startswith("vpc:")} == called_vpc
+    assert called_vpc <= set(vpc.PARAMETERS)
+    assert tencent.DESCRIBE_LIMIT == vpc.DESCRIBE_LIMIT
+    assert set(tencent.POLICY_KEYS) <= set(vpc.WIRE_KEYS.values())
+    assert model.SOURCE_RANGES == "service.beta.kubernetes.io/load-balancer-source-ranges"

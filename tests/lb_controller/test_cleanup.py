@@ -1,4 +1,5 @@
-"""`pulumi destroy` leaves no CLB the controller made: the cleanup resource's delete against the emulator."""
+"""`pulumi destroy` leaves no CLB or security group the controller made: the cleanup resource's delete against the
+emulator."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_destroy_deletes_the_clbs_the_controller_made_and_nothing_else(monkeypat
         settle.fail["DeleteLoadBalancer"] = ["FailedOperation.ResourceInOperating"]
         url = f"http://{r.cloud.clb.profile.httpProfile.endpoint}"
         calls = len(settle.calls)
-        for k, v in {"TENCENTCLOUD_CLB_ENDPOINT": url, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
+        for k, v in {"TENCENTCLOUD_CLB_ENDPOINT": url, "TENCENTCLOUD_VPC_ENDPOINT": url, "TENCENTCLOUD_SECRET_ID": SECRET_ID,
                      "TENCENTCLOUD_SECRET_KEY": SECRET_KEY}.items():
             monkeypatch.setenv(k, v)
         monkeypatch.setattr(lb_cleanup, "TASK_POLL_SECONDS", 0)
@@ -42,3 +43,34 @@ def test_destroy_deletes_the_clbs_the_controller_made_and_nothing_else(monkeypat
         assert left == sorted([adopted["LoadBalancerIds"][0], other["LoadBalancerIds"][0],
                                untagged["LoadBalancerIds"][0]])
         assert lb_cleanup.delete_controller_clbs(CLUSTER, REGION, lambda _k: None, poll_seconds=0) == []
+
+
+def test_destroy_deletes_the_controllers_security_groups_unbinding_them_from_an_adopted_clb(monkeypatch):
+    with rig() as r:
+        r.kube.put("nodes", node(0))
+        clb = r.emulator.clb
+        adopted = clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET,
+                                          "Tags": [{"TagKey": model.TAG_CLUSTER, "TagValue": CLUSTER}]})
+        adopted_id = adopted["LoadBalancerIds"][0]
+        clb.busy.clear()
+        theirs = r.emulator.vpc.add_group(name="theirs")
+        other_cluster = r.emulator.vpc.add_group(name="other", tags={model.TAG_CLUSTER: "other", model.TAG_NAME: "web"})
+        r.kube.put("services", service("web", loadBalancerSourceRanges=["203.0.113.0/24"]))
+        r.kube.put("services", service("old", annotations={model.EXISTING_LB: adopted_id},
+                                       loadBalancerSourceRanges=["198.51.100.0/24"], ports=((81, "TCP", 30081),)))
+        assert set(r.controller.reconcile_all()[0].values()) == {"ok"}
+        ours = sorted(g for g, v in r.emulator.vpc.groups.items() if v["tags"].get(model.TAG_CLUSTER) == CLUSTER)
+        assert len(ours) == 2 and len(clb.lbs[adopted_id]["SecureGroups"]) == 1
+        clb.settle = True
+        clb.SetLoadBalancerSecurityGroups({"LoadBalancerId": adopted_id,
+                                           "SecurityGroups": [*clb.lbs[adopted_id]["SecureGroups"], theirs]})
+        clb.settle = False
+        url = f"http://{r.cloud.clb.profile.httpProfile.endpoint}"
+        for k, v in {"TENCENTCLOUD_CLB_ENDPOINT": url, "TENCENTCLOUD_VPC_ENDPOINT": url,
+                     "TENCENTCLOUD_SECRET_ID": SECRET_ID, "TENCENTCLOUD_SECRET_KEY": SECRET_KEY}.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setattr(lb_cleanup, "TASK_POLL_SECONDS", 0)
+        lb_cleanup._Provider().delete(f"{CLUSTER}-lb-cleanup", {"cluster": CLUSTER, "region": REGION})
+        assert sorted(r.emulator.vpc.groups) == sorted([theirs, other_cluster])
+        assert list(clb.lbs) == [adopted_id] and clb.lbs[adopted_id]["SecureGroups"] == [theirs]
+        assert lb_cleanup.delete_controller_groups(CLUSTER, REGION, lambda _k: None, poll_seconds=0) == []

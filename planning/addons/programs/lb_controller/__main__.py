@@ -7,7 +7,8 @@ leaderelection does the same: OnStoppedLeading is fatal in kube-controller-manag
 
     CLUSTER, REGION                          required
     VPC_ID, SUBNET_ID                        default: the master's own, from the CVM metadata service (METADATA_URL)
-    CLB_ENDPOINT, CVM_ENDPOINT               default clb/cvm.internal.tencentcloudapi.com (the VPC's endpoints)
+    CLB_ENDPOINT, CVM_ENDPOINT, VPC_ENDPOINT default clb/cvm/vpc.internal.tencentcloudapi.com (the in-VPC endpoints:
+                                             kubecvm/planning/mirrors.py says what is known of each)
     TENCENTCLOUD_PROTOCOL                    default https
     LEASE_NAMESPACE, LEASE_NAME, POD_NAME    default kube-system, kubecvm-lb-controller, the host name
 """
@@ -59,6 +60,7 @@ def settings(env: dict[str, str]) -> dict[str, str]:
         **{k: env[k] for k in REQUIRED}, **network,
         "CLB_ENDPOINT": env.get("CLB_ENDPOINT", "clb.internal.tencentcloudapi.com"),
         "CVM_ENDPOINT": env.get("CVM_ENDPOINT", "cvm.internal.tencentcloudapi.com"),
+        "VPC_ENDPOINT": env.get("VPC_ENDPOINT", "vpc.internal.tencentcloudapi.com"),
         "PROTOCOL": env.get("TENCENTCLOUD_PROTOCOL", "https"),
         "LEASE_NAMESPACE": env.get("LEASE_NAMESPACE", "kube-system"),
         "LEASE_NAME": env.get("LEASE_NAME", "kubecvm-lb-controller"),
@@ -69,7 +71,7 @@ def settings(env: dict[str, str]) -> dict[str, str]:
 def build(s: dict[str, str], api_client: client.ApiClient) -> Controller:
     cred = credential.DefaultCredentialProvider().get_credential()
     cloud = Cloud(cred, s["REGION"], clb_endpoint=s["CLB_ENDPOINT"], cvm_endpoint=s["CVM_ENDPOINT"],
-                  protocol=s["PROTOCOL"])
+                  vpc_endpoint=s["VPC_ENDPOINT"], protocol=s["PROTOCOL"])
     return Controller(Kube(api_client), cloud, s["CLUSTER"], s["VPC_ID"], s["SUBNET_ID"])
 
 

@@ -8,7 +8,7 @@ node_lifecycle_controller.go); the annotations are TKE's documented ones where t
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- upstream's names ---------------------------------------------------------------------------------------
 # controllers/service/controller.go: the finalizer that holds a Service until its load balancer is gone.
@@ -32,6 +32,10 @@ EXISTING_LB = "service.kubernetes.io/tke-existed-lbid"
 CHARGE_TYPE = "kubernetes.io/service.internetChargeType"
 BANDWIDTH = "kubernetes.io/service.internetMaxBandwidthOut"
 LB_ID = "service.kubernetes.io/loadbalance-id"  # read-only there: the CLB the Service uses, written by us
+# Upstream's legacy source-range annotation (k8s.io/api/core/v1 AnnotationLoadBalancerSourceRangesKey), read only
+# when spec.loadBalancerSourceRanges is empty (k8s.io/cloud-provider service/helpers GetLoadBalancerSourceRanges).
+SOURCE_RANGES = "service.beta.kubernetes.io/load-balancer-source-ranges"
+ALLOW_ALL = "0.0.0.0/0"  # helpers.IsAllowAll: a list holding it restricts nothing
 # The charge types TKE documents for kubernetes.io/service.internetChargeType, and its bandwidth range (Mbps).
 CHARGE_TYPES = ("TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR")
 BANDWIDTH_RANGE = (1, 2048)
@@ -68,7 +72,9 @@ class Desired:
     existing: str | None  # tke-existed-lbid: adopted, never created nor deleted
     listeners: tuple[Listener, ...]
     targets: tuple[str, ...]  # instance ids, sorted
-    source_ranges: tuple[str, ...] = field(default=())
+    # None: open to every client (no ranges, or 0.0.0.0/0 among them); else the IPv4 ranges admitted, normalised and
+    # sorted (empty when only IPv6 ranges were given: the CLB is IPv4, so no client of it is admitted).
+    source_ranges: tuple[str, ...] | None = None
 
 
 def key(obj: dict) -> str:
@@ -155,12 +161,7 @@ def desired(svc: dict, nodes: list[dict], slices: list[dict], default_subnet: st
     existing = _annotation(svc, EXISTING_LB)
     if existing is not None and not existing.startswith("lb-"):
         raise SpecError(f"annotation {EXISTING_LB}: {existing!r} is not a CLB id (lb-...)")
-    ranges = tuple(spec.get("loadBalancerSourceRanges") or ())
-    for r in ranges:
-        try:
-            ipaddress.ip_network(r.strip(), strict=False)
-        except ValueError:
-            raise SpecError(f"spec.loadBalancerSourceRanges: {r!r} is not a CIDR") from None
+    ranges = source_ranges(svc)
     local = spec.get("externalTrafficPolicy") == "Local"
     listeners = []
     for i, p in enumerate(spec.get("ports") or []):
@@ -177,7 +178,43 @@ def desired(svc: dict, nodes: list[dict], slices: list[dict], default_subnet: st
         chosen = [n for n in chosen if n["metadata"]["name"] in wanted]
     targets = tuple(sorted({instance_id(n) for n in chosen}))  # type: ignore[misc]
     return Desired("OPEN" if charge else "INTERNAL", subnet or default_subnet, charge, bandwidth, existing,
-                   tuple(listeners), targets, tuple(sorted(r.strip() for r in ranges)))
+                   tuple(listeners), targets, ranges)
+
+
+def source_ranges(svc: dict) -> tuple[str, ...] | None:
+    """k8s.io/cloud-provider service/helpers GetLoadBalancerSourceRanges: spec.loadBalancerSourceRanges if it has
+    any, else the comma-separated annotation; each range trimmed and parsed as a CIDR, host bits dropped
+    (k8s.io/utils/net ParseIPNets: ParseCIDRSloppy, then ipnet.String()), duplicates merged; an invalid one fails the
+    whole Service (upstream's error, here a SpecError: an Event, and nothing is changed in the cloud). Neither: allow
+    all, as is any list holding 0.0.0.0/0 (IsAllowAll). Upstream's leading-zero tolerance (ParseCIDRSloppy) is not
+    copied: such a range is an Event."""
+    spec = svc.get("spec") or {}
+    given = [str(r) for r in spec.get("loadBalancerSourceRanges") or []]
+    where = "spec.loadBalancerSourceRanges"
+    if not given:
+        text = _annotation(svc, SOURCE_RANGES) or ""
+        given, where = ([r for r in text.split(",")] if text else []), f"annotation {SOURCE_RANGES}"
+    nets = set()
+    for r in given:
+        try:
+            nets.add(ipaddress.ip_network(r.strip(), strict=False))
+        except ValueError:
+            raise SpecError(f"{where}: {r.strip()!r} is not a CIDR (for example 10.0.0.0/24)") from None
+    if not nets or ipaddress.ip_network(ALLOW_ALL) in nets:
+        return None
+    return tuple(str(n) for n in sorted(n for n in nets if n.version == 4))
+
+
+def security_policies(want: Desired) -> list[dict]:
+    """The inbound rules of the Service's security group, in order (Tencent matches them top down: CLB security
+    group page, product/计算与网络/负载均衡/负载均衡实例/配置负载均衡安全组.md): ACCEPT each admitted range on each
+    listener's protocol and port, then DROP everything else. One rule per range and port: ModifySecurityGroupPolicies
+    takes a single port or a range lo-hi, not a list (vpc_client.py docstring). Empty when the Service is open."""
+    if want.source_ranges is None:
+        return []
+    accept = [{"Protocol": x.protocol, "Port": str(x.port), "CidrBlock": cidr, "Action": "ACCEPT"}
+              for cidr in want.source_ranges for x in sorted(want.listeners, key=lambda x: (x.port, x.protocol))]
+    return [*accept, {"Protocol": "ALL", "CidrBlock": ALLOW_ALL, "Action": "DROP"}]
 
 
 def health_check(protocol: str, local: bool, health_node_port: object) -> tuple[tuple[str, object], ...]:

@@ -5,8 +5,8 @@ syncService/processLoadBalancerDelete, with Tencent's calls in place of the clou
 
 Ownership: a CLB this controller creates carries the cluster's and the Service's tags (model.owner_tags) and is
 found by them, never by name. A CLB named by tke-existed-lbid is adopted: only the listeners this controller made
-(named kubecvm-<protocol>-<port>) are managed; the CLB, its other listeners and its security groups are never
-changed, and it is never deleted. A CLB with the Service's tags but another cluster's is not ours either.
+(named kubecvm-<protocol>-<port>) and its own security group (security.py, only where that is safe) are managed;
+the CLB, its other listeners and other security groups are never changed, and it is never deleted. A CLB with the Service's tags but another cluster's is not ours either.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import model
 from .kube import Kube
+from .security import SourceRanges
 from .tencent import Cloud, CloudError
 
 
@@ -27,6 +28,7 @@ class Result:
 class ServiceController:
     def __init__(self, kube: Kube, cloud: Cloud, cluster: str, vpc: str, subnet: str):
         self.kube, self.cloud, self.cluster, self.vpc, self.subnet = kube, cloud, cluster, vpc, subnet
+        self.ranges = SourceRanges(cloud, cluster)
 
     # --- entry ----------------------------------------------------------------------------------------------
     def sync(self, svc: dict, nodes: list[dict], slices: list[dict]) -> Result | None:
@@ -76,10 +78,11 @@ class ServiceController:
             lb = self.cloud.load_balancers(ids=[lb_id])[0]
         elif not want.existing:
             result.notes += self._drift(lb, want)
+        # The source ranges before the listeners: a CLB whose ranges cannot be applied gets no listener to serve.
+        ranges = self.ranges.ensure(svc, lb, want)
+        result.writes += ranges.writes
+        result.notes += ranges.notes
         result.writes += self._listeners(lb["LoadBalancerId"], want, adopted=bool(want.existing))
-        if want.source_ranges and not want.existing:
-            result.notes.append("spec.loadBalancerSourceRanges is not applied: restrict access with the CLB's "
-                                "security group (docs/load-balancer-services.md)")
         ingress = model.ingress(lb)
         current = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
         if current != ingress:
@@ -157,19 +160,24 @@ class ServiceController:
 
     # --- cleanup ----------------------------------------------------------------------------------------------
     def cleanup(self, svc: dict) -> Result:
-        """The CLB goes (an adopted one keeps everything but this controller's listeners), then the finalizer."""
+        """The CLB goes (an adopted one keeps everything but this controller's listeners and security group), then
+        the Service's security group, then the finalizer."""
         self.kube.event(svc, "Service", "Normal", model.DELETING, "Deleting load balancer")
         existing = (svc["metadata"].get("annotations") or {}).get(model.EXISTING_LB)
         result = Result()
+        groups = self.ranges.mine(svc)
         if existing:
-            if self.cloud.load_balancers(ids=[existing]):
+            for lb in self.cloud.load_balancers(ids=[existing]):
+                result.writes += self.ranges.remove(existing, list(lb.get("SecureGroups") or []), groups)
+                groups = []
                 result.writes += self._listeners(existing, model.Desired("INTERNAL", "", None, None, existing,
                                                                          (), ()), adopted=True)
         else:
             lb = self.find(svc, None)
             if lb is not None:
-                self.cloud.delete(lb["LoadBalancerId"])
+                self.cloud.delete(lb["LoadBalancerId"])  # its bindings go with it
                 result.writes += 1
+        result.writes += self.ranges.remove(None, [], groups)
         if (svc.get("status") or {}).get("loadBalancer", {}).get("ingress"):
             svc = self.kube.patch_service(svc, {"status": {"loadBalancer": {"ingress": None}}}, status=True)
         self.kube.event(svc, "Service", "Normal", model.DELETED, "Deleted load balancer")

@@ -1,4 +1,5 @@
-"""The Tencent side: CLB and CVM calls through Tencent's official SDK (tencentcloud-sdk-python-clb, -cvm), with
+"""The Tencent side: CLB, CVM and VPC calls through Tencent's official SDK (tencentcloud-sdk-python-clb, -cvm, -vpc),
+with
   - retries with exponential backoff on the codes that mean "later" (RequestLimitExceeded and its sub-codes,
     FailedOperation.ResourceInOperating: kubecvm/planning/tencent/clb.py RETRYABLE);
   - every asynchronous CLB write awaited: its RequestId is the TaskId DescribeTaskStatus reads (api/214/30683:
@@ -19,13 +20,15 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import cvm_client
+from tencentcloud.vpc.v20170312 import vpc_client
 
 RATE_LIMITED = "RequestLimitExceeded"  # and its sub-codes (RequestLimitExceeded.UinLimitExceeded, ...)
 IN_OPERATING = "FailedOperation.ResourceInOperating"
 NETWORK = "ClientNetworkError"  # the SDK's own code for a connection that failed
 TASK_SUCCEEDED, TASK_FAILED, TASK_RUNNING = 0, 1, 2
 BATCH = 20  # targets per Register/DeregisterTargets call (the console's and TKE's batch; well under any limit)
-DESCRIBE_LIMIT = 100  # DescribeLoadBalancers' and DescribeInstances' page
+DESCRIBE_LIMIT = 100  # DescribeLoadBalancers', DescribeInstances' and DescribeSecurityGroups' page
+POLICY_KEYS = ("Protocol", "Port", "CidrBlock", "Action")  # the members of a SecurityGroupPolicy this controller sets
 
 
 class CloudError(Exception):
@@ -55,13 +58,15 @@ class Backoff:
 
 class Cloud:
     def __init__(self, credential: object, region: str, *, clb_endpoint: str | None = None,
-                 cvm_endpoint: str | None = None, protocol: str = "https", backoff: Backoff = Backoff(),
+                 cvm_endpoint: str | None = None, vpc_endpoint: str | None = None, protocol: str = "https",
+                 backoff: Backoff = Backoff(),
                  sleep: Callable[[float], None] = time.sleep):
         def profile(endpoint: str | None) -> ClientProfile:
             http = HttpProfile(protocol=protocol, endpoint=endpoint, reqTimeout=30) if endpoint else HttpProfile()
             return ClientProfile(httpProfile=http)
         self.clb = clb_client.ClbClient(credential, region, profile(clb_endpoint))
         self.cvm = cvm_client.CvmClient(credential, region, profile(cvm_endpoint))
+        self.vpc = vpc_client.VpcClient(credential, region, profile(vpc_endpoint))
         self.backoff, self.sleep = backoff, sleep
         self.retries: list[tuple[str, str]] = []  # (action, code) of every call retried: the tests and the bench
         self._locks: dict[str, threading.Lock] = {}
@@ -151,3 +156,41 @@ class Cloud:
             answer = self.call(self.cvm, "DescribeInstances", {"InstanceIds": chunk, "Limit": DESCRIBE_LIMIT})
             out |= {row["InstanceId"]: row["InstanceState"] for row in answer.get("InstanceSet") or []}
         return out
+
+    # --- security groups (VPC API 2017-03-12) -----------------------------------------------------------------
+    def security_groups(self, tags: dict[str, str]) -> list[dict]:
+        """The security groups carrying all these tags (DescribeSecurityGroups Filters `tag:<key>`), every page."""
+        filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in sorted(tags.items())]
+        out: list[dict] = []
+        while True:
+            page = self.call(self.vpc, "DescribeSecurityGroups", {"Filters": filters, "Offset": str(len(out)),
+                                                                   "Limit": str(DESCRIBE_LIMIT)})
+            out += page.get("SecurityGroupSet") or []
+            if not page.get("SecurityGroupSet") or len(out) >= page.get("TotalCount", 0):
+                return out
+
+    def create_group(self, name: str, description: str, tags: dict[str, str]) -> str:
+        """A new, empty group (CreateSecurityGroup), tagged at birth so it is found, and may be changed, by its tags."""
+        answer = self.call(self.vpc, "CreateSecurityGroup", {
+            "GroupName": name, "GroupDescription": description,
+            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]})
+        return answer["SecurityGroup"]["SecurityGroupId"]
+
+    def ingress(self, group_id: str) -> list[dict]:
+        """The group's inbound rules in order, as (Protocol, Port, CidrBlock, Action) members only."""
+        policies = self.call(self.vpc, "DescribeSecurityGroupPolicies", {"SecurityGroupId": group_id})
+        rows = (policies.get("SecurityGroupPolicySet") or {}).get("Ingress") or []
+        return [{k: str(r[k]) for k in POLICY_KEYS if r.get(k) not in (None, "")} for r in rows]
+
+    def set_ingress(self, group_id: str, policies: list[dict]) -> None:
+        """Replace the group's inbound rules with these, in this order (ModifySecurityGroupPolicies resets the
+        directions it is given; "Version 0" would clear them all, so no Version is sent: vpc_client.py)."""
+        self.call(self.vpc, "ModifySecurityGroupPolicies", {"SecurityGroupId": group_id,
+                                                            "SecurityGroupPolicySet": {"Ingress": policies}})
+
+    def delete_group(self, group_id: str) -> None:
+        self.call(self.vpc, "DeleteSecurityGroup", {"SecurityGroupId": group_id})
+
+    def bind_groups(self, lb_id: str, groups: list[str]) -> None:
+        """SetLoadBalancerSecurityGroups has set semantics: `groups` is every group the CLB keeps (clb_client.py)."""
+        self.write(lb_id, "SetLoadBalancerSecurityGroups", {"SecurityGroups": groups})
