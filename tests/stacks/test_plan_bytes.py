@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "bd2dbfcae81741312d5b04dcf4de06ba433da9c9262deb34786db98ad64a8951",
-    "staging": "2063ed087f9f24878994d18963e813158edb5e555ec53200c48a1ab88fec5445",
-    "prod": "24543c79362d45bf1d7958d2bf8b3a3067a7f88e2c03b5672451ba26b9493de4",
-    "large": "863241a31f9e4929484b516f1e20e555225b4f3d2a7191fba9b41ae2236fc783",
+    "dev": "cc333f863565b8cbdaee2237a9f49eee4c2995a6ed4ad0f336bd1c89e43555eb",
+    "staging": "11920e9a1414aab452917694cc3f9a28eb5b00fefa8800c2dbabb567ed490cf8",
+    "prod": "af60e58e4e5a2c0b376a4120ee6f079f73897d0e55f1e9d58b02f0e37207572c",
+    "large": "93745d40e29a9a250ba43de3b8502eed6d4762d140514592df8d4f340f534248",
 }
 
 
