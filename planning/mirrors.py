@@ -35,7 +35,11 @@ Facts (every host name is from Tencent's documentation or Tencent's own manifest
   - per host: cbs/cvm/tag.internal in TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662
     deploy/cbs/kubernetes/csi-controller-new.yaml (hostAliases pinning the three to 169.254.0.95); cls.internal in
     CLS's endpoint table ("Private Network Domain Name", one host for every region); sts.internal in COS's STS
-    samples ("if you use Tencent Cloud CVM, you can set the internal domain").
+    samples ("if you use Tencent Cloud CVM, you can set the internal domain"); clb.internal (with cvm and
+    tke.internal) in TKE's page "Ingress 错误码" (tencentyun/qcloud-documents, E6006 "Post
+    https://clb.internal.tencentcloudapi.com/: dial tcp: i/o timeout", fixed with hostAliases pinning the three to
+    169.254.0.95), which the load-balancer controller's pod pins the same way (addons/lb_controller.py).
+  - vpc.internal (the load-balancer controller's security groups): only by the pattern above, resolved by DNS.
   - ssm.internal (a BOOT_SERVICE): only by the pattern above; no SSM page or Tencent manifest found names it. Should it
     not answer, the boot script's tc() retries ssm.tencentcloudapi.com, which needs egress (templates/lib.sh).
   tccli takes the host with --endpoint (tccli/options_define.py Endpoint, passed to HttpProfile(endpoint=...) in

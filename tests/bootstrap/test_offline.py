@@ -89,9 +89,9 @@ def test_cam_roles_read_only_their_share(recording):
         for st in doc["statement"]:
             if st["action"] == ["ssm:GetSecretValue"]:
                 assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm_prod_") for r in st["resource"])
-            elif any(a.startswith("clb:") for a in st["action"]):  # the load-balancer controller's CLB calls
+            elif any(a.startswith("clb:") for a in st["action"]):  # the load-balancer controller's CLB and VPC calls
                 assert set(st["action"]) <= set(addons.lb_controller.CAM_ACTIONS)
-                assert "condition" in st or all(a.startswith("clb:Describe") for a in st["action"])
+                assert "condition" in st or all(a.startswith(("clb:Describe", "vpc:Describe")) for a in st["action"])
             else:  # nothing but CBS calls (CAM's cvm service, planning/cam.py) and CVM describes gets a wildcard resource
                 assert all(a.startswith("cvm:") for a in st["action"])
     roles = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(ROLE)}

@@ -213,3 +213,27 @@ def test_an_adopted_clb_with_a_listener_of_its_owner_keeps_its_traffic_and_the_s
 ])
 def test_source_ranges_follow_upstreams_helper(spec, annotations, want):
     assert model.source_ranges(service(annotations=annotations, **spec)) == want
+
+
+def test_an_adopted_clb_that_turns_unsafe_keeps_the_group_it_has_and_the_event_says_so():
+    with rig() as r:
+        lb_id = adopted_clb(r, None)
+        r.kube.put("nodes", node(0))
+        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
+                                       loadBalancerSourceRanges=["203.0.113.0/24"]))
+        r.controller.reconcile_all()
+        group_id, _ = only_group(r)
+        theirs = r.emulator.vpc.add_group(name="theirs")
+        r.emulator.clb.settle = True
+        r.emulator.clb.SetLoadBalancerSecurityGroups({"LoadBalancerId": lb_id, "SecurityGroups": [group_id, theirs]})
+        r.emulator.clb.settle = False
+        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
+                                       loadBalancerSourceRanges=["192.0.2.0/24"]))
+        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert r.emulator.clb.lbs[lb_id]["SecureGroups"] == [group_id, theirs]
+        assert only_group(r)[1]["ingresses"] == rules("203.0.113.0/24", ports=(("TCP", "80"),))  # left as it was
+        reason, kind, message = r.kube.events()[-1]
+        assert (reason, kind) == (model.SYNC_FAILED, "Warning") and message.endswith(
+            f"security groups this controller did not make are bound to it ({theirs}), whose traffic a security "
+            "group of this controller would filter too; bind a security group of your own to the CLB "
+            f"(docs/load-balancer-services.md); {group_id}, bound before, stays until the ranges or the Service go")

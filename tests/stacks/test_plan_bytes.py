@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "cc333f863565b8cbdaee2237a9f49eee4c2995a6ed4ad0f336bd1c89e43555eb",
-    "staging": "11920e9a1414aab452917694cc3f9a28eb5b00fefa8800c2dbabb567ed490cf8",
-    "prod": "af60e58e4e5a2c0b376a4120ee6f079f73897d0e55f1e9d58b02f0e37207572c",
-    "large": "93745d40e29a9a250ba43de3b8502eed6d4762d140514592df8d4f340f534248",
+    "dev": "b1b39459d8e404e24129d02e0a1c1203ca7347b2a475d49df1b29f59a0a68ed6",
+    "staging": "7742ce37c917211e7f56189b90e96cea2c305f11e7594c29927ca179c1460330",
+    "prod": "3c770d24c8bb6819943e30b458d9476abd3b80538b0affc4c52b827b0418e118",
+    "large": "6de6731b4c2363b36210eac1233cc01d17a46200b6537a5ea57b5510e360b7b4",
 }
 
 

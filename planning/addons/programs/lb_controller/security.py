@@ -66,9 +66,12 @@ class SourceRanges:
             out.writes += self.remove(lb_id, bound, mine)
             return out
         if want.existing and (reason := self._unsafe(lb_id, bound, mine)):
+            kept = [g for g in mine if g in bound]
             out.notes.append(f"spec.loadBalancerSourceRanges is not applied to the adopted CLB {lb_id}: {reason}, "
                              "whose traffic a security group of this controller would filter too; bind a security "
-                             "group of your own to the CLB (docs/load-balancer-services.md)")
+                             "group of your own to the CLB (docs/load-balancer-services.md)"
+                             + (f"; {', '.join(kept)}, bound before, stays until the ranges or the Service go"
+                                if kept else ""))
             return out
         if mine:
             group = mine[0]
