@@ -104,10 +104,7 @@ def test_groups_the_controller_does_not_own_are_never_changed_unbound_or_deleted
         r.kube.put("services", service(loadBalancerSourceRanges=["203.0.113.0/24"]))
         r.controller.reconcile_all()
         lb = r.only_lb()
-        r.emulator.clb.settle = True  # the owner binds a group of their own next to ours
-        r.emulator.clb.SetLoadBalancerSecurityGroups({"LoadBalancerId": lb["LoadBalancerId"],
-                                                     "SecurityGroups": [*lb["SecureGroups"], theirs]})
-        r.emulator.clb.settle = False
+        bind(r, lb["LoadBalancerId"], [*lb["SecureGroups"], theirs])  # the owner's group next to ours
         (mine,) = ours(r)
         r.kube.put("services", service(loadBalancerSourceRanges=["192.0.2.0/24"]))
         r.controller.reconcile_all()
@@ -172,13 +169,24 @@ def adopted_clb(r, listener: str | None) -> str:
     return lb_id
 
 
+def serve_adopted(r, lb_id: str, *ranges: str) -> dict[str, str]:
+    """A Node and the Service adopting `lb_id` with these ranges; one pass's results."""
+    r.kube.put("nodes", node(0))
+    r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id}, loadBalancerSourceRanges=list(ranges)))
+    return r.controller.reconcile_all()[0]
+
+
+def bind(r, lb_id: str, groups: list[str]) -> None:
+    """The owner binds groups to the CLB (settled: a test's arrangement, not a task to await)."""
+    r.emulator.clb.settle = True
+    r.emulator.clb.SetLoadBalancerSecurityGroups({"LoadBalancerId": lb_id, "SecurityGroups": groups})
+    r.emulator.clb.settle = False
+
+
 def test_an_adopted_clb_with_only_this_controllers_listeners_gets_the_group_and_loses_it_with_the_service():
     with rig() as r:
         lb_id = adopted_clb(r, None)
-        r.kube.put("nodes", node(0))
-        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
-                                       loadBalancerSourceRanges=["203.0.113.0/24"]))
-        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert serve_adopted(r, lb_id, "203.0.113.0/24") == {"default/web": "ok"}
         group_id, group = only_group(r)
         assert r.emulator.clb.lbs[lb_id]["SecureGroups"] == [group_id]
         assert group["ingresses"] == rules("203.0.113.0/24", ports=(("TCP", "80"),))
@@ -191,10 +199,7 @@ def test_an_adopted_clb_with_only_this_controllers_listeners_gets_the_group_and_
 def test_an_adopted_clb_with_a_listener_of_its_owner_keeps_its_traffic_and_the_service_gets_an_event():
     with rig() as r:
         lb_id = adopted_clb(r, "theirs")
-        r.kube.put("nodes", node(0))
-        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
-                                       loadBalancerSourceRanges=["203.0.113.0/24"]))
-        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert serve_adopted(r, lb_id, "203.0.113.0/24") == {"default/web": "ok"}
         assert r.emulator.vpc.groups == {} and r.emulator.clb.lbs[lb_id]["SecureGroups"] == []
         assert (model.SYNC_FAILED, "Warning",
                 f"spec.loadBalancerSourceRanges is not applied to the adopted CLB {lb_id}: it has listeners this "
@@ -218,18 +223,11 @@ def test_source_ranges_follow_upstreams_helper(spec, annotations, want):
 def test_an_adopted_clb_that_turns_unsafe_keeps_the_group_it_has_and_the_event_says_so():
     with rig() as r:
         lb_id = adopted_clb(r, None)
-        r.kube.put("nodes", node(0))
-        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
-                                       loadBalancerSourceRanges=["203.0.113.0/24"]))
-        r.controller.reconcile_all()
+        serve_adopted(r, lb_id, "203.0.113.0/24")
         group_id, _ = only_group(r)
         theirs = r.emulator.vpc.add_group(name="theirs")
-        r.emulator.clb.settle = True
-        r.emulator.clb.SetLoadBalancerSecurityGroups({"LoadBalancerId": lb_id, "SecurityGroups": [group_id, theirs]})
-        r.emulator.clb.settle = False
-        r.kube.put("services", service(annotations={model.EXISTING_LB: lb_id},
-                                       loadBalancerSourceRanges=["192.0.2.0/24"]))
-        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        bind(r, lb_id, [group_id, theirs])
+        assert serve_adopted(r, lb_id, "192.0.2.0/24") == {"default/web": "ok"}
         assert r.emulator.clb.lbs[lb_id]["SecureGroups"] == [group_id, theirs]
         assert only_group(r)[1]["ingresses"] == rules("203.0.113.0/24", ports=(("TCP", "80"),))  # left as it was
         reason, kind, message = r.kube.events()[-1]
@@ -237,3 +235,15 @@ def test_an_adopted_clb_that_turns_unsafe_keeps_the_group_it_has_and_the_event_s
             f"security groups this controller did not make are bound to it ({theirs}), whose traffic a security "
             "group of this controller would filter too; bind a security group of your own to the CLB "
             f"(docs/load-balancer-services.md); {group_id}, bound before, stays until the ranges or the Service go")
+
+
+def test_a_second_group_of_the_services_is_unbound_and_deleted_the_bound_one_kept():
+    with rig() as r:
+        r.kube.put("nodes", node(0))
+        r.kube.put("services", service(loadBalancerSourceRanges=["203.0.113.0/24"]))
+        r.controller.reconcile_all()
+        group_id, group = only_group(r)
+        stray = r.emulator.vpc.add_group("sg-00000000", name="stray", tags=group["tags"])  # sorts first
+        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert list(ours(r)) == [group_id] and r.only_lb()["SecureGroups"] == [group_id]
+        assert ("DeleteSecurityGroup", {"SecurityGroupId": stray}) in r.emulator.vpc.calls

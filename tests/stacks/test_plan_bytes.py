@@ -47,10 +47,10 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
            for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
 
 PINNED = {
-    "dev": "b1b39459d8e404e24129d02e0a1c1203ca7347b2a475d49df1b29f59a0a68ed6",
-    "staging": "7742ce37c917211e7f56189b90e96cea2c305f11e7594c29927ca179c1460330",
-    "prod": "3c770d24c8bb6819943e30b458d9476abd3b80538b0affc4c52b827b0418e118",
-    "large": "6de6731b4c2363b36210eac1233cc01d17a46200b6537a5ea57b5510e360b7b4",
+    "dev": "09b15b983b42730967b9577482c2e8e3b31b0e76b12052d5cfb978991ca70fd9",
+    "staging": "9d2fe4579d574d9939f2f1d3d9aba7c6e3b0bd11e8e199c6b49dcf4818221bd7",
+    "prod": "0211891ab93bd9e8652e6c45534dfe7d34e190e8e15cd2dd4ea84c7aa371175c",
+    "large": "71337747af3a0ff1ce9121bf5c480c9fb31f2a69d92a6410a28fa8bdd48d6f52",
 }
 
 

@@ -73,8 +73,8 @@ class SourceRanges:
                              + (f"; {', '.join(kept)}, bound before, stays until the ranges or the Service go"
                                 if kept else ""))
             return out
-        if mine:
-            group = mine[0]
+        if mine:  # the one bound, if any
+            group = next((g for g in mine if g in bound), mine[0])
         else:
             meta = svc["metadata"]
             group = self.cloud.create_group(model.lb_name(self.cluster, svc),
@@ -88,8 +88,8 @@ class SourceRanges:
             bound = [group, *bound]
             self.cloud.bind_groups(lb_id, bound)
             out.writes += 1
-        if mine[1:]:  # more groups of ours (a create whose answer was lost, then made again): unbound, then gone
-            out.writes += self.remove(lb_id, bound, mine[1:])
+        if extra := [g for g in mine if g != group]:  # a create whose answer was lost, then made again
+            out.writes += self.remove(lb_id, bound, extra)
         return out
 
     def _unsafe(self, lb_id: str, bound: list[str], mine: list[str]) -> str:
