@@ -35,6 +35,7 @@ from kubecvm.planning.addons.programs.lb_controller.tencent import Cloud
 
 REGION, ZONE, VPC, SUBNET = "ap-guangzhou", "ap-guangzhou-3", "vpc-0000000a", "subnet-0000000a"
 NAMESPACE, SERVICE = "default", "web"
+RANGE = "203.0.113.0/24"  # TEST-NET-3 (RFC 5737)
 WAIT_SECONDS = 60  # each step's condition, on a loaded machine (a steady pass takes well under a second)
 RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
@@ -86,6 +87,10 @@ class Rig:
 
     def clbs(self) -> list[dict]:
         return list(self.emulator.clb.lbs.values())
+
+    def groups(self) -> dict[str, dict]:
+        """The VPC security groups the controller owns, by id."""
+        return {g: v for g, v in self.emulator.vpc.groups.items() if v["tags"].get(model.TAG_CLUSTER)}
 
     def targets(self) -> dict[tuple[str, int], list[tuple[str, int]]]:
         """{(protocol, port): sorted (instance, port)} of the only CLB."""
@@ -176,6 +181,15 @@ def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[s
         assert (check.get("CheckType"), check.get("CheckPort"), check.get("HttpCheckPath")) == (
             "HTTP", health, model.HEALTH_PATH), check
 
+    def source_ranges() -> None:
+        """The API server validates the ranges (ValidateService); the controller makes them the CLB's group."""
+        rig.core.patch_namespaced_service(SERVICE, NAMESPACE, {"spec": {"loadBalancerSourceRanges": [RANGE]}})
+        rules = [{"action": "ACCEPT", "protocol": "TCP", "port": "80", "cidrBlock": RANGE},
+                 {"action": "DROP", "protocol": "ALL", "cidrBlock": "0.0.0.0/0"}]
+        wait("the CLB's security group with the range's rules",
+             lambda: [g["ingresses"] for g in rig.groups().values()] == [rules]
+             and rig.clbs()[0].get("SecureGroups") == list(rig.groups()))
+
     def cvm_gone() -> None:
         rig.emulator.cvm.instances.pop(instance(2))
         rig.set_ready(2, False)
@@ -205,10 +219,11 @@ def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[s
 
     def deleted() -> None:
         rig.core.delete_namespaced_service(SERVICE, NAMESPACE)
-        wait("the Service gone (its finalizer removed) and its CLB deleted",
-             lambda: rig.service() is None and not rig.clbs())
+        wait("the Service gone (its finalizer removed), its CLB and security group deleted",
+             lambda: rig.service() is None and not rig.clbs() and not rig.groups())
 
-    return [("the controller's RBAC", rbac), ("a Service gets a CLB", created), ("a node joins", node_joins), ("externalTrafficPolicy Local", local_policy),
+    return [("the controller's RBAC", rbac), ("a Service gets a CLB", created), ("a node joins", node_joins),
+            ("externalTrafficPolicy Local", local_policy), ("loadBalancerSourceRanges", source_ranges),
             ("a Node whose CVM is gone", cvm_gone), ("a stopped CVM's Node", cvm_stopped),
             ("the leader stops", failover), ("the Service deleted", deleted)]
 
@@ -232,7 +247,7 @@ def rehearse(bin_dir: Path, work: Path, cluster_name: str = "rehearsal") -> dict
         for pod, stop in replicas.items():
             api = service_account_client(admin, kube.url, work / "pki" / "ca.crt")
             cloud = Cloud(credential.Credential(SECRET_ID, SECRET_KEY), REGION, clb_endpoint=endpoint,
-                          cvm_endpoint=endpoint, protocol="http")
+                          cvm_endpoint=endpoint, vpc_endpoint=endpoint, protocol="http")
             controller = Controller(Kube(api), cloud, cluster_name, VPC, SUBNET, node_period=1)
             s = {"LEASE_NAMESPACE": plan_addons.NAMESPACE, "LEASE_NAME": plan_addons.lb_controller.NAME, "POD_NAME": pod}
 

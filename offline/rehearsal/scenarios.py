@@ -127,8 +127,8 @@ def lb_controller() -> Scenario:
     and the emulator (lb_controller.py): no Pulumi program, so nothing for `kubecvm diff` to predict."""
     return Scenario("LoadBalancer controller on a real API server", "cluster rehearsal", None,
                     needs=("kube-apiserver", "etcd"), controller=True,
-                    about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, a CVM gone, a CVM "
-                          "stopped, the leader stopping, the Service deleted")
+                    about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, source ranges, a "
+                          "CVM gone, a CVM stopped, the leader stopping, the Service deleted")
 
 
 def readback(*stack_files: Path) -> Scenario:
