@@ -134,3 +134,13 @@ def test_the_policy_reference_counts_the_rules_there_are():
     from kubecvm.policies.registry import RULES
     counted = re.search(r"CrossGuard pack \((\d+) rules", (ROOT / "docs" / "reference" / "policies.md").read_text())
     assert counted and int(counted[1]) == len(RULES), f"docs/reference/policies.md says {counted and counted[1]} rules; there are {len(RULES)}"
+
+
+def test_every_tencent_sdk_the_components_import_is_a_core_dependency():
+    """A user's `pulumi up` and `pulumi destroy` run components/ with the core dependencies only: each Tencent SDK
+    service they import (`tencentcloud.<service>`, package tencentcloud-sdk-python-<service>) must be one."""
+    core = {Requirement(r).name for r in PYPROJECT["project"]["dependencies"]}
+    imported = {m for f in (ROOT / "components").glob("*.py")
+                for m in re.findall(r"^\s*from tencentcloud\.(\w+)[. ]", f.read_text(), re.M)}
+    assert {"clb", "vpc", "tke", "common"} <= imported
+    assert {f"tencentcloud-sdk-python-{m}" for m in imported} - core == set()
