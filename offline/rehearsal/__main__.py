@@ -178,8 +178,10 @@ def text(report: dict) -> str:
                 lines.append("      " + s["error"].replace("\n", "\n      "))
         if sc.get("planSeconds"):  # the same program and state: the offline plan beside the engine's preview
             previews = [s["seconds"] for s in sc["steps"] if s["command"] == "preview"]
-            lines.append(f"  kubecvm plan {sc['planSeconds'][0]:.1f} s" + (f", pulumi preview {previews[0]:.1f} s"
-                                                                          if previews else "") + " (first state)")
+            plan = sc["planSeconds"][0]
+            ratio = f", preview / plan {previews[0] / plan:.2f}" if previews and plan else ""
+            lines.append(f"  kubecvm plan {plan:.1f} s" + (f", pulumi preview {previews[0]:.1f} s" if previews else "")
+                         + f" (first state{ratio})")
         for service, who in (sc.get("callers") or {}).items():
             lines.append(f"  {service} calls signed by " + ", ".join(f"{k} ({n})" for k, n in who.items()))
         for ref in sc["refusals"]:

@@ -91,7 +91,8 @@ def test_the_proxys_refusal_is_shortened_to_its_status_and_answer():
 
 def test_report_text_closes_with_passed_failed_skipped_counts():
     report = {"pulumi": "3.274.0", "plugins": {"pulumi-python": "3.274.0"}, "scenarios": [
-        {"name": "a", "stack": "prod", "ok": True, "requests": 7, "refusals": [], "steps": [
+        {"name": "a", "stack": "prod", "ok": True, "requests": 7, "refusals": [], "planSeconds": [2.0], "steps": [
+            {"command": "preview", "exit": 0, "changes": {"create": 2}, "predicted": {"create": 2}, "seconds": 3.0},
             {"command": "up", "exit": 0, "changes": {"create": 2}, "predicted": {"create": 2}, "seconds": 1.0}]},
         {"name": "b", "stack": "prod", "ok": False, "requests": 1, "refusals": [
             {"service": "tke", "action": "CreateClusterRoute", "code": "InternalError.CidrConflictWithOtherRoute",
@@ -103,6 +104,7 @@ def test_report_text_closes_with_passed_failed_skipped_counts():
     out = cli.text(report)
     assert out.endswith("\nrehearsal: 1 passed, 1 failed, 1 skipped\n")
     assert "  ok  up       exit 0  engine: create=2  predicted: create=2  1.0 s" in out
+    assert "  kubecvm plan 2.0 s, pulumi preview 3.0 s (first state, preview / plan 1.50)\n" in out
     assert "  BAD up       exit 255  engine: no changes  predicted: create=2  0.5 s" in out
     assert "  refusal: tke CreateClusterRoute: InternalError.CidrConflictWithOtherRoute: conflict" in out
     assert "\nc (dev): cannot run: up\n  needs x\n" in out
