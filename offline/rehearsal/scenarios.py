@@ -103,11 +103,19 @@ def global_router_assumed_role(prod_stack: Path) -> Scenario:
     )
 
 
+# monitoring.prometheus writing to a URL of the user's (nothing listens there: no agent runs without nodes); the
+# digests have the form the setting requires, and the mainland region's kube-state-metrics repository is required.
+PROMETHEUS = {"prometheus": {"mode": "remoteWrite", "url": "https://prometheus.rehearsal.internal/api/v1/write",
+                             "digests": {"prometheus": "sha256:" + "1" * 64, "nodeExporter": "sha256:" + "2" * 64},
+                             "imageRepository": "ccr.ccs.tencentyun.com/kubecvm-rehearsal"}}
+
+
 def addons(prod_stack: Path) -> Scenario:
     """The prod stack's in-cluster add-on objects (programs/addons.py) on a real kube-apiserver and etcd, through the
     real pulumi-kubernetes provider. A pool added changes two objects in place (the CSR approver's address rules, the
     ingress controller's node affinity); the volumes' disk type moved to CLOUD_PREMIUM gives a new StorageClass (its
-    name is the disk type's) and deletes the old one."""
+    name is the disk type's) and deletes the old one; Prometheus in agent mode (remoteWrite) adds node-exporter,
+    kube-state-metrics and the two agents."""
     base = stack_config(prod_stack)
     general = copy.deepcopy(base["kubecvm:cluster"].get("nodePools") or [PROD_POOL])[0]
     batch = {"name": "batch", "instanceType": "S5.2XLARGE32", "countPerZone": 1, "slot": 2}
@@ -115,7 +123,8 @@ def addons(prod_stack: Path) -> Scenario:
     return Scenario(
         "add-ons on a real API server", "prod", ADDONS,
         lifecycle(_with(base, nodePools=[general]), ("a pool added", {"nodePools": [general, batch]}),
-                  ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]})),
+                  ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]}),
+                  ("Prometheus in agent mode", {"monitoring": PROMETHEUS})),
         needs=ADDONS_BINARIES, cluster=True,
         about="prod's add-on objects (CSR approver, CBS CSI, metrics-server, ingress-nginx) on kube-apiserver and "
               "etcd on 127.0.0.1, through the pulumi-kubernetes provider",

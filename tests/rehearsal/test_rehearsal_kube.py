@@ -134,25 +134,28 @@ def test_the_report_names_each_built_binarys_module():
                                            "etcd": "go.etcd.io/etcd/server/v3@v3.5.15"}
 
 
-def test_the_add_ons_states_are_created_a_pool_added_the_disk_type_moved_then_destroyed():
+def test_the_add_ons_states_are_created_a_pool_added_the_disk_type_moved_prometheus_added_then_destroyed():
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
-    assert [s.label for s in sc.states] == ["create", "a pool added", "volumes on CLOUD_PREMIUM", "destroy"]
+    assert [s.label for s in sc.states] == ["create", "a pool added", "volumes on CLOUD_PREMIUM",
+                                            "Prometheus in agent mode", "destroy"]
     pools = [[(p["name"], p.get("dataDisk", {}).get("type")) for p in s.config["kubecvm:cluster"]["nodePools"]]
              for s in sc.states]
     assert pools == [[("general", "CLOUD_SSD")], [("general", "CLOUD_SSD"), ("batch", None)],
-                     [("general", "CLOUD_PREMIUM"), ("batch", None)], [("general", "CLOUD_PREMIUM"), ("batch", None)]]
+                     *[[("general", "CLOUD_PREMIUM"), ("batch", None)]] * 3]
+    assert [s.config["kubecvm:cluster"].get("monitoring") for s in sc.states][2:] == [None, *[scenarios.PROMETHEUS] * 2]
 
 
 def test_predictions_of_the_add_ons_scenario_come_from_kubecvm_plan_and_diff(tmp_path):
     """46 objects (the Kubernetes provider is not counted, as the engine's count leaves it out); a pool added updates
-    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass. Every object is
+    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass; Prometheus in agent mode adds 16 objects. Every object is
     deleted in the background: no garbage collector runs here to finish a foreground deletion."""
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
-    docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:3])]
+    docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:4])]
     assert run.predict(None, docs[0])[0] == {"create": 46, "update": 0, "replace": 0, "delete": 0}
     assert run.predict(docs[0], docs[1])[0] == {"create": 0, "update": 2, "replace": 0, "delete": 0}
     assert run.predict(docs[1], docs[2])[0] == {"create": 1, "update": 0, "replace": 0, "delete": 1}
-    assert run.predict(docs[2], None)[0] == {"create": 0, "update": 0, "replace": 0, "delete": 46}
+    assert run.predict(docs[2], docs[3])[0] == {"create": 16, "update": 0, "replace": 0, "delete": 0}
+    assert run.predict(docs[3], None)[0] == {"create": 0, "update": 0, "replace": 0, "delete": 62}
     annotations = {tuple(r["inputs"]["metadata"].get("annotations", {}).get(f"pulumi.com/{a}")
                          for a in ("skipAwait", "deletionPropagationPolicy"))
                    for r in docs[0]["resources"] if r["type"].startswith("kubernetes:") and "metadata" in r["inputs"]}

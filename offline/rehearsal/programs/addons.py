@@ -20,6 +20,9 @@ What differs from ClusterAddons, and why:
   workloads and Namespaces (allowsSkipAwaitWithDelete). Without a controller manager here, a replaced StorageClass
   would wait for ever. The real component keeps the default: its cluster runs the garbage collector.
 - kubeadm's CoreDNS Deployment, which the component patches, does not exist here (no kubeadm): no patch.
+- With monitoring.prometheus, the agents' write token is a fixed test string (the component takes the stack's secret
+  kubecvm:prometheusToken) and the write address is the stack's `url` (mode remoteWrite; a TMP instance is a
+  tencentcloud resource, which cannot be built here).
 """
 
 import base64
@@ -34,6 +37,7 @@ from kubecvm.components.addons import KINDS, PROVIDER_SETTINGS, _args
 from kubecvm.planning import addons as plan_addons
 from kubecvm.offline.rehearsal.programs import stack_plan
 from kubecvm.planning.addons import ingress_nginx
+from kubecvm.planning.monitoring import prometheus_plan
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # the rehearsal's kubeconfig file (offline/rehearsal/apiserver.py)
 # provider/pkg/metadata/annotations.go in pulumi-kubernetes: the await and the deletion-propagation overrides.
@@ -68,6 +72,16 @@ def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, st
             key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
 
 
+def monitoring(plan, pp) -> list[dict]:
+    """The agents', node-exporter's and kube-state-metrics' objects, as ManagedPrometheus.objects renders them for
+    a write URL of the user's."""
+    p = plan_addons.PrometheusObjects(
+        cluster=plan.name, image=pp.images["prometheus"], url=pp.url, token=pulumi.Output.secret("rehearsal-token"),
+        auth=pp.auth, username=pp.username, ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None)
+    return plan_addons.monitoring_objects(p, pp.images["node-exporter"], pp.images["kube-state-metrics"],
+                                          plan_addons.agent_config(p, pp.url), plan_addons.control_plane_config(p, pp.url))
+
+
 def main() -> None:
     plan = stack_plan()
     settings = plan_addons.settings_from_plan(plan)
@@ -80,6 +94,8 @@ def main() -> None:
         status = ingress_nginx.publish_status_arg(plan.ingress.vip) if plan.ingress.vip else None
         objs += ingress_nginx.objects(ingress, ca_pem=ca, cert_pem=pulumi.Output.secret(cert),
                                       key_pem=pulumi.Output.secret(key), status_arg=status)
+    if (pp := prometheus_plan(plan)) is not None:
+        objs += monitoring(plan, pp)
     path = os.environ.get(KUBECONFIG)
     provider = k8s.Provider("addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""),
                             **PROVIDER_SETTINGS)  # as ClusterAddons' own provider
