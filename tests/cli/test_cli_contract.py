@@ -345,10 +345,9 @@ EVIL_PATTERN = r"([\w:$/-]|[\w:$/-]{2})+[a-z]"
 def test_a_catastrophic_exemption_pattern_is_stopped_by_its_time_limit(tmp_path):
     # Every master is below minCpu 64; the exemption's pattern backtracks exponentially on their URNs.
     exemption = {"resource": EVIL_PATTERN, "reason": "testing", "expires": "2999-01-01"}
-    started = time.monotonic()
     run = plan_with_policy(tmp_path, {"kubecvm-size-master-minimum": {"minCpu": 64, "exemptions": [exemption]}})
+    # Refused by the limit, not matched: without it `re` would still be backtracking (and this test would not end).
     assert_refused(run, "--policy-config", "kubecvm-size-master-minimum:", "took more than 0.5 s to match")
-    assert time.monotonic() - started < 20  # `re` would still be backtracking
 
 
 def test_an_invalid_pattern_is_refused_naming_it(tmp_path):

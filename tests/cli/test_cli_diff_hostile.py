@@ -1,14 +1,15 @@
 """`kubecvm diff` and `--replay` on plan files a user edited by hand, and on big ones: malformed `options`,
 `dependsOn`, `ignoreChanges` and inputs are exit 2 naming them (never an internal error); the switch from vpcRoutes
 to globalRouter without ignoreVpcRouteConflict is refused by the replay, as Tencent refuses it; the replacement
-cascade, the master-order check and the replay are linear and iterative (8,000 resources in a chain)."""
+cascade, the master-order check and the replay are iterative (8,000 resources in a chain) and their work grows
+linearly (counted in Python calls, which the machine's load does not change; the timings are bench/bench.py's)."""
 
 from __future__ import annotations
 
 import copy
 import json
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,8 @@ def test_a_cascade_of_8000_replacements_is_linear():
     old = doc(chain(8000, SUBNET, "vpcId", "s"))
     new = copy.deepcopy(old)
     new["resources"][0]["inputs"]["cidrBlock"] = "10.0.1.0/24"
-    started = time.monotonic()
     result = diff_plans(old, new)
-    assert len(result.replacements) == 8000 and time.monotonic() - started < 20
+    assert len(result.replacements) == 8000
     last = result.replacements[-1]
     assert last.cascade_key == "vpcId" and last.cascade_from.endswith("s07998")
 
@@ -143,9 +143,8 @@ def test_8000_masters_in_one_chain_are_ordered_and_checked_linearly():
     new = copy.deepcopy(old)
     for r in new["resources"]:
         r["inputs"]["instanceType"] = "S5.LARGE16"
-    started = time.monotonic()
     result = diff_plans(old, new)
-    assert result.warnings == [] and time.monotonic() - started < 20
+    assert result.warnings == []
     urns = [r["urn"] for r in new["resources"]]
     assert masters_in_order({r["urn"]: r for r in new["resources"]}, urns)
     # Cut the chain once: the two ends of the cut are named.
@@ -158,7 +157,60 @@ def test_a_replay_of_8000_in_a_chain_does_not_recurse(tmp_path):
     old = doc(chain(8000, SUBNET, "vpcId", "s"))
     new = copy.deepcopy(old)
     new["resources"][0]["inputs"]["cidrBlock"] = "10.0.1.0/24"
-    started = time.monotonic()
     run = run_diff(old, new, "--replay", "--format", "json")
     assert run.exit_code == 3 and run.json()["summary"]["replaced"] == 8000, run.stderr
-    assert time.monotonic() - started < 45
+
+
+def python_calls(fn) -> int:
+    """How many Python functions run while fn runs: work that the machine's load does not change (a quadratic scan
+    in Python shows; one inside a single C call would not)."""
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        count += event == "call"
+
+    sys.setprofile(profile)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def cascade(n: int) -> tuple[dict, dict]:
+    old = doc(chain(n, SUBNET, "vpcId", "s"))
+    new = copy.deepcopy(old)
+    new["resources"][0]["inputs"]["cidrBlock"] = "10.0.1.0/24"
+    return old, new
+
+
+def masters_resized(n: int) -> tuple[dict, dict]:
+    old = doc(chain(n, INSTANCE, "x", "m"))
+    new = copy.deepcopy(old)
+    for r in new["resources"]:
+        r["inputs"]["instanceType"] = "S5.LARGE16"
+    return old, new
+
+
+def cascade_work(n: int):
+    old, new = cascade(n)
+    return lambda: diff_plans(old, new)
+
+
+def master_order_work(n: int):
+    old, new = masters_resized(n)
+    return lambda: diff_plans(old, new)
+
+
+def replay_work(n: int):
+    old, new = cascade(n)
+    return lambda: run_diff(old, new, "--replay", "--format", "json")
+
+
+@pytest.mark.parametrize("work", [cascade_work, master_order_work, replay_work])
+def test_twice_the_resources_is_at_most_about_twice_the_work(work):
+    """Linear: twice the chain, about twice the calls (a quadratic step would make it four times). A first run
+    takes the one-time work (imports, caches) out of the count."""
+    work(100)()
+    assert python_calls(work(1000)) / python_calls(work(500)) < 2.1
