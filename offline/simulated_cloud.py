@@ -155,7 +155,7 @@ def _private_ip(seed: str) -> str:
 
 def tmp_write_address(ip: str) -> str:
     """A TMP instance's remote_write, in the simulated account: http://<its address>:9090/api/v1/prom/write."""
-    return f"http://{ip}:{monitor.TMP_WRITE_PORT}{monitor.TMP_WRITE_PATH}"
+    return monitor.tmp_addresses(ip)["RemoteWrite"]
 
 
 # Public image names the simulated account lists (Tencent's public images of these names exist in every region).

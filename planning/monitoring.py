@@ -8,8 +8,9 @@ those created later, so adding or removing nodes changes neither the policies no
 a scaled pool differs only in its machines.
 
 The nodes' policy alarms when any of CPU, memory or disk use crosses its threshold for `continuePeriods` periods in
-a row (IsUnionRule 0: any rule); a CLB policy per exposure present (the API CLB, and the ingress CLB when enabled)
-alarms when backends fail health checks or connections are dropped. Every CVM runs the Cloud Monitor agent
+a row (IsUnionRule 0: any rule); for each CLB exposure present (the API CLB, and the ingress CLB when enabled) one
+policy alarms when backends fail health checks and another when connections are dropped (the two metrics are of
+different Cloud Monitor alarm types, and a policy has one). Every CVM runs the Cloud Monitor agent
 (components/machine.py states `disable_monitor_service=False`), without which memory and disk use are not reported.
 """
 
@@ -51,6 +52,15 @@ class AlarmPolicyPlan:
                 raise ValueError(refusal.message)
 
 
+# The CLB policies' one rule each (monitor.CLB_WATCHES: the two metrics live in different alarm types).
+_CLB_RULES = {
+    "health": lambda a: AlarmRule(monitor.CLB_UNHEALTHY, "gt", a.unhealthy_backends,
+                                  f"unhealthy backends > {a.unhealthy_backends}"),
+    "drops": lambda a: AlarmRule(monitor.CLB_DROPPED, "gt", a.dropped_connections,
+                                 f"dropped connections > {a.dropped_connections}"),
+}
+
+
 @dataclass(frozen=True)
 class MonitoringPlan:
     component: str
@@ -90,15 +100,11 @@ def monitoring_plan(plan: ClusterPlan) -> MonitoringPlan | None:
             AlarmRule(monitor.NODE_DISK, "ge", a.disk_percent, f"disk >= {a.disk_percent}%"),
         ), remark=f"kubecvm-{c}-nodes",
     )
-    clb_rules = (
-        AlarmRule(monitor.CLB_UNHEALTHY, "gt", a.unhealthy_backends, f"unhealthy backends > {a.unhealthy_backends}"),
-        AlarmRule(monitor.CLB_DROPPED, "gt", a.dropped_connections, f"dropped connections > {a.dropped_connections}"),
-    )
-    exposures = [plan.api.exposure, *([plan.ingress.exposure] if plan.ingress else [])]
+    exposures = sorted({plan.api.exposure, *([plan.ingress.exposure] if plan.ingress else [])})
     clbs = tuple(
-        AlarmPolicyPlan(names.alarm_policy(c, f"clb-{exposure}"), monitor.CLB_NAMESPACE[exposure],
-                        f"CLBs ({exposure})", clb_rules, remark=f"kubecvm-{c}-clb-{exposure}")
-        for exposure in sorted(set(exposures))
+        AlarmPolicyPlan(names.alarm_policy(c, f"clb-{exposure}-{watch}"), monitor.CLB_NAMESPACE[(exposure, watch)],
+                        f"CLBs ({exposure})", (_CLB_RULES[watch](a),), remark=f"kubecvm-{c}-clb-{exposure}-{watch}")
+        for exposure in exposures for watch in monitor.CLB_WATCHES
     )
     return MonitoringPlan(
         component=names.monitoring_component(c), policies=(nodes, *clbs), notice_ids=tuple(m.notice_ids),

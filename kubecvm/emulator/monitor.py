@@ -1,15 +1,29 @@
-"""The Cloud Monitor API 2018-07-24 alarm-policy calls the provider's tencentcloud_monitor_alarm_policy makes
-(CreateAlarmPolicy, BindingPolicyTag, DescribeAlarmPolicy, ModifyAlarmPolicyInfo/Status/Condition,
-DeleteAlarmPolicy), with an account's policies and their tag bindings. What Cloud Monitor refuses is decided by
+"""The Cloud Monitor API 2018-07-24 calls of the provider's tencentcloud_monitor_alarm_policy (CreateAlarmPolicy,
+BindingPolicyTag, DescribeAlarmPolicy, ModifyAlarmPolicyInfo/Status/Condition, DeleteAlarmPolicy) and
+tencentcloud_monitor_tmp_instance (CreatePrometheusMultiTenantInstancePostPayMode, DescribePrometheusInstances,
+ModifyPrometheusInstanceAttributes, TerminatePrometheusInstances, DestroyPrometheusInstance), with an account's
+policies, their tag bindings and its managed Prometheus (TMP) instances. What Cloud Monitor refuses is decided by
 kubecvm/planning/tencent/monitor.py; this module holds the state and shapes the answers as the SDK's models do
 (CreateAlarmPolicyResponse PolicyId and OriginId; DescribeAlarmPolicyResponse.Policy of AlarmPolicy, whose
-TagInstances the provider reads back as policy_tag).
+TagInstances the provider reads back as policy_tag; CreatePrometheusMultiTenantInstancePostPayModeResponse
+InstanceId; DescribePrometheusInstancesResponse InstanceSet of PrometheusInstancesItem and TotalCount).
+
+A TMP instance is created running after one look: the first DescribePrometheusInstances that finds it answers
+InstanceStatus 1 (creating), the next 2 (running); TerminatePrometheusInstances likewise answers 5, then 6 (stopped),
+the states the provider waits for before it reads the instance and before DestroyPrometheusInstance.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
 from kubecvm.emulator.service import ApiError, Service
 from kubecvm.planning.tencent import common, monitor
+
+if TYPE_CHECKING:
+    from kubecvm.emulator.server import Emulator
 
 FIRST_ORIGIN_ID = 4000000  # the form of an OriginId (a policy group's number) in Tencent's examples
 
@@ -22,12 +36,18 @@ class MonitorService(Service):
     def reset(self) -> None:
         # PolicyId -> the policy as DescribeAlarmPolicy answers it; a test may read or arrange them directly.
         self.policies: dict[str, dict] = {}
+        # InstanceId -> the TMP instance as DescribePrometheusInstances answers it (a PrometheusInstancesItem).
+        self.tmp: dict[str, dict] = {}
         self._next = 0
         super().reset()
 
+    def attach(self, emulator: Emulator) -> None:
+        self._subnets = emulator.vpc.subnets  # a TMP instance's subnet is one of the account's
+
     def resources(self) -> dict[str, int]:
         return {"monitor/AlarmPolicy": len(self.policies),
-                "monitor/PolicyTagBinding": sum(len(p["TagInstances"]) for p in self.policies.values())}
+                "monitor/PolicyTagBinding": sum(len(p["TagInstances"]) for p in self.policies.values()),
+                "monitor/PrometheusInstance": len(self.tmp)}
 
     def _module(self, p: dict) -> None:
         if p.get("Module") != monitor.MODULE:
@@ -111,4 +131,68 @@ class MonitorService(Service):
             raise ApiError.of(monitor.policy_not_found(missing[0]))
         for i in ids:
             del self.policies[i]
+        return {}
+
+    # --- managed Prometheus (TMP) instances ----------------------------------------------------------------------
+    def _instance(self, instance_id: object) -> dict:
+        if (instance := self.tmp.get(str(instance_id))) is None:
+            raise ApiError.of(monitor.tmp_not_found(str(instance_id)))
+        return instance
+
+    def CreatePrometheusMultiTenantInstancePostPayMode(self, p: dict) -> dict:  # noqa: N802
+        subnet = self._subnets.get(str(p["SubnetId"]))
+        if refusal := (monitor.tmp_retention_refusal(p["DataRetentionTime"]) or monitor.tmp_subnet_refusal(
+                str(p["SubnetId"]), p["VpcId"], p["Zone"], subnet and subnet[:2])):
+            raise ApiError.of(refusal)
+        self._next += 1
+        instance_id = f"prom-{self._next:08x}"
+        ip = str(ipaddress.IPv4Network(subnet[2]).broadcast_address - 1 - len(self.tmp) % 64)
+        self.tmp[instance_id] = {
+            "InstanceId": instance_id, "InstanceName": p["InstanceName"], "InstanceChargeType": monitor.TMP_POSTPAID,
+            "Zone": p["Zone"], "VpcId": p["VpcId"], "SubnetId": p["SubnetId"],
+            "DataRetentionTime": int(p["DataRetentionTime"]), "InstanceStatus": monitor.TMP_CREATING,
+            "CreatedAt": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"), "EnableGrafana": 0,
+            "IPv4Address": ip, **monitor.tmp_addresses(ip), "TagSpecification": list(p.get("TagSpecification") or []),
+            "InstanceAttributes": list(p.get("InstanceAttributes") or []),
+        }
+        return {"InstanceId": instance_id}
+
+    def DescribePrometheusInstances(self, p: dict) -> dict:  # noqa: N802
+        if refusal := monitor.tmp_describe_refusal(p):
+            raise ApiError.of(refusal)
+        if unsupported := sorted(k for k in ("TagFilters", "IPv4Address", "InstanceChargeType") if p.get(k)):
+            raise ApiError(common.UNSUPPORTED_OPERATION, f"the emulator does not filter by {', '.join(unsupported)}")
+        ids, statuses, zones = p.get("InstanceIds"), p.get("InstanceStatus"), p.get("Zones")
+        found = [i for i in self.tmp.values() if (not ids or i["InstanceId"] in ids)
+                 and (not statuses or i["InstanceStatus"] in statuses) and (not zones or i["Zone"] in zones)
+                 and (not p.get("InstanceName") or i["InstanceName"] == p["InstanceName"])]
+        offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
+        page = [dict(i) for i in found[offset:offset + limit]]
+        for i in found[offset:offset + limit]:  # what was creating or terminating has ended by the next look
+            i["InstanceStatus"] = {monitor.TMP_CREATING: monitor.TMP_RUNNING,
+                                   monitor.TMP_TERMINATING: monitor.TMP_STOPPED}.get(i["InstanceStatus"], i["InstanceStatus"])
+        return {"InstanceSet": page, "TotalCount": len(found)}
+
+    def ModifyPrometheusInstanceAttributes(self, p: dict) -> dict:  # noqa: N802
+        instance = self._instance(p["InstanceId"])
+        if p.get("DataRetentionTime") is not None:
+            if refusal := monitor.tmp_retention_refusal(p["DataRetentionTime"]):
+                raise ApiError.of(refusal)
+            instance["DataRetentionTime"] = int(p["DataRetentionTime"])
+        if p.get("InstanceName"):
+            instance["InstanceName"] = p["InstanceName"]
+        return {}
+
+    def TerminatePrometheusInstances(self, p: dict) -> dict:  # noqa: N802
+        instances = [self._instance(i) for i in p["InstanceIds"]]
+        for instance in instances:
+            if instance["InstanceStatus"] != monitor.TMP_STOPPED:
+                instance["InstanceStatus"] = monitor.TMP_TERMINATING
+        return {}
+
+    def DestroyPrometheusInstance(self, p: dict) -> dict:  # noqa: N802
+        instance = self._instance(p["InstanceId"])
+        if refusal := monitor.tmp_destroy_refusal(instance["InstanceId"], instance["InstanceStatus"]):
+            raise ApiError.of(refusal)
+        del self.tmp[instance["InstanceId"]]
         return {}

@@ -27,6 +27,9 @@ class VpcService(Service):
         # SecurityGroupId -> {"name", "description", "version", "ingresses": [...], "egresses": [...]}, rules in the
         # provider's spelling (vpc.WIRE_KEYS). A test may read it or arrange a group with add_group.
         self.groups: dict[str, dict[str, Any]] = {}
+        # SubnetId -> (VpcId, Zone, CidrBlock): the account's subnets, which a TMP instance's create checks (monitor.py). The
+        # emulator does not answer CreateSubnet: a test arranges them with add_subnet.
+        self.subnets: dict[str, tuple[str, str, str]] = {}
         self._next = 1
         super().reset()
 
@@ -41,6 +44,10 @@ class VpcService(Service):
         self.groups[group_id] = {"name": name, "description": description, "version": 0, "tags": dict(tags or {}),
                                  **{d: [] for d in vpc.DIRECTIONS}}
         return group_id
+
+    def add_subnet(self, subnet_id: str, vpc_id: str, zone: str, cidr: str = "10.0.0.0/24") -> str:
+        self.subnets[subnet_id] = (vpc_id, zone, cidr)
+        return subnet_id
 
     def _group(self, group_id: Any) -> dict[str, Any]:
         if str(group_id) not in self.groups:

@@ -37,8 +37,8 @@ def _metrics(policy) -> set[str]:
     defaults={"nodeMetrics": [monitor.NODE_CPU, monitor.NODE_MEMORY, monitor.NODE_DISK],
               "clbMetrics": [monitor.CLB_UNHEALTHY, monitor.CLB_DROPPED]},
     description="The cluster's nodes and CLBs are watched: an enabled Cloud Monitor alarm policy bound by the "
-                "kubecvm/cluster tag covers node CPU, memory and disk use (cvm_device), and one per CLB exposure "
-                "covers unhealthy backends and dropped connections.",
+                "kubecvm/cluster tag covers node CPU, memory and disk use (cvm_device), and for each CLB exposure "
+                "policies of its alarm types cover unhealthy backends and dropped connections.",
     remediation="Set monitoring.alarms.enabled: true (the staging and prod presets do), and keep the policies' "
                 "rules; add monitoring.noticeIds so someone is told.",
 )
@@ -51,8 +51,10 @@ def alarms(ctx: Context) -> Iterator[Finding]:
             yield None, f"cluster {cluster}: no alarm policy bound by {TAG_CLUSTER}={cluster} watches node {', '.join(missing)}"
         clbs = [lb for lb in ctx.of_type(CLB) if lb.tags.get(TAG_CLUSTER) == cluster]
         for exposure in sorted({"internal" if lb.props.get("networkType") == "INTERNAL" else "public" for lb in clbs}):
-            namespace = monitor.CLB_NAMESPACE[exposure]
-            watched = {m for p in mine if p.props.get("namespace") == namespace for m in _metrics(p)}
-            if missing := [m for m in ctx.params["clbMetrics"] if m not in watched]:
-                yield None, (f"cluster {cluster}: no alarm policy ({namespace}) bound by {TAG_CLUSTER}={cluster} watches "
-                             f"its {exposure} CLBs' {', '.join(missing)}")
+            for watch, metric in monitor.CLB_WATCHES.items():
+                if metric not in ctx.params["clbMetrics"]:
+                    continue
+                namespace = monitor.CLB_NAMESPACE[(exposure, watch)]
+                if not any(metric in _metrics(p) for p in mine if p.props.get("namespace") == namespace):
+                    yield None, (f"cluster {cluster}: no alarm policy ({namespace}) bound by {TAG_CLUSTER}={cluster} "
+                                 f"watches its {exposure} CLBs' {metric}")

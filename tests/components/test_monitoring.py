@@ -40,11 +40,14 @@ def test_staging_and_prod_are_watched_and_dev_is_not():
     assert monitoring_plan(build_plan(make_spec("dev", {"zones": ["ap-guangzhou-3"]}))) is None
     for preset in ("staging", "prod"):
         mp = monitoring_plan(build_plan(make_spec(preset)))
-        assert [(p.resource, p.namespace) for p in mp.policies] == [
-            ("demo-alarm-nodes", "cvm_device"), ("demo-alarm-clb-internal", "clb_private")]
+        assert [(p.resource, p.namespace, [r.metric for r in p.rules]) for p in mp.policies] == [
+            ("demo-alarm-nodes", "cvm_device", ["CpuUsage", "MemUsage", "CvmDiskUsage"]),
+            ("demo-alarm-clb-internal-health", "CLB_LISTENER_PRIVATE", ["UnhealthRsCount"]),
+            ("demo-alarm-clb-internal-drops", "private_lb_client_to_lb_other", ["DropTotalConns"])]
         assert mp.tag == ("kubecvm/cluster", "demo")
     mp = monitoring_plan(build_plan(make_spec("prod", {"apiEndpoint": {"exposure": "public"}})))
-    assert [p.namespace for p in mp.policies] == ["cvm_device", "clb_private", "clb_public"]
+    assert [p.namespace for p in mp.policies] == [
+        "cvm_device", "CLB_LISTENER_PRIVATE", "private_lb_client_to_lb_other", "lb_hc_vport", "clb_lb"]
 
 
 def test_the_nodes_policy_has_the_three_thresholds_as_set():
@@ -90,7 +93,7 @@ def prod():
 
 def test_every_policy_is_registered_with_its_tag_and_every_cvm_keeps_the_agent(prod):
     policies = {r.name: r.inputs for r in prod.resources if r.type == monitor.ALARM_POLICY}
-    assert sorted(policies) == ["demo-alarm-clb-internal", "demo-alarm-nodes"]
+    assert sorted(policies) == ["demo-alarm-clb-internal-drops", "demo-alarm-clb-internal-health", "demo-alarm-nodes"]
     for name, inputs in policies.items():
         assert (inputs["policyName"], inputs["monitorType"], inputs["enable"], inputs["noticeIds"], inputs["policyTags"]) \
             == (name, "MT_QCE", 1, ["notice-l9ziyxw6"], [{"key": "kubecvm/cluster", "value": "demo"}])

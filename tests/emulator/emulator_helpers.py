@@ -16,14 +16,16 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.sign import Sign
+from tencentcloud.monitor.v20180724 import models as monitor_models
+from tencentcloud.monitor.v20180724 import monitor_client
 from tencentcloud.tke.v20180525 import models, tke_client
 
 from kubecvm.emulator import SECRET_ID, SECRET_KEY
 
 REGION = "ap-guangzhou"
 NO_VPC = {"vpc/SecurityGroup": 0, "vpc/SecurityGroupPolicy": 0}  # the summary's VPC resources of an account without any
-# The summary's resources of the monitor service in an account without alarm policies.
-NO_ALARMS = {"monitor/AlarmPolicy": 0, "monitor/PolicyTagBinding": 0}
+# The summary's resources of the monitor service in an account without alarm policies or TMP instances.
+NO_ALARMS = {"monitor/AlarmPolicy": 0, "monitor/PolicyTagBinding": 0, "monitor/PrometheusInstance": 0}
 
 
 def profile(url: str) -> ClientProfile:
@@ -39,6 +41,17 @@ def tke(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, toke
 def common(url: str, service: str, version: str, cred: credential.Credential | None = None) -> CommonClient:
     """The SDK's generic client, for a service or version the TKE client cannot name (CAM, STS)."""
     return CommonClient(service, version, cred or credential.Credential(SECRET_ID, SECRET_KEY), REGION, profile(url))
+
+
+def monitor(url: str) -> monitor_client.MonitorClient:
+    """The SDK's own Cloud Monitor client (the provider's calls are made with its Go twin)."""
+    return monitor_client.MonitorClient(credential.Credential(SECRET_ID, SECRET_KEY), REGION, profile(url))
+
+
+def monitor_request(model: str, **members):
+    req = getattr(monitor_models, f"{model}Request")()
+    req._deserialize(members)
+    return req
 
 
 def request(model: str, **members):

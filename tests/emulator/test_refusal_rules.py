@@ -2,7 +2,7 @@
 create through the simulated cloud's new_resource (what `kubecvm plan` registers through), a delete through the
 replay of `kubecvm diff --replay`. Where the emulator answers the rule's action, the wire refuses the same request
 with the same code. Where it does not (VPC's route entries, cvm, cbs, ssm, cos, CAM's CreateRole and CreatePolicy,
-Cloud Monitor's TMP instances, and the CLB checks the provider makes itself), the rule is enforced offline only, as
+and the CLB checks the provider makes itself), the rule is enforced offline only, as
 docs/emulator.md says. The refusals of the load-balancer controller's calls, which only the wire faces, have their
 cases at the end."""
 
@@ -53,8 +53,11 @@ def RULE(i: int) -> dict:  # noqa: N802 (a rule in the provider's spelling, one 
 
 def WIRE(i: int) -> dict:  # noqa: N802 (the same rule as a SecurityGroupPolicy)
     return vpc.policy_to_wire(RULE(i))
-POLICY = {"monitorType": "MT_QCE", "namespace": "cvm_device"}
-POLICY_WIRE = {"Module": "monitor", "MonitorType": "MT_QCE", "Namespace": "cvm_device"}
+POLICY = {"monitorType": "MT_QCE", "namespace": "cvm_device", "projectId": 0}
+POLICY_WIRE = {"Module": "monitor", "MonitorType": "MT_QCE", "Namespace": "cvm_device", "ProjectId": 0}
+# A TMP instance's create, as the provider's inputs and as its request: in subnet-1 of vpc-1, ap-guangzhou-3.
+TMP = {"instanceName": "t", "vpcId": "vpc-1", "subnetId": "subnet-1", "dataRetentionTime": 15, "zone": "ap-guangzhou-3"}
+TMP_WIRE = {"InstanceName": "t", "VpcId": "vpc-1", "SubnetId": "subnet-1", "DataRetentionTime": 15, "Zone": "ap-guangzhou-3"}
 CASES = [
     Case(vpc.route_destination_free, "CreateRoutes", vpc.ROUTE_ENTRY,
          {"routeTableId": "rtb-1", "destinationCidrBlock": "10.8.0.0/24", "nextType": "NORMAL_CVM", "nextHub": "10.0.0.5"},
@@ -158,9 +161,25 @@ CASES += [
          wire=(POLICY_WIRE | {"PolicyName": "p", "Condition": {"IsUnionRule": 0, "Rules": [
              {"MetricName": "CpuUsage", "Operator": ">=", "Value": "90", "Period": 60}]}},),
          code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.alarm_policy_project, "CreateAlarmPolicy", monitor.ALARM_POLICY,
+         {"monitorType": "MT_QCE", "namespace": "cvm_device", "policyName": "p"},
+         r"ProjectId: a cvm_device policy needs a project other than -1 \(InvalidParameterValue\)$",
+         wire=({"Module": "monitor", "MonitorType": "MT_QCE", "Namespace": "cvm_device", "PolicyName": "p"},),
+         code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.tmp_required, "CreatePrometheusMultiTenantInstancePostPayMode", monitor.TMP_INSTANCE,
+         TMP | {"subnetId": ""},
+         r"CreatePrometheusMultiTenantInstancePostPayMode needs SubnetId \(MissingParameter\)$",
+         wire=(TMP_WIRE | {"SubnetId": ""},), code=monitor.MISSING_PARAMETER),
     Case(monitor.tmp_retention, "CreatePrometheusMultiTenantInstancePostPayMode", monitor.TMP_INSTANCE,
-         {"instanceName": "t", "dataRetentionTime": 20},
-         r"dataRetentionTime 20 is not one of 15, 30, 45, 90, 180, 365, 730 days \(InvalidParameterValue\)"),
+         TMP | {"dataRetentionTime": 20},
+         r"DataRetentionTime 20 is not one of 15, 30, 45, 90, 180, 365, 730 days \(InvalidParameterValue\)$",
+         wire=(TMP_WIRE | {"DataRetentionTime": 20},), code=monitor.INVALID_PARAMETER_VALUE),
+    Case(monitor.tmp_subnet, "CreatePrometheusMultiTenantInstancePostPayMode", monitor.TMP_INSTANCE,
+         lambda ids: TMP | {"subnetId": ids[0], "zone": "ap-guangzhou-4"},
+         r"SubnetId \S+ is in ap-guangzhou-3, not Zone ap-guangzhou-4 \(InvalidParameterValue\)$",
+         before=((vpc.SUBNET, {"vpcId": "vpc-1", "availabilityZone": "ap-guangzhou-3", "cidrBlock": "10.0.0.0/24"}),),
+         wire=(TMP_WIRE | {"Zone": "ap-guangzhou-4"},), code=monitor.INVALID_PARAMETER_VALUE,
+         arrange=lambda emulator: emulator.vpc.add_subnet("subnet-1", "vpc-1", "ap-guangzhou-3")),
 ]
 IDS = [c.rule.__name__ for c in CASES]
 
@@ -240,6 +259,10 @@ def with_instance(emulator: Emulator) -> None:
     emulator.cvm.add_instance("ins-0000000a")
 
 
+def with_subnet(emulator: Emulator) -> None:
+    emulator.vpc.add_subnet("subnet-1", "vpc-1", "ap-guangzhou-3")
+
+
 WIRE_CASES = {
     "create_lb_refusal: network type": (clb, [("CreateLoadBalancer", {"LoadBalancerType": "PUBLIC"})],
                                         "InvalidParameterValue", None),
@@ -272,6 +295,13 @@ WIRE_CASES = {
     "no such CLB": (clb, [("DescribeListeners", {"LoadBalancerId": "lb-0000dead"})], clb.LB_ID_NOT_FOUND, None),
     "no such listener": (clb, [("DeleteListener", {"LoadBalancerId": LB, "ListenerId": "lbl-0000dead"})],
                          clb.LISTENER_ID_NOT_FOUND, settled_clb),
+    "tmp_describe_refusal: over 100 ids": (monitor, [("DescribePrometheusInstances", {
+        "InstanceIds": [f"prom-{i:08x}" for i in range(101)]})], monitor.INVALID_PARAMETER_VALUE, None),
+    "tmp_not_found: terminating an unknown instance": (monitor, [("TerminatePrometheusInstances", {
+        "InstanceIds": ["prom-0000dead"]})], monitor.PROM_INSTANCE_NOT_FOUND, None),
+    "tmp_destroy_refusal: destroyed before it is terminated": (monitor, [
+        ("CreatePrometheusMultiTenantInstancePostPayMode", TMP_WIRE),
+        ("DestroyPrometheusInstance", {"InstanceId": "prom-00000001"})], monitor.FAILED_OPERATION, with_subnet),
     "describe_instances_refusal: malformed id": (cvm, [("DescribeInstances", {"InstanceIds": ["ins-1122"]})],
                                                  cvm.INSTANCE_ID_MALFORMED, None),
     "describe_instances_refusal: over 100 ids": (cvm, [("DescribeInstances", {

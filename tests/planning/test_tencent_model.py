@@ -86,8 +86,9 @@ MINIMAL = {
     cos.BUCKET: {"bucket": "b-1250000000"},
     tke.CLUSTER_ROUTE_TABLE: {"routeTableName": "t", "routeTableCidrBlock": "172.16.0.0/16", "vpcId": "vpc-1",
                               "region": "ap-guangzhou", "routes": {}},
-    monitor.ALARM_POLICY: {"policyName": "p", "monitorType": "MT_QCE", "namespace": "cvm_device"},
-    monitor.TMP_INSTANCE: {"instanceName": "t", "dataRetentionTime": 15, "zone": "ap-guangzhou-3"},
+    monitor.ALARM_POLICY: {"policyName": "p", "monitorType": "MT_QCE", "namespace": "cvm_device", "projectId": 0},
+    monitor.TMP_INSTANCE: {"instanceName": "t", "vpcId": "vpc-1", "subnetId": "subnet-1", "dataRetentionTime": 15,
+                           "zone": "ap-guangzhou-3"},
 }
 OWN_IDS = {clb.LISTENER: "lb-1#lbl-", ssm.SECRET: "s", ssm.SECRET_VERSION: "s#v1", cam.ROLE: "", cam.POLICY: "",
            cam.ROLE_POLICY_ATTACHMENT: "1#2", cos.BUCKET: "b-1250000000", tke.CLUSTER_ROUTE_TABLE: "t"}
