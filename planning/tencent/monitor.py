@@ -1,4 +1,5 @@
-"""Cloud Monitor API 2018-07-24 (monitor.tencentcloudapi.com): alarm policies and their binding by tag. Pure.
+"""Cloud Monitor API 2018-07-24 (monitor.tencentcloudapi.com): alarm policies and their binding by tag, and managed
+Prometheus (TMP) instances. Pure.
 
 The engine type tokens, id prefixes, ForceNew inputs, what a create returns, the members of the actions the provider
 calls, and what Tencent refuses, each with its source:
@@ -28,8 +29,8 @@ calls, and what Tencent refuses, each with its source:
 Binding by tag: BindingPolicyTag binds every instance of the policy's namespace that carries the tag, including those
 created later, so scaling a node pool changes no policy and no binding resource (the per-object alternative,
 tencentcloud_monitor_policy_binding_object, lists each instance and would change with every node). The emulator
-(kubecvm/emulator/monitor.py) answers these actions with the rules below; the simulated cloud enforces the create
-rules through account.CloudState.
+(kubecvm/emulator/monitor.py) answers these actions and the TMP ones with the rules below; the simulated cloud
+enforces the create rules through account.CloudState.
 """
 
 from __future__ import annotations
