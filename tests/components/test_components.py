@@ -36,7 +36,7 @@ def test_children_types_per_component(prod):
         ("kubecvm:index:Cluster", "kubecvm:index:ControlPlane"): 1,
         ("kubecvm:index:Cluster", "kubecvm:index:NodePool"): 1,
         ("kubecvm:index:Cluster", "kubecvm:index:CloudMonitoring"): 1,
-        ("kubecvm:index:CloudMonitoring", "tencentcloud:Monitor/alarmPolicy:AlarmPolicy"): 2,
+        ("kubecvm:index:CloudMonitoring", "tencentcloud:Monitor/alarmPolicy:AlarmPolicy"): 3,
         ("kubecvm:index:Cluster", "kubecvm:index:PodRoutes"): 1,
         ("kubecvm:index:Network", "tencentcloud:Vpc/instance:Instance"): 1,
         ("kubecvm:index:Network", "tencentcloud:Route/table:Table"): 1,
