@@ -48,9 +48,9 @@ assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zone
 
 PINNED = {
     "dev": "09b15b983b42730967b9577482c2e8e3b31b0e76b12052d5cfb978991ca70fd9",
-    "staging": "9d2fe4579d574d9939f2f1d3d9aba7c6e3b0bd11e8e199c6b49dcf4818221bd7",
-    "prod": "0211891ab93bd9e8652e6c45534dfe7d34e190e8e15cd2dd4ea84c7aa371175c",
-    "large": "71337747af3a0ff1ce9121bf5c480c9fb31f2a69d92a6410a28fa8bdd48d6f52",
+    "staging": "6d7be7aeaca6e4ef31ed654214f5c4363324236bb0d1023b405cd4787a105ded",
+    "prod": "88b715d497beb0c080114506e0792d2802c71e2e9b0c93582d730f52ab00e62d",
+    "large": "240d15f900dfe27917fe8c69d5769537023f7fb8b2761ad22ef9e3e6fbeadf6c",
 }
 
 
