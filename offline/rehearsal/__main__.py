@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 
-from kubecvm.offline.rehearsal import apiserver, engine, gobuild, lb_controller, run, scenarios, stage
+from kubecvm.offline.rehearsal import apiserver, engine, gobuild, lb_controller, run, scenarios, stage, workloads
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = ("AKIDkubecvmREHEARSAL000000000000000000", "kubecvm-rehearsal-secret-key-00000000")
@@ -33,7 +33,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
+def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator, after_up=None) -> dict:
+    """`after_up`: a check run after each successful `up` (None, or what is wrong: the step fails with it)."""
     out = {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": True, "steps": [], "planSeconds": []}
     env = run.environment(engine.bin_dir(), emulator.url, SECRET) | dict(sc.env)
     before = emulator.summary()
@@ -56,6 +57,8 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dic
                 expect = counts if command in ("preview", "up", "destroy") else dict.fromkeys(run.CHANGE_OPS, 0)
                 orders = replacements if command == "up" else None
                 step = r.step(command, expect, orders)
+                if command == "up" and step.ok and after_up is not None:
+                    step.error = after_up()
                 if not step.ok:
                     out["ok"] = False
                     break
@@ -102,10 +105,16 @@ def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> d
     reads the admin kubeconfig's path from the environment (programs/addons.py)."""
     work = tmp / "cluster"
     try:
-        with apiserver.cluster(engine.bin_dir(), work) as cluster:
+        with apiserver.cluster(engine.bin_dir(), work, controllers=sc.controller_manager) as cluster:
             os.environ[KUBECONFIG] = str(cluster.kubeconfig)
+            check = None
+            if sc.controller_manager:  # a worker of each pool the scenario has, for the DaemonSets' Pods
+                for pool in scenarios.pools(sc):
+                    workloads.register_node(cluster.kubeconfig, f"rehearsal-{pool}-0", pool)
+                check = lambda: workloads.check(cluster.kubeconfig)  # noqa: E731
             try:
-                return rehearse(sc, tmp, emulator) | {"apiServer": cluster.url}
+                out = rehearse(sc, tmp, emulator, after_up=check) | {"apiServer": cluster.url}
+                return out | ({"pods": workloads.created(cluster.kubeconfig)} if sc.controller_manager else {})
             finally:
                 os.environ.pop(KUBECONFIG, None)
     except apiserver.StartFailed as exc:
@@ -182,6 +191,9 @@ def text(report: dict) -> str:
             ratio = f", preview / plan {previews[0] / plan:.2f}" if previews and plan else ""
             lines.append(f"  kubecvm plan {plan:.1f} s" + (f", pulumi preview {previews[0]:.1f} s" if previews else "")
                          + f" (first state{ratio})")
+        if "pods" in sc:
+            lines.append(f"  kube-controller-manager created {sc['pods']} Pods of the add-ons' workloads; admission "
+                         "refused none")
         for service, who in (sc.get("callers") or {}).items():
             lines.append(f"  {service} calls signed by " + ", ".join(f"{k} ({n})" for k, n in who.items()))
         for ref in sc["refusals"]:
@@ -237,11 +249,11 @@ def main(argv: list[str]) -> int:
                 if sc.stack_files:
                     report["scenarios"].append(readback(sc, Path(tmp)))
                     continue
-                if (sc.program is None and not sc.controller) or any(n in unavailable or n in not_built
+                if (sc.program is None and not sc.lb_controller) or any(n in unavailable or n in not_built
                                                                      for n in sc.needs):
                     report["scenarios"].append(skipped(sc, unavailable, not_built))
                     continue
-                if sc.controller:
+                if sc.lb_controller:
                     report["scenarios"].append(controller(sc, Path(tmp)))
                     continue
                 report["scenarios"].append((on_cluster if sc.cluster else rehearse)(sc, Path(tmp), emulator))

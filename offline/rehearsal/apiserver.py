@@ -1,7 +1,10 @@
-"""A real kube-apiserver with a real etcd on 127.0.0.1, for the add-ons scenario (inside the rehearsal's namespace).
+"""A real kube-apiserver with a real etcd on 127.0.0.1, for the add-ons scenario (inside the rehearsal's namespace),
+and, when asked, kube-controller-manager.
 
-No nodes, kubelets, scheduler or controller manager: objects are stored and validated (schema, immutable fields,
-admission) exactly as a cluster's API server does, and nothing runs them. The flags are kubeadm's for its static pod
+No kubelets and no scheduler: objects are stored and validated (schema, immutable fields, admission) exactly as a
+cluster's API server does. With the controller manager, the controllers act on them as in a cluster: Deployments
+get ReplicaSets and Pods, DaemonSets get a Pod per matching Node, each Pod through admission (PodSecurity included),
+and the garbage collector and the namespace controller finish deletions; no Pod ever runs. The flags are kubeadm's for its static pod
 (cmd/kubeadm/app/phases/controlplane/manifests.go getAPIServerCommand, kubernetes/kubernetes v1.30.14) where they
 apply without nodes: `--authorization-mode=Node,RBAC`, `--enable-admission-plugins=NodeRestriction`,
 `--allow-privileged=true` (the CBS CSI node plugin is privileged), client certificates signed by the cluster CA, a
@@ -138,6 +141,17 @@ def apiserver_command(binary: Path, files: dict[str, Path], etcd: int, port: int
             f"--service-cluster-ip-range={SERVICE_CIDR}", "--profiling=false"]
 
 
+def controller_manager_command(binary: Path, files: dict[str, Path], kubeconfig: Path) -> list[str]:
+    """kubeadm's flags for its kube-controller-manager static pod (getControllerManagerCommand, kubernetes v1.30.14)
+    where they apply here: controllers with their own service accounts' credentials, the service-account key and
+    root CA for the tokens they mint, no leader election (one instance) and no serving port (nothing scrapes it).
+    No CSR signing keys: there are no kubelets to ask for certificates."""
+    return [str(binary), f"--kubeconfig={kubeconfig}", "--use-service-account-credentials=true",
+            f"--service-account-private-key-file={files['sa.key']}", f"--root-ca-file={files['ca.crt']}",
+            "--leader-elect=false", "--secure-port=0", "--controllers=*", "--concurrent-gc-syncs=5",
+            f"--service-cluster-ip-range={SERVICE_CIDR}", "--profiling=false"]
+
+
 def _wait(what: str, check, process: subprocess.Popen, log: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -167,8 +181,9 @@ def _process(cmd: list[str], log: Path) -> Iterator[subprocess.Popen]:
 
 
 @contextmanager
-def cluster(bin_dir: Path, work: Path) -> Iterator[Cluster]:
-    """etcd and kube-apiserver from `bin_dir` on 127.0.0.1, ready (/readyz), with an admin kubeconfig in `work`."""
+def cluster(bin_dir: Path, work: Path, controllers: bool = False) -> Iterator[Cluster]:
+    """etcd and kube-apiserver from `bin_dir` on 127.0.0.1, ready (/readyz), with an admin kubeconfig in `work`;
+    `controllers`: kube-controller-manager too, started once the API server is ready."""
     files = pki(work / "pki")
     etcd_port, peer, port = free_port(), free_port(), free_port()
     url = f"https://{HOST}:{port}"
@@ -187,6 +202,9 @@ def cluster(bin_dir: Path, work: Path) -> Iterator[Cluster]:
         path = work / "kubeconfig"
         path.write_text(kubeconfig(url, files))
         path.chmod(0o600)
+        if controllers:
+            stack.enter_context(_process(controller_manager_command(bin_dir / "kube-controller-manager", files, path),
+                                         work / "kube-controller-manager.log"))
         yield Cluster(url, path)
 
 

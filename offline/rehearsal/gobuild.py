@@ -9,6 +9,7 @@ without them reports the add-ons scenario as cannot run.
 - etcd: go.etcd.io/etcd/server/v3's etcdmain (tools/engine/etcd/main.go says which release and why).
 - kube-apiserver: k8s.io/kubernetes/cmd/kube-apiserver, version stamped as the Kubernetes release's own build does
   (hack/lib/version.sh in kubernetes/kubernetes: -X k8s.io/component-base/version.gitVersion and friends).
+- kube-controller-manager: k8s.io/kubernetes/cmd/kube-controller-manager from the same wrapper and release.
 - the pulumi-kubernetes provider (binary pulumi-resource-kubernetes): the proxy refuses the release the Python SDK
   pins (requirements.lock pulumi-kubernetes==4.34.2, provider/v4@v4.34.2: 403) and serves a commit of January 2026
   as a pseudo-version. It is installed with `pulumi plugin install resource kubernetes <SDK version> --file` into
@@ -39,10 +40,11 @@ class GoBinary:
     needed_by: str
     ldflags: Callable[[str], str] = lambda version: ""
     prepare: Callable[[Path, Path], None] | None = None  # (the module's directory, the build directory)
+    directory: str = ""  # the wrapper's directory under tools/engine/, when it is not the binary's name
 
     @property
     def wrapper(self) -> Path:
-        return engine.wrappers() / self.name
+        return engine.wrappers() / (self.directory or self.name)
 
 
 PROVIDER = "github.com/pulumi/pulumi-kubernetes/provider/v4"
@@ -81,6 +83,9 @@ BINARIES = (
     GoBinary("etcd", "go.etcd.io/etcd/server/v3", ".", "the add-ons scenario's API server storage"),
     GoBinary("kube-apiserver", "k8s.io/kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver",
              "the add-ons scenario (a real API server on loopback)", ldflags=kube_version_flags),
+    GoBinary("kube-controller-manager", "k8s.io/kubernetes", "k8s.io/kubernetes/cmd/kube-controller-manager",
+             "the add-ons scenario (the garbage collector, the workload controllers, the namespace controller)",
+             ldflags=kube_version_flags, directory="kube-apiserver"),
     GoBinary("kubernetes", PROVIDER, ".", "kubernetes:* (the add-ons)", ldflags=provider_flags, prepare=provider_embeds),
 )
 NEEDED_BY_ADDONS = tuple(b.name for b in BINARIES)

@@ -18,7 +18,7 @@ from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 GLOBAL_ROUTER = PROGRAMS / "global_router.py"
 ADDONS = PROGRAMS / "addons.py"
-ADDONS_BINARIES = ("kubernetes", "kube-apiserver", "etcd")  # gobuild.BINARIES: built from the Go module proxy
+ADDONS_BINARIES = ("kubernetes", "kube-apiserver", "kube-controller-manager", "etcd")  # gobuild.BINARIES: built from the Go module proxy
 FULL = ("tencentcloud", "random", "tls", "kubernetes")  # the plugins a whole cluster needs
 
 
@@ -43,7 +43,8 @@ class Scenario:
     env: tuple[tuple[str, str], ...] = ()  # more environment for the CLI (and so the providers it starts)
     callers: tuple[str, ...] = ()  # when set, the only identities the emulator may see signing the TKE calls
     cluster: bool = False  # runs against a real kube-apiserver (offline/rehearsal/apiserver.py) started for it
-    controller: bool = False  # the LoadBalancer controller in this process, not a program (lb_controller.py)
+    lb_controller: bool = False  # the LoadBalancer controller in this process, not a program (lb_controller.py)
+    controller_manager: bool = False  # with `cluster`: kube-controller-manager too, and the workloads' Pods checked
 
 
 def _with(config: dict, **cluster) -> dict:
@@ -125,17 +126,23 @@ def addons(prod_stack: Path) -> Scenario:
         lifecycle(_with(base, nodePools=[general]), ("a pool added", {"nodePools": [general, batch]}),
                   ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]}),
                   ("Prometheus in agent mode", {"monitoring": PROMETHEUS})),
-        needs=ADDONS_BINARIES, cluster=True,
+        needs=ADDONS_BINARIES, cluster=True, controller_manager=True,
         about="prod's add-on objects (CSR approver, CBS CSI, metrics-server, ingress-nginx) on kube-apiserver and "
               "etcd on 127.0.0.1, through the pulumi-kubernetes provider",
     )
+
+
+def pools(sc: Scenario) -> list[str]:
+    """The node pools' names over the scenario's states, in order of appearance."""
+    names = [p["name"] for st in sc.states for p in st.config.get("kubecvm:cluster", {}).get("nodePools") or []]
+    return list(dict.fromkeys(names))
 
 
 def lb_controller() -> Scenario:
     """The LoadBalancer controller add-on's program, two replicas as its ServiceAccount, against a real kube-apiserver
     and the emulator (lb_controller.py): no Pulumi program, so nothing for `kubecvm diff` to predict."""
     return Scenario("LoadBalancer controller on a real API server", "cluster rehearsal", None,
-                    needs=("kube-apiserver", "etcd"), controller=True,
+                    needs=("kube-apiserver", "etcd"), lb_controller=True,
                     about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, source ranges, a "
                           "CVM gone, a CVM stopped, the leader stopping, the Service deleted")
 

@@ -27,7 +27,7 @@ def binary(name: str) -> gobuild.GoBinary:
 
 def test_each_binary_is_built_from_the_version_its_wrapper_requires():
     assert {b.name: gobuild.version_of(b) for b in gobuild.BINARIES} == {
-        "etcd": "v3.5.15", "kube-apiserver": "v1.30.14", "kubernetes": PSEUDO}
+        "etcd": "v3.5.15", "kube-apiserver": "v1.30.14", "kube-controller-manager": "v1.30.14", "kubernetes": PSEUDO}
     assert gobuild.required_version("module x\n\nrequire (\n\ta/b v1.2.3 // indirect\n)\n", "a/b") == "v1.2.3"
     with pytest.raises(engine.BuildError, match="no `require a/c`"):
         gobuild.required_version("require a/b v1\n", "a/c")
@@ -121,7 +121,8 @@ def test_a_binary_built_from_the_same_version_is_kept_and_one_from_another_is_re
 
 def test_the_add_ons_scenario_cannot_run_until_its_binaries_are_built():
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
-    assert sc.needs == ("kubernetes", "kube-apiserver", "etcd") and sc.cluster
+    assert sc.needs == ("kubernetes", "kube-apiserver", "kube-controller-manager", "etcd") and sc.cluster
+    assert sc.controller_manager and scenarios.pools(sc) == ["general", "batch"]
     out = cli.skipped(sc, {"kubernetes": {"error": "403"}}, ("kube-apiserver", "kubernetes"))
     assert out["cannotRun"] == ("needs kubernetes, which cannot be built here; "
                                 "needs kube-apiserver, not built yet: run `./dev rehearse --build`")
@@ -147,8 +148,7 @@ def test_the_add_ons_states_are_created_a_pool_added_the_disk_type_moved_prometh
 
 def test_predictions_of_the_add_ons_scenario_come_from_kubecvm_plan_and_diff(tmp_path):
     """46 objects (the Kubernetes provider is not counted, as the engine's count leaves it out); a pool added updates
-    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass; Prometheus in agent mode adds 16 objects. Every object is
-    deleted in the background: no garbage collector runs here to finish a foreground deletion."""
+    the CSR approver's ConfigMap and the ingress DaemonSet; a new disk type is a new StorageClass; Prometheus in agent mode adds 16 objects."""
     sc = scenarios.addons(REPO / "Pulumi.prod.yaml")
     docs = [run.state_plan(sc.program, "prod", state.config, tmp_path / str(i)) for i, state in enumerate(sc.states[:4])]
     assert run.predict(None, docs[0])[0] == {"create": 46, "update": 0, "replace": 0, "delete": 0}
@@ -159,7 +159,7 @@ def test_predictions_of_the_add_ons_scenario_come_from_kubecvm_plan_and_diff(tmp
     annotations = {tuple(r["inputs"]["metadata"].get("annotations", {}).get(f"pulumi.com/{a}")
                          for a in ("skipAwait", "deletionPropagationPolicy"))
                    for r in docs[0]["resources"] if r["type"].startswith("kubernetes:") and "metadata" in r["inputs"]}
-    assert annotations == {("true", "background")}
+    assert annotations == {("true", None)}  # deleted as the component deletes (foreground; the GC runs here)
 
 
 def test_the_programs_test_certificate_is_the_same_bytes_every_time():
@@ -201,7 +201,7 @@ def test_the_api_server_runs_with_kubeadms_authorization_and_admission_on_loopba
 
 def test_the_controller_scenario_needs_the_api_server_and_names_what_is_not_built():
     sc = scenarios.lb_controller()
-    assert (sc.program, sc.controller, sc.needs) == (None, True, ("kube-apiserver", "etcd"))
+    assert (sc.program, sc.lb_controller, sc.needs) == (None, True, ("kube-apiserver", "etcd"))
     out = cli.skipped(sc, {}, ("kube-apiserver",))
     assert (out["ok"], out["cannotRun"]) == (None, "needs kube-apiserver, not built yet: run `./dev rehearse --build`")
 
@@ -224,3 +224,12 @@ def test_the_controller_runs_as_the_add_ons_own_service_account():
     rendered = [o for o in addons.lb_controller_objects(settings) if o["kind"] in lb_controller.RBAC_KINDS]
     assert applied == rendered and {o["kind"] for o in applied} == set(lb_controller.RBAC_KINDS)
     assert all("*" not in str(r) for o in applied for r in o.get("rules", []))
+
+
+def test_the_controller_manager_runs_with_kubeadms_controller_flags(tmp_path):
+    files = {f: tmp_path / f for f in ("ca.crt", "sa.key")}
+    cmd = apiserver.controller_manager_command(tmp_path / "kcm", files, tmp_path / "kubeconfig")
+    for flag in ("--use-service-account-credentials=true", f"--service-account-private-key-file={files['sa.key']}",
+                 f"--root-ca-file={files['ca.crt']}", f"--kubeconfig={tmp_path / 'kubeconfig'}", "--controllers=*"):
+        assert flag in cmd
+    assert gobuild.version_of(binary("kube-controller-manager")) == gobuild.version_of(binary("kube-apiserver"))

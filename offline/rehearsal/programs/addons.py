@@ -11,14 +11,10 @@ What differs from ClusterAddons, and why:
   component; that plugin cannot be built here, so a test certificate stands in (Ed25519 from a fixed seed, fixed
   dates: the same bytes in every run, so a refresh finds nothing changed).
 - Every object carries `pulumi.com/skipAwait: "true"` (pulumi-kubernetes provider/pkg/metadata/overrides.go
-  SkipAwaitLogic and DeletedCondition): this API server has no nodes, kubelets or controller manager, so no
-  Deployment ever becomes ready and no Namespace finishes terminating. The provider then returns as soon as the API
-  server has accepted the object, which is what the rehearsal checks. The real component waits.
-- Every object is deleted with `pulumi.com/deletionPropagationPolicy: background` (same file, DeletionPropagation).
-  The provider's default is foreground deletion, which puts the `foregroundDeletion` finalizer on the object; only
-  kube-controller-manager's garbage collector removes it, and skipAwait does not skip a delete's wait except for
-  workloads and Namespaces (allowsSkipAwaitWithDelete). Without a controller manager here, a replaced StorageClass
-  would wait for ever. The real component keeps the default: its cluster runs the garbage collector.
+  SkipAwaitLogic): this cluster has no kubelets, so no Pod ever runs and no Deployment becomes ready. The provider
+  then returns as soon as the API server has accepted the object; kube-controller-manager creates the Pods, which
+  the rehearsal checks (workloads.py). The real component waits. Deletions are the provider's default (foreground):
+  the controller manager's garbage collector finishes them, as in a cluster.
 - kubeadm's CoreDNS Deployment, which the component patches, does not exist here (no kubeadm): no patch.
 - With monitoring.prometheus, the agents' write token is a fixed test string (the component takes the stack's secret
   kubecvm:prometheusToken) and the write address is the stack's `url` (mode remoteWrite; a TMP instance is a
@@ -40,8 +36,7 @@ from kubecvm.planning.addons import ingress_nginx
 from kubecvm.planning.monitoring import prometheus_plan
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # the rehearsal's kubeconfig file (offline/rehearsal/apiserver.py)
-# provider/pkg/metadata/annotations.go in pulumi-kubernetes: the await and the deletion-propagation overrides.
-NO_CONTROLLERS = {"pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background"}
+SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}  # provider/pkg/metadata/annotations.go in pulumi-kubernetes
 
 
 def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, str]:
@@ -102,7 +97,7 @@ def main() -> None:
     child = pulumi.ResourceOptions(provider=provider)
     for obj in objs:
         meta = obj["metadata"]
-        obj = {**obj, "metadata": {**meta, "annotations": {**meta.get("annotations", {}), **NO_CONTROLLERS}}}
+        obj = {**obj, "metadata": {**meta, "annotations": {**meta.get("annotations", {}), **SKIP_AWAIT}}}
         KINDS[obj["apiVersion"], obj["kind"]](plan_addons.resource_name("addons", obj), opts=child, **_args(obj))
     pulumi.export("objects", len(objs))
 

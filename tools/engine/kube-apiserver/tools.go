@@ -1,7 +1,11 @@
 //go:build tools
 
-// Package tools pins kube-apiserver for the rehearsal: `go build k8s.io/kubernetes/cmd/kube-apiserver` from this
-// module (k8s.io/kubernetes is not meant to be required, so `go install ...@version` refuses its replace lines).
+// Package tools pins kube-apiserver and kube-controller-manager for the rehearsal: `go build
+// k8s.io/kubernetes/cmd/<name>` from this module (k8s.io/kubernetes is not meant to be required, so
+// `go install ...@version` refuses its replace lines).
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
