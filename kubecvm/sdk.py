@@ -45,6 +45,9 @@ OPTIONAL = (
     ("pulumi.runtime.resource", "_get_stack_trace", "the offline runner (source_positions_off)"),
     ("pulumi.runtime.proto.source_pb2", "StackTrace", "the offline runner (source_positions_off)"),
     ("pulumi.runtime.rpc", "contains_unknowns", "the offline runner (unknowns_check_without_cycles)"),
+    ("pulumi.runtime.rpc", "transfer_properties", "the offline runner (outputs_without_tasks)"),
+    ("pulumi.output", "_OutputData", "the offline runner (outputs_without_tasks)"),
+    ("pulumi.output", "Output._from_data", "the offline runner (outputs_without_tasks)"),
 )
 
 
@@ -200,6 +203,64 @@ def unknowns_check_without_cycles() -> Iterator[None]:
         yield
     finally:
         rpc.contains_unknowns = original
+
+
+def _transfer_properties(output: type, output_data: type) -> Callable[..., dict]:
+    """pulumi.runtime.rpc.transfer_properties with one future per resource property instead of four and a task.
+
+    The SDK's gives each property of a registered resource (a CVM declares 66, inputs and outputs alike) four futures
+    (value, known, secret, dependencies), a task that gathers them into the Output's one `_OutputData` future, a
+    resolver function and a partial: about 2.9 KiB a property while the registration is pending, 190 KiB a CVM, most
+    of a large plan's memory (bench/RESULTS.md). Here the resolver sets that one future itself, with the same
+    `_OutputData` (dependencies with the resource added, the value, known, secret; the failure when the registration
+    failed), and the Output is made from it as the SDK makes derived ones (`Output._from_data`, tracked alike)."""
+    import asyncio
+
+    class Resolve:
+        __slots__ = ("resource", "data")
+
+        def __init__(self, resource: Any, data: asyncio.Future):
+            self.resource, self.data = resource, data
+
+        def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: set | None, failed: Exception | None):
+            if failed is not None:
+                self.data.set_exception(failed)
+                return
+            resources = set(deps) if deps else set()
+            resources.add(self.resource)
+            self.data.set_result(output_data(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+    def transfer_properties(res: Any, props: Mapping[str, Any], custom: bool) -> dict:
+        resolvers = {}
+        for name in props:
+            if name == "urn" or (name == "id" and custom):
+                continue  # the SDK resolves these itself
+            data = asyncio.Future()
+            resolvers[name] = Resolve(res, data)
+            res.__dict__[name] = output._from_data(data)
+        return resolvers
+
+    return transfer_properties
+
+
+@contextmanager
+def outputs_without_tasks() -> Iterator[None]:
+    """Resource properties as Outputs over one future each (_transfer_properties); an SDK without the names this
+    needs runs as it is."""
+    try:
+        rpc = importlib.import_module("pulumi.runtime.rpc")
+        original = rpc.transfer_properties
+        output_data = pulumi.output._OutputData
+        if not callable(getattr(pulumi.Output, "_from_data", None)):
+            raise AttributeError("Output._from_data")
+    except (ImportError, AttributeError):
+        yield
+        return
+    rpc.transfer_properties = _transfer_properties(pulumi.Output, output_data)
+    try:
+        yield
+    finally:
+        rpc.transfer_properties = original
 
 
 def config_keys() -> set[str]:

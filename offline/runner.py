@@ -61,7 +61,7 @@ def gc_paused() -> Iterator[None]:
 @contextmanager
 def simulated_runtime() -> Iterator[None]:
     """How the SDK runs against the simulated cloud: run_program, and bench/ for its floor, so both compare alike."""
-    with gc_paused(), without_source_positions(), sdk.unknowns_check_without_cycles():
+    with gc_paused(), without_source_positions(), sdk.unknowns_check_without_cycles(), sdk.outputs_without_tasks():
         yield
 
 

@@ -13,6 +13,7 @@ from kubecvm import sdk
 from kubecvm.offline.runner import simulated_runtime
 
 SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns
+SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3), st.just(Unknown()))
 values = st.recursive(leaves, lambda inner: st.one_of(
@@ -54,3 +55,66 @@ def test_the_unknowns_check_is_replaced_only_inside_the_simulated_runtime():
         assert rpc.contains_unknowns is not SDK_CONTAINS_UNKNOWNS
         assert rpc.contains_unknowns({"a": [Unknown()]}) is True
     assert rpc.contains_unknowns is SDK_CONTAINS_UNKNOWNS
+
+
+def _program() -> None:
+    import pulumi
+
+    a = pulumi.CustomResource("test:index:Thing", "a", {"x": "1", "none": None, "s": pulumi.Output.secret("p"),
+                                                          "nested": {"k": ["v", 2]}})
+    b = pulumi.CustomResource("test:index:Thing", "b", {"fromA": a.x.apply(lambda x: f"{x}-b"), "secretOfA": a.s,
+                                                          "nestedOfA": a.nested, "noneOfA": a.none})
+    pulumi.export("x", a.x)
+    pulumi.export("s", a.s)
+    pulumi.export("fromA", b.fromA)
+    pulumi.export("known", pulumi.Output.all(a.none, b.noneOfA).apply(lambda v: v == [None, None]))
+
+
+def _recorded(monkeypatch, light: bool):
+    from contextlib import nullcontext
+
+    from kubecvm.offline import runner
+
+    if not light:
+        monkeypatch.setattr(sdk, "outputs_without_tasks", nullcontext)
+    recording = runner.run_program({}, stack="t", program=_program)
+    monkeypatch.undo()
+    return [vars(r) for r in recording.resources], recording.outputs
+
+
+def test_resource_outputs_over_one_future_resolve_as_the_sdks(monkeypatch):
+    light = _recorded(monkeypatch, light=True)
+    assert light == _recorded(monkeypatch, light=False)
+    resources, outputs = light
+    assert outputs == {"x": "1", "s": "[secret]", "fromA": "1-b", "known": True}
+    b = next(r for r in resources if r["name"] == "b")
+    a_urn = "urn:pulumi:t::kubecvm::pulumi:pulumi:Stack$test:index:Thing::a"
+    assert b["property_dependencies"] == {k: [a_urn] for k in ("fromA", "nestedOfA", "secretOfA")}  # None: no input
+    assert b["inputs"] == {"fromA": "1-b", "nestedOfA": {"k": ["v", 2]}, "secretOfA": "[secret]"}
+
+
+def test_a_refused_registration_fails_the_outputs_read_from_it_as_the_sdks(monkeypatch):
+    import pytest
+
+    from kubecvm.offline import runner
+    from kubecvm.offline.simulated_cloud import SimulatedCloud
+
+    class Refusing(SimulatedCloud):
+        def new_resource(self, args):
+            if args.name == "a":
+                raise ValueError("refused a")
+            return super().new_resource(args)
+
+    for light in (True, False):
+        if not light:
+            from contextlib import nullcontext
+            monkeypatch.setattr(sdk, "outputs_without_tasks", nullcontext)
+        with pytest.raises(Exception, match="refused a"):
+            runner.run_program({}, stack="t", program=_program, cloud=Refusing())
+        monkeypatch.undo()
+
+
+def test_resource_outputs_are_one_future_each_only_inside_the_simulated_runtime():
+    with simulated_runtime():
+        assert rpc.transfer_properties is not SDK_TRANSFER_PROPERTIES
+    assert rpc.transfer_properties is SDK_TRANSFER_PROPERTIES
