@@ -205,7 +205,7 @@ def unknowns_check_without_cycles() -> Iterator[None]:
         rpc.contains_unknowns = original
 
 
-def _transfer_properties(output: type, output_data: type) -> Callable[..., dict]:
+def _transfer_properties(output: type, output_data: type, share: Callable[[Any], Any]) -> Callable[..., dict]:
     """pulumi.runtime.rpc.transfer_properties with one future per resource property instead of four and a task.
 
     The SDK's gives each property of a registered resource (a CVM declares 66, inputs and outputs alike) four futures
@@ -213,7 +213,11 @@ def _transfer_properties(output: type, output_data: type) -> Callable[..., dict]
     resolver function and a partial: about 2.9 KiB a property while the registration is pending, 190 KiB a CVM, most
     of a large plan's memory (bench/RESULTS.md). Here the resolver sets that one future itself, with the same
     `_OutputData` (dependencies with the resource added, the value, known, secret; the failure when the registration
-    failed), and the Output is made from it as the SDK makes derived ones (`Output._from_data`, tracked alike)."""
+    failed), and the Output is that future (as `Output._from_data` makes one), untracked: the SDK keeps every pending
+    Output in a set (SETTINGS.outputs, with a done callback each, another 20 KiB a CVM) so that the run waits for it
+    and raises its failure, and a resource's properties resolve or fail with its registration, which the SDK's RPC
+    manager already waits for and raises (stack.wait_for_rpcs). `share(value)` may give an equal value that is
+    already kept (one copy of each CVM's user data, not two)."""
     import asyncio
 
     class Resolve:
@@ -225,10 +229,12 @@ def _transfer_properties(output: type, output_data: type) -> Callable[..., dict]
         def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: set | None, failed: Exception | None):
             if failed is not None:
                 self.data.set_exception(failed)
+                self.data.exception()  # the registration's own failure reports it: no "never retrieved" per property
                 return
             resources = set(deps) if deps else set()
             resources.add(self.resource)
-            self.data.set_result(output_data(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+            self.data.set_result(output_data(resources=resources, value=share(value), is_known=is_known,
+                                             is_secret=is_secret))
 
     def transfer_properties(res: Any, props: Mapping[str, Any], custom: bool) -> dict:
         resolvers = {}
@@ -237,16 +243,17 @@ def _transfer_properties(output: type, output_data: type) -> Callable[..., dict]
                 continue  # the SDK resolves these itself
             data = asyncio.Future()
             resolvers[name] = Resolve(res, data)
-            res.__dict__[name] = output._from_data(data)
+            res.__dict__[name] = prop = object.__new__(output)
+            prop._data = data
         return resolvers
 
     return transfer_properties
 
 
 @contextmanager
-def outputs_without_tasks() -> Iterator[None]:
-    """Resource properties as Outputs over one future each (_transfer_properties); an SDK without the names this
-    needs runs as it is."""
+def outputs_without_tasks(share: Callable[[Any], Any] = lambda value: value) -> Iterator[None]:
+    """Resource properties as Outputs over one future each (_transfer_properties), their values passed through
+    `share`; an SDK without the names this needs runs as it is."""
     try:
         rpc = importlib.import_module("pulumi.runtime.rpc")
         original = rpc.transfer_properties
@@ -256,7 +263,7 @@ def outputs_without_tasks() -> Iterator[None]:
     except (ImportError, AttributeError):
         yield
         return
-    rpc.transfer_properties = _transfer_properties(pulumi.Output, output_data)
+    rpc.transfer_properties = _transfer_properties(pulumi.Output, output_data, share)
     try:
         yield
     finally:

@@ -58,10 +58,35 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+class SharedStrings:
+    """One object for equal long strings: what the mock monitor deserialized from a registration and what the SDK
+    deserialized from the answer (the simulated cloud answers with the inputs) are two copies of each CVM's user data,
+    10 KiB a node kept to the end (bench/RESULTS.md). The first copy seen is kept; equal ones are given it instead."""
+
+    SHORTEST = 1024  # names, ids and addresses are not worth a look-up
+
+    def __init__(self) -> None:
+        self.kept: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is str and len(value) >= self.SHORTEST:
+            return self.kept.setdefault(value, value)  # atomic: the monitor's threads and the event loop share it
+        return value
+
+    def inputs(self, inputs: dict) -> dict:
+        """The top-level string inputs shared, in place (a registration's own dict, before anyone else holds it)."""
+        for key, value in inputs.items():
+            if type(value) is str and len(value) >= self.SHORTEST:
+                inputs[key] = self(value)
+        return inputs
+
+
 @contextmanager
-def simulated_runtime() -> Iterator[None]:
-    """How the SDK runs against the simulated cloud: run_program, and bench/ for its floor, so both compare alike."""
-    with gc_paused(), without_source_positions(), sdk.unknowns_check_without_cycles(), sdk.outputs_without_tasks():
+def simulated_runtime(share: SharedStrings | None = None) -> Iterator[None]:
+    """How the SDK runs against the simulated cloud: run_program, and bench/ for its floor, so both compare alike.
+    `share`: the long strings of resource outputs go through it (run_program's, shared with its recording)."""
+    with gc_paused(), without_source_positions(), sdk.unknowns_check_without_cycles(), \
+            sdk.outputs_without_tasks(*([share] if share is not None else [])):
         yield
 
 
@@ -91,12 +116,13 @@ class _Capture(pulumi_mocks.Mocks):
     instead of two (and no JSON round trip): faster, and the recording shares its strings with the monitor's.
     """
 
-    def __init__(self, cloud: pulumi_mocks.Mocks):
+    def __init__(self, cloud: pulumi_mocks.Mocks, share: SharedStrings | None = None):
         self.cloud = cloud
         self.local = threading.local()
+        self.share = share or SharedStrings()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
-        self.local.inputs = args.inputs
+        self.local.inputs = self.share.inputs(args.inputs)
         return self.cloud.new_resource(args)
 
     def call(self, args: pulumi_mocks.MockCallArgs):
@@ -165,8 +191,9 @@ def alias_urn(urn: str, alias) -> str:
 class RecordingMonitor(sdk.mock_monitor()):
     """The SDK's mock monitor, also keeping what the engine would see: parent, dependencies, protect, inputs."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording, on_register: Callable[[str], None] | None):
-        self.capture = _Capture(mocks)
+    def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording, on_register: Callable[[str], None] | None,
+                 share: SharedStrings | None = None):
+        self.capture = _Capture(mocks, share)
         super().__init__(self.capture)
         self.recording = recording
         self.on_register = on_register
@@ -215,13 +242,14 @@ def run_program(
         if isinstance(cloud_, SimulatedCloud):
             cloud_.plans = recording.plans  # the clusters built so far, for the Kubernetes objects' answers
         pulumi.runtime.set_mocks(cloud_, project=project, stack=stack, preview=False,
-                                 monitor=RecordingMonitor(cloud_, recording, on_register))
+                                 monitor=RecordingMonitor(cloud_, recording, on_register, share))
         sdk.run_to_completion(program)
         recording.resources.sort(key=lambda r: r.urn)  # registration order is the event loop's, not ours
         exported = pulumi.runtime.get_root_resource().outputs
         recording.outputs = sdk.settle(_resolve_outputs(exported))
 
-    with simulated_runtime():
+    share = SharedStrings()
+    with simulated_runtime(share):
         contextvars.copy_context().run(run)
     return recording
 

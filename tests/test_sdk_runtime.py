@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import gc
+from contextlib import nullcontext
 
+import pulumi
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from kubecvm import sdk
-from kubecvm.offline.runner import simulated_runtime
+from kubecvm.offline import runner
+from kubecvm.offline.runner import SharedStrings, simulated_runtime
+from kubecvm.offline.simulated_cloud import SimulatedCloud
 
 SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns
 SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
@@ -58,8 +63,6 @@ def test_the_unknowns_check_is_replaced_only_inside_the_simulated_runtime():
 
 
 def _program() -> None:
-    import pulumi
-
     a = pulumi.CustomResource("test:index:Thing", "a", {"x": "1", "none": None, "s": pulumi.Output.secret("p"),
                                                           "nested": {"k": ["v", 2]}})
     b = pulumi.CustomResource("test:index:Thing", "b", {"fromA": a.x.apply(lambda x: f"{x}-b"), "secretOfA": a.s,
@@ -71,10 +74,6 @@ def _program() -> None:
 
 
 def _recorded(monkeypatch, light: bool):
-    from contextlib import nullcontext
-
-    from kubecvm.offline import runner
-
     if not light:
         monkeypatch.setattr(sdk, "outputs_without_tasks", nullcontext)
     recording = runner.run_program({}, stack="t", program=_program)
@@ -94,11 +93,6 @@ def test_resource_outputs_over_one_future_resolve_as_the_sdks(monkeypatch):
 
 
 def test_a_refused_registration_fails_the_outputs_read_from_it_as_the_sdks(monkeypatch):
-    import pytest
-
-    from kubecvm.offline import runner
-    from kubecvm.offline.simulated_cloud import SimulatedCloud
-
     class Refusing(SimulatedCloud):
         def new_resource(self, args):
             if args.name == "a":
@@ -107,7 +101,6 @@ def test_a_refused_registration_fails_the_outputs_read_from_it_as_the_sdks(monke
 
     for light in (True, False):
         if not light:
-            from contextlib import nullcontext
             monkeypatch.setattr(sdk, "outputs_without_tasks", nullcontext)
         with pytest.raises(Exception, match="refused a"):
             runner.run_program({}, stack="t", program=_program, cloud=Refusing())
@@ -118,3 +111,15 @@ def test_resource_outputs_are_one_future_each_only_inside_the_simulated_runtime(
     with simulated_runtime():
         assert rpc.transfer_properties is not SDK_TRANSFER_PROPERTIES
     assert rpc.transfer_properties is SDK_TRANSFER_PROPERTIES
+
+
+def test_equal_long_strings_are_kept_once_and_short_ones_pass_through():
+    share = SharedStrings()
+    first, second = "u" * SharedStrings.SHORTEST, "".join(["u"] * SharedStrings.SHORTEST)
+    assert first == second and first is not second
+    assert share(first) is first and share(second) is first
+    short = "x" * (SharedStrings.SHORTEST - 1)
+    assert share(short) is short and share(7) == 7 and share([first]) == [first]
+    inputs = {"userData": second, "name": "n", "nested": {"userData": second}}
+    assert share.inputs(inputs) is inputs
+    assert inputs["userData"] is first and inputs["nested"]["userData"] is second  # the top level only
