@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import ipaddress
 import threading
@@ -250,10 +251,20 @@ class SimulatedKubernetes:
 
 def _kubeconfig_cluster(kubeconfig: Any) -> str | None:
     """The cluster a kubeconfig's current context points at (kubecvm names it after the cluster)."""
+    return _kubeconfig_text_cluster(kubeconfig) if isinstance(kubeconfig, str) else _kubeconfig_doc_cluster(kubeconfig)
+
+
+@functools.lru_cache(maxsize=16)
+def _kubeconfig_text_cluster(kubeconfig: str) -> str | None:
+    """Parsed once per kubeconfig: every Kubernetes object of a cluster asks with its provider's (pure-Python YAML,
+    a millisecond each)."""
     try:
-        doc = yaml.safe_load(kubeconfig) if isinstance(kubeconfig, str) else kubeconfig
+        return _kubeconfig_doc_cluster(yaml.safe_load(kubeconfig))
     except yaml.YAMLError:
         return None
+
+
+def _kubeconfig_doc_cluster(doc: Any) -> str | None:
     if not isinstance(doc, dict):
         return None
     contexts = {c.get("name"): (c.get("context") or {}) for c in doc.get("contexts") or [] if isinstance(c, dict)}
