@@ -42,7 +42,8 @@ def test_the_sdk_internals_kubecvm_uses_are_where_it_expects_them(module, name, 
 
 def test_only_kubecvm_sdk_reaches_into_the_sdks_private_names():
     private = re.compile(r"(?<!sdk\.)\b(_sync_await|run_pulumi_func|_special_sig_key|_special_secret_sig|MockMonitor|"
-                         r"_get_rpc_manager|_get_stack_trace|get_config_env|ComponentProvider|component_provider_host)\b|runtime\.config\b")
+                         r"_get_rpc_manager|_get_stack_trace|get_config_env|ComponentProvider|component_provider_host|"
+                         r"transfer_properties|_OutputData|_from_data)\b|runtime\.config\b")
     users = sorted(str(f.relative_to(ROOT)) for d in ("kubecvm", "components", "offline", "planning", "stacks", "policies", "bench")
                    for f in (ROOT / d).rglob("*.py") if private.search(f.read_text()) and f.name != "sdk.py")
     assert users == [], f"{users} reach SDK internals directly: go through kubecvm/sdk.py"
