@@ -1,4 +1,5 @@
 """The project's program for `pulumi up`: the same code `kubecvm plan` runs offline."""
+
 from kubecvm.program import main
 
 main()

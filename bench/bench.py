@@ -56,6 +56,7 @@ TARGET_POLICY_SHARE = 0.10
 # ---------------------------------------------------------------------------------------------------------------
 # Pure helpers (tested in tests/bench/test_bench_helpers.py)
 
+
 def pools_for(workers: int, zones: Sequence[str] = ZONES) -> list[dict]:
     """Node pools (distinct slots) that place exactly `workers` nodes over `zones`.
 
@@ -69,7 +70,9 @@ def pools_for(workers: int, zones: Sequence[str] = ZONES) -> list[dict]:
     if compute:
         pools.append({"name": "compute", "slot": 2, "instanceType": "S5.4XLARGE32", "countPerZone": compute})
     if rest:
-        pools.append({"name": "rest", "slot": 3, "instanceType": "S5.LARGE8", "countPerZone": 1, "zones": list(zones[:rest])})
+        pools.append(
+            {"name": "rest", "slot": 3, "instanceType": "S5.LARGE8", "countPerZone": 1, "zones": list(zones[:rest])}
+        )
     return pools
 
 
@@ -125,8 +128,12 @@ def sdk_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Python package of each provider the program uses; the rest of a type token names the module and class.
-SDK_PACKAGES = {"tencentcloud": "tencentcloud_iac_pulumi", "tls": "pulumi_tls", "random": "pulumi_random",
-                "kubernetes": "pulumi_kubernetes"}
+SDK_PACKAGES = {
+    "tencentcloud": "tencentcloud_iac_pulumi",
+    "tls": "pulumi_tls",
+    "random": "pulumi_random",
+    "kubernetes": "pulumi_kubernetes",
+}
 
 
 def sdk_module_and_class(type_token: str) -> tuple[str, str] | None:
@@ -192,6 +199,7 @@ def growth(times: Mapping[int, float], big: int, small: int) -> float | None:
 # ---------------------------------------------------------------------------------------------------------------
 # Children: each measurement runs in a fresh process that first makes the same imports.
 
+
 def _common_imports(types: Iterable[str]) -> dict[str, type]:
     """Import everything any child uses, so no child pays for imports inside its timed part."""
     import pulumi  # noqa: F401
@@ -238,8 +246,9 @@ def child_types() -> dict:
     return {"types": sorted({r.type for r in _plan(10).resources if r.custom})}
 
 
-def child_plan(workers: int, out: Path | None, types: list[str], *, pause_gc: bool = True,
-               pod_network: str = "vpcRoutes") -> dict:
+def child_plan(
+    workers: int, out: Path | None, types: list[str], *, pause_gc: bool = True, pod_network: str = "vpcRoutes"
+) -> dict:
     _common_imports(types)
     import kubecvm.offline.runner
 
@@ -265,14 +274,25 @@ def child_plan(workers: int, out: Path | None, types: list[str], *, pause_gc: bo
         return {"plan_s": plan_s, "rss_mib": rss}
 
     regs = [
-        {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "inputs": r.inputs,
-         "dependencies": r.dependencies}
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "custom": r.custom,
+            "inputs": r.inputs,
+            "dependencies": r.dependencies,
+        }
         for r in recording.resources
     ]
     out.write_text(json.dumps(regs))
     return {
-        "workers": workers, "plan_s": plan_s, "policy_s": policy_s, "violations": violations, "rss_mib": rss,
-        "resources": sum(r.custom for r in recording.resources), "components": sum(not r.custom for r in recording.resources),
+        "workers": workers,
+        "plan_s": plan_s,
+        "policy_s": policy_s,
+        "violations": violations,
+        "rss_mib": rss,
+        "resources": sum(r.custom for r in recording.resources),
+        "components": sum(not r.custom for r in recording.resources),
     }
 
 
@@ -323,8 +343,10 @@ def _check_same_inputs(regs: list[dict], mocks: EchoMocks) -> int:
     got = {(t, n): _recorded(i) for t, n, i in mocks.seen}
     if got != want:
         bad = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
-        raise RuntimeError(f"floor inputs differ from the plan's for {len(bad)} resources, first {bad[0]}: "
-                           f"plan {want.get(bad[0])} floor {got.get(bad[0])}")
+        raise RuntimeError(
+            f"floor inputs differ from the plan's for {len(bad)} resources, first {bad[0]}: "
+            f"plan {want.get(bad[0])} floor {got.get(bad[0])}"
+        )
     return len(got)
 
 
@@ -346,8 +368,12 @@ def child_floor(kind: str, regs_file: Path, types: list[str]) -> dict:
 
     seconds, mocks = _run_floor(regs, sdk if kind == "sdk" else raw)
     rss = _peak_rss_mib()
-    return {"seconds": seconds, "rss_mib": rss, "resources": _check_same_inputs(regs, mocks),
-            "without_sdk_class": sum(r["type"] not in classes for r in regs) if kind == "sdk" else 0}
+    return {
+        "seconds": seconds,
+        "rss_mib": rss,
+        "resources": _check_same_inputs(regs, mocks),
+        "without_sdk_class": sum(r["type"] not in classes for r in regs) if kind == "sdk" else 0,
+    }
 
 
 def child_floor_e2e(regs_file: Path, types: list[str]) -> dict:
@@ -401,9 +427,16 @@ def child_granularity(routes: int, types: list[str]) -> dict:
     per_s, per_mocks = _run_floor([{}], per_route)
     one_s, one_mocks = _run_floor([{}], one_table)
     pickled = len(serialize_provider(ClusterRouteTableProvider()))
-    return {"routes": routes, "per_route_s": per_s, "one_table_s": one_s, "per_route_resources": len(per_mocks.seen),
-            "one_table_resources": len(one_mocks.seen), "provider_bytes": pickled,
-            "per_route_state_provider_bytes": pickled * routes, "one_table_state_provider_bytes": pickled}
+    return {
+        "routes": routes,
+        "per_route_s": per_s,
+        "one_table_s": one_s,
+        "per_route_resources": len(per_mocks.seen),
+        "one_table_resources": len(one_mocks.seen),
+        "provider_bytes": pickled,
+        "per_route_state_provider_bytes": pickled * routes,
+        "one_table_state_provider_bytes": pickled,
+    }
 
 
 def _timed_process(*cmd: str, ok: tuple[int, ...] = (0, 1)) -> float:
@@ -434,11 +467,30 @@ def measure_e2e(workers: int, repeat: int, workdir: Path, types: str, pod_networ
     _child("plan", types, str(workers), str(regs_file), pod_network)
     plans, floors = [], []
     for _ in range(repeat):
-        plans.append(_timed_process(sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(stack),
-                                    "--format", "json", "--out", str(workdir / "e2e.json")))
-        floors.append(_timed_process(sys.executable, str(Path(__file__).resolve()), "--child", "sdk-e2e", types, str(regs_file)))
-    return {"workers": workers, "pod_network": pod_network, "plan_e2e_s": min(plans), "floor_e2e_s": min(floors),
-            "ratio_e2e": min(plans) / min(floors)}
+        plans.append(
+            _timed_process(
+                sys.executable,
+                "-m",
+                "kubecvm.offline",
+                "plan",
+                "--config-file",
+                str(stack),
+                "--format",
+                "json",
+                "--out",
+                str(workdir / "e2e.json"),
+            )
+        )
+        floors.append(
+            _timed_process(sys.executable, str(Path(__file__).resolve()), "--child", "sdk-e2e", types, str(regs_file))
+        )
+    return {
+        "workers": workers,
+        "pod_network": pod_network,
+        "plan_e2e_s": min(plans),
+        "floor_e2e_s": min(floors),
+        "ratio_e2e": min(plans) / min(floors),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -482,8 +534,21 @@ def measure_scale(workdir: Path, types: str, repeat: int) -> dict:
         for _ in range(repeat):
             load()
             # One stack name for all: `kubecvm diff` compares two plans of one stack.
-            runs.append(_run_process(sys.executable, "-m", "kubecvm.offline", "plan", "bench", "--config-file",
-                                     str(stack), "--format", "json", "--out", str(out)))
+            runs.append(
+                _run_process(
+                    sys.executable,
+                    "-m",
+                    "kubecvm.offline",
+                    "plan",
+                    "bench",
+                    "--config-file",
+                    str(stack),
+                    "--format",
+                    "json",
+                    "--out",
+                    str(out),
+                )
+            )
             load()
         seconds, rss = min(s for s, _ in runs), max(r for _, r in runs)  # the best time, the highest peak
         print(f"  plan {name}: {seconds:.2f} s, {rss:.0f} MiB", file=sys.stderr, flush=True)
@@ -493,11 +558,27 @@ def measure_scale(workdir: Path, types: str, repeat: int) -> dict:
         times = []
         for _ in range(repeat):
             load()
-            times.append(_timed_process(sys.executable, "-m", "kubecvm.offline", "diff", str(old["file"]),
-                                        str(new["file"]), "--format", "json", *extra, ok=(0, 3)))
+            times.append(
+                _timed_process(
+                    sys.executable,
+                    "-m",
+                    "kubecvm.offline",
+                    "diff",
+                    str(old["file"]),
+                    str(new["file"]),
+                    "--format",
+                    "json",
+                    *extra,
+                    ok=(0, 3),
+                )
+            )
             load()
         seconds = min(times)
-        print(f"  diff {old['file'].stem} -> {new['file'].stem} {' '.join(extra)}: {seconds:.2f} s", file=sys.stderr, flush=True)
+        print(
+            f"  diff {old['file'].stem} -> {new['file'].stem} {' '.join(extra)}: {seconds:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         return seconds
 
     load()
@@ -511,13 +592,19 @@ def measure_scale(workdir: Path, types: str, repeat: int) -> dict:
     diff_s = diff(smaller, gr[MAX_WORKERS])
     nodes = {n: n + MASTERS for n in (500, 1000, MAX_WORKERS)}
     return {
-        "load": (min(loads), max(loads)), "nodes": nodes[MAX_WORKERS], "repeat": repeat,
+        "load": (min(loads), max(loads)),
+        "nodes": nodes[MAX_WORKERS],
+        "repeat": repeat,
         "e2e": e2e,
         "gr": {n: {"s": m["s"], "rss_mib": m["rss_mib"]} for n, m in gr.items()},
         "vr": {n: {"s": m["s"], "rss_mib": m["rss_mib"]} for n, m in vr.items()},
-        "growth_gr": gr[MAX_WORKERS]["s"] / gr[500]["s"], "growth_vr": vr[MAX_WORKERS]["s"] / vr[500]["s"],
-        "replay_s": replay_s, "replay_share": replay_s / moved["s"], "moved_plan_s": moved["s"],
-        "diff_s": diff_s, "diff_share": diff_s / gr[MAX_WORKERS]["s"],
+        "growth_gr": gr[MAX_WORKERS]["s"] / gr[500]["s"],
+        "growth_vr": vr[MAX_WORKERS]["s"] / vr[500]["s"],
+        "replay_s": replay_s,
+        "replay_share": replay_s / moved["s"],
+        "moved_plan_s": moved["s"],
+        "diff_s": diff_s,
+        "diff_share": diff_s / gr[MAX_WORKERS]["s"],
     }
 
 
@@ -530,27 +617,39 @@ def scale_rows(m: dict) -> list[tuple[str, str, str]]:
         return "PASS" if ok else "FAIL"
 
     return [
-        ("`kubecvm plan`, 1000 workers, whole process / SDK floor process (both without the cyclic GC, both "
-         "without the interpreter's teardown)",
-         f"{e2e['ratio_e2e']:.2f} ({e2e['plan_e2e_s']:.1f} s vs {e2e['floor_e2e_s']:.1f} s)",
-         f"<= {g['ratio_e2e']}: {mark(e2e['ratio_e2e'] <= g['ratio_e2e'])}"),
-        (f"{n}-node globalRouter plan, peak RSS",
-         f"{gr[big]['rss_mib']:.0f} MiB ({1000 + MASTERS} nodes: {gr[1000]['rss_mib']:.0f} MiB; ratio "
-         f"{gr[big]['rss_mib'] / gr[1000]['rss_mib']:.2f})",
-         f"< {g['rss_mib']} MiB: {mark(gr[big]['rss_mib'] < g['rss_mib'])}"),
-        (f"t({n} nodes) / t({500 + MASTERS} nodes), globalRouter",
-         f"{m['growth_gr']:.2f} ({gr[big]['s']:.1f} s vs {gr[500]['s']:.1f} s)",
-         f"<= {g['growth']}: {mark(m['growth_gr'] <= g['growth'])}"),
-        (f"{n}-node vpcRoutes plan (quota raised): t({n}) / t({500 + MASTERS}), peak RSS",
-         f"{m['growth_vr']:.2f} ({vr[big]['s']:.1f} s vs {vr[500]['s']:.1f} s), {vr[big]['rss_mib']:.0f} MiB",
-         f"<= {g['growth']}, < {g['rss_mib']} MiB: "
-         f"{mark(m['growth_vr'] <= g['growth'] and vr[big]['rss_mib'] < g['rss_mib'])}"),
-        (f"`kubecvm diff --replay` of a pod-CIDR change on {n} nodes (vpcRoutes) / that plan",
-         f"{m['replay_share']:.2f} ({m['replay_s']:.1f} s vs {m['moved_plan_s']:.1f} s)",
-         f"<= {g['replay_share']}: {mark(m['replay_share'] <= g['replay_share'])}"),
-        (f"`kubecvm diff` of two globalRouter plans, one pool 7 nodes larger ({n} nodes) / that plan",
-         f"{m['diff_share']:.3f} ({m['diff_s']:.1f} s vs {gr[big]['s']:.1f} s)",
-         f"keep ({g['diff_share']} when the goals were set)"),
+        (
+            "`kubecvm plan`, 1000 workers, whole process / SDK floor process (both without the cyclic GC, both "
+            "without the interpreter's teardown)",
+            f"{e2e['ratio_e2e']:.2f} ({e2e['plan_e2e_s']:.1f} s vs {e2e['floor_e2e_s']:.1f} s)",
+            f"<= {g['ratio_e2e']}: {mark(e2e['ratio_e2e'] <= g['ratio_e2e'])}",
+        ),
+        (
+            f"{n}-node globalRouter plan, peak RSS",
+            f"{gr[big]['rss_mib']:.0f} MiB ({1000 + MASTERS} nodes: {gr[1000]['rss_mib']:.0f} MiB; ratio "
+            f"{gr[big]['rss_mib'] / gr[1000]['rss_mib']:.2f})",
+            f"< {g['rss_mib']} MiB: {mark(gr[big]['rss_mib'] < g['rss_mib'])}",
+        ),
+        (
+            f"t({n} nodes) / t({500 + MASTERS} nodes), globalRouter",
+            f"{m['growth_gr']:.2f} ({gr[big]['s']:.1f} s vs {gr[500]['s']:.1f} s)",
+            f"<= {g['growth']}: {mark(m['growth_gr'] <= g['growth'])}",
+        ),
+        (
+            f"{n}-node vpcRoutes plan (quota raised): t({n}) / t({500 + MASTERS}), peak RSS",
+            f"{m['growth_vr']:.2f} ({vr[big]['s']:.1f} s vs {vr[500]['s']:.1f} s), {vr[big]['rss_mib']:.0f} MiB",
+            f"<= {g['growth']}, < {g['rss_mib']} MiB: "
+            f"{mark(m['growth_vr'] <= g['growth'] and vr[big]['rss_mib'] < g['rss_mib'])}",
+        ),
+        (
+            f"`kubecvm diff --replay` of a pod-CIDR change on {n} nodes (vpcRoutes) / that plan",
+            f"{m['replay_share']:.2f} ({m['replay_s']:.1f} s vs {m['moved_plan_s']:.1f} s)",
+            f"<= {g['replay_share']}: {mark(m['replay_share'] <= g['replay_share'])}",
+        ),
+        (
+            f"`kubecvm diff` of two globalRouter plans, one pool 7 nodes larger ({n} nodes) / that plan",
+            f"{m['diff_share']:.3f} ({m['diff_s']:.1f} s vs {gr[big]['s']:.1f} s)",
+            f"keep ({g['diff_share']} when the goals were set)",
+        ),
     ]
 
 
@@ -559,11 +658,18 @@ SCALE_BEGIN, SCALE_END = "<!-- scale: written by bench.py --scale -->", "<!-- /s
 
 def scale_markdown(m: dict) -> str:
     lo, hi = m["load"]
-    lines = [SCALE_BEGIN, "## Plan at scale (`bench.py --scale`)", "",
-             f"One run, each figure a ratio of two measurements taken in it (each the best of {m.get('repeat', 1)}); "
-             f"1-minute load average {lo:.1f}-{hi:.1f} "
-             f"on {os.cpu_count()} cores. Whole processes timed from spawn to exit (imports included), peak RSS of "
-             "that process.", "", "| figure | this run | goal |", "|---|---|---|"]
+    lines = [
+        SCALE_BEGIN,
+        "## Plan at scale (`bench.py --scale`)",
+        "",
+        f"One run, each figure a ratio of two measurements taken in it (each the best of {m.get('repeat', 1)}); "
+        f"1-minute load average {lo:.1f}-{hi:.1f} "
+        f"on {os.cpu_count()} cores. Whole processes timed from spawn to exit (imports included), peak RSS of "
+        "that process.",
+        "",
+        "| figure | this run | goal |",
+        "|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in scale_rows(m)]
     lines += ["", *machine_facts(), SCALE_END]
     return "\n".join(lines) + "\n"
@@ -586,18 +692,22 @@ def write_scale(path: Path, block: str) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Driver
 
+
 def _child(*args: str) -> dict:
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", *args],
-        cwd=PROJECT_DIR, capture_output=True, text=True,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise SystemExit(f"bench child {' '.join(args)} failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(workers: int, repeat: int, workdir: Path, types: str, gc_baseline: bool = True,
-            pod_network: str = "vpcRoutes") -> dict:
+def measure(
+    workers: int, repeat: int, workdir: Path, types: str, gc_baseline: bool = True, pod_network: str = "vpcRoutes"
+) -> dict:
     """Plan, SDK floor and raw floor for one size; each the best of `repeat` fresh processes, interleaved so a
     busy moment on the machine hurts all three alike."""
     regs_file = workdir / f"plan-{workers}.json"
@@ -616,7 +726,8 @@ def measure(workers: int, repeat: int, workdir: Path, types: str, gc_baseline: b
     return {
         **plan,
         "rss_mib": max(p["rss_mib"] for p in plans),
-        "floor_s": sdk["seconds"], "raw_s": raw["seconds"],
+        "floor_s": sdk["seconds"],
+        "raw_s": raw["seconds"],
         "plan_gc_s": min(g["plan_s"] for g in gcs) if gcs else None,
         "ratio": plan["plan_s"] / sdk["seconds"],
         "critical_path": len(chain),
@@ -625,15 +736,37 @@ def measure(workers: int, repeat: int, workdir: Path, types: str, gc_baseline: b
     }
 
 
-COLUMNS = ("workers", "resources", "plan s", "floor s", "plan/floor", "raw s", "plan s, GC on", "policy s",
-           "policy % plan", "peak RSS MiB", "critical path")
+COLUMNS = (
+    "workers",
+    "resources",
+    "plan s",
+    "floor s",
+    "plan/floor",
+    "raw s",
+    "plan s, GC on",
+    "policy s",
+    "policy % plan",
+    "peak RSS MiB",
+    "critical path",
+)
 
 
 def row(m: dict) -> list[str]:
     policy = "n/a" if m["policy_s"] is None else f"{m['policy_s']:.2f}"
     share = "n/a" if m["policy_s"] is None else f"{100 * m['policy_s'] / m['plan_s']:.1f}%"
-    return [str(m["workers"]), str(m["resources"]), f"{m['plan_s']:.2f}", f"{m['floor_s']:.2f}", f"{m['ratio']:.2f}",
-            f"{m['raw_s']:.2f}", "-" if m["plan_gc_s"] is None else f"{m['plan_gc_s']:.2f}", policy, share, f"{m['rss_mib']:.0f}", str(m["critical_path"])]
+    return [
+        str(m["workers"]),
+        str(m["resources"]),
+        f"{m['plan_s']:.2f}",
+        f"{m['floor_s']:.2f}",
+        f"{m['ratio']:.2f}",
+        f"{m['raw_s']:.2f}",
+        "-" if m["plan_gc_s"] is None else f"{m['plan_gc_s']:.2f}",
+        policy,
+        share,
+        f"{m['rss_mib']:.0f}",
+        str(m["critical_path"]),
+    ]
 
 
 def markdown_table(results: Sequence[dict]) -> str:
@@ -648,23 +781,42 @@ def reading(results: Sequence[dict]) -> list[str]:
     small, big = by.get(500), by.get(MAX_WORKERS)
     out = []
     m = by.get(1000)
-    out.append(f"- plan/floor <= {TARGET_RATIO_AT_1000} at 1000 workers: "
-               + (f"{'PASS' if m['ratio'] <= TARGET_RATIO_AT_1000 else 'FAIL'} ({m['ratio']:.2f})" if m else "not measured"))
-    out.append(f"- peak RSS < {TARGET_RSS_5000_MIB} MiB at 5000 nodes: "
-               + (f"{'PASS' if big['rss_mib'] < TARGET_RSS_5000_MIB else 'FAIL'} ({big['rss_mib']:.0f} MiB)" if big else "not measured"))
+    out.append(
+        f"- plan/floor <= {TARGET_RATIO_AT_1000} at 1000 workers: "
+        + (f"{'PASS' if m['ratio'] <= TARGET_RATIO_AT_1000 else 'FAIL'} ({m['ratio']:.2f})" if m else "not measured")
+    )
+    out.append(
+        f"- peak RSS < {TARGET_RSS_5000_MIB} MiB at 5000 nodes: "
+        + (
+            f"{'PASS' if big['rss_mib'] < TARGET_RSS_5000_MIB else 'FAIL'} ({big['rss_mib']:.0f} MiB)"
+            if big
+            else "not measured"
+        )
+    )
     g = growth({w: m["plan_s"] for w, m in by.items()}, MAX_WORKERS, 500)
     if g is not None:
-        out.append(f"- t(5000)/t(500) <= {TARGET_GROWTH_5000_OVER_500}: {'PASS' if g <= TARGET_GROWTH_5000_OVER_500 else 'FAIL'} "
-                   f"({g:.2f}; resources grew {big['resources'] / small['resources']:.2f}x)")
+        out.append(
+            f"- t(5000)/t(500) <= {TARGET_GROWTH_5000_OVER_500}: {'PASS' if g <= TARGET_GROWTH_5000_OVER_500 else 'FAIL'} "
+            f"({g:.2f}; resources grew {big['resources'] / small['resources']:.2f}x)"
+        )
     else:
         out.append(f"- t(5000)/t(500) <= {TARGET_GROWTH_5000_OVER_500}: not measured")
     shares = [m["policy_s"] / m["plan_s"] for m in results if m["policy_s"] is not None]
-    out.append(f"- policy evaluation < {TARGET_POLICY_SHARE:.0%} of plan time: "
-               + (f"{'PASS' if max(shares) < TARGET_POLICY_SHARE else 'FAIL'} (at most {max(shares):.1%})" if shares
-                  else "n/a (policies.engine is not importable yet)"))
+    out.append(
+        f"- policy evaluation < {TARGET_POLICY_SHARE:.0%} of plan time: "
+        + (
+            f"{'PASS' if max(shares) < TARGET_POLICY_SHARE else 'FAIL'} (at most {max(shares):.1%})"
+            if shares
+            else "n/a (policies.engine is not importable yet)"
+        )
+    )
     paths = sorted({m["critical_path"] for m in results})
-    out.append(f"- critical path independent of worker count: {'PASS' if len(paths) == 1 else 'FAIL'} "
-               f"({', '.join(map(str, paths))}; chain: {' -> '.join(results[-1]['chain_types'])})" if results else "")
+    out.append(
+        f"- critical path independent of worker count: {'PASS' if len(paths) == 1 else 'FAIL'} "
+        f"({', '.join(map(str, paths))}; chain: {' -> '.join(results[-1]['chain_types'])})"
+        if results
+        else ""
+    )
     return out
 
 
@@ -672,8 +824,14 @@ def machine_facts() -> list[str]:
     import pulumi
     from importlib.metadata import version
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
     return [
         f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- nproc: {os.cpu_count()} ({cpu})",
@@ -684,23 +842,25 @@ def machine_facts() -> list[str]:
 
 
 def results_markdown(results: Sequence[dict], repeat: int) -> str:
-    return "\n".join([
-        "# kubecvm benchmark results",
-        "",
-        "Written by `bench/bench.py` (how to run it and what each column means: bench/README.md). "
-        f"Each figure is the best of {repeat} fresh process{'es' if repeat > 1 else ''}.",
-        "",
-        markdown_table(results),
-        "",
-        "## Machine",
-        "",
-        *machine_facts(),
-        "",
-        "## Against the targets",
-        "",
-        *reading(results),
-        "",
-    ])
+    return "\n".join(
+        [
+            "# kubecvm benchmark results",
+            "",
+            "Written by `bench/bench.py` (how to run it and what each column means: bench/README.md). "
+            f"Each figure is the best of {repeat} fresh process{'es' if repeat > 1 else ''}.",
+            "",
+            markdown_table(results),
+            "",
+            "## Machine",
+            "",
+            *machine_facts(),
+            "",
+            "## Against the targets",
+            "",
+            *reading(results),
+            "",
+        ]
+    )
 
 
 NOTES_MARKER = "<!-- notes: kept when bench.py rewrites this file -->"
@@ -708,22 +868,42 @@ NOTES_MARKER = "<!-- notes: kept when bench.py rewrites this file -->"
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="worker counts; 5000 means the Kubernetes limit of 5000 nodes (4997 workers + 3 masters)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="worker counts; 5000 means the Kubernetes limit of 5000 nodes (4997 workers + 3 masters)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per measurement; the best is kept")
-    parser.add_argument("--no-gc-baseline", action="store_true",
-                        help="skip the extra plan run with the garbage collector left on (the 'plan s, GC on' column)")
+    parser.add_argument(
+        "--no-gc-baseline",
+        action="store_true",
+        help="skip the extra plan run with the garbage collector left on (the 'plan s, GC on' column)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the results as Markdown (bench/RESULTS.md)")
-    parser.add_argument("--pod-network", default="vpcRoutes", choices=("vpcRoutes", "globalRouter"),
-                        help="the synthetic cluster's podNetwork.mode (globalRouter: one TKE cluster route table)")
-    parser.add_argument("--e2e", action="store_true",
-                        help="instead of the table: the whole `kubecvm plan --format json` process against the SDK floor "
-                             "as a whole process, per size")
-    parser.add_argument("--granularity", default=None, metavar="N[,N]",
-                        help="instead of the table: register N cluster routes as one dynamic resource each, or as one table")
-    parser.add_argument("--scale", action="store_true",
-                        help="instead of the table: every figure of the plan-at-scale goals as ratios in one run "
-                             "(about 10 minutes on two cores); with --out, written into that file's scale block")
+    parser.add_argument(
+        "--pod-network",
+        default="vpcRoutes",
+        choices=("vpcRoutes", "globalRouter"),
+        help="the synthetic cluster's podNetwork.mode (globalRouter: one TKE cluster route table)",
+    )
+    parser.add_argument(
+        "--e2e",
+        action="store_true",
+        help="instead of the table: the whole `kubecvm plan --format json` process against the SDK floor "
+        "as a whole process, per size",
+    )
+    parser.add_argument(
+        "--granularity",
+        default=None,
+        metavar="N[,N]",
+        help="instead of the table: register N cluster routes as one dynamic resource each, or as one table",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="instead of the table: every figure of the plan-at-scale goals as ratios in one run "
+        "(about 10 minutes on two cores); with --out, written into that file's scale block",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -732,8 +912,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if kind == "types":
             result = child_types()
         elif kind == "plan":
-            result = child_plan(int(rest[1]), Path(rest[2]), rest[0].split(","),
-                                pod_network=rest[3] if len(rest) > 3 else "vpcRoutes")
+            result = child_plan(
+                int(rest[1]), Path(rest[2]), rest[0].split(","), pod_network=rest[3] if len(rest) > 3 else "vpcRoutes"
+            )
         elif kind == "sdk-e2e":
             # Ends as `kubecvm plan` ends (offline/cli.py exit_now): output flushed, then no interpreter teardown,
             # so both processes are timed over the same work.
@@ -782,7 +963,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         # Hand-written notes below the marker (experiments, readings) survive a rerun.
         old = args.out.read_text() if args.out.exists() else ""
-        notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else ""
+        notes = old[old.index(NOTES_MARKER) :] if NOTES_MARKER in old else ""
         args.out.write_text(results_markdown(results, args.repeat) + ("\n" + notes if notes else ""))
         print(f"\nwrote {args.out}")
     return 0

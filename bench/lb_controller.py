@@ -57,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         run("10 nodes join")
         targets = sum(len(x["Targets"]) for lb in r.emulator.clb.lbs.values() for x in lb["Listeners"].values())
         assert targets == args.services * (args.nodes + 10), targets
-        assert all(t["InstanceId"] != ins(args.nodes + 10) for lb in r.emulator.clb.lbs.values()
-                   for x in lb["Listeners"].values() for t in x["Targets"])
+        assert all(
+            t["InstanceId"] != ins(args.nodes + 10)
+            for lb in r.emulator.clb.lbs.values()
+            for x in lb["Listeners"].values()
+            for t in x["Targets"]
+        )
     first = rows[0][1]
     print(f"{args.services} Services x {args.nodes} nodes (task in progress for {args.task_polls} poll(s)):")
     print(f"{'pass':22} {'seconds':>8} {'x first':>8} {'Tencent calls':>14} {'per Service':>12} {'k8s requests':>13}")

@@ -32,10 +32,26 @@ if str(BENCH_DIR) not in sys.path:
 # (category, frame substrings): tried on each frame from the innermost outward, so the code that did the work names
 # it (the simulated cloud answering a registration is "simulated cloud", not "SDK").
 OURS = (
-    ("simulated cloud", ("offline/simulated_cloud.py", "offline/simulated_kubernetes.py", "offline/instance_types.py",
-                         "planning/tencent/")),
-    ("user data (render, encode)", ("render_user_data (", "cvm_user_data (", "_rendered (", "encode_user_data (", "user_data_size (",
-                                    "Boot.user_data.")),
+    (
+        "simulated cloud",
+        (
+            "offline/simulated_cloud.py",
+            "offline/simulated_kubernetes.py",
+            "offline/instance_types.py",
+            "planning/tencent/",
+        ),
+    ),
+    (
+        "user data (render, encode)",
+        (
+            "render_user_data (",
+            "cvm_user_data (",
+            "_rendered (",
+            "encode_user_data (",
+            "user_data_size (",
+            "Boot.user_data.",
+        ),
+    ),
     ("policies", ("policies/",)),
     ("recording", ("_recorded (", "RecordingMonitor.RegisterResource (")),
     ("output (JSON)", ("offline/render.py",)),
@@ -103,10 +119,33 @@ def record(workers: int, pod_network: str, rate: int, raw: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="kubecvm-profile-") as tmp:
         stack = Path(tmp) / f"Pulumi.profile{workers}.yaml"
         stack.write_text(json.dumps({"config": bench.bench_config(workers, pod_network)}))
-        subprocess.run([py_spy, "record", "--gil", "-r", str(rate), "-f", "raw", "-o", str(raw), "--",
-                        sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(stack),
-                        "--format", "json", "--out", str(Path(tmp) / "plan.json")],
-                       check=True, cwd=bench.PROJECT_DIR, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                py_spy,
+                "record",
+                "--gil",
+                "-r",
+                str(rate),
+                "-f",
+                "raw",
+                "-o",
+                str(raw),
+                "--",
+                sys.executable,
+                "-m",
+                "kubecvm.offline",
+                "plan",
+                "--config-file",
+                str(stack),
+                "--format",
+                "json",
+                "--out",
+                str(Path(tmp) / "plan.json"),
+            ],
+            check=True,
+            cwd=bench.PROJECT_DIR,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

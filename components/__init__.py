@@ -13,6 +13,15 @@ from .pod_routes import PodRoutes
 from .security import SecurityGroups
 
 __all__ = [
-    "Boot", "Cluster", "ClusterAddons", "ControlPlane", "IngressLoadBalancer", "MachineDeps", "Network", "NodePool", "Pki", "PodRoutes",
+    "Boot",
+    "Cluster",
+    "ClusterAddons",
+    "ControlPlane",
+    "IngressLoadBalancer",
+    "MachineDeps",
+    "Network",
+    "NodePool",
+    "Pki",
+    "PodRoutes",
     "SecurityGroups",
 ]

@@ -37,17 +37,24 @@ KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("v1", "Secret"): k8s.core.v1.Secret,
     ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
     ("networking.k8s.io/v1", "IngressClass"): k8s.networking.v1.IngressClass,
-    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"):
-        k8s.admissionregistration.v1.ValidatingWebhookConfiguration,
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ): k8s.admissionregistration.v1.ValidatingWebhookConfiguration,
 }
 # Changes to objects kubeadm created (planning.addons.patches): server-side-apply patches, which own only their fields.
 PATCH_KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("apps/v1", "Deployment"): k8s.apps.v1.DeploymentPatch,
 }
 # Top-level fields that are not snake_case already; nested values stay camelCase, as the wire format wants.
-_ARGS = {"roleRef": "role_ref", "reclaimPolicy": "reclaim_policy", "volumeBindingMode": "volume_binding_mode",
-         "allowVolumeExpansion": "allow_volume_expansion", "stringData": "string_data",
-         "automountServiceAccountToken": "automount_service_account_token"}
+_ARGS = {
+    "roleRef": "role_ref",
+    "reclaimPolicy": "reclaim_policy",
+    "volumeBindingMode": "volume_binding_mode",
+    "allowVolumeExpansion": "allow_volume_expansion",
+    "stringData": "string_data",
+    "automountServiceAccountToken": "automount_service_account_token",
+}
 
 
 # pulumi-kubernetes replaces a ConfigMap or Secret whose data changes unless its provider allows mutating them
@@ -68,9 +75,14 @@ class ClusterAddons(pulumi.ComponentResource):
     """The CBS CSI driver, metrics-server and the CoreDNS spread, applied once the cluster's bootstrap resources exist."""
 
     def __init__(
-        self, name: str, plan_or_settings: ClusterPlan | plan_addons.AddonSettings, *,
-        kubeconfig: pulumi.Input[str], depends_on: Sequence[pulumi.Resource] = (),
-        ingress_address: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None,
+        self,
+        name: str,
+        plan_or_settings: ClusterPlan | plan_addons.AddonSettings,
+        *,
+        kubeconfig: pulumi.Input[str],
+        depends_on: Sequence[pulumi.Resource] = (),
+        ingress_address: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
         monitoring: Sequence[dict[str, Any]] = (),
     ):
         """`monitoring`: the Prometheus agents' objects (components/prometheus.py ManagedPrometheus.objects)."""
@@ -87,7 +99,9 @@ class ClusterAddons(pulumi.ComponentResource):
         if objs or patches:
             # The kubeconfig holds the admin key: keep it secret whatever the caller passed.
             self.provider = k8s.Provider(
-                f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig), **PROVIDER_SETTINGS,
+                f"{name}-k8s",
+                kubeconfig=pulumi.Output.secret(kubeconfig),
+                **PROVIDER_SETTINGS,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
             )
             # Every object waits for the bootstrap resources too, not only through the provider.
@@ -96,11 +110,16 @@ class ClusterAddons(pulumi.ComponentResource):
             # controller before the cleanup deletes its CLBs (components/lb_cleanup.py).
             lb_child = child
             if settings.lb_controller:
-                cleanup = LoadBalancerCleanup(f"{name}-lb-cleanup", cluster=settings.cluster, region=settings.region,
-                                              opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)))
+                cleanup = LoadBalancerCleanup(
+                    f"{name}-lb-cleanup",
+                    cluster=settings.cluster,
+                    region=settings.region,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+                )
                 self.resources[f"{name}-lb-cleanup"] = cleanup
-                lb_child = pulumi.ResourceOptions(parent=self, provider=self.provider,
-                                                  depends_on=[*depends_on, cleanup])
+                lb_child = pulumi.ResourceOptions(
+                    parent=self, provider=self.provider, depends_on=[*depends_on, cleanup]
+                )
             for obj in objs:
                 rname = plan_addons.resource_name(name, obj)
                 opts = lb_child if obj["metadata"]["name"].startswith(plan_addons.lb_controller.NAME) else child
@@ -109,12 +128,16 @@ class ClusterAddons(pulumi.ComponentResource):
                 rname = plan_addons.patch_name(name, obj)
                 # The object is kubeadm's: wait until it exists (ObjectReady), then patch it.
                 exists = ObjectReady(
-                    f"{rname}-exists", kubeconfig=kubeconfig, path=plan_addons.api_path(obj),
+                    f"{rname}-exists",
+                    kubeconfig=kubeconfig,
+                    path=plan_addons.api_path(obj),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
                 )
                 self.resources[rname] = PATCH_KINDS[obj["apiVersion"], obj["kind"]](
-                    rname, opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[exists]),
-                    **_args(obj))
+                    rname,
+                    opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[exists]),
+                    **_args(obj),
+                )
         self.register_outputs({"objects": sorted(self.resources)})
 
 
@@ -133,10 +156,15 @@ METRICS_TLS_VALIDITY_HOURS, METRICS_TLS_RENEW_HOURS = 365 * 24, 90 * 24
 def metrics_server_tls(cluster: str, parent: pulumi.Resource) -> plan_addons.ServingTls:
     """metrics-server's serving certificate and key (Pulumi secrets) and the APIService caBundle of their CA."""
     ca, cert, key = service_certificates(
-        lambda part: names.metrics_server_tls(cluster, part), ca_common_name=f"{cluster} metrics-server CA",
-        common_name=plan_addons.METRICS_SERVER_DNS_NAMES[0], dns_names=plan_addons.METRICS_SERVER_DNS_NAMES,
-        validity_hours=METRICS_TLS_VALIDITY_HOURS, renew_hours=METRICS_TLS_RENEW_HOURS,
-        ca_validity_hours=bootstrap.CA_VALIDITY_HOURS, parent=parent)
+        lambda part: names.metrics_server_tls(cluster, part),
+        ca_common_name=f"{cluster} metrics-server CA",
+        common_name=plan_addons.METRICS_SERVER_DNS_NAMES[0],
+        dns_names=plan_addons.METRICS_SERVER_DNS_NAMES,
+        validity_hours=METRICS_TLS_VALIDITY_HOURS,
+        renew_hours=METRICS_TLS_RENEW_HOURS,
+        ca_validity_hours=bootstrap.CA_VALIDITY_HOURS,
+        parent=parent,
+    )
     return plan_addons.ServingTls(cert_pem=cert, key_pem=key, ca_bundle=ca_bundle(ca))
 
 

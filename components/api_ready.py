@@ -22,9 +22,15 @@ class NotReady(Exception):
 
 
 def poll(
-    url: str, context: ssl.SSLContext, *, failure: str, error: type[Exception] | None = None,
-    timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
-    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+    url: str,
+    context: ssl.SSLContext,
+    *,
+    failure: str,
+    error: type[Exception] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    interval: float = INTERVAL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     """GET `url` until it answers 200; return the number of attempts. Past `timeout`, raise `error` (NotReady)
     saying `failure` ("<url> did not answer ready") with the last answer seen."""
@@ -41,8 +47,9 @@ def poll(
         except (urllib.error.URLError, OSError) as exc:
             last = str(getattr(exc, "reason", exc))
         if clock() + interval > deadline:
-            raise (error or NotReady)(f"{failure} within {timeout:.0f} s (last: {last}); "
-                                      "check /var/log/kubecvm-boot.log on the first master")
+            raise (error or NotReady)(
+                f"{failure} within {timeout:.0f} s (last: {last}); check /var/log/kubecvm-boot.log on the first master"
+            )
         sleep(interval)
 
 
@@ -65,12 +72,18 @@ class ApiReady(pulumi.dynamic.Resource):
     """Created once `endpoint` (host:port) answers /readyz with a certificate from `ca_pem`."""
 
     def __init__(
-        self, name: str, *, endpoint: pulumi.Input[str], ca_pem: pulumi.Input[str],
-        timeout_seconds: int = TIMEOUT_SECONDS, opts: pulumi.ResourceOptions | None = None,
+        self,
+        name: str,
+        *,
+        endpoint: pulumi.Input[str],
+        ca_pem: pulumi.Input[str],
+        timeout_seconds: int = TIMEOUT_SECONDS,
+        opts: pulumi.ResourceOptions | None = None,
     ):
         url = pulumi.Output.from_input(endpoint).apply(lambda e: f"https://{e}/readyz")
         super().__init__(
-            _Provider(), name,
+            _Provider(),
+            name,
             {"url": url, "caPem": pulumi.Output.secret(ca_pem), "timeoutSeconds": timeout_seconds},
             opts,
         )

@@ -27,13 +27,22 @@ class Boot(pulumi.ComponentResource):
         # RandomPassword, not RandomString: its id is "none" and its result secret, so the token is never in clear.
         def part(which: str, length: int) -> pulumi.Output[str]:
             return random.RandomPassword(
-                names.bootstrap_token(c, which), length=length, lower=True, numeric=True, upper=False,
-                special=False, opts=child,
+                names.bootstrap_token(c, which),
+                length=length,
+                lower=True,
+                numeric=True,
+                upper=False,
+                special=False,
+                opts=child,
             ).result
 
-        self.token = pulumi.Output.secret(pulumi.Output.concat(
-            part("id", bootstrap.TOKEN_ID_LENGTH), ".", part("secret", bootstrap.TOKEN_SECRET_LENGTH),
-        ))
+        self.token = pulumi.Output.secret(
+            pulumi.Output.concat(
+                part("id", bootstrap.TOKEN_ID_LENGTH),
+                ".",
+                part("secret", bootstrap.TOKEN_SECRET_LENGTH),
+            )
+        )
         # RandomBytes: its base64 output is a secret (pulumi-random's additional_secret_outputs) and its id "none".
         key = random.RandomBytes(names.encryption_key(c), length=bootstrap.ENCRYPTION_KEY_BYTES, opts=child)
         values = {**pki.files, bootstrap.TOKEN_ITEM: self.token, bootstrap.ENCRYPTION_ITEM: key.base64}
@@ -47,13 +56,20 @@ class Boot(pulumi.ComponentResource):
 
         for s in boot.secrets:
             secret = tc.ssm.Secret(
-                s.name, secret_name=s.name, description=f"kubecvm {c}: {s.item} (read at node boot)",
-                is_enabled=True, recovery_window_in_days=boot.recovery_window_days, tags=plan.tagged("boot"),
+                s.name,
+                secret_name=s.name,
+                description=f"kubecvm {c}: {s.item} (read at node boot)",
+                is_enabled=True,
+                recovery_window_in_days=boot.recovery_window_days,
+                tags=plan.tagged("boot"),
                 opts=renamed(s.former),
             )
             version = tc.ssm.SecretVersion(
-                s.version, secret_name=secret.secret_name, version_id=boot.secret_version,
-                secret_string=pulumi.Output.secret(values[s.item]), opts=renamed(names.ssm_secret_version(s.former)),
+                s.version,
+                secret_name=secret.secret_name,
+                version_id=boot.secret_version,
+                secret_string=pulumi.Output.secret(values[s.item]),
+                opts=renamed(names.ssm_secret_version(s.former)),
             )
             for role in s.readers:
                 self.ready[role].append(version)
@@ -62,14 +78,24 @@ class Boot(pulumi.ComponentResource):
         self.role_ids: dict[str, pulumi.Output[str]] = {}  # for other policies on the same roles (EtcdBackups)
         for r in boot.roles:
             role = tc.cam.Role(
-                r.name, name=r.name, document=r.trust_document, console_login=False,
-                description=f"kubecvm {c}: {r.role} nodes read their boot secrets", tags=plan.tagged("boot"),
+                r.name,
+                name=r.name,
+                document=r.trust_document,
+                console_login=False,
+                description=f"kubecvm {c}: {r.role} nodes read their boot secrets",
+                tags=plan.tagged("boot"),
                 opts=child,
             )
-            policy = tc.cam.Policy(r.policy, name=r.policy, document=r.policy_document,
-                                   description=f"kubecvm {c}: what {r.role} nodes may read", opts=child)
+            policy = tc.cam.Policy(
+                r.policy,
+                name=r.policy,
+                document=r.policy_document,
+                description=f"kubecvm {c}: what {r.role} nodes may read",
+                opts=child,
+            )
             self.ready[r.role].append(
-                tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child))
+                tc.cam.RolePolicyAttachment(r.attachment, role_id=role.id, policy_id=policy.id, opts=child)
+            )
             self.role_names[r.role] = role.name
             self.role_ids[r.role] = role.id
         self.ca_hash = pki.ca_hash

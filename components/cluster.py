@@ -61,24 +61,35 @@ class Cluster(pulumi.ComponentResource):
     ARG_SPELLING = "snake"  # how argument errors name fields; kubecvm.provider's hosted Cluster says camel
 
     def __init__(
-        self, name: str, args: "ClusterArgs | ClusterPlan | None" = None, opts: pulumi.ResourceOptions | None = None,
-        *, inputs: ClusterInputs | None = None, **kwargs: "Unpack[ClusterArgs]",
+        self,
+        name: str,
+        args: "ClusterArgs | ClusterPlan | None" = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        inputs: ClusterInputs | None = None,
+        **kwargs: "Unpack[ClusterArgs]",
     ):
         # Everything is validated before the component registers, so a mistake leaves nothing behind.
         if kwargs:
             if args is not None:
-                raise ClusterArgsError(f"Cluster {name!r}: give the arguments either as ClusterArgs or as keyword "
-                                       f"arguments, not both (keywords given: {', '.join(sorted(kwargs))})")
+                raise ClusterArgsError(
+                    f"Cluster {name!r}: give the arguments either as ClusterArgs or as keyword "
+                    f"arguments, not both (keywords given: {', '.join(sorted(kwargs))})"
+                )
             args = kwargs
         if args is None:
-            raise ClusterArgsError(f"Cluster {name!r}: no arguments: give ClusterArgs(zones=[...], ...) or keyword "
-                                   "arguments (zones=[...], ...)")
+            raise ClusterArgsError(
+                f"Cluster {name!r}: no arguments: give ClusterArgs(zones=[...], ...) or keyword "
+                "arguments (zones=[...], ...)"
+            )
         if isinstance(args, ClusterPlan):
             plan, inputs = _renamed(args, name), inputs or ClusterInputs()
         elif isinstance(args, Mapping):
             plan, inputs = plan_from_args(name, args, spelling=self.ARG_SPELLING)
         else:
-            raise ClusterArgsError(f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}")
+            raise ClusterArgsError(
+                f"Cluster {name!r}: args: expected ClusterArgs or a ClusterPlan, got {type(args).__name__}"
+            )
         check_program_clusters(name, plan, inputs, self.ARG_SPELLING)
         pp = prometheus_plan(plan)
         token = stack_token() if pp else None  # refused by name before anything registers
@@ -95,7 +106,9 @@ class Cluster(pulumi.ComponentResource):
         else:  # bring your own: nothing of the network is created; ids from the spec or the caller's Inputs
             self.network = None
             self.vpc_id = pulumi.Output.from_input(inputs.vpc_id or existing.vpc_id)
-            self.subnet_ids = {z: pulumi.Output.from_input(inputs.subnet_ids.get(z) or s.id) for z, s in existing.subnets.items()}
+            self.subnet_ids = {
+                z: pulumi.Output.from_input(inputs.subnet_ids.get(z) or s.id) for z, s in existing.subnets.items()
+            }
             route_table_id = pulumi.Output.from_input(inputs.route_table_id or existing.route_table_id)
         self.security = SecurityGroups(plan.components["security"], plan, opts=child)
         subnet_ids = self.subnet_ids
@@ -107,17 +120,25 @@ class Cluster(pulumi.ComponentResource):
 
         def deps(role: str) -> MachineDeps:
             return MachineDeps(
-                vpc_id=self.vpc_id, subnet_ids=subnet_ids,
-                security_group_id=self.security.groups[role].id, image_id=image, instance_types=instance_types,
+                vpc_id=self.vpc_id,
+                subnet_ids=subnet_ids,
+                security_group_id=self.security.groups[role].id,
+                image_id=image,
+                instance_types=instance_types,
                 system_disk_types=system_disk_types,
-                extra_security_group_ids=tuple(inputs.security_group_ids), ssh_key_ids=inputs.ssh_key_ids,
-                cam_role_name=self.boot.role_names[role], user_data=lambda m: self.boot.user_data(plan, m),
+                extra_security_group_ids=tuple(inputs.security_group_ids),
+                ssh_key_ids=inputs.ssh_key_ids,
+                cam_role_name=self.boot.role_names[role],
+                user_data=lambda m: self.boot.user_data(plan, m),
                 boot_ready=tuple(self.boot.ready[role]),
             )
 
         self.control_plane = ControlPlane(
-            plan.components["control_plane"], plan, deps=deps("master"),
-            lb_security_group_id=self.security.groups["lb"].id, opts=child,
+            plan.components["control_plane"],
+            plan,
+            deps=deps("master"),
+            lb_security_group_id=self.security.groups["lb"].id,
+            opts=child,
         )
         self.pools = {
             p.name: NodePool(p.component, p, cluster=plan, deps=deps("worker"), opts=child) for p in plan.pools
@@ -126,37 +147,72 @@ class Cluster(pulumi.ComponentResource):
         instances = {**self.control_plane.masters, **workers}
         self.ingress = (
             IngressLoadBalancer(
-                plan.ingress.component, plan, vpc_id=self.vpc_id, subnet_ids=subnet_ids,
-                security_group_id=self.security.groups["ingress"].id, instances=workers, opts=child,
+                plan.ingress.component,
+                plan,
+                vpc_id=self.vpc_id,
+                subnet_ids=subnet_ids,
+                security_group_id=self.security.groups["ingress"].id,
+                instances=workers,
+                opts=child,
             )
-            if plan.ingress else None
+            if plan.ingress
+            else None
         )
         self.routes = PodRoutes(
-            plan.components["routes"], plan.routes, route_table_id=route_table_id, instances=instances, opts=child,
-            cluster_table=plan.cluster_route_table, vpc_id=self.vpc_id, region=plan.region,
+            plan.components["routes"],
+            plan.routes,
+            route_table_id=route_table_id,
+            instances=instances,
+            opts=child,
+            cluster_table=plan.cluster_route_table,
+            vpc_id=self.vpc_id,
+            region=plan.region,
             pools=list(self.pools.values()),
         )
         self.route_quota_live = live_route_quota(plan, self)
         # Secret: it embeds the admin client key. The server is the API endpoint users reach (public or internal).
-        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
-            self.control_plane.endpoint, self.pki.ca_cert_pem, self.pki.admin_cert_pem, self.pki.admin_key_pem,
-        ).apply(lambda a: bootstrap.kubeconfig(plan.name, a[0], a[1], a[2], a[3])))
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.control_plane.endpoint,
+                self.pki.ca_cert_pem,
+                self.pki.admin_cert_pem,
+                self.pki.admin_key_pem,
+            ).apply(lambda a: bootstrap.kubeconfig(plan.name, a[0], a[1], a[2], a[3]))
+        )
         # The API server answers only once kubeadm has run on the masters: the add-ons wait for it to say so.
         self.api_ready = ApiReady(
-            names.api_ready(plan.name), endpoint=self.control_plane.endpoint, ca_pem=self.pki.ca_cert_pem,
+            names.api_ready(plan.name),
+            endpoint=self.control_plane.endpoint,
+            ca_pem=self.pki.ca_cert_pem,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.control_plane.masters.values()]),
         )
         # monitoring.prometheus: where the agents write (a TMP instance in the VPC, or the user's), then the agents.
-        self.prometheus = ManagedPrometheus(
-            pp.component, plan, pp, vpc_id=self.vpc_id, subnet_ids=subnet_ids, token=token, opts=child,
-        ) if pp else None
+        self.prometheus = (
+            ManagedPrometheus(
+                pp.component,
+                plan,
+                pp,
+                vpc_id=self.vpc_id,
+                subnet_ids=subnet_ids,
+                token=token,
+                opts=child,
+            )
+            if pp
+            else None
+        )
         self.addons = ClusterAddons(
-            names.addons_component(plan.name), plan, kubeconfig=self.kubeconfig, depends_on=[self.api_ready],
-            ingress_address=self.ingress.endpoint if self.ingress else None, opts=child,
+            names.addons_component(plan.name),
+            plan,
+            kubeconfig=self.kubeconfig,
+            depends_on=[self.api_ready],
+            ingress_address=self.ingress.endpoint if self.ingress else None,
+            opts=child,
             monitoring=self.prometheus.objects(plan, pp) if self.prometheus else (),
         )
         bp = backups.backup_plan(plan)
-        self.backups = EtcdBackups(bp.component, plan, bp, master_role_id=self.boot.role_ids["master"], opts=child) if bp else None
+        self.backups = (
+            EtcdBackups(bp.component, plan, bp, master_role_id=self.boot.role_ids["master"], opts=child) if bp else None
+        )
         mp = monitoring_plan(plan)
         self.monitoring = CloudMonitoring(mp.component, mp, opts=child) if mp else None
         # The outputs users expect of a cluster component (pulumi-eks has the same): name, CA, endpoint,
@@ -166,7 +222,9 @@ class Cluster(pulumi.ComponentResource):
         self.api_endpoint = self.control_plane.endpoint
         self.instance_ids = pulumi.Output.from_input({n: i.id for n, i in instances.items()})
         self.provider = self.addons.provider or k8s.Provider(
-            names.k8s_provider(plan.name), kubeconfig=self.kubeconfig, **PROVIDER_SETTINGS,
+            names.k8s_provider(plan.name),
+            kubeconfig=self.kubeconfig,
+            **PROVIDER_SETTINGS,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.api_ready]),
         )
         self.outputs = outputs(plan, self)

@@ -64,9 +64,11 @@ def _check_plain(args: Mapping) -> None:
     """Arguments the planner lays out must be known now: an Output there fails deep in the run otherwise."""
     for key, value in args.items():
         if where := _unknown_at(value, key):
-            raise ConfigError(f"{where}: a pulumi Output, where kubecvm needs a plain value: every address and name "
-                              "is planned before anything exists (only image_id, ssh_key_ids, security_group_ids and "
-                              "the existing network's ids may be Outputs)")
+            raise ConfigError(
+                f"{where}: a pulumi Output, where kubecvm needs a plain value: every address and name "
+                "is planned before anything exists (only image_id, ssh_key_ids, security_group_ids and "
+                "the existing network's ids may be Outputs)"
+            )
 
 
 _SECURITY_GROUP_ID = re.compile(r"sg-[a-z0-9]{8}")
@@ -78,18 +80,24 @@ def _check_inputs(inputs: Mapping) -> None:
         return
     groups = inputs["security_group_ids"]
     if not isinstance(groups, list | tuple):
-        got = ("None (leave the argument out for none)" if groups is None else
-               "a string, which would be taken character by character" if isinstance(groups, str) else
-               "an Output of the whole list: give a list whose items may be Outputs" if isinstance(groups, pulumi.Output)
-               else f"a {type(groups).__name__}")
+        got = (
+            "None (leave the argument out for none)"
+            if groups is None
+            else "a string, which would be taken character by character"
+            if isinstance(groups, str)
+            else "an Output of the whole list: give a list whose items may be Outputs"
+            if isinstance(groups, pulumi.Output)
+            else f"a {type(groups).__name__}"
+        )
         raise ConfigError(f"security_group_ids: expected a list of security group ids (sg-...), got {got}")
     for i, group in enumerate(groups):
         if isinstance(group, str):
             if not _SECURITY_GROUP_ID.fullmatch(group):
                 raise ConfigError(f"security_group_ids[{i}]: {_shown(group)} is not a security group id (sg-xxxxxxxx)")
         elif group is None or not (isinstance(group, pulumi.Output) or hasattr(group, "__await__")):
-            raise ConfigError(f"security_group_ids[{i}]: expected a security group id or an Output of one, got "
-                              f"{_shown(group)}")
+            raise ConfigError(
+                f"security_group_ids[{i}]: expected a security group id or an Output of one, got {_shown(group)}"
+            )
 
 
 def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tuple[ClusterPlan, ClusterInputs]:
@@ -105,19 +113,25 @@ def plan_from_args(name: str, args: Mapping, *, spelling: str = "snake") -> tupl
     network = {k: args.pop(k) for k in NETWORK_ARGS if k in args}
     try:
         _check_inputs(inputs)
-        _check_plain({"preset": preset, "region": region, **args,
-                      **{k: v for k, v in network.items() if k == "subnet_cidrs"}})
+        _check_plain(
+            {"preset": preset, "region": region, **args, **{k: v for k, v in network.items() if k == "subnet_cidrs"}}
+        )
         if "name" in args and args["name"] != name:
-            raise ConfigError(f"name: {_shown(args.pop('name'))}: the cluster is named after the component "
-                              f"(Cluster({name!r}, ...)); drop name, or name the component as the cluster")
+            raise ConfigError(
+                f"name: {_shown(args.pop('name'))}: the cluster is named after the component "
+                f"(Cluster({name!r}, ...)); drop name, or name the component as the cluster"
+            )
         overrides = overrides_from_args(args) | {"name": name}
         given: set[str] = set()
         if network:
             overrides["existingNetwork"], given = _existing_network(network, inputs)
         plan = plan_from_config(  # region=0 or "" is a mistake to name, not "unset" (the stack's region)
-            preset=preset, overrides=overrides,
+            preset=preset,
+            overrides=overrides,
             region=region if region is not None else pulumi.Config("tencentcloud").get("region"),
-            stack=pulumi.get_stack(), subject=subject, given_ids=frozenset(given),
+            stack=pulumi.get_stack(),
+            subject=subject,
+            given_ids=frozenset(given),
         )
     except ConfigError as exc:
         message = in_spelling(str(exc), spelling)
@@ -130,8 +144,10 @@ def _existing_network(network: dict, inputs: dict) -> tuple[dict, set[str]]:
     it, Output ids into `inputs`) and the id paths given as Inputs."""
     cidrs = network.get("subnet_cidrs")
     if not isinstance(cidrs, Mapping) or not _is_plain(list(cidrs.values())):
-        raise ConfigError("subnet_cidrs: required with vpc_id/subnet_ids, as plain values "
-                          "(zone -> CIDR): kubecvm plans every node address inside them")
+        raise ConfigError(
+            "subnet_cidrs: required with vpc_id/subnet_ids, as plain values "
+            "(zone -> CIDR): kubecvm plans every node address inside them"
+        )
     ids = network.get("subnet_ids") or {}
     if not isinstance(ids, Mapping):
         raise ConfigError("subnet_ids: expected a mapping of zone -> subnet id")
@@ -171,12 +187,15 @@ def _renamed(plan: ClusterPlan, name: str) -> ClusterPlan:
     except (ValidationError, SpecError) as exc:
         raise ClusterArgsError(
             f"Cluster {name!r}: the name is the cluster's (the prefix of every child); expected a lower-case DNS "
-            f"label of at most 20 characters ({str(exc).splitlines()[0]})") from None
+            f"label of at most 20 characters ({str(exc).splitlines()[0]})"
+        ) from None
 
 
 # The clusters each run of a program has built (keyed by the run's root stack resource, so runs in one process, as
 # the offline plan and tests make, do not see each other's): a new one is checked against them before it registers.
-_BUILT: "weakref.WeakKeyDictionary[pulumi.Resource, list[tuple[collisions.Built, object]]]" = weakref.WeakKeyDictionary()
+_BUILT: "weakref.WeakKeyDictionary[pulumi.Resource, list[tuple[collisions.Built, object]]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _vpc_key(plan: ClusterPlan, inputs: ClusterInputs) -> Hashable | None:

@@ -106,7 +106,9 @@ def check_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems.append((f"routes.{node}", f"{r.destination} -> {r.gateway} is not a CIDR and an IPv4 address"))
             continue
         if not dest.subnet_of(table):
-            problems.append((f"routes.{node}", f"{dest} is outside the table's CIDR {table} ({tke_api.CIDR_OUT_OF_ROUTE_TABLE})"))
+            problems.append(
+                (f"routes.{node}", f"{dest} is outside the table's CIDR {table} ({tke_api.CIDR_OUT_OF_ROUTE_TABLE})")
+            )
         if r.gateway in gateways:
             problems.append((f"routes.{node}", f"gateway {r.gateway} is already {gateways[r.gateway]}'s"))
         gateways[r.gateway] = node
@@ -128,8 +130,13 @@ class Tke:
         request = getattr(self.models, f"{action}Request")()
         request._deserialize(params)
         context = self.secret.identity if self.secret.token else ""
-        return call_api("TKE", action, lambda: getattr(self.client, action)(request), ok=ok,
-                        context=f"as {context}" if context else "")
+        return call_api(
+            "TKE",
+            action,
+            lambda: getattr(self.client, action)(request),
+            ok=ok,
+            context=f"as {context}" if context else "",
+        )
 
     def check_service_role(self) -> None:
         """Refuse to go on when the account has no TKE service role: TKE acts on the VPC through TKE_QCSRole, which
@@ -138,8 +145,9 @@ class Tke:
         TKE itself refuses if the role is missing."""
         from tencentcloud.common.common_client import CommonClient
 
-        client = CommonClient(cam_api.SERVICE, cam_api.VERSION, self.secret.sdk(), self.region,
-                              client_profile("cam", self.config))
+        client = CommonClient(
+            cam_api.SERVICE, cam_api.VERSION, self.secret.sdk(), self.region, client_profile("cam", self.config)
+        )
         try:
             call_api("CAM", "GetRole", lambda: client.call_json("GetRole", {"RoleName": cam_api.TKE_SERVICE_ROLE}))
         except ApiRefusal as refusal:
@@ -151,7 +159,10 @@ class Tke:
 
     def tables(self) -> list[dict]:
         resp = self.call("DescribeClusterRouteTables", {})
-        return [{"name": t.RouteTableName, "cidr": t.RouteTableCidrBlock, "vpcId": t.VpcId} for t in resp.RouteTableSet or []]
+        return [
+            {"name": t.RouteTableName, "cidr": t.RouteTableCidrBlock, "vpcId": t.VpcId}
+            for t in resp.RouteTableSet or []
+        ]
 
     def routes(self, table: str) -> list[Route] | None:
         resp = self.call("DescribeClusterRoutes", {"RouteTableName": table}, ok=TABLE_NOT_FOUND)
@@ -164,20 +175,34 @@ class Tke:
         for t in self.tables():
             if t["name"] == name:
                 if (t["cidr"], t["vpcId"]) != (cidr, vpc_id):
-                    raise GlobalRouterError(f"cluster route table {name} exists for {t['cidr']} in {t['vpcId']}, not "
-                                            f"{cidr} in {vpc_id}: delete it or choose another cluster name")
+                    raise GlobalRouterError(
+                        f"cluster route table {name} exists for {t['cidr']} in {t['vpcId']}, not "
+                        f"{cidr} in {vpc_id}: delete it or choose another cluster name"
+                    )
                 return
             if t["vpcId"] == vpc_id and ipaddress.IPv4Network(t["cidr"]).overlaps(net):
-                raise GlobalRouterError(f"podCidr {cidr} overlaps cluster route table {t['name']} ({t['cidr']}) in "
-                                        f"{vpc_id}: pod CIDRs of clusters in one VPC must be disjoint")
-        self.call("CreateClusterRouteTable", {"RouteTableName": name, "RouteTableCidrBlock": cidr, "VpcId": vpc_id,
-                                              "IgnoreClusterCidrConflict": int(ignore_vpc_routes)}, ok=EXISTS)
+                raise GlobalRouterError(
+                    f"podCidr {cidr} overlaps cluster route table {t['name']} ({t['cidr']}) in "
+                    f"{vpc_id}: pod CIDRs of clusters in one VPC must be disjoint"
+                )
+        self.call(
+            "CreateClusterRouteTable",
+            {
+                "RouteTableName": name,
+                "RouteTableCidrBlock": cidr,
+                "VpcId": vpc_id,
+                "IgnoreClusterCidrConflict": int(ignore_vpc_routes),
+            },
+            ok=EXISTS,
+        )
 
     def add_route(self, table: str, route: Route, existing: Callable[[], list[Route]]) -> None:
         params = {"RouteTableName": table, "DestinationCidrBlock": route.destination, "GatewayIp": route.gateway}
         if self.call("CreateClusterRoute", params, ok=EXISTS | ROUTE_CONFLICT) is None and route not in existing():
-            raise GlobalRouterError(f"cluster route {route.destination} -> {route.gateway} conflicts with another route "
-                                    f"in {table}; remove it (DeleteClusterRoute) and run `pulumi up` again")
+            raise GlobalRouterError(
+                f"cluster route {route.destination} -> {route.gateway} conflicts with another route "
+                f"in {table}; remove it (DeleteClusterRoute) and run `pulumi up` again"
+            )
 
     def remove_route(self, table: str, route: Route) -> None:
         params = {"RouteTableName": table, "GatewayIp": route.gateway, "DestinationCidrBlock": route.destination}
@@ -244,19 +269,26 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
         replaces = [k for k in TABLE_INPUTS if olds.get(k) != news.get(k)]
         changed = bool(replaces) or desired_routes(olds) != desired_routes(news)
         # The table's name is fixed, so a replacement must delete the old one first.
-        return pulumi.dynamic.DiffResult(changes=changed, replaces=replaces, stables=[],
-                                         delete_before_replace=bool(replaces))
+        return pulumi.dynamic.DiffResult(
+            changes=changed, replaces=replaces, stables=[], delete_before_replace=bool(replaces)
+        )
 
     def create(self, props: dict) -> pulumi.dynamic.CreateResult:
         tke = self._tke(props)
         name = props["routeTableName"]
         tke.check_service_role()
-        tke.create_table(name, props["routeTableCidrBlock"], props["vpcId"], bool(props.get("ignoreClusterCidrConflict")))
+        tke.create_table(
+            name, props["routeTableCidrBlock"], props["vpcId"], bool(props.get("ignoreClusterCidrConflict"))
+        )
         present = set(tke.routes(name) or [])
         wanted = desired_routes(props)
         # An adopted table (a retried create) may hold routes of an earlier attempt: keep ours, drop the rest.
-        tke.sync(name, sorted(present - set(wanted.values()), key=str), [r for r in wanted.values() if r not in present],
-                 live=list(present))
+        tke.sync(
+            name,
+            sorted(present - set(wanted.values()), key=str),
+            [r for r in wanted.values() if r not in present],
+            live=list(present),
+        )
         return pulumi.dynamic.CreateResult(id_=name, outs=_plain(props))
 
     def read(self, id_: str, props: dict) -> pulumi.dynamic.ReadResult:
@@ -265,8 +297,11 @@ class ClusterRouteTableProvider(pulumi.dynamic.ResourceProvider):
             return pulumi.dynamic.ReadResult(None, {})  # gone: the engine drops it from the state
         by_gateway = {r.gateway: r for r in live}
         nodes = {n: r.gateway for n, r in desired_routes(props).items()}
-        routes = {n: {"destinationCidrBlock": by_gateway[g].destination, "gatewayIp": g}
-                  for n, g in sorted(nodes.items()) if g in by_gateway}
+        routes = {
+            n: {"destinationCidrBlock": by_gateway[g].destination, "gatewayIp": g}
+            for n, g in sorted(nodes.items())
+            if g in by_gateway
+        }
         return pulumi.dynamic.ReadResult(id_, {**_plain(props), "routes": routes})
 
     def update(self, id_: str, olds: dict, news: dict) -> pulumi.dynamic.UpdateResult:
@@ -287,15 +322,24 @@ class ClusterRouteTable(pulumi.dynamic.Resource, module="kubecvm", name="Cluster
     """A TKE cluster route table for `cidr` in `vpc_id`, with one route per node: {node: (pod CIDR, node IP)}."""
 
     def __init__(
-        self, name: str, *, table_name: str, cidr: str, vpc_id: pulumi.Input[str], region: str,
-        routes: Mapping[str, tuple[str, str]], ignore_vpc_route_conflict: bool = False,
+        self,
+        name: str,
+        *,
+        table_name: str,
+        cidr: str,
+        vpc_id: pulumi.Input[str],
+        region: str,
+        routes: Mapping[str, tuple[str, str]],
+        ignore_vpc_route_conflict: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         props = {
-            "routeTableName": table_name, "routeTableCidrBlock": cidr, "vpcId": vpc_id, "region": region,
+            "routeTableName": table_name,
+            "routeTableCidrBlock": cidr,
+            "vpcId": vpc_id,
+            "region": region,
             # Read by create only (diff ignores it): the switch from vpcRoutes sets it for one `pulumi up`.
             "ignoreClusterCidrConflict": int(ignore_vpc_route_conflict),
             "routes": {node: {"destinationCidrBlock": d, "gatewayIp": g} for node, (d, g) in routes.items()},
         }
         super().__init__(ClusterRouteTableProvider(), name, props, opts)
-

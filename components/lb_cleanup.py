@@ -55,20 +55,27 @@ class Clb:
     def tagged(self, filters: list[dict]) -> list[dict]:
         rows: list[dict] = []
         while True:
-            page = self.call("DescribeLoadBalancers", {"Filters": filters, "Offset": len(rows),
-                                                       "Limit": clb_api.DESCRIBE_LIMIT})
+            page = self.call(
+                "DescribeLoadBalancers", {"Filters": filters, "Offset": len(rows), "Limit": clb_api.DESCRIBE_LIMIT}
+            )
             rows += page.get("LoadBalancerSet") or []
             if not page.get("LoadBalancerSet") or len(rows) >= page.get("TotalCount", 0):
                 return rows
 
     def of_cluster(self, cluster: str) -> list[dict]:
         """Every CLB carrying the cluster's tag: those the controller made, and adopted ones (which must carry it)."""
-        return [r for r in self.tagged([{"Name": f"tag:{model.TAG_CLUSTER}", "Values": [cluster]}])
-                if model.owned_by(r, {model.TAG_CLUSTER: cluster})]
+        return [
+            r
+            for r in self.tagged([{"Name": f"tag:{model.TAG_CLUSTER}", "Values": [cluster]}])
+            if model.owned_by(r, {model.TAG_CLUSTER: cluster})
+        ]
 
     def controller_made(self, cluster: str) -> list[str]:
-        return sorted(r["LoadBalancerId"] for r in self.of_cluster(cluster)
-                      if any(t.get("TagKey") == model.TAG_NAME for t in r.get("Tags") or []))
+        return sorted(
+            r["LoadBalancerId"]
+            for r in self.of_cluster(cluster)
+            if any(t.get("TagKey") == model.TAG_NAME for t in r.get("Tags") or [])
+        )
 
     def write(self, action: str, lb_id: str, params: dict) -> None:
         """An asynchronous CLB write, retried while the CLB is busy with the controller's last task, then awaited."""
@@ -112,18 +119,25 @@ class Vpc:
 
     def controller_made(self, cluster: str) -> list[str]:
         """The groups tagged with the cluster and a Service (the tags the controller creates them with)."""
-        filters = [{"Name": f"tag:{model.TAG_CLUSTER}", "Values": [cluster]},
-                   {"Name": "tag-key", "Values": [model.TAG_NAME]}]
+        filters = [
+            {"Name": f"tag:{model.TAG_CLUSTER}", "Values": [cluster]},
+            {"Name": "tag-key", "Values": [model.TAG_NAME]},
+        ]
         rows: list[dict] = []
         while True:
-            page = self.call("DescribeSecurityGroups", {"Filters": filters, "Offset": str(len(rows)),
-                                                        "Limit": str(vpc_api.DESCRIBE_LIMIT)})
+            page = self.call(
+                "DescribeSecurityGroups",
+                {"Filters": filters, "Offset": str(len(rows)), "Limit": str(vpc_api.DESCRIBE_LIMIT)},
+            )
             rows += page.get("SecurityGroupSet") or []
             if not page.get("SecurityGroupSet") or len(rows) >= page.get("TotalCount", 0):
                 break
         tags = [{t.get("Key"): t.get("Value") for t in r.get("TagSet") or []} for r in rows]
-        return sorted(r["SecurityGroupId"] for r, t in zip(rows, tags)
-                      if t.get(model.TAG_CLUSTER) == cluster and model.TAG_NAME in t)
+        return sorted(
+            r["SecurityGroupId"]
+            for r, t in zip(rows, tags)
+            if t.get(model.TAG_CLUSTER) == cluster and model.TAG_NAME in t
+        )
 
     def delete(self, group_id: str) -> None:
         self.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})

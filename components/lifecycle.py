@@ -15,7 +15,8 @@ def _apply(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransforma
     if not delete_before_replace(args.type_) or args.opts.delete_before_replace is not None:
         return None
     return pulumi.ResourceTransformationResult(
-        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(delete_before_replace=True)))
+        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(delete_before_replace=True))
+    )
 
 
 def with_lifecycle(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:

@@ -16,7 +16,8 @@ def image_id(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Input[str]:
     if plan.spec.image_id:
         return plan.spec.image_id
     found = tc.images.get_instance_output(
-        image_name_regex=plan.spec.image_name_regex, image_types=["PUBLIC_IMAGE"],
+        image_name_regex=plan.spec.image_name_regex,
+        image_types=["PUBLIC_IMAGE"],
         opts=pulumi.InvokeOptions(parent=parent),
     )
     pattern, region = plan.spec.image_name_regex, plan.spec.region
@@ -55,8 +56,12 @@ def instance_types_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[t
         offered = dict(zip(lookups, answers))
         for (zone, instance_type), where in uses.items():
             if problem := sizing.instance_type_refusal(
-                    f"kubecvm:cluster.{where}", instance_type, zone, offered[(zone, sizing.instance_family(instance_type))],
-                    "the provider's instance-types data source"):
+                f"kubecvm:cluster.{where}",
+                instance_type,
+                zone,
+                offered[(zone, sizing.instance_family(instance_type))],
+                "the provider's instance-types data source",
+            ):
                 raise pulumi.RunError(problem)
         return True
 
@@ -65,7 +70,9 @@ def instance_types_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[t
     return {pair: every.apply(lambda _, t=pair[1]: t) for pair in uses}
 
 
-def system_disks_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[tuple[str, str, str, str], pulumi.Output[str]]:
+def system_disks_offered(
+    plan: ClusterPlan, parent: pulumi.Resource
+) -> dict[tuple[str, str, str, str], pulumi.Output[str]]:
     """(zone, instance type, disk charge type, system disk type) -> the disk type, once the provider's instance-types
     data source, asked with a cbs_filter for system disks (DescribeDiskConfigQuota per listed type,
     cvm/data_source_tc_instance_types.go), lists it for that type in its zone; one it does not list fails the run
@@ -78,16 +85,22 @@ def system_disks_offered(plan: ClusterPlan, parent: pulumi.Resource) -> dict[tup
             # The typed args, not a dict: they carry the camelCase names the provider reads (diskUsage, ...).
             cbs_filter=tc.instance.GetTypesCbsFilterArgs(disk_usage="SYSTEM_DISK", disk_charge_type=charge),
             opts=pulumi.InvokeOptions(parent=parent),
-        ).instance_types.apply(lambda found: list(dict.fromkeys(
-            c.disk_type for t in found or [] for c in t.cbs_configs or [] if c.disk_usage == "SYSTEM_DISK")))
+        ).instance_types.apply(
+            lambda found: list(
+                dict.fromkeys(
+                    c.disk_type for t in found or [] for c in t.cbs_configs or [] if c.disk_usage == "SYSTEM_DISK"
+                )
+            )
+        )
         for zone, instance_type, charge in dict.fromkeys((z, t, c) for z, t, c, _ in uses)
     }
 
     def confirm(answers: list) -> bool:
         offered = dict(zip(lookups, answers))
         for (zone, instance_type, charge, disk_type), where in uses.items():
-            if problem := disks.live_refusal(f"kubecvm:cluster.{where}", disk_type, instance_type, zone,
-                                             offered[(zone, instance_type, charge)]):
+            if problem := disks.live_refusal(
+                f"kubecvm:cluster.{where}", disk_type, instance_type, zone, offered[(zone, instance_type, charge)]
+            ):
                 raise pulumi.RunError(problem)
         return True
 
@@ -109,7 +122,8 @@ def live_route_quota(plan: ClusterPlan, parent: pulumi.Resource) -> pulumi.Outpu
         if live is not None and live != configured:
             pulumi.log.warn(
                 f"quotas.routeEntriesPerTable is {configured} but this account's {ROUTE_QUOTA_LIMIT} is {live}; "
-                f"set it to {live} so the capacity report and the route-quota policy are right", parent,
+                f"set it to {live} so the capacity report and the route-quota policy are right",
+                parent,
             )
         return live
 

@@ -44,19 +44,27 @@ IGNORED_CHANGES = ["imageId"]
 
 
 def cvm(
-    m: MachinePlan, plan: ClusterPlan, deps: MachineDeps, parent: pulumi.Resource,
+    m: MachinePlan,
+    plan: ClusterPlan,
+    deps: MachineDeps,
+    parent: pulumi.Resource,
     after: pulumi.Resource | None = None,
 ) -> tc.instance.Instance:
     """`after`: a machine this one's create and updates wait for (masters are chained so that a resize, which
     force-stops the instance, never takes two of them down at once)."""
     disk = m.data_disk
     data_disks = (
-        [{
-            "data_disk_type": disk.type, "data_disk_size": disk.size, "encrypt": disk.encrypted,
-            "delete_with_instance": disk.delete_with_instance,
-            **({"delete_with_instance_prepaid": True} if disk.delete_with_instance_prepaid else {}),
-        }]
-        if disk else None
+        [
+            {
+                "data_disk_type": disk.type,
+                "data_disk_size": disk.size,
+                "encrypt": disk.encrypted,
+                "delete_with_instance": disk.delete_with_instance,
+                **({"delete_with_instance_prepaid": True} if disk.delete_with_instance_prepaid else {}),
+            }
+        ]
+        if disk
+        else None
     )
     return tc.instance.Instance(
         m.name,
@@ -74,7 +82,8 @@ def cvm(
         allocate_public_ip=False,
         # The family's default or the spec's systemDisk.type (planning/disks.py), as the live check confirmed it.
         system_disk_type=deps.system_disk_types.get(
-            (m.zone, m.instance_type, disks.disk_charge_type(m.charge_type), m.system_disk_type), m.system_disk_type),
+            (m.zone, m.instance_type, disks.disk_charge_type(m.charge_type), m.system_disk_type), m.system_disk_type
+        ),
         system_disk_size=m.system_disk_size,
         data_disks=data_disks,
         instance_charge_type=m.charge_type,
@@ -98,6 +107,8 @@ def cvm(
         # later use. Replacing nodes on it would drop etcd quorum or every pool at once (planning/bootstrap.py).
         user_data_replace_on_change=False,
         opts=pulumi.ResourceOptions(
-            parent=parent, depends_on=[*deps.boot_ready, *([after] if after else [])], ignore_changes=IGNORED_CHANGES,
+            parent=parent,
+            depends_on=[*deps.boot_ready, *([after] if after else [])],
+            ignore_changes=IGNORED_CHANGES,
         ),
     )

@@ -21,10 +21,18 @@ class CloudMonitoring(pulumi.ComponentResource):
         key, value = mp.tag
         self.policies = {
             p.resource: tc.monitor.AlarmPolicy(
-                p.resource, policy_name=p.resource, monitor_type=monitor.MONITOR_TYPE, namespace=p.namespace,
-                remark=p.remark, enable=1, project_id=monitor.PROJECT_ID, conditions=mp.conditions(p), notice_ids=list(mp.notice_ids) or None,
+                p.resource,
+                policy_name=p.resource,
+                monitor_type=monitor.MONITOR_TYPE,
+                namespace=p.namespace,
+                remark=p.remark,
+                enable=1,
+                project_id=monitor.PROJECT_ID,
+                conditions=mp.conditions(p),
+                notice_ids=list(mp.notice_ids) or None,
                 # One tag: the provider binds only the first (BindingPolicyTag's Tag is tagSet[0]).
-                policy_tags=[{"key": key, "value": value}], opts=child,
+                policy_tags=[{"key": key, "value": value}],
+                opts=child,
             )
             for p in mp.policies
         }

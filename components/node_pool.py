@@ -19,7 +19,12 @@ class NodePool(pulumi.ComponentResource):
     expands into its children (pod_routes.waits_for); a child of another kind would join that wait."""
 
     def __init__(
-        self, name: str, plan: NodePoolPlan, *, cluster: ClusterPlan, deps: MachineDeps,
+        self,
+        name: str,
+        plan: NodePoolPlan,
+        *,
+        cluster: ClusterPlan,
+        deps: MachineDeps,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(TYPE, name, None, with_lifecycle(opts))

@@ -43,12 +43,20 @@ def _context(kubeconfig: str) -> tuple[str, ssl.SSLContext]:
     return cluster["server"].rstrip("/"), context
 
 
-def wait_object(kubeconfig: str, path: str, *, timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS,
-                **kwargs) -> int:
+def wait_object(
+    kubeconfig: str, path: str, *, timeout: float = TIMEOUT_SECONDS, interval: float = INTERVAL_SECONDS, **kwargs
+) -> int:
     """GET `path` (e.g. /apis/apps/v1/namespaces/kube-system/deployments/coredns) until 200; return the attempts."""
     server, context = _context(kubeconfig)
-    return poll(server + path, context, failure=f"{path} did not appear", error=NotFound,
-                timeout=timeout, interval=interval, **kwargs)
+    return poll(
+        server + path,
+        context,
+        failure=f"{path} did not appear",
+        error=NotFound,
+        timeout=timeout,
+        interval=interval,
+        **kwargs,
+    )
 
 
 class _Provider(pulumi.dynamic.ResourceProvider):
@@ -61,11 +69,17 @@ class ObjectReady(pulumi.dynamic.Resource):
     """Created once `path` answers 200 on the cluster of `kubeconfig` (kept secret: it holds the admin key)."""
 
     def __init__(
-        self, name: str, *, kubeconfig: pulumi.Input[str], path: str, timeout_seconds: int = TIMEOUT_SECONDS,
+        self,
+        name: str,
+        *,
+        kubeconfig: pulumi.Input[str],
+        path: str,
+        timeout_seconds: int = TIMEOUT_SECONDS,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(
-            _Provider(), name,
+            _Provider(),
+            name,
             {"kubeconfig": pulumi.Output.secret(kubeconfig), "path": path, "timeoutSeconds": timeout_seconds},
             opts,
         )

@@ -27,7 +27,9 @@ class Pki(pulumi.ComponentResource):
 
         def key(item: str) -> tls.PrivateKey:
             return tls.PrivateKey(
-                names.pki_key(c, item), algorithm=bootstrap.KEY_ALGORITHM, rsa_bits=bootstrap.RSA_BITS,
+                names.pki_key(c, item),
+                algorithm=bootstrap.KEY_ALGORITHM,
+                rsa_bits=bootstrap.RSA_BITS,
                 opts=opts_for("publicKeyPem", "publicKeyOpenssh"),
             )
 
@@ -36,9 +38,13 @@ class Pki(pulumi.ComponentResource):
         for item, common_name in bootstrap.CERTIFICATE_AUTHORITIES:
             k = key(item)
             cert = tls.SelfSignedCert(
-                names.pki_cert(c, item), private_key_pem=k.private_key_pem, is_ca_certificate=True,
-                subject={"common_name": common_name}, validity_period_hours=bootstrap.CA_VALIDITY_HOURS,
-                allowed_uses=list(bootstrap.CA_USES), opts=opts_for("certPem"),
+                names.pki_cert(c, item),
+                private_key_pem=k.private_key_pem,
+                is_ca_certificate=True,
+                subject={"common_name": common_name},
+                validity_period_hours=bootstrap.CA_VALIDITY_HOURS,
+                allowed_uses=list(bootstrap.CA_USES),
+                opts=opts_for("certPem"),
             )
             cas[item] = (k, cert)
             self.files[f"{item}-crt"] = cert.cert_pem
@@ -50,14 +56,20 @@ class Pki(pulumi.ComponentResource):
         ca_key, ca_cert = cas["ca"]
         admin_key = key(bootstrap.ADMIN_ITEM)
         csr = tls.CertRequest(
-            names.pki_csr(c, bootstrap.ADMIN_ITEM), private_key_pem=admin_key.private_key_pem,
-            subject=bootstrap.ADMIN_SUBJECT, opts=opts_for("certRequestPem"),
+            names.pki_csr(c, bootstrap.ADMIN_ITEM),
+            private_key_pem=admin_key.private_key_pem,
+            subject=bootstrap.ADMIN_SUBJECT,
+            opts=opts_for("certRequestPem"),
         )
         admin = tls.LocallySignedCert(
-            names.pki_cert(c, bootstrap.ADMIN_ITEM), cert_request_pem=csr.cert_request_pem,
-            ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca_cert.cert_pem,
-            validity_period_hours=bootstrap.ADMIN_VALIDITY_HOURS, early_renewal_hours=bootstrap.ADMIN_RENEW_HOURS,
-            allowed_uses=list(bootstrap.ADMIN_USES), opts=opts_for("certPem"),
+            names.pki_cert(c, bootstrap.ADMIN_ITEM),
+            cert_request_pem=csr.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem,
+            ca_cert_pem=ca_cert.cert_pem,
+            validity_period_hours=bootstrap.ADMIN_VALIDITY_HOURS,
+            early_renewal_hours=bootstrap.ADMIN_RENEW_HOURS,
+            allowed_uses=list(bootstrap.ADMIN_USES),
+            opts=opts_for("certPem"),
         )
         self.ca_cert_pem = ca_cert.cert_pem
         self.admin_cert_pem = admin.cert_pem
@@ -71,8 +83,15 @@ SERVER_USES = ("digital_signature", "key_encipherment", "server_auth")
 
 
 def service_certificates(
-    name: Callable[[str], str], *, ca_common_name: str, common_name: str, dns_names: Sequence[str], validity_hours: int,
-    renew_hours: int | None = None, ca_validity_hours: int = bootstrap.CA_VALIDITY_HOURS, parent: pulumi.Resource,
+    name: Callable[[str], str],
+    *,
+    ca_common_name: str,
+    common_name: str,
+    dns_names: Sequence[str],
+    validity_hours: int,
+    renew_hours: int | None = None,
+    ca_validity_hours: int = bootstrap.CA_VALIDITY_HOURS,
+    parent: pulumi.Resource,
 ) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
     """(CA PEM, serving certificate PEM, serving key PEM), all Pulumi secrets: a small CA of its own and one serving
     certificate from it for an in-cluster Service's `dns_names` (the admission webhook, metrics-server). `name(part)`
@@ -85,19 +104,31 @@ def service_certificates(
 
     ca_key = key("ca-key")
     ca = tls.SelfSignedCert(
-        name("ca-cert"), private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
-        subject={"common_name": ca_common_name}, validity_period_hours=ca_validity_hours,
-        allowed_uses=list(bootstrap.CA_USES), opts=opts,
+        name("ca-cert"),
+        private_key_pem=ca_key.private_key_pem,
+        is_ca_certificate=True,
+        subject={"common_name": ca_common_name},
+        validity_period_hours=ca_validity_hours,
+        allowed_uses=list(bootstrap.CA_USES),
+        opts=opts,
     )
     server_key = key("key")
     csr = tls.CertRequest(
-        name("csr"), private_key_pem=server_key.private_key_pem, subject={"common_name": common_name},
-        dns_names=list(dns_names), opts=opts,
+        name("csr"),
+        private_key_pem=server_key.private_key_pem,
+        subject={"common_name": common_name},
+        dns_names=list(dns_names),
+        opts=opts,
     )
     cert = tls.LocallySignedCert(
-        name("cert"), cert_request_pem=csr.cert_request_pem, ca_private_key_pem=ca_key.private_key_pem,
-        ca_cert_pem=ca.cert_pem, validity_period_hours=validity_hours, early_renewal_hours=renew_hours,
-        allowed_uses=list(SERVER_USES), opts=opts,
+        name("cert"),
+        cert_request_pem=csr.cert_request_pem,
+        ca_private_key_pem=ca_key.private_key_pem,
+        ca_cert_pem=ca.cert_pem,
+        validity_period_hours=validity_hours,
+        early_renewal_hours=renew_hours,
+        allowed_uses=list(SERVER_USES),
+        opts=opts,
     )
     secret = pulumi.Output.secret
     return secret(ca.cert_pem), secret(cert.cert_pem), secret(server_key.private_key_pem)

@@ -21,8 +21,13 @@ _EXISTING_SUBNET = re.compile(r"existingNetwork\.subnets\.([a-z0-9-]+)\.(cidr|id
 @functools.cache
 def _spec_aliases() -> dict[str, str]:
     """camelCase spelling -> snake_case argument name, for every spec field (and the flat network arguments)."""
-    out = {"existingNetwork.vpcId": "vpc_id", "existingNetwork.routeTableId": "route_table_id",
-           "existingNetwork.subnets": "subnet_cidrs", "kubecvm:preset": "preset", "tencentcloud:region": "region"}
+    out = {
+        "existingNetwork.vpcId": "vpc_id",
+        "existingNetwork.routeTableId": "route_table_id",
+        "existingNetwork.subnets": "subnet_cidrs",
+        "kubecvm:preset": "preset",
+        "tencentcloud:region": "region",
+    }
     models, seen = [ClusterSpec], set()
     while models:
         model = models.pop()

@@ -45,14 +45,22 @@ ASSUME_ROLE_SESSION_DURATION = "TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION"
 ASSUME_ROLE_EXTERNAL_ID = "TENCENTCLOUD_ASSUME_ROLE_EXTERNAL_ID"
 # The provider's other ways to assume a role from the environment (SAML, OIDC): not implemented here, so refused
 # rather than silently replaced by a plain AssumeRole.
-ASSUME_ROLE_UNSUPPORTED = ("TENCENTCLOUD_ASSUME_ROLE_SAML_ASSERTION", "TENCENTCLOUD_ASSUME_ROLE_PRINCIPAL_ARN",
-                           "TENCENTCLOUD_ASSUME_ROLE_WEB_IDENTITY_TOKEN")
+ASSUME_ROLE_UNSUPPORTED = (
+    "TENCENTCLOUD_ASSUME_ROLE_SAML_ASSERTION",
+    "TENCENTCLOUD_ASSUME_ROLE_PRINCIPAL_ARN",
+    "TENCENTCLOUD_ASSUME_ROLE_WEB_IDENTITY_TOKEN",
+)
 DEFAULT_PROFILE = "default"
 DEFAULT_CREDENTIALS_DIR = "~/.tccli"  # tccli's; a profile is <dir>/<profile>.credential, JSON
 DEFAULT_SESSION_DURATION = sts_api.DEFAULT_DURATION
 # Per-service endpoint overrides (kubecvm's, not the Tencent provider's): a host or an http(s)://host:port URL.
-ENDPOINT_ENVS = {"tke": "TENCENTCLOUD_TKE_ENDPOINT", "cam": "TENCENTCLOUD_CAM_ENDPOINT", "sts": "TENCENTCLOUD_STS_ENDPOINT",
-                 "clb": "TENCENTCLOUD_CLB_ENDPOINT", "vpc": "TENCENTCLOUD_VPC_ENDPOINT"}
+ENDPOINT_ENVS = {
+    "tke": "TENCENTCLOUD_TKE_ENDPOINT",
+    "cam": "TENCENTCLOUD_CAM_ENDPOINT",
+    "sts": "TENCENTCLOUD_STS_ENDPOINT",
+    "clb": "TENCENTCLOUD_CLB_ENDPOINT",
+    "vpc": "TENCENTCLOUD_VPC_ENDPOINT",
+}
 ENDPOINT_ENV = ENDPOINT_ENVS["tke"]
 # The CVM metadata service a CAM role's temporary credentials come from (tencentcloud-sdk-python-common
 # credential.py CVMRoleCredential, the provider's GetAuthFromCAM): <base>cam/security-credentials/<role>.
@@ -134,7 +142,10 @@ def read_profile(config: Config) -> dict[str, str]:
     `<sharedCredentialsDir>/<profile>.credential` (default ~/.tccli/default.credential), a JSON object whose string
     values count, trimmed: secretId, secretKey, token, role-arn, role-session-name. No file: no profile."""
     name = setting(config, PROFILE) or DEFAULT_PROFILE
-    path = Path(os.path.expanduser(setting(config, SHARED_CREDENTIALS_DIR) or DEFAULT_CREDENTIALS_DIR)) / f"{name}.credential"
+    path = (
+        Path(os.path.expanduser(setting(config, SHARED_CREDENTIALS_DIR) or DEFAULT_CREDENTIALS_DIR))
+        / f"{name}.credential"
+    )
     if not path.is_file():
         return {}
     try:
@@ -165,8 +176,11 @@ class AssumeRole:
     external_id: str | None = None
 
     def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name,
-                                  "DurationSeconds": self.duration}
+        params: dict[str, Any] = {
+            "RoleArn": self.role_arn,
+            "RoleSessionName": self.session_name,
+            "DurationSeconds": self.duration,
+        }
         if self.policy:
             params["Policy"] = quote_plus(self.policy)  # Go's url.QueryEscape, as the provider sends it
         if self.external_id:
@@ -178,13 +192,20 @@ def assume_role_from_env() -> AssumeRole | None:
     """TENCENTCLOUD_ASSUME_ROLE_ARN with _SESSION_NAME (both, or nothing), _SESSION_DURATION (default 7200) and
     _EXTERNAL_ID; no policy (provider.go: "get assume role from env")."""
     if unsupported := [v for v in ASSUME_ROLE_UNSUPPORTED if os.environ.get(v)]:
-        raise CallError(f"{', '.join(unsupported)}: assuming a role with SAML or OIDC is not supported by the "
-                                f"cluster route table's provider; use TENCENTCLOUD_ASSUME_ROLE_ARN with a key")
+        raise CallError(
+            f"{', '.join(unsupported)}: assuming a role with SAML or OIDC is not supported by the "
+            f"cluster route table's provider; use TENCENTCLOUD_ASSUME_ROLE_ARN with a key"
+        )
     arn, session = os.environ.get(ASSUME_ROLE_ARN), os.environ.get(ASSUME_ROLE_SESSION_NAME)
     if not arn or not session:
         return None
-    return AssumeRole(arn, session, _duration(os.environ.get(ASSUME_ROLE_SESSION_DURATION), ASSUME_ROLE_SESSION_DURATION),
-                      f"{ASSUME_ROLE_ARN}", external_id=os.environ.get(ASSUME_ROLE_EXTERNAL_ID) or None)
+    return AssumeRole(
+        arn,
+        session,
+        _duration(os.environ.get(ASSUME_ROLE_SESSION_DURATION), ASSUME_ROLE_SESSION_DURATION),
+        f"{ASSUME_ROLE_ARN}",
+        external_id=os.environ.get(ASSUME_ROLE_EXTERNAL_ID) or None,
+    )
 
 
 def assume_role_from_config(config: Config) -> AssumeRole | None:
@@ -199,9 +220,14 @@ def assume_role_from_config(config: Config) -> AssumeRole | None:
     if not arn or not session:
         raise CallError(f"{ASSUME_ROLE}: roleArn and sessionName are required")
     duration = block.get("sessionDuration") or os.environ.get(ASSUME_ROLE_SESSION_DURATION)
-    return AssumeRole(str(arn), str(session), _duration(duration, f"{ASSUME_ROLE}.sessionDuration"), ASSUME_ROLE,
-                      policy=block.get("policy") or None,
-                      external_id=block.get("externalId") or os.environ.get(ASSUME_ROLE_EXTERNAL_ID) or None)
+    return AssumeRole(
+        str(arn),
+        str(session),
+        _duration(duration, f"{ASSUME_ROLE}.sessionDuration"),
+        ASSUME_ROLE,
+        policy=block.get("policy") or None,
+        external_id=block.get("externalId") or os.environ.get(ASSUME_ROLE_EXTERNAL_ID) or None,
+    )
 
 
 def cvm_role_credential(role: str) -> Secret:
@@ -218,7 +244,8 @@ def cvm_role_credential(role: str) -> Secret:
     if not (secret_id and secret_key and token):
         raise CallError(
             f"CAM role {role} ({CAM_ROLE_NAME[0]} / {CAM_ROLE_NAME[1]}): no temporary credentials from the CVM metadata "
-            f"service at {cred._role_endpoint}{role}; run on a CVM with that role bound, or unset it")
+            f"service at {cred._role_endpoint}{role}; run on a CVM with that role bound, or unset it"
+        )
     return Secret(secret_id, secret_key, token, expires=float(cred._expired_ts), identity=f"CVM role {role}")
 
 
@@ -243,8 +270,11 @@ def resolve_credentials(config: Config, region: str) -> Secret:
         secret_id, secret_key, token = profile.get("secretId"), profile.get("secretKey"), profile.get("token")
         source = f"the tccli profile {setting(config, PROFILE) or DEFAULT_PROFILE}"
         if profile.get("role-arn") and profile.get("role-session-name"):
-            chain.append(AssumeRole(profile["role-arn"], profile["role-session-name"], DEFAULT_SESSION_DURATION,
-                                    f"{source}'s role-arn"))
+            chain.append(
+                AssumeRole(
+                    profile["role-arn"], profile["role-session-name"], DEFAULT_SESSION_DURATION, f"{source}'s role-arn"
+                )
+            )
     cam_role = setting(config, CAM_ROLE_NAME)
     chain += [a for a in (assume_role_from_env(), assume_role_from_config(config)) if a is not None]
     if not cam_role and not (secret_id and secret_key):
@@ -260,14 +290,22 @@ def assume_role(current: Secret, step: AssumeRole, region: str, config: Config) 
     from tencentcloud.common.common_client import CommonClient
 
     client = CommonClient(sts_api.SERVICE, sts_api.VERSION, current.sdk(), region, client_profile("sts", config))
-    answer = call_api("STS", "AssumeRole", lambda: client.call_json("AssumeRole", step.params()),
-                      context=f"assuming {step.role_arn} ({step.where}) as {current.identity}")["Response"]
+    answer = call_api(
+        "STS",
+        "AssumeRole",
+        lambda: client.call_json("AssumeRole", step.params()),
+        context=f"assuming {step.role_arn} ({step.where}) as {current.identity}",
+    )["Response"]
     creds = answer.get("Credentials") or {}
     if not all(creds.get(k) for k in ("TmpSecretId", "TmpSecretKey", "Token")):
         raise CallError(f"STS AssumeRole of {step.role_arn} answered no credentials")
-    return Secret(creds["TmpSecretId"], creds["TmpSecretKey"], creds["Token"],
-                  expires=float(answer["ExpiredTime"]) if answer.get("ExpiredTime") else None,
-                  identity=f"role {step.role_arn}")
+    return Secret(
+        creds["TmpSecretId"],
+        creds["TmpSecretKey"],
+        creds["Token"],
+        expires=float(answer["ExpiredTime"]) if answer.get("ExpiredTime") else None,
+        identity=f"role {step.role_arn}",
+    )
 
 
 def endpoint(service: str = "tke", config: Config = lambda _k: None) -> tuple[str, str | None]:
@@ -305,8 +343,10 @@ def call_api(service: str, action: str, send: Callable[[], Any], *, ok: Iterable
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(
-            lambda e: isinstance(e, TencentCloudSDKException) and str(e.code or "").startswith(RATE_LIMITED)),
-        wait=tenacity.wait_exponential_jitter(initial=RETRY_FIRST_WAIT, max=10), stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
+            lambda e: isinstance(e, TencentCloudSDKException) and str(e.code or "").startswith(RATE_LIMITED)
+        ),
+        wait=tenacity.wait_exponential_jitter(initial=RETRY_FIRST_WAIT, max=10),
+        stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
         reraise=True,
     )
     try:
@@ -317,10 +357,13 @@ def call_api(service: str, action: str, send: Callable[[], Any], *, ok: Iterable
             return None
         hint = ""
         if code.startswith("AuthFailure"):
-            hint = ("; check TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY (or tencentcloud:secretId/secretKey), and "
-                    "TENCENTCLOUD_SECURITY_TOKEN with a temporary key")
+            hint = (
+                "; check TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY (or tencentcloud:secretId/secretKey), and "
+                "TENCENTCLOUD_SECURITY_TOKEN with a temporary key"
+            )
         elif code.startswith(RATE_LIMITED):
             hint = f"; still rate-limited after {RETRY_ATTEMPTS} attempts, run `pulumi up` again"
         where = f" ({context})" if context else ""
-        raise ApiRefusal(f"{service} {action} failed{where}: {code}: {exc.message} (request {exc.requestId}){hint}",
-                         code) from None
+        raise ApiRefusal(
+            f"{service} {action} failed{where}: {code}: {exc.message} (request {exc.requestId}){hint}", code
+        ) from None

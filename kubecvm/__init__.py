@@ -18,30 +18,90 @@ from typing import TYPE_CHECKING
 # not load the Pulumi SDK and every provider class that the components need (about 60 MiB and seconds of imports).
 _EXPORTS = {
     "Cluster": "kubecvm.components",
-    **{name: "kubecvm.components.args" for name in (
-        "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "ClusterArgs",
-        "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs", "KubernetesArgs", "MonitoringArgs",
-        "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs", "PrometheusDigestsArgs", "QuotasArgs",
-        "SpotArgs", "SystemDiskArgs", "TaintArgs")},
+    **{
+        name: "kubecvm.components.args"
+        for name in (
+            "AddonsArgs",
+            "AddressLayoutArgs",
+            "AlarmsArgs",
+            "ApiEndpointArgs",
+            "BackupsArgs",
+            "ClusterArgs",
+            "ControlPlaneArgs",
+            "DiskArgs",
+            "IngressArgs",
+            "IngressPortsArgs",
+            "KubernetesArgs",
+            "MonitoringArgs",
+            "NodePoolArgs",
+            "PodNetworkArgs",
+            "PrepaidArgs",
+            "PrometheusArgs",
+            "PrometheusDigestsArgs",
+            "QuotasArgs",
+            "SpotArgs",
+            "SystemDiskArgs",
+            "TaintArgs",
+        )
+    },
     "ClusterArgsError": "kubecvm.components.cluster_args",
     "ClusterInputs": "kubecvm.components.cluster_args",
     "build_plan": "kubecvm.planning",
 }
 
 __all__ = [
-    "AddonsArgs", "AddressLayoutArgs", "AlarmsArgs", "ApiEndpointArgs", "BackupsArgs", "Cluster", "ClusterArgs",
-    "ClusterArgsError", "ClusterInputs", "ControlPlaneArgs", "DiskArgs", "IngressArgs", "IngressPortsArgs",
-    "KubernetesArgs", "MonitoringArgs", "NodePoolArgs", "PodNetworkArgs", "PrepaidArgs", "PrometheusArgs",
-    "PrometheusDigestsArgs", "QuotasArgs", "SpotArgs", "SystemDiskArgs", "TaintArgs", "build_plan",
+    "AddonsArgs",
+    "AddressLayoutArgs",
+    "AlarmsArgs",
+    "ApiEndpointArgs",
+    "BackupsArgs",
+    "Cluster",
+    "ClusterArgs",
+    "ClusterArgsError",
+    "ClusterInputs",
+    "ControlPlaneArgs",
+    "DiskArgs",
+    "IngressArgs",
+    "IngressPortsArgs",
+    "KubernetesArgs",
+    "MonitoringArgs",
+    "NodePoolArgs",
+    "PodNetworkArgs",
+    "PrepaidArgs",
+    "PrometheusArgs",
+    "PrometheusDigestsArgs",
+    "QuotasArgs",
+    "SpotArgs",
+    "SystemDiskArgs",
+    "TaintArgs",
+    "build_plan",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from kubecvm.components import Cluster
     from kubecvm.components.args import (
-        AddonsArgs, AddressLayoutArgs, AlarmsArgs, ApiEndpointArgs, BackupsArgs, ClusterArgs, ControlPlaneArgs,
-        DiskArgs, IngressArgs, IngressPortsArgs, KubernetesArgs, MonitoringArgs, NodePoolArgs, PodNetworkArgs,
-        PrepaidArgs, PrometheusArgs, PrometheusDigestsArgs, QuotasArgs, SpotArgs, SystemDiskArgs, TaintArgs,
+        AddonsArgs,
+        AddressLayoutArgs,
+        AlarmsArgs,
+        ApiEndpointArgs,
+        BackupsArgs,
+        ClusterArgs,
+        ControlPlaneArgs,
+        DiskArgs,
+        IngressArgs,
+        IngressPortsArgs,
+        KubernetesArgs,
+        MonitoringArgs,
+        NodePoolArgs,
+        PodNetworkArgs,
+        PrepaidArgs,
+        PrometheusArgs,
+        PrometheusDigestsArgs,
+        QuotasArgs,
+        SpotArgs,
+        SystemDiskArgs,
+        TaintArgs,
     )
     from kubecvm.components.cluster_args import ClusterArgsError, ClusterInputs
     from kubecvm.planning import build_plan

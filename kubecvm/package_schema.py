@@ -89,7 +89,7 @@ def _pairs(schema: dict) -> Iterator[tuple[dict, type[BaseModel]]]:
             nested = nested_model(found[1].annotation)
             if nested is not None:
                 seen.add(ref)
-                todo.append((schema["types"][ref[len(TYPES):]]["properties"], nested))
+                todo.append((schema["types"][ref[len(TYPES) :]]["properties"], nested))
 
 
 def _enum_type(choices: type[enum.Enum]) -> dict:
@@ -119,8 +119,12 @@ def refine(schema: dict) -> dict:
                 del spec["type"]
                 spec["$ref"] = f"{TYPES}{token}"
             default = info.default
-            if (model, name) not in preset_fields and isinstance(default, bool | int | str | enum.Enum) \
-                    and "items" not in spec and "additionalProperties" not in spec:
+            if (
+                (model, name) not in preset_fields
+                and isinstance(default, bool | int | str | enum.Enum)
+                and "items" not in spec
+                and "additionalProperties" not in spec
+            ):
                 spec["default"] = default.value if isinstance(default, enum.Enum) else default
     resource = schema["resources"][f"{package}:index:Cluster"]
     for prop in SECRET_OUTPUTS:

@@ -18,12 +18,16 @@ def main() -> None:
     try:
         overrides = pulumi.Config("kubecvm").get_object("cluster")
     except pulumi.ConfigTypeError:  # a plain value where the overrides mapping belongs
-        raise pulumi.RunError("kubecvm:cluster: expected a mapping of overrides (camelCase keys), got a plain value") from None
+        raise pulumi.RunError(
+            "kubecvm:cluster: expected a mapping of overrides (camelCase keys), got a plain value"
+        ) from None
     try:
         check_keys(config_keys(), f"stack {stack!r}")
         plan = plan_from_config(
-            preset=pulumi.Config("kubecvm").get("preset"), overrides=overrides,
-            region=pulumi.Config("tencentcloud").get("region"), stack=stack,
+            preset=pulumi.Config("kubecvm").get("preset"),
+            overrides=overrides,
+            region=pulumi.Config("tencentcloud").get("region"),
+            stack=stack,
         )
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None  # the message names the field; a traceback would only hide it

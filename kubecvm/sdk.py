@@ -29,7 +29,11 @@ COMPONENT_PACKAGE_SDK = (3, 237, 0)
 # (module, name, who uses it): every private or unstable SDK name kubecvm reaches.
 INTERNALS = (
     ("pulumi.runtime.sync_await", "_sync_await", "the offline runner (run_to_completion): run the program to the end"),
-    ("pulumi.runtime.stack", "run_pulumi_func", "the offline runner (run_to_completion): run a program as the host does"),
+    (
+        "pulumi.runtime.stack",
+        "run_pulumi_func",
+        "the offline runner (run_to_completion): run a program as the host does",
+    ),
     ("pulumi.runtime.rpc", "_special_sig_key", "the simulated cloud and the recording (secret markers)"),
     ("pulumi.runtime.rpc", "_special_secret_sig", "the simulated cloud and the recording (secret markers)"),
     ("pulumi.runtime.mocks", "MockMonitor", "the offline runner's RecordingMonitor"),
@@ -71,7 +75,8 @@ def internal(module: str, name: str) -> Any:
         raise SdkChanged(
             f"pulumi {version()} has no {module}.{name}, which {used_by} uses: the SDK moved it. kubecvm's offline "
             f"runner is tested with pulumi {TESTED}.x, which kubecvm's [cli] extra installs; the components "
-            "themselves do not need it") from None
+            "themselves do not need it"
+        ) from None
 
 
 def _release(text: str) -> tuple[int, ...]:
@@ -87,11 +92,14 @@ def untested_note() -> str | None:
     installed = version()
     if installed == "unknown" or installed.startswith(f"{TESTED}."):
         return None
-    return (f"pulumi {installed} is installed; the offline plan is tested with pulumi {TESTED}.x (kubecvm's [cli] "
-            "extra pins it): the mock runtime of another minor may name or answer resources differently")
+    return (
+        f"pulumi {installed} is installed; the offline plan is tested with pulumi {TESTED}.x (kubecvm's [cli] "
+        "extra pins it): the mock runtime of another minor may name or answer resources differently"
+    )
 
 
 # --- Secrets as the engine marks them (the mock monitor's wire form) ------------------------------------------
+
 
 def secret_marker() -> tuple[str, str]:
     """(key, signature): a secret value travels as {key: signature, "value": ...}."""
@@ -114,6 +122,7 @@ def as_secret(value: Any) -> dict:
 
 
 # --- Running a program under the mock runtime --------------------------------------------------------------------
+
 
 def mock_monitor() -> type:
     """The SDK's mock resource monitor, which the offline runner subclasses to record registrations."""
@@ -166,6 +175,7 @@ def _unknowns_check(unknown: type) -> Callable[[Any], bool]:
     """pulumi.runtime.rpc.contains_unknowns without its garbage: the same walk (dict values and list items, each
     object once by id) and the same answer, iterative. The SDK's defines a recursive closure per call, a reference
     cycle only the cyclic collector frees: with the collector paused, 46 KiB a node stayed (bench/RESULTS.md)."""
+
     def contains_unknowns(val: Any) -> bool:
         if isinstance(val, unknown):
             return True
@@ -185,6 +195,7 @@ def _unknowns_check(unknown: type) -> Callable[[Any], bool]:
             elif isinstance(value, list):
                 stack.extend(value)
         return False
+
     return contains_unknowns
 
 
@@ -233,8 +244,9 @@ def _transfer_properties(output: type, output_data: type, share: Callable[[Any],
                 return
             resources = set(deps) if deps else set()
             resources.add(self.resource)
-            self.data.set_result(output_data(resources=resources, value=share(value), is_known=is_known,
-                                             is_secret=is_secret))
+            self.data.set_result(
+                output_data(resources=resources, value=share(value), is_known=is_known, is_secret=is_secret)
+            )
 
     def transfer_properties(res: Any, props: Mapping[str, Any], custom: bool) -> dict:
         resolvers = {}
@@ -281,9 +293,11 @@ def config_keys() -> set[str]:
 
 def _component_package_sdk() -> None:
     if _release(version()) < COMPONENT_PACKAGE_SDK and version() != "unknown":
-        raise SdkChanged(f"pulumi {version()} is installed; kubecvm's component package needs pulumi >= "
-                         f"{'.'.join(map(str, COMPONENT_PACKAGE_SDK))}, whose component analyzer reads ClusterArgs "
-                         "(requirements.txt installs the tested one)")
+        raise SdkChanged(
+            f"pulumi {version()} is installed; kubecvm's component package needs pulumi >= "
+            f"{'.'.join(map(str, COMPONENT_PACKAGE_SDK))}, whose component analyzer reads ClusterArgs "
+            "(requirements.txt installs the tested one)"
+        )
 
 
 def component_provider_class() -> type:
@@ -300,6 +314,7 @@ def provider_main() -> Callable[..., None]:
 
 
 # --- Which output a failed apply read ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OutputRead:
@@ -367,7 +382,9 @@ def _failed_read(exc: BaseException) -> OutputRead | None:
         return OutputRead(
             resource_type=_resource_attr(owner, "pulumi_resource_type", "_type"),
             resource_name=_resource_attr(owner, "pulumi_resource_name", "_name"),
-            output=attribute, read=_what_read(func), value_was_none=local.get("value", object()) is None,
+            output=attribute,
+            read=_what_read(func),
+            value_was_none=local.get("value", object()) is None,
             function_file=code.co_filename if code is not None else None,
         )
     return None
@@ -381,7 +398,7 @@ def _resource_attr(res: pulumi.Resource | None, public: str, private: str) -> st
 
 
 def _what_read(func: Callable) -> str:
-    """".name" or "['name']" for the SDK's lifted attribute and item reads; else the function's name and place."""
+    """ ".name" or "['name']" for the SDK's lifted attribute and item reads; else the function's name and place."""
     if getattr(func, "__name__", "") == "lift" and getattr(func, "__module__", "") == "pulumi.output":
         nonlocals = inspect.getclosurevars(func).nonlocals
         if "item" in nonlocals:

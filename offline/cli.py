@@ -40,7 +40,10 @@ REPORT_BUGS = "report it to the kubecvm maintainers with that output (docs/refer
 
 # -h as well as --help; typer's own --install-completion / --show-completion for bash, zsh, fish, PowerShell.
 app = typer.Typer(
-    name="kubecvm", add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+    name="kubecvm",
+    add_completion=True,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed).",
 )
@@ -71,10 +74,20 @@ _color = Color.auto  # set by `kubecvm --color`
 
 @app.callback()
 def _root(
-    _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                           help="Print the kubecvm version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="On an internal error, also print the traceback (or set KUBECVM_DEBUG=1).")] = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")] = Color.auto,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the kubecvm version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an internal error, also print the traceback (or set KUBECVM_DEBUG=1).")
+    ] = False,
+    color: Annotated[
+        Color,
+        typer.Option(
+            "--color",
+            help="Colour the text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never.",
+        ),
+    ] = Color.auto,
 ) -> None:
     """Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed)."""
     global _debug, _color
@@ -120,8 +133,6 @@ def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
     return typer.Exit(code)
 
 
-
-
 def debug_enabled() -> bool:
     return _debug or os.environ.get("KUBECVM_DEBUG", "") not in ("", "0")
 
@@ -129,8 +140,10 @@ def debug_enabled() -> bool:
 def crash_line(exc: BaseException) -> str:
     """One line for an unexpected error: what it was, that it is a bug, and what to do."""
     what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return (f"internal error ({type(exc).__name__}{': ' + what if what else ''}); this is a bug in kubecvm, not in "
-            f"your input: rerun with `kubecvm --debug ...` for the traceback and {REPORT_BUGS}")
+    return (
+        f"internal error ({type(exc).__name__}{': ' + what if what else ''}); this is a bug in kubecvm, not in "
+        f"your input: rerun with `kubecvm --debug ...` for the traceback and {REPORT_BUGS}"
+    )
 
 
 def contract(command):
@@ -261,8 +274,9 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
     columns = (TextColumn("planning {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # No redirection of sys.stdout/stderr by rich: the bar starts inside the run, where the program's stdout is
     # sent to stderr (offline/plan.py), and rich would put that back as "stdout" when the bar stops after it.
-    progress = Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
-                        redirect_stderr=False)
+    progress = Progress(
+        *columns, console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False
+    )
     task, done = None, 0
 
     def registered(_name: str) -> None:
@@ -298,17 +312,70 @@ def complete_stack(ctx: typer.Context, incomplete: str) -> list[str]:
 @app.command()
 @contract
 def plan(
-    stack_arg: Annotated[Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.", autocompletion=complete_stack)] = None,
-    stack: Annotated[Optional[str], typer.Option("-s", "--stack", metavar="NAME", autocompletion=complete_stack, help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.")] = None,
-    cwd: Annotated[Optional[Path], typer.Option("-C", "--cwd", metavar="DIR", help="Run as if in DIR (as pulumi -C): its Pulumi.yaml, stack files and relative paths.")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config-file", metavar="PATH", help="A stack file of the same format, read instead (the stack is named after it unless -s is given).")] = None,
-    program: Annotated[Optional[Path], typer.Option("--program", metavar="PATH", help="Run this program (a .py file or a directory with __main__.py) instead of the project's own (Pulumi.yaml's main).")] = None,
+    stack_arg: Annotated[
+        Optional[str], typer.Argument(metavar="[STACK]", help="Stack name, as -s.", autocompletion=complete_stack)
+    ] = None,
+    stack: Annotated[
+        Optional[str],
+        typer.Option(
+            "-s",
+            "--stack",
+            metavar="NAME",
+            autocompletion=complete_stack,
+            help="Stack name (default dev): reads Pulumi.<NAME>.yaml of the project in the working directory.",
+        ),
+    ] = None,
+    cwd: Annotated[
+        Optional[Path],
+        typer.Option(
+            "-C",
+            "--cwd",
+            metavar="DIR",
+            help="Run as if in DIR (as pulumi -C): its Pulumi.yaml, stack files and relative paths.",
+        ),
+    ] = None,
+    config_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--config-file",
+            metavar="PATH",
+            help="A stack file of the same format, read instead (the stack is named after it unless -s is given).",
+        ),
+    ] = None,
+    program: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--program",
+            metavar="PATH",
+            help="Run this program (a .py file or a directory with __main__.py) instead of the project's own (Pulumi.yaml's main).",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Plan output format.")] = Format.text,
-    out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Write the report (with --report) or else the plan to FILE instead of stdout.")] = None,
-    policy_config: Annotated[Optional[str], typer.Option("--policy-config", metavar="dev|staging|prod|PATH", help="dev, staging, prod or a JSON file; default: the stack's preset.")] = None,
-    diagram_file: Annotated[Optional[Path], typer.Option("--diagram", metavar="FILE", help="Also write the topology as an SVG picture to FILE.")] = None,
-    no_policies: Annotated[bool, typer.Option("--no-policies", help="Plan without evaluating the policy rules.")] = False,
-    report: Annotated[Optional[Report], typer.Option("--report", help="Write policy results as SARIF, JUnit XML or GitHub annotations.")] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out", metavar="FILE", help="Write the report (with --report) or else the plan to FILE instead of stdout."
+        ),
+    ] = None,
+    policy_config: Annotated[
+        Optional[str],
+        typer.Option(
+            "--policy-config",
+            metavar="dev|staging|prod|PATH",
+            help="dev, staging, prod or a JSON file; default: the stack's preset.",
+        ),
+    ] = None,
+    diagram_file: Annotated[
+        Optional[Path],
+        typer.Option("--diagram", metavar="FILE", help="Also write the topology as an SVG picture to FILE."),
+    ] = None,
+    no_policies: Annotated[
+        bool, typer.Option("--no-policies", help="Plan without evaluating the policy rules.")
+    ] = False,
+    report: Annotated[
+        Optional[Report],
+        typer.Option("--report", help="Write policy results as SARIF, JUnit XML or GitHub annotations."),
+    ] = None,
 ) -> None:
     """Run the project's program (Pulumi.yaml's main; kubecvm's own where there is no Pulumi.yaml) with the stack's
     config against a simulated Tencent Cloud and show what would be created."""
@@ -341,7 +408,9 @@ def plan(
             if debug_enabled() and exc.__cause__ is not None:  # a --program failure: its own traceback
                 traceback.print_exception(exc.__cause__, file=sys.stderr)
             raise fail(str(exc)) from None
-        except pulumi.RunError as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
+        except (
+            pulumi.RunError
+        ) as exc:  # the program refused its configuration (kubecvm.program, kubecvm.ClusterArgsError)
             raise fail(str(exc)) from None
         doc = result.document
         if report is not None and result.evaluation is None:
@@ -360,11 +429,26 @@ def plan(
 @app.command()
 @contract
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The plan before the change (kubecvm plan --format json).")],
+    old: Annotated[
+        Path, typer.Argument(metavar="OLD.json", help="The plan before the change (kubecvm plan --format json).")
+    ],
     new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The plan after the change.")],
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-    replace: Annotated[Optional[list[str]], typer.Option("--replace", metavar="URN", help="Replace this resource (URN or name) as `pulumi up --replace` would; repeatable.")] = None,
-    replay: Annotated[bool, typer.Option("--replay", help="Also replay OLD -> NEW through the simulated cloud in engine order and report what it refuses.")] = False,
+    replace: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--replace",
+            metavar="URN",
+            help="Replace this resource (URN or name) as `pulumi up --replace` would; repeatable.",
+        ),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Also replay OLD -> NEW through the simulated cloud in engine order and report what it refuses.",
+        ),
+    ] = False,
 ) -> None:
     """Compare two JSON plans of one stack as `pulumi up` would apply them; exit 3 when something existing would be
     replaced or deleted, 2 for an unreadable plan or plans of different stacks or projects."""
@@ -374,6 +458,7 @@ def diff(
         result = diff_plans(before, after, replace or ())
         if replay:
             from kubecvm.offline.replay import ReplayInputError, replay as replay_plans
+
             try:
                 result.replay = replay_plans(before, after, result)
             except ReplayInputError as exc:

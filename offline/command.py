@@ -13,7 +13,9 @@ def main() -> None:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in CLI_MODULES:
             raise
-        sys.stderr.write(f"kubecvm: the command needs the [cli] extra ({exc.name} is not installed): install "
-                         "kubecvm with it, e.g. pip install '/path/to/kubecvm[cli]' (a checkout or a wheel)\n")
+        sys.stderr.write(
+            f"kubecvm: the command needs the [cli] extra ({exc.name} is not installed): install "
+            "kubecvm with it, e.g. pip install '/path/to/kubecvm[cli]' (a checkout or a wheel)\n"
+        )
         raise SystemExit(2) from None
     cli_main()

@@ -70,6 +70,7 @@ def clusters(doc: Mapping) -> list[tuple[Mapping, list[Mapping]]]:
 @dataclass
 class Group:
     """Workers of one pool in one zone."""
+
     pool: str
     zone: str
     instance_type: str
@@ -85,6 +86,7 @@ class Group:
 class LoadBalancer:
     """One CLB, its listener ports and what each forwards to: (listener port, backend port, target key), where a
     target key is a master's name or a worker group's (pool, zone)."""
+
     name: str
     role: str  # kubecvm/role: "lb" (the API) or "ingress"
     kind: str  # networkType
@@ -112,7 +114,7 @@ class LoadBalancer:
 @dataclass
 class Topology:
     cluster: str = ""
-    vpc: tuple[str, str] | None = None                    # (name, cidr); a network made elsewhere: (its id, "")
+    vpc: tuple[str, str] | None = None  # (name, cidr); a network made elsewhere: (its id, "")
     subnets: dict[str, tuple[str, str]] = field(default_factory=dict)  # zone -> (name, cidr)
     masters: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # zone -> [(name, ip, type)]
     workers: dict[str, list[Group]] = field(default_factory=dict)  # zone -> groups
@@ -151,11 +153,15 @@ def topology(summary: Mapping, resources: Iterable[Mapping]) -> Topology:
             topo.route_entries += 1
         elif t == CLB:
             tags = inputs.get("tags") or {}
-            lbs[str(r.get("id"))] = LoadBalancer(r["name"], tags.get(TAG_ROLE, ""), inputs.get("networkType", ""),
-                                                 inputs.get("vip") or "")
+            lbs[str(r.get("id"))] = LoadBalancer(
+                r["name"], tags.get(TAG_ROLE, ""), inputs.get("networkType", ""), inputs.get("vip") or ""
+            )
         elif t == LISTENER:
             # The listener's resource id is clbId#listenerId; attachments name the listenerId part.
-            listeners[str(r.get("id", "")).rsplit("#", 1)[-1]] = (str(inputs.get("clbId")), int(inputs.get("port") or 0))
+            listeners[str(r.get("id", "")).rsplit("#", 1)[-1]] = (
+                str(inputs.get("clbId")),
+                int(inputs.get("port") or 0),
+            )
         elif t == ATTACHMENT:
             attachments.append(inputs)
         elif t == NAT:
@@ -163,7 +169,11 @@ def topology(summary: Mapping, resources: Iterable[Mapping]) -> Topology:
         elif t == TMP_INSTANCE:
             topo.tmp = (r["name"], inputs.get("zone", ""))
         elif t == CLUSTER_ROUTE_TABLE:
-            topo.cluster_route_table = (r["name"], inputs.get("routeTableCidrBlock", ""), len(inputs.get("routes") or {}))
+            topo.cluster_route_table = (
+                r["name"],
+                inputs.get("routeTableCidrBlock", ""),
+                len(inputs.get("routes") or {}),
+            )
         elif t == INSTANCE:
             tags = inputs.get("tags") or {}
             zone = inputs.get("availabilityZone", "?")
@@ -235,10 +245,14 @@ def mermaid(topo: Topology) -> str:
     if topo.nat:
         lines.append(f'    {_id(topo.nat)}["NAT gateway {topo.nat}"]')
     if topo.tmp:
-        lines.append(f'    {_id(topo.tmp[0])}[("TMP {topo.tmp[0]}<br/>managed Prometheus, {topo.tmp[1]}: remote write")]')
+        lines.append(
+            f'    {_id(topo.tmp[0])}[("TMP {topo.tmp[0]}<br/>managed Prometheus, {topo.tmp[1]}: remote write")]'
+        )
     if topo.cluster_route_table:
         name, cidr, n = topo.cluster_route_table
-        lines.append(f'    {_id(name)}[/"cluster route table {name}<br/>{cidr}: {n} routes, one per node (GlobalRouter)"/]')
+        lines.append(
+            f'    {_id(name)}[/"cluster route table {name}<br/>{cidr}: {n} routes, one per node (GlobalRouter)"/]'
+        )
     for zone in topo.zones:
         lines.append(f'    subgraph {_id(zone)}["zone {zone}"]')
         subnet = topo.subnets.get(zone)
@@ -247,7 +261,9 @@ def mermaid(topo: Topology) -> str:
         for name, ip, itype in topo.masters.get(zone, []):
             lines.append(f'      {_id(name)}{{{{"master {name}<br/>{ip} {itype}"}}}}')
         for g in topo.workers.get(zone, []):
-            lines.append(f'      {_id(f"{g.pool}_{zone}")}[["pool {g.pool}: {_count(g)} workers<br/>{g.ip_range} {g.instance_type}"]]')
+            lines.append(
+                f'      {_id(f"{g.pool}_{zone}")}[["pool {g.pool}: {_count(g)} workers<br/>{g.ip_range} {g.instance_type}"]]'
+            )
         lines.append("    end")
     lines.append("  end")
     for lb in topo.lbs:
@@ -274,7 +290,7 @@ def _box(x: int, y: int, w: int, h: int, lines: list[str], fill: str, rx: int = 
 
 
 def _targets_line(lb: LoadBalancer) -> str:
-    """"-> 3 masters: 6443" or "-> 6 workers (pool general): 80→30080, 443→30081"."""
+    """ "-> 3 masters: 6443" or "-> 6 workers (pool general): 80→30080, 443→30081"."""
     if not lb.forwards:
         return "-> no targets"
     ports = ", ".join(dict.fromkeys(p for e in lb.edges().values() for p in e.split(", ")))
@@ -310,7 +326,8 @@ def _panel(topo: Topology, label: str, top: int) -> tuple[list[str], int, int]:
     """One cluster's drawing, `top` pixels down: its SVG elements, width and height."""
     zones = topo.zones or ["?"]
     rows = max(
-        [len(topo.masters.get(z, [])) + len(topo.workers.get(z, [])) + (1 if z in topo.subnets else 0) for z in zones] + [1]
+        [len(topo.masters.get(z, [])) + len(topo.workers.get(z, [])) + (1 if z in topo.subnets else 0) for z in zones]
+        + [1]
     )
     top_items = len(topo.route_tables) + len(topo.lbs) + (1 if topo.nat else 0) + (1 if topo.cluster_route_table else 0)
     cols = max(len(zones), top_items, 1)
@@ -319,7 +336,9 @@ def _panel(topo: Topology, label: str, top: int) -> tuple[list[str], int, int]:
     height = PAD * 2 + HEAD + (BOX_H + 15 + GAP * 2) + zone_h + PAD * 2
     vpc_name, vpc_cidr = topo.vpc or ("vpc", "")
     body: list[str] = []
-    body += _box(PAD, top + PAD, width - 2 * PAD, height - 2 * PAD, [f"{label}VPC {vpc_name}  {vpc_cidr}"], "#f8fafc", rx=10)
+    body += _box(
+        PAD, top + PAD, width - 2 * PAD, height - 2 * PAD, [f"{label}VPC {vpc_name}  {vpc_cidr}"], "#f8fafc", rx=10
+    )
     x, y = PAD * 2, top + PAD + HEAD
     quota = f" / {topo.route_quota}" if topo.route_quota else ""
     for rt in topo.route_tables:
@@ -333,7 +352,9 @@ def _panel(topo: Topology, label: str, top: int) -> tuple[list[str], int, int]:
         x += COL_W + GAP
     if topo.cluster_route_table:
         name, cidr, n = topo.cluster_route_table
-        body += _box(x, y, COL_W, BOX_H, [f"cluster route table {name}", f"{cidr}: {n} routes (GlobalRouter)"], "#fde68a")
+        body += _box(
+            x, y, COL_W, BOX_H, [f"cluster route table {name}", f"{cidr}: {n} routes (GlobalRouter)"], "#fde68a"
+        )
     y += BOX_H + 15 + GAP * 2
     for i, zone in enumerate(zones):
         zx = PAD * 2 + i * (COL_W + GAP)
@@ -348,6 +369,13 @@ def _panel(topo: Topology, label: str, top: int) -> tuple[list[str], int, int]:
             body += _box(zx + GAP, by, inner, BOX_H, [f"master {name}", f"{ip}  {itype}"], "#fee2e2")
             by += BOX_H + GAP
         for g in topo.workers.get(zone, []):
-            body += _box(zx + GAP, by, inner, BOX_H, [f"pool {g.pool}: {_count(g)} workers", f"{g.ip_range}  {g.instance_type}"], "#dcfce7")
+            body += _box(
+                zx + GAP,
+                by,
+                inner,
+                BOX_H,
+                [f"pool {g.pool}: {_count(g)} workers", f"{g.ip_range}  {g.instance_type}"],
+                "#dcfce7",
+            )
             by += BOX_H + GAP
     return body, width, height

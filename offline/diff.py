@@ -20,14 +20,43 @@ from typing import Any
 
 # The tables and the result are diff_model's; every name stays importable from here.
 from kubecvm.offline.diff_model import (  # noqa: F401
-    ALL, CBS, CBS_ATTACHMENT, CLB, CLB_ATTACHMENT, CLB_LISTENER, CLUSTER_ROUTE_TABLE, DISRUPTIVE, FORCE_NEW,
-    DEFAULTS, FORCE_NEW_IF, INSTANCE, MAP_INPUTS, MASTER, ROLE_TAG, ROUTE_ENTRY, ROUTE_TABLE, SUBNET, VPC, Change, Deletion,
-    DiffResult, Disruption, forces_replacement,
+    ALL,
+    CBS,
+    CBS_ATTACHMENT,
+    CLB,
+    CLB_ATTACHMENT,
+    CLB_LISTENER,
+    CLUSTER_ROUTE_TABLE,
+    DISRUPTIVE,
+    FORCE_NEW,
+    DEFAULTS,
+    FORCE_NEW_IF,
+    INSTANCE,
+    MAP_INPUTS,
+    MASTER,
+    ROLE_TAG,
+    ROUTE_ENTRY,
+    ROUTE_TABLE,
+    SUBNET,
+    VPC,
+    Change,
+    Deletion,
+    DiffResult,
+    Disruption,
+    forces_replacement,
 )
 from kubecvm.planning.lifecycle import LIFECYCLE, Strategy
+
 # Reading plan files (bounded, long strings as digests) is plan_file's; its names stay importable from here.
-from kubecvm.offline.plan_file import (MAX_PLAN_BYTES, MAX_PLAN_DEPTH, MAX_PLAN_MEMORY, PlanFileError,  # noqa: F401
-                                       PlanMismatch, load_plan)
+from kubecvm.offline.plan_file import (  # noqa: F401
+    MAX_PLAN_BYTES,
+    MAX_PLAN_DEPTH,
+    MAX_PLAN_MEMORY,
+    PlanFileError,
+    PlanMismatch,
+    load_plan,
+)
+
 
 def _identity(doc: Mapping) -> tuple[str | None, str | None]:
     """(stack, project): from the document, else from its URNs (urn:pulumi:<stack>::<project>::...)."""
@@ -43,13 +72,18 @@ def _identity(doc: Mapping) -> tuple[str | None, str | None]:
 def check_same_stack(old: Mapping, new: Mapping) -> None:
     (s1, p1), (s2, p2) = _identity(old), _identity(new)
     if p1 and p2 and p1 != p2:
-        raise PlanMismatch(f"the plans are of different projects ({p1!r} and {p2!r}): a diff compares two plans of one stack")
+        raise PlanMismatch(
+            f"the plans are of different projects ({p1!r} and {p2!r}): a diff compares two plans of one stack"
+        )
     if s1 and s2 and s1 != s2:
-        raise PlanMismatch(f"the plans are of different stacks ({s1!r} and {s2!r}): a diff compares two plans of one "
-                           "stack (plan both with the same stack name, e.g. `kubecvm plan STACK --config-file ...`)")
+        raise PlanMismatch(
+            f"the plans are of different stacks ({s1!r} and {s2!r}): a diff compares two plans of one "
+            "stack (plan both with the same stack name, e.g. `kubecvm plan STACK --config-file ...`)"
+        )
 
 
 # --- paths ---------------------------------------------------------------------------------------------------
+
 
 def _at_key(value: Any, path: str) -> Any:
     """The value at a path inside an input value: `a.b` a key of a mapping, `a[].b` that key of every element."""
@@ -79,7 +113,9 @@ def _forcing_keys(type_: str, key: str, old: Any, new: Any, new_inputs: Mapping)
                 if len(o) != len(n):
                     forcing.append(rule)
                 continue
-            forcing += [f"{key}[{i}].{tail}" for i, (a, b) in enumerate(zip(o, n)) if _at_key(a, tail) != _at_key(b, tail)]
+            forcing += [
+                f"{key}[{i}].{tail}" for i, (a, b) in enumerate(zip(o, n)) if _at_key(a, tail) != _at_key(b, tail)
+            ]
         elif _at_key(old, tail) != _at_key(new, tail):
             forcing.append(rule)
     return forcing
@@ -101,6 +137,7 @@ def _options(r: Mapping) -> Mapping:
 
 
 # --- the diff ------------------------------------------------------------------------------------------------
+
 
 def _map_keys(type_: str, keys: list[str], a: Mapping, b: Mapping) -> list[str]:
     """`keys` with each MAP_INPUTS key replaced by its changed entries, `key.<entry>`."""
@@ -148,7 +185,9 @@ def diff_plans(old: Mapping, new: Mapping, replace: Iterable[str] = ()) -> DiffR
             c.disruptive[c.cascade_key] = DISRUPTIVE[c.type][c.cascade_key].why
     result = DiffResult(added, removed, [changes[u] for u in sorted(changes)])
     for c in result.replacements:
-        c.order = "delete-before-replace" if _options(after[c.urn]).get("deleteBeforeReplace") else "create-before-delete"
+        c.order = (
+            "delete-before-replace" if _options(after[c.urn]).get("deleteBeforeReplace") else "create-before-delete"
+        )
         c.fails = replacement_failure(before[c.urn], after[c.urn], c, changes)
     for d in result.removed:
         d.fails = deletion_failure(before[d.urn])
@@ -174,8 +213,10 @@ def _resolve(targets: Iterable[str], urns: Iterable[str]) -> set[str]:
     for t in targets:
         hits = [u for u in urns if u == t or u.rsplit("::", 1)[-1] == t]
         if len(hits) != 1:
-            raise PlanFileError(f"--replace {t}: {'no resource' if not hits else 'more than one resource'} of both "
-                                "plans has that URN or name")
+            raise PlanFileError(
+                f"--replace {t}: {'no resource' if not hits else 'more than one resource'} of both "
+                "plans has that URN or name"
+            )
         out.add(hits[0])
     return out
 
@@ -241,8 +282,7 @@ def _unique_values(r: Mapping, keys: tuple[str, ...]) -> tuple:
 
 def replacement_failure(old: Mapping, new: Mapping, c: Change, changes: Mapping[str, Change]) -> str | None:
     """Why Tencent or the engine would refuse this replacement, or None. One rule per check, first hit wins."""
-    return (_protected(old) or _termination_protected(old)
-            or _collides(old, new, c, changes))
+    return _protected(old) or _termination_protected(old) or _collides(old, new, c, changes)
 
 
 def deletion_failure(old: Mapping) -> str | None:
@@ -251,15 +291,19 @@ def deletion_failure(old: Mapping) -> str | None:
 
 def _protected(old: Mapping) -> str | None:
     if _options(old).get("protect"):
-        return ("protected (`protect`): the engine refuses to delete it; remove the protection in the program "
-                "(or `pulumi state unprotect`) first")
+        return (
+            "protected (`protect`): the engine refuses to delete it; remove the protection in the program "
+            "(or `pulumi state unprotect`) first"
+        )
     return None
 
 
 def _termination_protected(old: Mapping) -> str | None:
     if old.get("type") == INSTANCE and (old.get("inputs") or {}).get("disableApiTermination") is True:
-        return ("termination protection (disableApiTermination): Tencent refuses to delete it; list it in "
-                "liftTerminationProtection and `pulumi up` first (docs/operations/masters.md)")
+        return (
+            "termination protection (disableApiTermination): Tencent refuses to delete it; list it in "
+            "liftTerminationProtection and `pulumi up` first (docs/operations/masters.md)"
+        )
     return None
 
 
@@ -320,8 +364,14 @@ def _unordered_pair(after: Mapping, urns: Iterable[str]) -> tuple[str, str] | No
     position = {u: i for i, u in enumerate(order)}
     latest: dict[str, int] = {}  # urn -> position of its latest ancestor in `wanted` (-1: none)
     for u in order:
-        latest[u] = max((max(latest.get(d, -1), position[d] if d in wanted else -1)
-                         for d in _depends_on(after, u) if d in position), default=-1)
+        latest[u] = max(
+            (
+                max(latest.get(d, -1), position[d] if d in wanted else -1)
+                for d in _depends_on(after, u)
+                if d in position
+            ),
+            default=-1,
+        )
     chain = sorted((u for u in wanted if u in position), key=position.__getitem__)
     for a, b in zip(chain, chain[1:]):
         if latest[b] != position[a]:
@@ -335,18 +385,34 @@ def master_warnings(before: Mapping, after: Mapping, result: DiffResult) -> list
     replaced = [c.urn for c in result.replacements if _is_master(after.get(c.urn)) or _is_master(before.get(c.urn))]
     replaced += [d.urn for d in result.removed if _is_master(before.get(d.urn))]
     if len(replaced) > 1:
-        warnings.append(f"{len(replaced)} masters are replaced or deleted in one `pulumi up`: etcd loses "
-                        f"{len(replaced)} members at once; change one master per run ({', '.join(sorted(replaced))})")
-    stopping = sorted(c.urn for c in result.updates if _is_master(after.get(c.urn))
-                      and any(DISRUPTIVE[INSTANCE][k].stops for k in c.disruptive))
+        warnings.append(
+            f"{len(replaced)} masters are replaced or deleted in one `pulumi up`: etcd loses "
+            f"{len(replaced)} members at once; change one master per run ({', '.join(sorted(replaced))})"
+        )
+    stopping = sorted(
+        c.urn
+        for c in result.updates
+        if _is_master(after.get(c.urn)) and any(DISRUPTIVE[INSTANCE][k].stops for k in c.disruptive)
+    )
     if len(stopping) > 1:
         if unordered := _unordered_pair(after, stopping):
             a, b = unordered
-            warnings.append(f"{len(stopping)} masters get an update that stops them ("
-                            + ", ".join(sorted({k for c in result.updates if c.urn in stopping for k in c.disruptive
-                                                if DISRUPTIVE[INSTANCE][k].stops}))
-                            + f") and nothing orders them: the engine runs them at once ({a} and {b}), taking the "
-                            "control plane down")
+            warnings.append(
+                f"{len(stopping)} masters get an update that stops them ("
+                + ", ".join(
+                    sorted(
+                        {
+                            k
+                            for c in result.updates
+                            if c.urn in stopping
+                            for k in c.disruptive
+                            if DISRUPTIVE[INSTANCE][k].stops
+                        }
+                    )
+                )
+                + f") and nothing orders them: the engine runs them at once ({a} and {b}), taking the "
+                "control plane down"
+            )
     return warnings
 
 

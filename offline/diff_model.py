@@ -54,13 +54,16 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "kubernetes:apps/v1:Deployment": frozenset({"metadata.name", "metadata.namespace", "spec.selector"}),
     "kubernetes:apps/v1:DaemonSet": frozenset({"metadata.name", "metadata.namespace", "spec.selector"}),
     "kubernetes:storage.k8s.io/v1:CSIDriver": frozenset({"metadata.name", "spec"}),
-    "kubernetes:storage.k8s.io/v1:StorageClass": frozenset({
-        "metadata.name", "provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"}),
+    "kubernetes:storage.k8s.io/v1:StorageClass": frozenset(
+        {"metadata.name", "provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"}
+    ),
     # metrics-server and the CSR approver (planning/addons.py): a Service's clusterIP is immutable (kubecvm sets
     # none), a RoleBinding's roleRef too (pkg/apis/rbac/validation ValidateRoleBindingUpdate); an APIService is
     # named by version.group.
     "kubernetes:core/v1:Service": frozenset({"metadata.name", "metadata.namespace", "spec.clusterIP"}),
-    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": frozenset({"metadata.name", "metadata.namespace", "roleRef"}),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": frozenset(
+        {"metadata.name", "metadata.namespace", "roleRef"}
+    ),
     "kubernetes:apiregistration.k8s.io/v1:APIService": frozenset({"metadata.name"}),
     # A patch (server-side apply of some fields of an object kubeadm made): another name is another object.
     "kubernetes:apps/v1:DeploymentPatch": frozenset({"metadata.name", "metadata.namespace"}),
@@ -106,20 +109,27 @@ ROLE_TAG, MASTER = "kubecvm/role", "master"
 class Change:
     urn: str
     type: str
-    keys: list[str]                                     # top-level inputs whose values differ
+    keys: list[str]  # top-level inputs whose values differ
     replace_keys: list[str] = field(default_factory=list)  # the ForceNew paths among them
     disruptive: dict[str, str] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)     # differ, but in ignoreChanges: the engine leaves them
-    cascade_from: str | None = None                      # a replaced resource whose new id this one takes
+    ignored: list[str] = field(default_factory=list)  # differ, but in ignoreChanges: the engine leaves them
+    cascade_from: str | None = None  # a replaced resource whose new id this one takes
     cascade_key: str | None = None
-    order: str | None = None                             # a replacement's order
-    fails: str | None = None                             # why the engine or Tencent would refuse it
-    forced: bool = False                                 # `pulumi up --replace <urn>`
+    order: str | None = None  # a replacement's order
+    fails: str | None = None  # why the engine or Tencent would refuse it
+    forced: bool = False  # `pulumi up --replace <urn>`
 
     @property
     def replace(self) -> bool:
-        return self.forced or bool(self.replace_keys) or (self.cascade_from is not None and self.cascade_key is not None
-                                           and forces_replacement(self.type, self.cascade_key))
+        return (
+            self.forced
+            or bool(self.replace_keys)
+            or (
+                self.cascade_from is not None
+                and self.cascade_key is not None
+                and forces_replacement(self.type, self.cascade_key)
+            )
+        )
 
     @property
     def action(self) -> str:
@@ -133,7 +143,9 @@ class Change:
         if self.replace_keys:
             return "forces replacement: " + ", ".join(self.replace_keys)
         if self.replace:
-            return f"{self.cascade_key} takes the new id of {self.cascade_from}, and {self.cascade_key} forces replacement"
+            return (
+                f"{self.cascade_key} takes the new id of {self.cascade_from}, and {self.cascade_key} forces replacement"
+            )
         if self.cascade_from and not self.keys:
             return f"{self.cascade_key} takes the new id of {self.cascade_from} (in place)"
         if not self.keys:
@@ -181,18 +193,38 @@ class DiffResult:
 
         return {
             "added": [{"urn": r["urn"], "type": r["type"], "reason": "not in the old plan"} for r in self.added],
-            "updated": [change(c, disruptive=c.disruptive, ignored=c.ignored, cascadeFrom=c.cascade_from)
-                        for c in self.updates],
-            "replaced": [change(c, replaceKeys=c.replace_keys, cascadeFrom=c.cascade_from, order=c.order,
-                                disruptive=c.disruptive, fails=c.fails) for c in self.replacements],
-            "deleted": [{"urn": d.urn, "type": d.type, "reason": "not in the new plan", "fails": d.fails}
-                        for d in self.removed],
-            "ignored": [{"urn": c.urn, "type": c.type, "keys": c.ignored, "reason": c.reason()}
-                        for c in self.changed if c.action == "ignore"],
+            "updated": [
+                change(c, disruptive=c.disruptive, ignored=c.ignored, cascadeFrom=c.cascade_from) for c in self.updates
+            ],
+            "replaced": [
+                change(
+                    c,
+                    replaceKeys=c.replace_keys,
+                    cascadeFrom=c.cascade_from,
+                    order=c.order,
+                    disruptive=c.disruptive,
+                    fails=c.fails,
+                )
+                for c in self.replacements
+            ],
+            "deleted": [
+                {"urn": d.urn, "type": d.type, "reason": "not in the new plan", "fails": d.fails} for d in self.removed
+            ],
+            "ignored": [
+                {"urn": c.urn, "type": c.type, "keys": c.ignored, "reason": c.reason()}
+                for c in self.changed
+                if c.action == "ignore"
+            ],
             "warnings": list(self.warnings),
             "failures": self.failures,
-            "summary": {"added": len(self.added), "updated": len(self.updates), "replaced": len(self.replacements),
-                        "deleted": len(self.removed), "failing": len(self.failures), "warnings": len(self.warnings)},
+            "summary": {
+                "added": len(self.added),
+                "updated": len(self.updates),
+                "replaced": len(self.replacements),
+                "deleted": len(self.removed),
+                "failing": len(self.failures),
+                "warnings": len(self.warnings),
+            },
         }
 
 

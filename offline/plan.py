@@ -24,7 +24,14 @@ from kubecvm.planning import ClusterPlan, bootstrap, mirrors, monitoring, sizing
 from kubecvm import sdk
 from kubecvm.policies import engine
 from kubecvm.stacks.config import (
-    NAMESPACES, PROJECT, ConfigError, config_args, default_name_note, merge, plan_from_config, read_stack_file,
+    NAMESPACES,
+    PROJECT,
+    ConfigError,
+    config_args,
+    default_name_note,
+    merge,
+    plan_from_config,
+    read_stack_file,
 )
 from kubecvm.stacks.project import DEFAULT_PROJECT, Project, find_project, stack_name_problem
 from kubecvm.offline.runner import SECRET, Registration, run_program
@@ -43,7 +50,7 @@ SENSITIVE_INPUTS = frozenset({"password"})
 class LoadedStack:
     stack: str
     path: Path
-    config: dict             # the full config the program sees: project defaults under the stack file's values
+    config: dict  # the full config the program sees: project defaults under the stack file's values
     plan: ClusterPlan | None  # the stack's kubecvm cluster; None when another program's stack has none
     project: Project = field(default_factory=lambda: Project(dir=Path.cwd()))
     program: Path | None = None  # the program file to run (the project's own, or --program); None runs kubecvm.program
@@ -53,7 +60,7 @@ class LoadedStack:
 @dataclass
 class PlanResult:
     document: dict
-    evaluation: Any = None          # policies.engine.Evaluation, or None when policies were not run
+    evaluation: Any = None  # policies.engine.Evaluation, or None when policies were not run
     infos: tuple = field(default_factory=tuple)  # policies.engine.PolicyInfo for every rule
 
     @property
@@ -61,7 +68,9 @@ class PlanResult:
         return bool(self.evaluation is not None and self.evaluation.mandatory_failed)
 
 
-def stack_path(project: Project, stack: str | None, config_file: Path | None, cwd: Path | None = None) -> tuple[str, Path]:
+def stack_path(
+    project: Project, stack: str | None, config_file: Path | None, cwd: Path | None = None
+) -> tuple[str, Path]:
     """Which file to read and the stack name to run it as (`Pulumi.<stack>.yaml` names its own stack).
     A relative --config-file is the working directory's (`-C DIR`, as pulumi -C changes directory first)."""
     if config_file is not None:
@@ -77,7 +86,9 @@ def program_file(path: Path, cwd: Path) -> Path:
     if path.is_dir():
         path = path / "__main__.py"
     if not path.is_file():
-        raise ConfigError(f"--program: {path}: no such program file (expected a .py file or a directory with __main__.py)")
+        raise ConfigError(
+            f"--program: {path}: no such program file (expected a .py file or a directory with __main__.py)"
+        )
     return path
 
 
@@ -90,16 +101,30 @@ def runs_kubecvm_program(path: Path) -> bool:
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return False
     body = tree.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     imported, calls = set(), 0
     for node in body:
-        if isinstance(node, ast.ImportFrom) and node.module == "kubecvm.program" and not node.level \
-                and all(a.name == "main" for a in node.names):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "kubecvm.program"
+            and not node.level
+            and all(a.name == "main" for a in node.names)
+        ):
             imported |= {a.asname or a.name for a in node.names}
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
-                and node.value.func.id in imported and not node.value.args and not node.value.keywords:
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in imported
+            and not node.value.args
+            and not node.value.keywords
+        ):
             calls += 1
         else:
             return False
@@ -115,7 +140,8 @@ def project_program(project: Project) -> Path | None:
     if project.runtime not in (None, "python"):
         raise ConfigError(
             f"{project.file}: runtime: {project.runtime}: `kubecvm plan` runs Python programs only (runtime: python); "
-            "`--program PATH` runs a Python program with this project's stacks")
+            "`--program PATH` runs a Python program with this project's stacks"
+        )
     found = project.program()
     if found is None:
         if project.name == DEFAULT_PROJECT:
@@ -123,20 +149,27 @@ def project_program(project: Project) -> Path | None:
         where = project.main if project.main is not None else project.dir / "__main__.py"
         raise ConfigError(
             f"{project.file}: main: {where}: no such program (Pulumi runs `main:`, a .py file or a directory with "
-            "__main__.py, else __main__.py beside Pulumi.yaml); `--program PATH` runs another program")
+            "__main__.py, else __main__.py beside Pulumi.yaml); `--program PATH` runs another program"
+        )
     return None if runs_kubecvm_program(found) else found
 
 
 def unknown_stack(project: Project, name: str, path: Path) -> str:
     """`Pulumi.<name>.yaml: no such stack file`, and the stacks that do exist (as `pulumi stack ls` would list)."""
     existing = project.stacks()
-    listed = (f"the stacks of this project are {', '.join(existing)}" if existing else
-              f"this project has no stack files in {path.parent}")
+    listed = (
+        f"the stacks of this project are {', '.join(existing)}"
+        if existing
+        else f"this project has no stack files in {path.parent}"
+    )
     return f"{path}: no such stack file ({listed}); create it, or pick a stack with -s NAME"
 
 
 def load_stack(
-    stack: str | None = None, config_file: Path | None = None, *, cwd: Path | None = None,
+    stack: str | None = None,
+    config_file: Path | None = None,
+    *,
+    cwd: Path | None = None,
     program: Path | None = None,
 ) -> LoadedStack:
     """Read and validate a stack exactly as `pulumi preview` would, in the project of `cwd` (default: the current
@@ -153,17 +186,21 @@ def load_stack(
         program = project_program(project)
     name, path = stack_path(project, stack, config_file, where)
     if problem := stack_name_problem(name):
-        raise ConfigError(f"--stack: {problem}" if stack is not None or config_file is None else
-                          f"--config-file: {config_file}: the stack is named after the file, and {problem}; "
-                          "name it with -s")
+        raise ConfigError(
+            f"--stack: {problem}"
+            if stack is not None or config_file is None
+            else f"--config-file: {config_file}: the stack is named after the file, and {problem}; name it with -s"
+        )
     if program is None and config_file is None and not path.exists():
         raise ConfigError(unknown_stack(project, name, path))
     notes = []
     if program is not None and config_file is None and not path.exists():
         stack_config = {}
-        notes.append(f"{path}: no such stack file; the program runs with "
-                     + ("the project's config of Pulumi.yaml only" if project.config else "an empty config")
-                     + ", as `pulumi preview` does on a stack with no config set")
+        notes.append(
+            f"{path}: no such stack file; the program runs with "
+            + ("the project's config of Pulumi.yaml only" if project.config else "an empty config")
+            + ", as `pulumi preview` does on a stack with no config set"
+        )
     else:
         # kubecvm's program reads only kubecvm:* and tencentcloud:*; another program may read its own keys.
         stack_config = read_stack_file(path, None if program is not None else NAMESPACES)
@@ -201,22 +238,34 @@ def check_simulated_instance_types(plan: ClusterPlan) -> list[str]:
     for (zone, instance_type), where in sizing.instance_type_uses(plan).items():
         family = sizing.instance_family(instance_type)
         if instance_types.sizes_untranscribed(instance_type):
-            why = (f"the {family} family is newer than Tencent's instance-type pages the offline catalogue is taken from"
-                   if family not in instance_types.DOCUMENTED_WITHOUT_SIZES else
-                   f"Tencent's instance-type pages name the {family} family but give no size table the offline "
-                   "catalogue transcribes")
-            notes.setdefault(instance_type, (
-                f"{PROJECT}:cluster.{where}: {instance_type!r} is taken as sold: {why}; `pulumi preview` checks it "
-                "against the provider's instance-types data source"))
+            why = (
+                f"the {family} family is newer than Tencent's instance-type pages the offline catalogue is taken from"
+                if family not in instance_types.DOCUMENTED_WITHOUT_SIZES
+                else f"Tencent's instance-type pages name the {family} family but give no size table the offline "
+                "catalogue transcribes"
+            )
+            notes.setdefault(
+                instance_type,
+                (
+                    f"{PROJECT}:cluster.{where}: {instance_type!r} is taken as sold: {why}; `pulumi preview` checks it "
+                    "against the provider's instance-types data source"
+                ),
+            )
             continue
         offered = instance_types.types_of(family)
         if problem := sizing.instance_type_refusal(
-                f"{PROJECT}:cluster.{where}", instance_type, zone, offered,
-                "the offline plan's catalogue of the instance types Tencent's pages document"):
+            f"{PROJECT}:cluster.{where}",
+            instance_type,
+            zone,
+            offered,
+            "the offline plan's catalogue of the instance types Tencent's pages document",
+        ):
             if not offered:  # a family the pages do not name: say which they do
-                problem += (f" (the catalogue has the families {', '.join(instance_types.CATALOGUE)}, and "
-                            f"{', '.join(sorted(instance_types.DOCUMENTED_WITHOUT_SIZES))} in any size, and takes a later "
-                            "generation of one of their series, such as SA5 or S8, as sold)")
+                problem += (
+                    f" (the catalogue has the families {', '.join(instance_types.CATALOGUE)}, and "
+                    f"{', '.join(sorted(instance_types.DOCUMENTED_WITHOUT_SIZES))} in any size, and takes a later "
+                    "generation of one of their series, such as SA5 or S8, as sold)"
+                )
             raise ConfigError(problem)
     return list(notes.values())
 
@@ -246,15 +295,24 @@ def options(r: Registration) -> dict:
     dependencies (URNs) that order creates, updates and deletes; `propertyDependencies` maps an input to the
     resources its value comes from; `aliases` are the URNs it had before a rename (the engine keeps the resource)."""
     return {
-        "deleteBeforeReplace": r.delete_before_replace, "protect": r.protect, "ignoreChanges": list(r.ignore_changes),
-        "retainOnDelete": r.retain_on_delete, "dependsOn": list(r.dependencies),
+        "deleteBeforeReplace": r.delete_before_replace,
+        "protect": r.protect,
+        "ignoreChanges": list(r.ignore_changes),
+        "retainOnDelete": r.retain_on_delete,
+        "dependsOn": list(r.dependencies),
         "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
         "aliases": list(r.aliases),
     }
 
 
 def _violation(v) -> dict:
-    return {"policy": v.policy, "enforcement": v.enforcement, "severity": v.severity, "message": v.message, "urn": v.urn}
+    return {
+        "policy": v.policy,
+        "enforcement": v.enforcement,
+        "severity": v.severity,
+        "message": v.message,
+        "urn": v.urn,
+    }
 
 
 def _waiver(w) -> dict:
@@ -266,17 +324,29 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 def _order(item: dict) -> tuple:
     """Mandatory before advisory, the most severe first; then by rule and resource, so the order is stable."""
-    return (item.get("enforcement") != "mandatory", SEVERITY_ORDER.get(item.get("severity"), 4), item["policy"],
-            item["urn"] or "", item.get("message", ""))
+    return (
+        item.get("enforcement") != "mandatory",
+        SEVERITY_ORDER.get(item.get("severity"), 4),
+        item["policy"],
+        item["urn"] or "",
+        item.get("message", ""),
+    )
 
 
 def _boot_hosts(plan: ClusterPlan) -> dict:
     """Where the nodes get what they boot with (planning/mirrors.py), and which of it lies outside the VPC."""
     m = mirrors.from_spec(plan.spec)
-    return {"controlPlaneImages": m.control_plane, "packages": m.packages, "dockerHubMirror": m.docker_hub,
-            "addonRegistry": m.addon_registry, "cloudApi": m.api_domain, "outsideVpc": list(m.egress_hosts),
-            # egress as configured, and what it resolved to (auto: a NAT exactly when outsideVpc is not empty)
-            "egress": plan.spec.egress.value, "nat": plan.nat is not None}
+    return {
+        "controlPlaneImages": m.control_plane,
+        "packages": m.packages,
+        "dockerHubMirror": m.docker_hub,
+        "addonRegistry": m.addon_registry,
+        "cloudApi": m.api_domain,
+        "outsideVpc": list(m.egress_hosts),
+        # egress as configured, and what it resolved to (auto: a NAT exactly when outsideVpc is not empty)
+        "egress": plan.spec.egress.value,
+        "nat": plan.nat is not None,
+    }
 
 
 def _monitoring(plan: ClusterPlan) -> dict | None:
@@ -291,12 +361,14 @@ def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
     cap = plan.capacity
     zones = []
     for subnet in plan.subnets:
-        zones.append({
-            "zone": subnet.zone,
-            "subnet": subnet.cidr,
-            "masters": sum(m.zone == subnet.zone for m in plan.masters),
-            "workers": sum(w.zone == subnet.zone for w in plan.workers),
-        })
+        zones.append(
+            {
+                "zone": subnet.zone,
+                "subnet": subnet.cidr,
+                "masters": sum(m.zone == subnet.zone for m in plan.masters),
+                "workers": sum(w.zone == subnet.zone for w in plan.workers),
+            }
+        )
     custom = [r for r in resources if r["custom"]]
     types = {sp.name: sp.instance_type for sp in plan.spec.node_pools}  # a pool of 0 nodes still has its type
     return {
@@ -304,23 +376,44 @@ def summary(plan: ClusterPlan, resources: list[dict]) -> dict:
         "region": plan.region,
         "preset": plan.preset,
         "zones": zones,
-        "masters": {"count": len(plan.masters), "instanceType": plan.masters[0].instance_type,
-                    "shape": str(plan.masters[0].shape)},
+        "masters": {
+            "count": len(plan.masters),
+            "instanceType": plan.masters[0].instance_type,
+            "shape": str(plan.masters[0].shape),
+        },
         "pools": [
-            {"name": p.name, "slot": p.slot, "zones": list(p.zones), "nodes": len(p.nodes),
-             "instanceType": p.nodes[0].instance_type if p.nodes else types.get(p.name)}
+            {
+                "name": p.name,
+                "slot": p.slot,
+                "zones": list(p.zones),
+                "nodes": len(p.nodes),
+                "instanceType": p.nodes[0].instance_type if p.nodes else types.get(p.name),
+            }
             for p in plan.pools
         ],
         "workers": len(plan.workers),
-        "cidrs": {"vpc": plan.vpc_cidr, "pod": plan.pod_cidr, "service": plan.service_cidr,
-                  "nodePodMask": plan.spec.node_pod_mask, "subnets": {s.zone: s.cidr for s in plan.subnets}},
-        "apiEndpoint": {"exposure": plan.api.exposure, "endpoint": plan.api.endpoint or None,
-                        "allowedCidrs": list(plan.api.allowed_cidrs)},
+        "cidrs": {
+            "vpc": plan.vpc_cidr,
+            "pod": plan.pod_cidr,
+            "service": plan.service_cidr,
+            "nodePodMask": plan.spec.node_pod_mask,
+            "subnets": {s.zone: s.cidr for s in plan.subnets},
+        },
+        "apiEndpoint": {
+            "exposure": plan.api.exposure,
+            "endpoint": plan.api.endpoint or None,
+            "allowedCidrs": list(plan.api.allowed_cidrs),
+        },
         # The workload entry point (planning/ingress.py): listener port -> NodePort on the selected pools' workers.
-        "ingress": None if plan.ingress is None else {
-            "exposure": plan.ingress.exposure, "endpoint": plan.ingress.vip, "allowedCidrs": list(plan.ingress.allowed_cidrs),
+        "ingress": None
+        if plan.ingress is None
+        else {
+            "exposure": plan.ingress.exposure,
+            "endpoint": plan.ingress.vip,
+            "allowedCidrs": list(plan.ingress.allowed_cidrs),
             "ports": {li.key: {"port": li.port, "nodePort": li.node_port} for li in plan.ingress.listeners},
-            "pools": list(plan.ingress.pools), "targets": len(plan.ingress.targets),
+            "pools": list(plan.ingress.pools),
+            "targets": len(plan.ingress.targets),
         },
         # What Cloud Monitor watches and who is told (planning/monitoring.py); None without alarms.
         "monitoring": _monitoring(plan),
@@ -365,15 +458,25 @@ def run_failure(exc: Exception, program: Path | None) -> ConfigError | None:
     empty = read.value_was_none or (isinstance(exc, (AttributeError, TypeError)) and "NoneType" in what)
     if empty and read.resource_name is not None:
         resource = f"{read.resource_type} {read.resource_name!r}"
-        output = (f"{read.output}{read.read} of {resource}" if read.output else
-                  f"{read.read.strip()} of an output derived from {resource}")
+        output = (
+            f"{read.output}{read.read} of {resource}"
+            if read.output
+            else f"{read.read.strip()} of an output derived from {resource}"
+        )
         return SimulatorGap(
             f"the program reads {output}, which the simulated cloud gives no value for ({error}). That is a gap of "
             "the offline plan's simulator (offline/simulated_cloud.py and offline/simulated_kubernetes.py say what it "
             "answers), not a mistake in your program or a kubecvm bug; `pulumi preview` asks the real provider "
-            "(kubecvm --debug plan ... shows the traceback)")
-    if program is not None and read.function_file and Path(read.function_file).resolve().is_relative_to(program.parent.resolve()):
-        return ProgramError(f"{program}: the program failed{read.read}: {error} (kubecvm --debug plan ... shows its traceback)")
+            "(kubecvm --debug plan ... shows the traceback)"
+        )
+    if (
+        program is not None
+        and read.function_file
+        and Path(read.function_file).resolve().is_relative_to(program.parent.resolve())
+    ):
+        return ProgramError(
+            f"{program}: the program failed{read.read}: {error} (kubecvm --debug plan ... shows its traceback)"
+        )
     return None
 
 
@@ -415,15 +518,20 @@ def file_program(path: Path) -> Callable[[], None]:
             except SystemExit as exc:
                 # sys.exit() ends the program before the engine has its resources: a plan of what was registered so
                 # far would read as a pass (exit 0) or as a violation (sys.exit(1)); neither is what happened.
-                raise ProgramError(f"{path}: the program called sys.exit({_shown(exc.code)}) before it finished, so "
-                                   "there is no whole plan of it; a Pulumi program registers its resources and "
-                                   "returns (raise an exception to fail it)") from exc
+                raise ProgramError(
+                    f"{path}: the program called sys.exit({_shown(exc.code)}) before it finished, so "
+                    "there is no whole plan of it; a Pulumi program registers its resources and "
+                    "returns (raise an exception to fail it)"
+                ) from exc
             except KeyboardInterrupt:
                 raise  # the user's Ctrl-C: the CLI stops as for any other run
             except BaseException as exc:  # noqa: BLE001  (a BaseException of the program's own is its failure too)
                 what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-                raise ProgramError(f"{path}: the program failed: {type(exc).__name__}{': ' + what if what else ''} "
-                                   "(kubecvm --debug plan ... shows its traceback)") from exc
+                raise ProgramError(
+                    f"{path}: the program failed: {type(exc).__name__}{': ' + what if what else ''} "
+                    "(kubecvm --debug plan ... shows its traceback)"
+                ) from exc
+
     return run
 
 
@@ -433,31 +541,64 @@ def check_unique_urns(registrations: list[Registration]) -> None:
     seen: set[str] = set()
     for r in registrations:
         if r.urn in seen:
-            raise ConfigError(f"the program registers {r.urn} twice; the Pulumi engine refuses a duplicate resource "
-                              f"URN: give one of the two {r.type} resources another name")
+            raise ConfigError(
+                f"the program registers {r.urn} twice; the Pulumi engine refuses a duplicate resource "
+                f"URN: give one of the two {r.type} resources another name"
+            )
         seen.add(r.urn)
 
 
 def evaluate_clusters(resources: list[dict], plans: list[ClusterPlan], config: dict, config_name: str | None):
     """The rules over each cluster's own resources with that cluster's facts (podCidr, quotas, ...), so a program
     composing several clusters is judged cluster by cluster; what belongs to none is judged with the first's."""
+
     def evaluate(group: list[dict], cfg: dict):
-        return engine.evaluate([engine.Resource(urn=r["urn"], type=r["type"], name=r["name"], props=r["inputs"],
-                                                dependencies=tuple((r.get("options") or {}).get("dependsOn") or ()))
-                                for r in group if r["custom"]], cfg)
+        return engine.evaluate(
+            [
+                engine.Resource(
+                    urn=r["urn"],
+                    type=r["type"],
+                    name=r["name"],
+                    props=r["inputs"],
+                    dependencies=tuple((r.get("options") or {}).get("dependsOn") or ()),
+                )
+                for r in group
+                if r["custom"]
+            ],
+            cfg,
+        )
+
     if len(plans) < 2:
         return evaluate(resources, config)
     by_name = {p.name: p for p in plans}
-    groups = engine.cluster_groups(resources, itemgetter("urn"), itemgetter("type"), itemgetter("name"),
-                                   itemgetter("parent"), primary=plans[0].name)
-    return engine.merged([
-        evaluate(group, config if name not in by_name or name == plans[0].name else policy_config(by_name[name], config_name)[1])
-        for name, group in groups])
+    groups = engine.cluster_groups(
+        resources,
+        itemgetter("urn"),
+        itemgetter("type"),
+        itemgetter("name"),
+        itemgetter("parent"),
+        primary=plans[0].name,
+    )
+    return engine.merged(
+        [
+            evaluate(
+                group,
+                config
+                if name not in by_name or name == plans[0].name
+                else policy_config(by_name[name], config_name)[1],
+            )
+            for name, group in groups
+        ]
+    )
 
 
 def build(
-    loaded: LoadedStack, *, policies: bool = True, policy_config_name: str | None = None,
-    on_register: Callable[[str], None] | None = None, program: Callable[[], None] | None = None,
+    loaded: LoadedStack,
+    *,
+    policies: bool = True,
+    policy_config_name: str | None = None,
+    on_register: Callable[[str], None] | None = None,
+    program: Callable[[], None] | None = None,
 ) -> PlanResult:
     """Run the stack's program under the simulated cloud and assemble the plan object (and policy results)."""
     if program is None and loaded.program is not None:
@@ -473,15 +614,23 @@ def build(
     cloud = SimulatedCloud(route_table_quota=quota, sells=sells) if quota else SimulatedCloud(sells=sells)
     try:
         with program_stdout_to_stderr():
-            recording = run_program(loaded.config, stack=loaded.stack, program=program, on_register=on_register,
-                                    cloud=cloud, project=loaded.project.name)
+            recording = run_program(
+                loaded.config,
+                stack=loaded.stack,
+                program=program,
+                on_register=on_register,
+                cloud=cloud,
+                project=loaded.project.name,
+            )
     except CloudRefusal as exc:  # the program asks for what Tencent refuses: as much a mistake as bad config
         raise ConfigError(f"{getattr(exc, 'refused_by', 'Tencent Cloud')} would refuse {exc}") from None
     except (ConfigError, pulumi.RunError):
         raise
     except SystemExit as exc:  # from a callback of the program (apply), where file_program cannot see it
-        raise ProgramError(f"the program called sys.exit({_shown(exc.code)}) during the run (in a callback such as "
-                           "an apply), so there is no whole plan of it; raise an exception to fail a program") from exc
+        raise ProgramError(
+            f"the program called sys.exit({_shown(exc.code)}) during the run (in a callback such as "
+            "an apply), so there is no whole plan of it; raise an exception to fail a program"
+        ) from exc
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001  (kubecvm's bug unless it is a simulator gap or the program's own)
@@ -494,13 +643,26 @@ def build(
     if policies and config is None and plans:
         config_name, config = policy_config(plans[0], policy_config_name)
     resources = [
-        {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "id": r.id,
-         "inputs": masked(r.inputs), "options": options(r)}
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "custom": r.custom,
+            "id": r.id,
+            "inputs": masked(r.inputs),
+            "options": options(r),
+        }
         for r in recording.resources
     ]
     evaluation, infos = None, ()
-    section: dict[str, Any] = {"evaluated": False, "config": None, "violations": [], "waivers": [],
-                               "mandatoryFailed": False}
+    section: dict[str, Any] = {
+        "evaluated": False,
+        "config": None,
+        "violations": [],
+        "waivers": [],
+        "mandatoryFailed": False,
+    }
     if policies and not plans:  # the rules judge kubecvm clusters: alone, a user's objects would fail them all
         section["skipped"] = "the program builds no kubecvm cluster for the rules to judge"
     elif policies:

@@ -142,7 +142,8 @@ class _Budget:
             raise PlanFileError(
                 f"{self.path}: parsing it would take about {(self.held + self.kept + need) >> 20} MiB{also}, over the "
                 f"{MAX_PLAN_MEMORY >> 20} MiB the plans of one diff may take (a kubecvm plan of 5,000 nodes keeps "
-                "at most 60 besides its bytes): not a kubecvm plan, or too big a one to diff offline")
+                "at most 60 besides its bytes): not a kubecvm plan, or too big a one to diff offline"
+            )
 
     def _compact(self, obj: dict) -> dict:
         for k, v in obj.items():
@@ -184,7 +185,9 @@ def _read_json(path: Path, spent: list[int]) -> tuple[Any, bool]:
     try:
         layout = _layout(data, max(room, 0) // BRACKET_BYTES)
     except _Deep:
-        raise PlanFileError(f"{path}: not a JSON plan that kubecvm reads: nested more than {MAX_PLAN_DEPTH} deep") from None
+        raise PlanFileError(
+            f"{path}: not a JSON plan that kubecvm reads: nested more than {MAX_PLAN_DEPTH} deep"
+        ) from None
     except _Many:
         budget.check(room + 1)  # refused: its brackets alone take more than there is room for
         raise
@@ -192,7 +195,7 @@ def _read_json(path: Path, spent: list[int]) -> tuple[Any, bool]:
         start, end, starts, ends = layout
         budget.held += len(starts) * 16
         try:
-            doc = budget.parse(data[:start + 1] + data[end - 1:])
+            doc = budget.parse(data[: start + 1] + data[end - 1 :])
             if isinstance(doc, dict) and doc.get("resources") == []:
                 doc["resources"] = [budget.parse(data[s:e]) for s, e in zip(starts, ends)]
                 budget.done()
@@ -242,7 +245,9 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
         raise PlanFileError(f"{path}: not a JSON plan ({str(exc)[:200]})") from None
     resources = doc.get("resources") if isinstance(doc, dict) else None
     if not isinstance(resources, list):
-        raise PlanFileError(f"{path}: expected the output of `kubecvm plan --format json` (a 'resources' list with URNs)")
+        raise PlanFileError(
+            f"{path}: expected the output of `kubecvm plan --format json` (a 'resources' list with URNs)"
+        )
     if not shallow and _depth_exceeded(doc):
         raise PlanFileError(f"{path}: nested more than {MAX_PLAN_DEPTH} deep; not a kubecvm plan")
     seen: set[str] = set()
@@ -251,8 +256,12 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
         where = f"{path}: resources[{i}]"
         if not isinstance(r, dict):
             raise PlanFileError(f"{where}: expected an object with urn, type, id and inputs{hint}")
-        for key, allowed, what in (("urn", (str,), "a string"), ("type", (str,), "a string"),
-                                   ("id", (str, type(None)), "a string or null"), ("inputs", (dict,), "an object")):
+        for key, allowed, what in (
+            ("urn", (str,), "a string"),
+            ("type", (str,), "a string"),
+            ("id", (str, type(None)), "a string or null"),
+            ("inputs", (dict,), "an object"),
+        ):
             if key not in r:
                 raise PlanFileError(f"{where}.{key}: required ({what}){hint}")
             if not isinstance(r[key], allowed):
@@ -263,18 +272,29 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
             raise PlanFileError(f"{where}.urn: {r['urn'][:200]!r} appears twice; a plan has one resource per URN{hint}")
         seen.add(r["urn"])
     if doc.get("formatVersion") not in FORMAT_VERSIONS:
-        raise PlanFileError(f"{path}: formatVersion {doc.get('formatVersion')!r} is not one this kubecvm reads "
-                            f"({', '.join(str(v) for v in FORMAT_VERSIONS if v)}); plan both sides with the same kubecvm")
+        raise PlanFileError(
+            f"{path}: formatVersion {doc.get('formatVersion')!r} is not one this kubecvm reads "
+            f"({', '.join(str(v) for v in FORMAT_VERSIONS if v)}); plan both sides with the same kubecvm"
+        )
     return doc
 
 
 # What `kubecvm plan --format json` writes beside a resource's inputs (offline/plan.py options), each of the type the
 # diff and the replay read it as; checked on load, so a hand-edited plan is refused naming the key, not a crash.
 _STRINGS = "a list of strings"
-_OPTION_TYPES = {"dependsOn": _STRINGS, "ignoreChanges": _STRINGS, "aliases": _STRINGS,
-                 "replaceOnChanges": _STRINGS, "additionalSecretOutputs": _STRINGS,
-                 "protect": "true or false", "deleteBeforeReplace": "true or false", "retainOnDelete": "true or false",
-                 "propertyDependencies": "an object of lists of strings", "provider": "a string", "parent": "a string"}
+_OPTION_TYPES = {
+    "dependsOn": _STRINGS,
+    "ignoreChanges": _STRINGS,
+    "aliases": _STRINGS,
+    "replaceOnChanges": _STRINGS,
+    "additionalSecretOutputs": _STRINGS,
+    "protect": "true or false",
+    "deleteBeforeReplace": "true or false",
+    "retainOnDelete": "true or false",
+    "propertyDependencies": "an object of lists of strings",
+    "provider": "a string",
+    "parent": "a string",
+}
 
 
 def _is_strings(value: Any) -> bool:
@@ -296,9 +316,15 @@ def _options_problem(r: Mapping) -> str | None:
         what = _OPTION_TYPES.get(key)
         if what is None or value is None:
             continue
-        ok = (_is_strings(value) if what == _STRINGS else isinstance(value, bool) if what == "true or false"
-              else isinstance(value, str) if what == "a string"
-              else isinstance(value, dict) and all(_is_strings(v) for v in value.values()))
+        ok = (
+            _is_strings(value)
+            if what == _STRINGS
+            else isinstance(value, bool)
+            if what == "true or false"
+            else isinstance(value, str)
+            if what == "a string"
+            else isinstance(value, dict) and all(_is_strings(v) for v in value.values())
+        )
         if not ok:
             return f"options.{key}: expected {what}, got {type(value).__name__}"
     return None

@@ -104,29 +104,59 @@ def _tree_lines(doc: Mapping) -> Tree:
 def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
     cap, cidrs, routes = s["capacity"], s["cidrs"], s["routeEntries"]
     tier = cap["masterTier"] or "beyond the table"
-    nxt = f"next tier at {cap['nextMasterTierAt']} workers" if cap["nextMasterTierAt"] else "no larger tier in the table"
+    nxt = (
+        f"next tier at {cap['nextMasterTierAt']} workers" if cap["nextMasterTierAt"] else "no larger tier in the table"
+    )
     api = s["apiEndpoint"]
     return [
         ("cluster", f"{s['cluster']} ({s['preset']} preset, {s['region']})"),
         ("masters", f"{s['masters']['count']} x {s['masters']['instanceType']} ({s['masters']['shape']})"),
         ("workers", ", ".join(map(_pool_cell, s["pools"])) + f" (total {s['workers']})"),
-        ("CIDRs", f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}"),
-        ("API endpoint", f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"
-                         + (f"; {INTERNAL_API}" if api["exposure"] == "internal" else "")),
+        (
+            "CIDRs",
+            f"VPC {cidrs['vpc']}, pods {cidrs['pod']} (/{cidrs['nodePodMask']} per node), services {cidrs['service']}",
+        ),
+        (
+            "API endpoint",
+            f"{api['exposure']} {api['endpoint'] or '(address assigned by Tencent)'}"
+            + (f"; {INTERNAL_API}" if api["exposure"] == "internal" else ""),
+        ),
         ("pod network", _pod_network(cap)),
         ("ingress", _ingress_row(s.get("ingress"))),
         ("monitoring", _monitoring_row(s.get("monitoring"))),
         ("route entries", f"{routes['used']} used of {routes['quota']} per table"),
-        ("NetworkPolicy", ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
-                          + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}"),
-        *([("boot", f"images {s['boot']['controlPlaneImages']}, packages {s['boot']['packages']}; outside the VPC: "
-                    f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}"),
-           ("egress", _egress_row(s["boot"]))] if "boot" in s else []),
-        ("max nodes", f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota "
-                      f"{'not a bound' if cap.get('maxNodesByRouteQuota') is None else cap['maxNodesByRouteQuota']}, "
-                      f"Kubernetes {cap['maxNodesByKubernetes']}; bounded by {', '.join(cap.get('boundedBy') or []) or '?'})"),
-        ("per pool and zone", f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"
-                              + (f" (layout {cap['layout']['zoneBlocks']} zones x {cap['layout']['poolBlocks']} pools)" if cap.get("layout") else "")),
+        (
+            "NetworkPolicy",
+            ("enforced" if s["networkPolicy"]["enforced"] else "NOT ENFORCED")
+            + f" ({s['networkPolicy']['cni']}): {s['networkPolicy']['note']}",
+        ),
+        *(
+            [
+                (
+                    "boot",
+                    f"images {s['boot']['controlPlaneImages']}, packages {s['boot']['packages']}; outside the VPC: "
+                    f"{', '.join(s['boot']['outsideVpc']) or 'nothing (boots without NAT)'}",
+                ),
+                ("egress", _egress_row(s["boot"])),
+            ]
+            if "boot" in s
+            else []
+        ),
+        (
+            "max nodes",
+            f"{cap['maxNodes']} (pod CIDR {cap['maxNodesByPodCidr']}, route quota "
+            f"{'not a bound' if cap.get('maxNodesByRouteQuota') is None else cap['maxNodesByRouteQuota']}, "
+            f"Kubernetes {cap['maxNodesByKubernetes']}; bounded by {', '.join(cap.get('boundedBy') or []) or '?'})",
+        ),
+        (
+            "per pool and zone",
+            f"{cap['maxNodesPerPoolZoneByPodCidr']} by pod blocks, {cap['maxNodesPerPoolZoneBySubnetIps']} by subnet addresses"
+            + (
+                f" (layout {cap['layout']['zoneBlocks']} zones x {cap['layout']['poolBlocks']} pools)"
+                if cap.get("layout")
+                else ""
+            ),
+        ),
         ("master tier", f"{tier}; {nxt}"),
         ("resources", str(s["resources"]["total"])),
     ]
@@ -135,46 +165,56 @@ def _summary_rows(s: Mapping) -> list[tuple[str, str]]:
 def _egress_row(boot: dict) -> str:
     how = "NAT gateway" if boot.get("nat") else "no NAT"
     if boot.get("egress") == "auto":
-        return how + (" (auto: the boot needs a host outside the VPC)" if boot.get("nat") else
-                      " (auto: the boot needs nothing outside the VPC; workloads get no internet)")
+        return how + (
+            " (auto: the boot needs a host outside the VPC)"
+            if boot.get("nat")
+            else " (auto: the boot needs nothing outside the VPC; workloads get no internet)"
+        )
     return f"{how} (egress: {boot.get('egress')})"
 
 
 def _pod_network(cap: Mapping) -> str:
     if cap.get("podNetwork") == "globalRouter":
-        return (f"globalRouter: {cap.get('clusterRoutes')} cluster routes in one TKE cluster route table (no documented "
-                "route limit; the VPC route quota does not apply)")
+        return (
+            f"globalRouter: {cap.get('clusterRoutes')} cluster routes in one TKE cluster route table (no documented "
+            "route limit; the VPC route quota does not apply)"
+        )
     return "vpcRoutes: one VPC route-table entry per node (bounded by the route quota)"
 
 
 # `pulumi up` itself talks to the API server: the readiness gate (components/api_ready.py) and the add-ons'
 # Kubernetes provider connect from the machine running it. An internal CLB VIP answers only inside the VPC.
-INTERNAL_API = ("reachable only inside the VPC: run `pulumi up` from a machine there (or joined to it by VPN, "
-                "Direct Connect or CCN), or set apiEndpoint.exposure public with allowedCidrs")
+INTERNAL_API = (
+    "reachable only inside the VPC: run `pulumi up` from a machine there (or joined to it by VPN, "
+    "Direct Connect or CCN), or set apiEndpoint.exposure public with allowedCidrs"
+)
 
 
 def _pool_cell(p: Mapping) -> str:
-    """"general: 2 x S5.LARGE8", or "general: none (countPerZone 0, S5.LARGE8)" for a pool scaled to zero."""
+    """ "general: 2 x S5.LARGE8", or "general: none (countPerZone 0, S5.LARGE8)" for a pool scaled to zero."""
     if not p["nodes"]:
         return f"{p['name']}: none (countPerZone 0, {p['instanceType']})"
     return f"{p['name']}: {p['nodes']} x {p['instanceType']}"
 
 
 def _monitoring_row(m: Mapping | None) -> str:
-    """"Cloud Monitor alarms: nodes (CPU >= 90%, ...); ... bound by kubecvm/cluster=prod; notices: none", or "none"."""
+    """ "Cloud Monitor alarms: nodes (CPU >= 90%, ...); ... bound by kubecvm/cluster=prod; notices: none", or "none"."""
     if not m:
         return "no alarms (monitoring.alarms.enabled: false), no Prometheus"
     alarms = "; ".join(f"{a['watches']} ({', '.join(a['rules'])})" for a in m["alarms"])
-    text = (f"Cloud Monitor alarms: {alarms}; bound by tag {m['boundByTag']}; notices: "
-            f"{', '.join(m['noticeIds']) or 'none (monitoring.noticeIds)'}" if m["alarms"]
-            else "no alarms (monitoring.alarms.enabled: false)")
+    text = (
+        f"Cloud Monitor alarms: {alarms}; bound by tag {m['boundByTag']}; notices: "
+        f"{', '.join(m['noticeIds']) or 'none (monitoring.noticeIds)'}"
+        if m["alarms"]
+        else "no alarms (monitoring.alarms.enabled: false)"
+    )
     if p := m.get("prometheus"):
         text += f". Prometheus agents scrape {', '.join(p['scrapes'])} and write to {p['writesTo']}"
     return text
 
 
 def _ingress_row(ing: Mapping | None) -> str:
-    """"internal 10.0.64.12: 80->30080, 443->30081 on 6 workers (pool general)", or "none"."""
+    """ "internal 10.0.64.12: 80->30080, 443->30081 on 6 workers (pool general)", or "none"."""
     if not ing:
         return "none (ingress.enabled: false)"
     ports = ", ".join(f"{p['port']}->{p['nodePort']}" for p in ing["ports"].values())
@@ -191,8 +231,10 @@ def _policy_status(p: Mapping) -> str:
     mandatory = sum(v["enforcement"] == "mandatory" for v in p["violations"])
     advisory = len(p["violations"]) - mandatory
     verdict = "FAIL" if p.get("mandatoryFailed") else "PASS"
-    return (f"{verdict}: {mandatory} mandatory, {advisory} advisory violation(s), {len(p['waivers'])} waived "
-            f"(policy config {p.get('config')})")
+    return (
+        f"{verdict}: {mandatory} mandatory, {advisory} advisory violation(s), {len(p['waivers'])} waived "
+        f"(policy config {p.get('config')})"
+    )
 
 
 def _summaries(doc: Mapping) -> list[Mapping]:
@@ -201,11 +243,14 @@ def _summaries(doc: Mapping) -> list[Mapping]:
 
 
 def _outside(doc: Mapping) -> str | None:
-    """"2 resources belong to no kubecvm cluster", or None: what the per-cluster summaries do not count."""
+    """ "2 resources belong to no kubecvm cluster", or None: what the per-cluster summaries do not count."""
     summaries = _summaries(doc)
     if not summaries:
         return None
-    n = sum(r.get("custom", True) for r in diagram.cluster_members(doc["resources"], [s["cluster"] for s in summaries])[None])
+    n = sum(
+        r.get("custom", True)
+        for r in diagram.cluster_members(doc["resources"], [s["cluster"] for s in summaries])[None]
+    )
     return f"{n} resource{'s' if n != 1 else ''} belong{'s' if n == 1 else ''} to no kubecvm cluster" if n else None
 
 
@@ -214,8 +259,14 @@ NO_CLUSTER = "No kubecvm cluster: the program builds none, so there is no cluste
 
 def _console(out: io.StringIO, width: int, color: bool) -> Console:
     """Plain text by default (files, pipes, CI logs); 16 ANSI colours when the CLI found a terminal for them."""
-    return Console(file=out, width=width, color_system="standard" if color else None, force_terminal=color or None,
-                   highlight=False, soft_wrap=False)
+    return Console(
+        file=out,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color or None,
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red"}
@@ -248,18 +299,25 @@ def text(doc: Mapping, width: int = 120, color: bool = False) -> str:
     status = escape(_policy_status(p))
     verdict = status.split(":", 1)[0]
     if verdict in VERDICT_STYLE:
-        status = f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{status[len(verdict):]}"
+        status = f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{status[len(verdict) :]}"
     console.print(f"Policies: {status}")
     if p["violations"]:
         vt = Table(show_header=True)
         for col in ("enforcement", "severity", "policy", "resource", "message"):
             vt.add_column(col)
         for v in p["violations"]:
-            vt.add_row(*(escape(str(x)) for x in (v["enforcement"], v["severity"], v["policy"], _urn_name(v["urn"]), v["message"])),
-                       style=ENFORCEMENT_STYLE.get(v["enforcement"]))
+            vt.add_row(
+                *(
+                    escape(str(x))
+                    for x in (v["enforcement"], v["severity"], v["policy"], _urn_name(v["urn"]), v["message"])
+                ),
+                style=ENFORCEMENT_STYLE.get(v["enforcement"]),
+            )
         console.print(vt)
     for w in p["waivers"]:
-        console.print(escape(f"waived {w['policy']} on {_urn_name(w['urn'])}: {w['reason']} (expires {w['expires'] or 'never'})"))
+        console.print(
+            escape(f"waived {w['policy']} on {_urn_name(w['urn'])}: {w['reason']} (expires {w['expires'] or 'never'})")
+        )
     return out.getvalue()
 
 
@@ -296,7 +354,9 @@ def _md_cluster(s: Mapping, flowchart: str | None, heading: str) -> list[str]:
     """One cluster's summary, zones and topology; `heading` is the topology's ("### Topology") or the cluster's."""
     lines = ["| | |", "|---|---|"] + [f"| {k} | {_md_cell(v)} |" for k, v in _summary_rows(s)] + [""]
     lines += ["| zone | subnet | masters | workers |", "|---|---|---|---|"]
-    lines += ["| " + " | ".join(_md_cell(z[k]) for k in ("zone", "subnet", "masters", "workers")) + " |" for z in s["zones"]] + [""]
+    lines += [
+        "| " + " | ".join(_md_cell(z[k]) for k in ("zone", "subnet", "masters", "workers")) + " |" for z in s["zones"]
+    ] + [""]
     if flowchart is not None:
         lines += [heading, "", "```mermaid", _fenced(flowchart), "```", ""]
     return lines
@@ -316,13 +376,22 @@ def markdown(doc: Mapping) -> str:
     if outside := _outside(doc):
         lines += [f"Outside the clusters: {_md_cell(outside)}.", ""]
     if p["violations"]:
-        lines += ["### Policy violations", "", "| enforcement | severity | policy | resource | message |", "|---|---|---|---|---|"]
-        lines += [f"| {_md_cell(v['enforcement'])} | {_md_cell(v['severity'])} | {_md_code(v['policy'])} | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
-                  for v in p["violations"]] + [""]
+        lines += [
+            "### Policy violations",
+            "",
+            "| enforcement | severity | policy | resource | message |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_md_cell(v['enforcement'])} | {_md_cell(v['severity'])} | {_md_code(v['policy'])} | {_md_cell(_urn_name(v['urn']))} | {_md_cell(v['message'])} |"
+            for v in p["violations"]
+        ] + [""]
     if p["waivers"]:
         lines += ["### Waivers", "", "| policy | resource | reason | expires |", "|---|---|---|---|"]
-        lines += [f"| {_md_code(w['policy'])} | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {_md_cell(w['expires'] or 'never')} |"
-                  for w in p["waivers"]] + [""]
+        lines += [
+            f"| {_md_code(w['policy'])} | {_md_cell(_urn_name(w['urn']))} | {_md_cell(w['reason'])} | {_md_cell(w['expires'] or 'never')} |"
+            for w in p["waivers"]
+        ] + [""]
     by_type = Counter(r["type"] for r in doc["resources"] if r.get("custom", True))
     lines += ["<details><summary>Resources by type</summary>", "", "| type | count |", "|---|---|"]
     lines += [f"| {_md_code(t)} | {_md_cell(n)} |" for t, n in sorted(by_type.items())] + ["", "</details>", ""]
@@ -344,8 +413,7 @@ def _diff_rows(j: Mapping) -> list[tuple[str, str, str]]:
 
 
 def _headline(sm: Mapping) -> str:
-    return (f"{sm['added']} to add, {sm['updated']} to update, {sm['replaced']} to replace, "
-            f"{sm['deleted']} to delete")
+    return f"{sm['added']} to add, {sm['updated']} to update, {sm['replaced']} to replace, {sm['deleted']} to delete"
 
 
 # SGR codes of the diff's action words on a colour terminal: destruction red, creation green, changes yellow.
@@ -354,7 +422,7 @@ _SGR = {"ADD": "32", "UPDATE": "33", "REPLACE": "1;31", "DELETE": "1;31", "WARNI
 
 def _word(word: str, color: bool) -> str:
     padded = f"{word:8}"
-    return f"\x1b[{_SGR[word]}m{word}\x1b[0m{padded[len(word):]}" if color and word in _SGR else padded
+    return f"\x1b[{_SGR[word]}m{word}\x1b[0m{padded[len(word) :]}" if color and word in _SGR else padded
 
 
 def diff_text(result: DiffResult, color: bool = False) -> str:
@@ -379,6 +447,8 @@ def diff_markdown(result: DiffResult) -> str:
     rows = _diff_rows(j)
     if rows:
         lines += ["| action | resource | why |", "|---|---|---|"]
-        lines += [f"| {'**' + a + '**' if a in ('replace', 'delete') else a} | {_md_code(u)} | {_md_cell(k)} |"
-                  for a, u, k in rows] + [""]
+        lines += [
+            f"| {'**' + a + '**' if a in ('replace', 'delete') else a} | {_md_code(u)} | {_md_cell(k)} |"
+            for a, u, k in rows
+        ] + [""]
     return "\n".join(lines)

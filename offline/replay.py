@@ -8,6 +8,7 @@ from __future__ import annotations
 from kubecvm.offline.simulated_cloud import CloudState, _plain_all
 from kubecvm.planning.tencent.account import CloudRefusal, Live
 
+
 def _topological(resources: dict[str, dict]) -> list[str]:
     """URNs so that each comes after what it depends on (dependsOn, propertyDependencies), walked iteratively: a
     chain of 8,000 resources does not reach Python's recursion limit."""
@@ -69,10 +70,12 @@ def replay(old: dict, new: dict, result) -> list[str]:
                 attempt(lambda: state.delete(urn))
                 attempt(lambda: state.create(urn, r["type"], new_id, inputs))
             else:
+
                 def create_then_delete(urn=urn, r=r, new_id=new_id, inputs=inputs):
                     state.create(urn + "~new", r["type"], new_id, inputs)
                     state.delete(urn)
                     state.rename(urn + "~new", urn)
+
                 attempt(create_then_delete)
         elif urn in state.live:
             state.set_inputs(urn, _plain_all(inputs))
@@ -104,9 +107,11 @@ class _ReplayState(CloudState):
         except CloudRefusal:
             raise
         except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
-            raise ReplayInputError(f"--replay: {key.removesuffix('~new')}: inputs that are not a kubecvm plan's "
-                                   f"({type(exc).__name__}: {str(exc)[:200]}); a plan file is what `kubecvm plan "
-                                   "--format json` writes") from None
+            raise ReplayInputError(
+                f"--replay: {key.removesuffix('~new')}: inputs that are not a kubecvm plan's "
+                f"({type(exc).__name__}: {str(exc)[:200]}); a plan file is what `kubecvm plan "
+                "--format json` writes"
+            ) from None
 
 
 def _renamed(inputs: dict, before: dict, replaced: dict, new_ids: dict | None = None) -> dict:
@@ -123,4 +128,5 @@ def _renamed(inputs: dict, before: dict, replaced: dict, new_ids: dict | None = 
         if isinstance(v, dict):
             return {k: swap(x) for k, x in v.items()}
         return v
+
     return swap(inputs)

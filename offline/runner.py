@@ -85,8 +85,12 @@ class SharedStrings:
 def simulated_runtime(share: SharedStrings | None = None) -> Iterator[None]:
     """How the SDK runs against the simulated cloud: run_program, and bench/ for its floor, so both compare alike.
     `share`: the long strings of resource outputs go through it (run_program's, shared with its recording)."""
-    with gc_paused(), without_source_positions(), sdk.unknowns_check_without_cycles(), \
-            sdk.outputs_without_tasks(*([share] if share is not None else [])):
+    with (
+        gc_paused(),
+        without_source_positions(),
+        sdk.unknowns_check_without_cycles(),
+        sdk.outputs_without_tasks(*([share] if share is not None else [])),
+    ):
         yield
 
 
@@ -191,8 +195,13 @@ def alias_urn(urn: str, alias) -> str:
 class RecordingMonitor(sdk.mock_monitor()):
     """The SDK's mock monitor, also keeping what the engine would see: parent, dependencies, protect, inputs."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording, on_register: Callable[[str], None] | None,
-                 share: SharedStrings | None = None):
+    def __init__(
+        self,
+        mocks: pulumi_mocks.Mocks,
+        recording: Recording,
+        on_register: Callable[[str], None] | None,
+        share: SharedStrings | None = None,
+    ):
         self.capture = _Capture(mocks, share)
         super().__init__(self.capture)
         self.recording = recording
@@ -204,25 +213,39 @@ class RecordingMonitor(sdk.mock_monitor()):
         if request.type != "pulumi:pulumi:Stack":
             # Secrets arrive wrapped; the recording keeps only the marker so nothing secret reaches a report.
             inputs = _recorded(self.capture.local.inputs)
-            self.recording.resources.append(Registration(
-                urn=response.urn, type=request.type, name=request.name, parent=request.parent or None,
-                custom=bool(request.custom), inputs=inputs,
-                dependencies=sorted(set(request.dependencies)), protect=bool(request.protect),
-                id=response.id or None,
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=sorted(request.ignoreChanges), retain_on_delete=bool(request.retainOnDelete),
-                property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
-                                       if v.urns},
-                aliases=sorted({alias_urn(response.urn, a) for a in request.aliases} - {response.urn}),
-            ))
+            self.recording.resources.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    custom=bool(request.custom),
+                    inputs=inputs,
+                    dependencies=sorted(set(request.dependencies)),
+                    protect=bool(request.protect),
+                    id=response.id or None,
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    ignore_changes=sorted(request.ignoreChanges),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    property_dependencies={
+                        k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items()) if v.urns
+                    },
+                    aliases=sorted({alias_urn(response.urn, a) for a in request.aliases} - {response.urn}),
+                )
+            )
             if self.on_register:
                 self.on_register(request.name)
         return response
 
 
 def run_program(
-    config: Mapping[str, Any], *, stack: str, program: Callable[[], None] | None = None,
-    cloud: SimulatedCloud | None = None, project: str = "kubecvm", on_register: Callable[[str], None] | None = None,
+    config: Mapping[str, Any],
+    *,
+    stack: str,
+    program: Callable[[], None] | None = None,
+    cloud: SimulatedCloud | None = None,
+    project: str = "kubecvm",
+    on_register: Callable[[str], None] | None = None,
 ) -> Recording:
     """Run a Pulumi program (default: kubecvm.program.main, what __main__.py runs) against the simulated cloud.
 
@@ -241,8 +264,13 @@ def run_program(
         cloud_ = cloud or SimulatedCloud()
         if isinstance(cloud_, SimulatedCloud):
             cloud_.plans = recording.plans  # the clusters built so far, for the Kubernetes objects' answers
-        pulumi.runtime.set_mocks(cloud_, project=project, stack=stack, preview=False,
-                                 monitor=RecordingMonitor(cloud_, recording, on_register, share))
+        pulumi.runtime.set_mocks(
+            cloud_,
+            project=project,
+            stack=stack,
+            preview=False,
+            monitor=RecordingMonitor(cloud_, recording, on_register, share),
+        )
         sdk.run_to_completion(program)
         recording.resources.sort(key=lambda r: r.urn)  # registration order is the event loop's, not ours
         exported = pulumi.runtime.get_root_resource().outputs

@@ -27,6 +27,7 @@ from kubecvm import sdk
 from kubecvm.offline import instance_types, simulated_kubernetes
 from kubecvm.planning import disks, sizing, validation
 from kubecvm.planning.tencent import account, cam, clb, cos, cvm, monitor, ssm, tke, vpc
+
 # What Tencent refuses lives in the service modules (kubecvm/planning/tencent/), each rule with its source; the
 # names below are re-exported for the callers and tests that read them here.
 from kubecvm.planning.tencent.account import CloudRefusal, Live
@@ -35,9 +36,15 @@ from kubecvm.planning.tencent.cbs import SIZES as CBS_SIZES
 from kubecvm.planning.tencent.cbs import cbs_size, disk_detached
 from kubecvm.planning.tencent.clb import clb_internet, clb_name_unique, listener_port_free
 from kubecvm.planning.tencent.cos import cos_bucket_name
-from kubecvm.planning.tencent.cvm import (data_disk_sizes, data_disks_go_with_postpaid_only, instance_type_sold,
-                                          prepaid_needs_its_term, private_ip_in_subnet, system_disk_sold,
-                                          termination_protection)
+from kubecvm.planning.tencent.cvm import (
+    data_disk_sizes,
+    data_disks_go_with_postpaid_only,
+    instance_type_sold,
+    prepaid_needs_its_term,
+    private_ip_in_subnet,
+    system_disk_sold,
+    termination_protection,
+)
 from kubecvm.planning.tencent.services import CREATE_RULES, DELETE_RULES, ID_PREFIX
 from kubecvm.planning.tencent.ssm import secret_name_free, secret_version_free
 from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE, cluster_route_tables_disjoint
@@ -48,7 +55,13 @@ FAKE_APPID = "1250000000"  # COS bucket names end in the account's 10-digit AppI
 # Outputs the engine returns as secrets: the providers' own additional_secret_outputs plus those kubecvm adds
 # (components/pki.py). The real engine honours the request's list; the SDK's mock monitor does not, so we do.
 SECRET_OUTPUTS = {
-    "tls:index/privateKey:PrivateKey": ("privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "publicKeyPem", "publicKeyOpenssh"),
+    "tls:index/privateKey:PrivateKey": (
+        "privateKeyPem",
+        "privateKeyPemPkcs8",
+        "privateKeyOpenssh",
+        "publicKeyPem",
+        "publicKeyOpenssh",
+    ),
     "tls:index/selfSignedCert:SelfSignedCert": ("certPem", "privateKeyPem"),
     "tls:index/certRequest:CertRequest": ("certRequestPem", "privateKeyPem"),
     "tls:index/locallySignedCert:LocallySignedCert": ("certPem", "caPrivateKeyPem"),
@@ -101,8 +114,12 @@ def _subject(subject: dict | None) -> x509.Name:
 
 def _cert(subject: x509.Name, issuer: x509.Name, public_key, signer, *, ca: bool, hours: float, seed: str) -> str:
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-        .serial_number(int(_digest(seed, 16), 16)).not_valid_before(_NOT_BEFORE)
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(int(_digest(seed, 16), 16))
+        .not_valid_before(_NOT_BEFORE)
         .not_valid_after(_NOT_BEFORE + datetime.timedelta(hours=hours))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .sign(signer, None)
@@ -113,19 +130,38 @@ def _cert(subject: x509.Name, issuer: x509.Name, public_key, signer, *, ca: bool
 def _tls_state(typ: str, key: str, state: dict) -> dict:
     if typ == "tls:index/privateKey:PrivateKey":
         k = _fake_key(key)
-        pem = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+        pem = k.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
         pub = k.public_key()
         return {
-            "privateKeyPem": pem, "privateKeyPemPkcs8": pem,
-            "privateKeyOpenssh": k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()).decode(),
-            "publicKeyPem": pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
-            "publicKeyOpenssh": pub.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode() + "\n",
+            "privateKeyPem": pem,
+            "privateKeyPemPkcs8": pem,
+            "privateKeyOpenssh": k.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+            ).decode(),
+            "publicKeyPem": pub.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode(),
+            "publicKeyOpenssh": pub.public_bytes(
+                serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+            ).decode()
+            + "\n",
         }
     if typ == "tls:index/selfSignedCert:SelfSignedCert":
         k = _load_key(_plain(state["privateKeyPem"]))
         name = _subject(state.get("subject"))
-        return {"certPem": _cert(name, name, k.public_key(), k, ca=bool(state.get("isCaCertificate")),
-                                 hours=state["validityPeriodHours"], seed=key)}
+        return {
+            "certPem": _cert(
+                name,
+                name,
+                k.public_key(),
+                k,
+                ca=bool(state.get("isCaCertificate")),
+                hours=state["validityPeriodHours"],
+                seed=key,
+            )
+        }
     if typ == "tls:index/certRequest:CertRequest":
         k = _load_key(_plain(state["privateKeyPem"]))
         csr = x509.CertificateSigningRequestBuilder().subject_name(_subject(state.get("subject"))).sign(k, None)
@@ -134,16 +170,31 @@ def _tls_state(typ: str, key: str, state: dict) -> dict:
         csr = x509.load_pem_x509_csr(_plain(state["certRequestPem"]).encode())
         ca = x509.load_pem_x509_certificate(_plain(state["caCertPem"]).encode())
         signer = _load_key(_plain(state["caPrivateKeyPem"]))
-        return {"certPem": _cert(csr.subject, ca.subject, csr.public_key(), signer, ca=False,
-                                 hours=state["validityPeriodHours"], seed=key)}
+        return {
+            "certPem": _cert(
+                csr.subject,
+                ca.subject,
+                csr.public_key(),
+                signer,
+                ca=False,
+                hours=state["validityPeriodHours"],
+                seed=key,
+            )
+        }
     return {}
 
 
 def _random_string(key: str, state: dict) -> str:
-    alphabet = "".join(chars for flag, chars in (
-        ("lower", string.ascii_lowercase), ("upper", string.ascii_uppercase), ("numeric", string.digits),
-        ("special", "!@#$%&*()-_=+[]{}<>:?"),
-    ) if state.get(flag, True))
+    alphabet = "".join(
+        chars
+        for flag, chars in (
+            ("lower", string.ascii_lowercase),
+            ("upper", string.ascii_uppercase),
+            ("numeric", string.digits),
+            ("special", "!@#$%&*()-_=+[]{}<>:?"),
+        )
+        if state.get(flag, True)
+    )
     stream = hashlib.sha256(key.encode()).digest() * 8
     return "".join(alphabet[b % len(alphabet)] for b in stream[: int(state["length"])])
 
@@ -205,13 +256,25 @@ def offered_types(args: dict, sells: tuple[str, ...] = ()) -> list[dict]:
     for zone in filters.get("zone") or ["all"]:
         for t in (t for family in families for t in sold.get(family, ())):
             cpu, memory = sold_shape(t)
-            if (wanted and t not in wanted) or args.get("cpuCoreCount") not in (None, cpu) \
-                    or args.get("memorySize") not in (None, memory):
+            if (
+                (wanted and t not in wanted)
+                or args.get("cpuCoreCount") not in (None, cpu)
+                or args.get("memorySize") not in (None, memory)
+            ):
                 continue
-            out.append({"availabilityZone": zone, "instanceType": t, "family": instance_types.family_of(t),
-                        "cpuCoreCount": cpu, "memorySize": memory, "gpuCoreCount": 0,
-                        "instanceChargeType": "POSTPAID_BY_HOUR", "status": "SELL",
-                        "cbsConfigs": cbs_configs(cbs, zone, instance_types.family_of(t)) if cbs else []})
+            out.append(
+                {
+                    "availabilityZone": zone,
+                    "instanceType": t,
+                    "family": instance_types.family_of(t),
+                    "cpuCoreCount": cpu,
+                    "memorySize": memory,
+                    "gpuCoreCount": 0,
+                    "instanceChargeType": "POSTPAID_BY_HOUR",
+                    "status": "SELL",
+                    "cbsConfigs": cbs_configs(cbs, zone, instance_types.family_of(t)) if cbs else [],
+                }
+            )
     return out
 
 
@@ -222,10 +285,23 @@ def cbs_configs(cbs_filter: dict, zone: str, family: str) -> list[dict]:
     if cbs_filter.get("diskUsage") != "SYSTEM_DISK":
         return []
     asked = set(cbs_filter.get("diskTypes") or ())
-    return [{"available": True, "deviceClass": "", "diskChargeType": cbs_filter.get("diskChargeType") or "POSTPAID_BY_HOUR",
-             "diskType": t, "diskUsage": "SYSTEM_DISK", "extraPerformanceRanges": [], "instanceFamily": family,
-             "maxDiskSize": 1024, "minDiskSize": 20, "stepSize": 1, "zone": zone}
-            for t in disks.system_disk_types(family) if not asked or t in asked]
+    return [
+        {
+            "available": True,
+            "deviceClass": "",
+            "diskChargeType": cbs_filter.get("diskChargeType") or "POSTPAID_BY_HOUR",
+            "diskType": t,
+            "diskUsage": "SYSTEM_DISK",
+            "extraPerformanceRanges": [],
+            "instanceFamily": family,
+            "maxDiskSize": 1024,
+            "minDiskSize": 20,
+            "stepSize": 1,
+            "zone": zone,
+        }
+        for t in disks.system_disk_types(family)
+        if not asked or t in asked
+    ]
 
 
 class SimulatedCloud(pulumi_mocks.Mocks):
@@ -322,21 +398,41 @@ class SimulatedCloud(pulumi_mocks.Mocks):
         token = args.token
         if token == cvm.IMAGES:
             pattern = str(args.args.get("imageNameRegex") or "")
-            return {"id": "images", "images": [
-                {"imageId": "img-" + _digest(pattern), "imageName": name, "osName": name, "imageType": "PUBLIC_IMAGE",
-                 "supportCloudInit": True}
-                for name in public_images(pattern)
-            ]}
+            return {
+                "id": "images",
+                "images": [
+                    {
+                        "imageId": "img-" + _digest(pattern),
+                        "imageName": name,
+                        "osName": name,
+                        "imageType": "PUBLIC_IMAGE",
+                        "supportCloudInit": True,
+                    }
+                    for name in public_images(pattern)
+                ],
+            }
         if token == INSTANCE_TYPES_TOKEN:
             return {"id": "instance-types", "instanceTypes": offered_types(args.args, self.sells)}
         if token == cam.USER_INFO:
             return {"id": "user", "appId": FAKE_APPID, "uin": FAKE_UIN, "ownerUin": FAKE_UIN, "name": "kubecvm"}
         if token == monitor.TMP_INSTANCES:  # an existing instance: asked for by id, in the VPC's first block
-            return {"id": "tmp-instances", "instanceSets": [
-                {"instanceId": i, "instanceName": i, "ipv4Address": (ip := _private_ip(i)),
-                 "remoteWrite": tmp_write_address(ip)} for i in args.args.get("instanceIds") or []]}
+            return {
+                "id": "tmp-instances",
+                "instanceSets": [
+                    {
+                        "instanceId": i,
+                        "instanceName": i,
+                        "ipv4Address": (ip := _private_ip(i)),
+                        "remoteWrite": tmp_write_address(ip),
+                    }
+                    for i in args.args.get("instanceIds") or []
+                ],
+            }
         if token == vpc.LIMITS:
-            return {"id": "limits", "vpcLimitSets": [{"limitType": vpc.ROUTE_TABLE_QUOTA, "limitValue": self.route_table_quota}]}
+            return {
+                "id": "limits",
+                "vpcLimitSets": [{"limitType": vpc.ROUTE_TABLE_QUOTA, "limitValue": self.route_table_quota}],
+            }
         if token.startswith("kubernetes:") and (answer := self.kubernetes.call(token, args.args)) is not None:
             return answer
         return {}
@@ -347,6 +443,7 @@ class SimulatedCloud(pulumi_mocks.Mocks):
 # provider-tencentcloud v1.82.42 tencentcloud/services/, or the Tencent documentation page), applied by the account
 # (kubecvm/planning/tencent/account.py). The plan's creations and `kubecvm diff --replay` both go through them, so a
 # program that asks for what Tencent refuses fails offline, not in production.
+
 
 class KubernetesRefused(CloudRefusal):
     refused_by = "the Kubernetes API server"

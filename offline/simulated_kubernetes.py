@@ -47,25 +47,72 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 CREATED = "2026-01-01T00:00:00Z"
 AUTONAMED = "pulumi.com/autonamed"
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"  # kubeadm's default serviceSubnet
-NODE_PORTS = (30000, 32767)            # kube-apiserver's default --service-node-port-range
+NODE_PORTS = (30000, 32767)  # kube-apiserver's default --service-node-port-range
 # The API server's generateName suffix alphabet (k8s.io/apimachinery/pkg/util/rand: no vowels, no look-alikes).
 GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-BUILT_IN_GROUPS = frozenset({
-    "core", "apps", "batch", "autoscaling", "policy", "rbac.authorization.k8s.io", "networking.k8s.io",
-    "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "apiregistration.k8s.io",
-    "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "node.k8s.io",
-    "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "authentication.k8s.io",
-    "authorization.k8s.io", "internal.apiserver.k8s.io", "storagemigration.k8s.io",
-})
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ComponentStatus", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass",
-    "PriorityClass", "RuntimeClass", "IngressClass", "APIService", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "CertificateSigningRequest", "ClusterTrustBundle",
-    "FlowSchema", "PriorityLevelConfiguration", "StorageVersion", "StorageVersionMigration", "IPAddress",
-    "ServiceCIDR", "DeviceClass", "ResourceSlice",
-})
+BUILT_IN_GROUPS = frozenset(
+    {
+        "core",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "rbac.authorization.k8s.io",
+        "networking.k8s.io",
+        "storage.k8s.io",
+        "apiextensions.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiregistration.k8s.io",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "node.k8s.io",
+        "scheduling.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "resource.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "internal.apiserver.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ComponentStatus",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "VolumeAttributesClass",
+        "PriorityClass",
+        "RuntimeClass",
+        "IngressClass",
+        "APIService",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "CertificateSigningRequest",
+        "ClusterTrustBundle",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "StorageVersion",
+        "StorageVersionMigration",
+        "IPAddress",
+        "ServiceCIDR",
+        "DeviceClass",
+        "ResourceSlice",
+    }
+)
 
 
 class KubernetesRefusal(Exception):
@@ -76,8 +123,12 @@ class KubernetesRefusal(Exception):
 def answers(type_: str) -> bool:
     """Whether this module answers a registration of `type_`: Kubernetes objects and helm Releases."""
     parts = type_.split(":")
-    return len(parts) == 3 and parts[0] == "kubernetes" and "/" in parts[1] and (
-        not parts[1].startswith(("helm.sh/", "yaml/", "kustomize/")) or type_ == RELEASE)
+    return (
+        len(parts) == 3
+        and parts[0] == "kubernetes"
+        and "/" in parts[1]
+        and (not parts[1].startswith(("helm.sh/", "yaml/", "kustomize/")) or type_ == RELEASE)
+    )
 
 
 def _digest(text: str) -> bytes:
@@ -112,7 +163,7 @@ class SimulatedKubernetes:
     def __init__(self, plans: Callable[[], Sequence[Any]] = tuple):
         self.plans = plans  # the run's kubecvm cluster plans (planning.ClusterPlan), for a Service's serviceCidr
         self.providers: dict[str, dict] = {}  # provider id -> its inputs (plain)
-        self.objects: dict[tuple, str] = {}   # (cluster, group, kind, namespace, name) -> resource name
+        self.objects: dict[tuple, str] = {}  # (cluster, group, kind, namespace, name) -> resource name
         self.lock = threading.Lock()
 
     # --- providers ------------------------------------------------------------------------------------------------
@@ -153,9 +204,12 @@ class SimulatedKubernetes:
             meta["annotations"] = annotations
         if kind not in CLUSTER_SCOPED and group in BUILT_IN_GROUPS:
             meta.setdefault("namespace", default_namespace)
-        meta |= {"uid": str(uuid.UUID(bytes=_digest(f"uid:{key}")[:16], version=4)),
-                 "resourceVersion": str(int.from_bytes(_digest(f"rv:{key}")[:3], "big") + 1), "generation": 1,
-                 "creationTimestamp": CREATED}
+        meta |= {
+            "uid": str(uuid.UUID(bytes=_digest(f"uid:{key}")[:16], version=4)),
+            "resourceVersion": str(int.from_bytes(_digest(f"rv:{key}")[:3], "big") + 1),
+            "generation": 1,
+            "creationTimestamp": CREATED,
+        }
         state["metadata"] = meta
         namespace = meta.get("namespace")
         if not type_.endswith("Patch"):
@@ -170,8 +224,10 @@ class SimulatedKubernetes:
             holder = self.objects.setdefault(identity, name)
         if holder != name:
             where = f" in namespace {namespace}" if namespace else ""
-            raise KubernetesRefusal(f"{name}: {kind} {object_name}{where} already exists in cluster {cluster} (created by "
-                                    f"{holder}; AlreadyExists)")
+            raise KubernetesRefusal(
+                f"{name}: {kind} {object_name}{where} already exists in cluster {cluster} (created by "
+                f"{holder}; AlreadyExists)"
+            )
 
     def _status(self, kind: str, state: dict, cluster: str, key: str) -> dict:
         spec = _plain(state.get("spec")) or {}
@@ -181,14 +237,23 @@ class SimulatedKubernetes:
             return {"spec": self._service_spec(spec, cluster, key), "status": {"loadBalancer": {}}}
         if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
             n = int(spec.get("replicas", 1) or 0)
-            status = {"observedGeneration": 1, "replicas": n, "readyReplicas": n, "availableReplicas": n,
-                      "updatedReplicas": n}
+            status = {
+                "observedGeneration": 1,
+                "replicas": n,
+                "readyReplicas": n,
+                "availableReplicas": n,
+                "updatedReplicas": n,
+            }
             if kind == "StatefulSet":
                 status["currentReplicas"] = n
             return {"status": status}
         if kind == "Job":
-            return {"status": {"succeeded": int(spec.get("completions", 1) or 1),
-                               "conditions": [{"type": "Complete", "status": "True"}]}}
+            return {
+                "status": {
+                    "succeeded": int(spec.get("completions", 1) or 1),
+                    "conditions": [{"type": "Complete", "status": "True"}],
+                }
+            }
         if kind == "Pod":
             return {"status": {"phase": "Running"}}
         if kind == "Secret":
@@ -236,9 +301,18 @@ class SimulatedKubernetes:
         state = dict(inputs)
         release = _plain(state.get("name")) or f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
         namespace = _plain(state.get("namespace")) or default_namespace
-        state |= {"name": release, "namespace": namespace, "status": {
-            "name": release, "namespace": namespace, "chart": _plain(state.get("chart")),
-            "version": _plain(state.get("version")), "status": "deployed", "revision": 1}}
+        state |= {
+            "name": release,
+            "namespace": namespace,
+            "status": {
+                "name": release,
+                "namespace": namespace,
+                "chart": _plain(state.get("chart")),
+                "version": _plain(state.get("version")),
+                "status": "deployed",
+                "revision": 1,
+            },
+        }
         return f"{namespace}/{release}", state
 
     # --- data sources ---------------------------------------------------------------------------------------------

@@ -71,9 +71,14 @@ def backup_plan(plan: ClusterPlan) -> BackupPlan | None:
         return None
     c = plan.name
     return BackupPlan(
-        bucket_prefix=names.backup_bucket(c), bucket_resource=names.backup_bucket(c), policy=names.backup_policy(c),
-        attachment=names.backup_attachment(c), component=names.backups_component(c),
-        interval_hours=b.interval_hours, retention_days=b.retention_days, protect=plan.protect,
+        bucket_prefix=names.backup_bucket(c),
+        bucket_resource=names.backup_bucket(c),
+        policy=names.backup_policy(c),
+        attachment=names.backup_attachment(c),
+        component=names.backups_component(c),
+        interval_hours=b.interval_hours,
+        retention_days=b.retention_days,
+        protect=plan.protect,
     )
 
 
@@ -83,21 +88,32 @@ def bucket_name(prefix: str, appid: str) -> str:
         raise ValueError(f"appid {appid!r}: a Tencent Cloud AppID is 10 digits")
     name = f"{prefix}-{appid}"
     if len(name) > BUCKET_NAME_MAX or not BUCKET_NAME.fullmatch(name):
-        raise ValueError(f"COS bucket {name!r}: expected <lower-case name>-<appid>, at most {BUCKET_NAME_MAX} characters")
+        raise ValueError(
+            f"COS bucket {name!r}: expected <lower-case name>-<appid>, at most {BUCKET_NAME_MAX} characters"
+        )
     return name
 
 
 def lifecycle_rules(bp: BackupPlan) -> list[dict]:
     """Snapshots expire after retention_days; half-done uploads are cleaned after a day."""
-    return [{"id": "kubecvm-etcd-retention", "filter_prefix": PREFIX, "expiration": {"days": bp.retention_days},
-             "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_AFTER_DAYS}}]
+    return [
+        {
+            "id": "kubecvm-etcd-retention",
+            "filter_prefix": PREFIX,
+            "expiration": {"days": bp.retention_days},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_AFTER_DAYS},
+        }
+    ]
 
 
 def policy_document(bp: BackupPlan, region: str, appid: str) -> str:
     """CAM: masters may only upload under etcd/ of this cluster's bucket."""
     resource = f"qcs::cos:{region}:uid/{appid}:{bp.bucket(appid)}/{PREFIX}*"
-    return json.dumps({"version": "2.0", "statement": [
-        {"effect": "allow", "action": list(CAM_ACTIONS), "resource": [resource]}]}, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        {"version": "2.0", "statement": [{"effect": "allow", "action": list(CAM_ACTIONS), "resource": [resource]}]},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def cert_renew_hour(ordinal: int) -> int:

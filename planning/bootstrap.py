@@ -69,10 +69,14 @@ DOCKER_HUB_HOSTS = f"{CERTS_D}/docker.io/hosts.toml"
 
 # (item, file under PKI_DIR): what kubeadm expects to find when it is handed an existing PKI.
 PKI_FILES = (
-    ("ca-crt", "ca.crt"), ("ca-key", "ca.key"),
-    ("etcd-ca-crt", "etcd/ca.crt"), ("etcd-ca-key", "etcd/ca.key"),
-    ("front-proxy-ca-crt", "front-proxy-ca.crt"), ("front-proxy-ca-key", "front-proxy-ca.key"),
-    ("sa-key", "sa.key"), ("sa-pub", "sa.pub"),
+    ("ca-crt", "ca.crt"),
+    ("ca-key", "ca.key"),
+    ("etcd-ca-crt", "etcd/ca.crt"),
+    ("etcd-ca-key", "etcd/ca.key"),
+    ("front-proxy-ca-crt", "front-proxy-ca.crt"),
+    ("front-proxy-ca-key", "front-proxy-ca.key"),
+    ("sa-key", "sa.key"),
+    ("sa-pub", "sa.pub"),
 )
 TOKEN_ITEM = "bootstrap-token"
 # The certificate authorities kubeadm is handed (item, common name, the files they fill) and the admin client.
@@ -85,6 +89,8 @@ ADMIN_ITEM = "admin"
 ADMIN_SUBJECT = {"common_name": "kubecvm-admin", "organization": "system:masters"}
 ADMIN_VALIDITY_HOURS, ADMIN_RENEW_HOURS = 365 * 24, 30 * 24  # `pulumi up` in the last month renews it
 ADMIN_USES = ("digital_signature", "key_encipherment", "client_auth")
+
+
 @dataclass(frozen=True)
 class SecretPlan:
     name: str  # SSM secret name (also the Pulumi resource name)
@@ -138,13 +144,31 @@ def cbs_statements(cluster: str, actions: set[str]) -> list[dict]:
     create = cam.require_resource_level(sorted(actions & CBS_CREATE))
     out = [{"effect": "allow", "action": reads, "resource": ["*"]}] if reads else []
     if mutating:
-        out.append({"effect": "allow", "action": mutating, "resource": ["*"],
-                    "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_CLUSTER, cluster)})
-        out.append({"effect": "deny", "action": [a for a in mutating if a != cam.cbs("AttachDisks")], "resource": ["*"],
-                    "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_ROLE, "storage")})
+        out.append(
+            {
+                "effect": "allow",
+                "action": mutating,
+                "resource": ["*"],
+                "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_CLUSTER, cluster),
+            }
+        )
+        out.append(
+            {
+                "effect": "deny",
+                "action": [a for a in mutating if a != cam.cbs("AttachDisks")],
+                "resource": ["*"],
+                "condition": cam.tag_condition(cam.RESOURCE_TAG, TAG_ROLE, "storage"),
+            }
+        )
     if create:
-        out.append({"effect": "allow", "action": create, "resource": ["*"],
-                    "condition": cam.tag_condition(cam.REQUEST_TAG, TAG_CLUSTER, cluster)})
+        out.append(
+            {
+                "effect": "allow",
+                "action": create,
+                "resource": ["*"],
+                "condition": cam.tag_condition(cam.REQUEST_TAG, TAG_CLUSTER, cluster),
+            }
+        )
     return out
 
 
@@ -172,17 +196,23 @@ def _boot_plan(plan: ClusterPlan) -> BootPlan:
 
     def secret(item: str, path: str | None, readers: tuple[str, ...]) -> SecretPlan:
         name = names.ssm_secret(c, item)
-        return SecretPlan(name, names.ssm_secret_version(name), item, path, readers,
-                          names.ssm_secret_before_issue_11(c, item))
+        return SecretPlan(
+            name, names.ssm_secret_version(name), item, path, readers, names.ssm_secret_before_issue_11(c, item)
+        )
 
     secrets = (
         *(secret(item, f"{PKI_DIR}/{path}", ("master",)) for item, path in PKI_FILES),
         secret(TOKEN_ITEM, None, ("master", "worker")),
         secret(ENCRYPTION_ITEM, None, ("master",)),  # CIS hardening: the API server's key for Secrets at rest
     )
-    trust = _json({"version": "2.0", "statement": [
-        {"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": ["cvm.qcloud.com"]}},
-    ]})
+    trust = _json(
+        {
+            "version": "2.0",
+            "statement": [
+                {"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": ["cvm.qcloud.com"]}},
+            ],
+        }
+    )
     roles = []
     for role in ("master", "worker"):
         readable = [f"qcs::ssm:{plan.region}::secret/creatorUin/*/{s.name}" for s in secrets if role in s.readers]
@@ -198,16 +228,26 @@ def _boot_plan(plan: ClusterPlan) -> BootPlan:
         statements += cbs_statements(c, actions)
         if lb:
             statements += lb_controller.clb_statements(c, TAG_CLUSTER)
-        roles.append(RolePlan(
-            role=role, name=names.cam_role(c, role), policy=names.cam_policy(c, role),
-            attachment=names.cam_attachment(c, role), trust_document=trust,
-            policy_document=_json({"version": "2.0", "statement": statements}),
-        ))
-    return BootPlan(secrets=secrets, roles=tuple(roles), secret_version=SECRET_VERSION,
-                    recovery_window_days=7 if plan.protect else 0)
+        roles.append(
+            RolePlan(
+                role=role,
+                name=names.cam_role(c, role),
+                policy=names.cam_policy(c, role),
+                attachment=names.cam_attachment(c, role),
+                trust_document=trust,
+                policy_document=_json({"version": "2.0", "statement": statements}),
+            )
+        )
+    return BootPlan(
+        secrets=secrets,
+        roles=tuple(roles),
+        secret_version=SECRET_VERSION,
+        recovery_window_days=7 if plan.protect else 0,
+    )
 
 
 # --- the bootstrap token and the CA hash --------------------------------------------------------------------
+
 
 def is_bootstrap_token(value: str) -> bool:
     return bool(TOKEN_PATTERN.fullmatch(value))
@@ -238,15 +278,27 @@ def kubeconfig(cluster: str, server: str, ca_pem: str, cert_pem: str, key_pem: s
     """
     b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
     user = f"{cluster}-admin"
-    return _yaml({
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": {
-            "server": f"https://{server}", "certificate-authority-data": b64(ca_pem), "tls-server-name": "kubernetes",
-        }}],
-        "users": [{"name": user, "user": {"client-certificate-data": b64(cert_pem), "client-key-data": b64(key_pem)}}],
-        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": user}}],
-        "current-context": cluster,
-    })
+    return _yaml(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster,
+                    "cluster": {
+                        "server": f"https://{server}",
+                        "certificate-authority-data": b64(ca_pem),
+                        "tls-server-name": "kubernetes",
+                    },
+                }
+            ],
+            "users": [
+                {"name": user, "user": {"client-certificate-data": b64(cert_pem), "client-key-data": b64(key_pem)}}
+            ],
+            "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": user}}],
+            "current-context": cluster,
+        }
+    )
 
 
 # --- CIS hardening --------------------------------------------------------------------------------------------
@@ -275,8 +327,14 @@ POD_SECURITY_EXEMPT_NAMESPACES = ("kube-system",)
 # With protectKernelDefaults the kubelet refuses to start unless these hold (it no longer sets them itself):
 # pkg/kubelet/cm/container_manager_linux.go setupKernelTunables, values from
 # staging/src/k8s.io/component-helpers/node/util/sysctl/sysctl.go.
-KERNEL_DEFAULTS = {"vm.overcommit_memory": 1, "vm.panic_on_oom": 0, "kernel.panic": 10, "kernel.panic_on_oops": 1,
-                   "kernel.keys.root_maxkeys": 1000000, "kernel.keys.root_maxbytes": 25000000}
+KERNEL_DEFAULTS = {
+    "vm.overcommit_memory": 1,
+    "vm.panic_on_oom": 0,
+    "kernel.panic": 10,
+    "kernel.panic_on_oops": 1,
+    "kernel.keys.root_maxkeys": 1000000,
+    "kernel.keys.root_maxbytes": 25000000,
+}
 # A finite bootstrap token: each master's kubecvm-token-sync timer (every 15 min) pushes its expiry TTL ahead, so it
 # lives while the cluster runs and a rotated-away token dies by itself within the TTL.
 TOKEN_TTL_SECONDS = 2 * 3600
@@ -298,7 +356,9 @@ KUBELET_CA = f"{PKI_DIR}/ca.crt"
 def api_server_args() -> dict[str, str]:
     return {
         "profiling": "false",
-        "audit-policy-file": AUDIT_POLICY, "audit-log-path": f"{AUDIT_LOG_DIR}/audit.log", **AUDIT_ROTATION,
+        "audit-policy-file": AUDIT_POLICY,
+        "audit-log-path": f"{AUDIT_LOG_DIR}/audit.log",
+        **AUDIT_ROTATION,
         "encryption-provider-config": ENCRYPTION_CONFIG,
         "admission-control-config-file": ADMISSION_CONFIG,
         "kubelet-certificate-authority": KUBELET_CA,
@@ -307,10 +367,20 @@ def api_server_args() -> dict[str, str]:
 
 def api_server_volumes() -> list[dict]:
     return [
-        {"name": "kubecvm-config", "hostPath": HARDENING_DIR, "mountPath": HARDENING_DIR, "readOnly": True,
-         "pathType": "DirectoryOrCreate"},
-        {"name": "audit-log", "hostPath": AUDIT_LOG_DIR, "mountPath": AUDIT_LOG_DIR, "readOnly": False,
-         "pathType": "DirectoryOrCreate"},
+        {
+            "name": "kubecvm-config",
+            "hostPath": HARDENING_DIR,
+            "mountPath": HARDENING_DIR,
+            "readOnly": True,
+            "pathType": "DirectoryOrCreate",
+        },
+        {
+            "name": "audit-log",
+            "hostPath": AUDIT_LOG_DIR,
+            "mountPath": AUDIT_LOG_DIR,
+            "readOnly": False,
+            "pathType": "DirectoryOrCreate",
+        },
     ]
 
 
@@ -318,11 +388,16 @@ def audit_policy() -> dict:
     """audit.k8s.io/v1 Policy (first matching rule wins): metadata for every request, never a body, so no Secret
     value, token or key can reach the log; health checks and the steady lease/event traffic are not logged."""
     return {
-        "apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"],
+        "apiVersion": "audit.k8s.io/v1",
+        "kind": "Policy",
+        "omitStages": ["RequestReceived"],
         "rules": [
             {"level": "None", "nonResourceURLs": ["/healthz*", "/livez*", "/readyz*", "/version"]},
-            {"level": "None", "verbs": ["get", "update"],
-             "resources": [{"group": "coordination.k8s.io", "resources": ["leases"]}]},
+            {
+                "level": "None",
+                "verbs": ["get", "update"],
+                "resources": [{"group": "coordination.k8s.io", "resources": ["leases"]}],
+            },
             {"level": "None", "resources": [{"group": "", "resources": ["events"]}]},
             {"level": "Metadata"},
         ],
@@ -333,13 +408,20 @@ def admission_config() -> dict:
     """apiserver.config.k8s.io/v1 AdmissionConfiguration with the PodSecurity plugin's defaults
     (pod-security.admission.config.k8s.io/v1): baseline enforced, restricted warned and audited."""
     return {
-        "apiVersion": "apiserver.config.k8s.io/v1", "kind": "AdmissionConfiguration",
-        "plugins": [{"name": "PodSecurity", "configuration": {
-            "apiVersion": "pod-security.admission.config.k8s.io/v1", "kind": "PodSecurityConfiguration",
-            # The *-version fields default to "latest" (the running Kubernetes' own profile definitions).
-            "defaults": {"enforce": "baseline", "audit": "restricted", "warn": "restricted"},
-            "exemptions": {"namespaces": list(POD_SECURITY_EXEMPT_NAMESPACES)},
-        }}],
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "AdmissionConfiguration",
+        "plugins": [
+            {
+                "name": "PodSecurity",
+                "configuration": {
+                    "apiVersion": "pod-security.admission.config.k8s.io/v1",
+                    "kind": "PodSecurityConfiguration",
+                    # The *-version fields default to "latest" (the running Kubernetes' own profile definitions).
+                    "defaults": {"enforce": "baseline", "audit": "restricted", "warn": "restricted"},
+                    "exemptions": {"namespaces": list(POD_SECURITY_EXEMPT_NAMESPACES)},
+                },
+            }
+        ],
     }
 
 
@@ -347,11 +429,21 @@ def encryption_config() -> dict:
     """apiserver.config.k8s.io/v1 EncryptionConfiguration: Secrets written with secretbox (XSalsa20-Poly1305) under
     the SSM-held key; `identity` last so Secrets written before encryption was on stay readable until rewritten."""
     return {
-        "apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration",
-        "resources": [{"resources": ["secrets"], "providers": [
-            {"secretbox": {"keys": [{"name": ENCRYPTION_KEY_NAME_PLACEHOLDER, "secret": ENCRYPTION_PLACEHOLDER}]}},
-            {"identity": {}},
-        ]}],
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "EncryptionConfiguration",
+        "resources": [
+            {
+                "resources": ["secrets"],
+                "providers": [
+                    {
+                        "secretbox": {
+                            "keys": [{"name": ENCRYPTION_KEY_NAME_PLACEHOLDER, "secret": ENCRYPTION_PLACEHOLDER}]
+                        }
+                    },
+                    {"identity": {}},
+                ],
+            }
+        ],
     }
 
 
@@ -360,6 +452,7 @@ def kernel_sysctls() -> str:
 
 
 # --- user data ------------------------------------------------------------------------------------------------
+
 
 class UserDataTooLarge(ValueError):
     pass
@@ -385,10 +478,18 @@ class UserDataTooLarge(ValueError):
 # mtime=0: the same text always encodes to the same bytes, so nothing shows as changed in a diff.
 USER_DATA_MIME_HEAD = "MIME-Version: 1.0\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\n"
 # The part types cloud-init gunzips (cloudinit/user_data.py DECOMP_TYPES).
-GZIP_TYPES = frozenset({
-    "application/gzip", "application/gzip-compressed", "application/gzipped", "application/x-compress",
-    "application/x-compressed", "application/x-gunzip", "application/x-gzip", "application/x-gzip-compressed",
-})
+GZIP_TYPES = frozenset(
+    {
+        "application/gzip",
+        "application/gzip-compressed",
+        "application/gzipped",
+        "application/x-compress",
+        "application/x-compressed",
+        "application/x-gunzip",
+        "application/x-gzip",
+        "application/x-gzip-compressed",
+    }
+)
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -445,7 +546,9 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     pass
 
 
-_Dumper.add_representer(Literal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|"))
+_Dumper.add_representer(
+    Literal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
+)
 
 
 def _yaml(*docs: object) -> str:
@@ -497,38 +600,56 @@ def _registration(m: MachinePlan) -> dict:
     args = {"node-ip": m.private_ip, "provider-id": provider_id(m)}
     args["node-labels"] = ",".join(f"{k}={v}" for k, v in sorted(node_labels(m).items()))
     taints = [{k: t[k] for k in ("key", "value", "effect") if t.get(k)} for t in m.taints]
-    return {"name": m.name, "criSocket": "unix:///run/containerd/containerd.sock", "kubeletExtraArgs": args,
-            "taints": taints}
+    return {
+        "name": m.name,
+        "criSocket": "unix:///run/containerd/containerd.sock",
+        "kubeletExtraArgs": args,
+        "taints": taints,
+    }
 
 
 def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
     spec = plan.spec
     return _yaml(
         {
-            "apiVersion": KUBEADM_API, "kind": "InitConfiguration",
+            "apiVersion": KUBEADM_API,
+            "kind": "InitConfiguration",
             # Finite (CIS): the masters' token-sync timer keeps pushing its expiry ahead while the cluster runs.
-            "bootstrapTokens": [{"token": TOKEN_PLACEHOLDER, "ttl": f"{TOKEN_TTL_SECONDS}s",
-                                 "usages": ["signing", "authentication"],
-                                 "groups": ["system:bootstrappers:kubeadm:default-node-token"]}],
+            "bootstrapTokens": [
+                {
+                    "token": TOKEN_PLACEHOLDER,
+                    "ttl": f"{TOKEN_TTL_SECONDS}s",
+                    "usages": ["signing", "authentication"],
+                    "groups": ["system:bootstrappers:kubeadm:default-node-token"],
+                }
+            ],
             "localAPIEndpoint": {"advertiseAddress": m.private_ip, "bindPort": int(API_PORT)},
             "nodeRegistration": _registration(m),
         },
         {
-            "apiVersion": KUBEADM_API, "kind": "ClusterConfiguration",
-            "kubernetesVersion": f"v{spec.kubernetes.version}", "clusterName": plan.name,
-            "controlPlaneEndpoint": f"{host}:{API_PORT}", "imageRepository": mirrors.from_spec(spec).control_plane,
+            "apiVersion": KUBEADM_API,
+            "kind": "ClusterConfiguration",
+            "kubernetesVersion": f"v{spec.kubernetes.version}",
+            "clusterName": plan.name,
+            "controlPlaneEndpoint": f"{host}:{API_PORT}",
+            "imageRepository": mirrors.from_spec(spec).control_plane,
             "certificatesDir": PKI_DIR,
             "networking": {"podSubnet": plan.pod_cidr, "serviceSubnet": plan.service_cidr, "dnsDomain": CLUSTER_DOMAIN},
-            "apiServer": {"certSANs": list(dict.fromkeys([host, *(x.private_ip for x in plan.masters)])),
-                          "extraArgs": api_server_args(), "extraVolumes": api_server_volumes()},
+            "apiServer": {
+                "certSANs": list(dict.fromkeys([host, *(x.private_ip for x in plan.masters)])),
+                "extraArgs": api_server_args(),
+                "extraVolumes": api_server_volumes(),
+            },
             # The VPC route table owns each node's pod CIDR (planned); the controller manager must not hand out others.
             "controllerManager": {"extraArgs": {"allocate-node-cidrs": "false", "profiling": "false"}},
             "scheduler": {"extraArgs": {"profiling": "false"}},
             "etcd": {"local": {"dataDir": ETCD_DIR}},
         },
         {
-            "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
-            "cgroupDriver": "systemd", "maxPods": spec.max_pods_per_node,
+            "apiVersion": "kubelet.config.k8s.io/v1beta1",
+            "kind": "KubeletConfiguration",
+            "cgroupDriver": "systemd",
+            "maxPods": spec.max_pods_per_node,
             # Serving certificates signed by the cluster CA (signer kubernetes.io/kubelet-serving; approved by the
             # add-on in planning/addons/programs/csr_approver.py, rotated by the kubelet), so metrics-server verifies kubelets
             # instead of skipping TLS checks. kubeadm uploads this document to the kubelet-config ConfigMap, so
@@ -541,9 +662,15 @@ def kubeadm_init_config(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
 
 def kubeadm_join_config(plan: ClusterPlan, m: MachinePlan, *, host: str, ca_hash: str) -> str:
     doc = {
-        "apiVersion": KUBEADM_API, "kind": "JoinConfiguration",
-        "discovery": {"bootstrapToken": {"apiServerEndpoint": f"{host}:{API_PORT}", "token": TOKEN_PLACEHOLDER,
-                                         "caCertHashes": [ca_hash]}},
+        "apiVersion": KUBEADM_API,
+        "kind": "JoinConfiguration",
+        "discovery": {
+            "bootstrapToken": {
+                "apiServerEndpoint": f"{host}:{API_PORT}",
+                "token": TOKEN_PLACEHOLDER,
+                "caCertHashes": [ca_hash],
+            }
+        },
         "nodeRegistration": _registration(m),
     }
     if m.role == "master":
@@ -554,17 +681,27 @@ def kubeadm_join_config(plan: ClusterPlan, m: MachinePlan, *, host: str, ca_hash
 # The CNI below (bridge + host-local, with portmap) moves packets only: nothing on the node watches NetworkPolicy
 # objects, so the API server stores them and no one applies them (containernetworking/plugins: bridge, host-local
 # and portmap implement no policy). Said in the offline plan's summary and docs/concepts/security.md; enforcement is a later issue.
-NETWORK_POLICY = {"enforced": False, "cni": "bridge + host-local",
-                  "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod"}
+NETWORK_POLICY = {
+    "enforced": False,
+    "cni": "bridge + host-local",
+    "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod",
+}
 
 
 def cni_config(m: MachinePlan) -> tuple[str, str]:
     """(bridge conflist, loopback conf): host-local hands out exactly the node's planned pod CIDR."""
     bridge = {
-        "cniVersion": "1.0.0", "name": "kubecvm",
+        "cniVersion": "1.0.0",
+        "name": "kubecvm",
         "plugins": [
-            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": False, "hairpinMode": True,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": m.pod_cidr}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+            {
+                "type": "bridge",
+                "bridge": "cni0",
+                "isGateway": True,
+                "ipMasq": False,
+                "hairpinMode": True,
+                "ipam": {"type": "host-local", "ranges": [[{"subnet": m.pod_cidr}]], "routes": [{"dst": "0.0.0.0/0"}]},
+            },
             {"type": "portmap", "capabilities": {"portMappings": True}},
         ],
     }
@@ -578,20 +715,33 @@ def boot_env(plan: ClusterPlan, m: MachinePlan, *, host: str) -> str:
     ordinal = [x.name for x in plan.masters].index(m.name) if master else 0
     minor = spec.kubernetes.version.rsplit(".", 1)[0]
     values = {
-        "NODE_NAME": m.name, "ROLE": m.role, "NODE_IP": m.private_ip, "POD_CIDR": m.pod_cidr,
+        "NODE_NAME": m.name,
+        "ROLE": m.role,
+        "NODE_IP": m.private_ip,
+        "POD_CIDR": m.pod_cidr,
         "FIRST_MASTER": "1" if master and ordinal == 0 else "0",
         "JOIN_DELAY": str(ordinal * JOIN_STAGGER_SECONDS),
-        "CLUSTER_POD_CIDR": plan.pod_cidr, "VPC_CIDR": plan.vpc_cidr, "API_HOST": host, "METADATA_IP": METADATA_IP,
+        "CLUSTER_POD_CIDR": plan.pod_cidr,
+        "VPC_CIDR": plan.vpc_cidr,
+        "API_HOST": host,
+        "METADATA_IP": METADATA_IP,
         # Masters only look for a peer among the others; a worker never reads it, so moving a master leaves every
         # worker's user data unchanged.
-        "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "", "REGION": plan.region,
-        "K8S_VERSION": spec.kubernetes.version, "MIRROR": mirror.packages, "K8S_KEY_FPR": KUBERNETES_APT_KEY_FINGERPRINT,
-        "SANDBOX_IMAGE": mirror.sandbox_image(minor), "API_DOMAIN": mirror.api_domain,
+        "MASTER_IPS": " ".join(x.private_ip for x in plan.masters) if master else "",
+        "REGION": plan.region,
+        "K8S_VERSION": spec.kubernetes.version,
+        "MIRROR": mirror.packages,
+        "K8S_KEY_FPR": KUBERNETES_APT_KEY_FINGERPRINT,
+        "SANDBOX_IMAGE": mirror.sandbox_image(minor),
+        "API_DOMAIN": mirror.api_domain,
         "SECRET_VERSION": boot.secret_version,
-        "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name, "TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
+        "TOKEN_SECRET": boot.secret(TOKEN_ITEM).name,
+        "TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
         "ENCRYPTION_SECRET": boot.secret(ENCRYPTION_ITEM).name if master else "",
         # secret=file under PKI_DIR, for masters only: workers never hold a CA key.
-        "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path) if master else "",
+        "PKI_FILES": " ".join(f"{s.name}={s.path.removeprefix(PKI_DIR + '/')}" for s in boot.secrets if s.path)
+        if master
+        else "",
         "ETCD_DISK": m.etcd_disk.name if m.etcd_disk else "",
         # A worker's data disk is found by type among its own data disks (planning/templates/data-disk.sh).
         "DATA_DISK_TYPE": m.data_disk.type if m.data_disk and not master else "",
@@ -670,8 +820,11 @@ def _entry(path: str, mode: str, content: str, encoding: str | None = None) -> s
 @functools.cache
 def _hardening_files() -> tuple[tuple[str, str], ...]:
     """(path, content) of the static CIS hardening files every master writes, rendered once."""
-    return ((AUDIT_POLICY, _yaml(audit_policy())), (ADMISSION_CONFIG, _yaml(admission_config())),
-            ("/etc/kubecvm/encryption.yaml", _yaml(encryption_config())))
+    return (
+        (AUDIT_POLICY, _yaml(audit_policy())),
+        (ADMISSION_CONFIG, _yaml(admission_config())),
+        ("/etc/kubecvm/encryption.yaml", _yaml(encryption_config())),
+    )
 
 
 def _strip_comments(text: str) -> str:
@@ -749,8 +902,10 @@ def _rendered(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | No
             *(file(path, content, "0600") for path, content in _hardening_files()),
             script("/usr/local/sbin/kubecvm-cert-renew", "kubecvm-cert-renew"),
             file("/etc/systemd/system/kubecvm-cert-renew.service", _RENEW_UNIT.format(days=backups.RENEW_WITHIN_DAYS)),
-            file("/etc/systemd/system/kubecvm-cert-renew.timer",
-                 _RENEW_TIMER.format(hour=backups.cert_renew_hour([x.name for x in plan.masters].index(m.name)))),
+            file(
+                "/etc/systemd/system/kubecvm-cert-renew.timer",
+                _RENEW_TIMER.format(hour=backups.cert_renew_hour([x.name for x in plan.masters].index(m.name))),
+            ),
         ]
         bp = backups.backup_plan(plan)
         if bp:
@@ -765,7 +920,9 @@ def _rendered(plan: ClusterPlan, m: MachinePlan, *, ca_hash: str, host: str | No
     user_data = "#cloud-config\nwrite_files:\n" + "".join(files) + _RUNCMD
     encoded = encode_user_data(user_data)
     if len(encoded) > USER_DATA_LIMIT:  # user_data_size: bytes as CVM counts them, after base64
-        raise UserDataTooLarge(f"{m.name}: user data is {len(encoded)} bytes after gzip and base64, over the CVM limit of {USER_DATA_LIMIT}")
+        raise UserDataTooLarge(
+            f"{m.name}: user data is {len(encoded)} bytes after gzip and base64, over the CVM limit of {USER_DATA_LIMIT}"
+        )
     return user_data, encoded
 
 

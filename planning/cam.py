@@ -46,10 +46,22 @@ def cbs(api: str) -> str:
 
 
 # The resource-level table of 可授权的资源类型_intl_cn.md (above), verbatim.
-CBS_RESOURCE_LEVEL = frozenset(cbs(api) for api in (
-    "AttachDisks", "CreateDisks", "DescribeDiskOperationLogs", "DescribeDisks", "DetachDisks", "ModifyDiskAttributes",
-    "ModifyDisksChargeType", "ModifyDisksRenewFlag", "RenewDisk", "ResizeDisk", "TerminateDisks",
-))
+CBS_RESOURCE_LEVEL = frozenset(
+    cbs(api)
+    for api in (
+        "AttachDisks",
+        "CreateDisks",
+        "DescribeDiskOperationLogs",
+        "DescribeDisks",
+        "DetachDisks",
+        "ModifyDiskAttributes",
+        "ModifyDisksChargeType",
+        "ModifyDisksRenewFlag",
+        "RenewDisk",
+        "ResizeDisk",
+        "TerminateDisks",
+    )
+)
 
 
 def tag_condition(key_kind: str, key: str, value: str) -> dict:
@@ -63,6 +75,7 @@ def require_resource_level(actions: list[str]) -> list[str]:
     """`actions`, unless one cannot be scoped by a condition: CAM would not apply the condition to it."""
     loose = sorted(a for a in actions if a.startswith(f"{CBS_SERVICE}:") and a not in CBS_RESOURCE_LEVEL)
     if loose:
-        raise ValueError(f"{', '.join(loose)}: no resource-level authorization in CAM (resource must be \"*\", "
-                         "no tag condition)")
+        raise ValueError(
+            f'{", ".join(loose)}: no resource-level authorization in CAM (resource must be "*", no tag condition)'
+        )
     return actions

@@ -40,15 +40,20 @@ def cidr_problems(*, vpc: Net, pod: Net, service: Net, node_pod_mask: int, max_p
         yield "nodePodMask", f"/{node_pod_mask} node blocks are larger than the pod CIDR {pod}"
     size = 2 ** (32 - node_pod_mask)
     if size < pod_block_addresses_needed(max_pods):
-        yield "nodePodMask", (
-            f"/{node_pod_mask} holds {size - 2} pods but maxPodsPerNode is {max_pods}; "
-            f"use /{32 - (pod_block_addresses_needed(max_pods) - 1).bit_length()} or lower maxPodsPerNode"
+        yield (
+            "nodePodMask",
+            (
+                f"/{node_pod_mask} holds {size - 2} pods but maxPodsPerNode is {max_pods}; "
+                f"use /{32 - (pod_block_addresses_needed(max_pods) - 1).bit_length()} or lower maxPodsPerNode"
+            ),
         )
 
 
 def disjoint_problems(named: dict[str, Net]) -> list[str]:
     items = sorted(named.items())
-    return [f"{a} {na} overlaps {b} {nb}" for i, (a, na) in enumerate(items) for b, nb in items[i + 1:] if na.overlaps(nb)]
+    return [
+        f"{a} {na} overlaps {b} {nb}" for i, (a, na) in enumerate(items) for b, nb in items[i + 1 :] if na.overlaps(nb)
+    ]
 
 
 def master_size_problem(shape: Shape, workers: int) -> str | None:

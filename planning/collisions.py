@@ -67,21 +67,27 @@ def problem(earlier: Iterable[Built], new: Built) -> str | None:
         clash = sorted(set(ours) & set(their_names))
         if clash:
             n = clash[0]
-            return (f"{both} both register {n!r} (cluster {theirs.name!r}: {their_names[n]}; cluster {mine.name!r}: "
-                    f"{ours[n]}){f' and {len(clash) - 1} more' if len(clash) > 1 else ''}: names are "
-                    "<cluster>-<pool>-z<zone>-<n>, and the engine refuses two resources with one URN; rename a "
-                    "cluster or a pool so neither name plus '-' begins the other's names")
+            return (
+                f"{both} both register {n!r} (cluster {theirs.name!r}: {their_names[n]}; cluster {mine.name!r}: "
+                f"{ours[n]}){f' and {len(clash) - 1} more' if len(clash) > 1 else ''}: names are "
+                "<cluster>-<pool>-z<zone>-<n>, and the engine refuses two resources with one URN; rename a "
+                "cluster or a pool so neither name plus '-' begins the other's names"
+            )
         if new.vpc is None or other.vpc is None or new.vpc != other.vpc:
             continue
         ip_ours, ip_theirs = _addresses(mine), _addresses(theirs)
         shared = sorted(set(ip_ours) & set(ip_theirs), key=ipaddress.IPv4Address)
         if shared:
             ip = shared[0]
-            return (f"{both} are in one VPC and both plan {ip} ({ip_theirs[ip]} and {ip_ours[ip]})"
-                    f"{f' and {len(shared) - 1} more addresses' if len(shared) > 1 else ''}: Tencent gives a private "
-                    "IP to one CVM only; give the clusters different subnets (existingNetwork.subnets)")
+            return (
+                f"{both} are in one VPC and both plan {ip} ({ip_theirs[ip]} and {ip_ours[ip]})"
+                f"{f' and {len(shared) - 1} more addresses' if len(shared) > 1 else ''}: Tencent gives a private "
+                "IP to one CVM only; give the clusters different subnets (existingNetwork.subnets)"
+            )
         if mine.spec.pod_net.overlaps(theirs.spec.pod_net):
-            return (f"{both} are in one VPC and their podCidr ranges overlap ({theirs.spec.pod_cidr} and "
-                    f"{mine.spec.pod_cidr}): {'two cluster route tables of one VPC with overlapping CIDRs' if mine.cluster_route_table or theirs.cluster_route_table else 'pod routes of one route table'} would send one pod "
-                    "address to two nodes; give each cluster its own podCidr")
+            return (
+                f"{both} are in one VPC and their podCidr ranges overlap ({theirs.spec.pod_cidr} and "
+                f"{mine.spec.pod_cidr}): {'two cluster route tables of one VPC with overlapping CIDRs' if mine.cluster_route_table or theirs.cluster_route_table else 'pod routes of one route table'} would send one pod "
+                "address to two nodes; give each cluster its own podCidr"
+            )
     return None

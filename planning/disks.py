@@ -31,11 +31,11 @@ SYSTEM_DISK_TYPES = ("CLOUD_SSD", "CLOUD_PREMIUM", "CLOUD_BSSD")
 
 # Never a system disk, whatever the family, and why (the sources above).
 NOT_SYSTEM_DISKS = {
-    "CLOUD_HSSD": "Tencent: \"Enhanced SSD cannot be used as the system disk\" (CBS use limits)",
-    "CLOUD_TSSD": "Tencent: \"Tremendous SSD cannot be used as the system disk\" (CBS use limits); it is sold only "
-                  "as an S5se data disk",
+    "CLOUD_HSSD": 'Tencent: "Enhanced SSD cannot be used as the system disk" (CBS use limits)',
+    "CLOUD_TSSD": 'Tencent: "Tremendous SSD cannot be used as the system disk" (CBS use limits); it is sold only '
+    "as an S5se data disk",
     "CLOUD_BASIC": "the basic (HDD) cloud disk is no longer among the cloud disks Tencent sells (Premium, SSD, "
-                   "Enhanced SSD: CBS cloud disk types)",
+    "Enhanced SSD: CBS cloud disk types)",
 }
 
 # Families whose system disks differ from SYSTEM_DISK_TYPES, with their source. None is documented in the pages
@@ -67,8 +67,10 @@ def live_refusal(where: str, disk_type: str, instance_type: str, zone: str, offe
     the instance-type check reports) refuses nothing."""
     if not offered or disk_type in offered:
         return None
-    return (f"{where}: {disk_type} is not a system disk Tencent sells with {instance_type} in {zone}; the provider's "
-            f"instance-types data source (DescribeDiskConfigQuota) offers {', '.join(offered)}")
+    return (
+        f"{where}: {disk_type} is not a system disk Tencent sells with {instance_type} in {zone}; the provider's "
+        f"instance-types data source (DescribeDiskConfigQuota) offers {', '.join(offered)}"
+    )
 
 
 def disk_charge_type(instance_charge_type: str) -> str:
@@ -82,10 +84,14 @@ def system_disk_uses(plan) -> dict[tuple[str, str, str, str], str]:
     for every CVM of a ClusterPlan: what the live system-disk check asks about, a handful however many nodes."""
     uses: dict[tuple[str, str, str, str], str] = {}
     for m in plan.masters:
-        uses.setdefault((m.zone, m.instance_type, disk_charge_type(m.charge_type), m.system_disk_type),
-                        "controlPlane.systemDisk.type")
+        uses.setdefault(
+            (m.zone, m.instance_type, disk_charge_type(m.charge_type), m.system_disk_type),
+            "controlPlane.systemDisk.type",
+        )
     for i, pool in enumerate(plan.pools):  # plan.pools keeps spec.nodePools' order
         for n in pool.nodes:
-            uses.setdefault((n.zone, n.instance_type, disk_charge_type(n.charge_type), n.system_disk_type),
-                            f"nodePools[{i}].systemDisk.type")
+            uses.setdefault(
+                (n.zone, n.instance_type, disk_charge_type(n.charge_type), n.system_disk_type),
+                f"nodePools[{i}].systemDisk.type",
+            )
     return uses

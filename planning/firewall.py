@@ -54,7 +54,9 @@ def rule_problem(rule: RuleLike) -> str | None:
     if rule.protocol in ("ALL", "ICMP") and rule.port.upper() != "ALL":
         return f"protocol {rule.protocol} takes port ALL, not {rule.port!r}"
     if bool(rule.cidr) == bool(rule.source_group):
-        return "a rule has a CIDR or a source security group, exactly one (cidr_block conflicts with source_security_id)"
+        return (
+            "a rule has a CIDR or a source security group, exactly one (cidr_block conflicts with source_security_id)"
+        )
     try:
         port_ranges(rule.port)
         if rule.cidr:
@@ -77,13 +79,15 @@ def matches(rule: RuleLike, source: str, protocol: str, port: int | None, groups
     return any(lo <= port <= hi for lo, hi in port_ranges(rule.port))
 
 
-def first_match(rules: Iterable[RuleLike], source: str, protocol: str, port: int | None = None,
-                groups: Collection[str] = ()) -> RuleLike | None:
+def first_match(
+    rules: Iterable[RuleLike], source: str, protocol: str, port: int | None = None, groups: Collection[str] = ()
+) -> RuleLike | None:
     return next((r for r in rules if matches(r, source, protocol, port, groups)), None)
 
 
-def verdict(rules: Iterable[RuleLike], source: str, protocol: str, port: int | None = None,
-            groups: Collection[str] = ()) -> str:
+def verdict(
+    rules: Iterable[RuleLike], source: str, protocol: str, port: int | None = None, groups: Collection[str] = ()
+) -> str:
     """ACCEPT or DROP for a packet from `source` (protocol TCP|UDP|ICMP, port None for ICMP). `groups`: the roles
     whose security group the source CVM is in (a CVM's packets match a rule naming its group), () for others."""
     if protocol not in ("TCP", "UDP", "ICMP"):

@@ -62,32 +62,71 @@ class Image:
 
 
 TABLE: tuple[Image, ...] = (
-    Image("ingress-nginx-controller", "k8s", "ingress-nginx/controller", "v1.12.1",
-          "sha256:d2fbc4ec70d8aa2050dd91a91506e998765e86c96f32cffb56c503c9c34eed5b",
-          _K8S_IO.format(commit="1c6e75041c704fb18e6ff626593fe15946d854c5", project="ingress-nginx")
-          + " (controller); the same digest in kubernetes/ingress-nginx controller-v1.12.1 deploy/static/provider/*/deploy.yaml",
-          mirror_name="nginx-ingress-controller"),  # the name Aliyun's google_containers gives it
-    Image("metrics-server", "k8s", "metrics-server/metrics-server", "v0.7.2",
-          "sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9",
-          _K8S_IO.format(commit="bc1017d811972e111a18438057aedac90a843198", project="metrics-server")),
+    Image(
+        "ingress-nginx-controller",
+        "k8s",
+        "ingress-nginx/controller",
+        "v1.12.1",
+        "sha256:d2fbc4ec70d8aa2050dd91a91506e998765e86c96f32cffb56c503c9c34eed5b",
+        _K8S_IO.format(commit="1c6e75041c704fb18e6ff626593fe15946d854c5", project="ingress-nginx")
+        + " (controller); the same digest in kubernetes/ingress-nginx controller-v1.12.1 deploy/static/provider/*/deploy.yaml",
+        mirror_name="nginx-ingress-controller",
+    ),  # the name Aliyun's google_containers gives it
+    Image(
+        "metrics-server",
+        "k8s",
+        "metrics-server/metrics-server",
+        "v0.7.2",
+        "sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9",
+        _K8S_IO.format(commit="bc1017d811972e111a18438057aedac90a843198", project="metrics-server"),
+    ),
     # The CBS CSI driver: why v2.3.0, planning/addons/cbs_csi.py CBS_CSI_VERSION.
     Image("cbs-csi", "tencent", "tkeimages/csi-tencentcloud-cbs", "v2.3.0", None, _NO_TENCENT_DIGEST),
-    Image("csi-provisioner", "tencent", "tkeimages/csi-provisioner", "v2.0.4", None,
-          _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)"),
-    Image("csi-attacher", "tencent", "tkeimages/csi-attacher", "v3.0.2", None,
-          _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)"),
-    Image("csi-resizer", "tencent", "tkeimages/csi-resizer", "v1.0.1", None,
-          _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)"),
-    Image("csi-node-driver-registrar", "tencent", "tkeimages/csi-node-driver-registrar", "v2.0.1", None,
-          _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)"),
+    Image(
+        "csi-provisioner",
+        "tencent",
+        "tkeimages/csi-provisioner",
+        "v2.0.4",
+        None,
+        _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)",
+    ),
+    Image(
+        "csi-attacher",
+        "tencent",
+        "tkeimages/csi-attacher",
+        "v3.0.2",
+        None,
+        _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)",
+    ),
+    Image(
+        "csi-resizer",
+        "tencent",
+        "tkeimages/csi-resizer",
+        "v1.0.1",
+        None,
+        _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)",
+    ),
+    Image(
+        "csi-node-driver-registrar",
+        "tencent",
+        "tkeimages/csi-node-driver-registrar",
+        "v2.0.1",
+        None,
+        _NO_TENCENT_DIGEST + " (a copy of sig-storage's; upstream's digest is not assumed for it)",
+    ),
     # Tencent's copy of Docker's official python image; 3.12-slim is a tag Docker rebuilds on every base update.
     Image("cam-credentials", "tencent", "library/python", "3.12-slim", None, _NO_TENCENT_DIGEST),
     Image("csr-approver", "tencent", "library/python", "3.12-slim", None, _NO_TENCENT_DIGEST),
     # monitoring.prometheus (planning/addons/prometheus.py, node_exporter.py, kube_state_metrics.py). v2.15.0: its
     # client-go is Kubernetes 1.32's, the newest minor kubecvm runs (kube-state-metrics README compatibility matrix).
-    Image("kube-state-metrics", "k8s", "kube-state-metrics/kube-state-metrics", "v2.15.0",
-          "sha256:db384bf43222b066c378e77027a675d4cd9911107adba46c2922b3a55e10d6fb",
-          _K8S_IO.format(commit="d7bd31108ded441313a66c085b7db945dbea4c4d", project="kube-state-metrics")),
+    Image(
+        "kube-state-metrics",
+        "k8s",
+        "kube-state-metrics/kube-state-metrics",
+        "v2.15.0",
+        "sha256:db384bf43222b066c378e77027a675d4cd9911107adba46c2922b3a55e10d6fb",
+        _K8S_IO.format(commit="d7bd31108ded441313a66c085b7db945dbea4c4d", project="kube-state-metrics"),
+    ),
     Image("prometheus", "docker", "prom/prometheus", "v3.1.0", None, _STACK_DIGEST),  # --agent is a flag since 3.0
     Image("node-exporter", "docker", "prom/node-exporter", "v1.8.2", None, _STACK_DIGEST),
     # The load-balancer controller: the same python, its libraries installed from a hash-locked list at start.

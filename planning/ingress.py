@@ -36,7 +36,10 @@ NODE_PORT_RANGE = (30000, 32767)
 # random NodePorts from the upper part of the range first and keeps the lowest min(max(16, size/32), 128) ports
 # (30000-30085 for the default range) for fixed ones like these, so user Services rarely take them first.
 NODE_PORTS = {"http": 30080, "https": 30081}
-STATIC_BAND = (NODE_PORT_RANGE[0], NODE_PORT_RANGE[0] + min(max(16, (NODE_PORT_RANGE[1] - NODE_PORT_RANGE[0] + 1) // 32), 128) - 1)
+STATIC_BAND = (
+    NODE_PORT_RANGE[0],
+    NODE_PORT_RANGE[0] + min(max(16, (NODE_PORT_RANGE[1] - NODE_PORT_RANGE[0] + 1) // 32), 128) - 1,
+)
 LISTENERS = ("http", "https")
 
 # health_source_ip_type=1: health checks come from 100.64.0.0/10 (see the module docstring).
@@ -114,12 +117,20 @@ def plan_ingress(spec, *, zone: str, vip: str | None, workers) -> IngressPlan | 
     ports = {"http": ing.ports.http, "https": ing.ports.https}
     charge, bandwidth = ing.internet or (None, None)
     return IngressPlan(
-        name=names.ingress_lb(c), component=names.ingress_component(c), exposure=ing.exposure.value, zone=zone,
+        name=names.ingress_lb(c),
+        component=names.ingress_component(c),
+        exposure=ing.exposure.value,
+        zone=zone,
         vip=vip if internal else None,
         allowed_cidrs=tuple(ing.allowed_cidrs if ing.allowed_cidrs is not None else [spec.vpc_cidr]),
         listeners=tuple(
-            IngressListenerPlan(key, names.ingress_listener(c, key), ports[key], NODE_PORTS[key], names.ingress_targets(c, key))
+            IngressListenerPlan(
+                key, names.ingress_listener(c, key), ports[key], NODE_PORTS[key], names.ingress_targets(c, key)
+            )
             for key in LISTENERS
         ),
-        pools=pools, targets=targets, internet_charge_type=charge, bandwidth=bandwidth,
+        pools=pools,
+        targets=targets,
+        internet_charge_type=charge,
+        bandwidth=bandwidth,
     )

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 # minor -> the last patch release verified in the sources above; every patch 0..last exists.
 LAST_PATCH = {"1.28": 15, "1.29": 15, "1.30": 14, "1.31": 14, "1.32": 8}
-DEFAULT_VERSION = "1.30.6"  # what `kubernetes.version` defaults to (planning/spec/kubernetes.py); a test holds it to the table
+DEFAULT_VERSION = (
+    "1.30.6"  # what `kubernetes.version` defaults to (planning/spec/kubernetes.py); a test holds it to the table
+)
 
 
 def releases(minor: str) -> tuple[str, ...]:
@@ -38,6 +40,8 @@ def version_problem(version: str) -> str | None:
     if minor not in LAST_PATCH:
         return f"{version!r}: kubecvm supports Kubernetes {', '.join(LAST_PATCH)}"
     if int(patch) > LAST_PATCH[minor]:
-        return (f"{version!r}: Kubernetes {minor} has no patch release {patch}; its releases are {minor}.0 .. "
-                f"{minor}.{LAST_PATCH[minor]} (newest: {minor}.{LAST_PATCH[minor]})")
+        return (
+            f"{version!r}: Kubernetes {minor} has no patch release {patch}; its releases are {minor}.0 .. "
+            f"{minor}.{LAST_PATCH[minor]} (newest: {minor}.{LAST_PATCH[minor]})"
+        )
     return None

@@ -65,14 +65,36 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-OUTSIDE_MAINLAND = frozenset({
-    "ap-hongkong", "ap-singapore", "ap-bangkok", "ap-jakarta", "ap-mumbai", "ap-seoul", "ap-tokyo",
-    "na-ashburn", "na-siliconvalley", "na-toronto", "eu-frankfurt", "eu-moscow", "sa-saopaulo",
-})
-MAINLAND = frozenset({
-    "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-nanjing",
-    "ap-shanghai-fsi", "ap-shenzhen-fsi", "ap-beijing-fsi",
-})
+OUTSIDE_MAINLAND = frozenset(
+    {
+        "ap-hongkong",
+        "ap-singapore",
+        "ap-bangkok",
+        "ap-jakarta",
+        "ap-mumbai",
+        "ap-seoul",
+        "ap-tokyo",
+        "na-ashburn",
+        "na-siliconvalley",
+        "na-toronto",
+        "eu-frankfurt",
+        "eu-moscow",
+        "sa-saopaulo",
+    }
+)
+MAINLAND = frozenset(
+    {
+        "ap-guangzhou",
+        "ap-shanghai",
+        "ap-beijing",
+        "ap-chengdu",
+        "ap-chongqing",
+        "ap-nanjing",
+        "ap-shanghai-fsi",
+        "ap-shenzhen-fsi",
+        "ap-beijing-fsi",
+    }
+)
 
 PACKAGES_IN_VPC = "http://mirrors.tencentyun.com"
 DOCKER_HUB_MIRROR = "https://mirror.ccs.tencentyun.com"
@@ -143,8 +165,12 @@ class Mirrors:
     @property
     def boot_hosts(self) -> tuple[str, ...]:
         """Every host a node contacts while it boots (docs/concepts/boot.md, "What a node reaches while booting")."""
-        hosts = [host_of(self.packages), host_of(self.control_plane), *(self.api_host(s) for s in BOOT_SERVICES),
-                 METADATA_HOST]
+        hosts = [
+            host_of(self.packages),
+            host_of(self.control_plane),
+            *(self.api_host(s) for s in BOOT_SERVICES),
+            METADATA_HOST,
+        ]
         return tuple(dict.fromkeys(hosts))
 
     @property
@@ -153,9 +179,15 @@ class Mirrors:
         return tuple(h for h in self.boot_hosts if not in_vpc(h))
 
 
-def for_region(region: str, *, control_plane: str | None = None, packages: str | None = None,
-               docker_hub: str | None = None, addon_registry: str | None = None,
-               cloud_api: str = "internal") -> Mirrors:
+def for_region(
+    region: str,
+    *,
+    control_plane: str | None = None,
+    packages: str | None = None,
+    docker_hub: str | None = None,
+    addon_registry: str | None = None,
+    cloud_api: str = "internal",
+) -> Mirrors:
     """The defaults for `region`, each replaced by an explicit value. docker_hub="" turns the mirror off."""
     default_cp = MAINLAND_K8S if is_mainland(region) else UPSTREAM_K8S
     return Mirrors(
@@ -174,8 +206,12 @@ def from_spec(spec: Any) -> Mirrors:
     .cloudApi, addons.imageRegistry)."""
     k, a = spec.kubernetes, spec.addons
     return for_region(
-        spec.region, control_plane=k.image_repository, packages=k.package_mirror, docker_hub=k.docker_hub_mirror,
-        addon_registry=getattr(a, "image_registry", None), cloud_api=k.cloud_api.value,
+        spec.region,
+        control_plane=k.image_repository,
+        packages=k.package_mirror,
+        docker_hub=k.docker_hub_mirror,
+        addon_registry=getattr(a, "image_registry", None),
+        cloud_api=k.cloud_api.value,
     )
 
 
@@ -184,5 +220,4 @@ def hosts_toml(m: Mirrors) -> str | None:
     (containerd docs/hosts.md: `server` is the upstream, each [host."..."] is tried in order before it)."""
     if not m.docker_hub:
         return None
-    return (f'server = "{DOCKER_HUB_UPSTREAM}"\n\n'
-            f'[host."{m.docker_hub}"]\n  capabilities = ["pull", "resolve"]\n')
+    return f'server = "{DOCKER_HUB_UPSTREAM}"\n\n[host."{m.docker_hub}"]\n  capabilities = ["pull", "resolve"]\n'

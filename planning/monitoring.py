@@ -33,8 +33,15 @@ class AlarmRule:
 
     def inputs(self, period: int, continue_periods: int, notice_frequency: int) -> dict[str, object]:
         """One element of the provider's `conditions.rules` (its snake_case keys, as the SDK takes them)."""
-        return {"metric_name": self.metric, "period": period, "operator": self.operator, "value": str(self.value),
-                "continue_period": continue_periods, "notice_frequency": notice_frequency, "is_power_notice": 0}
+        return {
+            "metric_name": self.metric,
+            "period": period,
+            "operator": self.operator,
+            "value": str(self.value),
+            "continue_period": continue_periods,
+            "notice_frequency": notice_frequency,
+            "is_power_notice": 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,12 @@ class AlarmPolicyPlan:
 
 # The CLB policies' one rule each (monitor.CLB_WATCHES: the two metrics live in different alarm types).
 _CLB_RULES = {
-    "health": lambda a: AlarmRule(monitor.CLB_UNHEALTHY, "gt", a.unhealthy_backends,
-                                  f"unhealthy backends > {a.unhealthy_backends}"),
-    "drops": lambda a: AlarmRule(monitor.CLB_DROPPED, "gt", a.dropped_connections,
-                                 f"dropped connections > {a.dropped_connections}"),
+    "health": lambda a: AlarmRule(
+        monitor.CLB_UNHEALTHY, "gt", a.unhealthy_backends, f"unhealthy backends > {a.unhealthy_backends}"
+    ),
+    "drops": lambda a: AlarmRule(
+        monitor.CLB_DROPPED, "gt", a.dropped_connections, f"dropped connections > {a.dropped_connections}"
+    ),
 }
 
 
@@ -73,14 +82,17 @@ class MonitoringPlan:
 
     def conditions(self, policy: AlarmPolicyPlan) -> dict[str, object]:
         """The provider's `conditions` block: IsUnionRule 0, so any one rule alarms."""
-        return {"is_union_rule": 0, "rules": [r.inputs(self.period, self.continue_periods, self.notice_frequency)
-                                              for r in policy.rules]}
+        return {
+            "is_union_rule": 0,
+            "rules": [r.inputs(self.period, self.continue_periods, self.notice_frequency) for r in policy.rules],
+        }
 
     def summary(self) -> dict[str, object]:
         """What is watched, for the plan's summary."""
         return {
-            "alarms": [{"policy": p.resource, "watches": p.watches, "rules": [r.what for r in p.rules]}
-                       for p in self.policies],
+            "alarms": [
+                {"policy": p.resource, "watches": p.watches, "rules": [r.what for r in p.rules]} for p in self.policies
+            ],
             "boundByTag": f"{self.tag[0]}={self.tag[1]}",
             "noticeIds": list(self.notice_ids),
         }
@@ -94,21 +106,36 @@ def monitoring_plan(plan: ClusterPlan) -> MonitoringPlan | None:
         return None
     c = plan.name
     nodes = AlarmPolicyPlan(
-        names.alarm_policy(c, "nodes"), monitor.NODE_NAMESPACE, "nodes", (
+        names.alarm_policy(c, "nodes"),
+        monitor.NODE_NAMESPACE,
+        "nodes",
+        (
             AlarmRule(monitor.NODE_CPU, "ge", a.cpu_percent, f"CPU >= {a.cpu_percent}%"),
             AlarmRule(monitor.NODE_MEMORY, "ge", a.memory_percent, f"memory >= {a.memory_percent}%"),
             AlarmRule(monitor.NODE_DISK, "ge", a.disk_percent, f"disk >= {a.disk_percent}%"),
-        ), remark=f"kubecvm-{c}-nodes",
+        ),
+        remark=f"kubecvm-{c}-nodes",
     )
     exposures = sorted({plan.api.exposure, *([plan.ingress.exposure] if plan.ingress else [])})
     clbs = tuple(
-        AlarmPolicyPlan(names.alarm_policy(c, f"clb-{exposure}-{watch}"), monitor.CLB_NAMESPACE[(exposure, watch)],
-                        f"CLBs ({exposure})", (_CLB_RULES[watch](a),), remark=f"kubecvm-{c}-clb-{exposure}-{watch}")
-        for exposure in exposures for watch in monitor.CLB_WATCHES
+        AlarmPolicyPlan(
+            names.alarm_policy(c, f"clb-{exposure}-{watch}"),
+            monitor.CLB_NAMESPACE[(exposure, watch)],
+            f"CLBs ({exposure})",
+            (_CLB_RULES[watch](a),),
+            remark=f"kubecvm-{c}-clb-{exposure}-{watch}",
+        )
+        for exposure in exposures
+        for watch in monitor.CLB_WATCHES
     )
     return MonitoringPlan(
-        component=names.monitoring_component(c), policies=(nodes, *clbs), notice_ids=tuple(m.notice_ids),
-        tag=(TAG_CLUSTER, c), period=a.period, continue_periods=a.continue_periods, notice_frequency=a.notice_frequency,
+        component=names.monitoring_component(c),
+        policies=(nodes, *clbs),
+        notice_ids=tuple(m.notice_ids),
+        tag=(TAG_CLUSTER, c),
+        period=a.period,
+        continue_periods=a.continue_periods,
+        notice_frequency=a.notice_frequency,
     )
 
 
@@ -133,11 +160,17 @@ class PrometheusPlan:
         return self.mode == "tmp" and self.instance_id is None
 
     def summary(self) -> dict[str, object]:
-        where = (self.url if self.mode == "remoteWrite" else
-                 f"TMP instance {self.instance_id}" if self.instance_id else
-                 f"new TMP instance {self.instance_resource} ({self.zone}, {self.retention_days} days)")
-        jobs = [*scrape.cluster_jobs(namespace="", ingress_namespace="x" if self.ingress else None),
-                *scrape.control_plane_jobs()]
+        where = (
+            self.url
+            if self.mode == "remoteWrite"
+            else f"TMP instance {self.instance_id}"
+            if self.instance_id
+            else f"new TMP instance {self.instance_resource} ({self.zone}, {self.retention_days} days)"
+        )
+        jobs = [
+            *scrape.cluster_jobs(namespace="", ingress_namespace="x" if self.ingress else None),
+            *scrape.control_plane_jobs(),
+        ]
         return {"mode": self.mode, "writesTo": where, "scrapes": [j["job_name"] for j in jobs]}
 
 
@@ -149,10 +182,18 @@ def prometheus_plan(plan: ClusterPlan) -> PrometheusPlan | None:
     c = plan.name
     digests = {"prometheus": p.digests.prometheus, "node-exporter": p.digests.node_exporter}
     return PrometheusPlan(
-        component=names.prometheus_component(c), mode=p.mode.value, instance_resource=names.tmp_instance(c),
-        zone=plan.masters[0].zone, retention_days=p.retention_days, instance_id=p.instance_id, url=p.url,
-        auth=p.auth.value, username=p.username,
-        images={**{n: images.docker_reference(n, d) for n, d in digests.items()},
-                "kube-state-metrics": images.kube_state_metrics_reference(p.image_repository)},
+        component=names.prometheus_component(c),
+        mode=p.mode.value,
+        instance_resource=names.tmp_instance(c),
+        zone=plan.masters[0].zone,
+        retention_days=p.retention_days,
+        instance_id=p.instance_id,
+        url=p.url,
+        auth=p.auth.value,
+        username=p.username,
+        images={
+            **{n: images.docker_reference(n, d) for n, d in digests.items()},
+            "kube-state-metrics": images.kube_state_metrics_reference(p.image_repository),
+        },
         ingress=plan.ingress is not None,
     )

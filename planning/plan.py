@@ -242,6 +242,7 @@ class ClusterPlan:
     def vpc_pod_routes(self) -> tuple[RoutePlan, ...]:
         """The per-node routes that are VPC route-table entries (vpcRoutes mode); none in globalRouter mode."""
         return self.routes if self.cluster_route_table is None else ()
+
     ingress: IngressPlan | None = None  # the workload entry point (planning/ingress.py); None when disabled
 
     @property
@@ -279,8 +280,11 @@ def policy_facts(spec: ClusterSpec) -> dict[str, object]:
         # What a booting node must reach outside the VPC (planning/mirrors.py); empty: it boots without NAT.
         "bootEgressHosts": list(mirrors.from_spec(spec).egress_hosts),
         # A network kubecvm does not create (spec existingNetwork): its subnets by zone, which no resource shows.
-        **({"existingSubnets": {z: s.cidr for z, s in sorted(spec.existing_network.subnets.items())}}
-           if getattr(spec, "existing_network", None) is not None else {}),
+        **(
+            {"existingSubnets": {z: s.cidr for z, s in sorted(spec.existing_network.subnets.items())}}
+            if getattr(spec, "existing_network", None) is not None
+            else {}
+        ),
     }
 
 
@@ -295,8 +299,14 @@ def _disk(name: str, disk: Disk, protect: bool = False) -> DiskPlan:
 
 def _data_disk(name: str, disk: Disk, charge_type: str) -> DiskPlan:
     postpaid = charge_type == "POSTPAID_BY_HOUR"
-    return DiskPlan(name=name, type=disk.type.value, size=disk.size, encrypted=disk.encrypted,
-                    delete_with_instance=postpaid, delete_with_instance_prepaid=charge_type == "PREPAID")
+    return DiskPlan(
+        name=name,
+        type=disk.type.value,
+        size=disk.size,
+        encrypted=disk.encrypted,
+        delete_with_instance=postpaid,
+        delete_with_instance_prepaid=charge_type == "PREPAID",
+    )
 
 
 def _billing(machines) -> dict[str, object]:
@@ -318,18 +328,24 @@ def _system_disk(where: str, machines, instance_type: str) -> dict[str, object]:
     asked = machines.system_disk.type if machines.system_disk is not None else None
     if asked is not None and (problem := disks.system_disk_problem(asked.value, family)):
         raise SpecError(f"{where}.systemDisk.type", problem)
-    return {"system_disk_type": asked.value if asked is not None else disks.default_system_disk(family),
-            "system_disk_size": system_disk_size(machines)}
+    return {
+        "system_disk_type": asked.value if asked is not None else disks.default_system_disk(family),
+        "system_disk_size": system_disk_size(machines),
+    }
 
 
 def _check_architecture(where: str, instance_type: str) -> None:
     """Nodes boot x86_64 only: the boot installs tccli and the COS SDK from planning/node-pip.lock, whose wheels are
     x86_64 (tools/node_pip_lock.py ARCH), and imageNameRegex's default names Tencent's x86_64 Ubuntu image."""
     if (arch := cvm.architecture(instance_type)) != cvm.X86_64:
-        raise SpecError(f"{where}.instanceType", (
-            f"{instance_type} is an {arch} (ARM) instance type, and kubecvm's nodes boot on x86_64 only (the boot's "
-            f"pinned Python packages and the node image are x86_64 builds): choose an x86_64 family, such as S5, SA3 "
-            f"or S6"))
+        raise SpecError(
+            f"{where}.instanceType",
+            (
+                f"{instance_type} is an {arch} (ARM) instance type, and kubecvm's nodes boot on x86_64 only (the boot's "
+                f"pinned Python packages and the node image are x86_64 builds): choose an x86_64 family, such as S5, SA3 "
+                f"or S6"
+            ),
+        )
 
 
 def _master_type(spec: ClusterSpec) -> str:
@@ -337,7 +353,9 @@ def _master_type(spec: ClusterSpec) -> str:
         return spec.control_plane.instance_type
     tier = master_tier(spec.worker_count)
     if tier is None:
-        raise SpecError("controlPlane.instanceType", f"auto cannot size masters: {beyond_table_message(spec.worker_count)}")
+        raise SpecError(
+            "controlPlane.instanceType", f"auto cannot size masters: {beyond_table_message(spec.worker_count)}"
+        )
     return tier.instance_type
 
 
@@ -356,20 +374,23 @@ def _check_capacity(spec: ClusterSpec, layout: Layout) -> None:
         zone = spec.master_zones[0]
         cidr = spec.existing_network.subnets[zone].cidr
         raise SpecError(
-            f"existingNetwork.subnets.{zone}.cidr", f"{cidr} is too small: its /{layout.pool_block_prefix} address "
+            f"existingNetwork.subnets.{zone}.cidr",
+            f"{cidr} is too small: its /{layout.pool_block_prefix} address "
             f"blocks (one per pool slot, layout.poolBlocks {layout.pool_blocks}) cannot hold the "
             f"{spec.control_plane.count} master(s) and the API address; give larger subnets",
         )
     if layout.ip_capacity(0) < spec.control_plane.count:
         raise SpecError(
-            "vpcCidr", f"{spec.vpc_cidr} is too small: its /{layout.pool_block_prefix} address blocks per zone and "
+            "vpcCidr",
+            f"{spec.vpc_cidr} is too small: its /{layout.pool_block_prefix} address blocks per zone and "
             f"pool ({layout.zone_blocks} x {layout.pool_blocks}) cannot hold the masters and the API address; "
             "use /22 or larger",
         )
     per_zone = -(-spec.control_plane.count // len(spec.master_zones))  # masters go round-robin over their zones
     if per_zone > cap_pod:
         raise SpecError(
-            "controlPlane.count", f"{per_zone} masters in zone {spec.master_zones[0]} exceed the "
+            "controlPlane.count",
+            f"{per_zone} masters in zone {spec.master_zones[0]} exceed the "
             f"{cap_pod} pod blocks of the control-plane block (podCidr {spec.pod_cidr}, nodePodMask "
             f"/{spec.node_pod_mask}, layout {layout.zone_blocks} x {layout.pool_blocks}); use a larger podCidr, "
             "more zones or fewer layout blocks",
@@ -419,7 +440,10 @@ def _ingress_rules(ing: IngressPlan | None) -> tuple[tuple[Rule, ...], tuple[Rul
 
 
 def _security_groups(
-    spec: ClusterSpec, plan_names: dict[str, str], master_ips: list[str], ing: IngressPlan | None = None,
+    spec: ClusterSpec,
+    plan_names: dict[str, str],
+    master_ips: list[str],
+    ing: IngressPlan | None = None,
 ) -> tuple[SecurityGroupPlan, ...]:
     vpc, pod = spec.vpc_cidr, spec.pod_cidr
     api_from = list(dict.fromkeys([*(spec.api_endpoint.allowed_cidrs or []), vpc]))
@@ -427,7 +451,10 @@ def _security_groups(
     masters = [f"{ip}/32" for ip in master_ips]
     egress = (Rule("ACCEPT", "ALL", ALL_PORTS, ANYWHERE, "all egress"),)
     cluster = (
-        *[Rule("ACCEPT", "ALL", ALL_PORTS, "", f"cluster nodes: {role}s", source_group=role) for role in ("master", "worker")],
+        *[
+            Rule("ACCEPT", "ALL", ALL_PORTS, "", f"cluster nodes: {role}s", source_group=role)
+            for role in ("master", "worker")
+        ],
         Rule("ACCEPT", "ALL", ALL_PORTS, pod, "pod network"),
     )
     others = (
@@ -452,9 +479,13 @@ def _security_groups(
     # (kubernetes/kubernetes cmd/kubeadm/app/phases/markcontrolplane/markcontrolplane.go labelsToAdd), so are never
     # targets.
     lb_checks = (
-        Rule("ACCEPT", "TCP", NODEPORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
-        Rule("ACCEPT", "ICMP", ALL_PORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
-    ) if spec.addons.load_balancer_controller else ()
+        (
+            Rule("ACCEPT", "TCP", NODEPORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
+            Rule("ACCEPT", "ICMP", ALL_PORTS, ingress_plan.HEALTH_CHECK_CIDR, "load-balancer Service health checks"),
+        )
+        if spec.addons.load_balancer_controller
+        else ()
+    )
     worker_rules = (
         *cluster,
         *ingress_worker,  # before the VPC-wide NodePort ACCEPT, which would otherwise answer for them
@@ -465,8 +496,10 @@ def _security_groups(
         *others,
         DROP_REST,
     )
-    lb_rules = (*[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in dict.fromkeys([*api_from, pod])],
-                DROP_REST)
+    lb_rules = (
+        *[Rule("ACCEPT", "TCP", API_PORT, c, "kube-apiserver") for c in dict.fromkeys([*api_from, pod])],
+        DROP_REST,
+    )
     groups = (
         SecurityGroupPlan(plan_names["master"], "master", master_rules, egress),
         SecurityGroupPlan(plan_names["worker"], "worker", worker_rules, egress),
@@ -479,8 +512,14 @@ def _security_groups(
 
 def address_layout(spec: ClusterSpec) -> Layout:
     """The spec's address geometry (planning/addressing.py), which every planned address comes from."""
-    return Layout(spec.vpc_net, spec.pod_net, spec.node_pod_mask, spec.layout.zone_blocks, spec.layout.pool_blocks,
-                  tuple(sorted(spec.subnet_nets.items())))
+    return Layout(
+        spec.vpc_net,
+        spec.pod_net,
+        spec.node_pod_mask,
+        spec.layout.zone_blocks,
+        spec.layout.pool_blocks,
+        tuple(sorted(spec.subnet_nets.items())),
+    )
 
 
 def build_plan(spec: ClusterSpec) -> ClusterPlan:
@@ -493,10 +532,7 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     tags = {**spec.tags, TAG_CLUSTER: c}
 
     zones = sorted(spec.zones, key=names.zone_number)
-    subnets = tuple(
-        SubnetPlan(names.subnet(c, z), z, str(layout.zone_subnet(names.zone_number(z))))
-        for z in zones
-    )
+    subnets = tuple(SubnetPlan(names.subnet(c, z), z, str(layout.zone_subnet(names.zone_number(z)))) for z in zones)
 
     master_type = _master_type(spec)
     _check_architecture("controlPlane", master_type)
@@ -511,17 +547,26 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
         k = i // len(master_zones)  # masters sharing a zone (fewer zones than masters) take the next addresses
         zn = names.zone_number(zone)
         name = names.master(c, i)
-        masters.append(MachinePlan(
-            name=name, role="master", pool=None, zone=zone,
-            private_ip=layout.node_ip(zn, 0, k), pod_cidr=layout.pod_cidr(zn, 0, k),
-            instance_type=master_type, shape=parse_instance_type(master_type),
-            **master_disk, **_billing(spec.control_plane),
-            tags=role_tags(tags, "master"),
-            etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
-            labels={}, taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
-            # Lifted for the masters the spec names, so a `pulumi up --replace` of one can delete it (docs/operations/masters.md).
-            disable_api_termination=prod and name not in spec.lift_termination_protection,
-        ))
+        masters.append(
+            MachinePlan(
+                name=name,
+                role="master",
+                pool=None,
+                zone=zone,
+                private_ip=layout.node_ip(zn, 0, k),
+                pod_cidr=layout.pod_cidr(zn, 0, k),
+                instance_type=master_type,
+                shape=parse_instance_type(master_type),
+                **master_disk,
+                **_billing(spec.control_plane),
+                tags=role_tags(tags, "master"),
+                etcd_disk=_disk(names.etcd_disk(name), spec.control_plane.etcd_disk, protect=protect),
+                labels={},
+                taints=({"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"},),
+                # Lifted for the masters the spec names, so a `pulumi up --replace` of one can delete it (docs/operations/masters.md).
+                disable_api_termination=prod and name not in spec.lift_termination_protection,
+            )
+        )
 
     pools = []
     for pool, pool_disk in zip(spec.node_pools, pool_disks):
@@ -530,16 +575,31 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
             zn = names.zone_number(zone)
             for k in range(pool.count_per_zone):
                 name = names.worker(c, pool.name, zone, k)
-                nodes.append(MachinePlan(
-                    name=name, role="worker", pool=pool.name, zone=zone,
-                    private_ip=layout.node_ip(zn, pool.slot, k), pod_cidr=layout.pod_cidr(zn, pool.slot, k),
-                    instance_type=pool.instance_type, shape=parse_instance_type(pool.instance_type),
-                    **pool_disk, **_billing(pool),
-                    tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
-                    data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value) if pool.data_disk else None,
-                    labels={**pool.labels, ingress_plan.POOL_LABEL: pool.name}, taints=tuple(t.model_dump(mode="json") for t in pool.taints),
-                ))
-        pools.append(NodePoolPlan(pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)))
+                nodes.append(
+                    MachinePlan(
+                        name=name,
+                        role="worker",
+                        pool=pool.name,
+                        zone=zone,
+                        private_ip=layout.node_ip(zn, pool.slot, k),
+                        pod_cidr=layout.pod_cidr(zn, pool.slot, k),
+                        instance_type=pool.instance_type,
+                        shape=parse_instance_type(pool.instance_type),
+                        **pool_disk,
+                        **_billing(pool),
+                        tags=role_tags(tags, "worker", **{TAG_POOL: pool.name}),
+                        data_disk=_data_disk(names.data_disk(name), pool.data_disk, pool.charge_type.value)
+                        if pool.data_disk
+                        else None,
+                        labels={**pool.labels, ingress_plan.POOL_LABEL: pool.name},
+                        taints=tuple(t.model_dump(mode="json") for t in pool.taints),
+                    )
+                )
+        pools.append(
+            NodePoolPlan(
+                pool.name, pool.slot, tuple(spec.pool_zones(pool)), tuple(nodes), names.pool_component(c, pool.name)
+            )
+        )
 
     machines = [*masters, *(n for p in pools for n in p.nodes)]
     routes = tuple(RoutePlan(names.pod_route(m.name), m.pod_cidr, m.private_ip, m.name) for m in machines)
@@ -550,49 +610,87 @@ def build_plan(spec: ClusterSpec) -> ClusterPlan:
     api_allowed = tuple(spec.api_endpoint.allowed_cidrs or [spec.vpc_cidr])
     charge, bandwidth = spec.api_endpoint.internet or (None, None)
     api = ApiLoadBalancerPlan(
-        name=names.api_lb(c), listener=names.api_listener(c), targets=names.api_targets(c),
-        exposure=spec.api_endpoint.exposure.value, zone=lb_zone, vip=vip, allowed_cidrs=api_allowed,
-        endpoint=f"{vip}:6443" if vip else "", internet_charge_type=charge, bandwidth=bandwidth,
+        name=names.api_lb(c),
+        listener=names.api_listener(c),
+        targets=names.api_targets(c),
+        exposure=spec.api_endpoint.exposure.value,
+        zone=lb_zone,
+        vip=vip,
+        allowed_cidrs=api_allowed,
+        endpoint=f"{vip}:6443" if vip else "",
+        internet_charge_type=charge,
+        bandwidth=bandwidth,
     )
 
     nat = (names.nat_eip(c), names.nat_gateway(c), names.nat_route(c)) if spec.nat else None
     global_router = spec.pod_network.mode is PodNetworkMode.globalRouter
-    table = ClusterRouteTablePlan(
-        names.cluster_route_table(c), spec.pod_cidr, routes, spec.pod_network.ignore_vpc_route_conflict,
-    ) if global_router else None
+    table = (
+        ClusterRouteTablePlan(
+            names.cluster_route_table(c),
+            spec.pod_cidr,
+            routes,
+            spec.pod_network.ignore_vpc_route_conflict,
+        )
+        if global_router
+        else None
+    )
     entries = (0 if global_router else len(routes)) + (1 if nat else 0)
     quota = spec.quotas.route_entries_per_table
     workers = len(machines) - len(masters)
     tier = master_tier(workers)
     capacity = CapacityReport(
-        workers=workers, masters=len(masters),
+        workers=workers,
+        masters=len(masters),
         max_nodes_by_pod_cidr=2 ** (spec.node_pod_mask - layout.pod.prefixlen),
         max_nodes_per_pool_zone_by_pod_cidr=layout.pod_capacity,
         max_nodes_per_pool_zone_by_subnet_ips=layout.ip_capacity(1),
         max_nodes_by_route_quota=None if global_router else max(0, quota - (1 if nat else 0)),
         max_nodes_by_kubernetes=min(limits.MAX_NODES, limits.MAX_PODS // spec.max_pods_per_node),
-        route_entries_used=entries, route_quota=quota,
+        route_entries_used=entries,
+        route_quota=quota,
         master_tier=str(tier.shape) if tier else None,
         next_master_tier_at=tier.max_workers + 1 if tier else None,
-        pod_network=spec.pod_network.mode.value, cluster_routes=len(routes) if global_router else 0,
+        pod_network=spec.pod_network.mode.value,
+        cluster_routes=len(routes) if global_router else 0,
         layout=(layout.zone_blocks, layout.pool_blocks),
     )
     ing = ingress_plan.plan_ingress(
-        spec, zone=lb_zone, vip=layout.ingress_vip(names.zone_number(lb_zone)), workers=[n for p in pools for n in p.nodes],
+        spec,
+        zone=lb_zone,
+        vip=layout.ingress_vip(names.zone_number(lb_zone)),
+        workers=[n for p in pools for n in p.nodes],
     )
     sg_names = {r: names.security_group(c, r) for r in ("master", "worker", "lb", ingress_plan.ROLE)}
     security_groups = _security_groups(spec, sg_names, [m.private_ip for m in masters], ing)
     security_rules.check(spec, security_groups)  # what Tencent would refuse in them, naming the list to change
     return ClusterPlan(
-        spec=spec, name=c, region=spec.region, preset=spec.preset.value, protect=protect, tags=tags,
-        vpc_name=names.vpc(c), vpc_cidr=spec.vpc_cidr, pod_cidr=spec.pod_cidr, service_cidr=spec.service_cidr,
-        subnets=subnets, route_table=names.route_table(c), nat=nat,
+        spec=spec,
+        name=c,
+        region=spec.region,
+        preset=spec.preset.value,
+        protect=protect,
+        tags=tags,
+        vpc_name=names.vpc(c),
+        vpc_cidr=spec.vpc_cidr,
+        pod_cidr=spec.pod_cidr,
+        service_cidr=spec.service_cidr,
+        subnets=subnets,
+        route_table=names.route_table(c),
+        nat=nat,
         security_groups=security_groups,
-        placement_group=names.placement_group(c), masters=tuple(masters), pools=tuple(pools), api=api,
-        routes=routes, capacity=capacity, pod_network=spec.pod_network.mode.value, cluster_route_table=table,
+        placement_group=names.placement_group(c),
+        masters=tuple(masters),
+        pools=tuple(pools),
+        api=api,
+        routes=routes,
+        capacity=capacity,
+        pod_network=spec.pod_network.mode.value,
+        cluster_route_table=table,
         components={
-            "network": names.network_component(c), "security": names.security_component(c),
-            "control_plane": names.control_plane_component(c), "routes": names.routes_component(c),
+            "network": names.network_component(c),
+            "security": names.security_component(c),
+            "control_plane": names.control_plane_component(c),
+            "routes": names.routes_component(c),
         },
         ingress=ing,
     )

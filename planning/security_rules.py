@@ -20,7 +20,10 @@ from .tencent import vpc
 API, SSH, INGRESS = "apiEndpoint.allowedCidrs", "sshAllowedCidrs", "ingress.allowedCidrs"
 # Which of the spec's lists give each role's group one ingress rule per entry (planning/plan.py _security_groups).
 LISTS_OF_ROLE: dict[str, tuple[str, ...]] = {
-    "master": (API, SSH), "worker": (INGRESS, SSH), "lb": (API,), ingress_plan.ROLE: (INGRESS,),
+    "master": (API, SSH),
+    "worker": (INGRESS, SSH),
+    "lb": (API,),
+    ingress_plan.ROLE: (INGRESS,),
 }
 
 
@@ -32,13 +35,21 @@ class GroupLike(Protocol):
 
 def spec_lists(spec: ClusterSpec) -> dict[str, list[str]]:
     """The lists as the user set them ([] when unset: the VPC CIDR they default to is kubecvm's own rule)."""
-    return {API: list(spec.api_endpoint.allowed_cidrs or []), SSH: list(spec.ssh_allowed_cidrs or []),
-            INGRESS: list(spec.ingress.allowed_cidrs or []) if spec.ingress.enabled else []}
+    return {
+        API: list(spec.api_endpoint.allowed_cidrs or []),
+        SSH: list(spec.ssh_allowed_cidrs or []),
+        INGRESS: list(spec.ingress.allowed_cidrs or []) if spec.ingress.enabled else [],
+    }
 
 
 def _provider_rule(r: RuleLike) -> dict:
-    return {"action": r.action, "protocol": r.protocol, "port": r.port, "cidrBlock": r.cidr,
-            "sourceSecurityId": r.source_group or ""}
+    return {
+        "action": r.action,
+        "protocol": r.protocol,
+        "port": r.port,
+        "cidrBlock": r.cidr,
+        "sourceSecurityId": r.source_group or "",
+    }
 
 
 def _count_problem(role: str, side: str, rules: Sequence[RuleLike], lists: Mapping[str, list[str]]) -> SpecError | None:
@@ -52,14 +63,20 @@ def _count_problem(role: str, side: str, rules: Sequence[RuleLike], lists: Mappi
     others = ", ".join(f"{f} {n}" for f, n in sizes.items() if f != field)
     own = len(rules) - sum(sizes.values())
     room = limit - (len(rules) - sizes[field])
-    return SpecError(field, (
-        f"{sizes[field]} entries give the {role} security group {len(rules)} {side} rules (one rule an entry; "
-        f"{others + ', ' if others else ''}kubecvm's own {own}), and Tencent takes at most {limit} {side} rules in a "
-        f"security group (DescribeSecurityGroupLimits SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): "
-        f"list at most {max(room, 0)}, or wider CIDRs"))
+    return SpecError(
+        field,
+        (
+            f"{sizes[field]} entries give the {role} security group {len(rules)} {side} rules (one rule an entry; "
+            f"{others + ', ' if others else ''}kubecvm's own {own}), and Tencent takes at most {limit} {side} rules in a "
+            f"security group (DescribeSecurityGroupLimits SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): "
+            f"list at most {max(room, 0)}, or wider CIDRs"
+        ),
+    )
 
 
-def _duplicate_problem(role: str, side: str, rules: Sequence[RuleLike], lists: Mapping[str, list[str]]) -> SpecError | None:
+def _duplicate_problem(
+    role: str, side: str, rules: Sequence[RuleLike], lists: Mapping[str, list[str]]
+) -> SpecError | None:
     seen: dict[tuple, RuleLike] = {}
     for r in rules:
         first = seen.setdefault(vpc.rule_identity(_provider_rule(r)), r)
@@ -67,12 +84,18 @@ def _duplicate_problem(role: str, side: str, rules: Sequence[RuleLike], lists: M
             continue
         field = next((f for f in LISTS_OF_ROLE[role] if r.cidr in lists[f]), None)
         if field is None:  # both rules are kubecvm's own: a mistake in the planner, not in the spec
-            raise ValueError(f"the {role} security group plans the {side} rule {r.action} {r.protocol} {r.port} from "
-                             f"{r.cidr or r.source_group} twice")
-        return SpecError(field, (
-            f"{r.cidr} makes the {side} rule {r.action} {r.protocol} {r.port} from {r.cidr} twice in the {role} "
-            f"security group ({first.description}; {r.description}), and Tencent refuses a rule twice in a group "
-            f"(UnsupportedOperation.DuplicatePolicy): leave {r.cidr} out"))
+            raise ValueError(
+                f"the {role} security group plans the {side} rule {r.action} {r.protocol} {r.port} from "
+                f"{r.cidr or r.source_group} twice"
+            )
+        return SpecError(
+            field,
+            (
+                f"{r.cidr} makes the {side} rule {r.action} {r.protocol} {r.port} from {r.cidr} twice in the {role} "
+                f"security group ({first.description}; {r.description}), and Tencent refuses a rule twice in a group "
+                f"(UnsupportedOperation.DuplicatePolicy): leave {r.cidr} out"
+            ),
+        )
     return None
 
 

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
 # whether Tencent sells a type is the provider's instance-types data source's answer (components/lookups.py).
 # Tencent's pages (offline/instance_types.py) also write a lower-case family suffix (S5se, M6ce, GN10Xp, GN7vw) and a
 # multiplied MEDIUM (M6.31MEDIUM470 = 62 vCPU, C6.23MEDIUM216 = 46): both are of the form.
-_TYPE_RE = re.compile(r"^(?P<family>[A-Z][A-Z0-9]*[a-z]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)"
-                      r"(?P<mem>[1-9][0-9]*)$")
+_TYPE_RE = re.compile(
+    r"^(?P<family>[A-Z][A-Z0-9]*[a-z]*)\.(?P<mult>[1-9][0-9]*)?(?P<size>SMALL|MEDIUM|LARGE|XLARGE)"
+    r"(?P<mem>[1-9][0-9]*)$"
+)
 _CPUS = {"SMALL": 1, "MEDIUM": 2, "LARGE": 4, "XLARGE": 4}
 _MULTIPLIED = ("MEDIUM", "XLARGE")  # nLARGE and nSMALL are not Tencent names
 
@@ -100,7 +102,8 @@ def instance_type_refusal(where: str, instance_type: str, zone: str, offered: li
         return None
     family = instance_family(instance_type)
     if not offered:
-        return (f"{where}: {instance_type!r}: {source} offers no {family} instances in {zone}; "
-                "choose an instance family Tencent sells there")
-    return (f"{where}: {instance_type!r} is not among the {family} sizes {source} offers in {zone}: "
-            f"{', '.join(offered)}")
+        return (
+            f"{where}: {instance_type!r}: {source} offers no {family} instances in {zone}; "
+            "choose an instance family Tencent sells there"
+        )
+    return f"{where}: {instance_type!r} is not among the {family} sizes {source} offers in {zone}: {', '.join(offered)}"

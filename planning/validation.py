@@ -24,12 +24,21 @@ NAME_MAX, PREFIX_MAX, VALUE_MAX = 63, 253, 63
 # The kubelet refuses to start when --node-labels holds a kubernetes.io or k8s.io label it may not set itself
 # (cmd/kubelet/app/options/options.go ValidateKubeletFlags, "unknown 'kubernetes.io' or 'k8s.io' labels");
 # what it may set: staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go (kubeletLabels, kubeletLabelNamespaces).
-KUBELET_LABELS = frozenset({
-    "kubernetes.io/hostname", "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
-    "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
-    "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type", "kubernetes.io/os", "kubernetes.io/arch",
-    "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
-})
+KUBELET_LABELS = frozenset(
+    {
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "kubernetes.io/os",
+        "kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch",
+    }
+)
 KUBELET_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
 
 
@@ -44,15 +53,19 @@ def qualified_name_problem(key: str) -> str | None:
     if slash and (len(prefix) > PREFIX_MAX or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         return f"{key!r}: the prefix {prefix!r} must be a lower-case DNS subdomain of at most {PREFIX_MAX} characters"
     if not name or len(name) > NAME_MAX or not _QUALIFIED.fullmatch(name):
-        return (f"{key!r}: the name must be 1..{NAME_MAX} letters, digits, '-', '_' or '.', starting and ending "
-                "with a letter or digit")
+        return (
+            f"{key!r}: the name must be 1..{NAME_MAX} letters, digits, '-', '_' or '.', starting and ending "
+            "with a letter or digit"
+        )
     return None
 
 
 def label_value_problem(value: str) -> str | None:
     if value and (len(value) > VALUE_MAX or not _QUALIFIED.fullmatch(value)):
-        return (f"{value!r}: a label value is empty or 1..{VALUE_MAX} letters, digits, '-', '_' or '.', starting "
-                "and ending with a letter or digit (no spaces)")
+        return (
+            f"{value!r}: a label value is empty or 1..{VALUE_MAX} letters, digits, '-', '_' or '.', starting "
+            "and ending with a letter or digit (no spaces)"
+        )
     return None
 
 
@@ -63,8 +76,10 @@ def kubelet_label_problem(key: str) -> str | None:
         return None
     if key in KUBELET_LABELS or any(_in_namespace(namespace, ns) for ns in KUBELET_LABEL_NAMESPACES):
         return None
-    return (f"{key!r}: the kubelet refuses kubernetes.io and k8s.io labels other than "
-            f"{', '.join(sorted(KUBELET_LABELS))} and those under {' or '.join(KUBELET_LABEL_NAMESPACES)}")
+    return (
+        f"{key!r}: the kubelet refuses kubernetes.io and k8s.io labels other than "
+        f"{', '.join(sorted(KUBELET_LABELS))} and those under {' or '.join(KUBELET_LABEL_NAMESPACES)}"
+    )
 
 
 # Labels a pool may not set although the kubelet would take them: the kubelet sets these on its Node itself (the
@@ -77,8 +92,10 @@ KUBECVM_LABEL_PREFIX = "kubecvm/"
 
 def reserved_label_problem(key: str) -> str | None:
     if key in KUBELET_LABELS:
-        return (f"{key!r} is set on every node by the kubelet and kubecvm (its real value: the node's OS, "
-                "architecture, hostname, zone, region or instance type); a pool label may not override it")
+        return (
+            f"{key!r} is set on every node by the kubelet and kubecvm (its real value: the node's OS, "
+            "architecture, hostname, zone, region or instance type); a pool label may not override it"
+        )
     if key.startswith(KUBECVM_LABEL_PREFIX):
         return f"{key!r}: labels under {KUBECVM_LABEL_PREFIX} are kubecvm's own (kubecvm/pool is the pool's name)"
     return None
@@ -101,8 +118,10 @@ def duplicate_taint_problem(taints: list[tuple[str, str]]) -> tuple[int, str] | 
     seen: dict[tuple[str, str], int] = {}
     for i, pair in enumerate(taints):
         if pair in seen:
-            return i, (f"taint {pair[0]!r} with effect {pair[1]} is given twice (also taints[{seen[pair]}]); the API "
-                       "server refuses a node whose taints are not unique by key and effect, so it would never join")
+            return i, (
+                f"taint {pair[0]!r} with effect {pair[1]} is given twice (also taints[{seen[pair]}]); the API "
+                "server refuses a node whose taints are not unique by key and effect, so it would never join"
+            )
         seen[pair] = i
     return None
 
@@ -122,8 +141,10 @@ def taint_problem(key: str, value: str) -> str | None:
 # egress planning compares them: planning/mirrors.py) and ports to 1..65535 (the grammar takes any digits).
 _DOMAIN_COMPONENT = r"(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])"
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*"
-_IMAGE_PREFIX = re.compile(rf"(?P<host>{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*)(?::(?P<port>[0-9]+))?"
-                           rf"(?P<path>(?:/{_PATH_COMPONENT})*)")
+_IMAGE_PREFIX = re.compile(
+    rf"(?P<host>{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*)(?::(?P<port>[0-9]+))?"
+    rf"(?P<path>(?:/{_PATH_COMPONENT})*)"
+)
 IMAGE_NAME_MAX = 255
 
 
@@ -132,25 +153,32 @@ def image_prefix_problem(value: str, longest_suffix: int) -> str | None:
     `/<name>`, the longest `longest_suffix` characters; None when every such name is a valid reference."""
     m = _IMAGE_PREFIX.fullmatch(value)
     if not m:
-        return (f"{value[:80]!r} is not a registry or repository: expected host[:port][/path], a lower-case host of "
-                "letters, digits, '-' and '.', path components of lower-case letters and digits joined by '.', '_', "
-                "'__' or '-' (the distribution reference grammar)")
+        return (
+            f"{value[:80]!r} is not a registry or repository: expected host[:port][/path], a lower-case host of "
+            "letters, digits, '-' and '.', path components of lower-case letters and digits joined by '.', '_', "
+            "'__' or '-' (the distribution reference grammar)"
+        )
     if "." not in m["host"] and m["port"] is None and m["host"] != "localhost":
-        return (f"{value[:80]!r} does not start with a registry host: {m['host']!r} would be read as a Docker Hub "
-                f"path (docker.io/{value[:40]}/...); name the registry, e.g. registry.example.com/{value[:40]}")
+        return (
+            f"{value[:80]!r} does not start with a registry host: {m['host']!r} would be read as a Docker Hub "
+            f"path (docker.io/{value[:40]}/...); name the registry, e.g. registry.example.com/{value[:40]}"
+        )
     if m["port"] is not None and not 1 <= int(m["port"]) <= 65535:
         return f"{value[:80]!r}: port {m['port'][:10]} is not a TCP port (1..65535)"
     if len(m["host"]) > 253 or any(len(label) > 63 for label in m["host"].split(".")):
         return f"{value[:80]!r}: the host is not a DNS name (labels of at most 63 characters, 253 in all)"
     if len(value) + 1 + longest_suffix > IMAGE_NAME_MAX:
-        return (f"a prefix of {len(value)} characters: the image names made under it (up to {longest_suffix} more "
-                f"characters) would pass the {IMAGE_NAME_MAX} a reference's name may have")
+        return (
+            f"a prefix of {len(value)} characters: the image names made under it (up to {longest_suffix} more "
+            f"characters) would pass the {IMAGE_NAME_MAX} a reference's name may have"
+        )
     return None
 
 
 def url_host_problem(url: str) -> str | None:
     """The host and port of an http(s) URL: a DNS name or IPv4 address, a port in 1..65535."""
     from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -158,8 +186,12 @@ def url_host_problem(url: str) -> str | None:
         return f"{url[:80]!r}: {exc}"
     host = parts.hostname or ""
     labels = host.split(".")
-    if (not host or len(host) > 253 or host.endswith(".")
-            or not all(re.fullmatch(_DOMAIN_COMPONENT, label, re.I) and len(label) <= 63 for label in labels)):
+    if (
+        not host
+        or len(host) > 253
+        or host.endswith(".")
+        or not all(re.fullmatch(_DOMAIN_COMPONENT, label, re.I) and len(label) <= 63 for label in labels)
+    ):
         return f"{url[:80]!r}: {host[:80]!r} is not a host name (DNS labels of letters, digits and inner '-')"
     if port is not None and port == 0:
         return f"{url[:80]!r}: port 0 is not a TCP port (1..65535)"
@@ -178,11 +210,15 @@ SERVICE_MAX_PREFIX = 28
 
 def service_cidr_problem(net: ipaddress.IPv4Network) -> str | None:
     if net.prefixlen < SERVICE_MIN_PREFIX:
-        return (f"/{net.prefixlen} is larger than kube-apiserver accepts: a service range must be /{SERVICE_MIN_PREFIX} "
-                "or smaller (at most 20 host bits)")
+        return (
+            f"/{net.prefixlen} is larger than kube-apiserver accepts: a service range must be /{SERVICE_MIN_PREFIX} "
+            "or smaller (at most 20 host bits)"
+        )
     if net.prefixlen > SERVICE_MAX_PREFIX:
-        return (f"/{net.prefixlen} has no room for the cluster DNS address (kubeadm takes the range's "
-                f"{SERVICE_DNS_OFFSET}th address): use /{SERVICE_MAX_PREFIX} or larger")
+        return (
+            f"/{net.prefixlen} has no room for the cluster DNS address (kubeadm takes the range's "
+            f"{SERVICE_DNS_OFFSET}th address): use /{SERVICE_MAX_PREFIX} or larger"
+        )
     return None
 
 
@@ -207,8 +243,10 @@ def tag_problem(key: str, value: str) -> str | None:
         return f"{key!r}: a tag value is at most {TAG_VALUE_MAX} characters"
     for what, text in (("key", key), ("value", value)):
         if not _TAG_TEXT.fullmatch(text):
-            return (f"{key!r}: the tag {what} {text[:40]!r} may hold only letters, digits, spaces, Chinese characters "
-                    "and + - = . _ : / @")
+            return (
+                f"{key!r}: the tag {what} {text[:40]!r} may hold only letters, digits, spaces, Chinese characters "
+                "and + - = . _ : / @"
+            )
     return None
 
 
@@ -234,8 +272,10 @@ def image_regex_problem(pattern: str) -> str | None:
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
         return f"{pattern[:80]!r} is not a regular expression ({exc})"
     if found := _NOT_RE2.search(pattern):
-        return (f"{pattern[:80]!r} uses {found[0]!r}, which Go's regexp (RE2), where the provider matches it, does not "
-                "support (no lookaround, backreferences, atomic groups or possessive quantifiers)")
+        return (
+            f"{pattern[:80]!r} uses {found[0]!r}, which Go's regexp (RE2), where the provider matches it, does not "
+            "support (no lookaround, backreferences, atomic groups or possessive quantifiers)"
+        )
     return None
 
 

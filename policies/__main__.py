@@ -28,9 +28,18 @@ from pulumi_policy import (
 )
 
 from kubecvm.planning.plan import POLICY_FACTS
-from kubecvm.policies.engine import CLUSTER_TYPE, EXPIRED, PolicyConfigError, cluster_groups, cluster_settings, evaluate, merged
+from kubecvm.policies.engine import (
+    CLUSTER_TYPE,
+    EXPIRED,
+    PolicyConfigError,
+    cluster_groups,
+    cluster_settings,
+    evaluate,
+    merged,
+)
 from kubecvm.policies.registry import RULES, Resource, RuleSpec
 from kubecvm.policies.schema import rule_schema
+
 
 def _schema(spec: RuleSpec) -> PolicyConfigSchema:
     """The rule's settings schema (policies/schema.py, the one the offline engine validates), types and bounds,
@@ -52,8 +61,10 @@ def _stack_cluster() -> dict:
 
         kubecvm = pulumi.Config("kubecvm")
         spec = spec_from_config(
-            preset=kubecvm.get("preset"), overrides=kubecvm.get_object("cluster"),
-            region=pulumi.Config("tencentcloud").get("region"), stack=os.environ.get("PULUMI_STACK", "stack"),
+            preset=kubecvm.get("preset"),
+            overrides=kubecvm.get_object("cluster"),
+            region=pulumi.Config("tencentcloud").get("region"),
+            stack=os.environ.get("PULUMI_STACK", "stack"),
         )
         return cluster_settings(spec)
     except Exception:  # noqa: BLE001  (any failure here means "facts unknown": the rules degrade, never crash)
@@ -67,21 +78,33 @@ def _by_cluster(resources: list) -> list[tuple[list[Resource], dict]]:
     older kubecvm) and what belongs to no cluster get the stack's own config facts."""
     stack = _stack_cluster()
     facts = {r.name: r.props.get(POLICY_FACTS) for r in resources if r.resource_type == CLUSTER_TYPE}
-    groups = cluster_groups(resources, lambda r: r.urn, lambda r: r.resource_type, lambda r: r.name,
-                            lambda r: r.parent.urn if r.parent is not None else None)
-    return [([_resource(r) for r in group], dict(facts[name]) if isinstance(facts.get(name), Mapping) else stack)
-            for name, group in groups]
+    groups = cluster_groups(
+        resources,
+        lambda r: r.urn,
+        lambda r: r.resource_type,
+        lambda r: r.name,
+        lambda r: r.parent.urn if r.parent is not None else None,
+    )
+    return [
+        ([_resource(r) for r in group], dict(facts[name]) if isinstance(facts.get(name), Mapping) else stack)
+        for name, group in groups
+    ]
 
 
 def _resource(r) -> Resource:
-    return Resource(r.urn, r.resource_type, r.name, r.props, tuple(d.urn for d in getattr(r, "dependencies", None) or ()))
+    return Resource(
+        r.urn, r.resource_type, r.name, r.props, tuple(d.urn for d in getattr(r, "dependencies", None) or ())
+    )
 
 
-def _report(spec: RuleSpec, groups: list[tuple[list[Resource], dict]], args, report: ReportViolation, *, stack: bool) -> None:
+def _report(
+    spec: RuleSpec, groups: list[tuple[list[Resource], dict]], args, report: ReportViolation, *, stack: bool
+) -> None:
     try:
         config = dict(args.get_config() or {})
-        evaluation = merged([evaluate(resources, {spec.id: config, "cluster": facts}, only=spec.id)
-                             for resources, facts in groups])
+        evaluation = merged(
+            [evaluate(resources, {spec.id: config, "cluster": facts}, only=spec.id) for resources, facts in groups]
+        )
     except PolicyConfigError as exc:
         report(f"policy config: {exc}", None)
         return
@@ -92,7 +115,9 @@ def _report(spec: RuleSpec, groups: list[tuple[list[Resource], dict]], args, rep
         report(v.message, v.urn)
     if evaluation.waivers and not violations:
         # Everything found was exempted: CrossGuard shows the policy as not applicable, with the reason.
-        args.not_applicable("; ".join(dict.fromkeys(f"exempted until {w.expires}: {w.reason}" for w in evaluation.waivers)))
+        args.not_applicable(
+            "; ".join(dict.fromkeys(f"exempted until {w.expires}: {w.reason}" for w in evaluation.waivers))
+        )
 
 
 def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
@@ -100,8 +125,13 @@ def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
         _report(spec, _by_cluster(list(args.resources)), args, report, stack=True)
 
     return StackValidationPolicy(
-        name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),
-        severity=Severity(spec.severity), tags=[spec.group], remediation_steps=spec.remediation,
+        name=spec.id,
+        description=spec.description,
+        validate=validate,
+        config_schema=_schema(spec),
+        severity=Severity(spec.severity),
+        tags=[spec.group],
+        remediation_steps=spec.remediation,
     )
 
 
@@ -112,14 +142,21 @@ def _resource_policy(spec: RuleSpec) -> ResourceValidationPolicy:
             _report(spec, [([resource], _stack_cluster())], args, report, stack=False)
 
     return ResourceValidationPolicy(
-        name=spec.id, description=spec.description, validate=validate, config_schema=_schema(spec),
-        severity=Severity(spec.severity), tags=[spec.group], remediation_steps=spec.remediation,
+        name=spec.id,
+        description=spec.description,
+        validate=validate,
+        config_schema=_schema(spec),
+        severity=Severity(spec.severity),
+        tags=[spec.group],
+        remediation_steps=spec.remediation,
     )
 
 
 PolicyPack(
     name="kubecvm",
-    policies=[(_resource_policy if s.per_resource else _stack_policy)(s) for s in sorted(RULES.values(), key=lambda s: s.id)],
+    policies=[
+        (_resource_policy if s.per_resource else _stack_policy)(s) for s in sorted(RULES.values(), key=lambda s: s.id)
+    ],
     enforcement_level=EnforcementLevel.MANDATORY,
     description="kubecvm: size, HA, network, security, storage, tagging and monitoring rules for self-managed Kubernetes on CVMs",
 )

@@ -30,14 +30,33 @@ from . import rules as _rules  # noqa: F401  (registers every rule)
 from .registry import LEVELS, RULES, Context, Resource, RuleSpec
 
 __all__ = [
-    "Check", "Evaluation", "PolicyConfigError", "PolicyInfo", "Resource", "Violation", "Waiver",
-    "cluster_settings", "evaluate", "load_policy_config", "normalize_config", "policies",
+    "Check",
+    "Evaluation",
+    "PolicyConfigError",
+    "PolicyInfo",
+    "Resource",
+    "Violation",
+    "Waiver",
+    "cluster_settings",
+    "evaluate",
+    "load_policy_config",
+    "normalize_config",
+    "policies",
 ]
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 EXPIRED = "kubecvm-exemption-expired"
-CLUSTER_KEYS = ("podCidr", "serviceCidr", "maxPodsPerNode", "nodePodMask", "routeEntriesPerTable", "apiExposure",
-                "bootEgressHosts", "existingSubnets", "ingressExposure")
+CLUSTER_KEYS = (
+    "podCidr",
+    "serviceCidr",
+    "maxPodsPerNode",
+    "nodePodMask",
+    "routeEntriesPerTable",
+    "apiExposure",
+    "bootEgressHosts",
+    "existingSubnets",
+    "ingressExposure",
+)
 DEFAULT_LEVEL = "mandatory"  # when neither the rule's entry nor "all" says: fail closed
 
 
@@ -96,7 +115,9 @@ class PolicyInfo:
 
 
 _EXPIRED_INFO = PolicyInfo(
-    id=EXPIRED, group="exemption", severity="high",
+    id=EXPIRED,
+    group="exemption",
+    severity="high",
     description="Every exemption in the policy config is still within its expiry date.",
     remediation="Fix the exempted finding, or renew the exemption with a new reason and expiry date.",
 )
@@ -105,14 +126,17 @@ _EXPIRED_INFO = PolicyInfo(
 def policies() -> tuple[PolicyInfo, ...]:
     """Every rule's metadata (sorted by id), then the exemption-expiry check the engine itself applies."""
     infos = tuple(
-        PolicyInfo(s.id, s.group, s.severity, s.description, s.remediation) for s in sorted(RULES.values(), key=lambda s: s.id)
+        PolicyInfo(s.id, s.group, s.severity, s.description, s.remediation)
+        for s in sorted(RULES.values(), key=lambda s: s.id)
     )
     return (*infos, _EXPIRED_INFO)
 
 
 def _level(value: Any, where: str) -> str:
     if not isinstance(value, str) or value not in LEVELS:
-        raise PolicyConfigError(f"{where}: {_shown(value)} is not an enforcement level; expected one of {', '.join(LEVELS)}")
+        raise PolicyConfigError(
+            f"{where}: {_shown(value)} is not an enforcement level; expected one of {', '.join(LEVELS)}"
+        )
     return value
 
 
@@ -164,11 +188,15 @@ def _exemption(raw: Any, where: str, policy: str | None) -> dict[str, Any]:
     try:
         expires = datetime.date.fromisoformat(raw.get("expires"))
     except (TypeError, ValueError):
-        raise PolicyConfigError(f"{where}.expires: {_shown(raw.get('expires'))} is not a date YYYY-MM-DD (required)") from None
+        raise PolicyConfigError(
+            f"{where}.expires: {_shown(raw.get('expires'))} is not a date YYYY-MM-DD (required)"
+        ) from None
     resource = raw.get("resource")
     if resource is not None:
         if not isinstance(resource, str):
-            raise PolicyConfigError(f"{where}.resource: expected a regular expression (a string), got {_shown(resource)}")
+            raise PolicyConfigError(
+                f"{where}.resource: expected a regular expression (a string), got {_shown(resource)}"
+            )
         try:
             patterns.compile_pattern(resource)
         except patterns.PatternError as exc:
@@ -183,8 +211,12 @@ def _settings(spec: RuleSpec, entry: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(entry.get("exemptions") or [], list):
         raise PolicyConfigError(f"{spec.id}.exemptions: expected a list")
     # Exemptions are checked one by one in _exemption (against the same schema), for messages that say more.
-    _validate({k: v for k, v in entry.items() if k != "exemptions"}, schema.rule_schema(spec), spec.id,
-              f"unknown setting (this rule takes: {takes}, enforcementLevel, exemptions)")
+    _validate(
+        {k: v for k, v in entry.items() if k != "exemptions"},
+        schema.rule_schema(spec),
+        spec.id,
+        f"unknown setting (this rule takes: {takes}, enforcementLevel, exemptions)",
+    )
     for name, pattern in (entry.get("patterns") or {}).items():
         try:
             patterns.compile_pattern(pattern)
@@ -235,8 +267,10 @@ def normalize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     for where, e in placed:
         if out[e["policy"]]["enforcementLevel"] == "disabled":
             # A disabled rule never runs, so its exemption would never be used, and nothing would say so.
-            raise PolicyConfigError(f"{where}: exempts {e['policy']}, which this config disables; an exemption of a "
-                                    "rule that does not run is never used: remove it, or enable the rule")
+            raise PolicyConfigError(
+                f"{where}: exempts {e['policy']}, which this config disables; an exemption of a "
+                "rule that does not run is never used: remove it, or enable the rule"
+            )
     out["exemptions"] = list({json.dumps(e, sort_keys=True): e for _, e in placed}.values())
     return out
 
@@ -249,15 +283,17 @@ MAX_POLICY_CONFIG_BYTES = 1024 * 1024
 
 
 def load_policy_config(name_or_path: str) -> dict:
-    """"dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
+    """ "dev" | "staging" | "prod" (policies/config/<name>.json) or a path to a JSON file; defaults merged."""
     path = CONFIG_DIR / f"{name_or_path}.json" if name_or_path in ("dev", "staging", "prod") else Path(name_or_path)
     try:
         raw = json_without_duplicates(read_bounded(path, MAX_POLICY_CONFIG_BYTES), parse_constant=_reject_constant)
     except DuplicateKey as exc:
         # The Pulumi CLI reads --policy-pack-config with Go's encoding/json, which keeps the last of the two
         # (pulumi/pulumi pkg/resource/analyzer/config.go): `"all"` twice could switch every rule off unseen.
-        raise PolicyConfigError(f"{path}: {exc.path}: given twice in one object; a JSON reader keeps only the "
-                                "last without a word, so say it once") from None
+        raise PolicyConfigError(
+            f"{path}: {exc.path}: given twice in one object; a JSON reader keeps only the "
+            "last without a word, so say it once"
+        ) from None
     except TooLarge:
         raise PolicyConfigError(f"{path}: over {MAX_POLICY_CONFIG_BYTES} bytes; not a policy config") from None
     except FileNotFoundError:
@@ -289,7 +325,10 @@ def _run(spec: RuleSpec, ctx: Context) -> list[tuple[str | None, str]]:
 
 
 def evaluate(
-    resources: Sequence[Resource], config: Mapping | None = None, *, today: datetime.date | None = None,
+    resources: Sequence[Resource],
+    config: Mapping | None = None,
+    *,
+    today: datetime.date | None = None,
     only: str | None = None,
 ) -> Evaluation:
     """Run every enabled rule (or just `only`) over the resources; exemptions turn findings into waivers."""
@@ -306,11 +345,16 @@ def evaluate(
         if only is not None and e["policy"] != only:
             continue
         if datetime.date.fromisoformat(e["expires"]) < today:
-            violations.append(Violation(
-                EXPIRED, "mandatory", _EXPIRED_INFO.severity,
-                f"the exemption of {e['policy']} for {e['resource'] or 'every resource'} expired on {e['expires']} "
-                f"({e['reason']}); it no longer applies", None,
-            ))
+            violations.append(
+                Violation(
+                    EXPIRED,
+                    "mandatory",
+                    _EXPIRED_INFO.severity,
+                    f"the exemption of {e['policy']} for {e['resource'] or 'every resource'} expired on {e['expires']} "
+                    f"({e['reason']}); it no longer applies",
+                    None,
+                )
+            )
         else:
             live.append(e)
     if only is None:
@@ -327,8 +371,10 @@ def evaluate(
         ctx = Context(resources=resources, params=params, cluster=cfg["cluster"])
         failed: set[str | None] = set()
         try:
-            found = [(urn, message, next((e for e in live if _matches(e, spec.id, urn, names.get(urn))), None))
-                     for urn, message in _run(spec, ctx)]
+            found = [
+                (urn, message, next((e for e in live if _matches(e, spec.id, urn, names.get(urn))), None))
+                for urn, message in _run(spec, ctx)
+            ]
         except patterns.PatternError as exc:  # a user pattern (exemption resource, user-data pattern) ran too long
             raise PolicyConfigError(f"{spec.id}: {exc}") from None
         for urn, message, exemption in found:
@@ -350,8 +396,9 @@ def evaluate(
 CLUSTER_TYPE = "kubecvm:index:Cluster"
 
 
-def cluster_groups(resources: Sequence[Any], urn: Any, type_of: Any, name: Any, parent: Any,
-                   primary: str | None = None) -> list[tuple[str | None, list]]:
+def cluster_groups(
+    resources: Sequence[Any], urn: Any, type_of: Any, name: Any, parent: Any, primary: str | None = None
+) -> list[tuple[str | None, list]]:
     """The resources split by the Cluster component each belongs to (walking parents), in first-seen cluster
     order: [(cluster name, its resources), ...]. What belongs to no cluster joins the `primary` cluster's group (or
     the first), never a group of its own: judged alone, a user's own bucket would fail every "the cluster has ..."
@@ -376,6 +423,8 @@ def cluster_groups(resources: Sequence[Any], urn: Any, type_of: Any, name: Any, 
 
 def merged(evaluations: Sequence[Evaluation]) -> Evaluation:
     """One evaluation from several (one per cluster), each finding once: an expired exemption is found by all."""
-    return Evaluation(violations=tuple(dict.fromkeys(v for e in evaluations for v in e.violations)),
-                      waivers=tuple(dict.fromkeys(w for e in evaluations for w in e.waivers)),
-                      checks=tuple(dict.fromkeys(c for e in evaluations for c in e.checks)))
+    return Evaluation(
+        violations=tuple(dict.fromkeys(v for e in evaluations for v in e.violations)),
+        waivers=tuple(dict.fromkeys(w for e in evaluations for w in e.waivers)),
+        checks=tuple(dict.fromkeys(c for e in evaluations for c in e.checks)),
+    )

@@ -91,11 +91,19 @@ class Context:
         """Each cluster route as if it were a route entry (destinationCidrBlock, nextHub, routeTableId = the table's
         name), so one rule checks both pod networks; urn is the table's, name `<table>/<node>`."""
         return [
-            Resource(t.urn, t.type, f"{t.name}/{node}", {
-                "destinationCidrBlock": (route or {}).get("destinationCidrBlock"), "nextHub": (route or {}).get("gatewayIp"),
-                "nextType": "NORMAL_CVM", "routeTableId": t.props.get("routeTableName"),
-            })
-            for t in self.of_type(CLUSTER_ROUTE_TABLE) for node, route in sorted((t.props.get("routes") or {}).items())
+            Resource(
+                t.urn,
+                t.type,
+                f"{t.name}/{node}",
+                {
+                    "destinationCidrBlock": (route or {}).get("destinationCidrBlock"),
+                    "nextHub": (route or {}).get("gatewayIp"),
+                    "nextType": "NORMAL_CVM",
+                    "routeTableId": t.props.get("routeTableName"),
+                },
+            )
+            for t in self.of_type(CLUSTER_ROUTE_TABLE)
+            for node, route in sorted((t.props.get("routes") or {}).items())
         ]
 
     def setting(self, param: str, cluster_key: str, fallback: str) -> Any:
@@ -130,7 +138,6 @@ class RuleSpec:
     # True when the rule judges each resource of `scope` on its own (a CrossGuard ResourceValidationPolicy).
     per_resource: bool
 
-
     def in_scope(self, r: Resource) -> bool:
         return self.scope is not None and r.type in self.scope and (self.role is None or r.role == self.role)
 
@@ -139,8 +146,15 @@ RULES: dict[str, RuleSpec] = {}
 
 
 def rule(
-    id: str, *, severity: str, description: str, remediation: str, defaults: Mapping[str, Any] | None = None,
-    scope: tuple[str, ...] | None = None, role: str | None = None, per_resource: bool = False,
+    id: str,
+    *,
+    severity: str,
+    description: str,
+    remediation: str,
+    defaults: Mapping[str, Any] | None = None,
+    scope: tuple[str, ...] | None = None,
+    role: str | None = None,
+    per_resource: bool = False,
 ) -> Callable[[RuleFn], RuleFn]:
     """Register a rule function under `kubecvm-<group>-<rule>` with its metadata and config defaults."""
     parts = id.split("-")
@@ -151,8 +165,16 @@ def rule(
     def register(fn: RuleFn) -> RuleFn:
         assert id not in RULES, f"rule {id} registered twice"
         RULES[id] = RuleSpec(
-            id=id, group=parts[1], severity=severity, description=description, remediation=remediation, fn=fn,
-            defaults=dict(defaults or {}), scope=scope, role=role, per_resource=per_resource,
+            id=id,
+            group=parts[1],
+            severity=severity,
+            description=description,
+            remediation=remediation,
+            fn=fn,
+            defaults=dict(defaults or {}),
+            scope=scope,
+            role=role,
+            per_resource=per_resource,
         )
         return fn
 
@@ -160,6 +182,7 @@ def rule(
 
 
 # Small pure helpers the rule modules share.
+
 
 def net(cidr: Any) -> ipaddress.IPv4Network | None:
     """A CIDR prop as a network, or None when absent or not a CIDR (another rule or the provider reports that)."""

@@ -58,7 +58,9 @@ class Source:
 
 
 def _location(urn: str | None, where: tuple[str, int] | None) -> dict:
-    loc: dict = {"logicalLocations": [{"name": resource_name(urn), "fullyQualifiedName": urn or "stack", "kind": "resource"}]}
+    loc: dict = {
+        "logicalLocations": [{"name": resource_name(urn), "fullyQualifiedName": urn or "stack", "kind": "resource"}]
+    }
     if where:
         # Code scanning shows a result only at a file: the stack file and the setting's line.
         loc["physicalLocation"] = {"artifactLocation": {"uri": where[0]}, "region": {"startLine": where[1]}}
@@ -110,11 +112,13 @@ def sarif(evaluation: Evaluation, infos: Sequence[PolicyInfo], *, source: Source
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": TOOL, "version": tool_version(), "rules": rules}},
-            "results": results,
-            **({"artifacts": [{"location": {"uri": source.uri}}]} if source else {}),
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": TOOL, "version": tool_version(), "rules": rules}},
+                "results": results,
+                **({"artifacts": [{"location": {"uri": source.uri}}]} if source else {}),
+            }
+        ],
     }
     return json.dumps(log, indent=2)
 
@@ -130,7 +134,8 @@ def junit(evaluation: Evaluation, infos: Sequence[PolicyInfo], *, source: Source
         tc = TestCase(
             name=f"{check.policy} [{resource_name(check.urn)}]",
             classname=f"{TOOL}.{groups.get(check.policy, 'policy')}.{check.policy}",
-            file=where[0] if where else None, line=where[1] if where else None,
+            file=where[0] if where else None,
+            line=where[1] if where else None,
         )
         found = [v for v in evaluation.violations if v.policy == check.policy and v.urn == check.urn]
         if not check.passed:
@@ -171,5 +176,7 @@ def github(evaluation: Evaluation, infos: Sequence[PolicyInfo] = (), *, source: 
         lines.append(f"::{kind} {_at(source, v.policy, by_id)}title={title}::{_escape_data(v.message)}")
     for w in evaluation.waivers:
         title = _escape_property(f"{w.policy} ({resource_name(w.urn)}) exempted")
-        lines.append(f"::notice {_at(source, w.policy, by_id)}title={title}::{_escape_data(f'until {w.expires}: {w.reason}')}")
+        lines.append(
+            f"::notice {_at(source, w.policy, by_id)}title={title}::{_escape_data(f'until {w.expires}: {w.reason}')}"
+        )
     return "\n".join(lines) + ("\n" if lines else "")

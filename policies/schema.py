@@ -38,14 +38,14 @@ CHARGE_TYPES = ["POSTPAID_BY_HOUR", "PREPAID", "SPOTPAID", "CDHPAID", "CDCPAID"]
 DISK_TYPES = ["CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD"]
 
 SETTINGS: dict[str, dict[str, Any]] = {
-    "apiPort": {"minimum": 1, "maximum": 65535},                         # an integer, or a port string
+    "apiPort": {"minimum": 1, "maximum": 65535},  # an integer, or a port string
     "worldCidrs": {"items": {"type": "string", "pattern": IPV4_CIDR}},
     "ports": {"items": {"type": "string", "pattern": PORT}},
-    "allowPublicApi": {"type": ["boolean", "null"]},                    # null: the stack's own apiEndpoint.exposure
-    "allowPublicIngress": {"type": ["boolean", "null"]},                # null: the stack's own ingress.exposure
+    "allowPublicApi": {"type": ["boolean", "null"]},  # null: the stack's own apiEndpoint.exposure
+    "allowPublicIngress": {"type": ["boolean", "null"]},  # null: the stack's own ingress.exposure
     "nodePortRange": {"type": "string", "pattern": r"^[1-9][0-9]{0,4}-[1-9][0-9]{0,4}$"},
     "reservedNodePorts": {"items": {"type": "string", "pattern": PORT}},
-    "routeQuota": {"type": ["integer", "null"], "minimum": 1},         # null: the stack's quotas.routeEntriesPerTable
+    "routeQuota": {"type": ["integer", "null"], "minimum": 1},  # null: the stack's quotas.routeEntriesPerTable
     "defaultRouteQuota": {"minimum": 1},
     "warnRatio": {"exclusiveMinimum": 0, "maximum": 1},
     "minPrefixLength": {"minimum": 0, "maximum": 32},

@@ -43,8 +43,10 @@ def overrides_from_args(args: Mapping[str, Any], model: type[BaseModel] = Cluste
         if nested is not None and isinstance(value, Mapping):
             value = overrides_from_args(value, nested, f"{where}{key}.")
         elif nested is not None and isinstance(value, list | tuple):
-            value = [overrides_from_args(v, nested, f"{where}{key}[{i}].") if isinstance(v, Mapping) else v
-                     for i, v in enumerate(value)]
+            value = [
+                overrides_from_args(v, nested, f"{where}{key}[{i}].") if isinstance(v, Mapping) else v
+                for i, v in enumerate(value)
+            ]
         else:
             value = _plain(value)
         out[field_info.alias or key] = value

@@ -47,8 +47,15 @@ def _shown(value: Any, limit: int = 80) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _describe(err: dict) -> tuple[str, str]:
@@ -74,15 +81,21 @@ def _describe(err: dict) -> tuple[str, str]:
     return path, msg
 
 
-_STRICT_TYPES = {"bool_type": "true or false", "int_type": "an integer", "string_type": "a string",
-                 "list_type": "a list", "dict_type": "a mapping", "float_type": "a number",
-                 "model_type": "a mapping", "model_attributes_type": "a mapping"}
+_STRICT_TYPES = {
+    "bool_type": "true or false",
+    "int_type": "an integer",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "float_type": "a number",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
 
 
 def _article(value: Any) -> str:
     kind = _kind(value)
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} {_shown(value, 40)}"
-
 
 
 # What each top-level key must be, checked before anything else reads it (pulumi.Config hands the program
@@ -97,7 +110,9 @@ _KEY_TYPES = {
 def _check_type(key: str, value: Any) -> None:
     expected, what = _KEY_TYPES[key]
     if not isinstance(value, expected):
-        raise ConfigError(f"{key}: expected {what}, got {'null' if value is None else ('an ' if _kind(value)[0] in 'aeiou' else 'a ') + _kind(value)} {_shown(value, 40) if value is not None else ''}".rstrip())
+        raise ConfigError(
+            f"{key}: expected {what}, got {'null' if value is None else ('an ' if _kind(value)[0] in 'aeiou' else 'a ') + _kind(value)} {_shown(value, 40) if value is not None else ''}".rstrip()
+        )
 
 
 _CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")  # planning/spec/cluster.py ClusterSpec.name
@@ -127,12 +142,19 @@ def default_name_note(stack: str, overrides: Mapping | None) -> str | None:
         return None  # spec_from_config raises it with the field named
     if name == stack:
         return None
-    return (f"stack {stack!r} is not a valid cluster name; the cluster is named {name!r} "
-            f"(set {PROJECT}:cluster.name to choose another)")
+    return (
+        f"stack {stack!r} is not a valid cluster name; the cluster is named {name!r} "
+        f"(set {PROJECT}:cluster.name to choose another)"
+    )
 
 
 def spec_from_config(
-    *, preset: str | None, overrides: Mapping | None, region: str | None, stack: str, subject: str | None = None,
+    *,
+    preset: str | None,
+    overrides: Mapping | None,
+    region: str | None,
+    stack: str,
+    subject: str | None = None,
     given_ids: frozenset[str] = frozenset(),
 ) -> ClusterSpec:
     """Validate a stack's config into a ClusterSpec, or raise ConfigError naming every bad field.
@@ -141,7 +163,11 @@ def spec_from_config(
     existingNetwork id paths the caller passes as pulumi Inputs instead (kubecvm.ClusterArgs).
     Stack config is camelCase only (`vpcCidr`); snake_case is Python's `ClusterArgs`, not a second spelling here.
     """
-    for key, value in ((f"{PROJECT}:preset", preset), (f"{PROJECT}:cluster", overrides), ("tencentcloud:region", region)):
+    for key, value in (
+        (f"{PROJECT}:preset", preset),
+        (f"{PROJECT}:cluster", overrides),
+        ("tencentcloud:region", region),
+    ):
         if value is not None:
             _check_type(key, value)
     for key, value in ((f"{PROJECT}:preset", preset), ("tencentcloud:region", region)):
@@ -149,11 +175,15 @@ def spec_from_config(
             raise ConfigError(f"{key}: empty; expected {_KEY_TYPES[key][1]} (leave the key out for the default)")
     preset = preset if preset is not None else "dev"
     if preset not in PRESETS:
-        raise ConfigError(f"{PROJECT}:preset: {_shown(preset, 40)} is not a preset; expected one of {', '.join(PRESETS)}")
+        raise ConfigError(
+            f"{PROJECT}:preset: {_shown(preset, 40)} is not a preset; expected one of {', '.join(PRESETS)}"
+        )
     overrides = dict(overrides or {})
     for key in ("preset", "region"):
         if key in overrides:
-            raise ConfigError(f"{PROJECT}:cluster.{key}: set {'kubecvm:preset' if key == 'preset' else 'tencentcloud:region'} instead")
+            raise ConfigError(
+                f"{PROJECT}:cluster.{key}: set {'kubecvm:preset' if key == 'preset' else 'tencentcloud:region'} instead"
+            )
     region = region if region is not None else os.environ.get("TENCENTCLOUD_REGION")
     if not region:
         raise ConfigError("tencentcloud:region: required (for example ap-guangzhou), or set TENCENTCLOUD_REGION")
@@ -180,8 +210,10 @@ def spec_from_config(
         ids |= {f"existingNetwork.subnets.{z}.id": s.id for z, s in net.subnets.items()}
         missing = [path for path, value in ids.items() if value is None and path not in given_ids]
         if missing:
-            raise ConfigError(f"invalid {subject} (preset {preset}): {missing[0]}: required with existingNetwork "
-                              "(the network kubecvm uses but does not create)")
+            raise ConfigError(
+                f"invalid {subject} (preset {preset}): {missing[0]}: required with existingNetwork "
+                "(the network kubecvm uses but does not create)"
+            )
     return spec
 
 
@@ -197,8 +229,9 @@ def check_keys(keys, where: str) -> None:
     if unknown:
         close = difflib.get_close_matches(unknown[0], KNOWN_KEYS, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ConfigError(f"{where}: unknown key {unknown[0]}{hint}; expected "
-                          f"{', '.join(KNOWN_KEYS[:-1])} or {KNOWN_KEYS[-1]}")
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]}{hint}; expected {', '.join(KNOWN_KEYS[:-1])} or {KNOWN_KEYS[-1]}"
+        )
 
 
 def config_args(config: Mapping[str, Any], stack: str, where: str) -> dict:
@@ -208,8 +241,10 @@ def config_args(config: Mapping[str, Any], stack: str, where: str) -> dict:
         if key in config:
             _check_type(key, config[key])  # a null here is a mistake, not "unset": leave the key out for that
     return {
-        "preset": config.get(f"{PROJECT}:preset"), "overrides": config.get(f"{PROJECT}:cluster"),
-        "region": config.get("tencentcloud:region"), "stack": stack,
+        "preset": config.get(f"{PROJECT}:preset"),
+        "overrides": config.get(f"{PROJECT}:cluster"),
+        "region": config.get("tencentcloud:region"),
+        "stack": stack,
     }
 
 

@@ -119,14 +119,19 @@ def read_project(path: Path) -> Project:
         raise ConfigError(f"{path}: name: required (a Pulumi project file names its project)")
     folder, name = path.parent, doc["name"]
     if not PULUMI_NAME.fullmatch(name):
-        raise ConfigError(f"{path}: name: {name[:100]!r} is not a Pulumi project name: {PULUMI_NAME_RULE} (a URN "
-                          "holds it between '::' separators)")
+        raise ConfigError(
+            f"{path}: name: {name[:100]!r} is not a Pulumi project name: {PULUMI_NAME_RULE} (a URN "
+            "holds it between '::' separators)"
+        )
     config_dir = doc.get("stackConfigDir")
     main = doc.get("main")
     runtime = doc.get("runtime")
     runtime = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     return Project(
-        dir=folder, name=name, file=path, config=_config_defaults(name, doc.get("config"), path),
+        dir=folder,
+        name=name,
+        file=path,
+        config=_config_defaults(name, doc.get("config"), path),
         stack_config_dir=folder / str(config_dir) if config_dir else None,
         main=folder / str(main) if main else None,  # an absolute `main` stays absolute (Path's / keeps it)
         runtime=str(runtime) if runtime is not None else None,

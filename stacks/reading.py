@@ -47,8 +47,10 @@ def read_bounded(path: Path, limit: int, wait: float = PIPE_WAIT_SECONDS) -> byt
             if not regular:
                 left = deadline - time.monotonic()
                 if left <= 0 or not poller.poll(left * 1000):
-                    raise TimeoutError(f"nothing more came through it for {wait:.0f} s (a pipe or device with no "
-                                       "writer, or one that stalls)")
+                    raise TimeoutError(
+                        f"nothing more came through it for {wait:.0f} s (a pipe or device with no "
+                        "writer, or one that stalls)"
+                    )
             try:
                 chunk = os.read(fd, min(1 << 20, limit + 1 - len(data)))
             except BlockingIOError:  # a writer is there but has written nothing yet
@@ -126,8 +128,9 @@ def _first_twice(doc) -> str | None:
             while link is not None:
                 link, step = link
                 steps.append(step)
-            return "".join(f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s)
-                           for i, s in enumerate(reversed(steps)))
+            return "".join(
+                f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s) for i, s in enumerate(reversed(steps))
+            )
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
         stack.extend(reversed([(v, (link, k)) for k, v in items if isinstance(v, dict | list)]))
     return None

@@ -26,16 +26,17 @@ _Yaml12Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 # --- reading a stack file, with bounded work -------------------------------------------------------------------
 # A stack file is a few KB; these bounds only stop hostile input (an alias bomb, 100000-deep nesting, a huge
 # integer) from hanging the reader or taking gigabytes, and every refusal names where it happened.
 MAX_STACK_FILE_BYTES = 1024 * 1024
-MAX_DEPTH = 64             # nested collections in one value (kubecvm's own config nests 4 deep)
-MAX_NODES = 100_000        # values after alias expansion, over the whole file's kubecvm/tencentcloud keys
-MAX_INT_DIGITS = 30        # any integer kubecvm reads fits in far fewer
+MAX_DEPTH = 64  # nested collections in one value (kubecvm's own config nests 4 deep)
+MAX_NODES = 100_000  # values after alias expansion, over the whole file's kubecvm/tencentcloud keys
+MAX_INT_DIGITS = 30  # any integer kubecvm reads fits in far fewer
 # Only these namespaces are read (and handed to the program as config); a stack file may hold others (a secrets
 # provider's, another program's), which kubecvm neither validates nor passes on.
 NAMESPACES = (f"{PROJECT}:", "tencentcloud:")
@@ -105,13 +106,19 @@ class _Reader:
 
     def key(self, node: yaml.Node, path: str) -> str:
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-            shown = node.value if isinstance(node, yaml.ScalarNode) else f"a {type(node).__name__.removesuffix('Node').lower()}"
+            shown = (
+                node.value
+                if isinstance(node, yaml.ScalarNode)
+                else f"a {type(node).__name__.removesuffix('Node').lower()}"
+            )
             raise self.fail(path or "config", f"key {str(shown)[:40]!r} is not a string; keys are strings (quote it)")
         return node.value
 
     def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         if node.tag == "tag:yaml.org,2002:int" and len(node.value.lstrip("+-0")) > MAX_INT_DIGITS:
-            raise self.fail(path, f"an integer of {len(node.value)} digits; no kubecvm setting takes more than {MAX_INT_DIGITS}")
+            raise self.fail(
+                path, f"an integer of {len(node.value)} digits; no kubecvm setting takes more than {MAX_INT_DIGITS}"
+            )
         try:
             value = self.loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
@@ -132,7 +139,9 @@ def _read_text(path: Path, missing: str) -> str:
     try:
         data = read_bounded(path, MAX_STACK_FILE_BYTES)  # what is read, not the stat size: a device or pipe too
     except TooLarge as exc:
-        raise ConfigError(f"{path}: {exc}; a stack or project file may have at most {MAX_STACK_FILE_BYTES} bytes") from None
+        raise ConfigError(
+            f"{path}: {exc}; a stack or project file may have at most {MAX_STACK_FILE_BYTES} bytes"
+        ) from None
     except (FileNotFoundError, NotADirectoryError):
         raise ConfigError(f"{path}: {missing}") from None
     except OSError as exc:
@@ -140,7 +149,9 @@ def _read_text(path: Path, missing: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); Pulumi stack and project files are UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); Pulumi stack and project files are UTF-8"
+        ) from None
     if _flow_depth(text) > MAX_DEPTH:
         raise ConfigError(f"{path}: cannot read it as YAML (collections nested more than {MAX_DEPTH} deep)")
     return text
@@ -154,7 +165,9 @@ def _compose(path: Path, missing: str = "no such stack file") -> tuple[yaml.Node
     except yaml.MarkedYAMLError as exc:
         raise ConfigError(yaml_problem(path, exc)) from None
     except (yaml.YAMLError, RecursionError) as exc:
-        raise ConfigError(f"{path}: cannot read it as YAML ({str(exc).splitlines()[0] if str(exc) else 'nested too deep'})") from None
+        raise ConfigError(
+            f"{path}: cannot read it as YAML ({str(exc).splitlines()[0] if str(exc) else 'nested too deep'})"
+        ) from None
     finally:
         loader.dispose()
 
@@ -188,11 +201,16 @@ def read_stack_file(path: Path, namespaces: tuple[str, ...] | None = NAMESPACES)
     config_node = None
     if isinstance(root, yaml.MappingNode):
         config_node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "config"), None)
-    if root is not None and not isinstance(root, yaml.MappingNode) or config_node is not None and not isinstance(config_node, yaml.MappingNode):
+    if (
+        root is not None
+        and not isinstance(root, yaml.MappingNode)
+        or config_node is not None
+        and not isinstance(config_node, yaml.MappingNode)
+    ):
         raise ConfigError(f"{path}: expected a mapping with a 'config:' key")
     config: dict[str, Any] = {}
     seen: set[str] = set()
-    for key_node, value_node in (config_node.value if config_node is not None else []):
+    for key_node, value_node in config_node.value if config_node is not None else []:
         key = reader.key(key_node, "config")
         if key in seen:
             raise reader.fail(f"config.{key}", "this key appears twice")

@@ -48,6 +48,7 @@ def loopback_tls(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     started = itertools.count()
     with contextlib.ExitStack() as stack:
+
         def start(handler: type[BaseHTTPRequestHandler], **options: Any) -> tls.Server:
             directory = tmp_path / f"tls-{next(started)}"
             directory.mkdir()
@@ -58,13 +59,21 @@ def loopback_tls(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
 # Every preset with the settings that add resource types (a public API CLB, the GlobalRouter route table):
 # coverage tests over "every type any preset plans" run these.
-PRESET_VARIANTS = tuple((preset, extra) for preset in ("dev", "staging", "prod") for extra in (
-    {}, {"apiEndpoint": {"exposure": "public"}}, {"podNetwork": {"mode": "globalRouter"}}))
+PRESET_VARIANTS = tuple(
+    (preset, extra)
+    for preset in ("dev", "staging", "prod")
+    for extra in ({}, {"apiEndpoint": {"exposure": "public"}}, {"podNetwork": {"mode": "globalRouter"}})
+)
 
 
 @functools.cache
 def planned_types() -> frozenset[str]:
     """The custom resource types the program registers over PRESET_VARIANTS."""
     from kubecvm.offline.runner import run_program
-    return frozenset(r.type for preset, extra in PRESET_VARIANTS
-                     for r in run_program(stack_config(preset, **extra), stack=preset).resources if r.custom)
+
+    return frozenset(
+        r.type
+        for preset, extra in PRESET_VARIANTS
+        for r in run_program(stack_config(preset, **extra), stack=preset).resources
+        if r.custom
+    )

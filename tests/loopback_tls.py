@@ -31,16 +31,19 @@ def new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def issue(subject: str, key, issuer_key, issuer: str, *, ca: bool, dns: Sequence[str] = (),
-          ips: Sequence[str] = (LOOPBACK,)) -> x509.Certificate:
+def issue(
+    subject: str, key, issuer_key, issuer: str, *, ca: bool, dns: Sequence[str] = (), ips: Sequence[str] = (LOOPBACK,)
+) -> x509.Certificate:
     """A certificate for `key`, signed by `issuer_key`, valid from an hour ago for an hour. A leaf (ca=False) names
     `dns` and `ips` (by default the loopback address the servers here listen on)."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
         .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(hours=1)).not_valid_after(NOW + datetime.timedelta(hours=1))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - datetime.timedelta(hours=1))
+        .not_valid_after(NOW + datetime.timedelta(hours=1))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
@@ -54,8 +57,9 @@ def pem(cert: x509.Certificate) -> str:
 
 
 def key_pem(key) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def self_signed_ca(name: str):
@@ -75,8 +79,14 @@ class Server:
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler], directory: Path, *, dns: Sequence[str] = (),
-          ca_name: str = "kubernetes-ca", subject: str = "kube-apiserver") -> Iterator[Server]:
+def serve(
+    handler: type[BaseHTTPRequestHandler],
+    directory: Path,
+    *,
+    dns: Sequence[str] = (),
+    ca_name: str = "kubernetes-ca",
+    subject: str = "kube-apiserver",
+) -> Iterator[Server]:
     """Serve `handler` over TLS on 127.0.0.1 (a free port) with a leaf from a new CA (chain sent), until the block ends."""
     ca_key, ca = self_signed_ca(ca_name)
     server_key = new_key()
@@ -104,5 +114,8 @@ def metrics_tls(dns: Sequence[str] = ("metrics-server.kube-system.svc",)):
 
     ca_key, ca = self_signed_ca("demo metrics-server CA")
     leaf = issue(dns[0], new_key(), ca_key, "demo metrics-server CA", ca=False, dns=dns, ips=())
-    return ServingTls(cert_pem=pem(leaf), key_pem="<metrics-server key: a Pulumi secret>",
-                      ca_bundle=base64.b64encode(pem(ca).encode()).decode())
+    return ServingTls(
+        cert_pem=pem(leaf),
+        key_pem="<metrics-server key: a Pulumi secret>",
+        ca_bundle=base64.b64encode(pem(ca).encode()).decode(),
+    )

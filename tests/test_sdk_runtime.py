@@ -21,9 +21,13 @@ SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns
 SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3), st.just(Unknown()))
-values = st.recursive(leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.tuples(inner, inner), st.dictionaries(st.text(max_size=2), inner, max_size=4)),
-    max_leaves=12)
+values = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.tuples(inner, inner), st.dictionaries(st.text(max_size=2), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -63,10 +67,14 @@ def test_the_unknowns_check_is_replaced_only_inside_the_simulated_runtime():
 
 
 def _program() -> None:
-    a = pulumi.CustomResource("test:index:Thing", "a", {"x": "1", "none": None, "s": pulumi.Output.secret("p"),
-                                                          "nested": {"k": ["v", 2]}})
-    b = pulumi.CustomResource("test:index:Thing", "b", {"fromA": a.x.apply(lambda x: f"{x}-b"), "secretOfA": a.s,
-                                                          "nestedOfA": a.nested, "noneOfA": a.none})
+    a = pulumi.CustomResource(
+        "test:index:Thing", "a", {"x": "1", "none": None, "s": pulumi.Output.secret("p"), "nested": {"k": ["v", 2]}}
+    )
+    b = pulumi.CustomResource(
+        "test:index:Thing",
+        "b",
+        {"fromA": a.x.apply(lambda x: f"{x}-b"), "secretOfA": a.s, "nestedOfA": a.nested, "noneOfA": a.none},
+    )
     pulumi.export("x", a.x)
     pulumi.export("s", a.s)
     pulumi.export("fromA", b.fromA)

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "README.md", "kubecvm", "planning", "components", "stacks", "policies", "offline")
 NOT_DEPENDENCIES = ("kubecvm", "__editable__", "_distutils_hack", "distutils-precedence", "pip", "__pycache__")
 BLUE_GREEN = (ROOT / "tests" / "api" / "blue_green.py").read_text()
-PROGRAM = BLUE_GREEN + """
+PROGRAM = (
+    BLUE_GREEN
+    + """
 import json, kubecvm, importlib.util
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
@@ -31,6 +33,7 @@ _sync_await(wait_for_rpcs())
 print(json.dumps({"kubecvm": kubecvm.__file__,
                   "generic": [n for n in ("planning", "components", "stacks", "policies", "offline") if importlib.util.find_spec(n)]}))
 """
+)
 # Build the CrossGuard pack as Pulumi would run it, with PolicyPack (which starts a server) recording its policies.
 POLICY_PACK = """
 import json, runpy, sys, pulumi_policy
@@ -54,7 +57,10 @@ def installed(tmp_path_factory) -> dict:
     src.mkdir()
     for name in SOURCES:
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(
-            ROOT / name, src / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}))
+            ROOT / name,
+            src / name,
+            **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}),
+        )
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     built = run(*pip, "wheel", "--no-deps", "-w", tmp / "dist", src, cwd=tmp, timeout=300)
     assert built.returncode == 0, built.stderr
@@ -73,8 +79,14 @@ def installed(tmp_path_factory) -> dict:
     (site / "kubecvm-test-deps.pth").write_text(f"{deps}\n")
     install = run(*pip, "--python", python, "install", "--no-index", "--no-deps", wheel, cwd=tmp)
     assert install.returncode == 0, install.stderr
-    return {"tmp": tmp, "wheel": wheel, "venv": venv, "python": python, "site": site,
-            "check": run(sys.executable, "-m", "pip", "--python", python, "check", cwd=tmp)}
+    return {
+        "tmp": tmp,
+        "wheel": wheel,
+        "venv": venv,
+        "python": python,
+        "site": site,
+        "check": run(sys.executable, "-m", "pip", "--python", python, "check", cwd=tmp),
+    }
 
 
 @pytest.fixture
@@ -115,7 +127,9 @@ def test_the_installed_command_plans_a_stack_from_a_directory_with_only_its_stac
     plan = run(kubecvm, "plan", "-s", "dev", "--format", "json", cwd=user_dir, env=env)
     assert plan.returncode == 0, plan.stderr
     doc = json.loads(plan.stdout)
-    assert doc["stack"] == "dev" and doc["policies"]["evaluated"] is True and doc["policies"]["mandatoryFailed"] is False
+    assert (
+        doc["stack"] == "dev" and doc["policies"]["evaluated"] is True and doc["policies"]["mandatoryFailed"] is False
+    )
     assert doc["summary"]["cluster"] == "dev" and len(doc["resources"]) > 50
 
 
@@ -136,7 +150,9 @@ def test_the_installed_command_plans_a_users_own_project(installed, tmp_path):
     # The first hour of a new user: their own Pulumi project, no stack file yet, plain `kubecvm plan`.
     (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime:\n  name: python\n")
     (tmp_path / "__main__.py").write_text(USER_PROGRAM)
-    plan = run(installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", cwd=tmp_path, env=clean_env(installed))
+    plan = run(
+        installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", cwd=tmp_path, env=clean_env(installed)
+    )
     assert plan.returncode == 0, plan.stderr
     doc = json.loads(plan.stdout)
     assert (doc["project"], doc["summary"]["cluster"]) == ("shop", "web") and doc["outputs"]["svc"].startswith("svc-")
@@ -158,16 +174,28 @@ def test_the_installed_library_takes_keyword_arguments_and_serves_the_refined_sc
     (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(KEYWORD_PROGRAM)
     env = clean_env(installed)
-    plan = run(installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", "--no-policies", cwd=tmp_path, env=env)
+    plan = run(
+        installed["venv"] / "bin" / "kubecvm", "plan", "--format", "json", "--no-policies", cwd=tmp_path, env=env
+    )
     assert plan.returncode == 0, plan.stderr
     out = json.loads(plan.stdout)["outputs"]
-    assert out["ingress"] == "10.0.64.12" and sorted(out["nodes"]) == ["api-general-z3-0", "api-general-z4-0", "api-general-z6-0"]
-    schema = run(installed["python"], "-c", "from kubecvm.provider import component_provider; "
-                 "print(component_provider('0.1.0').schema)", cwd=tmp_path, env=env)
+    assert out["ingress"] == "10.0.64.12" and sorted(out["nodes"]) == [
+        "api-general-z3-0",
+        "api-general-z4-0",
+        "api-general-z6-0",
+    ]
+    schema = run(
+        installed["python"],
+        "-c",
+        "from kubecvm.provider import component_provider; print(component_provider('0.1.0').schema)",
+        cwd=tmp_path,
+        env=env,
+    )
     assert schema.returncode == 0, schema.stderr
     cluster = json.loads(schema.stdout)["resources"]["kubecvm:index:Cluster"]
     assert cluster["properties"]["kubeconfig"]["secret"] is True and cluster["inputProperties"]["preset"]["$ref"] == (
-        "#/types/kubecvm:index:Preset")
+        "#/types/kubecvm:index:Preset"
+    )
 
 
 def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(installed, user_dir):
@@ -182,8 +210,17 @@ def test_a_program_composes_two_clusters_under_the_installed_testing_mocks(insta
 def test_the_policy_packs_requirements_install_kubecvm_from_the_checkout_without_an_index(installed):
     # As Pulumi installs a pack's requirements.txt: from the pack's folder, here the copied sources' policies/.
     # kubecvm comes from the checkout around it (built as the wheel above is), never from a package index.
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "install", "--dry-run", "--no-deps",
-           "-r", "requirements.txt"]
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--disable-pip-version-check",
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "-r",
+        "requirements.txt",
+    ]
     proc = run(*pip, cwd=installed["tmp"] / "src" / "policies", timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Would install kubecvm-0.1.0" in proc.stdout

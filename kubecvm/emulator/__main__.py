@@ -16,17 +16,27 @@ from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator, base_url, make_ser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kubecvm.emulator",
-                                     description="A Tencent Cloud API emulator (TKE cluster routes, CAM GetRole, "
-                                                 "STS AssumeRole, VPC security groups) for tests.")
+    parser = argparse.ArgumentParser(
+        prog="python -m kubecvm.emulator",
+        description="A Tencent Cloud API emulator (TKE cluster routes, CAM GetRole, "
+        "STS AssumeRole, VPC security groups) for tests.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 (the default) picks a free one")
     parser.add_argument("--secret-id", default=SECRET_ID, help="the SecretId requests must be signed with")
     parser.add_argument("--secret-key", default=SECRET_KEY, help="the SecretKey requests must be signed with")
-    parser.add_argument("--without-tke-service-role", action="store_true",
-                        help="an account where TKE was never activated: CAM has no TKE_QCSRole")
-    parser.add_argument("--role", action="append", default=[], metavar="NAME",
-                        help="a CAM role of the account, which STS AssumeRole may assume (repeatable)")
+    parser.add_argument(
+        "--without-tke-service-role",
+        action="store_true",
+        help="an account where TKE was never activated: CAM has no TKE_QCSRole",
+    )
+    parser.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a CAM role of the account, which STS AssumeRole may assume (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         emulator = Emulator(args.secret_id, args.secret_key, tke_service_role=not args.without_tke_service_role)

@@ -40,8 +40,11 @@ class CamService(Service):
         self.roles: dict[str, dict[str, Any]] = {}  # RoleName -> RoleInfo, as GetRole answers it
         self._next_id = FIRST_ROLE_ID
         if self.tke_service_role:
-            self.add_role(cam.TKE_SERVICE_ROLE, policy_document=cam.trust_policy(cam.TKE_SERVICE_PRINCIPAL),
-                          description="The TKE service role.")
+            self.add_role(
+                cam.TKE_SERVICE_ROLE,
+                policy_document=cam.trust_policy(cam.TKE_SERVICE_PRINCIPAL),
+                description="The TKE service role.",
+            )
         super().reset()
 
     def resources(self) -> dict[str, int]:
@@ -50,10 +53,16 @@ class CamService(Service):
     def add_role(self, name: str, *, policy_document: str | None = None, description: str = "") -> dict[str, Any]:
         """A role of the account (RoleInfo), e.g. one a test assumes through STS; its RoleArn is the by-name form."""
         info = {
-            "RoleId": str(self._next_id), "RoleName": name,
-            "PolicyDocument": policy_document or cam.trust_account(ACCOUNT_UIN), "Description": description,
-            "AddTime": ROLE_TIME, "UpdateTime": ROLE_TIME, "ConsoleLogin": 0, "RoleType": "user",
-            "SessionDuration": 0, "RoleArn": cam.role_arn(ACCOUNT_UIN, name),
+            "RoleId": str(self._next_id),
+            "RoleName": name,
+            "PolicyDocument": policy_document or cam.trust_account(ACCOUNT_UIN),
+            "Description": description,
+            "AddTime": ROLE_TIME,
+            "UpdateTime": ROLE_TIME,
+            "ConsoleLogin": 0,
+            "RoleType": "user",
+            "SessionDuration": 0,
+            "RoleArn": cam.role_arn(ACCOUNT_UIN, name),
         }
         self._next_id += 1
         self.roles[name] = info

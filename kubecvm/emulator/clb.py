@@ -46,8 +46,10 @@ class ClbService(Service):
         super().reset()
 
     def resources(self) -> dict[str, int]:
-        return {"clb/LoadBalancer": len(self.lbs),
-                "clb/Listener": sum(len(lb["Listeners"]) for lb in self.lbs.values())}
+        return {
+            "clb/LoadBalancer": len(self.lbs),
+            "clb/Listener": sum(len(lb["Listeners"]) for lb in self.lbs.values()),
+        }
 
     # --- helpers ------------------------------------------------------------------------------------------------
     def _next(self, prefix: str) -> str:
@@ -82,8 +84,10 @@ class ClbService(Service):
         known = None if self._cvm is None else self._cvm.instances
         if refusal := clb.targets_refusal(p["Targets"], known):
             raise ApiError.of(refusal)
-        return [{"InstanceId": t["InstanceId"], "Port": int(t["Port"]), "Weight": int(t.get("Weight", 10))}
-                for t in p["Targets"]]
+        return [
+            {"InstanceId": t["InstanceId"], "Port": int(t["Port"]), "Weight": int(t.get("Weight", 10))}
+            for t in p["Targets"]
+        ]
 
     # --- load balancers -----------------------------------------------------------------------------------------
     def CreateLoadBalancer(self, p: dict) -> dict:  # noqa: N802 (Tencent's action names)
@@ -94,25 +98,36 @@ class ClbService(Service):
         public = p["LoadBalancerType"] == "OPEN"
         vip = f"198.18.{n // 250 % 256}.{n % 250 + 2}" if public else f"10.255.{n // 250 % 256}.{n % 250 + 2}"
         self.lbs[lb_id] = {
-            "LoadBalancerId": lb_id, "LoadBalancerName": p.get("LoadBalancerName") or lb_id,
-            "LoadBalancerType": p["LoadBalancerType"], "Forward": 1, "VpcId": p.get("VpcId", ""),
-            "SubnetId": p.get("SubnetId", ""), "LoadBalancerVips": [vip], "Domain": "", "Status": 1,
-            "Tags": [dict(t) for t in p.get("Tags") or []], "SecureGroups": [],
-            "NetworkAttributes": dict(p.get("InternetAccessible") or {}), "Listeners": {},
+            "LoadBalancerId": lb_id,
+            "LoadBalancerName": p.get("LoadBalancerName") or lb_id,
+            "LoadBalancerType": p["LoadBalancerType"],
+            "Forward": 1,
+            "VpcId": p.get("VpcId", ""),
+            "SubnetId": p.get("SubnetId", ""),
+            "LoadBalancerVips": [vip],
+            "Domain": "",
+            "Status": 1,
+            "Tags": [dict(t) for t in p.get("Tags") or []],
+            "SecureGroups": [],
+            "NetworkAttributes": dict(p.get("InternetAccessible") or {}),
+            "Listeners": {},
             "LoadBalancerPassToTarget": bool(p.get("LoadBalancerPassToTarget")),
         }
         return {"LoadBalancerIds": [lb_id], **self._write(lb_id)}
 
     def DescribeLoadBalancers(self, p: dict) -> dict:  # noqa: N802
-        chosen = [lb for lb in self.lbs.values()
-                  if (not p.get("LoadBalancerIds") or lb["LoadBalancerId"] in p["LoadBalancerIds"])
-                  and (not p.get("VpcId") or lb["VpcId"] == p["VpcId"])]
+        chosen = [
+            lb
+            for lb in self.lbs.values()
+            if (not p.get("LoadBalancerIds") or lb["LoadBalancerId"] in p["LoadBalancerIds"])
+            and (not p.get("VpcId") or lb["VpcId"] == p["VpcId"])
+        ]
         for f in p.get("Filters") or []:
             chosen = [lb for lb in chosen if self._matches(lb, f)]
         offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
         if not 0 <= limit <= clb.DESCRIBE_LIMIT:
             raise ApiError(clb.VALUE_RANGE, f"Limit {limit} is outside 0..{clb.DESCRIBE_LIMIT}")
-        rows = [{k: v for k, v in lb.items() if k != "Listeners"} for lb in chosen[offset:offset + limit]]
+        rows = [{k: v for k, v in lb.items() if k != "Listeners"} for lb in chosen[offset : offset + limit]]
         return {"TotalCount": len(chosen), "LoadBalancerSet": rows}
 
     @staticmethod
@@ -156,18 +171,26 @@ class ClbService(Service):
             listener_id = self._next("lbl")
             names = p.get("ListenerNames") or []
             lb["Listeners"][listener_id] = {
-                "ListenerId": listener_id, "Protocol": p["Protocol"], "Port": int(port),
-                "ListenerName": names[i] if i < len(names) else "", "HealthCheck": dict(p.get("HealthCheck") or {}),
-                "Scheduler": p.get("Scheduler", "WRR"), "Targets": []}
+                "ListenerId": listener_id,
+                "Protocol": p["Protocol"],
+                "Port": int(port),
+                "ListenerName": names[i] if i < len(names) else "",
+                "HealthCheck": dict(p.get("HealthCheck") or {}),
+                "Scheduler": p.get("Scheduler", "WRR"),
+                "Targets": [],
+            }
             ids.append(listener_id)
         return {"ListenerIds": ids, **answer}
 
     def DescribeListeners(self, p: dict) -> dict:  # noqa: N802
         lb = self._lb(p["LoadBalancerId"])
-        rows = [{k: v for k, v in listener.items() if k != "Targets"} for listener in lb["Listeners"].values()
-                if (not p.get("ListenerIds") or listener["ListenerId"] in p["ListenerIds"])
-                and (not p.get("Protocol") or listener["Protocol"] == p["Protocol"])
-                and (not p.get("Port") or listener["Port"] == int(p["Port"]))]
+        rows = [
+            {k: v for k, v in listener.items() if k != "Targets"}
+            for listener in lb["Listeners"].values()
+            if (not p.get("ListenerIds") or listener["ListenerId"] in p["ListenerIds"])
+            and (not p.get("Protocol") or listener["Protocol"] == p["Protocol"])
+            and (not p.get("Port") or listener["Port"] == int(p["Port"]))
+        ]
         return {"Listeners": rows, "TotalCount": len(rows)}
 
     def ModifyListener(self, p: dict) -> dict:  # noqa: N802
@@ -210,10 +233,16 @@ class ClbService(Service):
 
     def DescribeTargets(self, p: dict) -> dict:  # noqa: N802
         lb = self._lb(p["LoadBalancerId"])
-        rows = [{"ListenerId": listener["ListenerId"], "Protocol": listener["Protocol"], "Port": listener["Port"],
-                 "Targets": [{"Type": "CVM", **t} for t in listener["Targets"]]}
-                for listener in lb["Listeners"].values()
-                if not p.get("ListenerIds") or listener["ListenerId"] in p["ListenerIds"]]
+        rows = [
+            {
+                "ListenerId": listener["ListenerId"],
+                "Protocol": listener["Protocol"],
+                "Port": listener["Port"],
+                "Targets": [{"Type": "CVM", **t} for t in listener["Targets"]],
+            }
+            for listener in lb["Listeners"].values()
+            if not p.get("ListenerIds") or listener["ListenerId"] in p["ListenerIds"]
+        ]
         return {"Listeners": rows}
 
     # --- tasks --------------------------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ class CvmService(Service):
     def resources(self) -> dict[str, int]:
         return {}  # the instances are the account's setup (add_instance), as CAM's roles are, not counted
 
-    def add_instance(self, instance_id: str, private_ip: str = "10.0.0.2", state: str = "RUNNING",
-                     zone: str = "ap-guangzhou-3") -> dict:
+    def add_instance(
+        self, instance_id: str, private_ip: str = "10.0.0.2", state: str = "RUNNING", zone: str = "ap-guangzhou-3"
+    ) -> dict:
         assert state in cvm.INSTANCE_STATES, state
         row = {"InstanceState": state, "PrivateIpAddresses": [private_ip], "Placement": {"Zone": zone}, "Tags": []}
         self.instances[instance_id] = row
@@ -40,5 +41,5 @@ class CvmService(Service):
             raise ApiError(common.UNSUPPORTED_OPERATION, "the emulator does not evaluate DescribeInstances Filters")
         chosen = [i for i in ids if i in self.instances] if ids else sorted(self.instances)
         offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
-        page = chosen[offset:offset + limit]
+        page = chosen[offset : offset + limit]
         return {"TotalCount": len(chosen), "InstanceSet": [{"InstanceId": i, **self.instances[i]} for i in page]}

@@ -45,13 +45,17 @@ class MonitorService(Service):
         self._subnets = emulator.vpc.subnets  # a TMP instance's subnet is one of the account's
 
     def resources(self) -> dict[str, int]:
-        return {"monitor/AlarmPolicy": len(self.policies),
-                "monitor/PolicyTagBinding": sum(len(p["TagInstances"]) for p in self.policies.values()),
-                "monitor/PrometheusInstance": len(self.tmp)}
+        return {
+            "monitor/AlarmPolicy": len(self.policies),
+            "monitor/PolicyTagBinding": sum(len(p["TagInstances"]) for p in self.policies.values()),
+            "monitor/PrometheusInstance": len(self.tmp),
+        }
 
     def _module(self, p: dict) -> None:
         if p.get("Module") != monitor.MODULE:
-            raise ApiError(common.INVALID_PARAMETER_VALUE, f"Module must be {monitor.MODULE!r}, not {p.get('Module')!r}")
+            raise ApiError(
+                common.INVALID_PARAMETER_VALUE, f"Module must be {monitor.MODULE!r}, not {p.get('Module')!r}"
+            )
 
     def _policy(self, p: dict) -> dict:
         self._module(p)
@@ -68,12 +72,18 @@ class MonitorService(Service):
         self._next += 1
         policy_id, origin = f"policy-{self._next:08x}", str(FIRST_ORIGIN_ID + self._next)
         self.policies[policy_id] = {
-            "PolicyId": policy_id, "OriginId": origin, "PolicyName": p["PolicyName"], "MonitorType": p["MonitorType"],
-            "Namespace": p["Namespace"], "Remark": p.get("Remark", ""), "Enable": int(p.get("Enable", 1)),
+            "PolicyId": policy_id,
+            "OriginId": origin,
+            "PolicyName": p["PolicyName"],
+            "MonitorType": p["MonitorType"],
+            "Namespace": p["Namespace"],
+            "Remark": p.get("Remark", ""),
+            "Enable": int(p.get("Enable", 1)),
             "ProjectId": int(p.get("ProjectId", -1)),
             "Condition": p.get("Condition") or {"IsUnionRule": 0, "Rules": []},
             "EventCondition": p.get("EventCondition") or {"Rules": []},
-            "NoticeIds": list(p.get("NoticeIds") or []), "TriggerTasks": list(p.get("TriggerTasks") or []),
+            "NoticeIds": list(p.get("NoticeIds") or []),
+            "TriggerTasks": list(p.get("TriggerTasks") or []),
             "TagInstances": [],
         }
         return {"PolicyId": policy_id, "OriginId": origin}
@@ -84,8 +94,10 @@ class MonitorService(Service):
         if not tag.get("Key"):
             raise ApiError(common.MISSING_PARAMETER, "BindingPolicyTag needs Tag.Key")
         if p.get("GroupId") not in (None, "", policy["OriginId"]):
-            raise ApiError(common.INVALID_PARAMETER_VALUE, f"GroupId {p.get('GroupId')} is not policy "
-                           f"{policy['PolicyId']}'s ({policy['OriginId']})")
+            raise ApiError(
+                common.INVALID_PARAMETER_VALUE,
+                f"GroupId {p.get('GroupId')} is not policy {policy['PolicyId']}'s ({policy['OriginId']})",
+            )
         bound = {"Key": tag["Key"], "Value": tag.get("Value", "")}
         if bound not in policy["TagInstances"]:
             policy["TagInstances"].append(bound)
@@ -141,18 +153,28 @@ class MonitorService(Service):
 
     def CreatePrometheusMultiTenantInstancePostPayMode(self, p: dict) -> dict:  # noqa: N802
         subnet = self._subnets.get(str(p["SubnetId"]))
-        if refusal := (monitor.tmp_retention_refusal(p["DataRetentionTime"]) or monitor.tmp_subnet_refusal(
-                str(p["SubnetId"]), p["VpcId"], p["Zone"], subnet and subnet[:2])):
+        if refusal := (
+            monitor.tmp_retention_refusal(p["DataRetentionTime"])
+            or monitor.tmp_subnet_refusal(str(p["SubnetId"]), p["VpcId"], p["Zone"], subnet and subnet[:2])
+        ):
             raise ApiError.of(refusal)
         self._next += 1
         instance_id = f"prom-{self._next:08x}"
         ip = str(ipaddress.IPv4Network(subnet[2]).broadcast_address - 1 - len(self.tmp) % 64)
         self.tmp[instance_id] = {
-            "InstanceId": instance_id, "InstanceName": p["InstanceName"], "InstanceChargeType": monitor.TMP_POSTPAID,
-            "Zone": p["Zone"], "VpcId": p["VpcId"], "SubnetId": p["SubnetId"],
-            "DataRetentionTime": int(p["DataRetentionTime"]), "InstanceStatus": monitor.TMP_CREATING,
-            "CreatedAt": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"), "EnableGrafana": 0,
-            "IPv4Address": ip, **monitor.tmp_addresses(ip), "TagSpecification": list(p.get("TagSpecification") or []),
+            "InstanceId": instance_id,
+            "InstanceName": p["InstanceName"],
+            "InstanceChargeType": monitor.TMP_POSTPAID,
+            "Zone": p["Zone"],
+            "VpcId": p["VpcId"],
+            "SubnetId": p["SubnetId"],
+            "DataRetentionTime": int(p["DataRetentionTime"]),
+            "InstanceStatus": monitor.TMP_CREATING,
+            "CreatedAt": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            "EnableGrafana": 0,
+            "IPv4Address": ip,
+            **monitor.tmp_addresses(ip),
+            "TagSpecification": list(p.get("TagSpecification") or []),
             "InstanceAttributes": list(p.get("InstanceAttributes") or []),
         }
         return {"InstanceId": instance_id}
@@ -163,14 +185,21 @@ class MonitorService(Service):
         if unsupported := sorted(k for k in ("TagFilters", "IPv4Address", "InstanceChargeType") if p.get(k)):
             raise ApiError(common.UNSUPPORTED_OPERATION, f"the emulator does not filter by {', '.join(unsupported)}")
         ids, statuses, zones = p.get("InstanceIds"), p.get("InstanceStatus"), p.get("Zones")
-        found = [i for i in self.tmp.values() if (not ids or i["InstanceId"] in ids)
-                 and (not statuses or i["InstanceStatus"] in statuses) and (not zones or i["Zone"] in zones)
-                 and (not p.get("InstanceName") or i["InstanceName"] == p["InstanceName"])]
+        found = [
+            i
+            for i in self.tmp.values()
+            if (not ids or i["InstanceId"] in ids)
+            and (not statuses or i["InstanceStatus"] in statuses)
+            and (not zones or i["Zone"] in zones)
+            and (not p.get("InstanceName") or i["InstanceName"] == p["InstanceName"])
+        ]
         offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
-        page = [dict(i) for i in found[offset:offset + limit]]
-        for i in found[offset:offset + limit]:  # what was creating or terminating has ended by the next look
-            i["InstanceStatus"] = {monitor.TMP_CREATING: monitor.TMP_RUNNING,
-                                   monitor.TMP_TERMINATING: monitor.TMP_STOPPED}.get(i["InstanceStatus"], i["InstanceStatus"])
+        page = [dict(i) for i in found[offset : offset + limit]]
+        for i in found[offset : offset + limit]:  # what was creating or terminating has ended by the next look
+            i["InstanceStatus"] = {
+                monitor.TMP_CREATING: monitor.TMP_RUNNING,
+                monitor.TMP_TERMINATING: monitor.TMP_STOPPED,
+            }.get(i["InstanceStatus"], i["InstanceStatus"])
         return {"InstanceSet": page, "TotalCount": len(found)}
 
     def ModifyPrometheusInstanceAttributes(self, p: dict) -> dict:  # noqa: N802

@@ -51,8 +51,15 @@ from kubecvm.emulator.vpc import VpcService
 from kubecvm.planning.tencent import common
 
 # The emulated services, one module each; adding one is a module with a Service subclass and a line here.
-SERVICES: tuple[type[Service], ...] = (TkeService, CamService, StsService, VpcService, MonitorService, ClbService,
-                                       CvmService)
+SERVICES: tuple[type[Service], ...] = (
+    TkeService,
+    CamService,
+    StsService,
+    VpcService,
+    MonitorService,
+    ClbService,
+    CvmService,
+)
 # Services kubecvm's stacks call that the emulator does not answer yet (UnsupportedOperation); COS's XML API would be
 # a second front door beside this JSON one. CAM, STS, VPC (its security-group calls), Cloud Monitor (alarm policies),
 # CLB and CVM (those the load-balancer controller calls) are emulated for the actions in docs/emulator.md only.
@@ -80,8 +87,10 @@ def parse_authorization(value: str | None) -> Authorization:
         signed = tuple(fields["SignedHeaders"].split(";"))
         signature = fields["Signature"]
     except (KeyError, ValueError):
-        raise ApiError(common.INVALID_AUTHORIZATION, "Authorization is not `TC3-HMAC-SHA256 Credential=..., "
-                                                     "SignedHeaders=..., Signature=...`") from None
+        raise ApiError(
+            common.INVALID_AUTHORIZATION,
+            "Authorization is not `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`",
+        ) from None
     if algorithm != common.ALGORITHM or terminator != common.SCOPE_TERMINATOR or not service:
         raise ApiError(common.INVALID_AUTHORIZATION, f"{algorithm} with credential scope {date}/{service}/{terminator}")
     if missing := [h for h in common.REQUIRED_SIGNED_HEADERS if h not in signed]:
@@ -105,8 +114,14 @@ def host_service(host: str) -> str | None:
 class Emulator:
     """One Tencent Cloud account behind the API 3.0 gateway. Thread-safe: requests run one at a time."""
 
-    def __init__(self, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, *,
-                 clock: Callable[[], float] = time.time, tke_service_role: bool = True):
+    def __init__(
+        self,
+        secret_id: str = SECRET_ID,
+        secret_key: str = SECRET_KEY,
+        *,
+        clock: Callable[[], float] = time.time,
+        tke_service_role: bool = True,
+    ):
         """`tke_service_role=False`: an account where the container service was never activated, so CAM has no
         TKE_QCSRole (GetRole answers InvalidParameter.RoleNotExist)."""
         self.secret_id, self.secret_key, self.clock = secret_id, secret_key, clock
@@ -151,10 +166,17 @@ class Emulator:
             resources: dict[str, int] = {}
             for service in self.services.values():
                 resources |= service.resources()
-            callers = {name: dict(sorted(Counter(service.callers).items()))
-                       for name, service in sorted(self.services.items()) if service.callers}
-            return {"requests": self.requests, "refusals": [dict(r) for r in self.refusals], "resources": resources,
-                    "callers": callers}
+            callers = {
+                name: dict(sorted(Counter(service.callers).items()))
+                for name, service in sorted(self.services.items())
+                if service.callers
+            }
+            return {
+                "requests": self.requests,
+                "refusals": [dict(r) for r in self.refusals],
+                "resources": resources,
+                "callers": callers,
+            }
 
     def reset(self) -> None:
         """An empty account again: no resources, counts at zero, no failure left to inject."""
@@ -184,8 +206,9 @@ class Emulator:
         except ApiError:
             service = host_service(headers.get("host", "")) or ""
         with self.lock:
-            self.refusals.append({"service": service, "action": headers.get("x-tc-action", ""),
-                                  "code": err.code, "message": err.message})
+            self.refusals.append(
+                {"service": service, "action": headers.get("x-tc-action", ""), "code": err.code, "message": err.message}
+            )
         return self._response({"Error": {"Code": err.code, "Message": err.message}})
 
     @staticmethod
@@ -203,18 +226,24 @@ class Emulator:
         auth = parse_authorization(headers.get("authorization"))
         named = host_service(headers.get("host", ""))
         if named is not None and named != auth.service:
-            raise ApiError(common.INVALID_AUTHORIZATION,
-                           f"the credential scope is for {auth.service}, the Host {headers.get('host')} for {named}")
+            raise ApiError(
+                common.INVALID_AUTHORIZATION,
+                f"the credential scope is for {auth.service}, the Host {headers.get('host')} for {named}",
+            )
         service = self.services.get(auth.service)
         if service is None:
-            raise ApiError(common.UNSUPPORTED_OPERATION, f"the emulator does not emulate {auth.service!r} "
-                                                         f"(it emulates {', '.join(sorted(self.services))})")
+            raise ApiError(
+                common.UNSUPPORTED_OPERATION,
+                f"the emulator does not emulate {auth.service!r} (it emulates {', '.join(sorted(self.services))})",
+            )
         if headers["x-tc-version"] != service.version:
             raise ApiError(common.NO_SUCH_VERSION, f"{auth.service} has no version {headers['x-tc-version']!r}")
         action = headers["x-tc-action"]
         if action not in service.parameters:
-            raise ApiError(common.INVALID_ACTION, f"{action!r} is not a {auth.service} {service.version} action "
-                                                  f"the emulator answers")
+            raise ApiError(
+                common.INVALID_ACTION,
+                f"{action!r} is not a {auth.service} {service.version} action the emulator answers",
+            )
         caller = self._verify(auth, method, target, headers, body)
         try:
             params = json.loads(body or b"{}")
@@ -246,16 +275,35 @@ class Emulator:
             raise ApiError(common.INVALID_PARAMETER_VALUE, "X-TC-Timestamp is not a Unix time in seconds") from None
         day = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
         if abs(self.clock() - timestamp) > common.MAX_CLOCK_SKEW_SECONDS or auth.date != day:
-            raise ApiError(common.SIGNATURE_EXPIRE, f"X-TC-Timestamp {timestamp} or the scope's date {auth.date} is "
-                                                    f"more than {common.MAX_CLOCK_SKEW_SECONDS} s off")
+            raise ApiError(
+                common.SIGNATURE_EXPIRE,
+                f"X-TC-Timestamp {timestamp} or the scope's date {auth.date} is "
+                f"more than {common.MAX_CLOCK_SKEW_SECONDS} s off",
+            )
         secret_key, caller = self._secret(auth, headers)
         path, _, query = target.partition("?")
         canonical_headers = "".join(f"{h}:{headers.get(h, '').strip().lower()}\n" for h in auth.signed_headers)
-        payload = common.UNSIGNED_PAYLOAD.encode() if headers.get("x-tc-content-sha256") == common.UNSIGNED_PAYLOAD else body
-        canonical = "\n".join([method, path or "/", query, canonical_headers, ";".join(auth.signed_headers),
-                               hashlib.sha256(payload).hexdigest()])
-        to_sign = "\n".join([common.ALGORITHM, str(timestamp), f"{auth.date}/{auth.service}/{common.SCOPE_TERMINATOR}",
-                             hashlib.sha256(canonical.encode()).hexdigest()])
+        payload = (
+            common.UNSIGNED_PAYLOAD.encode() if headers.get("x-tc-content-sha256") == common.UNSIGNED_PAYLOAD else body
+        )
+        canonical = "\n".join(
+            [
+                method,
+                path or "/",
+                query,
+                canonical_headers,
+                ";".join(auth.signed_headers),
+                hashlib.sha256(payload).hexdigest(),
+            ]
+        )
+        to_sign = "\n".join(
+            [
+                common.ALGORITHM,
+                str(timestamp),
+                f"{auth.date}/{auth.service}/{common.SCOPE_TERMINATOR}",
+                hashlib.sha256(canonical.encode()).hexdigest(),
+            ]
+        )
         expected = Sign.sign_tc3(secret_key, auth.date, auth.service, to_sign)
         if not hmac.compare_digest(expected, auth.signature):
             raise ApiError(common.SIGNATURE_FAILURE, "the signature does not match")
@@ -265,8 +313,9 @@ class Emulator:
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve in a daemon thread while the block runs; yields the base URL (http://127.0.0.1:PORT)."""
         server = make_server(self, host, port)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="kubecvm-emulator", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="kubecvm-emulator", daemon=True
+        )
         thread.start()
         try:
             yield base_url(server)
@@ -300,14 +349,26 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > common.MAX_BODY_BYTES:
             self.close_connection = True  # the body is left unread
-            self._send(200, emulator.refuse(headers, ApiError(
-                common.REQUEST_SIZE_LIMIT_EXCEEDED, f"the body is {length} bytes, more than {common.MAX_BODY_BYTES}")))
+            self._send(
+                200,
+                emulator.refuse(
+                    headers,
+                    ApiError(
+                        common.REQUEST_SIZE_LIMIT_EXCEEDED,
+                        f"the body is {length} bytes, more than {common.MAX_BODY_BYTES}",
+                    ),
+                ),
+            )
             return
         self._send(200, emulator.answer("POST", self.path, headers, self.rfile.read(length)))
 
     def _other(self) -> None:
-        self._send(200, self.server.emulator.refuse(dict(self.headers.items()), ApiError(
-            common.UNSUPPORTED_PROTOCOL, f"{self.command} is not GET or POST")))
+        self._send(
+            200,
+            self.server.emulator.refuse(
+                dict(self.headers.items()), ApiError(common.UNSUPPORTED_PROTOCOL, f"{self.command} is not GET or POST")
+            ),
+        )
 
     do_PUT = do_DELETE = do_PATCH = do_HEAD = _other  # noqa: N815
 

@@ -33,9 +33,11 @@ class TemporaryCredential:
 
     def answer(self) -> dict:
         """AssumeRole's answer members (and the CVM metadata document's, less Code and Expiration)."""
-        return {"Credentials": {"Token": self.token, "TmpSecretId": self.secret_id, "TmpSecretKey": self.secret_key},
-                "ExpiredTime": self.expires,
-                "Expiration": datetime.fromtimestamp(self.expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {
+            "Credentials": {"Token": self.token, "TmpSecretId": self.secret_id, "TmpSecretKey": self.secret_key},
+            "ExpiredTime": self.expires,
+            "Expiration": datetime.fromtimestamp(self.expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
 
 
 class StsService(Service):
@@ -57,14 +59,19 @@ class StsService(Service):
     def resources(self) -> dict[str, int]:
         return {}
 
-    def issue(self, role_arn: str, session_name: str = "kubecvm-emulator",
-              duration: int = sts.DEFAULT_DURATION) -> TemporaryCredential:
+    def issue(
+        self, role_arn: str, session_name: str = "kubecvm-emulator", duration: int = sts.DEFAULT_DURATION
+    ) -> TemporaryCredential:
         """A temporary credential for `role_arn` (not checked: a CVM role is the test's to name), valid `duration`
         seconds from the emulator's clock. Its SecretId starts with AKID, as Tencent's temporary ones do."""
         cred = TemporaryCredential(
-            secret_id="AKID" + secrets.token_hex(16), secret_key=secrets.token_urlsafe(24),
-            token=secrets.token_urlsafe(48), role_arn=role_arn, session_name=session_name,
-            expires=int(self.clock()) + duration)
+            secret_id="AKID" + secrets.token_hex(16),
+            secret_key=secrets.token_urlsafe(24),
+            token=secrets.token_urlsafe(48),
+            role_arn=role_arn,
+            session_name=session_name,
+            expires=int(self.clock()) + duration,
+        )
         self.credentials[cred.secret_id] = cred
         return cred
 
@@ -75,5 +82,6 @@ class StsService(Service):
         role = self.cam.find(str(p["RoleArn"]))
         if role is None:
             raise ApiError.of(sts.role_not_found(str(p["RoleArn"])))
-        return self.issue(role["RoleArn"], str(p["RoleSessionName"]),
-                          p.get("DurationSeconds") or sts.DEFAULT_DURATION).answer()
+        return self.issue(
+            role["RoleArn"], str(p["RoleSessionName"]), p.get("DurationSeconds") or sts.DEFAULT_DURATION
+        ).answer()

@@ -19,7 +19,9 @@ class TkeService(Service):
     def reset(self) -> None:
         # Plain data a test may read or set directly, as it would arrange an account by hand.
         self.tables: dict[str, dict] = {}  # RouteTableName -> {"cidr", "vpcId"}
-        self.routes: dict[str, list[tuple[str, str]]] = {}  # RouteTableName -> [(destination, gateway)], in creation order
+        self.routes: dict[
+            str, list[tuple[str, str]]
+        ] = {}  # RouteTableName -> [(destination, gateway)], in creation order
         # VpcId -> destinations of the VPC's own route-table entries (a vpcRoutes cluster's pod routes). The VPC
         # service is not emulated yet: a test sets them to exercise CidrConflictWithVpcGlobalRoute.
         self.vpc_routes: dict[str, list[str]] = {}
@@ -50,8 +52,10 @@ class TkeService(Service):
         return {}
 
     def DescribeClusterRouteTables(self, _p: dict) -> dict:  # noqa: N802
-        rows = [{"RouteTableName": t.name, "RouteTableCidrBlock": t.cidr, "VpcId": t.vpc_id}
-                for t in sorted(self._all_tables(), key=lambda t: t.name)]
+        rows = [
+            {"RouteTableName": t.name, "RouteTableCidrBlock": t.cidr, "VpcId": t.vpc_id}
+            for t in sorted(self._all_tables(), key=lambda t: t.name)
+        ]
         return {"TotalCount": len(rows), "RouteTableSet": rows}
 
     def DeleteClusterRouteTable(self, p: dict) -> dict:  # noqa: N802
@@ -75,8 +79,10 @@ class TkeService(Service):
         if p.get("Filters"):
             # The API documents one filter, on GatewayIP, without naming it: the emulator does not guess the name.
             raise ApiError(common.UNSUPPORTED_OPERATION, "the emulator does not evaluate DescribeClusterRoutes Filters")
-        rows = [{"RouteTableName": table.name, "DestinationCidrBlock": r.destination, "GatewayIp": r.gateway}
-                for r in self._routes(table.name)]
+        rows = [
+            {"RouteTableName": table.name, "DestinationCidrBlock": r.destination, "GatewayIp": r.gateway}
+            for r in self._routes(table.name)
+        ]
         return {"TotalCount": len(rows), "RouteSet": rows}
 
     def DeleteClusterRoute(self, p: dict) -> dict:  # noqa: N802

@@ -34,15 +34,23 @@ class VpcService(Service):
         super().reset()
 
     def resources(self) -> dict[str, int]:
-        return {"vpc/SecurityGroup": len(self.groups),
-                "vpc/SecurityGroupPolicy": sum(len(g[d]) for g in self.groups.values() for d in vpc.DIRECTIONS)}
+        return {
+            "vpc/SecurityGroup": len(self.groups),
+            "vpc/SecurityGroupPolicy": sum(len(g[d]) for g in self.groups.values() for d in vpc.DIRECTIONS),
+        }
 
-    def add_group(self, group_id: str | None = None, name: str = "sg", description: str = "",
-                  tags: dict[str, str] | None = None) -> str:
+    def add_group(
+        self, group_id: str | None = None, name: str = "sg", description: str = "", tags: dict[str, str] | None = None
+    ) -> str:
         group_id = group_id or f"sg-{self._next:08x}"
         self._next += 1
-        self.groups[group_id] = {"name": name, "description": description, "version": 0, "tags": dict(tags or {}),
-                                 **{d: [] for d in vpc.DIRECTIONS}}
+        self.groups[group_id] = {
+            "name": name,
+            "description": description,
+            "version": 0,
+            "tags": dict(tags or {}),
+            **{d: [] for d in vpc.DIRECTIONS},
+        }
         return group_id
 
     def add_subnet(self, subnet_id: str, vpc_id: str, zone: str, cidr: str = "10.0.0.0/24") -> str:
@@ -64,7 +72,10 @@ class VpcService(Service):
         for side in vpc.DIRECTIONS:
             given = policy_set.get(vpc.WIRE_DIRECTIONS[side])
             if given is not None and not (isinstance(given, list) and all(isinstance(p, dict) for p in given)):
-                raise ApiError(common.INVALID_PARAMETER, f"SecurityGroupPolicySet.{vpc.WIRE_DIRECTIONS[side]} is not a list of policies")
+                raise ApiError(
+                    common.INVALID_PARAMETER,
+                    f"SecurityGroupPolicySet.{vpc.WIRE_DIRECTIONS[side]} is not a list of policies",
+                )
             new = [vpc.policy_from_wire(p) for p in given or []]
             after[side] = new if replace and given is not None else [*group[side], *new]
         for check in vpc.RULE_SET_REFUSALS:  # what the simulated cloud's GroupRuleSet rules apply, with the codes
@@ -82,9 +93,14 @@ class VpcService(Service):
     def _row(self, group_id: str) -> dict:
         """A SecurityGroup [models]: its id, name, description, project and TagSet of Tag {Key, Value}."""
         group = self.groups[group_id]
-        return {"SecurityGroupId": group_id, "SecurityGroupName": group["name"], "SecurityGroupDesc": group["description"],
-                "ProjectId": "0", "IsDefault": False,
-                "TagSet": [{"Key": k, "Value": v} for k, v in group["tags"].items()]}
+        return {
+            "SecurityGroupId": group_id,
+            "SecurityGroupName": group["name"],
+            "SecurityGroupDesc": group["description"],
+            "ProjectId": "0",
+            "IsDefault": False,
+            "TagSet": [{"Key": k, "Value": v} for k, v in group["tags"].items()],
+        }
 
     @staticmethod
     def _matches(group_id: str, group: dict, f: dict) -> bool:
@@ -108,10 +124,13 @@ class VpcService(Service):
         if refusal := vpc.describe_groups_refusal(p):
             raise ApiError.of(refusal)
         ids = [str(i) for i in p.get("SecurityGroupIds") or []]
-        chosen = [i for i, g in self.groups.items() if (not ids or i in ids)
-                  and all(self._matches(i, g, f) for f in p.get("Filters") or [])]
+        chosen = [
+            i
+            for i, g in self.groups.items()
+            if (not ids or i in ids) and all(self._matches(i, g, f) for f in p.get("Filters") or [])
+        ]
         offset, limit = int(p.get("Offset") or 0), int(p.get("Limit") or 20)
-        return {"TotalCount": len(chosen), "SecurityGroupSet": [self._row(i) for i in chosen[offset:offset + limit]]}
+        return {"TotalCount": len(chosen), "SecurityGroupSet": [self._row(i) for i in chosen[offset : offset + limit]]}
 
     def DeleteSecurityGroup(self, p: dict) -> dict:  # noqa: N802
         self._group(p["SecurityGroupId"])
@@ -123,12 +142,21 @@ class VpcService(Service):
 
     def DescribeSecurityGroupPolicies(self, p: dict) -> dict:  # noqa: N802
         if p.get("Filters"):
-            raise ApiError(common.UNSUPPORTED_OPERATION, "the emulator does not evaluate DescribeSecurityGroupPolicies Filters")
+            raise ApiError(
+                common.UNSUPPORTED_OPERATION, "the emulator does not evaluate DescribeSecurityGroupPolicies Filters"
+            )
         group = self._group(p["SecurityGroupId"])
-        return {"SecurityGroupPolicySet": {
-            "Version": str(group["version"]),
-            **{vpc.WIRE_DIRECTIONS[d]: [{**vpc.policy_to_wire(r), "PolicyIndex": i} for i, r in enumerate(group[d])]
-               for d in vpc.DIRECTIONS}}}
+        return {
+            "SecurityGroupPolicySet": {
+                "Version": str(group["version"]),
+                **{
+                    vpc.WIRE_DIRECTIONS[d]: [
+                        {**vpc.policy_to_wire(r), "PolicyIndex": i} for i, r in enumerate(group[d])
+                    ]
+                    for d in vpc.DIRECTIONS
+                },
+            }
+        }
 
     def CreateSecurityGroupPolicies(self, p: dict) -> dict:  # noqa: N802
         group_id = str(p["SecurityGroupId"])

@@ -40,8 +40,15 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator, after_
     before = emulator.summary()
     work = tmp / sc.name.replace(" ", "-")
     work.mkdir(parents=True)
-    r = run.Rehearsal(name=work.name, stack=sc.stack, program=sc.program, work=work, pulumi_root=engine.cache_dir(),
-                      env=env, plugins=engine.plugin_home() / "plugins" if "kubernetes" in sc.needs else None)
+    r = run.Rehearsal(
+        name=work.name,
+        stack=sc.stack,
+        program=sc.program,
+        work=work,
+        pulumi_root=engine.cache_dir(),
+        env=env,
+        plugins=engine.plugin_home() / "plugins" if "kubernetes" in sc.needs else None,
+    )
     previous = None
     try:
         for i, state in enumerate(sc.states):
@@ -73,11 +80,16 @@ def rehearse(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator, after_
         out["steps"] = [s.to_json() for s in r.steps]
         summary = emulator.summary()
         out["requests"] = summary["requests"] - before["requests"]
-        out["refusals"] = summary["refusals"][len(before["refusals"]):]
+        out["refusals"] = summary["refusals"][len(before["refusals"]) :]
         out["callers"] = run.new_callers(before.get("callers", {}), summary.get("callers", {}))
         if sc.callers and out["ok"] and set(out["callers"].get("tke", {})) != set(sc.callers):
-            out["ok"], out["error"] = False, (f"the TKE calls were signed by {sorted(out['callers'].get('tke', {}))}, "
-                                              f"not only by {list(sc.callers)}")
+            out["ok"], out["error"] = (
+                False,
+                (
+                    f"the TKE calls were signed by {sorted(out['callers'].get('tke', {}))}, "
+                    f"not only by {list(sc.callers)}"
+                ),
+            )
         left = {k: v for k, v in summary["resources"].items() if v}
         if out["ok"] and any(s["command"] == "destroy" for s in out["steps"]) and left:
             out["ok"], out["error"] = False, f"the emulator still holds {left} after destroy"
@@ -92,8 +104,12 @@ def readback(sc: scenarios.Scenario, tmp: Path) -> dict:
     work = tmp / "readback"
     work.mkdir()
     try:
-        plans = {f.stem.removeprefix("Pulumi."): run.offline_plan(None, f, f.stem.removeprefix("Pulumi."), work / f"{f.stem}.json")
-                 for f in sc.stack_files}
+        plans = {
+            f.stem.removeprefix("Pulumi."): run.offline_plan(
+                None, f, f.stem.removeprefix("Pulumi."), work / f"{f.stem}.json"
+            )
+            for f in sc.stack_files
+        }
     except run.PlanFailed as exc:
         return out | {"ok": False, "steps": [], "error": f"kubecvm plan: {exc}"}
     step = run.readback_step(engine.bin_dir() / "readback.test", run.user_data(plans), work)
@@ -118,8 +134,16 @@ def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> d
             finally:
                 os.environ.pop(KUBECONFIG, None)
     except apiserver.StartFailed as exc:
-        return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": False, "requests": 0, "refusals": [],
-                "steps": [], "error": f"the API server did not start: {exc}"}
+        return {
+            "name": sc.name,
+            "stack": sc.stack,
+            "about": sc.about,
+            "ok": False,
+            "requests": 0,
+            "refusals": [],
+            "steps": [],
+            "error": f"the API server did not start: {exc}",
+        }
 
 
 KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # programs/addons.py reads it
@@ -127,8 +151,9 @@ KUBECONFIG = "KUBECVM_REHEARSAL_KUBECONFIG"  # programs/addons.py reads it
 
 def controller(sc: scenarios.Scenario, tmp: Path) -> dict:
     """The LoadBalancer controller's scenario: its own API server and emulator, in this process."""
-    return {"name": sc.name, "stack": sc.stack, "about": sc.about} | lb_controller.rehearse(engine.bin_dir(),
-                                                                                          tmp / "controller")
+    return {"name": sc.name, "stack": sc.stack, "about": sc.about} | lb_controller.rehearse(
+        engine.bin_dir(), tmp / "controller"
+    )
 
 
 def skipped(sc: scenarios.Scenario, unavailable: dict, not_built: tuple[str, ...] = ()) -> dict:
@@ -136,9 +161,18 @@ def skipped(sc: scenarios.Scenario, unavailable: dict, not_built: tuple[str, ...
     refused = [n for n in sc.needs if n in unavailable]
     missing = [n for n in sc.needs if n in not_built and n not in unavailable]
     why = ([f"needs {', '.join(refused)}, which cannot be built here"] if refused else []) + (
-        [f"needs {', '.join(missing)}, not built yet: run `./dev rehearse --build`"] if missing else [])
-    return {"name": sc.name, "stack": sc.stack, "about": sc.about, "ok": None, "requests": 0, "refusals": [],
-            "steps": [], "cannotRun": "; ".join(why)}
+        [f"needs {', '.join(missing)}, not built yet: run `./dev rehearse --build`"] if missing else []
+    )
+    return {
+        "name": sc.name,
+        "stack": sc.stack,
+        "about": sc.about,
+        "ok": None,
+        "requests": 0,
+        "refusals": [],
+        "steps": [],
+        "cannotRun": "; ".join(why),
+    }
 
 
 def built_binaries(manifest: dict) -> dict:
@@ -158,9 +192,11 @@ def short(error: str) -> str:
 
 
 def text(report: dict) -> str:
-    lines = [f"Pulumi CLI {report['pulumi']}, plugins: "
-             + ", ".join(f"{k} {v}" for k, v in report["plugins"].items())
-             + "".join(f"\n{k}: {v}" for k, v in report.get("servers", {}).items())]
+    lines = [
+        f"Pulumi CLI {report['pulumi']}, plugins: "
+        + ", ".join(f"{k} {v}" for k, v in report["plugins"].items())
+        + "".join(f"\n{k}: {v}" for k, v in report.get("servers", {}).items())
+    ]
     if report.get("unavailable"):
         lines.append("Cannot be built here (`./dev rehearse --build` asks the Go module proxy again):")
         lines += [f"  {n:<24}{u['module']}: {short(u['error'])}" for n, u in report["unavailable"].items()]
@@ -169,31 +205,53 @@ def text(report: dict) -> str:
         if sc.get("cannotRun"):
             lines.append(f"\n{sc['name']} ({sc['stack']}): {verdict}: {sc['about']}\n  {sc['cannotRun']}")
             continue
-        lines.append(f"\n{sc['name']} ({sc['stack']}): {verdict}; {sc['requests']} emulator requests"
-                     + (f", {len(sc['refusals'])} refusals" if sc["refusals"] else ""))
+        lines.append(
+            f"\n{sc['name']} ({sc['stack']}): {verdict}; {sc['requests']} emulator requests"
+            + (f", {len(sc['refusals'])} refusals" if sc["refusals"] else "")
+        )
         for s in sc["steps"]:
             got = " ".join(f"{k}={v}" for k, v in s["changes"].items() if v)
             want = "" if s["predicted"] is None else " ".join(f"{k}={v}" for k, v in s["predicted"].items() if v)
-            mark = "ok " if run.Step(s["command"], s["exit"], s["changes"], s["predicted"], error=s.get("error"),
-                                     orders=s.get("replaceOrders") or {},
-                                     predicted_orders=s.get("predictedReplaceOrders")).ok else "BAD"
-            counts = "" if s["predicted"] is None and not s["changes"] else \
-                f"  engine: {got or 'no changes'}  predicted: {want or 'no changes'}"
+            mark = (
+                "ok "
+                if run.Step(
+                    s["command"],
+                    s["exit"],
+                    s["changes"],
+                    s["predicted"],
+                    error=s.get("error"),
+                    orders=s.get("replaceOrders") or {},
+                    predicted_orders=s.get("predictedReplaceOrders"),
+                ).ok
+                else "BAD"
+            )
+            counts = (
+                ""
+                if s["predicted"] is None and not s["changes"]
+                else f"  engine: {got or 'no changes'}  predicted: {want or 'no changes'}"
+            )
             lines.append(f"  {mark} {s['command']:<8} exit {s['exit']}{counts}  {s['seconds']:.1f} s")
             for urn, order in (s.get("replaceOrders") or {}).items():
                 want = (s.get("predictedReplaceOrders") or {}).get(urn, "no replacement")
-                lines.append(f"      replaced {urn.rsplit('::', 1)[-1]}: {order}" + ("" if want == order else f" (predicted {want})"))
+                lines.append(
+                    f"      replaced {urn.rsplit('::', 1)[-1]}: {order}"
+                    + ("" if want == order else f" (predicted {want})")
+                )
             if s.get("error"):
                 lines.append("      " + s["error"].replace("\n", "\n      "))
         if sc.get("planSeconds"):  # the same program and state: the offline plan beside the engine's preview
             previews = [s["seconds"] for s in sc["steps"] if s["command"] == "preview"]
             plan = sc["planSeconds"][0]
             ratio = f", preview / plan {previews[0] / plan:.2f}" if previews and plan else ""
-            lines.append(f"  kubecvm plan {plan:.1f} s" + (f", pulumi preview {previews[0]:.1f} s" if previews else "")
-                         + f" (first state{ratio})")
+            lines.append(
+                f"  kubecvm plan {plan:.1f} s"
+                + (f", pulumi preview {previews[0]:.1f} s" if previews else "")
+                + f" (first state{ratio})"
+            )
         if "pods" in sc:
-            lines.append(f"  kube-controller-manager created {sc['pods']} Pods of the add-ons' workloads; admission "
-                         "refused none")
+            lines.append(
+                f"  kube-controller-manager created {sc['pods']} Pods of the add-ons' workloads; admission refused none"
+            )
         for service, who in (sc.get("callers") or {}).items():
             lines.append(f"  {service} calls signed by " + ", ".join(f"{k} ({n})" for k, n in who.items()))
         for ref in sc["refusals"]:
@@ -201,7 +259,9 @@ def text(report: dict) -> str:
         if sc.get("error"):
             lines.append(f"  {sc['error']}")
     counts = [sc["ok"] for sc in report["scenarios"]]
-    lines.append(f"\nrehearsal: {counts.count(True)} passed, {counts.count(False)} failed, {counts.count(None)} skipped")
+    lines.append(
+        f"\nrehearsal: {counts.count(True)} passed, {counts.count(False)} failed, {counts.count(None)} skipped"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -215,8 +275,10 @@ def main(argv: list[str]) -> int:
             return 2
         return 0
     if missing := engine.missing():
-        print(f"kubecvm rehearse: {', '.join(missing)} not found in {engine.bin_dir()}: run `./dev rehearse --build`",
-              file=sys.stderr)
+        print(
+            f"kubecvm rehearse: {', '.join(missing)} not found in {engine.bin_dir()}: run `./dev rehearse --build`",
+            file=sys.stderr,
+        )
         return 2
     manifest = engine.manifest() or {}
     if args.stack is not None:
@@ -224,23 +286,34 @@ def main(argv: list[str]) -> int:
             print(f"kubecvm rehearse: --stack {args.stack}: no such file", file=sys.stderr)
             return 2
         try:  # the whole stack as kubecvm's own program plans it: a stack that does not plan stops here
-            doc = run.offline_plan(None, args.stack.resolve(), args.stack.stem.removeprefix("Pulumi."),
-                                   Path(tempfile.mkdtemp(prefix="kubecvm-rehearsal-plan-")) / "plan.json")
+            doc = run.offline_plan(
+                None,
+                args.stack.resolve(),
+                args.stack.stem.removeprefix("Pulumi."),
+                Path(tempfile.mkdtemp(prefix="kubecvm-rehearsal-plan-")) / "plan.json",
+            )
         except run.PlanFailed as exc:
             print(exc, file=sys.stderr)
             return 2
         chosen = [scenarios.stack_file(args.stack.resolve(), doc), scenarios.readback(args.stack.resolve())]
     else:
-        chosen = [scenarios.global_router(REPO / "Pulumi.prod.yaml"),
-                  scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml"),
-                  scenarios.addons(REPO / "Pulumi.prod.yaml"), scenarios.lb_controller(),
-                  scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
-                  *scenarios.blocked()]
+        chosen = [
+            scenarios.global_router(REPO / "Pulumi.prod.yaml"),
+            scenarios.global_router_assumed_role(REPO / "Pulumi.prod.yaml"),
+            scenarios.addons(REPO / "Pulumi.prod.yaml"),
+            scenarios.lb_controller(),
+            scenarios.readback(*(REPO / f"Pulumi.{s}.yaml" for s in ("dev", "staging", "prod"))),
+            *scenarios.blocked(),
+        ]
     stage.isolate(argv)
     unavailable, not_built = manifest.get("unavailable", {}), tuple(gobuild.not_built())
-    report = {"pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
-              "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
-              "servers": {}, "unavailable": unavailable, "scenarios": []}
+    report = {
+        "pulumi": manifest.get("pulumi", engine.PULUMI_VERSION.lstrip("v")),
+        "plugins": {"pulumi-python": manifest.get("pulumi", "?") + " (dynamic providers)"},
+        "servers": {},
+        "unavailable": unavailable,
+        "scenarios": [],
+    }
     for name, what in built_binaries(manifest).items():  # the provider is a plugin; etcd and kube-apiserver serve
         report["plugins" if name == "kubernetes" else "servers"][name] = what
     with tempfile.TemporaryDirectory(prefix="kubecvm-rehearsal-") as tmp:
@@ -249,8 +322,9 @@ def main(argv: list[str]) -> int:
                 if sc.stack_files:
                     report["scenarios"].append(readback(sc, Path(tmp)))
                     continue
-                if (sc.program is None and not sc.lb_controller) or any(n in unavailable or n in not_built
-                                                                     for n in sc.needs):
+                if (sc.program is None and not sc.lb_controller) or any(
+                    n in unavailable or n in not_built for n in sc.needs
+                ):
                     report["scenarios"].append(skipped(sc, unavailable, not_built))
                     continue
                 if sc.lb_controller:
@@ -270,6 +344,8 @@ if __name__ == "__main__":
     except Exception as exc:  # noqa: BLE001  (a crash is exit 2 with one line, never a verdict)
         if os.environ.get("KUBECVM_DEBUG", "") not in ("", "0"):
             traceback.print_exc()
-        print(f"kubecvm rehearse: internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''})",
-              file=sys.stderr)
+        print(
+            f"kubecvm rehearse: internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''})",
+            file=sys.stderr,
+        )
         sys.exit(2)

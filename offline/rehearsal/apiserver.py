@@ -82,9 +82,15 @@ def pki(out: Path) -> dict[str, Path]:
         return x509.Name(attrs + ([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)] if org else []))
 
     def issue(subject: x509.Name, key, ca_key, issuer: x509.Name, *extensions) -> x509.Certificate:
-        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-             .serial_number(x509.random_serial_number()).not_valid_before(now)
-             .not_valid_after(now + datetime.timedelta(days=1)))
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
         for ext in extensions:
             b = b.add_extension(ext, critical=False)
         return b.sign(ca_key, hashes.SHA256())
@@ -93,16 +99,36 @@ def pki(out: Path) -> dict[str, Path]:
     ca_name = name("kubecvm-rehearsal-ca")
     ca = issue(ca_name, keys["ca"], keys["ca"], ca_name, x509.BasicConstraints(ca=True, path_length=None))
     service_ip = next(iter(ipaddress.ip_network(SERVICE_CIDR).hosts()))
-    serving = issue(name("kube-apiserver"), keys["apiserver"], keys["ca"], ca_name,
-                    x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST)), x509.IPAddress(service_ip),
-                                                 *(x509.DNSName(d) for d in ("localhost", "kubernetes", "kubernetes.default",
-                                                                             "kubernetes.default.svc"))]),
-                    x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]))
-    admin = issue(name("kubernetes-admin", "system:masters"), keys["admin"], keys["ca"], ca_name,
-                  x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]))
-    files = {"ca.crt": _pem(ca), "apiserver.crt": _pem(serving), "apiserver.key": _pem(keys["apiserver"]),
-             "admin.crt": _pem(admin), "admin.key": _pem(keys["admin"]), "sa.key": _pem(keys["sa"]),
-             "sa.pub": _pem(keys["sa"].public_key())}
+    serving = issue(
+        name("kube-apiserver"),
+        keys["apiserver"],
+        keys["ca"],
+        ca_name,
+        x509.SubjectAlternativeName(
+            [
+                x509.IPAddress(ipaddress.ip_address(HOST)),
+                x509.IPAddress(service_ip),
+                *(x509.DNSName(d) for d in ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc")),
+            ]
+        ),
+        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+    )
+    admin = issue(
+        name("kubernetes-admin", "system:masters"),
+        keys["admin"],
+        keys["ca"],
+        ca_name,
+        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
+    )
+    files = {
+        "ca.crt": _pem(ca),
+        "apiserver.crt": _pem(serving),
+        "apiserver.key": _pem(keys["apiserver"]),
+        "admin.crt": _pem(admin),
+        "admin.key": _pem(keys["admin"]),
+        "sa.key": _pem(keys["sa"]),
+        "sa.pub": _pem(keys["sa"].public_key()),
+    }
     out.mkdir(parents=True, exist_ok=True)
     for f, data in files.items():
         (out / f).write_bytes(data)
@@ -112,33 +138,67 @@ def pki(out: Path) -> dict[str, Path]:
 
 def kubeconfig(url: str, files: dict[str, Path]) -> str:
     """An admin kubeconfig with everything inline, as kubeadm's admin.conf is."""
-    data = {k: base64.b64encode(files[f].read_bytes()).decode()
-            for k, f in (("ca", "ca.crt"), ("cert", "admin.crt"), ("key", "admin.key"))}
-    return yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "rehearsal",
-        "clusters": [{"name": "rehearsal", "cluster": {"server": url, "certificate-authority-data": data["ca"]}}],
-        "users": [{"name": "kubernetes-admin", "user": {"client-certificate-data": data["cert"],
-                                                        "client-key-data": data["key"]}}],
-        "contexts": [{"name": "rehearsal", "context": {"cluster": "rehearsal", "user": "kubernetes-admin"}}],
-    }, sort_keys=False)
+    data = {
+        k: base64.b64encode(files[f].read_bytes()).decode()
+        for k, f in (("ca", "ca.crt"), ("cert", "admin.crt"), ("key", "admin.key"))
+    }
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "rehearsal",
+            "clusters": [{"name": "rehearsal", "cluster": {"server": url, "certificate-authority-data": data["ca"]}}],
+            "users": [
+                {
+                    "name": "kubernetes-admin",
+                    "user": {"client-certificate-data": data["cert"], "client-key-data": data["key"]},
+                }
+            ],
+            "contexts": [{"name": "rehearsal", "context": {"cluster": "rehearsal", "user": "kubernetes-admin"}}],
+        },
+        sort_keys=False,
+    )
 
 
 def etcd_command(binary: Path, data: Path, client: int, peer: int) -> list[str]:
-    return [str(binary), "--name", "rehearsal", "--data-dir", str(data),
-            "--listen-client-urls", f"http://{HOST}:{client}", "--advertise-client-urls", f"http://{HOST}:{client}",
-            "--listen-peer-urls", f"http://{HOST}:{peer}", "--initial-advertise-peer-urls", f"http://{HOST}:{peer}",
-            "--initial-cluster", f"rehearsal=http://{HOST}:{peer}"]
+    return [
+        str(binary),
+        "--name",
+        "rehearsal",
+        "--data-dir",
+        str(data),
+        "--listen-client-urls",
+        f"http://{HOST}:{client}",
+        "--advertise-client-urls",
+        f"http://{HOST}:{client}",
+        "--listen-peer-urls",
+        f"http://{HOST}:{peer}",
+        "--initial-advertise-peer-urls",
+        f"http://{HOST}:{peer}",
+        "--initial-cluster",
+        f"rehearsal=http://{HOST}:{peer}",
+    ]
 
 
 def apiserver_command(binary: Path, files: dict[str, Path], etcd: int, port: int) -> list[str]:
-    return [str(binary), f"--etcd-servers=http://{HOST}:{etcd}", f"--bind-address={HOST}",
-            f"--advertise-address={HOST}", f"--secure-port={port}", "--authorization-mode=Node,RBAC",
-            "--enable-admission-plugins=NodeRestriction", "--allow-privileged=true",
-            f"--client-ca-file={files['ca.crt']}", f"--tls-cert-file={files['apiserver.crt']}",
-            f"--tls-private-key-file={files['apiserver.key']}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={files['sa.pub']}", f"--service-account-signing-key-file={files['sa.key']}",
-            f"--service-cluster-ip-range={SERVICE_CIDR}", "--profiling=false"]
+    return [
+        str(binary),
+        f"--etcd-servers=http://{HOST}:{etcd}",
+        f"--bind-address={HOST}",
+        f"--advertise-address={HOST}",
+        f"--secure-port={port}",
+        "--authorization-mode=Node,RBAC",
+        "--enable-admission-plugins=NodeRestriction",
+        "--allow-privileged=true",
+        f"--client-ca-file={files['ca.crt']}",
+        f"--tls-cert-file={files['apiserver.crt']}",
+        f"--tls-private-key-file={files['apiserver.key']}",
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        f"--service-account-key-file={files['sa.pub']}",
+        f"--service-account-signing-key-file={files['sa.key']}",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--profiling=false",
+    ]
 
 
 def controller_manager_command(binary: Path, files: dict[str, Path], kubeconfig: Path) -> list[str]:
@@ -146,10 +206,19 @@ def controller_manager_command(binary: Path, files: dict[str, Path], kubeconfig:
     where they apply here: controllers with their own service accounts' credentials, the service-account key and
     root CA for the tokens they mint, no leader election (one instance) and no serving port (nothing scrapes it).
     No CSR signing keys: there are no kubelets to ask for certificates."""
-    return [str(binary), f"--kubeconfig={kubeconfig}", "--use-service-account-credentials=true",
-            f"--service-account-private-key-file={files['sa.key']}", f"--root-ca-file={files['ca.crt']}",
-            "--leader-elect=false", "--secure-port=0", "--controllers=*", "--concurrent-gc-syncs=5",
-            f"--service-cluster-ip-range={SERVICE_CIDR}", "--profiling=false"]
+    return [
+        str(binary),
+        f"--kubeconfig={kubeconfig}",
+        "--use-service-account-credentials=true",
+        f"--service-account-private-key-file={files['sa.key']}",
+        f"--root-ca-file={files['ca.crt']}",
+        "--leader-elect=false",
+        "--secure-port=0",
+        "--controllers=*",
+        "--concurrent-gc-syncs=5",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--profiling=false",
+    ]
 
 
 def _wait(what: str, check, process: subprocess.Popen, log: Path, deadline: float) -> None:
@@ -189,22 +258,34 @@ def cluster(bin_dir: Path, work: Path, controllers: bool = False) -> Iterator[Cl
     url = f"https://{HOST}:{port}"
     deadline = time.monotonic() + START_SECONDS
     with ExitStack() as stack:
-        etcd = stack.enter_context(_process(etcd_command(bin_dir / "etcd", work / "etcd", etcd_port, peer),
-                                            work / "etcd.log"))
-        _wait("etcd", lambda: _get(f"http://{HOST}:{etcd_port}/health", None).startswith('{"health":"true"'),
-              etcd, work / "etcd.log", deadline)
-        api = stack.enter_context(_process(apiserver_command(bin_dir / "kube-apiserver", files, etcd_port, port),
-                                           work / "kube-apiserver.log"))
+        etcd = stack.enter_context(
+            _process(etcd_command(bin_dir / "etcd", work / "etcd", etcd_port, peer), work / "etcd.log")
+        )
+        _wait(
+            "etcd",
+            lambda: _get(f"http://{HOST}:{etcd_port}/health", None).startswith('{"health":"true"'),
+            etcd,
+            work / "etcd.log",
+            deadline,
+        )
+        api = stack.enter_context(
+            _process(apiserver_command(bin_dir / "kube-apiserver", files, etcd_port, port), work / "kube-apiserver.log")
+        )
         context = ssl.create_default_context(cafile=str(files["ca.crt"]))
         context.load_cert_chain(str(files["admin.crt"]), str(files["admin.key"]))
-        _wait("kube-apiserver", lambda: _get(f"{url}/readyz", context) == "ok", api, work / "kube-apiserver.log",
-              deadline)
+        _wait(
+            "kube-apiserver", lambda: _get(f"{url}/readyz", context) == "ok", api, work / "kube-apiserver.log", deadline
+        )
         path = work / "kubeconfig"
         path.write_text(kubeconfig(url, files))
         path.chmod(0o600)
         if controllers:
-            stack.enter_context(_process(controller_manager_command(bin_dir / "kube-controller-manager", files, path),
-                                         work / "kube-controller-manager.log"))
+            stack.enter_context(
+                _process(
+                    controller_manager_command(bin_dir / "kube-controller-manager", files, path),
+                    work / "kube-controller-manager.log",
+                )
+            )
         yield Cluster(url, path)
 
 

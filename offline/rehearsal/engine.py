@@ -41,11 +41,19 @@ class Wanted:
 
 # At the versions requirements.lock pins for the Python SDKs (tencentcloud: the commit of tag v0.2.3).
 WANTED = (
-    Wanted("pulumi-language-python", "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3", "latest",
-           "programs run by the CLI itself (pulumi up in a project directory, policy packs, component packages); "
-           "the rehearsal's own programs run through the Automation API's in-process language server instead"),
-    Wanted("tencentcloud", "github.com/tencentcloudstack/pulumi-tencentcloud/provider", "a8c3ff6da9f3",
-           "every resource of type tencentcloud:* (the dev and prod stacks, day 2, the policy pack on a real preview)"),
+    Wanted(
+        "pulumi-language-python",
+        "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3",
+        "latest",
+        "programs run by the CLI itself (pulumi up in a project directory, policy packs, component packages); "
+        "the rehearsal's own programs run through the Automation API's in-process language server instead",
+    ),
+    Wanted(
+        "tencentcloud",
+        "github.com/tencentcloudstack/pulumi-tencentcloud/provider",
+        "a8c3ff6da9f3",
+        "every resource of type tencentcloud:* (the dev and prod stacks, day 2, the policy pack on a real preview)",
+    ),
     Wanted("random", "github.com/pulumi/pulumi-random/provider/v4", "v4.21.4", "random:* (the cluster's tokens)"),
     Wanted("tls", "github.com/pulumi/pulumi-tls/provider/v5", "v5.6.2", "tls:* (the cluster's PKI)"),
 )
@@ -103,10 +111,14 @@ def probe(w: Wanted) -> str | None:
 def build_pulumi(out: Path) -> None:
     src = wrappers() / "pulumi"
     if not (src / "go.mod").is_file():
-        raise BuildError(f"{src}/go.mod not found: build from a kubecvm checkout (the wrapper modules are not in the wheel)")
+        raise BuildError(
+            f"{src}/go.mod not found: build from a kubecvm checkout (the wrapper modules are not in the wheel)"
+        )
     flags = f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={PULUMI_VERSION}"
-    _check(_go(["build", "-trimpath", "-ldflags", flags, "-o", str(out / "pulumi"), f"{PULUMI_PKG}/cmd/pulumi"], src),
-           "the Pulumi CLI")
+    _check(
+        _go(["build", "-trimpath", "-ldflags", flags, "-o", str(out / "pulumi"), f"{PULUMI_PKG}/cmd/pulumi"], src),
+        "the Pulumi CLI",
+    )
 
 
 def build_readback(out: Path) -> None:
@@ -159,13 +171,20 @@ def build(say=print) -> dict:
             say(f"cannot build {w.name}: `go mod download -json {w.module}@{w.version}`: {error}")
         else:
             say(f"{w.name}: {w.module}@{w.version} is served now; kubecvm does not build it yet")
-            unavailable[w.name] = {"module": f"{w.module}@{w.version}", "error": "served, but no build step exists",
-                                   "neededBy": w.needed_by}
+            unavailable[w.name] = {
+                "module": f"{w.module}@{w.version}",
+                "error": "served, but no build step exists",
+                "neededBy": w.needed_by,
+            }
     if not built:
         say(f"everything that can be built is in {out}")
-    doc = {"pulumi": PULUMI_VERSION.lstrip("v"), "bin": str(out), "unavailable": unavailable,
-           "built": {n: {k: v for k, v in b.items() if k != "seconds"} for n, b in binaries.items()},
-           "buildSeconds": built}
+    doc = {
+        "pulumi": PULUMI_VERSION.lstrip("v"),
+        "bin": str(out),
+        "unavailable": unavailable,
+        "built": {n: {k: v for k, v in b.items() if k != "seconds"} for n, b in binaries.items()},
+        "buildSeconds": built,
+    }
     manifest_path().write_text(json.dumps(doc, indent=2) + "\n")
     return doc
 

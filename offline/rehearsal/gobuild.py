@@ -55,8 +55,10 @@ PROVIDER_MAIN = "cmd/pulumi-resource-kubernetes"
 def kube_version_flags(version: str) -> str:
     major, minor = version.lstrip("v").split(".")[:2]
     base = "k8s.io/component-base/version"
-    return " ".join(f"-X {base}.{k}={v}" for k, v in (("gitVersion", version), ("gitMajor", major),
-                                                        ("gitMinor", minor), ("gitTreeState", "clean")))
+    return " ".join(
+        f"-X {base}.{k}={v}"
+        for k, v in (("gitVersion", version), ("gitMajor", major), ("gitMinor", minor), ("gitTreeState", "clean"))
+    )
 
 
 def plugin_label() -> str:
@@ -81,12 +83,24 @@ def provider_embeds(module_dir: Path, build_dir: Path) -> None:
 
 BINARIES = (
     GoBinary("etcd", "go.etcd.io/etcd/server/v3", ".", "the add-ons scenario's API server storage"),
-    GoBinary("kube-apiserver", "k8s.io/kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver",
-             "the add-ons scenario (a real API server on loopback)", ldflags=kube_version_flags),
-    GoBinary("kube-controller-manager", "k8s.io/kubernetes", "k8s.io/kubernetes/cmd/kube-controller-manager",
-             "the add-ons scenario (the garbage collector, the workload controllers, the namespace controller)",
-             ldflags=kube_version_flags, directory="kube-apiserver"),
-    GoBinary("kubernetes", PROVIDER, ".", "kubernetes:* (the add-ons)", ldflags=provider_flags, prepare=provider_embeds),
+    GoBinary(
+        "kube-apiserver",
+        "k8s.io/kubernetes",
+        "k8s.io/kubernetes/cmd/kube-apiserver",
+        "the add-ons scenario (a real API server on loopback)",
+        ldflags=kube_version_flags,
+    ),
+    GoBinary(
+        "kube-controller-manager",
+        "k8s.io/kubernetes",
+        "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "the add-ons scenario (the garbage collector, the workload controllers, the namespace controller)",
+        ldflags=kube_version_flags,
+        directory="kube-apiserver",
+    ),
+    GoBinary(
+        "kubernetes", PROVIDER, ".", "kubernetes:* (the add-ons)", ldflags=provider_flags, prepare=provider_embeds
+    ),
 )
 NEEDED_BY_ADDONS = tuple(b.name for b in BINARIES)
 
@@ -107,7 +121,12 @@ def output(b: GoBinary, label: str | None = None) -> Path:
     """Where the binary is once built: bin/ for programs, the plugin directory for the provider (the engine looks a
     plugin up there by version; on PATH it would be taken whatever version was asked)."""
     if b.name == "kubernetes":
-        return engine.plugin_home() / "plugins" / f"resource-kubernetes-v{label or plugin_label()}" / "pulumi-resource-kubernetes"
+        return (
+            engine.plugin_home()
+            / "plugins"
+            / f"resource-kubernetes-v{label or plugin_label()}"
+            / "pulumi-resource-kubernetes"
+        )
     return engine.bin_dir() / b.name
 
 
@@ -143,8 +162,12 @@ def build_one(b: GoBinary, version: str) -> None:
             b.prepare(Path(done.stdout.strip()), where)
         target = Path(tmp) / b.name if b.name == "kubernetes" else out
         flags = b.ldflags(version)
-        engine._check(engine._go(["build", "-trimpath", *(["-ldflags", flags] if flags else []), "-o", str(target),
-                                  b.package], where), f"{b.name} ({b.module}@{version})")
+        engine._check(
+            engine._go(
+                ["build", "-trimpath", *(["-ldflags", flags] if flags else []), "-o", str(target), b.package], where
+            ),
+            f"{b.name} ({b.module}@{version})",
+        )
         if b.name == "kubernetes":
             install_plugin(target, plugin_label())
 
@@ -154,9 +177,22 @@ def install_plugin(binary: Path, label: str) -> None:
     import subprocess
     import os
 
-    cmd = [str(engine.bin_dir() / "pulumi"), "plugin", "install", "resource", "kubernetes", label, "--file", str(binary)]
-    done = subprocess.run(cmd, capture_output=True, text=True, env={
-        **os.environ, "PULUMI_HOME": str(engine.plugin_home()), "PULUMI_SKIP_UPDATE_CHECK": "true"})
+    cmd = [
+        str(engine.bin_dir() / "pulumi"),
+        "plugin",
+        "install",
+        "resource",
+        "kubernetes",
+        label,
+        "--file",
+        str(binary),
+    ]
+    done = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PULUMI_HOME": str(engine.plugin_home()), "PULUMI_SKIP_UPDATE_CHECK": "true"},
+    )
     engine._check(done, "installing the kubernetes plugin")
 
 
@@ -180,7 +216,8 @@ def build_all(previous: dict, say) -> tuple[dict, dict]:
         say(f"built {b.name} ({entry['module']}) in {built[b.name]['seconds']:.1f} s -> {output(b)}")
     if "kubernetes" in built:
         release = engine.Wanted("kubernetes release", PROVIDER, PROVIDER_RELEASE, "")
-        built["kubernetes"]["release"] = {"module": f"{PROVIDER}@{PROVIDER_RELEASE}",
-                                          "served": (error := engine.probe(release)) is None} | (
-            {"error": error} if error else {})
+        built["kubernetes"]["release"] = {
+            "module": f"{PROVIDER}@{PROVIDER_RELEASE}",
+            "served": (error := engine.probe(release)) is None,
+        } | ({"error": error} if error else {})
     return built, refused

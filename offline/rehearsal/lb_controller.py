@@ -59,22 +59,33 @@ class Rig:
     def add_node(self, i: int) -> None:
         """A CVM in the emulator and its Node, Ready, as the kubelet registers it (providerID as kubecvm sets it)."""
         self.emulator.cvm.add_instance(instance(i), f"10.0.1.{i + 10}", zone=ZONE)
-        self.core.create_node({"metadata": {"name": node_name(i)},
-                               "spec": {"providerID": f"qcloud:///{ZONE}/{instance(i)}"}})
+        self.core.create_node(
+            {"metadata": {"name": node_name(i)}, "spec": {"providerID": f"qcloud:///{ZONE}/{instance(i)}"}}
+        )
         self.set_ready(i, True)
 
     def set_ready(self, i: int, ready: bool) -> None:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        condition = {"type": "Ready", "status": "True" if ready else "False", "reason": "KubeletReady",
-                     "lastHeartbeatTime": now, "lastTransitionTime": now}
+        condition = {
+            "type": "Ready",
+            "status": "True" if ready else "False",
+            "reason": "KubeletReady",
+            "lastHeartbeatTime": now,
+            "lastTransitionTime": now,
+        }
         self.core.patch_node_status(node_name(i), {"status": {"conditions": [condition]}})
 
     def slice(self, ready_nodes: list[int]) -> None:
         """The Service's EndpointSlice as the endpointslice controller writes it: one endpoint per node given."""
-        body = {"metadata": {"name": f"{SERVICE}-rehearsal", "labels": {SERVICE_NAME_LABEL: SERVICE}},
-                "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-                "endpoints": [{"addresses": [f"172.20.{i}.2"], "nodeName": node_name(i), "conditions": {"ready": True}}
-                              for i in ready_nodes]}
+        body = {
+            "metadata": {"name": f"{SERVICE}-rehearsal", "labels": {SERVICE_NAME_LABEL: SERVICE}},
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [
+                {"addresses": [f"172.20.{i}.2"], "nodeName": node_name(i), "conditions": {"ready": True}}
+                for i in ready_nodes
+            ],
+        }
         try:
             self.discovery.replace_namespaced_endpoint_slice(body["metadata"]["name"], NAMESPACE, body)
         except client.ApiException as exc:
@@ -95,14 +106,17 @@ class Rig:
     def targets(self) -> dict[tuple[str, int], list[tuple[str, int]]]:
         """{(protocol, port): sorted (instance, port)} of the only CLB."""
         (lb,) = self.clbs()
-        return {(x["Protocol"], x["Port"]): sorted((t["InstanceId"], t["Port"]) for t in x["Targets"])
-                for x in lb["Listeners"].values()}
+        return {
+            (x["Protocol"], x["Port"]): sorted((t["InstanceId"], t["Port"]) for t in x["Targets"])
+            for x in lb["Listeners"].values()
+        }
 
 
 def apply_rbac(admin: client.ApiClient, cluster: str) -> None:
     """The add-on's ServiceAccount, ClusterRole, Role and bindings, exactly as planning.addons renders them."""
-    settings = plan_addons.AddonSettings(cluster=cluster, region=REGION, zones=(ZONE,),
-                                         kubernetes_version=kubernetes_releases.DEFAULT_VERSION)
+    settings = plan_addons.AddonSettings(
+        cluster=cluster, region=REGION, zones=(ZONE,), kubernetes_version=kubernetes_releases.DEFAULT_VERSION
+    )
     for obj in plan_addons.lb_controller_objects(settings):
         if obj["kind"] in RBAC_KINDS:
             utils.create_from_dict(admin, obj)
@@ -110,9 +124,13 @@ def apply_rbac(admin: client.ApiClient, cluster: str) -> None:
 
 def service_account_client(admin: client.ApiClient, url: str, ca: Path) -> client.ApiClient:
     """A client that authenticates as the add-on's ServiceAccount (a bound token from the TokenRequest API)."""
-    token = client.CoreV1Api(admin).create_namespaced_service_account_token(
-        plan_addons.lb_controller.NAME, plan_addons.NAMESPACE,
-        {"spec": {"expirationSeconds": 3600}}).status.token
+    token = (
+        client.CoreV1Api(admin)
+        .create_namespaced_service_account_token(
+            plan_addons.lb_controller.NAME, plan_addons.NAMESPACE, {"spec": {"expirationSeconds": 3600}}
+        )
+        .status.token
+    )
     cfg = client.Configuration(host=url, api_key={"authorization": token}, api_key_prefix={"authorization": "Bearer"})
     cfg.ssl_ca_cert = str(ca)
     return client.ApiClient(cfg)
@@ -126,15 +144,19 @@ def wait(what: str, condition: Callable[[], bool]) -> None:
         time.sleep(0.2)
 
 
-def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[str], replicas: dict[str, threading.Event]) -> list[tuple[str, Callable[[], None]]]:
+def steps(
+    rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[str], replicas: dict[str, threading.Event]
+) -> list[tuple[str, Callable[[], None]]]:
     """(name, action and its check) in order; each raises AssertionError with what was expected."""
 
     def rbac() -> None:
         """The controller's token is bound only by the add-on's roles: what they omit, the API server refuses."""
         sa = Kube(replica_api).core
-        for what, call in (("list secrets", lambda: sa.list_secret_for_all_namespaces()),
-                           ("delete a Service", lambda: sa.delete_namespaced_service("kubernetes", "default")),
-                           ("list configmaps", lambda: sa.list_config_map_for_all_namespaces())):
+        for what, call in (
+            ("list secrets", lambda: sa.list_secret_for_all_namespaces()),
+            ("delete a Service", lambda: sa.delete_namespaced_service("kubernetes", "default")),
+            ("list configmaps", lambda: sa.list_config_map_for_all_namespaces()),
+        ):
             try:
                 call()
             except client.ApiException as exc:
@@ -145,19 +167,29 @@ def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[s
     def created() -> None:
         for i in range(3):
             rig.add_node(i)
-        rig.core.create_namespaced_service(NAMESPACE, {
-            "metadata": {"name": SERVICE},
-            "spec": {"type": "LoadBalancer", "selector": {"app": SERVICE},
-                     "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]}})
+        rig.core.create_namespaced_service(
+            NAMESPACE,
+            {
+                "metadata": {"name": SERVICE},
+                "spec": {
+                    "type": "LoadBalancer",
+                    "selector": {"app": SERVICE},
+                    "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}],
+                },
+            },
+        )
         rig.slice([0, 1, 2])
-        wait("status.loadBalancer.ingress", lambda: (rig.service() or {}).get("status", {}).get("loadBalancer", {})
-             .get("ingress"))
+        wait(
+            "status.loadBalancer.ingress",
+            lambda: (rig.service() or {}).get("status", {}).get("loadBalancer", {}).get("ingress"),
+        )
         svc = rig.service()
         node_port = svc["spec"]["ports"][0]["nodePort"]  # allocated by the API server
         (lb,) = rig.clbs()
         # the controller writes the ip; the API server adds ipMode VIP (LoadBalancerIPMode, beta and on since 1.30)
-        assert svc["status"]["loadBalancer"]["ingress"] == [{"ip": lb["LoadBalancerVips"][0], "ipMode": "VIP"}], \
-            svc["status"]
+        assert svc["status"]["loadBalancer"]["ingress"] == [{"ip": lb["LoadBalancerVips"][0], "ipMode": "VIP"}], svc[
+            "status"
+        ]
         assert model.FINALIZER in svc["metadata"]["finalizers"], svc["metadata"]
         tags = {t["TagKey"]: t["TagValue"] for t in lb["Tags"]}
         assert tags.items() >= model.owner_tags(cluster, svc).items(), lb["Tags"]
@@ -166,35 +198,50 @@ def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[s
     def node_joins() -> None:
         rig.add_node(3)
         port = rig.service()["spec"]["ports"][0]["nodePort"]
-        wait("the new node among the targets",
-             lambda: rig.targets() == {("TCP", 80): [(instance(i), port) for i in range(4)]})
+        wait(
+            "the new node among the targets",
+            lambda: rig.targets() == {("TCP", 80): [(instance(i), port) for i in range(4)]},
+        )
 
     def local_policy() -> None:
         rig.core.patch_namespaced_service(SERVICE, NAMESPACE, {"spec": {"externalTrafficPolicy": "Local"}})
         rig.slice([1, 3])
         svc = rig.service()
         port, health = svc["spec"]["ports"][0]["nodePort"], svc["spec"]["healthCheckNodePort"]
-        wait("only the endpoints' nodes", lambda: rig.targets() == {("TCP", 80): [(instance(1), port),
-                                                                                    (instance(3), port)]})
+        wait(
+            "only the endpoints' nodes",
+            lambda: rig.targets() == {("TCP", 80): [(instance(1), port), (instance(3), port)]},
+        )
         (listener,) = rig.clbs()[0]["Listeners"].values()
         check = listener["HealthCheck"]
         assert (check.get("CheckType"), check.get("CheckPort"), check.get("HttpCheckPath")) == (
-            "HTTP", health, model.HEALTH_PATH), check
+            "HTTP",
+            health,
+            model.HEALTH_PATH,
+        ), check
 
     def source_ranges() -> None:
         """The API server validates the ranges (ValidateService); the controller makes them the CLB's group."""
         rig.core.patch_namespaced_service(SERVICE, NAMESPACE, {"spec": {"loadBalancerSourceRanges": [RANGE]}})
-        rules = [{"action": "ACCEPT", "protocol": "TCP", "port": "80", "cidrBlock": RANGE},
-                 {"action": "DROP", "protocol": "ALL", "cidrBlock": "0.0.0.0/0"}]
-        wait("the CLB's security group with the range's rules",
-             lambda: [g["ingresses"] for g in rig.groups().values()] == [rules]
-             and rig.clbs()[0].get("SecureGroups") == list(rig.groups()))
+        rules = [
+            {"action": "ACCEPT", "protocol": "TCP", "port": "80", "cidrBlock": RANGE},
+            {"action": "DROP", "protocol": "ALL", "cidrBlock": "0.0.0.0/0"},
+        ]
+        wait(
+            "the CLB's security group with the range's rules",
+            lambda: (
+                [g["ingresses"] for g in rig.groups().values()] == [rules]
+                and rig.clbs()[0].get("SecureGroups") == list(rig.groups())
+            ),
+        )
 
     def cvm_gone() -> None:
         rig.emulator.cvm.instances.pop(instance(2))
         rig.set_ready(2, False)
-        wait("the Node of the deleted CVM deleted",
-             lambda: node_name(2) not in {n.metadata.name for n in rig.core.list_node().items})
+        wait(
+            "the Node of the deleted CVM deleted",
+            lambda: node_name(2) not in {n.metadata.name for n in rig.core.list_node().items},
+        )
 
     def cvm_stopped() -> None:
         rig.emulator.cvm.instances[instance(1)]["InstanceState"] = "STOPPED"
@@ -214,18 +261,29 @@ def steps(rig: Rig, cluster: str, replica_api: client.ApiClient, leaders: list[s
         rig.add_node(4)
         rig.slice([1, 3, 4])
         port = rig.service()["spec"]["ports"][0]["nodePort"]
-        wait("the other replica leading and the new endpoint's node among the targets",
-             lambda: len(leaders) == 2 and rig.targets() == {("TCP", 80): [(instance(i), port) for i in (1, 3, 4)]})
+        wait(
+            "the other replica leading and the new endpoint's node among the targets",
+            lambda: len(leaders) == 2 and rig.targets() == {("TCP", 80): [(instance(i), port) for i in (1, 3, 4)]},
+        )
 
     def deleted() -> None:
         rig.core.delete_namespaced_service(SERVICE, NAMESPACE)
-        wait("the Service gone (its finalizer removed), its CLB and security group deleted",
-             lambda: rig.service() is None and not rig.clbs() and not rig.groups())
+        wait(
+            "the Service gone (its finalizer removed), its CLB and security group deleted",
+            lambda: rig.service() is None and not rig.clbs() and not rig.groups(),
+        )
 
-    return [("the controller's RBAC", rbac), ("a Service gets a CLB", created), ("a node joins", node_joins),
-            ("externalTrafficPolicy Local", local_policy), ("loadBalancerSourceRanges", source_ranges),
-            ("a Node whose CVM is gone", cvm_gone), ("a stopped CVM's Node", cvm_stopped),
-            ("the leader stops", failover), ("the Service deleted", deleted)]
+    return [
+        ("the controller's RBAC", rbac),
+        ("a Service gets a CLB", created),
+        ("a node joins", node_joins),
+        ("externalTrafficPolicy Local", local_policy),
+        ("loadBalancerSourceRanges", source_ranges),
+        ("a Node whose CVM is gone", cvm_gone),
+        ("a stopped CVM's Node", cvm_stopped),
+        ("the leader stops", failover),
+        ("the Service deleted", deleted),
+    ]
 
 
 def rehearse(bin_dir: Path, work: Path, cluster_name: str = "rehearsal") -> dict:
@@ -246,10 +304,20 @@ def rehearse(bin_dir: Path, work: Path, cluster_name: str = "rehearsal") -> dict
         threads = []
         for pod, stop in replicas.items():
             api = service_account_client(admin, kube.url, work / "pki" / "ca.crt")
-            cloud = Cloud(credential.Credential(SECRET_ID, SECRET_KEY), REGION, clb_endpoint=endpoint,
-                          cvm_endpoint=endpoint, vpc_endpoint=endpoint, protocol="http")
+            cloud = Cloud(
+                credential.Credential(SECRET_ID, SECRET_KEY),
+                REGION,
+                clb_endpoint=endpoint,
+                cvm_endpoint=endpoint,
+                vpc_endpoint=endpoint,
+                protocol="http",
+            )
             controller = Controller(Kube(api), cloud, cluster_name, VPC, SUBNET, node_period=1)
-            s = {"LEASE_NAMESPACE": plan_addons.NAMESPACE, "LEASE_NAME": plan_addons.lb_controller.NAME, "POD_NAME": pod}
+            s = {
+                "LEASE_NAMESPACE": plan_addons.NAMESPACE,
+                "LEASE_NAME": plan_addons.lb_controller.NAME,
+                "POD_NAME": pod,
+            }
 
             def lead(pod=pod, controller=controller, stop=stop) -> None:
                 leaders.append(pod)

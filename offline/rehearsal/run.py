@@ -49,8 +49,13 @@ class Step:
         return {k: self.changes.get(k, 0) for k in CHANGE_OPS} == {k: self.predicted.get(k, 0) for k in CHANGE_OPS}
 
     def to_json(self) -> dict:
-        doc = {"command": self.command, "exit": self.exit, "changes": self.changes, "predicted": self.predicted,
-               "seconds": round(self.seconds, 1)}
+        doc = {
+            "command": self.command,
+            "exit": self.exit,
+            "changes": self.changes,
+            "predicted": self.predicted,
+            "seconds": round(self.seconds, 1),
+        }
         if self.orders or self.predicted_orders:
             doc |= {"replaceOrders": self.orders, "predictedReplaceOrders": self.predicted_orders}
         return doc | ({"error": self.error} if self.error else {})
@@ -90,8 +95,10 @@ def replace_orders(events: list) -> dict[str, str]:
         op = str(getattr(pre.metadata.op, "value", pre.metadata.op))
         if op in ("delete-replaced", "create-replacement"):
             first.setdefault(resource_key(pre.metadata.urn), op)
-    return {urn: "delete-before-replace" if op == "delete-replaced" else "create-before-delete"
-            for urn, op in sorted(first.items())}
+    return {
+        urn: "delete-before-replace" if op == "delete-replaced" else "create-before-delete"
+        for urn, op in sorted(first.items())
+    }
 
 
 def predict(before: dict | None, after: dict | None) -> tuple[dict, dict[str, str]]:
@@ -102,7 +109,12 @@ def predict(before: dict | None, after: dict | None) -> tuple[dict, dict[str, st
     if before is None or after is None:
         doc = after if before is None else before
         n = len(doc["resources"]) if doc is not None else 0
-        return {"create": n if before is None else 0, "update": 0, "replace": 0, "delete": n if after is None else 0}, {}
+        return {
+            "create": n if before is None else 0,
+            "update": 0,
+            "replace": 0,
+            "delete": n if after is None else 0,
+        }, {}
     d = diff_plans(before, after).to_json()
     s = d["summary"]
     orders = dict(sorted((resource_key(c["urn"]), c["order"]) for c in d["replaced"]))
@@ -117,8 +129,21 @@ def _without_providers(doc: dict | None) -> dict | None:
 
 def offline_plan(program: Path | None, stack_file: Path, stack: str, out: Path) -> dict:
     """`kubecvm plan` of the program (None: kubecvm's own) and stack file, as a user runs it."""
-    cmd = [sys.executable, "-m", "kubecvm.offline", "plan", "-s", stack, "--config-file", str(stack_file),
-           "--format", "json", "--no-policies", "--out", str(out)] + (["--program", str(program)] if program else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "kubecvm.offline",
+        "plan",
+        "-s",
+        stack,
+        "--config-file",
+        str(stack_file),
+        "--format",
+        "json",
+        "--no-policies",
+        "--out",
+        str(out),
+    ] + (["--program", str(program)] if program else [])
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=stack_file.parent)
     if done.returncode != 0:
         raise PlanFailed(done.stderr.strip() or f"kubecvm plan exited {done.returncode}")
@@ -140,8 +165,17 @@ class PlanFailed(Exception):
 class Rehearsal:
     """One stack of one program in a temporary project with a local file backend and its own PULUMI_HOME."""
 
-    def __init__(self, *, name: str, stack: str, program: Path, work: Path, pulumi_root: Path, env: dict,
-                 plugins: Path | None = None):
+    def __init__(
+        self,
+        *,
+        name: str,
+        stack: str,
+        program: Path,
+        work: Path,
+        pulumi_root: Path,
+        env: dict,
+        plugins: Path | None = None,
+    ):
         from pulumi import automation as auto
 
         self.auto, self.program, self.work, self.stack_name = auto, program, work, stack
@@ -150,12 +184,18 @@ class Rehearsal:
         (work / "home").mkdir(exist_ok=True)
         if plugins is not None:  # the plugins `--build` installed (gobuild.install_plugin), found there by version
             (work / "home" / "plugins").symlink_to(plugins, target_is_directory=True)
-        settings = auto.ProjectSettings(name=f"kubecvm-rehearsal-{name}", runtime="python",
-                                        backend=auto.ProjectBackend(url=f"file://{work / 'state'}"))
+        settings = auto.ProjectSettings(
+            name=f"kubecvm-rehearsal-{name}",
+            runtime="python",
+            backend=auto.ProjectBackend(url=f"file://{work / 'state'}"),
+        )
         opts = auto.LocalWorkspaceOptions(
-            work_dir=str(work), pulumi_home=str(work / "home"), project_settings=settings,
+            work_dir=str(work),
+            pulumi_home=str(work / "home"),
+            project_settings=settings,
             pulumi_command=auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True),
-            env_vars={**env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}, secrets_provider="passphrase",
+            env_vars={**env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+            secrets_provider="passphrase",
         )
         self.stack = auto.create_stack(stack, project_name=settings.name, program=self._run, opts=opts)
 
@@ -172,8 +212,12 @@ class Rehearsal:
         events: list = []
         step = Step(command, predicted=expect, predicted_orders=orders)
         started = time.monotonic()
-        run = {"preview": self.stack.preview, "up": self.stack.up, "refresh": self.stack.refresh,
-               "destroy": self.stack.destroy}[command]
+        run = {
+            "preview": self.stack.preview,
+            "up": self.stack.up,
+            "refresh": self.stack.refresh,
+            "destroy": self.stack.destroy,
+        }[command]
         try:
             result = run(on_event=events.append, color="never")
             if command == "refresh":
@@ -237,8 +281,12 @@ INSTANCE = cvm.INSTANCE
 
 def user_data(plans: dict[str, dict]) -> dict[str, str]:
     """{stack/machine: the base64 user data its CVM is created with} from offline plan documents by stack."""
-    return {f"{stack}/{r['name']}": r["inputs"]["userData"] for stack, doc in plans.items()
-            for r in doc["resources"] if r["type"] == INSTANCE and r["inputs"].get("userData")}
+    return {
+        f"{stack}/{r['name']}": r["inputs"]["userData"]
+        for stack, doc in plans.items()
+        for r in doc["resources"]
+        if r["type"] == INSTANCE and r["inputs"].get("userData")
+    }
 
 
 def readback_step(check: Path, machines: dict[str, str], work: Path) -> Step:
@@ -247,8 +295,12 @@ def readback_step(check: Path, machines: dict[str, str], work: Path) -> Step:
     data.write_text(json.dumps(machines))
     step = Step(f"readback ({len(machines)} CVMs)")
     started = time.monotonic()
-    done = subprocess.run([str(check), "-test.run", "TestGzipUserDataCannotBeReadBack|TestPlannedUserDataCanBeReadBack",
-                           "-test.count=1"], capture_output=True, text=True, env={**os.environ, "KUBECVM_USER_DATA": str(data)})
+    done = subprocess.run(
+        [str(check), "-test.run", "TestGzipUserDataCannotBeReadBack|TestPlannedUserDataCanBeReadBack", "-test.count=1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECVM_USER_DATA": str(data)},
+    )
     step.seconds, step.exit = time.monotonic() - started, done.returncode
     if done.returncode != 0:
         step.error = _tail("\n".join(l for l in done.stdout.splitlines() if "readback_test.go" in l) or done.stdout, 8)
@@ -260,8 +312,13 @@ def environment(bin_dir: Path, emulator_url: str, secret: tuple[str, str]) -> di
     Tencent call kubecvm makes itself aimed at the emulator with the emulator's credentials."""
     path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return {
-        "PATH": path, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_PYTHON_CMD": sys.executable, "TENCENTCLOUD_TKE_ENDPOINT": emulator_url,
-        "TENCENTCLOUD_CAM_ENDPOINT": emulator_url, "TENCENTCLOUD_STS_ENDPOINT": emulator_url,
-        "TENCENTCLOUD_SECRET_ID": secret[0], "TENCENTCLOUD_SECRET_KEY": secret[1],
+        "PATH": path,
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_PYTHON_CMD": sys.executable,
+        "TENCENTCLOUD_TKE_ENDPOINT": emulator_url,
+        "TENCENTCLOUD_CAM_ENDPOINT": emulator_url,
+        "TENCENTCLOUD_STS_ENDPOINT": emulator_url,
+        "TENCENTCLOUD_SECRET_ID": secret[0],
+        "TENCENTCLOUD_SECRET_KEY": secret[1],
     }

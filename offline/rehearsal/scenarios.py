@@ -18,7 +18,12 @@ from kubecvm.planning.tencent.tke import CLUSTER_ROUTE_TABLE
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 GLOBAL_ROUTER = PROGRAMS / "global_router.py"
 ADDONS = PROGRAMS / "addons.py"
-ADDONS_BINARIES = ("kubernetes", "kube-apiserver", "kube-controller-manager", "etcd")  # gobuild.BINARIES: built from the Go module proxy
+ADDONS_BINARIES = (
+    "kubernetes",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "etcd",
+)  # gobuild.BINARIES: built from the Go module proxy
 FULL = ("tencentcloud", "random", "tls", "kubernetes")  # the plugins a whole cluster needs
 
 
@@ -70,8 +75,12 @@ def lifecycle(config: dict, *changes: tuple[str, dict]) -> tuple[State, ...]:
 
 
 # The prod preset's pool (stacks/presets.py), spelled out where a scenario changes the pools.
-PROD_POOL = {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 2,
-             "dataDisk": {"type": "CLOUD_SSD", "size": 200}}
+PROD_POOL = {
+    "name": "general",
+    "instanceType": "S5.2XLARGE32",
+    "countPerZone": 2,
+    "dataDisk": {"type": "CLOUD_SSD", "size": 200},
+}
 
 
 def global_router(prod_stack: Path) -> Scenario:
@@ -81,7 +90,9 @@ def global_router(prod_stack: Path) -> Scenario:
     pools = copy.deepcopy(base["kubecvm:cluster"].get("nodePools")) or [dict(PROD_POOL)]
     scaled = [dict(pools[0], countPerZone=int(pools[0].get("countPerZone", 2)) + 1), *pools[1:]]
     return Scenario(
-        "global-router", "prod", GLOBAL_ROUTER,
+        "global-router",
+        "prod",
+        GLOBAL_ROUTER,
         lifecycle(base, ("a pool scaled", {"nodePools": scaled}), ("podCidr changed", {"podCidr": "172.20.0.0/14"})),
         about="prod's GlobalRouter pod network (ClusterRouteTable) against the emulator's TKE",
     )
@@ -97,8 +108,14 @@ def global_router_assumed_role(prod_stack: Path) -> Scenario:
     them (provider.go, providerConfigure): every TKE call must be signed by the role's temporary credentials."""
     base = _with(stack_config(prod_stack), podNetwork={"mode": "globalRouter"})
     return Scenario(
-        "global-router as a role", "prod", GLOBAL_ROUTER, lifecycle(base),
-        env=(("TENCENTCLOUD_ASSUME_ROLE_ARN", DEPLOYER_ARN), ("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm-rehearsal")),
+        "global-router as a role",
+        "prod",
+        GLOBAL_ROUTER,
+        lifecycle(base),
+        env=(
+            ("TENCENTCLOUD_ASSUME_ROLE_ARN", DEPLOYER_ARN),
+            ("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm-rehearsal"),
+        ),
         callers=(DEPLOYER_ARN,),
         about="the prod cluster route table deployed through STS AssumeRole (TENCENTCLOUD_ASSUME_ROLE_ARN)",
     )
@@ -106,9 +123,14 @@ def global_router_assumed_role(prod_stack: Path) -> Scenario:
 
 # monitoring.prometheus writing to a URL of the user's (nothing listens there: no agent runs without nodes); the
 # digests have the form the setting requires, and the mainland region's kube-state-metrics repository is required.
-PROMETHEUS = {"prometheus": {"mode": "remoteWrite", "url": "https://prometheus.rehearsal.internal/api/v1/write",
-                             "digests": {"prometheus": "sha256:" + "1" * 64, "nodeExporter": "sha256:" + "2" * 64},
-                             "imageRepository": "ccr.ccs.tencentyun.com/kubecvm-rehearsal"}}
+PROMETHEUS = {
+    "prometheus": {
+        "mode": "remoteWrite",
+        "url": "https://prometheus.rehearsal.internal/api/v1/write",
+        "digests": {"prometheus": "sha256:" + "1" * 64, "nodeExporter": "sha256:" + "2" * 64},
+        "imageRepository": "ccr.ccs.tencentyun.com/kubecvm-rehearsal",
+    }
+}
 
 
 def addons(prod_stack: Path) -> Scenario:
@@ -122,13 +144,20 @@ def addons(prod_stack: Path) -> Scenario:
     batch = {"name": "batch", "instanceType": "S5.2XLARGE32", "countPerZone": 1, "slot": 2}
     premium = dict(general, dataDisk={**general.get("dataDisk", {}), "type": "CLOUD_PREMIUM"})
     return Scenario(
-        "add-ons on a real API server", "prod", ADDONS,
-        lifecycle(_with(base, nodePools=[general]), ("a pool added", {"nodePools": [general, batch]}),
-                  ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]}),
-                  ("Prometheus in agent mode", {"monitoring": PROMETHEUS})),
-        needs=ADDONS_BINARIES, cluster=True, controller_manager=True,
+        "add-ons on a real API server",
+        "prod",
+        ADDONS,
+        lifecycle(
+            _with(base, nodePools=[general]),
+            ("a pool added", {"nodePools": [general, batch]}),
+            ("volumes on CLOUD_PREMIUM", {"nodePools": [premium, batch]}),
+            ("Prometheus in agent mode", {"monitoring": PROMETHEUS}),
+        ),
+        needs=ADDONS_BINARIES,
+        cluster=True,
+        controller_manager=True,
         about="prod's add-on objects (CSR approver, CBS CSI, metrics-server, ingress-nginx) on kube-apiserver and "
-              "etcd on 127.0.0.1, through the pulumi-kubernetes provider",
+        "etcd on 127.0.0.1, through the pulumi-kubernetes provider",
     )
 
 
@@ -141,18 +170,27 @@ def pools(sc: Scenario) -> list[str]:
 def lb_controller() -> Scenario:
     """The LoadBalancer controller add-on's program, two replicas as its ServiceAccount, against a real kube-apiserver
     and the emulator (lb_controller.py): no Pulumi program, so nothing for `kubecvm diff` to predict."""
-    return Scenario("LoadBalancer controller on a real API server", "cluster rehearsal", None,
-                    needs=("kube-apiserver", "etcd"), lb_controller=True,
-                    about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, source ranges, a "
-                          "CVM gone, a CVM stopped, the leader stopping, the Service deleted")
+    return Scenario(
+        "LoadBalancer controller on a real API server",
+        "cluster rehearsal",
+        None,
+        needs=("kube-apiserver", "etcd"),
+        lb_controller=True,
+        about="the controller's RBAC, a Service's CLB, nodes joining, Local traffic, source ranges, a "
+        "CVM gone, a CVM stopped, the leader stopping, the Service deleted",
+    )
 
 
 def readback(*stack_files: Path) -> Scenario:
     """Every CVM's user data of these stacks through the provider's read-back and Pulumi's own marshalling
     (tools/engine/pulumi/readback_test.go): what `pulumi up` returns to the engine after creating the instance."""
-    return Scenario("user-data read-back", ",".join(f.stem.removeprefix("Pulumi.") for f in stack_files), None,
-                    about="each CVM's user data as the Tencent provider reads it back, marshalled by Pulumi's gRPC code",
-                    stack_files=stack_files)
+    return Scenario(
+        "user-data read-back",
+        ",".join(f.stem.removeprefix("Pulumi.") for f in stack_files),
+        None,
+        about="each CVM's user data as the Tencent provider reads it back, marshalled by Pulumi's gRPC code",
+        stack_files=stack_files,
+    )
 
 
 def stack_file(path: Path, plan: dict) -> Scenario:
@@ -161,24 +199,54 @@ def stack_file(path: Path, plan: dict) -> Scenario:
     stack = path.stem.removeprefix("Pulumi.")
     if not any(r["type"] == CLUSTER_ROUTE_TABLE for r in plan["resources"]):
         return Scenario(f"stack {path.name}", stack, None, needs=FULL, about=f"{path}: preview, up, refresh, destroy")
-    return Scenario(f"stack {path.name}", stack, GLOBAL_ROUTER, lifecycle(stack_config(path)),
-                    about=f"{path}: its cluster route table (the rest needs {', '.join(FULL)})")
+    return Scenario(
+        f"stack {path.name}",
+        stack,
+        GLOBAL_ROUTER,
+        lifecycle(stack_config(path)),
+        about=f"{path}: its cluster route table (the rest needs {', '.join(FULL)})",
+    )
 
 
 def blocked() -> tuple[Scenario, ...]:
     """The scenarios that need a binary the proxy does not serve (engine.WANTED): reported, never faked."""
     return (
         Scenario("dev", "dev", None, needs=FULL, about="Pulumi.dev.yaml: preview, up, refresh, destroy"),
-        Scenario("prod", "prod", None, needs=FULL,
-                 about="Pulumi.prod.yaml: preview, up, refresh, destroy (protect and termination protection lifted)"),
-        Scenario("prod day 2", "prod", None, needs=FULL,
-                 about="a pool scaled, a zone added, the masters' type changed, podCidr changed, a master replaced, "
-                       "vpcRoutes -> globalRouter"),
-        Scenario("policy pack", "prod", None, needs=("pulumi-language-python", *FULL),
-                 about="pulumi preview --policy-pack policies on prod and on a violating stack"),
-        Scenario("component package", "dev", None, needs=("pulumi-language-python", *FULL),
-                 about="a YAML program creating kubecvm:index:Cluster through PulumiPlugin.yaml"),
-        Scenario("library quick start", "dev", None, needs=FULL,
-                 about="examples/quickstart (the README's library program) through the Automation API: a dev "
-                       "cluster and a Deployment through its provider; preview, up, refresh, destroy"),
+        Scenario(
+            "prod",
+            "prod",
+            None,
+            needs=FULL,
+            about="Pulumi.prod.yaml: preview, up, refresh, destroy (protect and termination protection lifted)",
+        ),
+        Scenario(
+            "prod day 2",
+            "prod",
+            None,
+            needs=FULL,
+            about="a pool scaled, a zone added, the masters' type changed, podCidr changed, a master replaced, "
+            "vpcRoutes -> globalRouter",
+        ),
+        Scenario(
+            "policy pack",
+            "prod",
+            None,
+            needs=("pulumi-language-python", *FULL),
+            about="pulumi preview --policy-pack policies on prod and on a violating stack",
+        ),
+        Scenario(
+            "component package",
+            "dev",
+            None,
+            needs=("pulumi-language-python", *FULL),
+            about="a YAML program creating kubecvm:index:Cluster through PulumiPlugin.yaml",
+        ),
+        Scenario(
+            "library quick start",
+            "dev",
+            None,
+            needs=FULL,
+            about="examples/quickstart (the README's library program) through the Automation API: a dev "
+            "cluster and a Deployment through its provider; preview, up, refresh, destroy",
+        ),
     )

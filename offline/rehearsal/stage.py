@@ -65,8 +65,20 @@ class Emulator:
 
 @contextmanager
 def emulator(secret_id: str, secret_key: str, log: Path, roles: tuple[str, ...] = ()) -> Iterator[Emulator]:
-    cmd = [sys.executable, "-m", "kubecvm.emulator", "--host", "127.0.0.1", "--port", "0",
-           "--secret-id", secret_id, "--secret-key", secret_key, *(a for r in roles for a in ("--role", r))]
+    cmd = [
+        sys.executable,
+        "-m",
+        "kubecvm.emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--secret-id",
+        secret_id,
+        "--secret-key",
+        secret_key,
+        *(a for r in roles for a in ("--role", r)),
+    ]
     with log.open("w") as err:
         process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
         try:

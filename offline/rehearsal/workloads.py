@@ -24,28 +24,42 @@ def api(kubeconfig: Path) -> client.ApiClient:
 
 def register_node(kubeconfig: Path, name: str, pool: str) -> None:
     """A worker's Node object, as its kubelet registers it (kubernetes.io/os and the pool label kubecvm sets)."""
-    client.CoreV1Api(api(kubeconfig)).create_node({"metadata": {"name": name, "labels": {
-        "kubernetes.io/os": "linux", "kubernetes.io/hostname": name, POOL_LABEL: pool}}})
+    client.CoreV1Api(api(kubeconfig)).create_node(
+        {
+            "metadata": {
+                "name": name,
+                "labels": {"kubernetes.io/os": "linux", "kubernetes.io/hostname": name, POOL_LABEL: pool},
+            }
+        }
+    )
 
 
 def pending(apps: client.AppsV1Api) -> list[str]:
     """The workloads whose Pods are not all created yet: a Deployment with fewer Pods than replicas, a DaemonSet with
     fewer than its matching Nodes."""
-    out = [f"Deployment {d.metadata.namespace}/{d.metadata.name}"
-           for d in apps.list_deployment_for_all_namespaces().items
-           if (d.status.replicas or 0) < (d.spec.replicas or 0) or d.status.observed_generation != d.metadata.generation]
-    out += [f"DaemonSet {d.metadata.namespace}/{d.metadata.name}"
-            for d in apps.list_daemon_set_for_all_namespaces().items
-            if d.status.observed_generation != d.metadata.generation
-            or (d.status.current_number_scheduled or 0) < (d.status.desired_number_scheduled or 0)]
+    out = [
+        f"Deployment {d.metadata.namespace}/{d.metadata.name}"
+        for d in apps.list_deployment_for_all_namespaces().items
+        if (d.status.replicas or 0) < (d.spec.replicas or 0) or d.status.observed_generation != d.metadata.generation
+    ]
+    out += [
+        f"DaemonSet {d.metadata.namespace}/{d.metadata.name}"
+        for d in apps.list_daemon_set_for_all_namespaces().items
+        if d.status.observed_generation != d.metadata.generation
+        or (d.status.current_number_scheduled or 0) < (d.status.desired_number_scheduled or 0)
+    ]
     return out
 
 
 def refusals(core: client.CoreV1Api) -> list[str]:
     """What the controllers could not create, as their FailedCreate Events say (the admission's message)."""
     events = core.list_event_for_all_namespaces(field_selector="reason=FailedCreate").items
-    return sorted({f"{e.involved_object.kind} {e.involved_object.namespace}/{e.involved_object.name}: {e.message}"
-                   for e in events})
+    return sorted(
+        {
+            f"{e.involved_object.kind} {e.involved_object.namespace}/{e.involved_object.name}: {e.message}"
+            for e in events
+        }
+    )
 
 
 def check(kubeconfig: Path) -> str | None:

@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 # fails the tests (tests/bootstrap/test_addons_cbs_csi.py) and the plan.
 # The controller runs the same binary (`--component_type=controller`) so both halves are always the same version.
 CBS_CSI_VERSION = image_table.BY_NAME["cbs-csi"].tag
-CBS_CSI_UPSTREAM = ("TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
-                    "deploy/cbs/kubernetes/csi-node-new.yaml")
+CBS_CSI_UPSTREAM = (
+    "TencentCloud/kubernetes-csi-tencentcloud@23430d4bdd0cf3434ddbf36155fab7264d764662 "
+    "deploy/cbs/kubernetes/csi-node-new.yaml"
+)
 # How many CBS disks the scheduler may attach through the driver per node. A CVM takes at most 20 data disks
 # (docs/README_CBS_zhCN.md: "每个节点最大可attach 20块CBS盘"); kubecvm itself attaches at most one (a master's etcd
 # disk or a pool's data disk), and upstream's own default is 18 (driver/cbs/node.go defaultMaxAttachVolumePerNode
@@ -69,8 +71,9 @@ NODE_REQUIREMENTS: dict[str, NodeRequirements] = {
     # NODE_ID: the node's name, which driver/cbs/node.go reads to find its Node object and the instance id in
     # spec.providerID (the kubelet's --provider-id, set by the boot script from the metadata service: there is no
     # cloud controller here to set it). QCLOUD_NORM_URL: the node's own credential sidecar (its CAM role).
-    "v2.3.0": NodeRequirements(args=(f"--volume_attach_limit={VOLUME_ATTACH_LIMIT}",),
-                               env=("NODE_ID", "QCLOUD_NORM_URL")),
+    "v2.3.0": NodeRequirements(
+        args=(f"--volume_attach_limit={VOLUME_ATTACH_LIMIT}",), env=("NODE_ID", "QCLOUD_NORM_URL")
+    ),
 }
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -92,8 +95,11 @@ CONTROLLER_METRICS_PORT = 9098
 METADATA_HOST, METADATA_IP = "metadata.tencentyun.com", "169.254.0.23"
 # Tencent's in-VPC API endpoints (no NAT needed), as upstream maps them.
 INTERNAL_API_IP = "169.254.0.95"
-INTERNAL_API_HOSTS = ("cbs.internal.tencentcloudapi.com", "cvm.internal.tencentcloudapi.com",
-                      "tag.internal.tencentcloudapi.com")
+INTERNAL_API_HOSTS = (
+    "cbs.internal.tencentcloudapi.com",
+    "cvm.internal.tencentcloudapi.com",
+    "tag.internal.tencentcloudapi.com",
+)
 
 # Disk types the driver accepts in a StorageClass (docs/README_CBS.md); others fall back to CLOUD_SSD.
 CSI_DISK_TYPES = ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_HSSD")
@@ -107,8 +113,18 @@ VOLUME_ROLE = "volume"
 # The role itself is made with the bootstrap's PKI/SSM roles; the list lives here so both use the same one.
 # CAM knows CBS's API under the cvm service (planning/cam.py).
 CAM_ACTIONS = (
-    *(cam.cbs(api) for api in ("CreateDisks", "DescribeDisks", "DescribeDiskConfigQuota", "AttachDisks", "DetachDisks",
-                               "ResizeDisk", "TerminateDisks")),
+    *(
+        cam.cbs(api)
+        for api in (
+            "CreateDisks",
+            "DescribeDisks",
+            "DescribeDiskConfigQuota",
+            "AttachDisks",
+            "DetachDisks",
+            "ResizeDisk",
+            "TerminateDisks",
+        )
+    ),
     "cvm:DescribeInstances",
 )
 # What every node's role allows for the node plugin: read-only, and defensive. The node plugin of the v2 source cited
@@ -157,21 +173,31 @@ _ADDRESS = {"name": "ADDRESS", "value": "/csi/csi.sock"}
 
 def _sidecar(s: AddonSettings, name: str, *args: str) -> dict[str, Any]:
     return {
-        "name": name, "image": image(name, s), "imagePullPolicy": "IfNotPresent",
+        "name": name,
+        "image": image(name, s),
+        "imagePullPolicy": "IfNotPresent",
         "args": ["--csi-address=$(ADDRESS)", "--v=5", "--leader-election=true", *args],
-        "env": [_ADDRESS], "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
+        "env": [_ADDRESS],
+        "volumeMounts": [_SOCKET],
+        "resources": _SIDECAR_RESOURCES,
     }
 
 
 def _credentials_sidecar(s: AddonSettings, port: int) -> dict[str, Any]:
     """The NORM answerer on the host's loopback at `port`, with this node's CAM role (CAM_CREDENTIALS_SCRIPT)."""
     return {
-        "name": "cam-credentials", "image": image("cam-credentials", s), "imagePullPolicy": "IfNotPresent",
+        "name": "cam-credentials",
+        "image": image("cam-credentials", s),
+        "imagePullPolicy": "IfNotPresent",
         "command": ["python3", "/opt/cam-credentials/cam_credentials.py"],
         "env": [{"name": "LISTEN_PORT", "value": str(port)}],
         "volumeMounts": [{"name": "cam-credentials", "mountPath": "/opt/cam-credentials", "readOnly": True}],
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "runAsNonRoot": True, "runAsUser": 65534},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 65534,
+        },
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
     }
 
@@ -186,21 +212,31 @@ def _controller(s: AddonSettings) -> dict[str, Any]:
         _sidecar(s, "csi-attacher"),
         _sidecar(s, "csi-resizer"),
         {
-            "name": "cbs-csi", "image": image("cbs-csi", s), "imagePullPolicy": "IfNotPresent",
+            "name": "cbs-csi",
+            "image": image("cbs-csi", s),
+            "imagePullPolicy": "IfNotPresent",
             "command": ["/csi-tencentcloud-cbs"],
-            "args": ["--v=5", "--logtostderr=true", "--endpoint=$(ADDRESS)", "--component_type=controller",
-                     f"--metric_port={CONTROLLER_METRICS_PORT}"],
+            "args": [
+                "--v=5",
+                "--logtostderr=true",
+                "--endpoint=$(ADDRESS)",
+                "--component_type=controller",
+                f"--metric_port={CONTROLLER_METRICS_PORT}",
+            ],
             "env": [
                 {"name": "ADDRESS", "value": "unix:///csi/csi.sock"},
                 {"name": "QCLOUD_NORM_URL", "value": NORM_URL},
                 {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             ],
-            "volumeMounts": [_SOCKET], "resources": _SIDECAR_RESOURCES,
+            "volumeMounts": [_SOCKET],
+            "resources": _SIDECAR_RESOURCES,
         },
         _credentials_sidecar(s, CREDENTIALS_PORT),
     ]
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(CONTROLLER),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(CONTROLLER),
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": labels},
@@ -237,8 +273,10 @@ def node_requirements(version: str = CBS_CSI_VERSION) -> NodeRequirements:
     try:
         return NODE_REQUIREMENTS[version]
     except KeyError:
-        raise ValueError(f"CBS CSI {version}: no NODE_REQUIREMENTS row; read its node plugin upstream "
-                         "(driver/cbs/node.go, cmd/cbs/main.go) and add the flags and environment it needs") from None
+        raise ValueError(
+            f"CBS CSI {version}: no NODE_REQUIREMENTS row; read its node plugin upstream "
+            "(driver/cbs/node.go, cmd/cbs/main.go) and add the flags and environment it needs"
+        ) from None
 
 
 def _node(s: AddonSettings) -> dict[str, Any]:
@@ -250,25 +288,43 @@ def _node(s: AddonSettings) -> dict[str, Any]:
         "QCLOUD_NORM_URL": {"name": "QCLOUD_NORM_URL", "value": NODE_NORM_URL},
     }
     registrar = {
-        "name": "driver-registrar", "image": image("csi-node-driver-registrar", s),
+        "name": "driver-registrar",
+        "image": image("csi-node-driver-registrar", s),
         "imagePullPolicy": "IfNotPresent",
         "args": ["--v=5", "--csi-address=/csi/csi.sock", f"--kubelet-registration-path={plugin_dir}/csi.sock"],
-        "lifecycle": {"preStop": {"exec": {"command": [
-            "/bin/sh", "-c", f"rm -rf /registration/{DRIVER} /registration/{DRIVER}-reg.sock"]}}},
+        "lifecycle": {
+            "preStop": {
+                "exec": {"command": ["/bin/sh", "-c", f"rm -rf /registration/{DRIVER} /registration/{DRIVER}-reg.sock"]}
+            }
+        },
         "env": [{"name": "KUBE_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
-        "volumeMounts": [{"name": "plugin-dir", "mountPath": "/csi"},
-                         {"name": "registration-dir", "mountPath": "/registration"}],
+        "volumeMounts": [
+            {"name": "plugin-dir", "mountPath": "/csi"},
+            {"name": "registration-dir", "mountPath": "/registration"},
+        ],
     }
     driver = {
-        "name": "cbs-csi", "image": image("cbs-csi", s), "imagePullPolicy": "IfNotPresent",
+        "name": "cbs-csi",
+        "image": image("cbs-csi", s),
+        "imagePullPolicy": "IfNotPresent",
         # Mounting and formatting block devices on the host needs a privileged container.
-        "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]},
-                            "allowPrivilegeEscalation": True},
+        "securityContext": {
+            "privileged": True,
+            "capabilities": {"add": ["SYS_ADMIN"]},
+            "allowPrivilegeEscalation": True,
+        },
         "command": ["/csi-tencentcloud-cbs"],
-        "args": ["--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock", "--component_type=node",
-                 *needs.args],
-        "env": [*(env[name] for name in needs.env),
-                {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+        "args": [
+            "--v=5",
+            "--logtostderr=true",
+            "--endpoint=unix:///csi/csi.sock",
+            "--component_type=node",
+            *needs.args,
+        ],
+        "env": [
+            *(env[name] for name in needs.env),
+            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+        ],
         "volumeMounts": [
             {"name": "plugin-dir", "mountPath": "/csi"},
             {"name": "plugins-mount-dir", "mountPath": "/var/lib/kubelet/plugins", "mountPropagation": "Bidirectional"},
@@ -279,7 +335,9 @@ def _node(s: AddonSettings) -> dict[str, Any]:
         ],
     }
     return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": _meta(NODE),
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": _meta(NODE),
         "spec": {
             "selector": {"matchLabels": labels},
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
@@ -288,7 +346,9 @@ def _node(s: AddonSettings) -> dict[str, Any]:
                 "spec": {
                     "serviceAccountName": NODE_SA,
                     "priorityClassName": "system-node-critical",
-                    "hostNetwork": True, "hostPID": True, "dnsPolicy": "ClusterFirstWithHostNet",
+                    "hostNetwork": True,
+                    "hostPID": True,
+                    "dnsPolicy": "ClusterFirstWithHostNet",
                     "tolerations": [{"operator": "Exists"}],  # every node, masters and tainted pools included
                     "hostAliases": [{"ip": METADATA_IP, "hostnames": [METADATA_HOST]}],
                     "containers": [registrar, driver, _credentials_sidecar(s, NODE_CREDENTIALS_PORT)],
@@ -310,7 +370,9 @@ def _node(s: AddonSettings) -> dict[str, Any]:
 
 def csi_driver() -> dict[str, Any]:
     return {
-        "apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": _meta(DRIVER, False),
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "CSIDriver",
+        "metadata": _meta(DRIVER, False),
         "spec": {"attachRequired": True, "podInfoOnMount": False, "volumeLifecycleModes": ["Persistent"]},
     }
 
@@ -318,7 +380,8 @@ def csi_driver() -> dict[str, Any]:
 def storage_class(s: AddonSettings) -> dict[str, Any]:
     """The default class: encrypted disks of the settings' type, created in the zone the pod lands in."""
     return {
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
         "metadata": _meta(storage_class_name(s.disk_type), False, annotations={DEFAULT_CLASS_ANNOTATION: "true"}),
         "provisioner": DRIVER,
         "parameters": {
@@ -336,8 +399,12 @@ def storage_class(s: AddonSettings) -> dict[str, Any]:
 
 
 def credentials_config_map() -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CREDENTIALS_CONFIGMAP),
-            "data": {"cam_credentials.py": CAM_CREDENTIALS_SCRIPT}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(CREDENTIALS_CONFIGMAP),
+        "data": {"cam_credentials.py": CAM_CREDENTIALS_SCRIPT},
+    }
 
 
 def csi_objects(s: AddonSettings) -> list[dict[str, Any]]:
@@ -345,8 +412,13 @@ def csi_objects(s: AddonSettings) -> list[dict[str, Any]]:
     if not s.cbs_csi:
         return []
     return [
-        *rbac(CONTROLLER_SA, "cbs-csi-controller-role", _CONTROLLER_RULES, _meta,
-              binding="cbs-csi-controller-role-binding"),
+        *rbac(
+            CONTROLLER_SA,
+            "cbs-csi-controller-role",
+            _CONTROLLER_RULES,
+            _meta,
+            binding="cbs-csi-controller-role-binding",
+        ),
         *rbac(NODE_SA, "cbs-csi-node-role", _NODE_RULES, _meta, binding="cbs-csi-node-role-binding"),
         credentials_config_map(),
         csi_driver(),

@@ -24,8 +24,16 @@ PART_OF = {"app.kubernetes.io/part-of": "kubecvm"}
 # (programs/) on Tencent's mirror of python:slim. name -> (path, tag).
 IMAGES: dict[str, tuple[str, str]] = {
     n: (image_table.BY_NAME[n].path, image_table.BY_NAME[n].tag)
-    for n in ("cbs-csi", "csi-provisioner", "csi-attacher", "csi-resizer", "csi-node-driver-registrar",
-              "cam-credentials", "csr-approver", "lb-controller")
+    for n in (
+        "cbs-csi",
+        "csi-provisioner",
+        "csi-attacher",
+        "csi-resizer",
+        "csi-node-driver-registrar",
+        "cam-credentials",
+        "csr-approver",
+        "lb-controller",
+    )
 }
 K8S_IMAGES: dict[str, tuple[str, str]] = {
     "metrics-server": (image_table.BY_NAME["metrics-server"].path, image_table.BY_NAME["metrics-server"].tag),
@@ -67,6 +75,7 @@ class ServingTls:
 
 # ---- metadata, RBAC, placement ------------------------------------------------------------------------------------------
 
+
 def meta(name: str, labels: dict[str, str], namespaced: bool = True, **extra: Any) -> dict[str, Any]:
     """An object's metadata: its name, the add-on namespace unless cluster-scoped, its labels, then `extra`."""
     return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}), "labels": labels, **extra}
@@ -79,41 +88,62 @@ def rule(groups: list[str], resources: list[str], verbs: list[str], names: list[
 Meta = Callable[..., dict[str, Any]]  # (name, namespaced=True) -> metadata, the add-on's own labels applied
 
 
-def rbac(sa: str, role: str, rules: list[dict[str, Any]], meta_of: Meta, *, binding: str | None = None
-         ) -> list[dict[str, Any]]:
+def rbac(
+    sa: str, role: str, rules: list[dict[str, Any]], meta_of: Meta, *, binding: str | None = None
+) -> list[dict[str, Any]]:
     """A ServiceAccount, a ClusterRole with `rules` and the binding between them (named `binding`, else `role`)."""
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta_of(sa)},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": meta_of(role, False),
-         "rules": rules},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-         "metadata": meta_of(binding or role, False),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-         "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": NAMESPACE}]},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": meta_of(role, False),
+            "rules": rules,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": meta_of(binding or role, False),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+            "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": NAMESPACE}],
+        },
     ]
 
 
 # A container that runs a small program as nobody, on a read-only root, with no capability.
-LOCKED_DOWN = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
-               "runAsUser": 65534, "capabilities": {"drop": ["ALL"]}}
+LOCKED_DOWN = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "capabilities": {"drop": ["ALL"]},
+}
 
 
 def deployment(metadata: dict[str, Any], replicas: int, labels: dict[str, str], pod: dict[str, Any]) -> dict[str, Any]:
     """An apps/v1 Deployment of `replicas` pods labelled and selected by `labels`."""
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
-            "metadata": {"labels": labels}, "spec": pod}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata,
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
     }
 
 
 def on_masters() -> dict[str, Any]:
     """A pod spec's nodeSelector and toleration for the masters (kubeadm's control-plane label and NoSchedule taint)."""
-    return {"nodeSelector": {CONTROL_PLANE_LABEL: ""},
-            "tolerations": [{"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"}]}
+    return {
+        "nodeSelector": {CONTROL_PLANE_LABEL: ""},
+        "tolerations": [{"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"}],
+    }
 
 
 # ---- names the components give the objects -------------------------------------------------------------------
+
 
 def resource_name(component: str, obj: dict[str, Any]) -> str:
     """The Pulumi name of one object: stable from its kind and Kubernetes name, never from list order."""

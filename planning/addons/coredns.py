@@ -23,17 +23,39 @@ ZONE_LABEL, HOST_LABEL = "topology.kubernetes.io/zone", "kubernetes.io/hostname"
 def coredns_patch() -> dict[str, Any]:
     """The fields kubecvm owns on kubeadm's CoreDNS Deployment (a DeploymentPatch, not a new object)."""
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": COREDNS, "namespace": NAMESPACE, "annotations": {
-            # kubeadm created the object: take these fields over; and do not wait for the rollout, whose second
-            # replica stays Pending until a second node has joined.
-            "pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true"}},
-        "spec": {"template": {"spec": {
-            "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                {"labelSelector": COREDNS_SELECTOR, "topologyKey": HOST_LABEL}]}},
-            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": ZONE_LABEL,
-                                           "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": COREDNS_SELECTOR}],
-        }}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": COREDNS,
+            "namespace": NAMESPACE,
+            "annotations": {
+                # kubeadm created the object: take these fields over; and do not wait for the rollout, whose second
+                # replica stays Pending until a second node has joined.
+                "pulumi.com/patchForce": "true",
+                "pulumi.com/skipAwait": "true",
+            },
+        },
+        "spec": {
+            "template": {
+                "spec": {
+                    "affinity": {
+                        "podAntiAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": [
+                                {"labelSelector": COREDNS_SELECTOR, "topologyKey": HOST_LABEL}
+                            ]
+                        }
+                    },
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": ZONE_LABEL,
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": COREDNS_SELECTOR,
+                        }
+                    ],
+                }
+            }
+        },
     }
 
 

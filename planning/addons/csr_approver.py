@@ -23,6 +23,7 @@ CSR_APPROVER_DIR, CSR_APPROVER_ADDRESSES = "/opt/csr-approver", "addresses.json"
 
 def approver_addresses(s: AddonSettings) -> str:
     """The planned addresses as the approver reads them (csr_approver.read_rules): JSON, one entry a line, sorted."""
+
     def block(entries: list[str]) -> str:
         return "{\n" + ",\n".join(f"  {e}" for e in sorted(entries)) + "\n }"
 
@@ -38,8 +39,10 @@ def _ca_meta(name: str, namespaced: bool = True) -> dict[str, Any]:
 def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     """RBAC (read CSRs, approve only for the kubelet-serving signer), the script and the planned nodes, its Deployment."""
     if not s.masters:
-        raise ValueError("masters: the serving-certificate approver needs the planned addresses (masters, "
-                         "pool_blocks); build the add-on settings with settings_from_plan(plan)")
+        raise ValueError(
+            "masters: the serving-certificate approver needs the planned addresses (masters, "
+            "pool_blocks); build the add-on settings with settings_from_plan(plan)"
+        )
     rules = [
         rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["get", "list", "watch"]),
         rule(["certificates.k8s.io"], ["certificatesigningrequests/approval"], ["update"]),
@@ -48,7 +51,9 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
     ]
     labels = {"app": CSR_APPROVER}
     container = {
-        "name": "approver", "image": image("csr-approver", s), "imagePullPolicy": "IfNotPresent",
+        "name": "approver",
+        "image": image("csr-approver", s),
+        "imagePullPolicy": "IfNotPresent",
         "command": ["python3", f"{CSR_APPROVER_DIR}/csr_approver.py"],
         "env": [{"name": "ADDRESSES_FILE", "value": f"{CSR_APPROVER_DIR}/{CSR_APPROVER_ADDRESSES}"}],
         "volumeMounts": [{"name": "script", "mountPath": CSR_APPROVER_DIR, "readOnly": True}],
@@ -56,14 +61,19 @@ def csr_approver_objects(s: AddonSettings) -> list[dict[str, Any]]:
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
     }
     pod = {
-        "serviceAccountName": CSR_APPROVER, "priorityClassName": "system-cluster-critical",
+        "serviceAccountName": CSR_APPROVER,
+        "priorityClassName": "system-cluster-critical",
         **on_masters(),
         "containers": [container],
         "volumes": [{"name": "script", "configMap": {"name": CSR_APPROVER}}],
     }
     return [
         *rbac(CSR_APPROVER, CSR_APPROVER, rules, _ca_meta),
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _ca_meta(CSR_APPROVER),
-         "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_ADDRESSES: approver_addresses(s)}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _ca_meta(CSR_APPROVER),
+            "data": {"csr_approver.py": CSR_APPROVER_SOURCE.read_text(), CSR_APPROVER_ADDRESSES: approver_addresses(s)},
+        },
         deployment(_ca_meta(CSR_APPROVER), 1, labels, pod),
     ]

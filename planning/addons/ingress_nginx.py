@@ -57,10 +57,17 @@ CONTROLLER_CLASS = "k8s.io/ingress-nginx"
 ELECTION_ID = "ingress-nginx-leader"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 # The names the webhook's serving certificate must carry (the API server calls <service>.<namespace>.svc).
-WEBHOOK_DNS_NAMES = (ADMISSION_SERVICE, f"{ADMISSION_SERVICE}.{NAMESPACE}", f"{ADMISSION_SERVICE}.{NAMESPACE}.svc",
-                     f"{ADMISSION_SERVICE}.{NAMESPACE}.svc.cluster.local")
-SELECTOR = {"app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": NAME,
-            "app.kubernetes.io/name": NAME}
+WEBHOOK_DNS_NAMES = (
+    ADMISSION_SERVICE,
+    f"{ADMISSION_SERVICE}.{NAMESPACE}",
+    f"{ADMISSION_SERVICE}.{NAMESPACE}.svc",
+    f"{ADMISSION_SERVICE}.{NAMESPACE}.svc.cluster.local",
+)
+SELECTOR = {
+    "app.kubernetes.io/component": "controller",
+    "app.kubernetes.io/instance": NAME,
+    "app.kubernetes.io/name": NAME,
+}
 
 
 def controller_image(m: Mirrors) -> str:
@@ -87,15 +94,21 @@ def settings_from_plan(plan: Any) -> IngressNginxSettings | None:
             toleration = {"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect.value}
             taints[tuple(toleration.values())] = toleration
     return IngressNginxSettings(
-        image=controller_image(from_spec(plan.spec)), pools=plan.ingress.pools,
+        image=controller_image(from_spec(plan.spec)),
+        pools=plan.ingress.pools,
         tolerations=tuple(taints[k] for k in sorted(taints)),
         node_ports=tuple((li.key, li.node_port) for li in plan.ingress.listeners),
     )
 
 
 def _meta(name: str, namespaced: bool = True, component: str | None = "controller", **extra: Any) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/instance": NAME, "app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": NAME,
-              "app.kubernetes.io/version": VERSION, **({"app.kubernetes.io/component": component} if component else {})}
+    labels = {
+        "app.kubernetes.io/instance": NAME,
+        "app.kubernetes.io/name": NAME,
+        "app.kubernetes.io/part-of": NAME,
+        "app.kubernetes.io/version": VERSION,
+        **({"app.kubernetes.io/component": component} if component else {}),
+    }
     return {"name": name, **({"namespace": NAMESPACE} if namespaced else {}), "labels": labels, **extra}
 
 
@@ -130,18 +143,38 @@ def _rbac() -> list[dict[str, Any]]:
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(NAME), "automountServiceAccountToken": True},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(NAME), "rules": ROLE_RULES},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(NAME, False, None),
-         "rules": CLUSTER_ROLE_RULES},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(NAME),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME}, "subjects": subject},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _meta(NAME, False, None),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME}, "subjects": subject},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": _meta(NAME, False, None),
+            "rules": CLUSTER_ROLE_RULES,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _meta(NAME),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
+            "subjects": subject,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": _meta(NAME, False, None),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+            "subjects": subject,
+        },
     ]
 
 
 def _probe(failures: int) -> dict[str, Any]:
-    return {"failureThreshold": failures, "httpGet": {"path": "/healthz", "port": 10254, "scheme": "HTTP"},
-            "initialDelaySeconds": 10, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1}
+    return {
+        "failureThreshold": failures,
+        "httpGet": {"path": "/healthz", "port": 10254, "scheme": "HTTP"},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 10,
+        "successThreshold": 1,
+        "timeoutSeconds": 1,
+    }
 
 
 def publish_status_arg(address: str) -> str:
@@ -163,23 +196,32 @@ def _controller(s: IngressNginxSettings, status_arg: Any) -> dict[str, Any]:
     if status_arg is not None:
         args.append(status_arg)
     container = {
-        "name": "controller", "image": s.image, "imagePullPolicy": "IfNotPresent",
+        "name": "controller",
+        "image": s.image,
+        "imagePullPolicy": "IfNotPresent",
         "lifecycle": {"preStop": {"exec": {"command": ["/wait-shutdown"]}}},
         "args": args,
         "securityContext": {
-            "runAsNonRoot": True, "runAsUser": 101, "runAsGroup": 82, "allowPrivilegeEscalation": False,
+            "runAsNonRoot": True,
+            "runAsUser": 101,
+            "runAsGroup": 82,
+            "allowPrivilegeEscalation": False,
             "seccompProfile": {"type": "RuntimeDefault"},
-            "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}, "readOnlyRootFilesystem": False,
+            "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+            "readOnlyRootFilesystem": False,
         },
         "env": [
             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
             {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             {"name": "LD_PRELOAD", "value": "/usr/local/lib/libmimalloc.so"},
         ],
-        "livenessProbe": _probe(5), "readinessProbe": _probe(3),
-        "ports": [{"name": "http", "containerPort": 80, "protocol": "TCP"},
-                  {"name": "https", "containerPort": 443, "protocol": "TCP"},
-                  {"name": "webhook", "containerPort": 8443, "protocol": "TCP"}],
+        "livenessProbe": _probe(5),
+        "readinessProbe": _probe(3),
+        "ports": [
+            {"name": "http", "containerPort": 80, "protocol": "TCP"},
+            {"name": "https", "containerPort": 443, "protocol": "TCP"},
+            {"name": "webhook", "containerPort": 8443, "protocol": "TCP"},
+        ],
         "volumeMounts": [{"name": "webhook-cert", "mountPath": "/usr/local/certificates/", "readOnly": True}],
         "resources": {"requests": {"cpu": "100m", "memory": "90Mi"}},
     }
@@ -187,17 +229,29 @@ def _controller(s: IngressNginxSettings, status_arg: Any) -> dict[str, Any]:
         "dnsPolicy": "ClusterFirst",
         "containers": [container],
         "nodeSelector": {"kubernetes.io/os": "linux"},
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-            {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": list(s.pools)}]}]}}},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": list(s.pools)}]}
+                    ]
+                }
+            }
+        },
         **({"tolerations": [dict(t) for t in s.tolerations]} if s.tolerations else {}),
-        "serviceAccountName": NAME, "automountServiceAccountToken": True,
+        "serviceAccountName": NAME,
+        "automountServiceAccountToken": True,
         "terminationGracePeriodSeconds": 300,
         "volumes": [{"name": "webhook-cert", "secret": {"secretName": ADMISSION}}],
     }
     return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": _meta(CONTROLLER),
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": _meta(CONTROLLER),
         "spec": {
-            "selector": {"matchLabels": dict(SELECTOR)}, "revisionHistoryLimit": 10, "minReadySeconds": 0,
+            "selector": {"matchLabels": dict(SELECTOR)},
+            "revisionHistoryLimit": 10,
+            "minReadySeconds": 0,
             # One node at a time: the CLB health check takes that node out while its controller restarts.
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "template": {"metadata": {"labels": dict(SELECTOR)}, "spec": pod},
@@ -207,47 +261,107 @@ def _controller(s: IngressNginxSettings, status_arg: Any) -> dict[str, Any]:
 
 def service(s: IngressNginxSettings) -> dict[str, Any]:
     node_ports = dict(s.node_ports)
-    ports = [{"name": key, "port": port, "protocol": "TCP", "targetPort": key, "appProtocol": key,
-              "nodePort": node_ports[key]} for key, port in (("http", 80), ("https", 443))]
+    ports = [
+        {
+            "name": key,
+            "port": port,
+            "protocol": "TCP",
+            "targetPort": key,
+            "appProtocol": key,
+            "nodePort": node_ports[key],
+        }
+        for key, port in (("http", 80), ("https", 443))
+    ]
     return {
-        "apiVersion": "v1", "kind": "Service", "metadata": _meta(CONTROLLER),
-        "spec": {"type": "NodePort", "externalTrafficPolicy": "Local", "ipFamilyPolicy": "SingleStack",
-                 "ipFamilies": ["IPv4"], "ports": ports, "selector": dict(SELECTOR)},
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(CONTROLLER),
+        "spec": {
+            "type": "NodePort",
+            "externalTrafficPolicy": "Local",
+            "ipFamilyPolicy": "SingleStack",
+            "ipFamilies": ["IPv4"],
+            "ports": ports,
+            "selector": dict(SELECTOR),
+        },
     }
 
 
-def objects(s: IngressNginxSettings, *, ca_pem: Any, cert_pem: Any, key_pem: Any, ca_bundle: Any = None,
-            status_arg: Any = None) -> list[dict[str, Any]]:
+def objects(
+    s: IngressNginxSettings, *, ca_pem: Any, cert_pem: Any, key_pem: Any, ca_bundle: Any = None, status_arg: Any = None
+) -> list[dict[str, Any]]:
     """Every object, in apply order. The webhook's PEMs (and the caBundle, base64 of the CA PEM, which is derived
     from ca_pem when it is a str) may be pulumi Outputs: the component passes its pulumi-tls certificates, the
     tests plain text. `status_arg` is publish_status_arg(the CLB's address) (or an Output of it), None to omit."""
     if ca_bundle is None:
         ca_bundle = base64.b64encode(ca_pem.encode()).decode()
     webhook = {
-        "name": "validate.nginx.ingress.kubernetes.io", "matchPolicy": "Equivalent",
-        "rules": [{"apiGroups": ["networking.k8s.io"], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
-                   "resources": ["ingresses"]}],
-        "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-        "clientConfig": {"service": {"name": ADMISSION_SERVICE, "namespace": NAMESPACE, "port": 443,
-                                     "path": "/networking/v1/ingresses"}, "caBundle": ca_bundle},
+        "name": "validate.nginx.ingress.kubernetes.io",
+        "matchPolicy": "Equivalent",
+        "rules": [
+            {
+                "apiGroups": ["networking.k8s.io"],
+                "apiVersions": ["v1"],
+                "operations": ["CREATE", "UPDATE"],
+                "resources": ["ingresses"],
+            }
+        ],
+        "failurePolicy": "Fail",
+        "sideEffects": "None",
+        "admissionReviewVersions": ["v1"],
+        "clientConfig": {
+            "service": {
+                "name": ADMISSION_SERVICE,
+                "namespace": NAMESPACE,
+                "port": 443,
+                "path": "/networking/v1/ingresses",
+            },
+            "caBundle": ca_bundle,
+        },
     }
-    namespace_labels = {"app.kubernetes.io/instance": NAME, "app.kubernetes.io/name": NAME,
-                        "pod-security.kubernetes.io/enforce": "restricted"}
+    namespace_labels = {
+        "app.kubernetes.io/instance": NAME,
+        "app.kubernetes.io/name": NAME,
+        "pod-security.kubernetes.io/enforce": "restricted",
+    }
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": namespace_labels}},
         *_rbac(),
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONTROLLER),
-         "data": {"allow-snippet-annotations": "false"}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(ADMISSION, component="admission-webhook"),
-         "type": "Opaque", "stringData": {"ca": ca_pem, "cert": cert_pem, "key": key_pem}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(CONTROLLER),
+            "data": {"allow-snippet-annotations": "false"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(ADMISSION, component="admission-webhook"),
+            "type": "Opaque",
+            "stringData": {"ca": ca_pem, "cert": cert_pem, "key": key_pem},
+        },
         service(s),
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(ADMISSION_SERVICE),
-         "spec": {"type": "ClusterIP", "ports": [{"name": "https-webhook", "port": 443, "targetPort": "webhook",
-                                                  "appProtocol": "https"}], "selector": dict(SELECTOR)}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(ADMISSION_SERVICE),
+            "spec": {
+                "type": "ClusterIP",
+                "ports": [{"name": "https-webhook", "port": 443, "targetPort": "webhook", "appProtocol": "https"}],
+                "selector": dict(SELECTOR),
+            },
+        },
         _controller(s, status_arg),
-        {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-         "metadata": _meta(CLASS, False, annotations={DEFAULT_CLASS_ANNOTATION: "true"}),
-         "spec": {"controller": CONTROLLER_CLASS}},
-        {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-         "metadata": _meta(ADMISSION, False, "admission-webhook"), "webhooks": [webhook]},
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": _meta(CLASS, False, annotations={DEFAULT_CLASS_ANNOTATION: "true"}),
+            "spec": {"controller": CONTROLLER_CLASS},
+        },
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingWebhookConfiguration",
+            "metadata": _meta(ADMISSION, False, "admission-webhook"),
+            "webhooks": [webhook],
+        },
     ]

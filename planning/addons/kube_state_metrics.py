@@ -18,9 +18,21 @@ NAME = "kube-state-metrics"
 _SELECTOR = {"app.kubernetes.io/name": NAME}
 # examples/standard/cluster-role.yaml (v2.15.0): group -> resources, every one with list and watch.
 WATCHED: dict[str, list[str]] = {
-    "": ["configmaps", "secrets", "nodes", "pods", "services", "serviceaccounts", "resourcequotas",
-         "replicationcontrollers", "limitranges", "persistentvolumeclaims", "persistentvolumes", "namespaces",
-         "endpoints"],
+    "": [
+        "configmaps",
+        "secrets",
+        "nodes",
+        "pods",
+        "services",
+        "serviceaccounts",
+        "resourcequotas",
+        "replicationcontrollers",
+        "limitranges",
+        "persistentvolumeclaims",
+        "persistentvolumes",
+        "namespaces",
+        "endpoints",
+    ],
     "apps": ["statefulsets", "daemonsets", "deployments", "replicasets"],
     "batch": ["cronjobs", "jobs"],
     "autoscaling": ["horizontalpodautoscalers"],
@@ -42,28 +54,63 @@ def _meta(name: str, namespaced: bool = True) -> dict[str, Any]:
 def kube_state_metrics_objects(image: str) -> list[dict[str, Any]]:
     port, telemetry = scrape.KSM_PORT, scrape.KSM_TELEMETRY_PORT
     container = {
-        "name": NAME, "image": image, "imagePullPolicy": "IfNotPresent",
+        "name": NAME,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
         "args": [f"--port={port}", f"--telemetry-port={telemetry}"],
         "ports": [{"containerPort": port, "name": "http-metrics"}, {"containerPort": telemetry, "name": "telemetry"}],
-        "livenessProbe": {"httpGet": {"path": "/livez", "port": "http-metrics"}, "initialDelaySeconds": 5,
-                          "timeoutSeconds": 5},
-        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "telemetry"}, "initialDelaySeconds": 5,
-                           "timeoutSeconds": 5},
+        "livenessProbe": {
+            "httpGet": {"path": "/livez", "port": "http-metrics"},
+            "initialDelaySeconds": 5,
+            "timeoutSeconds": 5,
+        },
+        "readinessProbe": {
+            "httpGet": {"path": "/readyz", "port": "telemetry"},
+            "initialDelaySeconds": 5,
+            "timeoutSeconds": 5,
+        },
         "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                            "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 65534,
-                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 65534,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
     }
     rules = [rule([group], resources, ["list", "watch"]) for group, resources in WATCHED.items()]
     return [
         *rbac(NAME, NAME, rules, _meta),
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME), "spec": {
-            "replicas": 1, "selector": {"matchLabels": _SELECTOR},
-            "template": {"metadata": {"labels": {**_SELECTOR, **PART_OF}}, "spec": {
-                "serviceAccountName": NAME, "automountServiceAccountToken": True,
-                "nodeSelector": {"kubernetes.io/os": "linux"}, "containers": [container]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME), "spec": {
-            "clusterIP": "None", "selector": _SELECTOR,
-            "ports": [{"name": "http-metrics", "port": port, "targetPort": "http-metrics"},
-                      {"name": "telemetry", "port": telemetry, "targetPort": "telemetry"}]}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta(NAME),
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": _SELECTOR},
+                "template": {
+                    "metadata": {"labels": {**_SELECTOR, **PART_OF}},
+                    "spec": {
+                        "serviceAccountName": NAME,
+                        "automountServiceAccountToken": True,
+                        "nodeSelector": {"kubernetes.io/os": "linux"},
+                        "containers": [container],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(NAME),
+            "spec": {
+                "clusterIP": "None",
+                "selector": _SELECTOR,
+                "ports": [
+                    {"name": "http-metrics", "port": port, "targetPort": "http-metrics"},
+                    {"name": "telemetry", "port": telemetry, "targetPort": "telemetry"},
+                ],
+            },
+        },
     ]

@@ -37,11 +37,22 @@ LOCK_KEY = "requirements.txt"
 # tencentyun/intlcloud-documents yehe_doc/网络与CDN/负载均衡/访问管理/策略示例_intl_zh.md; VPC: planning/cam.py vpc), so
 # a CLB or security group is created only with the cluster's tag and changed or deleted only when it carries it;
 # reads stay on "*" (list queries take no condition: planning/cam.py).
-CLB_READS = tuple(cam.clb(a) for a in ("DescribeLoadBalancers", "DescribeListeners", "DescribeTargets",
-                                       "DescribeTaskStatus"))
+CLB_READS = tuple(
+    cam.clb(a) for a in ("DescribeLoadBalancers", "DescribeListeners", "DescribeTargets", "DescribeTaskStatus")
+)
 CLB_CREATE = (cam.clb("CreateLoadBalancer"),)
-CLB_WRITES = tuple(cam.clb(a) for a in ("DeleteLoadBalancer", "CreateListener", "ModifyListener", "DeleteListener",
-                                        "RegisterTargets", "DeregisterTargets", "SetLoadBalancerSecurityGroups"))
+CLB_WRITES = tuple(
+    cam.clb(a)
+    for a in (
+        "DeleteLoadBalancer",
+        "CreateListener",
+        "ModifyListener",
+        "DeleteListener",
+        "RegisterTargets",
+        "DeregisterTargets",
+        "SetLoadBalancerSecurityGroups",
+    )
+)
 # spec.loadBalancerSourceRanges: the Service's security group (programs/lb_controller/security.py).
 VPC_READS = tuple(cam.vpc(a) for a in ("DescribeSecurityGroups", "DescribeSecurityGroupPolicies"))
 VPC_CREATE = (cam.vpc("CreateSecurityGroup"),)
@@ -51,9 +62,13 @@ CAM_ACTIONS = (*CLB_READS, *CLB_CREATE, *CLB_WRITES, *VPC_READS, *VPC_CREATE, *V
 
 
 def pip_roots() -> list[str]:
-    return [f"kubernetes=={KUBERNETES_CLIENT}", f"tencentcloud-sdk-python-clb=={CLB_SDK}",
-            f"tencentcloud-sdk-python-cvm=={CVM_SDK}", f"tencentcloud-sdk-python-vpc=={VPC_SDK}",
-            f"tencentcloud-sdk-python-common=={COMMON_SDK}"]
+    return [
+        f"kubernetes=={KUBERNETES_CLIENT}",
+        f"tencentcloud-sdk-python-clb=={CLB_SDK}",
+        f"tencentcloud-sdk-python-cvm=={CVM_SDK}",
+        f"tencentcloud-sdk-python-vpc=={VPC_SDK}",
+        f"tencentcloud-sdk-python-common=={COMMON_SDK}",
+    ]
 
 
 def pip_requirements() -> str:
@@ -65,10 +80,18 @@ def clb_statements(cluster: str, tag_key: str) -> list[dict[str, Any]]:
     """The masters' CAM statements for the CLB and VPC calls (the CVM read joins the CBS reads: bootstrap.py)."""
     return [
         {"effect": "allow", "action": [*CLB_READS, *VPC_READS], "resource": ["*"]},
-        {"effect": "allow", "action": [*CLB_CREATE, *VPC_CREATE], "resource": ["*"],
-         "condition": cam.tag_condition(cam.REQUEST_TAG, tag_key, cluster)},
-        {"effect": "allow", "action": [*CLB_WRITES, *VPC_WRITES], "resource": ["*"],
-         "condition": cam.tag_condition(cam.RESOURCE_TAG, tag_key, cluster)},
+        {
+            "effect": "allow",
+            "action": [*CLB_CREATE, *VPC_CREATE],
+            "resource": ["*"],
+            "condition": cam.tag_condition(cam.REQUEST_TAG, tag_key, cluster),
+        },
+        {
+            "effect": "allow",
+            "action": [*CLB_WRITES, *VPC_WRITES],
+            "resource": ["*"],
+            "condition": cam.tag_condition(cam.RESOURCE_TAG, tag_key, cluster),
+        },
     ]
 
 
@@ -84,8 +107,10 @@ def program_files() -> dict[str, str]:
 
 
 def program_items() -> list[dict[str, str]]:
-    return [{"key": LOCK_KEY, "path": LOCK_KEY},
-            *({"key": program_key(p), "path": f"lb_controller/{p.name}"} for p in sorted(PROGRAM.glob("*.py")))]
+    return [
+        {"key": LOCK_KEY, "path": LOCK_KEY},
+        *({"key": program_key(p), "path": f"lb_controller/{p.name}"} for p in sorted(PROGRAM.glob("*.py"))),
+    ]
 
 
 def _meta(name: str, namespaced: bool = True) -> dict[str, Any]:
@@ -104,39 +129,68 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
         rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
     ]
     # The Lease: created once, then read and renewed by name only, in kube-system only.
-    lease_role = [rule(["coordination.k8s.io"], ["leases"], ["create"]),
-                  rule(["coordination.k8s.io"], ["leases"], ["get", "update"], [NAME])]
+    lease_role = [
+        rule(["coordination.k8s.io"], ["leases"], ["create"]),
+        rule(["coordination.k8s.io"], ["leases"], ["get", "update"], [NAME]),
+    ]
     files = program_files()
     labels = {"app": NAME}
     packages = s.mirrors.packages
     env = [
-        {"name": "CLUSTER", "value": s.cluster}, {"name": "REGION", "value": s.region},
+        {"name": "CLUSTER", "value": s.cluster},
+        {"name": "REGION", "value": s.region},
         {"name": "CLB_ENDPOINT", "value": s.mirrors.api_host("clb")},
         {"name": "CVM_ENDPOINT", "value": s.mirrors.api_host("cvm")},
         {"name": "VPC_ENDPOINT", "value": s.mirrors.api_host("vpc")},
-        {"name": "LEASE_NAMESPACE", "value": "kube-system"}, {"name": "LEASE_NAME", "value": NAME},
+        {"name": "LEASE_NAMESPACE", "value": "kube-system"},
+        {"name": "LEASE_NAME", "value": NAME},
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
         {"name": "PYTHONPATH", "value": f"{PROGRAM_DIR}:{SITE_DIR}"},
     ]
     install = {
-        "name": "install", "image": image("lb-controller", s), "imagePullPolicy": "IfNotPresent",
-        "command": ["python3", "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--no-deps",
-                    "--require-hashes", "--only-binary=:all:", "--target", SITE_DIR,
-                    "--index-url", f"{packages}/pypi/simple", "--trusted-host", host_of(packages),
-                    "-r", f"{PROGRAM_DIR}/{LOCK_KEY}"],
+        "name": "install",
+        "image": image("lb-controller", s),
+        "imagePullPolicy": "IfNotPresent",
+        "command": [
+            "python3",
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--target",
+            SITE_DIR,
+            "--index-url",
+            f"{packages}/pypi/simple",
+            "--trusted-host",
+            host_of(packages),
+            "-r",
+            f"{PROGRAM_DIR}/{LOCK_KEY}",
+        ],
         "env": [{"name": "HOME", "value": "/tmp"}],
-        "volumeMounts": [{"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
-                         {"name": "site", "mountPath": SITE_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [
+            {"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
+            {"name": "site", "mountPath": SITE_DIR},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
         "securityContext": dict(LOCKED_DOWN),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
     }
     controller = {
-        "name": "controller", "image": image("lb-controller", s), "imagePullPolicy": "IfNotPresent",
-        "command": ["python3", "-m", "lb_controller"], "env": env,
-        "volumeMounts": [{"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
-                         {"name": "site", "mountPath": SITE_DIR, "readOnly": True},
-                         {"name": "tmp", "mountPath": "/tmp"}],
+        "name": "controller",
+        "image": image("lb-controller", s),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", "-m", "lb_controller"],
+        "env": env,
+        "volumeMounts": [
+            {"name": "program", "mountPath": PROGRAM_DIR, "readOnly": True},
+            {"name": "site", "mountPath": SITE_DIR, "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
         "securityContext": dict(LOCKED_DOWN),
         "resources": {"requests": {"cpu": "20m", "memory": "96Mi"}, "limits": {"memory": "384Mi"}},
     }
@@ -148,29 +202,50 @@ def lb_controller_objects(s: AddonSettings) -> list[dict[str, Any]]:
     if s.mirrors.api_domain.startswith("internal."):
         aliases.append({"ip": INTERNAL_API_IP, "hostnames": [s.mirrors.api_host("clb"), s.mirrors.api_host("cvm")]})
     pod = {
-        "serviceAccountName": NAME, "priorityClassName": "system-cluster-critical",
+        "serviceAccountName": NAME,
+        "priorityClassName": "system-cluster-critical",
         # Host network: the metadata service must see the master to hand out its CAM role's credentials.
-        "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet", "hostAliases": aliases,
+        "hostNetwork": True,
+        "dnsPolicy": "ClusterFirstWithHostNet",
+        "hostAliases": aliases,
         **on_masters(),
         # One replica per master, so a master's loss leaves the other to take the Lease over.
-        "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-            {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}},
+        "affinity": {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}
+                ]
+            }
+        },
         "initContainers": [install],
         "containers": [controller],
         "volumes": [
             {"name": "program", "configMap": {"name": NAME, "items": program_items()}},
-            {"name": "site", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
+            {"name": "site", "emptyDir": {}},
+            {"name": "tmp", "emptyDir": {}},
         ],
     }
     binding_subject = [{"kind": "ServiceAccount", "name": NAME, "namespace": "kube-system"}]
     return [
         *rbac(NAME, NAME, rules, _meta),
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(f"{NAME}-lease"),
-         "rules": lease_role},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(f"{NAME}-lease"),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{NAME}-lease"},
-         "subjects": binding_subject},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(NAME),
-         "data": {**files, LOCK_KEY: pip_requirements()}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": _meta(f"{NAME}-lease"),
+            "rules": lease_role,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _meta(f"{NAME}-lease"),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{NAME}-lease"},
+            "subjects": binding_subject,
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(NAME),
+            "data": {**files, LOCK_KEY: pip_requirements()},
+        },
         deployment(_meta(NAME), 2, labels, pod),
     ]

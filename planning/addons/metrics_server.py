@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from .settings import AddonSettings
 
 METRICS_SERVER_VERSION = image_table.BY_NAME["metrics-server"].tag  # its digest: planning/images.py
-METRICS_SERVER_MANIFEST = ("https://github.com/kubernetes-sigs/metrics-server/releases/download/"
-                           f"{METRICS_SERVER_VERSION}/components.yaml")
+METRICS_SERVER_MANIFEST = (
+    f"https://github.com/kubernetes-sigs/metrics-server/releases/download/{METRICS_SERVER_VERSION}/components.yaml"
+)
 METRICS_SERVER = "metrics-server"
 KUBELET_CA_DIR = "/etc/kubelet-ca"
 _MS_LABELS = {"k8s-app": METRICS_SERVER}
@@ -51,28 +52,46 @@ def _ms_meta(name: str, namespaced: bool = True, **labels: str) -> dict[str, Any
 def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
     probe = {"failureThreshold": 3, "periodSeconds": 10}
     container = {
-        "name": METRICS_SERVER, "image": image(METRICS_SERVER, s), "imagePullPolicy": "IfNotPresent",
-        "args": ["--cert-dir=/tmp", "--secure-port=10250",
-                 "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-                 "--kubelet-use-node-status-port", "--metric-resolution=15s",
-                 f"--kubelet-certificate-authority={KUBELET_CA_DIR}/ca.crt",
-                 # its own serving certificate (--cert-dir then holds nothing: it only self-signs without these)
-                 f"--tls-cert-file={METRICS_SERVER_TLS_DIR}/tls.crt",
-                 f"--tls-private-key-file={METRICS_SERVER_TLS_DIR}/tls.key"],
+        "name": METRICS_SERVER,
+        "image": image(METRICS_SERVER, s),
+        "imagePullPolicy": "IfNotPresent",
+        "args": [
+            "--cert-dir=/tmp",
+            "--secure-port=10250",
+            "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+            "--kubelet-use-node-status-port",
+            "--metric-resolution=15s",
+            f"--kubelet-certificate-authority={KUBELET_CA_DIR}/ca.crt",
+            # its own serving certificate (--cert-dir then holds nothing: it only self-signs without these)
+            f"--tls-cert-file={METRICS_SERVER_TLS_DIR}/tls.crt",
+            f"--tls-private-key-file={METRICS_SERVER_TLS_DIR}/tls.key",
+        ],
         "ports": [{"containerPort": 10250, "name": "https", "protocol": "TCP"}],
         "livenessProbe": {**probe, "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"}},
-        "readinessProbe": {**probe, "initialDelaySeconds": 20,
-                           "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}},
+        "readinessProbe": {
+            **probe,
+            "initialDelaySeconds": 20,
+            "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
+        },
         "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                            "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 1000,
-                            "seccompProfile": {"type": "RuntimeDefault"}},
-        "volumeMounts": [{"mountPath": "/tmp", "name": "tmp-dir"},
-                         {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True},
-                         {"mountPath": METRICS_SERVER_TLS_DIR, "name": "serving-cert", "readOnly": True}],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [
+            {"mountPath": "/tmp", "name": "tmp-dir"},
+            {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True},
+            {"mountPath": METRICS_SERVER_TLS_DIR, "name": "serving-cert", "readOnly": True},
+        ],
     }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _ms_meta(METRICS_SERVER),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _ms_meta(METRICS_SERVER),
         "spec": {
             "selector": {"matchLabels": _MS_LABELS},
             "strategy": {"rollingUpdate": {"maxUnavailable": 0}},
@@ -83,10 +102,14 @@ def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
                     "nodeSelector": {"kubernetes.io/os": "linux"},
                     "priorityClassName": "system-cluster-critical",
                     "serviceAccountName": METRICS_SERVER,
-                    "volumes": [{"name": "tmp-dir", "emptyDir": {}},
-                                {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt",
-                                                                     "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                                {"name": "serving-cert", "secret": {"secretName": METRICS_SERVER_TLS_SECRET}}],
+                    "volumes": [
+                        {"name": "tmp-dir", "emptyDir": {}},
+                        {
+                            "name": "kubelet-ca",
+                            "configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+                        },
+                        {"name": "serving-cert", "secret": {"secretName": METRICS_SERVER_TLS_SECRET}},
+                    ],
                 },
             },
         },
@@ -99,39 +122,88 @@ def metrics_server_objects(s: AddonSettings, tls: ServingTls | None = None) -> l
     if not s.metrics_server:
         return []
     if tls is None:
-        raise ValueError("addons.metricsServer: metrics-server needs its serving certificate (ServingTls), "
-                         "which components/addons.py makes with pulumi-tls")
+        raise ValueError(
+            "addons.metricsServer: metrics-server needs its serving certificate (ServingTls), "
+            "which components/addons.py makes with pulumi-tls"
+        )
     sa = {"kind": "ServiceAccount", "name": METRICS_SERVER, "namespace": NAMESPACE}
     aggregate = {f"rbac.authorization.k8s.io/aggregate-to-{r}": "true" for r in ("admin", "edit", "view")}
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _ms_meta(METRICS_SERVER)},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-         "metadata": _ms_meta("system:aggregated-metrics-reader", False, **aggregate),
-         "rules": [rule(["metrics.k8s.io"], ["pods", "nodes"], ["get", "list", "watch"])]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-         "metadata": _ms_meta("system:metrics-server", False),
-         "rules": [rule([""], ["nodes/metrics"], ["get"]), rule([""], ["pods", "nodes"], ["get", "list", "watch"])]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": _ms_meta("metrics-server-auth-reader"),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                     "name": "extension-apiserver-authentication-reader"}, "subjects": [sa]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-         "metadata": _ms_meta("metrics-server:system:auth-delegator", False),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
-         "subjects": [sa]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-         "metadata": _ms_meta("system:metrics-server", False),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:metrics-server"},
-         "subjects": [sa]},
-        {"apiVersion": "v1", "kind": "Service", "metadata": _ms_meta(METRICS_SERVER),
-         "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
-                  "selector": _MS_LABELS}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": _ms_meta(METRICS_SERVER_TLS_SECRET),
-         "type": "kubernetes.io/tls", "stringData": {"tls.crt": tls.cert_pem, "tls.key": tls.key_pem}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": _ms_meta("system:aggregated-metrics-reader", False, **aggregate),
+            "rules": [rule(["metrics.k8s.io"], ["pods", "nodes"], ["get", "list", "watch"])],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": _ms_meta("system:metrics-server", False),
+            "rules": [rule([""], ["nodes/metrics"], ["get"]), rule([""], ["pods", "nodes"], ["get", "list", "watch"])],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _ms_meta("metrics-server-auth-reader"),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "extension-apiserver-authentication-reader",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": _ms_meta("metrics-server:system:auth-delegator", False),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:auth-delegator",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": _ms_meta("system:metrics-server", False),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:metrics-server",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _ms_meta(METRICS_SERVER),
+            "spec": {
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
+                "selector": _MS_LABELS,
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _ms_meta(METRICS_SERVER_TLS_SECRET),
+            "type": "kubernetes.io/tls",
+            "stringData": {"tls.crt": tls.cert_pem, "tls.key": tls.key_pem},
+        },
         _ms_deployment(s),
         # Upstream's APIService, verified: the caBundle instead of insecureSkipTLSVerify (false when absent).
-        {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": _ms_meta("v1beta1.metrics.k8s.io", False),
-         "spec": {"group": "metrics.k8s.io", "groupPriorityMinimum": 100, "caBundle": tls.ca_bundle,
-                  "service": {"name": METRICS_SERVER, "namespace": NAMESPACE}, "version": "v1beta1",
-                  "versionPriority": 100}},
+        {
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "kind": "APIService",
+            "metadata": _ms_meta("v1beta1.metrics.k8s.io", False),
+            "spec": {
+                "group": "metrics.k8s.io",
+                "groupPriorityMinimum": 100,
+                "caBundle": tls.ca_bundle,
+                "service": {"name": METRICS_SERVER, "namespace": NAMESPACE},
+                "version": "v1beta1",
+                "versionPriority": 100,
+            },
+        },
     ]

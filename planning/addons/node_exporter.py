@@ -22,29 +22,57 @@ def _meta(name: str) -> dict[str, Any]:
 def node_exporter_objects(image: str) -> list[dict[str, Any]]:
     port = scrape.NODE_EXPORTER_PORT
     container = {
-        "name": NAME, "image": image, "imagePullPolicy": "IfNotPresent",
+        "name": NAME,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
         "args": ["--path.rootfs=/host", f"--web.listen-address=:{port}"],
         "ports": [{"containerPort": port, "name": "metrics", "protocol": "TCP"}],
         "readinessProbe": {"httpGet": {"path": "/", "port": port}, "periodSeconds": 10},
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                            "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 65534},
-        "volumeMounts": [{"name": "root", "mountPath": "/host", "readOnly": True, "mountPropagation": "HostToContainer"}],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 65534,
+        },
+        "volumeMounts": [
+            {"name": "root", "mountPath": "/host", "readOnly": True, "mountPropagation": "HostToContainer"}
+        ],
     }
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(NAME), "automountServiceAccountToken": False},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": _meta(NAME), "spec": {
-            "selector": {"matchLabels": _SELECTOR},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
-            "template": {"metadata": {"labels": {**_SELECTOR, **PART_OF}}, "spec": {
-                "serviceAccountName": NAME, "automountServiceAccountToken": False,
-                "hostNetwork": True, "hostPID": True, "priorityClassName": "system-node-critical",
-                "tolerations": [{"operator": "Exists"}],  # every node, masters and tainted pools too
-                "containers": [container],
-                "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
-            }}}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": _meta(NAME),
+            "spec": {
+                "selector": {"matchLabels": _SELECTOR},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
+                "template": {
+                    "metadata": {"labels": {**_SELECTOR, **PART_OF}},
+                    "spec": {
+                        "serviceAccountName": NAME,
+                        "automountServiceAccountToken": False,
+                        "hostNetwork": True,
+                        "hostPID": True,
+                        "priorityClassName": "system-node-critical",
+                        "tolerations": [{"operator": "Exists"}],  # every node, masters and tainted pools too
+                        "containers": [container],
+                        "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+                    },
+                },
+            },
+        },
         # Headless: the cluster agent finds every node's endpoint through it (scrape.py's node-exporter job).
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME), "spec": {
-            "clusterIP": "None", "selector": _SELECTOR,
-            "ports": [{"name": "metrics", "port": port, "targetPort": port, "protocol": "TCP"}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(NAME),
+            "spec": {
+                "clusterIP": "None",
+                "selector": _SELECTOR,
+                "ports": [{"name": "metrics", "port": port, "targetPort": port, "protocol": "TCP"}],
+            },
+        },
     ]

@@ -62,8 +62,11 @@ def _meta(name: str, namespaced: bool = True) -> dict[str, Any]:
 
 def _remote_write(p: PrometheusObjects, url: str) -> dict[str, Any]:
     secret = f"{SECRET_DIR}/token"
-    auth = ({"authorization": {"type": "Bearer", "credentials_file": secret}} if p.auth == "bearer"
-            else {"basic_auth": {"username": p.username, "password_file": secret}})
+    auth = (
+        {"authorization": {"type": "Bearer", "credentials_file": secret}}
+        if p.auth == "bearer"
+        else {"basic_auth": {"username": p.username, "password_file": secret}}
+    )
     return {"url": url, **auth}
 
 
@@ -76,11 +79,15 @@ class _Plain(yaml.SafeDumper):
 
 def config(p: PrometheusObjects, url: str, jobs: list[dict[str, Any]], **external: str) -> str:
     """prometheus.yml of an agent: its scrape jobs, remote_write to `url`, the cluster (and more) as external labels."""
-    return yaml.dump({
-        "global": {"scrape_interval": SCRAPE_INTERVAL, "external_labels": {"cluster": p.cluster, **external}},
-        "scrape_configs": jobs,
-        "remote_write": [_remote_write(p, url)],
-    }, Dumper=_Plain, sort_keys=False)
+    return yaml.dump(
+        {
+            "global": {"scrape_interval": SCRAPE_INTERVAL, "external_labels": {"cluster": p.cluster, **external}},
+            "scrape_configs": jobs,
+            "remote_write": [_remote_write(p, url)],
+        },
+        Dumper=_Plain,
+        sort_keys=False,
+    )
 
 
 def agent_config(p: PrometheusObjects, url: str) -> str:
@@ -96,29 +103,48 @@ def control_plane_config(p: PrometheusObjects, url: str) -> str:
 def _container(p: PrometheusObjects, port: int, listen: str, *features: str) -> dict[str, Any]:
     probe = {"httpGet": {"path": "/-/ready", "port": port, **({"host": listen} if listen else {})}}
     return {
-        "name": "prometheus", "image": p.image, "imagePullPolicy": "IfNotPresent",
-        "args": ["--agent", f"--config.file={CONFIG_DIR}/prometheus.yml", f"--storage.agent.path={WAL_DIR}",
-                 f"--web.listen-address={listen}:{port}", *(f"--enable-feature={f}" for f in features)],
+        "name": "prometheus",
+        "image": p.image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [
+            "--agent",
+            f"--config.file={CONFIG_DIR}/prometheus.yml",
+            f"--storage.agent.path={WAL_DIR}",
+            f"--web.listen-address={listen}:{port}",
+            *(f"--enable-feature={f}" for f in features),
+        ],
         "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
         "ports": [{"containerPort": port, "name": "http", "protocol": "TCP"}],
         "readinessProbe": {**probe, "periodSeconds": 10},
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                            "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": RUN_AS,
-                            "runAsGroup": RUN_AS, "seccompProfile": {"type": "RuntimeDefault"}},
-        "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-                         {"name": "wal", "mountPath": WAL_DIR},
-                         {"name": "remote-write", "mountPath": SECRET_DIR, "readOnly": True}],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [
+            {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+            {"name": "wal", "mountPath": WAL_DIR},
+            {"name": "remote-write", "mountPath": SECRET_DIR, "readOnly": True},
+        ],
     }
 
 
 def _pod(p: PrometheusObjects, configmap: str, container: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
-        "serviceAccountName": AGENT, "priorityClassName": "system-cluster-critical",
-        "securityContext": {"fsGroup": RUN_AS}, "containers": [container],
-        "volumes": [{"name": "config", "configMap": {"name": configmap}},
-                    {"name": "wal", "emptyDir": {"sizeLimit": WAL_SIZE_LIMIT}},
-                    {"name": "remote-write", "secret": {"secretName": REMOTE_WRITE_SECRET}}],
+        "serviceAccountName": AGENT,
+        "priorityClassName": "system-cluster-critical",
+        "securityContext": {"fsGroup": RUN_AS},
+        "containers": [container],
+        "volumes": [
+            {"name": "config", "configMap": {"name": configmap}},
+            {"name": "wal", "emptyDir": {"sizeLimit": WAL_SIZE_LIMIT}},
+            {"name": "remote-write", "secret": {"secretName": REMOTE_WRITE_SECRET}},
+        ],
         **extra,
     }
 
@@ -135,20 +161,51 @@ def prometheus_objects(p: PrometheusObjects, agent_yaml: Any, control_plane_yaml
     ]
     return [
         *rbac(AGENT, AGENT, rules, _meta),
-        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(REMOTE_WRITE_SECRET), "type": "Opaque",
-         "stringData": {"token": p.token}},
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(REMOTE_WRITE_SECRET),
+            "type": "Opaque",
+            "stringData": {"token": p.token},
+        },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(AGENT), "data": {"prometheus.yml": agent_yaml}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONTROL_PLANE_AGENT),
-         "data": {"prometheus.yml": control_plane_yaml}},
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(AGENT), "spec": {
-            "replicas": 1, "selector": {"matchLabels": selector},
-            "strategy": {"type": "Recreate"},  # one writer of the series at a time
-            "template": {"metadata": {"labels": {**selector, **PART_OF}},
-                         "spec": _pod(p, AGENT, _container(p, AGENT_PORT, ""))}}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": _meta(CONTROL_PLANE_AGENT), "spec": {
-            "selector": {"matchLabels": cp_selector},
-            "template": {"metadata": {"labels": {**cp_selector, **PART_OF}}, "spec": _pod(
-                p, CONTROL_PLANE_AGENT,
-                _container(p, CONTROL_PLANE_AGENT_PORT, scrape.LOOPBACK, "expand-external-labels"),
-                hostNetwork=True, dnsPolicy="ClusterFirstWithHostNet", **on_masters())}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(CONTROL_PLANE_AGENT),
+            "data": {"prometheus.yml": control_plane_yaml},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta(AGENT),
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": selector},
+                "strategy": {"type": "Recreate"},  # one writer of the series at a time
+                "template": {
+                    "metadata": {"labels": {**selector, **PART_OF}},
+                    "spec": _pod(p, AGENT, _container(p, AGENT_PORT, "")),
+                },
+            },
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": _meta(CONTROL_PLANE_AGENT),
+            "spec": {
+                "selector": {"matchLabels": cp_selector},
+                "template": {
+                    "metadata": {"labels": {**cp_selector, **PART_OF}},
+                    "spec": _pod(
+                        p,
+                        CONTROL_PLANE_AGENT,
+                        _container(p, CONTROL_PLANE_AGENT_PORT, scrape.LOOPBACK, "expand-external-labels"),
+                        hostNetwork=True,
+                        dnsPolicy="ClusterFirstWithHostNet",
+                        **on_masters(),
+                    ),
+                },
+            },
+        },
     ]

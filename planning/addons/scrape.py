@@ -39,7 +39,13 @@ from __future__ import annotations
 from typing import Any
 
 API_PORT, KUBELET_PORT, SCHEDULER_PORT, CONTROLLER_MANAGER_PORT, ETCD_METRICS_PORT = 6443, 10250, 10259, 10257, 2381
-COREDNS_METRICS_PORT, NODE_EXPORTER_PORT, KSM_PORT, KSM_TELEMETRY_PORT, INGRESS_METRICS_PORT = 9153, 9100, 8080, 8081, 10254
+COREDNS_METRICS_PORT, NODE_EXPORTER_PORT, KSM_PORT, KSM_TELEMETRY_PORT, INGRESS_METRICS_PORT = (
+    9153,
+    9100,
+    8080,
+    8081,
+    10254,
+)
 LOOPBACK = "127.0.0.1"
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"  # the projected ServiceAccount token and the cluster CA
 VERIFIED = {"ca_file": f"{SA_DIR}/ca.crt"}
@@ -67,7 +73,11 @@ def _endpoints(job: str, namespace: str, service: str, port: str, *, https: bool
 def _nodes(job: str, path: str) -> dict[str, Any]:
     """Every kubelet at its node address and KUBELET_PORT (role node's default __address__), TLS verified."""
     return {
-        "job_name": job, "scheme": "https", "metrics_path": path, "tls_config": VERIFIED, "authorization": TOKEN,
+        "job_name": job,
+        "scheme": "https",
+        "metrics_path": path,
+        "tls_config": VERIFIED,
+        "authorization": TOKEN,
         "kubernetes_sd_configs": [{"role": "node"}],
         "relabel_configs": [{"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"}],
     }
@@ -84,16 +94,21 @@ def cluster_jobs(*, namespace: str, ingress_namespace: str | None) -> list[dict[
         _endpoints("coredns", namespace, "kube-dns", "metrics"),
     ]
     if ingress_namespace:
-        jobs.append({
-            "job_name": "ingress-nginx",
-            "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [ingress_namespace]}}],
-            "relabel_configs": [
-                *_keep(("__meta_kubernetes_pod_label_app_kubernetes_io_component", "controller")),
-                {"source_labels": ["__meta_kubernetes_pod_ip"], "target_label": "__address__",
-                 "replacement": f"$1:{INGRESS_METRICS_PORT}"},
-                {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
-            ],
-        })
+        jobs.append(
+            {
+                "job_name": "ingress-nginx",
+                "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [ingress_namespace]}}],
+                "relabel_configs": [
+                    *_keep(("__meta_kubernetes_pod_label_app_kubernetes_io_component", "controller")),
+                    {
+                        "source_labels": ["__meta_kubernetes_pod_ip"],
+                        "target_label": "__address__",
+                        "replacement": f"$1:{INGRESS_METRICS_PORT}",
+                    },
+                    {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
+                ],
+            }
+        )
     return jobs
 
 
@@ -102,15 +117,29 @@ def control_plane_jobs() -> list[dict[str, Any]]:
     loopback_tls = {"insecure_skip_verify": True}  # self-signed in memory (module docstring), and on loopback only
     return [
         {"job_name": "etcd", "static_configs": [{"targets": [f"{LOOPBACK}:{ETCD_METRICS_PORT}"]}]},
-        *[{"job_name": job, "scheme": "https", "tls_config": loopback_tls, "authorization": TOKEN,
-           "static_configs": [{"targets": [f"{LOOPBACK}:{port}"]}]}
-          for job, port in (("kube-scheduler", SCHEDULER_PORT), ("kube-controller-manager", CONTROLLER_MANAGER_PORT))],
+        *[
+            {
+                "job_name": job,
+                "scheme": "https",
+                "tls_config": loopback_tls,
+                "authorization": TOKEN,
+                "static_configs": [{"targets": [f"{LOOPBACK}:{port}"]}],
+            }
+            for job, port in (("kube-scheduler", SCHEDULER_PORT), ("kube-controller-manager", CONTROLLER_MANAGER_PORT))
+        ],
     ]
 
 
 # Every port a target listens on, by job: what tests/bootstrap/test_prometheus.py holds against the objects.
 TARGET_PORTS = {
-    "kube-apiserver": API_PORT, "kubelet": KUBELET_PORT, "cadvisor": KUBELET_PORT, "kube-scheduler": SCHEDULER_PORT,
-    "kube-controller-manager": CONTROLLER_MANAGER_PORT, "etcd": ETCD_METRICS_PORT, "coredns": COREDNS_METRICS_PORT,
-    "node-exporter": NODE_EXPORTER_PORT, "kube-state-metrics": KSM_PORT, "ingress-nginx": INGRESS_METRICS_PORT,
+    "kube-apiserver": API_PORT,
+    "kubelet": KUBELET_PORT,
+    "cadvisor": KUBELET_PORT,
+    "kube-scheduler": SCHEDULER_PORT,
+    "kube-controller-manager": CONTROLLER_MANAGER_PORT,
+    "etcd": ETCD_METRICS_PORT,
+    "coredns": COREDNS_METRICS_PORT,
+    "node-exporter": NODE_EXPORTER_PORT,
+    "kube-state-metrics": KSM_PORT,
+    "ingress-nginx": INGRESS_METRICS_PORT,
 }

@@ -57,8 +57,10 @@ def kubernetes_minor(version: str) -> tuple[int, int]:
 def settings_problem(s: AddonSettings) -> str | None:
     """The first thing wrong with the settings, naming the field, or None."""
     if kubernetes_minor(s.kubernetes_version) < MIN_KUBERNETES:
-        return (f"kubernetes.version: {s.kubernetes_version} is older than the add-ons support "
-                f"({MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer)")
+        return (
+            f"kubernetes.version: {s.kubernetes_version} is older than the add-ons support "
+            f"({MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer)"
+        )
     if s.disk_type not in CSI_DISK_TYPES:
         return f"diskType: {s.disk_type} is not a CBS CSI disk type ({', '.join(CSI_DISK_TYPES)})"
     if not s.zones:
@@ -90,8 +92,9 @@ def volume_disk_type(data_disk_types: list[str]) -> str:
     return DEFAULT_DISK_TYPE
 
 
-def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None,
-                       metrics_server: bool | None = None) -> AddonSettings:
+def settings_from_spec(
+    spec: Any, *, kubernetes_version: str | None = None, cbs_csi: bool | None = None, metrics_server: bool | None = None
+) -> AddonSettings:
     """AddonSettings from a ClusterSpec: `kubernetes.version` and `addons.cbsCsi` from the spec (read with getattr
     so a spec from before those fields still works with explicit arguments); the keyword arguments override."""
     version = kubernetes_version or getattr(getattr(spec, "kubernetes", None), "version", None)
@@ -105,8 +108,14 @@ def settings_from_spec(spec: Any, *, kubernetes_version: str | None = None, cbs_
     lb_controller = bool(getattr(getattr(spec, "addons", None), "load_balancer_controller", True))
     disk_types = [p.data_disk.type.value for p in spec.node_pools if p.data_disk is not None]
     return AddonSettings(
-        cluster=spec.name, region=spec.region, zones=tuple(spec.zones), kubernetes_version=str(version),
-        disk_type=volume_disk_type(disk_types), cbs_csi=cbs_csi, metrics_server=metrics_server, vpc_cidr=spec.vpc_cidr,
+        cluster=spec.name,
+        region=spec.region,
+        zones=tuple(spec.zones),
+        kubernetes_version=str(version),
+        disk_type=volume_disk_type(disk_types),
+        cbs_csi=cbs_csi,
+        metrics_server=metrics_server,
+        vpc_cidr=spec.vpc_cidr,
         lb_controller=lb_controller,
         registries=mirrors.from_spec(spec) if hasattr(spec, "kubernetes") else None,
     )
@@ -122,10 +131,14 @@ def settings_from_plan(plan: Any, **overrides: Any) -> AddonSettings:
     """
     spec, layout = plan.spec, address_layout(plan.spec)
     numbers = [n for n, _ in layout.given_subnets] or range(1, layout.zone_blocks + 1)
-    blocks = tuple((names.worker_prefix(spec.name, pool.name, n), layout.node_ip(n, pool.slot, 0),
-                    layout.ip_capacity(pool.slot))
-                   for pool in spec.node_pools if layout.ip_capacity(pool.slot) > 0 for n in numbers)
-    return dataclasses.replace(settings_from_spec(spec, **overrides), pool_blocks=blocks,
-                               masters=tuple((m.name, m.private_ip) for m in plan.masters))
-
-
+    blocks = tuple(
+        (names.worker_prefix(spec.name, pool.name, n), layout.node_ip(n, pool.slot, 0), layout.ip_capacity(pool.slot))
+        for pool in spec.node_pools
+        if layout.ip_capacity(pool.slot) > 0
+        for n in numbers
+    )
+    return dataclasses.replace(
+        settings_from_spec(spec, **overrides),
+        pool_blocks=blocks,
+        masters=tuple((m.name, m.private_ip) for m in plan.masters),
+    )

@@ -35,8 +35,10 @@ def _distinct_cidrs(v: list[str]) -> list[str]:
     first: dict[str, int] = {}
     for i, cidr in enumerate(v):
         if (j := first.setdefault(cidr, i)) != i:
-            raise ValueError(f"{cidr} is listed twice (entries {j} and {i}): each entry becomes a security-group rule, "
-                             "and Tencent refuses a rule twice in a group (UnsupportedOperation.DuplicatePolicy)")
+            raise ValueError(
+                f"{cidr} is listed twice (entries {j} and {i}): each entry becomes a security-group rule, "
+                "and Tencent refuses a rule twice in a group (UnsupportedOperation.DuplicatePolicy)"
+            )
     return v
 
 
@@ -67,7 +69,11 @@ LAX = Strict(False)
 
 class Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False,
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_enum_values=False,
         strict=True,
     )
 

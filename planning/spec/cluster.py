@@ -17,7 +17,14 @@ from .kubernetes import Kubernetes
 from .machines import ChargeType, ControlPlane, NodePool, _check_billing, _check_system_disk
 from .monitoring import Monitoring, _check_prometheus
 from .network import (
-    AddressLayout, ApiEndpoint, Egress, ExistingNetwork, Exposure, InternetChargeType, PodNetwork, PodNetworkMode,
+    AddressLayout,
+    ApiEndpoint,
+    Egress,
+    ExistingNetwork,
+    Exposure,
+    InternetChargeType,
+    PodNetwork,
+    PodNetworkMode,
     Quotas,
 )
 
@@ -37,67 +44,126 @@ def _image_regex(pattern: str) -> str:
 class ClusterSpec(Model):
     model_config = about("Everything a stack's kubecvm:cluster holds, with the preset and the region.")
 
-    preset: Annotated[Preset, LAX] = Field(description=(
-        "The defaults the other settings override (see Presets)."), json_schema_extra=shown("dev", key="kubecvm:preset"))
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")] = Field(description=(
-        "Tencent Cloud region, e.g. ap-guangzhou."), json_schema_extra=shown(
-        "TENCENTCLOUD_REGION from the environment; a component first takes its stack's region", key="tencentcloud:region"))
-    name: Annotated[str, Field(pattern=_K8S_NAME)] = Field(description=(
-        "Cluster name, prefix of every resource name: a lower-case DNS label of at most 20 characters."),
-        json_schema_extra=shown("the stack name"))
-    zones: list[str] = Field(min_length=1, description=(
-        "Zones of the region, `<region>-<n>` with n in 1..layout.zoneBlocks (1..8 by default); the masters go "
-        "round-robin over them in zone-number order."))
-    vpc_cidr: PrivateCidr = Field("10.0.0.0/16", description=(
-        "The VPC's CIDR, inside 10.0.0.0/8 or 172.16.0.0/12 (/12../28) or 192.168.0.0/16 (/16../28), at most a /22 "
-        "so each zone and pool gets addresses; with an existing network, that VPC's CIDR. Set once."))
-    pod_cidr: PrivateCidr = Field("172.16.0.0/12", description=(
-        "Pod addresses, outside the VPC CIDR (VPC routes cannot point inside it); set once."))
-    service_cidr: PrivateCidr = Field("192.168.0.0/20", description=(
-        "Service ClusterIPs, a /12 (kube-apiserver's largest) to a /28 (room for the DNS address at the 10th); the "
-        "VPC, pod and service ranges must be disjoint. Set once."))
-    node_pod_mask: Int = Field(24, ge=8, le=30, description=(
-        "Prefix length of each node's pod CIDR, which must hold maxPodsPerNode + 2 addresses; set once."))
+    preset: Annotated[Preset, LAX] = Field(
+        description=("The defaults the other settings override (see Presets)."),
+        json_schema_extra=shown("dev", key="kubecvm:preset"),
+    )
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+(-[a-z]+)?$")] = Field(
+        description=("Tencent Cloud region, e.g. ap-guangzhou."),
+        json_schema_extra=shown(
+            "TENCENTCLOUD_REGION from the environment; a component first takes its stack's region",
+            key="tencentcloud:region",
+        ),
+    )
+    name: Annotated[str, Field(pattern=_K8S_NAME)] = Field(
+        description=("Cluster name, prefix of every resource name: a lower-case DNS label of at most 20 characters."),
+        json_schema_extra=shown("the stack name"),
+    )
+    zones: list[str] = Field(
+        min_length=1,
+        description=(
+            "Zones of the region, `<region>-<n>` with n in 1..layout.zoneBlocks (1..8 by default); the masters go "
+            "round-robin over them in zone-number order."
+        ),
+    )
+    vpc_cidr: PrivateCidr = Field(
+        "10.0.0.0/16",
+        description=(
+            "The VPC's CIDR, inside 10.0.0.0/8 or 172.16.0.0/12 (/12../28) or 192.168.0.0/16 (/16../28), at most a /22 "
+            "so each zone and pool gets addresses; with an existing network, that VPC's CIDR. Set once."
+        ),
+    )
+    pod_cidr: PrivateCidr = Field(
+        "172.16.0.0/12",
+        description=("Pod addresses, outside the VPC CIDR (VPC routes cannot point inside it); set once."),
+    )
+    service_cidr: PrivateCidr = Field(
+        "192.168.0.0/20",
+        description=(
+            "Service ClusterIPs, a /12 (kube-apiserver's largest) to a /28 (room for the DNS address at the 10th); the "
+            "VPC, pod and service ranges must be disjoint. Set once."
+        ),
+    )
+    node_pod_mask: Int = Field(
+        24,
+        ge=8,
+        le=30,
+        description=("Prefix length of each node's pod CIDR, which must hold maxPodsPerNode + 2 addresses; set once."),
+    )
     max_pods_per_node: Int = Field(110, ge=8, description="The kubelet's maxPods, at most 110 (the Kubernetes limit).")
-    image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = Field(None, description=(
-        "The CVM image (img-xxxxxxxx), used by machines created from now on: running machines keep theirs."),
-        json_schema_extra=shown("the newest public image matching imageNameRegex", **{INPUT: True}))
-    image_name_regex: Annotated[str, AfterValidator(_image_regex)] = Field("^Ubuntu Server 22.04 LTS 64bit$", description=(
-        "Picks the newest public image whose name matches, when imageId is not set: Go (RE2) syntax as the "
-        "provider matches it, no lookaround or backreferences; one that matches no image is an error naming it."))
-    ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = Field([], description=(
-        "Key pairs (skey-xxxxxxxx) for every CVM; no password is ever set."), json_schema_extra={INPUT: True})
-    control_plane: ControlPlane = Field(ControlPlane(), description=(
-        "The masters (their count, instance type and etcd disk default from the preset)."))
+    image_id: Annotated[str, Field(pattern=r"^img-[a-z0-9]{8}$")] | None = Field(
+        None,
+        description=(
+            "The CVM image (img-xxxxxxxx), used by machines created from now on: running machines keep theirs."
+        ),
+        json_schema_extra=shown("the newest public image matching imageNameRegex", **{INPUT: True}),
+    )
+    image_name_regex: Annotated[str, AfterValidator(_image_regex)] = Field(
+        "^Ubuntu Server 22.04 LTS 64bit$",
+        description=(
+            "Picks the newest public image whose name matches, when imageId is not set: Go (RE2) syntax as the "
+            "provider matches it, no lookaround or backreferences; one that matches no image is an error naming it."
+        ),
+    )
+    ssh_key_ids: list[Annotated[str, Field(pattern=r"^skey-[a-z0-9]{8}$")]] = Field(
+        [],
+        description=("Key pairs (skey-xxxxxxxx) for every CVM; no password is ever set."),
+        json_schema_extra={INPUT: True},
+    )
+    control_plane: ControlPlane = Field(
+        ControlPlane(), description=("The masters (their count, instance type and etcd disk default from the preset).")
+    )
     node_pools: list[NodePool] = Field(min_length=1, description="The worker pools.")
-    api_endpoint: ApiEndpoint = Field(ApiEndpoint(), description=(
-        "The Kubernetes API's CLB (internal, reachable from the VPC, by default)."))
-    ssh_allowed_cidrs: CidrList | None = Field(None, description="Who may reach port 22 of the nodes, each CIDR once.",
-                                               json_schema_extra=shown("the VPC CIDR"))
-    egress: Annotated[Egress, LAX] = Field(Egress.nat, description=(
-        "nat: a NAT gateway with an EIP and a default route; none: no NAT; auto: a NAT exactly when a booting node "
-        "must reach a host outside the VPC. none with an existing network, whose egress is its owner's."))
-    protect: bool = Field(False, description=(
-        "Pulumi protect on what holds state (the VPC, the etcd disks, the backup bucket); always on in prod, whose "
-        "masters also get disableApiTermination."))
+    api_endpoint: ApiEndpoint = Field(
+        ApiEndpoint(), description=("The Kubernetes API's CLB (internal, reachable from the VPC, by default).")
+    )
+    ssh_allowed_cidrs: CidrList | None = Field(
+        None, description="Who may reach port 22 of the nodes, each CIDR once.", json_schema_extra=shown("the VPC CIDR")
+    )
+    egress: Annotated[Egress, LAX] = Field(
+        Egress.nat,
+        description=(
+            "nat: a NAT gateway with an EIP and a default route; none: no NAT; auto: a NAT exactly when a booting node "
+            "must reach a host outside the VPC. none with an existing network, whose egress is its owner's."
+        ),
+    )
+    protect: bool = Field(
+        False,
+        description=(
+            "Pulumi protect on what holds state (the VPC, the etcd disks, the backup bucket); always on in prod, whose "
+            "masters also get disableApiTermination."
+        ),
+    )
     # Masters whose termination protection (prod) is lifted, so `pulumi up --replace` can delete them (docs/operations/masters.md).
-    lift_termination_protection: list[str] = Field([], description=(
-        "Prod masters (by name, e.g. prod-master-1) whose termination protection is lifted so they can be replaced."))
+    lift_termination_protection: list[str] = Field(
+        [],
+        description=(
+            "Prod masters (by name, e.g. prod-master-1) whose termination protection is lifted so they can be replaced."
+        ),
+    )
     quotas: Quotas = Field(Quotas(), description="Account quotas the plan checks against.")
     pod_network: PodNetwork = Field(PodNetwork(), description="How pod traffic reaches its node.")
-    layout: AddressLayout = Field(AddressLayout(), description=(
-        "How the VPC and pod CIDRs are cut into zone and pool blocks (set once)."))
+    layout: AddressLayout = Field(
+        AddressLayout(), description=("How the VPC and pod CIDRs are cut into zone and pool blocks (set once).")
+    )
     kubernetes: Kubernetes = Field(Kubernetes(), description="The Kubernetes release and its mirrors.")
     addons: Addons = Field(Addons(), description="Add-ons installed into the cluster.")
     backups: Backups = Field(Backups(), description="etcd snapshots to COS.")
     ingress: Ingress = Field(Ingress(), description="The ingress CLB and controller.")
     monitoring: Monitoring = Field(Monitoring(), description="Cloud Monitor alarms and Prometheus.")
-    tags: dict[str, str] = Field({}, description=(
-        "Added to every taggable resource: at most 47 (Tencent's 50 less kubecvm's 3), keys 1..127 and values up to "
-        "255 letters, digits, spaces, Chinese characters or `+-=._:/@`, no qcloud, tencent or project key prefix, "
-        "no key under kubecvm/."))
-    existing_network: ExistingNetwork | None = Field(None, description=(
-        "A network made elsewhere to put the cluster in."), json_schema_extra=shown("none: kubecvm creates its own"))
+    tags: dict[str, str] = Field(
+        {},
+        description=(
+            "Added to every taggable resource: at most 47 (Tencent's 50 less kubecvm's 3), keys 1..127 and values up to "
+            "255 letters, digits, spaces, Chinese characters or `+-=._:/@`, no qcloud, tencent or project key prefix, "
+            "no key under kubecvm/."
+        ),
+    )
+    existing_network: ExistingNetwork | None = Field(
+        None,
+        description=("A network made elsewhere to put the cluster in."),
+        json_schema_extra=shown("none: kubecvm creates its own"),
+    )
 
     @field_validator("zones")
     @classmethod
@@ -122,8 +188,10 @@ class ClusterSpec(Model):
             raise ValueError(f"tag keys under kubecvm/ are set by kubecvm itself: {', '.join(reserved)}")
         room = validation.TAGS_PER_RESOURCE - validation.KUBECVM_TAGS
         if len(v) > room:
-            raise ValueError(f"{len(v)} tags; Tencent Cloud allows {validation.TAGS_PER_RESOURCE} per resource and "
-                             f"kubecvm sets {validation.KUBECVM_TAGS} itself, so at most {room}")
+            raise ValueError(
+                f"{len(v)} tags; Tencent Cloud allows {validation.TAGS_PER_RESOURCE} per resource and "
+                f"kubecvm sets {validation.KUBECVM_TAGS} itself, so at most {room}"
+            )
         for key, value in v.items():
             if problem := validation.tag_problem(key, value):
                 raise ValueError(problem)
@@ -133,35 +201,55 @@ class ClusterSpec(Model):
     def _consistent(self) -> "ClusterSpec":
         # Each problem raises with the field path first; stacks.config turns it into the user's message.
         if self.region not in mirrors.MAINLAND | mirrors.OUTSIDE_MAINLAND:
-            raise SpecError("region", f"{self.region!r} is not a Tencent Cloud region; expected one of "
-                            f"{', '.join(sorted(mirrors.MAINLAND | mirrors.OUTSIDE_MAINLAND))} (tencentcloud:region)")
+            raise SpecError(
+                "region",
+                f"{self.region!r} is not a Tencent Cloud region; expected one of "
+                f"{', '.join(sorted(mirrors.MAINLAND | mirrors.OUTSIDE_MAINLAND))} (tencentcloud:region)",
+            )
         # fullmatch, not match with $: "$" also matches before a trailing newline ("ap-guangzhou-3\n").
         zone_re = re.compile(rf"{re.escape(self.region)}-([1-9][0-9]*)")
         for i, zone in enumerate(self.zones):
             m = zone_re.fullmatch(zone)
             if not m:
-                raise SpecError(f"zones[{i}]", f"{zone!r} is not a zone of region {self.region} (expected {self.region}-<n>)")
+                raise SpecError(
+                    f"zones[{i}]", f"{zone!r} is not a zone of region {self.region} (expected {self.region}-<n>)"
+                )
             if int(m[1]) > self.layout.zone_blocks:
-                raise SpecError(f"zones[{i}]", f"zone number {m[1]} is above the {self.layout.zone_blocks} zone blocks "
-                                f"of layout.zoneBlocks (zone <region>-n takes block n-1)")
+                raise SpecError(
+                    f"zones[{i}]",
+                    f"zone number {m[1]} is above the {self.layout.zone_blocks} zone blocks "
+                    f"of layout.zoneBlocks (zone <region>-n takes block n-1)",
+                )
         if self.control_plane.count == 1 and self.preset is not Preset.dev:
-            raise SpecError("controlPlane.count", f"1 master has no etcd quorum to spare; the {self.preset.value} preset needs 3, 5 or 7")
+            raise SpecError(
+                "controlPlane.count",
+                f"1 master has no etcd quorum to spare; the {self.preset.value} preset needs 3, 5 or 7",
+            )
         if problem := validation.service_cidr_problem(self.service_net):
             raise SpecError("serviceCidr", f"{self.service_cidr}: {problem}")
         for field, problem in checks.cidr_problems(
-            vpc=self.vpc_net, pod=self.pod_net, service=self.service_net,
-            node_pod_mask=self.node_pod_mask, max_pods=self.max_pods_per_node,
+            vpc=self.vpc_net,
+            pod=self.pod_net,
+            service=self.service_net,
+            node_pod_mask=self.node_pod_mask,
+            max_pods=self.max_pods_per_node,
         ):
             raise SpecError(field, problem)
         lo, hi = limits.CLUSTER_CIDR_MASKS
         if self.pod_network.mode is PodNetworkMode.globalRouter and not lo <= self.pod_net.prefixlen <= hi:
-            raise SpecError("podCidr", f"/{self.pod_net.prefixlen} is outside /{lo}../{hi}, the TKE API's range for "
-                            "a cluster route table's CIDR (podNetwork.mode globalRouter)")
+            raise SpecError(
+                "podCidr",
+                f"/{self.pod_net.prefixlen} is outside /{lo}../{hi}, the TKE API's range for "
+                "a cluster route table's CIDR (podNetwork.mode globalRouter)",
+            )
         masters = [names.master(self.name, i) for i in range(self.control_plane.count)]
         for i, machine in enumerate(self.lift_termination_protection):
             if machine not in masters:
-                raise SpecError(f"liftTerminationProtection[{i}]", f"{machine!r} is not a master of this cluster "
-                                f"(only masters are termination-protected; expected one of {', '.join(masters)})")
+                raise SpecError(
+                    f"liftTerminationProtection[{i}]",
+                    f"{machine!r} is not a master of this cluster "
+                    f"(only masters are termination-protected; expected one of {', '.join(masters)})",
+                )
         self._check_existing_network()
         if self.control_plane.zones is not None and not self.control_plane.zones:
             raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
@@ -176,15 +264,21 @@ class ClusterSpec(Model):
             if pool.name in {p.name for p in self.node_pools[:i]}:
                 raise SpecError(f"nodePools[{i}].name", f"pool name {pool.name!r} is used twice")
             if pool.slot >= self.layout.pool_blocks:
-                raise SpecError(f"nodePools[{i}].slot", f"{pool.slot} is not a pool slot of layout.poolBlocks "
-                                f"{self.layout.pool_blocks}: expected 1..{self.layout.pool_blocks - 1} (0 is the control plane)")
+                raise SpecError(
+                    f"nodePools[{i}].slot",
+                    f"{pool.slot} is not a pool slot of layout.poolBlocks "
+                    f"{self.layout.pool_blocks}: expected 1..{self.layout.pool_blocks - 1} (0 is the control plane)",
+                )
             if pool.data_disk is not None and pool.charge_type is ChargeType.SPOTPAID:
                 # A data disk outlives a non-postpaid instance (delete_with_instance may only be true on
                 # POSTPAID_BY_HOUR, delete_with_instance_prepaid only on PREPAID: cvm/resource_tc_instance.go), so
                 # every reclaimed spot node would leave a billed disk behind.
-                raise SpecError(f"nodePools[{i}].dataDisk", "a SPOTPAID pool cannot have a data disk: Tencent deletes "
-                                "data disks with the instance only for POSTPAID_BY_HOUR and PREPAID instances, so each "
-                                "reclaimed spot node would leave its disk behind; drop dataDisk or use another chargeType")
+                raise SpecError(
+                    f"nodePools[{i}].dataDisk",
+                    "a SPOTPAID pool cannot have a data disk: Tencent deletes "
+                    "data disks with the instance only for POSTPAID_BY_HOUR and PREPAID instances, so each "
+                    "reclaimed spot node would leave its disk behind; drop dataDisk or use another chargeType",
+                )
             if pool.slot in slots:
                 free = [s for s in range(1, self.layout.pool_blocks) if s not in {p.slot for p in self.node_pools}]
                 raise SpecError(
@@ -209,14 +303,20 @@ class ClusterSpec(Model):
                     if value is not None:
                         # clb/resource_tc_clb_instance.go (create): "INTERNAL network_type do not support internet
                         # charge type setting"; an internal CLB's traffic stays in the VPC.
-                        raise SpecError(f"{where}.{key}", f"only a public CLB is billed and capped for the internet; "
-                                        f"{where}.exposure is internal (set exposure: public, or drop {key})")
+                        raise SpecError(
+                            f"{where}.{key}",
+                            f"only a public CLB is billed and capped for the internet; "
+                            f"{where}.exposure is internal (set exposure: public, or drop {key})",
+                        )
             elif clb.internet_charge_type is InternetChargeType.BANDWIDTH_PACKAGE:
                 # The same file: bandwidth_package_id "If set, the `internet_charge_type` must be
                 # `BANDWIDTH_PACKAGE`": the package is what bills it, and kubecvm takes no package id.
-                raise SpecError(f"{where}.internetChargeType", "BANDWIDTH_PACKAGE bills the CLB through a shared "
-                                "bandwidth package (bandwidth_package_id), which kubecvm does not set; use "
-                                "TRAFFIC_POSTPAID_BY_HOUR or BANDWIDTH_POSTPAID_BY_HOUR")
+                raise SpecError(
+                    f"{where}.internetChargeType",
+                    "BANDWIDTH_PACKAGE bills the CLB through a shared "
+                    "bandwidth package (bandwidth_package_id), which kubecvm does not set; use "
+                    "TRAFFIC_POSTPAID_BY_HOUR or BANDWIDTH_POSTPAID_BY_HOUR",
+                )
 
     def _check_existing_network(self) -> None:
         if self.existing_network is None:
@@ -228,19 +328,29 @@ class ClusterSpec(Model):
                 raise SpecError(where, f"no subnet for zone {zone}: give one per cluster zone")
         for zone in given:
             if zone not in self.zones:
-                raise SpecError(f"{where}.{zone}", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})")
+                raise SpecError(
+                    f"{where}.{zone}", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})"
+                )
         nets = {zone: ipaddress.IPv4Network(s.cidr) for zone, s in given.items()}
         for zone, n in nets.items():
             if not n.subnet_of(self.vpc_net):
-                raise SpecError(f"{where}.{zone}.cidr", f"{n} is not inside vpcCidr {self.vpc_cidr} (set vpcCidr to the VPC's CIDR)")
+                raise SpecError(
+                    f"{where}.{zone}.cidr", f"{n} is not inside vpcCidr {self.vpc_cidr} (set vpcCidr to the VPC's CIDR)"
+                )
         if len({n.prefixlen for n in nets.values()}) > 1:
-            raise SpecError(where, "the subnets must be of one size: each is cut into the same pool blocks "
-                            f"({', '.join(f'{z} /{n.prefixlen}' for z, n in sorted(nets.items()))})")
+            raise SpecError(
+                where,
+                "the subnets must be of one size: each is cut into the same pool blocks "
+                f"({', '.join(f'{z} /{n.prefixlen}' for z, n in sorted(nets.items()))})",
+            )
         for problem in checks.disjoint_problems({f"{where}.{z}": n for z, n in sorted(nets.items())}):
             raise SpecError(where, problem)
         if self.egress is Egress.nat:  # auto is none here: the network's owner gives the egress
-            raise SpecError("egress", "nat would add a NAT gateway and a default route to a network kubecvm does not "
-                            "own; set egress: none (the network's own route table gives the nodes their egress)")
+            raise SpecError(
+                "egress",
+                "nat would add a NAT gateway and a default route to a network kubecvm does not "
+                "own; set egress: none (the network's own route table gives the nodes their egress)",
+            )
 
     @property
     def nat(self) -> bool:

@@ -71,19 +71,35 @@ NOT_ALLOWED = frozenset({common.UNAUTHORIZED_OPERATION, UNAUTHORIZED})
 TKE_SERVICE_ROLE = "TKE_QCSRole"
 TKE_SERVICE_PRINCIPAL = "ccs.qcloud.com"
 TKE_SERVICE_ROLE_POLICIES = ("QcloudAccessForTKERole", "QcloudAccessForTKERoleInOpsManagement")
-TKE_SERVICE_ROLE_DOCS = "cloud.tencent.com/document/product/457/43416 (intl.cloud.tencent.com/document/product/457/37808)"
+TKE_SERVICE_ROLE_DOCS = (
+    "cloud.tencent.com/document/product/457/43416 (intl.cloud.tencent.com/document/product/457/37808)"
+)
 
 
 def trust_policy(service: str) -> str:
     """The PolicyDocument of a role a Tencent Cloud service assumes [terraform]."""
-    return json.dumps({"version": "2.0", "statement": [
-        {"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": service}}]})
+    return json.dumps(
+        {
+            "version": "2.0",
+            "statement": [{"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": service}}],
+        }
+    )
 
 
 def trust_account(uin: str) -> str:
     """The PolicyDocument of a role the account's own identities may assume [cam_role]."""
-    return json.dumps({"version": "2.0", "statement": [
-        {"action": ["name/sts:AssumeRole"], "effect": "allow", "principal": {"qcs": [f"qcs::cam::uin/{uin}:uin/{uin}"]}}]})
+    return json.dumps(
+        {
+            "version": "2.0",
+            "statement": [
+                {
+                    "action": ["name/sts:AssumeRole"],
+                    "effect": "allow",
+                    "principal": {"qcs": [f"qcs::cam::uin/{uin}:uin/{uin}"]},
+                }
+            ],
+        }
+    )
 
 
 def role_arn(uin: str, name: str) -> str:
@@ -91,8 +107,10 @@ def role_arn(uin: str, name: str) -> str:
     return f"qcs::cam::uin/{uin}:roleName/{name}"
 
 
-_ARN = re.compile(r"^qcs::cam::uin/(?P<uin>\d+):(?P<kind>role|roleName)/"
-                  r"(?:(?P<service>tencentcloudServiceRole|tencentcloudServiceRoleName)/)?(?P<value>[^/]+)$")
+_ARN = re.compile(
+    r"^qcs::cam::uin/(?P<uin>\d+):(?P<kind>role|roleName)/"
+    r"(?:(?P<service>tencentcloudServiceRole|tencentcloudServiceRoleName)/)?(?P<value>[^/]+)$"
+)
 
 
 def find_role(arn: str, uin: str, roles: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:

@@ -46,6 +46,7 @@ SIZES: dict[str, tuple[int, int]] = {t: (least, limits.CBS_MAX_GIB) for t, least
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+
 def size_problem(what: str, disk_type: str | None, size) -> str | None:
     """A disk's size outside its type's range [limits] (an unknown type: 10..32000 GiB)."""
     lo, hi = SIZES.get(disk_type or "", (10, 32000))

@@ -43,7 +43,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     # internet_charge_type and internet_bandwidth_max_out are not ForceNew: Update sends them as
     # ModifyLoadBalancerAttributes' InternetChargeInfo, so a public CLB's billing or cap changes in place.
     INSTANCE: frozenset({"networkType", "vpcId", "subnetId", "clusterId", "vipIsp", "vip"}),
-    LISTENER: frozenset({"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}),  # clb/resource_tc_clb_listener.go
+    LISTENER: frozenset(
+        {"clbId", "port", "protocol", "sniSwitch", "endPort", "h2cSwitch"}
+    ),  # clb/resource_tc_clb_listener.go
     ATTACHMENT: frozenset({"clbId", "listenerId", "ruleId", "domain", "url"}),  # clb/resource_tc_clb_attachment.go
 }
 
@@ -57,6 +59,7 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = {
 
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
+
 
 def clb_name(inputs: dict):
     return inputs.get("clbName")
@@ -122,13 +125,27 @@ VERSION = "2018-03-17"
 # kubecvm's controller may send are optional here: any other is UnknownParameter, so a typo cannot pass unseen.
 PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # api/214/30692: LoadBalancerType OPEN | INTERNAL; VpcId, SubnetId (an internal CLB's), InternetAccessible, Tags.
-    "CreateLoadBalancer": (("LoadBalancerType",), ("LoadBalancerName", "VpcId", "SubnetId", "InternetAccessible",
-                                                   "Tags", "Forward", "ProjectId", "AddressIPVersion", "Number",
-                                                   "LoadBalancerPassToTarget")),
+    "CreateLoadBalancer": (
+        ("LoadBalancerType",),
+        (
+            "LoadBalancerName",
+            "VpcId",
+            "SubnetId",
+            "InternetAccessible",
+            "Tags",
+            "Forward",
+            "ProjectId",
+            "AddressIPVersion",
+            "Number",
+            "LoadBalancerPassToTarget",
+        ),
+    ),
     "DescribeLoadBalancers": ((), ("LoadBalancerIds", "Filters", "Offset", "Limit", "VpcId", "LoadBalancerType")),
     "DeleteLoadBalancer": (("LoadBalancerIds",), ("ForceDelete",)),
-    "CreateListener": (("LoadBalancerId", "Ports", "Protocol"), ("ListenerNames", "HealthCheck", "Scheduler",
-                                                                  "SessionExpireTime")),
+    "CreateListener": (
+        ("LoadBalancerId", "Ports", "Protocol"),
+        ("ListenerNames", "HealthCheck", "Scheduler", "SessionExpireTime"),
+    ),
     "DescribeListeners": (("LoadBalancerId",), ("ListenerIds", "Protocol", "Port")),
     "ModifyListener": (("LoadBalancerId", "ListenerId"), ("ListenerName", "HealthCheck", "Scheduler")),
     "DeleteListener": (("LoadBalancerId", "ListenerId"), ()),
@@ -141,8 +158,18 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # [api] "该接口为异步接口" (asynchronous): the answer's RequestId is the TaskId DescribeTaskStatus reads; until the
 # task ends, another write to that CLB answers FailedOperation.ResourceInOperating.
-ASYNC_ACTIONS = frozenset({"CreateLoadBalancer", "DeleteLoadBalancer", "CreateListener", "ModifyListener",
-                           "DeleteListener", "RegisterTargets", "DeregisterTargets", "SetLoadBalancerSecurityGroups"})
+ASYNC_ACTIONS = frozenset(
+    {
+        "CreateLoadBalancer",
+        "DeleteLoadBalancer",
+        "CreateListener",
+        "ModifyListener",
+        "DeleteListener",
+        "RegisterTargets",
+        "DeregisterTargets",
+        "SetLoadBalancerSecurityGroups",
+    }
+)
 # DescribeTaskStatus Status (api/214/30683): 0 succeeded, 1 failed, 2 in progress.
 TASK_SUCCEEDED, TASK_FAILED, TASK_RUNNING = 0, 1, 2
 

@@ -45,6 +45,7 @@ BUCKET_ALREADY_EXISTS = "BucketAlreadyExists"  # PutBucket's answer for a name t
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+
 def bucket_name(inputs: dict) -> str:
     return str(inputs.get("bucket") or "")
 

@@ -51,14 +51,30 @@ ID_PREFIX: dict[str, str] = {INSTANCE: "ins", PLACEMENT_GROUP: "ps"}
 FORCE_NEW: dict[str, frozenset[str]] = {
     # cvm/resource_tc_instance.go. data_disks is ForceNew as a list: its length and the elements' ForceNew keys;
     # data_disk_size resizes in place. placement_group_id is not ForceNew (force_replace_placement_group_id).
-    INSTANCE: frozenset({
-        "availabilityZone", "dedicatedClusterId", "spotMaxPrice", "cdhHostId", "allocatePublicIp",
-        "ipv4AddressType", "ipv6AddressType", "ipv6AddressCount", "antiDdosPackageId", "hpcClusterId",
-        "launchTemplateId", "launchTemplateVersion",
-        "dataDisks[]", "dataDisks[].dataDiskType", "dataDisks[].dataDiskSnapshotId", "dataDisks[].deleteWithInstance",
-        "dataDisks[].deleteWithInstancePrepaid", "dataDisks[].kmsKeyId", "dataDisks[].encrypt",
-        "dataDisks[].throughputPerformance",
-    }),
+    INSTANCE: frozenset(
+        {
+            "availabilityZone",
+            "dedicatedClusterId",
+            "spotMaxPrice",
+            "cdhHostId",
+            "allocatePublicIp",
+            "ipv4AddressType",
+            "ipv6AddressType",
+            "ipv6AddressCount",
+            "antiDdosPackageId",
+            "hpcClusterId",
+            "launchTemplateId",
+            "launchTemplateVersion",
+            "dataDisks[]",
+            "dataDisks[].dataDiskType",
+            "dataDisks[].dataDiskSnapshotId",
+            "dataDisks[].deleteWithInstance",
+            "dataDisks[].deleteWithInstancePrepaid",
+            "dataDisks[].kmsKeyId",
+            "dataDisks[].encrypt",
+            "dataDisks[].throughputPerformance",
+        }
+    ),
     PLACEMENT_GROUP: frozenset({"type"}),  # cvm/resource_tc_placement_group.go
 }
 # Inputs whose schema Default the provider writes into the state when they are not given (Optional, Default false:
@@ -116,6 +132,7 @@ RUNNING = "RUNNING"
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+
 def subnet_address(inputs: dict) -> tuple:
     """What a subnet keeps unique: (its id, an instance's private address in it)."""
     return inputs.get("subnetId"), inputs.get("privateIp")
@@ -141,7 +158,9 @@ def instance_type_sold(state: CloudState, inputs: dict) -> str | None:
     taken as sold, never a false refusal)."""
     instance_type = inputs.get("instanceType")  # optional: RunInstances then picks its default type
     if instance_type is not None and state.catalogue is not None and state.catalogue(str(instance_type)) is None:
-        return f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
+        return (
+            f"instanceType {instance_type!r} is not a type Tencent sells (InvalidParameterValue.InstanceTypeNotFound)"
+        )
     return None
 
 
@@ -183,8 +202,14 @@ def prepaid_needs_its_term(state: CloudState, inputs: dict) -> str | None:
 
 def data_disk_sizes(state: CloudState, inputs: dict) -> str | None:
     """A data disk's size within its CBS type's range (cbs.size_problem, the same as a CBS disk of its own)."""
-    return next((p for i, d in enumerate(inputs.get("dataDisks") or [])
-                 if (p := cbs.size_problem(f"dataDisks[{i}].dataDiskSize", d.get("dataDiskType"), d.get("dataDiskSize")))), None)
+    return next(
+        (
+            p
+            for i, d in enumerate(inputs.get("dataDisks") or [])
+            if (p := cbs.size_problem(f"dataDisks[{i}].dataDiskSize", d.get("dataDiskType"), d.get("dataDiskSize")))
+        ),
+        None,
+    )
 
 
 def termination_protection(state: CloudState, r: Live) -> str | None:
@@ -195,8 +220,14 @@ def termination_protection(state: CloudState, r: Live) -> str | None:
 
 
 CREATE_RULES = {
-    INSTANCE: (instance_type_sold, system_disk_sold, private_ip_in_subnet, prepaid_needs_its_term,
-               data_disks_go_with_postpaid_only, data_disk_sizes),
+    INSTANCE: (
+        instance_type_sold,
+        system_disk_sold,
+        private_ip_in_subnet,
+        prepaid_needs_its_term,
+        data_disks_go_with_postpaid_only,
+        data_disk_sizes,
+    ),
 }
 DELETE_RULES = {INSTANCE: (termination_protection,)}
 
@@ -209,8 +240,17 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # InstanceState [models Instance]: PENDING, LAUNCH_FAILED, RUNNING, STOPPED, STARTING, STOPPING, REBOOTING,
 # SHUTDOWN (isolated, awaiting destruction), TERMINATING.
-INSTANCE_STATES = ("PENDING", "LAUNCH_FAILED", "RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING", "SHUTDOWN",
-                   "TERMINATING")
+INSTANCE_STATES = (
+    "PENDING",
+    "LAUNCH_FAILED",
+    "RUNNING",
+    "STOPPED",
+    "STARTING",
+    "STOPPING",
+    "REBOOTING",
+    "SHUTDOWN",
+    "TERMINATING",
+)
 STOPPED = "STOPPED"
 # "每次请求的实例的上限为100" (InstanceIds, api/213/15728); Limit "最大值为100".
 DESCRIBE_LIMIT = 100

@@ -102,26 +102,85 @@ NOTICE_FREQUENCIES = (0, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 8
 # Action -> (required members, optional members) [models]; a member outside both is refused with UnknownParameter.
 # Required: those the provider always sends and the API documents as 是 (required) in its API Explorer pages.
 PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "CreateAlarmPolicy": (("Module", "PolicyName", "MonitorType", "Namespace"), (
-        "Remark", "Enable", "ProjectId", "ConditionTemplateId", "Condition", "EventCondition", "NoticeIds",
-        "TriggerTasks", "Filter", "GroupBy", "IsBindAll", "Tags", "LogAlarmReqInfo", "HierarchicalNotices",
-        "MigrateFlag", "EbSubject", "AdditionalAlarmContent", "NoticeContentTmplBindInfos")),
-    "BindingPolicyTag": (("Module",), ("PolicyId", "GroupId", "ServiceType", "Tag", "InstanceGroupId", "BatchTag",
-                                       "EbEventFlag", "EbSubject", "TagOperation")),
+    "CreateAlarmPolicy": (
+        ("Module", "PolicyName", "MonitorType", "Namespace"),
+        (
+            "Remark",
+            "Enable",
+            "ProjectId",
+            "ConditionTemplateId",
+            "Condition",
+            "EventCondition",
+            "NoticeIds",
+            "TriggerTasks",
+            "Filter",
+            "GroupBy",
+            "IsBindAll",
+            "Tags",
+            "LogAlarmReqInfo",
+            "HierarchicalNotices",
+            "MigrateFlag",
+            "EbSubject",
+            "AdditionalAlarmContent",
+            "NoticeContentTmplBindInfos",
+        ),
+    ),
+    "BindingPolicyTag": (
+        ("Module",),
+        (
+            "PolicyId",
+            "GroupId",
+            "ServiceType",
+            "Tag",
+            "InstanceGroupId",
+            "BatchTag",
+            "EbEventFlag",
+            "EbSubject",
+            "TagOperation",
+        ),
+    ),
     "DescribeAlarmPolicy": (("Module", "PolicyId"), ()),
     "ModifyAlarmPolicyInfo": (("Module", "PolicyId", "Key", "Value"), ()),
     "ModifyAlarmPolicyStatus": (("Module", "PolicyId", "Enable"), ()),
-    "ModifyAlarmPolicyCondition": (("Module", "PolicyId"), (
-        "ConditionTemplateId", "Condition", "EventCondition", "Filter", "GroupBy", "LogAlarmReqInfo", "NoticeIds",
-        "Enable", "PolicyName", "EbSubject")),
+    "ModifyAlarmPolicyCondition": (
+        ("Module", "PolicyId"),
+        (
+            "ConditionTemplateId",
+            "Condition",
+            "EventCondition",
+            "Filter",
+            "GroupBy",
+            "LogAlarmReqInfo",
+            "NoticeIds",
+            "Enable",
+            "PolicyName",
+            "EbSubject",
+        ),
+    ),
     "DeleteAlarmPolicy": (("Module", "PolicyIds"), ("PromInsIds",)),
     # [tmp] the create's members the provider always sends (Required in its schema); [models] the others.
     "CreatePrometheusMultiTenantInstancePostPayMode": (
         ("InstanceName", "VpcId", "SubnetId", "DataRetentionTime", "Zone"),
-        ("TagSpecification", "GrafanaInstanceId", "InstanceAttributes")),
-    "DescribePrometheusInstances": ((), ("InstanceIds", "InstanceStatus", "InstanceName", "Zones", "TagFilters",
-                                         "IPv4Address", "Limit", "Offset", "InstanceChargeType")),
-    "ModifyPrometheusInstanceAttributes": (("InstanceId",), ("InstanceName", "DataRetentionTime", "InstanceAttributes")),
+        ("TagSpecification", "GrafanaInstanceId", "InstanceAttributes"),
+    ),
+    "DescribePrometheusInstances": (
+        (),
+        (
+            "InstanceIds",
+            "InstanceStatus",
+            "InstanceName",
+            "Zones",
+            "TagFilters",
+            "IPv4Address",
+            "Limit",
+            "Offset",
+            "InstanceChargeType",
+        ),
+    ),
+    "ModifyPrometheusInstanceAttributes": (
+        ("InstanceId",),
+        ("InstanceName", "DataRetentionTime", "InstanceAttributes"),
+    ),
     "TerminatePrometheusInstances": (("InstanceIds",), ()),
     "DestroyPrometheusInstance": (("InstanceId",), ()),
 }
@@ -137,6 +196,7 @@ ERRORS: dict[str, str] = {RESOURCE_NOT_FOUND: "The resource does not exist."}
 
 
 # --- What Tencent refuses: plain values in, the Refusal out (None: accepted) ---------------------------------
+
 
 def policy_name_refusal(name: object) -> Refusal | None:
     """[models] PolicyName "不超过60字符" (at most 60 characters), and a policy has one."""
@@ -166,8 +226,10 @@ def rule_refusal(where: str, rule: dict) -> Refusal | None:
     if op is not None and op not in OPERATORS:
         return Refusal(INVALID_PARAMETER_VALUE, f"{where}.Operator {op!r} is not one of {', '.join(sorted(OPERATORS))}")
     if freq is not None and freq not in NOTICE_FREQUENCIES:
-        return Refusal(INVALID_PARAMETER_VALUE, f"{where}.NoticeFrequency {freq} is not one of "
-                       f"{', '.join(map(str, NOTICE_FREQUENCIES))}")
+        return Refusal(
+            INVALID_PARAMETER_VALUE,
+            f"{where}.NoticeFrequency {freq} is not one of {', '.join(map(str, NOTICE_FREQUENCIES))}",
+        )
     return None
 
 
@@ -181,9 +243,12 @@ def project_refusal(namespace: object, project_id: object) -> Refusal | None:
 def create_policy_refusal(request: dict) -> Refusal | None:
     """CreateAlarmPolicy as the wire sends it (PascalCase members)."""
     rules = (request.get("Condition") or {}).get("Rules") or []
-    return (policy_name_refusal(request.get("PolicyName")) or remark_refusal(request.get("Remark"))
-            or next((r for i, rule in enumerate(rules) if (r := rule_refusal(f"Condition.Rules[{i}]", rule))), None)
-            or project_refusal(request.get("Namespace"), request.get("ProjectId")))
+    return (
+        policy_name_refusal(request.get("PolicyName"))
+        or remark_refusal(request.get("Remark"))
+        or next((r for i, rule in enumerate(rules) if (r := rule_refusal(f"Condition.Rules[{i}]", rule))), None)
+        or project_refusal(request.get("Namespace"), request.get("ProjectId"))
+    )
 
 
 def policy_not_found(policy_id: str) -> Refusal:
@@ -217,15 +282,22 @@ def alarm_policy_rules(state: CloudState, inputs: dict) -> str | None:
 
 
 # --- TMP instances: the create's refusals, on plain values ([models] and [tmp]) ---------------------------------
-TMP_REQUIRED = {"instanceName": "InstanceName", "vpcId": "VpcId", "subnetId": "SubnetId",
-                "dataRetentionTime": "DataRetentionTime", "zone": "Zone"}  # provider input -> request member
+TMP_REQUIRED = {
+    "instanceName": "InstanceName",
+    "vpcId": "VpcId",
+    "subnetId": "SubnetId",
+    "dataRetentionTime": "DataRetentionTime",
+    "zone": "Zone",
+}  # provider input -> request member
 
 
 def tmp_retention_refusal(days: object) -> Refusal | None:
     """DataRetentionTime: one of the listed days."""
     if days not in TMP_RETENTION_DAYS:
-        return Refusal(INVALID_PARAMETER_VALUE, f"DataRetentionTime {days} is not one of "
-                       f"{', '.join(map(str, TMP_RETENTION_DAYS))} days")
+        return Refusal(
+            INVALID_PARAMETER_VALUE,
+            f"DataRetentionTime {days} is not one of {', '.join(map(str, TMP_RETENTION_DAYS))} days",
+        )
     return None
 
 
@@ -255,8 +327,11 @@ def tmp_addresses(ip: str) -> dict[str, str]:
     """What an instance at `ip` answers as RemoteWrite, ApiRootPath and ProxyAddress in the simulated cloud and the
     emulator: the shape of an in-VPC address, not a value Tencent documents."""
     base = f"http://{ip}:{TMP_WRITE_PORT}"
-    return {"RemoteWrite": base + TMP_WRITE_PATH, "ApiRootPath": base + TMP_API_PATH,
-            "ProxyAddress": f"{ip}:{TMP_WRITE_PORT}"}
+    return {
+        "RemoteWrite": base + TMP_WRITE_PATH,
+        "ApiRootPath": base + TMP_API_PATH,
+        "ProxyAddress": f"{ip}:{TMP_WRITE_PORT}",
+    }
 
 
 def tmp_not_found(instance_id: str) -> Refusal:
@@ -266,8 +341,11 @@ def tmp_not_found(instance_id: str) -> Refusal:
 def tmp_destroy_refusal(instance_id: str, status: int) -> Refusal | None:
     """[models] DestroyPrometheusInstanceRequest.InstanceId "该实例必须先被 terminate" (terminated first)."""
     if status != TMP_STOPPED:
-        return Refusal(FAILED_OPERATION, f"TMP instance {instance_id} must be terminated before it is destroyed "
-                       f"(InstanceStatus {status}, not {TMP_STOPPED})")
+        return Refusal(
+            FAILED_OPERATION,
+            f"TMP instance {instance_id} must be terminated before it is destroyed "
+            f"(InstanceStatus {status}, not {TMP_STOPPED})",
+        )
     return None
 
 
@@ -298,16 +376,25 @@ def tmp_subnet(state: CloudState, inputs: dict) -> str | None:
     return _offline(tmp_subnet_refusal(str(inputs.get("subnetId")), inputs.get("vpcId"), inputs.get("zone"), where))
 
 
-CREATE_RULES = {ALARM_POLICY: (alarm_policy_name, alarm_policy_remark, alarm_policy_rules, alarm_policy_project),
-                TMP_INSTANCE: (tmp_required, tmp_retention, tmp_subnet)}
+CREATE_RULES = {
+    ALARM_POLICY: (alarm_policy_name, alarm_policy_remark, alarm_policy_rules, alarm_policy_project),
+    TMP_INSTANCE: (tmp_required, tmp_retention, tmp_subnet),
+}
 DELETE_RULES: dict = {}
 
 
 def to_wire_rule(rule: dict) -> dict:
     """A provider `conditions.rules` element (camelCase) as CreateAlarmPolicy's AlarmPolicyRule, as the provider
     copies it (resourceTencentMonitorAlarmPolicyCreate)."""
-    keys = {"metricName": "MetricName", "period": "Period", "operator": "Operator", "value": "Value",
-            "continuePeriod": "ContinuePeriod", "noticeFrequency": "NoticeFrequency", "isPowerNotice": "IsPowerNotice"}
+    keys = {
+        "metricName": "MetricName",
+        "period": "Period",
+        "operator": "Operator",
+        "value": "Value",
+        "continuePeriod": "ContinuePeriod",
+        "noticeFrequency": "NoticeFrequency",
+        "isPowerNotice": "IsPowerNotice",
+    }
     return {wire: rule[k] for k, wire in keys.items() if rule.get(k) is not None}
 
 
@@ -338,8 +425,10 @@ NODE_CPU, NODE_MEMORY, NODE_DISK = "CpuUsage", "MemUsage", "CvmDiskUsage"
 CLB_UNHEALTHY, CLB_DROPPED = "UnhealthRsCount", "DropTotalConns"
 CLB_WATCHES = {"health": CLB_UNHEALTHY, "drops": CLB_DROPPED}  # what each CLB policy watches
 CLB_NAMESPACE: dict[tuple[str, str], str] = {
-    ("internal", "health"): "CLB_LISTENER_PRIVATE", ("internal", "drops"): "private_lb_client_to_lb_other",
-    ("public", "health"): "lb_hc_vport", ("public", "drops"): "clb_lb",
+    ("internal", "health"): "CLB_LISTENER_PRIVATE",
+    ("internal", "drops"): "private_lb_client_to_lb_other",
+    ("public", "health"): "lb_hc_vport",
+    ("public", "drops"): "clb_lb",
 }
 # The types of products with projects (project_refusal).
 PROJECT_SCOPED = frozenset({NODE_NAMESPACE, *CLB_NAMESPACE.values()})

@@ -43,6 +43,7 @@ ENABLED = "Enabled"
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+
 def secret_name(inputs: dict):
     return inputs.get("secretName")
 

@@ -32,8 +32,10 @@ SERVICE = "sts"  # sts.tencentcloudapi.com
 VERSION = "2018-08-13"
 
 PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "AssumeRole": (("RoleArn", "RoleSessionName"),
-                   ("DurationSeconds", "Policy", "ExternalId", "Tags", "SourceIdentity", "SerialNumber", "TokenCode")),
+    "AssumeRole": (
+        ("RoleArn", "RoleSessionName"),
+        ("DurationSeconds", "Policy", "ExternalId", "Tags", "SourceIdentity", "SerialNumber", "TokenCode"),
+    ),
 }
 
 DEFAULT_DURATION = 7200  # seconds [models]
@@ -79,7 +81,7 @@ def policy_refusal(policy: Any) -> Refusal | None:
     except ValueError:
         doc = None
     if not isinstance(doc, dict) or not isinstance(doc.get("statement"), list):
-        return Refusal(STRATEGY_FORMAT, "Policy, url-decoded, is not a CAM policy ({\"version\", \"statement\": [...]})")
+        return Refusal(STRATEGY_FORMAT, 'Policy, url-decoded, is not a CAM policy ({"version", "statement": [...]})')
     if any(isinstance(s, dict) and "principal" in s for s in doc["statement"]):
         return Refusal(STRATEGY_FORMAT, "Policy must not contain principal")
     return None
@@ -91,5 +93,8 @@ def role_not_found(arn: str) -> Refusal:
 
 def assume_role_refusal(params: dict) -> Refusal | None:
     """AssumeRole's refusals of the request's own form; the role's existence is the account's (role_not_found)."""
-    return (session_name_refusal(params.get("RoleSessionName")) or duration_refusal(params.get("DurationSeconds"))
-            or policy_refusal(params.get("Policy")))
+    return (
+        session_name_refusal(params.get("RoleSessionName"))
+        or duration_refusal(params.get("DurationSeconds"))
+        or policy_refusal(params.get("Policy"))
+    )

@@ -87,10 +87,14 @@ ERRORS: dict[str, str] = {
 # adopts, ignores, or checks the live routes on these), and the common rate-limit code, retried with backoff.
 EXISTS = frozenset({RESOURCE_EXIST_ALREADY, RESOURCE_IN_USE_EXIST_ALREADY})
 TABLE_NOT_FOUND = frozenset({ROUTE_TABLE_NOT_FOUND, RESOURCE_NOT_FOUND_ROUTE_TABLE})
-ROUTE_CONFLICT = frozenset({
-    "InternalError.CidrConflictWithOtherRoute", CIDR_CONFLICT_WITH_OTHER_ROUTE,
-    "InternalError.GatewayAlreadyAssociatedCidr", GATEWAY_ALREADY_ASSOCIATED_CIDR,
-})
+ROUTE_CONFLICT = frozenset(
+    {
+        "InternalError.CidrConflictWithOtherRoute",
+        CIDR_CONFLICT_WITH_OTHER_ROUTE,
+        "InternalError.GatewayAlreadyAssociatedCidr",
+        GATEWAY_ALREADY_ASSOCIATED_CIDR,
+    }
+)
 RATE_LIMITED = common.REQUEST_LIMIT_EXCEEDED  # and its sub-codes (common.rate_limited)
 
 
@@ -153,8 +157,10 @@ def table_cidr_conflict(new: RouteTable, tables: Iterable[RouteTable]) -> Refusa
     for other in tables:
         other_net = _network(other.cidr)
         if other.name != new.name and other.vpc_id == new.vpc_id and other_net is not None and other_net.overlaps(net):
-            return Refusal(CIDR_CONFLICT_WITH_OTHER_CLUSTER,
-                           f"RouteTableCidrBlock {new.cidr} overlaps route table {other.name} ({other.cidr}) in {new.vpc_id}")
+            return Refusal(
+                CIDR_CONFLICT_WITH_OTHER_CLUSTER,
+                f"RouteTableCidrBlock {new.cidr} overlaps route table {other.name} ({other.cidr}) in {new.vpc_id}",
+            )
     return None
 
 
@@ -167,17 +173,28 @@ def vpc_route_conflict(new: RouteTable, vpc_destinations: Iterable[str], ignore:
         return None
     overlapping = [d for d in vpc_destinations if (n := _network(d)) is not None and n.overlaps(net)]
     if overlapping:
-        return Refusal(CIDR_CONFLICT_WITH_VPC_GLOBAL_ROUTE,
-                       f"RouteTableCidrBlock {new.cidr} overlaps routes of {new.vpc_id}: {', '.join(overlapping)}")
+        return Refusal(
+            CIDR_CONFLICT_WITH_VPC_GLOBAL_ROUTE,
+            f"RouteTableCidrBlock {new.cidr} overlaps routes of {new.vpc_id}: {', '.join(overlapping)}",
+        )
     return None
 
 
-def create_table_refusal(new: RouteTable, tables: Iterable[RouteTable], vpc_destinations: Iterable[str] = (),
-                         ignore_vpc_route_conflict: bool = False) -> Refusal | None:
+def create_table_refusal(
+    new: RouteTable,
+    tables: Iterable[RouteTable],
+    vpc_destinations: Iterable[str] = (),
+    ignore_vpc_route_conflict: bool = False,
+) -> Refusal | None:
     """CreateClusterRouteTable's refusals, the request's own form first, then the account's state."""
     tables = list(tables)
-    return (cidr_refusal("RouteTableCidrBlock", new.cidr) or table_mask_refusal(new) or table_name_taken(new, tables)
-            or table_cidr_conflict(new, tables) or vpc_route_conflict(new, vpc_destinations, ignore_vpc_route_conflict))
+    return (
+        cidr_refusal("RouteTableCidrBlock", new.cidr)
+        or table_mask_refusal(new)
+        or table_name_taken(new, tables)
+        or table_cidr_conflict(new, tables)
+        or vpc_route_conflict(new, vpc_destinations, ignore_vpc_route_conflict)
+    )
 
 
 def create_route_refusal(table: RouteTable, routes: Iterable[Route], new: Route) -> Refusal | None:
@@ -198,7 +215,9 @@ def create_route_refusal(table: RouteTable, routes: Iterable[Route], new: Route)
         if r.gateway == new.gateway:
             return Refusal(GATEWAY_ALREADY_ASSOCIATED_CIDR, f"{new.gateway} already routes {r.destination}")
         if (other := _network(r.destination)) is not None and other.overlaps(dest):
-            return Refusal(CIDR_CONFLICT_WITH_OTHER_ROUTE, f"{new.destination} conflicts with {r.destination} via {r.gateway}")
+            return Refusal(
+                CIDR_CONFLICT_WITH_OTHER_ROUTE, f"{new.destination} conflicts with {r.destination} via {r.gateway}"
+            )
     return None
 
 
@@ -230,8 +249,10 @@ MAP_INPUTS: dict[str, frozenset[str]] = {CLUSTER_ROUTE_TABLE: frozenset({"routes
 # In place, but disruptive: input -> (what the update does, whether the machine stops serving meanwhile).
 DISRUPTIVE: dict[str, dict[str, tuple[str, bool]]] = {
     CLUSTER_ROUTE_TABLE: {
-        "routes": ("the changed nodes' cluster routes are deleted and created again (their pods are briefly "
-                   "unreachable)", False),
+        "routes": (
+            "the changed nodes' cluster routes are deleted and created again (their pods are briefly unreachable)",
+            False,
+        ),
     },
 }
 # A create returns nothing beyond its inputs that kubecvm reads: the table is read by its name.
@@ -242,9 +263,12 @@ def cluster_route_tables_disjoint(state: CloudState, inputs: dict) -> str | None
     """TKE refuses a cluster route table whose CIDR overlaps another cluster's table in the same VPC: the shared rule
     table_cidr_conflict, which the emulator answers with too. Only that rule: the name's uniqueness is left out,
     since the provider replaces a table delete-first (its diff asks for it), which the offline replay does not see."""
+
     def table(i: dict) -> RouteTable:
-        return RouteTable(str(i.get("routeTableName") or ""), str(i.get("routeTableCidrBlock") or ""),
-                          str(i.get("vpcId") or ""))
+        return RouteTable(
+            str(i.get("routeTableName") or ""), str(i.get("routeTableCidrBlock") or ""), str(i.get("vpcId") or "")
+        )
+
     refusal = table_cidr_conflict(table(inputs), [table(r.inputs) for r in state.of_type(CLUSTER_ROUTE_TABLE)])
     return f"{refusal.message} ({refusal.code})" if refusal else None
 
@@ -260,13 +284,20 @@ def cluster_route_table_vs_vpc_routes(state: CloudState, inputs: dict) -> str | 
 
     vpc_id = str(inputs.get("vpcId") or "")
     vpc_of_table = {r.id: r.inputs.get("vpcId") for r in state.of_type(vpc.ROUTE_TABLE)}
-    destinations = [str(r.inputs.get("destinationCidrBlock") or "") for r in state.of_type(vpc.ROUTE_ENTRY)
-                    if vpc_of_table.get(r.inputs.get("routeTableId"), vpc_id) == vpc_id]
+    destinations = [
+        str(r.inputs.get("destinationCidrBlock") or "")
+        for r in state.of_type(vpc.ROUTE_ENTRY)
+        if vpc_of_table.get(r.inputs.get("routeTableId"), vpc_id) == vpc_id
+    ]
     table = RouteTable(str(inputs.get("routeTableName") or ""), str(inputs.get("routeTableCidrBlock") or ""), vpc_id)
-    refusal = vpc_route_conflict(table, [d for d in destinations if d != "0.0.0.0/0"],
-                                 bool(inputs.get("ignoreClusterCidrConflict")))
-    return (f"{refusal.message} ({refusal.code}); set podNetwork.ignoreVpcRouteConflict: true for the switch"
-            if refusal else None)
+    refusal = vpc_route_conflict(
+        table, [d for d in destinations if d != "0.0.0.0/0"], bool(inputs.get("ignoreClusterCidrConflict"))
+    )
+    return (
+        f"{refusal.message} ({refusal.code}); set podNetwork.ignoreVpcRouteConflict: true for the switch"
+        if refusal
+        else None
+    )
 
 
 CREATE_RULES = {CLUSTER_ROUTE_TABLE: (cluster_route_tables_disjoint, cluster_route_table_vs_vpc_routes)}

@@ -81,6 +81,7 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = {
 
 # --- What Tencent refuses ------------------------------------------------------------------------------------
 
+
 def route_destination(inputs: dict) -> tuple:
     """What a route table keeps unique: (its id, the route's destination)."""
     return inputs.get("routeTableId"), inputs.get("destinationCidrBlock")
@@ -129,8 +130,14 @@ POLICIES_PER_DIRECTION = 100
 DIRECTIONS = ("ingresses", "egresses")  # the provider's inputs; on the wire Ingress and Egress
 WIRE_DIRECTIONS = {"ingresses": "Ingress", "egresses": "Egress"}
 # A rule in the provider's spelling <-> a SecurityGroupPolicy [models] (source_security_id is its SecurityGroupId).
-WIRE_KEYS = {"action": "Action", "protocol": "Protocol", "port": "Port", "cidrBlock": "CidrBlock",
-             "sourceSecurityId": "SecurityGroupId", "description": "PolicyDescription"}
+WIRE_KEYS = {
+    "action": "Action",
+    "protocol": "Protocol",
+    "port": "Port",
+    "cidrBlock": "CidrBlock",
+    "sourceSecurityId": "SecurityGroupId",
+    "description": "PolicyDescription",
+}
 
 
 def policy_from_wire(policy: Mapping) -> dict:
@@ -144,9 +151,13 @@ def policy_to_wire(rule: Mapping) -> dict:
 def rule_identity(rule: Mapping) -> tuple[str, str, str, str, str]:
     """What makes two rules the same rule: action, protocol, port and source (a CIDR or a security group), in
     Tencent's case-insensitive spelling; the description is a note, not part of the rule."""
-    return (str(rule.get("action") or "").upper(), str(rule.get("protocol") or "ALL").upper(),
-            str(rule.get("port") or "ALL").upper(), str(rule.get("cidrBlock") or ""),
-            str(rule.get("sourceSecurityId") or ""))
+    return (
+        str(rule.get("action") or "").upper(),
+        str(rule.get("protocol") or "ALL").upper(),
+        str(rule.get("port") or "ALL").upper(),
+        str(rule.get("cidrBlock") or ""),
+        str(rule.get("sourceSecurityId") or ""),
+    )
 
 
 def ports_refusal(inputs: Mapping) -> Refusal | None:
@@ -158,10 +169,14 @@ def ports_refusal(inputs: Mapping) -> Refusal | None:
             proto, port = str(rule.get("protocol") or "ALL").upper(), str(rule.get("port") or "ALL")
             where = f"{side}[{i}]"
             if proto not in ("TCP", "UDP", "ICMP", "ICMPV6", "ALL"):
-                return Refusal(common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL")
+                return Refusal(
+                    common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} is not TCP, UDP, ICMP, ICMPv6 or ALL"
+                )
             if proto in ("ALL", "ICMP", "ICMPV6"):
                 if port.upper() != "ALL":
-                    return Refusal(common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} takes port ALL, not {port}")
+                    return Refusal(
+                        common.INVALID_PARAMETER_VALUE, f"{where}: protocol {proto} takes port ALL, not {port}"
+                    )
                 continue
             if port.upper() == "ALL":
                 continue
@@ -169,8 +184,10 @@ def ports_refusal(inputs: Mapping) -> Refusal | None:
                 m = PORT_RE.match(part.strip())
                 lo, hi = (int(m[1]), int(m[3] or m[1])) if m else (0, 0)
                 if not m or not 1 <= lo <= hi <= 65535:
-                    return Refusal(common.INVALID_PARAMETER_VALUE,
-                                   f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535")
+                    return Refusal(
+                        common.INVALID_PARAMETER_VALUE,
+                        f"{where}: port {port!r} is not a port, a range lo-hi or a list of them within 1..65535",
+                    )
     return None
 
 
@@ -178,8 +195,11 @@ def count_refusal(inputs: Mapping, limit: int = POLICIES_PER_DIRECTION) -> Refus
     """More than `limit` rules in one direction of one group: LimitExceeded.SecurityGroupPolicySet."""
     for side in DIRECTIONS:
         if (n := len(inputs.get(side) or [])) > limit:
-            return Refusal(POLICY_LIMIT_EXCEEDED, f"{side}: {n} rules; a security group takes at most {limit} per "
-                                                  "direction (DescribeSecurityGroupLimits SecurityGroupPolicyLimit)")
+            return Refusal(
+                POLICY_LIMIT_EXCEEDED,
+                f"{side}: {n} rules; a security group takes at most {limit} per "
+                "direction (DescribeSecurityGroupLimits SecurityGroupPolicyLimit)",
+            )
     return None
 
 
@@ -190,8 +210,10 @@ def duplicate_refusal(inputs: Mapping) -> Refusal | None:
         for i, rule in enumerate(inputs.get(side) or []):
             if (first := seen.setdefault(rule_identity(rule), i)) != i:
                 action, protocol, port, cidr, group = rule_identity(rule)
-                return Refusal(DUPLICATE_POLICY, f"{side}[{i}] repeats {side}[{first}]: {action} {protocol} {port} "
-                                                 f"from {cidr or group}")
+                return Refusal(
+                    DUPLICATE_POLICY,
+                    f"{side}[{i}] repeats {side}[{first}]: {action} {protocol} {port} from {cidr or group}",
+                )
     return None
 
 

@@ -15,10 +15,11 @@ def _zone(r) -> str:
 
 
 @rule(
-    "kubecvm-ha-master-count-odd", severity="critical",
+    "kubecvm-ha-master-count-odd",
+    severity="critical",
     defaults={"allowSingleMaster": False},
     description="The master (etcd member) count is odd: 3, 5 or 7; a single master only where allowSingleMaster "
-                "is set (dev).",
+    "is set (dev).",
     remediation="Set controlPlane.count to 3 (or 5, 7). An even count adds a member without adding fault tolerance.",
 )
 def master_count_odd(ctx: Context) -> Iterator[Finding]:
@@ -26,13 +27,17 @@ def master_count_odd(ctx: Context) -> Iterator[Finding]:
     if n == 0:
         yield None, "no CVM is tagged kubecvm/role=master: the cluster has no control plane"
     elif n % 2 == 0:
-        yield None, f"{n} masters: etcd needs an odd member count (quorum of {n} is {n // 2 + 1}, the same failures tolerated as {n - 1})"
+        yield (
+            None,
+            f"{n} masters: etcd needs an odd member count (quorum of {n} is {n // 2 + 1}, the same failures tolerated as {n - 1})",
+        )
     elif n == 1 and not ctx.params["allowSingleMaster"]:
         yield None, "1 master has no etcd quorum to spare; this level needs 3, 5 or 7"
 
 
 @rule(
-    "kubecvm-ha-masters-distinct-zones", severity="high",
+    "kubecvm-ha-masters-distinct-zones",
+    severity="high",
     defaults={"minZones": 3},
     description="Masters sit in at least min(minZones, masters) distinct zones.",
     remediation="List at least three zones for the cluster so that masters spread one per zone.",
@@ -42,11 +47,15 @@ def masters_distinct_zones(ctx: Context) -> Iterator[Finding]:
     need = min(int(ctx.params["minZones"]), len(ctx.masters))
     if len(zones) < need:
         layout = ", ".join(f"{z}: {n}" for z, n in sorted(zones.items()))
-        yield None, f"{len(ctx.masters)} masters are in {len(zones)} zone(s) ({layout}); at least {need} distinct zones are needed"
+        yield (
+            None,
+            f"{len(ctx.masters)} masters are in {len(zones)} zone(s) ({layout}); at least {need} distinct zones are needed",
+        )
 
 
 @rule(
-    "kubecvm-ha-zone-loss-quorum", severity="critical",
+    "kubecvm-ha-zone-loss-quorum",
+    severity="critical",
     description="Losing any one zone leaves etcd with a quorum of masters.",
     remediation="Spread masters so that no zone holds as many as a quorum's complement (one per zone).",
 )
@@ -56,7 +65,8 @@ def zone_loss_quorum(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-ha-workers-multi-zone", severity="high",
+    "kubecvm-ha-workers-multi-zone",
+    severity="high",
     defaults={"minZones": 2},
     description="Workers run in at least minZones zones, so a zone outage leaves capacity for workloads.",
     remediation="Spread node pools over two or more zones (nodePools[].zones, or the cluster zones).",
@@ -64,11 +74,15 @@ def zone_loss_quorum(ctx: Context) -> Iterator[Finding]:
 def workers_multi_zone(ctx: Context) -> Iterator[Finding]:
     zones = {_zone(w) for w in ctx.workers}
     if len(zones) < int(ctx.params["minZones"]):
-        yield None, f"workers are in {len(zones)} zone(s) ({', '.join(sorted(zones)) or 'none'}); at least {ctx.params['minZones']} are needed"
+        yield (
+            None,
+            f"workers are in {len(zones)} zone(s) ({', '.join(sorted(zones)) or 'none'}); at least {ctx.params['minZones']} are needed",
+        )
 
 
 @rule(
-    "kubecvm-ha-master-zones-have-workers", severity="medium",
+    "kubecvm-ha-master-zones-have-workers",
+    severity="medium",
     description="Every zone that holds a master also holds workers, so zone-local traffic and capacity stay balanced.",
     remediation="Run a node pool in every control-plane zone.",
 )
@@ -79,7 +93,8 @@ def master_zones_have_workers(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-ha-pool-zone-skew", severity="medium",
+    "kubecvm-ha-pool-zone-skew",
+    severity="medium",
     defaults={"maxSkew": 1},
     description="Within each node pool, per-zone worker counts differ by at most maxSkew.",
     remediation="Use countPerZone (the same count in each zone) rather than uneven hand-made pools.",
@@ -94,7 +109,8 @@ def pool_zone_skew(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-ha-api-load-balancer", severity="high",
+    "kubecvm-ha-api-load-balancer",
+    severity="high",
     defaults={"apiPort": 6443},
     description="An API load balancer (kubecvm/role=lb) listens on the API port with every master attached.",
     remediation="Keep the ControlPlane component's CLB, listener and attachment; attach every master on port 6443.",
@@ -106,15 +122,21 @@ def api_load_balancer(ctx: Context) -> Iterator[Finding]:
     if not [li for li in ctx.of_type(LISTENER) if int(li.props.get("port") or 0) == port]:
         yield None, f"no CLB listener on port {port}"
     attached = {
-        t.get("instanceId") for a in ctx.of_type(CLB_ATTACHMENT) for t in a.props.get("targets") or []
+        t.get("instanceId")
+        for a in ctx.of_type(CLB_ATTACHMENT)
+        for t in a.props.get("targets") or []
         if int(t.get("port") or 0) == port and t.get("instanceId")
     }
     if len(attached) < len(ctx.masters):
-        yield None, f"{len(attached)} of {len(ctx.masters)} masters are attached to the API load balancer on port {port}"
+        yield (
+            None,
+            f"{len(attached)} of {len(ctx.masters)} masters are attached to the API load balancer on port {port}",
+        )
 
 
 @rule(
-    "kubecvm-ha-master-placement-group", severity="medium",
+    "kubecvm-ha-master-placement-group",
+    severity="medium",
     defaults={"spreadTypes": ["HOST", "SW", "RACK"]},
     description="All masters share one spread placement group (HOST, SW or RACK), so no two share a failure domain.",
     remediation="Keep the ControlPlane component's placement group and set placementGroupId on every master.",
@@ -124,7 +146,10 @@ def master_placement_group(ctx: Context) -> Iterator[Finding]:
         return
     groups = [g for g in ctx.of_type(PLACEMENT_GROUP) if g.props.get("type") in ctx.params["spreadTypes"]]
     if not groups:
-        yield None, f"no placement group of a spread type ({', '.join(ctx.params['spreadTypes'])}) exists for the masters"
+        yield (
+            None,
+            f"no placement group of a spread type ({', '.join(ctx.params['spreadTypes'])}) exists for the masters",
+        )
     for m in ctx.masters:
         if not m.props.get("placementGroupId"):
             yield m.urn, f"{m.name} is in no placement group"
@@ -134,7 +159,11 @@ def master_placement_group(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-ha-no-spot-masters", severity="high", scope=(CVM,), role="master", per_resource=True,
+    "kubecvm-ha-no-spot-masters",
+    severity="high",
+    scope=(CVM,),
+    role="master",
+    per_resource=True,
     defaults={"forbiddenChargeTypes": ["SPOTPAID"]},
     description="Masters are not spot instances, which Tencent may reclaim at any time.",
     remediation="Masters use POSTPAID_BY_HOUR or PREPAID; keep spot capacity to worker pools.",
@@ -142,4 +171,7 @@ def master_placement_group(ctx: Context) -> Iterator[Finding]:
 def no_spot_masters(ctx: Context) -> Iterator[Finding]:
     for m in ctx.masters:
         if m.props.get("instanceChargeType") in ctx.params["forbiddenChargeTypes"]:
-            yield m.urn, f"{m.name} is charged {m.props.get('instanceChargeType')}: a reclaimed master costs etcd a member"
+            yield (
+                m.urn,
+                f"{m.name} is charged {m.props.get('instanceChargeType')}: a reclaimed master costs etcd a member",
+            )

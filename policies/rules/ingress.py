@@ -41,29 +41,38 @@ def public_ingress_allowed(ctx: Context) -> bool:
 
 
 @rule(
-    "kubecvm-security-ingress-public", severity="high", scope=(CLB,), per_resource=True,
+    "kubecvm-security-ingress-public",
+    severity="high",
+    scope=(CLB,),
+    per_resource=True,
     defaults={"allowPublicIngress": None},
     description="The ingress load balancer (kubecvm/role=ingress) is INTERNAL unless a public ingress is allowed "
-                "(allowPublicIngress; else the stack's ingress.exposure). The prod config sets it false: a public "
-                "ingress in prod needs a policy config of its own that allows it, or an exemption.",
+    "(allowPublicIngress; else the stack's ingress.exposure). The prod config sets it false: a public "
+    "ingress in prod needs a policy config of its own that allows it, or an exemption.",
     remediation="Use ingress.exposure: internal and reach it from your network, or allow it for this stack "
-                "(allowPublicIngress: true in its policy config, or an exemption with a reason and an expiry).",
+    "(allowPublicIngress: true in its policy config, or an exemption with a reason and an expiry).",
 )
 def ingress_public(ctx: Context) -> Iterator[Finding]:
     if public_ingress_allowed(ctx):
         return
     for lb in _ingress_clbs(ctx):
         if str(lb.props.get("networkType", "")).upper() != "INTERNAL":
-            yield lb.urn, (f"{lb.name} is a {lb.props.get('networkType') or 'public (default)'} ingress CLB but no "
-                           "public ingress is allowed for this stack")
+            yield (
+                lb.urn,
+                (
+                    f"{lb.name} is a {lb.props.get('networkType') or 'public (default)'} ingress CLB but no "
+                    "public ingress is allowed for this stack"
+                ),
+            )
 
 
 @rule(
-    "kubecvm-network-ingress-targets", severity="high",
+    "kubecvm-network-ingress-targets",
+    severity="high",
     description="Every target of the ingress load balancer is a worker of the same cluster (a CVM of this stack "
-                "tagged kubecvm/role=worker and the CLB's kubecvm/cluster), never a master or a foreign instance.",
+    "tagged kubecvm/role=worker and the CLB's kubecvm/cluster), never a master or a foreign instance.",
     remediation="Attach only the selected pools' workers (the IngressLoadBalancer component does); list the pools "
-                "in ingress.pools.",
+    "in ingress.pools.",
 )
 def ingress_targets(ctx: Context) -> Iterator[Finding]:
     cvms = {c.urn: c for c in ctx.cvms()}
@@ -76,11 +85,19 @@ def ingress_targets(ctx: Context) -> Iterator[Finding]:
             if c.role != "worker":
                 yield a.urn, f"{a.name} sends ingress traffic to {c.name}, a {c.role or 'untagged'} CVM, not a worker"
             elif c.tags.get(TAG_CLUSTER) != cluster:
-                yield a.urn, f"{a.name} sends ingress traffic to {c.name} of cluster {c.tags.get(TAG_CLUSTER)}, not {cluster}"
+                yield (
+                    a.urn,
+                    f"{a.name} sends ingress traffic to {c.name} of cluster {c.tags.get(TAG_CLUSTER)}, not {cluster}",
+                )
         targets = list(a.props.get("targets") or [])
         if len(targets) > len(attached):
-            yield a.urn, (f"{a.name} has {len(targets)} targets but only {len(attached)} are CVMs of this stack: the "
-                          "others are instances no policy can check")
+            yield (
+                a.urn,
+                (
+                    f"{a.name} has {len(targets)} targets but only {len(attached)} are CVMs of this stack: the "
+                    "others are instances no policy can check"
+                ),
+            )
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -89,11 +106,12 @@ def _range(text: str) -> tuple[int, int]:
 
 
 @rule(
-    "kubecvm-network-ingress-nodeports", severity="medium",
+    "kubecvm-network-ingress-nodeports",
+    severity="medium",
     defaults={"nodePortRange": f"{NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[1]}", "reservedNodePorts": []},
     description="The ingress load balancer forwards to NodePorts inside the cluster's NodePort range "
-                "(nodePortRange, kube-apiserver's default 30000-32767), one per listener, none inside a range the "
-                "team reserved for its own NodePort services (reservedNodePorts).",
+    "(nodePortRange, kube-apiserver's default 30000-32767), one per listener, none inside a range the "
+    "team reserved for its own NodePort services (reservedNodePorts).",
     remediation="Keep kubecvm's planned NodePorts (30080, 30081) and reserve your own fixed NodePorts elsewhere.",
 )
 def ingress_nodeports(ctx: Context) -> Iterator[Finding]:

@@ -12,11 +12,14 @@ from ..registry import ALARM_POLICY, CLB, CVM, Context, Finding, rule
 
 
 @rule(
-    "kubecvm-monitoring-agent", severity="high", scope=(CVM,), per_resource=True,
+    "kubecvm-monitoring-agent",
+    severity="high",
+    scope=(CVM,),
+    per_resource=True,
     description="Every CVM runs the Cloud Monitor agent (disableMonitorService is not true): without it Cloud "
-                "Monitor sees neither memory nor disk use, and no alarm on them can fire.",
+    "Monitor sees neither memory nor disk use, and no alarm on them can fire.",
     remediation="Leave disable_monitor_service unset or false on the instance (kubecvm sets it false); turning it "
-                "back on may reinstall the instance's OS, so replace the machine instead.",
+    "back on may reinstall the instance's OS, so replace the machine instead.",
 )
 def agent(ctx: Context) -> Iterator[Finding]:
     for c in ctx.cvms():
@@ -33,14 +36,17 @@ def _metrics(policy) -> set[str]:
 
 
 @rule(
-    "kubecvm-monitoring-alarms", severity="medium",
-    defaults={"nodeMetrics": [monitor.NODE_CPU, monitor.NODE_MEMORY, monitor.NODE_DISK],
-              "clbMetrics": [monitor.CLB_UNHEALTHY, monitor.CLB_DROPPED]},
+    "kubecvm-monitoring-alarms",
+    severity="medium",
+    defaults={
+        "nodeMetrics": [monitor.NODE_CPU, monitor.NODE_MEMORY, monitor.NODE_DISK],
+        "clbMetrics": [monitor.CLB_UNHEALTHY, monitor.CLB_DROPPED],
+    },
     description="The cluster's nodes and CLBs are watched: an enabled Cloud Monitor alarm policy bound by the "
-                "kubecvm/cluster tag covers node CPU, memory and disk use (cvm_device), and for each CLB exposure "
-                "policies of its alarm types cover unhealthy backends and dropped connections.",
+    "kubecvm/cluster tag covers node CPU, memory and disk use (cvm_device), and for each CLB exposure "
+    "policies of its alarm types cover unhealthy backends and dropped connections.",
     remediation="Set monitoring.alarms.enabled: true (the staging and prod presets do), and keep the policies' "
-                "rules; add monitoring.noticeIds so someone is told.",
+    "rules; add monitoring.noticeIds so someone is told.",
 )
 def alarms(ctx: Context) -> Iterator[Finding]:
     policies = [p for p in ctx.of_type(ALARM_POLICY) if p.props.get("enable", 1) == 1]
@@ -48,7 +54,10 @@ def alarms(ctx: Context) -> Iterator[Finding]:
         mine = [p for p in policies if _bound(p, cluster)]
         watched = {m for p in mine if p.props.get("namespace") == monitor.NODE_NAMESPACE for m in _metrics(p)}
         if missing := [m for m in ctx.params["nodeMetrics"] if m not in watched]:
-            yield None, f"cluster {cluster}: no alarm policy bound by {TAG_CLUSTER}={cluster} watches node {', '.join(missing)}"
+            yield (
+                None,
+                f"cluster {cluster}: no alarm policy bound by {TAG_CLUSTER}={cluster} watches node {', '.join(missing)}",
+            )
         clbs = [lb for lb in ctx.of_type(CLB) if lb.tags.get(TAG_CLUSTER) == cluster]
         for exposure in sorted({"internal" if lb.props.get("networkType") == "INTERNAL" else "public" for lb in clbs}):
             for watch, metric in monitor.CLB_WATCHES.items():
@@ -56,5 +65,10 @@ def alarms(ctx: Context) -> Iterator[Finding]:
                     continue
                 namespace = monitor.CLB_NAMESPACE[(exposure, watch)]
                 if not any(metric in _metrics(p) for p in mine if p.props.get("namespace") == namespace):
-                    yield None, (f"cluster {cluster}: no alarm policy ({namespace}) bound by {TAG_CLUSTER}={cluster} "
-                                 f"watches its {exposure} CLBs' {metric}")
+                    yield (
+                        None,
+                        (
+                            f"cluster {cluster}: no alarm policy ({namespace}) bound by {TAG_CLUSTER}={cluster} "
+                            f"watches its {exposure} CLBs' {metric}"
+                        ),
+                    )

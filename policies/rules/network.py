@@ -27,9 +27,11 @@ _QUOTA_DEFAULTS = {"routeQuota": None, "defaultRouteQuota": 50}
 
 
 @rule(
-    "kubecvm-network-pod-route-range", severity="high", scope=(ROUTE,),
+    "kubecvm-network-pod-route-range",
+    severity="high",
+    scope=(ROUTE,),
     description="Every pod route's destination lies inside the pod CIDR and outside the VPC CIDR "
-                "(Tencent refuses route destinations inside the VPC).",
+    "(Tencent refuses route destinations inside the VPC).",
     remediation="Keep podCidr disjoint from vpcCidr; node pod blocks come from podCidr only.",
 )
 def pod_route_range(ctx: Context) -> Iterator[Finding]:
@@ -48,9 +50,10 @@ def pod_route_range(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-network-route-per-node", severity="critical",
+    "kubecvm-network-route-per-node",
+    severity="critical",
     description="Every route table holding pod routes has exactly one route per node, whose next hop is that "
-                "node's static private IP, and no route points at an address that is not a node.",
+    "node's static private IP, and no route points at an address that is not a node.",
     remediation="Give every CVM a planned privateIp and let the PodRoutes component make one route per node.",
 )
 def route_per_node(ctx: Context) -> Iterator[Finding]:
@@ -69,11 +72,15 @@ def route_per_node(ctx: Context) -> Iterator[Finding]:
     for table, hops in sorted(tables.items()):
         for addr, n in sorted(by_ip.items()):
             if hops[addr] != 1:
-                yield n.urn, f"{n.name} ({addr}) has {hops[addr]} pod routes in route table {table}; exactly 1 is needed"
+                yield (
+                    n.urn,
+                    f"{n.name} ({addr}) has {hops[addr]} pod routes in route table {table}; exactly 1 is needed",
+                )
 
 
 @rule(
-    "kubecvm-network-route-overlap", severity="high",
+    "kubecvm-network-route-overlap",
+    severity="high",
     description="No route table holds two routes to the same destination, and no two pod routes overlap.",
     remediation="Each node's pod block must be distinct; remove the duplicate route.",
 )
@@ -87,7 +94,11 @@ def route_overlap(ctx: Context) -> Iterator[Finding]:
             if n > 1:
                 yield None, f"route table {table} has {n} routes to {dest}"
         pods = sorted(
-            ((d, r) for r in routes if r.props.get("nextType") == "NORMAL_CVM" and (d := net(r.props.get("destinationCidrBlock")))),
+            (
+                (d, r)
+                for r in routes
+                if r.props.get("nextType") == "NORMAL_CVM" and (d := net(r.props.get("destinationCidrBlock")))
+            ),
             key=lambda p: (p[0].network_address, p[0].prefixlen),
         )
         # Sorted by address, an overlap shows between neighbours; equal ones are reported above already.
@@ -97,12 +108,13 @@ def route_overlap(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-network-route-quota", severity="critical",
+    "kubecvm-network-route-quota",
+    severity="critical",
     defaults=_QUOTA_DEFAULTS,
     description="Entries per route table stay within the route-table quota (routeQuota; else the stack's "
-                "quotas.routeEntriesPerTable; else 50).",
+    "quotas.routeEntriesPerTable; else 50).",
     remediation="Set podNetwork.mode: globalRouter (one TKE cluster route table, beyond the VPC route quota), or ask "
-                "Tencent Cloud to raise route-table-max-policies and set quotas.routeEntriesPerTable, or use fewer nodes.",
+    "Tencent Cloud to raise route-table-max-policies and set quotas.routeEntriesPerTable, or use fewer nodes.",
 )
 def route_quota(ctx: Context) -> Iterator[Finding]:
     quota = _quota(ctx)
@@ -112,7 +124,8 @@ def route_quota(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-network-route-quota-headroom", severity="low",
+    "kubecvm-network-route-quota-headroom",
+    severity="low",
     defaults={**_QUOTA_DEFAULTS, "warnRatio": 0.8},
     description="Entries per route table stay below warnRatio (80%) of the quota, leaving room to scale.",
     remediation="Request a higher route-table quota before the next scale-up.",
@@ -121,13 +134,18 @@ def route_quota_headroom(ctx: Context) -> Iterator[Finding]:
     quota, ratio = _quota(ctx), float(ctx.params["warnRatio"])
     for table, entries in sorted(_entries_per_table(ctx).items()):
         if quota * ratio < entries <= quota:
-            yield None, f"route table {table} uses {entries} of {quota} entries (over {ratio:.0%}); {quota - entries} nodes of headroom left"
+            yield (
+                None,
+                f"route table {table} uses {entries} of {quota} entries (over {ratio:.0%}); {quota - entries} nodes of headroom left",
+            )
 
 
 @rule(
-    "kubecvm-network-subnet-route-table", severity="critical", scope=(SUBNET,),
+    "kubecvm-network-subnet-route-table",
+    severity="critical",
+    scope=(SUBNET,),
     description="Every subnet holding nodes is associated with a route table that holds the pod routes, or lies in "
-                "a VPC whose TKE cluster route table holds them (globalRouter routes apply VPC-wide).",
+    "a VPC whose TKE cluster route table holds them (globalRouter routes apply VPC-wide).",
     remediation="Create node subnets with routeTableId set to the cluster route table.",
 )
 def subnet_route_table(ctx: Context) -> Iterator[Finding]:
@@ -139,11 +157,15 @@ def subnet_route_table(ctx: Context) -> Iterator[Finding]:
         if block is None or not any(a in block for a in addrs) or str(s.props.get("vpcId")) in global_vpcs:
             continue
         if str(s.props.get("routeTableId")) not in tables:
-            yield s.urn, f"{s.name} holds nodes but uses route table {s.props.get('routeTableId')}, which has no pod routes"
+            yield (
+                s.urn,
+                f"{s.name} holds nodes but uses route table {s.props.get('routeTableId')}, which has no pod routes",
+            )
 
 
 @rule(
-    "kubecvm-network-cidrs-disjoint", severity="critical",
+    "kubecvm-network-cidrs-disjoint",
+    severity="critical",
     description="The VPC, pod and service CIDRs do not overlap.",
     remediation="Choose disjoint vpcCidr, podCidr and serviceCidr; none can change after creation.",
 )
@@ -157,28 +179,39 @@ def cidrs_disjoint(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-network-boot-egress", severity="high",
+    "kubecvm-network-boot-egress",
+    severity="high",
     description="Nodes that boot from user data can reach every host their boot needs: packages, images and the "
-                "Tencent Cloud API come from inside the VPC, or the VPC has a NAT default route for the rest.",
+    "Tencent Cloud API come from inside the VPC, or the VPC has a NAT default route for the rest.",
     remediation="Set egress: nat, or point kubernetes.imageRepository (and packageMirror) at hosts inside the VPC, "
-                "e.g. your own copy of kubeadm's images in ccr.ccs.tencentyun.com (README 'What a node reaches').",
+    "e.g. your own copy of kubeadm's images in ccr.ccs.tencentyun.com (README 'What a node reaches').",
 )
 def boot_egress(ctx: Context) -> Iterator[Finding]:
     booting = [c for c in ctx.cvms() if c.props.get("userDataRaw") or c.props.get("userData")]
-    egress = [r for r in ctx.of_type(ROUTE) if r.props.get("destinationCidrBlock") == "0.0.0.0/0" and r.props.get("nextType") == "NAT"]
+    egress = [
+        r
+        for r in ctx.of_type(ROUTE)
+        if r.props.get("destinationCidrBlock") == "0.0.0.0/0" and r.props.get("nextType") == "NAT"
+    ]
     # Without the cluster facts, assume the boot needs the internet (the safe reading).
     outside = ctx.cluster.get("bootEgressHosts", ["the package mirror", "the SSM API"])
     # In an existing network (existingSubnets) the egress is its owner's route table, which the stack cannot show.
     if booting and not egress and outside and not ctx.cluster.get("existingSubnets"):
-        yield None, (f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
-                     f"cannot reach {', '.join(outside)} and will not join the cluster")
+        yield (
+            None,
+            (
+                f"{len(booting)} nodes boot from user data but no route table has a NAT default route, so they "
+                f"cannot reach {', '.join(outside)} and will not join the cluster"
+            ),
+        )
 
 
 @rule(
-    "kubecvm-network-cluster-route-table-cidr", severity="critical",
+    "kubecvm-network-cluster-route-table-cidr",
+    severity="critical",
     description="A TKE cluster route table (podNetwork globalRouter) covers the stack's pod CIDR, overlaps no VPC "
-                "CIDR and no other cluster route table of its VPC (Tencent's GlobalRouter rule: pod CIDRs of "
-                "clusters in one VPC must not overlap).",
+    "CIDR and no other cluster route table of its VPC (Tencent's GlobalRouter rule: pod CIDRs of "
+    "clusters in one VPC must not overlap).",
     remediation="Give each cluster in a VPC its own podCidr, disjoint from the VPC and from the other clusters'.",
 )
 def cluster_route_table_cidr(ctx: Context) -> Iterator[Finding]:
@@ -194,6 +227,6 @@ def cluster_route_table_cidr(ctx: Context) -> Iterator[Finding]:
         for name, v in vpcs:
             if cidr.overlaps(v):
                 yield t.urn, f"{t.name}: CIDR {cidr} overlaps VPC {name} {v}"
-        for other, o in tables[i + 1:]:
+        for other, o in tables[i + 1 :]:
             if str(other.props.get("vpcId")) == str(t.props.get("vpcId")) and cidr.overlaps(o):
                 yield other.urn, f"{other.name}: CIDR {o} overlaps cluster route table {t.name} ({cidr}) in one VPC"

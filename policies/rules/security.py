@@ -69,7 +69,10 @@ def public_api_allowed(ctx: Context) -> bool:
 
 
 @rule(
-    "kubecvm-security-no-public-ip", severity="critical", scope=(CVM,), per_resource=True,
+    "kubecvm-security-no-public-ip",
+    severity="critical",
+    scope=(CVM,),
+    per_resource=True,
     description="No CVM gets a public IP: nodes reach the internet through the NAT gateway, users through the API CLB.",
     remediation="Set allocate_public_ip=False (kubecvm always does); use egress: nat for outbound traffic.",
 )
@@ -80,27 +83,36 @@ def no_public_ip(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-security-open-ports", severity="critical", scope=(RULE_SET,), per_resource=True,
+    "kubecvm-security-open-ports",
+    severity="critical",
+    scope=(RULE_SET,),
+    per_resource=True,
     defaults={"ports": ["22", "2379-2380", "10250", "10257", "10259", "ALL"], "worldCidrs": ["0.0.0.0/0"]},
     description="No security group accepts ingress from 0.0.0.0/0 to SSH, etcd, the kubelet, the controller "
-                "manager, the scheduler or all ports (rules are ordered: a DROP from the world first is fine).",
+    "manager, the scheduler or all ports (rules are ordered: a DROP from the world first is fine).",
     remediation="Restrict sshAllowedCidrs to your admin network (a bastion or VPN range), never 0.0.0.0/0.",
 )
 def open_ports(ctx: Context) -> Iterator[Finding]:
     for rs in ctx.of_type(RULE_SET):
         for target in ctx.params["ports"]:
             if (r := world_open(rs.props.get("ingresses") or [], str(target), ctx.params["worldCidrs"])) is not None:
-                yield rs.urn, (
-                    f"{rs.name} accepts {r.get('protocol')} port {target} from {r.get('cidrBlock')} "
-                    f"(rule {r.get('description') or r.get('port')!r})"
+                yield (
+                    rs.urn,
+                    (
+                        f"{rs.name} accepts {r.get('protocol')} port {target} from {r.get('cidrBlock')} "
+                        f"(rule {r.get('description') or r.get('port')!r})"
+                    ),
                 )
 
 
 @rule(
-    "kubecvm-security-api-public", severity="high", scope=(RULE_SET,), per_resource=True,
+    "kubecvm-security-api-public",
+    severity="high",
+    scope=(RULE_SET,),
+    per_resource=True,
     defaults={"apiPort": "6443", "worldCidrs": ["0.0.0.0/0"], "allowPublicApi": None},
     description="The API port is open to 0.0.0.0/0 only when a public endpoint is allowed (allowPublicApi; else "
-                "the stack's apiEndpoint.exposure).",
+    "the stack's apiEndpoint.exposure).",
     remediation="List your networks in apiEndpoint.allowedCidrs instead of 0.0.0.0/0, or allow a public endpoint.",
 )
 def api_public(ctx: Context) -> Iterator[Finding]:
@@ -108,13 +120,17 @@ def api_public(ctx: Context) -> Iterator[Finding]:
         return
     for rs in ctx.of_type(RULE_SET):
         if world_open(rs.props.get("ingresses") or [], str(ctx.params["apiPort"]), ctx.params["worldCidrs"]):
-            yield rs.urn, f"{rs.name} opens the API port {ctx.params['apiPort']} to the world but no public endpoint is allowed"
+            yield (
+                rs.urn,
+                f"{rs.name} opens the API port {ctx.params['apiPort']} to the world but no public endpoint is allowed",
+            )
 
 
 # --- a world-open API -------------------------------------------------------------------------------------
 # kubecvm-security-api-public and -clb-internal accept what the stack itself asks for (apiExposure: public). This
 # rule does not: whatever the stack says, an API server any internet address may reach is a finding, waived only by
 # an exemption with a reason and an expiry (or the rule's level in the config file).
+
 
 def _source(rule_: Mapping) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     for key in ("cidrBlock", "ipv6CidrBlock"):
@@ -146,23 +162,34 @@ def wide_accepts(ingresses: Sequence[Mapping], port: str, min_prefix: int) -> li
 
 
 @rule(
-    "kubecvm-security-api-world-open", severity="critical", scope=(RULE_SET,), per_resource=True,
+    "kubecvm-security-api-world-open",
+    severity="critical",
+    scope=(RULE_SET,),
+    per_resource=True,
     defaults={"apiPort": "6443", "minPrefixLength": 8},
     description="No security group lets the whole internet reach the API port: an ACCEPT from a source wider than "
-                "/8 (0.0.0.0/0, ::/0, 0.0.0.0/1, ...) is a finding even when the stack asks for a public endpoint.",
+    "/8 (0.0.0.0/0, ::/0, 0.0.0.0/1, ...) is a finding even when the stack asks for a public endpoint.",
     remediation="List the networks that need the API in apiEndpoint.allowedCidrs (office, VPN, CI egress), or "
-                "record an exemption with its reason and expiry.",
+    "record an exemption with its reason and expiry.",
 )
 def api_world_open(ctx: Context) -> Iterator[Finding]:
     port, min_prefix = str(ctx.params["apiPort"]), int(ctx.params["minPrefixLength"])
     for rs in ctx.of_type(RULE_SET):
         for r in wide_accepts(rs.props.get("ingresses") or [], port, min_prefix):
-            yield rs.urn, (f"{rs.name} accepts the API port {port} from {_source(r)} "
-                           f"(rule {r.get('description') or r.get('port')!r}): the whole internet can reach it")
+            yield (
+                rs.urn,
+                (
+                    f"{rs.name} accepts the API port {port} from {_source(r)} "
+                    f"(rule {r.get('description') or r.get('port')!r}): the whole internet can reach it"
+                ),
+            )
 
 
 @rule(
-    "kubecvm-security-clb-internal", severity="high", scope=(CLB,), per_resource=True,
+    "kubecvm-security-clb-internal",
+    severity="high",
+    scope=(CLB,),
+    per_resource=True,
     defaults={"allowPublicApi": None},
     description="The API load balancer is INTERNAL unless a public endpoint is allowed.",
     remediation="Use apiEndpoint.exposure: internal (reach it through a VPN or peering), or allow a public endpoint.",
@@ -174,7 +201,10 @@ def clb_internal(ctx: Context) -> Iterator[Finding]:
         if lb.role == "ingress":
             continue  # the ingress CLB has its own rule, kubecvm-security-ingress-public (policies/rules/ingress.py)
         if str(lb.props.get("networkType", "")).upper() != "INTERNAL":
-            yield lb.urn, f"{lb.name} is a {lb.props.get('networkType') or 'public (default)'} CLB but no public endpoint is allowed"
+            yield (
+                lb.urn,
+                f"{lb.name} is a {lb.props.get('networkType') or 'public (default)'} CLB but no public endpoint is allowed",
+            )
 
 
 _SECRET_PATTERNS = {
@@ -202,10 +232,13 @@ def _texts(c) -> Iterator[str]:
 
 
 @rule(
-    "kubecvm-security-user-data-secrets", severity="critical", scope=(CVM,), per_resource=True,
+    "kubecvm-security-user-data-secrets",
+    severity="critical",
+    scope=(CVM,),
+    per_resource=True,
     defaults={"patterns": _SECRET_PATTERNS},
     description="No Tencent Cloud credentials or private keys appear in CVM user data (it is readable from the "
-                "instance metadata and stored in state).",
+    "instance metadata and stored in state).",
     remediation="Use a CAM role on the instance for API access and fetch keys at boot from a secret store.",
 )
 def user_data_secrets(ctx: Context) -> Iterator[Finding]:
@@ -217,7 +250,10 @@ def user_data_secrets(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-security-ssh-keys", severity="medium", scope=(CVM,), per_resource=True,
+    "kubecvm-security-ssh-keys",
+    severity="medium",
+    scope=(CVM,),
+    per_resource=True,
     defaults={"requireKeyIds": False},
     description="CVMs log in with SSH key pairs, never passwords (with requireKeyIds, every CVM names a key).",
     remediation="Remove password and set sshKeyIds.",

@@ -6,7 +6,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 from kubecvm.planning import limits
-from kubecvm.planning.checks import master_size_problem, node_limit_problem, pod_block_addresses_needed, total_pods_problem
+from kubecvm.planning.checks import (
+    master_size_problem,
+    node_limit_problem,
+    pod_block_addresses_needed,
+    total_pods_problem,
+)
 from kubecvm.planning.sizing import MASTER_MINIMUM, Shape, master_tier, parse_instance_type
 
 from ..registry import CBS, CLB, CVM, SUBNET, Context, Finding, Resource, ip, net, rule
@@ -28,11 +33,14 @@ def node_pod_mask(ctx: Context) -> int | None:
 
 
 @rule(
-    "kubecvm-size-master-tier", severity="high", scope=(CVM,), role="master",
+    "kubecvm-size-master-tier",
+    severity="high",
+    scope=(CVM,),
+    role="master",
     # Above the table, beyond_table_message asks for at least 32C128G set explicitly: masters that size pass.
     defaults={"beyondTableMinCpu": 32, "beyondTableMinMemoryGib": 128},
     description="Masters are at least the size the sizing table gives for the worker count "
-                "(1-5 workers 4C8G, 6-20 4C16G, 21-100 8C32G, 101-200 16C64G; above, 32C128G).",
+    "(1-5 workers 4C8G, 6-20 4C16G, 21-100 8C32G, 101-200 16C64G; above, 32C128G).",
     remediation="Set controlPlane.instanceType to the size named in the message, or `auto`.",
 )
 def master_tier_rule(ctx: Context) -> Iterator[Finding]:
@@ -51,7 +59,11 @@ def master_tier_rule(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-master-minimum", severity="high", scope=(CVM,), role="master", per_resource=True,
+    "kubecvm-size-master-minimum",
+    severity="high",
+    scope=(CVM,),
+    role="master",
+    per_resource=True,
     defaults={"minCpu": MASTER_MINIMUM.cpu, "minMemoryGib": MASTER_MINIMUM.memory_gib},
     description="Every master has at least the minimum shape (2 vCPU, 4 GiB) and a type whose shape is known.",
     remediation="Choose a FAMILY.SIZE<memory> instance type of at least minCpu vCPUs and minMemoryGib GiB.",
@@ -61,13 +73,17 @@ def master_minimum(ctx: Context) -> Iterator[Finding]:
     for m in ctx.masters:
         shape = shape_of(m)
         if shape is None:
-            yield m.urn, f"{m.name}: cannot tell the size of instance type {m.props.get('instanceType')!r}; use FAMILY.SIZE<memory GiB>"
+            yield (
+                m.urn,
+                f"{m.name}: cannot tell the size of instance type {m.props.get('instanceType')!r}; use FAMILY.SIZE<memory GiB>",
+            )
         elif not shape.covers(minimum):
             yield m.urn, f"{m.name} ({m.props.get('instanceType')}) is {shape}, below the master minimum of {minimum}"
 
 
 @rule(
-    "kubecvm-size-master-same-type", severity="medium",
+    "kubecvm-size-master-same-type",
+    severity="medium",
     description="All masters have the same instance type, so any of them can carry the control plane alone.",
     remediation="Give every master the same controlPlane.instanceType.",
 )
@@ -78,7 +94,8 @@ def master_same_type(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-node-count", severity="high",
+    "kubecvm-size-node-count",
+    severity="high",
     defaults={"maxNodes": limits.MAX_NODES},
     description="Nodes stay within Kubernetes' 5000-node limit and within what the pod CIDR can give node blocks.",
     remediation="Use fewer nodes, or a larger podCidr (it cannot change after creation: plan it up front).",
@@ -95,7 +112,8 @@ def node_count(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-max-pods-per-node", severity="high",
+    "kubecvm-size-max-pods-per-node",
+    severity="high",
     defaults={"maxPodsPerNode": limits.MAX_PODS_PER_NODE},
     description="maxPodsPerNode is at most 110 and fits each node's pod block (block size - 2).",
     remediation="Lower maxPodsPerNode, or give nodes a larger pod block (smaller nodePodMask).",
@@ -112,7 +130,8 @@ def max_pods_per_node(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-total-pods", severity="high",
+    "kubecvm-size-total-pods",
+    severity="high",
     defaults={"maxPods": limits.MAX_PODS},
     description="Nodes x maxPodsPerNode stays within Kubernetes' 150000-pod limit.",
     remediation="Lower maxPodsPerNode or use fewer nodes.",
@@ -126,7 +145,11 @@ def total_pods(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-etcd-disk", severity="medium", scope=(CBS,), role="storage", per_resource=True,
+    "kubecvm-size-etcd-disk",
+    severity="medium",
+    scope=(CBS,),
+    role="storage",
+    per_resource=True,
     defaults={"etcdDiskMinGib": 50},
     description="Each etcd disk is at least etcdDiskMinGib GiB (CBS throughput grows with size).",
     remediation="Raise controlPlane.etcdDisk.size.",
@@ -139,10 +162,12 @@ def etcd_disk_size(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-size-subnet-free-ips", severity="high", scope=(SUBNET,),
+    "kubecvm-size-subnet-free-ips",
+    severity="high",
+    scope=(SUBNET,),
     defaults={"reservedPerSubnet": limits.SUBNET_RESERVED_HEAD + limits.SUBNET_RESERVED_TAIL},
     description="Each node's private IP lies in a subnet of its zone, and each subnet has room for the "
-                "addresses placed in it (nodes and load-balancer VIPs) after Tencent's reserved ones.",
+    "addresses placed in it (nodes and load-balancer VIPs) after Tencent's reserved ones.",
     remediation="Use a larger vpcCidr, or spread the nodes over more zones.",
 )
 def subnet_free_ips(ctx: Context) -> Iterator[Finding]:
@@ -156,7 +181,9 @@ def subnet_free_ips(ctx: Context) -> Iterator[Finding]:
             continue  # kubecvm-network-route-per-node reports nodes without a static IP
         if c.props.get("availabilityZone") in existing and addr in existing[c.props.get("availabilityZone")]:
             continue
-        home = [s for s, n in subnets if addr in n and s.props.get("availabilityZone") == c.props.get("availabilityZone")]
+        home = [
+            s for s, n in subnets if addr in n and s.props.get("availabilityZone") == c.props.get("availabilityZone")
+        ]
         if not home:
             yield c.urn, f"{c.name}: private IP {addr} is not inside a subnet of zone {c.props.get('availabilityZone')}"
         for s in home:

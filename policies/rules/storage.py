@@ -11,7 +11,10 @@ from ..registry import CBS, CVM, Context, Finding, rule
 
 
 @rule(
-    "kubecvm-storage-encrypted", severity="high", scope=(CBS, CVM), per_resource=True,
+    "kubecvm-storage-encrypted",
+    severity="high",
+    scope=(CBS, CVM),
+    per_resource=True,
     description="Every CBS disk and every CVM data disk is encrypted.",
     remediation="Keep disk `encrypted: true` (the default) for etcdDisk and node pool dataDisk.",
 )
@@ -26,7 +29,11 @@ def encrypted(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "kubecvm-storage-etcd-disk-ssd", severity="medium", scope=(CBS,), role="storage", per_resource=True,
+    "kubecvm-storage-etcd-disk-ssd",
+    severity="medium",
+    scope=(CBS,),
+    role="storage",
+    per_resource=True,
     defaults={"ssdTypes": sorted(limits.SSD_CLASS_DISKS)},
     description="etcd disks (CBS tagged kubecvm/role=storage) are SSD-class: etcd's fsync latency bounds the API.",
     remediation="Set controlPlane.etcdDisk.type to CLOUD_SSD, CLOUD_HSSD or CLOUD_BSSD.",
@@ -34,13 +41,17 @@ def encrypted(ctx: Context) -> Iterator[Finding]:
 def etcd_disk_ssd(ctx: Context) -> Iterator[Finding]:
     for d in ctx.of_type(CBS):
         if d.role == "storage" and d.props.get("storageType") not in ctx.params["ssdTypes"]:
-            yield d.urn, f"{d.name} is {d.props.get('storageType')}, not an SSD class ({', '.join(ctx.params['ssdTypes'])})"
+            yield (
+                d.urn,
+                f"{d.name} is {d.props.get('storageType')}, not an SSD class ({', '.join(ctx.params['ssdTypes'])})",
+            )
 
 
 @rule(
-    "kubecvm-storage-etcd-disk-separate", severity="high",
+    "kubecvm-storage-etcd-disk-separate",
+    severity="high",
     description="Each master has its own etcd CBS disk in its zone (a separate cbs Storage, which survives "
-                "instance replacement), and no master keeps data on inline disks deleted with the instance.",
+    "instance replacement), and no master keeps data on inline disks deleted with the instance.",
     remediation="Keep the ControlPlane component's per-master cbs.Storage; do not move etcd to inline data disks.",
 )
 def etcd_disk_separate(ctx: Context) -> Iterator[Finding]:
@@ -48,7 +59,10 @@ def etcd_disk_separate(ctx: Context) -> Iterator[Finding]:
     disks = Counter(str(d.props.get("availabilityZone")) for d in ctx.of_type(CBS) if d.role == "storage")
     for zone, n in sorted(masters.items()):
         if disks[zone] < n:
-            yield None, f"zone {zone} has {n} master(s) but {disks[zone]} etcd disk(s) (CBS tagged kubecvm/role=storage)"
+            yield (
+                None,
+                f"zone {zone} has {n} master(s) but {disks[zone]} etcd disk(s) (CBS tagged kubecvm/role=storage)",
+            )
     for m in ctx.masters:
         for i, disk in enumerate(m.props.get("dataDisks") or []):
             if disk.get("deleteWithInstance", True):

@@ -10,12 +10,15 @@ from ..registry import CVM, Context, Finding, rule
 
 
 @rule(
-    "kubecvm-tagging-cvm-tags", severity="low", scope=(CVM,), per_resource=True,
+    "kubecvm-tagging-cvm-tags",
+    severity="low",
+    scope=(CVM,),
+    per_resource=True,
     defaults={"requiredTags": [TAG_CLUSTER, TAG_ROLE]},
     description="Every CVM carries the kubecvm/cluster and kubecvm/role tags (the policies find masters and "
-                "workers by them).",
+    "workers by them).",
     remediation="Add the missing standard tags: kubecvm/cluster=<cluster name>, kubecvm/role=master|worker "
-                "(kubecvm's components set them; hand-made CVMs must too).",
+    "(kubecvm's components set them; hand-made CVMs must too).",
 )
 def cvm_tags(ctx: Context) -> Iterator[Finding]:
     for c in ctx.cvms():

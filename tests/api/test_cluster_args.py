@@ -72,12 +72,20 @@ def cluster_program(**overrides):
     seen: dict = {}
 
     def program():
-        cluster = Cluster("edge", ClusterArgs(
-            preset="dev", region="ap-guangzhou", zones=["ap-guangzhou-3"],
-            node_pools=[NodePoolArgs(name="general", instance_type="S5.LARGE8", count_per_zone=2)], **overrides))
+        cluster = Cluster(
+            "edge",
+            ClusterArgs(
+                preset="dev",
+                region="ap-guangzhou",
+                zones=["ap-guangzhou-3"],
+                node_pools=[NodePoolArgs(name="general", instance_type="S5.LARGE8", count_per_zone=2)],
+                **overrides,
+            ),
+        )
         seen["cluster"] = cluster
         for key in ("cluster_name", "ca_cert_pem", "api_endpoint", "kubeconfig", "instance_ids"):
             pulumi.export(key, getattr(cluster, key))
+
     return program, seen
 
 
@@ -86,7 +94,11 @@ def test_cluster_args_outputs_and_a_ready_kubernetes_provider():
     rec = run_program({}, stack="apps", program=program)
     cluster = seen["cluster"]
     plan = cluster.plan
-    assert plan.name == "edge" and [m.name for m in plan.machines] == ["edge-master-0", "edge-general-z3-0", "edge-general-z3-1"]
+    assert plan.name == "edge" and [m.name for m in plan.machines] == [
+        "edge-master-0",
+        "edge-general-z3-0",
+        "edge-general-z3-1",
+    ]
     out = rec.outputs
     assert out["cluster_name"] == "edge"
     assert out["api_endpoint"] == plan.api.endpoint == "10.0.64.11:6443"
@@ -117,9 +129,18 @@ def test_inputs_from_other_resources_reach_every_cvm():
         sg = tc.security.Group("shared-sg", name="shared")
         key = tc.key.Pair("ops-key", key_name="ops")
         image = pulumi.Output.from_input("img-custom01")
-        Cluster("edge", ClusterArgs(
-            zones=["ap-guangzhou-3"], region="ap-guangzhou", image_id=image, ssh_key_ids=["skey-abcdefgh", key.id],
-            security_group_ids=[sg.id], tags={"team": "apps"}))
+        Cluster(
+            "edge",
+            ClusterArgs(
+                zones=["ap-guangzhou-3"],
+                region="ap-guangzhou",
+                image_id=image,
+                ssh_key_ids=["skey-abcdefgh", key.id],
+                security_group_ids=[sg.id],
+                tags={"team": "apps"},
+            ),
+        )
+
     rec = run_program({}, stack="apps", program=program)
     sg_id = next(r.id for r in rec.resources if r.name == "shared-sg")
     key_id = next(r.id for r in rec.resources if r.name == "ops-key")
@@ -134,18 +155,34 @@ def test_inputs_from_other_resources_reach_every_cvm():
     assert not any(r.type.startswith("tencentcloud:Images") for r in rec.resources)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"zones": ["ap-guangzhou-3"], "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 2, "slots": 1}]},
-     "ClusterArgs of Cluster 'edge': node_pools[0].slots: unknown argument; expected one of "),
-    ({"zones": ["ap-guangzhou-3"], "vpc_cidr": "10.0.0.1/16"},
-     "invalid ClusterArgs of Cluster 'edge' (preset dev): vpc_cidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16"),
-    ({"zones": ["ap-guangzhou-3"], "preset": "qa"}, "ClusterArgs of Cluster 'edge': preset: 'qa' is not a preset"),
-    ({"zones": ["ap-guangzhou-3"], "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 70}]},
-     "invalid ClusterArgs of Cluster 'edge' (preset dev): node_pools[0].count_per_zone: 70 nodes per zone exceed"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {
+                "zones": ["ap-guangzhou-3"],
+                "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 2, "slots": 1}],
+            },
+            "ClusterArgs of Cluster 'edge': node_pools[0].slots: unknown argument; expected one of ",
+        ),
+        (
+            {"zones": ["ap-guangzhou-3"], "vpc_cidr": "10.0.0.1/16"},
+            "invalid ClusterArgs of Cluster 'edge' (preset dev): vpc_cidr: '10.0.0.1/16' is not canonical: write 10.0.0.0/16",
+        ),
+        ({"zones": ["ap-guangzhou-3"], "preset": "qa"}, "ClusterArgs of Cluster 'edge': preset: 'qa' is not a preset"),
+        (
+            {
+                "zones": ["ap-guangzhou-3"],
+                "node_pools": [{"name": "g", "instance_type": "S5.LARGE8", "count_per_zone": 70}],
+            },
+            "invalid ClusterArgs of Cluster 'edge' (preset dev): node_pools[0].count_per_zone: 70 nodes per zone exceed",
+        ),
+    ],
+)
 def test_bad_arguments_name_the_field_before_anything_registers(args, message):
     def program():
         Cluster("edge", ClusterArgs(region="ap-guangzhou", **args))
+
     registered: list[str] = []
     with pytest.raises(ClusterArgsError) as info:
         run_program({}, stack="apps", program=program, on_register=registered.append)
@@ -154,18 +191,28 @@ def test_bad_arguments_name_the_field_before_anything_registers(args, message):
 
 
 def test_a_bad_cluster_name_is_refused_with_the_rule():
-    plan = build_plan(spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="x"))
+    plan = build_plan(
+        spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="x")
+    )
     with pytest.raises(ClusterArgsError, match=r"^Cluster 'Blue_1': the name is the cluster's"):
         run_program({}, stack="apps", program=lambda: Cluster("Blue_1", plan))
 
 
 def test_one_plan_two_components_get_their_own_children():
-    plan = build_plan(spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="x"))
+    plan = build_plan(
+        spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="x")
+    )
     rec = run_program({}, stack="apps", program=lambda: [Cluster("x", plan), Cluster("y", plan)])
     urns = [r.urn for r in rec.resources]
     assert len(urns) == len(set(urns))
     assert sorted(r.name for r in rec.of_type(INSTANCE)) == [
-        "x-general-z3-0", "x-general-z3-1", "x-master-0", "y-general-z3-0", "y-general-z3-1", "y-master-0"]
+        "x-general-z3-0",
+        "x-general-z3-1",
+        "x-master-0",
+        "y-general-z3-0",
+        "y-general-z3-1",
+        "y-master-0",
+    ]
 
 
 def test_cluster_args_cover_every_spec_field():
@@ -174,14 +221,27 @@ def test_cluster_args_cover_every_spec_field():
     assert fields == set(ClusterSpec.model_fields) - {"name", "existing_network"}, "ClusterArgs and ClusterSpec differ"
     # Nested argument types match their spec models field for field.
     from kubecvm.planning import spec
-    for model, typed in [(spec.NodePool, args_module.NodePoolArgs), (spec.ControlPlane, args_module.ControlPlaneArgs),
-                         (spec.Disk, args_module.DiskArgs), (spec.ApiEndpoint, args_module.ApiEndpointArgs),
-                         (spec.Quotas, args_module.QuotasArgs), (spec.Kubernetes, args_module.KubernetesArgs),
-                         (spec.Addons, args_module.AddonsArgs), (spec.Backups, args_module.BackupsArgs), (spec.Taint, args_module.TaintArgs),
-                         (spec.PodNetwork, args_module.PodNetworkArgs), (spec.AddressLayout, args_module.AddressLayoutArgs),
-                         (spec.Ingress, args_module.IngressArgs), (spec.IngressPorts, args_module.IngressPortsArgs),
-                         (spec.Prepaid, args_module.PrepaidArgs), (spec.Spot, args_module.SpotArgs),
-                         (spec.SystemDisk, args_module.SystemDiskArgs), (spec.Monitoring, args_module.MonitoringArgs),
-                         (spec.Alarms, args_module.AlarmsArgs), (spec.Prometheus, args_module.PrometheusArgs),
-                         (spec.PrometheusDigests, args_module.PrometheusDigestsArgs)]:
+
+    for model, typed in [
+        (spec.NodePool, args_module.NodePoolArgs),
+        (spec.ControlPlane, args_module.ControlPlaneArgs),
+        (spec.Disk, args_module.DiskArgs),
+        (spec.ApiEndpoint, args_module.ApiEndpointArgs),
+        (spec.Quotas, args_module.QuotasArgs),
+        (spec.Kubernetes, args_module.KubernetesArgs),
+        (spec.Addons, args_module.AddonsArgs),
+        (spec.Backups, args_module.BackupsArgs),
+        (spec.Taint, args_module.TaintArgs),
+        (spec.PodNetwork, args_module.PodNetworkArgs),
+        (spec.AddressLayout, args_module.AddressLayoutArgs),
+        (spec.Ingress, args_module.IngressArgs),
+        (spec.IngressPorts, args_module.IngressPortsArgs),
+        (spec.Prepaid, args_module.PrepaidArgs),
+        (spec.Spot, args_module.SpotArgs),
+        (spec.SystemDisk, args_module.SystemDiskArgs),
+        (spec.Monitoring, args_module.MonitoringArgs),
+        (spec.Alarms, args_module.AlarmsArgs),
+        (spec.Prometheus, args_module.PrometheusArgs),
+        (spec.PrometheusDigests, args_module.PrometheusDigestsArgs),
+    ]:
         assert set(typed.__annotations__) == set(model.model_fields), typed.__name__

@@ -39,36 +39,53 @@ def test_the_analyzer_schema_has_the_component_with_typed_inputs_and_outputs():
     assert inputs["controlPlane"]["$ref"] == "#/types/kubecvm:index:ControlPlaneArgs"
     assert inputs["nodePodMask"]["type"] == "integer" and inputs["protect"]["type"] == "boolean"
     # Values the planner lays out are plain; those taken from other resources are Inputs (not plain).
-    assert inputs["vpcCidr"].get("plain") is True and "plain" not in inputs["imageId"] and "plain" not in inputs["vpcId"]
+    assert (
+        inputs["vpcCidr"].get("plain") is True and "plain" not in inputs["imageId"] and "plain" not in inputs["vpcId"]
+    )
     assert "plain" not in inputs["subnetIds"]["additionalProperties"]
     pool = s["types"]["kubecvm:index:NodePoolArgs"]
     assert sorted(pool["required"]) == ["countPerZone", "instanceType", "name"]
     assert pool["properties"]["countPerZone"]["type"] == "integer"
     assert pool["properties"]["dataDisk"]["$ref"] == "#/types/kubecvm:index:DiskArgs"
     outputs = cluster["properties"]
-    assert {"clusterName", "apiEndpoint", "caCertPem", "kubeconfig", "instanceIds", "provider", "policyFacts"} <= set(outputs)
+    assert {"clusterName", "apiEndpoint", "caCertPem", "kubeconfig", "instanceIds", "provider", "policyFacts"} <= set(
+        outputs
+    )
     assert outputs["policyFacts"]["additionalProperties"]["$ref"] == "pulumi.json#/Any"
     assert outputs["instanceIds"]["additionalProperties"]["type"] == "string"
     assert outputs["provider"]["$ref"].endswith("#/resources/pulumi:providers:kubernetes")
     # The analyzer has no secret marker for outputs: kubecvm's refinement adds it (construct returns a secret).
     assert outputs["kubeconfig"]["secret"] is True and outputs["caCertPem"]["secret"] is True
-    assert {"name": "kubernetes"} .items() <= s["dependencies"][0].items()
+    assert {"name": "kubernetes"}.items() <= s["dependencies"][0].items()
 
 
 def test_construct_under_the_mocks_returns_the_outputs():
     provider = ComponentProvider([Cluster], PACKAGE, version="0.1.0")
     # As the engine sends them: camelCase names, numbers as floats.
-    inputs = {"preset": "dev", "region": "ap-guangzhou", "zones": ["ap-guangzhou-3"],
-              "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2.0}],
-              "tags": {"team": "apps"}}
+    inputs = {
+        "preset": "dev",
+        "region": "ap-guangzhou",
+        "zones": ["ap-guangzhou-3"],
+        "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 2.0}],
+        "tags": {"team": "apps"},
+    }
     seen = {}
 
     def program():
         result = provider.construct("yaml-made", TOKEN, inputs, pulumi.ResourceOptions())
         seen["state"] = result.state
-        for key in ("clusterName", "apiEndpoint", "kubeconfig", "caCertPem", "instanceIds", "vpcId", "subnetIds",
-                    "policyFacts"):
+        for key in (
+            "clusterName",
+            "apiEndpoint",
+            "kubeconfig",
+            "caCertPem",
+            "instanceIds",
+            "vpcId",
+            "subnetIds",
+            "policyFacts",
+        ):
             pulumi.export(key, result.state[key])
+
     rec = run_program({}, stack="yaml", program=program)
     out = rec.outputs
     assert out["clusterName"] == "yaml-made" and out["apiEndpoint"] == "10.0.64.11:6443"
@@ -81,7 +98,11 @@ def test_construct_under_the_mocks_returns_the_outputs():
     assert list(out["subnetIds"]) == ["ap-guangzhou-3"]
     # What the policy pack judges this cluster by under `pulumi preview` (policies/__main__.py _by_cluster).
     facts = out["policyFacts"]
-    assert (facts["podCidr"], facts["apiExposure"], facts["bootEgressHosts"]) == ("172.16.0.0/12", "internal", ["registry.aliyuncs.com"])
+    assert (facts["podCidr"], facts["apiExposure"], facts["bootEgressHosts"]) == (
+        "172.16.0.0/12",
+        "internal",
+        ["registry.aliyuncs.com"],
+    )
     assert isinstance(seen["state"]["provider"], pulumi.ProviderResource)
 
 
@@ -89,7 +110,9 @@ def test_construct_names_a_bad_input_in_the_schemas_camel_case():
     provider = ComponentProvider([Cluster], PACKAGE, version="0.1.0")
     inputs = {"region": "ap-guangzhou", "zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"}
     try:
-        run_program({}, stack="yaml", program=lambda: provider.construct("bad", TOKEN, inputs, pulumi.ResourceOptions()))
+        run_program(
+            {}, stack="yaml", program=lambda: provider.construct("bad", TOKEN, inputs, pulumi.ResourceOptions())
+        )
     except Exception as exc:  # the provider wraps the component's error for the engine
         message = str(exc)
     else:
@@ -106,8 +129,12 @@ def test_the_plugin_entry_point_serves_the_schema_over_grpc_as_the_engine_asks_f
     import grpc
     from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-    proc = subprocess.Popen([sys.executable, str(PROJECT_DIR / "kubecvm" / "provider.py"), "127.0.0.1:1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(PROJECT_DIR / "kubecvm" / "provider.py"), "127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = int(proc.stdout.readline())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -50,7 +50,8 @@ def test_every_input_output_and_type_is_described_in_camel_case_without_indentat
         # (a path segment of a value, such as registry.aliyuncs.com/google_containers, is not a name)
         assert not re.search(r"(?<![/\w])[a-z]+_[a-z_]+\b", text), f"{where}: a snake_case name in {text!r}"
     assert schema["types"]["kubecvm:index:ControlPlaneArgs"]["properties"]["systemDiskSize"]["description"] == (
-        "GiB: the older spelling of systemDisk.size (not both). Default: 50.")
+        "GiB: the older spelling of systemDisk.size (not both). Default: 50."
+    )
 
 
 def test_string_choices_are_enums(schema):
@@ -63,8 +64,16 @@ def test_string_choices_are_enums(schema):
     assert enum(inputs["egress"]) == ["none", "nat", "auto"]
     assert enum(types["kubecvm:index:ApiEndpointArgs"]["properties"]["exposure"]) == ["internal", "public"]
     assert enum(types["kubecvm:index:PodNetworkArgs"]["properties"]["mode"]) == ["vpcRoutes", "globalRouter"]
-    assert enum(types["kubecvm:index:NodePoolArgs"]["properties"]["chargeType"]) == ["POSTPAID_BY_HOUR", "PREPAID", "SPOTPAID"]
-    assert enum(types["kubecvm:index:TaintArgs"]["properties"]["effect"]) == ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    assert enum(types["kubecvm:index:NodePoolArgs"]["properties"]["chargeType"]) == [
+        "POSTPAID_BY_HOUR",
+        "PREPAID",
+        "SPOTPAID",
+    ]
+    assert enum(types["kubecvm:index:TaintArgs"]["properties"]["effect"]) == [
+        "NoSchedule",
+        "PreferNoSchedule",
+        "NoExecute",
+    ]
     assert enum(types["kubecvm:index:SpotArgs"]["properties"]["type"]) == ["ONE-TIME"]
     # No property is left a plain string where the spec takes a choice.
     strings = {where for where, p in described(schema) if p.get("type") == "string" and "enum" not in p}
@@ -74,8 +83,13 @@ def test_string_choices_are_enums(schema):
 def test_defaults_are_those_no_preset_changes(schema):
     inputs, types = schema["resources"][TOKEN]["inputProperties"], schema["types"]
     assert {k: p["default"] for k, p in inputs.items() if "default" in p} == {
-        "vpcCidr": "10.0.0.0/16", "podCidr": "172.16.0.0/12", "serviceCidr": "192.168.0.0/20", "nodePodMask": 24,
-        "maxPodsPerNode": 110, "imageNameRegex": "^Ubuntu Server 22.04 LTS 64bit$"}
+        "vpcCidr": "10.0.0.0/16",
+        "podCidr": "172.16.0.0/12",
+        "serviceCidr": "192.168.0.0/20",
+        "nodePodMask": 24,
+        "maxPodsPerNode": 110,
+        "imageNameRegex": "^Ubuntu Server 22.04 LTS 64bit$",
+    }
     assert types["kubecvm:index:ApiEndpointArgs"]["properties"]["exposure"]["default"] == "internal"
     assert types["kubecvm:index:DiskArgs"]["properties"]["encrypted"]["default"] is True
     assert types["kubecvm:index:IngressPortsArgs"]["properties"]["https"]["default"] == 443
@@ -89,8 +103,20 @@ def test_defaults_are_those_no_preset_changes(schema):
 def test_secret_and_optional_outputs(schema):
     cluster = schema["resources"][TOKEN]
     assert sorted(k for k, p in cluster["properties"].items() if p.get("secret")) == ["caCertPem", "kubeconfig"]
-    assert cluster["required"] == ["apiEndpoint", "caCertPem", "capacity", "clusterName", "instanceIds", "kubeconfig",
-                                   "masterIps", "nodeIps", "podCidrs", "provider", "subnetIds", "vpcId"]
+    assert cluster["required"] == [
+        "apiEndpoint",
+        "caCertPem",
+        "capacity",
+        "clusterName",
+        "instanceIds",
+        "kubeconfig",
+        "masterIps",
+        "nodeIps",
+        "podCidrs",
+        "provider",
+        "subnetIds",
+        "vpcId",
+    ]
     outputs = cluster["properties"]
     assert {"ingressEndpoint", "ingressPorts", "policyFacts"} <= set(outputs)
     assert outputs["nodeIps"]["type"] == "object" and outputs["nodeIps"]["additionalProperties"]["type"] == "string"
@@ -108,25 +134,39 @@ def test_pulumis_own_binder_accepts_the_schema(schema, tmp_path):
     plugins = tmp_path / "bin"
     plugins.mkdir()
     stub = plugins / "pulumi-resource-kubernetes"
-    stub.write_text(f"#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / 'data' / 'kubernetes_schema_stub.py'} "
-                    f"{version} \"$@\"\n")
+    stub.write_text(
+        f"#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / 'data' / 'kubernetes_schema_stub.py'} "
+        f'{version} "$@"\n'
+    )
     stub.chmod(0o755)
     (tmp_path / "schema.json").write_text(json.dumps(schema))
     bad = json.loads(json.dumps(schema))
     bad["resources"][TOKEN]["inputProperties"]["nodePodMask"]["default"] = "24"
     (tmp_path / "bad.json").write_text(json.dumps(bad))
-    env = {**os.environ, "PATH": f"{plugins}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
-           "PULUMI_HOME": str(tmp_path / ".pulumi"), "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    env = {
+        **os.environ,
+        "PATH": f"{plugins}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "PULUMI_HOME": str(tmp_path / ".pulumi"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
 
     def info(name: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["unshare", "-n", "sh", "-c", f'ip link set lo up && exec "{pulumi_cli}" package info {name}'],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            ["unshare", "-n", "sh", "-c", f'ip link set lo up && exec "{pulumi_cli}" package info {name}'],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     if (probe := info("schema.json")).returncode != 0 and "Operation not permitted" in probe.stderr:
         pytest.skip("unshare -n is not permitted here")
     assert probe.returncode == 0, probe.stderr
     assert "Resource: kubecvm:index:Cluster" in probe.stdout and "error" not in probe.stderr.replace(
-        "pulumi-resource-kubernetes", "")
+        "pulumi-resource-kubernetes", ""
+    )
     refused = info("bad.json")  # the binder does check: a default of the wrong type is refused
     assert refused.returncode != 0 and "nodePodMask/default" in refused.stderr
 
@@ -140,10 +180,15 @@ def test_the_documented_yaml_program_uses_the_schemas_names(schema):
     program = documented_yaml()
     resources = program["resources"]
     cluster = schema["resources"][TOKEN]
-    assert resources["blue"]["type"] == TOKEN and set(resources["blue"]["properties"]) <= set(cluster["inputProperties"])
+    assert resources["blue"]["type"] == TOKEN and set(resources["blue"]["properties"]) <= set(
+        cluster["inputProperties"]
+    )
     assert set(resources["blue"]["properties"]) >= set(cluster["requiredInputs"])
-    assert resources["blue-k8s"] == {"type": "pulumi:providers:kubernetes", "properties": {"kubeconfig": "${blue.kubeconfig}"},
-                                     "options": {"dependsOn": ["${blue}"]}}
+    assert resources["blue-k8s"] == {
+        "type": "pulumi:providers:kubernetes",
+        "properties": {"kubeconfig": "${blue.kubeconfig}"},
+        "options": {"dependsOn": ["${blue}"]},
+    }
     assert resources["apps"]["options"] == {"provider": "${blue-k8s}"}
     for ref in re.findall(r"\$\{blue\.(\w+)\}", DOC.read_text()):
         assert ref in cluster["properties"], ref
@@ -162,6 +207,7 @@ def test_a_program_in_another_language_gets_its_kubernetes_provider_from_kubecon
         k8s.core.v1.Namespace("apps", opts=pulumi.ResourceOptions(provider=k8s_provider))
         pulumi.export("ingress", blue.state["ingressEndpoint"])
         pulumi.export("nodeIps", blue.state["nodeIps"])
+
     rec = run_program({}, stack="yaml", program=run)
     mine = next(r for r in rec.resources if r.name == "blue-k8s" and r.type == "pulumi:providers:kubernetes")
     assert mine.inputs["kubeconfig"] == SECRET  # a secret stays one through the output

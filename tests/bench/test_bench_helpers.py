@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from kubecvm.planning import build_plan
 from kubecvm.stacks.config import spec_from_config
 
-_spec = importlib.util.spec_from_file_location("kubecvm_bench", Path(__file__).resolve().parents[2] / "bench" / "bench.py")
+_spec = importlib.util.spec_from_file_location(
+    "kubecvm_bench", Path(__file__).resolve().parents[2] / "bench" / "bench.py"
+)
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
 
@@ -24,8 +26,13 @@ def reg(urn: str, *deps: str, custom: bool = True) -> dict:
 def test_critical_path_follows_the_longest_chain_of_custom_resources():
     # vpc -> subnet -> cvm -> route is 4 long; the component in the middle of the other chain counts 0.
     dag = [
-        reg("vpc"), reg("subnet", "vpc"), reg("cvm", "subnet", "sg"), reg("route", "cvm", "vpc"),
-        reg("sg"), reg("comp", "sg", custom=False), reg("late", "comp"),
+        reg("vpc"),
+        reg("subnet", "vpc"),
+        reg("cvm", "subnet", "sg"),
+        reg("route", "cvm", "vpc"),
+        reg("sg"),
+        reg("comp", "sg", custom=False),
+        reg("late", "comp"),
         reg("orphan", "urn:pulumi:stack"),  # a dependency outside the set is ignored
     ]
     assert bench.critical_path(dag) == ["vpc", "subnet", "cvm", "route"]
@@ -48,24 +55,35 @@ def test_critical_path_does_not_grow_with_parallel_siblings():
     assert len(bench.critical_path(wide)) == 4
 
 
-@pytest.mark.parametrize(("camel", "snake"), [
-    ("instanceType", "instance_type"), ("userDataRaw", "user_data_raw"), ("vpcId", "vpc_id"),
-    ("cidrBlock", "cidr_block"), ("tags", "tags"), ("healthCheckUnhealthNum", "health_check_unhealth_num"),
-    ("ipv6CidrBlock", "ipv6_cidr_block"),
-])
+@pytest.mark.parametrize(
+    ("camel", "snake"),
+    [
+        ("instanceType", "instance_type"),
+        ("userDataRaw", "user_data_raw"),
+        ("vpcId", "vpc_id"),
+        ("cidrBlock", "cidr_block"),
+        ("tags", "tags"),
+        ("healthCheckUnhealthNum", "health_check_unhealth_num"),
+        ("ipv6CidrBlock", "ipv6_cidr_block"),
+    ],
+)
 def test_snake(camel, snake):
     assert bench.snake(camel) == snake
 
 
 def test_sdk_kwargs_renames_only_the_top_level():
     inputs = {
-        "instanceType": "S5.LARGE8", "privateIp": "172.16.8.0", "allocatePublicIp": False,
+        "instanceType": "S5.LARGE8",
+        "privateIp": "172.16.8.0",
+        "allocatePublicIp": False,
         "orderlySecurityGroups": ["sg-1"],
         "dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 200, "deleteWithInstance": True, "encrypt": True}],
         "tags": {"kubecvm/cluster": "bench", "costCenter": "ops"},
     }
     assert bench.sdk_kwargs(inputs) == {
-        "instance_type": "S5.LARGE8", "private_ip": "172.16.8.0", "allocate_public_ip": False,
+        "instance_type": "S5.LARGE8",
+        "private_ip": "172.16.8.0",
+        "allocate_public_ip": False,
         "orderly_security_groups": ["sg-1"],
         # Nested keys stay engine names (the SDK passes unknown names through); map keys are data.
         "data_disks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 200, "deleteWithInstance": True, "encrypt": True}],
@@ -73,24 +91,30 @@ def test_sdk_kwargs_renames_only_the_top_level():
     }
 
 
-@pytest.mark.parametrize(("token", "where"), [
-    ("tencentcloud:Route/tableEntry:TableEntry", ("tencentcloud_iac_pulumi.route", "TableEntry")),
-    ("tencentcloud:Security/groupRuleSet:GroupRuleSet", ("tencentcloud_iac_pulumi.security", "GroupRuleSet")),
-    ("tls:index/privateKey:PrivateKey", ("pulumi_tls", "PrivateKey")),
-    ("random:index/randomPassword:RandomPassword", ("pulumi_random", "RandomPassword")),
-    ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", ("pulumi_kubernetes.rbac.v1", "ClusterRole")),
-    ("kubernetes:apps/v1:DaemonSet", ("pulumi_kubernetes.apps.v1", "DaemonSet")),
-    ("pulumi:providers:kubernetes", ("pulumi_kubernetes", "Provider")),
-    ("pulumi-python:dynamic:Resource", None),
-])
+@pytest.mark.parametrize(
+    ("token", "where"),
+    [
+        ("tencentcloud:Route/tableEntry:TableEntry", ("tencentcloud_iac_pulumi.route", "TableEntry")),
+        ("tencentcloud:Security/groupRuleSet:GroupRuleSet", ("tencentcloud_iac_pulumi.security", "GroupRuleSet")),
+        ("tls:index/privateKey:PrivateKey", ("pulumi_tls", "PrivateKey")),
+        ("random:index/randomPassword:RandomPassword", ("pulumi_random", "RandomPassword")),
+        ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", ("pulumi_kubernetes.rbac.v1", "ClusterRole")),
+        ("kubernetes:apps/v1:DaemonSet", ("pulumi_kubernetes.apps.v1", "DaemonSet")),
+        ("pulumi:providers:kubernetes", ("pulumi_kubernetes", "Provider")),
+        ("pulumi-python:dynamic:Resource", None),
+    ],
+)
 def test_sdk_module_and_class(token, where):
     assert bench.sdk_module_and_class(token) == where
 
 
 TYPES = [
-    "tencentcloud:Instance/instance:Instance", "tencentcloud:Route/tableEntry:TableEntry",
-    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment", "tls:index/selfSignedCert:SelfSignedCert",
-    "random:index/randomPassword:RandomPassword", "kubernetes:storage.k8s.io/v1:StorageClass",
+    "tencentcloud:Instance/instance:Instance",
+    "tencentcloud:Route/tableEntry:TableEntry",
+    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment",
+    "tls:index/selfSignedCert:SelfSignedCert",
+    "random:index/randomPassword:RandomPassword",
+    "kubernetes:storage.k8s.io/v1:StorageClass",
 ]
 
 
@@ -110,8 +134,12 @@ def test_pools_place_exactly_the_workers_asked_for(workers):
 @pytest.mark.parametrize("workers", [10, bench.MAX_WORKERS])
 def test_bench_config_is_a_valid_stack_the_planner_lays_out(workers):
     config = bench.bench_config(workers)
-    spec = spec_from_config(preset=config["kubecvm:preset"], overrides=config["kubecvm:cluster"],
-                            region=config["tencentcloud:region"], stack="bench")
+    spec = spec_from_config(
+        preset=config["kubecvm:preset"],
+        overrides=config["kubecvm:cluster"],
+        region=config["tencentcloud:region"],
+        stack="bench",
+    )
     plan = build_plan(spec)
     assert (len(plan.workers), len(plan.masters)) == (workers, bench.MASTERS)
     assert plan.capacity.route_entries_used <= plan.capacity.route_quota
@@ -121,8 +149,12 @@ def test_bench_config_is_a_valid_stack_the_planner_lays_out(workers):
 @pytest.mark.parametrize("workers", [10, bench.MAX_WORKERS])
 def test_global_router_bench_config_plans_one_cluster_route_per_node_within_the_default_quota(workers):
     config = bench.bench_config(workers, "globalRouter")
-    spec = spec_from_config(preset=config["kubecvm:preset"], overrides=config["kubecvm:cluster"],
-                            region=config["tencentcloud:region"], stack="bench")
+    spec = spec_from_config(
+        preset=config["kubecvm:preset"],
+        overrides=config["kubecvm:cluster"],
+        region=config["tencentcloud:region"],
+        stack="bench",
+    )
     plan = build_plan(spec)
     assert len(plan.cluster_route_table.routes) == len(plan.machines) == workers + bench.MASTERS
     assert (plan.capacity.route_entries_used, plan.capacity.route_quota) == (1, 50)  # the NAT route only
@@ -135,6 +167,7 @@ def test_growth():
 
 # offline/runner.py performance changes (bench/RESULTS.md): one deserialization per registration, GC paused.
 
+
 def test_recorded_inputs_match_the_engine_view():
     from pulumi.runtime import rpc
 
@@ -146,13 +179,22 @@ def test_recorded_inputs_match_the_engine_view():
 
     secret = {rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}
     deserialized = {
-        "zeta": 1.0, "alpha": (2.5, 3.0), "password": secret, "__defaults": ["x"], "__provider": "pickled",
-        "nested": {"b": None, "a": [{"__internal": 1, "keep": True}]}, "ref": Ref(),
+        "zeta": 1.0,
+        "alpha": (2.5, 3.0),
+        "password": secret,
+        "__defaults": ["x"],
+        "__provider": "pickled",
+        "nested": {"b": None, "a": [{"__internal": 1, "keep": True}]},
+        "ref": Ref(),
     }
     recorded = _recorded(deserialized)
     assert recorded == {
-        "__provider": "pickled", "alpha": [2.5, 3], "nested": {"a": [{"keep": True}], "b": None},
-        "password": SECRET, "ref": "ref", "zeta": 1,
+        "__provider": "pickled",
+        "alpha": [2.5, 3],
+        "nested": {"a": [{"keep": True}], "b": None},
+        "password": SECRET,
+        "ref": "ref",
+        "zeta": 1,
     }
     assert list(recorded) == sorted(recorded)
     assert type(recorded["zeta"]) is int
@@ -192,21 +234,42 @@ def test_scale_stacks_differ_from_the_base_only_where_said():
     base = bench.bench_config(4997, "globalRouter")
     smaller = bench.one_pool_smaller(base)
     pools = {p["name"]: p for p in smaller["kubecvm:cluster"]["nodePools"]}
-    assert pools["compute"]["countPerZone"] == {p["name"]: p for p in base["kubecvm:cluster"]["nodePools"]}["compute"]["countPerZone"] - 1
-    assert {k: v for k, v in smaller["kubecvm:cluster"].items() if k != "nodePools"} == {k: v for k, v in base["kubecvm:cluster"].items() if k != "nodePools"}
+    assert (
+        pools["compute"]["countPerZone"]
+        == {p["name"]: p for p in base["kubecvm:cluster"]["nodePools"]}["compute"]["countPerZone"] - 1
+    )
+    assert {k: v for k, v in smaller["kubecvm:cluster"].items() if k != "nodePools"} == {
+        k: v for k, v in base["kubecvm:cluster"].items() if k != "nodePools"
+    }
     moved = bench.with_pod_cidr(bench.bench_config(4997), bench.CHANGED_POD_CIDR)
-    assert moved["kubecvm:cluster"]["podCidr"] == "10.128.0.0/9" and bench.bench_config(4997)["kubecvm:cluster"]["podCidr"] == "10.0.0.0/8"
+    assert (
+        moved["kubecvm:cluster"]["podCidr"] == "10.128.0.0/9"
+        and bench.bench_config(4997)["kubecvm:cluster"]["podCidr"] == "10.0.0.0/8"
+    )
     for config in (smaller, moved):  # both still plan: the layout holds them
         cluster = config["kubecvm:cluster"]
         build_plan(spec_from_config(preset="prod", overrides=cluster, region=bench.REGION, stack="bench"))
 
 
 def test_scale_block_replaces_its_former_self_and_keeps_the_notes(tmp_path):
-    m = {"load": (1.0, 2.0), "nodes": 5000, "e2e": {"ratio_e2e": 1.2, "plan_e2e_s": 6.0, "floor_e2e_s": 5.0},
-         "gr": {500: {"s": 5.0, "rss_mib": 200.0}, 1000: {"s": 9.0, "rss_mib": 400.0}, bench.MAX_WORKERS: {"s": 40.0, "rss_mib": 900.0}},
-         "vr": {500: {"s": 5.0, "rss_mib": 200.0}, bench.MAX_WORKERS: {"s": 50.0, "rss_mib": 1100.0}},
-         "growth_gr": 8.0, "growth_vr": 10.0, "replay_s": 5.0, "replay_share": 0.1, "moved_plan_s": 50.0,
-         "diff_s": 2.0, "diff_share": 0.05}
+    m = {
+        "load": (1.0, 2.0),
+        "nodes": 5000,
+        "e2e": {"ratio_e2e": 1.2, "plan_e2e_s": 6.0, "floor_e2e_s": 5.0},
+        "gr": {
+            500: {"s": 5.0, "rss_mib": 200.0},
+            1000: {"s": 9.0, "rss_mib": 400.0},
+            bench.MAX_WORKERS: {"s": 40.0, "rss_mib": 900.0},
+        },
+        "vr": {500: {"s": 5.0, "rss_mib": 200.0}, bench.MAX_WORKERS: {"s": 50.0, "rss_mib": 1100.0}},
+        "growth_gr": 8.0,
+        "growth_vr": 10.0,
+        "replay_s": 5.0,
+        "replay_share": 0.1,
+        "moved_plan_s": 50.0,
+        "diff_s": 2.0,
+        "diff_share": 0.05,
+    }
     rows = bench.scale_rows(m)
     assert [r[2].rsplit(": ", 1)[-1] for r in rows[:5]] == ["PASS", "PASS", "PASS", "FAIL", "PASS"]
     out = tmp_path / "RESULTS.md"

@@ -15,11 +15,11 @@ from tests.conftest import PROD_ZONES, REGION
 from tests.loopback_tls import metrics_tls
 
 
-
 VERSION = "1.30.4"
 ADDRESSES = {"masters": (("demo-master-0", "10.0.64.11"),), "pool_blocks": (("demo-general-z3-", "10.0.65.0", 64),)}
-SETTINGS = addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION,
-                                **ADDRESSES)
+SETTINGS = addons.AddonSettings(
+    cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=VERSION, **ADDRESSES
+)
 TLS = metrics_tls()  # metrics-server's serving certificate (the component makes it with pulumi-tls)
 OBJECTS = addons.objects(SETTINGS, metrics_tls=TLS)  # everything the add-ons create
 CSI = addons.csi_objects(SETTINGS)
@@ -45,8 +45,10 @@ def walk(value, path=""):
 
 # Every minor the installed schemas cover, from the oldest the add-ons support: a configured version anywhere in
 # that range is checked against its own schema.
-SUPPORTED = sorted({major_minor(v) for v in all_versions()
-                    if addons.kubernetes_minor(v) >= addons.MIN_KUBERNETES}, key=addons.kubernetes_minor)
+SUPPORTED = sorted(
+    {major_minor(v) for v in all_versions() if addons.kubernetes_minor(v) >= addons.MIN_KUBERNETES},
+    key=addons.kubernetes_minor,
+)
 
 
 class ProviderRecordingCloud(SimulatedCloud):
@@ -69,15 +71,20 @@ def run_addons(settings):
     def program():
         # Stands in for the bootstrap resources (the first master) that the add-ons must wait for.
         bootstrap = tc.vpc.Instance("bootstrap", cidr_block="10.0.0.0/16")
-        ClusterAddons("demo-addons", settings, kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
-                      depends_on=[bootstrap])
+        ClusterAddons(
+            "demo-addons",
+            settings,
+            kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
+            depends_on=[bootstrap],
+        )
 
     cloud = ProviderRecordingCloud()
     return run_program({}, stack="test", program=program, cloud=cloud), cloud
 
 
 METRICS_TLS_RESOURCES = {
-    "demo-metrics-server-tls-ca-key": "tls:index/privateKey:PrivateKey", "demo-metrics-server-tls-key": "tls:index/privateKey:PrivateKey",
+    "demo-metrics-server-tls-ca-key": "tls:index/privateKey:PrivateKey",
+    "demo-metrics-server-tls-key": "tls:index/privateKey:PrivateKey",
     "demo-metrics-server-tls-ca-cert": "tls:index/selfSignedCert:SelfSignedCert",
     "demo-metrics-server-tls-csr": "tls:index/certRequest:CertRequest",
     "demo-metrics-server-tls-cert": "tls:index/locallySignedCert:LocallySignedCert",

@@ -17,8 +17,12 @@ CA_HASH = "sha256:" + "ab" * 32
 @cache
 def preset_plan(stack: str) -> ClusterPlan:
     config = read_stack_file(PROJECT_DIR / f"Pulumi.{stack}.yaml")
-    return plan_from_config(preset=config.get("kubecvm:preset"), overrides=config.get("kubecvm:cluster"),
-                            region=config.get("tencentcloud:region"), stack=stack)
+    return plan_from_config(
+        preset=config.get("kubecvm:preset"),
+        overrides=config.get("kubecvm:cluster"),
+        region=config.get("tencentcloud:region"),
+        stack=stack,
+    )
 
 
 def roles(plan: ClusterPlan) -> dict[str, MachinePlan]:

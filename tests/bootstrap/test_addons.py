@@ -17,8 +17,19 @@ from kubecvm.planning import addons, build_plan, mirrors
 from kubecvm.offline.runner import SECRET
 from tests.conftest import PROD_ZONES, REGION, make_spec
 from tests.bootstrap._addons import (
-    ADDRESSES, CSI, METRICS_TLS_RESOURCES, OBJECTS, PROJECT_DIR, SETTINGS, SUPPORTED, TLS, VERSION, as_registered,
-    by_kind, run_addons, walk,
+    ADDRESSES,
+    CSI,
+    METRICS_TLS_RESOURCES,
+    OBJECTS,
+    PROJECT_DIR,
+    SETTINGS,
+    SUPPORTED,
+    TLS,
+    VERSION,
+    as_registered,
+    by_kind,
+    run_addons,
+    walk,
 )
 
 
@@ -30,8 +41,12 @@ def test_validator_covers_the_supported_range():
 
 @pytest.mark.parametrize("version", SUPPORTED)
 def test_every_object_validates_strictly(version):
-    objs = addons.objects(addons.AddonSettings(
-        cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, **ADDRESSES), metrics_tls=TLS)
+    objs = addons.objects(
+        addons.AddonSettings(
+            cluster="demo", region=REGION, zones=tuple(PROD_ZONES), kubernetes_version=version, **ADDRESSES
+        ),
+        metrics_tls=TLS,
+    )
     for obj in objs:
         # validate() falls back to an older schema when it lacks the asked one; insist on the exact minor.
         assert kubernetes_validate.validate(obj, version, strict=True) == version, addons.resource_name("x", obj)
@@ -46,8 +61,10 @@ def test_each_preset_configured_version_validates(preset):
     spec = make_spec(preset, {"zones": PROD_ZONES[:1]} if preset == "dev" else None)
     configured = configured_version(spec)
     if configured is None:
-        pytest.skip("the spec has no kubernetes.version yet (added with the bootstrap user data); "
-                    "test_every_object_validates_strictly covers every minor the validator knows")
+        pytest.skip(
+            "the spec has no kubernetes.version yet (added with the bootstrap user data); "
+            "test_every_object_validates_strictly covers every minor the validator knows"
+        )
     assert major_minor(configured) in SUPPORTED, f"kubernetes-validate has no schema for {configured}"
     objs = addons.objects(addons.settings_from_plan(build_plan(spec)), metrics_tls=TLS)
     assert objs  # every preset turns the CBS CSI driver on by default
@@ -68,6 +85,7 @@ def test_validation_is_real_a_broken_object_fails():
 
 # ---- exact content ----------------------------------------------------------------------------------------------
 
+
 def test_object_inventory():
     assert [(o["kind"], o["metadata"]["name"]) for o in CSI] == [
         ("ServiceAccount", "cbs-csi-controller-sa"),
@@ -82,13 +100,21 @@ def test_object_inventory():
         ("DaemonSet", "csi-cbs-node"),
         ("StorageClass", "cbs-ssd"),
     ]
-    assert {o["metadata"].get("namespace") for o in OBJECTS if o["kind"] in
-            ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet", "Service", "RoleBinding")} == {"kube-system"}
-    assert OBJECTS == (addons.csr_approver_objects(SETTINGS) + CSI + addons.metrics_server_objects(SETTINGS, TLS)
-                       + addons.lb_controller_objects(SETTINGS))
+    assert {
+        o["metadata"].get("namespace")
+        for o in OBJECTS
+        if o["kind"] in ("ServiceAccount", "ConfigMap", "Deployment", "DaemonSet", "Service", "RoleBinding")
+    } == {"kube-system"}
+    assert OBJECTS == (
+        addons.csr_approver_objects(SETTINGS)
+        + CSI
+        + addons.metrics_server_objects(SETTINGS, TLS)
+        + addons.lb_controller_objects(SETTINGS)
+    )
 
 
 # ---- pinned images, no keys --------------------------------------------------------------------------------------
+
 
 def test_images_come_only_from_the_pinned_block():
     used = addons.images(OBJECTS)
@@ -99,8 +125,12 @@ def test_images_come_only_from_the_pinned_block():
         assert repo.startswith("ccr.ccs.tencentyun.com/"), name
         assert re.fullmatch(r"v?\d+\.\d+(\.\d+)?(-[a-z]+)?", tag), name  # an explicit version, never latest
     assert addons.image("cbs-csi", SETTINGS) == "ccr.ccs.tencentyun.com/tkeimages/csi-tencentcloud-cbs:v2.3.0"
-    pulls = {c["imagePullPolicy"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")
-             for c in o["spec"]["template"]["spec"]["containers"]}
+    pulls = {
+        c["imagePullPolicy"]
+        for o in OBJECTS
+        if o["kind"] in ("Deployment", "DaemonSet")
+        for c in o["spec"]["template"]["spec"]["containers"]
+    }
     assert pulls == {"IfNotPresent"}
 
 
@@ -113,35 +143,60 @@ def test_no_secret_keys_in_any_manifest():
     assert not by_kind("Secret")
     hits = [(path, text) for obj in OBJECTS for path, text in walk(obj) if FORBIDDEN.search(text)]
     assert hits == []
-    env_names = {e["name"] for o in OBJECTS if o["kind"] in ("Deployment", "DaemonSet")
-                 for c in o["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+    env_names = {
+        e["name"]
+        for o in OBJECTS
+        if o["kind"] in ("Deployment", "DaemonSet")
+        for c in o["spec"]["template"]["spec"]["containers"]
+        for e in c.get("env", [])
+    }
     assert not [n for n in env_names if n.startswith("TENCENTCLOUD_")]
 
 
 def test_forbidden_pattern_catches_upstream_key_wiring():
     # Upstream's manifests wire keys like this; the check above must be able to see it.
-    upstream_env = {"name": "TENCENTCLOUD_API_SECRET_ID",
-                    "valueFrom": {"secretKeyRef": {"name": "cbs-csi-api-key", "key": "TENCENTCLOUD_CBS_API_SECRET_ID"}}}
+    upstream_env = {
+        "name": "TENCENTCLOUD_API_SECRET_ID",
+        "valueFrom": {"secretKeyRef": {"name": "cbs-csi-api-key", "key": "TENCENTCLOUD_CBS_API_SECRET_ID"}},
+    }
     assert [t for _, t in walk(upstream_env) if FORBIDDEN.search(t)]
 
 
 # ---- settings ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change, problem", [
-    ({"kubernetes_version": "1.24.9"}, "kubernetes.version: 1.24.9 is older than the add-ons support (1.25 or newer)"),
-    ({"kubernetes_version": "latest"}, "kubernetes.version: 'latest' is not a version such as 1.30 or 1.30.4"),
-    ({"disk_type": "CLOUD_BASIC"}, "diskType: CLOUD_BASIC is not a CBS CSI disk type (CLOUD_PREMIUM, CLOUD_SSD, CLOUD_HSSD)"),
-    ({"zones": ()}, "zones: the StorageClass needs at least one zone"),
-    ({"zones": ("ap-shanghai-2",)}, "zones: every zone must be in region ap-guangzhou"),
-    ({"masters": (("demo-master-0", "192.168.0.1"),)},
-     "masters/pool_blocks: demo-master-0's addresses ('192.168.0.1', 1) are not inside vpcCidr 10.0.0.0/16"),
-    ({"masters": (("demo-master-0", "10.0.64"),)},
-     "masters/pool_blocks: demo-master-0's addresses ('10.0.64', 1) are not inside vpcCidr 10.0.0.0/16"),
-    ({"pool_blocks": (("demo-a-z3-", "10.0.255.0", 512),)},  # runs past the VPC's end
-     "masters/pool_blocks: demo-a-z3-'s addresses ('10.0.255.0', 512) are not inside vpcCidr 10.0.0.0/16"),
-    ({"masters": (("demo-master-0", "10.0.64.11"), ("demo-master-0", "10.0.64.12"))},
-     "masters/pool_blocks: a name or prefix appears twice"),
-])
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (
+            {"kubernetes_version": "1.24.9"},
+            "kubernetes.version: 1.24.9 is older than the add-ons support (1.25 or newer)",
+        ),
+        ({"kubernetes_version": "latest"}, "kubernetes.version: 'latest' is not a version such as 1.30 or 1.30.4"),
+        (
+            {"disk_type": "CLOUD_BASIC"},
+            "diskType: CLOUD_BASIC is not a CBS CSI disk type (CLOUD_PREMIUM, CLOUD_SSD, CLOUD_HSSD)",
+        ),
+        ({"zones": ()}, "zones: the StorageClass needs at least one zone"),
+        ({"zones": ("ap-shanghai-2",)}, "zones: every zone must be in region ap-guangzhou"),
+        (
+            {"masters": (("demo-master-0", "192.168.0.1"),)},
+            "masters/pool_blocks: demo-master-0's addresses ('192.168.0.1', 1) are not inside vpcCidr 10.0.0.0/16",
+        ),
+        (
+            {"masters": (("demo-master-0", "10.0.64"),)},
+            "masters/pool_blocks: demo-master-0's addresses ('10.0.64', 1) are not inside vpcCidr 10.0.0.0/16",
+        ),
+        (
+            {"pool_blocks": (("demo-a-z3-", "10.0.255.0", 512),)},  # runs past the VPC's end
+            "masters/pool_blocks: demo-a-z3-'s addresses ('10.0.255.0', 512) are not inside vpcCidr 10.0.0.0/16",
+        ),
+        (
+            {"masters": (("demo-master-0", "10.0.64.11"), ("demo-master-0", "10.0.64.12"))},
+            "masters/pool_blocks: a name or prefix appears twice",
+        ),
+    ],
+)
 def test_settings_errors_name_the_field(change, problem):
     base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION}
     with pytest.raises(ValueError) as err:
@@ -149,23 +204,43 @@ def test_settings_errors_name_the_field(change, problem):
     assert str(err.value) == problem
 
 
-@pytest.mark.parametrize("pool_disks, expected", [
-    ([], "CLOUD_SSD"),
-    (["CLOUD_PREMIUM"], "CLOUD_PREMIUM"),
-    (["CLOUD_HSSD", "CLOUD_PREMIUM"], "CLOUD_HSSD"),
-    (["CLOUD_BSSD"], "CLOUD_SSD"),  # the driver does not create BSSD volumes
-])
+@pytest.mark.parametrize(
+    "pool_disks, expected",
+    [
+        ([], "CLOUD_SSD"),
+        (["CLOUD_PREMIUM"], "CLOUD_PREMIUM"),
+        (["CLOUD_HSSD", "CLOUD_PREMIUM"], "CLOUD_HSSD"),
+        (["CLOUD_BSSD"], "CLOUD_SSD"),  # the driver does not create BSSD volumes
+    ],
+)
 def test_volume_disk_type(pool_disks, expected):
     assert addons.volume_disk_type(pool_disks) == expected
 
 
 def test_settings_from_spec():
-    spec = make_spec("prod", {"nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
-                                             "dataDisk": {"type": "CLOUD_PREMIUM", "size": 100}}]})
+    spec = make_spec(
+        "prod",
+        {
+            "nodePools": [
+                {
+                    "name": "general",
+                    "instanceType": "S5.2XLARGE32",
+                    "countPerZone": 1,
+                    "dataDisk": {"type": "CLOUD_PREMIUM", "size": 100},
+                }
+            ]
+        },
+    )
     s = addons.settings_from_spec(spec, kubernetes_version="1.31")
-    assert s == addons.AddonSettings(cluster="demo", region=REGION, zones=tuple(PROD_ZONES),
-                                     kubernetes_version="1.31", disk_type="CLOUD_PREMIUM", cbs_csi=True,
-                                     registries=mirrors.from_spec(spec))
+    assert s == addons.AddonSettings(
+        cluster="demo",
+        region=REGION,
+        zones=tuple(PROD_ZONES),
+        kubernetes_version="1.31",
+        disk_type="CLOUD_PREMIUM",
+        cbs_csi=True,
+        registries=mirrors.from_spec(spec),
+    )
     assert addons.settings_from_spec(spec, kubernetes_version="1.31", cbs_csi=False).cbs_csi is False
     if configured_version(spec) is None:
         with pytest.raises(ValueError, match="^kubernetes.version: needed"):
@@ -175,11 +250,20 @@ def test_settings_from_spec():
 
 
 def test_disabled_addons_have_no_objects():
-    base = {"cluster": "demo", "region": REGION, "zones": ("ap-guangzhou-3",), "kubernetes_version": VERSION,
-            **ADDRESSES}
+    base = {
+        "cluster": "demo",
+        "region": REGION,
+        "zones": ("ap-guangzhou-3",),
+        "kubernetes_version": VERSION,
+        **ADDRESSES,
+    }
     approver = addons.csr_approver_objects(addons.AddonSettings(**base))
-    assert addons.objects(addons.AddonSettings(**base, cbs_csi=False, metrics_server=False, lb_controller=False),
-                          metrics_tls=TLS) == approver
+    assert (
+        addons.objects(
+            addons.AddonSettings(**base, cbs_csi=False, metrics_server=False, lb_controller=False), metrics_tls=TLS
+        )
+        == approver
+    )
     no_csi = addons.objects(addons.AddonSettings(**base, cbs_csi=False), metrics_tls=TLS)
     assert no_csi == approver + addons.metrics_server_objects(SETTINGS, TLS) + addons.lb_controller_objects(SETTINGS)
     assert not [o for o in no_csi if "cbs-csi" in o["metadata"]["name"]]
@@ -199,19 +283,28 @@ def test_component_registers_each_object_with_its_kubernetes_type(recorded):
     assert component.type == "kubecvm:index:ClusterAddons"
     children = sorted((r.name, r.type) for r in rec.resources if r.parent == component.urn)
     expected_types = {
-        "ServiceAccount": "kubernetes:core/v1:ServiceAccount", "ConfigMap": "kubernetes:core/v1:ConfigMap",
+        "ServiceAccount": "kubernetes:core/v1:ServiceAccount",
+        "ConfigMap": "kubernetes:core/v1:ConfigMap",
         "ClusterRole": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
         "ClusterRoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-        "CSIDriver": "kubernetes:storage.k8s.io/v1:CSIDriver", "StorageClass": "kubernetes:storage.k8s.io/v1:StorageClass",
-        "Deployment": "kubernetes:apps/v1:Deployment", "DaemonSet": "kubernetes:apps/v1:DaemonSet",
-        "Service": "kubernetes:core/v1:Service", "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-        "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService", "Secret": "kubernetes:core/v1:Secret",
+        "CSIDriver": "kubernetes:storage.k8s.io/v1:CSIDriver",
+        "StorageClass": "kubernetes:storage.k8s.io/v1:StorageClass",
+        "Deployment": "kubernetes:apps/v1:Deployment",
+        "DaemonSet": "kubernetes:apps/v1:DaemonSet",
+        "Service": "kubernetes:core/v1:Service",
+        "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "APIService": "kubernetes:apiregistration.k8s.io/v1:APIService",
+        "Secret": "kubernetes:core/v1:Secret",
         "Role": "kubernetes:rbac.authorization.k8s.io/v1:Role",
     }
     patch = "demo-addons-patch-deployment-coredns"
     assert children == sorted(
-        [("demo-addons-k8s", "pulumi:providers:kubernetes"), (patch, "kubernetes:apps/v1:DeploymentPatch"),
-         (f"{patch}-exists", "pulumi-python:dynamic:Resource"), ("demo-addons-lb-cleanup", "pulumi-python:dynamic:Resource")]
+        [
+            ("demo-addons-k8s", "pulumi:providers:kubernetes"),
+            (patch, "kubernetes:apps/v1:DeploymentPatch"),
+            (f"{patch}-exists", "pulumi-python:dynamic:Resource"),
+            ("demo-addons-lb-cleanup", "pulumi-python:dynamic:Resource"),
+        ]
         + [(addons.resource_name("demo-addons", o), expected_types[o["kind"]]) for o in OBJECTS]
         + list(METRICS_TLS_RESOURCES.items())
     )
@@ -219,7 +312,10 @@ def test_component_registers_each_object_with_its_kubernetes_type(recorded):
 
 def test_coredns_patch_waits_for_kubeadms_deployment(recorded):
     rec, cloud = recorded
-    patch, gate = rec.by_name("demo-addons-patch-deployment-coredns"), rec.by_name("demo-addons-patch-deployment-coredns-exists")
+    patch, gate = (
+        rec.by_name("demo-addons-patch-deployment-coredns"),
+        rec.by_name("demo-addons-patch-deployment-coredns-exists"),
+    )
     provider = rec.by_name("demo-addons-k8s")
     assert cloud.providers[patch.name] == f"{provider.urn}::{provider.id}"
     assert patch.dependencies == [gate.urn]
@@ -246,14 +342,32 @@ def test_objects_use_the_kubeconfig_provider_and_wait_for_bootstrap(recorded):
 
 
 def test_disabled_addons_leave_the_approver_and_the_coredns_patch():
-    rec, _ = run_addons(addons.AddonSettings(cluster="demo", region=REGION, zones=("ap-guangzhou-3",),
-                                       kubernetes_version=VERSION, cbs_csi=False, metrics_server=False,
-                                       lb_controller=False, **ADDRESSES))
-    assert sorted(r.type for r in rec.resources) == sorted([
-        "kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch", "pulumi-python:dynamic:Resource",
-        "pulumi:providers:kubernetes", "tencentcloud:Vpc/instance:Instance", "kubernetes:apps/v1:Deployment",
-        "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ServiceAccount",
-        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"])
+    rec, _ = run_addons(
+        addons.AddonSettings(
+            cluster="demo",
+            region=REGION,
+            zones=("ap-guangzhou-3",),
+            kubernetes_version=VERSION,
+            cbs_csi=False,
+            metrics_server=False,
+            lb_controller=False,
+            **ADDRESSES,
+        )
+    )
+    assert sorted(r.type for r in rec.resources) == sorted(
+        [
+            "kubecvm:index:ClusterAddons",
+            "kubernetes:apps/v1:DeploymentPatch",
+            "pulumi-python:dynamic:Resource",
+            "pulumi:providers:kubernetes",
+            "tencentcloud:Vpc/instance:Instance",
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:core/v1:ConfigMap",
+            "kubernetes:core/v1:ServiceAccount",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        ]
+    )
 
 
 @pytest.mark.parametrize("cbs_csi", [True, False])
@@ -271,8 +385,13 @@ def test_component_takes_a_plan_and_follows_addons_cbs_csi(cbs_csi):
 
 
 def test_addon_images_follow_the_specs_registries():
-    spec = make_spec("prod", {"addons": {"imageRegistry": "ccr.ccs.tencentyun.com/mirror"},
-                              "kubernetes": {"imageRepository": "ccr.ccs.tencentyun.com/k8s"}})
+    spec = make_spec(
+        "prod",
+        {
+            "addons": {"imageRegistry": "ccr.ccs.tencentyun.com/mirror"},
+            "kubernetes": {"imageRepository": "ccr.ccs.tencentyun.com/k8s"},
+        },
+    )
     used = addons.images(addons.objects(addons.settings_from_plan(build_plan(spec)), metrics_tls=TLS))
     assert "ccr.ccs.tencentyun.com/mirror/tkeimages/csi-tencentcloud-cbs:v2.3.0" in used
     assert "ccr.ccs.tencentyun.com/k8s/metrics-server:v0.7.2" in used

@@ -26,6 +26,7 @@ from tests.bootstrap._addons import ADDRESSES, CSI, OBJECTS, SETTINGS, TLS, VERS
 
 # ---- exact content ----------------------------------------------------------------------------------------------
 
+
 def test_storage_class_exact():
     (sc,) = by_kind("StorageClass")
     assert sc == {
@@ -37,29 +38,42 @@ def test_storage_class_exact():
             "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
         },
         "provisioner": "com.tencent.cloud.csi.cbs",
-        "parameters": {"diskType": "CLOUD_SSD", "encrypt": "ENCRYPT",
-                       "disktags": "kubecvm/cluster:demo,kubecvm/role:volume"},
+        "parameters": {
+            "diskType": "CLOUD_SSD",
+            "encrypt": "ENCRYPT",
+            "disktags": "kubecvm/cluster:demo,kubecvm/role:volume",
+        },
         "reclaimPolicy": "Delete",
         "allowVolumeExpansion": True,
         "volumeBindingMode": "WaitForFirstConsumer",
     }
 
 
-@given(disk_type=st.sampled_from(addons.CSI_DISK_TYPES),
-       zones=st.lists(st.integers(1, 8), min_size=1, max_size=4, unique=True))
+@given(
+    disk_type=st.sampled_from(addons.CSI_DISK_TYPES),
+    zones=st.lists(st.integers(1, 8), min_size=1, max_size=4, unique=True),
+)
 def test_storage_class_follows_settings(disk_type, zones):
     zone_names = tuple(f"{REGION}-{n}" for n in zones)
-    s = addons.AddonSettings(cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION,
-                             disk_type=disk_type, **ADDRESSES)
+    s = addons.AddonSettings(
+        cluster="c1", region=REGION, zones=zone_names, kubernetes_version=VERSION, disk_type=disk_type, **ADDRESSES
+    )
     (sc,) = by_kind("StorageClass", addons.objects(s, metrics_tls=TLS))
     assert sc["parameters"]["diskType"] == disk_type
     assert sc["parameters"]["encrypt"] == "ENCRYPT"
     assert sc["metadata"]["name"] == "cbs-" + disk_type.split("_", 1)[1].lower()
     # Adding or removing zones must not touch the class: its topology fields are immutable in Kubernetes.
-    (first_zone_only,) = by_kind("StorageClass", addons.objects(dataclasses.replace(s, zones=zone_names[:1]), metrics_tls=TLS))
+    (first_zone_only,) = by_kind(
+        "StorageClass", addons.objects(dataclasses.replace(s, zones=zone_names[:1]), metrics_tls=TLS)
+    )
     assert sc == first_zone_only
-    assert sum(o["metadata"].get("annotations", {}).get(addons.DEFAULT_CLASS_ANNOTATION) == "true"
-               for o in addons.objects(s, metrics_tls=TLS)) == 1
+    assert (
+        sum(
+            o["metadata"].get("annotations", {}).get(addons.DEFAULT_CLASS_ANNOTATION) == "true"
+            for o in addons.objects(s, metrics_tls=TLS)
+        )
+        == 1
+    )
 
 
 def test_csi_driver_object():
@@ -72,9 +86,14 @@ def test_node_plugin_registers_the_driver_socket():
     (ds,) = by_kind("DaemonSet")
     pod = ds["spec"]["template"]["spec"]
     registrar = next(c for c in pod["containers"] if c["name"] == "driver-registrar")
-    assert "--kubelet-registration-path=/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs/csi.sock" in registrar["args"]
+    assert (
+        "--kubelet-registration-path=/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs/csi.sock" in registrar["args"]
+    )
     plugin_dir = next(v for v in pod["volumes"] if v["name"] == "plugin-dir")
-    assert plugin_dir["hostPath"] == {"path": "/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs", "type": "DirectoryOrCreate"}
+    assert plugin_dir["hostPath"] == {
+        "path": "/var/lib/kubelet/plugins/com.tencent.cloud.csi.cbs",
+        "type": "DirectoryOrCreate",
+    }
     assert pod["serviceAccountName"] == "cbs-csi-node-sa" and pod["hostNetwork"] is True
     assert pod["tolerations"] == [{"operator": "Exists"}]
 
@@ -83,8 +102,9 @@ def test_controller_runs_on_masters_with_role_credentials():
     (dep,) = by_kind("Deployment")
     pod = dep["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
-    assert pod["tolerations"] == [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
-                                   "effect": "NoSchedule"}]
+    assert pod["tolerations"] == [
+        {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}
+    ]
     assert pod["hostNetwork"] is True
     driver = next(c for c in pod["containers"] if c["name"] == "cbs-csi")
     assert {"name": "QCLOUD_NORM_URL", "value": "http://127.0.0.1:19101/norm/api"} in driver["env"]
@@ -103,13 +123,16 @@ def test_rbac_bindings_point_at_their_own_roles_and_accounts():
         assert b["roleRef"]["name"] in roles and b["metadata"]["name"] == b["roleRef"]["name"] + "-binding"
         assert [s["name"] for s in b["subjects"]] == [b["roleRef"]["name"].replace("-role", "-sa")]
         assert {s["name"] for s in b["subjects"]} <= accounts
-    workloads = {o["spec"]["template"]["spec"]["serviceAccountName"] for o in CSI if o["kind"] in ("Deployment", "DaemonSet")}
+    workloads = {
+        o["spec"]["template"]["spec"]["serviceAccountName"] for o in CSI if o["kind"] in ("Deployment", "DaemonSet")
+    }
     assert workloads == accounts
     every_rule = [r for role in by_kind("ClusterRole") for r in role["rules"]]
     assert not [r for r in every_rule if "secrets" in r["resources"] or "*" in r["verbs"] or "*" in r["resources"]]
 
 
 # ---- the credential sidecar against a fake metadata service ------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -119,8 +142,14 @@ def _free_port() -> int:
 
 class _FakeMetadata(BaseHTTPRequestHandler):
     role: str | None = "kubecvm-demo-master"
-    CRED = {"TmpSecretId": "AKIDtemporaryid", "TmpSecretKey": "temporarykey", "Token": "session-token",
-            "ExpiredTime": 1_900_000_000, "Expiration": "2030-03-17T17:46:40Z", "Code": "Success"}
+    CRED = {
+        "TmpSecretId": "AKIDtemporaryid",
+        "TmpSecretKey": "temporarykey",
+        "Token": "session-token",
+        "ExpiredTime": 1_900_000_000,
+        "Expiration": "2030-03-17T17:46:40Z",
+        "Code": "Success",
+    }
 
     def do_GET(self):
         base = "/latest/meta-data/cam/security-credentials/"
@@ -146,8 +175,11 @@ def shim(tmp_path):
     script = tmp_path / "cam_credentials.py"
     script.write_text(addons.CAM_CREDENTIALS_SCRIPT)
     port = _free_port()
-    env = {"METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/",
-           "LISTEN_PORT": str(port), "PATH": "/usr/bin:/bin"}
+    env = {
+        "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/",
+        "LISTEN_PORT": str(port),
+        "PATH": "/usr/bin:/bin",
+    }
     proc = subprocess.Popen([sys.executable, str(script)], env=env)
     try:
         for _ in range(100):
@@ -166,9 +198,17 @@ def shim(tmp_path):
 
 def _norm_request(url: str) -> tuple[int, dict]:
     # The request the driver sends (driver/cloud/credential.go GetTkeCredential).
-    body = json.dumps({"eventId": 1, "timestamp": 1, "caller": "cloudprovider", "callee": "NORM", "version": "1",
-                       "password": "cloudprovider",
-                       "interface": {"interfaceName": "NORM.AssumeTkeCredential", "para": {}}}).encode()
+    body = json.dumps(
+        {
+            "eventId": 1,
+            "timestamp": 1,
+            "caller": "cloudprovider",
+            "callee": "NORM",
+            "version": "1",
+            "password": "cloudprovider",
+            "interface": {"interfaceName": "NORM.AssumeTkeCredential", "para": {}},
+        }
+    ).encode()
     req = urllib.request.Request(url, data=body, headers={"Content-type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=5) as answer:
@@ -181,9 +221,18 @@ def test_sidecar_answers_norm_with_the_instance_role(shim):
     status, body = _norm_request(shim)
     assert status == 200
     # The fields the driver's NormResponse/CredentialData structs read.
-    assert body == {"returnValue": 0, "returnMsg": "ok", "returnData": {
-        "credentials": {"sessionToken": "session-token", "tmpSecretId": "AKIDtemporaryid", "tmpSecretKey": "temporarykey"},
-        "expiredTime": 1_900_000_000}}
+    assert body == {
+        "returnValue": 0,
+        "returnMsg": "ok",
+        "returnData": {
+            "credentials": {
+                "sessionToken": "session-token",
+                "tmpSecretId": "AKIDtemporaryid",
+                "tmpSecretKey": "temporarykey",
+            },
+            "expiredTime": 1_900_000_000,
+        },
+    }
 
 
 def test_sidecar_reports_a_missing_role_as_an_error(shim):
@@ -210,12 +259,16 @@ def _node_driver(objs=OBJECTS) -> tuple[dict, dict]:
 def test_csi_image_tag_bump_needs_the_matching_node_flags():
     tag = addons.image("cbs-csi", SETTINGS).rsplit(":", 1)[1]
     assert tag == addons.CBS_CSI_VERSION
-    assert tag in VERIFIED_NODE_NEEDS, (f"CBS CSI {tag} is not verified: read its node plugin upstream and record "
-                                        "the flags and environment it needs")
+    assert tag in VERIFIED_NODE_NEEDS, (
+        f"CBS CSI {tag} is not verified: read its node plugin upstream and record the flags and environment it needs"
+    )
     needs = VERIFIED_NODE_NEEDS[tag]
     _, driver = _node_driver()
-    assert [a for a in driver["args"] if a not in ("--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock",
-                                                      "--component_type=node")] == needs["args"]
+    assert [
+        a
+        for a in driver["args"]
+        if a not in ("--v=5", "--logtostderr=true", "--endpoint=unix:///csi/csi.sock", "--component_type=node")
+    ] == needs["args"]
     assert {e["name"] for e in driver["env"]} - {"POD_NAMESPACE"} == needs["env"]
 
 
@@ -259,5 +312,7 @@ def test_controller_and_node_sidecars_never_share_a_port():
     for obj in by_kind("Deployment") + by_kind("DaemonSet"):
         for c in obj["spec"]["template"]["spec"]["containers"]:
             ports += [e["value"] for e in c.get("env", []) if e["name"] == "LISTEN_PORT"]
-            ports += [e["value"].split(":")[2].split("/")[0] for e in c.get("env", []) if e["name"] == "QCLOUD_NORM_URL"]
+            ports += [
+                e["value"].split(":")[2].split("/")[0] for e in c.get("env", []) if e["name"] == "QCLOUD_NORM_URL"
+            ]
     assert sorted(ports) == ["19101", "19101", "19102", "19102"]

@@ -21,26 +21,37 @@ from tests.bootstrap._addons import SETTINGS, TLS, by_kind
 
 # ---- metrics-server ----------------------------------------------------------------------------------------------
 
+
 def test_metrics_server_verifies_kubelets_against_the_cluster_ca():
     objs = addons.metrics_server_objects(SETTINGS, TLS)
     (dep,) = by_kind("Deployment", objs)
     pod = dep["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["args"] == [
-        "--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-        "--kubelet-use-node-status-port", "--metric-resolution=15s",
+        "--cert-dir=/tmp",
+        "--secure-port=10250",
+        "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+        "--kubelet-use-node-status-port",
+        "--metric-resolution=15s",
         "--kubelet-certificate-authority=/etc/kubelet-ca/ca.crt",
-        "--tls-cert-file=/etc/metrics-server/tls/tls.crt", "--tls-private-key-file=/etc/metrics-server/tls/tls.key"]
+        "--tls-cert-file=/etc/metrics-server/tls/tls.crt",
+        "--tls-private-key-file=/etc/metrics-server/tls/tls.key",
+    ]
     assert not [a for a in container["args"] if "insecure" in a]
     assert {"mountPath": "/etc/kubelet-ca", "name": "kubelet-ca", "readOnly": True} in container["volumeMounts"]
-    assert {"name": "kubelet-ca", "configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}} \
-        in pod["volumes"]
+    assert {
+        "name": "kubelet-ca",
+        "configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+    } in pod["volumes"]
     # registry.k8s.io is unreachable from mainland China: the region's mirror of it (planning/mirrors.py).
     assert container["image"] == "registry.aliyuncs.com/google_containers/metrics-server:v0.7.2"
-    abroad = addons.metrics_server_objects(dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)), TLS)
+    abroad = addons.metrics_server_objects(
+        dataclasses.replace(SETTINGS, region="ap-singapore", zones=("ap-singapore-1",)), TLS
+    )
     assert by_kind("Deployment", abroad)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == (
         "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
-        "@sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9")
+        "@sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9"
+    )
     assert addons.METRICS_SERVER_MANIFEST.endswith("/v0.7.2/components.yaml")
 
 
@@ -62,7 +73,11 @@ def test_metrics_server_objects_as_upstream_ships_them():
     assert api["spec"]["service"] == {"name": "metrics-server", "namespace": "kube-system"}
     (svc,) = by_kind("Service", objs)
     (dep,) = by_kind("Deployment", objs)
-    assert svc["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"] == dep["spec"]["template"]["metadata"]["labels"]
+    assert (
+        svc["spec"]["selector"]
+        == dep["spec"]["selector"]["matchLabels"]
+        == dep["spec"]["template"]["metadata"]["labels"]
+    )
     reader = next(r for r in by_kind("ClusterRole", objs) if r["metadata"]["name"] == "system:metrics-server")
     assert reader["rules"][0] == {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]}
     assert not addons.metrics_server_objects(dataclasses.replace(SETTINGS, metrics_server=False))
@@ -76,12 +91,17 @@ def test_metrics_server_serves_the_stacks_certificate_and_the_apiservice_verifie
     (dep,) = by_kind("Deployment", objs)
     pod = dep["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert {"mountPath": "/etc/metrics-server/tls", "name": "serving-cert", "readOnly": True} in container["volumeMounts"]
+    assert {"mountPath": "/etc/metrics-server/tls", "name": "serving-cert", "readOnly": True} in container[
+        "volumeMounts"
+    ]
     assert {"name": "serving-cert", "secret": {"secretName": "metrics-server-tls"}} in pod["volumes"]
     (api,) = by_kind("APIService", objs)
     assert api["spec"]["caBundle"] == TLS.ca_bundle and "insecureSkipTLSVerify" not in api["spec"]
     # The names the aggregator dials (<service>.<namespace>.svc) and in-cluster clients use, in the plan's domain.
-    assert addons.METRICS_SERVER_DNS_NAMES == ("metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local")
+    assert addons.METRICS_SERVER_DNS_NAMES == (
+        "metrics-server.kube-system.svc",
+        "metrics-server.kube-system.svc.cluster.local",
+    )
     # (kubeadm's networking.dnsDomain is the same constant: tests/bootstrap/test_render.py checks it is cluster.local)
     assert addons.METRICS_SERVER_DNS_NAMES[1].endswith(".svc." + CLUSTER_DOMAIN)
     with pytest.raises(ValueError, match=r"^addons.metricsServer: metrics-server needs its serving certificate"):
@@ -127,8 +147,10 @@ def test_the_certificates_names_are_the_ones_the_aggregator_checks(recorded, loo
     server = loopback_tls(Handler, dns=names, ca_name="demo metrics-server CA", subject=names[0])
     context = ssl.create_default_context(cadata=server.ca_pem)
     aggregator_name = f"{service['name']}.{service['namespace']}.svc"
-    with socket.create_connection(("127.0.0.1", server.port)) as raw, \
-            context.wrap_socket(raw, server_hostname=aggregator_name) as tls:
+    with (
+        socket.create_connection(("127.0.0.1", server.port)) as raw,
+        context.wrap_socket(raw, server_hostname=aggregator_name) as tls,
+    ):
         assert tls.getpeercert()["subject"] == ((("commonName", "metrics-server.kube-system.svc"),),)
     with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
         with socket.create_connection(("127.0.0.1", server.port)) as raw:

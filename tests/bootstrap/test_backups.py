@@ -31,21 +31,31 @@ APPID = "1250000000"
 
 # ---- the plan ---------------------------------------------------------------------------------------------------
 
+
 def test_backup_plan_of_the_prod_preset():
     assert BP == backups.BackupPlan(
-        bucket_prefix="kubecvm-prod-etcd", bucket_resource="kubecvm-prod-etcd", policy="kubecvm-prod-etcd-backup",
-        attachment="kubecvm-prod-etcd-backup-attach", component="prod-backups", interval_hours=6, retention_days=30,
-        protect=True)
+        bucket_prefix="kubecvm-prod-etcd",
+        bucket_resource="kubecvm-prod-etcd",
+        policy="kubecvm-prod-etcd-backup",
+        attachment="kubecvm-prod-etcd-backup-attach",
+        component="prod-backups",
+        interval_hours=6,
+        retention_days=30,
+        protect=True,
+    )
     assert BP.bucket(APPID) == "kubecvm-prod-etcd-1250000000"
     assert backups.backup_plan(build_plan(make_spec("prod", {"backups": {"etcd": False}}))) is None
 
 
-@pytest.mark.parametrize("prefix, appid, problem", [
-    ("kubecvm-prod-etcd", "125000000", "appid '125000000': a Tencent Cloud AppID is 10 digits"),
-    ("kubecvm-Prod-etcd", APPID, "COS bucket 'kubecvm-Prod-etcd-1250000000'"),
-    ("kubecvm-" + "a" * 42, APPID, "at most 60 characters"),
-    ("-kubecvm", APPID, "COS bucket '-kubecvm-1250000000'"),
-])
+@pytest.mark.parametrize(
+    "prefix, appid, problem",
+    [
+        ("kubecvm-prod-etcd", "125000000", "appid '125000000': a Tencent Cloud AppID is 10 digits"),
+        ("kubecvm-Prod-etcd", APPID, "COS bucket 'kubecvm-Prod-etcd-1250000000'"),
+        ("kubecvm-" + "a" * 42, APPID, "at most 60 characters"),
+        ("-kubecvm", APPID, "COS bucket '-kubecvm-1250000000'"),
+    ],
+)
 def test_bucket_names_follow_the_providers_rule(prefix, appid, problem):
     with pytest.raises(ValueError, match=re.escape(problem)):
         backups.bucket_name(prefix, appid)
@@ -57,19 +67,36 @@ def test_the_longest_cluster_name_still_fits_a_bucket_name():
 
 
 def test_lifecycle_and_policy_exactly():
-    assert backups.lifecycle_rules(BP) == [{
-        "id": "kubecvm-etcd-retention", "filter_prefix": "etcd/", "expiration": {"days": 30},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}]
+    assert backups.lifecycle_rules(BP) == [
+        {
+            "id": "kubecvm-etcd-retention",
+            "filter_prefix": "etcd/",
+            "expiration": {"days": 30},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+        }
+    ]
     doc = json.loads(backups.policy_document(BP, "ap-guangzhou", APPID))
-    assert doc == {"version": "2.0", "statement": [{
-        "effect": "allow", "action": ["cos:PutObject"],
-        "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"]}]}
+    assert doc == {
+        "version": "2.0",
+        "statement": [
+            {
+                "effect": "allow",
+                "action": ["cos:PutObject"],
+                "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"],
+            }
+        ],
+    }
 
 
-@pytest.mark.parametrize("backups_config, field", [
-    ({"intervalHours": 0}, "backups.intervalHours"), ({"retentionDays": 0}, "backups.retentionDays"),
-    ({"intervalHours": 25}, "backups.intervalHours"), ({"every": 6}, "backups.every"),
-])
+@pytest.mark.parametrize(
+    "backups_config, field",
+    [
+        ({"intervalHours": 0}, "backups.intervalHours"),
+        ({"retentionDays": 0}, "backups.retentionDays"),
+        ({"intervalHours": 25}, "backups.intervalHours"),
+        ({"every": 6}, "backups.every"),
+    ],
+)
 def test_bad_backup_settings_name_the_field(backups_config, field):
     from kubecvm.stacks.config import ConfigError
 
@@ -79,12 +106,18 @@ def test_bad_backup_settings_name_the_field(backups_config, field):
 
 # ---- the simulated cloud refuses what COS refuses ----------------------------------------------------------------
 
+
 def test_simulated_cloud_refuses_bad_or_taken_bucket_names():
     state = CloudState()
     assert cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd-1250000000"}) is None
     assert "10-digit appid" in cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd"})
     assert "10-digit appid" in cos_bucket_name(state, {"bucket": "Kubecvm-prod-etcd-1250000000"})
-    state.create("k", "tencentcloud:Cos/bucket:Bucket", "kubecvm-prod-etcd-1250000000", {"bucket": "kubecvm-prod-etcd-1250000000"})
+    state.create(
+        "k",
+        "tencentcloud:Cos/bucket:Bucket",
+        "kubecvm-prod-etcd-1250000000",
+        {"bucket": "kubecvm-prod-etcd-1250000000"},
+    )
     assert cos_bucket_name(state, {"bucket": "kubecvm-prod-etcd-1250000000"}).startswith("BucketAlreadyExists")
 
 
@@ -102,10 +135,19 @@ def test_bucket_under_the_simulated_cloud():
     (bucket,) = recorded.of_type("tencentcloud:Cos/bucket:Bucket")
     assert bucket.id == "kubecvm-prod-etcd-1250000000"
     assert {k: bucket.inputs[k] for k in ("bucket", "acl", "encryptionAlgorithm", "forceClean")} == {
-        "bucket": "kubecvm-prod-etcd-1250000000", "acl": "private", "encryptionAlgorithm": "AES256", "forceClean": False}
-    assert bucket.inputs["lifecycleRules"] == [{
-        "id": "kubecvm-etcd-retention", "filterPrefix": "etcd/", "expiration": {"days": 30},
-        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}]
+        "bucket": "kubecvm-prod-etcd-1250000000",
+        "acl": "private",
+        "encryptionAlgorithm": "AES256",
+        "forceClean": False,
+    }
+    assert bucket.inputs["lifecycleRules"] == [
+        {
+            "id": "kubecvm-etcd-retention",
+            "filterPrefix": "etcd/",
+            "expiration": {"days": 30},
+            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+        }
+    ]
     assert bucket.inputs["tags"]["kubecvm/cluster"] == "prod" and bucket.inputs["tags"]["kubecvm/role"] == "backup"
     assert bucket.protect is True  # prod: the bucket outlives a mistaken destroy
     (policy,) = recorded.of_type("tencentcloud:Cam/policy:Policy")
@@ -116,20 +158,31 @@ def test_bucket_under_the_simulated_cloud():
 
 # ---- user data ----------------------------------------------------------------------------------------------------
 
+
 def test_masters_ship_the_timers_workers_none():
     for m in PLAN.machines:
         written = files(user_data(PLAN, m))
         timers = sorted(p for p in written if p.startswith("/etc/systemd/system/kubecvm-") and p.endswith(".timer"))
         if m.role == "master":
-            assert timers == ["/etc/systemd/system/kubecvm-cert-renew.timer", "/etc/systemd/system/kubecvm-etcd-backup.timer",
-                              "/etc/systemd/system/kubecvm-token-sync.timer"]
+            assert timers == [
+                "/etc/systemd/system/kubecvm-cert-renew.timer",
+                "/etc/systemd/system/kubecvm-etcd-backup.timer",
+                "/etc/systemd/system/kubecvm-token-sync.timer",
+            ]
             assert "OnUnitActiveSec=6h" in written["/etc/systemd/system/kubecvm-etcd-backup.timer"]["content"]
-            assert "BACKUP_BUCKET=kubecvm-prod-etcd " in written["/etc/systemd/system/kubecvm-etcd-backup.service"]["content"]
+            assert (
+                "BACKUP_BUCKET=kubecvm-prod-etcd "
+                in written["/etc/systemd/system/kubecvm-etcd-backup.service"]["content"]
+            )
             assert written["/usr/local/lib/kubecvm/cos_put.py"]["content"].startswith("# Upload one file to COS")
         else:
             assert timers == []
-    hours = [files(user_data(PLAN, m))["/etc/systemd/system/kubecvm-cert-renew.timer"]["content"].split("OnCalendar=")[1][:16]
-             for m in PLAN.masters]
+    hours = [
+        files(user_data(PLAN, m))["/etc/systemd/system/kubecvm-cert-renew.timer"]["content"].split("OnCalendar=")[1][
+            :16
+        ]
+        for m in PLAN.masters
+    ]
     assert hours == ["Sun *-*-* 02:30:", "Sun *-*-* 04:30:", "Sun *-*-* 06:30:"]  # never two masters at once
 
 
@@ -143,6 +196,7 @@ def test_without_backups_no_backup_files():
 
 
 # ---- the scripts, against fakes ------------------------------------------------------------------------------------
+
 
 def node(tmp: Path, m) -> dict:
     written = files(user_data(PLAN, m))
@@ -164,9 +218,14 @@ def fake(n, name: str, body: str) -> None:
 
 def run(n, script: str, **env) -> subprocess.CompletedProcess:
     root = n["root"]
-    environ = {"PATH": f"{n['bin']}:{os.environ['PATH']}", "KUBECVM_DIR": str(root / "etc/kubecvm"),
-               "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"), "KUBECVM_ROOT": str(root),
-               "CALLS": str(n["log"]), **env}
+    environ = {
+        "PATH": f"{n['bin']}:{os.environ['PATH']}",
+        "KUBECVM_DIR": str(root / "etc/kubecvm"),
+        "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"),
+        "KUBECVM_ROOT": str(root),
+        "CALLS": str(n["log"]),
+        **env,
+    }
     return subprocess.run(["bash", str(root / script.lstrip("/"))], capture_output=True, text=True, env=environ)
 
 
@@ -175,18 +234,24 @@ def calls(n) -> list[str]:
 
 
 def unit_env(n, unit: str) -> dict[str, str]:
-    line = next(x for x in n["files"][f"/etc/systemd/system/{unit}"]["content"].splitlines() if x.startswith("Environment="))
+    line = next(
+        x for x in n["files"][f"/etc/systemd/system/{unit}"]["content"].splitlines() if x.startswith("Environment=")
+    )
     return dict(kv.split("=", 1) for kv in line.removeprefix("Environment=").split())
 
 
 def test_backup_snapshots_inside_etcd_and_uploads_with_the_role(tmp_path: Path):
     n = node(tmp_path, PLAN.masters[1])
     fake(n, "crictl", '[ "$1" = ps ] && echo 3f2a\n[ "$1" = exec ] && touch "$KUBECVM_ROOT${@: -1}"\nexit 0\n')
-    fake(n, "curl", 'echo 1250000000\n')
+    fake(n, "curl", "echo 1250000000\n")
     fake(n, "date", '[ "$1" = -u ] && { echo 20261202T030000Z; exit 0; }; echo 2026-12-02T03:00:00+00:00\n')
     fake(n, "python", 'test -e "$4" && echo "snapshot present" >>"$CALLS"\n')
-    result = run(n, "/usr/local/sbin/kubecvm-etcd-backup", COS_PYTHON=str(n["bin"] / "python"),
-                 **unit_env(n, "kubecvm-etcd-backup.service"))
+    result = run(
+        n,
+        "/usr/local/sbin/kubecvm-etcd-backup",
+        COS_PYTHON=str(n["bin"] / "python"),
+        **unit_env(n, "kubecvm-etcd-backup.service"),
+    )
     assert result.returncode == 0, result.stderr
     root = n["root"]
     assert [c for c in calls(n) if not c.startswith("date")] == [
@@ -213,12 +278,16 @@ def test_backup_fails_loudly_without_etcd(tmp_path: Path):
 
 def _renew_node(tmp_path: Path, days_left: int) -> dict:
     n = node(tmp_path, PLAN.masters[0])
-    end = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_left, hours=1))
+    end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_left, hours=1)
     fake(n, "openssl", f'echo "notAfter={end.strftime("%b %d %H:%M:%S %Y GMT")}"\n')
     fake(n, "kubeadm", "exit 0\n")
     fake(n, "sleep", "exit 0\n")
     # A static pod runs while its manifest is in place (the kubelet's job, faked here).
-    fake(n, "crictl", 'pod=${3#^}; pod=${pod%$}; [ -e "$KUBECVM_ROOT/etc/kubernetes/manifests/$pod.yaml" ] && echo id-$pod\nexit 0\n')
+    fake(
+        n,
+        "crictl",
+        'pod=${3#^}; pod=${pod%$}; [ -e "$KUBECVM_ROOT/etc/kubernetes/manifests/$pod.yaml" ] && echo id-$pod\nexit 0\n',
+    )
     manifests = n["root"] / "etc/kubernetes/manifests"
     manifests.mkdir(parents=True)
     for pod in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
@@ -242,11 +311,23 @@ def test_renewal_renews_then_restarts_one_static_pod_at_a_time(tmp_path: Path):
     assert seen[0] == "kubeadm certs renew all"
     order = [c.split("^")[1].split("$")[0] for c in seen[1:]]
     # each pod seen gone, then seen running again, before the next one is touched
-    assert order == ["etcd", "etcd", "kube-apiserver", "kube-apiserver", "kube-controller-manager",
-                     "kube-controller-manager", "kube-scheduler", "kube-scheduler"]
+    assert order == [
+        "etcd",
+        "etcd",
+        "kube-apiserver",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kube-scheduler",
+    ]
     manifests = n["root"] / "etc/kubernetes/manifests"
     assert sorted(p.name for p in manifests.iterdir()) == [
-        "etcd.yaml", "kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml"]  # all back
+        "etcd.yaml",
+        "kube-apiserver.yaml",
+        "kube-controller-manager.yaml",
+        "kube-scheduler.yaml",
+    ]  # all back
     assert unit_env(n, "kubecvm-cert-renew.service")["RENEW_WITHIN_DAYS"] == "60"
 
 
@@ -257,7 +338,7 @@ def test_renewal_renews_then_restarts_one_static_pod_at_a_time(tmp_path: Path):
 # REQUESTS_CA_BUNDLE trusts its CA), so the script's https endpoint is what is exercised.
 
 BUCKET_HOST = "kubecvm-prod-etcd-1250000000.cos.ap-guangzhou.myqcloud.com"
-RESOLVE_ONLY_THE_FAKE = '''
+RESOLVE_ONLY_THE_FAKE = """
 import os, socket
 _real = socket.getaddrinfo
 def getaddrinfo(host, port, *args, **kwargs):
@@ -267,15 +348,18 @@ def getaddrinfo(host, port, *args, **kwargs):
         return _real(host, port, *args, **kwargs)
     raise socket.gaierror("test: %s is not the fake COS" % host)
 socket.getaddrinfo = getaddrinfo
-'''
+"""
 
 
 class _Meta(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         base = "/latest/meta-data/cam/security-credentials/"
-        body = {base: b"kubecvm-prod-master\n",
-                base + "kubecvm-prod-master": json.dumps({"TmpSecretId": "AKIDtmp", "TmpSecretKey": "tmpkey",
-                                                          "Token": "tok", "ExpiredTime": 1}).encode()}.get(self.path)
+        body = {
+            base: b"kubecvm-prod-master\n",
+            base + "kubecvm-prod-master": json.dumps(
+                {"TmpSecretId": "AKIDtmp", "TmpSecretKey": "tmpkey", "Token": "tok", "ExpiredTime": 1}
+            ).encode(),
+        }.get(self.path)
         self.send_response(200 if body else 404)
         self.end_headers()
         self.wfile.write(body or b"")
@@ -313,14 +397,31 @@ def cos_put(tmp_path: Path, loopback_tls):
     (tmp_path / "site" / "sitecustomize.py").write_text(RESOLVE_ONLY_THE_FAKE)
     script = tmp_path / "cos_put.py"
     script.write_text(files(user_data(PLAN, PLAN.masters[0]))["/usr/local/lib/kubecvm/cos_put.py"]["content"])
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "REQUESTS_CA_BUNDLE": cos.ca_file,
-           "FAKE_COS_HOST": BUCKET_HOST, "FAKE_COS_PORT": str(cos.port),
-           "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(tmp_path / "site"),
+        "REQUESTS_CA_BUNDLE": cos.ca_file,
+        "FAKE_COS_HOST": BUCKET_HOST,
+        "FAKE_COS_PORT": str(cos.port),
+        "METADATA_URL": f"http://127.0.0.1:{meta.server_port}/latest/meta-data/cam/security-credentials/",
+    }
 
     def run(path: Path):
         _FakeCos.seen = []
-        result = subprocess.run([sys.executable, str(script), "kubecvm-prod-etcd-1250000000", "ap-guangzhou", str(path),
-                                 "etcd/prod-master-0/x.db"], env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(script),
+                "kubecvm-prod-etcd-1250000000",
+                "ap-guangzhou",
+                str(path),
+                "etcd/prod-master-0/x.db",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return result, _FakeCos.seen
 
     yield run

@@ -55,8 +55,10 @@ def test_clusters_x_and_x_etcd_cannot_read_each_others_secrets():
 
 @given(CLUSTER_NAMES, CLUSTER_NAMES)
 def test_secret_names_of_two_clusters_never_meet(a: str, b: str):
-    secrets = {c: {names.ssm_secret(c, item) for item, _ in bootstrap.PKI_FILES} | {names.ssm_secret(c, bootstrap.TOKEN_ITEM)}
-               for c in {a, b}}
+    secrets = {
+        c: {names.ssm_secret(c, item) for item, _ in bootstrap.PKI_FILES} | {names.ssm_secret(c, bootstrap.TOKEN_ITEM)}
+        for c in {a, b}
+    }
     if a != b:
         assert not secrets[a] & secrets[b]
     for cluster, group in secrets.items():

@@ -44,14 +44,14 @@ net/bridge/bridge-nf-call-iptables = 0
 vm.overcommit_memory = 2
 #net.ipv4.ip_forward = 0
 """
-CONTAINERD_DEFAULT = '''version = 2
+CONTAINERD_DEFAULT = """version = 2
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:3.8"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
     SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = ""
-'''
+"""
 
 REC = 'echo "$(basename "$0") $*" >>"$CALLS"\n'
 FAKES = {
@@ -59,46 +59,52 @@ FAKES = {
     # `sysctl --system` as procps applies the node's files, to ROOT/proc/sys (tests/bootstrap/sysctl_order.py).
     "sysctl": REC + f'[ "$1" != --system ] || exec "$REAL_PYTHON" {SYSCTL_ORDER} procps "$KUBECVM_ROOT"\n',
     # systemd starting kubecvm-net.service runs its ExecStart.
-    "systemctl": REC + '[ "$*" != "enable --now kubecvm-net.service" ] || exec "$KUBECVM_ROOT/usr/local/sbin/kubecvm-net"\n',
+    "systemctl": REC
+    + '[ "$*" != "enable --now kubecvm-net.service" ] || exec "$KUBECVM_ROOT/usr/local/sbin/kubecvm-net"\n',
     # --show-keys lists the key file's records, which the fake curl wrote as gpg --with-colons would print them.
-    "gpg": REC + '''case " $* " in *" --show-keys "*) cat "${@: -1}"; exit 0 ;; esac
+    "gpg": REC
+    + """case " $* " in *" --show-keys "*) cat "${@: -1}"; exit 0 ;; esac
 while [ $# -gt 0 ]; do [ "$1" = -o ] && echo dearmored >"$2"; shift; done
-''',
+""",
     # The metadata service, the API's readyz on the masters in $PEERS_UP, the Kubernetes repository key.
-    "curl": REC + '''for a in "$@"; do case "$a" in
+    "curl": REC
+    + """for a in "$@"; do case "$a" in
   */meta-data/instance-id) echo "$INSTANCE"; exit 0 ;;
   https://*:6443/readyz) ip=${a#https://}; ip=${ip%%:*}; case " $PEERS_UP " in *" $ip "*) exit 0 ;; esac; exit 7 ;;
 esac; done
 out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done; [ -z "$out" ] || printf %s "$RELEASE_KEY" >"$out"
-''',
+""",
     "containerd": REC + f"cat <<'EOF'\n{CONTAINERD_DEFAULT}EOF\n",
     # kubeadm init/join leave the kubelet's kubeconfig behind, as the real one does; the config is kept for review.
     # Their preflight refuses a node that does not forward (cmd/kubeadm/app/preflight/checks.go FileContentCheck on
     # /proc/sys/net/ipv4/ip_forward, an error: checks_linux.go addIPv4Checks).
-    "kubeadm": REC + '''case "$1" in init|join)
+    "kubeadm": REC
+    + """case "$1" in init|join)
   [ "$(cat "$KUBECVM_ROOT/proc/sys/net/ipv4/ip_forward")" = 1 ] ||
     { echo "[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1"; exit 1; }
   n=$(ls "$KUBECVM_ROOT/state" | grep -c '^kubeadm-' || true); cp "$3" "$KUBECVM_ROOT/state/kubeadm-$n.yaml"
   touch "$KUBECVM_ROOT/etc/kubernetes/kubelet.conf" ;; esac
-''',
+""",
     "iptables": REC + 'for a in "$@"; do [ "$a" = -C ] && exit 1; done; exit 0\n',
     # Block devices: a filesystem exists once mkfs ran on it; a directory is mounted once mount ran (until a reboot).
-    "blkid": REC + '''dev=${@: -1}; [ -e "$KUBECVM_ROOT/state/fs-${dev##*/}" ] || exit 2
+    "blkid": REC
+    + """dev=${@: -1}; [ -e "$KUBECVM_ROOT/state/fs-${dev##*/}" ] || exit 2
 [ "$1" = -s ] && echo "uuid-${dev##*virtio-}"; exit 0
-''',
+""",
     "mkfs.ext4": REC + '[ -z "$MKFS_FAILS" ] || exit 1; dev=${@: -1}; touch "$KUBECVM_ROOT/state/fs-${dev##*/}"\n',
     "mountpoint": '[ -e "$KUBECVM_ROOT/state/mounted$(echo "${@: -1}" | tr / _)" ]\n',
     # mount DIR: like the real one, only what fstab names.
-    "mount": REC + '''dir=${1#"$KUBECVM_ROOT"}; grep -q " $dir " "$KUBECVM_ROOT/etc/fstab" || exit 32
+    "mount": REC
+    + """dir=${1#"$KUBECVM_ROOT"}; grep -q " $dir " "$KUBECVM_ROOT/etc/fstab" || exit 32
 touch "$KUBECVM_ROOT/state/mounted$(echo "$1" | tr / _)"
-''',
+""",
     # python3 -m venv makes a venv whose pip records; everything else is the real interpreter (lib.sh's json).
-    "python3": '''if [ "$1" = -m ] && [ "$2" = venv ]; then
+    "python3": """if [ "$1" = -m ] && [ "$2" = venv ]; then
   echo "venv $3" >>"$CALLS"; mkdir -p "$3/bin"; printf '#!/bin/bash\\necho "pip $*" >>"$CALLS"\\n' >"$3/bin/pip"
   chmod +x "$3/bin/pip"; exit 0
 fi
 exec "$REAL_PYTHON" "$@"
-''',
+""",
 }
 
 
@@ -121,7 +127,9 @@ OTHER_FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
 
 def tccli(secrets: dict[str, str], disks: dict[str, str]) -> str:
     """SSM answers for our secrets, DescribeDisks for this instance's disks, only with the role and the endpoint."""
-    return REC + f"""exec "$REAL_PYTHON" - "$@" <<'PY'
+    return (
+        REC
+        + f"""exec "$REAL_PYTHON" - "$@" <<'PY'
 import json, sys
 args = sys.argv[1:]
 opt = lambda k: args[args.index(k) + 1] if k in args else None
@@ -146,6 +154,7 @@ else:
     sys.exit(2)
 PY
 """
+    )
 
 
 def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
@@ -166,9 +175,11 @@ def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
         (by_id / f"virtio-{disk}").touch()
     bin_.mkdir()
     boot = bootstrap.boot_plan(PLAN)
-    secrets = {boot.secret(bootstrap.TOKEN_ITEM).name: TOKEN,
-               **{s.name: f"pem of {s.item}\n" for s in boot.secrets if s.path},
-               boot.secret(bootstrap.ENCRYPTION_ITEM).name: ENCRYPTION_KEY}
+    secrets = {
+        boot.secret(bootstrap.TOKEN_ITEM).name: TOKEN,
+        **{s.name: f"pem of {s.item}\n" for s in boot.secrets if s.path},
+        boot.secret(bootstrap.ENCRYPTION_ITEM).name: ENCRYPTION_KEY,
+    }
     disks = {}
     if m.etcd_disk:
         disks[m.etcd_disk.name] = DISKS["etcd"]
@@ -178,20 +189,34 @@ def node(tmp: Path, m, peers_up: tuple[str, ...] = ()) -> dict:
         (bin_ / name).write_text("#!/bin/bash\n" + body)
         (bin_ / name).chmod(0o755)
     (root / "var/log").mkdir(parents=True)
-    env = {"PATH": f"{bin_}:{os.environ['PATH']}", "KUBECVM_ROOT": str(root), "KUBECVM_DIR": str(root / "etc/kubecvm"),
-           "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"),
-           "KUBECVM_DISKS": str(root / "usr/local/lib/kubecvm/disks.sh"), "TCCLI": str(bin_ / "tccli"),
-           "KUBECVM_DATA_DISK": str(root / "usr/local/lib/kubecvm/data-disk.sh"),
-           "CALLS": str(tmp / "calls.log"), "REAL_PYTHON": sys.executable, "INSTANCE": INSTANCE,
-           "PEERS_UP": " ".join(peers_up), "TRIES": "2", "RELEASE_KEY": GOOD_KEY}
+    env = {
+        "PATH": f"{bin_}:{os.environ['PATH']}",
+        "KUBECVM_ROOT": str(root),
+        "KUBECVM_DIR": str(root / "etc/kubecvm"),
+        "KUBECVM_LIB": str(root / "usr/local/lib/kubecvm/lib.sh"),
+        "KUBECVM_DISKS": str(root / "usr/local/lib/kubecvm/disks.sh"),
+        "TCCLI": str(bin_ / "tccli"),
+        "KUBECVM_DATA_DISK": str(root / "usr/local/lib/kubecvm/data-disk.sh"),
+        "CALLS": str(tmp / "calls.log"),
+        "REAL_PYTHON": sys.executable,
+        "INSTANCE": INSTANCE,
+        "PEERS_UP": " ".join(peers_up),
+        "TRIES": "2",
+        "RELEASE_KEY": GOOD_KEY,
+    }
     return {"root": root, "env": env, "calls": tmp / "calls.log"}
 
 
 def boot(n: dict) -> list[str]:
     """Run kubecvm-boot; the calls it made (from this run only)."""
     n["calls"].write_text("")
-    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")],
+        env=n["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     log = (n["root"] / "var/log/kubecvm-boot.log").read_text()
     assert result.returncode == 0, log + result.stderr
     assert TOKEN not in log  # never echoed
@@ -227,8 +252,10 @@ PIP = "pip install -q -i http://mirrors.tencentyun.com/pypi/simple --trusted-hos
 # Every node: setuptools from the lock first (to build crcmod), then the whole lock, hash-checked
 # (planning/node-pip.lock: tccli, the COS SDK that tccli and planning/cos_put.py import, their closure).
 PACKAGES = [
-    "apt-get install -y -q python3-venv", "venv ROOT/opt/kubecvm/tccli",
-    f"{PIP} -r ROOT/tmp/setuptools.lock", f"{PIP} --no-build-isolation --use-pep517 -r ROOT/etc/kubecvm/pip.lock",
+    "apt-get install -y -q python3-venv",
+    "venv ROOT/opt/kubecvm/tccli",
+    f"{PIP} -r ROOT/tmp/setuptools.lock",
+    f"{PIP} --no-build-isolation --use-pep517 -r ROOT/etc/kubecvm/pip.lock",
 ]
 MASTER_PACKAGES = PACKAGES
 KUBE_PACKAGES = [
@@ -242,10 +269,16 @@ ENCRYPTION_SECRET = bootstrap.boot_plan(PLAN).secret(bootstrap.ENCRYPTION_ITEM).
 
 
 def etcd_mount(m) -> list[str]:
-    filters = json.dumps([{"Name": "instance-id", "Values": [INSTANCE]},
-                          {"Name": "disk-name", "Values": [m.etcd_disk.name]}], separators=(",", ":"))
-    return [f"tccli cbs DescribeDisks {filters}", f"mkfs.ext4 -q -L etcd ROOT/dev/disk/by-id/virtio-{DISKS['etcd']}",
-            "systemctl daemon-reload", "mount ROOT/var/lib/etcd"]
+    filters = json.dumps(
+        [{"Name": "instance-id", "Values": [INSTANCE]}, {"Name": "disk-name", "Values": [m.etcd_disk.name]}],
+        separators=(",", ":"),
+    )
+    return [
+        f"tccli cbs DescribeDisks {filters}",
+        f"mkfs.ext4 -q -L etcd ROOT/dev/disk/by-id/virtio-{DISKS['etcd']}",
+        "systemctl daemon-reload",
+        "mount ROOT/var/lib/etcd",
+    ]
 
 
 PREFLIGHT = "--ignore-preflight-errors=DirAvailable--var-lib-etcd"
@@ -257,19 +290,30 @@ def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
     n = node(tmp_path, m)
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *MASTER_PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
-        *secret_reads(PKI), f"kubeadm init --config ROOT/etc/kubernetes/kubeadm.yaml --skip-token-print {PREFLIGHT}",
+        NET,
+        *MASTER_PACKAGES,
+        *KUBE_PACKAGES,
+        *secret_reads([TOKEN_SECRET]),
+        *etcd_mount(m),
+        *secret_reads([ENCRYPTION_SECRET]),
+        *secret_reads(PKI),
+        f"kubeadm init --config ROOT/etc/kubernetes/kubeadm.yaml --skip-token-print {PREFLIGHT}",
         "systemctl enable --now kubecvm-cert-renew.timer kubecvm-etcd-backup.timer kubecvm-token-sync.timer",
     ]
     # It looked for a live peer first (none), and the API VIP is answered by itself.
     assert [c.split()[-1] for c in calls if "readyz" in c] == [
-        f"https://{x.private_ip}:6443/readyz" for x in PLAN.masters[1:]]
+        f"https://{x.private_ip}:6443/readyz" for x in PLAN.masters[1:]
+    ]
     assert [c for c in calls if c.startswith("iptables")][-1] == (
-        f"iptables -w -t nat -A KUBECVM-API -d 10.2.64.11 -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443")
+        f"iptables -w -t nat -A KUBECVM-API -d 10.2.64.11 -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443"
+    )
     root = n["root"]
     fstab = (root / "etc/fstab").read_text().splitlines()
-    assert fstab == ["LABEL=root / ext4 defaults 0 1", "#/swap.img none swap sw 0 0",
-                     f"UUID=uuid-{DISKS['etcd']} /var/lib/etcd ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2"]
+    assert fstab == [
+        "LABEL=root / ext4 defaults 0 1",
+        "#/swap.img none swap sw 0 0",
+        f"UUID=uuid-{DISKS['etcd']} /var/lib/etcd ext4 defaults,nofail,x-systemd.device-timeout=5min 0 2",
+    ]
     # kubeadm got the token and the instance id; the file holding the token is gone afterwards.
     init = (root / "state/kubeadm-0.yaml").read_text()
     assert TOKEN in init and bootstrap.TOKEN_PLACEHOLDER not in init
@@ -284,9 +328,14 @@ def test_master_0_inits_once_and_a_reboot_formats_nothing(tmp_path: Path):
     assert cri["sandbox_image"] == "registry.aliyuncs.com/google_containers/pause:3.9"
     assert cri["registry"]["config_path"] == "/etc/containerd/certs.d"
     assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is True
-    assert (root / "etc/containerd/certs.d/docker.io/hosts.toml").read_text().startswith('server = "https://registry-1.docker.io"')
+    assert (
+        (root / "etc/containerd/certs.d/docker.io/hosts.toml")
+        .read_text()
+        .startswith('server = "https://registry-1.docker.io"')
+    )
     assert (root / "etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf").read_text() == (
-        "[Unit]\nRequiresMountsFor=/var/lib/etcd\n")
+        "[Unit]\nRequiresMountsFor=/var/lib/etcd\n"
+    )
 
     reboot(n)
     again = key_calls(boot(n))
@@ -302,8 +351,14 @@ def test_a_joining_master_waits_for_a_peer_moves_stale_etcd_data_and_joins_throu
     (n["root"] / "var/lib/etcd/member").mkdir(parents=True)  # data from a former life on the kept disk
     calls = boot(n)
     assert key_calls(calls) == [
-        NET, *MASTER_PACKAGES, *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), *etcd_mount(m), *secret_reads([ENCRYPTION_SECRET]),
-        f"sleep {bootstrap.JOIN_STAGGER_SECONDS}", *secret_reads(PKI),
+        NET,
+        *MASTER_PACKAGES,
+        *KUBE_PACKAGES,
+        *secret_reads([TOKEN_SECRET]),
+        *etcd_mount(m),
+        *secret_reads([ENCRYPTION_SECRET]),
+        f"sleep {bootstrap.JOIN_STAGGER_SECONDS}",
+        *secret_reads(PKI),
         f"kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml {PREFLIGHT}",
         "systemctl enable --now kubecvm-cert-renew.timer kubecvm-etcd-backup.timer kubecvm-token-sync.timer",
     ]
@@ -320,14 +375,26 @@ def test_a_worker_puts_containerd_and_the_kubelet_on_its_data_disk_before_they_e
     m = PLAN.workers[0]
     n = node(tmp_path, m)
     calls = boot(n)
-    filters = json.dumps([{"Name": "instance-id", "Values": [INSTANCE]}, {"Name": "disk-usage", "Values": ["DATA_DISK"]},
-                          {"Name": "disk-type", "Values": ["CLOUD_SSD"]}], separators=(",", ":"))
+    filters = json.dumps(
+        [
+            {"Name": "instance-id", "Values": [INSTANCE]},
+            {"Name": "disk-usage", "Values": ["DATA_DISK"]},
+            {"Name": "disk-type", "Values": ["CLOUD_SSD"]},
+        ],
+        separators=(",", ":"),
+    )
     assert key_calls(calls) == [
-        NET, *PACKAGES,
-        f"tccli cbs DescribeDisks {filters}", f"mkfs.ext4 -q -L data ROOT/dev/disk/by-id/virtio-{DISKS['data']}",
-        "systemctl daemon-reload", "mount ROOT/var/lib/kubecvm-data", "mount ROOT/var/lib/containerd",
+        NET,
+        *PACKAGES,
+        f"tccli cbs DescribeDisks {filters}",
+        f"mkfs.ext4 -q -L data ROOT/dev/disk/by-id/virtio-{DISKS['data']}",
+        "systemctl daemon-reload",
+        "mount ROOT/var/lib/kubecvm-data",
+        "mount ROOT/var/lib/containerd",
         "mount ROOT/var/lib/kubelet",
-        *KUBE_PACKAGES, *secret_reads([TOKEN_SECRET]), "kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml",
+        *KUBE_PACKAGES,
+        *secret_reads([TOKEN_SECRET]),
+        "kubeadm join --config ROOT/etc/kubernetes/kubeadm.yaml",
     ]
     root = n["root"]
     fstab = (root / "etc/fstab").read_text().splitlines()[2:]
@@ -337,9 +404,11 @@ def test_a_worker_puts_containerd_and_the_kubelet_on_its_data_disk_before_they_e
         "/var/lib/kubecvm-data/kubelet /var/lib/kubelet none bind,nofail,x-systemd.requires-mounts-for=/var/lib/kubecvm-data 0 0",
     ]
     assert (root / "etc/systemd/system/kubelet.service.d/20-kubecvm-mounts.conf").read_text() == (
-        "[Unit]\nRequiresMountsFor=/var/lib/containerd /var/lib/kubelet\n")
+        "[Unit]\nRequiresMountsFor=/var/lib/containerd /var/lib/kubelet\n"
+    )
     assert (root / "etc/systemd/system/containerd.service.d/20-kubecvm-mounts.conf").read_text() == (
-        "[Unit]\nRequiresMountsFor=/var/lib/containerd\n")
+        "[Unit]\nRequiresMountsFor=/var/lib/containerd\n"
+    )
     # Workers hold no CA key and never answer the API VIP; the metadata fence is in place.
     assert not (root / "etc/kubernetes/pki").exists()
     assert not [c for c in calls if "KUBECVM-API" in c]
@@ -349,15 +418,25 @@ def test_a_worker_puts_containerd_and_the_kubelet_on_its_data_disk_before_they_e
     again = key_calls(boot(n))
     assert not [c for c in again if c.startswith(("mkfs", "tccli cbs", "kubeadm"))]
     assert [c for c in again if c.startswith("mount")] == [
-        "mount ROOT/var/lib/kubecvm-data", "mount ROOT/var/lib/containerd", "mount ROOT/var/lib/kubelet"]
+        "mount ROOT/var/lib/kubecvm-data",
+        "mount ROOT/var/lib/containerd",
+        "mount ROOT/var/lib/kubelet",
+    ]
     assert (root / "etc/fstab").read_text().splitlines()[2:] == fstab
 
 
 # What 90-kubecvm.conf sets: forwarding and the bridge for kubeadm's preflight, the kubelet's protectKernelDefaults.
-KUBECVM_SYSCTLS = {"net.bridge.bridge-nf-call-iptables": "1", "net.bridge.bridge-nf-call-ip6tables": "1",
-                   "net.ipv4.ip_forward": "1", "vm.overcommit_memory": "1", "vm.panic_on_oom": "0", "kernel.panic": "10",
-                   "kernel.panic_on_oops": "1", "kernel.keys.root_maxkeys": "1000000",
-                   "kernel.keys.root_maxbytes": "25000000"}
+KUBECVM_SYSCTLS = {
+    "net.bridge.bridge-nf-call-iptables": "1",
+    "net.bridge.bridge-nf-call-ip6tables": "1",
+    "net.ipv4.ip_forward": "1",
+    "vm.overcommit_memory": "1",
+    "vm.panic_on_oom": "0",
+    "kernel.panic": "10",
+    "kernel.panic_on_oops": "1",
+    "kernel.keys.root_maxkeys": "1000000",
+    "kernel.keys.root_maxbytes": "25000000",
+}
 IMAGE_KEPT = {"vm.swappiness": "0", "net.ipv4.conf.all.rp_filter": "0", "kernel.sysrq": "1"}
 
 
@@ -388,7 +467,9 @@ kernel.sysrq = 1
 """
     assert (root / "etc/sysctl.conf").read_text() == conf
     assert os.readlink(root / "etc/sysctl.d/99-sysctl.conf") == "../sysctl.conf"
-    assert (root / "etc/sysctl.d/90-kubecvm.conf").read_text() == "".join(f"{k} = {v}\n" for k, v in KUBECVM_SYSCTLS.items())
+    assert (root / "etc/sysctl.d/90-kubecvm.conf").read_text() == "".join(
+        f"{k} = {v}\n" for k, v in KUBECVM_SYSCTLS.items()
+    )
 
     # A reboot: a fresh kernel, systemd-sysctl (kubecvm-boot does not run again), then anyone's `sysctl --system`.
     for reader in ("systemd", "procps"):
@@ -419,10 +500,15 @@ def test_two_data_disks_stop_the_boot_instead_of_guessing(tmp_path: Path):
     # After volumes are attached a fresh lookup would be ambiguous: the boot fails loudly, formats nothing.
     n = node(tmp_path, PLAN.workers[0])
     tc = Path(n["env"]["TCCLI"])
-    tc.write_text(tc.read_text().replace('for d in found]', 'for d in found * 2]'))
+    tc.write_text(tc.read_text().replace("for d in found]", "for d in found * 2]"))
     n["calls"].write_text("")
-    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")],
+        env=n["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     calls = n["calls"].read_text()
     assert "mkfs" not in calls and "kubeadm" not in calls and "apt-get install -y -q containerd" not in calls
@@ -432,8 +518,13 @@ def test_two_data_disks_stop_the_boot_instead_of_guessing(tmp_path: Path):
 def test_a_failed_format_writes_no_fstab_line_and_stops_the_boot(tmp_path: Path):
     n = node(tmp_path, PLAN.masters[0])
     n["env"]["MKFS_FAILS"] = "1"
-    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")],
+        env=n["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert (n["root"] / "etc/fstab").read_text().count("UUID=") == 0
     assert "kubeadm init" not in n["calls"].read_text()
@@ -453,8 +544,13 @@ def test_the_fakes_are_not_the_system():
 def refused_boot(n: dict) -> tuple[str, str]:
     """Run kubecvm-boot expecting it to fail: (its calls, its log)."""
     n["calls"].write_text("")
-    result = subprocess.run(["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")], env=n["env"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", str(n["root"] / "usr/local/sbin/kubecvm-boot")],
+        env=n["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     return n["calls"].read_text(), (n["root"] / "var/log/kubecvm-boot.log").read_text()
 
@@ -468,12 +564,15 @@ def test_the_pinned_repository_key_is_checked_before_it_is_dearmored(tmp_path: P
     assert show < dearmor < next(i for i, c in enumerate(calls) if c.startswith("apt-get"))
 
 
-@pytest.mark.parametrize("release_key", [
-    key_records(OTHER_FPR),                                                   # another key
-    key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, OTHER_FPR),          # an extra key beside it
-    key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, subkey=OTHER_FPR),   # a subkey the pinned key has not
-    "not a key\n",                                                            # garbage (an error page)
-])
+@pytest.mark.parametrize(
+    "release_key",
+    [
+        key_records(OTHER_FPR),  # another key
+        key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, OTHER_FPR),  # an extra key beside it
+        key_records(bootstrap.KUBERNETES_APT_KEY_FINGERPRINT, subkey=OTHER_FPR),  # a subkey the pinned key has not
+        "not a key\n",  # garbage (an error page)
+    ],
+)
 def test_a_repository_key_that_is_not_exactly_the_pinned_one_stops_the_boot_before_apt(tmp_path: Path, release_key):
     n = node(tmp_path, PLAN.masters[0])
     n["env"]["RELEASE_KEY"] = release_key
@@ -490,7 +589,8 @@ def test_an_expired_repository_key_stops_the_boot_before_apt(tmp_path: Path):
     calls, log = refused_boot(n)
     assert log.splitlines()[-1].endswith(
         f"kubecvm: refusing http://mirrors.tencentyun.com/kubernetes_new/core:/stable:/v1.30/deb/Release.key: "
-        f"the key {bootstrap.KUBERNETES_APT_KEY_FINGERPRINT} has expired")
+        f"the key {bootstrap.KUBERNETES_APT_KEY_FINGERPRINT} has expired"
+    )
     assert "--dearmor" not in calls and "apt-get" not in calls and "kubeadm" not in calls
     assert not (n["root"] / "etc/apt/keyrings/kubernetes.gpg").exists()
 
@@ -509,25 +609,40 @@ def real_keys(tmp_path_factory) -> dict[str, str]:
     gpg = ["gpg", "--homedir", str(home), "--batch", "--passphrase", ""]
     fpr = {}
     # d expired: made on 2020-01-01 (gpg's --faked-system-time) to last a day; e expires in ten years.
-    for name, expiry, at in (("a", "never", ()), ("b", "never", ()), ("c", "never", ()),
-                             ("d", "1d", ("--faked-system-time", "20200101T000000")), ("e", "10y", ())):
-        subprocess.run([*gpg, *at, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign", expiry],
-                       check=True, capture_output=True)
-        listing = subprocess.run([*gpg, "--with-colons", "--list-keys", f"{name}@example.com"], check=True,
-                                 capture_output=True, text=True).stdout
+    for name, expiry, at in (
+        ("a", "never", ()),
+        ("b", "never", ()),
+        ("c", "never", ()),
+        ("d", "1d", ("--faked-system-time", "20200101T000000")),
+        ("e", "10y", ()),
+    ):
+        subprocess.run(
+            [*gpg, *at, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign", expiry],
+            check=True,
+            capture_output=True,
+        )
+        listing = subprocess.run(
+            [*gpg, "--with-colons", "--list-keys", f"{name}@example.com"], check=True, capture_output=True, text=True
+        ).stdout
         fpr[name] = next(r.split(":")[9] for r in listing.splitlines() if r.startswith("fpr:"))
     subprocess.run([*gpg, "--quick-add-key", fpr["c"], "cv25519", "encr", "never"], check=True, capture_output=True)
 
     def export(*who):
         return subprocess.run([*gpg, "--armor", "--export", *who], check=True, capture_output=True, text=True).stdout
-    return {"one": (fpr["a"], export(fpr["a"])), "two": (fpr["a"], export(fpr["a"], fpr["b"])),
-            "subkey": (fpr["c"], export(fpr["c"])), "expired": (fpr["d"], export(fpr["d"])),
-            "expiring": (fpr["e"], export(fpr["e"]))}
+
+    return {
+        "one": (fpr["a"], export(fpr["a"])),
+        "two": (fpr["a"], export(fpr["a"], fpr["b"])),
+        "subkey": (fpr["c"], export(fpr["c"])),
+        "expired": (fpr["d"], export(fpr["d"])),
+        "expiring": (fpr["e"], export(fpr["e"])),
+    }
 
 
 @pytest.mark.skipif(not shutil.which("gpg"), reason="gpg not installed")
-@pytest.mark.parametrize("which, accepted", [("one", True), ("two", False), ("subkey", False), ("expired", False),
-                                             ("expiring", True)])
+@pytest.mark.parametrize(
+    "which, accepted", [("one", True), ("two", False), ("subkey", False), ("expired", False), ("expiring", True)]
+)
 def test_the_key_check_reads_what_the_real_gpg_prints(tmp_path: Path, real_keys, which, accepted):
     # The real gpg instead of the fake, with the expected fingerprint set to the throwaway key's.
     fpr, armored = real_keys[which]

@@ -46,12 +46,24 @@ BOOT_VALUES = {
 VARIANTS = {
     "prod-public-api": {"apiEndpoint": {"exposure": "public"}},
     "prod-global-router": {"podNetwork": {"mode": "globalRouter"}},
-    "prod-tainted-pool": {"nodePools": [
-        {"name": "general", "slot": 1, "instanceType": "S5.2XLARGE32", "countPerZone": 1},
-        {"name": "edge", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1, "zones": ["ap-guangzhou-4"],
-         "labels": {"example.com/team": "edge"}, "dataDisk": {"type": "CLOUD_SSD", "size": 100},
-         "taints": [{"key": "dedicated", "value": "edge", "effect": "NoSchedule"},
-                    {"key": "example.com/gpu", "effect": "NoExecute"}]}]},
+    "prod-tainted-pool": {
+        "nodePools": [
+            {"name": "general", "slot": 1, "instanceType": "S5.2XLARGE32", "countPerZone": 1},
+            {
+                "name": "edge",
+                "slot": 2,
+                "instanceType": "S5.LARGE8",
+                "countPerZone": 1,
+                "zones": ["ap-guangzhou-4"],
+                "labels": {"example.com/team": "edge"},
+                "dataDisk": {"type": "CLOUD_SSD", "size": 100},
+                "taints": [
+                    {"key": "dedicated", "value": "edge", "effect": "NoSchedule"},
+                    {"key": "example.com/gpu", "effect": "NoExecute"},
+                ],
+            },
+        ]
+    },
     "prod-1.28": {"kubernetes": {"version": "1.28.15"}},
     "prod-1.32": {"kubernetes": {"version": "1.32.0"}},
 }
@@ -89,7 +101,8 @@ def _strict(schema: dict) -> dict:
 @cache
 def _registry(strict: bool) -> Registry:
     return Registry().with_resources(
-        (s["$id"], Resource.from_contents(_strict(s) if strict else s)) for s in SCHEMAS.values())
+        (s["$id"], Resource.from_contents(_strict(s) if strict else s)) for s in SCHEMAS.values()
+    )
 
 
 def problems(doc: dict, strict: bool = True) -> list[str]:
@@ -122,6 +135,7 @@ def all_docs() -> list[tuple[str, str, str, dict]]:
 
 # --- the schemas themselves ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_each_schema_is_valid_draft_2020_12_and_names_its_upstream_source(name):
     schema = SCHEMAS[name]
@@ -153,15 +167,25 @@ def test_every_object_in_every_schema_is_closed_or_a_typed_map(name):
         if "properties" in node:
             assert node.get("additionalProperties") is False, where
         else:
-            assert isinstance(node.get("additionalProperties"), dict) or node.get("additionalProperties") is False, where
+            assert isinstance(node.get("additionalProperties"), dict) or node.get("additionalProperties") is False, (
+                where
+            )
 
 
 # --- every rendered document against its kind's schema ------------------------------------------------------
 
+
 def test_every_role_of_every_plan_renders_the_expected_config_kinds():
     expected = {
-        "master-init": ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "JoinConfiguration",
-                        "Policy", "AdmissionConfiguration", "EncryptionConfiguration"],
+        "master-init": [
+            "InitConfiguration",
+            "ClusterConfiguration",
+            "KubeletConfiguration",
+            "JoinConfiguration",
+            "Policy",
+            "AdmissionConfiguration",
+            "EncryptionConfiguration",
+        ],
         "master-join": ["JoinConfiguration", "Policy", "AdmissionConfiguration", "EncryptionConfiguration"],
         "worker": ["JoinConfiguration"],
     }
@@ -188,8 +212,9 @@ def test_the_embedded_pod_security_configuration_is_checked_against_its_own_sche
     broken = copy.deepcopy(admission)
     broken["plugins"][0]["configuration"]["defaults"]["enforce"] = "strict"
     assert problems(admission) == []
-    assert problems(broken) == ["plugins.0.configuration.defaults.enforce: 'strict' is not one of "
-                                "['privileged', 'baseline', 'restricted']"]
+    assert problems(broken) == [
+        "plugins.0.configuration.defaults.enforce: 'strict' is not one of ['privileged', 'baseline', 'restricted']"
+    ]
 
 
 # One misspelled field per kind (a path to rename and the wrong name), as a hand edit or a refactor would make it.
@@ -225,14 +250,17 @@ def test_a_misspelled_field_is_refused_naming_it(kind):
     assert any(e.startswith(f"{where}: ") and repr(new) in e for e in errs), errs
 
 
-@pytest.mark.parametrize("kind, path, value, needle", [
-    ("ClusterConfiguration", ("apiServer", "extraArgs", "profiling"), False, "False is not of type 'string'"),
-    ("InitConfiguration", ("bootstrapTokens", 0, "ttl"), "2 hours", "does not match"),
-    ("InitConfiguration", ("bootstrapTokens", 0, "token"), bootstrap.TOKEN_PLACEHOLDER, "does not match"),
-    ("InitConfiguration", ("localAPIEndpoint", "bindPort"), "6443", "'6443' is not of type 'integer'"),
-    ("Policy", ("rules", 0, "level"), "metadata", "is not one of"),
-    ("ClusterConfiguration", ("apiServer", "extraVolumes", 0, "pathType"), "Dir", "is not one of"),
-])
+@pytest.mark.parametrize(
+    "kind, path, value, needle",
+    [
+        ("ClusterConfiguration", ("apiServer", "extraArgs", "profiling"), False, "False is not of type 'string'"),
+        ("InitConfiguration", ("bootstrapTokens", 0, "ttl"), "2 hours", "does not match"),
+        ("InitConfiguration", ("bootstrapTokens", 0, "token"), bootstrap.TOKEN_PLACEHOLDER, "does not match"),
+        ("InitConfiguration", ("localAPIEndpoint", "bindPort"), "6443", "'6443' is not of type 'integer'"),
+        ("Policy", ("rules", 0, "level"), "metadata", "is not one of"),
+        ("ClusterConfiguration", ("apiServer", "extraVolumes", 0, "pathType"), "Dir", "is not one of"),
+    ],
+)
 def test_a_wrong_type_or_value_is_refused(kind, path, value, needle):
     doc = copy.deepcopy(next(d for _, d in rendered("prod", "master-init") if d["kind"] == kind))
     parent = doc
@@ -251,14 +279,19 @@ def test_a_nested_type_modelled_only_as_an_object_is_refused_when_rendered():
 
 # --- command-line flags ---------------------------------------------------------------------------------------
 
+
 def rendered_flags() -> dict[str, set[str]]:
     """component -> every flag name the rendered kubeadm configs make kubeadm pass to it."""
-    out: dict[str, set[str]] = {c: set() for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                                                   "kubelet")}
+    out: dict[str, set[str]] = {
+        c: set() for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
+    }
     for *_, d in all_docs():
         if d["kind"] == "ClusterConfiguration":
-            for key, component in (("apiServer", "kube-apiserver"), ("controllerManager", "kube-controller-manager"),
-                                   ("scheduler", "kube-scheduler")):
+            for key, component in (
+                ("apiServer", "kube-apiserver"),
+                ("controllerManager", "kube-controller-manager"),
+                ("scheduler", "kube-scheduler"),
+            ):
                 out[component] |= set(d.get(key, {}).get("extraArgs", {}))
             assert not d["etcd"]["local"].get("extraArgs"), "etcd flags: add them to flags.json with their source"
         if d["kind"] in ("InitConfiguration", "JoinConfiguration"):

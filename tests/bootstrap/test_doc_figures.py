@@ -55,7 +55,8 @@ def test_the_boot_page_user_data_sizes_are_what_ships(stack: str):
         assert stated[column] is not None, (stack, column, actual[column])
         for said, is_ in zip(stated[column], actual[column]):
             assert said % 100 == 0 and abs(said - is_) <= 50, (
-                f"docs/concepts/boot.md says {stack} {column} ships {said:,} bytes; it ships {is_:,}: update the table in docs/concepts/boot.md")
+                f"docs/concepts/boot.md says {stack} {column} ships {said:,} bytes; it ships {is_:,}: update the table in docs/concepts/boot.md"
+            )
 
 
 @pytest.mark.parametrize("stack", PRESETS)

@@ -17,15 +17,23 @@ CA_HASH = "sha256:" + "0" * 64
 
 
 def worker_with(**changes):
-    plan = build_plan(spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="dev"))
+    plan = build_plan(
+        spec_from_config(preset="dev", overrides={"zones": ["ap-guangzhou-3"]}, region="ap-guangzhou", stack="dev")
+    )
     return plan, dataclasses.replace(plan.workers[0], **changes)
 
 
-@pytest.mark.parametrize("changes, needle", [
-    ({"labels": {"team": "x --authorization-mode=AlwaysAllow"}}, "node label 'x --authorization-mode=AlwaysAllow'"),
-    ({"labels": {"a=b": "c"}}, "node label 'a=b'"),
-    ({"taints": ({"key": "k", "value": "v --anonymous-auth=true", "effect": "NoSchedule"},)}, "taint 'v --anonymous-auth=true'"),
-])
+@pytest.mark.parametrize(
+    "changes, needle",
+    [
+        ({"labels": {"team": "x --authorization-mode=AlwaysAllow"}}, "node label 'x --authorization-mode=AlwaysAllow'"),
+        ({"labels": {"a=b": "c"}}, "node label 'a=b'"),
+        (
+            {"taints": ({"key": "k", "value": "v --anonymous-auth=true", "effect": "NoSchedule"},)},
+            "taint 'v --anonymous-auth=true'",
+        ),
+    ],
+)
 def test_a_hand_built_plan_cannot_smuggle_kubelet_flags(changes, needle):
     plan, machine = worker_with(**changes)
     with pytest.raises(ValueError, match=f"{machine.name}: {needle}"):

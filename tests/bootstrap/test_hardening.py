@@ -26,7 +26,9 @@ def test_api_server_controller_manager_and_scheduler_flags():
         "profiling": "false",
         "audit-policy-file": "/etc/kubernetes/kubecvm/audit-policy.yaml",
         "audit-log-path": "/var/log/kubernetes/audit/audit.log",
-        "audit-log-maxage": "30", "audit-log-maxbackup": "10", "audit-log-maxsize": "100",
+        "audit-log-maxage": "30",
+        "audit-log-maxbackup": "10",
+        "audit-log-maxsize": "100",
         "encryption-provider-config": "/etc/kubernetes/kubecvm/encryption.yaml",
         "admission-control-config-file": "/etc/kubernetes/kubecvm/admission.yaml",
         # kubeadm's cluster CA (the one the controller manager signs kubelet serving certificates with)
@@ -34,10 +36,20 @@ def test_api_server_controller_manager_and_scheduler_flags():
     }
     assert cluster["certificatesDir"] == "/etc/kubernetes/pki"  # kubeadm mounts it into the API server's pod
     assert cluster["apiServer"]["extraVolumes"] == [
-        {"name": "kubecvm-config", "hostPath": "/etc/kubernetes/kubecvm", "mountPath": "/etc/kubernetes/kubecvm",
-         "readOnly": True, "pathType": "DirectoryOrCreate"},
-        {"name": "audit-log", "hostPath": "/var/log/kubernetes/audit", "mountPath": "/var/log/kubernetes/audit",
-         "readOnly": False, "pathType": "DirectoryOrCreate"},
+        {
+            "name": "kubecvm-config",
+            "hostPath": "/etc/kubernetes/kubecvm",
+            "mountPath": "/etc/kubernetes/kubecvm",
+            "readOnly": True,
+            "pathType": "DirectoryOrCreate",
+        },
+        {
+            "name": "audit-log",
+            "hostPath": "/var/log/kubernetes/audit",
+            "mountPath": "/var/log/kubernetes/audit",
+            "readOnly": False,
+            "pathType": "DirectoryOrCreate",
+        },
     ]
     assert cluster["controllerManager"]["extraArgs"]["profiling"] == "false"
     assert cluster["scheduler"] == {"extraArgs": {"profiling": "false"}}
@@ -115,8 +127,13 @@ def test_kernel_settings_protect_kernel_defaults_needs_are_set_on_every_node(sta
         text = files(user_data(plan, m))["/etc/sysctl.d/90-kubecvm.conf"]["content"]
         settings = dict(line.split(" = ") for line in text.splitlines())
         assert {k: int(settings[k]) for k in bootstrap.KERNEL_DEFAULTS} == {
-            "vm.overcommit_memory": 1, "vm.panic_on_oom": 0, "kernel.panic": 10, "kernel.panic_on_oops": 1,
-            "kernel.keys.root_maxkeys": 1000000, "kernel.keys.root_maxbytes": 25000000}
+            "vm.overcommit_memory": 1,
+            "vm.panic_on_oom": 0,
+            "kernel.panic": 10,
+            "kernel.panic_on_oops": 1,
+            "kernel.keys.root_maxkeys": 1000000,
+            "kernel.keys.root_maxbytes": 25000000,
+        }
         assert settings["net.ipv4.ip_forward"] == "1"  # the pod network's settings are kept
 
 
@@ -152,7 +169,9 @@ def test_token_sync_manifest_is_a_valid_secret():
 
 # What goes through the API server to a kubelet (and so fails for a node whose serving certificate is not approved
 # yet, now that the API server verifies it): these kubectl verbs and the nodes/pods proxy and log subresources.
-THROUGH_KUBELET = re.compile(r"\bkubectl\b[^\n]*?\s(logs|exec|attach|port-forward|cp|top|proxy|debug)\b|/(?:nodes|pods)/[^\s/]+/(?:proxy|log|exec|attach|portforward)\b")
+THROUGH_KUBELET = re.compile(
+    r"\bkubectl\b[^\n]*?\s(logs|exec|attach|port-forward|cp|top|proxy|debug)\b|/(?:nodes|pods)/[^\s/]+/(?:proxy|log|exec|attach|portforward)\b"
+)
 
 
 def test_nothing_kubecvm_runs_at_boot_or_in_its_gates_goes_through_a_kubelet():

@@ -29,22 +29,39 @@ DEPLOYMENT = OBJECTS[("Deployment", "metrics-server")]
 POD = DEPLOYMENT["spec"]["template"]["spec"]
 [CONTAINER] = [c for c in POD["containers"] if c["name"] == "metrics-server"]
 
-UPSTREAM_ARGS = ["--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-                 "--kubelet-use-node-status-port", "--metric-resolution=15s"]
+UPSTREAM_ARGS = [
+    "--cert-dir=/tmp",
+    "--secure-port=10250",
+    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+    "--kubelet-use-node-status-port",
+    "--metric-resolution=15s",
+]
 
 
 def test_container_as_upstream_runs_it():
-    assert CONTAINER["args"][:len(UPSTREAM_ARGS)] == UPSTREAM_ARGS
+    assert CONTAINER["args"][: len(UPSTREAM_ARGS)] == UPSTREAM_ARGS
     assert "--kubelet-insecure-tls" not in CONTAINER["args"]
     assert CONTAINER["ports"] == [{"containerPort": 10250, "name": "https", "protocol": "TCP"}]
-    assert CONTAINER["readinessProbe"] == {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
-                                           "initialDelaySeconds": 20, "periodSeconds": 10, "failureThreshold": 3}
-    assert CONTAINER["livenessProbe"] == {"httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
-                                          "periodSeconds": 10, "failureThreshold": 3}
+    assert CONTAINER["readinessProbe"] == {
+        "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
+        "initialDelaySeconds": 20,
+        "periodSeconds": 10,
+        "failureThreshold": 3,
+    }
+    assert CONTAINER["livenessProbe"] == {
+        "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
+        "periodSeconds": 10,
+        "failureThreshold": 3,
+    }
     assert CONTAINER["resources"] == {"requests": {"cpu": "100m", "memory": "200Mi"}}
     assert CONTAINER["securityContext"] == {
-        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": 1000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     assert CONTAINER["imagePullPolicy"] == "IfNotPresent"
     assert {"mountPath": "/tmp", "name": "tmp-dir"} in CONTAINER["volumeMounts"]
 
@@ -62,12 +79,15 @@ def test_pod_and_deployment_as_upstream_schedules_them():
 def test_rbac_and_service_as_upstream_names_them():
     reader = OBJECTS[("ClusterRole", "system:aggregated-metrics-reader")]
     assert {k: v for k, v in reader["metadata"]["labels"].items() if k.startswith("rbac.")} == {
-        f"rbac.authorization.k8s.io/aggregate-to-{r}": "true" for r in ("view", "edit", "admin")}
-    assert reader["rules"] == [{"apiGroups": ["metrics.k8s.io"], "resources": ["pods", "nodes"],
-                                "verbs": ["get", "list", "watch"]}]
+        f"rbac.authorization.k8s.io/aggregate-to-{r}": "true" for r in ("view", "edit", "admin")
+    }
+    assert reader["rules"] == [
+        {"apiGroups": ["metrics.k8s.io"], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]}
+    ]
     assert OBJECTS[("ClusterRole", "system:metrics-server")]["rules"] == [
         {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
-        {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]}]
+        {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]},
+    ]
     sa = [{"kind": "ServiceAccount", "name": "metrics-server", "namespace": "kube-system"}]
     bindings = {
         ("RoleBinding", "metrics-server-auth-reader"): ("Role", "extension-apiserver-authentication-reader"),
@@ -79,5 +99,7 @@ def test_rbac_and_service_as_upstream_names_them():
         assert OBJECTS[key]["subjects"] == sa
     assert OBJECTS[("RoleBinding", "metrics-server-auth-reader")]["metadata"]["namespace"] == "kube-system"
     service = OBJECTS[("Service", "metrics-server")]["spec"]
-    assert service == {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
-                       "selector": {"k8s-app": "metrics-server"}}
+    assert service == {
+        "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": "https"}],
+        "selector": {"k8s-app": "metrics-server"},
+    }

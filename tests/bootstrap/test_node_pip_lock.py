@@ -30,8 +30,12 @@ def parse(lock=bootstrap.PIP_LOCK):
 def test_the_roots_are_the_pins_in_the_code():
     roots, _, pins = parse()
     sdk = ".".join(bootstrap.TCCLI_VERSION.split(".")[:3])  # tccli 3.1.189.1 is cut from the SDK's 3.1.189
-    assert roots == [f"tccli=={bootstrap.TCCLI_VERSION}", f"tencentcloud-sdk-python=={sdk}",
-                     f"cos-python-sdk-v5=={backups.COS_SDK_VERSION}", "setuptools"]
+    assert roots == [
+        f"tccli=={bootstrap.TCCLI_VERSION}",
+        f"tencentcloud-sdk-python=={sdk}",
+        f"cos-python-sdk-v5=={backups.COS_SDK_VERSION}",
+        "setuptools",
+    ]
     assert pins["tccli"][0] == bootstrap.TCCLI_VERSION == "3.1.189.1"
     assert pins["tencentcloud-sdk-python"][0] == sdk
     assert pins["cos-python-sdk-v5"][0] == backups.COS_SDK_VERSION == "1.9.44"

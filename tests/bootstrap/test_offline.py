@@ -16,8 +16,11 @@ from tests.bootstrap._boot import PROJECT_DIR, preset_plan
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 SECRET_TYPE, VERSION_TYPE = "tencentcloud:Ssm/secret:Secret", "tencentcloud:Ssm/secretVersion:SecretVersion"
-ROLE, POLICY, ATTACH = ("tencentcloud:Cam/role:Role", "tencentcloud:Cam/policy:Policy",
-                        "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment")
+ROLE, POLICY, ATTACH = (
+    "tencentcloud:Cam/role:Role",
+    "tencentcloud:Cam/policy:Policy",
+    "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment",
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +31,34 @@ def recording():
 def names_of(recording, type_: str) -> list[str]:
     # The cluster PKI's; the ingress webhook and metrics-server have certificates of their own
     # (tests/bootstrap/test_ingress_nginx.py, tests/bootstrap/test_addons_metrics_server.py).
-    return sorted(r.name for r in recording.of_type(type_) if "-ingress-webhook-" not in r.name
-                  and "-metrics-server-tls-" not in r.name)
+    return sorted(
+        r.name
+        for r in recording.of_type(type_)
+        if "-ingress-webhook-" not in r.name and "-metrics-server-tls-" not in r.name
+    )
 
 
 def test_pki_resources(recording):
     assert names_of(recording, "tls:index/privateKey:PrivateKey") == [
-        "prod-pki-admin-key", "prod-pki-ca-key", "prod-pki-etcd-ca-key", "prod-pki-front-proxy-ca-key", "prod-pki-sa-key"]
+        "prod-pki-admin-key",
+        "prod-pki-ca-key",
+        "prod-pki-etcd-ca-key",
+        "prod-pki-front-proxy-ca-key",
+        "prod-pki-sa-key",
+    ]
     assert names_of(recording, "tls:index/selfSignedCert:SelfSignedCert") == [
-        "prod-pki-ca-cert", "prod-pki-etcd-ca-cert", "prod-pki-front-proxy-ca-cert"]
+        "prod-pki-ca-cert",
+        "prod-pki-etcd-ca-cert",
+        "prod-pki-front-proxy-ca-cert",
+    ]
     assert names_of(recording, "tls:index/certRequest:CertRequest") == ["prod-pki-admin-csr"]
     assert names_of(recording, "tls:index/locallySignedCert:LocallySignedCert") == ["prod-pki-admin-cert"]
     ca = recording.by_name("prod-pki-ca-cert").inputs
-    assert (ca["isCaCertificate"], ca["subject"], ca["validityPeriodHours"]) == (True, {"commonName": "kubernetes"}, 87600)
+    assert (ca["isCaCertificate"], ca["subject"], ca["validityPeriodHours"]) == (
+        True,
+        {"commonName": "kubernetes"},
+        87600,
+    )
     admin = recording.by_name("prod-pki-admin-csr").inputs
     assert admin["subject"] == {"commonName": "kubecvm-admin", "organization": "system:masters"}
     for key in (k for k in recording.of_type("tls:index/privateKey:PrivateKey") if k.name.startswith("prod-pki-")):
@@ -73,8 +91,12 @@ def test_ssm_secrets_hold_every_pki_file_and_the_token_as_secrets(recording):
 def test_cam_roles_read_only_their_share(recording):
     policies = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(POLICY)}
     readable = {
-        name: sorted(res.rsplit("/", 1)[1] for st in doc["statement"] if st["action"] == ["ssm:GetSecretValue"]
-                     for res in st["resource"])
+        name: sorted(
+            res.rsplit("/", 1)[1]
+            for st in doc["statement"]
+            if st["action"] == ["ssm:GetSecretValue"]
+            for res in st["resource"]
+        )
         for name, doc in policies.items()
     }
     boot = bootstrap.boot_plan(preset_plan("prod"))
@@ -82,13 +104,20 @@ def test_cam_roles_read_only_their_share(recording):
     assert readable["kubecvm-prod-master-boot"] == sorted(s.name for s in boot.secrets)
     # The etcd backup policy (planning/backups.py): uploads under etcd/ of this cluster's bucket, nothing else.
     backup = policies.pop("kubecvm-prod-etcd-backup")
-    assert backup["statement"] == [{"effect": "allow", "action": list(backups.CAM_ACTIONS),
-                                    "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"]}]
+    assert backup["statement"] == [
+        {
+            "effect": "allow",
+            "action": list(backups.CAM_ACTIONS),
+            "resource": ["qcs::cos:ap-guangzhou:uid/1250000000:kubecvm-prod-etcd-1250000000/etcd/*"],
+        }
+    ]
     assert not [a for a in backups.CAM_ACTIONS if a in ("cos:GetObject", "cos:DeleteObject", "cos:GetBucket")]
     for doc in policies.values():
         for st in doc["statement"]:
             if st["action"] == ["ssm:GetSecretValue"]:
-                assert all(r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm_prod_") for r in st["resource"])
+                assert all(
+                    r.startswith("qcs::ssm:ap-guangzhou::secret/creatorUin/*/kubecvm_prod_") for r in st["resource"]
+                )
             elif any(a.startswith("clb:") for a in st["action"]):  # the load-balancer controller's CLB and VPC calls
                 assert set(st["action"]) <= set(addons.lb_controller.CAM_ACTIONS)
                 assert "condition" in st or all(a.startswith(("clb:Describe", "vpc:Describe")) for a in st["action"])
@@ -97,10 +126,14 @@ def test_cam_roles_read_only_their_share(recording):
     roles = {r.name: json.loads(r.inputs["document"]) for r in recording.of_type(ROLE)}
     assert sorted(roles) == ["kubecvm-prod-master", "kubecvm-prod-worker"]
     for trust in roles.values():
-        assert trust["statement"] == [{"action": "name/sts:AssumeRole", "effect": "allow",
-                                       "principal": {"service": ["cvm.qcloud.com"]}}]
-    assert names_of(recording, ATTACH) == ["kubecvm-prod-etcd-backup-attach", "kubecvm-prod-master-boot-attach",
-                                           "kubecvm-prod-worker-boot-attach"]
+        assert trust["statement"] == [
+            {"action": "name/sts:AssumeRole", "effect": "allow", "principal": {"service": ["cvm.qcloud.com"]}}
+        ]
+    assert names_of(recording, ATTACH) == [
+        "kubecvm-prod-etcd-backup-attach",
+        "kubecvm-prod-master-boot-attach",
+        "kubecvm-prod-worker-boot-attach",
+    ]
     master_role = next(r for r in recording.of_type(ROLE) if r.name == "kubecvm-prod-master")
     attach = next(r for r in recording.of_type(ATTACH) if r.name == "kubecvm-prod-etcd-backup-attach")
     assert attach.inputs["roleId"] == master_role.id  # the masters' role, and only it
@@ -125,7 +158,10 @@ def test_cvms_boot_with_their_role_and_never_roll(recording):
 
 def test_user_data_carries_the_real_ca_hash(recording):
     # The simulated CA's hash, computed by the program, is what workers pin.
-    hashes = {re.search(r"sha256:[0-9a-f]{64}", bootstrap.decode_user_data(c.inputs["userData"]))[0] for c in recording.of_type(INSTANCE)}
+    hashes = {
+        re.search(r"sha256:[0-9a-f]{64}", bootstrap.decode_user_data(c.inputs["userData"]))[0]
+        for c in recording.of_type(INSTANCE)
+    }
     assert len(hashes) == 1
 
 
@@ -134,10 +170,17 @@ def test_nothing_secret_is_recorded(recording):
     everything += json.dumps(recording.outputs)
     for marker in ("BEGIN", "PRIVATE KEY", "TENCENTCLOUD_SECRET"):
         assert marker not in everything
-    token = (_random_string("random:index/randomPassword:RandomPassword::prod-bootstrap-token-id",
-                            {"length": 6, "upper": False, "special": False}) + "."
-             + _random_string("random:index/randomPassword:RandomPassword::prod-bootstrap-token-secret",
-                              {"length": 16, "upper": False, "special": False}))
+    token = (
+        _random_string(
+            "random:index/randomPassword:RandomPassword::prod-bootstrap-token-id",
+            {"length": 6, "upper": False, "special": False},
+        )
+        + "."
+        + _random_string(
+            "random:index/randomPassword:RandomPassword::prod-bootstrap-token-secret",
+            {"length": 16, "upper": False, "special": False},
+        )
+    )
     assert bootstrap.is_bootstrap_token(token)
     assert token not in everything and token.split(".")[1] not in everything
     for c in recording.of_type(INSTANCE):  # the user data is encoded: look at what the node will read
@@ -160,15 +203,26 @@ def test_the_token_checked_above_is_the_one_the_program_makes():
     config = read_stack_file(PROJECT_DIR / "Pulumi.dev.yaml")
 
     def program() -> None:
-        plan = plan_from_config(preset=config.get("kubecvm:preset"), overrides=config.get("kubecvm:cluster"),
-                                region=config.get("tencentcloud:region"), stack="dev")
+        plan = plan_from_config(
+            preset=config.get("kubecvm:preset"),
+            overrides=config.get("kubecvm:cluster"),
+            region=config.get("tencentcloud:region"),
+            stack="dev",
+        )
         pulumi.export("token", pulumi.Output.unsecret(Cluster(plan.name, plan).boot.token))
 
     token = run_program(config, stack="dev", program=program).outputs["token"]
-    expected = (_random_string("random:index/randomPassword:RandomPassword::dev-bootstrap-token-id",
-                               {"length": 6, "upper": False, "special": False}) + "."
-                + _random_string("random:index/randomPassword:RandomPassword::dev-bootstrap-token-secret",
-                                 {"length": 16, "upper": False, "special": False}))
+    expected = (
+        _random_string(
+            "random:index/randomPassword:RandomPassword::dev-bootstrap-token-id",
+            {"length": 6, "upper": False, "special": False},
+        )
+        + "."
+        + _random_string(
+            "random:index/randomPassword:RandomPassword::dev-bootstrap-token-secret",
+            {"length": 16, "upper": False, "special": False},
+        )
+    )
     assert token == expected
 
 
@@ -195,11 +249,14 @@ def test_a_new_kubernetes_version_updates_user_data_in_place(recording):
     config = read_stack_file(PROJECT_DIR / "Pulumi.prod.yaml")
     config["kubecvm:cluster"] = {**config["kubecvm:cluster"], "kubernetes": {"version": "1.31.2"}}
     newer = run_program(config, stack="prod")
-    as_plan = lambda rec: {"resources": [{"urn": r.urn, "type": r.type, "id": r.id, "inputs": r.inputs}  # noqa: E731
-                                         for r in rec.resources if r.custom]}
+    as_plan = lambda rec: {  # noqa: E731
+        "resources": [{"urn": r.urn, "type": r.type, "id": r.id, "inputs": r.inputs} for r in rec.resources if r.custom]
+    }
     result = diff_plans(as_plan(recording), as_plan(newer))
     assert (result.added, result.removed, result.replacements) == ([], [], [])
-    assert sorted(c.urn.rsplit("::", 1)[1] for c in result.changed) == sorted(c.name for c in recording.of_type(INSTANCE))
+    assert sorted(c.urn.rsplit("::", 1)[1] for c in result.changed) == sorted(
+        c.name for c in recording.of_type(INSTANCE)
+    )
     assert {tuple(c.keys) for c in result.changed} == {("userData",)}
 
 

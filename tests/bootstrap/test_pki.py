@@ -18,6 +18,7 @@ import yaml  # cloud-init and kubeadm-side tools read it with PyYAML too
 
 from kubecvm.planning import bootstrap
 from kubecvm.offline import simulated_cloud
+
 OPENSSL = shutil.which("openssl")
 
 
@@ -25,8 +26,13 @@ def self_signed(key) -> str:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(7)
-        .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -35,17 +41,26 @@ def self_signed(key) -> str:
 
 def openssl_hash(pem: str) -> str:
     """kubeadm's documented recipe: openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum."""
-    pub = subprocess.run([OPENSSL, "x509", "-pubkey", "-noout"], input=pem.encode(), capture_output=True, check=True).stdout
-    der = subprocess.run([OPENSSL, "pkey", "-pubin", "-outform", "der"], input=pub, capture_output=True, check=True).stdout
+    pub = subprocess.run(
+        [OPENSSL, "x509", "-pubkey", "-noout"], input=pem.encode(), capture_output=True, check=True
+    ).stdout
+    der = subprocess.run(
+        [OPENSSL, "pkey", "-pubin", "-outform", "der"], input=pub, capture_output=True, check=True
+    ).stdout
     digest = subprocess.run(["sha256sum"], input=der, capture_output=True, check=True).stdout.decode().split()[0]
     return f"sha256:{digest}"
 
 
 @pytest.mark.skipif(not OPENSSL, reason="openssl not installed")
-@pytest.mark.parametrize("key", [
-    pytest.param(rsa.generate_private_key(public_exponent=65537, key_size=2048), id="rsa-2048 (what pulumi-tls makes)"),
-    pytest.param(ec.generate_private_key(ec.SECP256R1()), id="ecdsa-p256"),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(
+            rsa.generate_private_key(public_exponent=65537, key_size=2048), id="rsa-2048 (what pulumi-tls makes)"
+        ),
+        pytest.param(ec.generate_private_key(ec.SECP256R1()), id="ecdsa-p256"),
+    ],
+)
 def test_ca_hash_equals_openssl(key):
     pem = self_signed(key)
     assert bootstrap.ca_cert_hash(pem) == openssl_hash(pem)
@@ -66,16 +81,26 @@ def test_ca_hash_differs_per_ca():
     assert bootstrap.ca_cert_hash(a) != bootstrap.ca_cert_hash(b)
 
 
-@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=6),
-       st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=16, max_size=16))
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=6),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=16, max_size=16),
+)
 def test_kubeadm_token_format_accepted(token_id: str, secret: str):
     assert bootstrap.is_bootstrap_token(f"{token_id}.{secret}")
 
 
-@pytest.mark.parametrize("token", [
-    "abcdef.0123456789abcdef0", "abcde.0123456789abcdef", "ABCDEF.0123456789abcdef", "abcdef-0123456789abcdef",
-    "abcdef.0123456789abcde_", "abcdef.0123456789abcdef\n", "",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abcdef.0123456789abcdef0",
+        "abcde.0123456789abcdef",
+        "ABCDEF.0123456789abcdef",
+        "abcdef-0123456789abcdef",
+        "abcdef.0123456789abcde_",
+        "abcdef.0123456789abcdef\n",
+        "",
+    ],
+)
 def test_kubeadm_token_format_rejected(token: str):
     assert not bootstrap.is_bootstrap_token(token)
 
@@ -84,8 +109,11 @@ def test_kubeadm_token_format_rejected(token: str):
 def test_simulated_token_parts_use_the_requested_alphabet(seed: str):
     # The simulated provider honours lower/numeric/upper/special like pulumi-random does: id.secret is kubeadm's.
     flags = {"lower": True, "numeric": True, "upper": False, "special": False}
-    token = (simulated_cloud._random_string(seed + "id", {"length": 6, **flags}) + "."
-             + simulated_cloud._random_string(seed + "secret", {"length": 16, **flags}))
+    token = (
+        simulated_cloud._random_string(seed + "id", {"length": 6, **flags})
+        + "."
+        + simulated_cloud._random_string(seed + "secret", {"length": 16, **flags})
+    )
     assert bootstrap.is_bootstrap_token(token)
 
 

@@ -45,15 +45,22 @@ def kubeadm_docs(text: str, name: str) -> dict[str, dict]:
 def env(text: str) -> dict[str, str]:
     """boot.env as bash itself reads it (a real shell parse, quoting included)."""
     out = subprocess.run(
-        ["bash", "-c", 'set -a; . /dev/stdin; env -0'], input=content(text, "/etc/kubecvm/boot.env"),
-        capture_output=True, text=True, check=True, env={},
+        ["bash", "-c", "set -a; . /dev/stdin; env -0"],
+        input=content(text, "/etc/kubecvm/boot.env"),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={},
     ).stdout
     values = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
     return {k: v for k, v in values.items() if k.isupper() and k not in ("PWD", "SHLVL", "_")}
 
 
-@pytest.mark.skipif(not CLOUD_INIT, reason="LOUD SKIP: Debian's cloud-init is not installed, so no user data was "
-                    "schema-checked; install it with `apt-get update && apt-get install -y cloud-init`")
+@pytest.mark.skipif(
+    not CLOUD_INIT,
+    reason="LOUD SKIP: Debian's cloud-init is not installed, so no user data was "
+    "schema-checked; install it with `apt-get update && apt-get install -y cloud-init`",
+)
 def test_every_user_data_passes_cloud_init_schema(tmp_path: Path):
     # Each preset's every role, as sent and expanded: both must be valid cloud-config.
     paths = []
@@ -73,7 +80,9 @@ def test_cloud_init_rejects_a_broken_user_data(tmp_path: Path):
     # The validator is not a rubber stamp: a mode given as a number is refused.
     if not CLOUD_INIT:
         pytest.skip("LOUD SKIP: cloud-init not installed (apt-get install -y cloud-init)")
-    text = user_data(preset_plan("dev"), machine("dev", "master-init")).replace("permissions: '0600'", "permissions: 600", 1)
+    text = user_data(preset_plan("dev"), machine("dev", "master-init")).replace(
+        "permissions: '0600'", "permissions: 600", 1
+    )
     path = tmp_path / "broken.yaml"
     path.write_text(text)
     result = subprocess.run([CLOUD_INIT, "schema", "--config-file", str(path)], capture_output=True, text=True)
@@ -102,16 +111,25 @@ def test_every_machine_fits_and_holds_no_secret(stack: str):
 
 def test_largest_cluster_fits_the_16k_limit():
     # Seven masters, long names, many labels and taints: the worst user data kubecvm renders stays under 16 KB.
-    spec = make_spec("prod", {
-        "name": "a-very-long-cluster1",
-        "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"],
-        "controlPlane": {"count": 7, "instanceType": "S5.4XLARGE64"},
-        "nodePools": [{
-            "name": "gpu-inference-pool", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
-            "labels": {f"example.com/label-{i}": f"value-{i:02d}-of-the-pool" for i in range(20)},
-            "taints": [{"key": f"example.com/taint-{i}", "value": "yes", "effect": "NoSchedule"} for i in range(10)],
-        }],
-    })
+    spec = make_spec(
+        "prod",
+        {
+            "name": "a-very-long-cluster1",
+            "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"],
+            "controlPlane": {"count": 7, "instanceType": "S5.4XLARGE64"},
+            "nodePools": [
+                {
+                    "name": "gpu-inference-pool",
+                    "instanceType": "S5.2XLARGE32",
+                    "countPerZone": 1,
+                    "labels": {f"example.com/label-{i}": f"value-{i:02d}-of-the-pool" for i in range(20)},
+                    "taints": [
+                        {"key": f"example.com/taint-{i}", "value": "yes", "effect": "NoSchedule"} for i in range(10)
+                    ],
+                }
+            ],
+        },
+    )
     plan = build_plan(spec)
     sizes = {m.name: bootstrap.user_data_size(user_data(plan, m)) for m in plan.machines}
     assert max(sizes.values()) <= bootstrap.USER_DATA_LIMIT, sizes
@@ -120,9 +138,13 @@ def test_largest_cluster_fits_the_16k_limit():
 def test_oversized_user_data_is_refused(monkeypatch):
     plan = preset_plan("prod")
     monkeypatch.setattr(bootstrap, "USER_DATA_LIMIT", 1000)
-    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"):
+    with pytest.raises(
+        bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"
+    ):
         user_data(plan, plan.masters[0])
-    with pytest.raises(bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"):
+    with pytest.raises(
+        bootstrap.UserDataTooLarge, match=r"prod-master-0: user data is \d+ bytes after gzip and base64"
+    ):
         bootstrap.cvm_user_data(plan, plan.masters[0], ca_hash=CA_HASH)
 
 
@@ -148,17 +170,25 @@ def test_first_master_inits_with_the_planned_cluster():
     assert plan.api.vip == "10.2.64.11"
     assert cluster["controlPlaneEndpoint"] == "10.2.64.11:6443"
     assert cluster["kubernetesVersion"] == "v1.30.6"
-    assert cluster["networking"] == {"podSubnet": "172.16.0.0/12", "serviceSubnet": "192.168.0.0/20", "dnsDomain": "cluster.local"}
+    assert cluster["networking"] == {
+        "podSubnet": "172.16.0.0/12",
+        "serviceSubnet": "192.168.0.0/20",
+        "dnsDomain": "cluster.local",
+    }
     assert cluster["controllerManager"]["extraArgs"] == {"allocate-node-cidrs": "false", "profiling": "false"}
     assert cluster["apiServer"]["certSANs"] == ["10.2.64.11", *(x.private_ip for x in plan.masters)]
     assert cluster["etcd"] == {"local": {"dataDir": "/var/lib/etcd"}}
     assert init["localAPIEndpoint"] == {"advertiseAddress": m.private_ip, "bindPort": 6443}
     assert init["nodeRegistration"]["name"] == "prod-master-0"
     assert init["nodeRegistration"]["kubeletExtraArgs"] == {
-        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/{bootstrap.INSTANCE_PLACEHOLDER}",
+        "node-ip": m.private_ip,
+        "provider-id": f"qcloud:///{m.zone}/{bootstrap.INSTANCE_PLACEHOLDER}",
         "node-labels": f"node.kubernetes.io/instance-type={m.instance_type},topology.kubernetes.io/region=ap-guangzhou,"
-                       "topology.kubernetes.io/zone=ap-guangzhou-3"}
-    assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+        "topology.kubernetes.io/zone=ap-guangzhou-3",
+    }
+    assert init["nodeRegistration"]["taints"] == [
+        {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+    ]
     assert init["bootstrapTokens"][0]["token"] == bootstrap.TOKEN_PLACEHOLDER
     assert kubelet["maxPods"] == 110 and kubelet["cgroupDriver"] == "systemd"
     # CA-signed serving certificates (approved by the add-on in planning/addons/programs/csr_approver.py) for metrics-server.
@@ -177,7 +207,9 @@ def test_joins_with_token_and_ca_hash(role: str):
     m = machine("prod", role)
     join = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]
     assert join["discovery"]["bootstrapToken"] == {
-        "apiServerEndpoint": "10.2.64.11:6443", "token": bootstrap.TOKEN_PLACEHOLDER, "caCertHashes": [CA_HASH],
+        "apiServerEndpoint": "10.2.64.11:6443",
+        "token": bootstrap.TOKEN_PLACEHOLDER,
+        "caCertHashes": [CA_HASH],
     }
     assert join["nodeRegistration"]["name"] == m.name
     assert join["nodeRegistration"]["kubeletExtraArgs"]["node-ip"] == m.private_ip
@@ -189,20 +221,35 @@ def test_joins_with_token_and_ca_hash(role: str):
 
 
 def test_pool_labels_and_taints_reach_the_kubelet():
-    spec = make_spec("prod", {"nodePools": [{
-        "name": "batch", "instanceType": "S5.2XLARGE32", "countPerZone": 1,
-        "labels": {"tier": "batch", "example.com/gpu": "none"},
-        "taints": [{"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"}],
-    }]})
+    spec = make_spec(
+        "prod",
+        {
+            "nodePools": [
+                {
+                    "name": "batch",
+                    "instanceType": "S5.2XLARGE32",
+                    "countPerZone": 1,
+                    "labels": {"tier": "batch", "example.com/gpu": "none"},
+                    "taints": [
+                        {"key": "dedicated", "value": "batch", "effect": "NoExecute"},
+                        {"key": "spot", "effect": "PreferNoSchedule"},
+                    ],
+                }
+            ]
+        },
+    )
     plan = build_plan(spec)
     m = plan.workers[0]
     registration = kubeadm_docs(user_data(plan, m), "kubeadm-join.yaml")["JoinConfiguration"]["nodeRegistration"]
     assert registration["kubeletExtraArgs"] == {
-        "node-ip": m.private_ip, "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__",
+        "node-ip": m.private_ip,
+        "provider-id": f"qcloud:///{m.zone}/__INSTANCE_ID__",
         "node-labels": "example.com/gpu=none,kubecvm/pool=batch,node.kubernetes.io/instance-type=S5.2XLARGE32,tier=batch,"
-                       "topology.kubernetes.io/region=ap-guangzhou,topology.kubernetes.io/zone=ap-guangzhou-3"}
+        "topology.kubernetes.io/region=ap-guangzhou,topology.kubernetes.io/zone=ap-guangzhou-3",
+    }
     assert registration["taints"] == [
-        {"key": "dedicated", "value": "batch", "effect": "NoExecute"}, {"key": "spot", "effect": "PreferNoSchedule"},
+        {"key": "dedicated", "value": "batch", "effect": "NoExecute"},
+        {"key": "spot", "effect": "PreferNoSchedule"},
     ]
 
 
@@ -244,12 +291,26 @@ def test_boot_env_matches_the_plan(stack: str, data):
 
 
 def test_kubernetes_version_and_mirror_are_configurable():
-    plan = build_plan(make_spec("dev", {"zones": ["ap-guangzhou-3"], "kubernetes": {
-        "version": "1.31.2", "packageMirror": "https://mirrors.tencent.com", "imageRepository": "ccr.ccs.tencentyun.com/k8s"}}))
+    plan = build_plan(
+        make_spec(
+            "dev",
+            {
+                "zones": ["ap-guangzhou-3"],
+                "kubernetes": {
+                    "version": "1.31.2",
+                    "packageMirror": "https://mirrors.tencent.com",
+                    "imageRepository": "ccr.ccs.tencentyun.com/k8s",
+                },
+            },
+        )
+    )
     text = user_data(plan, plan.masters[0])
     values = env(text)
     assert (values["K8S_VERSION"], values["MIRROR"], values["SANDBOX_IMAGE"]) == (
-        "1.31.2", "https://mirrors.tencent.com", "ccr.ccs.tencentyun.com/k8s/pause:3.10")
+        "1.31.2",
+        "https://mirrors.tencent.com",
+        "ccr.ccs.tencentyun.com/k8s/pause:3.10",
+    )
     cluster = kubeadm_docs(text, "kubeadm-init.yaml")["ClusterConfiguration"]
     assert (cluster["kubernetesVersion"], cluster["imageRepository"]) == ("v1.31.2", "ccr.ccs.tencentyun.com/k8s")
 
@@ -264,8 +325,12 @@ def test_scripts_are_valid_bash():
 def test_scripts_pass_shellcheck():
     templates = sorted(t.name for t in bootstrap.TEMPLATES.iterdir())
     # -x follows `source=lib.sh`; SC1091: /etc/kubecvm/boot.env exists only on a node.
-    result = subprocess.run(["shellcheck", "-x", "-s", "bash", "-S", "warning", "-e", "SC1091", *templates],
-                            capture_output=True, text=True, cwd=bootstrap.TEMPLATES)
+    result = subprocess.run(
+        ["shellcheck", "-x", "-s", "bash", "-S", "warning", "-e", "SC1091", *templates],
+        capture_output=True,
+        text=True,
+        cwd=bootstrap.TEMPLATES,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -297,7 +362,9 @@ def test_role_policies_follow_the_csi_addon(csi: bool):
     # plugin): read-only. The CSI controller, which creates and attaches disks, runs on masters.
     node = ["cvm:DescribeInstancesDiskNum"] if csi else []
     assert [s["action"] for s in statements["worker"]] == [["ssm:GetSecretValue"], ["cvm:DescribeDisks", *node]]
-    reads = sorted({"cvm:DescribeDisks", *node, *({"cvm:DescribeDiskConfigQuota", "cvm:DescribeInstances"} if csi else ())})
+    reads = sorted(
+        {"cvm:DescribeDisks", *node, *({"cvm:DescribeDiskConfigQuota", "cvm:DescribeInstances"} if csi else ())}
+    )
     assert statements["master"][1] == {"effect": "allow", "action": reads, "resource": ["*"]}
     if not csi:
         assert len(statements["master"]) == 2
@@ -309,8 +376,11 @@ def test_cbs_actions_are_spelled_as_cam_knows_them_and_conditions_only_where_cam
     # resource-level authorization take a resource or tag condition (planning/cam.py cites both pages).
     for role in bootstrap.boot_plan(preset_plan("prod")).roles:
         for stmt in json.loads(role.policy_document)["statement"]:
-            assert stmt["action"] == ["ssm:GetSecretValue"] or all(a.startswith("cvm:") for a in stmt["action"]) or (
-                set(stmt["action"]) <= set(addons.lb_controller.CAM_ACTIONS)), stmt
+            assert (
+                stmt["action"] == ["ssm:GetSecretValue"]
+                or all(a.startswith("cvm:") for a in stmt["action"])
+                or (set(stmt["action"]) <= set(addons.lb_controller.CAM_ACTIONS))
+            ), stmt
             if "condition" in stmt and stmt["action"][0].startswith("clb:"):  # CLB takes tag conditions (cam.clb)
                 assert list(stmt["condition"]) == ["for_any_value:string_equal"]
             elif "condition" in stmt:
@@ -337,28 +407,52 @@ def test_cbs_changes_are_scoped_to_the_cluster_and_never_touch_etcd_disks():
     # Before: CBS actions on "*", so a master (or a pod with its credentials) could delete any disk in the account.
     statements = json.loads(bootstrap.boot_plan(preset_plan("prod")).role("master").policy_document)["statement"]
     assert statements[2:5] == [
-        {"effect": "allow", "action": ["cvm:AttachDisks", "cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"],
-         "resource": ["*"], "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/cluster&prod"]}}},
-        {"effect": "deny", "action": ["cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"], "resource": ["*"],
-         "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/role&storage"]}}},
-        {"effect": "allow", "action": ["cvm:CreateDisks"], "resource": ["*"],
-         "condition": {"for_any_value:string_equal": {"qcs:request_tag": ["kubecvm/cluster&prod"]}}},
+        {
+            "effect": "allow",
+            "action": ["cvm:AttachDisks", "cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"],
+            "resource": ["*"],
+            "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/cluster&prod"]}},
+        },
+        {
+            "effect": "deny",
+            "action": ["cvm:DetachDisks", "cvm:ResizeDisk", "cvm:TerminateDisks"],
+            "resource": ["*"],
+            "condition": {"for_any_value:string_equal": {"qcs:resource_tag": ["kubecvm/role&storage"]}},
+        },
+        {
+            "effect": "allow",
+            "action": ["cvm:CreateDisks"],
+            "resource": ["*"],
+            "condition": {"for_any_value:string_equal": {"qcs:request_tag": ["kubecvm/cluster&prod"]}},
+        },
     ]
     everything = {a for st in statements for a in st["action"]}
-    assert everything == {"ssm:GetSecretValue", *addons.CAM_ACTIONS, *addons.NODE_CAM_ACTIONS,
-                          *addons.lb_controller.CAM_ACTIONS}
+    assert everything == {
+        "ssm:GetSecretValue",
+        *addons.CAM_ACTIONS,
+        *addons.NODE_CAM_ACTIONS,
+        *addons.lb_controller.CAM_ACTIONS,
+    }
     # The StorageClass asks for exactly the tag CreateDisks is allowed with.
-    sc = next(o for o in addons.objects(addons.settings_from_plan(preset_plan("prod")), metrics_tls=metrics_tls()) if o["kind"] == "StorageClass")
+    sc = next(
+        o
+        for o in addons.objects(addons.settings_from_plan(preset_plan("prod")), metrics_tls=metrics_tls())
+        if o["kind"] == "StorageClass"
+    )
     assert "kubecvm/cluster:prod" in sc["parameters"]["disktags"].split(",")
 
 
-@pytest.mark.parametrize("kubernetes,field", [
-    ({"version": "1.27.3"}, "kubernetes.version"), ({"version": "v1.30.6"}, "kubernetes.version"),
-    ({"packageMirror": "https://mirrors.tencent.com/"}, "kubernetes.packageMirror"),
-    ({"packageMirror": "mirrors.tencent.com"}, "kubernetes.packageMirror"),
-    ({"imageRepository": "Registry.k8s.io"}, "kubernetes.imageRepository"),
-    ({"unknown": 1}, "kubernetes.unknown"),
-])
+@pytest.mark.parametrize(
+    "kubernetes,field",
+    [
+        ({"version": "1.27.3"}, "kubernetes.version"),
+        ({"version": "v1.30.6"}, "kubernetes.version"),
+        ({"packageMirror": "https://mirrors.tencent.com/"}, "kubernetes.packageMirror"),
+        ({"packageMirror": "mirrors.tencent.com"}, "kubernetes.packageMirror"),
+        ({"imageRepository": "Registry.k8s.io"}, "kubernetes.imageRepository"),
+        ({"unknown": 1}, "kubernetes.unknown"),
+    ],
+)
 def test_bad_kubernetes_settings_name_the_field(kubernetes: dict, field: str):
     from kubecvm.stacks.config import ConfigError
 
@@ -373,7 +467,8 @@ def test_moving_a_master_leaves_worker_user_data_unchanged():
     assert before.masters[2].private_ip != after.masters[2].private_ip  # the third master moved zone
     kept = [w for w in before.workers if w.zone != "ap-guangzhou-6"]
     assert kept and all(
-        user_data(before, w) == user_data(after, next(x for x in after.workers if x.name == w.name)) for w in kept)
+        user_data(before, w) == user_data(after, next(x for x in after.workers if x.name == w.name)) for w in kept
+    )
     assert user_data(before, before.masters[0]) != user_data(after, after.masters[0])  # masters do read it
 
 
@@ -394,14 +489,21 @@ json.dump(out, sys.stdout)
 
 
 def cloud_init_reads(shipped: list[str]) -> list[list[list[str]]]:
-    out = subprocess.run([CLOUD_INIT_PYTHON, "-c", CLOUD_INIT_READ], input=json.dumps(shipped), capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [CLOUD_INIT_PYTHON, "-c", CLOUD_INIT_READ],
+        input=json.dumps(shipped),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 @pytest.mark.skipif(not CLOUD_INIT, reason="cloud-init not installed (apt-get install -y cloud-init)")
 def test_cloud_init_itself_reads_the_shipped_user_data_as_the_rendered_cloud_config():
-    rendered = [bootstrap.render_user_data(preset_plan(stack), machine(stack, role), ca_hash=CA_HASH) for stack, role in CASES]
+    rendered = [
+        bootstrap.render_user_data(preset_plan(stack), machine(stack, role), ca_hash=CA_HASH) for stack, role in CASES
+    ]
     sent = [shipped(preset_plan(stack), machine(stack, role)) for stack, role in CASES]
     assert cloud_init_reads(sent) == [[["text/cloud-config", text]] for text in rendered]
     assert [bootstrap.decode_user_data(s) for s in sent] == rendered
@@ -424,10 +526,18 @@ def test_shipped_user_data_is_text_with_room_to_spare(stack: str, role: str):
 # File contents that could trip an encoding: bytes a text file rarely holds, other scripts, line ends, markers of
 # gzip and of MIME inside the payload.
 AWKWARD_CONTENTS = [
-    "", "no final newline", "\x00\x01\x02\x1b[0m\x7f\n", "caf\u00e9 \u4e2d\u6587 \U0001F600\n", "\ufeffBOM first\n",
-    "dos\r\nline ends\r\n", "\x1f\x8b\x08\x00 gzip's magic\n", "\u2028\u2029\x85 unicode line breaks\n",
-    "MIME-Version: 1.0\nContent-Type: text/x-shellscript\n\n#!/bin/sh\nreboot\n", "--==BOUNDARY==\n\nFrom me\n",
-    "#cloud-config\nruncmd: [reboot]\n", "  leading blanks\n\ttab\ntrailing  \n\n\n",
+    "",
+    "no final newline",
+    "\x00\x01\x02\x1b[0m\x7f\n",
+    "caf\u00e9 \u4e2d\u6587 \U0001f600\n",
+    "\ufeffBOM first\n",
+    "dos\r\nline ends\r\n",
+    "\x1f\x8b\x08\x00 gzip's magic\n",
+    "\u2028\u2029\x85 unicode line breaks\n",
+    "MIME-Version: 1.0\nContent-Type: text/x-shellscript\n\n#!/bin/sh\nreboot\n",
+    "--==BOUNDARY==\n\nFrom me\n",
+    "#cloud-config\nruncmd: [reboot]\n",
+    "  leading blanks\n\ttab\ntrailing  \n\n\n",
 ]
 
 

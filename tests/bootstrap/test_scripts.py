@@ -37,8 +37,13 @@ def fake(bin_: Path, name: str, body: str) -> None:
 
 
 def run(paths: dict[str, Path], script: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {"PATH": f"{paths['bin']}:{os.environ['PATH']}", "KUBECVM_DIR": str(paths["etc"]),
-               "KUBECVM_LIB": str(paths["lib"] / "lib.sh"), "CALLS": str(paths["log"]), **env}
+    environ = {
+        "PATH": f"{paths['bin']}:{os.environ['PATH']}",
+        "KUBECVM_DIR": str(paths["etc"]),
+        "KUBECVM_LIB": str(paths["lib"] / "lib.sh"),
+        "CALLS": str(paths["log"]),
+        **env,
+    }
     return subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=environ)
 
 
@@ -66,11 +71,12 @@ def test_net_rules(tmp_path: Path, role: str):
         f"-w -t nat -A KUBECVM-EGRESS -s {m.pod_cidr} -j MASQUERADE",
     ]
     # The metadata fence: first in FORWARD, pods' traffic to the metadata service dropped.
-    expected += ["-w -I FORWARD 1 -j KUBECVM-FENCE",
-                 f"-w -A KUBECVM-FENCE -s {plan.pod_cidr} -d 169.254.0.23 -j DROP"]
+    expected += ["-w -I FORWARD 1 -j KUBECVM-FENCE", f"-w -A KUBECVM-FENCE -s {plan.pod_cidr} -d 169.254.0.23 -j DROP"]
     if role == "master":  # the VIP answered by this master itself (no api-target written yet)
-        expected += ["-w -t nat -A OUTPUT -j KUBECVM-API",
-                     f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443"]
+        expected += [
+            "-w -t nat -A OUTPUT -j KUBECVM-API",
+            f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT --to-destination {m.private_ip}:6443",
+        ]
     assert appended == expected
 
 
@@ -80,14 +86,19 @@ def test_joining_master_reaches_the_api_through_its_peer(tmp_path: Path):
     fake(paths["bin"], "iptables", IPTABLES)
     (paths["etc"] / "api-target").write_text(plan.masters[0].private_ip + "\n")
     assert run(paths, f"bash {paths['lib'] / 'kubecvm-net'}").returncode == 0
-    assert calls(paths)[-1] == (f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT "
-                                f"--to-destination {plan.masters[0].private_ip}:6443")
+    assert calls(paths)[-1] == (
+        f"-w -t nat -A KUBECVM-API -d {plan.api.vip} -p tcp --dport 6443 -j DNAT "
+        f"--to-destination {plan.masters[0].private_ip}:6443"
+    )
 
 
 def tccli_answering(paths, secrets: dict[str, str]) -> None:
     """A fake tccli that answers GetSecretValue only when asked with the CVM role, the region and our version."""
     table = json.dumps(secrets)
-    fake(paths["bin"], "tccli", f"""echo "tccli $*" >>"$CALLS"
+    fake(
+        paths["bin"],
+        "tccli",
+        f"""echo "tccli $*" >>"$CALLS"
 python3 - "$@" <<'PY'
 import json, sys
 args = sys.argv[1:]
@@ -99,7 +110,8 @@ if args[:2] != ["ssm", "GetSecretValue"] or "--use-cvm-role" not in args or opt(
     sys.exit(2)
 print(json.dumps({{"SecretName": opt("--SecretName"), "VersionId": "current", "SecretString": secrets[opt("--SecretName")]}}))
 PY
-""")
+""",
+    )
 
 
 def test_secret_is_read_with_the_instance_role(tmp_path: Path):
@@ -110,8 +122,10 @@ def test_secret_is_read_with_the_instance_role(tmp_path: Path):
     result = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == pem
-    assert calls(paths) == ["tccli ssm GetSecretValue --SecretName kubecvm_prod_ca-crt --VersionId current "
-                            "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
+    assert calls(paths) == [
+        "tccli ssm GetSecretValue --SecretName kubecvm_prod_ca-crt --VersionId current "
+        "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"
+    ]
     missing = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-key', TCCLI=str(paths["bin"] / "tccli"))
     assert missing.returncode != 0 and missing.stdout == ""
 
@@ -125,14 +139,18 @@ def test_token_sync_applies_the_ssm_token_with_a_finite_expiry(tmp_path: Path):
     paths = install(tmp_path, plan.masters[0])
     token = "abcdef.0123456789abcdef"
     tccli_answering(paths, {"kubecvm_prod_bootstrap-token": token})
-    fake(paths["bin"], "kubectl", 'echo "kubectl $*" >>"$CALLS"\nf=${@: -1}\ncp "$f" "$CALLS.manifest"\n'
-                                  'stat -c %a "$f" >"$CALLS.mode"\n')
+    fake(
+        paths["bin"],
+        "kubectl",
+        'echo "kubectl $*" >>"$CALLS"\nf=${@: -1}\ncp "$f" "$CALLS.manifest"\nstat -c %a "$f" >"$CALLS.mode"\n',
+    )
     before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     result = run(paths, f"bash {paths['lib'] / 'kubecvm-token-sync'}", TCCLI=str(paths["bin"] / "tccli"))
     assert result.returncode == 0, result.stderr
     kubectl = [c for c in calls(paths) if c.startswith("kubectl")]
     assert len(kubectl) == 1 and kubectl[0].startswith(
-        "kubectl apply --server-side --force-conflicts --field-manager=kubecvm-token-sync -f ")
+        "kubectl apply --server-side --force-conflicts --field-manager=kubecvm-token-sync -f "
+    )
     assert token not in "\n".join(calls(paths)) and "0123456789abcdef" not in "\n".join(calls(paths))
     assert Path(str(paths["log"]) + ".mode").read_text().strip() == "600"
     secret = yaml.safe_load(Path(str(paths["log"]) + ".manifest").read_text())
@@ -160,7 +178,7 @@ def test_encryption_config_gets_its_key_from_ssm_once(tmp_path: Path):
     key = "q83vEjRWeJq8nO7xEjRWeJq8nO7xEjRWeJq8nO7xEjQ="
     tccli_answering(paths, {f"kubecvm_prod_{bootstrap.ENCRYPTION_ITEM}": key})
     boot = written["/usr/local/sbin/kubecvm-boot"]["content"]
-    function = boot[boot.index("encryption_config() {"):boot.index("\n}\n", boot.index("encryption_config() {")) + 3]
+    function = boot[boot.index("encryption_config() {") : boot.index("\n}\n", boot.index("encryption_config() {")) + 3]
     dst = tmp_path / "root" / "etc" / "kubernetes" / "kubecvm" / "encryption.yaml"
     script = f'. "$KUBECVM_LIB"; umask 077; {function}\nencryption_config; encryption_config'
     result = run(paths, script, TCCLI=str(paths["bin"] / "tccli"), ROOT=str(tmp_path / "root"))
@@ -172,7 +190,9 @@ def test_encryption_config_gets_its_key_from_ssm_once(tmp_path: Path):
     assert oct(dst.stat().st_mode & 0o777) == "0o600"
     assert [c for c in calls(paths) if "GetSecretValue" in c] == [  # read once: the second run kept the file
         f"tccli ssm GetSecretValue --SecretName kubecvm_prod_{bootstrap.ENCRYPTION_ITEM} --VersionId current "
-        "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"]
+        "--use-cvm-role --region ap-guangzhou --endpoint ssm.internal.tencentcloudapi.com"
+    ]
+
 
 def test_an_unanswered_internal_endpoint_falls_back_to_the_public_one(tmp_path: Path):
     plan = preset_plan("prod")
@@ -182,4 +202,7 @@ def test_an_unanswered_internal_endpoint_falls_back_to_the_public_one(tmp_path: 
     tc.write_text(tc.read_text().replace('!= "ssm.internal.tencentcloudapi.com"', '!= "ssm.tencentcloudapi.com"'))
     result = run(paths, '. "$KUBECVM_LIB"; secret kubecvm_prod_ca-crt', TCCLI=str(tc))
     assert result.returncode == 0 and result.stdout == "pem\n", result.stderr
-    assert [c.rsplit(" ", 1)[1] for c in calls(paths)] == ["ssm.internal.tencentcloudapi.com", "ssm.tencentcloudapi.com"]
+    assert [c.rsplit(" ", 1)[1] for c in calls(paths)] == [
+        "ssm.internal.tencentcloudapi.com",
+        "ssm.tencentcloudapi.com",
+    ]

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from kubecvm.policies import engine
 from kubecvm.offline.cli import app
 
+
 @dataclass
 class Run:
     exit_code: int
@@ -41,6 +42,7 @@ def stack_file(tmp_path: Path, name: str, cluster: dict, preset: str = "dev", re
 @dataclass
 class EngineSpy:
     """What the CLI passed to the policy engine, and whether the stand-in rule's findings are mandatory."""
+
     mandatory: bool = True
     calls: list[dict] = field(default_factory=list)
 
@@ -54,16 +56,28 @@ def fake_engine(monkeypatch) -> EngineSpy:
     def evaluate(resources, config=None, *, today=None):
         resources = list(resources)
         spy.calls.append({"resources": resources, "config": config})
-        masters = [r for r in resources if r.type == "tencentcloud:Instance/instance:Instance"
-                   and (r.props.get("tags") or {}).get("kubecvm/role") == "master"]
+        masters = [
+            r
+            for r in resources
+            if r.type == "tencentcloud:Instance/instance:Instance"
+            and (r.props.get("tags") or {}).get("kubecvm/role") == "master"
+        ]
         enforcement = "mandatory" if spy.mandatory else "advisory"
         return engine.Evaluation(
-            violations=tuple(engine.Violation("test-master-flagged", enforcement, "high",
-                                              f"{r.name} is flagged [by the test]", r.urn) for r in masters),
-            waivers=(), checks=tuple(engine.Check("test-master-flagged", r.urn, False) for r in masters),
+            violations=tuple(
+                engine.Violation(
+                    "test-master-flagged", enforcement, "high", f"{r.name} is flagged [by the test]", r.urn
+                )
+                for r in masters
+            ),
+            waivers=(),
+            checks=tuple(engine.Check("test-master-flagged", r.urn, False) for r in masters),
         )
 
     monkeypatch.setattr(engine, "evaluate", evaluate)
-    monkeypatch.setattr(engine, "policies", lambda: (
-        engine.PolicyInfo("test-master-flagged", "test", "high", "Flags every master.", "None."),))
+    monkeypatch.setattr(
+        engine,
+        "policies",
+        lambda: (engine.PolicyInfo("test-master-flagged", "test", "high", "Flags every master.", "None."),),
+    )
     return spy

@@ -44,13 +44,18 @@ def test_the_plan_step_runs_as_written(tmp_path):
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
         shutil.copy(PROJECT_DIR / name, infra / name)
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=infra, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     log = json.loads((infra / "kubecvm-dev.sarif").read_text())
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(log)
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"] for loc in r["locations"]}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"] for loc in r["locations"]
+    }
     assert uris <= {"infra/Pulumi.dev.yaml"}
     annotations = [line for line in proc.stdout.splitlines() if line.startswith("::")]
     assert all(line.split(" ", 1)[1].startswith("file=infra/Pulumi.dev.yaml,line=") for line in annotations)

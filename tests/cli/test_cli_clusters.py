@@ -24,13 +24,16 @@ Cluster("green", ClusterArgs(preset="staging", region="ap-guangzhou", zones=zone
 tc.cos.Bucket("team-bucket", bucket="team-bucket-1250000000")  # the user's own, in neither cluster
 """
 # A stack file whose kubecvm:cluster the program never reads: it must not become a cluster of the plan.
-STACK = "config:\n  tencentcloud:region: ap-guangzhou\n  kubecvm:cluster:\n    name: phantom\n    zones: [ap-guangzhou-3]\n"
+STACK = (
+    "config:\n  tencentcloud:region: ap-guangzhou\n  kubecvm:cluster:\n    name: phantom\n    zones: [ap-guangzhou-3]\n"
+)
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def kubecvm(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kubecvm.offline", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=180
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,11 @@ def test_each_cluster_is_summarised_with_its_own_resources_and_no_phantom(two):
     assert [c["cluster"] for c in doc["clusters"]] == ["blue", "green"] and doc["summary"]["cluster"] == "blue"
     assert "phantom" not in json.dumps(doc)
     blue, green = doc["clusters"]
-    assert (blue["workers"], green["workers"], [z["zone"] for z in green["zones"]]) == (3, 2, ["ap-guangzhou-3", "ap-guangzhou-4"])
+    assert (blue["workers"], green["workers"], [z["zone"] for z in green["zones"]]) == (
+        3,
+        2,
+        ["ap-guangzhou-3", "ap-guangzhou-4"],
+    )
     custom = [r for r in doc["resources"] if r["custom"]]
     # Each counts its own: together with the bucket, the whole program, and no resource twice.
     assert blue["resources"]["total"] + green["resources"]["total"] + 1 == len(custom)
@@ -68,9 +75,11 @@ def test_markdown_draws_each_cluster_in_its_own_diagram(two):
     assert "green" not in blue and "blue" not in green
     # Each route table links only its own cluster's subnets; each pool is its own cluster's, not merged.
     assert [line.strip() for line in blue.splitlines() if " -.- " in line] == [
-        f"blue_rtb -.- blue_subnet_z{z}" for z in (3, 4, 6)]
+        f"blue_rtb -.- blue_subnet_z{z}" for z in (3, 4, 6)
+    ]
     assert [line.strip() for line in green.splitlines() if " -.- " in line] == [
-        f"green_rtb -.- green_subnet_z{z}" for z in (3, 4)]
+        f"green_rtb -.- green_subnet_z{z}" for z in (3, 4)
+    ]
     assert green.count("pool general: 1 workers") == 2 and blue.count("pool general: 1 workers") == 3
     assert "Outside the clusters: 1 resource belongs to no kubecvm cluster." in md
 
@@ -78,8 +87,10 @@ def test_markdown_draws_each_cluster_in_its_own_diagram(two):
 def test_the_svg_has_one_panel_per_cluster(two):
     root = ET.fromstring(two["svg"])
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert [t for t in texts if t.startswith("cluster ")] == ["cluster blue: VPC blue-vpc  10.1.0.0/16",
-                                                              "cluster green: VPC green-vpc  10.2.0.0/16"]
+    assert [t for t in texts if t.startswith("cluster ")] == [
+        "cluster blue: VPC blue-vpc  10.1.0.0/16",
+        "cluster green: VPC green-vpc  10.2.0.0/16",
+    ]
     assert texts.count("zone ap-guangzhou-3") == 2 and texts.count("zone ap-guangzhou-6") == 1
     assert root.find(f"{SVG}title").text == "blue, green topology"
 
@@ -88,7 +99,8 @@ def test_one_cluster_of_a_program_is_the_summary_whatever_the_stack_says(tmp_pat
     (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "from kubecvm import Cluster, ClusterArgs\n"
-        "Cluster('solo', ClusterArgs(preset='dev', region='ap-guangzhou', zones=['ap-guangzhou-4']))\n")
+        "Cluster('solo', ClusterArgs(preset='dev', region='ap-guangzhou', zones=['ap-guangzhou-4']))\n"
+    )
     (tmp_path / "Pulumi.dev.yaml").write_text(STACK)
     proc = kubecvm("plan", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -43,8 +43,11 @@ def assert_refused(run, *needles: str) -> None:
 
 # --- stack files: the shape of the top-level keys -----------------------------------------------------------
 
-@pytest.mark.parametrize("value, kind", [("hello", "a string"), ("[1, 2]", "a list"), ("5", "an integer"),
-                                         ("true", "a boolean"), ("null", "null")])
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [("hello", "a string"), ("[1, 2]", "a list"), ("5", "an integer"), ("true", "a boolean"), ("null", "null")],
+)
 def test_kubecvm_cluster_that_is_not_a_mapping_is_refused(tmp_path, value, kind):
     run = plan_text(tmp_path, HEAD + f"  kubecvm:cluster: {value}\n")
     assert_refused(run, "kubecvm:cluster: expected a mapping of overrides", f"got {kind}")
@@ -61,17 +64,22 @@ def test_region_that_is_not_a_string_is_refused(tmp_path):
     assert_refused(plan_text(tmp_path, text), "tencentcloud:region: expected a region name", "got a list")
 
 
-@pytest.mark.parametrize("where, text", [
-    ("config", DEV + "  1: 2\n"),
-    ("kubecvm:cluster", HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], 1: 2}\n"),
-    ("kubecvm:cluster.tags", HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], tags: {[a, b]: c}}\n"),
-])
+@pytest.mark.parametrize(
+    "where, text",
+    [
+        ("config", DEV + "  1: 2\n"),
+        ("kubecvm:cluster", HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], 1: 2}\n"),
+        ("kubecvm:cluster.tags", HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], tags: {[a, b]: c}}\n"),
+    ],
+)
 def test_a_key_that_is_not_a_string_is_refused_where_it_is(tmp_path, where, text):
     assert_refused(plan_text(tmp_path, text), f"{where}: key", "is not a string")
 
 
 def test_a_key_given_twice_is_refused(tmp_path):
-    assert_refused(plan_text(tmp_path, DEV + "  kubecvm:preset: prod\n"), "config.kubecvm:preset: this key appears twice")
+    assert_refused(
+        plan_text(tmp_path, DEV + "  kubecvm:preset: prod\n"), "config.kubecvm:preset: this key appears twice"
+    )
 
 
 def test_snake_case_keys_are_refused_with_the_camel_case_spelling(tmp_path):
@@ -82,6 +90,7 @@ def test_snake_case_keys_are_refused_with_the_camel_case_spelling(tmp_path):
 
 # --- stack files: encodings, numbers and values JSON cannot hold --------------------------------------------
 
+
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     assert_refused(plan_text(tmp_path, DEV.encode() + b"  other:x: \xff\xfe\n"), "not UTF-8 text (byte")
 
@@ -91,12 +100,15 @@ def test_an_integer_of_5000_digits_is_refused_naming_its_field(tmp_path):
     assert_refused(run, "kubecvm:cluster.zones[0]: an integer of 5000 digits")
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("!!binary aGVsbG8=", "a binary value; expected a string, number, boolean or null"),
-    ("2024-01-01", "a timestamp value"),
-    (".nan", "is not a finite number"),
-    ("&a [*a]", "a recursive YAML alias"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("!!binary aGVsbG8=", "a binary value; expected a string, number, boolean or null"),
+        ("2024-01-01", "a timestamp value"),
+        (".nan", "is not a finite number"),
+        ("&a [*a]", "a recursive YAML alias"),
+    ],
+)
 def test_values_json_cannot_hold_are_refused_in_kubecvm_config(tmp_path, value, problem):
     run = plan_text(tmp_path, HEAD + f"  kubecvm:cluster:\n    zones: [ap-guangzhou-3]\n    tags: {{team: {value}}}\n")
     assert_refused(run, "kubecvm:cluster.tags.team", problem)
@@ -112,16 +124,23 @@ def test_other_namespaces_are_neither_read_nor_passed_to_the_program(tmp_path, v
 
 def test_vpc_cidr_27_and_28_are_refused_with_a_message(tmp_path):
     for prefix in (27, 28):
-        run = kubecvm("plan", "--config-file", stack_file(tmp_path, "small", {"zones": ["ap-guangzhou-3"], "vpcCidr": f"10.0.0.0/{prefix}"}),
-                      "--no-policies")
+        run = kubecvm(
+            "plan",
+            "--config-file",
+            stack_file(tmp_path, "small", {"zones": ["ap-guangzhou-3"], "vpcCidr": f"10.0.0.0/{prefix}"}),
+            "--no-policies",
+        )
         assert_refused(run, f"vpcCidr: 10.0.0.0/{prefix} is too small", "use /22 or larger")
 
 
 # --- stack files: bounded work --------------------------------------------------------------------------------
 
+
 def test_yaml_nested_5000_deep_is_refused_quickly(tmp_path):
     started = time.process_time()
-    run = plan_text(tmp_path, HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], tags: " + "[" * 5000 + "]" * 5000 + "}\n")
+    run = plan_text(
+        tmp_path, HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], tags: " + "[" * 5000 + "]" * 5000 + "}\n"
+    )
     assert_refused(run, "nested more than 64 deep")
     assert time.process_time() - started < 5  # libyaml alone is quadratic in flow nesting: it never sees this
 
@@ -160,6 +179,7 @@ def test_a_stack_file_over_1_mib_is_refused_unread(tmp_path):
 
 # --- the crash handler -----------------------------------------------------------------------------------------
 
+
 def boom(*_args, **_kwargs):
     raise ZeroDivisionError("the planner divided by zero")
 
@@ -192,32 +212,40 @@ def test_an_unexpected_error_in_diff_is_exit_2_not_3(monkeypatch, tmp_path):
 
 def test_a_crash_in_a_subprocess_is_exit_2_with_one_line(tmp_path):
     # A program that fails in a way kubecvm does not expect, run by the installed entry point's code path.
-    script = ("import sys; from kubecvm.offline import cli, plan\n"
-              "plan.build = lambda *a, **k: 1 / 0\n"
-              "sys.argv = ['kubecvm', 'plan', 'dev']; cli.main()\n")
+    script = (
+        "import sys; from kubecvm.offline import cli, plan\n"
+        "plan.build = lambda *a, **k: 1 / 0\n"
+        "sys.argv = ['kubecvm', 'plan', 'dev']; cli.main()\n"
+    )
     proc = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "internal error (ZeroDivisionError" in proc.stderr
+    assert (
+        proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "internal error (ZeroDivisionError" in proc.stderr
+    )
 
 
 # --- diff: plan files that are not plans -------------------------------------------------------------------
+
 
 def good_resource(urn: str = "urn:pulumi:dev::kubecvm::t::a") -> dict:
     return {"urn": urn, "type": "t", "name": "a", "parent": None, "custom": True, "id": "id-a", "inputs": {}}
 
 
-@pytest.mark.parametrize("resources, needle", [
-    ([{**good_resource(), "inputs": [1, 2]}], "resources[0].inputs: expected an object"),
-    ([{**good_resource(), "inputs": "x"}], "resources[0].inputs: expected an object"),
-    ([{**good_resource(), "urn": ["a"]}], "resources[0].urn: expected a string"),
-    ([{**good_resource(), "urn": {"a": 1}}], "resources[0].urn: expected a string"),
-    ([{k: v for k, v in good_resource().items() if k != "urn"}], "resources[0].urn: required"),
-    ([{k: v for k, v in good_resource().items() if k != "type"}], "resources[0].type: required"),
-    ([{k: v for k, v in good_resource().items() if k != "id"}], "resources[0].id: required"),
-    ([{**good_resource(), "type": 7}], "resources[0].type: expected a string"),
-    ([good_resource(), good_resource()], "resources[1].urn: 'urn:pulumi:dev::kubecvm::t::a' appears twice"),
-    ([7], "resources[0]: expected an object"),
-])
+@pytest.mark.parametrize(
+    "resources, needle",
+    [
+        ([{**good_resource(), "inputs": [1, 2]}], "resources[0].inputs: expected an object"),
+        ([{**good_resource(), "inputs": "x"}], "resources[0].inputs: expected an object"),
+        ([{**good_resource(), "urn": ["a"]}], "resources[0].urn: expected a string"),
+        ([{**good_resource(), "urn": {"a": 1}}], "resources[0].urn: expected a string"),
+        ([{k: v for k, v in good_resource().items() if k != "urn"}], "resources[0].urn: required"),
+        ([{k: v for k, v in good_resource().items() if k != "type"}], "resources[0].type: required"),
+        ([{k: v for k, v in good_resource().items() if k != "id"}], "resources[0].id: required"),
+        ([{**good_resource(), "type": 7}], "resources[0].type: expected a string"),
+        ([good_resource(), good_resource()], "resources[1].urn: 'urn:pulumi:dev::kubecvm::t::a' appears twice"),
+        ([7], "resources[0]: expected an object"),
+    ],
+)
 def test_malformed_plan_files_are_refused_naming_the_resource(tmp_path, resources, needle):
     bad, good = tmp_path / "bad.json", tmp_path / "good.json"
     bad.write_text(json.dumps({"resources": resources}))
@@ -226,14 +254,23 @@ def test_malformed_plan_files_are_refused_naming_the_resource(tmp_path, resource
         assert_refused(kubecvm("diff", *args), needle)
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("[" * 100000 + "]" * 100000, "not a JSON plan"),
-    ('{"resources": [' + '{"urn": "u", "type": "t", "id": null, "inputs": {"x": ' + "[" * 500 + "]" * 500 + "}}]}",
-     "nested more than 100 deep"),
-    ('{"resources": [], "x": NaN}', "NaN is not a JSON number"),
-    ("\xff", "not a JSON plan"),
-    ('{"resources": {}}', "a 'resources' list"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("[" * 100000 + "]" * 100000, "not a JSON plan"),
+        (
+            '{"resources": ['
+            + '{"urn": "u", "type": "t", "id": null, "inputs": {"x": '
+            + "[" * 500
+            + "]" * 500
+            + "}}]}",
+            "nested more than 100 deep",
+        ),
+        ('{"resources": [], "x": NaN}', "NaN is not a JSON number"),
+        ("\xff", "not a JSON plan"),
+        ('{"resources": {}}', "a 'resources' list"),
+    ],
+)
 def test_plan_files_that_are_not_json_plans_are_refused(tmp_path, text, needle):
     bad, good = tmp_path / "bad.json", tmp_path / "good.json"
     bad.write_bytes(text.encode("latin-1") if text == "\xff" else text.encode())
@@ -290,36 +327,99 @@ def test_a_rule_entry_that_is_neither_a_level_nor_an_object_is_refused(tmp_path,
     assert_refused(run, "--policy-config", "kubecvm-size-node-count: expected an enforcement level", f"got {kind}")
 
 
-@pytest.mark.parametrize("exemption, needle", [
-    ({"policy": ["kubecvm-size-node-count"], "reason": "r", "expires": "2030-01-01"}, "exemptions[0].policy: ['kubecvm-size-node-count'] is not a kubecvm rule id"),
-    ({"policy": "kubecvm-size-node-count", "resource": 7, "reason": "r", "expires": "2030-01-01"}, "exemptions[0].resource: expected a regular expression (a string), got 7"),
-    ({"policy": "kubecvm-size-node-count", "reason": ["r"], "expires": "2030-01-01"}, "exemptions[0].reason: required, a string"),
-    ({"policy": "kubecvm-size-node-count", "reason": "r", "expires": 20300101}, "exemptions[0].expires: 20300101 is not a date"),
-])
+@pytest.mark.parametrize(
+    "exemption, needle",
+    [
+        (
+            {"policy": ["kubecvm-size-node-count"], "reason": "r", "expires": "2030-01-01"},
+            "exemptions[0].policy: ['kubecvm-size-node-count'] is not a kubecvm rule id",
+        ),
+        (
+            {"policy": "kubecvm-size-node-count", "resource": 7, "reason": "r", "expires": "2030-01-01"},
+            "exemptions[0].resource: expected a regular expression (a string), got 7",
+        ),
+        (
+            {"policy": "kubecvm-size-node-count", "reason": ["r"], "expires": "2030-01-01"},
+            "exemptions[0].reason: required, a string",
+        ),
+        (
+            {"policy": "kubecvm-size-node-count", "reason": "r", "expires": 20300101},
+            "exemptions[0].expires: 20300101 is not a date",
+        ),
+    ],
+)
 def test_exemptions_of_the_wrong_shape_are_refused(tmp_path, exemption, needle):
     assert_refused(plan_with_policy(tmp_path, {"exemptions": [exemption]}), needle)
 
 
-@pytest.mark.parametrize("rule, settings, needle", [
-    ("kubecvm-security-open-ports", {"ports": 22}, "kubecvm-security-open-ports.ports: 22 is not of type 'array'"),
-    ("kubecvm-security-open-ports", {"ports": ["22", "ssh"]}, "kubecvm-security-open-ports.ports[1]: 'ssh' does not match"),
-    ("kubecvm-size-node-count", {"maxNodes": "lots"}, "kubecvm-size-node-count.maxNodes: 'lots' is not of type 'integer'"),
-    ("kubecvm-size-node-count", {"maxNodes": True}, "kubecvm-size-node-count.maxNodes: True is not of type 'integer'"),
-    ("kubecvm-size-node-count", {"maxNodes": -5}, "kubecvm-size-node-count.maxNodes: -5 is less than the minimum of 1"),
-    ("kubecvm-ha-master-placement-group", {"spreadTypes": None}, "kubecvm-ha-master-placement-group.spreadTypes: None is not of type 'array'"),
-    ("kubecvm-ha-master-placement-group", {"spreadTypes": ["CLUSTER"]}, "spreadTypes[0]: 'CLUSTER' is not one of ['HOST', 'SW', 'RACK']"),
-    ("kubecvm-network-route-quota-headroom", {"warnRatio": 1.5}, "warnRatio: 1.5 is greater than the maximum of 1"),
-    ("kubecvm-size-etcd-disk", {"etcdDiskMinGib": -1}, "kubecvm-size-etcd-disk.etcdDiskMinGib: -1 is less than the minimum of 0"),
-    ("kubecvm-security-clb-internal", {"allowPublicApi": "false"}, "kubecvm-security-clb-internal.allowPublicApi: 'false' is not of type 'boolean', 'null'"),
-    ("kubecvm-security-api-public", {"allowPublicApi": "false"}, "kubecvm-security-api-public.allowPublicApi: 'false' is not of type 'boolean', 'null'"),
-    ("kubecvm-size-node-count", {"maxNode": 10}, "kubecvm-size-node-count.maxNode: unknown setting (this rule takes: maxNodes"),
-])
+@pytest.mark.parametrize(
+    "rule, settings, needle",
+    [
+        ("kubecvm-security-open-ports", {"ports": 22}, "kubecvm-security-open-ports.ports: 22 is not of type 'array'"),
+        (
+            "kubecvm-security-open-ports",
+            {"ports": ["22", "ssh"]},
+            "kubecvm-security-open-ports.ports[1]: 'ssh' does not match",
+        ),
+        (
+            "kubecvm-size-node-count",
+            {"maxNodes": "lots"},
+            "kubecvm-size-node-count.maxNodes: 'lots' is not of type 'integer'",
+        ),
+        (
+            "kubecvm-size-node-count",
+            {"maxNodes": True},
+            "kubecvm-size-node-count.maxNodes: True is not of type 'integer'",
+        ),
+        (
+            "kubecvm-size-node-count",
+            {"maxNodes": -5},
+            "kubecvm-size-node-count.maxNodes: -5 is less than the minimum of 1",
+        ),
+        (
+            "kubecvm-ha-master-placement-group",
+            {"spreadTypes": None},
+            "kubecvm-ha-master-placement-group.spreadTypes: None is not of type 'array'",
+        ),
+        (
+            "kubecvm-ha-master-placement-group",
+            {"spreadTypes": ["CLUSTER"]},
+            "spreadTypes[0]: 'CLUSTER' is not one of ['HOST', 'SW', 'RACK']",
+        ),
+        ("kubecvm-network-route-quota-headroom", {"warnRatio": 1.5}, "warnRatio: 1.5 is greater than the maximum of 1"),
+        (
+            "kubecvm-size-etcd-disk",
+            {"etcdDiskMinGib": -1},
+            "kubecvm-size-etcd-disk.etcdDiskMinGib: -1 is less than the minimum of 0",
+        ),
+        (
+            "kubecvm-security-clb-internal",
+            {"allowPublicApi": "false"},
+            "kubecvm-security-clb-internal.allowPublicApi: 'false' is not of type 'boolean', 'null'",
+        ),
+        (
+            "kubecvm-security-api-public",
+            {"allowPublicApi": "false"},
+            "kubecvm-security-api-public.allowPublicApi: 'false' is not of type 'boolean', 'null'",
+        ),
+        (
+            "kubecvm-size-node-count",
+            {"maxNode": 10},
+            "kubecvm-size-node-count.maxNode: unknown setting (this rule takes: maxNodes",
+        ),
+    ],
+)
 def test_settings_of_the_wrong_type_or_range_are_refused(tmp_path, rule, settings, needle):
     assert_refused(plan_with_policy(tmp_path, {rule: settings}), "--policy-config", needle)
 
 
-@pytest.mark.parametrize("text", ['{"kubecvm-size-node-count": {"maxNodes": NaN}}',
-                                  '{"kubecvm-network-route-quota-headroom": {"warnRatio": Infinity}}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"kubecvm-size-node-count": {"maxNodes": NaN}}',
+        '{"kubecvm-network-route-quota-headroom": {"warnRatio": Infinity}}',
+    ],
+)
 def test_nan_and_infinite_thresholds_are_refused(tmp_path, text):
     assert_refused(plan_with_policy(tmp_path, text), "--policy-config", "is not a JSON number")
 
@@ -328,14 +428,19 @@ def test_a_string_false_never_silences_the_mandatory_api_rules(tmp_path):
     """A public, world-open API endpoint: with allowPublicApi false (the boolean) both security rules fail the plan;
     the string "false" once read as true and passed it. Now it is refused before any rule runs."""
     cluster = {"zones": PROD_ZONES, "apiEndpoint": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"]}}
-    strict = {"all": "mandatory", "kubecvm-security-api-public": {"allowPublicApi": False},
-              "kubecvm-security-clb-internal": {"allowPublicApi": False}}
+    strict = {
+        "all": "mandatory",
+        "kubecvm-security-api-public": {"allowPublicApi": False},
+        "kubecvm-security-clb-internal": {"allowPublicApi": False},
+    }
     run = plan_with_policy(tmp_path, strict, cluster, preset="staging")
     assert run.exit_code == 1, run.stderr
     failed = {v["policy"] for v in run.json()["policies"]["violations"] if v["enforcement"] == "mandatory"}
     assert {"kubecvm-security-api-public", "kubecvm-security-clb-internal"} <= failed
     as_string = {k: {"allowPublicApi": "false"} if k != "all" else v for k, v in strict.items()}
-    assert_refused(plan_with_policy(tmp_path, as_string, cluster, preset="staging"), "allowPublicApi: 'false' is not of type")
+    assert_refused(
+        plan_with_policy(tmp_path, as_string, cluster, preset="staging"), "allowPublicApi: 'false' is not of type"
+    )
 
 
 # ReDoS: nested alternatives that backtrack exponentially on a long run of matching characters.
@@ -357,6 +462,7 @@ def test_an_invalid_pattern_is_refused_naming_it(tmp_path):
 
 # --- accepted but wrong: refused before any resource is registered, naming the field ---------------------------
 
+
 def pool(**extra) -> dict:
     return {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1, **extra}
 
@@ -364,51 +470,86 @@ def pool(**extra) -> dict:
 def noisy_labels(n: int) -> dict:
     """Valid labels whose values gzip cannot shrink (the user data ships gzipped, in a MIME part)."""
     import hashlib
+
     return {f"l{i}": hashlib.sha256(str(i).encode()).hexdigest()[:60] for i in range(n)}
 
 
-@pytest.mark.parametrize("cluster, needles", [
-    ({"zones": ["ap-guangzhou-3\n"]}, ("zones[0]", "is not a zone of region ap-guangzhou")),
-    ({"zones": ["ap-guangzhou-3", "ap-guangzhou-3\n"]}, ("zones[1]",)),
-    ({"nodePools": [pool(instanceType="S5.LARGE8\n")]}, ("nodePools[0].instanceType", "is not of the form")),
-    ({"vpcCidr": "192.168.0.0/16", "serviceCidr": "10.0.0.0/8"}, ("serviceCidr: 10.0.0.0/8", "must be /12 or smaller")),
-    ({"serviceCidr": "192.168.0.0/29"}, ("serviceCidr: 192.168.0.0/29", "no room for the cluster DNS address")),
-    ({"nodePools": [pool(labels={"team": "x --authorization-mode=AlwaysAllow"})]}, ("nodePools[0].labels", "no spaces")),
-    ({"nodePools": [pool(labels={"bad key": "x"})]}, ("nodePools[0].labels", "'bad key': the name must be")),
-    ({"nodePools": [pool(labels={"node-role.kubernetes.io/worker": ""})]}, ("nodePools[0].labels", "the kubelet refuses")),
-    ({"nodePools": [pool(taints=[{"key": "a b", "effect": "NoSchedule"}])]}, ("nodePools[0].taints[0]", "'a b'")),
-    ({"nodePools": [pool(taints=[{"key": "dedicated", "value": "x,y", "effect": "NoSchedule"}])]}, ("nodePools[0].taints[0]", "'x,y'")),
-    ({"nodePools": [pool(taints=[{"key": "dedicated", "effect": "Sometimes"}])]}, ("nodePools[0].taints[0].effect",)),
-    ({"tags": {"qcloud:owner": "me"}}, ("tags", "reserved by Tencent Cloud")),
-    ({"tags": {"team": "a<b>"}}, ("tags", "may hold only letters")),
-    ({"tags": {"k" * 128: "v"}}, ("tags", "a tag key is 1..127 characters")),
-    ({"tags": {f"t{i}": "v" for i in range(48)}}, ("tags", "48 tags; Tencent Cloud allows 50 per resource")),
-    ({"kubernetes": {"packageMirror": "http://mirrors.example.com"}}, ("kubernetes.packageMirror", "use https://")),
-    ({"imageNameRegex": "("}, ("imageNameRegex", "is not a regular expression")),
-    ({"imageNameRegex": "^Ubuntu(?=.*22)"}, ("imageNameRegex", "Go's regexp (RE2)")),
-    ({"imageNameRegex": "^Windows"}, ("imageNameRegex", "matches none of the public images")),
-    ({"kubernetes": {"version": "1.30.99"}}, ("kubernetes.version", "has no patch release 99")),
-    ({"quotas": {"routeEntriesPerTable": True}}, ("quotas.routeEntriesPerTable", "expected an integer, got True")),
-    ({"controlPlane": {"count": "1"}}, ("controlPlane.count", "expected an integer, got '1'")),
-    ({"nodePools": [pool(labels=noisy_labels(400))]}, ("nodePools[0]", "over the CVM limit of 16384")),
-])
+@pytest.mark.parametrize(
+    "cluster, needles",
+    [
+        ({"zones": ["ap-guangzhou-3\n"]}, ("zones[0]", "is not a zone of region ap-guangzhou")),
+        ({"zones": ["ap-guangzhou-3", "ap-guangzhou-3\n"]}, ("zones[1]",)),
+        ({"nodePools": [pool(instanceType="S5.LARGE8\n")]}, ("nodePools[0].instanceType", "is not of the form")),
+        (
+            {"vpcCidr": "192.168.0.0/16", "serviceCidr": "10.0.0.0/8"},
+            ("serviceCidr: 10.0.0.0/8", "must be /12 or smaller"),
+        ),
+        ({"serviceCidr": "192.168.0.0/29"}, ("serviceCidr: 192.168.0.0/29", "no room for the cluster DNS address")),
+        (
+            {"nodePools": [pool(labels={"team": "x --authorization-mode=AlwaysAllow"})]},
+            ("nodePools[0].labels", "no spaces"),
+        ),
+        ({"nodePools": [pool(labels={"bad key": "x"})]}, ("nodePools[0].labels", "'bad key': the name must be")),
+        (
+            {"nodePools": [pool(labels={"node-role.kubernetes.io/worker": ""})]},
+            ("nodePools[0].labels", "the kubelet refuses"),
+        ),
+        ({"nodePools": [pool(taints=[{"key": "a b", "effect": "NoSchedule"}])]}, ("nodePools[0].taints[0]", "'a b'")),
+        (
+            {"nodePools": [pool(taints=[{"key": "dedicated", "value": "x,y", "effect": "NoSchedule"}])]},
+            ("nodePools[0].taints[0]", "'x,y'"),
+        ),
+        (
+            {"nodePools": [pool(taints=[{"key": "dedicated", "effect": "Sometimes"}])]},
+            ("nodePools[0].taints[0].effect",),
+        ),
+        ({"tags": {"qcloud:owner": "me"}}, ("tags", "reserved by Tencent Cloud")),
+        ({"tags": {"team": "a<b>"}}, ("tags", "may hold only letters")),
+        ({"tags": {"k" * 128: "v"}}, ("tags", "a tag key is 1..127 characters")),
+        ({"tags": {f"t{i}": "v" for i in range(48)}}, ("tags", "48 tags; Tencent Cloud allows 50 per resource")),
+        ({"kubernetes": {"packageMirror": "http://mirrors.example.com"}}, ("kubernetes.packageMirror", "use https://")),
+        ({"imageNameRegex": "("}, ("imageNameRegex", "is not a regular expression")),
+        ({"imageNameRegex": "^Ubuntu(?=.*22)"}, ("imageNameRegex", "Go's regexp (RE2)")),
+        ({"imageNameRegex": "^Windows"}, ("imageNameRegex", "matches none of the public images")),
+        ({"kubernetes": {"version": "1.30.99"}}, ("kubernetes.version", "has no patch release 99")),
+        ({"quotas": {"routeEntriesPerTable": True}}, ("quotas.routeEntriesPerTable", "expected an integer, got True")),
+        ({"controlPlane": {"count": "1"}}, ("controlPlane.count", "expected an integer, got '1'")),
+        ({"nodePools": [pool(labels=noisy_labels(400))]}, ("nodePools[0]", "over the CVM limit of 16384")),
+    ],
+)
 def test_accepted_but_wrong_values_are_refused_naming_the_field(tmp_path, cluster, needles):
-    run = kubecvm("plan", "--config-file", stack_file(tmp_path, "wrong", {"zones": ["ap-guangzhou-3"], **cluster}),
-                  "--format", "json", "--no-policies")
+    run = kubecvm(
+        "plan",
+        "--config-file",
+        stack_file(tmp_path, "wrong", {"zones": ["ap-guangzhou-3"], **cluster}),
+        "--format",
+        "json",
+        "--no-policies",
+    )
     assert_refused(run, *needles)
 
 
 def test_an_unknown_region_is_refused_naming_the_setting(tmp_path):
     path = stack_file(tmp_path, "far", {"zones": ["xx-nowhere-3"]}, region="xx-nowhere")
-    assert_refused(kubecvm("plan", "--config-file", path, "--no-policies"), "region: 'xx-nowhere' is not a Tencent Cloud region",
-                   "tencentcloud:region")
+    assert_refused(
+        kubecvm("plan", "--config-file", path, "--no-policies"),
+        "region: 'xx-nowhere' is not a Tencent Cloud region",
+        "tencentcloud:region",
+    )
 
 
 def test_in_vpc_http_mirror_and_valid_labels_taints_tags_still_plan(tmp_path):
-    cluster = {"zones": ["ap-guangzhou-3"], "kubernetes": {"packageMirror": "http://mirrors.tencentyun.com"},
-               "tags": {"team": "platform", "cost-center": "CC 42/a@b"},
-               "nodePools": [pool(labels={"example.com/team": "a.b_c-1", "node.kubernetes.io/role": "infra"},
-                                  taints=[{"key": "example.com/dedicated", "value": "gpu", "effect": "NoExecute"}])]}
+    cluster = {
+        "zones": ["ap-guangzhou-3"],
+        "kubernetes": {"packageMirror": "http://mirrors.tencentyun.com"},
+        "tags": {"team": "platform", "cost-center": "CC 42/a@b"},
+        "nodePools": [
+            pool(
+                labels={"example.com/team": "a.b_c-1", "node.kubernetes.io/role": "infra"},
+                taints=[{"key": "example.com/dedicated", "value": "gpu", "effect": "NoExecute"}],
+            )
+        ],
+    }
     run = kubecvm("plan", "--config-file", stack_file(tmp_path, "fine", cluster), "--format", "json", "--no-policies")
     assert run.exit_code == 0, run.stderr
     join = [r["inputs"] for r in run.json()["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"]
@@ -420,11 +561,23 @@ def test_plan_markdown_escapes_what_a_program_or_stack_name_could_inject():
 
     doc = offline.build(offline.load_stack("dev"), policies=False).document
     evil = "x`](https://evil.example) ![p](https://evil.example/p.png)\n```\n# heading"
-    doc = {**doc, "stack": evil, "resources": [{**r, "name": evil} if r["type"] == "tencentcloud:Vpc/instance:Instance"
-                                                else r for r in doc["resources"]]}
-    doc["policies"] = {**doc["policies"], "evaluated": True, "config": evil, "mandatoryFailed": True, "waivers": [],
-                       "violations": [{"policy": evil, "enforcement": "mandatory", "severity": "high", "message": evil,
-                                       "urn": "urn:x::" + evil}]}
+    doc = {
+        **doc,
+        "stack": evil,
+        "resources": [
+            {**r, "name": evil} if r["type"] == "tencentcloud:Vpc/instance:Instance" else r for r in doc["resources"]
+        ],
+    }
+    doc["policies"] = {
+        **doc["policies"],
+        "evaluated": True,
+        "config": evil,
+        "mandatoryFailed": True,
+        "waivers": [],
+        "violations": [
+            {"policy": evil, "enforcement": "mandatory", "severity": "high", "message": evil, "urn": "urn:x::" + evil}
+        ],
+    }
     md = render.markdown(doc)
     html = MarkdownIt("commonmark").enable("table").render(md)
     assert "<a " not in html and "<img" not in html and "<h1>" not in html

@@ -43,6 +43,7 @@ def base(tmp_path):
 
 # --- the issue's scenarios, through the CLI -------------------------------------------------------------------
 
+
 def test_pool_plus_one_node_only_adds_that_node_and_its_route(tmp_path, base):
     new_path, _ = planned(tmp_path, "plus1", {**BASE, "nodePools": [{**BASE["nodePools"][0], "countPerZone": 3}]})
     code, d = diff(base[0], new_path)
@@ -68,7 +69,11 @@ def test_adding_a_zone_only_adds_its_subnet_nodes_and_routes(tmp_path, base):
     code, d = diff(base[0], new_path)
     new_nodes = [n.name for n in new_plan.workers if n.zone == "ap-guangzhou-4"]
     assert code == 0 and len(new_nodes) == 2
-    assert urn_names(d["added"]) == {names.subnet("churn", "ap-guangzhou-4"), *new_nodes, *map(names.pod_route, new_nodes)}
+    assert urn_names(d["added"]) == {
+        names.subnet("churn", "ap-guangzhou-4"),
+        *new_nodes,
+        *map(names.pod_route, new_nodes),
+    }
     assert (d["updated"], d["replaced"], d["deleted"]) == ([], [], [])
 
 
@@ -85,7 +90,10 @@ def test_dropping_a_zone_moves_its_master_delete_first_and_leaves_the_other_node
     assert replaced[names.pod_route(moved)]["order"] == "delete-before-replace"
     # Its etcd disk is zonal too, and its attachment follows the new disk and instance.
     assert {names.etcd_disk(moved), names.disk_attachment(names.etcd_disk(moved))} <= replaced.keys()
-    assert urn_names(d["deleted"]) >= {names.worker("churn", "general", "ap-guangzhou-6", 0), names.subnet("churn", ZONES[2])}
+    assert urn_names(d["deleted"]) >= {
+        names.worker("churn", "general", "ap-guangzhou-6", 0),
+        names.subnet("churn", ZONES[2]),
+    }
     # The nodes that stay are untouched: their user data holds no master address.
     kept = {w.name for w in plan.workers}
     assert kept and not kept & (urn_names(d["updated"]) | replaced.keys())
@@ -103,7 +111,10 @@ def test_public_api_exposure_replaces_the_clb_its_listener_and_attachment(tmp_pa
     assert replaced[names.api_listener("churn")]["cascadeFrom"].endswith(f"::{api}")
     assert replaced[names.api_targets("churn")]["cascadeFrom"].rsplit("::", 1)[1] in (api, names.api_listener("churn"))
     # Same name, same port: each goes first, so nothing collides (and the replay agrees).
-    assert all(replaced[n]["order"] == "delete-before-replace" for n in (api, names.api_listener("churn"), names.api_targets("churn")))
+    assert all(
+        replaced[n]["order"] == "delete-before-replace"
+        for n in (api, names.api_listener("churn"), names.api_targets("churn"))
+    )
     assert d["failures"] == []
 
 
@@ -113,13 +124,17 @@ def test_a_new_image_reinstalls_nothing_that_runs(tmp_path):
     code, d = diff(old, new)
     assert code == 0 and d["updated"] == [] and d["replaced"] == []
     ignored = {i["urn"].rsplit("::", 1)[1]: i["keys"] for i in d["ignored"]}
-    assert ignored == {names.master("churn", 0): ["imageId"], **{
-        names.worker("churn", "general", "ap-guangzhou-3", k): ["imageId"] for k in (0, 1)}}
+    assert ignored == {
+        names.master("churn", 0): ["imageId"],
+        **{names.worker("churn", "general", "ap-guangzhou-3", k): ["imageId"] for k in (0, 1)},
+    }
 
 
 def test_crossing_a_master_tier_resizes_masters_one_at_a_time(tmp_path):
-    pools = [{"name": "a", "instanceType": "S5.2XLARGE16", "countPerZone": 1},
-             {"name": "b", "slot": 2, "instanceType": "S5.2XLARGE16", "countPerZone": 1, "zones": ZONES[:2]}]
+    pools = [
+        {"name": "a", "instanceType": "S5.2XLARGE16", "countPerZone": 1},
+        {"name": "b", "slot": 2, "instanceType": "S5.2XLARGE16", "countPerZone": 1, "zones": ZONES[:2]},
+    ]
     old, _ = planned(tmp_path, "five", {"zones": ZONES, "nodePools": pools}, preset="staging")
     six = [pools[0], {**pools[1], "zones": ZONES}]
     new, plan = planned(tmp_path, "six", {"zones": ZONES, "nodePools": six}, preset="staging")
@@ -155,24 +170,41 @@ def test_replacing_a_prod_master_needs_its_protection_lifted_first(tmp_path):
     assert code == 3 and "termination protection" in r["fails"]
     assert any("TerminateInstances is refused" in f["message"] for f in d["failures"] if f["urn"] is None)
     text = kubecvm("diff", protected, protected, "--replace", master)
-    assert text.exit_code == 3 and any(line.startswith("FAIL ") and master in line and "termination protection" in line
-                                       for line in text.stdout.splitlines())
+    assert text.exit_code == 3 and any(
+        line.startswith("FAIL ") and master in line and "termination protection" in line
+        for line in text.stdout.splitlines()
+    )
     # Step 2, after the lift: delete first, recreated at the same address, nothing collides.
     code, d = diff(lifted, lifted, "--replace", master, "--replay")
     (r,) = [c for c in d["replaced"] if c["urn"].endswith(f"::{master}")]
-    assert code == 3 and r["order"] == "delete-before-replace" and r["fails"] is None and r["reason"].endswith("(--replace)")
+    assert (
+        code == 3
+        and r["order"] == "delete-before-replace"
+        and r["fails"] is None
+        and r["reason"].endswith("(--replace)")
+    )
     assert d["failures"] == []
 
 
 def test_a_prepaid_pool_with_a_data_disk_plans_as_the_provider_accepts_it(tmp_path):
-    pool = {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1, "chargeType": "PREPAID",
-            "prepaid": {"period": 1}, "dataDisk": {"type": "CLOUD_SSD", "size": 100}}
+    pool = {
+        "name": "general",
+        "instanceType": "S5.LARGE8",
+        "countPerZone": 1,
+        "chargeType": "PREPAID",
+        "prepaid": {"period": 1},
+        "dataDisk": {"type": "CLOUD_SSD", "size": 100},
+    }
     path, _ = planned(tmp_path, "prepaid", {**BASE, "nodePools": [pool]})
     doc = json.loads(path.read_text())
     (worker,) = [r for r in doc["resources"] if r["name"] == names.worker("churn", "general", "ap-guangzhou-3", 0)]
     assert worker["inputs"]["dataDisks"][0] | {} == {
-        "dataDiskSize": 100, "dataDiskType": "CLOUD_SSD", "encrypt": True, "deleteWithInstance": False,
-        "deleteWithInstancePrepaid": True}
+        "dataDiskSize": 100,
+        "dataDiskType": "CLOUD_SSD",
+        "encrypt": True,
+        "deleteWithInstance": False,
+        "deleteWithInstancePrepaid": True,
+    }
     spot = tmp_path / "spot"
     spot.mkdir()
     spot_pool = {k: v for k, v in pool.items() if k != "prepaid"} | {"chargeType": "SPOTPAID"}
@@ -184,7 +216,9 @@ def test_a_prepaid_pool_with_a_data_disk_plans_as_the_provider_accepts_it(tmp_pa
 def test_plans_of_different_stacks_or_projects_exit_2(tmp_path, base):
     other, _ = planned(tmp_path, "other", BASE, stack="other")
     run = kubecvm("diff", base[0], other)
-    assert run.exit_code == 2 and "different stacks ('churn' and 'other')" in run.stderr and "Traceback" not in run.stderr
+    assert (
+        run.exit_code == 2 and "different stacks ('churn' and 'other')" in run.stderr and "Traceback" not in run.stderr
+    )
     doc = json.loads(base[0].read_text())
     doc["project"] = "elsewhere"
     moved = tmp_path / "project.json"
@@ -199,14 +233,20 @@ def test_changing_the_pod_cidr_replaces_every_pod_route_and_exits_3(tmp_path, ba
     assert code == 3
     routes = {c["urn"].rsplit("::", 1)[1]: c for c in d["replaced"]}
     assert routes.keys() == {names.pod_route(m.name) for m in new_plan.machines}
-    assert all(c["replaceKeys"] == ["destinationCidrBlock"] and c["order"] == "delete-before-replace" for c in routes.values())
+    assert all(
+        c["replaceKeys"] == ["destinationCidrBlock"] and c["order"] == "delete-before-replace" for c in routes.values()
+    )
     assert "tencentcloud:Security/groupRuleSet:GroupRuleSet" in {c["type"] for c in d["updated"]}
     assert (d["added"], d["deleted"]) == ([], [])
     text = kubecvm("diff", base[0], new_path)
     assert text.exit_code == 3
     assert sum(line.startswith("REPLACE ") for line in text.stdout.splitlines()) == len(new_plan.machines)
     md = kubecvm("diff", base[0], new_path, "--format", "markdown")
-    assert md.exit_code == 3 and "> [!WARNING]" in md.stdout and md.stdout.count("| **replace** |") == len(new_plan.machines)
+    assert (
+        md.exit_code == 3
+        and "> [!WARNING]" in md.stdout
+        and md.stdout.count("| **replace** |") == len(new_plan.machines)
+    )
 
 
 def test_identical_plans_have_no_changes(base):
@@ -232,13 +272,18 @@ def test_unreadable_plan_files_exit_2(tmp_path, base):
 
 # --- the tables, on hand-made plans --------------------------------------------------------------------------
 
+
 def doc(*resources) -> dict:
     return {"resources": [{"urn": f"urn:{r['name']}", "parent": None, "custom": True, **r} for r in resources]}
 
 
 def cvm(**inputs) -> dict:
-    base = {"instanceType": "S5.LARGE8", "availabilityZone": "ap-guangzhou-3", "privateIp": "10.0.64.4",
-            "dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100, "encrypt": True}]}
+    base = {
+        "instanceType": "S5.LARGE8",
+        "availabilityZone": "ap-guangzhou-3",
+        "privateIp": "10.0.64.4",
+        "dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100, "encrypt": True}],
+    }
     return {"name": "node", "type": INSTANCE, "id": "ins-1", "inputs": {**base, **inputs}}
 
 
@@ -250,7 +295,11 @@ def cvm(**inputs) -> dict:
         ({"privateIp": "10.0.64.5"}, [], ["privateIp"]),  # ModifyVpc in place, with a restart
         ({"allocatePublicIp": True}, ["allocatePublicIp"], []),
         ({"dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 200, "encrypt": True}]}, [], []),
-        ({"dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100, "encrypt": False}]}, ["dataDisks[0].encrypt"], []),
+        (
+            {"dataDisks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 100, "encrypt": False}]},
+            ["dataDisks[0].encrypt"],
+            [],
+        ),
         ({"dataDisks": []}, ["dataDisks[]"], []),
         ({"userDataRaw": "#cloud-config"}, [], ["userDataRaw"]),
         ({"userDataRaw": "#cloud-config", "userDataReplaceOnChange": True}, ["userDataRaw"], ["userDataRaw"]),
@@ -266,19 +315,37 @@ def test_instance_changes_follow_the_provider_schema(change, replace_keys, disru
 
 def test_nested_force_new_paths_of_kubernetes_objects():
     def deploy(selector, replicas):
-        return {"name": "d", "type": "kubernetes:apps/v1:Deployment", "id": "d",
-                "inputs": {"metadata": {"name": "d"}, "spec": {"selector": selector, "replicas": replicas}}}
+        return {
+            "name": "d",
+            "type": "kubernetes:apps/v1:Deployment",
+            "id": "d",
+            "inputs": {"metadata": {"name": "d"}, "spec": {"selector": selector, "replicas": replicas}},
+        }
+
     assert diff_plans(doc(deploy({"a": 1}, 1)), doc(deploy({"a": 1}, 2))).changed[0].replace is False
     assert diff_plans(doc(deploy({"a": 1}, 1)), doc(deploy({"a": 2}, 1))).changed[0].replace_keys == ["spec.selector"]
 
 
 def test_a_replaced_resource_replaces_what_holds_its_id_in_a_force_new_input():
     table = {"name": "rtb", "type": "tencentcloud:Route/table:Table", "id": "rtb-1", "inputs": {"vpcId": "vpc-1"}}
-    vpc = {"name": "vpc", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"}}
-    subnet = {"name": "subnet", "type": "tencentcloud:Subnet/instance:Instance", "id": "subnet-1",
-              "inputs": {"vpcId": "vpc-1", "cidrBlock": "10.0.64.0/19"}}
-    route = {"name": "route", "type": ROUTE_ENTRY, "id": "r-1",
-             "inputs": {"routeTableId": "rtb-1", "destinationCidrBlock": "172.20.0.0/24", "nextHub": "10.0.64.4"}}
+    vpc = {
+        "name": "vpc",
+        "type": "tencentcloud:Vpc/instance:Instance",
+        "id": "vpc-1",
+        "inputs": {"cidrBlock": "10.0.0.0/16"},
+    }
+    subnet = {
+        "name": "subnet",
+        "type": "tencentcloud:Subnet/instance:Instance",
+        "id": "subnet-1",
+        "inputs": {"vpcId": "vpc-1", "cidrBlock": "10.0.64.0/19"},
+    }
+    route = {
+        "name": "route",
+        "type": ROUTE_ENTRY,
+        "id": "r-1",
+        "inputs": {"routeTableId": "rtb-1", "destinationCidrBlock": "172.20.0.0/24", "nextHub": "10.0.64.4"},
+    }
     node = cvm(subnetId="subnet-1")
     moved_vpc = {**vpc, "inputs": {"cidrBlock": "10.9.0.0/16"}}
     result = diff_plans(doc(vpc, subnet, table, route, node), doc(moved_vpc, subnet, table, route, node))
@@ -295,13 +362,19 @@ def test_a_replaced_resource_replaces_what_holds_its_id_in_a_force_new_input():
 
 def test_a_renamed_role_replaces_its_policy_attachment_through_property_dependencies():
     role = {"name": "role", "type": "tencentcloud:Cam/role:Role", "id": "4611", "inputs": {"name": "kubecvm-a-master"}}
-    attach = {"name": "attach", "type": "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment", "id": "4611#9",
-              "inputs": {"roleId": "4611", "policyId": "9"},
-              "options": {"propertyDependencies": {"roleId": ["urn:role"]}, "deleteBeforeReplace": True}}
+    attach = {
+        "name": "attach",
+        "type": "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment",
+        "id": "4611#9",
+        "inputs": {"roleId": "4611", "policyId": "9"},
+        "options": {"propertyDependencies": {"roleId": ["urn:role"]}, "deleteBeforeReplace": True},
+    }
     renamed = {**role, "inputs": {"name": "kubecvm-b-master"}}
     # The simulated ids are stable, so only the recorded dependency says the attachment must follow.
-    result = diff_plans(doc(role, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}),
-                        doc(renamed, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}))
+    result = diff_plans(
+        doc(role, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}),
+        doc(renamed, {**attach, "inputs": {"roleId": "x", "policyId": "9"}}),
+    )
     by_urn = {c.urn: c for c in result.replacements}
     assert by_urn["urn:role"].replace_keys == ["name"]
     assert by_urn["urn:attach"].cascade_from == "urn:role" and by_urn["urn:attach"].cascade_key == "roleId"
@@ -319,8 +392,12 @@ def test_a_create_before_delete_replacement_that_keeps_a_unique_address_is_flagg
 
 
 def test_an_ssm_secret_cannot_be_replaced_under_its_own_name():
-    secret = {"name": "s", "type": "tencentcloud:Ssm/secret:Secret", "id": "kubecvm-x-ca-crt",
-              "inputs": {"secretName": "kubecvm-x-ca-crt", "recoveryWindowInDays": 7}}
+    secret = {
+        "name": "s",
+        "type": "tencentcloud:Ssm/secret:Secret",
+        "id": "kubecvm-x-ca-crt",
+        "inputs": {"secretName": "kubecvm-x-ca-crt", "recoveryWindowInDays": 7},
+    }
     (c,) = diff_plans(doc(secret), doc(secret), replace=["urn:s"]).changed
     assert "replace it only under a new name" in c.fails
     renamed = {**secret, "inputs": {**secret["inputs"], "secretName": "kubecvm-y-ca-crt"}}
@@ -329,8 +406,13 @@ def test_an_ssm_secret_cannot_be_replaced_under_its_own_name():
 
 
 def test_protected_resources_cannot_be_deleted():
-    vpc = {"name": "vpc", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"},
-           "options": {"protect": True}}
+    vpc = {
+        "name": "vpc",
+        "type": "tencentcloud:Vpc/instance:Instance",
+        "id": "vpc-1",
+        "inputs": {"cidrBlock": "10.0.0.0/16"},
+        "options": {"protect": True},
+    }
     result = diff_plans(doc(vpc), doc())
     assert result.destroys and "protected" in result.removed[0].fails
 
@@ -338,12 +420,18 @@ def test_protected_resources_cannot_be_deleted():
 def test_every_type_in_any_preset_plan_has_a_force_new_entry():
     """New resource types (a COS bucket, a cluster route table, an ingress CLB) must say what replaces them."""
     from tests.conftest import planned_types
+
     missing = sorted(planned_types() - FORCE_NEW.keys())
     assert not missing, f"add a ForceNew entry (offline/diff.py FORCE_NEW, cited to the provider file) for: {missing}"
 
 
 def test_a_rename_with_an_alias_is_the_same_resource_not_a_delete_and_an_add():
-    old = {"name": "old-name", "type": "tencentcloud:Vpc/instance:Instance", "id": "vpc-1", "inputs": {"cidrBlock": "10.0.0.0/16"}}
+    old = {
+        "name": "old-name",
+        "type": "tencentcloud:Vpc/instance:Instance",
+        "id": "vpc-1",
+        "inputs": {"cidrBlock": "10.0.0.0/16"},
+    }
     new = {**old, "name": "new-name", "options": {"aliases": ["urn:old-name"]}}
     result = diff_plans(doc(old), doc(new))
     assert (result.added, result.removed, result.changed) == ([], [], [])

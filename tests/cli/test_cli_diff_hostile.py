@@ -26,8 +26,11 @@ DIFF_CODES = {0, 2, 3}
 def plans(tmp_path_factory) -> dict[str, dict]:
     tmp = tmp_path_factory.mktemp("plans")
     out = {}
-    for tag, extra in (("routes", {}), ("gr", {"podNetwork": {"mode": "globalRouter"}}),
-                       ("gri", {"podNetwork": {"mode": "globalRouter", "ignoreVpcRouteConflict": True}})):
+    for tag, extra in (
+        ("routes", {}),
+        ("gr", {"podNetwork": {"mode": "globalRouter"}}),
+        ("gri", {"podNetwork": {"mode": "globalRouter", "ignoreVpcRouteConflict": True}}),
+    ):
         path = stack_file(tmp, "churn", {"name": "demo", "zones": ["ap-guangzhou-3"], **extra})
         run = kubecvm("plan", "--config-file", str(path), "--format", "json", "--no-policies")
         assert run.exit_code == 0, run.stderr
@@ -81,20 +84,31 @@ def test_malformed_options_are_refused_naming_them(plans, patch, message):
         assert message in run.stderr and "internal error" not in run.stderr
 
 
-VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-5, 10**20), st.text(max_size=8),
-                                st.sampled_from(["0.0.0.0/0", "10.0.0.0/24", "sg-x", "master", "kubecvm/role"])),
-                      lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                      max_leaves=6)
+VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 10**20),
+        st.text(max_size=8),
+        st.sampled_from(["0.0.0.0/0", "10.0.0.0/24", "sg-x", "master", "kubecvm/role"]),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_edit_of_a_plan_keeps_the_diff_contract(plans, data):
     old = plans[data.draw(st.sampled_from(["routes", "gr"]), label="old")]
     new = copy.deepcopy(plans[data.draw(st.sampled_from(["routes", "gr", "gri"]), label="new")])
     instances = [i for i, r in enumerate(new["resources"]) if r["type"] == "tencentcloud:Instance/instance:Instance"]
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
-        i = data.draw(st.one_of(st.sampled_from(instances), st.integers(0, len(new["resources"]) - 1)), label="resource")
+        i = data.draw(
+            st.one_of(st.sampled_from(instances), st.integers(0, len(new["resources"]) - 1)), label="resource"
+        )
         where = data.draw(st.sampled_from(["inputs", "options"]), label="where")
         r = new["resources"][i]
         block = r.get(where) if isinstance(r.get(where), dict) else {}
@@ -118,9 +132,17 @@ def chain(n: int, type_: str, key: str, prefix: str) -> list[dict]:
         inputs = {key: f"id-{prefix}{i - 1}" if i else "root", "cidrBlock": "10.0.0.0/24"}
         if type_ == INSTANCE:
             inputs = {"instanceType": "S5.LARGE8", "tags": {"kubecvm/role": "master"}}
-        res.append({"urn": urn, "type": type_, "name": f"{prefix}{i}", "id": f"id-{prefix}{i}", "custom": True,
-                    "inputs": inputs, "options": {"dependsOn": [prev] if prev else [],
-                                                  "propertyDependencies": {key: [prev]} if prev else {}}})
+        res.append(
+            {
+                "urn": urn,
+                "type": type_,
+                "name": f"{prefix}{i}",
+                "id": f"id-{prefix}{i}",
+                "custom": True,
+                "inputs": inputs,
+                "options": {"dependsOn": [prev] if prev else [], "propertyDependencies": {key: [prev]} if prev else {}},
+            }
+        )
     return res
 
 

@@ -25,21 +25,48 @@ PLAN_CODES, DIFF_CODES = {0, 1, 2}, {0, 2, 3}
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**40), max_value=10**40), st.floats(allow_nan=True),
-    st.text(max_size=30), st.sampled_from(["ap-guangzhou-3", "10.0.0.0/16", "S5.LARGE8", "auto", "dev", "CLOUD_SSD"]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(["ap-guangzhou-3", "10.0.0.0/16", "S5.LARGE8", "auto", "dev", "CLOUD_SSD"]),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=12)
-CLUSTER_KEYS = ["name", "zones", "vpcCidr", "podCidr", "serviceCidr", "nodePodMask", "maxPodsPerNode", "controlPlane",
-                "nodePools", "apiEndpoint", "tags", "quotas", "kubernetes", "imageNameRegex", "egress", "vpc_cidr"]
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
+CLUSTER_KEYS = [
+    "name",
+    "zones",
+    "vpcCidr",
+    "podCidr",
+    "serviceCidr",
+    "nodePodMask",
+    "maxPodsPerNode",
+    "controlPlane",
+    "nodePools",
+    "apiEndpoint",
+    "tags",
+    "quotas",
+    "kubernetes",
+    "imageNameRegex",
+    "egress",
+    "vpc_cidr",
+]
 overrides = st.fixed_dictionaries(
     {"zones": st.one_of(st.just(["ap-guangzhou-3"]), values)},
     optional={k: values for k in CLUSTER_KEYS if k != "zones"},
 )
 configs = st.fixed_dictionaries(
     {"tencentcloud:region": st.one_of(st.just("ap-guangzhou"), values)},
-    optional={"kubecvm:preset": st.one_of(st.sampled_from(["dev", "staging", "prod"]), values),
-              "kubecvm:cluster": st.one_of(overrides, values), "other:key": values, "kubecvm:typo": values},
+    optional={
+        "kubecvm:preset": st.one_of(st.sampled_from(["dev", "staging", "prod"]), values),
+        "kubecvm:cluster": st.one_of(overrides, values),
+        "other:key": values,
+        "kubecvm:typo": values,
+    },
 )
 yaml_texts = st.one_of(
     configs.map(lambda c: yaml.safe_dump({"config": c}, allow_unicode=True)),
@@ -67,14 +94,24 @@ json_values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
     max_leaves=10,
 )
-TYPES = ["tencentcloud:Instance/instance:Instance", "tencentcloud:Vpc/instance:Instance",
-         "tencentcloud:Subnet/instance:Instance", "tencentcloud:Route/tableEntry:TableEntry"]
+TYPES = [
+    "tencentcloud:Instance/instance:Instance",
+    "tencentcloud:Vpc/instance:Instance",
+    "tencentcloud:Subnet/instance:Instance",
+    "tencentcloud:Route/tableEntry:TableEntry",
+]
 resources = st.fixed_dictionaries(
-    {"urn": st.one_of(st.sampled_from(["urn:a", "urn:b", "urn:c"]), json_values),
-     "type": st.one_of(st.sampled_from(TYPES), json_values),
-     "id": st.one_of(st.sampled_from(["id-a", "id-b", None]), json_values),
-     "inputs": st.one_of(st.dictionaries(st.sampled_from(["cidrBlock", "vpcId", "availabilityZone", "imageId", "x"]),
-                                         json_values, max_size=4), json_values)},
+    {
+        "urn": st.one_of(st.sampled_from(["urn:a", "urn:b", "urn:c"]), json_values),
+        "type": st.one_of(st.sampled_from(TYPES), json_values),
+        "id": st.one_of(st.sampled_from(["id-a", "id-b", None]), json_values),
+        "inputs": st.one_of(
+            st.dictionaries(
+                st.sampled_from(["cidrBlock", "vpcId", "availabilityZone", "imageId", "x"]), json_values, max_size=4
+            ),
+            json_values,
+        ),
+    },
 )
 plans = st.one_of(
     st.fixed_dictionaries({"resources": st.lists(resources, max_size=4)}),
@@ -99,22 +136,50 @@ def test_a_few_hostile_inputs_keep_the_contract_in_a_subprocess(tmp_path):
     stack.write_text("config:\n  kubecvm:cluster: &a [*a]\n  tencentcloud:region: ap-guangzhou\n")
     plan = tmp_path / "plan.json"
     plan.write_text('{"resources": [{"urn": ["x"]}]}')
-    for args, codes in ((["plan", "--config-file", str(stack)], PLAN_CODES), (["diff", str(plan), str(plan)], DIFF_CODES)):
-        proc = subprocess.run([sys.executable, "-m", "kubecvm.offline", *args], cwd=PROJECT_DIR,
-                              capture_output=True, text=True, timeout=60)
+    for args, codes in (
+        (["plan", "--config-file", str(stack)], PLAN_CODES),
+        (["diff", str(plan), str(plan)], DIFF_CODES),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "kubecvm.offline", *args],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 2 and proc.returncode in codes, proc.stderr
         assert proc.stdout == "" and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-RULE_IDS = ["kubecvm-size-node-count", "kubecvm-security-api-public", "kubecvm-security-open-ports",
-            "kubecvm-ha-master-placement-group", "kubecvm-security-user-data-secrets", "kubecvm-size-etcd-disk"]
-SETTINGS = ["maxNodes", "allowPublicApi", "ports", "spreadTypes", "patterns", "etcdDiskMinGib", "exemptions",
-            "enforcementLevel", "worldCidrs"]
+RULE_IDS = [
+    "kubecvm-size-node-count",
+    "kubecvm-security-api-public",
+    "kubecvm-security-open-ports",
+    "kubecvm-ha-master-placement-group",
+    "kubecvm-security-user-data-secrets",
+    "kubecvm-size-etcd-disk",
+]
+SETTINGS = [
+    "maxNodes",
+    "allowPublicApi",
+    "ports",
+    "spreadTypes",
+    "patterns",
+    "etcdDiskMinGib",
+    "exemptions",
+    "enforcementLevel",
+    "worldCidrs",
+]
 policy_configs = st.one_of(
-    st.dictionaries(st.sampled_from([*RULE_IDS, "all", "cluster", "exemptions", "kubecvm-nope"]),
-                    st.one_of(st.sampled_from(["mandatory", "advisory", "disabled"]),
-                              st.dictionaries(st.sampled_from(SETTINGS), json_values, max_size=3), json_values),
-                    max_size=4),
+    st.dictionaries(
+        st.sampled_from([*RULE_IDS, "all", "cluster", "exemptions", "kubecvm-nope"]),
+        st.one_of(
+            st.sampled_from(["mandatory", "advisory", "disabled"]),
+            st.dictionaries(st.sampled_from(SETTINGS), json_values, max_size=3),
+            json_values,
+        ),
+        max_size=4,
+    ),
     json_values,
 )
 

@@ -40,8 +40,9 @@ APP_YAML = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:
 
 
 def kubecvm(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kubecvm.offline", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def project(tmp_path: Path, program: str) -> Path:
@@ -74,8 +75,10 @@ def test_kubernetes_objects_get_the_outputs_the_provider_returns(tmp_path):
     assert text.returncode == 0 and "No kubecvm cluster: the program builds none" in text.stdout
     assert "policies not evaluated (the program builds no kubecvm cluster for the rules to judge)" in text.stdout
     report = kubecvm("plan", "--report", "sarif", cwd=tmp_path)
-    assert (report.returncode, report.stderr) == (2, "kubecvm: --report: no policy results: the program builds no "
-                                                     "kubecvm cluster for the rules to judge\n")
+    assert (report.returncode, report.stderr) == (
+        2,
+        "kubecvm: --report: no policy results: the program builds no kubecvm cluster for the rules to judge\n",
+    )
     # Deterministic: the same program plans to the same bytes.
     assert kubecvm("plan", "--format", "json", cwd=tmp_path).stdout == proc.stdout
 
@@ -100,11 +103,16 @@ pulumi.export("port", svc.spec.ports[0])
     assert out["port"] == {"port": 443, "protocol": "TCP", "target_port": 8443}  # as the program sees a ServicePort
 
 
-@pytest.mark.parametrize(("read", "what"), [
-    ("svc.status.load_balancer.ingress[0].ip", "[0] of an output derived from kubernetes:core/v1:Service 'svc'"),
-    ("web.status.apply(lambda s: s.conditions[0].type)",
-     "status in <lambda> (__main__.py:7) of kubernetes:apps/v1:DaemonSet 'web'"),
-])
+@pytest.mark.parametrize(
+    ("read", "what"),
+    [
+        ("svc.status.load_balancer.ingress[0].ip", "[0] of an output derived from kubernetes:core/v1:Service 'svc'"),
+        (
+            "web.status.apply(lambda s: s.conditions[0].type)",
+            "status in <lambda> (__main__.py:7) of kubernetes:apps/v1:DaemonSet 'web'",
+        ),
+    ],
+)
 def test_an_output_the_simulator_does_not_know_is_a_gap_naming_the_resource_not_a_kubecvm_bug(tmp_path, read, what):
     program = f"""
 import pulumi
@@ -117,8 +125,9 @@ pulumi.export("x", {read})
     proc = kubecvm("plan", cwd=project(tmp_path, program))
     assert proc.returncode == 2 and proc.stdout == ""
     lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"kubecvm: the program reads {what}, which the simulated cloud "
-                                                   "gives no value for (")
+    assert len(lines) == 1 and lines[0].startswith(
+        f"kubecvm: the program reads {what}, which the simulated cloud gives no value for ("
+    )
     assert "gap of the offline plan's simulator" in proc.stderr and "internal error" not in proc.stderr
 
 
@@ -131,5 +140,8 @@ k8s.core.v1.ConfigMap("c", metadata={"name": "settings", "namespace": "other"}) 
 """
     proc = kubecvm("plan", cwd=project(tmp_path, program))
     assert proc.returncode == 2
-    assert re.fullmatch(r"kubecvm: the Kubernetes API server would refuse [ab]: ConfigMap settings in namespace apps "
-                        r"already exists in cluster .* \(created by [ab]; AlreadyExists\)\n", proc.stderr), proc.stderr
+    assert re.fullmatch(
+        r"kubecvm: the Kubernetes API server would refuse [ab]: ConfigMap settings in namespace apps "
+        r"already exists in cluster .* \(created by [ab]; AlreadyExists\)\n",
+        proc.stderr,
+    ), proc.stderr

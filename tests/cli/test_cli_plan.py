@@ -46,13 +46,21 @@ def test_json_plan_has_the_contract_shape_and_matches_the_pure_plan():
     entries = {r["name"]: r["inputs"] for r in doc["resources"] if r["type"] == ROUTE_ENTRY}
     routes = {n: i for n, i in entries.items() if i["nextType"] != "NAT"}
     assert routes == {
-        names.pod_route(m.name): {**routes[names.pod_route(m.name)], "destinationCidrBlock": m.pod_cidr, "nextHub": m.private_ip}
+        names.pod_route(m.name): {
+            **routes[names.pod_route(m.name)],
+            "destinationCidrBlock": m.pod_cidr,
+            "nextHub": m.private_ip,
+        }
         for m in plan.machines
     }
     s = doc["summary"]
     assert s["zones"] == [
-        {"zone": z.zone, "subnet": z.cidr, "masters": sum(m.zone == z.zone for m in plan.masters),
-         "workers": sum(w.zone == z.zone for w in plan.workers)}
+        {
+            "zone": z.zone,
+            "subnet": z.cidr,
+            "masters": sum(m.zone == z.zone for m in plan.masters),
+            "workers": sum(w.zone == z.zone for w in plan.workers),
+        }
         for z in plan.subnets
     ]
     assert s["routeEntries"] == {"used": plan.capacity.route_entries_used, "quota": plan.capacity.route_quota}
@@ -62,14 +70,23 @@ def test_json_plan_has_the_contract_shape_and_matches_the_pure_plan():
     assert s["capacity"]["maxNodes"] == plan.capacity.max_nodes
     assert s["capacity"]["nextMasterTierAt"] == plan.capacity.next_master_tier_at
     assert s["resources"]["total"] == sum(r["custom"] for r in doc["resources"])
-    assert doc["policies"] == {"evaluated": False, "config": None, "violations": [], "waivers": [], "mandatoryFailed": False}
+    assert doc["policies"] == {
+        "evaluated": False,
+        "config": None,
+        "violations": [],
+        "waivers": [],
+        "mandatoryFailed": False,
+    }
 
 
 def test_python_m_stacks_prints_the_same_bytes_as_the_in_process_run():
     # A fresh process, as CI runs it; stdout must be exactly one JSON document and stderr silent.
     proc = subprocess.run(
         [sys.executable, "-m", "kubecvm.offline", "plan", "dev", "--format", "json", "--no-policies"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
@@ -91,8 +108,13 @@ def test_two_runs_give_byte_identical_json(tmp_path):
     [
         ({"zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"}, "vpcCidr"),
         ({"zones": ["ap-guangzhou-3"], "podCidr": "8.8.0.0/16"}, "podCidr"),
-        ({"zones": ["ap-guangzhou-3"], "nodePools": [{"name": "general", "instanceType": "huge", "countPerZone": 1}]},
-         "nodePools[0].instanceType"),
+        (
+            {
+                "zones": ["ap-guangzhou-3"],
+                "nodePools": [{"name": "general", "instanceType": "huge", "countPerZone": 1}],
+            },
+            "nodePools[0].instanceType",
+        ),
         ({"zones": ["ap-guangzhou-3"], "colour": "blue"}, "colour"),
     ],
 )
@@ -121,18 +143,24 @@ def test_a_yaml_mistake_is_reported_at_its_line_and_column(tmp_path):
     path.write_text("config:\n  kubecvm:preset: dev\n  kubecvm:cluster:\n    zones: [ap-guangzhou-3\n    egress: nat\n")
     run = kubecvm("plan", "--config-file", path)
     assert (run.exit_code, run.stdout) == (2, "")
-    assert run.stderr == (f"kubecvm: {path}:5:11: cannot read it as YAML: did not find expected ',' or ']' "
-                          "(while parsing a flow sequence at line 4)\n")
+    assert run.stderr == (
+        f"kubecvm: {path}:5:11: cannot read it as YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence at line 4)\n"
+    )
     path.write_text("config:\n  kubecvm:preset: dev\n   kubecvm:cluster: {}\n")
     assert kubecvm("plan", "--config-file", path).stderr == (
-        f"kubecvm: {path}:3:19: cannot read it as YAML: mapping values are not allowed in this context\n")
+        f"kubecvm: {path}:3:19: cannot read it as YAML: mapping values are not allowed in this context\n"
+    )
 
 
 def test_bad_config_in_a_subprocess_has_no_traceback(tmp_path):
     path = stack_file(tmp_path, "bad", {"zones": ["ap-guangzhou-3"], "vpcCidr": "10.0.0.1/16"})
     proc = subprocess.run(
         [sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path), "--format", "json"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -141,8 +169,12 @@ def test_bad_config_in_a_subprocess_has_no_traceback(tmp_path):
 
 def secret_program():
     """A small program with a secret input, a plain password input and a secret output."""
-    tc.instance.Instance("vault", instance_type="S5.LARGE8", availability_zone="ap-guangzhou-3",
-                         password=pulumi.Output.secret("hunter2-secret"))
+    tc.instance.Instance(
+        "vault",
+        instance_type="S5.LARGE8",
+        availability_zone="ap-guangzhou-3",
+        password=pulumi.Output.secret("hunter2-secret"),
+    )
     tc.instance.Instance("plain", instance_type="S5.LARGE8", availability_zone="ap-guangzhou-3", password="plain-pass")
     pulumi.export("token", pulumi.Output.secret("s3cr3t-token"))
     pulumi.export("visible", "fine")
@@ -165,7 +197,7 @@ def test_markdown_has_a_mermaid_topology_of_every_zone_subnet_master_pool_clb_an
     assert run.exit_code == 0
     md = run.stdout
     start = md.index("```mermaid\n")
-    block = md[start:md.index("\n```", start + 1)]
+    block = md[start : md.index("\n```", start + 1)]
     plan = build_plan(spec_from_stack_file(PROJECT_DIR / "Pulumi.prod.yaml", "prod"))
     assert block.splitlines()[1] == "flowchart TB"
     for subnet in plan.subnets:
@@ -278,18 +310,37 @@ def test_json_plan_records_the_resource_options_the_engine_is_told():
     doc = run.json()
     assert doc["formatVersion"] == offline.FORMAT_VERSION == 2 and doc["project"] == "kubecvm"
     by_name = {r["name"]: r for r in doc["resources"]}
-    assert all(set(r["options"]) == {"deleteBeforeReplace", "protect", "ignoreChanges", "retainOnDelete", "dependsOn",
-                                     "propertyDependencies", "aliases"} for r in doc["resources"])
+    assert all(
+        set(r["options"])
+        == {
+            "deleteBeforeReplace",
+            "protect",
+            "ignoreChanges",
+            "retainOnDelete",
+            "dependsOn",
+            "propertyDependencies",
+            "aliases",
+        }
+        for r in doc["resources"]
+    )
     master1 = by_name["prod-master-1"]["options"]
     assert master1["deleteBeforeReplace"] is True and master1["ignoreChanges"] == ["imageId"]
     assert by_name["prod-master-0"]["urn"] in master1["dependsOn"]  # the chain that orders master updates
     assert by_name["prod-subnet-z4"]["urn"] in master1["propertyDependencies"]["subnetId"]
     assert by_name["prod-vpc"]["options"] == {
-        "deleteBeforeReplace": False, "protect": True, "ignoreChanges": [], "retainOnDelete": False, "dependsOn": [],
-        "propertyDependencies": {}, "aliases": []}
+        "deleteBeforeReplace": False,
+        "protect": True,
+        "ignoreChanges": [],
+        "retainOnDelete": False,
+        "dependsOn": [],
+        "propertyDependencies": {},
+        "aliases": [],
+    }
     # A renamed resource names its former URN, so `kubecvm diff` (like the engine) keeps it.
     (secret,) = [r for r in doc["resources"] if r["name"] == names.ssm_secret("prod", "ca-crt")]
-    assert secret["options"]["aliases"] == [secret["urn"].replace(secret["name"], names.ssm_secret_before_issue_11("prod", "ca-crt"))]
+    assert secret["options"]["aliases"] == [
+        secret["urn"].replace(secret["name"], names.ssm_secret_before_issue_11("prod", "ca-crt"))
+    ]
     assert by_name["prod-master-0-etcd"]["options"]["protect"] is True
 
 
@@ -297,10 +348,14 @@ def test_every_plan_format_says_network_policy_is_not_enforced():
     # bridge + host-local applies no NetworkPolicy: the plan says so wherever a reviewer looks.
     doc = kubecvm("plan", "prod", "--format", "json", "--no-policies").json()
     assert doc["summary"]["networkPolicy"] == {
-        "enforced": False, "cni": "bridge + host-local",
-        "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod"}
-    line = ("NetworkPolicy | NOT ENFORCED (bridge + host-local): NetworkPolicy objects are accepted but not enforced: "
-            "every pod can reach every pod")
+        "enforced": False,
+        "cni": "bridge + host-local",
+        "note": "NetworkPolicy objects are accepted but not enforced: every pod can reach every pod",
+    }
+    line = (
+        "NetworkPolicy | NOT ENFORCED (bridge + host-local): NetworkPolicy objects are accepted but not enforced: "
+        "every pod can reach every pod"
+    )
     markdown = kubecvm("plan", "prod", "--format", "markdown", "--no-policies").stdout.replace("\\", "")  # escapes
     assert f"| {line} |" in markdown
     text = kubecvm("plan", "prod", "--no-policies").stdout

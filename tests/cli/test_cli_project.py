@@ -28,11 +28,20 @@ def plan_json(*args) -> dict:
 def test_the_real_command_reads_the_current_directory_not_the_checkout(tmp_path):
     # Only a stack file, as a user of the installed package has; a name the checkout's dev stack does not use.
     stack_file(tmp_path, "dev", {"name": "elsewhere", "zones": ["ap-guangzhou-4"]})
-    proc = subprocess.run([sys.executable, "-m", "kubecvm.offline", "plan", "-s", "dev", "--format", "json",
-                           "--no-policies"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", "plan", "-s", "dev", "--format", "json", "--no-policies"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert (doc["stack"], doc["summary"]["cluster"], doc["summary"]["zones"][0]["zone"]) == ("dev", "elsewhere", "ap-guangzhou-4")
+    assert (doc["stack"], doc["summary"]["cluster"], doc["summary"]["zones"][0]["zone"]) == (
+        "dev",
+        "elsewhere",
+        "ap-guangzhou-4",
+    )
     assert all(r["urn"].startswith("urn:pulumi:dev::kubecvm::") for r in doc["resources"])
 
 
@@ -40,8 +49,10 @@ def test_a_directory_without_the_stack_file_names_the_path_it_looked_for(tmp_pat
     monkeypatch.chdir(tmp_path)
     run = kubecvm("plan", "-s", "dev")
     assert run.exit_code == 2
-    assert run.stderr == (f"kubecvm: {tmp_path.resolve() / 'Pulumi.dev.yaml'}: no such stack file (this project has "
-                          f"no stack files in {tmp_path.resolve()}); create it, or pick a stack with -s NAME\n")
+    assert run.stderr == (
+        f"kubecvm: {tmp_path.resolve() / 'Pulumi.dev.yaml'}: no such stack file (this project has "
+        f"no stack files in {tmp_path.resolve()}); create it, or pick a stack with -s NAME\n"
+    )
 
 
 def test_an_unknown_stack_lists_the_stacks_that_exist(tmp_path, monkeypatch):
@@ -51,8 +62,10 @@ def test_an_unknown_stack_lists_the_stacks_that_exist(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = kubecvm("plan", "-s", "prd")
     assert run.exit_code == 2
-    assert run.stderr == (f"kubecvm: {tmp_path.resolve() / 'Pulumi.prd.yaml'}: no such stack file (the stacks of this "
-                          "project are dev, prod, staging-2); create it, or pick a stack with -s NAME\n")
+    assert run.stderr == (
+        f"kubecvm: {tmp_path.resolve() / 'Pulumi.prd.yaml'}: no such stack file (the stacks of this "
+        "project are dev, prod, staging-2); create it, or pick a stack with -s NAME\n"
+    )
 
 
 def test_dash_c_runs_as_if_in_that_directory_with_relative_paths_there(tmp_path, monkeypatch):
@@ -81,14 +94,17 @@ def test_project_config_defaults_apply_as_pulumi_up_applies_them(tmp_path):
     # `preset` unnamespaced belongs to the project (kubecvm:preset); `tencentcloud:region` set project-wide by value.
     (tmp_path / "Pulumi.yaml").write_text(
         "name: kubecvm\nruntime: python\nconfig:\n  preset:\n    type: string\n    default: staging\n"
-        "  tencentcloud:region:\n    value: ap-shanghai\n")
+        "  tencentcloud:region:\n    value: ap-shanghai\n"
+    )
     (tmp_path / "Pulumi.qa.yaml").write_text(
-        "config:\n  kubecvm:cluster:\n    zones: [ap-shanghai-2, ap-shanghai-4, ap-shanghai-5]\n")
+        "config:\n  kubecvm:cluster:\n    zones: [ap-shanghai-2, ap-shanghai-4, ap-shanghai-5]\n"
+    )
     s = plan_json("-C", tmp_path, "-s", "qa")["summary"]
     assert (s["preset"], s["region"], s["masters"]["count"]) == ("staging", "ap-shanghai", 3)
     # The stack's own value wins over the project's default.
     (tmp_path / "Pulumi.qa.yaml").write_text(
-        "config:\n  kubecvm:preset: dev\n  kubecvm:cluster:\n    zones: [ap-shanghai-2]\n")
+        "config:\n  kubecvm:preset: dev\n  kubecvm:cluster:\n    zones: [ap-shanghai-2]\n"
+    )
     assert plan_json("-C", tmp_path, "-s", "qa")["summary"]["preset"] == "dev"
 
 
@@ -116,7 +132,9 @@ def test_version_help_and_completion():
     assert kubecvm("--version").stdout == f"kubecvm {importlib.metadata.version('kubecvm')}\n"
     assert "--config-file" in kubecvm("plan", "-h").stdout
     env = {**os.environ, "_KUBECVM_COMPLETE": "complete_bash", "COMP_WORDS": "kubecvm plan --confi", "COMP_CWORD": "2"}
-    proc = subprocess.run([sys.executable, "-m", "kubecvm.offline"], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.stdout.split() == ["--config-file"]
 
 
@@ -126,27 +144,38 @@ def test_a_stack_name_that_is_no_cluster_name_is_mapped_and_says_so(tmp_path, st
     run = kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies")
     assert run.exit_code == 0, run.stderr
     assert run.json()["summary"]["cluster"] == cluster
-    assert run.stderr == (f"kubecvm: note: stack {stack!r} is not a valid cluster name; the cluster is named "
-                          f"{cluster!r} (set kubecvm:cluster.name to choose another)\n")
+    assert run.stderr == (
+        f"kubecvm: note: stack {stack!r} is not a valid cluster name; the cluster is named "
+        f"{cluster!r} (set kubecvm:cluster.name to choose another)\n"
+    )
 
 
 def test_a_stack_name_that_cannot_be_mapped_asks_for_a_cluster_name(tmp_path):
     run = kubecvm("plan", "--config-file", stack_file(tmp_path, "9lives", {"zones": ["ap-guangzhou-3"]}))
     assert run.exit_code == 2
-    assert "kubecvm:cluster.name: required for stack '9lives'" in run.stderr and "set kubecvm:cluster.name" in run.stderr
+    assert (
+        "kubecvm:cluster.name: required for stack '9lives'" in run.stderr and "set kubecvm:cluster.name" in run.stderr
+    )
 
 
 def test_a_typo_in_a_kubecvm_key_stops_the_plan_and_the_program_alike(tmp_path):
-    config = {"tencentcloud:region": "ap-guangzhou", "kubecvm:presets": "prod",
-              "kubecvm:cluster": {"name": "demo", "zones": ZONES3}}
+    config = {
+        "tencentcloud:region": "ap-guangzhou",
+        "kubecvm:presets": "prod",
+        "kubecvm:cluster": {"name": "demo", "zones": ZONES3},
+    }
     path = tmp_path / "Pulumi.typo.yaml"
     path.write_text(json.dumps({"config": config}))
     run = kubecvm("plan", "--config-file", path)
     assert run.exit_code == 2
-    assert run.stderr == (f"kubecvm: {path}: unknown key kubecvm:presets (did you mean kubecvm:preset?); "
-                          "expected kubecvm:preset, kubecvm:cluster or kubecvm:prometheusToken\n")
+    assert run.stderr == (
+        f"kubecvm: {path}: unknown key kubecvm:presets (did you mean kubecvm:preset?); "
+        "expected kubecvm:preset, kubecvm:cluster or kubecvm:prometheusToken\n"
+    )
     # What `pulumi up` runs (kubecvm.program) refuses it too, before registering anything.
-    with pytest.raises(pulumi.RunError, match=r"^stack 'typo': unknown key kubecvm:presets \(did you mean kubecvm:preset\?\)"):
+    with pytest.raises(
+        pulumi.RunError, match=r"^stack 'typo': unknown key kubecvm:presets \(did you mean kubecvm:preset\?\)"
+    ):
         run_program(config, stack="typo")
 
 
@@ -190,14 +219,21 @@ def test_a_program_with_two_clusters_is_summarised_and_judged_cluster_by_cluster
 def test_a_programs_own_mistakes_are_exit_2_with_one_line_not_a_kubecvm_bug(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  tencentcloud:region: ap-guangzhou\n")
     (tmp_path / "__main__.py").write_text(
-        "from kubecvm import Cluster, ClusterArgs\nCluster('bad', ClusterArgs(zones=['ap-guangzhou-3'], vpc_cidr='10.0.0.1/16'))\n")
+        "from kubecvm import Cluster, ClusterArgs\nCluster('bad', ClusterArgs(zones=['ap-guangzhou-3'], vpc_cidr='10.0.0.1/16'))\n"
+    )
     run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
-    assert (run.exit_code, run.stderr) == (2, "kubecvm: invalid ClusterArgs of Cluster 'bad' (preset dev): vpc_cidr: "
-                                              "'10.0.0.1/16' is not canonical: write 10.0.0.0/16 (host bits must be zero)\n")
+    assert (run.exit_code, run.stderr) == (
+        2,
+        "kubecvm: invalid ClusterArgs of Cluster 'bad' (preset dev): vpc_cidr: "
+        "'10.0.0.1/16' is not canonical: write 10.0.0.0/16 (host bits must be zero)\n",
+    )
     (tmp_path / "__main__.py").write_text("raise KeyError('boom')\n")
     run = kubecvm("plan", "-C", tmp_path, "--program", tmp_path)
-    assert (run.exit_code, run.stderr) == (2, f"kubecvm: {tmp_path.resolve() / '__main__.py'}: the program failed: "
-                                              "KeyError: 'boom' (kubecvm --debug plan ... shows its traceback)\n")
+    assert (run.exit_code, run.stderr) == (
+        2,
+        f"kubecvm: {tmp_path.resolve() / '__main__.py'}: the program failed: "
+        "KeyError: 'boom' (kubecvm --debug plan ... shows its traceback)\n",
+    )
 
 
 def test_dash_c_makes_output_paths_relative_to_that_directory(tmp_path, monkeypatch):
@@ -205,7 +241,9 @@ def test_dash_c_makes_output_paths_relative_to_that_directory(tmp_path, monkeypa
     project.mkdir()
     stack_file(project, "dev", {"name": "out", "zones": ["ap-guangzhou-3"]})
     monkeypatch.chdir(tmp_path)
-    run = kubecvm("plan", "-C", "infra", "--no-policies", "--format", "json", "--out", "plan.json", "--diagram", "t.svg")
+    run = kubecvm(
+        "plan", "-C", "infra", "--no-policies", "--format", "json", "--out", "plan.json", "--diagram", "t.svg"
+    )
     assert run.exit_code == 0, run.stderr
     assert json.loads((project / "plan.json").read_text())["summary"]["cluster"] == "out"
     assert (project / "t.svg").read_text().startswith("<svg") and not (tmp_path / "plan.json").exists()

@@ -32,16 +32,23 @@ MIB = 1024 * 1024
 # Runs a command and writes its peak RSS (KiB): the CLI is started from this small process, not from the test
 # worker, because Linux keeps a process's peak RSS across exec and subprocess spawns with vfork, so a child of a
 # worker holding hundreds of MiB would count them as its own.
-MEASURED = ("import resource, subprocess, sys\n"
-            "code = subprocess.call(sys.argv[2:])\n"
-            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-            "sys.exit(code)\n")
+MEASURED = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     peak_file = cwd / ".peak-rss"
-    run = subprocess.run([sys.executable, "-c", MEASURED, str(peak_file), sys.executable, "-m", "kubecvm.offline", *args],
-                         cwd=cwd, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURED, str(peak_file), sys.executable, "-m", "kubecvm.offline", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     peak = int(peak_file.read_text())
     assert peak <= 300 * 1024, f"the CLI took {peak >> 10} MiB"
     return run
@@ -51,14 +58,22 @@ DEVICES = [d for d in ("/dev/zero", "/dev/urandom") if os.path.exists(d)]
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("command", [("diff", "{f}", "{f}"), ("plan", "--config-file", "{f}"),
-                                     ("plan", "--policy-config", "{f}", "--config-file", "STACK")])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("diff", "{f}", "{f}"),
+        ("plan", "--config-file", "{f}"),
+        ("plan", "--policy-config", "{f}", "--config-file", "STACK"),
+    ],
+)
 def test_devices_are_read_up_to_the_limit(tmp_path: Path, device, command):
     stack = tmp_path / "Pulumi.dev.yaml"
     stack.write_text("config:\n  tencentcloud:region: ap-guangzhou\n  kubecvm:cluster: {zones: [ap-guangzhou-3]}\n")
     args = [a.replace("{f}", device).replace("STACK", str(stack)) for a in command]
     run = cli(*args, cwd=tmp_path)
-    assert run.returncode == 2 and f"{device}: " in run.stderr and ("more than" in run.stderr or "over " in run.stderr), run.stderr
+    assert (
+        run.returncode == 2 and f"{device}: " in run.stderr and ("more than" in run.stderr or "over " in run.stderr)
+    ), run.stderr
     assert "internal error" not in run.stderr
 
 
@@ -80,9 +95,11 @@ def test_a_pipe_that_never_ends_is_cut(tmp_path: Path):
 def test_a_fifo_with_a_writer_is_read(tmp_path: Path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
+
     def write() -> None:
         time.sleep(0.3)  # the reader opens first, as a command given a FIFO before its writer starts
         fifo.write_bytes(b"x" * 100)
+
     writer = threading.Thread(target=write)
     writer.start()
     assert read_bounded(fifo, 1000, wait=10) == b"x" * 100
@@ -115,14 +132,18 @@ def test_a_plan_whose_objects_would_take_too_much_is_refused_before_parsing(tmp_
 
 
 def test_a_wide_character_makes_the_text_four_times_larger():
-    assert json_memory_estimate(('"' + "\U0001F600" * 10 + '"').encode()) >= 4 * 42
+    assert json_memory_estimate(('"' + "\U0001f600" * 10 + '"').encode()) >= 4 * 42
     assert json_memory_estimate(b'"abc"') < json_memory_estimate('"é"'.encode()) * 5
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
-                    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=3), inner, max_size=5)),
-                    max_leaves=40))
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+        lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=3), inner, max_size=5)),
+        max_leaves=40,
+    )
+)
 def test_the_estimate_covers_the_text_and_a_value_per_separator(value):
     data = json.dumps(value, ensure_ascii=False).encode()
     assert json_memory_estimate(data) >= 2 * len(data) + 56 * data.count(b",")
@@ -153,20 +174,50 @@ def node(i: int) -> list[dict]:
     cvm_urn = f"{STACK}kubecvm:index:NodePool${CVM}::{name}"
     user_data = base64.b64encode(hashlib.shake_256(name.encode()).digest(USER_DATA_LIMIT * 3 // 4)).decode()
     ip = f"172.16.{i // 250}.{i % 250 + 4}"
-    deps = [f"{STACK}kubecvm:index:Network$tencentcloud:Subnet/instance:Instance::quota-subnet-z{i % 7 + 1}",
-            f"{STACK}kubecvm:index:Boot$tencentcloud:Cam/role:Role::kubecvm-quota-worker"]
-    cvm = {"custom": True, "id": f"ins-{i:08x}", "name": name, "parent": None, "type": CVM, "urn": cvm_urn,
-           "inputs": {"availabilityZone": f"ap-guangzhou-{i % 7 + 1}", "hostname": name, "instanceName": name,
-                      "instanceType": "S5.4XLARGE32", "privateIp": ip, "subnetId": f"subnet-{i % 7:08x}",
-                      "orderlySecurityGroups": ["sg-00000001"], "systemDiskSize": 50, "systemDiskType": "CLOUD_SSD",
-                      "tags": {"kubecvm/cluster": "quota", "kubecvm/pool": "compute", "kubecvm/role": "worker"},
-                      "userData": user_data, "userDataReplaceOnChange": False, "vpcId": "vpc-00000001"},
-           "options": {**OPTIONS, "dependsOn": deps, "propertyDependencies": {"subnetId": deps[:1]}}}
-    route = {"custom": True, "id": f"rtb-entry-{i:08x}", "name": f"{name}-pods", "parent": None, "type": ROUTE,
-             "urn": f"{STACK}kubecvm:index:PodRoutes${ROUTE}::{name}-pods",
-             "inputs": {"description": f"pods of {name}", "destinationCidrBlock": f"10.{i // 512}.{i % 512 // 2}.{i % 2 * 128}/25",
-                        "nextHub": ip, "nextType": "NORMAL_CVM", "routeTableId": "rtb-00000001"},
-             "options": {**OPTIONS, "dependsOn": [cvm_urn], "propertyDependencies": {}}}
+    deps = [
+        f"{STACK}kubecvm:index:Network$tencentcloud:Subnet/instance:Instance::quota-subnet-z{i % 7 + 1}",
+        f"{STACK}kubecvm:index:Boot$tencentcloud:Cam/role:Role::kubecvm-quota-worker",
+    ]
+    cvm = {
+        "custom": True,
+        "id": f"ins-{i:08x}",
+        "name": name,
+        "parent": None,
+        "type": CVM,
+        "urn": cvm_urn,
+        "inputs": {
+            "availabilityZone": f"ap-guangzhou-{i % 7 + 1}",
+            "hostname": name,
+            "instanceName": name,
+            "instanceType": "S5.4XLARGE32",
+            "privateIp": ip,
+            "subnetId": f"subnet-{i % 7:08x}",
+            "orderlySecurityGroups": ["sg-00000001"],
+            "systemDiskSize": 50,
+            "systemDiskType": "CLOUD_SSD",
+            "tags": {"kubecvm/cluster": "quota", "kubecvm/pool": "compute", "kubecvm/role": "worker"},
+            "userData": user_data,
+            "userDataReplaceOnChange": False,
+            "vpcId": "vpc-00000001",
+        },
+        "options": {**OPTIONS, "dependsOn": deps, "propertyDependencies": {"subnetId": deps[:1]}},
+    }
+    route = {
+        "custom": True,
+        "id": f"rtb-entry-{i:08x}",
+        "name": f"{name}-pods",
+        "parent": None,
+        "type": ROUTE,
+        "urn": f"{STACK}kubecvm:index:PodRoutes${ROUTE}::{name}-pods",
+        "inputs": {
+            "description": f"pods of {name}",
+            "destinationCidrBlock": f"10.{i // 512}.{i % 512 // 2}.{i % 2 * 128}/25",
+            "nextHub": ip,
+            "nextType": "NORMAL_CVM",
+            "routeTableId": "rtb-00000001",
+        },
+        "options": {**OPTIONS, "dependsOn": [cvm_urn], "propertyDependencies": {}},
+    }
     return [cvm, route]
 
 
@@ -174,8 +225,17 @@ def write_plan(path: Path, nodes: int) -> int:
     """A plan as render.to_json writes it, one resource at a time (this process stays small: a child's peak RSS
     counts the memory it was forked from)."""
     order = sorted((r["urn"], i, k) for i in range(nodes) for k, r in enumerate(node(i)))
-    head = render.to_json({"formatVersion": 2, "outputs": {}, "policies": {"evaluated": False}, "project": "kubecvm",
-                           "resources": [], "stack": "quota", "summary": None})
+    head = render.to_json(
+        {
+            "formatVersion": 2,
+            "outputs": {},
+            "policies": {"evaluated": False},
+            "project": "kubecvm",
+            "resources": [],
+            "stack": "quota",
+            "summary": None,
+        }
+    )
     before, after = head.split('"resources": []')
     with path.open("w") as out:
         out.write(before + '"resources": [\n')
@@ -191,5 +251,11 @@ def test_a_diff_of_two_plans_at_the_node_limit_one_pool_larger_is_read(tmp_path:
     assert size <= MAX_PLAN_BYTES
     run = cli("diff", str(old), str(new), "--format", "json", cwd=tmp_path)  # under 300 MiB and a minute
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["summary"] == {"added": 14, "updated": 0, "replaced": 0, "deleted": 0,
-                                                 "failing": 0, "warnings": 0}
+    assert json.loads(run.stdout)["summary"] == {
+        "added": 14,
+        "updated": 0,
+        "replaced": 0,
+        "deleted": 0,
+        "failing": 0,
+        "warnings": 0,
+    }

@@ -33,8 +33,14 @@ def on_terminal(args: list[str], *, cwd: Path, env: dict[str, str], stream: str,
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     other = cwd / f".{stream}-other"
     with other.open("w") as file:
-        proc = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=slave if stream == "stdout" else file, stderr=slave if stream == "stderr" else file)
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=slave if stream == "stdout" else file,
+            stderr=slave if stream == "stderr" else file,
+        )
         os.close(slave)
         shown = bytearray()
         while True:
@@ -62,8 +68,14 @@ def test_the_plan_is_coloured_and_as_wide_as_the_terminal(tmp_path):
 
 def test_no_color_and_color_never_give_plain_text_on_a_terminal(tmp_path):
     args = [*KUBECVM, "plan", "dev", "-C", str(PROJECT_DIR)]
-    for env, extra in ((clean_env(NO_COLOR="1"), []), (clean_env(), ["--color", "never"]), (clean_env(TERM="dumb"), [])):
-        code, shown, _ = on_terminal([*args[:3], *extra, *args[3:]], cwd=tmp_path, env=env, stream="stdout", columns=100)
+    for env, extra in (
+        (clean_env(NO_COLOR="1"), []),
+        (clean_env(), ["--color", "never"]),
+        (clean_env(TERM="dumb"), []),
+    ):
+        code, shown, _ = on_terminal(
+            [*args[:3], *extra, *args[3:]], cwd=tmp_path, env=env, stream="stdout", columns=100
+        )
         assert code == 0 and "\x1b" not in shown and "PASS" in shown
         assert max(map(len, shown.splitlines())) == 100
 
@@ -83,17 +95,28 @@ def test_a_long_program_plan_shows_progress_on_a_terminal_stderr(tmp_path):
     program.write_text(
         "import kubecvm\n\nkubecvm.Cluster('big', kubecvm.ClusterArgs(\n"
         "    region='ap-guangzhou', zones=['ap-guangzhou-3', 'ap-guangzhou-4'], pod_network={'mode': 'globalRouter'},\n"
-        "    node_pools=[{'name': 'general', 'instance_type': 'S5.LARGE8', 'count_per_zone': 60}]))\n")
-    code, shown, stdout = on_terminal([*KUBECVM, "plan", "--program", str(program), "--format", "json", "--no-policies"],
-                                      cwd=tmp_path, env=clean_env(), stream="stderr", columns=100)
+        "    node_pools=[{'name': 'general', 'instance_type': 'S5.LARGE8', 'count_per_zone': 60}]))\n"
+    )
+    code, shown, stdout = on_terminal(
+        [*KUBECVM, "plan", "--program", str(program), "--format", "json", "--no-policies"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stream="stderr",
+        columns=100,
+    )
     assert code == 0, shown
     bar = ANSI.sub("", shown)
     assert "planning dev" in bar and re.search(r" 2[0-9][0-9]/\? ", bar)  # counted, total unknown
     assert stdout.startswith("{")  # the plan itself is untouched
     small = tmp_path / "small.py"
     small.write_text(program.read_text().replace("60", "2"))
-    code, shown, _ = on_terminal([*KUBECVM, "plan", "--program", str(small), "--format", "json", "--no-policies"],
-                                 cwd=tmp_path, env=clean_env(), stream="stderr", columns=100)
+    code, shown, _ = on_terminal(
+        [*KUBECVM, "plan", "--program", str(small), "--format", "json", "--no-policies"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stream="stderr",
+        columns=100,
+    )
     assert code == 0 and "planning" not in shown
 
 
@@ -103,8 +126,9 @@ def test_stack_names_complete_from_the_project(tmp_path):
 
     def complete(words: str) -> list[str]:
         env = clean_env(_KUBECVM_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=str(len(words.split(" ")) - 1))
-        proc = subprocess.run([sys.executable, "-m", "kubecvm.offline"], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "kubecvm.offline"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.split()
 
@@ -118,9 +142,20 @@ def test_the_diff_colours_its_action_words(tmp_path):
     for count in (2, 1):
         folder = tmp_path / str(count)
         folder.mkdir()
-        path = stack_file(folder, "churn", {"zones": ["ap-guangzhou-3"], "nodePools": [
-            {"name": "general", "instanceType": "S5.LARGE8", "countPerZone": count}]})
-        assert kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies", "--out", folder / "p.json").exit_code == 0
+        path = stack_file(
+            folder,
+            "churn",
+            {
+                "zones": ["ap-guangzhou-3"],
+                "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": count}],
+            },
+        )
+        assert (
+            kubecvm(
+                "plan", "--config-file", path, "--format", "json", "--no-policies", "--out", folder / "p.json"
+            ).exit_code
+            == 0
+        )
         plans.append(folder / "p.json")
     plain = kubecvm("diff", *plans)
     coloured = kubecvm("--color", "always", "diff", *plans)

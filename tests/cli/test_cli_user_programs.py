@@ -24,8 +24,9 @@ STACK = "config:\n  tencentcloud:region: ap-guangzhou\n"
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kubecvm.offline", *args], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", *args], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
 
 
 def with_program(tmp_path: Path, body: str) -> Path:
@@ -40,10 +41,15 @@ PROGRAMS = [
     ("import sys\nsys.exit(1)\n", "the program called sys.exit(1) before it finished"),
     ("import sys\nsys.exit('bye')\n", "the program called sys.exit('bye')"),
     ("class Stop(BaseException):\n    pass\nraise Stop('own')\n", "the program failed: Stop: own"),
-    ("import pulumi, sys\npulumi.Output.from_input(1).apply(lambda _: sys.exit(0))\n",
-     "the program called sys.exit(0) during the run"),
-    ("import pulumi\nclass Stop(BaseException):\n    pass\ndef f(_):\n    raise Stop('deep')\n"
-     "pulumi.Output.from_input(1).apply(f)\n", "Stop: deep"),
+    (
+        "import pulumi, sys\npulumi.Output.from_input(1).apply(lambda _: sys.exit(0))\n",
+        "the program called sys.exit(0) during the run",
+    ),
+    (
+        "import pulumi\nclass Stop(BaseException):\n    pass\ndef f(_):\n    raise Stop('deep')\n"
+        "pulumi.Output.from_input(1).apply(f)\n",
+        "Stop: deep",
+    ),
 ]
 
 
@@ -63,9 +69,11 @@ def test_any_exit_code_is_no_verdict(tmp_path_factory, code):
 
 
 def test_what_a_program_prints_goes_to_stderr(tmp_path: Path):
-    body = ("import os, subprocess, sys\nprint('printed')\nos.write(1, b'raw fd\\n')\n"
-            "subprocess.run([sys.executable, '-c', 'print(\"child\")'])\n"
-            "import pulumi\npulumi.Output.from_input(1).apply(lambda _: print('in apply'))\n")
+    body = (
+        "import os, subprocess, sys\nprint('printed')\nos.write(1, b'raw fd\\n')\n"
+        "subprocess.run([sys.executable, '-c', 'print(\"child\")'])\n"
+        "import pulumi\npulumi.Output.from_input(1).apply(lambda _: print('in apply'))\n"
+    )
     run = cli(tmp_path, "plan", "--program", str(with_program(tmp_path, body)), "--format", "json")
     assert run.returncode == 0, run.stderr
     json.loads(run.stdout)  # one JSON document, nothing else
@@ -121,14 +129,22 @@ def test_an_empty_preset_is_not_dev(tmp_path: Path):
 POOLS = [NodePoolArgs(name="web", instance_type="S5.LARGE8", count_per_zone=1)]
 ARGS = [
     ({"security_group_ids": None}, "security_group_ids: expected a list of security group ids (sg-...), got None"),
-    ({"security_group_ids": "sg-abcdefgh"}, "security_group_ids: expected a list of security group ids (sg-...), got a string"),
-    ({"security_group_ids": "OUTPUT"}, "security_group_ids: expected a list of security group ids (sg-...), got an Output"),
+    (
+        {"security_group_ids": "sg-abcdefgh"},
+        "security_group_ids: expected a list of security group ids (sg-...), got a string",
+    ),
+    (
+        {"security_group_ids": "OUTPUT"},
+        "security_group_ids: expected a list of security group ids (sg-...), got an Output",
+    ),
     ({"security_group_ids": ["sg-abcdefgh", 7]}, "security_group_ids[1]: expected a security group id or an Output"),
     ({"security_group_ids": ["default"]}, "security_group_ids[0]: 'default' is not a security group id"),
     ({"zones": "OUTPUT"}, "zones: a pulumi Output, where kubecvm needs a plain value"),
     ({"vpc_cidr": "OUTPUT"}, "vpc_cidr: a pulumi Output"),
-    ({"node_pools": [{"name": "web", "instance_type": "S5.LARGE8", "count_per_zone": "OUTPUT"}]},
-     "node_pools[0].count_per_zone: a pulumi Output"),
+    (
+        {"node_pools": [{"name": "web", "instance_type": "S5.LARGE8", "count_per_zone": "OUTPUT"}]},
+        "node_pools[0].count_per_zone: a pulumi Output",
+    ),
     ({"region": 0}, "region: expected a region name such as ap-guangzhou, got an integer 0"),
     ({"region": ""}, "region: empty"),
     ({"preset": ""}, "preset: empty"),
@@ -155,6 +171,7 @@ def test_cluster_args_are_refused_naming_the_argument_before_anything_registers(
     def program():
         given = {"region": "ap-guangzhou", "zones": ["ap-guangzhou-3"], "node_pools": POOLS, **_outputs(args)}
         Cluster("edge", ClusterArgs(**given))
+
     with pytest.raises(ClusterArgsError) as info:
         run_program({}, stack="apps", program=program, on_register=registered.append)
     assert message in str(info.value), str(info.value)
@@ -162,7 +179,18 @@ def test_cluster_args_are_refused_naming_the_argument_before_anything_registers(
 
 
 def test_the_same_name_and_output_ids_are_taken():
-    rec = run_program({}, stack="apps", program=lambda: Cluster("edge", ClusterArgs(
-        name="edge", region="ap-guangzhou", zones=("ap-guangzhou-3",), node_pools=POOLS,
-        security_group_ids=("sg-abcdefgh", pulumi.Output.from_input("sg-12345678")))))
+    rec = run_program(
+        {},
+        stack="apps",
+        program=lambda: Cluster(
+            "edge",
+            ClusterArgs(
+                name="edge",
+                region="ap-guangzhou",
+                zones=("ap-guangzhou-3",),
+                node_pools=POOLS,
+                security_group_ids=("sg-abcdefgh", pulumi.Output.from_input("sg-12345678")),
+            ),
+        ),
+    )
     assert rec.resources

@@ -17,10 +17,21 @@ from kubecvm.offline.simulated_cloud import SECRET_OUTPUTS, SimulatedCloud
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 # What is secret by nature: private keys, the token parts, the encryption key. Certificates and public keys are
 # Pulumi secrets in kubecvm's own PKI too, but public by design (a webhook's caBundle carries one in clear).
-SECRET_VALUES = {"privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "caPrivateKeyPem", "result", "bcryptHash",
-                 "base64", "hex"}
-KINDS = {"tls:index/privateKey:PrivateKey", "random:index/randomPassword:RandomPassword",
-         "random:index/randomBytes:RandomBytes"}
+SECRET_VALUES = {
+    "privateKeyPem",
+    "privateKeyPemPkcs8",
+    "privateKeyOpenssh",
+    "caPrivateKeyPem",
+    "result",
+    "bcryptHash",
+    "base64",
+    "hex",
+}
+KINDS = {
+    "tls:index/privateKey:PrivateKey",
+    "random:index/randomPassword:RandomPassword",
+    "random:index/randomBytes:RandomBytes",
+}
 
 
 @pytest.fixture
@@ -64,10 +75,21 @@ def test_no_output_format_of_plan_or_diff_holds_a_secret(tmp_path: Path, secrets
     # The prod stack with a world-open API, so the reports hold violations too (their messages name resources);
     # each run writes one plan format, one report and (once) the diagram.
     world = tmp_path / "Pulumi.open.yaml"
-    world.write_text(json.dumps({"config": {
-        "tencentcloud:region": "ap-guangzhou", "kubecvm:preset": "prod",
-        "kubecvm:cluster": {"name": "prod", "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"],
-                            "apiEndpoint": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"]}}}}))
+    world.write_text(
+        json.dumps(
+            {
+                "config": {
+                    "tencentcloud:region": "ap-guangzhou",
+                    "kubecvm:preset": "prod",
+                    "kubecvm:cluster": {
+                        "name": "prod",
+                        "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"],
+                        "apiEndpoint": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"]},
+                    },
+                }
+            }
+        )
+    )
     outputs: dict[str, str] = {}
     for fmt, report in (("text", "sarif"), ("markdown", "junit"), ("json", "github")):
         out, svg = tmp_path / f"report.{report}", tmp_path / f"{fmt}.svg"

@@ -87,11 +87,19 @@ def _kubeconfig(url: str, ca_pem: str) -> str:
     key = new_key()
     cert = issue("kubernetes-admin", key, key, "kubernetes-admin", ca=False)
     b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
-    return yaml.safe_dump({
-        "clusters": [{"name": "c", "cluster": {"server": url.removesuffix("/readyz"),
-                                              "certificate-authority-data": b64(ca_pem)}}],
-        "users": [{"name": "u", "user": {"client-certificate-data": b64(pem(cert)), "client-key-data": b64(key_pem(key))}}],
-    })
+    return yaml.safe_dump(
+        {
+            "clusters": [
+                {
+                    "name": "c",
+                    "cluster": {"server": url.removesuffix("/readyz"), "certificate-authority-data": b64(ca_pem)},
+                }
+            ],
+            "users": [
+                {"name": "u", "user": {"client-certificate-data": b64(pem(cert)), "client-key-data": b64(key_pem(key))}}
+            ],
+        }
+    )
 
 
 def test_the_object_gate_shares_the_poll_and_says_which_object_never_appeared(api_server):

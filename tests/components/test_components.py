@@ -24,89 +24,98 @@ def dev():
 
 
 def parent_type(rec, reg) -> str:
-    return next(r.type for r in rec.resources if r.urn == reg.parent) if reg.parent and "::pulumi:pulumi:Stack::" not in reg.parent else "stack"
+    return (
+        next(r.type for r in rec.resources if r.urn == reg.parent)
+        if reg.parent and "::pulumi:pulumi:Stack::" not in reg.parent
+        else "stack"
+    )
 
 
 def test_children_types_per_component(prod):
     layout = Counter((parent_type(prod, r), r.type) for r in prod.resources)
-    assert layout == Counter({
-        ("stack", "kubecvm:index:Cluster"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:Network"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:SecurityGroups"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:ControlPlane"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:NodePool"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:CloudMonitoring"): 1,
-        ("kubecvm:index:CloudMonitoring", "tencentcloud:Monitor/alarmPolicy:AlarmPolicy"): 3,
-        ("kubecvm:index:Cluster", "kubecvm:index:PodRoutes"): 1,
-        ("kubecvm:index:Network", "tencentcloud:Vpc/instance:Instance"): 1,
-        ("kubecvm:index:Network", "tencentcloud:Route/table:Table"): 1,
-        ("kubecvm:index:Network", "tencentcloud:Subnet/instance:Instance"): 3,
-        ("kubecvm:index:Network", "tencentcloud:Eip/instance:Instance"): 1,
-        ("kubecvm:index:Network", "tencentcloud:Nat/gateway:Gateway"): 1,
-        ("kubecvm:index:Network", ROUTE): 1,
-        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/group:Group"): 4,  # master, worker, lb, ingress
-        ("kubecvm:index:SecurityGroups", "tencentcloud:Security/groupRuleSet:GroupRuleSet"): 4,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Placement/group:Group"): 1,
-        ("kubecvm:index:ControlPlane", INSTANCE): 3,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storage:Storage"): 3,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storageAttachment:StorageAttachment"): 3,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/instance:Instance"): 1,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/listener:Listener"): 1,
-        ("kubecvm:index:ControlPlane", "tencentcloud:Clb/attachment:Attachment"): 1,
-        ("kubecvm:index:NodePool", INSTANCE): 6,
-        ("kubecvm:index:PodRoutes", ROUTE): 9,
-        ("kubecvm:index:Cluster", "kubecvm:index:IngressLoadBalancer"): 1,
-        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/instance:Instance"): 1,
-        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/listener:Listener"): 2,  # http, https
-        ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/attachment:Attachment"): 2,
-        ("kubecvm:index:Cluster", "kubecvm:index:Pki"): 1,
-        ("kubecvm:index:Pki", "tls:index/privateKey:PrivateKey"): 5,  # 3 CAs, service accounts, admin
-        ("kubecvm:index:Pki", "tls:index/selfSignedCert:SelfSignedCert"): 3,
-        ("kubecvm:index:Pki", "tls:index/certRequest:CertRequest"): 1,
-        ("kubecvm:index:Pki", "tls:index/locallySignedCert:LocallySignedCert"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:Boot"): 1,
-        ("kubecvm:index:Boot", "random:index/randomPassword:RandomPassword"): 2,  # token id and secret
-        ("kubecvm:index:Boot", "random:index/randomBytes:RandomBytes"): 1,  # the key for Secrets at rest
-        ("kubecvm:index:Boot", "tencentcloud:Ssm/secret:Secret"): 10,  # 8 PKI files, the token, the encryption key
-        ("kubecvm:index:Boot", "tencentcloud:Ssm/secretVersion:SecretVersion"): 10,
-        ("kubecvm:index:Boot", "tencentcloud:Cam/role:Role"): 2,
-        ("kubecvm:index:Boot", "tencentcloud:Cam/policy:Policy"): 2,
-        ("kubecvm:index:Boot", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 2,
-        ("kubecvm:index:Cluster", "pulumi-python:dynamic:Resource"): 1,  # the API-ready gate
-        ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
-        ("kubecvm:index:Cluster", "kubecvm:index:EtcdBackups"): 1,
-        ("kubecvm:index:EtcdBackups", "tencentcloud:Cos/bucket:Bucket"): 1,
-        ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/policy:Policy"): 1,
-        ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 1,
-        ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
-        # the CSR approver, CBS CSI, metrics-server, the load-balancer controller (+1 ServiceAccount, ConfigMap,
-        # ClusterRole(Binding), Role, RoleBinding, Deployment) and the CoreDNS patch behind its gate
-        # (planning/addons/), then ingress-nginx (planning/addons/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),
-        # RoleBinding, DaemonSet, +2 Services, and its Namespace, Secret, Role, IngressClass, webhook)
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 6,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 4,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Service"): 3,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 7,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 7,
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"): 3,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apiregistration.k8s.io/v1:APIService"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:CSIDriver"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:StorageClass"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 4,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 2,
-        ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch"): 1,
-        ("kubecvm:index:ClusterAddons", "pulumi-python:dynamic:Resource"): 2,  # CoreDNS gate, CLB cleanup
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Namespace"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Secret"): 2,  # admission webhook and metrics-server TLS
-        ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:Role"): 2,
-        ("kubecvm:index:ClusterAddons", "kubernetes:networking.k8s.io/v1:IngressClass"): 1,
-        ("kubecvm:index:ClusterAddons", "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration"): 1,
-        # The admission webhook's and metrics-server's certificates: each a CA of its own and a serving certificate.
-        ("kubecvm:index:ClusterAddons", "tls:index/privateKey:PrivateKey"): 4,
-        ("kubecvm:index:ClusterAddons", "tls:index/selfSignedCert:SelfSignedCert"): 2,
-        ("kubecvm:index:ClusterAddons", "tls:index/certRequest:CertRequest"): 2,
-        ("kubecvm:index:ClusterAddons", "tls:index/locallySignedCert:LocallySignedCert"): 2,
-    })
+    assert layout == Counter(
+        {
+            ("stack", "kubecvm:index:Cluster"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:Network"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:SecurityGroups"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:ControlPlane"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:NodePool"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:CloudMonitoring"): 1,
+            ("kubecvm:index:CloudMonitoring", "tencentcloud:Monitor/alarmPolicy:AlarmPolicy"): 3,
+            ("kubecvm:index:Cluster", "kubecvm:index:PodRoutes"): 1,
+            ("kubecvm:index:Network", "tencentcloud:Vpc/instance:Instance"): 1,
+            ("kubecvm:index:Network", "tencentcloud:Route/table:Table"): 1,
+            ("kubecvm:index:Network", "tencentcloud:Subnet/instance:Instance"): 3,
+            ("kubecvm:index:Network", "tencentcloud:Eip/instance:Instance"): 1,
+            ("kubecvm:index:Network", "tencentcloud:Nat/gateway:Gateway"): 1,
+            ("kubecvm:index:Network", ROUTE): 1,
+            ("kubecvm:index:SecurityGroups", "tencentcloud:Security/group:Group"): 4,  # master, worker, lb, ingress
+            ("kubecvm:index:SecurityGroups", "tencentcloud:Security/groupRuleSet:GroupRuleSet"): 4,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Placement/group:Group"): 1,
+            ("kubecvm:index:ControlPlane", INSTANCE): 3,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storage:Storage"): 3,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Cbs/storageAttachment:StorageAttachment"): 3,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Clb/instance:Instance"): 1,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Clb/listener:Listener"): 1,
+            ("kubecvm:index:ControlPlane", "tencentcloud:Clb/attachment:Attachment"): 1,
+            ("kubecvm:index:NodePool", INSTANCE): 6,
+            ("kubecvm:index:PodRoutes", ROUTE): 9,
+            ("kubecvm:index:Cluster", "kubecvm:index:IngressLoadBalancer"): 1,
+            ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/instance:Instance"): 1,
+            ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/listener:Listener"): 2,  # http, https
+            ("kubecvm:index:IngressLoadBalancer", "tencentcloud:Clb/attachment:Attachment"): 2,
+            ("kubecvm:index:Cluster", "kubecvm:index:Pki"): 1,
+            ("kubecvm:index:Pki", "tls:index/privateKey:PrivateKey"): 5,  # 3 CAs, service accounts, admin
+            ("kubecvm:index:Pki", "tls:index/selfSignedCert:SelfSignedCert"): 3,
+            ("kubecvm:index:Pki", "tls:index/certRequest:CertRequest"): 1,
+            ("kubecvm:index:Pki", "tls:index/locallySignedCert:LocallySignedCert"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:Boot"): 1,
+            ("kubecvm:index:Boot", "random:index/randomPassword:RandomPassword"): 2,  # token id and secret
+            ("kubecvm:index:Boot", "random:index/randomBytes:RandomBytes"): 1,  # the key for Secrets at rest
+            ("kubecvm:index:Boot", "tencentcloud:Ssm/secret:Secret"): 10,  # 8 PKI files, the token, the encryption key
+            ("kubecvm:index:Boot", "tencentcloud:Ssm/secretVersion:SecretVersion"): 10,
+            ("kubecvm:index:Boot", "tencentcloud:Cam/role:Role"): 2,
+            ("kubecvm:index:Boot", "tencentcloud:Cam/policy:Policy"): 2,
+            ("kubecvm:index:Boot", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 2,
+            ("kubecvm:index:Cluster", "pulumi-python:dynamic:Resource"): 1,  # the API-ready gate
+            ("kubecvm:index:Cluster", "kubecvm:index:ClusterAddons"): 1,
+            ("kubecvm:index:Cluster", "kubecvm:index:EtcdBackups"): 1,
+            ("kubecvm:index:EtcdBackups", "tencentcloud:Cos/bucket:Bucket"): 1,
+            ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/policy:Policy"): 1,
+            ("kubecvm:index:EtcdBackups", "tencentcloud:Cam/rolePolicyAttachment:RolePolicyAttachment"): 1,
+            ("kubecvm:index:ClusterAddons", "pulumi:providers:kubernetes"): 1,
+            # the CSR approver, CBS CSI, metrics-server, the load-balancer controller (+1 ServiceAccount, ConfigMap,
+            # ClusterRole(Binding), Role, RoleBinding, Deployment) and the CoreDNS patch behind its gate
+            # (planning/addons/), then ingress-nginx (planning/addons/ingress_nginx.py: +1 ServiceAccount, ConfigMap, ClusterRole(Binding),
+            # RoleBinding, DaemonSet, +2 Services, and its Namespace, Secret, Role, IngressClass, webhook)
+            ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ServiceAccount"): 6,
+            ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:ConfigMap"): 4,
+            ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Service"): 3,
+            ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"): 7,
+            ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"): 7,
+            ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"): 3,
+            ("kubecvm:index:ClusterAddons", "kubernetes:apiregistration.k8s.io/v1:APIService"): 1,
+            ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:CSIDriver"): 1,
+            ("kubecvm:index:ClusterAddons", "kubernetes:storage.k8s.io/v1:StorageClass"): 1,
+            ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:Deployment"): 4,
+            ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DaemonSet"): 2,
+            ("kubecvm:index:ClusterAddons", "kubernetes:apps/v1:DeploymentPatch"): 1,
+            ("kubecvm:index:ClusterAddons", "pulumi-python:dynamic:Resource"): 2,  # CoreDNS gate, CLB cleanup
+            ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Namespace"): 1,
+            ("kubecvm:index:ClusterAddons", "kubernetes:core/v1:Secret"): 2,  # admission webhook and metrics-server TLS
+            ("kubecvm:index:ClusterAddons", "kubernetes:rbac.authorization.k8s.io/v1:Role"): 2,
+            ("kubecvm:index:ClusterAddons", "kubernetes:networking.k8s.io/v1:IngressClass"): 1,
+            (
+                "kubecvm:index:ClusterAddons",
+                "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+            ): 1,
+            # The admission webhook's and metrics-server's certificates: each a CA of its own and a serving certificate.
+            ("kubecvm:index:ClusterAddons", "tls:index/privateKey:PrivateKey"): 4,
+            ("kubecvm:index:ClusterAddons", "tls:index/selfSignedCert:SelfSignedCert"): 2,
+            ("kubecvm:index:ClusterAddons", "tls:index/certRequest:CertRequest"): 2,
+            ("kubecvm:index:ClusterAddons", "tls:index/locallySignedCert:LocallySignedCert"): 2,
+        }
+    )
 
 
 def test_master_inputs_exact(prod):
@@ -138,6 +147,7 @@ def test_master_inputs_exact(prod):
     assert "userDataRaw" not in master.inputs
     # What the CVM gets is exactly the renderer's text, encoded (cloud-init decodes it on the node).
     from kubecvm.planning import bootstrap
+
     text = bootstrap.decode_user_data(master.inputs["userData"])
     assert text.startswith("#cloud-config\n")
     assert master.inputs["userData"] == bootstrap.encode_user_data(text)
@@ -171,9 +181,17 @@ def test_pod_route_points_at_its_node_and_waits_for_it(prod):
 def test_the_cluster_route_table_waits_for_exactly_every_cvm():
     # globalRouter: the table lists each node pool as a whole in depends_on (components/pod_routes.py waits_for),
     # which the SDK expands into the pool's children: the engine must still get every CVM and nothing else.
-    rec = run_program(stack_config("prod", podNetwork={"mode": "globalRouter"}, nodePools=[
-        {"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 2},
-        {"name": "batch", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1}]), stack="prod")
+    rec = run_program(
+        stack_config(
+            "prod",
+            podNetwork={"mode": "globalRouter"},
+            nodePools=[
+                {"name": "general", "instanceType": "S5.2XLARGE16", "countPerZone": 2},
+                {"name": "batch", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1},
+            ],
+        ),
+        stack="prod",
+    )
     table = next(r for r in rec.resources if r.type.endswith("kubecvm:ClusterRouteTable"))
     cvms = {r.urn for r in rec.of_type("tencentcloud:Instance/instance:Instance")}
     assert len(cvms) == 3 + 9
@@ -184,16 +202,29 @@ def test_the_cluster_route_table_waits_for_exactly_every_cvm():
 
 def test_subnets_join_the_route_table_at_creation(prod):
     rtb = prod.by_name("demo-rtb").id
-    assert sorted((s.inputs["availabilityZone"], s.inputs["cidrBlock"], s.inputs["routeTableId"]) for s in
-                  prod.of_type("tencentcloud:Subnet/instance:Instance")) == [
-        ("ap-guangzhou-3", "10.0.64.0/19", rtb), ("ap-guangzhou-4", "10.0.96.0/19", rtb), ("ap-guangzhou-6", "10.0.160.0/19", rtb)]
+    assert sorted(
+        (s.inputs["availabilityZone"], s.inputs["cidrBlock"], s.inputs["routeTableId"])
+        for s in prod.of_type("tencentcloud:Subnet/instance:Instance")
+    ) == [
+        ("ap-guangzhou-3", "10.0.64.0/19", rtb),
+        ("ap-guangzhou-4", "10.0.96.0/19", rtb),
+        ("ap-guangzhou-6", "10.0.160.0/19", rtb),
+    ]
 
 
 def test_etcd_disks_are_separate_encrypted_ssd_and_protected_in_prod(prod, dev):
     disk = prod.by_name("demo-master-1-etcd")
-    assert (disk.inputs, disk.protect) == ({
-        "availabilityZone": "ap-guangzhou-4", "encrypt": True, "storageName": "demo-master-1-etcd", "storageSize": 200,
-        "storageType": "CLOUD_SSD", "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "storage"}}, True)
+    assert (disk.inputs, disk.protect) == (
+        {
+            "availabilityZone": "ap-guangzhou-4",
+            "encrypt": True,
+            "storageName": "demo-master-1-etcd",
+            "storageSize": 200,
+            "storageType": "CLOUD_SSD",
+            "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "storage"},
+        },
+        True,
+    )
     attach = prod.by_name("demo-master-1-etcd-attach")
     assert attach.inputs == {"instanceId": prod.by_name("demo-master-1").id, "storageId": disk.id}
     assert [d.protect for d in dev.of_type("tencentcloud:Cbs/storage:Storage")] == [False]
@@ -203,9 +234,16 @@ def test_etcd_disks_are_separate_encrypted_ssd_and_protected_in_prod(prod, dev):
 def test_api_load_balancer_is_internal_at_the_planned_vip_with_every_master(prod):
     lb = prod.by_name("demo-apiserver")
     assert {k: lb.inputs[k] for k in ("networkType", "vip", "subnetId")} == {
-        "networkType": "INTERNAL", "vip": "10.0.64.11", "subnetId": prod.by_name("demo-subnet-z3").id}
+        "networkType": "INTERNAL",
+        "vip": "10.0.64.11",
+        "subnetId": prod.by_name("demo-subnet-z3").id,
+    }
     listener = prod.by_name("demo-apiserver-6443")
-    assert {k: listener.inputs[k] for k in ("port", "protocol", "healthCheckSwitch")} == {"port": 6443, "protocol": "TCP", "healthCheckSwitch": True}
+    assert {k: listener.inputs[k] for k in ("port", "protocol", "healthCheckSwitch")} == {
+        "port": 6443,
+        "protocol": "TCP",
+        "healthCheckSwitch": True,
+    }
     targets = prod.by_name("demo-apiserver-targets").inputs["targets"]
     assert sorted(t["instanceId"] for t in targets) == sorted(prod.by_name(f"demo-master-{i}").id for i in range(3))
     assert {(t["port"], t["weight"]) for t in targets} == {(6443, 10)}
@@ -217,19 +255,31 @@ def test_api_listener_probes_from_the_100_64_range_which_the_masters_accept_on_6
     rec = run_program(stack_config("prod", apiEndpoint={"exposure": exposure}), stack="p")
     listener = rec.by_name("demo-apiserver-6443")
     assert listener.inputs == {
-        "clbId": rec.by_name("demo-apiserver").id, "listenerName": "demo-apiserver-6443", "port": 6443,
-        "protocol": "TCP", "scheduler": "WRR", "healthCheckSwitch": True, "healthCheckType": "TCP",
-        "healthCheckIntervalTime": 5, "healthCheckHealthNum": 2, "healthCheckUnhealthNum": 3, "healthSourceIpType": 1,
+        "clbId": rec.by_name("demo-apiserver").id,
+        "listenerName": "demo-apiserver-6443",
+        "port": 6443,
+        "protocol": "TCP",
+        "scheduler": "WRR",
+        "healthCheckSwitch": True,
+        "healthCheckType": "TCP",
+        "healthCheckIntervalTime": 5,
+        "healthCheckHealthNum": 2,
+        "healthCheckUnhealthNum": 3,
+        "healthSourceIpType": 1,
     }
     rules = rec.by_name("demo-sg-master-rules").inputs["ingresses"]
     api = [(r["action"], r["port"], r["cidrBlock"], r["description"]) for r in rules if r.get("port") == "6443"]
-    assert api == [("ACCEPT", "6443", "10.0.0.0/16", "kube-apiserver"),
-                   ("ACCEPT", "6443", "100.64.0.0/10", "API CLB health checks")]
+    assert api == [
+        ("ACCEPT", "6443", "10.0.0.0/16", "kube-apiserver"),
+        ("ACCEPT", "6443", "100.64.0.0/10", "API CLB health checks"),
+    ]
     assert rules[-1]["action"] == "DROP" and rules[-1]["cidrBlock"] == "0.0.0.0/0"
 
 
 def test_public_api_endpoint_uses_an_open_clb_without_vip():
-    rec = run_program(stack_config("prod", apiEndpoint={"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]}), stack="p")
+    rec = run_program(
+        stack_config("prod", apiEndpoint={"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]}), stack="p"
+    )
     lb = rec.by_name("demo-apiserver")
     assert lb.inputs["networkType"] == "OPEN" and "vip" not in lb.inputs and "subnetId" not in lb.inputs
     assert rec.outputs["apiEndpoint"].endswith(":6443") and rec.outputs["apiEndpoint"].startswith("203.0.113.")
@@ -245,8 +295,10 @@ def test_dev_gets_the_nat_its_boot_needs_and_no_termination_protection(dev):
 
 
 def test_dev_has_no_nat_once_its_images_come_from_inside_the_vpc():
-    rec = run_program(stack_config("dev", zones=["ap-guangzhou-3"],
-                                   kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"}), stack="dev")
+    rec = run_program(
+        stack_config("dev", zones=["ap-guangzhou-3"], kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"}),
+        stack="dev",
+    )
     types = Counter(r.type for r in rec.resources)
     assert types["tencentcloud:Nat/gateway:Gateway"] == 0 and types["tencentcloud:Eip/instance:Instance"] == 0
     assert types[ROUTE] == 3
@@ -254,8 +306,13 @@ def test_dev_has_no_nat_once_its_images_come_from_inside_the_vpc():
 
 def test_nat_default_route(prod):
     route = prod.by_name("demo-route-default")
-    assert route.inputs == {"description": "default egress via NAT", "destinationCidrBlock": "0.0.0.0/0",
-                            "nextHub": prod.by_name("demo-nat").id, "nextType": "NAT", "routeTableId": prod.by_name("demo-rtb").id}
+    assert route.inputs == {
+        "description": "default egress via NAT",
+        "destinationCidrBlock": "0.0.0.0/0",
+        "nextHub": prod.by_name("demo-nat").id,
+        "nextType": "NAT",
+        "routeTableId": prod.by_name("demo-rtb").id,
+    }
 
 
 def test_security_rule_sets_are_ordered_drop_before_pod_accept(prod):
@@ -273,7 +330,11 @@ def test_security_rule_sets_are_ordered_drop_before_pod_accept(prod):
 
 def test_outputs(prod):
     assert prod.outputs["apiEndpoint"] == "10.0.64.11:6443"
-    assert prod.outputs["masterIps"] == {"demo-master-0": "10.0.64.4", "demo-master-1": "10.0.96.4", "demo-master-2": "10.0.160.4"}
+    assert prod.outputs["masterIps"] == {
+        "demo-master-0": "10.0.64.4",
+        "demo-master-1": "10.0.96.4",
+        "demo-master-2": "10.0.160.4",
+    }
     assert prod.outputs["podCidrs"]["demo-general-z3-1"] == "172.20.65.0/24"
     assert prod.outputs["capacity"]["routeEntriesUsed"] == 10
     assert set(prod.outputs["subnetIds"]) == {"ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6"}
@@ -299,8 +360,10 @@ def test_live_route_quota_is_reported_and_a_mismatch_warned(monkeypatch):
     monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))
     rec = run_program(stack_config("prod"), stack="q", cloud=SimulatedCloud(route_table_quota=200))
     assert rec.outputs["capacity"]["routeQuotaLive"] == 200
-    assert warnings == ["quotas.routeEntriesPerTable is 50 but this account's route-table-max-policies is 200; "
-                        "set it to 200 so the capacity report and the route-quota policy are right"]
+    assert warnings == [
+        "quotas.routeEntriesPerTable is 50 but this account's route-table-max-policies is 200; "
+        "set it to 200 so the capacity report and the route-quota policy are right"
+    ]
     warnings.clear()
     assert run_program(stack_config("prod"), stack="q").outputs["capacity"]["routeQuotaLive"] == 50
     assert warnings == []
@@ -309,15 +372,36 @@ def test_live_route_quota_is_reported_and_a_mismatch_warned(monkeypatch):
 def test_nodes_wait_only_for_the_boot_secrets_their_role_reads(prod):
     def boot_deps(name: str) -> list[str]:
         names = {r.urn: r.name for r in prod.resources}
-        return sorted(n for d in prod.by_name(name).dependencies if (n := names[d]).startswith(("kubecvm-demo-", "kubecvm_demo_")))
+        return sorted(
+            n for d in prod.by_name(name).dependencies if (n := names[d]).startswith(("kubecvm-demo-", "kubecvm_demo_"))
+        )
 
     assert boot_deps("demo-general-z3-0") == [
-        "kubecvm-demo-worker", "kubecvm-demo-worker-boot-attach", "kubecvm_demo_bootstrap-token-value"]
-    assert boot_deps("demo-master-0") == sorted([
-        *(f"kubecvm_demo_{item}-value" for item in (
-            "bootstrap-token", "ca-crt", "ca-key", "encryption-key", "etcd-ca-crt", "etcd-ca-key", "front-proxy-ca-crt",
-            "front-proxy-ca-key", "sa-key", "sa-pub")),
-        "kubecvm-demo-master", "kubecvm-demo-master-boot-attach"])
+        "kubecvm-demo-worker",
+        "kubecvm-demo-worker-boot-attach",
+        "kubecvm_demo_bootstrap-token-value",
+    ]
+    assert boot_deps("demo-master-0") == sorted(
+        [
+            *(
+                f"kubecvm_demo_{item}-value"
+                for item in (
+                    "bootstrap-token",
+                    "ca-crt",
+                    "ca-key",
+                    "encryption-key",
+                    "etcd-ca-crt",
+                    "etcd-ca-key",
+                    "front-proxy-ca-crt",
+                    "front-proxy-ca-key",
+                    "sa-key",
+                    "sa-pub",
+                )
+            ),
+            "kubecvm-demo-master",
+            "kubecvm-demo-master-boot-attach",
+        ]
+    )
 
 
 def test_waits_for_lists_whole_pools_and_the_rest_one_by_one():

@@ -17,7 +17,10 @@ from kubecvm.emulator.tke import TkeService
 
 VPC = "vpc-abcdef12"
 PROPS = {
-    "routeTableName": "kubecvm-demo-pods", "routeTableCidrBlock": "172.16.0.0/12", "vpcId": VPC, "region": "ap-guangzhou",
+    "routeTableName": "kubecvm-demo-pods",
+    "routeTableCidrBlock": "172.16.0.0/12",
+    "vpcId": VPC,
+    "region": "ap-guangzhou",
     "ignoreClusterCidrConflict": 0,
     "routes": {
         "demo-master-0": {"destinationCidrBlock": "172.20.0.0/24", "gatewayIp": "10.0.64.4"},
@@ -70,11 +73,20 @@ def test_create_makes_the_table_then_one_route_per_node(tke):
     assert result.id == "kubecvm-demo-pods"
     assert tke.tables == {"kubecvm-demo-pods": {"cidr": "172.16.0.0/12", "vpcId": VPC}}
     assert sorted(tke.routes["kubecvm-demo-pods"]) == [("172.20.0.0/24", "10.0.64.4"), ("172.20.64.0/24", "10.0.68.0")]
-    assert actions(tke) == ["DescribeClusterRouteTables", "CreateClusterRouteTable", "DescribeClusterRoutes",
-                            "CreateClusterRoute", "CreateClusterRoute"]
+    assert actions(tke) == [
+        "DescribeClusterRouteTables",
+        "CreateClusterRouteTable",
+        "DescribeClusterRoutes",
+        "CreateClusterRoute",
+        "CreateClusterRoute",
+    ]
     assert sorted(p["GatewayIp"] for a, p in tke.calls if a == "CreateClusterRoute") == ["10.0.64.4", "10.0.68.0"]
-    assert tke.calls[1][1] == {"RouteTableName": "kubecvm-demo-pods", "RouteTableCidrBlock": "172.16.0.0/12",
-                               "VpcId": VPC, "IgnoreClusterCidrConflict": 0}
+    assert tke.calls[1][1] == {
+        "RouteTableName": "kubecvm-demo-pods",
+        "RouteTableCidrBlock": "172.16.0.0/12",
+        "VpcId": VPC,
+        "IgnoreClusterCidrConflict": 0,
+    }
     assert result.outs == PROPS  # no credential among the outputs the state keeps
 
 
@@ -97,8 +109,11 @@ def test_create_after_a_partial_attempt_adds_only_what_is_missing(tke):
 def test_create_refuses_a_pod_cidr_overlapping_another_table_in_the_vpc(tke):
     tke.tables["other-cluster"] = {"cidr": "172.20.0.0/16", "vpcId": VPC}
     tke.routes["other-cluster"] = []
-    with pytest.raises(gr.GlobalRouterError, match=r"podCidr 172.16.0.0/12 overlaps cluster route table other-cluster "
-                                                    r"\(172.20.0.0/16\) in vpc-abcdef12"):
+    with pytest.raises(
+        gr.GlobalRouterError,
+        match=r"podCidr 172.16.0.0/12 overlaps cluster route table other-cluster "
+        r"\(172.20.0.0/16\) in vpc-abcdef12",
+    ):
         provider().create(dict(PROPS))
     assert "kubecvm-demo-pods" not in tke.tables
 
@@ -126,20 +141,31 @@ def test_read_of_a_deleted_table_says_it_is_gone(tke):
 
 def test_diff_replaces_the_table_only_when_its_own_inputs_change():
     p = provider()
-    moved = with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0")})
+    moved = with_routes(
+        **{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0")}
+    )
     same = p.diff("t", PROPS, dict(PROPS))
     assert (same.changes, same.replaces) == (False, [])
     route = p.diff("t", PROPS, moved)
     assert (route.changes, route.replaces, route.delete_before_replace) == (True, [], False)
     table = p.diff("t", PROPS, {**PROPS, "routeTableCidrBlock": "172.16.0.0/13", "vpcId": "vpc-00000000"})
-    assert (table.changes, table.replaces, table.delete_before_replace) == (True, ["routeTableCidrBlock", "vpcId"], True)
+    assert (table.changes, table.replaces, table.delete_before_replace) == (
+        True,
+        ["routeTableCidrBlock", "vpcId"],
+        True,
+    )
 
 
 def test_update_replaces_a_moved_route_deleting_the_old_one_first(tke):
     provider().create(dict(PROPS))
     tke.calls.clear()
-    new = with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0"),
-                         "demo-general-z3-1": ("172.20.66.0/24", "10.0.68.1")})
+    new = with_routes(
+        **{
+            "demo-master-0": ("172.20.0.0/24", "10.0.64.4"),
+            "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0"),
+            "demo-general-z3-1": ("172.20.66.0/24", "10.0.68.1"),
+        }
+    )
     provider().update("kubecvm-demo-pods", dict(PROPS), new)
     calls = [(a, p.get("DestinationCidrBlock")) for a, p in tke.calls]
     # The live routes once, the old route first (Tencent refuses a second route for one gateway); the creates run
@@ -147,14 +173,19 @@ def test_update_replaces_a_moved_route_deleting_the_old_one_first(tke):
     assert calls[:2] == [("DescribeClusterRoutes", None), ("DeleteClusterRoute", "172.20.64.0/24")]
     assert sorted(calls[2:]) == [("CreateClusterRoute", "172.20.65.0/24"), ("CreateClusterRoute", "172.20.66.0/24")]
     assert sorted(tke.routes["kubecvm-demo-pods"]) == [
-        ("172.20.0.0/24", "10.0.64.4"), ("172.20.65.0/24", "10.0.68.0"), ("172.20.66.0/24", "10.0.68.1")]
+        ("172.20.0.0/24", "10.0.64.4"),
+        ("172.20.65.0/24", "10.0.68.0"),
+        ("172.20.66.0/24", "10.0.68.1"),
+    ]
 
 
 def test_an_update_whose_old_routes_are_already_gone_sends_no_delete_for_them(tke):
     provider().create(dict(PROPS))
     tke.routes["kubecvm-demo-pods"].remove(("172.20.64.0/24", "10.0.68.0"))  # removed by hand, or by a partial sync
     tke.calls.clear()
-    new = with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0")})
+    new = with_routes(
+        **{"demo-master-0": ("172.20.0.0/24", "10.0.64.4"), "demo-general-z3-0": ("172.20.65.0/24", "10.0.68.0")}
+    )
     provider().update("kubecvm-demo-pods", dict(PROPS), new)
     assert [a for a, _ in tke.calls if a != "CreateClusterRoute"] == ["DescribeClusterRoutes"]  # read once, no delete
     assert sorted(tke.routes["kubecvm-demo-pods"]) == [("172.20.0.0/24", "10.0.64.4"), ("172.20.65.0/24", "10.0.68.0")]
@@ -169,14 +200,18 @@ def test_removing_nodes_whose_routes_are_gone_deletes_only_what_is_there(tke):
     tke.routes["kubecvm-demo-pods"].remove(("172.20.0.0/24", "10.0.64.4"))
     tke.calls.clear()
     provider().update("kubecvm-demo-pods", dict(PROPS), with_routes())
-    assert [(a, p.get("GatewayIp")) for a, p in tke.calls] == [("DescribeClusterRoutes", None),
-                                                              ("DeleteClusterRoute", "10.0.68.0")]
+    assert [(a, p.get("GatewayIp")) for a, p in tke.calls] == [
+        ("DescribeClusterRoutes", None),
+        ("DeleteClusterRoute", "10.0.68.0"),
+    ]
     assert tke.routes["kubecvm-demo-pods"] == []
 
 
 def test_update_removes_the_route_of_a_removed_node(tke):
     provider().create(dict(PROPS))
-    provider().update("kubecvm-demo-pods", dict(PROPS), with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4")}))
+    provider().update(
+        "kubecvm-demo-pods", dict(PROPS), with_routes(**{"demo-master-0": ("172.20.0.0/24", "10.0.64.4")})
+    )
     assert tke.routes["kubecvm-demo-pods"] == [("172.20.0.0/24", "10.0.64.4")]
 
 
@@ -192,8 +227,12 @@ def test_delete_removes_every_route_then_the_table_and_tolerates_not_found(tke):
 def test_a_conflicting_route_is_a_clear_error(tke):
     tke.tables["kubecvm-demo-pods"] = {"cidr": "172.16.0.0/12", "vpcId": VPC}
     tke.routes["kubecvm-demo-pods"] = [("172.21.0.0/24", "10.0.68.0")]  # the gateway already routes another block
-    with pytest.raises(gr.GlobalRouterError, match=r"cluster route 172.20.64.0/24 -> 10.0.68.0 conflicts with another route"):
-        provider().update("kubecvm-demo-pods", with_routes(), with_routes(**{"demo-general-z3-0": ("172.20.64.0/24", "10.0.68.0")}))
+    with pytest.raises(
+        gr.GlobalRouterError, match=r"cluster route 172.20.64.0/24 -> 10.0.68.0 conflicts with another route"
+    ):
+        provider().update(
+            "kubecvm-demo-pods", with_routes(), with_routes(**{"demo-general-z3-0": ("172.20.64.0/24", "10.0.68.0")})
+        )
 
 
 def test_rate_limited_calls_are_retried(tke, monkeypatch):
@@ -208,8 +247,11 @@ def test_rate_limit_that_persists_is_a_clear_error(tke, monkeypatch):
     monkeypatch.setattr(calls, "RETRY_ATTEMPTS", 2)
     monkeypatch.setattr(calls, "RETRY_FIRST_WAIT", 0.01)
     tke.fail["DescribeClusterRouteTables"] = ["RequestLimitExceeded"] * 2
-    with pytest.raises(gr.GlobalRouterError, match=r"TKE DescribeClusterRouteTables failed: RequestLimitExceeded: .*"
-                                                    r"still rate-limited after 2 attempts"):
+    with pytest.raises(
+        gr.GlobalRouterError,
+        match=r"TKE DescribeClusterRouteTables failed: RequestLimitExceeded: .*"
+        r"still rate-limited after 2 attempts",
+    ):
         provider().create(dict(PROPS))
 
 
@@ -228,10 +270,15 @@ def test_bad_credentials_fail_clearly_before_anything_is_created(tke, monkeypatc
 def test_missing_credentials_are_named(emulator, monkeypatch):
     for _, env in calls.CREDENTIALS:
         monkeypatch.delenv(env, raising=False)
-    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_ARN", f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any")  # no key to assume it with
+    monkeypatch.setenv(
+        "TENCENTCLOUD_ASSUME_ROLE_ARN", f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any"
+    )  # no key to assume it with
     monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME", "kubecvm")
-    with pytest.raises(gr.GlobalRouterError, match=r"Please set your `secret_id` and `secret_key`: set "
-                                                    r"TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"):
+    with pytest.raises(
+        gr.GlobalRouterError,
+        match=r"Please set your `secret_id` and `secret_key`: set "
+        r"TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
+    ):
         provider().create(dict(PROPS))
     assert emulator.summary()["requests"] == 0  # refused before any call
 
@@ -242,8 +289,11 @@ def test_provider_config_credentials_win_over_the_environment(tke, monkeypatch):
 
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "stale-env-key")
     p = provider()
-    p.configure(pulumi.dynamic.ConfigureRequest(Config(
-        {"tencentcloud:secretId": SECRET_ID, "tencentcloud:secretKey": SECRET_KEY}, project_name="kubecvm")))
+    p.configure(
+        pulumi.dynamic.ConfigureRequest(
+            Config({"tencentcloud:secretId": SECRET_ID, "tencentcloud:secretKey": SECRET_KEY}, project_name="kubecvm")
+        )
+    )
     p.create(dict(PROPS))
     assert len(tke.routes["kubecvm-demo-pods"]) == 2
 
@@ -256,10 +306,14 @@ def test_the_pickled_provider_holds_no_credential(monkeypatch):
     assert SECRET_KEY.encode() not in pickled and b"secretKey" not in pickled
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("", ("https", None)), ("tke.internal.tencentcloudapi.com", ("https", "tke.internal.tencentcloudapi.com")),
-    ("http://127.0.0.1:8080", ("http", "127.0.0.1:8080")),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", ("https", None)),
+        ("tke.internal.tencentcloudapi.com", ("https", "tke.internal.tencentcloudapi.com")),
+        ("http://127.0.0.1:8080", ("http", "127.0.0.1:8080")),
+    ],
+)
 def test_endpoint_override(monkeypatch, raw, expected):
     monkeypatch.setenv(calls.ENDPOINT_ENV, raw)
     assert calls.endpoint() == expected
@@ -289,8 +343,11 @@ def configured(**config: object) -> gr.ClusterRouteTableProvider:
     from pulumi.dynamic.config import Config
 
     p = provider()
-    p.configure(pulumi.dynamic.ConfigureRequest(Config({f"tencentcloud:{k}": v for k, v in config.items()},
-                                                       project_name="kubecvm")))
+    p.configure(
+        pulumi.dynamic.ConfigureRequest(
+            Config({f"tencentcloud:{k}": v for k, v in config.items()}, project_name="kubecvm")
+        )
+    )
     return p
 
 
@@ -305,8 +362,12 @@ def test_tke_calls_run_as_the_role_assumed_from_the_environment(emulator, monkey
     role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
     assume_role_env(monkeypatch, role, session_duration="900", external_id="ext-0001")
     result = provider().create(dict(PROPS))
-    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "kubecvm-ci",
-                                                  "DurationSeconds": 900, "ExternalId": "ext-0001"})]
+    assert emulator.sts.calls == [
+        (
+            "AssumeRole",
+            {"RoleArn": role, "RoleSessionName": "kubecvm-ci", "DurationSeconds": 900, "ExternalId": "ext-0001"},
+        )
+    ]
     assert emulator.sts.callers == [SECRET_ID]  # assumed with the long-lived key
     assert emulator.tke.callers == [role] * 5  # every TKE call as the role
     assert emulator.cam.callers == [role]  # and the service-role check
@@ -317,13 +378,24 @@ def test_the_assume_role_config_block_is_assumed_last_with_the_credential_so_far
     first = emulator.cam.add_role("kubecvm-hop")["RoleArn"]
     second = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
     assume_role_env(monkeypatch, first)
-    policy = json.dumps({"version": "2.0", "statement": [{"effect": "allow", "action": ["tke:*Route*"], "resource": ["*"]}]})
-    configured(assumeRole={"roleArn": second, "sessionName": "kubecvm-up", "policy": policy, "externalId": "ext-b"}
-               ).create(dict(PROPS))
+    policy = json.dumps(
+        {"version": "2.0", "statement": [{"effect": "allow", "action": ["tke:*Route*"], "resource": ["*"]}]}
+    )
+    configured(
+        assumeRole={"roleArn": second, "sessionName": "kubecvm-up", "policy": policy, "externalId": "ext-b"}
+    ).create(dict(PROPS))
     assert emulator.sts.calls == [
         ("AssumeRole", {"RoleArn": first, "RoleSessionName": "kubecvm-ci", "DurationSeconds": 7200}),
-        ("AssumeRole", {"RoleArn": second, "RoleSessionName": "kubecvm-up", "DurationSeconds": 7200,
-                        "Policy": quote_plus(policy), "ExternalId": "ext-b"}),  # url-escaped, as the provider sends it
+        (
+            "AssumeRole",
+            {
+                "RoleArn": second,
+                "RoleSessionName": "kubecvm-up",
+                "DurationSeconds": 7200,
+                "Policy": quote_plus(policy),
+                "ExternalId": "ext-b",
+            },
+        ),  # url-escaped, as the provider sends it
     ]
     assert emulator.sts.callers == [SECRET_ID, first]
     assert set(emulator.tke.callers) == {second}
@@ -333,7 +405,9 @@ def test_the_assume_role_block_may_come_as_json_and_takes_its_defaults_from_the_
     role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
     monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", "1800")
     configured(assumeRole=json.dumps({"roleArn": role, "sessionName": "kubecvm-up"})).create(dict(PROPS))
-    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "kubecvm-up", "DurationSeconds": 1800})]
+    assert emulator.sts.calls == [
+        ("AssumeRole", {"RoleArn": role, "RoleSessionName": "kubecvm-up", "DurationSeconds": 1800})
+    ]
     with pytest.raises(gr.GlobalRouterError, match="tencentcloud:assumeRole: roleArn and sessionName are required"):
         configured(assumeRole={"roleArn": role}).create(dict(PROPS))
 
@@ -341,16 +415,27 @@ def test_the_assume_role_block_may_come_as_json_and_takes_its_defaults_from_the_
 def test_a_refused_assume_role_names_the_role_and_where_it_was_configured(emulator, monkeypatch):
     missing = f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/nobody"
     assume_role_env(monkeypatch, missing)
-    with pytest.raises(gr.GlobalRouterError, match=rf"STS AssumeRole failed \(assuming {missing} "
-                                                    rf"\(TENCENTCLOUD_ASSUME_ROLE_ARN\) as .*\): ResourceNotFound.RoleNotFound"):
+    with pytest.raises(
+        gr.GlobalRouterError,
+        match=rf"STS AssumeRole failed \(assuming {missing} "
+        rf"\(TENCENTCLOUD_ASSUME_ROLE_ARN\) as .*\): ResourceNotFound.RoleNotFound",
+    ):
         provider().create(dict(PROPS))
     assert emulator.tke.calls == []
 
 
 def test_a_tccli_profile_gives_the_key_and_its_role_when_no_key_is_set(emulator, monkeypatch, tmp_path):
     role = emulator.cam.add_role("kubecvm-deployer")["RoleArn"]
-    (tmp_path / "tccli" / "ops.credential").write_text(json.dumps({
-        "secretId": SECRET_ID, "secretKey": f" {SECRET_KEY}\n", "role-arn": role, "role-session-name": "from-profile"}))
+    (tmp_path / "tccli" / "ops.credential").write_text(
+        json.dumps(
+            {
+                "secretId": SECRET_ID,
+                "secretKey": f" {SECRET_KEY}\n",
+                "role-arn": role,
+                "role-session-name": "from-profile",
+            }
+        )
+    )
     monkeypatch.setenv("TENCENTCLOUD_PROFILE", "ops")
     # A key in the environment wins: the profile is not read, so neither is its role.
     provider().create(dict(PROPS))
@@ -360,19 +445,25 @@ def test_a_tccli_profile_gives_the_key_and_its_role_when_no_key_is_set(emulator,
     monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
     monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
     provider().create(dict(PROPS))
-    assert emulator.sts.calls == [("AssumeRole", {"RoleArn": role, "RoleSessionName": "from-profile", "DurationSeconds": 7200})]
+    assert emulator.sts.calls == [
+        ("AssumeRole", {"RoleArn": role, "RoleSessionName": "from-profile", "DurationSeconds": 7200})
+    ]
     assert emulator.sts.callers == [SECRET_ID] and set(emulator.tke.callers) == {role}
 
 
 def test_the_profile_settings_come_from_the_provider_config_too(emulator, monkeypatch, tmp_path):
     (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "team.credential").write_text(json.dumps({"secretId": SECRET_ID, "secretKey": SECRET_KEY}))
+    (tmp_path / "elsewhere" / "team.credential").write_text(
+        json.dumps({"secretId": SECRET_ID, "secretKey": SECRET_KEY})
+    )
     monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
     monkeypatch.delenv("TENCENTCLOUD_SECRET_KEY")
     configured(profile="team", sharedCredentialsDir=str(tmp_path / "elsewhere")).create(dict(PROPS))
     assert set(emulator.tke.callers) == {SECRET_ID}
     (tmp_path / "tccli" / "default.credential").write_text("{not json")
-    with pytest.raises(gr.GlobalRouterError, match=r"the tccli profile .*tccli/default.credential cannot be read as JSON"):
+    with pytest.raises(
+        gr.GlobalRouterError, match=r"the tccli profile .*tccli/default.credential cannot be read as JSON"
+    ):
         provider().create(dict(PROPS))
 
 
@@ -417,8 +508,14 @@ def cvm_role_document(emulator: Emulator, role_arn: str) -> dict:
     TmpSecretKey, Token, ExpiredTime), with a credential the emulator accepts."""
     cred = emulator.sts.issue(role_arn)
     answer = cred.answer()
-    return {"TmpSecretId": cred.secret_id, "TmpSecretKey": cred.secret_key, "Token": cred.token,
-            "ExpiredTime": cred.expires, "Expiration": answer["Expiration"], "Code": "Success"}
+    return {
+        "TmpSecretId": cred.secret_id,
+        "TmpSecretKey": cred.secret_key,
+        "Token": cred.token,
+        "ExpiredTime": cred.expires,
+        "Expiration": answer["Expiration"],
+        "Code": "Success",
+    }
 
 
 def test_a_cvm_role_credential_comes_from_the_metadata_service_and_signs_the_assume_role(emulator, monkeypatch):
@@ -444,10 +541,13 @@ def test_a_cvm_role_credential_comes_from_the_metadata_service_and_signs_the_ass
 def test_a_cvm_role_without_credentials_is_a_clear_error(emulator, monkeypatch):
     with MetadataService({"/latest/meta-data/cam/security-credentials/kubecvm-node": {"Code": "Failure"}}) as metadata:
         monkeypatch.setenv(calls.METADATA_ENV, metadata.url)
-        with pytest.raises(gr.GlobalRouterError, match=r"CAM role kubecvm-node \(tencentcloud:camRoleName / "
-                                                        r"TENCENTCLOUD_CAM_ROLE_NAME\): no temporary credentials from "
-                                                        r"the CVM metadata service at http://127.0.0.1:\d+/latest/"
-                                                        r"meta-data/cam/security-credentials/kubecvm-node"):
+        with pytest.raises(
+            gr.GlobalRouterError,
+            match=r"CAM role kubecvm-node \(tencentcloud:camRoleName / "
+            r"TENCENTCLOUD_CAM_ROLE_NAME\): no temporary credentials from "
+            r"the CVM metadata service at http://127.0.0.1:\d+/latest/"
+            r"meta-data/cam/security-credentials/kubecvm-node",
+        ):
             configured(camRoleName="kubecvm-node").create(dict(PROPS))
     assert emulator.summary()["requests"] == 0
 
@@ -471,7 +571,9 @@ def test_the_credential_is_resolved_once_while_it_is_fresh(emulator, monkeypatch
     p.create(dict(PROPS))
     p.read("kubecvm-demo-pods", dict(PROPS))
     assert len(emulator.sts.calls) == 1
-    monkeypatch.setenv("TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", str(calls.REFRESH_BEFORE))  # stale as soon as issued
+    monkeypatch.setenv(
+        "TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION", str(calls.REFRESH_BEFORE)
+    )  # stale as soon as issued
     p = provider()
     p.read("kubecvm-demo-pods", dict(PROPS))
     p.read("kubecvm-demo-pods", dict(PROPS))
@@ -480,8 +582,10 @@ def test_the_credential_is_resolved_once_while_it_is_fresh(emulator, monkeypatch
 
 def test_saml_and_oidc_assume_role_variables_are_refused_not_ignored(emulator, monkeypatch):
     assume_role_env(monkeypatch, f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/any", web_identity_token="eyJ...")
-    with pytest.raises(gr.GlobalRouterError, match="TENCENTCLOUD_ASSUME_ROLE_WEB_IDENTITY_TOKEN: assuming a role with "
-                                                    "SAML or OIDC is not supported"):
+    with pytest.raises(
+        gr.GlobalRouterError,
+        match="TENCENTCLOUD_ASSUME_ROLE_WEB_IDENTITY_TOKEN: assuming a role with SAML or OIDC is not supported",
+    ):
         provider().create(dict(PROPS))
 
 
@@ -498,7 +602,9 @@ def test_the_domain_and_protocol_settings_name_every_services_endpoint(monkeypat
     assert calls.endpoint("sts") == ("http", "sts.override.test")
     assert calls.endpoint("cam") == ("http", "cam.internal.tencentcloudapi.com")
     monkeypatch.setenv("TENCENTCLOUD_PROTOCOL", "FTP")
-    with pytest.raises(gr.GlobalRouterError, match="tencentcloud:protocol / TENCENTCLOUD_PROTOCOL='FTP': expected HTTP or HTTPS"):
+    with pytest.raises(
+        gr.GlobalRouterError, match="tencentcloud:protocol / TENCENTCLOUD_PROTOCOL='FTP': expected HTTP or HTTPS"
+    ):
         calls.endpoint("tke")
     secret = calls.Secret(SECRET_ID, SECRET_KEY)
     http = gr.Tke("ap-guangzhou", secret, config(domain="example.test", protocol="HTTPS")).client.profile.httpProfile
@@ -517,10 +623,16 @@ def test_an_account_without_the_tke_service_role_is_told_how_to_create_it(emulat
     with pytest.raises(gr.GlobalRouterError) as err:
         provider().create(dict(PROPS))
     message = str(err.value)
-    assert message.startswith("the TKE service role TKE_QCSRole does not exist in this account (CAM GetRole: "
-                              "InvalidParameter.RoleNotExist)")
-    for needed in ("https://console.cloud.tencent.com/tke2", "Service Authorization", "principal service ccs.qcloud.com",
-                   "QcloudAccessForTKERole and QcloudAccessForTKERoleInOpsManagement", "457/43416"):
+    assert message.startswith(
+        "the TKE service role TKE_QCSRole does not exist in this account (CAM GetRole: InvalidParameter.RoleNotExist)"
+    )
+    for needed in (
+        "https://console.cloud.tencent.com/tke2",
+        "Service Authorization",
+        "principal service ccs.qcloud.com",
+        "QcloudAccessForTKERole and QcloudAccessForTKERoleInOpsManagement",
+        "457/43416",
+    ):
         assert needed in message
     assert emulator.tke.calls == [] and emulator.tke.tables == {}  # nothing created
 

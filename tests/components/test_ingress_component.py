@@ -8,8 +8,15 @@ from kubecvm.offline.runner import run_program
 from tests.conftest import stack_config
 
 INSTANCE = "tencentcloud:Instance/instance:Instance"
-HEALTH = {"healthCheckSwitch": True, "healthCheckType": "TCP", "healthCheckIntervalTime": 5, "healthCheckTimeOut": 2,
-          "healthCheckHealthNum": 2, "healthCheckUnhealthNum": 3, "healthSourceIpType": 1}
+HEALTH = {
+    "healthCheckSwitch": True,
+    "healthCheckType": "TCP",
+    "healthCheckIntervalTime": 5,
+    "healthCheckTimeOut": 2,
+    "healthCheckHealthNum": 2,
+    "healthCheckUnhealthNum": 3,
+    "healthSourceIpType": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,27 +27,41 @@ def prod():
 def test_internal_clb_at_the_planned_vip_with_its_own_group(prod):
     lb, ids = prod.by_name("demo-ingress"), {r.name: r.id for r in prod.resources}
     assert lb.inputs == {
-        "clbName": "demo-ingress", "networkType": "INTERNAL", "vpcId": ids["demo-vpc"],
-        "subnetId": ids["demo-subnet-z3"], "vip": "10.0.64.12", "securityGroups": [ids["demo-sg-ingress"]],
+        "clbName": "demo-ingress",
+        "networkType": "INTERNAL",
+        "vpcId": ids["demo-vpc"],
+        "subnetId": ids["demo-subnet-z3"],
+        "vip": "10.0.64.12",
+        "securityGroups": [ids["demo-sg-ingress"]],
         "loadBalancerPassToTarget": False,
         "tags": {"kubecvm/cluster": "demo", "kubecvm/role": "ingress"},
     }
     rules = prod.by_name("demo-sg-ingress-rules").inputs["ingresses"]
     assert [(r["action"], r["protocol"], r["port"], r["cidrBlock"]) for r in rules] == [
-        ("ACCEPT", "TCP", "80,443", "10.0.0.0/16"), ("DROP", "ALL", "ALL", "0.0.0.0/0")]
+        ("ACCEPT", "TCP", "80,443", "10.0.0.0/16"),
+        ("DROP", "ALL", "ALL", "0.0.0.0/0"),
+    ]
 
 
 @pytest.mark.parametrize("key, port, node_port", [("http", 80, 30080), ("https", 443, 30081)])
 def test_listener_and_targets_exact(prod, key, port, node_port):
     listener = prod.by_name(f"demo-ingress-{key}")
     assert listener.inputs == {
-        "clbId": prod.by_name("demo-ingress").id, "listenerName": f"demo-ingress-{key}", "port": port,
-        "protocol": "TCP", "scheduler": "WRR", "targetType": "NODE", **HEALTH,
+        "clbId": prod.by_name("demo-ingress").id,
+        "listenerName": f"demo-ingress-{key}",
+        "port": port,
+        "protocol": "TCP",
+        "scheduler": "WRR",
+        "targetType": "NODE",
+        **HEALTH,
     }
     attachment = prod.by_name(f"demo-ingress-{key}-targets")
-    workers = sorted((r for r in prod.of_type(INSTANCE) if r.inputs["tags"]["kubecvm/role"] == "worker"), key=lambda r: r.name)
+    workers = sorted(
+        (r for r in prod.of_type(INSTANCE) if r.inputs["tags"]["kubecvm/role"] == "worker"), key=lambda r: r.name
+    )
     assert attachment.inputs == {
-        "clbId": prod.by_name("demo-ingress").id, "listenerId": listener.id.split("#")[1],
+        "clbId": prod.by_name("demo-ingress").id,
+        "listenerId": listener.id.split("#")[1],
         "targets": [{"instanceId": w.id, "port": node_port, "weight": 10} for w in workers],
     }
     assert len(attachment.inputs["targets"]) == 6
@@ -61,8 +82,10 @@ def test_public_ingress_uses_an_open_clb_and_reports_its_address():
 
 
 def test_selected_pools_only_and_no_ingress_in_dev():
-    pools = [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1},
-             {"name": "edge", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1}]
+    pools = [
+        {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1},
+        {"name": "edge", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1},
+    ]
     rec = run_program(stack_config("prod", nodePools=pools, ingress={"pools": ["edge"]}), stack="p")
     ids = {r.id: r.name for r in rec.of_type(INSTANCE)}
     targets = rec.by_name("demo-ingress-http-targets").inputs["targets"]
@@ -73,8 +96,10 @@ def test_selected_pools_only_and_no_ingress_in_dev():
 
 
 def test_a_pool_scaled_to_zero_keeps_the_clb_and_drops_the_attachments():
-    rec = run_program(stack_config("prod", nodePools=[{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 0}]),
-                      stack="p")
+    rec = run_program(
+        stack_config("prod", nodePools=[{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 0}]),
+        stack="p",
+    )
     names = {r.name for r in rec.resources}
     assert {"demo-ingress", "demo-ingress-http", "demo-ingress-https"} <= names
     assert not {"demo-ingress-http-targets", "demo-ingress-https-targets"} & names

@@ -21,7 +21,9 @@ def prod():
 def test_every_tencent_type_any_preset_plans_says_how_it_is_replaced():
     """A new Tencent resource type (a COS bucket, an ingress CLB, ...) must get its planning/lifecycle.py entry."""
     missing = sorted(t for t in planned_types() if t.startswith("tencentcloud:") and t not in LIFECYCLE)
-    assert not missing, f"add a planning/lifecycle.py LIFECYCLE entry (strategy, unique inputs, cited why) for: {missing}"
+    assert not missing, (
+        f"add a planning/lifecycle.py LIFECYCLE entry (strategy, unique inputs, cited why) for: {missing}"
+    )
 
 
 def test_every_tencent_resource_is_registered_with_its_lifecycle_order(prod):
@@ -60,13 +62,22 @@ def test_each_master_waits_for_the_previous_one(prod):
     assert not any(urn[f"demo-master-{i}"] in deps["demo-general-z3-0"] for i in range(3))  # workers are not chained
 
 
-@pytest.mark.parametrize(("charge", "disk"), [
-    ("POSTPAID_BY_HOUR", {"deleteWithInstance": True}),
-    ("PREPAID", {"deleteWithInstance": False, "deleteWithInstancePrepaid": True}),
-])
+@pytest.mark.parametrize(
+    ("charge", "disk"),
+    [
+        ("POSTPAID_BY_HOUR", {"deleteWithInstance": True}),
+        ("PREPAID", {"deleteWithInstance": False, "deleteWithInstancePrepaid": True}),
+    ],
+)
 def test_data_disks_ask_to_go_with_the_instance_as_the_provider_allows_for_its_charge_type(charge, disk):
-    pool = {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1, "chargeType": charge,
-            "dataDisk": {"type": "CLOUD_SSD", "size": 200}, **({"prepaid": {"period": 1}} if charge == "PREPAID" else {})}
+    pool = {
+        "name": "general",
+        "instanceType": "S5.2XLARGE32",
+        "countPerZone": 1,
+        "chargeType": charge,
+        "dataDisk": {"type": "CLOUD_SSD", "size": 200},
+        **({"prepaid": {"period": 1}} if charge == "PREPAID" else {}),
+    }
     rec = run_program(stack_config("prod", nodePools=[pool]), stack="prod")
     worker = rec.by_name("demo-general-z3-0")
     assert worker.inputs["instanceChargeType"] == charge
@@ -74,7 +85,12 @@ def test_data_disks_ask_to_go_with_the_instance_as_the_provider_allows_for_its_c
 
 
 def test_a_spot_pool_with_a_data_disk_is_refused_naming_the_field():
-    pool = {"name": "spot", "instanceType": "S5.LARGE8", "countPerZone": 1, "chargeType": "SPOTPAID",
-            "dataDisk": {"type": "CLOUD_SSD", "size": 100}}
+    pool = {
+        "name": "spot",
+        "instanceType": "S5.LARGE8",
+        "countPerZone": 1,
+        "chargeType": "SPOTPAID",
+        "dataDisk": {"type": "CLOUD_SSD", "size": 100},
+    }
     with pytest.raises(ConfigError, match=r"nodePools\[0\]\.dataDisk: a SPOTPAID pool cannot have a data disk"):
         make_spec("prod", {"nodePools": [pool]})

@@ -30,8 +30,13 @@ def rows() -> list[str]:
     out = []
     for spec in sorted(RULES.values(), key=lambda s: s.id):
         settings = ", ".join(setting(k, v) for k, v in spec.defaults.items()) or "-"
-        cells = [f"`{spec.id}`", spec.severity, *(level(configs[lv], spec.id) for lv in LEVELS), settings,
-                 spec.description.replace("|", "\\|")]
+        cells = [
+            f"`{spec.id}`",
+            spec.severity,
+            *(level(configs[lv], spec.id) for lv in LEVELS),
+            settings,
+            spec.description.replace("|", "\\|"),
+        ]
         out.append("| " + " | ".join(cells) + " |")
     return out
 

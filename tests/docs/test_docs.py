@@ -73,12 +73,18 @@ def test_every_page_is_in_the_index():
     assert [p for p in pages if f"]({p})" not in index] == []
 
 
-@pytest.mark.parametrize("text, anchor", [
-    ("What would change: `kubecvm diff`", "what-would-change-kubecvm-diff"),
-    ("Pod network: `vpcRoutes` or `globalRouter`", "pod-network-vpcroutes-or-globalrouter"),
-    ("CoreDNS, metrics-server and kubelet serving certificates", "coredns-metrics-server-and-kubelet-serving-certificates"),
-    ("Hardening (CIS Kubernetes benchmark)", "hardening-cis-kubernetes-benchmark"),
-])
+@pytest.mark.parametrize(
+    "text, anchor",
+    [
+        ("What would change: `kubecvm diff`", "what-would-change-kubecvm-diff"),
+        ("Pod network: `vpcRoutes` or `globalRouter`", "pod-network-vpcroutes-or-globalrouter"),
+        (
+            "CoreDNS, metrics-server and kubelet serving certificates",
+            "coredns-metrics-server-and-kubelet-serving-certificates",
+        ),
+        ("Hardening (CIS Kubernetes benchmark)", "hardening-cis-kubernetes-benchmark"),
+    ],
+)
 def test_anchors_are_githubs(text: str, anchor: str):
     assert slug(text) == anchor
 

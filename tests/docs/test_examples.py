@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-NETWORK = {"tencentcloud:Vpc/instance:Instance", "tencentcloud:Subnet/instance:Instance",
-           "tencentcloud:Route/table:Table", "tencentcloud:Nat/gateway:Gateway"}
+NETWORK = {
+    "tencentcloud:Vpc/instance:Instance",
+    "tencentcloud:Subnet/instance:Instance",
+    "tencentcloud:Route/table:Table",
+    "tencentcloud:Nat/gateway:Gateway",
+}
 
 
 def plan(*args: str) -> dict:
@@ -42,7 +46,11 @@ def test_the_readme_quick_start_is_the_quickstart_example():
 def test_the_quickstart_plans_a_dev_cluster_and_its_deployment():
     doc = plan("--program", str(EXAMPLES / "quickstart"))
     assert doc["project"] == "kubecvm-quickstart"
-    assert sorted(r["name"] for r in of_type(doc, INSTANCE)) == ["demo-general-z3-0", "demo-general-z3-1", "demo-master-0"]
+    assert sorted(r["name"] for r in of_type(doc, INSTANCE)) == [
+        "demo-general-z3-0",
+        "demo-general-z3-1",
+        "demo-master-0",
+    ]
     [hello] = [r for r in of_type(doc, DEPLOYMENT) if r["name"] == "hello"]
     assert hello["inputs"]["spec"]["replicas"] == 2
     assert doc["outputs"]["kubeconfig"] == "[secret]"
@@ -67,9 +75,18 @@ def test_the_stack_config_example_runs_kubecvms_program_with_its_own_stack_file(
     doc = plan("-C", str(EXAMPLES / "stack-config"), "-s", "demo")
     assert (doc["project"], doc["stack"]) == ("platform", "demo")
     names = sorted(r["name"] for r in of_type(doc, INSTANCE))
-    assert names == ["demo-batch-z4-0", "demo-general-z3-0", "demo-general-z3-1", "demo-general-z4-0",
-                     "demo-general-z4-1", "demo-general-z6-0", "demo-general-z6-1",
-                     "demo-master-0", "demo-master-1", "demo-master-2"]
+    assert names == [
+        "demo-batch-z4-0",
+        "demo-general-z3-0",
+        "demo-general-z3-1",
+        "demo-general-z4-0",
+        "demo-general-z4-1",
+        "demo-general-z6-0",
+        "demo-general-z6-1",
+        "demo-master-0",
+        "demo-master-1",
+        "demo-master-2",
+    ]
     assert all(r["inputs"]["tags"]["team"] == "platform" for r in of_type(doc, INSTANCE))
 
 
@@ -120,8 +137,12 @@ def test_the_yaml_examples_cluster_inputs_are_the_schemas():
     resource = SCHEMA["resources"][TOKEN]
     clusters = {n: r for n, r in yaml_program()["resources"].items() if r["type"] == TOKEN}
     assert list(clusters) == ["cluster"]
-    assert problems_of_object(clusters["cluster"]["properties"], resource["inputProperties"],
-                              resource["requiredInputs"], "cluster") == []
+    assert (
+        problems_of_object(
+            clusters["cluster"]["properties"], resource["inputProperties"], resource["requiredInputs"], "cluster"
+        )
+        == []
+    )
 
 
 def test_the_yaml_examples_references_are_outputs_of_the_schema():
@@ -133,17 +154,26 @@ def test_the_yaml_examples_references_are_outputs_of_the_schema():
     assert doc["resources"]["hello"]["options"]["provider"] == "${cluster.provider}"
 
 
-@pytest.mark.parametrize("mutation, problem", [
-    ({"vpc_cidr": "10.1.0.0/16"}, "cluster.vpc_cidr: no such input"),
-    ({"nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": "2"}]},
-     "cluster.nodePools[0].countPerZone: expected integer, got '2'"),
-    ({"nodePools": [{"name": "general", "instanceType": "S5.LARGE8"}]}, "cluster.nodePools[0].countPerZone: required"),
-    ({"vpcCidr": "${network.cidr}"}, "cluster.vpcCidr: an output where the schema wants a plain value"),
-])
+@pytest.mark.parametrize(
+    "mutation, problem",
+    [
+        ({"vpc_cidr": "10.1.0.0/16"}, "cluster.vpc_cidr: no such input"),
+        (
+            {"nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": "2"}]},
+            "cluster.nodePools[0].countPerZone: expected integer, got '2'",
+        ),
+        (
+            {"nodePools": [{"name": "general", "instanceType": "S5.LARGE8"}]},
+            "cluster.nodePools[0].countPerZone: required",
+        ),
+        ({"vpcCidr": "${network.cidr}"}, "cluster.vpcCidr: an output where the schema wants a plain value"),
+    ],
+)
 def test_the_schema_check_refuses_what_the_engine_would(mutation, problem):
     resource = SCHEMA["resources"][TOKEN]
     properties = {**yaml_program()["resources"]["cluster"]["properties"], **mutation}
     assert problem in problems_of_object(properties, resource["inputProperties"], resource["requiredInputs"], "cluster")
     properties.pop("zones")
-    assert "cluster.zones: required" in problems_of_object(properties, resource["inputProperties"],
-                                                          resource["requiredInputs"], "cluster")
+    assert "cluster.zones: required" in problems_of_object(
+        properties, resource["inputProperties"], resource["requiredInputs"], "cluster"
+    )

@@ -33,8 +33,12 @@ def models() -> list[type]:
 
 
 def test_every_setting_and_object_has_a_description():
-    missing = [f"{model.__name__}.{name}" for model in models() for name, info in model.model_fields.items()
-               if not (info.description or "").strip()]
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models()
+        for name, info in model.model_fields.items()
+        if not (info.description or "").strip()
+    ]
     assert missing == []
     assert all(model.model_config["json_schema_extra"]["description"].strip() for model in models())
 
@@ -47,7 +51,7 @@ def test_the_generated_files_are_up_to_date():
         if current != text:
             rel = str(path.relative_to(PROJECT_DIR))
             stale.append("".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True), rel, rel)))
-    assert not stale, (f"generated from planning/spec/ and out of date: run `{gen.COMMAND}`\n" + "\n".join(stale))
+    assert not stale, f"generated from planning/spec/ and out of date: run `{gen.COMMAND}`\n" + "\n".join(stale)
 
 
 def test_the_check_mode_fails_with_a_diff_and_the_command(tmp_path, monkeypatch):
@@ -62,8 +66,9 @@ def test_the_check_mode_fails_with_a_diff_and_the_command(tmp_path, monkeypatch)
 
 
 def test_the_command_line_check_passes_on_the_repository():
-    proc = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True, text=True, timeout=120,
-                          cwd=PROJECT_DIR)
+    proc = subprocess.run(
+        [sys.executable, str(TOOL), "--check"], capture_output=True, text=True, timeout=120, cwd=PROJECT_DIR
+    )
     assert (proc.returncode, proc.stdout) == (0, "")
 
 
@@ -75,7 +80,9 @@ def test_arguments_follow_the_spec_types_and_markers():
     assert "    zones: Required[list[str]]\n" in args and "    node_pools: list[NodePoolArgs]\n" in args
     assert "    count_per_zone: Required[int]\n" in args and "    slot: int\n" in args
     # A preset's value is the default where presets set it, per place where a model sits twice.
-    assert gen.default(("controlPlane", "count"), spec.ControlPlane.model_fields["count"]) == \
-        "1 in dev, 3 in staging, 3 in prod"
+    assert (
+        gen.default(("controlPlane", "count"), spec.ControlPlane.model_fields["count"])
+        == "1 in dev, 3 in staging, 3 in prod"
+    )
     assert gen.allowed(spec.ClusterSpec.model_fields["node_pod_mask"]) == "8..30"
     assert gen.allowed(spec.ClusterSpec.model_fields["egress"]) == "none, nat, auto"

@@ -32,8 +32,9 @@ def profile(url: str) -> ClientProfile:
     return ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=urlparse(url).netloc, reqTimeout=10))
 
 
-def tke(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, token: str | None = None
-        ) -> tke_client.TkeClient:
+def tke(
+    url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY, token: str | None = None
+) -> tke_client.TkeClient:
     """The SDK's own TKE client, as components/global_router.py builds it (a token: a temporary credential)."""
     return tke_client.TkeClient(credential.Credential(secret_id, secret_key, token), REGION, profile(url))
 
@@ -69,22 +70,55 @@ def refused(call, *args) -> tuple[str, str]:
     raise AssertionError("the emulator accepted the request")
 
 
-def signed_post(url: str, action: str, body: bytes, *, host: str | None = None, service: str = "tke",
-                version: str = "2018-05-25", secret_key: str = SECRET_KEY, headers: dict | None = None) -> dict:
+def signed_post(
+    url: str,
+    action: str,
+    body: bytes,
+    *,
+    host: str | None = None,
+    service: str = "tke",
+    version: str = "2018-05-25",
+    secret_key: str = SECRET_KEY,
+    headers: dict | None = None,
+) -> dict:
     """POST a TC3-HMAC-SHA256 request signed here (the SDK's recipe, with Sign.sign_tc3) for `host` (default: the
     emulator's own address) and `service`; the emulator's JSON answer."""
     target = urlparse(url)
     host = host or target.netloc
     timestamp = int(time.time())
     date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
-    canonical = "\n".join(["POST", "/", "", f"content-type:application/json\nhost:{host}\n", "content-type;host",
-                           hashlib.sha256(body).hexdigest()])
-    to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), f"{date}/{service}/tc3_request",
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    auth = (f"TC3-HMAC-SHA256 Credential={SECRET_ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, "
-            f"Signature={Sign.sign_tc3(secret_key, date, service, to_sign)}")
-    sent = {"Content-Type": "application/json", "Host": host, "X-TC-Action": action, "X-TC-Version": version,
-            "X-TC-Timestamp": str(timestamp), "X-TC-Region": REGION, "Authorization": auth, **(headers or {})}
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            "",
+            f"content-type:application/json\nhost:{host}\n",
+            "content-type;host",
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    to_sign = "\n".join(
+        [
+            "TC3-HMAC-SHA256",
+            str(timestamp),
+            f"{date}/{service}/tc3_request",
+            hashlib.sha256(canonical.encode()).hexdigest(),
+        ]
+    )
+    auth = (
+        f"TC3-HMAC-SHA256 Credential={SECRET_ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, "
+        f"Signature={Sign.sign_tc3(secret_key, date, service, to_sign)}"
+    )
+    sent = {
+        "Content-Type": "application/json",
+        "Host": host,
+        "X-TC-Action": action,
+        "X-TC-Version": version,
+        "X-TC-Timestamp": str(timestamp),
+        "X-TC-Region": REGION,
+        "Authorization": auth,
+        **(headers or {}),
+    }
     return send(url, "POST", "/", body, {k: v for k, v in sent.items() if v is not None})
 
 

@@ -16,8 +16,13 @@ READY = "kubecvm-emulator listening on http://127.0.0.1:"
 
 
 def start(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "kubecvm.emulator", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubecvm.emulator", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)
     reader.start()
@@ -48,10 +53,16 @@ def test_the_cli_takes_its_credentials_from_the_command_line():
     proc, line = start("--port", "0", "--secret-id", "AKIDother0000", "--secret-key", "other-key")
     try:
         url = line.removeprefix("kubecvm-emulator listening on ").rstrip("\n")
-        assert refused(tke(url).DescribeClusterRouteTables, request("DescribeClusterRouteTables"))[0] == \
-            "AuthFailure.SecretIdNotFound"
-        assert tke(url, "AKIDother0000", "other-key").DescribeClusterRouteTables(
-            request("DescribeClusterRouteTables")).TotalCount == 0
+        assert (
+            refused(tke(url).DescribeClusterRouteTables, request("DescribeClusterRouteTables"))[0]
+            == "AuthFailure.SecretIdNotFound"
+        )
+        assert (
+            tke(url, "AKIDother0000", "other-key")
+            .DescribeClusterRouteTables(request("DescribeClusterRouteTables"))
+            .TotalCount
+            == 0
+        )
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -62,8 +73,10 @@ def test_the_cli_can_start_an_account_where_tke_was_never_activated():
     proc, line = start("--port", "0", "--without-tke-service-role")
     try:
         url = line.removeprefix("kubecvm-emulator listening on ").rstrip("\n")
-        assert refused(common(url, "cam", "2019-01-16").call_json, "GetRole", {"RoleName": "TKE_QCSRole"})[0] == \
-            "InvalidParameter.RoleNotExist"
+        assert (
+            refused(common(url, "cam", "2019-01-16").call_json, "GetRole", {"RoleName": "TKE_QCSRole"})[0]
+            == "InvalidParameter.RoleNotExist"
+        )
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -78,7 +91,8 @@ def test_the_cli_seeds_roles_that_sts_then_lets_assume_and_the_summary_names_the
         url = line.removeprefix("kubecvm-emulator listening on ").rstrip("\n")
         arn = f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/deployer"
         creds = common(url, "sts", "2018-08-13").call_json(
-            "AssumeRole", {"RoleArn": arn, "RoleSessionName": "rehearsal"})["Response"]["Credentials"]
+            "AssumeRole", {"RoleArn": arn, "RoleSessionName": "rehearsal"}
+        )["Response"]["Credentials"]
         assert common(url, "cam", "2019-01-16").call_json("GetRole", {"RoleName": "auditor"})["Response"]["RoleInfo"]
         assert set(creds) == {"Token", "TmpSecretId", "TmpSecretKey"}
         assert send(url, "GET", "/_emulator/summary")["callers"] == {"cam": {SECRET_ID: 1}, "sts": {SECRET_ID: 1}}

@@ -23,14 +23,20 @@ def test_a_group_takes_100_rules_a_direction_and_refuses_the_101st_keeping_what_
     emulator = Emulator()
     with emulator.serve() as url:
         client = common(url, "vpc", vpc.VERSION)
-        group = client.call_json("CreateSecurityGroup", {"GroupName": "w", "GroupDescription": "workers"})[
-            "Response"]["SecurityGroup"]["SecurityGroupId"]
+        group = client.call_json("CreateSecurityGroup", {"GroupName": "w", "GroupDescription": "workers"})["Response"][
+            "SecurityGroup"
+        ]["SecurityGroupId"]
         full = {"Ingress": [wire(i) for i in range(100)], "Egress": [wire(i) for i in range(100)]}
         client.call_json("ModifySecurityGroupPolicies", {"SecurityGroupId": group, "SecurityGroupPolicySet": full})
-        assert refused(client.call_json, "CreateSecurityGroupPolicies",
-                       {"SecurityGroupId": group, "SecurityGroupPolicySet": {"Ingress": [wire(100)]}}) == (
-            vpc.POLICY_LIMIT_EXCEEDED, "ingresses: 101 rules; a security group takes at most 100 per direction "
-                                       "(DescribeSecurityGroupLimits SecurityGroupPolicyLimit)")
+        assert refused(
+            client.call_json,
+            "CreateSecurityGroupPolicies",
+            {"SecurityGroupId": group, "SecurityGroupPolicySet": {"Ingress": [wire(100)]}},
+        ) == (
+            vpc.POLICY_LIMIT_EXCEEDED,
+            "ingresses: 101 rules; a security group takes at most 100 per direction "
+            "(DescribeSecurityGroupLimits SecurityGroupPolicyLimit)",
+        )
         kept = client.call_json("DescribeSecurityGroupPolicies", {"SecurityGroupId": group})["Response"]
         assert kept["SecurityGroupPolicySet"]["Version"] == "1"
         assert kept["SecurityGroupPolicySet"]["Ingress"] == [wire(i) | {"PolicyIndex": i} for i in range(100)]
@@ -39,7 +45,9 @@ def test_a_group_takes_100_rules_a_direction_and_refuses_the_101st_keeping_what_
         assert emulator.summary()["resources"]["vpc/SecurityGroupPolicy"] == 200
         client.call_json("DeleteSecurityGroup", {"SecurityGroupId": group})
         assert refused(client.call_json, "DescribeSecurityGroupPolicies", {"SecurityGroupId": group}) == (
-            vpc.RESOURCE_NOT_FOUND, f"security group {group} does not exist")
+            vpc.RESOURCE_NOT_FOUND,
+            f"security group {group} does not exist",
+        )
 
 
 # --- fuzz: the wire and the simulated cloud judge any rule set alike -----------------------------------------------
@@ -52,13 +60,18 @@ def test_fuzz_the_wire_and_the_simulated_cloud_refuse_the_same_rule_sets_with_th
     emulator = Emulator()
     group = emulator.vpc.add_group()
     try:
-        emulator.vpc.call("ModifySecurityGroupPolicies", {"SecurityGroupId": group, "SecurityGroupPolicySet": {
-            "Ingress": ingress, "Egress": egress}})
+        emulator.vpc.call(
+            "ModifySecurityGroupPolicies",
+            {"SecurityGroupId": group, "SecurityGroupPolicySet": {"Ingress": ingress, "Egress": egress}},
+        )
         wire_code = None
     except ApiError as error:
         wire_code = error.code
-    inputs = {"securityGroupId": group, "ingresses": [vpc.policy_from_wire(p) for p in ingress],
-              "egresses": [vpc.policy_from_wire(p) for p in egress]}
+    inputs = {
+        "securityGroupId": group,
+        "ingresses": [vpc.policy_from_wire(p) for p in ingress],
+        "egresses": [vpc.policy_from_wire(p) for p in egress],
+    }
     try:
         sim.SimulatedCloud().new_resource(MockResourceArgs(vpc.RULE_SET, "rules", inputs, custom=True))
         offline = None
@@ -70,7 +83,9 @@ def test_fuzz_the_wire_and_the_simulated_cloud_refuse_the_same_rule_sets_with_th
         assert offline.endswith(f"({expected})")
     if len(ingress) > 100 or len(egress) > 100:
         assert expected == vpc.POLICY_LIMIT_EXCEEDED
-    elif len({tuple(p.values()) for p in ingress}) < len(ingress) or len({tuple(p.values()) for p in egress}) < len(egress):
+    elif len({tuple(p.values()) for p in ingress}) < len(ingress) or len({tuple(p.values()) for p in egress}) < len(
+        egress
+    ):
         assert expected == vpc.DUPLICATE_POLICY
     else:
         assert expected is None
@@ -80,5 +95,10 @@ def test_fuzz_the_wire_and_the_simulated_cloud_refuse_the_same_rule_sets_with_th
 def test_rules_of_a_group_that_does_not_exist_are_refused():
     emulator = Emulator()
     with pytest.raises(ApiError) as error:
-        emulator.vpc.call("ModifySecurityGroupPolicies", {"SecurityGroupId": "sg-missing", "SecurityGroupPolicySet": {}})
-    assert (error.value.code, error.value.message) == (vpc.RESOURCE_NOT_FOUND, "security group sg-missing does not exist")
+        emulator.vpc.call(
+            "ModifySecurityGroupPolicies", {"SecurityGroupId": "sg-missing", "SecurityGroupPolicySet": {}}
+        )
+    assert (error.value.code, error.value.message) == (
+        vpc.RESOURCE_NOT_FOUND,
+        "security group sg-missing does not exist",
+    )

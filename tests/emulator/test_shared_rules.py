@@ -59,22 +59,33 @@ def test_a_plan_with_two_overlapping_cluster_route_tables_in_one_vpc_is_refused_
     def program() -> None:
         for name, cidr in (("a", "172.20.0.0/16"), ("b", "172.16.0.0/12")):
             gr.ClusterRouteTable(name, table_name=name, cidr=cidr, vpc_id="vpc-1", region="ap-guangzhou", routes={})
+
     # The SDK registers resources from several threads: either table may be the second, the refused one.
-    with pytest.raises(sim.CloudRefusal, match=r"overlaps route table [ab] \(172.\d+.0.0/1[26]\) in vpc-1 "
-                                               r"\(InvalidParameter.CidrConflictWithOtherCluster\)$"):
+    with pytest.raises(
+        sim.CloudRefusal,
+        match=r"overlaps route table [ab] \(172.\d+.0.0/1[26]\) in vpc-1 "
+        r"\(InvalidParameter.CidrConflictWithOtherCluster\)$",
+    ):
         run_program({"tencentcloud:region": "ap-guangzhou"}, stack="raw", program=program)
 
 
 def test_a_replaced_table_does_not_conflict_with_its_old_self():
     old = facts.RouteTable("kubecvm-x-pods", "172.16.0.0/12", "vpc-1")
     assert facts.table_cidr_conflict(facts.RouteTable(old.name, "172.16.0.0/13", "vpc-1"), [old]) is None
-    assert facts.table_name_taken(old, [old]) == facts.Refusal("InternalError.ResourceExistAlready",
-                                                               "route table kubecvm-x-pods exists")
+    assert facts.table_name_taken(old, [old]) == facts.Refusal(
+        "InternalError.ResourceExistAlready", "route table kubecvm-x-pods exists"
+    )
 
 
-@pytest.mark.parametrize(("cidr", "code"), [("172.0.0.0/9", "InvalidParameter.CIDRMaskSizeOutOfRange"),
-                                            ("10.0.0.0/25", "InvalidParameter.CIDRMaskSizeOutOfRange"),
-                                            ("10.0.0.0/24", None), ("10.0.0.0/10", None)])
+@pytest.mark.parametrize(
+    ("cidr", "code"),
+    [
+        ("172.0.0.0/9", "InvalidParameter.CIDRMaskSizeOutOfRange"),
+        ("10.0.0.0/25", "InvalidParameter.CIDRMaskSizeOutOfRange"),
+        ("10.0.0.0/24", None),
+        ("10.0.0.0/10", None),
+    ],
+)
 def test_a_table_cidr_is_a_cluster_cidr_of_prefix_10_to_24(cidr, code):
     refusal = facts.create_table_refusal(facts.RouteTable("t", cidr, "vpc-1"), [])
     assert (refusal.code if refusal else None) == code
@@ -83,6 +94,7 @@ def test_a_table_cidr_is_a_cluster_cidr_of_prefix_10_to_24(cidr, code):
 def test_the_vpc_route_conflict_is_lifted_by_the_flag_only():
     new = facts.RouteTable("t", "172.16.0.0/12", "vpc-1")
     assert facts.vpc_route_conflict(new, ["172.20.0.0/24", "10.0.0.0/16"], ignore=False) == facts.Refusal(
-        "InvalidParameter.CidrConflictWithVpcGlobalRoute", "RouteTableCidrBlock 172.16.0.0/12 overlaps routes of vpc-1: "
-        "172.20.0.0/24")
+        "InvalidParameter.CidrConflictWithVpcGlobalRoute",
+        "RouteTableCidrBlock 172.16.0.0/12 overlaps routes of vpc-1: 172.20.0.0/24",
+    )
     assert facts.vpc_route_conflict(new, ["172.20.0.0/24"], ignore=True) is None

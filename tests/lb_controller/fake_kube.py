@@ -33,8 +33,13 @@ PATHS = [  # (regex, plural, namespaced item?)
     (r"^/api/v1/namespaces/(?P<ns>[^/]+)/events$", "events", None),
     (r"^/apis/coordination.k8s.io/v1/namespaces/(?P<ns>[^/]+)/leases(/(?P<name>[^/]+))?$", "leases", True),
 ]
-KINDS = {"services": "Service", "nodes": "Node", "endpointslices": "EndpointSlice", "events": "Event",
-         "leases": "Lease"}
+KINDS = {
+    "services": "Service",
+    "nodes": "Node",
+    "endpointslices": "EndpointSlice",
+    "events": "Event",
+    "leases": "Lease",
+}
 
 
 def merge_patch(target: object, patch: object) -> object:
@@ -69,7 +74,7 @@ class FakeKube:
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
         self.log.append((self.rv, plural, type_, copy.deepcopy(obj)))
-        del self.log[:-self.history]
+        del self.log[: -self.history]
         self.cond.notify_all()
         return obj
 
@@ -129,8 +134,11 @@ class FakeKube:
         """(reason, type, message) of the Events recorded, in order."""
         with self.cond:
             rows = sorted(self.objects["events"].values(), key=lambda e: int(e["metadata"]["resourceVersion"]))
-            return [(e["reason"], e["type"], e["message"]) for e in rows
-                    if namespace is None or e["metadata"]["namespace"] == namespace]
+            return [
+                (e["reason"], e["type"], e["message"])
+                for e in rows
+                if namespace is None or e["metadata"]["namespace"] == namespace
+            ]
 
     # --- HTTP -----------------------------------------------------------------------------------------------
     def route(self, path: str):
@@ -142,8 +150,15 @@ class FakeKube:
     def stream(self, plural: str, since: int, timeout: float) -> Iterator[dict]:
         with self.cond:
             if self.log and since < self.log[0][0] - 1:
-                yield {"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired",
-                                                   "message": f"too old resource version: {since}"}}
+                yield {
+                    "type": "ERROR",
+                    "object": {
+                        "kind": "Status",
+                        "code": 410,
+                        "reason": "Expired",
+                        "message": f"too old resource version: {since}",
+                    },
+                }
                 return
         sent = since
         deadline = threading.Event()
@@ -198,8 +213,17 @@ def _handler(fake: FakeKube):
             self.wfile.write(body)
 
         def _status(self, code: int, reason: str) -> None:
-            self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
-                              "reason": reason, "message": reason})
+            self._send(
+                code,
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "status": "Failure",
+                    "code": code,
+                    "reason": reason,
+                    "message": reason,
+                },
+            )
 
         def _body(self) -> dict:
             n = int(self.headers.get("Content-Length") or 0)
@@ -218,8 +242,15 @@ def _handler(fake: FakeKube):
                 with fake.cond:
                     items = [copy.deepcopy(o) for o in fake.objects[plural].values()]
                     rv = str(fake.rv)
-                return self._send(200, {"kind": KINDS[plural] + "List", "apiVersion": "v1",
-                                        "metadata": {"resourceVersion": rv}, "items": items})
+                return self._send(
+                    200,
+                    {
+                        "kind": KINDS[plural] + "List",
+                        "apiVersion": "v1",
+                        "metadata": {"resourceVersion": rv},
+                        "items": items,
+                    },
+                )
             obj = fake.get(plural, g["name"], g.get("ns") or "")
             return self._send(200, obj) if obj else self._status(404, "NotFound")
 

@@ -25,23 +25,40 @@ def ins(i: int) -> str:
 
 
 def node(i: int, ready: bool = True, labels: dict | None = None, taints: list | None = None) -> dict:
-    return {"metadata": {"name": f"demo-general-z3-{i}", "labels": labels or {}},
-            "spec": {"providerID": f"qcloud:///ap-guangzhou-3/{ins(i)}", **({"taints": taints} if taints else {})},
-            "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+    return {
+        "metadata": {"name": f"demo-general-z3-{i}", "labels": labels or {}},
+        "spec": {"providerID": f"qcloud:///ap-guangzhou-3/{ins(i)}", **({"taints": taints} if taints else {})},
+        "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+    }
 
 
-def service(name: str = "web", ports=((80, "TCP", 30080),), policy: str = "Cluster", annotations: dict | None = None,
-            namespace: str = "default", **spec) -> dict:
-    return {"metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
-            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": policy,
-                     "ports": [{"port": p, "protocol": proto, "nodePort": np} for p, proto, np in ports], **spec}}
+def service(
+    name: str = "web",
+    ports=((80, "TCP", 30080),),
+    policy: str = "Cluster",
+    annotations: dict | None = None,
+    namespace: str = "default",
+    **spec,
+) -> dict:
+    return {
+        "metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
+        "spec": {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": policy,
+            "ports": [{"port": p, "protocol": proto, "nodePort": np} for p, proto, np in ports],
+            **spec,
+        },
+    }
 
 
 def endpoint_slice(svc: str, nodes: dict[str, bool], namespace: str = "default") -> dict:
-    return {"metadata": {"name": f"{svc}-abcde", "namespace": namespace, "labels": {"kubernetes.io/service-name": svc}},
-            "addressType": "IPv4",
-            "endpoints": [{"addresses": ["172.20.0.1"], "nodeName": n, "conditions": {"ready": r}}
-                          for n, r in nodes.items()]}
+    return {
+        "metadata": {"name": f"{svc}-abcde", "namespace": namespace, "labels": {"kubernetes.io/service-name": svc}},
+        "addressType": "IPv4",
+        "endpoints": [
+            {"addresses": ["172.20.0.1"], "nodeName": n, "conditions": {"ready": r}} for n, r in nodes.items()
+        ],
+    }
 
 
 @dataclass
@@ -61,8 +78,10 @@ class Rig:
 
     def listeners(self, lb: dict | None = None) -> dict[tuple[str, int], list[tuple[str, int]]]:
         lb = lb or self.only_lb()
-        return {(x["Protocol"], x["Port"]): sorted((t["InstanceId"], t["Port"]) for t in x["Targets"])
-                for x in lb["Listeners"].values()}
+        return {
+            (x["Protocol"], x["Port"]): sorted((t["InstanceId"], t["Port"]) for t in x["Targets"])
+            for x in lb["Listeners"].values()
+        }
 
 
 @contextlib.contextmanager
@@ -72,6 +91,14 @@ def rig(instances: int = 3, **controller) -> Iterator[Rig]:
         emulator.cvm.add_instance(ins(i), f"10.0.1.{i + 10}")
     with emulator.serve() as url, fake.serve() as api:
         endpoint = urlparse(url).netloc
-        cloud = Cloud(credential.Credential(SECRET_ID, SECRET_KEY), REGION, clb_endpoint=endpoint,
-                      cvm_endpoint=endpoint, vpc_endpoint=endpoint, protocol="http", backoff=NO_WAIT, sleep=sleeps.append)
+        cloud = Cloud(
+            credential.Credential(SECRET_ID, SECRET_KEY),
+            REGION,
+            clb_endpoint=endpoint,
+            cvm_endpoint=endpoint,
+            vpc_endpoint=endpoint,
+            protocol="http",
+            backoff=NO_WAIT,
+            sleep=sleeps.append,
+        )
         yield Rig(emulator, fake, Controller(Kube(api), cloud, CLUSTER, VPC, SUBNET, **controller), cloud, sleeps)

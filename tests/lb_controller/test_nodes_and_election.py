@@ -33,8 +33,11 @@ def test_a_not_ready_node_whose_cvm_is_gone_is_deleted_a_stopped_one_tainted():
         assert (outcome.deleted, outcome.tainted, outcome.error) == (["demo-general-z3-2"], ["demo-general-z3-1"], None)
         assert names(r) == ["demo-general-z3-0", "demo-general-z3-1", "demo-general-z3-3"]
         assert r.kube.get("nodes", "demo-general-z3-1")["spec"]["taints"] == [model.SHUTDOWN_TAINT]
-        assert ("DeletingNode", "Normal", "Deleting node demo-general-z3-2 because its CVM ins-00000002 does not "
-                                          "exist") in r.kube.events()
+        assert (
+            "DeletingNode",
+            "Normal",
+            "Deleting node demo-general-z3-2 because its CVM ins-00000002 does not exist",
+        ) in r.kube.events()
         calls = [(a, p["InstanceIds"]) for a, p in r.emulator.cvm.calls]
         assert calls == [("DescribeInstances", [ins(0), ins(1), ins(2)])]
         # Started again and Ready: the taint goes.
@@ -49,8 +52,11 @@ def test_an_api_error_deletes_nothing():
         r.emulator.cvm.fail["DescribeInstances"] = ["InternalError"]
         r.kube.put("nodes", node(0, ready=False))
         _, outcome = r.controller.reconcile_all()
-        assert (outcome.deleted, outcome.tainted, outcome.error) == ([], [], "InternalError: injected by the emulator's "
-                                                                             "user (Service.fail)")
+        assert (outcome.deleted, outcome.tainted, outcome.error) == (
+            [],
+            [],
+            "InternalError: injected by the emulator's user (Service.fail)",
+        )
         assert names(r) == ["demo-general-z3-0"]
         r.emulator.cvm.fail["DescribeInstances"] = ["RequestLimitExceeded"] * 8  # retried, then given up: same
         assert r.controller.reconcile_all()[1].deleted == [] and names(r) == ["demo-general-z3-0"]
@@ -72,10 +78,18 @@ def test_of_two_replicas_one_leads_and_the_other_waits():
     with fake.serve() as api:
         electors = {}
         for pod in ("a", "b"):
-            s = entry.settings({"CLUSTER": "demo", "REGION": "ap-guangzhou", "VPC_ID": "vpc-1", "SUBNET_ID": "subnet-1",
-                                "POD_NAME": pod})
-            electors[pod] = entry.elect(s, api, lambda pod=pod: acted.append(pod) or stop.wait(), stop,
-                                        lease=3, renew=2, retry=1)
+            s = entry.settings(
+                {
+                    "CLUSTER": "demo",
+                    "REGION": "ap-guangzhou",
+                    "VPC_ID": "vpc-1",
+                    "SUBNET_ID": "subnet-1",
+                    "POD_NAME": pod,
+                }
+            )
+            electors[pod] = entry.elect(
+                s, api, lambda pod=pod: acted.append(pod) or stop.wait(), stop, lease=3, renew=2, retry=1
+            )
         assert electors["a"].try_acquire_or_renew() is True  # a creates the Lease and leads
         assert electors["b"].try_acquire_or_renew() is False  # b sees a live lease held by a
         lease = fake.get("leases", "kubecvm-lb-controller", "kube-system")
@@ -124,8 +138,11 @@ def wait(condition, seconds: float = 20) -> bool:
 
 
 def test_the_vpc_and_subnet_come_from_the_masters_metadata():
-    answers = {"/mac": "52:54:00:aa:bb:cc", "/network/interfaces/macs/52:54:00:aa:bb:cc/vpc-id": "vpc-0000000a",
-               "/network/interfaces/macs/52:54:00:aa:bb:cc/subnet-id": "subnet-0000000b"}
+    answers = {
+        "/mac": "52:54:00:aa:bb:cc",
+        "/network/interfaces/macs/52:54:00:aa:bb:cc/vpc-id": "vpc-0000000a",
+        "/network/interfaces/macs/52:54:00:aa:bb:cc/subnet-id": "subnet-0000000b",
+    }
 
     class Metadata(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -141,12 +158,20 @@ def test_the_vpc_and_subnet_come_from_the_masters_metadata():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        s = entry.settings({"CLUSTER": "demo", "REGION": "ap-guangzhou",
-                            "METADATA_URL": f"http://127.0.0.1:{server.server_address[1]}/"})
+        s = entry.settings(
+            {
+                "CLUSTER": "demo",
+                "REGION": "ap-guangzhou",
+                "METADATA_URL": f"http://127.0.0.1:{server.server_address[1]}/",
+            }
+        )
     finally:
         server.shutdown()
         server.server_close()
-    assert (s["VPC_ID"], s["SUBNET_ID"], s["CLB_ENDPOINT"]) == ("vpc-0000000a", "subnet-0000000b",
-                                                                "clb.internal.tencentcloudapi.com")
+    assert (s["VPC_ID"], s["SUBNET_ID"], s["CLB_ENDPOINT"]) == (
+        "vpc-0000000a",
+        "subnet-0000000b",
+        "clb.internal.tencentcloudapi.com",
+    )
     with pytest.raises(SystemExit, match="lb-controller: set REGION"):
         entry.settings({"CLUSTER": "demo"})

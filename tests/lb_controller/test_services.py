@@ -16,18 +16,29 @@ def arrange(r, *objects):
 
 def test_a_service_gets_an_internal_clb_with_a_listener_per_port_and_every_node_as_target():
     with rig() as r:
-        arrange(r, *[("nodes", node(i)) for i in range(3)],
-                ("services", service(ports=((80, "TCP", 30080), (53, "UDP", 30053)))))
+        arrange(
+            r,
+            *[("nodes", node(i)) for i in range(3)],
+            ("services", service(ports=((80, "TCP", 30080), (53, "UDP", 30053)))),
+        )
         results, _ = r.controller.reconcile_all()
         assert results == {"default/web": "ok"}
         lb = r.only_lb()
         assert (lb["LoadBalancerType"], lb["VpcId"], lb["SubnetId"], lb["LoadBalancerName"]) == (
-            "INTERNAL", VPC, SUBNET, "demo-default-web")
-        assert lb["Tags"] == [{"TagKey": "kubecvm/cluster", "TagValue": CLUSTER},
-                              {"TagKey": "kubecvm/service-namespace", "TagValue": "default"},
-                              {"TagKey": "kubecvm/service-name", "TagValue": "web"}]
-        assert r.listeners() == {TCP80: [(ins(i), 30080) for i in range(3)],
-                                 ("UDP", 53): [(ins(i), 30053) for i in range(3)]}
+            "INTERNAL",
+            VPC,
+            SUBNET,
+            "demo-default-web",
+        )
+        assert lb["Tags"] == [
+            {"TagKey": "kubecvm/cluster", "TagValue": CLUSTER},
+            {"TagKey": "kubecvm/service-namespace", "TagValue": "default"},
+            {"TagKey": "kubecvm/service-name", "TagValue": "web"},
+        ]
+        assert r.listeners() == {
+            TCP80: [(ins(i), 30080) for i in range(3)],
+            ("UDP", 53): [(ins(i), 30053) for i in range(3)],
+        }
         checks = {x["Protocol"]: x["HealthCheck"]["CheckType"] for x in lb["Listeners"].values()}
         assert checks == {"TCP": "TCP", "UDP": "PING"}
         svc = r.kube.get("services", "web", "default")
@@ -52,9 +63,12 @@ def test_targets_follow_the_nodes_and_upstreams_node_filters():
         r.controller.reconcile_all()
         assert r.listeners()[TCP80] == [(ins(i), 30080) for i in range(5)]
         r.kube.delete("nodes", node(4)["metadata"]["name"])  # scale down
-        arrange(r, ("nodes", node(0, ready=False)),  # NotReady
-                ("nodes", node(1, labels={model.EXCLUDE_LABEL: ""})),  # excluded by label
-                ("nodes", node(2, taints=[{"key": model.TO_BE_DELETED_TAINT, "effect": "NoSchedule"}])))
+        arrange(
+            r,
+            ("nodes", node(0, ready=False)),  # NotReady
+            ("nodes", node(1, labels={model.EXCLUDE_LABEL: ""})),  # excluded by label
+            ("nodes", node(2, taints=[{"key": model.TO_BE_DELETED_TAINT, "effect": "NoSchedule"}])),
+        )
         r.controller.reconcile_all()
         assert r.listeners()[TCP80] == [(ins(3), 30080)]
         r.kube.delete("nodes", node(3)["metadata"]["name"])
@@ -66,14 +80,21 @@ def test_targets_follow_the_nodes_and_upstreams_node_filters():
 def test_local_traffic_keeps_only_nodes_with_a_ready_endpoint_and_checks_kube_proxys_health_port():
     with rig() as r:
         names = [node(i)["metadata"]["name"] for i in range(3)]
-        arrange(r, *[("nodes", node(i)) for i in range(3)],
-                ("services", service(policy="Local", healthCheckNodePort=32000)),
-                ("endpointslices", endpoint_slice("web", {names[1]: True, names[2]: False})))
+        arrange(
+            r,
+            *[("nodes", node(i)) for i in range(3)],
+            ("services", service(policy="Local", healthCheckNodePort=32000)),
+            ("endpointslices", endpoint_slice("web", {names[1]: True, names[2]: False})),
+        )
         r.controller.reconcile_all()
         assert r.listeners()[TCP80] == [(ins(1), 30080)]
         (listener,) = r.only_lb()["Listeners"].values()
         assert {k: listener["HealthCheck"][k] for k in ("CheckType", "CheckPort", "HttpCheckPath", "HttpCode")} == {
-            "CheckType": "HTTP", "CheckPort": 32000, "HttpCheckPath": "/healthz", "HttpCode": 2}
+            "CheckType": "HTTP",
+            "CheckPort": 32000,
+            "HttpCheckPath": "/healthz",
+            "HttpCode": 2,
+        }
         arrange(r, ("endpointslices", endpoint_slice("web", {names[0]: True, names[2]: True})))
         r.controller.reconcile_all()
         assert r.listeners()[TCP80] == [(ins(0), 30080), (ins(2), 30080)]
@@ -113,7 +134,11 @@ def test_a_service_no_longer_a_load_balancer_loses_its_clb_and_keeps_living():
         arrange(r, ("services", svc))
         r.controller.reconcile_all()
         svc = r.kube.get("services", "web", "default")
-        assert r.lbs() == [] and svc["metadata"].get("finalizers") is None and not svc["status"].get("loadBalancer", {}).get("ingress")
+        assert (
+            r.lbs() == []
+            and svc["metadata"].get("finalizers") is None
+            and not svc["status"].get("loadBalancer", {}).get("ingress")
+        )
 
 
 def test_an_adopted_clb_keeps_its_own_listeners_and_survives_the_service():
@@ -122,8 +147,9 @@ def test_an_adopted_clb_keeps_its_own_listeners_and_survives_the_service():
         lb_id = foreign["LoadBalancerIds"][0]
         r.emulator.clb.busy.clear()
         r.emulator.clb.settle = True
-        r.emulator.clb.CreateListener({"LoadBalancerId": lb_id, "Ports": [8080], "Protocol": "TCP",
-                                       "ListenerNames": ["theirs"]})
+        r.emulator.clb.CreateListener(
+            {"LoadBalancerId": lb_id, "Ports": [8080], "Protocol": "TCP", "ListenerNames": ["theirs"]}
+        )
         r.emulator.clb.settle = False
         arrange(r, ("nodes", node(0)), ("services", service(annotations={model.EXISTING_LB: lb_id})))
         assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
@@ -137,8 +163,9 @@ def test_an_adopted_clb_keeps_its_own_listeners_and_survives_the_service():
 
 def test_an_adopted_port_taken_by_a_foreign_listener_is_an_event_with_tencents_code():
     with rig() as r:
-        lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC,
-                                                   "SubnetId": SUBNET})["LoadBalancerIds"][0]
+        lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})[
+            "LoadBalancerIds"
+        ][0]
         r.emulator.clb.busy.clear()
         r.emulator.clb.settle = True
         r.emulator.clb.CreateListener({"LoadBalancerId": lb_id, "Ports": [80], "Protocol": "TCP"})
@@ -151,10 +178,18 @@ def test_an_adopted_port_taken_by_a_foreign_listener_is_an_event_with_tencents_c
 
 def test_a_clb_with_the_services_tags_of_another_cluster_is_never_touched():
     with rig() as r:
-        theirs = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET,
-                                                   "Tags": [{"TagKey": "kubecvm/cluster", "TagValue": "other"},
-                                                            {"TagKey": "kubecvm/service-namespace", "TagValue": "default"},
-                                                            {"TagKey": "kubecvm/service-name", "TagValue": "web"}]})
+        theirs = r.emulator.clb.CreateLoadBalancer(
+            {
+                "LoadBalancerType": "INTERNAL",
+                "VpcId": VPC,
+                "SubnetId": SUBNET,
+                "Tags": [
+                    {"TagKey": "kubecvm/cluster", "TagValue": "other"},
+                    {"TagKey": "kubecvm/service-namespace", "TagValue": "default"},
+                    {"TagKey": "kubecvm/service-name", "TagValue": "web"},
+                ],
+            }
+        )
         r.emulator.clb.busy.clear()
         arrange(r, ("nodes", node(0)), ("services", service()))
         r.controller.reconcile_all()
@@ -170,9 +205,11 @@ def test_rate_limits_and_a_busy_clb_are_retried_with_backoff_other_errors_are_ev
         r.emulator.clb.fail["RegisterTargets"] = ["RequestLimitExceeded.UinLimitExceeded"]
         arrange(r, ("nodes", node(0)), ("services", service()))
         assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
-        assert r.cloud.retries == [("CreateListener", "RequestLimitExceeded"),
-                                   ("CreateListener", "FailedOperation.ResourceInOperating"),
-                                   ("RegisterTargets", "RequestLimitExceeded.UinLimitExceeded")]
+        assert r.cloud.retries == [
+            ("CreateListener", "RequestLimitExceeded"),
+            ("CreateListener", "FailedOperation.ResourceInOperating"),
+            ("RegisterTargets", "RequestLimitExceeded.UinLimitExceeded"),
+        ]
         assert r.listeners()[TCP80] == [(ins(0), 30080)]
         r.emulator.clb.fail["DeleteLoadBalancer"] = ["InternalError"]
         r.kube.delete("services", "web", "default")
@@ -195,20 +232,29 @@ def test_retries_end_and_the_failure_is_an_event():
 
 def test_a_public_clb_from_tkes_annotations_and_bad_annotations_are_events_not_crashes():
     with rig() as r:
-        arrange(r, ("nodes", node(0)), ("services", service(annotations={
-            model.CHARGE_TYPE: "TRAFFIC_POSTPAID_BY_HOUR", model.BANDWIDTH: "20"})),
+        arrange(
+            r,
+            ("nodes", node(0)),
+            ("services", service(annotations={model.CHARGE_TYPE: "TRAFFIC_POSTPAID_BY_HOUR", model.BANDWIDTH: "20"})),
             ("services", service("bad", annotations={model.BANDWIDTH: "4096"})),
-            ("services", service("classy", loadBalancerClass="example.com/other")))
+            ("services", service("classy", loadBalancerClass="example.com/other")),
+        )
         results, _ = r.controller.reconcile_all()
         assert results == {"default/bad": "ok", "default/web": "ok"}
         lb = r.only_lb()
         assert (lb["LoadBalancerType"], lb["NetworkAttributes"]) == (
-            "OPEN", {"InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut": 20})
-        assert (model.SYNC_FAILED, "Warning", f"annotation {model.BANDWIDTH}: '4096' is not a whole number of Mbps "
-                                              "in 1..2048") in r.kube.events()
+            "OPEN",
+            {"InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut": 20},
+        )
+        assert (
+            model.SYNC_FAILED,
+            "Warning",
+            f"annotation {model.BANDWIDTH}: '4096' is not a whole number of Mbps in 1..2048",
+        ) in r.kube.events()
         assert r.kube.get("services", "classy", "default")["metadata"].get("finalizers") is None
 
 
 def test_a_domain_clb_reports_its_hostname():
     assert model.ingress({"LoadBalancerVips": [], "LoadBalancerDomain": "lb-1.clb.example"}) == [
-        {"hostname": "lb-1.clb.example"}]
+        {"hostname": "lb-1.clb.example"}
+    ]

@@ -29,7 +29,11 @@ def variant(name: str) -> dict:
     elif name == "finalizer, no LB wanted":
         spec["type"], meta["finalizers"], svc["status"] = "ClusterIP", [model.FINALIZER], INGRESS
     elif name == "finalizer, deleted":
-        meta["finalizers"], meta["deletionTimestamp"], svc["status"] = [model.FINALIZER], "2026-01-01T00:00:00Z", INGRESS
+        meta["finalizers"], meta["deletionTimestamp"], svc["status"] = (
+            [model.FINALIZER],
+            "2026-01-01T00:00:00Z",
+            INGRESS,
+        )
     elif name == "finalizer, LB wanted":
         meta["finalizers"] = [model.FINALIZER]
     return svc
@@ -77,10 +81,16 @@ def test_sync_load_balancer_if_needed(name):
             assert [a for a in actions if not a.startswith("Describe")] == []
 
 
-@pytest.mark.parametrize("types, synced", [
-    ((), 0), (("ClusterIP", "NodePort"), 0), (("LoadBalancer",), 1), (("LoadBalancer",) * 3, 3),
-    (("NodePort", "LoadBalancer", "LoadBalancer", "ClusterIP"), 2),
-])
+@pytest.mark.parametrize(
+    "types, synced",
+    [
+        ((), 0),
+        (("ClusterIP", "NodePort"), 0),
+        (("LoadBalancer",), 1),
+        (("LoadBalancer",) * 3, 3),
+        (("NodePort", "LoadBalancer", "LoadBalancer", "ClusterIP"), 2),
+    ],
+)
 def test_update_nodes_in_external_load_balancers(types, synced):
     """A node joining updates the targets of the Services with a CLB, and only theirs."""
     with rig(instances=4) as r:
@@ -100,19 +110,27 @@ def test_update_nodes_in_external_load_balancers(types, synced):
 
 
 def heartbeat(n: dict) -> dict:
-    n = {**n, "status": {**n["status"], "conditions": [{**n["status"]["conditions"][0],
-                                                         "lastHeartbeatTime": "2026-01-01T00:00:10Z"}]}}
+    n = {
+        **n,
+        "status": {
+            **n["status"],
+            "conditions": [{**n["status"]["conditions"][0], "lastHeartbeatTime": "2026-01-01T00:00:10Z"}],
+        },
+    }
     return n
 
 
-@pytest.mark.parametrize("change, resyncs", [
-    (lambda n: heartbeat(n), False),  # upstream: a spurious change does not resync
-    (lambda n: node(0, ready=False), True),
-    (lambda n: node(0, taints=[{"key": model.TO_BE_DELETED_TAINT, "effect": "NoSchedule"}]), True),
-    (lambda n: node(0, labels={model.EXCLUDE_LABEL: "true"}), True),
-    (lambda n: node(0, labels={"team": "a"}), False),  # a label the filters do not read
-    (lambda n: {**n, "spec": {**n["spec"], "providerID": "qcloud:///ap-guangzhou-3/ins-0000ffff"}}, True),
-])
+@pytest.mark.parametrize(
+    "change, resyncs",
+    [
+        (lambda n: heartbeat(n), False),  # upstream: a spurious change does not resync
+        (lambda n: node(0, ready=False), True),
+        (lambda n: node(0, taints=[{"key": model.TO_BE_DELETED_TAINT, "effect": "NoSchedule"}]), True),
+        (lambda n: node(0, labels={model.EXCLUDE_LABEL: "true"}), True),
+        (lambda n: node(0, labels={"team": "a"}), False),  # a label the filters do not read
+        (lambda n: {**n, "spec": {**n["spec"], "providerID": "qcloud:///ap-guangzhou-3/ins-0000ffff"}}, True),
+    ],
+)
 def test_node_changes_resync_the_services_only_when_the_eligible_set_moves(change, resyncs):
     with rig() as r:
         r.kube.put("nodes", node(0))
@@ -123,14 +141,23 @@ def test_node_changes_resync_the_services_only_when_the_eligible_set_moves(chang
         assert (list(r.controller.due) == ["default/web"]) == resyncs
 
 
-@pytest.mark.parametrize("svc, cleanup", [
-    ({"metadata": {}, "spec": {"type": "LoadBalancer"}}, False),
-    ({"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "LoadBalancer"}}, False),
-    ({"metadata": {"finalizers": [model.FINALIZER], "deletionTimestamp": "t"}, "spec": {"type": "LoadBalancer"}}, True),
-    ({"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "NodePort"}}, True),
-    ({"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "LoadBalancer", "loadBalancerClass": "x"}}, True),
-    ({"metadata": {"deletionTimestamp": "t"}, "spec": {"type": "LoadBalancer"}}, False),
-])
+@pytest.mark.parametrize(
+    "svc, cleanup",
+    [
+        ({"metadata": {}, "spec": {"type": "LoadBalancer"}}, False),
+        ({"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "LoadBalancer"}}, False),
+        (
+            {"metadata": {"finalizers": [model.FINALIZER], "deletionTimestamp": "t"}, "spec": {"type": "LoadBalancer"}},
+            True,
+        ),
+        ({"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "NodePort"}}, True),
+        (
+            {"metadata": {"finalizers": [model.FINALIZER]}, "spec": {"type": "LoadBalancer", "loadBalancerClass": "x"}},
+            True,
+        ),
+        ({"metadata": {"deletionTimestamp": "t"}, "spec": {"type": "LoadBalancer"}}, False),
+    ],
+)
 def test_needs_cleanup(svc, cleanup):
     assert model.needs_cleanup(svc) == cleanup
 

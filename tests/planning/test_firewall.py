@@ -65,9 +65,19 @@ PACKETS = [
     ("100.64 range->master etcd", "master", HEALTH_CHECK, "TCP", 2379, "DROP"),
     ("100.64 range->master ssh", "master", HEALTH_CHECK, "TCP", 22, "DROP"),
     ("100.64 range->API CLB", "lb", HEALTH_CHECK, "TCP", 6443, "DROP"),
-    *[(f"internet->{g} {proto} {port}", g, INTERNET, proto, port, "DROP")
-      for g in ("master", "worker", "lb") for proto, port in
-      (("TCP", 22), ("TCP", 6443), ("TCP", 2379), ("TCP", 10250), ("TCP", 30080), ("UDP", 53), ("ICMP", None))],
+    *[
+        (f"internet->{g} {proto} {port}", g, INTERNET, proto, port, "DROP")
+        for g in ("master", "worker", "lb")
+        for proto, port in (
+            ("TCP", 22),
+            ("TCP", 6443),
+            ("TCP", 2379),
+            ("TCP", 10250),
+            ("TCP", 30080),
+            ("UDP", 53),
+            ("ICMP", None),
+        )
+    ],
 ]
 
 
@@ -78,8 +88,15 @@ def test_prod_packet_table(what, group, source, protocol, port, expected):
 
 
 def test_the_internet_reaches_what_the_stack_allows():
-    plan = build_plan(make_spec("prod", {"apiEndpoint": {"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]},
-                                         "sshAllowedCidrs": ["198.51.100.0/24"]}))
+    plan = build_plan(
+        make_spec(
+            "prod",
+            {
+                "apiEndpoint": {"exposure": "public", "allowedCidrs": ["203.0.113.0/24"]},
+                "sshAllowedCidrs": ["198.51.100.0/24"],
+            },
+        )
+    )
     ingress = {g.role: g.ingress for g in plan.security_groups}
     assert firewall.verdict(ingress["lb"], INTERNET, "TCP", 6443) == "ACCEPT"
     assert firewall.verdict(ingress["master"], INTERNET, "TCP", 6443) == "ACCEPT"  # the CLB keeps the client address
@@ -91,13 +108,25 @@ def test_the_internet_reaches_what_the_stack_allows():
 
 
 def test_nodes_are_named_by_their_security_groups_so_a_new_zone_changes_no_rule():
-    grown = build_plan(make_spec("prod", {"zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"],
-                                          "nodePools": [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 3},
-                                                        {"name": "batch", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1}]}))
+    grown = build_plan(
+        make_spec(
+            "prod",
+            {
+                "zones": ["ap-guangzhou-3", "ap-guangzhou-4", "ap-guangzhou-6", "ap-guangzhou-7"],
+                "nodePools": [
+                    {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 3},
+                    {"name": "batch", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1},
+                ],
+            },
+        )
+    )
     base = build_plan(make_spec("prod"))
     assert grown.security_groups == base.security_groups
     nodes = [r for r in base.security_group("worker").ingress if r.source_group]
-    assert [(r.source_group, r.cidr, r.protocol, r.port) for r in nodes] == [("master", "", "ALL", "ALL"), ("worker", "", "ALL", "ALL")]
+    assert [(r.source_group, r.cidr, r.protocol, r.port) for r in nodes] == [
+        ("master", "", "ALL", "ALL"),
+        ("worker", "", "ALL", "ALL"),
+    ]
 
 
 @pytest.mark.parametrize("stack", PRESETS)
@@ -110,23 +139,28 @@ def test_every_rule_is_one_the_provider_accepts_and_every_list_ends_closed(stack
 
 @given(st.ip_addresses(v=4).map(str), st.sampled_from(["TCP", "UDP"]), st.integers(1, 65535))
 def test_etcd_answers_masters_only(source, protocol, port):
-    ok = firewall.verdict(PROD.security_group("master").ingress, source, "TCP", 2379, GROUPS.get(source, ())) == "ACCEPT"
+    ok = (
+        firewall.verdict(PROD.security_group("master").ingress, source, "TCP", 2379, GROUPS.get(source, ())) == "ACCEPT"
+    )
     assert ok == (source in {m.private_ip for m in PROD.masters})
     # Workers never accept anything from outside private ranges.
     if not ipaddress.ip_address(source).is_private:
         assert firewall.verdict(PROD.security_group("worker").ingress, source, protocol, port) == "DROP"
 
 
-@pytest.mark.parametrize("rule,problem", [
-    (Rule("ACCEPT", "ALL", "22", "10.0.0.0/8", ""), "protocol ALL takes port ALL"),
-    (Rule("ALLOW", "TCP", "22", "10.0.0.0/8", ""), "action 'ALLOW'"),
-    (Rule("ACCEPT", "SCTP", "22", "10.0.0.0/8", ""), "protocol 'SCTP'"),
-    (Rule("ACCEPT", "TCP", "90-80", "10.0.0.0/8", ""), "low before high"),
-    (Rule("ACCEPT", "TCP", "http", "10.0.0.0/8", ""), "not a Tencent port"),
-    (Rule("ACCEPT", "TCP", "22", "10.0.0.1/8", ""), "host bits"),
-    (Rule("ACCEPT", "TCP", "22", "10.0.0.0/8", "", source_group="worker"), "exactly one"),
-    (Rule("ACCEPT", "TCP", "22", "", ""), "exactly one"),
-])
+@pytest.mark.parametrize(
+    "rule,problem",
+    [
+        (Rule("ACCEPT", "ALL", "22", "10.0.0.0/8", ""), "protocol ALL takes port ALL"),
+        (Rule("ALLOW", "TCP", "22", "10.0.0.0/8", ""), "action 'ALLOW'"),
+        (Rule("ACCEPT", "SCTP", "22", "10.0.0.0/8", ""), "protocol 'SCTP'"),
+        (Rule("ACCEPT", "TCP", "90-80", "10.0.0.0/8", ""), "low before high"),
+        (Rule("ACCEPT", "TCP", "http", "10.0.0.0/8", ""), "not a Tencent port"),
+        (Rule("ACCEPT", "TCP", "22", "10.0.0.1/8", ""), "host bits"),
+        (Rule("ACCEPT", "TCP", "22", "10.0.0.0/8", "", source_group="worker"), "exactly one"),
+        (Rule("ACCEPT", "TCP", "22", "", ""), "exactly one"),
+    ],
+)
 def test_rule_problems(rule, problem):
     assert problem in firewall.rule_problem(rule)
 

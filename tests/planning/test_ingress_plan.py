@@ -19,8 +19,14 @@ from tests.planning.test_properties import spec_of, specs
 
 POOLS = [
     {"name": "general", "slot": 1, "instanceType": "S5.2XLARGE32", "countPerZone": 2},
-    {"name": "edge", "slot": 2, "instanceType": "S5.LARGE8", "countPerZone": 1, "zones": ["ap-guangzhou-4"],
-     "taints": [{"key": "dedicated", "value": "edge", "effect": "NoSchedule"}]},
+    {
+        "name": "edge",
+        "slot": 2,
+        "instanceType": "S5.LARGE8",
+        "countPerZone": 1,
+        "zones": ["ap-guangzhou-4"],
+        "taints": [{"key": "dedicated", "value": "edge", "effect": "NoSchedule"}],
+    },
 ]
 
 
@@ -28,7 +34,12 @@ def test_prod_plans_an_internal_ingress_clb_in_front_of_every_worker():
     plan = build_plan(make_spec("prod"))
     i = plan.ingress
     assert (i.name, i.component, i.exposure, i.network_type, i.zone) == (
-        "demo-ingress", "demo-ingress-lb", "internal", "INTERNAL", "ap-guangzhou-3")
+        "demo-ingress",
+        "demo-ingress-lb",
+        "internal",
+        "INTERNAL",
+        "ap-guangzhou-3",
+    )
     # The control-plane block of zone 3: masters from offset 4, the API VIP at index 7, the ingress VIP next.
     assert (plan.api.vip, i.vip) == ("10.0.64.11", "10.0.64.12")
     assert i.allowed_cidrs == ("10.0.0.0/16",)
@@ -63,13 +74,19 @@ def test_selected_pools_only_and_their_label():
 
 
 def test_public_exposure_has_no_planned_vip_and_its_own_allowed_cidrs():
-    plan = build_plan(make_spec("prod", {"ingress": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"],
-                                                     "ports": {"http": 8080, "https": 8443}}}))
+    plan = build_plan(
+        make_spec(
+            "prod",
+            {"ingress": {"exposure": "public", "allowedCidrs": ["0.0.0.0/0"], "ports": {"http": 8080, "https": 8443}}},
+        )
+    )
     assert (plan.ingress.network_type, plan.ingress.vip, plan.ingress.allowed_cidrs) == ("OPEN", None, ("0.0.0.0/0",))
     assert plan.ingress.ports == {"http": 8080, "https": 8443}
     assert [li.node_port for li in plan.ingress.listeners] == [30080, 30081]  # NodePorts do not follow the ports
     assert plan.security_group("ingress").ingress == (
-        Rule("ACCEPT", "TCP", "8080,8443", "0.0.0.0/0", "ingress listeners"), DROP_REST)
+        Rule("ACCEPT", "TCP", "8080,8443", "0.0.0.0/0", "ingress listeners"),
+        DROP_REST,
+    )
 
 
 def test_worker_rules_guard_the_node_ports_before_the_vpc_wide_accept():
@@ -93,45 +110,57 @@ def test_worker_rules_guard_the_node_ports_before_the_vpc_wide_accept():
 
 
 # The packet table (planning/firewall.py evaluates the plan's ordered rules as Tencent does).
-@pytest.mark.parametrize("exposure, allowed, source, groups, port, expected", [
-    ("internal", None, "100.64.3.7", (), 30080, "ACCEPT"),        # CLB health check -> worker NodePort
-    ("internal", None, "100.64.3.7", (), 30081, "ACCEPT"),
-    ("internal", None, "10.0.200.9", (), 30080, "ACCEPT"),        # a VPC client through the internal CLB
-    ("internal", None, "203.0.113.9", (), 30080, "DROP"),         # the internet -> worker NodePort
-    ("internal", None, "203.0.113.9", (), 30081, "DROP"),
-    ("internal", ["10.0.64.0/19"], "10.0.200.9", (), 30080, "DROP"),  # a VPC host outside allowedCidrs
-    ("internal", ["10.0.64.0/19"], "10.0.70.9", (), 30080, "ACCEPT"),
-    ("internal", ["10.0.64.0/19"], "10.0.200.9", (), 30500, "ACCEPT"),  # other NodePorts stay open to the VPC
-    ("internal", None, "10.0.96.4", ("master",), 30080, "ACCEPT"),  # the cluster's own nodes (kube-proxy SNAT)
-    ("internal", None, "172.16.9.9", (), 30080, "ACCEPT"),        # pods
-    ("public", ["0.0.0.0/0"], "203.0.113.9", (), 30080, "ACCEPT"),  # a public ingress open to the world
-    ("public", ["0.0.0.0/0"], "203.0.113.9", (), 10250, "DROP"),    # ... and nothing else is
-])
+@pytest.mark.parametrize(
+    "exposure, allowed, source, groups, port, expected",
+    [
+        ("internal", None, "100.64.3.7", (), 30080, "ACCEPT"),  # CLB health check -> worker NodePort
+        ("internal", None, "100.64.3.7", (), 30081, "ACCEPT"),
+        ("internal", None, "10.0.200.9", (), 30080, "ACCEPT"),  # a VPC client through the internal CLB
+        ("internal", None, "203.0.113.9", (), 30080, "DROP"),  # the internet -> worker NodePort
+        ("internal", None, "203.0.113.9", (), 30081, "DROP"),
+        ("internal", ["10.0.64.0/19"], "10.0.200.9", (), 30080, "DROP"),  # a VPC host outside allowedCidrs
+        ("internal", ["10.0.64.0/19"], "10.0.70.9", (), 30080, "ACCEPT"),
+        ("internal", ["10.0.64.0/19"], "10.0.200.9", (), 30500, "ACCEPT"),  # other NodePorts stay open to the VPC
+        ("internal", None, "10.0.96.4", ("master",), 30080, "ACCEPT"),  # the cluster's own nodes (kube-proxy SNAT)
+        ("internal", None, "172.16.9.9", (), 30080, "ACCEPT"),  # pods
+        ("public", ["0.0.0.0/0"], "203.0.113.9", (), 30080, "ACCEPT"),  # a public ingress open to the world
+        ("public", ["0.0.0.0/0"], "203.0.113.9", (), 10250, "DROP"),  # ... and nothing else is
+    ],
+)
 def test_worker_packet_table(exposure, allowed, source, groups, port, expected):
     cfg = {"exposure": exposure, **({"allowedCidrs": allowed} if allowed else {})}
     plan = build_plan(make_spec("prod", {"ingress": cfg}))
     assert firewall.verdict(plan.security_group("worker").ingress, source, "TCP", port, groups) == expected
 
 
-@pytest.mark.parametrize("source, port, expected", [
-    ("10.0.200.9", 80, "ACCEPT"), ("10.0.200.9", 443, "ACCEPT"), ("10.0.200.9", 22, "DROP"),
-    ("203.0.113.9", 80, "DROP"), ("203.0.113.9", 443, "DROP"),
-])
+@pytest.mark.parametrize(
+    "source, port, expected",
+    [
+        ("10.0.200.9", 80, "ACCEPT"),
+        ("10.0.200.9", 443, "ACCEPT"),
+        ("10.0.200.9", 22, "DROP"),
+        ("203.0.113.9", 80, "DROP"),
+        ("203.0.113.9", 443, "DROP"),
+    ],
+)
 def test_ingress_clb_packet_table_when_internal(source, port, expected):
     plan = build_plan(make_spec("prod"))
     assert firewall.verdict(plan.security_group("ingress").ingress, source, "TCP", port) == expected
 
 
-@pytest.mark.parametrize("ingress, message", [
-    ({"pools": ["nope"]}, "ingress.pools[0]: 'nope' is not a node pool (general)"),
-    ({"pools": ["general", "general"]}, "ingress.pools[1]: pool 'general' is listed twice"),
-    ({"pools": []}, "ingress.pools: select at least one node pool"),
-    ({"ports": {"http": 443, "https": 443}}, "http and https are both 443"),
-    ({"ports": {"http": 0}}, "ingress.ports.http"),
-    ({"exposure": "world"}, "ingress.exposure"),
-    ({"allowedCidrs": ["10.0.0.1/16"]}, "is not canonical"),
-    ({"loadBalancer": True}, "ingress.loadBalancer: unknown key"),
-])
+@pytest.mark.parametrize(
+    "ingress, message",
+    [
+        ({"pools": ["nope"]}, "ingress.pools[0]: 'nope' is not a node pool (general)"),
+        ({"pools": ["general", "general"]}, "ingress.pools[1]: pool 'general' is listed twice"),
+        ({"pools": []}, "ingress.pools: select at least one node pool"),
+        ({"ports": {"http": 443, "https": 443}}, "http and https are both 443"),
+        ({"ports": {"http": 0}}, "ingress.ports.http"),
+        ({"exposure": "world"}, "ingress.exposure"),
+        ({"allowedCidrs": ["10.0.0.1/16"]}, "is not canonical"),
+        ({"loadBalancer": True}, "ingress.loadBalancer: unknown key"),
+    ],
+)
 def test_bad_ingress_config_names_the_field(ingress, message):
     with pytest.raises(ConfigError, match=None) as err:
         make_spec("prod", {"ingress": ingress})

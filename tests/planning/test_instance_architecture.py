@@ -46,4 +46,5 @@ def test_fuzz_a_pool_or_the_masters_of_an_arm_type_are_refused_naming_the_field(
     assert error.value.field == where
     assert error.value.problem == (
         f"{instance_type} is an aarch64 (ARM) instance type, and kubecvm's nodes boot on x86_64 only (the boot's "
-        "pinned Python packages and the node image are x86_64 builds): choose an x86_64 family, such as S5, SA3 or S6")
+        "pinned Python packages and the node image are x86_64 builds): choose an x86_64 family, such as S5, SA3 or S6"
+    )

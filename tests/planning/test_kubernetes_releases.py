@@ -31,10 +31,17 @@ def test_released_versions_are_accepted(version):
     assert make_spec("prod", {"kubernetes": {"version": version}}).kubernetes.version == version
 
 
-@pytest.mark.parametrize("version, newest", [
-    ("1.28.16", "1.28.15"), ("1.29.16", "1.29.15"), ("1.30.15", "1.30.14"), ("1.30.66", "1.30.14"),
-    ("1.31.15", "1.31.14"), ("1.32.9", "1.32.8"),
-])
+@pytest.mark.parametrize(
+    "version, newest",
+    [
+        ("1.28.16", "1.28.15"),
+        ("1.29.16", "1.29.15"),
+        ("1.30.15", "1.30.14"),
+        ("1.30.66", "1.30.14"),
+        ("1.31.15", "1.31.14"),
+        ("1.32.9", "1.32.8"),
+    ],
+)
 def test_a_patch_that_was_never_released_is_refused_naming_the_field_and_the_newest(version, newest):
     minor, _, patch = version.rpartition(".")
     with pytest.raises(ConfigError) as err:

@@ -24,8 +24,12 @@ POOL = {"name": "web", "instanceType": "S5.LARGE8", "countPerZone": 1}
 
 
 def spec(**cluster):
-    return spec_from_config(preset="dev", region="ap-guangzhou", stack="dev",
-                            overrides={"zones": ["ap-guangzhou-3"], "nodePools": [POOL], **cluster})
+    return spec_from_config(
+        preset="dev",
+        region="ap-guangzhou",
+        stack="dev",
+        overrides={"zones": ["ap-guangzhou-3"], "nodePools": [POOL], **cluster},
+    )
 
 
 def refusal(**cluster) -> str | None:
@@ -37,10 +41,16 @@ def refusal(**cluster) -> str | None:
 
 
 # ---- taints -------------------------------------------------------------------------------------------------------
-taints = st.lists(st.fixed_dictionaries({"key": st.sampled_from(["a", "b", "example.com/c"]),
-                                         "value": st.sampled_from(["", "x"]),
-                                         "effect": st.sampled_from(["NoSchedule", "PreferNoSchedule", "NoExecute"])}),
-                  max_size=5)
+taints = st.lists(
+    st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(["a", "b", "example.com/c"]),
+            "value": st.sampled_from(["", "x"]),
+            "effect": st.sampled_from(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+        }
+    ),
+    max_size=5,
+)
 
 
 @given(taints)
@@ -64,15 +74,29 @@ def test_pool_labels_may_not_override_the_kubelets_or_kubecvms(key, value):
     assert problem is not None and f"nodePools[0].labels: {key!r}" in problem, problem
 
 
-@pytest.mark.parametrize("key", ["node-role.kubernetes.io/worker", "node-role.kubernetes.io/control-plane",
-                                 "kubernetes.io/role"])
+@pytest.mark.parametrize(
+    "key", ["node-role.kubernetes.io/worker", "node-role.kubernetes.io/control-plane", "kubernetes.io/role"]
+)
 def test_node_roles_are_refused_as_the_kubelet_refuses_them(key):
     assert "the kubelet refuses kubernetes.io and k8s.io labels" in refusal(nodePools=[{**POOL, "labels": {key: ""}}])
 
 
 def test_a_users_own_labels_still_pass():
-    assert refusal(nodePools=[{**POOL, "labels": {"team": "web", "example.com/tier": "front",
-                                                  "node.kubernetes.io/exclude-from-external-load-balancers": ""}}]) is None
+    assert (
+        refusal(
+            nodePools=[
+                {
+                    **POOL,
+                    "labels": {
+                        "team": "web",
+                        "example.com/tier": "front",
+                        "node.kubernetes.io/exclude-from-external-load-balancers": "",
+                    },
+                }
+            ]
+        )
+        is None
+    )
 
 
 # ---- image references -----------------------------------------------------------------------------------------------
@@ -81,24 +105,37 @@ def test_a_users_own_labels_still_pass():
 _DC = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _PC = r"[a-z0-9]+(?:(?:[_.]|__|[-]+)[a-z0-9]+)*"
 REFERENCE = re.compile(rf"(?:{_DC}(?:\.{_DC})*(?::[0-9]+)?/)?{_PC}(?:/{_PC})*(?::[\w][\w.-]{{0,127}})?")
-SUFFIXES = {"imageRepository": ["kube-controller-manager", "coredns/coredns", "metrics-server/metrics-server",
-                                "nginx-ingress-controller"],
-            "imageRegistry": ["tkeimages/csi-node-driver-registrar", "library/python"]}
+SUFFIXES = {
+    "imageRepository": [
+        "kube-controller-manager",
+        "coredns/coredns",
+        "metrics-server/metrics-server",
+        "nginx-ingress-controller",
+    ],
+    "imageRegistry": ["tkeimages/csi-node-driver-registrar", "library/python"],
+}
 
 prefixes = st.one_of(
     st.text(alphabet="abc09.-_:/", min_size=1, max_size=30),
-    st.builds(lambda host, port, path: host + port + path,
-              st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True),
-              st.sampled_from(["", ":5000", ":0", ":99999", ":65535"]),
-              st.sampled_from(["", "/k8s", "/a__b", "/a--b", "/..", "/a/", "/_a", "/A"])),
-    st.sampled_from(["registry.k8s.io/..", "-", "a" * 300, "reg.io:99999/x", "team/images", "localhost/x",
-                     "r.io/" + "a" * 240]),
+    st.builds(
+        lambda host, port, path: host + port + path,
+        st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True),
+        st.sampled_from(["", ":5000", ":0", ":99999", ":65535"]),
+        st.sampled_from(["", "/k8s", "/a__b", "/a--b", "/..", "/a/", "/_a", "/A"]),
+    ),
+    st.sampled_from(
+        ["registry.k8s.io/..", "-", "a" * 300, "reg.io:99999/x", "team/images", "localhost/x", "r.io/" + "a" * 240]
+    ),
 )
 
 
 @given(prefix=prefixes, field=st.sampled_from(["imageRepository", "imageRegistry"]))
 def test_an_accepted_registry_makes_valid_references(prefix, field):
-    where = {"kubernetes": {"imageRepository": prefix}} if field == "imageRepository" else {"addons": {"imageRegistry": prefix}}
+    where = (
+        {"kubernetes": {"imageRepository": prefix}}
+        if field == "imageRepository"
+        else {"addons": {"imageRegistry": prefix}}
+    )
     problem = refusal(**where)
     if problem is None:
         host = prefix.split("/", 1)[0]
@@ -118,9 +155,13 @@ def test_the_suffixes_cover_the_longest_image_names():
 
 
 # ---- mirror URLs ----------------------------------------------------------------------------------------------------
-urls = st.builds(lambda host, port: f"https://{host}{port}",
-                 st.one_of(st.from_regex(r"[a-z0-9.-]{1,20}", fullmatch=True), st.sampled_from(["-", "a..b", "a-.b", "x" * 64 + ".com"])),
-                 st.sampled_from(["", ":0", ":443", ":8443", ":65535", ":65536", ":99999"]))
+urls = st.builds(
+    lambda host, port: f"https://{host}{port}",
+    st.one_of(
+        st.from_regex(r"[a-z0-9.-]{1,20}", fullmatch=True), st.sampled_from(["-", "a..b", "a-.b", "x" * 64 + ".com"])
+    ),
+    st.sampled_from(["", ":0", ":443", ":8443", ":65535", ":65536", ":99999"]),
+)
 
 
 @given(url=urls, field=st.sampled_from(["packageMirror", "dockerHubMirror"]))
@@ -136,12 +177,33 @@ def test_an_accepted_mirror_has_a_host_and_port(url, field):
 
 # ---- through the CLI --------------------------------------------------------------------------------------------
 CLI = [
-    ({"nodePools": [{**POOL, "taints": [{"key": "a", "effect": "NoSchedule"}, {"key": "a", "value": "b", "effect": "NoSchedule"}]}]},
-     "nodePools[0].taints[1]: taint 'a' with effect NoSchedule is given twice"),
-    ({"nodePools": [{**POOL, "labels": {"kubernetes.io/os": "windows"}}]}, "nodePools[0].labels: 'kubernetes.io/os' is set"),
+    (
+        {
+            "nodePools": [
+                {
+                    **POOL,
+                    "taints": [
+                        {"key": "a", "effect": "NoSchedule"},
+                        {"key": "a", "value": "b", "effect": "NoSchedule"},
+                    ],
+                }
+            ]
+        },
+        "nodePools[0].taints[1]: taint 'a' with effect NoSchedule is given twice",
+    ),
+    (
+        {"nodePools": [{**POOL, "labels": {"kubernetes.io/os": "windows"}}]},
+        "nodePools[0].labels: 'kubernetes.io/os' is set",
+    ),
     ({"nodePools": [{**POOL, "labels": {"kubecvm/pool": "other"}}]}, "nodePools[0].labels: 'kubecvm/pool'"),
-    ({"kubernetes": {"imageRepository": "registry.k8s.io/.."}}, "kubernetes.imageRepository: 'registry.k8s.io/..' is not"),
-    ({"kubernetes": {"imageRepository": "reg.io:99999/k8s"}}, "kubernetes.imageRepository: 'reg.io:99999/k8s': port 99999"),
+    (
+        {"kubernetes": {"imageRepository": "registry.k8s.io/.."}},
+        "kubernetes.imageRepository: 'registry.k8s.io/..' is not",
+    ),
+    (
+        {"kubernetes": {"imageRepository": "reg.io:99999/k8s"}},
+        "kubernetes.imageRepository: 'reg.io:99999/k8s': port 99999",
+    ),
     ({"addons": {"imageRegistry": "-"}}, "addons.imageRegistry: '-' is not a registry"),
     ({"kubernetes": {"packageMirror": "https://mirrors.example.com:99999"}}, "kubernetes.packageMirror: "),
     ({"kubernetes": {"dockerHubMirror": "https://-"}}, "kubernetes.dockerHubMirror: 'https://-': '-' is not a host"),
@@ -151,8 +213,21 @@ CLI = [
 @pytest.mark.parametrize("cluster,message", CLI, ids=[m.split(":")[0] for _, m in CLI])
 def test_the_cli_refuses_them(tmp_path: Path, cluster, message):
     path = tmp_path / "Pulumi.dev.yaml"
-    path.write_text(json.dumps({"config": {"tencentcloud:region": "ap-guangzhou", "kubecvm:preset": "dev",
-                                           "kubecvm:cluster": {"zones": ["ap-guangzhou-3"], "nodePools": [POOL], **cluster}}}))
-    run = subprocess.run([sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path)],
-                         capture_output=True, text=True, timeout=120)
+    path.write_text(
+        json.dumps(
+            {
+                "config": {
+                    "tencentcloud:region": "ap-guangzhou",
+                    "kubecvm:preset": "dev",
+                    "kubecvm:cluster": {"zones": ["ap-guangzhou-3"], "nodePools": [POOL], **cluster},
+                }
+            }
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr, run.stderr

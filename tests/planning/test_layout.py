@@ -29,13 +29,26 @@ def test_prod_layout_exact(prod_spec):
 
 
 def test_second_pool_takes_its_slot_block():
-    spec = make_spec("prod", {"nodePools": [
-        {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1},
-        {"name": "gpu", "slot": 3, "instanceType": "GN7.2XLARGE32", "countPerZone": 1, "zones": ["ap-guangzhou-4"]},
-    ]})
+    spec = make_spec(
+        "prod",
+        {
+            "nodePools": [
+                {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 1},
+                {
+                    "name": "gpu",
+                    "slot": 3,
+                    "instanceType": "GN7.2XLARGE32",
+                    "countPerZone": 1,
+                    "zones": ["ap-guangzhou-4"],
+                },
+            ]
+        },
+    )
     gpu = next(p for p in build_plan(spec).pools if p.name == "gpu")
     # zone 4 -> 10.0.96.0/19; slot 3 -> +3 x 1024 = 10.0.108.0/22. Pods: 172.22.0.0/15 + 3 x /18 = 172.22.192.0/18
-    assert [(n.name, n.private_ip, n.pod_cidr) for n in gpu.nodes] == [("demo-gpu-z4-0", "10.0.108.0", "172.22.192.0/24")]
+    assert [(n.name, n.private_ip, n.pod_cidr) for n in gpu.nodes] == [
+        ("demo-gpu-z4-0", "10.0.108.0", "172.22.192.0/24")
+    ]
 
 
 def test_capacity_report_exact(prod_spec):
@@ -50,23 +63,51 @@ def test_capacity_report_exact(prod_spec):
     assert (cap.master_tier, cap.next_master_tier_at) == ("4C16G", 21)
     assert cap.max_nodes == 49
     assert cap.to_dict() == {  # the names the stack output and the offline plan's summary share
-        "workers": 6, "masters": 3, "masterTier": "4C16G", "nextMasterTierAt": 21, "maxNodes": 49,
-        "maxNodesByPodCidr": 4096, "maxNodesPerPoolZoneByPodCidr": 64, "maxNodesPerPoolZoneBySubnetIps": 1024,
-        "maxNodesByRouteQuota": 49, "maxNodesByKubernetes": 1363, "routeEntriesUsed": 10, "routeQuota": 50,
-        "podNetwork": "vpcRoutes", "boundedBy": ["routeQuota"], "clusterRoutes": 0, "maxNodesByClusterRouteTable": None,
-        "layout": {"zoneBlocks": 8, "poolBlocks": 8}, "maxNodesPerPoolZone": 64,
+        "workers": 6,
+        "masters": 3,
+        "masterTier": "4C16G",
+        "nextMasterTierAt": 21,
+        "maxNodes": 49,
+        "maxNodesByPodCidr": 4096,
+        "maxNodesPerPoolZoneByPodCidr": 64,
+        "maxNodesPerPoolZoneBySubnetIps": 1024,
+        "maxNodesByRouteQuota": 49,
+        "maxNodesByKubernetes": 1363,
+        "routeEntriesUsed": 10,
+        "routeQuota": 50,
+        "podNetwork": "vpcRoutes",
+        "boundedBy": ["routeQuota"],
+        "clusterRoutes": 0,
+        "maxNodesByClusterRouteTable": None,
+        "layout": {"zoneBlocks": 8, "poolBlocks": 8},
+        "maxNodesPerPoolZone": 64,
     }
 
 
 def test_auto_master_size_follows_worker_count():
-    assert build_plan(make_spec("prod", {"nodePools": [{"name": "a", "instanceType": "S5.LARGE8", "countPerZone": 1}]})).masters[0].instance_type == "S5.LARGE8"
-    assert build_plan(make_spec("prod", {"nodePools": [{"name": "a", "instanceType": "S5.LARGE8", "countPerZone": 7}]})).masters[0].instance_type == "S5.2XLARGE32"
+    assert (
+        build_plan(make_spec("prod", {"nodePools": [{"name": "a", "instanceType": "S5.LARGE8", "countPerZone": 1}]}))
+        .masters[0]
+        .instance_type
+        == "S5.LARGE8"
+    )
+    assert (
+        build_plan(make_spec("prod", {"nodePools": [{"name": "a", "instanceType": "S5.LARGE8", "countPerZone": 7}]}))
+        .masters[0]
+        .instance_type
+        == "S5.2XLARGE32"
+    )
 
 
 def test_security_rules_fence_etcd_to_masters(prod_spec):
     plan = build_plan(prod_spec)
     master = plan.security_group("master")
     etcd = [(r.action, r.cidr) for r in master.ingress if r.port == "2379-2380"]
-    assert etcd == [("ACCEPT", "10.0.64.4/32"), ("ACCEPT", "10.0.96.4/32"), ("ACCEPT", "10.0.160.4/32"), ("DROP", "0.0.0.0/0")]
+    assert etcd == [
+        ("ACCEPT", "10.0.64.4/32"),
+        ("ACCEPT", "10.0.96.4/32"),
+        ("ACCEPT", "10.0.160.4/32"),
+        ("DROP", "0.0.0.0/0"),
+    ]
     # No rule anywhere accepts the world.
     assert not [r for g in plan.security_groups for r in g.ingress if r.action == "ACCEPT" and r.cidr == "0.0.0.0/0"]

@@ -21,10 +21,20 @@ def specs(draw) -> dict:
     pools = []
     for i, slot in enumerate(slots):
         pool_zones = draw(st.none() | st.lists(st.sampled_from(zones), min_size=1, unique=True))
-        pools.append({"name": f"pool{i}", "slot": slot, "instanceType": "S5.LARGE8",
-                      "countPerZone": draw(st.integers(0, 6)), **({"zones": pool_zones} if pool_zones else {})})
+        pools.append(
+            {
+                "name": f"pool{i}",
+                "slot": slot,
+                "instanceType": "S5.LARGE8",
+                "countPerZone": draw(st.integers(0, 6)),
+                **({"zones": pool_zones} if pool_zones else {}),
+            }
+        )
     return {
-        "preset": "staging", "region": REGION, "name": "c", "zones": zones,
+        "preset": "staging",
+        "region": REGION,
+        "name": "c",
+        "zones": zones,
         # Ranges chosen so any combination is disjoint: the properties are about layout, not CIDR validation.
         "vpcCidr": draw(st.sampled_from(["10.0.0.0/16", "10.8.0.0/14", "10.64.0.0/20"])),
         "podCidr": draw(st.sampled_from(["172.16.0.0/12", "10.128.0.0/10"])),
@@ -60,7 +70,7 @@ def test_plan_invariants(doc):
     subnets = {s.zone: ipaddress.IPv4Network(s.cidr) for s in plan.subnets}
     assert all(s.subnet_of(vpc) for s in subnets.values())
     nets = list(subnets.values())
-    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     ips = [m.private_ip for m in plan.machines] + [plan.api.vip]
     assert len(set(ips)) == len(ips)
     for m in plan.machines:
@@ -73,7 +83,8 @@ def test_plan_invariants(doc):
     blocks = sorted(ipaddress.IPv4Network(m.pod_cidr) for m in plan.machines)
     assert not any(a.overlaps(b) for a, b in zip(blocks, blocks[1:]))
     assert sorted((r.node, r.destination, r.next_hop) for r in plan.routes) == sorted(
-        (m.name, m.pod_cidr, m.private_ip) for m in plan.machines)
+        (m.name, m.pod_cidr, m.private_ip) for m in plan.machines
+    )
     if doc["podNetwork"]["mode"] == "globalRouter":
         assert plan.vpc_pod_routes == () and plan.cluster_route_table.routes == plan.routes
         assert plan.cluster_route_table.cidr == spec.pod_cidr and plan.capacity.max_nodes_by_route_quota is None
@@ -106,8 +117,11 @@ def test_shrinking_a_pool_moves_nothing_else(doc, data):
 @given(specs(), st.randoms(use_true_random=False))
 def test_reordering_zones_and_pools_changes_nothing(doc, rnd):
     before = build_plan(spec_of(doc))
-    shuffled = {**doc, "zones": rnd.sample(doc["zones"], len(doc["zones"])),
-                "nodePools": rnd.sample(doc["nodePools"], len(doc["nodePools"]))}
+    shuffled = {
+        **doc,
+        "zones": rnd.sample(doc["zones"], len(doc["zones"])),
+        "nodePools": rnd.sample(doc["nodePools"], len(doc["nodePools"])),
+    }
     after = build_plan(spec_of(shuffled))
     assert identities(after) == identities(before)
     assert sorted(after.routes, key=lambda r: r.name) == sorted(before.routes, key=lambda r: r.name)
@@ -143,12 +157,19 @@ def test_adding_any_zone_moves_nothing_once_the_masters_zones_are_pinned(doc, n)
 
 def test_an_unpinned_lower_zone_moves_master_0_and_the_api_address():
     # The churn the pin exists for: masters go round-robin from the lowest zone number.
-    doc = {"preset": "prod", "region": REGION, "name": "c", "zones": [f"{REGION}-{n}" for n in (3, 4, 6)],
-           "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1}]}
+    doc = {
+        "preset": "prod",
+        "region": REGION,
+        "name": "c",
+        "zones": [f"{REGION}-{n}" for n in (3, 4, 6)],
+        "nodePools": [{"name": "general", "instanceType": "S5.LARGE8", "countPerZone": 1}],
+    }
     before = build_plan(spec_of(doc))
     moved = build_plan(spec_of({**doc, "zones": [f"{REGION}-2", *doc["zones"]]}))
     assert (before.masters[0].zone, moved.masters[0].zone) == (f"{REGION}-3", f"{REGION}-2")
-    kept = build_plan(spec_of({**doc, "zones": [f"{REGION}-2", *doc["zones"]], "controlPlane": {"zones": doc["zones"]}}))
+    kept = build_plan(
+        spec_of({**doc, "zones": [f"{REGION}-2", *doc["zones"]], "controlPlane": {"zones": doc["zones"]}})
+    )
     assert [(m.zone, m.private_ip) for m in kept.masters] == [(m.zone, m.private_ip) for m in before.masters]
     assert kept.api.vip == before.api.vip
 

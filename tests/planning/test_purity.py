@@ -26,12 +26,15 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
 
 
 def test_planning_sources_import_no_pulumi():
-    out = subprocess.run([sys.executable, "-c", SCAN, str(PLANNING), *FORBIDDEN],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SCAN, str(PLANNING), *FORBIDDEN], capture_output=True, text=True, check=True
+    )
     assert out.stdout.splitlines() == []
 
 
 def test_importing_planning_loads_no_pulumi_module():
-    code = "import sys, planning, planning.plan; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
+    code = "import sys, planning, planning.plan; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (
+        FORBIDDEN,
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PLANNING.parent)
     assert out.stdout.strip() == "[]"

@@ -14,8 +14,11 @@ from kubecvm.planning.tencent import vpc
 from kubecvm.stacks.config import ConfigError
 from tests.conftest import make_spec
 
-LISTS = {"apiEndpoint.allowedCidrs": ("apiEndpoint", "allowedCidrs"), "sshAllowedCidrs": (None, "sshAllowedCidrs"),
-         "ingress.allowedCidrs": ("ingress", "allowedCidrs")}
+LISTS = {
+    "apiEndpoint.allowedCidrs": ("apiEndpoint", "allowedCidrs"),
+    "sshAllowedCidrs": (None, "sshAllowedCidrs"),
+    "ingress.allowedCidrs": ("ingress", "allowedCidrs"),
+}
 
 
 def cidrs(start: int, n: int) -> list[str]:
@@ -33,8 +36,16 @@ def overrides(sizes: dict[str, int]) -> dict:
 
 
 def provider_form(rules) -> list[dict]:
-    return [{"action": r.action, "protocol": r.protocol, "port": r.port, "cidrBlock": r.cidr,
-             "sourceSecurityId": r.source_group or ""} for r in rules]
+    return [
+        {
+            "action": r.action,
+            "protocol": r.protocol,
+            "port": r.port,
+            "cidrBlock": r.cidr,
+            "sourceSecurityId": r.source_group or "",
+        }
+        for r in rules
+    ]
 
 
 def unchecked_plan(spec):
@@ -52,7 +63,8 @@ def test_150_ingress_sources_give_162_worker_rules_and_are_refused_naming_the_li
     assert error.value.problem == (
         "150 entries give the worker security group 162 ingress rules (one rule an entry; kubecvm's own 12), and "
         "Tencent takes at most 100 ingress rules in a security group (DescribeSecurityGroupLimits "
-        "SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): list at most 88, or wider CIDRs")
+        "SecurityGroupPolicyLimit; LimitExceeded.SecurityGroupPolicySet): list at most 88, or wider CIDRs"
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -60,8 +72,12 @@ def test_150_ingress_sources_give_162_worker_rules_and_are_refused_naming_the_li
 def test_fuzz_a_plan_is_refused_exactly_when_a_group_has_more_rules_than_tencent_takes(sizes):
     spec = make_spec("prod", overrides(sizes))
     plan = unchecked_plan(spec)
-    over = [(g.role, side, len(rules)) for g in plan.security_groups
-            for side, rules in (("ingress", g.ingress), ("egress", g.egress)) if len(rules) > vpc.POLICIES_PER_DIRECTION]
+    over = [
+        (g.role, side, len(rules))
+        for g in plan.security_groups
+        for side, rules in (("ingress", g.ingress), ("egress", g.egress))
+        if len(rules) > vpc.POLICIES_PER_DIRECTION
+    ]
     try:
         checked = build_plan(spec)
     except SpecError as error:
@@ -72,7 +88,9 @@ def test_fuzz_a_plan_is_refused_exactly_when_a_group_has_more_rules_than_tencent
         room = int(re.search(r"list at most (\d+)", error.problem)[1])
         assert room == max(vpc.POLICIES_PER_DIRECTION - (count - sizes[error.field]), 0)
         # The cloud refuses that group too, with the code the message names.
-        refusal = vpc.count_refusal({"ingresses": provider_form(next(g for g in plan.security_groups if g.role == role).ingress)})
+        refusal = vpc.count_refusal(
+            {"ingresses": provider_form(next(g for g in plan.security_groups if g.role == role).ingress)}
+        )
         assert refusal is not None and refusal.code in error.problem
         return
     assert not over
@@ -96,12 +114,17 @@ def test_fuzz_a_cidr_listed_twice_is_refused_naming_the_list_and_the_cidr(field,
     first = values.index(twice)
     assert str(error.value).endswith(
         f": {field}: {twice} is listed twice (entries {first} and {values.index(twice, first + 1)}): each entry becomes "
-        "a security-group rule, and Tencent refuses a rule twice in a group (UnsupportedOperation.DuplicatePolicy)")
+        "a security-group rule, and Tencent refuses a rule twice in a group (UnsupportedOperation.DuplicatePolicy)"
+    )
 
-@pytest.mark.parametrize(("field", "role", "rule"), [
-    ("ingress.allowedCidrs", "worker", "ACCEPT TCP 30080,30081 from 100.64.0.0/10"),
-    ("apiEndpoint.allowedCidrs", "master", "ACCEPT TCP 6443 from 100.64.0.0/10"),
-])
+
+@pytest.mark.parametrize(
+    ("field", "role", "rule"),
+    [
+        ("ingress.allowedCidrs", "worker", "ACCEPT TCP 30080,30081 from 100.64.0.0/10"),
+        ("apiEndpoint.allowedCidrs", "master", "ACCEPT TCP 6443 from 100.64.0.0/10"),
+    ],
+)
 def test_a_source_that_repeats_one_of_kubecvms_own_rules_is_refused_naming_it(field, role, rule):
     # 100.64.0.0/10 is where the CLB health checks come from, which kubecvm opens itself (planning/ingress.py).
     config = overrides({field: 0})
@@ -110,6 +133,7 @@ def test_a_source_that_repeats_one_of_kubecvms_own_rules_is_refused_naming_it(fi
     with pytest.raises(SpecError) as error:
         build_plan(make_spec("prod", config))
     assert error.value.field == field
-    assert error.value.problem.startswith(f"100.64.0.0/10 makes the ingress rule {rule} twice in the {role} security group (")
+    assert error.value.problem.startswith(
+        f"100.64.0.0/10 makes the ingress rule {rule} twice in the {role} security group ("
+    )
     assert error.value.problem.endswith("(UnsupportedOperation.DuplicatePolicy): leave 100.64.0.0/10 out")
-

@@ -24,8 +24,23 @@ def test_instance_type_shape(instance_type, cpu, memory):
     assert parse_instance_type(instance_type) == Shape(cpu, memory)
 
 
-@pytest.mark.parametrize("bad", ["S5", "s5.large8", "S5.LARGE", "S5.2LARGE8", "S5.2SMALL1", "S5.HUGE8", "S5.LARGE08",
-                                 ".LARGE8", "S5.0XLARGE8", "S5.0MEDIUM4", "se5.LARGE8", "S5sE.LARGE8"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "S5",
+        "s5.large8",
+        "S5.LARGE",
+        "S5.2LARGE8",
+        "S5.2SMALL1",
+        "S5.HUGE8",
+        "S5.LARGE08",
+        ".LARGE8",
+        "S5.0XLARGE8",
+        "S5.0MEDIUM4",
+        "se5.LARGE8",
+        "S5sE.LARGE8",
+    ],
+)
 def test_instance_type_rejects_other_forms(bad):
     with pytest.raises(ValueError, match="FAMILY.SIZE<memory GiB>"):
         parse_instance_type(bad)
@@ -61,7 +76,8 @@ def test_kubernetes_limits_checks():
     assert node_limit_problem(5001) == "5001 nodes exceed the Kubernetes limit of 5000"
     assert total_pods_problem(1363, 110) is None  # 149930 pods
     assert total_pods_problem(1364, 110) == (
-        "1364 nodes x 110 pods = 150040 pods exceed the Kubernetes limit of 150000; lower maxPodsPerNode to 109 or fewer")
+        "1364 nodes x 110 pods = 150040 pods exceed the Kubernetes limit of 150000; lower maxPodsPerNode to 109 or fewer"
+    )
 
 
 def test_every_type_auto_can_pick_is_one_tencent_documents():
@@ -77,15 +93,25 @@ def test_every_type_auto_can_pick_is_one_tencent_documents():
 def test_every_catalogued_name_is_of_the_form_its_memory_exact_and_its_vcpu_but_for_the_documented_exceptions():
     from kubecvm.offline import instance_types
 
-    shapes = {t: (instance_types.shape(t), parse_instance_type(t))
-              for f in instance_types.CATALOGUE for t in instance_types.types_of(f)}
+    shapes = {
+        t: (instance_types.shape(t), parse_instance_type(t))
+        for f in instance_types.CATALOGUE
+        for t in instance_types.types_of(f)
+    }
     assert len(instance_types.CATALOGUE) == 50 and len(shapes) == 456
     assert {t for t, ((_, memory), named) in shapes.items() if named.memory_gib != memory} == set()
     # The pages' own vCPU where the name says otherwise (each checked against its table, offline/instance_types.py).
     assert {t: (cpu, named.cpu) for t, ((cpu, _), named) in shapes.items() if named.cpu != cpu} == {
-        "SA2.22XLARGE224": (90, 88), "GT4.20XLARGE474": (82, 80), "GN10Xp.2XLARGE40": (10, 8),
-        "GN7.2XLARGE40": (10, 8), "GI3X.22XLARGE226": (90, 88), "GN8.LARGE56": (6, 4), "GN8.3XLARGE112": (14, 12),
-        "GNV4v.XLARGE24": (6, 4), "GNV4v.3XLARGE58": (14, 12), "GI1.10XLARGE160": (42, 40),
+        "SA2.22XLARGE224": (90, 88),
+        "GT4.20XLARGE474": (82, 80),
+        "GN10Xp.2XLARGE40": (10, 8),
+        "GN7.2XLARGE40": (10, 8),
+        "GI3X.22XLARGE226": (90, 88),
+        "GN8.LARGE56": (6, 4),
+        "GN8.3XLARGE112": (14, 12),
+        "GNV4v.XLARGE24": (6, 4),
+        "GNV4v.3XLARGE58": (14, 12),
+        "GI1.10XLARGE160": (42, 40),
     }
 
 
@@ -98,8 +124,9 @@ def test_families_documented_without_sizes_are_of_the_form_and_apart_from_the_ca
     assert instance_types.sizes_untranscribed("BMS5.24XLARGE384")
     assert not instance_types.sizes_untranscribed("Q9.LARGE8") and not instance_types.sizes_untranscribed("S5.LARGE8")
     # later generations of documented series are taken as sold; a typo of a series is not
-    assert [instance_types.sizes_untranscribed(t) for t in ("SA5.LARGE16", "S8.LARGE16", "SS5.LARGE8", "S5.LARGE9")] == [
-        True, True, False, False]
+    assert [
+        instance_types.sizes_untranscribed(t) for t in ("SA5.LARGE16", "S8.LARGE16", "SS5.LARGE8", "S5.LARGE9")
+    ] == [True, True, False, False]
 
 
 def test_instance_type_uses_are_the_distinct_zone_type_pairs_named_by_their_first_field():
@@ -107,9 +134,11 @@ def test_instance_type_uses_are_the_distinct_zone_type_pairs_named_by_their_firs
     from kubecvm.planning.sizing import instance_type_uses
     from tests.conftest import make_spec
 
-    pools = [{"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 20},
-             {"name": "same", "slot": 2, "instanceType": "S5.2XLARGE32", "countPerZone": 1, "zones": ["ap-guangzhou-4"]},
-             {"name": "amd", "slot": 3, "instanceType": "SA2.4XLARGE64", "countPerZone": 1, "zones": ["ap-guangzhou-6"]}]
+    pools = [
+        {"name": "general", "instanceType": "S5.2XLARGE32", "countPerZone": 20},
+        {"name": "same", "slot": 2, "instanceType": "S5.2XLARGE32", "countPerZone": 1, "zones": ["ap-guangzhou-4"]},
+        {"name": "amd", "slot": 3, "instanceType": "SA2.4XLARGE64", "countPerZone": 1, "zones": ["ap-guangzhou-6"]},
+    ]
     plan = build_plan(make_spec("prod", {"nodePools": pools, "controlPlane": {"instanceType": "S5.2XLARGE32"}}))
     assert len(plan.machines) == 3 + 60 + 1 + 1
     assert instance_type_uses(plan) == {

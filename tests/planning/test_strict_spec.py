@@ -26,8 +26,11 @@ from pydantic.fields import FieldInfo
 from kubecvm.planning import spec as spec_module
 from kubecvm.stacks.config import ConfigError, spec_from_config
 
-MODELS = [m for _, m in inspect.getmembers(spec_module, inspect.isclass)
-          if issubclass(m, BaseModel) and m.__module__.startswith(f"{spec_module.__name__}.")]
+MODELS = [
+    m
+    for _, m in inspect.getmembers(spec_module, inspect.isclass)
+    if issubclass(m, BaseModel) and m.__module__.startswith(f"{spec_module.__name__}.")
+]
 
 
 def _leaves(annotation) -> list[tuple[object, list]]:
@@ -37,7 +40,9 @@ def _leaves(annotation) -> list[tuple[object, list]]:
         return [(t, m + meta) for t, m in _leaves(inner)]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType, list, dict):
-        return [(annotation, [])] * (origin in (list, dict)) + [leaf for a in typing.get_args(annotation) for leaf in _leaves(a)]
+        return [(annotation, [])] * (origin in (list, dict)) + [
+            leaf for a in typing.get_args(annotation) for leaf in _leaves(a)
+        ]
     return [(annotation, [])]
 
 
@@ -56,8 +61,9 @@ def test_no_spec_model_has_a_lax_field(model):
         for leaf, meta in _field_leaves(info):
             lax = [m for m in meta if isinstance(m, Strict) and not m.strict]
             if lax:
-                assert isinstance(leaf, type) and issubclass(leaf, enum.Enum), \
+                assert isinstance(leaf, type) and issubclass(leaf, enum.Enum), (
                     f"{model.__name__}.{name}: lax on {leaf!r}; only an enum may be (its config string names a member)"
+                )
 
 
 # ---- the sweep: every leaf field, values of the wrong type ------------------------------------------------------
@@ -100,8 +106,9 @@ def _paths(model: type[BaseModel], prefix: str = "", depth: int = 0):
                     yield from _paths(leaf, f"{path}.", depth + 1)
 
 
-PATHS = sorted({(p, k, o) for p, k, o in _paths(spec_module.ClusterSpec)
-                if p not in ("preset", "region")}, key=lambda x: x[0])
+PATHS = sorted(
+    {(p, k, o) for p, k, o in _paths(spec_module.ClusterSpec) if p not in ("preset", "region")}, key=lambda x: x[0]
+)
 
 
 def _with(path: str, value) -> dict:
@@ -117,8 +124,16 @@ def _with(path: str, value) -> dict:
 
 def test_the_sweep_covers_the_fields_the_fuzz_found():
     paths = {p for p, _, _ in PATHS}
-    assert {"ingress.ports.http", "backups.intervalHours", "protect", "addons.cbsCsi", "ingress.enabled",
-            "podNetwork.ignoreVpcRouteConflict", "nodePools[0].countPerZone", "nodePools[0].taints[0].key"} <= paths
+    assert {
+        "ingress.ports.http",
+        "backups.intervalHours",
+        "protect",
+        "addons.cbsCsi",
+        "ingress.enabled",
+        "podNetwork.ignoreVpcRouteConflict",
+        "nodePools[0].countPerZone",
+        "nodePools[0].taints[0].key",
+    } <= paths
     assert len(paths) > 40
 
 
@@ -135,11 +150,18 @@ def test_each_field_takes_its_own_type(path):
     """The sweep's documents are right but for the wrong value (else a refusal could be for something else)."""
     kind = next(k for p, k, _ in PATHS if p == path)
     try:
-        spec_from_config(preset="dev", overrides=_with(path, {bool: True, int: 2, str: "x"}[kind]),
-                         region="ap-guangzhou", stack="dev")
+        spec_from_config(
+            preset="dev",
+            overrides=_with(path, {bool: True, int: 2, str: "x"}[kind]),
+            region="ap-guangzhou",
+            stack="dev",
+        )
     except ConfigError as exc:  # a value of the right type may still be refused, but not for its type
-        assert "expected true or false" not in str(exc) and "expected an integer" not in str(exc) \
-            and "expected a string" not in str(exc), str(exc)
+        assert (
+            "expected true or false" not in str(exc)
+            and "expected an integer" not in str(exc)
+            and "expected a string" not in str(exc)
+        ), str(exc)
 
 
 CLI_CASES = [
@@ -157,10 +179,15 @@ CLI_CASES = [
 def test_the_cli_refuses_a_value_of_another_type(tmp_path: Path, cluster, message):
     path = tmp_path / "Pulumi.dev.yaml"
     doc = {**BASE, **cluster}
-    path.write_text(json.dumps({"config": {"tencentcloud:region": "ap-guangzhou", "kubecvm:preset": "dev",
-                                           "kubecvm:cluster": doc}}))
-    run = subprocess.run([sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path)],
-                         capture_output=True, text=True, timeout=120)
+    path.write_text(
+        json.dumps({"config": {"tencentcloud:region": "ap-guangzhou", "kubecvm:preset": "dev", "kubecvm:cluster": doc}})
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "kubecvm.offline", "plan", "--config-file", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2, run.stderr
     assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
     assert run.stdout == ""

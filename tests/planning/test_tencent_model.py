@@ -16,8 +16,17 @@ from kubecvm.planning.tencent import account, cam, clb, cos, cvm, monitor, servi
 from tests.conftest import planned_types
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ("ID_PREFIX", "FORCE_NEW", "FORCE_NEW_IF", "MAP_INPUTS", "DISRUPTIVE", "CREATE_RETURNS", "CREATE_RULES",
-          "DELETE_RULES", "AFTER_DELETE")
+TABLES = (
+    "ID_PREFIX",
+    "FORCE_NEW",
+    "FORCE_NEW_IF",
+    "MAP_INPUTS",
+    "DISRUPTIVE",
+    "CREATE_RETURNS",
+    "CREATE_RULES",
+    "DELETE_RULES",
+    "AFTER_DELETE",
+)
 SERVICES = pytest.mark.parametrize("module", services.SERVICES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 
 
@@ -38,7 +47,9 @@ def test_the_account_applies_exactly_the_rules_of_each_service_module(module):
         for type_, rules in getattr(module, table, {}).items():
             assert getattr(services, table)[type_] is rules, (module.__name__, table, type_)
     for rule in {r for rules in (*module.CREATE_RULES.values(), *module.DELETE_RULES.values()) for r in rules}:
-        assert rule.__module__ == module.__name__, f"{rule.__name__} is applied for {module.__name__} but lives elsewhere"
+        assert rule.__module__ == module.__name__, (
+            f"{rule.__name__} is applied for {module.__name__} but lives elsewhere"
+        )
         assert rule.__doc__ and rule.__doc__.strip(), f"{module.__name__}.{rule.__name__} cites no source"
 
 
@@ -84,14 +95,32 @@ MINIMAL = {
     cam.POLICY: {"name": "p"},
     cam.ROLE_POLICY_ATTACHMENT: {"roleId": "1", "policyId": "2"},
     cos.BUCKET: {"bucket": "b-1250000000"},
-    tke.CLUSTER_ROUTE_TABLE: {"routeTableName": "t", "routeTableCidrBlock": "172.16.0.0/16", "vpcId": "vpc-1",
-                              "region": "ap-guangzhou", "routes": {}},
+    tke.CLUSTER_ROUTE_TABLE: {
+        "routeTableName": "t",
+        "routeTableCidrBlock": "172.16.0.0/16",
+        "vpcId": "vpc-1",
+        "region": "ap-guangzhou",
+        "routes": {},
+    },
     monitor.ALARM_POLICY: {"policyName": "p", "monitorType": "MT_QCE", "namespace": "cvm_device", "projectId": 0},
-    monitor.TMP_INSTANCE: {"instanceName": "t", "vpcId": "vpc-1", "subnetId": "subnet-1", "dataRetentionTime": 15,
-                           "zone": "ap-guangzhou-3"},
+    monitor.TMP_INSTANCE: {
+        "instanceName": "t",
+        "vpcId": "vpc-1",
+        "subnetId": "subnet-1",
+        "dataRetentionTime": 15,
+        "zone": "ap-guangzhou-3",
+    },
 }
-OWN_IDS = {clb.LISTENER: "lb-1#lbl-", ssm.SECRET: "s", ssm.SECRET_VERSION: "s#v1", cam.ROLE: "", cam.POLICY: "",
-           cam.ROLE_POLICY_ATTACHMENT: "1#2", cos.BUCKET: "b-1250000000", tke.CLUSTER_ROUTE_TABLE: "t"}
+OWN_IDS = {
+    clb.LISTENER: "lb-1#lbl-",
+    ssm.SECRET: "s",
+    ssm.SECRET_VERSION: "s#v1",
+    cam.ROLE: "",
+    cam.POLICY: "",
+    cam.ROLE_POLICY_ATTACHMENT: "1#2",
+    cos.BUCKET: "b-1250000000",
+    tke.CLUSTER_ROUTE_TABLE: "t",
+}
 
 
 @pytest.mark.parametrize("type_", sorted(services.TYPES))

@@ -45,10 +45,16 @@ def stack_file_config(stack: str, **cluster: Any) -> dict:
 def resources_and_cluster(config: Mapping, stack: str) -> tuple[list[Resource], dict]:
     """Run the real program on the simulated cloud; custom registrations become engine Resources."""
     recording = run_program(config, stack=stack)
-    resources = [Resource(r.urn, r.type, r.name, freeze(r.inputs), tuple(r.dependencies))
-                 for r in recording.resources if r.custom]
+    resources = [
+        Resource(r.urn, r.type, r.name, freeze(r.inputs), tuple(r.dependencies))
+        for r in recording.resources
+        if r.custom
+    ]
     spec = spec_from_config(
-        preset=config["kubecvm:preset"], overrides=config["kubecvm:cluster"], region=config["tencentcloud:region"], stack=stack,
+        preset=config["kubecvm:preset"],
+        overrides=config["kubecvm:cluster"],
+        region=config["tencentcloud:region"],
+        stack=stack,
     )
     return resources, cluster_settings(spec)
 

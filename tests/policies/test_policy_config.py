@@ -62,20 +62,35 @@ def test_dev_is_advisory_for_ha_but_allows_one_master_only_by_setting():
 def test_defaults_are_merged_in_code():
     cfg = normalize_config({})
     assert cfg["kubecvm-network-route-quota-headroom"] == {
-        "enforcementLevel": "mandatory", "routeQuota": None, "defaultRouteQuota": 50, "warnRatio": 0.8,
+        "enforcementLevel": "mandatory",
+        "routeQuota": None,
+        "defaultRouteQuota": 50,
+        "warnRatio": 0.8,
     }
     assert cfg["kubecvm-security-open-ports"]["ports"] == ["22", "2379-2380", "10250", "10257", "10259", "ALL"]
     assert normalize_config({"all": "advisory"})["kubecvm-size-master-same-type"] == {"enforcementLevel": "advisory"}
-    assert load_policy_config("prod")["kubecvm-size-etcd-disk"] == {"enforcementLevel": "mandatory", "etcdDiskMinGib": 100}
+    assert load_policy_config("prod")["kubecvm-size-etcd-disk"] == {
+        "enforcementLevel": "mandatory",
+        "etcdDiskMinGib": 100,
+    }
 
 
 def test_per_rule_exemptions_are_collected_with_their_policy():
-    cfg = normalize_config({"kubecvm-ha-zone-loss-quorum": {
-        "enforcementLevel": "advisory",
-        "exemptions": [{"resource": ".*", "reason": "two-zone region", "expires": "2030-01-31"}],
-    }})
+    cfg = normalize_config(
+        {
+            "kubecvm-ha-zone-loss-quorum": {
+                "enforcementLevel": "advisory",
+                "exemptions": [{"resource": ".*", "reason": "two-zone region", "expires": "2030-01-31"}],
+            }
+        }
+    )
     assert cfg["exemptions"] == [
-        {"policy": "kubecvm-ha-zone-loss-quorum", "resource": ".*", "reason": "two-zone region", "expires": "2030-01-31"},
+        {
+            "policy": "kubecvm-ha-zone-loss-quorum",
+            "resource": ".*",
+            "reason": "two-zone region",
+            "expires": "2030-01-31",
+        },
     ]
     assert "exemptions" not in cfg["kubecvm-ha-zone-loss-quorum"]
 
@@ -86,15 +101,35 @@ def test_per_rule_exemptions_are_collected_with_their_policy():
         ({"kubecvm-ha-typo": "advisory"}, "kubecvm-ha-typo: not a kubecvm rule id"),
         ({"all": "strict"}, "all: 'strict' is not an enforcement level"),
         ({"kubecvm-size-etcd-disk": {"enforcementLevel": "loud"}}, "kubecvm-size-etcd-disk.enforcementLevel: 'loud'"),
-        ({"kubecvm-size-etcd-disk": {"minGib": 5}}, "kubecvm-size-etcd-disk.minGib: unknown setting (this rule takes: etcdDiskMinGib"),
+        (
+            {"kubecvm-size-etcd-disk": {"minGib": 5}},
+            "kubecvm-size-etcd-disk.minGib: unknown setting (this rule takes: etcdDiskMinGib",
+        ),
         ({"cluster": {"podCIDR": "x"}}, "cluster: expected a mapping with keys among podCidr"),
-        ({"exemptions": [{"policy": "kubecvm-nope", "reason": "r", "expires": "2030-01-01"}]}, "exemptions[0].policy: 'kubecvm-nope'"),
-        ({"exemptions": [{"policy": "kubecvm-size-etcd-disk", "expires": "2030-01-01"}]}, "exemptions[0].reason: required"),
-        ({"exemptions": [{"policy": "kubecvm-size-etcd-disk", "reason": "r", "expires": "soon"}]}, "exemptions[0].expires: 'soon' is not a date"),
-        ({"exemptions": [{"policy": "kubecvm-size-etcd-disk", "reason": "r", "expires": "2030-01-01", "resource": "("}]},
-         "exemptions[0].resource: '(' is not a regular expression"),
-        ({"kubecvm-size-etcd-disk": {"exemptions": [{"reason": "r", "expires": "2030-01-01", "until": "x"}]}},
-         "kubecvm-size-etcd-disk.exemptions[0].until: unknown key"),
+        (
+            {"exemptions": [{"policy": "kubecvm-nope", "reason": "r", "expires": "2030-01-01"}]},
+            "exemptions[0].policy: 'kubecvm-nope'",
+        ),
+        (
+            {"exemptions": [{"policy": "kubecvm-size-etcd-disk", "expires": "2030-01-01"}]},
+            "exemptions[0].reason: required",
+        ),
+        (
+            {"exemptions": [{"policy": "kubecvm-size-etcd-disk", "reason": "r", "expires": "soon"}]},
+            "exemptions[0].expires: 'soon' is not a date",
+        ),
+        (
+            {
+                "exemptions": [
+                    {"policy": "kubecvm-size-etcd-disk", "reason": "r", "expires": "2030-01-01", "resource": "("}
+                ]
+            },
+            "exemptions[0].resource: '(' is not a regular expression",
+        ),
+        (
+            {"kubecvm-size-etcd-disk": {"exemptions": [{"reason": "r", "expires": "2030-01-01", "until": "x"}]}},
+            "kubecvm-size-etcd-disk.exemptions[0].until: unknown key",
+        ),
     ],
 )
 def test_config_mistakes_name_the_key(config, error):
@@ -106,7 +141,10 @@ def test_config_mistakes_name_the_key(config, error):
 def test_config_files_are_found_by_name_or_path(tmp_path):
     path = tmp_path / "mine.json"
     path.write_text(json.dumps({"all": "advisory", "kubecvm-size-etcd-disk": {"etcdDiskMinGib": 500}}))
-    assert load_policy_config(str(path))["kubecvm-size-etcd-disk"] == {"enforcementLevel": "advisory", "etcdDiskMinGib": 500}
+    assert load_policy_config(str(path))["kubecvm-size-etcd-disk"] == {
+        "enforcementLevel": "advisory",
+        "etcdDiskMinGib": 500,
+    }
     with pytest.raises(PolicyConfigError, match="no such policy config file"):
         load_policy_config(str(tmp_path / "missing.json"))
     (tmp_path / "bad.json").write_text("{")

@@ -27,17 +27,28 @@ def _load(tmp_path, text: str) -> dict:
 def test_all_given_twice_is_refused_not_read_as_disabled(tmp_path):
     with pytest.raises(PolicyConfigError) as error:
         _load(tmp_path, '{"all": "mandatory", "all": "disabled"}')
-    assert str(error.value) == (f"{tmp_path / 'policy.json'}: all: given twice in one object; a JSON reader keeps "
-                                "only the last without a word, so say it once")
+    assert str(error.value) == (
+        f"{tmp_path / 'policy.json'}: all: given twice in one object; a JSON reader keeps "
+        "only the last without a word, so say it once"
+    )
 
 
-@pytest.mark.parametrize(("text", "path"), [
-    ('{"kubecvm-size-etcd-disk": {"etcdDiskMinGib": 20, "etcdDiskMinGib": 200}}', "kubecvm-size-etcd-disk.etcdDiskMinGib"),
-    ('{"kubecvm-size-etcd-disk": "advisory", "kubecvm-size-etcd-disk": "disabled"}', "kubecvm-size-etcd-disk"),
-    ('{"kubecvm-network-route-quota": {"exemptions": [{"resource": ".*", "reason": "a", "reason": "b", '
-     '"expires": "2099-01-01"}]}}', "kubecvm-network-route-quota.exemptions[0].reason"),
-    ('{"cluster": {"podCidr": "10.0.0.0/8", "podCidr": "172.16.0.0/12"}}', "cluster.podCidr"),
-])
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (
+            '{"kubecvm-size-etcd-disk": {"etcdDiskMinGib": 20, "etcdDiskMinGib": 200}}',
+            "kubecvm-size-etcd-disk.etcdDiskMinGib",
+        ),
+        ('{"kubecvm-size-etcd-disk": "advisory", "kubecvm-size-etcd-disk": "disabled"}', "kubecvm-size-etcd-disk"),
+        (
+            '{"kubecvm-network-route-quota": {"exemptions": [{"resource": ".*", "reason": "a", "reason": "b", '
+            '"expires": "2099-01-01"}]}}',
+            "kubecvm-network-route-quota.exemptions[0].reason",
+        ),
+        ('{"cluster": {"podCidr": "10.0.0.0/8", "podCidr": "172.16.0.0/12"}}', "cluster.podCidr"),
+    ],
+)
 def test_a_key_given_twice_at_any_depth_is_named_with_its_path(tmp_path, text, path):
     with pytest.raises(PolicyConfigError, match=rf": {re.escape(path)}: given twice in one object"):
         _load(tmp_path, text)
@@ -45,8 +56,11 @@ def test_a_key_given_twice_at_any_depth_is_named_with_its_path(tmp_path, text, p
 
 # --- fuzz: any JSON document, one object of it given one of its keys twice ----------------------------------------
 KEYS = st.text(alphabet="abcxyz.[]-_ ", min_size=1, max_size=4)
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=12,
+)
 
 
 def _objects(doc, path=""):
@@ -101,8 +115,10 @@ def test_fuzz_an_exemption_of_a_disabled_rule_is_refused_naming_it(rule, how):
         config, where = {rule: "disabled", "exemptions": [EXEMPTION | {"policy": rule}]}, "exemptions[0]"
     with pytest.raises(PolicyConfigError) as error:
         normalize_config(config)
-    assert str(error.value) == (f"{where}: exempts {rule}, which this config disables; an exemption of a rule that "
-                                "does not run is never used: remove it, or enable the rule")
+    assert str(error.value) == (
+        f"{where}: exempts {rule}, which this config disables; an exemption of a rule that "
+        "does not run is never used: remove it, or enable the rule"
+    )
     # The same exemption of the rule at any level that runs is taken.
     for level in ("mandatory", "advisory", "remediate"):
         enabled = json.loads(json.dumps(config).replace('"disabled"', f'"{level}"'))

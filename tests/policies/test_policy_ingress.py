@@ -20,8 +20,17 @@ def test_prod_with_a_public_ingress_fails_unless_the_stack_allows_it():
     allowed = evaluate_stack("prod", extra={RULE: {"allowPublicIngress": True}}, ingress=PUBLIC)
     assert failing(allowed) == set()
     expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
-    exempted = evaluate_stack("prod", extra={RULE: {"exemptions": [
-        {"resource": "prod-ingress", "reason": "public storefront, reviewed SEC-42", "expires": expires}]}}, ingress=PUBLIC)
+    exempted = evaluate_stack(
+        "prod",
+        extra={
+            RULE: {
+                "exemptions": [
+                    {"resource": "prod-ingress", "reason": "public storefront, reviewed SEC-42", "expires": expires}
+                ]
+            }
+        },
+        ingress=PUBLIC,
+    )
     assert failing(exempted) == set() and [w.policy for w in exempted.waivers] == [RULE]
 
 
@@ -30,7 +39,8 @@ def test_staging_trusts_the_stacks_own_exposure_and_the_api_rule_ignores_the_ing
     assert not {v.policy for v in evaluation.violations} & {RULE, "kubecvm-security-clb-internal"}
     forbidden = evaluate_stack("staging", extra={RULE: {"allowPublicIngress": False}}, ingress=PUBLIC)
     assert [v.message for v in forbidden.violations if v.policy == RULE] == [
-        "prod-ingress is a OPEN ingress CLB but no public ingress is allowed for this stack".replace("prod", "staging")]
+        "prod-ingress is a OPEN ingress CLB but no public ingress is allowed for this stack".replace("prod", "staging")
+    ]
 
 
 def test_the_shipped_stacks_pass_the_ingress_rules_with_real_dependencies():
@@ -41,7 +51,9 @@ def test_the_shipped_stacks_pass_the_ingress_rules_with_real_dependencies():
 
 
 def test_node_ports_in_a_reserved_range_fail():
-    evaluation = evaluate_stack("prod", extra={"kubecvm-network-ingress-nodeports": {"reservedNodePorts": ["30000-30099"]}})
+    evaluation = evaluate_stack(
+        "prod", extra={"kubecvm-network-ingress-nodeports": {"reservedNodePorts": ["30000-30099"]}}
+    )
     messages = sorted(v.message for v in evaluation.violations if v.policy == "kubecvm-network-ingress-nodeports")
     assert messages == [
         "prod-ingress-http-targets forwards to NodePort 30080, inside the reserved range 30000-30099",

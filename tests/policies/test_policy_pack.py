@@ -47,7 +47,11 @@ def test_each_policy_carries_the_rule_metadata(pack):
         kind = pulumi_policy.ResourceValidationPolicy if spec.per_resource else pulumi_policy.StackValidationPolicy
         assert isinstance(policy, kind)
         assert policy.severity is pulumi_policy.Severity(spec.severity)
-        assert (policy.description, policy.remediation_steps, policy.tags) == (spec.description, spec.remediation, [spec.group])
+        assert (policy.description, policy.remediation_steps, policy.tags) == (
+            spec.description,
+            spec.remediation,
+            [spec.group],
+        )
         assert set(policy.config_schema.properties) == {*spec.defaults, "exemptions"}
 
 
@@ -75,7 +79,12 @@ def test_a_stack_policy_reports_what_the_engine_finds(pack, prod_baseline):
     reports = []
     args = pulumi_policy.StackValidationArgs(_policy_resources(mutated), {})
     _policy(pack, "kubecvm-ha-masters-distinct-zones").validate(args, lambda msg, urn=None: reports.append((msg, urn)))
-    assert reports == [("3 masters are in 2 zone(s) (ap-guangzhou-3: 2, ap-guangzhou-6: 1); at least 3 distinct zones are needed", None)]
+    assert reports == [
+        (
+            "3 masters are in 2 zone(s) (ap-guangzhou-3: 2, ap-guangzhou-6: 1); at least 3 distinct zones are needed",
+            None,
+        )
+    ]
 
 
 def test_a_stack_policy_uses_the_stacks_cluster_facts_and_its_own_config(pack, prod_baseline):
@@ -115,13 +124,18 @@ def test_a_bad_policy_config_is_reported_not_raised(pack, prod_baseline):
     reports = []
     args = pulumi_policy.StackValidationArgs(_policy_resources(resources), {"routeQuotaa": 5})
     _policy(pack, "kubecvm-network-route-quota").validate(args, lambda msg, urn=None: reports.append(msg))
-    assert len(reports) == 1 and reports[0].startswith("policy config: kubecvm-network-route-quota.routeQuotaa: unknown setting")
+    assert len(reports) == 1 and reports[0].startswith(
+        "policy config: kubecvm-network-route-quota.routeQuotaa: unknown setting"
+    )
 
 
 def test_the_analyzer_describes_every_policy_with_its_config_schema(pack):
     """What `pulumi preview` asks first: GetAnalyzerInfo must serialize every policy and schema to protobuf."""
     servicer = pulumi_policy.policy._PolicyAnalyzerServicer(
-        pack["name"], "0.0.1", pack["policies"], pack["enforcement_level"],
+        pack["name"],
+        "0.0.1",
+        pack["policies"],
+        pack["enforcement_level"],
     )
     info = servicer.GetAnalyzerInfo(None, None)
     assert [p.name for p in info.policies] == sorted(RULES)
@@ -150,12 +164,22 @@ def _two_cluster_stack(monkeypatch):
     def program():
         common = dict(preset="dev", region="ap-guangzhou", zones=["ap-guangzhou-3"], egress="none")
         pub = Cluster("pub", ClusterArgs(**common))  # kubeadm's images from a public registry: cannot boot without NAT
-        own = Cluster("own", ClusterArgs(**common, vpc_cidr="10.1.0.0/16", pod_cidr="172.20.0.0/14",
-                                         kubernetes={"image_repository": "ccr.ccs.tencentyun.com/team"}))
+        own = Cluster(
+            "own",
+            ClusterArgs(
+                **common,
+                vpc_cidr="10.1.0.0/16",
+                pod_cidr="172.20.0.0/14",
+                kubernetes={"image_repository": "ccr.ccs.tencentyun.com/team"},
+            ),
+        )
         tc.cos.Bucket("user-bucket", bucket="user-bucket-1250000000")  # the user's own, in no cluster
         for c in (pub, own):
-            assert registered[c._name] is c.policy_facts  # registered as an output, and the attribute the package returns
+            assert (
+                registered[c._name] is c.policy_facts
+            )  # registered as an output, and the attribute the package returns
             pulumi.export(c._name, c.policy_facts)
+
     rec = run_program({}, stack="apps", program=program)
     by_urn = {}
     for r in rec.resources:
@@ -170,11 +194,15 @@ def test_a_stack_policy_judges_each_cluster_by_the_facts_it_registered(pack, mon
     resources = _two_cluster_stack(monkeypatch)
     reports = []
     args = pulumi_policy.StackValidationArgs(resources, {})
-    _run_with_stack_config({}, lambda: _policy(pack, "kubecvm-network-boot-egress").validate(
-        args, lambda msg, urn=None: reports.append(msg)))
+    _run_with_stack_config(
+        {},
+        lambda: _policy(pack, "kubecvm-network-boot-egress").validate(args, lambda msg, urn=None: reports.append(msg)),
+    )
     # Only "pub" needs a host outside the VPC; judged as one stack with no facts, both clusters' 6 nodes were.
-    assert reports == ["3 nodes boot from user data but no route table has a NAT default route, so they cannot "
-                       "reach registry.aliyuncs.com and will not join the cluster"]
+    assert reports == [
+        "3 nodes boot from user data but no route table has a NAT default route, so they cannot "
+        "reach registry.aliyuncs.com and will not join the cluster"
+    ]
 
 
 def test_what_belongs_to_no_cluster_is_judged_with_a_cluster_not_alone(pack, monkeypatch):
@@ -182,5 +210,7 @@ def test_what_belongs_to_no_cluster_is_judged_with_a_cluster_not_alone(pack, mon
     for rule in ("kubecvm-ha-api-load-balancer", "kubecvm-ha-master-count-odd"):
         reports = []
         args = pulumi_policy.StackValidationArgs(resources, {"allowSingleMaster": True} if "count" in rule else {})
-        _run_with_stack_config({}, lambda: _policy(pack, rule).validate(args, lambda msg, urn=None: reports.append(msg)))
+        _run_with_stack_config(
+            {}, lambda: _policy(pack, rule).validate(args, lambda msg, urn=None: reports.append(msg))
+        )
         assert reports == [], rule  # each cluster has its CLB and its master; the bucket alone has neither

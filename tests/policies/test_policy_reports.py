@@ -38,9 +38,20 @@ def evaluation(prod_baseline):
     mutated = mutate(tuple(mutated), "prod-sg-master-rules", lambda p: p["ingresses"].insert(0, WORLD_SSH))
     mutated = mutate(tuple(mutated), "prod-general-z4-0", lambda p: p["tags"].pop("kubecvm/role"))
     mutated = mutate(tuple(mutated), "prod-master-0", lambda p: p.update(instanceType="S5.2XLARGE32"))
-    config = merge(load_policy_config("prod"), {"cluster": facts, "exemptions": [{
-        "policy": "kubecvm-size-master-same-type", "resource": ".*", "reason": "resize in progress", "expires": NEXT_YEAR,
-    }]})
+    config = merge(
+        load_policy_config("prod"),
+        {
+            "cluster": facts,
+            "exemptions": [
+                {
+                    "policy": "kubecvm-size-master-same-type",
+                    "resource": ".*",
+                    "reason": "resize in progress",
+                    "expires": NEXT_YEAR,
+                }
+            ],
+        },
+    )
     return evaluate(mutated, config)
 
 
@@ -73,10 +84,15 @@ def test_sarif_is_valid_and_carries_rule_ids_and_levels(evaluation):
         assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.prod.yaml"
     # Each at the line of the setting its rule's remediation names, when the file sets it; else the cluster's.
     lines = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
-    assert lines == {("kubecvm-security-open-ports", 9), ("kubecvm-size-master-same-type", 4),
-                     ("kubecvm-tagging-cvm-tags", 12)}
+    assert lines == {
+        ("kubecvm-security-open-ports", 9),
+        ("kubecvm-size-master-same-type", 4),
+        ("kubecvm-tagging-cvm-tags", 12),
+    }
     assert run["tool"]["driver"]["version"] == importlib.metadata.version("kubecvm")
-    names = sorted(r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"] if r["ruleId"].endswith("open-ports"))
+    names = sorted(
+        r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"] if r["ruleId"].endswith("open-ports")
+    )
     assert names == ["prod-sg-master-rules", "prod-sg-worker-rules"]
 
 
@@ -91,7 +107,9 @@ def test_junit_has_one_case_per_check_with_failures(evaluation):
         "kubecvm-tagging-cvm-tags [prod-general-z4-0]",
     ]
     ports = next(c for c in cases if c.get("name") == "kubecvm-security-open-ports [prod-sg-worker-rules]")
-    assert ports.find("failure").get("message") == "prod-sg-worker-rules accepts TCP port 22 from 0.0.0.0/0 (rule 'ssh')"
+    assert (
+        ports.find("failure").get("message") == "prod-sg-worker-rules accepts TCP port 22 from 0.0.0.0/0 (rule 'ssh')"
+    )
     assert ports.find("failure").get("type") == "mandatory"
     # Every rule appears; scoped rules once per resource in scope (nine CVMs for the public-IP rule).
     assert {c.get("name").split(" [")[0] for c in cases} == {*RULES, "kubecvm-exemption-expired"}
@@ -103,8 +121,10 @@ def test_junit_has_one_case_per_check_with_failures(evaluation):
 def test_github_annotations(evaluation):
     lines = reports.github(evaluation).splitlines()
     assert sorted(line.split(" ", 1)[0] for line in lines) == ["::error", "::error", "::notice", "::warning"]
-    assert "::error title=kubecvm-security-open-ports (prod-sg-worker-rules)::prod-sg-worker-rules accepts TCP port 22 " \
-           "from 0.0.0.0/0 (rule 'ssh')" in lines
+    assert (
+        "::error title=kubecvm-security-open-ports (prod-sg-worker-rules)::prod-sg-worker-rules accepts TCP port 22 "
+        "from 0.0.0.0/0 (rule 'ssh')" in lines
+    )
 
 
 def test_github_escapes_newlines_and_separators():

@@ -42,11 +42,17 @@ def _world(port: str, protocol: str = "TCP", action: str = "ACCEPT") -> dict:
 
 def _add_cluster_route_table(cidr: str) -> Mutation:
     """A second pod network in the VPC: a TKE cluster route table whose CIDR is not the pod CIDR."""
+
     def add(rs):
         vpc = next(r for r in rs if r.type == "tencentcloud:Vpc/instance:Instance")
-        table = Resource(f"{vpc.urn}-other-table", CLUSTER_ROUTE_TABLE, "other-pods", freeze({
-            "routeTableName": "other-pods", "routeTableCidrBlock": cidr, "vpcId": "vpc-0", "routes": {}}))
+        table = Resource(
+            f"{vpc.urn}-other-table",
+            CLUSTER_ROUTE_TABLE,
+            "other-pods",
+            freeze({"routeTableName": "other-pods", "routeTableCidrBlock": cidr, "vpcId": "vpc-0", "routes": {}}),
+        )
         return [*rs, table], {}
+
     return add
 
 
@@ -101,10 +107,12 @@ MUTATIONS: dict[str, Mutation] = {
     "kubecvm-security-ingress-public": props("prod-ingress", networkType="OPEN"),
     "kubecvm-network-ingress-targets": _ingress_to_a_master,
     "kubecvm-network-ingress-nodeports": edit(
-        "prod-ingress-https-targets", lambda p: [t.update(port=30080) for t in p["targets"]]),  # both on 30080
+        "prod-ingress-https-targets", lambda p: [t.update(port=30080) for t in p["targets"]]
+    ),  # both on 30080
     "kubecvm-security-api-world-open": edit("prod-sg-master-rules", lambda p: p["ingresses"].insert(0, _world("6443"))),
     "kubecvm-security-user-data-secrets": props(
-        "prod-general-z6-0", userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
+        "prod-general-z6-0",
+        userDataRaw="#!/bin/sh\nexport TENCENTCLOUD_SECRET_ID=AKID" + "a1B2" * 8 + "\n",
     ),
     "kubecvm-security-ssh-keys": props("prod-general-z6-1", password="[secret]"),
     "kubecvm-storage-encrypted": props("prod-master-1-etcd", encrypt=False),
@@ -188,7 +196,9 @@ def test_rules_needing_cluster_facts_skip_without_them(prod_baseline):
 def test_open_ports_respects_rule_order_and_ranges(prod_baseline, rules, open_ports):
     resources, facts = prod_baseline
     mutated = mutate(resources, "prod-sg-worker-rules", lambda p: p.update(ingresses=rules))
-    found = [v.message for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-open-ports"]
+    found = [
+        v.message for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-open-ports"
+    ]
     assert [m.split(" port ")[1].split(" from ")[0] for m in found] == open_ports
 
 
@@ -221,11 +231,12 @@ def test_user_data_findings_never_quote_the_secret(prod_baseline):
     resources, facts = prod_baseline
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretsecret\n-----END RSA PRIVATE KEY-----"
     mutated = mutate(resources, "prod-general-z6-0", lambda p: p.update(userDataRaw=key))
-    [v] = [v for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-user-data-secrets"]
+    [v] = [
+        v for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-user-data-secrets"
+    ]
     assert v.message == "prod-general-z6-0: user data contains a private key"
     masked = mutate(resources, "prod-general-z6-0", lambda p: p.update(userDataRaw="[secret]"))
     assert evaluate(masked, prod_config(facts)).violations == ()
-
 
 
 @pytest.mark.parametrize("form", ["as shipped", "bare gzip"])
@@ -236,22 +247,33 @@ def test_a_secret_inside_encoded_user_data_is_found(prod_baseline, form):
 
     def plant(p: dict) -> None:
         text = bootstrap.decode_user_data(p["userData"]).replace(
-            "#cloud-config\n", "#cloud-config\n# -----BEGIN RSA PRIVATE KEY-----\n", 1)
-        p["userData"] = (bootstrap.encode_user_data(text) if form == "as shipped"
-                         else base64.b64encode(gzip.compress(text.encode())).decode())
+            "#cloud-config\n", "#cloud-config\n# -----BEGIN RSA PRIVATE KEY-----\n", 1
+        )
+        p["userData"] = (
+            bootstrap.encode_user_data(text)
+            if form == "as shipped"
+            else base64.b64encode(gzip.compress(text.encode())).decode()
+        )
 
     mutated = mutate(resources, "prod-general-z6-0", plant)
-    [v] = [v for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-user-data-secrets"]
+    [v] = [
+        v for v in evaluate(mutated, prod_config(facts)).violations if v.policy == "kubecvm-security-user-data-secrets"
+    ]
     assert v.message == "prod-general-z6-0: user data contains a private key"
 
-ROUTES = [f"prod-master-{i}-pods" for i in range(3)] + [f"prod-general-z{z}-{k}-pods" for z in (3, 4, 6) for k in (0, 1)]
+
+ROUTES = [f"prod-master-{i}-pods" for i in range(3)] + [
+    f"prod-general-z{z}-{k}-pods" for z in (3, 4, 6) for k in (0, 1)
+]
 
 
 @given(st.sets(st.sampled_from(ROUTES), min_size=1, max_size=len(ROUTES) - 1))  # all gone: one stack finding
 def test_each_missing_pod_route_names_its_node(prod_baseline, missing):
     resources, facts = prod_baseline
     remaining = [r for r in resources if r.name not in missing]
-    found = [v for v in evaluate(remaining, prod_config(facts)).violations if v.policy == "kubecvm-network-route-per-node"]
+    found = [
+        v for v in evaluate(remaining, prod_config(facts)).violations if v.policy == "kubecvm-network-route-per-node"
+    ]
     assert sorted(v.urn.rsplit("::", 1)[1] + "-pods" for v in found) == sorted(missing)
     assert all(" has 0 pod routes in route table " in v.message for v in found)
 
@@ -309,8 +331,10 @@ def test_beyond_the_table_masters_of_the_named_size_pass(prod_baseline, master_t
         ([_world("6443")], ["0.0.0.0/0"]),
         ([_world("ALL", "ALL")], ["0.0.0.0/0"]),
         ([_world("6000-7000")], ["0.0.0.0/0"]),
-        ([{**_world("6443"), "cidrBlock": "0.0.0.0/1"}, {**_world("6443"), "cidrBlock": "128.0.0.0/1"}],
-         ["0.0.0.0/1", "128.0.0.0/1"]),  # the internet in two halves is still the internet
+        (
+            [{**_world("6443"), "cidrBlock": "0.0.0.0/1"}, {**_world("6443"), "cidrBlock": "128.0.0.0/1"}],
+            ["0.0.0.0/1", "128.0.0.0/1"],
+        ),  # the internet in two halves is still the internet
         ([{"action": "ACCEPT", "ipv6CidrBlock": "::/0", "port": "6443", "protocol": "TCP"}], ["::/0"]),
         ([_world("6443", action="DROP"), _world("6443")], []),  # ordered: the DROP from the world wins
         ([_world("6443"), _world("6443", action="DROP")], ["0.0.0.0/0"]),
@@ -324,8 +348,11 @@ def test_beyond_the_table_masters_of_the_named_size_pass(prod_baseline, master_t
 def test_world_open_api_sources_respect_order_prefix_and_port(prod_baseline, rules, open_from):
     resources, facts = prod_baseline
     mutated = mutate(resources, "prod-sg-lb-rules", lambda p: p.update(ingresses=rules))
-    found = [v.message for v in evaluate(mutated, prod_config(facts)).violations
-             if v.policy == "kubecvm-security-api-world-open"]
+    found = [
+        v.message
+        for v in evaluate(mutated, prod_config(facts)).violations
+        if v.policy == "kubecvm-security-api-world-open"
+    ]
     assert [m.split(" from ")[1].split(" (rule")[0] for m in found] == open_from
 
 
@@ -337,10 +364,16 @@ def test_a_world_open_api_fails_prod_even_when_the_stack_asks_for_a_public_endpo
     public = {"cluster": {"apiExposure": "public"}, "kubecvm-security-api-public": {"allowPublicApi": True}}
     [v] = [v for v in evaluate(mutated, prod_config(facts, public)).violations if v.policy == rule_id]
     assert (v.enforcement, v.severity) == ("mandatory", "critical")
-    assert v.message == ("prod-sg-master-rules accepts the API port 6443 from 0.0.0.0/0 (rule 'test'): "
-                         "the whole internet can reach it")
-    exempt = {rule_id: {"exemptions": [{"resource": "prod-sg-master-rules", "reason": "public demo, ticket SEC-9",
-                                        "expires": "2099-01-01"}]}}
+    assert v.message == (
+        "prod-sg-master-rules accepts the API port 6443 from 0.0.0.0/0 (rule 'test'): the whole internet can reach it"
+    )
+    exempt = {
+        rule_id: {
+            "exemptions": [
+                {"resource": "prod-sg-master-rules", "reason": "public demo, ticket SEC-9", "expires": "2099-01-01"}
+            ]
+        }
+    }
     evaluation = evaluate(mutated, prod_config(facts, merge(public, exempt)))
     assert rule_id not in {v.policy for v in evaluation.violations}
     assert [w.policy for w in evaluation.waivers] == [rule_id]

@@ -32,8 +32,9 @@ def test_dev_without_nat_and_public_images_cannot_boot_and_that_is_mandatory():
     # Packages (mirrors.tencentyun.com) and the API (*.internal.tencentcloudapi.com) are in the VPC by default; the
     # mainland control-plane images are not, and the finding names exactly that host. A cluster that cannot boot
     # is refused at every level, dev included.
-    (finding,) = [v for v in evaluate_stack("dev", egress="none").violations
-                  if v.policy == "kubecvm-network-boot-egress"]
+    (finding,) = [
+        v for v in evaluate_stack("dev", egress="none").violations if v.policy == "kubecvm-network-boot-egress"
+    ]
     assert "cannot reach registry.aliyuncs.com and" in finding.message and finding.enforcement == "mandatory"
     inside = evaluate_stack("dev", egress="none", kubernetes={"imageRepository": "ccr.ccs.tencentyun.com/team"})
     assert [v.policy for v in inside.violations] == ["kubecvm-ha-workers-multi-zone"]
@@ -42,8 +43,12 @@ def test_dev_without_nat_and_public_images_cannot_boot_and_that_is_mandatory():
 def test_a_preset_judged_at_a_stricter_level_fails():
     # dev's single master in a single zone is fine for dev, not for prod; nor is a cluster without alarms.
     failing = {v.policy for v in evaluate_stack("dev", level="prod").violations if v.enforcement == "mandatory"}
-    assert failing == {"kubecvm-ha-master-count-odd", "kubecvm-ha-workers-multi-zone", "kubecvm-size-etcd-disk",
-                       "kubecvm-monitoring-alarms"}
+    assert failing == {
+        "kubecvm-ha-master-count-odd",
+        "kubecvm-ha-workers-multi-zone",
+        "kubecvm-size-etcd-disk",
+        "kubecvm-monitoring-alarms",
+    }
 
 
 BIG = {
@@ -54,9 +59,14 @@ BIG = {
 }
 
 SCENARIOS = {
-    "masters in one zone": ({"zones": ["ap-guangzhou-3"]}, {
-        "kubecvm-ha-masters-distinct-zones", "kubecvm-ha-zone-loss-quorum", "kubecvm-ha-workers-multi-zone",
-    }),
+    "masters in one zone": (
+        {"zones": ["ap-guangzhou-3"]},
+        {
+            "kubecvm-ha-masters-distinct-zones",
+            "kubecvm-ha-zone-loss-quorum",
+            "kubecvm-ha-workers-multi-zone",
+        },
+    ),
     "150 workers on 4C8G masters": (BIG, {"kubecvm-size-master-tier"}),
     "ssh open to the world": ({"sshAllowedCidrs": ["0.0.0.0/0"]}, {"kubecvm-security-open-ports"}),
     "more nodes than the route quota": (
@@ -81,10 +91,12 @@ def test_the_route_quota_message_counts_entries():
 
 
 def _exempt(policies: set[str], expires: str, resource: str = ".*") -> dict:
-    return {"exemptions": [
-        {"policy": p, "resource": resource, "reason": "capacity test until the quota rises", "expires": expires}
-        for p in sorted(policies)
-    ]}
+    return {
+        "exemptions": [
+            {"policy": p, "resource": resource, "reason": "capacity test until the quota rises", "expires": expires}
+            for p in sorted(policies)
+        ]
+    }
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -94,7 +106,9 @@ def test_an_exemption_turns_the_failure_into_a_waiver(scenario):
     assert not evaluation.mandatory_failed
     assert evaluation.violations == ()
     assert {w.policy for w in evaluation.waivers} == expected
-    assert all(w.reason == "capacity test until the quota rises" and w.expires == NEXT_MONTH for w in evaluation.waivers)
+    assert all(
+        w.reason == "capacity test until the quota rises" and w.expires == NEXT_MONTH for w in evaluation.waivers
+    )
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))

@@ -47,14 +47,17 @@ def test_the_shipped_configs_pass_both_the_cli_and_the_full_schema(stage):
     engine.normalize_config(config)
 
 
-@pytest.mark.parametrize("rule_id, settings", [
-    ("kubecvm-security-api-public", {"allowPublicApi": "false"}),
-    ("kubecvm-security-open-ports", {"ports": 22}),
-    ("kubecvm-size-node-count", {"maxNodes": "lots"}),
-    ("kubecvm-ha-master-placement-group", {"spreadTypes": None}),
-    ("kubecvm-size-node-count", {"maxNodes": -1}),
-    ("kubecvm-size-node-count", {"exemptions": [{"reason": "r", "expires": "2030-01-01", "until": "x"}]}),
-])
+@pytest.mark.parametrize(
+    "rule_id, settings",
+    [
+        ("kubecvm-security-api-public", {"allowPublicApi": "false"}),
+        ("kubecvm-security-open-ports", {"ports": 22}),
+        ("kubecvm-size-node-count", {"maxNodes": "lots"}),
+        ("kubecvm-ha-master-placement-group", {"spreadTypes": None}),
+        ("kubecvm-size-node-count", {"maxNodes": -1}),
+        ("kubecvm-size-node-count", {"exemptions": [{"reason": "r", "expires": "2030-01-01", "until": "x"}]}),
+    ],
+)
 def test_wrong_types_fail_under_pulumi_preview_too(rule_id, settings):
     assert not cli_valid(RULES[rule_id], settings)
     with pytest.raises(engine.PolicyConfigError):
@@ -70,8 +73,10 @@ def test_a_typo_passes_the_cli_wrapping_but_the_pack_itself_refuses_it(pack):  #
     reports = []
     args = pulumi_policy.StackValidationArgs([], {"maxNode": 10})
     policy.validate(args, lambda message, urn=None: reports.append(message))
-    assert reports == ["policy config: kubecvm-size-node-count.maxNode: unknown setting (this rule takes: maxNodes, "
-                       "enforcementLevel, exemptions)"]
+    assert reports == [
+        "policy config: kubecvm-size-node-count.maxNode: unknown setting (this rule takes: maxNodes, "
+        "enforcementLevel, exemptions)"
+    ]
 
 
 def test_every_setting_has_a_json_type():
@@ -82,27 +87,44 @@ def test_every_setting_has_a_json_type():
 
 
 def test_normalize_config_is_idempotent_and_refuses_nan_programmatically():
-    cfg = engine.normalize_config({"kubecvm-size-node-count": {"exemptions": [
-        {"resource": "x", "reason": "r", "expires": "2030-01-01"}]}})
+    cfg = engine.normalize_config(
+        {"kubecvm-size-node-count": {"exemptions": [{"resource": "x", "reason": "r", "expires": "2030-01-01"}]}}
+    )
     assert engine.normalize_config(cfg) == cfg
-    with pytest.raises(engine.PolicyConfigError, match=r"kubecvm-network-route-quota-headroom.warnRatio: nan is not a finite"):
+    with pytest.raises(
+        engine.PolicyConfigError, match=r"kubecvm-network-route-quota-headroom.warnRatio: nan is not a finite"
+    ):
         engine.normalize_config({"kubecvm-network-route-quota-headroom": {"warnRatio": float("nan")}})
 
 
 def test_a_catastrophic_exemption_pattern_is_stopped_with_its_rule_named():
-    cvm = Resource("urn:pulumi:dev::kubecvm::kubecvm:index:Cluster$tencentcloud:Instance/instance:Instance::dev-a-b-c-d-0",
-                   CVM, "dev-a-b-c-d-0", {"password": "x", "tags": {}})
+    cvm = Resource(
+        "urn:pulumi:dev::kubecvm::kubecvm:index:Cluster$tencentcloud:Instance/instance:Instance::dev-a-b-c-d-0",
+        CVM,
+        "dev-a-b-c-d-0",
+        {"password": "x", "tags": {}},
+    )
     evil = {"resource": r"([\w:$/-]|[\w:$/-]{2})+[a-z]", "reason": "r", "expires": "2030-01-01"}
     with pytest.raises(engine.PolicyConfigError, match="kubecvm-security-ssh-keys: .* took more than 0.5 s"):
-        engine.evaluate([cvm], {"kubecvm-security-ssh-keys": {"exemptions": [evil]}}, today=datetime.date(2026, 1, 1),
-                        only="kubecvm-security-ssh-keys")
+        engine.evaluate(
+            [cvm],
+            {"kubecvm-security-ssh-keys": {"exemptions": [evil]}},
+            today=datetime.date(2026, 1, 1),
+            only="kubecvm-security-ssh-keys",
+        )
 
 
 def test_a_catastrophic_user_data_pattern_is_stopped_with_its_rule_named():
-    cvm = Resource("urn:pulumi:dev::kubecvm::tencentcloud:Instance/instance:Instance::dev-a-0", CVM, "dev-a-0",
-                   {"userDataRaw": "#cloud-config\n" + "a" * 40 + "!\n", "tags": {}})
+    cvm = Resource(
+        "urn:pulumi:dev::kubecvm::tencentcloud:Instance/instance:Instance::dev-a-0",
+        CVM,
+        "dev-a-0",
+        {"userDataRaw": "#cloud-config\n" + "a" * 40 + "!\n", "tags": {}},
+    )
     config = {"kubecvm-security-user-data-secrets": {"patterns": {"a token": "(a|aa)+$"}}}
-    with pytest.raises(engine.PolicyConfigError, match="kubecvm-security-user-data-secrets: '\\(a\\|aa\\)\\+\\$' took more"):
+    with pytest.raises(
+        engine.PolicyConfigError, match="kubecvm-security-user-data-secrets: '\\(a\\|aa\\)\\+\\$' took more"
+    ):
         engine.evaluate([cvm], config, only="kubecvm-security-user-data-secrets")
 
 

@@ -37,14 +37,24 @@ LARGE = {
         "nodePools": [
             {"name": "general", "slot": 1, "instanceType": "S5.2XLARGE16", "countPerZone": 43},
             {"name": "compute", "slot": 2, "instanceType": "S5.4XLARGE32", "countPerZone": 42},
-            {"name": "rest", "slot": 3, "instanceType": "S5.LARGE8", "countPerZone": 1,
-             "zones": [f"ap-guangzhou-{n}" for n in range(1, 6)]},
+            {
+                "name": "rest",
+                "slot": 3,
+                "instanceType": "S5.LARGE8",
+                "countPerZone": 1,
+                "zones": [f"ap-guangzhou-{n}" for n in range(1, 6)],
+            },
         ],
         "ingress": {"enabled": False},
     },
 }
-assert sum(p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zones"]))
-           for p in LARGE["kubecvm:cluster"]["nodePools"]) == LARGE_WORKERS
+assert (
+    sum(
+        p["countPerZone"] * len(p.get("zones", LARGE["kubecvm:cluster"]["zones"]))
+        for p in LARGE["kubecvm:cluster"]["nodePools"]
+    )
+    == LARGE_WORKERS
+)
 
 PINNED = {
     "dev": "09b15b983b42730967b9577482c2e8e3b31b0e76b12052d5cfb978991ca70fd9",

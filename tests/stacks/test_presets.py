@@ -36,9 +36,16 @@ def readable(inputs: dict) -> dict:
 def normalized(rec) -> list[dict]:
     by_urn = {r.urn: r.name for r in rec.resources}
     return [
-        {"type": r.type, "name": r.name, "parent": by_urn.get(r.parent), "protect": r.protect,
-         "deleteBeforeReplace": r.delete_before_replace, "ignoreChanges": r.ignore_changes,
-         "dependsOn": sorted(by_urn[d] for d in r.dependencies if d in by_urn), "inputs": readable(r.inputs)}
+        {
+            "type": r.type,
+            "name": r.name,
+            "parent": by_urn.get(r.parent),
+            "protect": r.protect,
+            "deleteBeforeReplace": r.delete_before_replace,
+            "ignoreChanges": r.ignore_changes,
+            "dependsOn": sorted(by_urn[d] for d in r.dependencies if d in by_urn),
+            "inputs": readable(r.inputs),
+        }
         for r in rec.resources
     ]
 
@@ -52,9 +59,13 @@ def test_preset_shape(stack, zones, masters, workers, nat):
     roles = Counter(r.inputs["tags"]["kubecvm/role"] for r in rec.of_type(INSTANCE))
     assert roles == Counter({"master": masters, "worker": workers})
     assert len({r.inputs["availabilityZone"] for r in rec.of_type(INSTANCE)}) == zones
-    assert len({r.inputs["availabilityZone"] for r in rec.of_type(INSTANCE) if r.inputs["tags"]["kubecvm/role"] == "master"}) == min(zones, masters)
+    assert len(
+        {r.inputs["availabilityZone"] for r in rec.of_type(INSTANCE) if r.inputs["tags"]["kubecvm/role"] == "master"}
+    ) == min(zones, masters)
     assert len(rec.of_type("tencentcloud:Nat/gateway:Gateway")) == nat
-    pod_routes = [r for r in rec.of_type("tencentcloud:Route/tableEntry:TableEntry") if r.inputs["nextType"] == "NORMAL_CVM"]
+    pod_routes = [
+        r for r in rec.of_type("tencentcloud:Route/tableEntry:TableEntry") if r.inputs["nextType"] == "NORMAL_CVM"
+    ]
     assert len(pod_routes) == masters + workers
 
 
@@ -62,8 +73,13 @@ def test_prod_is_protected_and_staging_is_not():
     prod, staging = spec_from_stack_file(stack_file("prod")), spec_from_stack_file(stack_file("staging"))
     assert prod.protect and prod.control_plane.etcd_disk.type.value == "CLOUD_SSD"
     rec = run_stack("prod")
-    assert {r.name for r in rec.resources if r.protect} == {"prod-vpc", "prod-master-0-etcd", "prod-master-1-etcd",
-                                                            "prod-master-2-etcd", "kubecvm-prod-etcd"}  # + the etcd backups
+    assert {r.name for r in rec.resources if r.protect} == {
+        "prod-vpc",
+        "prod-master-0-etcd",
+        "prod-master-1-etcd",
+        "prod-master-2-etcd",
+        "kubecvm-prod-etcd",
+    }  # + the etcd backups
     assert not staging.protect
 
 

@@ -12,8 +12,10 @@ def stack_plan():
     tencentcloud:region); a config error is the program's error, with the config's message."""
     try:
         return plan_from_config(
-            preset=pulumi.Config("kubecvm").get("preset"), overrides=pulumi.Config("kubecvm").get_object("cluster"),
-            region=pulumi.Config("tencentcloud").get("region"), stack=pulumi.get_stack(),
+            preset=pulumi.Config("kubecvm").get("preset"),
+            overrides=pulumi.Config("kubecvm").get_object("cluster"),
+            region=pulumi.Config("tencentcloud").get("region"),
+            stack=pulumi.get_stack(),
         )
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None

@@ -52,48 +52,78 @@ def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, st
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubecvm rehearsal CA")])
 
     def cert(subject: str, public_key, serial: int, extensions) -> x509.Certificate:
-        builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-                   .issuer_name(ca_name).public_key(public_key).serial_number(serial)
-                   .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650)))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(ca_name)
+            .public_key(public_key)
+            .serial_number(serial)
+            .not_valid_before(start)
+            .not_valid_after(start + datetime.timedelta(days=3650))
+        )
         for ext, critical in extensions:
             builder = builder.add_extension(ext, critical=critical)
         return builder.sign(ca_key, None)
 
     ca = cert("kubecvm rehearsal CA", ca_key.public_key(), 1, [(x509.BasicConstraints(ca=True, path_length=0), True)])
-    leaf = cert(common_name, key.public_key(), 2,
-                [(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), False)])
+    leaf = cert(
+        common_name, key.public_key(), 2, [(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), False)]
+    )
     pem = serialization.Encoding.PEM
-    return (ca.public_bytes(pem).decode(), leaf.public_bytes(pem).decode(),
-            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    return (
+        ca.public_bytes(pem).decode(),
+        leaf.public_bytes(pem).decode(),
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
+    )
 
 
 def monitoring(plan, pp) -> list[dict]:
     """The agents', node-exporter's and kube-state-metrics' objects, as ManagedPrometheus.objects renders them for
     a write URL of the user's."""
     p = plan_addons.PrometheusObjects(
-        cluster=plan.name, image=pp.images["prometheus"], url=pp.url, token=pulumi.Output.secret("rehearsal-token"),
-        auth=pp.auth, username=pp.username, ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None)
-    return plan_addons.monitoring_objects(p, pp.images["node-exporter"], pp.images["kube-state-metrics"],
-                                          plan_addons.agent_config(p, pp.url), plan_addons.control_plane_config(p, pp.url))
+        cluster=plan.name,
+        image=pp.images["prometheus"],
+        url=pp.url,
+        token=pulumi.Output.secret("rehearsal-token"),
+        auth=pp.auth,
+        username=pp.username,
+        ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None,
+    )
+    return plan_addons.monitoring_objects(
+        p,
+        pp.images["node-exporter"],
+        pp.images["kube-state-metrics"],
+        plan_addons.agent_config(p, pp.url),
+        plan_addons.control_plane_config(p, pp.url),
+    )
 
 
 def main() -> None:
     plan = stack_plan()
     settings = plan_addons.settings_from_plan(plan)
     ca, cert, key = test_tls(plan_addons.METRICS_SERVER_DNS_NAMES[0], plan_addons.METRICS_SERVER_DNS_NAMES)
-    metrics_tls = plan_addons.ServingTls(cert_pem=pulumi.Output.secret(cert), key_pem=pulumi.Output.secret(key),
-                                         ca_bundle=base64.b64encode(ca.encode()).decode())
+    metrics_tls = plan_addons.ServingTls(
+        cert_pem=pulumi.Output.secret(cert),
+        key_pem=pulumi.Output.secret(key),
+        ca_bundle=base64.b64encode(ca.encode()).decode(),
+    )
     objs = plan_addons.objects(settings, metrics_tls=metrics_tls)
     if (ingress := ingress_nginx.settings_from_plan(plan)) is not None:
         ca, cert, key = test_tls(ingress_nginx.WEBHOOK_DNS_NAMES[2], ingress_nginx.WEBHOOK_DNS_NAMES)
         status = ingress_nginx.publish_status_arg(plan.ingress.vip) if plan.ingress.vip else None
-        objs += ingress_nginx.objects(ingress, ca_pem=ca, cert_pem=pulumi.Output.secret(cert),
-                                      key_pem=pulumi.Output.secret(key), status_arg=status)
+        objs += ingress_nginx.objects(
+            ingress,
+            ca_pem=ca,
+            cert_pem=pulumi.Output.secret(cert),
+            key_pem=pulumi.Output.secret(key),
+            status_arg=status,
+        )
     if (pp := prometheus_plan(plan)) is not None:
         objs += monitoring(plan, pp)
     path = os.environ.get(KUBECONFIG)
-    provider = k8s.Provider("addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""),
-                            **PROVIDER_SETTINGS)  # as ClusterAddons' own provider
+    provider = k8s.Provider(
+        "addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""), **PROVIDER_SETTINGS
+    )  # as ClusterAddons' own provider
     child = pulumi.ResourceOptions(provider=provider)
     for obj in objs:
         meta = obj["metadata"]

@@ -21,8 +21,15 @@ def main() -> None:
     plan = stack_plan()
     if plan.cluster_route_table is None:
         raise pulumi.RunError("kubecvm:cluster.podNetwork.mode: the GlobalRouter rehearsal needs globalRouter")
-    routes = PodRoutes(plan.components["routes"], plan.routes, route_table_id="", instances={},
-                       cluster_table=plan.cluster_route_table, vpc_id=VPC_ID, region=plan.region)
+    routes = PodRoutes(
+        plan.components["routes"],
+        plan.routes,
+        route_table_id="",
+        instances={},
+        cluster_table=plan.cluster_route_table,
+        vpc_id=VPC_ID,
+        region=plan.region,
+    )
     pulumi.export("clusterRouteTable", routes.cluster_table.id)
 
 
