@@ -104,8 +104,11 @@ class Rig:
         return {g: v for g, v in self.emulator.vpc.groups.items() if v["tags"].get(model.TAG_CLUSTER)}
 
     def targets(self) -> dict[tuple[str, int], list[tuple[str, int]]]:
-        """{(protocol, port): sorted (instance, port)} of the only CLB."""
-        (lb,) = self.clbs()
+        """{(protocol, port): sorted (instance, port)} of the only CLB ({} unless there is exactly one)."""
+        lbs = self.clbs()
+        if len(lbs) != 1:
+            return {}
+        (lb,) = lbs
         return {
             (x["Protocol"], x["Port"]): sorted((t["InstanceId"], t["Port"]) for t in x["Targets"])
             for x in lb["Listeners"].values()
@@ -185,6 +188,7 @@ def steps(
         )
         svc = rig.service()
         node_port = svc["spec"]["ports"][0]["nodePort"]  # allocated by the API server
+        assert len(rig.clbs()) == 1, f"CLBs: {[lb['LoadBalancerId'] for lb in rig.clbs()]}"
         (lb,) = rig.clbs()
         # the controller writes the ip; the API server adds ipMode VIP (LoadBalancerIPMode, beta and on since 1.30)
         assert svc["status"]["loadBalancer"]["ingress"] == [{"ip": lb["LoadBalancerVips"][0], "ipMode": "VIP"}], svc[
@@ -212,7 +216,9 @@ def steps(
             "only the endpoints' nodes",
             lambda: rig.targets() == {("TCP", 80): [(instance(1), port), (instance(3), port)]},
         )
-        (listener,) = rig.clbs()[0]["Listeners"].values()
+        listeners = list(rig.clbs()[0]["Listeners"].values())
+        assert len(listeners) == 1, listeners
+        (listener,) = listeners
         check = listener["HealthCheck"]
         assert (check.get("CheckType"), check.get("CheckPort"), check.get("HttpCheckPath")) == (
             "HTTP",

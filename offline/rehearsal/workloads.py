@@ -16,6 +16,7 @@ from kubernetes import client, config
 from kubecvm.planning.ingress import POOL_LABEL
 
 SETTLE_SECONDS = 90  # the controllers' informers start, then each workload's Pods are created
+POD_SECURITY = "violates PodSecurity"  # the PodSecurity admission's refusal (k8s.io/pod-security-admission)
 
 
 def api(kubeconfig: Path) -> client.ApiClient:
@@ -63,19 +64,22 @@ def refusals(core: client.CoreV1Api) -> list[str]:
 
 
 def check(kubeconfig: Path) -> str | None:
-    """None once every workload's Pods exist; else why not (the admission's refusals, or what is still pending)."""
+    """None once every workload's Pods exist; else why not. A PodSecurity refusal never passes, so it fails at once;
+    another refusal may be a race the controller retries (the engine creates objects in parallel, so a ReplicaSet
+    can ask for a Pod before its ServiceAccount exists), so it counts only if the workload is still without its
+    Pods at the deadline."""
     a = api(kubeconfig)
     apps, core = client.AppsV1Api(a), client.CoreV1Api(a)
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         refused = refusals(core)
-        if refused:
-            return "Pods refused: " + "; ".join(refused)[:1500]
+        if any(POD_SECURITY in r for r in refused):
+            return "Pods refused: " + "; ".join(r for r in refused if POD_SECURITY in r)[:1500]
         waiting = pending(apps)
         if not waiting:
             return None
         if time.monotonic() > deadline:
-            return f"no Pods within {SETTLE_SECONDS} s for " + ", ".join(waiting)
+            return f"no Pods within {SETTLE_SECONDS} s for " + ", ".join(waiting) + "".join(f"; {r}" for r in refused)
         time.sleep(1)
 
 
