@@ -32,7 +32,7 @@ KINDS: dict[tuple[str, str], type[pulumi.CustomResource]] = {
     ("storage.k8s.io/v1", "StorageClass"): k8s.storage.v1.StorageClass,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
-    # ingress-nginx (planning/ingress_nginx.py)
+    # ingress-nginx (planning/addons/ingress_nginx.py)
     ("v1", "Namespace"): k8s.core.v1.Namespace,
     ("v1", "Secret"): k8s.core.v1.Secret,
     ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
@@ -141,7 +141,7 @@ class ClusterAddons(pulumi.ComponentResource):
         self.register_outputs({"objects": sorted(self.resources)})
 
 
-# metrics-server's serving certificate (planning/addons.py METRICS_SERVER_DNS_NAMES says who checks which name).
+# metrics-server's serving certificate (planning/addons/metrics_server.py METRICS_SERVER_DNS_NAMES says who checks which name).
 # A CA of its own rather than the cluster CA: the APIService's caBundle then trusts only what this CA issued (the
 # cluster CA also signs every kubelet's serving certificate and any CSR the controller manager approves), and the
 # cluster CA's key stays where only masters read it (SSM), never used by the stack for anything but kubeadm's PKI.

@@ -57,7 +57,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "kubernetes:storage.k8s.io/v1:StorageClass": frozenset(
         {"metadata.name", "provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"}
     ),
-    # metrics-server and the CSR approver (planning/addons.py): a Service's clusterIP is immutable (kubecvm sets
+    # metrics-server and the CSR approver (planning/addons/): a Service's clusterIP is immutable (kubecvm sets
     # none), a RoleBinding's roleRef too (pkg/apis/rbac/validation ValidateRoleBindingUpdate); an APIService is
     # named by version.group.
     "kubernetes:core/v1:Service": frozenset({"metadata.name", "metadata.namespace", "spec.clusterIP"}),
@@ -67,7 +67,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "kubernetes:apiregistration.k8s.io/v1:APIService": frozenset({"metadata.name"}),
     # A patch (server-side apply of some fields of an object kubeadm made): another name is another object.
     "kubernetes:apps/v1:DeploymentPatch": frozenset({"metadata.name", "metadata.namespace"}),
-    # ingress-nginx's kinds (planning/ingress_nginx.py): a Secret's type and an IngressClass's spec.controller are
+    # ingress-nginx's kinds (planning/addons/ingress_nginx.py): a Secret's type and an IngressClass's spec.controller are
     # immutable (pkg/apis/core/validation ValidateSecretUpdate, pkg/apis/networking/validation
     # ValidateIngressClassUpdate).
     "kubernetes:core/v1:Namespace": frozenset({"metadata.name"}),

@@ -3,7 +3,7 @@
 Each row: kubecvm's name for the image, where it lives, its tag, the digest of the manifest that tag named when it
 was pinned (for a multi-arch image, the index), and where that digest is stated. A reference with a digest is
 written `repo:tag@sha256:...`: the runtime pulls by the digest, so a moved or overwritten tag cannot change what runs
-(the tag stays for the reader). tests/planning/test_images.py holds every digest to the tag it was read for, so a
+(the tag stays for the reader). tests/bootstrap/test_images.py holds every digest to the tag it was read for, so a
 tag bumped without its digest fails there.
 
 Where a digest is used, and why only there:

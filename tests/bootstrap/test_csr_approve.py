@@ -1,4 +1,4 @@
-"""The kubelet serving-certificate approver add-on (planning/csr_approver.py): its rules on real CSRs made with
+"""The kubelet serving-certificate approver add-on (planning/addons/csr_approver.py): its rules on real CSRs made with
 `cryptography`, one pass against a fake in-cluster API on loopback TLS, and the objects that run it."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 kube-controller-manager signs kubernetes.io/kubelet-serving requests with the cluster CA once they are approved,
 but approves none itself (Kubernetes docs, "Certificate Management with kubeadm", kubelet serving certificates:
 "the CSRs ... must be approved by a user or a third party controller"). This module runs in the cluster as a small
-Deployment on the masters (planning/addons.py ships its source in a ConfigMap, like the CAM credential sidecar):
+Deployment on the masters (planning/addons/csr_approver.py ships its source in a ConfigMap, like the CAM credential sidecar):
 stdlib only, the pod's service account, the in-cluster API. A request is approved only when:
   - its signer is kubernetes.io/kubelet-serving and it is still pending;
   - the requester is system:node:<name> in group system:nodes, and <name> has a planned address (planned_ip);
@@ -128,7 +128,7 @@ def problem(csr, rules):
 
 
 def read_rules(path):
-    """The planned addresses from the JSON file planning/addons.py writes into the ConfigMap (checked, normalized)."""
+    """The planned addresses from the JSON file planning/addons/csr_approver.py writes into the ConfigMap (checked, normalized)."""
     with open(path) as f:
         doc = json.load(f)
     ip = lambda value: str(ipaddress.ip_address(value))  # noqa: E731
