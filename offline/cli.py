@@ -10,33 +10,36 @@ KUBECVM_DEBUG=1, adds the traceback). Never 0, 1 or 3 for a crash: CI reads thos
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
-import os
-import shutil
 import sys
 import traceback
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from kubecvm.offline import render
+from kubecvm.offline import cli_contract, cli_output, render
+from kubecvm.offline.cli_contract import (
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_POLICY,
+    EXIT_REPLACE,
+    contract,
+    crash_line,
+    debug_enabled,
+    exit_now,
+    fail,
+)
+from kubecvm.offline.cli_output import Color, Format, Report, render_report, report_source, use_color, write, write_plan
 from kubecvm.offline.diff import PlanFileError, diff_plans, load_plan
 
 if TYPE_CHECKING:
     from kubecvm.offline import plan as offline
-    from kubecvm.policies import reports
 # `kubecvm plan` imports the Pulumi SDK, the components and the policy engine when it runs (in plan below):
 # `kubecvm diff` needs none of them, and reads two big plans within its memory budget (offline/plan_file.py).
 
-EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_REPLACE = 0, 1, 2, 3
 # Below this many resources a run takes well under a second: a progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
-
-# Where a crash tells the user to go (docs/reference/cli.md, "Reporting a bug").
-REPORT_BUGS = "report it to the kubecvm maintainers with that output (docs/reference/cli.md: Reporting a bug)"
 
 # -h as well as --help; typer's own --install-completion / --show-completion for bash, zsh, fish, PowerShell.
 app = typer.Typer(
@@ -62,16 +65,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-class Color(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
-
-
-_debug = False  # set by `kubecvm --debug`
-_color = Color.auto  # set by `kubecvm --color`
-
-
 @app.callback()
 def _root(
     _version: Annotated[
@@ -90,168 +83,7 @@ def _root(
     ] = Color.auto,
 ) -> None:
     """Offline plan and diff for kubecvm stacks (no Pulumi CLI or Tencent credentials needed)."""
-    global _debug, _color
-    _debug, _color = debug, color
-
-
-def use_color() -> bool:
-    """Colour on stdout: --color always/never, else only on a terminal, and never with NO_COLOR set to anything
-    non-empty (https://no-color.org) or TERM=dumb."""
-    if _color is not Color.auto:
-        return _color is Color.always
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return sys.stdout.isatty()
-
-
-DEFAULT_WIDTH = 120  # the width of text written to a file or a pipe, so it does not depend on who ran it
-MIN_WIDTH = 60
-
-
-def output_width() -> int:
-    """The terminal's width (COLUMNS wins there, as for any program), or DEFAULT_WIDTH when stdout is no terminal:
-    a pipe's text must not depend on a COLUMNS that a test runner or CI happens to set."""
-    if not sys.stdout.isatty():
-        return DEFAULT_WIDTH
-    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-class Report(str, Enum):
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
-
-
-def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
-    typer.echo(f"kubecvm: {message}", err=True)
-    return typer.Exit(code)
-
-
-def debug_enabled() -> bool:
-    return _debug or os.environ.get("KUBECVM_DEBUG", "") not in ("", "0")
-
-
-def crash_line(exc: BaseException) -> str:
-    """One line for an unexpected error: what it was, that it is a bug, and what to do."""
-    what = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return (
-        f"internal error ({type(exc).__name__}{': ' + what if what else ''}); this is a bug in kubecvm, not in "
-        f"your input: rerun with `kubecvm --debug ...` for the traceback and {REPORT_BUGS}"
-    )
-
-
-def contract(command):
-    """Keep a command inside its exit-code contract: its own exits pass through, anything else is exit 2."""
-
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
-        except KeyboardInterrupt:
-            raise fail("interrupted") from None
-        except BaseException as exc:  # noqa: BLE001  (the contract: an unexpected error is exit 2, one line; a
-            # SystemExit here is not the command's own, which exits with typer.Exit, so its code is no verdict)
-            if debug_enabled():
-                traceback.print_exc(file=sys.stderr)
-            raise fail(crash_line(exc)) from None
-
-    return run
-
-
-def write(path: Path | None, content: str) -> None:
-    if path is None:
-        sys.stdout.write(content)
-        sys.stdout.flush()
-        return
-    try:
-        path.write_text(content)
-    except OSError as exc:
-        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def write_plan(path: Path | None, doc: dict, fmt: Format) -> None:
-    """The plan in `fmt`, to `path` or stdout; JSON streamed as it is made (render.write_json)."""
-    if fmt is not Format.json:
-        write(path, render_plan(doc, fmt, on_stdout=path is None))
-        return
-    if path is None:
-        render.write_json(doc, sys.stdout)
-        sys.stdout.flush()
-        return
-    try:
-        with path.open("w") as out:
-            render.write_json(doc, out)
-    except OSError as exc:
-        raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def render_plan(doc: dict, fmt: Format, on_stdout: bool = False) -> str:
-    if fmt is Format.json:
-        return render.to_json(doc)
-    if fmt is Format.markdown:
-        return render.markdown(doc)
-    if on_stdout:
-        return render.text(doc, width=output_width(), color=use_color())
-    return render.text(doc)
-
-
-def report_uri(path: Path) -> str:
-    """The file as code scanning and annotations resolve it: relative to the repository's root (the nearest folder
-    above with .git, as actions/checkout leaves it), else to the working directory, else an absolute file URI."""
-    path = path.resolve()
-    roots = [d for d in path.parents if (d / ".git").exists()][:1] + [Path.cwd().resolve()]
-    for root in roots:
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return path.as_uri()
-
-
-def report_source(loaded: offline.LoadedStack) -> reports.Source | None:
-    """Findings point at the stack file (the line of the setting concerned), or at the program without one."""
-    from kubecvm.policies import reports
-    from kubecvm.stacks.locations import setting_lines
-
-    if loaded.path.is_file():
-        return reports.Source(report_uri(loaded.path), setting_lines(loaded.path))
-    return reports.Source(report_uri(loaded.program)) if loaded.program is not None else None
-
-
-def render_report(result: offline.PlanResult, kind: Report, source: reports.Source | None = None) -> str:
-    from kubecvm.policies import reports
-
-    if kind is Report.sarif:
-        return reports.sarif(result.evaluation, result.infos, source=source)
-    if kind is Report.junit:
-        return reports.junit(result.evaluation, result.infos, source=source)
-    return reports.github(result.evaluation, result.infos, source=source)
-
-
-def exit_now(code: object) -> None:
-    """End the process with `code` (a SystemExit's) without the interpreter's teardown.
-
-    A plan leaves a heap of millions of objects and the event loops the Pulumi SDK opens per thread; tearing them
-    down frees nothing a finished process needs, takes about a second at 1000 workers (bench --e2e), and may print
-    "Exception ignored in BaseEventLoop.__del__" when a loop's socket is closed first. Everything kubecvm writes is
-    flushed here or already closed (--out files are written whole).
-    """
-    status = 0 if code is None else code if isinstance(code, int) else None
-    try:
-        if status is None:  # sys.exit("message"): Python would print it and exit 1, which is the policy code
-            sys.stderr.write(f"{code}\n")
-            status = EXIT_CONFIG
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said
-        pass
-    os._exit(status)
+    cli_contract._debug, cli_output._color = debug, color
 
 
 def stderr_is_terminal() -> bool:
