@@ -1,5 +1,5 @@
 """Every path of this repository that the code, comments and docs name exists: a comment that points a reader at
-planning/addons.py after it became a package points at nothing. Paths in other projects that happen to start with
+a module that has since become a package points at nothing. Paths in other projects that happen to start with
 one of our folder names (upstream sources cited, paths on a node) are listed below with where they are from."""
 
 from __future__ import annotations
