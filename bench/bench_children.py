@@ -178,7 +178,7 @@ def child_floor(kind: str, regs_file: Path, types: list[str]) -> dict:
         if cls is None:  # no SDK class (a dynamic resource): registered as it reaches the engine
             raw(r)
         else:
-            cls(r["name"], **sdk_kwargs(r["inputs"]))
+            cls(r["name"], **sdk_kwargs(r["inputs"], r["type"]))
 
     seconds, mocks = _run_floor(regs, sdk if kind == "sdk" else raw)
     rss = _peak_rss_mib()
@@ -206,7 +206,7 @@ def child_floor_e2e(regs_file: Path, types: list[str]) -> dict:
         if cls is None:
             pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]))
         else:
-            cls(r["name"], **sdk_kwargs(r["inputs"]))
+            cls(r["name"], **sdk_kwargs(r["inputs"], r["type"]))
 
     seconds, mocks = _run_floor(regs, sdk)
     return {"seconds": seconds, "resources": len(mocks.seen)}

@@ -78,14 +78,18 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-def sdk_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def sdk_kwargs(inputs: Mapping[str, Any], type_token: str = "") -> dict[str, Any]:
     """A registration's camelCase inputs as keyword arguments for the SDK class: `instanceType` -> `instance_type`.
 
     Only the top level is renamed. Nested values stay as recorded: the SDK translates a nested key with
     `py_name_to_pulumi_name.get(key) or key`, so an engine name passes unchanged, and a map (`tags`, labels)
-    keeps its keys, which are data. The floor checks that it registered exactly the plan's inputs.
+    keeps its keys, which are data. A provider's boolean inputs are recorded as the JSON its class sends
+    (pulumi_kubernetes' Provider applies `pulumi.runtime.to_json` to `enable_config_map_mutable` and the like), so
+    they go back as booleans and the class encodes them once. The floor checks that it registered exactly the
+    plan's inputs.
     """
-    return {snake(k): v for k, v in inputs.items()}
+    provider = type_token.startswith("pulumi:providers:")
+    return {snake(k): (v == "true" if provider and v in ("true", "false") else v) for k, v in inputs.items()}
 
 
 # Python package of each provider the program uses; the rest of a type token names the module and class.

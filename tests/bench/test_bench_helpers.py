@@ -89,6 +89,13 @@ def test_sdk_kwargs_renames_only_the_top_level():
         "data_disks": [{"dataDiskType": "CLOUD_SSD", "dataDiskSize": 200, "deleteWithInstance": True, "encrypt": True}],
         "tags": {"kubecvm/cluster": "bench", "costCenter": "ops"},
     }
+    # A provider's booleans were recorded as the JSON its class sent; a resource's strings are data.
+    recorded = {"enableConfigMapMutable": "true", "kubeconfig": "[secret]"}
+    assert bench.sdk_kwargs(recorded, "pulumi:providers:kubernetes") == {
+        "enable_config_map_mutable": True,
+        "kubeconfig": "[secret]",
+    }
+    assert bench.sdk_kwargs({"value": "true"}, "kubernetes:core/v1:ConfigMap") == {"value": "true"}
 
 
 @pytest.mark.parametrize(
