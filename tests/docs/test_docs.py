@@ -107,3 +107,12 @@ def test_the_component_pages_program_plans(tmp_path: Path):
     groups = {r["name"]: r["id"] for r in doc["resources"] if r["type"] == "tencentcloud:Security/group:Group"}
     cvms = [r for r in doc["resources"] if r["type"] == "tencentcloud:Instance/instance:Instance"]
     assert len(cvms) == 12 and all(groups["shared"] in r["inputs"]["orderlySecurityGroups"] for r in cvms)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_table_starts_with_its_header(page: Path):
+    """A table is a run of lines starting with `|`: a header, then a `| --- |` line. A paragraph or a blank line
+    inside a table leaves the rest without a header, and it renders as text."""
+    for block in re.findall(r"(?:^\|.*\n?)+", FENCE.sub("", page.read_text()), re.M):
+        lines = block.strip("\n").splitlines()
+        assert len(lines) >= 2 and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[1].strip()), lines[0][:100]
