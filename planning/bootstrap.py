@@ -835,8 +835,30 @@ _RUNCMD = _yaml({"runcmd": [["systemctl", "daemon-reload"], ["/usr/local/sbin/ku
 
 @functools.lru_cache(maxsize=256)
 def _entry(path: str, mode: str, content: str, encoding: str | None = None) -> str:
+    if isinstance(content, Literal) and _PLAIN_BLOCK.fullmatch(content):
+        head, indent = _literal_head(path, mode, encoding)
+        return head + "".join(f"{indent}{line}\n" if line else "\n" for line in content[:-1].split("\n"))
+    return _dumped_entry(path, mode, content, encoding)
+
+
+def _dumped_entry(path: str, mode: str, content: str, encoding: str | None = None) -> str:
     entry = {"path": path, "permissions": mode, **({"encoding": encoding} if encoding else {}), "content": content}
     return _yaml([entry])
+
+
+# Text that YAML's emitter writes as a plain `|` block (PyYAML emitter.py analyze_scalar, libyaml emitter.c
+# yaml_emitter_analyze_scalar): printable ASCII lines, none ending in a space (else it quotes the whole), not
+# starting with a space or a blank line (an indentation indicator), one final line break (no chomping indicator).
+# Such text is each line indented, blank lines bare: written here, the per-node files cost a string join instead
+# of an emitter run each (tests/bootstrap/test_render.py holds it to what the emitter writes).
+_PLAIN_BLOCK = re.compile(r"(?![ \n])(?:[\x20-\x7e]*[\x21-\x7e])?(?:\n(?:[\x20-\x7e]*[\x21-\x7e])?)*(?<=[^\n]\n)")
+
+
+@functools.lru_cache(maxsize=64)
+def _literal_head(path: str, mode: str, encoding: str | None) -> tuple[str, str]:
+    """An entry's text up to its content's first line, and that content's indentation, as the emitter writes them."""
+    head, _, indent = _dumped_entry(path, mode, Literal("x\n"), encoding).rpartition("x\n")[0].rpartition("\n")
+    return head + "\n", indent
 
 
 @functools.cache

@@ -576,6 +576,22 @@ def test_only_ascii_user_data_is_encoded(text: str):
             bootstrap.encode_user_data(text)
 
 
+@given(
+    st.one_of(
+        st.text(st.sampled_from(" \n\t\r#:-|'\"ab~\x7f\x85")),
+        st.text(st.characters(min_codepoint=32, max_codepoint=126) | st.just("\n")).map(lambda t: t + "\n"),
+    ),
+    st.sampled_from([("/etc/kubecvm/boot.env", "0600", None), ("/usr/local/sbin/x", "0755", "gz+b64")]),
+)
+def test_a_file_entry_is_what_the_emitter_writes(content: str, where: tuple):
+    # _entry writes the per-node files' plain `|` blocks itself; anything else goes to the emitter.
+    path, mode, encoding = where
+    text = bootstrap.Literal(content)
+    assert bootstrap._entry.__wrapped__(path, mode, text, encoding) == bootstrap._dumped_entry(
+        path, mode, text, encoding
+    )
+
+
 @given(st.text(st.characters(max_codepoint=127)))
 def test_own_user_data_reads_as_the_email_parser_reads_it(text: str):
     data = base64.b64decode(bootstrap.encode_user_data(text))
