@@ -6,6 +6,8 @@ same options as those of a whole Cluster, and no resource call site can forget o
 
 from __future__ import annotations
 
+import copy
+
 import pulumi
 
 from kubecvm.planning.lifecycle import delete_before_replace
@@ -14,9 +16,13 @@ from kubecvm.planning.lifecycle import delete_before_replace
 def _apply(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
     if not delete_before_replace(args.type_) or args.opts.delete_before_replace is not None:
         return None
-    return pulumi.ResourceTransformationResult(
-        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(delete_before_replace=True))
-    )
+    # A copy of the options with that one set: what ResourceOptions.merge with it gives, without merge's copies and
+    # normalized lists (a tenth of a second per 1000 nodes: every CVM and pod route). A shallow copy, as
+    # ResourceOptions._copy makes and Resource.__init__ makes again of what a transformation returns
+    # (pulumi/resource.py), which reads the lists in any form merge accepts.
+    opts = copy.copy(args.opts)
+    opts.delete_before_replace = True
+    return pulumi.ResourceTransformationResult(args.props, opts)
 
 
 def with_lifecycle(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
