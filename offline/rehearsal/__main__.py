@@ -9,6 +9,7 @@ Exit codes: 0 every scenario that ran passed, 1 one failed, 2 a missing binary, 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -118,7 +119,9 @@ def readback(sc: scenarios.Scenario, tmp: Path) -> dict:
 
 def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> dict:
     """A scenario against a real kube-apiserver and etcd started for it on 127.0.0.1, stopped after it; its program
-    reads the admin kubeconfig's path from the environment (programs/addons.py)."""
+    reads the admin kubeconfig's path from the environment (programs/addons.py). With `controller_manager`,
+    kube-controller-manager too and a Node per pool, and the workloads' Pods checked after each `up`
+    (workloads.py)."""
     work = tmp / "cluster"
     try:
         with apiserver.cluster(engine.bin_dir(), work, controllers=sc.controller_manager) as cluster:
@@ -127,7 +130,7 @@ def on_cluster(sc: scenarios.Scenario, tmp: Path, emulator: stage.Emulator) -> d
             if sc.controller_manager:  # a worker of each pool the scenario has, for the DaemonSets' Pods
                 for pool in scenarios.pools(sc):
                     workloads.register_node(cluster.kubeconfig, f"rehearsal-{pool}-0", pool)
-                check = lambda: workloads.check(cluster.kubeconfig)  # noqa: E731
+                check = functools.partial(workloads.check, cluster.kubeconfig)
             try:
                 out = rehearse(sc, tmp, emulator, after_up=check) | {"apiServer": cluster.url}
                 return out | ({"pods": workloads.created(cluster.kubeconfig)} if sc.controller_manager else {})
