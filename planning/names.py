@@ -197,7 +197,7 @@ def bootstrap_token(cluster: str, part: str) -> str:
 
 
 def encryption_key(cluster: str) -> str:
-    """The random key that encrypts Secrets at rest (CIS hardening, planning/bootstrap.py)."""
+    """The random key that encrypts Secrets at rest (CIS hardening, planning/hardening.py)."""
     return f"{cluster}-encryption-key"
 
 

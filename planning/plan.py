@@ -14,7 +14,7 @@ from .sizing import instance_family
 from .spec import ClusterSpec, Disk, Exposure, PodNetworkMode, Preset, SpecError, system_disk_size
 
 TAG_CLUSTER, TAG_ROLE, TAG_POOL = "kubecvm/cluster", "kubecvm/role", "kubecvm/pool"
-# The cluster's DNS domain (kubeadm networking.dnsDomain, planning/bootstrap.py): Service names end in .svc.<it>.
+# The cluster's DNS domain (kubeadm networking.dnsDomain, planning/kubeadm.py): Service names end in .svc.<it>.
 CLUSTER_DOMAIN = "cluster.local"
 ALL_PORTS = "ALL"
 ETCD_PORTS, KUBELET_PORT, API_PORT, SSH_PORT, NODEPORTS = "2379-2380", "10250", "6443", "22", "30000-32767"

@@ -1,6 +1,6 @@
 """Platform rules for values that reach Kubernetes or Tencent Cloud verbatim, each in one place with its source.
 
-Pure: the spec (planning/spec/) validates with these, and planning/bootstrap.py checks labels and taints again where
+Pure: the spec (planning/spec/) validates with these, and planning/kubeadm.py checks labels and taints again where
 it renders them onto the kubelet's command line (a plan built by hand never went through the spec).
 Each function returns the problem as a string, or None when the value is fine.
 """

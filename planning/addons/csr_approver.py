@@ -1,6 +1,6 @@
 """The kubelet serving-certificate approver: its RBAC, its program and the planned addresses, its Deployment. Pure.
 
-Every kubelet asks for a CA-signed serving certificate (serverTLSBootstrap, planning/bootstrap.py) and nothing in
+Every kubelet asks for a CA-signed serving certificate (serverTLSBootstrap, planning/kubeadm.py) and nothing in
 Kubernetes approves those requests. programs/csr_approver.py does, with strict rules, as a one-replica Deployment on
 the masters. Always installed: without it no kubelet has a serving certificate (kubectl logs/exec fail too).
 """

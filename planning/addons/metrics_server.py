@@ -6,7 +6,7 @@ with three changes: the image comes through image() (mirrored where registry.k8s
 serving certificates are verified against the cluster CA (--kubelet-certificate-authority, the CA from the
 kube-root-ca.crt ConfigMap that kube-controller-manager publishes in every namespace) instead of
 --kubelet-insecure-tls, which works because the kubelets have CA-signed serving certificates (serverTLSBootstrap in
-planning/bootstrap.py, approved by planning/addons/csr_approver.py); and metrics-server serves with a certificate
+planning/kubeadm.py, approved by planning/addons/csr_approver.py); and metrics-server serves with a certificate
 the stack issues, which the APIService verifies (caBundle) instead of insecureSkipTLSVerify (below).
 """
 

@@ -13,7 +13,7 @@ Two agents, because kubeadm binds three control-plane components to the master's
 
 Ports and addresses, from upstream:
 - kubelet 10250: KubeletPort, kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go (and pkg/cluster/ports);
-  its serving certificate is signed by the cluster CA (serverTLSBootstrap, planning/bootstrap.py), so it is verified.
+  its serving certificate is signed by the cluster CA (serverTLSBootstrap, planning/kubeadm.py), so it is verified.
 - kube-scheduler 10259 and kube-controller-manager 10257: KubeSchedulerPort and KubeControllerManagerPort in the same
   constants.go; kubeadm runs both with --bind-address=127.0.0.1 (cmd/kubeadm/app/phases/controlplane/manifests.go
   getSchedulerCommand, getControllerManagerCommand). They serve a self-signed certificate made in memory (no

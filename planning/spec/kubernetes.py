@@ -12,7 +12,7 @@ from .. import images, kubernetes_releases, mirrors, validation
 from .base import LAX, Model, about, shown
 
 
-# Kubernetes minors whose kubeadm still reads the v1beta3 config kubecvm renders (planning/bootstrap.py).
+# Kubernetes minors whose kubeadm still reads the v1beta3 config kubecvm renders (planning/kubeadm.py).
 KUBERNETES_VERSION = r"^1\.(2[89]|3[0-2])\.(0|[1-9][0-9]*)$"
 
 

@@ -513,7 +513,7 @@ def test_cloud_init_itself_reads_the_shipped_user_data_as_the_rendered_cloud_con
 def test_shipped_user_data_is_text_with_room_to_spare(stack: str, role: str):
     sent = shipped(preset_plan(stack), machine(stack, role))
     # The provider reads the user data back and stores its base64 decoding as the string user_data_raw, which
-    # Pulumi's gRPC refuses unless it is UTF-8 (planning/bootstrap.py encode_user_data): text, ASCII even.
+    # Pulumi's gRPC refuses unless it is UTF-8 (planning/user_data.py encode_user_data): text, ASCII even.
     assert base64.b64decode(sent, validate=True).isascii()
     # Room to spare: under 94% of the 16 KB CVM limit (15401 bytes; what each role ships: docs/concepts/boot.md's
     # table, held to the plan by tests/bootstrap/test_doc_figures.py). The share was 70% while the gzip went out as bare bytes

@@ -96,7 +96,7 @@ def test_same_config_gives_identical_registrations():
 def test_every_cvm_user_data_decodes_to_utf8_text(stack):
     # terraform-provider-tencentcloud v1.82.42 (cvm/resource_tc_instance.go, resourceTencentCloudInstanceRead) reads
     # the user data back after create and sets user_data_raw = string(base64-decoded UserData); Pulumi's gRPC cannot
-    # marshal a string that is not UTF-8, so a binary one loses the CVM it just created (planning/bootstrap.py).
+    # marshal a string that is not UTF-8, so a binary one loses the CVM it just created (planning/user_data.py).
     cvms = run_stack(stack).of_type(INSTANCE)
     assert cvms
     for cvm in cvms:
