@@ -61,24 +61,32 @@ class ManagedPrometheus(pulumi.ComponentResource):
         self.register_outputs({"remoteWrite": self.url})
 
     def objects(self, plan: ClusterPlan, pp: PrometheusPlan) -> list[dict]:
-        """The agents', node-exporter's and kube-state-metrics' objects, their configurations rendered once the write
-        address is known (for ClusterAddons to register)."""
-        p = plan_addons.PrometheusObjects(
-            cluster=plan.name,
-            image=pp.images["prometheus"],
-            url=self.url,
-            token=self.token,
-            auth=pp.auth,
-            username=pp.username,
-            ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None,
-        )
-        return plan_addons.monitoring_objects(
-            p,
-            pp.images["node-exporter"],
-            pp.images["kube-state-metrics"],
-            self.url.apply(lambda u: plan_addons.agent_config(p, u)),
-            self.url.apply(lambda u: plan_addons.control_plane_config(p, u)),
-        )
+        """The agents', node-exporter's and kube-state-metrics' objects, for ClusterAddons to register."""
+        return agent_objects(plan, pp, self.url, self.token)
+
+
+def agent_objects(
+    plan: ClusterPlan, pp: PrometheusPlan, url: pulumi.Input[str], token: pulumi.Input[str]
+) -> list[dict]:
+    """The agents', node-exporter's and kube-state-metrics' objects writing to `url` with `token`, their
+    configurations rendered once the write address is known."""
+    url = pulumi.Output.from_input(url)
+    p = plan_addons.PrometheusObjects(
+        cluster=plan.name,
+        image=pp.images["prometheus"],
+        url=url,
+        token=token,
+        auth=pp.auth,
+        username=pp.username,
+        ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None,
+    )
+    return plan_addons.monitoring_objects(
+        p,
+        pp.images["node-exporter"],
+        pp.images["kube-state-metrics"],
+        url.apply(lambda u: plan_addons.agent_config(p, u)),
+        url.apply(lambda u: plan_addons.control_plane_config(p, u)),
+    )
 
 
 def stack_token() -> pulumi.Output[str]:

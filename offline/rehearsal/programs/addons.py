@@ -30,6 +30,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from kubecvm.components.addons import KINDS, PROVIDER_SETTINGS, _args
+from kubecvm.components.prometheus import agent_objects
 from kubecvm.planning import addons as plan_addons
 from kubecvm.offline.rehearsal.programs import stack_plan
 from kubecvm.planning.addons import ingress_nginx
@@ -77,27 +78,6 @@ def test_tls(common_name: str, dns_names: tuple[str, ...]) -> tuple[str, str, st
     )
 
 
-def monitoring(plan, pp) -> list[dict]:
-    """The agents', node-exporter's and kube-state-metrics' objects, as ManagedPrometheus.objects renders them for
-    a write URL of the user's."""
-    p = plan_addons.PrometheusObjects(
-        cluster=plan.name,
-        image=pp.images["prometheus"],
-        url=pp.url,
-        token=pulumi.Output.secret("rehearsal-token"),
-        auth=pp.auth,
-        username=pp.username,
-        ingress_namespace=ingress_nginx.NAMESPACE if plan.ingress else None,
-    )
-    return plan_addons.monitoring_objects(
-        p,
-        pp.images["node-exporter"],
-        pp.images["kube-state-metrics"],
-        plan_addons.agent_config(p, pp.url),
-        plan_addons.control_plane_config(p, pp.url),
-    )
-
-
 def main() -> None:
     plan = stack_plan()
     settings = plan_addons.settings_from_plan(plan)
@@ -119,7 +99,8 @@ def main() -> None:
             status_arg=status,
         )
     if (pp := prometheus_plan(plan)) is not None:
-        objs += monitoring(plan, pp)
+        # as ManagedPrometheus.objects renders them, for the stack's own write URL
+        objs += agent_objects(plan, pp, pp.url, pulumi.Output.secret("rehearsal-token"))
     path = os.environ.get(KUBECONFIG)
     provider = k8s.Provider(
         "addons-k8s", kubeconfig=pulumi.Output.secret(Path(path).read_text() if path else ""), **PROVIDER_SETTINGS
