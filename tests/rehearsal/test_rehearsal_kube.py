@@ -263,21 +263,15 @@ def test_the_controller_scenario_needs_the_api_server_and_names_what_is_not_buil
     assert (out["ok"], out["cannotRun"]) == (None, "needs kube-apiserver, not built yet: run `./dev rehearse --build`")
 
 
-def test_the_controller_runs_as_the_add_ons_own_service_account():
+def test_the_controller_runs_as_the_add_ons_own_service_account(monkeypatch):
     """The scenario binds nothing of its own: the RBAC it applies is every ServiceAccount, role and binding the add-on
     renders, and nothing else."""
     from kubecvm.offline.rehearsal import lb_controller
     from kubecvm.planning import addons
 
     applied = []
-    lb_controller.utils.create_from_dict, original = (
-        (lambda _api, obj: applied.append(obj)),
-        lb_controller.utils.create_from_dict,
-    )
-    try:
-        lb_controller.apply_rbac(None, "demo")
-    finally:
-        lb_controller.utils.create_from_dict = original
+    monkeypatch.setattr(lb_controller.utils, "create_from_dict", lambda _api, obj: applied.append(obj))
+    lb_controller.apply_rbac(None, "demo")
     settings = addons.AddonSettings(
         cluster="demo", region="ap-guangzhou", zones=("ap-guangzhou-3",), kubernetes_version="1.30"
     )
