@@ -6,7 +6,6 @@ Both work from the plan document alone. JSON output is not rendered here: it is 
 from __future__ import annotations
 
 import io
-import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import TextIO
@@ -16,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from kubecvm.offline import diagram
+from kubecvm.offline import diagram, json_text
 from kubecvm.offline.diff import DiffResult
 from kubecvm.planning.tencent import cbs
 
@@ -25,22 +24,16 @@ SHOW_PER_TYPE = 8
 
 
 def to_json(doc: Mapping) -> str:
-    """The canonical JSON text: sorted keys, so the same plan is always the same bytes."""
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The canonical JSON text: sorted keys, so the same plan is always the same bytes (json.dumps with
+    sort_keys=True, indent=2, ensure_ascii=False, and a newline; offline/json_text.py makes it faster)."""
+    return json_text.dumps(doc) + "\n"
 
 
-def write_json(doc: Mapping, out: TextIO, batch: int = 8192) -> None:
-    """to_json(doc), written to `out` as it is made, `batch` pieces at a time: the text of a 5000-node plan (70 MB,
-    with the list of pieces json.dumps joins and the bytes a file write encodes) is never held whole. The same
-    encoder json.dumps uses with these options, so the same bytes."""
-    pieces: list[str] = []
-    for piece in json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False).iterencode(doc):
-        pieces.append(piece)
-        if len(pieces) >= batch:
-            out.write("".join(pieces))
-            pieces.clear()
-    pieces.append("\n")
-    out.write("".join(pieces))
+def write_json(doc: Mapping, out: TextIO) -> None:
+    """to_json(doc), written to `out` as it is made: the text of a 5000-node plan (70 MB, and the bytes a file write
+    encodes) is never held whole."""
+    json_text.write(doc, out.write)
+    out.write("\n")
 
 
 def _short_type(type_: str) -> str:
