@@ -35,9 +35,12 @@ from bench_children import (  # noqa: E402
     _common_imports,
     child_floor,
     child_floor_e2e,
+    child_floor_structured,
     child_granularity,
     child_plan,
     child_types,
+    registration_order,
+    structured_program,
 )
 from bench_measure import _child, measure, measure_e2e  # noqa: E402
 from bench_report import COLUMNS, NOTES_MARKER, reading, results_markdown, row  # noqa: E402
@@ -82,10 +85,12 @@ __all__ = [
     "main",
     "one_pool_smaller",
     "pools_for",
+    "registration_order",
     "scale_rows",
     "sdk_kwargs",
     "sdk_module_and_class",
     "snake",
+    "structured_program",
     "with_pod_cidr",
     "write_scale",
 ]
@@ -140,10 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = child_plan(
                 int(rest[1]), Path(rest[2]), rest[0].split(","), pod_network=rest[3] if len(rest) > 3 else "vpcRoutes"
             )
-        elif kind == "sdk-e2e":
+        elif kind in ("sdk-e2e", "structured-e2e"):
             # Ends as `kubecvm plan` ends (offline/cli_contract.py exit_now): output flushed, then no interpreter
             # teardown, so both processes are timed over the same work.
-            print(json.dumps(child_floor_e2e(Path(rest[1]), rest[0].split(","))), flush=True)
+            floor = child_floor_e2e if kind == "sdk-e2e" else child_floor_structured
+            print(json.dumps(floor(Path(rest[1]), rest[0].split(","))), flush=True)
             sys.stderr.flush()
             os._exit(0)
         elif kind == "granularity":

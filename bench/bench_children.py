@@ -8,7 +8,7 @@ import importlib
 import json
 import resource
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bench_stack import REGION, bench_config, sdk_kwargs, sdk_module_and_class
@@ -93,8 +93,10 @@ def child_plan(
             "type": r.type,
             "name": r.name,
             "custom": r.custom,
+            "parent": r.parent,
             "inputs": r.inputs,
             "dependencies": r.dependencies,
+            "property_dependencies": r.property_dependencies,
         }
         for r in recording.resources
     ]
@@ -188,6 +190,85 @@ def child_floor(kind: str, regs_file: Path, types: list[str]) -> dict:
         "resources": _check_same_inputs(regs, mocks),
         "without_sdk_class": sum(r["type"] not in classes for r in regs) if kind == "sdk" else 0,
     }
+
+
+def registration_order(regs: list[dict]) -> list[dict]:
+    """The plan's registrations (a recording is sorted by URN) in an order the SDK can register them in: each after
+    its parent and its dependencies, otherwise as recorded."""
+    by_urn = {r["urn"]: r for r in regs}
+    placed: set[str] = set()
+    order: list[dict] = []
+
+    def place(r: dict) -> None:
+        stack = [(r, False)]
+        while stack:
+            reg, ready = stack.pop()
+            if reg["urn"] in placed:
+                continue
+            if ready:
+                placed.add(reg["urn"])
+                order.append(reg)
+                continue
+            stack.append((reg, True))
+            for urn in reversed([reg.get("parent"), *reg["dependencies"]]):
+                if urn in by_urn and urn not in placed:
+                    stack.append((by_urn[urn], False))
+
+    for r in regs:
+        place(r)
+    return order
+
+
+def structured_program(regs: list[dict], classes: dict[str, type]) -> Callable[[], None]:
+    """A program that registers the plan's resources with the plan's structure and nothing of kubecvm's own work:
+    its components too, each resource under its parent, each input the plan took from other resources as an Output
+    of those resources (its property dependencies), the rest of its dependencies as depends_on. The SDK's cost for
+    the plan's graph (tests/bench checks the graph it registers is the plan's)."""
+    import asyncio
+
+    import pulumi
+
+    def program() -> None:
+        loop = asyncio.get_event_loop()
+        made: dict[str, pulumi.Resource] = {}
+
+        def resolved(value: object) -> asyncio.Future:
+            future = loop.create_future()
+            future.set_result(value)
+            return future
+
+        for r in registration_order(regs):
+            deps = r.get("property_dependencies") or {}
+            carried = set().union(*deps.values())
+            opts = pulumi.ResourceOptions(
+                parent=made.get(r.get("parent") or ""),
+                depends_on=[made[u] for u in r["dependencies"] if u not in carried] or None,
+            )
+            if not r["custom"]:
+                made[r["urn"]] = pulumi.ComponentResource(r["type"], r["name"], None, opts)
+                continue
+            inputs = {
+                k: pulumi.Output({made[u] for u in deps[k]}, resolved(v), resolved(True)) if k in deps else v
+                for k, v in r["inputs"].items()
+            }
+            cls = classes.get(r["type"])
+            if cls is None:
+                made[r["urn"]] = pulumi.CustomResource(r["type"], r["name"], inputs, opts)
+            else:
+                made[r["urn"]] = cls(r["name"], **sdk_kwargs(inputs, r["type"]), opts=opts)
+
+    return program
+
+
+def child_floor_structured(regs_file: Path, types: list[str]) -> dict:
+    """The structured floor as a whole process, ended as child_floor_e2e ends (main, "structured-e2e")."""
+    import gc
+
+    gc.disable()
+    classes = _common_imports(types)
+    program = structured_program(json.loads(regs_file.read_text()), classes)
+    seconds, mocks = _run_floor([{}], lambda _r: program())
+    return {"seconds": seconds, "resources": len(mocks.seen)}
 
 
 def child_floor_e2e(regs_file: Path, types: list[str]) -> dict:

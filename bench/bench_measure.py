@@ -39,13 +39,14 @@ def _run_process(*cmd: str, ok: tuple[int, ...] = (0, 1)) -> tuple[float, float]
 
 
 def measure_e2e(workers: int, repeat: int, workdir: Path, types: str, pod_network: str = "vpcRoutes") -> dict:
-    """The whole `kubecvm plan --format json` process against the SDK floor as a whole process, both timed from
-    spawn to exit with the collector paused for the whole run; the best of `repeat` each, interleaved."""
+    """The whole `kubecvm plan --format json` process against the SDK floor as a whole process, and against the
+    structured floor (the plan's graph too), all timed from spawn to exit with the collector paused for the whole
+    run; the best of `repeat` each, interleaved."""
     stack = workdir / f"Pulumi.e2e{workers}.yaml"
     stack.write_text(json.dumps({"config": bench_config(workers, pod_network)}))
     regs_file = workdir / f"plan-e2e-{workers}.json"
     _child("plan", types, str(workers), str(regs_file), pod_network)
-    plans, floors = [], []
+    plans, floors, structured = [], [], []
     for _ in range(repeat):
         plans.append(
             _timed_process(
@@ -62,12 +63,19 @@ def measure_e2e(workers: int, repeat: int, workdir: Path, types: str, pod_networ
             )
         )
         floors.append(_timed_process(sys.executable, str(BENCH_SCRIPT), "--child", "sdk-e2e", types, str(regs_file)))
+        structured.append(
+            _timed_process(sys.executable, str(BENCH_SCRIPT), "--child", "structured-e2e", types, str(regs_file))
+        )
     return {
         "workers": workers,
         "pod_network": pod_network,
         "plan_e2e_s": min(plans),
         "floor_e2e_s": min(floors),
         "ratio_e2e": min(plans) / min(floors),
+        # The same resources with the plan's graph (parents, components, Outputs, depends_on): what the SDK alone
+        # costs for the plan's structure, which the floor above leaves out.
+        "structured_e2e_s": min(structured),
+        "ratio_structured": min(plans) / min(structured),
     }
 
 

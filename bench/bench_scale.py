@@ -140,6 +140,12 @@ def scale_rows(m: dict) -> list[tuple[str, str, str]]:
             f"<= {g['ratio_e2e']}: {mark(e2e['ratio_e2e'] <= g['ratio_e2e'])}",
         ),
         (
+            "the same, against the structured floor (the same resources with the plan's components, parents, "
+            "Outputs and depends_on)",
+            f"{e2e['ratio_structured']:.2f} ({e2e['plan_e2e_s']:.1f} s vs {e2e['structured_e2e_s']:.1f} s)",
+            "none (what kubecvm's own work costs over the SDK's for the same graph)",
+        ),
+        (
             f"{n}-node globalRouter plan, peak RSS",
             f"{gr[big]['rss_mib']:.0f} MiB ({1000 + MASTERS} nodes: {gr[1000]['rss_mib']:.0f} MiB; ratio "
             f"{gr[big]['rss_mib'] / gr[1000]['rss_mib']:.2f})",

@@ -262,7 +262,13 @@ def test_scale_block_replaces_its_former_self_and_keeps_the_notes(tmp_path):
     m = {
         "load": (1.0, 2.0),
         "nodes": 5000,
-        "e2e": {"ratio_e2e": 1.2, "plan_e2e_s": 6.0, "floor_e2e_s": 5.0},
+        "e2e": {
+            "ratio_e2e": 1.2,
+            "plan_e2e_s": 6.0,
+            "floor_e2e_s": 5.0,
+            "ratio_structured": 1.1,
+            "structured_e2e_s": 5.5,
+        },
         "gr": {
             500: {"s": 5.0, "rss_mib": 200.0},
             1000: {"s": 9.0, "rss_mib": 400.0},
@@ -278,7 +284,8 @@ def test_scale_block_replaces_its_former_self_and_keeps_the_notes(tmp_path):
         "diff_share": 0.05,
     }
     rows = bench.scale_rows(m)
-    assert [r[2].rsplit(": ", 1)[-1] for r in rows[:5]] == ["PASS", "PASS", "PASS", "FAIL", "PASS"]
+    assert rows[1][1] == "1.10 (6.0 s vs 5.5 s)" and not rows[1][2].endswith(("PASS", "FAIL"))  # no goal of its own
+    assert [r[2].rsplit(": ", 1)[-1] for r in rows[:1] + rows[2:6]] == ["PASS", "PASS", "PASS", "FAIL", "PASS"]
     out = tmp_path / "RESULTS.md"
     out.write_text("# table\n\n" + bench.NOTES_MARKER + "\nnotes\n")
     bench.write_scale(out, bench.scale_markdown(m))
@@ -286,3 +293,53 @@ def test_scale_block_replaces_its_former_self_and_keeps_the_notes(tmp_path):
     text = out.read_text()
     assert text.count(bench.SCALE_BEGIN) == 1 and "| 7.50 (40.0 s vs 5.0 s) |" in text
     assert text.index(bench.SCALE_END) < text.index(bench.NOTES_MARKER) and text.endswith("notes\n")
+
+
+def test_registration_order_puts_parents_and_dependencies_first():
+    regs = [
+        {"urn": "c", "parent": "a", "dependencies": ["b"]},
+        {"urn": "b", "parent": "a", "dependencies": []},
+        {"urn": "a", "parent": "stack", "dependencies": []},
+        {"urn": "d", "parent": None, "dependencies": ["c", "b"]},
+    ]
+    assert [r["urn"] for r in bench.registration_order(regs)] == ["a", "b", "c", "d"]
+
+
+def test_the_structured_floor_registers_the_plans_graph(tmp_path):
+    """Like for like: the structured floor (bench_children.structured_program) registers every resource of a plan,
+    components included, with the plan's URN, parent, inputs, dependencies and property dependencies."""
+    from kubecvm.offline.runner import run_program
+    from kubecvm.offline.simulated_cloud import SimulatedCloud
+
+    plan = run_program(bench.bench_config(4), stack="bench", cloud=SimulatedCloud())
+    regs = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "custom": r.custom,
+            "parent": r.parent,
+            "inputs": r.inputs,
+            "dependencies": r.dependencies,
+            "property_dependencies": r.property_dependencies,
+        }
+        for r in plan.resources
+    ]
+    classes = bench._common_imports(sorted({r["type"] for r in regs if r["custom"]}))
+
+    class Echo:  # the floor's trivial cloud: outputs are the inputs
+        def new_resource(self, args):
+            return f"{args.name}-id", args.inputs
+
+        def call(self, args):
+            return {}
+
+    floor = run_program({}, stack="bench", program=bench.structured_program(regs, classes), cloud=Echo())
+
+    def graph(recording) -> dict:
+        return {
+            r.urn: (r.parent, r.custom, r.inputs, r.dependencies, r.property_dependencies) for r in recording.resources
+        }
+
+    assert len(regs) > 100
+    assert graph(floor) == graph(plan)
