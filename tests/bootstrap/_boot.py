@@ -1,9 +1,13 @@
-"""Shared helpers for the boot-path tests: plans per preset and the user data of each distinct role."""
+"""Shared helpers for the boot-path tests: plans per preset, the user data of each distinct role, and what the user
+data writes (its files, kubeadm documents, boot.env as bash reads it)."""
 
 from __future__ import annotations
 
+import subprocess
 from functools import cache
 from pathlib import Path
+
+import yaml  # cloud-init and kubeadm-side tools read it with PyYAML too
 
 from kubecvm.planning import ClusterPlan, MachinePlan, bootstrap
 from kubecvm.stacks.config import plan_from_config, read_stack_file
@@ -45,3 +49,34 @@ def user_data(plan: ClusterPlan, m: MachinePlan) -> str:
     """The #cloud-config the node reads: what ships, decoded as cloud-init decodes it (test_render.py holds
     decode_user_data to Debian's cloud-init), which is the rendered text."""
     return bootstrap.decode_user_data(shipped(plan, m))
+
+
+def machine(stack: str, role: str):
+    return roles(preset_plan(stack))[role]
+
+
+def files(text: str) -> dict[str, dict]:
+    doc = yaml.safe_load(bootstrap.expand_user_data(text))
+    return {f["path"]: f for f in doc["write_files"]}
+
+
+def content(text: str, path: str) -> str:
+    return files(text)[path]["content"]
+
+
+def kubeadm_docs(text: str, name: str) -> dict[str, dict]:
+    return {d["kind"]: d for d in yaml.safe_load_all(content(text, f"/etc/kubecvm/{name}"))}
+
+
+def env(text: str) -> dict[str, str]:
+    """boot.env as bash itself reads it (a real shell parse, quoting included)."""
+    out = subprocess.run(
+        ["bash", "-c", "set -a; . /dev/stdin; env -0"],
+        input=content(text, "/etc/kubecvm/boot.env"),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={},
+    ).stdout
+    values = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+    return {k: v for k, v in values.items() if k.isupper() and k not in ("PWD", "SHLVL", "_")}

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from kubecvm.planning import bootstrap
 from tests.bootstrap import sysctl_order
-from tests.bootstrap._boot import preset_plan, user_data
-from tests.bootstrap.test_render import files
+from tests.bootstrap._boot import files, preset_plan, user_data
 
 PLAN = preset_plan("prod")
 TOKEN = "abcdef.0123456789abcdef"

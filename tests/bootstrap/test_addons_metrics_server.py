@@ -102,7 +102,8 @@ def test_metrics_server_serves_the_stacks_certificate_and_the_apiservice_verifie
         "metrics-server.kube-system.svc",
         "metrics-server.kube-system.svc.cluster.local",
     )
-    # (kubeadm's networking.dnsDomain is the same constant: tests/bootstrap/test_render.py checks it is cluster.local)
+    # (kubeadm's networking.dnsDomain is the same constant: tests/bootstrap/test_render_kubeadm.py checks it is
+    # cluster.local)
     assert addons.METRICS_SERVER_DNS_NAMES[1].endswith(".svc." + CLUSTER_DOMAIN)
     with pytest.raises(ValueError, match=r"^addons.metricsServer: metrics-server needs its serving certificate"):
         addons.metrics_server_objects(SETTINGS)

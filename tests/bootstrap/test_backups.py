@@ -20,8 +20,7 @@ import pytest
 
 from kubecvm.offline.simulated_cloud import CloudState, cos_bucket_name
 from kubecvm.planning import backups, build_plan
-from tests.bootstrap._boot import preset_plan, user_data
-from tests.bootstrap.test_render import files
+from tests.bootstrap._boot import files, preset_plan, user_data
 from tests.conftest import make_spec
 
 PLAN = preset_plan("prod")

@@ -24,8 +24,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from kubecvm.planning import bootstrap, build_plan
-from tests.bootstrap._boot import PRESETS, preset_plan, roles, user_data
-from tests.bootstrap.test_render import files
+from tests.bootstrap._boot import PRESETS, files, preset_plan, roles, user_data
 from tests.conftest import make_spec
 
 SCHEMA_DIR = Path(__file__).with_name("config_schemas")

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from kubecvm.planning import bootstrap
-from tests.bootstrap._boot import PRESETS, preset_plan, user_data
-from tests.bootstrap.test_render import env, files, kubeadm_docs
+from tests.bootstrap._boot import PRESETS, env, files, kubeadm_docs, preset_plan, user_data
 
 
 def init_docs(stack: str = "prod") -> dict[str, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,8 +13,7 @@ import pytest
 import yaml
 
 from kubecvm.planning import bootstrap
-from tests.bootstrap._boot import preset_plan, user_data
-from tests.bootstrap.test_render import files
+from tests.bootstrap._boot import files, preset_plan, user_data
 
 
 def install(tmp: Path, m) -> dict[str, Path]:
@@ -206,3 +206,22 @@ def test_an_unanswered_internal_endpoint_falls_back_to_the_public_one(tmp_path: 
         "ssm.internal.tencentcloudapi.com",
         "ssm.tencentcloudapi.com",
     ]
+
+
+def test_scripts_are_valid_bash():
+    for template in sorted(bootstrap.TEMPLATES.iterdir()):
+        result = subprocess.run(["bash", "-n", str(template)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{template.name}: {result.stderr}"
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck not installed (apt-get install -y shellcheck)")
+def test_scripts_pass_shellcheck():
+    templates = sorted(t.name for t in bootstrap.TEMPLATES.iterdir())
+    # -x follows `source=lib.sh`; SC1091: /etc/kubecvm/boot.env exists only on a node.
+    result = subprocess.run(
+        ["shellcheck", "-x", "-s", "bash", "-S", "warning", "-e", "SC1091", *templates],
+        capture_output=True,
+        text=True,
+        cwd=bootstrap.TEMPLATES,
+    )
+    assert result.returncode == 0, result.stdout

@@ -6,8 +6,7 @@ import pytest
 
 from kubecvm.planning import build_plan, mirrors
 from kubecvm.stacks.config import ConfigError
-from tests.bootstrap._boot import preset_plan, user_data
-from tests.bootstrap.test_render import files, kubeadm_docs
+from tests.bootstrap._boot import files, kubeadm_docs, preset_plan, user_data
 from tests.conftest import make_spec
 from tests.loopback_tls import metrics_tls
 
