@@ -81,3 +81,24 @@ def fake_engine(monkeypatch) -> EngineSpy:
         lambda: (engine.PolicyInfo("test-master-flagged", "test", "high", "Flags every master.", "None."),),
     )
     return spy
+
+
+# Stack files as text for the exit-code contract tests (test_cli_contract*.py), and what a refusal looks like.
+HEAD = "config:\n  tencentcloud:region: ap-guangzhou\n  kubecvm:preset: dev\n"
+DEV = HEAD + "  kubecvm:cluster: {name: probe, zones: [ap-guangzhou-3]}\n"
+
+
+def plan_text(tmp_path: Path, text: str | bytes, *args: str):
+    path = tmp_path / "Pulumi.probe.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return kubecvm("plan", "--config-file", path, "--format", "json", "--no-policies", *args)
+
+
+def assert_refused(run, *needles: str) -> None:
+    """Exit 2, nothing on stdout, one paragraph on stderr naming what is wrong, no traceback."""
+    assert run.exit_code == 2, (run.exit_code, run.stderr)
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    for needle in needles:
+        assert needle in run.stderr, (needle, run.stderr)
