@@ -1,4 +1,5 @@
-"""Fixtures of the component tests: the Tencent Cloud API emulator for the GlobalRouter provider's tests."""
+"""Fixtures of the component tests: the prod and dev presets under the recording mock runtime (once per module that
+asks; a module may define its own), and the Tencent Cloud API emulator for the GlobalRouter provider's tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ import pytest
 
 from kubecvm.components import tencent_calls as calls
 from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator
+from kubecvm.offline.runner import run_program
+from tests.conftest import stack_config
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_program(stack_config("prod", sshKeyIds=["skey-abcd1234"]), stack="prod")
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_program(stack_config("dev", zones=["ap-guangzhou-3"]), stack="dev")
 
 
 @pytest.fixture
