@@ -3,7 +3,7 @@ agents write (spec `monitoring.prometheus`, PrometheusPlan at the end). Pure (no
 
 Each policy is one tencentcloud_monitor_alarm_policy (planning/tencent/monitor.py has the facts and sources), bound
 by the cluster's tag (`policy_tags`: kubecvm/cluster=<name>), which every CVM and CLB of the cluster carries
-(planning/plan.py role_tags). Cloud Monitor binds every instance of the policy's type that carries the tag, also
+(planning/plan_model.py role_tags). Cloud Monitor binds every instance of the policy's type that carries the tag, also
 those created later, so adding or removing nodes changes neither the policies nor any binding resource: the plan of
 a scaled pool differs only in its machines.
 

@@ -18,7 +18,8 @@ from .spec import ClusterSpec, SpecError
 from .tencent import vpc
 
 API, SSH, INGRESS = "apiEndpoint.allowedCidrs", "sshAllowedCidrs", "ingress.allowedCidrs"
-# Which of the spec's lists give each role's group one ingress rule per entry (planning/plan.py _security_groups).
+# Which of the spec's lists give each role's group one ingress rule per entry (planning/security_groups.py
+# _security_groups).
 LISTS_OF_ROLE: dict[str, tuple[str, ...]] = {
     "master": (API, SSH),
     "worker": (INGRESS, SSH),

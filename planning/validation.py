@@ -250,7 +250,7 @@ def tag_problem(key: str, value: str) -> str | None:
     return None
 
 
-# kubecvm's own tags on every taggable resource: kubecvm/cluster, kubecvm/role, kubecvm/pool (planning/plan.py
+# kubecvm's own tags on every taggable resource: kubecvm/cluster, kubecvm/role, kubecvm/pool (planning/plan_model.py
 # TAG_*); they count against the 50.
 KUBECVM_TAGS = 3
 

@@ -5,8 +5,8 @@ Two agents, because kubeadm binds three control-plane components to the master's
 - the cluster agent (a Deployment in the pod network) scrapes what listens on a node or pod address: the API servers
   (the `kubernetes` Service's endpoints), every kubelet and its cAdvisor, node-exporter, kube-state-metrics, CoreDNS
   and, with the ingress CLB, ingress-nginx. Its packets come from the pod network, which every node's security group
-  accepts (planning/plan.py `_security_groups`: "pod network"), and from nowhere else: the VPC and the internet reach
-  none of these ports (tests/planning/test_firewall.py has the packet table);
+  accepts (planning/security_groups.py `_security_groups`: "pod network"), and from nowhere else: the VPC and the
+  internet reach none of these ports (tests/planning/test_firewall.py has the packet table);
 - the control-plane agent (a DaemonSet on the masters, host network) scrapes its own master's loopback: etcd's
   metrics listener, kube-scheduler and kube-controller-manager. No packet leaves the machine, so no security group
   rule is needed, and none of the three is exposed to the network to be scraped.
