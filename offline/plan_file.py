@@ -279,8 +279,9 @@ def load_plan(path: Path, spent: list[int] | None = None) -> dict:
     return doc
 
 
-# What `kubecvm plan --format json` writes beside a resource's inputs (offline/plan.py options), each of the type the
-# diff and the replay read it as; checked on load, so a hand-edited plan is refused naming the key, not a crash.
+# What `kubecvm plan --format json` writes beside a resource's inputs (offline/plan_summary.py options), each of the
+# type the diff and the replay read it as; checked on load, so a hand-edited plan is refused naming the key, not a
+# crash.
 _STRINGS = "a list of strings"
 _OPTION_TYPES = {
     "dependsOn": _STRINGS,
