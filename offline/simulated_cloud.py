@@ -5,28 +5,42 @@ Used by the offline plan (`kubecvm plan`, through kubecvm.offline.runner) and by
 
 Tencent's facts (type tokens, id prefixes, what Tencent refuses) are the service modules' in
 kubecvm/planning/tencent/; this module shapes the answers (outputs per type, data sources); offline/replay.py
-replays diffs with the same account and rules.
+replays diffs with the same account and rules. The data sources' catalogue is offline/simulated_catalogue.py,
+the tls and random providers' answers offline/simulated_pki.py and the derived ids, addresses and secret wrapping
+offline/simulated_values.py; every name of theirs stays importable from here.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import ipaddress
-import string
 from dataclasses import dataclass, field
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.x509.oid import NameOID
 from pulumi.runtime import mocks as pulumi_mocks
 
-from kubecvm import sdk
-from kubecvm.offline import instance_types, simulated_kubernetes
-from kubecvm.planning import disks, sizing, validation
+from kubecvm.offline import simulated_kubernetes
 from kubecvm.planning.tencent import account, cam, clb, cos, cvm, monitor, ssm, tke, vpc
+
+# The modules split from this one; their names are re-exported for the callers and tests that read them here.
+from kubecvm.offline.simulated_catalogue import (
+    INSTANCE_TYPES_TOKEN,
+    PUBLIC_IMAGES,
+    cbs_configs,
+    offered_types,
+    public_images,
+    sold_shape,
+)
+from kubecvm.offline.simulated_pki import (
+    _NOT_BEFORE,
+    _cert,
+    _fake_key,
+    _load_key,
+    _random_string,
+    _subject,
+    _tls_state,
+)
+from kubecvm.offline.simulated_values import _digest, _plain, _plain_all, _private_ip, _public_ip, _secret
 
 # What Tencent refuses lives in the service modules (kubecvm/planning/tencent/), each rule with its source; the
 # names below are re-exported for the callers and tests that read them here.
@@ -68,240 +82,12 @@ SECRET_OUTPUTS = {
     "random:index/randomPassword:RandomPassword": ("result", "bcryptHash"),
     "random:index/randomBytes:RandomBytes": ("base64", "hex"),
 }
-_NOT_BEFORE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 ROUTE_TABLE_QUOTA_DEFAULT = 50
-
-
-def _digest(text: str, n: int = 8) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:n]
-
-
-def _public_ip(seed: str) -> str:
-    """A stable address in TEST-NET-3 (RFC 5737), never a real host."""
-    return str(ipaddress.IPv4Address("203.0.113.0") + int(_digest(seed, 4), 16) % 254 + 1)
-
-
-def _plain(value):
-    """An input as the provider would see it: secrets unwrapped."""
-    if isinstance(value, dict) and sdk.is_secret(value):
-        return value.get("value")
-    return value
-
-
-def _secret(value):
-    """An output the engine would return as a secret."""
-    return value if sdk.is_special(value) else sdk.as_secret(value)
-
-
-# Fake-but-valid PKI: Ed25519 keys derived from the resource name and deterministic Ed25519 signatures, so every
-# run gives byte-identical PEMs and the CA hash is computed exactly as on a real stack (whatever key algorithm
-# was asked for).
-def _fake_key(seed: str) -> ed25519.Ed25519PrivateKey:
-    return ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed.encode()).digest())
-
-
-def _load_key(pem: str) -> ed25519.Ed25519PrivateKey:
-    return serialization.load_pem_private_key(pem.encode(), password=None)
-
-
-def _subject(subject: dict | None) -> x509.Name:
-    subject = _plain(subject) or {}
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, subject.get("commonName") or "fake")]
-    if subject.get("organization"):
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject["organization"]))
-    return x509.Name(attrs)
-
-
-def _cert(subject: x509.Name, issuer: x509.Name, public_key, signer, *, ca: bool, hours: float, seed: str) -> str:
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(int(_digest(seed, 16), 16))
-        .not_valid_before(_NOT_BEFORE)
-        .not_valid_after(_NOT_BEFORE + datetime.timedelta(hours=hours))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .sign(signer, None)
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def _tls_state(typ: str, key: str, state: dict) -> dict:
-    if typ == "tls:index/privateKey:PrivateKey":
-        k = _fake_key(key)
-        pem = k.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
-        pub = k.public_key()
-        return {
-            "privateKeyPem": pem,
-            "privateKeyPemPkcs8": pem,
-            "privateKeyOpenssh": k.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-            ).decode(),
-            "publicKeyPem": pub.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode(),
-            "publicKeyOpenssh": pub.public_bytes(
-                serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-            ).decode()
-            + "\n",
-        }
-    if typ == "tls:index/selfSignedCert:SelfSignedCert":
-        k = _load_key(_plain(state["privateKeyPem"]))
-        name = _subject(state.get("subject"))
-        return {
-            "certPem": _cert(
-                name,
-                name,
-                k.public_key(),
-                k,
-                ca=bool(state.get("isCaCertificate")),
-                hours=state["validityPeriodHours"],
-                seed=key,
-            )
-        }
-    if typ == "tls:index/certRequest:CertRequest":
-        k = _load_key(_plain(state["privateKeyPem"]))
-        csr = x509.CertificateSigningRequestBuilder().subject_name(_subject(state.get("subject"))).sign(k, None)
-        return {"certRequestPem": csr.public_bytes(serialization.Encoding.PEM).decode()}
-    if typ == "tls:index/locallySignedCert:LocallySignedCert":
-        csr = x509.load_pem_x509_csr(_plain(state["certRequestPem"]).encode())
-        ca = x509.load_pem_x509_certificate(_plain(state["caCertPem"]).encode())
-        signer = _load_key(_plain(state["caPrivateKeyPem"]))
-        return {
-            "certPem": _cert(
-                csr.subject,
-                ca.subject,
-                csr.public_key(),
-                signer,
-                ca=False,
-                hours=state["validityPeriodHours"],
-                seed=key,
-            )
-        }
-    return {}
-
-
-def _random_string(key: str, state: dict) -> str:
-    alphabet = "".join(
-        chars
-        for flag, chars in (
-            ("lower", string.ascii_lowercase),
-            ("upper", string.ascii_uppercase),
-            ("numeric", string.digits),
-            ("special", "!@#$%&*()-_=+[]{}<>:?"),
-        )
-        if state.get(flag, True)
-    )
-    stream = hashlib.sha256(key.encode()).digest() * 8
-    return "".join(alphabet[b % len(alphabet)] for b in stream[: int(state["length"])])
-
-
-def _private_ip(seed: str) -> str:
-    """A stable address in 10.0.0.0/24, for an instance the stack did not create (an existing TMP instance)."""
-    return str(ipaddress.IPv4Address("10.0.0.0") + int(_digest(seed, 4), 16) % 250 + 4)
 
 
 def tmp_write_address(ip: str) -> str:
     """A TMP instance's remote_write, in the simulated account: http://<its address>:9090/api/v1/prom/write."""
     return monitor.tmp_addresses(ip)["RemoteWrite"]
-
-
-# Public image names the simulated account lists (Tencent's public images of these names exist in every region).
-PUBLIC_IMAGES = ("Ubuntu Server 22.04 LTS 64bit", "Ubuntu Server 20.04 LTS 64bit", "TencentOS Server 3.1 (TK4)")
-
-
-def public_images(pattern: str) -> list[str]:
-    """The simulated public images an imageNameRegex selects, matched as the provider matches (a search)."""
-    return [name for name in PUBLIC_IMAGES if validation.image_regex_matches(pattern, name)]
-
-
-# tencentcloud.instance.get_types (cvm/data_source_tc_instance_types.go): DescribeZoneInstanceConfigInfos with the
-# `filter` name/values pairs as given (`availability_zone` is the `zone` filter), then cpu/gpu/memory and
-# exclude_sold_out applied to the answer. The answer here is offline/instance_types.py's catalogue, every type
-# sold in every zone (the pages give no per-zone table), postpaid, status SELL. A family the pages name without sizes
-# (instance_types.DOCUMENTED_WITHOUT_SIZES) is answered with the account's `sells`: the types a stack asks for.
-INSTANCE_TYPES_TOKEN = cvm.INSTANCE_TYPES
-
-
-def sold_shape(instance_type: str) -> tuple[int, int] | None:
-    """(vCPU, memory GiB) of a type the simulated account sells: the catalogue's, or the name's for a type of a family
-    documented without sizes; None for a type Tencent does not sell."""
-    if (found := instance_types.shape(instance_type)) is not None:
-        return found
-    if instance_types.sizes_untranscribed(instance_type):
-        try:
-            named = sizing.parse_instance_type(instance_type)
-        except ValueError:
-            return None
-        return named.cpu, named.memory_gib
-    return None
-
-
-def offered_types(args: dict, sells: tuple[str, ...] = ()) -> list[dict]:
-    """The data source's `instance_types` for these arguments, from the catalogue (and `sells`)."""
-    filters = {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or []}
-    if args.get("availabilityZone"):
-        filters["zone"] = [args["availabilityZone"]]
-    sold = {family: instance_types.types_of(family) for family in instance_types.CATALOGUE}
-    for t in dict.fromkeys(sells):
-        if instance_types.sizes_untranscribed(t) and sold_shape(t):
-            sold.setdefault(instance_types.family_of(t), []).append(t)
-    families = filters.get("instance-family") or list(sold)
-    wanted = set(filters.get("instance-type") or ())
-    cbs = args.get("cbsFilter")
-    out = []
-    for zone in filters.get("zone") or ["all"]:
-        for t in (t for family in families for t in sold.get(family, ())):
-            cpu, memory = sold_shape(t)
-            if (
-                (wanted and t not in wanted)
-                or args.get("cpuCoreCount") not in (None, cpu)
-                or args.get("memorySize") not in (None, memory)
-            ):
-                continue
-            out.append(
-                {
-                    "availabilityZone": zone,
-                    "instanceType": t,
-                    "family": instance_types.family_of(t),
-                    "cpuCoreCount": cpu,
-                    "memorySize": memory,
-                    "gpuCoreCount": 0,
-                    "instanceChargeType": "POSTPAID_BY_HOUR",
-                    "status": "SELL",
-                    "cbsConfigs": cbs_configs(cbs, zone, instance_types.family_of(t)) if cbs else [],
-                }
-            )
-    return out
-
-
-def cbs_configs(cbs_filter: dict, zone: str, family: str) -> list[dict]:
-    """The data source's `cbs_configs` for one listed type when given a cbs_filter (DescribeDiskConfigQuota,
-    cvm/data_source_tc_instance_types.go): here the system disks planning/disks.py says the family is sold with,
-    20..1024 GiB; data disks are not modelled (none is asked for)."""
-    if cbs_filter.get("diskUsage") != "SYSTEM_DISK":
-        return []
-    asked = set(cbs_filter.get("diskTypes") or ())
-    return [
-        {
-            "available": True,
-            "deviceClass": "",
-            "diskChargeType": cbs_filter.get("diskChargeType") or "POSTPAID_BY_HOUR",
-            "diskType": t,
-            "diskUsage": "SYSTEM_DISK",
-            "extraPerformanceRanges": [],
-            "instanceFamily": family,
-            "maxDiskSize": 1024,
-            "minDiskSize": 20,
-            "stepSize": 1,
-            "zone": zone,
-        }
-        for t in disks.system_disk_types(family)
-        if not asked or t in asked
-    ]
 
 
 class SimulatedCloud(pulumi_mocks.Mocks):
@@ -458,12 +244,3 @@ class CloudState(account.CloudState):
 
     def create(self, key: str, type_: str, rid: str, inputs: dict) -> None:
         super().create(key, type_, rid, _plain_all(inputs))
-
-
-def _plain_all(value):
-    value = _plain(value)
-    if isinstance(value, dict):
-        return {k: _plain_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_all(v) for v in value]
-    return value
