@@ -41,6 +41,9 @@ from typing import TYPE_CHECKING
 from . import common
 from .common import Refusal
 
+# Helpers that are not facts (planning/tencent/monitor_wire.py), re-exported here for their callers.
+from .monitor_wire import TMP_API_PATH, TMP_WRITE_PATH, TMP_WRITE_PORT, tmp_addresses, to_wire_rule  # noqa: F401
+
 if TYPE_CHECKING:
     from .account import CloudState
 
@@ -73,8 +76,6 @@ CREATE_RETURNS: dict[str, tuple[str, ...]] = {TMP_INSTANCE: ("remoteWrite", "ipv
 # [models] CreatePrometheusMultiTenantInstancePostPayModeRequest.DataRetentionTime "限制值为15, 30, 45, 90, 180, 365, 730
 # 之一" (the provider's data_retention_time: "Value range: 15, 30, 45, 90, 180, 365, 730.").
 TMP_RETENTION_DAYS = (15, 30, 45, 90, 180, 365, 730)
-TMP_WRITE_PORT, TMP_WRITE_PATH = 9090, "/api/v1/prom/write"  # the simulated answer's shape of RemoteWrite
-TMP_API_PATH = "/api/v1"  # and of ApiRootPath
 # [models] PrometheusInstancesItem.InstanceStatus: 1 正在创建 (creating), 2 运行中 (running), 5 销毁中 (being
 # destroyed), 6 已停服 (stopped); the provider waits for 2 after a create and for 6 after TerminatePrometheusInstances.
 TMP_CREATING, TMP_RUNNING, TMP_TERMINATING, TMP_STOPPED = 1, 2, 5, 6
@@ -323,17 +324,6 @@ def tmp_describe_refusal(request: dict) -> Refusal | None:
     return None
 
 
-def tmp_addresses(ip: str) -> dict[str, str]:
-    """What an instance at `ip` answers as RemoteWrite, ApiRootPath and ProxyAddress in the simulated cloud and the
-    emulator: the shape of an in-VPC address, not a value Tencent documents."""
-    base = f"http://{ip}:{TMP_WRITE_PORT}"
-    return {
-        "RemoteWrite": base + TMP_WRITE_PATH,
-        "ApiRootPath": base + TMP_API_PATH,
-        "ProxyAddress": f"{ip}:{TMP_WRITE_PORT}",
-    }
-
-
 def tmp_not_found(instance_id: str) -> Refusal:
     return Refusal(PROM_INSTANCE_NOT_FOUND, f"TMP instance {instance_id} does not exist")
 
@@ -381,21 +371,6 @@ CREATE_RULES = {
     TMP_INSTANCE: (tmp_required, tmp_retention, tmp_subnet),
 }
 DELETE_RULES: dict = {}
-
-
-def to_wire_rule(rule: dict) -> dict:
-    """A provider `conditions.rules` element (camelCase) as CreateAlarmPolicy's AlarmPolicyRule, as the provider
-    copies it (resourceTencentMonitorAlarmPolicyCreate)."""
-    keys = {
-        "metricName": "MetricName",
-        "period": "Period",
-        "operator": "Operator",
-        "value": "Value",
-        "continuePeriod": "ContinuePeriod",
-        "noticeFrequency": "NoticeFrequency",
-        "isPowerNotice": "IsPowerNotice",
-    }
-    return {wire: rule[k] for k, wire in keys.items() if rule.get(k) is not None}
 
 
 # --- What kubecvm watches: the policy types (Namespace) and metrics ------------------------------------------
