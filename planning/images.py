@@ -80,7 +80,7 @@ TABLE: tuple[Image, ...] = (
         "sha256:ffcb2bf004d6aa0a17d90e0247cf94f2865c8901dcab4427034c341951c239f9",
         _K8S_IO.format(commit="bc1017d811972e111a18438057aedac90a843198", project="metrics-server"),
     ),
-    # The CBS CSI driver: why v2.3.0, planning/addons/cbs_csi.py CBS_CSI_VERSION.
+    # The CBS CSI driver: why v2.3.0, planning/addons/cbs_csi_facts.py CBS_CSI_VERSION.
     Image("cbs-csi", "tencent", "tkeimages/csi-tencentcloud-cbs", "v2.3.0", None, _NO_TENCENT_DIGEST),
     Image(
         "csi-provisioner",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import cam
 from ..mirrors import host_of
-from .cbs_csi import INTERNAL_API_IP, METADATA_HOST, METADATA_IP
+from .cbs_csi_facts import INTERNAL_API_IP, METADATA_HOST, METADATA_IP
 from .common import LOCKED_DOWN, PART_OF, deployment, image, meta, on_masters, rbac, rule
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import Any
 from .. import mirrors, names
 from ..mirrors import Mirrors
 from ..plan import address_layout
-from .cbs_csi import CSI_DISK_TYPES, DEFAULT_DISK_TYPE
+from .cbs_csi_facts import CSI_DISK_TYPES, DEFAULT_DISK_TYPE
 
 # The oldest Kubernetes these manifests target (storage.k8s.io/v1 CSIDriver, control-plane label/taint names).
 MIN_KUBERNETES = (1, 25)

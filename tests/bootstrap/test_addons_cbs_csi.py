@@ -243,8 +243,9 @@ def test_sidecar_reports_a_missing_role_as_an_error(shim):
 
 # ---- the CBS CSI pin: a version bump must come with what that version needs ---------------------------------------
 
-# What was verified against upstream for each version we ever pinned (planning/addons/cbs_csi.py says where from). Bumping
-# CBS_CSI_VERSION without re-reading its node plugin and adding a row here (and to NODE_REQUIREMENTS) fails.
+# What was verified against upstream for each version we ever pinned (planning/addons/cbs_csi_facts.py says where
+# from). Bumping CBS_CSI_VERSION without re-reading its node plugin and adding a row here (and to NODE_REQUIREMENTS)
+# fails.
 VERIFIED_NODE_NEEDS = {
     "v2.3.0": {"args": ["--volume_attach_limit=18"], "env": {"NODE_ID", "QCLOUD_NORM_URL"}},
 }
