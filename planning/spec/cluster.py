@@ -1,5 +1,6 @@
 """The whole spec (ClusterSpec): the cluster's own settings, its parts, and the checks that need more than one
-part (zones, CIDRs, pool slots, billing, public CLBs)."""
+part (zones, CIDRs, pool slots, billing, public CLBs). The longer checks of several parts (public CLBs, an
+existing network, the ingress pools) are planning/spec/cluster_checks.py's."""
 
 from __future__ import annotations
 
@@ -16,13 +17,12 @@ from .base import _K8S_NAME, INPUT, LAX, CidrList, Int, PrivateCidr, Model, Spec
 from .kubernetes import Kubernetes
 from .machines import ChargeType, ControlPlane, NodePool, _check_billing, _check_system_disk
 from .monitoring import Monitoring, _check_prometheus
+from .cluster_checks import _check_existing_network, _check_ingress, _check_public_clbs
 from .network import (
     AddressLayout,
     ApiEndpoint,
     Egress,
     ExistingNetwork,
-    Exposure,
-    InternetChargeType,
     PodNetwork,
     PodNetworkMode,
     Quotas,
@@ -250,7 +250,7 @@ class ClusterSpec(Model):
                     f"{machine!r} is not a master of this cluster "
                     f"(only masters are termination-protected; expected one of {', '.join(masters)})",
                 )
-        self._check_existing_network()
+        _check_existing_network(self)
         if self.control_plane.zones is not None and not self.control_plane.zones:
             raise SpecError("controlPlane.zones", "at least one zone (omit the key for every cluster zone)")
         self._check_zone_subset("controlPlane.zones", self.control_plane.zones)
@@ -291,66 +291,10 @@ class ClusterSpec(Model):
                 raise SpecError(f"nodePools[{i}].taints[{twice[0]}]", twice[1])
         if problem := checks.node_limit_problem(self.worker_count + self.control_plane.count):
             raise SpecError("nodePools", problem)
-        self._check_ingress()
-        self._check_public_clbs()
+        _check_ingress(self)
+        _check_public_clbs(self)
         _check_prometheus(self)
         return self
-
-    def _check_public_clbs(self) -> None:
-        for where, clb in (("apiEndpoint", self.api_endpoint), ("ingress", self.ingress)):
-            if clb.exposure is Exposure.internal:
-                for key, value in (("internetChargeType", clb.internet_charge_type), ("bandwidth", clb.bandwidth)):
-                    if value is not None:
-                        # clb/resource_tc_clb_instance.go (create): "INTERNAL network_type do not support internet
-                        # charge type setting"; an internal CLB's traffic stays in the VPC.
-                        raise SpecError(
-                            f"{where}.{key}",
-                            f"only a public CLB is billed and capped for the internet; "
-                            f"{where}.exposure is internal (set exposure: public, or drop {key})",
-                        )
-            elif clb.internet_charge_type is InternetChargeType.BANDWIDTH_PACKAGE:
-                # The same file: bandwidth_package_id "If set, the `internet_charge_type` must be
-                # `BANDWIDTH_PACKAGE`": the package is what bills it, and kubecvm takes no package id.
-                raise SpecError(
-                    f"{where}.internetChargeType",
-                    "BANDWIDTH_PACKAGE bills the CLB through a shared "
-                    "bandwidth package (bandwidth_package_id), which kubecvm does not set; use "
-                    "TRAFFIC_POSTPAID_BY_HOUR or BANDWIDTH_POSTPAID_BY_HOUR",
-                )
-
-    def _check_existing_network(self) -> None:
-        if self.existing_network is None:
-            return
-        where = "existingNetwork.subnets"
-        given = self.existing_network.subnets
-        for zone in self.zones:
-            if zone not in given:
-                raise SpecError(where, f"no subnet for zone {zone}: give one per cluster zone")
-        for zone in given:
-            if zone not in self.zones:
-                raise SpecError(
-                    f"{where}.{zone}", f"{zone!r} is not one of the cluster zones ({', '.join(self.zones)})"
-                )
-        nets = {zone: ipaddress.IPv4Network(s.cidr) for zone, s in given.items()}
-        for zone, n in nets.items():
-            if not n.subnet_of(self.vpc_net):
-                raise SpecError(
-                    f"{where}.{zone}.cidr", f"{n} is not inside vpcCidr {self.vpc_cidr} (set vpcCidr to the VPC's CIDR)"
-                )
-        if len({n.prefixlen for n in nets.values()}) > 1:
-            raise SpecError(
-                where,
-                "the subnets must be of one size: each is cut into the same pool blocks "
-                f"({', '.join(f'{z} /{n.prefixlen}' for z, n in sorted(nets.items()))})",
-            )
-        for problem in checks.disjoint_problems({f"{where}.{z}": n for z, n in sorted(nets.items())}):
-            raise SpecError(where, problem)
-        if self.egress is Egress.nat:  # auto is none here: the network's owner gives the egress
-            raise SpecError(
-                "egress",
-                "nat would add a NAT gateway and a default route to a network kubecvm does not "
-                "own; set egress: none (the network's own route table gives the nodes their egress)",
-            )
 
     @property
     def nat(self) -> bool:
@@ -365,19 +309,6 @@ class ClusterSpec(Model):
         if self.existing_network is None:
             return {}
         return {names.zone_number(z): ipaddress.IPv4Network(s.cidr) for z, s in self.existing_network.subnets.items()}
-
-    def _check_ingress(self) -> None:
-        pools = self.ingress.pools
-        if not self.ingress.enabled or pools is None:
-            return
-        known = [p.name for p in self.node_pools]
-        if not pools:
-            raise SpecError("ingress.pools", "select at least one node pool (or leave it out for every pool)")
-        for i, name in enumerate(pools):
-            if name not in known:
-                raise SpecError(f"ingress.pools[{i}]", f"{name!r} is not a node pool ({', '.join(known)})")
-            if name in pools[:i]:
-                raise SpecError(f"ingress.pools[{i}]", f"pool {name!r} is listed twice")
 
     # Derived views used by the planner; pure functions of the fields above.
     @property

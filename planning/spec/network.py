@@ -52,7 +52,7 @@ class PodNetworkMode(str, Enum):
 class PublicClb(Model):
     """What a CLB's exposure decides: `public` puts it on the internet, billed and capped by the two settings below
     (None: PUBLIC_CLB_CHARGE_TYPE, PUBLIC_CLB_BANDWIDTH_MBPS). They are refused on an internal CLB, as the provider
-    refuses internet_charge_type there (ClusterSpec._check_public_clbs)."""
+    refuses internet_charge_type there (planning/spec/cluster_checks.py _check_public_clbs)."""
 
     exposure: Annotated[Exposure, LAX] = Field(
         Exposure.internal, description=("`public` puts this CLB (only it) on the internet.")
