@@ -89,7 +89,7 @@ class ControlPlane(pulumi.ComponentResource):
             health_check_health_num=2,
             health_check_unhealth_num=3,
             # Probes from 100.64.0.0/10 on every account (newer ones have no other source), which the masters'
-            # group accepts on 6443 (planning/plan.py): planning/ingress.py cites both.
+            # group accepts on 6443 (planning/security_groups.py): planning/ingress.py cites both.
             health_source_ip_type=plan_ingress.HEALTH_SOURCE_IP_TYPE,
             scheduler="WRR",
             opts=child,

@@ -105,7 +105,7 @@ def run_with_progress(loaded: offline.LoadedStack, **kwargs) -> offline.PlanResu
     estimate = offline.expected_resources(loaded.plan) if loaded.plan and loaded.program is None else None
     columns = (TextColumn("planning {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # No redirection of sys.stdout/stderr by rich: the bar starts inside the run, where the program's stdout is
-    # sent to stderr (offline/plan.py), and rich would put that back as "stdout" when the bar stops after it.
+    # sent to stderr (offline/program_run.py), and rich would put that back as "stdout" when the bar stops after it.
     progress = Progress(
         *columns, console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=False
     )

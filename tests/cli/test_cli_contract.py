@@ -11,7 +11,6 @@ import json
 import resource
 import subprocess
 import sys
-import time
 
 import pytest
 from cli_helpers import DEV, HEAD, assert_refused, kubecvm, plan_text, stack_file
@@ -114,13 +113,12 @@ def test_vpc_cidr_27_and_28_are_refused_with_a_message(tmp_path):
 # --- stack files: bounded work --------------------------------------------------------------------------------
 
 
-def test_yaml_nested_5000_deep_is_refused_quickly(tmp_path):
-    started = time.process_time()
+def test_yaml_nested_5000_deep_is_refused(tmp_path):
+    # How much work it takes is counted in tests/stacks/test_stack_file_bounds.py: libyaml never sees it.
     run = plan_text(
         tmp_path, HEAD + "  kubecvm:cluster: {zones: [ap-guangzhou-3], tags: " + "[" * 5000 + "]" * 5000 + "}\n"
     )
     assert_refused(run, "nested more than 64 deep")
-    assert time.process_time() - started < 5  # libyaml alone is quadratic in flow nesting: it never sees this
 
 
 def test_block_nesting_is_bounded_too(tmp_path):
@@ -136,18 +134,14 @@ def test_an_alias_bomb_in_kubecvm_config_is_refused_within_bounded_memory(tmp_pa
     # 10^9 values once expanded; refused after MAX_NODES of them.
     text = HEAD + "  kubecvm:cluster:\n    zones: [ap-guangzhou-3]\n    bomb:\n" + BOMB.replace("  x", "      x")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.process_time()
     run = plan_text(tmp_path, text)
-    assert_refused(run, "more than 100000 values after expanding YAML aliases")
-    assert time.process_time() - started < 5
+    assert_refused(run, "more than 100000 values after expanding YAML aliases")  # after 100001 (test_stack_file_bounds)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB: well under 200 MiB
 
 
 def test_an_alias_bomb_in_another_namespace_is_never_expanded(tmp_path):
-    started = time.process_time()
     run = plan_text(tmp_path, DEV + "  other:bomb:\n" + BOMB.replace("  x", "    x"))
-    assert run.exit_code == 0, run.stderr
-    assert time.process_time() - started < 20
+    assert run.exit_code == 0, run.stderr  # none of its values converted (test_stack_file_bounds)
 
 
 def test_a_stack_file_over_1_mib_is_refused_unread(tmp_path):
