@@ -40,6 +40,7 @@ from bench_children import (  # noqa: E402
     child_plan,
     child_types,
     registration_order,
+    registrations,
     structured_program,
 )
 from bench_measure import _child, measure, measure_e2e  # noqa: E402
@@ -86,6 +87,7 @@ __all__ = [
     "one_pool_smaller",
     "pools_for",
     "registration_order",
+    "registrations",
     "scale_rows",
     "sdk_kwargs",
     "sdk_module_and_class",

@@ -54,6 +54,23 @@ def _plan(workers: int, pod_network: str = "vpcRoutes"):
     return run_program(config, stack="bench", cloud=SimulatedCloud(route_table_quota=quota))
 
 
+def registrations(recording) -> list[dict]:
+    """A recording's registrations as the floors read them (the plan's regs file)."""
+    return [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "custom": r.custom,
+            "parent": r.parent,
+            "inputs": r.inputs,
+            "dependencies": r.dependencies,
+            "property_dependencies": r.property_dependencies,
+        }
+        for r in recording.resources
+    ]
+
+
 def child_types() -> dict:
     """The resource types the program registers (a small plan has every kind), for every child to pre-import."""
     _common_imports(())
@@ -87,19 +104,7 @@ def child_plan(
     if out is None:
         return {"plan_s": plan_s, "rss_mib": rss}
 
-    regs = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "custom": r.custom,
-            "parent": r.parent,
-            "inputs": r.inputs,
-            "dependencies": r.dependencies,
-            "property_dependencies": r.property_dependencies,
-        }
-        for r in recording.resources
-    ]
+    regs = registrations(recording)
     out.write_text(json.dumps(regs))
     return {
         "workers": workers,

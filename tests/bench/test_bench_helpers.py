@@ -305,26 +305,14 @@ def test_registration_order_puts_parents_and_dependencies_first():
     assert [r["urn"] for r in bench.registration_order(regs)] == ["a", "b", "c", "d"]
 
 
-def test_the_structured_floor_registers_the_plans_graph(tmp_path):
+def test_the_structured_floor_registers_the_plans_graph():
     """Like for like: the structured floor (bench_children.structured_program) registers every resource of a plan,
     components included, with the plan's URN, parent, inputs, dependencies and property dependencies."""
     from kubecvm.offline.runner import run_program
     from kubecvm.offline.simulated_cloud import SimulatedCloud
 
     plan = run_program(bench.bench_config(4), stack="bench", cloud=SimulatedCloud())
-    regs = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "custom": r.custom,
-            "parent": r.parent,
-            "inputs": r.inputs,
-            "dependencies": r.dependencies,
-            "property_dependencies": r.property_dependencies,
-        }
-        for r in plan.resources
-    ]
+    regs = bench.registrations(plan)
     classes = bench._common_imports(sorted({r["type"] for r in regs if r["custom"]}))
 
     class Echo:  # the floor's trivial cloud: outputs are the inputs
