@@ -44,6 +44,7 @@ from bench_children import (  # noqa: E402
     structured_program,
 )
 from bench_measure import _child, measure, measure_e2e  # noqa: E402
+from bench_phases import child_phases, measure_phases, timed  # noqa: E402
 from bench_report import COLUMNS, NOTES_MARKER, reading, results_markdown, row  # noqa: E402
 from bench_scale import (  # noqa: E402
     CHANGED_POD_CIDR,
@@ -90,6 +91,7 @@ __all__ = [
     "registrations",
     "scale_rows",
     "sdk_kwargs",
+    "timed",
     "sdk_module_and_class",
     "snake",
     "structured_program",
@@ -136,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead of the table: every figure of the plan-at-scale goals as ratios in one run "
         "(about 10 minutes on two cores); with --out, written into that file's scale block",
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="instead of the table: seconds per phase of one `kubecvm plan --format json` process, per size",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -154,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(floor(Path(rest[1]), rest[0].split(","))), flush=True)
             sys.stderr.flush()
             os._exit(0)
+        elif kind == "phases":
+            child_phases(Path(rest[0]))  # ends the process as `kubecvm plan` does
         elif kind == "granularity":
             result = child_granularity(int(rest[1]), rest[0].split(","))
         elif kind == "plan-gc":
@@ -164,6 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     sizes = [min(int(s), MAX_WORKERS) for s in args.sizes.split(",") if s.strip()]
+    if args.phases:
+        with tempfile.TemporaryDirectory(prefix="kubecvm-bench-") as tmp:
+            for workers in sizes:
+                print(json.dumps(measure_phases(workers, Path(tmp), args.pod_network)), flush=True)
+        return 0
     if args.scale:
         with tempfile.TemporaryDirectory(prefix="kubecvm-bench-") as tmp:
             types = ",".join(_child("types")["types"])

@@ -331,3 +331,24 @@ def test_the_structured_floor_registers_the_plans_graph():
 
     assert len(regs) > 100
     assert graph(floor) == graph(plan)
+
+
+def test_a_timed_phase_adds_each_calls_time_and_keeps_the_function():
+    import types
+
+    calls: list[int] = []
+
+    def work(n: int) -> int:
+        calls.append(n)
+        if n < 0:
+            raise ValueError("negative")
+        return n * 2
+
+    module = types.SimpleNamespace(work=work)
+    seconds: dict[str, float] = {}
+    bench.timed(module, "work", "working", seconds)
+    assert module.work(2) == 4 and module.work.__name__ == "work"
+    first = seconds["working"]
+    with pytest.raises(ValueError, match="negative"):
+        module.work(-1)
+    assert calls == [2, -1] and seconds["working"] > first > 0  # the failed call counted too
