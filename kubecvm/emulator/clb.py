@@ -159,6 +159,14 @@ class ClbService(Service):
         lb["SecureGroups"] = list(p.get("SecurityGroups") or [])
         return answer
 
+    def ModifyLoadBalancerAttributes(self, p: dict) -> dict:  # noqa: N802
+        lb = self._lb(p["LoadBalancerId"])
+        answer = self._write(lb["LoadBalancerId"])
+        for attribute in ("LoadBalancerName", "LoadBalancerPassToTarget"):  # one left out is left as it is
+            if p.get(attribute) is not None:
+                lb[attribute] = p[attribute]
+        return answer
+
     # --- listeners and targets ----------------------------------------------------------------------------------
     def CreateListener(self, p: dict) -> dict:  # noqa: N802
         lb = self._lb(p["LoadBalancerId"])

@@ -51,6 +51,7 @@ CLB_WRITES = tuple(
         "RegisterTargets",
         "DeregisterTargets",
         "SetLoadBalancerSecurityGroups",
+        "ModifyLoadBalancerAttributes",  # LoadBalancerPassToTarget back on when someone turned it off
     )
 )
 # spec.loadBalancerSourceRanges: the Service's security group (programs/lb_controller/security.py).

@@ -155,6 +155,9 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # api/214/30683: one of TaskId (an asynchronous write's RequestId) or DealName (a prepaid purchase's).
     "DescribeTaskStatus": ((), ("TaskId", "DealName")),
     "SetLoadBalancerSecurityGroups": (("LoadBalancerId",), ("SecurityGroups",)),
+    # api/214/30680 (tencentcloud-sdk-python clb ModifyLoadBalancerAttributesRequest): "不填则不修改", each
+    # attribute left out is left as it is.
+    "ModifyLoadBalancerAttributes": (("LoadBalancerId",), ("LoadBalancerName", "LoadBalancerPassToTarget")),
 }
 # [api] "该接口为异步接口" (asynchronous): the answer's RequestId is the TaskId DescribeTaskStatus reads; until the
 # task ends, another write to that CLB answers FailedOperation.ResourceInOperating.
@@ -168,6 +171,7 @@ ASYNC_ACTIONS = frozenset(
         "RegisterTargets",
         "DeregisterTargets",
         "SetLoadBalancerSecurityGroups",
+        "ModifyLoadBalancerAttributes",  # clb_client.py: "本接口为异步接口"
     }
 )
 # DescribeTaskStatus Status (api/214/30683): 0 succeeded, 1 failed, 2 in progress.

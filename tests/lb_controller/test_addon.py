@@ -120,6 +120,7 @@ def test_the_masters_may_call_exactly_the_controllers_clb_and_vpc_actions_scoped
                 "clb:RegisterTargets",
                 "clb:DeregisterTargets",
                 "clb:SetLoadBalancerSecurityGroups",
+                "clb:ModifyLoadBalancerAttributes",
                 "vpc:ModifySecurityGroupPolicies",
                 "vpc:DeleteSecurityGroup",
             ],
@@ -181,6 +182,7 @@ def test_the_shipped_program_keeps_tencents_facts_as_the_model_states_them():
         "RegisterTargets",
         "DeregisterTargets",
         "SetLoadBalancerSecurityGroups",
+        "ModifyLoadBalancerAttributes",
     }
     assert {a.split(":")[1] for a in lb_controller.CAM_ACTIONS if a.startswith("clb:")} == called
     assert called <= set(clb.PARAMETERS)

@@ -258,3 +258,38 @@ def test_a_domain_clb_reports_its_hostname():
     assert model.ingress({"LoadBalancerVips": [], "LoadBalancerDomain": "lb-1.clb.example"}) == [
         {"hostname": "lb-1.clb.example"}
     ]
+
+
+def test_pass_to_target_turned_off_on_its_clb_is_turned_back_on():
+    with rig() as r:
+        arrange(r, ("nodes", node(0)), ("services", service()))
+        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        lb = r.only_lb()
+        assert lb["LoadBalancerPassToTarget"] is True
+        r.emulator.clb.settle = True  # someone turns it off in the console
+        r.emulator.clb.ModifyLoadBalancerAttributes(
+            {"LoadBalancerId": lb["LoadBalancerId"], "LoadBalancerPassToTarget": False}
+        )
+        r.emulator.clb.settle = False
+        r.emulator.clb.calls.clear()
+        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert lb["LoadBalancerPassToTarget"] is True
+        writes = [(a, p) for a, p in r.emulator.clb.calls if not a.startswith("Describe")]
+        assert writes == [
+            ("ModifyLoadBalancerAttributes", {"LoadBalancerId": lb["LoadBalancerId"], "LoadBalancerPassToTarget": True})
+        ]
+        r.emulator.clb.calls.clear()
+        r.controller.reconcile_all()  # on: nothing to write
+        assert [a for a, _ in r.emulator.clb.calls if not a.startswith("Describe")] == []
+
+
+def test_an_adopted_clb_keeps_its_owners_pass_to_target():
+    with rig() as r:
+        lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})[
+            "LoadBalancerIds"
+        ][0]
+        r.emulator.clb.busy.clear()
+        arrange(r, ("nodes", node(0)), ("services", service(annotations={model.EXISTING_LB: lb_id})))
+        assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
+        assert r.emulator.clb.lbs[lb_id]["LoadBalancerPassToTarget"] is False
+        assert "ModifyLoadBalancerAttributes" not in [a for a, _ in r.emulator.clb.calls]

@@ -4,7 +4,8 @@ its address; the finalizer holds the Service until the CLB is gone. Upstream's c
 syncService/processLoadBalancerDelete, with Tencent's calls in place of the cloud provider's.
 
 Ownership: a CLB this controller creates carries the cluster's and the Service's tags (model.owner_tags) and is
-found by them, never by name. A CLB named by tke-existed-lbid is adopted: only the listeners this controller made
+found by them, never by name, and keeps LoadBalancerPassToTarget on (back on if someone turns it off), so only its
+own security group filters its clients. A CLB named by tke-existed-lbid is adopted: only the listeners this controller made
 (named kubecvm-<protocol>-<port>) and its own security group (security.py, only where that is safe) are managed;
 the CLB, its other listeners and other security groups are never changed, and it is never deleted. A CLB with the Service's tags but another cluster's is not ours either.
 """
@@ -78,6 +79,10 @@ class ServiceController:
             lb = self.cloud.load_balancers(ids=[lb_id])[0]
         elif not want.existing:
             result.notes += self._drift(lb, want)
+            if lb.get("LoadBalancerPassToTarget") is False:  # turned off since: the workers' group filters again
+                self.cloud.write(lb["LoadBalancerId"], "ModifyLoadBalancerAttributes",
+                                 {"LoadBalancerPassToTarget": True})
+                result.writes += 1
         # The source ranges before the listeners: a CLB whose ranges cannot be applied gets no listener to serve.
         ranges = self.ranges.ensure(svc, lb, want)
         result.writes += ranges.writes
