@@ -30,7 +30,7 @@ from .policy_config import (
     load_policy_config,
     normalize_config,
 )
-from .registry import RULES, Context, Resource, RuleSpec
+from .registry import RULES, Context, Resource, RuleSpec, by_type
 
 EXPIRED = "kubecvm-exemption-expired"
 
@@ -132,6 +132,13 @@ def _matches(exemption: Mapping[str, Any], policy: str, urn: str | None, name: s
     return any(patterns.fullmatch(pattern, s) for s in ((name or "", urn or "") if urn else ("",)))
 
 
+def _of_types(
+    resources: Sequence[Resource], grouped: Mapping[str, tuple[Resource, ...]], types: tuple[str, ...]
+) -> Sequence[Resource]:
+    """The resources of these types in their order: one group for one type, else a scan."""
+    return grouped.get(types[0], ()) if len(types) == 1 else [r for r in resources if r.type in types]
+
+
 def _run(spec: RuleSpec, ctx: Context) -> list[tuple[str | None, str]]:
     return list(dict.fromkeys(spec.fn(ctx)))  # a finding reported twice is one finding
 
@@ -148,6 +155,7 @@ def evaluate(
     today = today or datetime.date.today()
     resources = tuple(resources)
     names = {r.urn: r.name for r in resources}
+    grouped = by_type(resources)
     violations: list[Violation] = []
     waivers: list[Waiver] = []
     checks: list[Check] = []
@@ -180,7 +188,7 @@ def evaluate(
         if level == "disabled":
             continue
         level = "mandatory" if level == "remediate" else level  # nothing here remediates: fail like mandatory
-        ctx = Context(resources=resources, params=params, cluster=cfg["cluster"])
+        ctx = Context(resources=resources, params=params, cluster=cfg["cluster"], by_type=grouped)
         failed: set[str | None] = set()
         try:
             found = [
@@ -198,7 +206,7 @@ def evaluate(
         if spec.scope is None:
             checks.append(Check(spec.id, None, not failed))
         else:
-            scoped = [r.urn for r in resources if spec.in_scope(r)]
+            scoped = [r.urn for r in _of_types(resources, grouped, spec.scope) if spec.in_scope(r)]
             checks.extend(Check(spec.id, urn, urn not in failed) for urn in scoped)
             # Findings on the stack, or on resources outside the scope, still need a failing test case.
             checks.extend(Check(spec.id, urn, False) for urn in sorted(failed - set(scoped), key=str))

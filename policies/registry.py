@@ -7,7 +7,7 @@ A rule is a plain function `rule(ctx) -> Iterable[(urn | None, message)]`, regis
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,8 +67,13 @@ class Context:
     resources: tuple[Resource, ...]
     params: Mapping[str, Any]  # the rule's defaults merged with its config entry
     cluster: Mapping[str, Any] = field(default_factory=dict)  # facts resources do not show; {} when unknown
+    # The resources of each type, in their order: engine.evaluate builds it once for every rule, so a rule's look-up
+    # of one type is not a scan of the whole stack (70 scans of 10,000 resources at 5000 nodes). None: scan.
+    by_type: Mapping[str, tuple[Resource, ...]] | None = None
 
     def of_type(self, *types: str) -> list[Resource]:
+        if self.by_type is not None and len(types) == 1:
+            return list(self.by_type.get(types[0], ()))
         return [r for r in self.resources if r.type in types]
 
     def cvms(self, role: str | None = None) -> list[Resource]:
@@ -117,6 +122,14 @@ class Context:
         if self.cluster.get(cluster_key) is not None:
             return self.cluster[cluster_key]
         return self.params[fallback]
+
+
+def by_type(resources: Sequence[Resource]) -> dict[str, tuple[Resource, ...]]:
+    """`resources` grouped by type, each group in their order (Context.by_type)."""
+    groups: dict[str, list[Resource]] = {}
+    for r in resources:
+        groups.setdefault(r.type, []).append(r)
+    return {t: tuple(group) for t, group in groups.items()}
 
 
 Finding = tuple[str | None, str]
