@@ -9,6 +9,15 @@ from tests.lb_controller.helpers import CLUSTER, SUBNET, VPC, endpoint_slice, in
 TCP80 = ("TCP", 80)
 
 
+def foreign_clb(r) -> str:
+    """An internal CLB someone else made in the cluster's VPC (no tags), its creation settled."""
+    lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})[
+        "LoadBalancerIds"
+    ][0]
+    r.emulator.clb.busy.clear()
+    return lb_id
+
+
 def arrange(r, *objects):
     for plural, obj in objects:
         r.kube.put(plural, obj)
@@ -143,9 +152,7 @@ def test_a_service_no_longer_a_load_balancer_loses_its_clb_and_keeps_living():
 
 def test_an_adopted_clb_keeps_its_own_listeners_and_survives_the_service():
     with rig() as r:
-        foreign = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})
-        lb_id = foreign["LoadBalancerIds"][0]
-        r.emulator.clb.busy.clear()
+        lb_id = foreign_clb(r)
         r.emulator.clb.settle = True
         r.emulator.clb.CreateListener(
             {"LoadBalancerId": lb_id, "Ports": [8080], "Protocol": "TCP", "ListenerNames": ["theirs"]}
@@ -163,10 +170,7 @@ def test_an_adopted_clb_keeps_its_own_listeners_and_survives_the_service():
 
 def test_an_adopted_port_taken_by_a_foreign_listener_is_an_event_with_tencents_code():
     with rig() as r:
-        lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})[
-            "LoadBalancerIds"
-        ][0]
-        r.emulator.clb.busy.clear()
+        lb_id = foreign_clb(r)
         r.emulator.clb.settle = True
         r.emulator.clb.CreateListener({"LoadBalancerId": lb_id, "Ports": [80], "Protocol": "TCP"})
         r.emulator.clb.settle = False
@@ -285,10 +289,7 @@ def test_pass_to_target_turned_off_on_its_clb_is_turned_back_on():
 
 def test_an_adopted_clb_keeps_its_owners_pass_to_target():
     with rig() as r:
-        lb_id = r.emulator.clb.CreateLoadBalancer({"LoadBalancerType": "INTERNAL", "VpcId": VPC, "SubnetId": SUBNET})[
-            "LoadBalancerIds"
-        ][0]
-        r.emulator.clb.busy.clear()
+        lb_id = foreign_clb(r)
         arrange(r, ("nodes", node(0)), ("services", service(annotations={model.EXISTING_LB: lb_id})))
         assert r.controller.reconcile_all()[0] == {"default/web": "ok"}
         assert r.emulator.clb.lbs[lb_id]["LoadBalancerPassToTarget"] is False
