@@ -34,6 +34,24 @@ from kubecvm.planning.addons.programs.lb_controller.loop import SERVICE_NAME_LAB
 from kubecvm.planning.addons.programs.lb_controller.tencent import Cloud
 
 REGION, ZONE, VPC, SUBNET = "ap-guangzhou", "ap-guangzhou-3", "vpc-0000000a", "subnet-0000000a"
+
+
+def emulator_cloud(url: str, **options) -> Cloud:
+    """The controller's Tencent client with every service it calls (CLB, CVM, VPC) aimed at the emulator serving at
+    `url`, signed with the emulator's key; `options` go to Cloud (backoff, sleep). The rehearsal and tests/lb_controller
+    both use it."""
+    endpoint = urlparse(url).netloc
+    return Cloud(
+        credential.Credential(SECRET_ID, SECRET_KEY),
+        REGION,
+        clb_endpoint=endpoint,
+        cvm_endpoint=endpoint,
+        vpc_endpoint=endpoint,
+        protocol="http",
+        **options,
+    )
+
+
 NAMESPACE, SERVICE = "default", "web"
 RANGE = "203.0.113.0/24"  # TEST-NET-3 (RFC 5737)
 WAIT_SECONDS = 60  # each step's condition, on a loaded machine (a steady pass takes well under a second)
@@ -303,21 +321,14 @@ def rehearse(bin_dir: Path, work: Path, cluster_name: str = "rehearsal") -> dict
         except apiserver.StartFailed as exc:
             return out | {"ok": False, "error": f"the API server did not start: {exc}"}
         out["apiServer"] = kube.url
-        endpoint = urlparse(stack.enter_context(emulator.serve())).netloc
+        emulator_url = stack.enter_context(emulator.serve())
         admin = config.new_client_from_config(config_file=str(kube.kubeconfig))
         apply_rbac(admin, cluster_name)
         leaders: list[str] = []
         threads = []
         for pod, stop in replicas.items():
             api = service_account_client(admin, kube.url, work / "pki" / "ca.crt")
-            cloud = Cloud(
-                credential.Credential(SECRET_ID, SECRET_KEY),
-                REGION,
-                clb_endpoint=endpoint,
-                cvm_endpoint=endpoint,
-                vpc_endpoint=endpoint,
-                protocol="http",
-            )
+            cloud = emulator_cloud(emulator_url)
             controller = Controller(Kube(api), cloud, cluster_name, VPC, SUBNET, node_period=1)
             s = {
                 "LEASE_NAMESPACE": plan_addons.NAMESPACE,

@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
-from tencentcloud.common import credential
 
-from kubecvm.emulator import SECRET_ID, SECRET_KEY, Emulator
+from kubecvm.emulator import Emulator
+from kubecvm.offline.rehearsal.lb_controller import emulator_cloud
 from kubecvm.planning.addons.programs.lb_controller.kube import Kube
 from kubecvm.planning.addons.programs.lb_controller.loop import Controller
 from kubecvm.planning.addons.programs.lb_controller.tencent import Backoff, Cloud
@@ -90,15 +89,5 @@ def rig(instances: int = 3, **controller) -> Iterator[Rig]:
     for i in range(instances):
         emulator.cvm.add_instance(ins(i), f"10.0.1.{i + 10}")
     with emulator.serve() as url, fake.serve() as api:
-        endpoint = urlparse(url).netloc
-        cloud = Cloud(
-            credential.Credential(SECRET_ID, SECRET_KEY),
-            REGION,
-            clb_endpoint=endpoint,
-            cvm_endpoint=endpoint,
-            vpc_endpoint=endpoint,
-            protocol="http",
-            backoff=NO_WAIT,
-            sleep=sleeps.append,
-        )
+        cloud = emulator_cloud(url, backoff=NO_WAIT, sleep=sleeps.append)
         yield Rig(emulator, fake, Controller(Kube(api), cloud, CLUSTER, VPC, SUBNET, **controller), cloud, sleeps)
