@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_stack import bench_config, critical_path
+from bench_stack import bench_config, critical_path, plan_args
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
@@ -48,20 +48,7 @@ def measure_e2e(workers: int, repeat: int, workdir: Path, types: str, pod_networ
     _child("plan", types, str(workers), str(regs_file), pod_network)
     plans, floors, structured = [], [], []
     for _ in range(repeat):
-        plans.append(
-            _timed_process(
-                sys.executable,
-                "-m",
-                "kubecvm.offline",
-                "plan",
-                "--config-file",
-                str(stack),
-                "--format",
-                "json",
-                "--out",
-                str(workdir / "e2e.json"),
-            )
-        )
+        plans.append(_timed_process(sys.executable, "-m", "kubecvm.offline", *plan_args(stack, workdir / "e2e.json")))
         floors.append(_timed_process(sys.executable, str(BENCH_SCRIPT), "--child", "sdk-e2e", types, str(regs_file)))
         structured.append(
             _timed_process(sys.executable, str(BENCH_SCRIPT), "--child", "structured-e2e", types, str(regs_file))

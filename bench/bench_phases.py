@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_stack import bench_config, plan_args
+
 # (module, function, phase): each call of the function counts towards the phase. The user data is rendered inside
 # the program's run, so its phase is part of "running the program".
 PHASES = (
@@ -63,15 +65,13 @@ def child_phases(config_file: Path) -> None:
 
     os._exit = report  # the command ends through offline/cli_contract.py exit_now
     out = config_file.with_suffix(".plan.json")
-    sys.argv = ["kubecvm", "plan", "--config-file", str(config_file), "--format", "json", "--out", str(out)]
+    sys.argv = ["kubecvm", *plan_args(config_file, out)]
     command.main()
 
 
 def measure_phases(workers: int, workdir: Path, pod_network: str = "vpcRoutes") -> dict:
     """Seconds per phase of one `kubecvm plan --format json` of the synthetic cluster, in a fresh process."""
     import subprocess
-
-    from bench_stack import bench_config
 
     stack = workdir / f"Pulumi.phases{workers}.yaml"
     stack.write_text(json.dumps({"config": bench_config(workers, pod_network)}))

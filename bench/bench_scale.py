@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench_measure import _run_process, _timed_process, measure_e2e
 from bench_report import NOTES_MARKER, machine_facts
-from bench_stack import MASTERS, MAX_WORKERS, bench_config
+from bench_stack import MASTERS, MAX_WORKERS, bench_config, plan_args
 
 SCALE_GOALS = {"ratio_e2e": 1.25, "rss_mib": 1024, "growth": 9, "replay_share": 0.25, "diff_share": 0.05}
 # A pod-CIDR change on the vpcRoutes cluster moves every node's pod block, so every route entry is replaced; /9
@@ -50,21 +50,7 @@ def measure_scale(workdir: Path, types: str, repeat: int) -> dict:
         for _ in range(repeat):
             load()
             # One stack name for all: `kubecvm diff` compares two plans of one stack.
-            runs.append(
-                _run_process(
-                    sys.executable,
-                    "-m",
-                    "kubecvm.offline",
-                    "plan",
-                    "bench",
-                    "--config-file",
-                    str(stack),
-                    "--format",
-                    "json",
-                    "--out",
-                    str(out),
-                )
-            )
+            runs.append(_run_process(sys.executable, "-m", "kubecvm.offline", *plan_args(stack, out, "bench")))
             load()
         seconds, rss = min(s for s, _ in runs), max(r for _, r in runs)  # the best time, the highest peak
         print(f"  plan {name}: {seconds:.2f} s, {rss:.0f} MiB", file=sys.stderr, flush=True)

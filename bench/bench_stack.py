@@ -18,6 +18,21 @@ MASTER_TYPE = "S5.8XLARGE128"
 MAX_PODS, NODE_POD_MASK = 30, 25
 
 
+def plan_args(stack_file: object, out: object, stack: str | None = None) -> list[str]:
+    """The `kubecvm` arguments every measured plan runs with: plan the stack file (as `stack` when given) to JSON
+    in `out`."""
+    return [
+        "plan",
+        *([stack] if stack else []),
+        "--config-file",
+        str(stack_file),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    ]
+
+
 def pools_for(workers: int, zones: Sequence[str] = ZONES) -> list[dict]:
     """Node pools (distinct slots) that place exactly `workers` nodes over `zones`.
 

@@ -352,3 +352,16 @@ def test_a_timed_phase_adds_each_calls_time_and_keeps_the_function():
     with pytest.raises(ValueError, match="negative"):
         module.work(-1)
     assert calls == [2, -1] and seconds["working"] > first > 0  # the failed call counted too
+
+
+def test_every_measured_plan_runs_with_the_same_arguments():
+    assert bench.plan_args("S.yaml", "o.json") == [
+        "plan",
+        "--config-file",
+        "S.yaml",
+        "--format",
+        "json",
+        "--out",
+        "o.json",
+    ]
+    assert bench.plan_args("S.yaml", "o.json", "bench")[:2] == ["plan", "bench"]
