@@ -120,19 +120,23 @@ def _report(
         )
 
 
+def _described(spec: RuleSpec) -> dict:
+    """What CrossGuard shows of a rule, whichever kind of policy runs it."""
+    return {
+        "name": spec.id,
+        "description": spec.description,
+        "config_schema": _schema(spec),
+        "severity": Severity(spec.severity),
+        "tags": [spec.group],
+        "remediation_steps": spec.remediation,
+    }
+
+
 def _stack_policy(spec: RuleSpec) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         _report(spec, _by_cluster(list(args.resources)), args, report, stack=True)
 
-    return StackValidationPolicy(
-        name=spec.id,
-        description=spec.description,
-        validate=validate,
-        config_schema=_schema(spec),
-        severity=Severity(spec.severity),
-        tags=[spec.group],
-        remediation_steps=spec.remediation,
-    )
+    return StackValidationPolicy(validate=validate, **_described(spec))
 
 
 def _resource_policy(spec: RuleSpec) -> ResourceValidationPolicy:
@@ -141,15 +145,7 @@ def _resource_policy(spec: RuleSpec) -> ResourceValidationPolicy:
         if spec.in_scope(resource):
             _report(spec, [([resource], _stack_cluster())], args, report, stack=False)
 
-    return ResourceValidationPolicy(
-        name=spec.id,
-        description=spec.description,
-        validate=validate,
-        config_schema=_schema(spec),
-        severity=Severity(spec.severity),
-        tags=[spec.group],
-        remediation_steps=spec.remediation,
-    )
+    return ResourceValidationPolicy(validate=validate, **_described(spec))
 
 
 PolicyPack(
