@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import scrape
-from .common import PART_OF, meta, rbac, rule
+from .common import LOCKED_DOWN, PART_OF, meta, rbac, rule
 
 NAME = "kube-state-metrics"
 _SELECTOR = {"app.kubernetes.io/name": NAME}
@@ -70,14 +70,7 @@ def kube_state_metrics_objects(image: str) -> list[dict[str, Any]]:
             "timeoutSeconds": 5,
         },
         "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": 65534,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": {**LOCKED_DOWN, "seccompProfile": {"type": "RuntimeDefault"}},
     }
     rules = [rule([group], resources, ["list", "watch"]) for group, resources in WATCHED.items()]
     return [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import images as image_table
 from ..plan import CLUSTER_DOMAIN
-from .common import NAMESPACE, PART_OF, ServingTls, image, meta, rule
+from .common import LOCKED_DOWN, NAMESPACE, PART_OF, ServingTls, image, meta, rule
 
 if TYPE_CHECKING:
     from .settings import AddonSettings
@@ -74,14 +74,8 @@ def _ms_deployment(s: AddonSettings) -> dict[str, Any]:
             "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
         },
         "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": 1000,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        # The user its image is built to run as (upstream's manifest), not nobody.
+        "securityContext": {**LOCKED_DOWN, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
         "volumeMounts": [
             {"mountPath": "/tmp", "name": "tmp-dir"},
             {"mountPath": KUBELET_CA_DIR, "name": "kubelet-ca", "readOnly": True},

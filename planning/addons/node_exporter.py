@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import scrape
-from .common import PART_OF, meta
+from .common import LOCKED_DOWN, PART_OF, meta
 
 NAME = "node-exporter"
 _SELECTOR = {"app.kubernetes.io/name": NAME}
@@ -29,13 +29,7 @@ def node_exporter_objects(image: str) -> list[dict[str, Any]]:
         "ports": [{"containerPort": port, "name": "metrics", "protocol": "TCP"}],
         "readinessProbe": {"httpGet": {"path": "/", "port": port}, "periodSeconds": 10},
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": 65534,
-        },
+        "securityContext": dict(LOCKED_DOWN),
         "volumeMounts": [
             {"name": "root", "mountPath": "/host", "readOnly": True, "mountPropagation": "HostToContainer"}
         ],
