@@ -170,21 +170,25 @@ def test_routes_follow_tencents_rules(served):
     )
 
 
+# The summary of an account with nothing in it and no request yet.
+EMPTY = {
+    "requests": 0,
+    "refusals": [],
+    "resources": {
+        "tke/ClusterRouteTable": 0,
+        "tke/ClusterRoute": 0,
+        **NO_VPC,
+        **NO_ALARMS,
+        "clb/LoadBalancer": 0,
+        "clb/Listener": 0,
+    },
+    "callers": {},
+}
+
+
 def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_the_account(served):
     emulator, url = served
-    assert send(url, "GET", "/_emulator/summary") == {
-        "requests": 0,
-        "refusals": [],
-        "resources": {
-            "tke/ClusterRouteTable": 0,
-            "tke/ClusterRoute": 0,
-            **NO_VPC,
-            **NO_ALARMS,
-            "clb/LoadBalancer": 0,
-            "clb/Listener": 0,
-        },
-        "callers": {},
-    }
+    assert send(url, "GET", "/_emulator/summary") == EMPTY
     client = tke(url)
     client.CreateClusterRouteTable(
         request("CreateClusterRouteTable", RouteTableName="t", RouteTableCidrBlock="172.20.0.0/16", VpcId=VPC)
@@ -225,21 +229,8 @@ def test_summary_counts_requests_refusals_and_live_resources_and_reset_empties_t
         },
         "callers": {"tke": {SECRET_ID: 5}},  # who signed each call a service handled
     }
-    empty = {
-        "requests": 0,
-        "refusals": [],
-        "resources": {
-            "tke/ClusterRouteTable": 0,
-            "tke/ClusterRoute": 0,
-            **NO_VPC,
-            **NO_ALARMS,
-            "clb/LoadBalancer": 0,
-            "clb/Listener": 0,
-        },
-        "callers": {},
-    }
-    assert send(url, "POST", "/_emulator/reset") == empty
-    assert emulator.summary() == empty and emulator.tke.calls == [] and emulator.tke.routes == {}
+    assert send(url, "POST", "/_emulator/reset") == EMPTY
+    assert emulator.summary() == EMPTY and emulator.tke.calls == [] and emulator.tke.routes == {}
 
 
 def test_the_gateway_checks_the_host_the_headers_and_the_body(served):

@@ -9,6 +9,19 @@ from kubecvm.planning.addons.programs.lb_controller import model
 from tests.lb_controller.helpers import CLUSTER, REGION, SUBNET, VPC, node, rig, service
 
 
+def aim_cleanup_at_the_rig(monkeypatch, r) -> None:
+    """components/lb_cleanup.py as `pulumi destroy` runs it, aimed at the rig's emulator, its tasks not waited on."""
+    url = f"http://{r.cloud.clb.profile.httpProfile.endpoint}"
+    for k, v in {
+        "TENCENTCLOUD_CLB_ENDPOINT": url,
+        "TENCENTCLOUD_VPC_ENDPOINT": url,
+        "TENCENTCLOUD_SECRET_ID": SECRET_ID,
+        "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,
+    }.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(lb_cleanup, "TASK_POLL_SECONDS", 0)
+
+
 def test_destroy_deletes_the_clbs_the_controller_made_and_nothing_else(monkeypatch):
     with rig() as r:
         r.kube.put("nodes", node(0))
@@ -51,16 +64,8 @@ def test_destroy_deletes_the_clbs_the_controller_made_and_nothing_else(monkeypat
         assert len(made) == 2
         # A CLB still in operation (the controller's last task) is waited for, not skipped.
         settle.fail["DeleteLoadBalancer"] = ["FailedOperation.ResourceInOperating"]
-        url = f"http://{r.cloud.clb.profile.httpProfile.endpoint}"
         calls = len(settle.calls)
-        for k, v in {
-            "TENCENTCLOUD_CLB_ENDPOINT": url,
-            "TENCENTCLOUD_VPC_ENDPOINT": url,
-            "TENCENTCLOUD_SECRET_ID": SECRET_ID,
-            "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,
-        }.items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.setattr(lb_cleanup, "TASK_POLL_SECONDS", 0)
+        aim_cleanup_at_the_rig(monkeypatch, r)
         provider = lb_cleanup._Provider()
         provider.delete(f"{CLUSTER}-lb-cleanup", {"cluster": CLUSTER, "region": REGION})
         assert [a for a, _ in settle.calls[calls:]].count("DeleteLoadBalancer") == 3  # one refused, then two
@@ -105,15 +110,7 @@ def test_destroy_deletes_the_controllers_security_groups_unbinding_them_from_an_
             {"LoadBalancerId": adopted_id, "SecurityGroups": [*clb.lbs[adopted_id]["SecureGroups"], theirs]}
         )
         clb.settle = False
-        url = f"http://{r.cloud.clb.profile.httpProfile.endpoint}"
-        for k, v in {
-            "TENCENTCLOUD_CLB_ENDPOINT": url,
-            "TENCENTCLOUD_VPC_ENDPOINT": url,
-            "TENCENTCLOUD_SECRET_ID": SECRET_ID,
-            "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,
-        }.items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.setattr(lb_cleanup, "TASK_POLL_SECONDS", 0)
+        aim_cleanup_at_the_rig(monkeypatch, r)
         lb_cleanup._Provider().delete(f"{CLUSTER}-lb-cleanup", {"cluster": CLUSTER, "region": REGION})
         assert sorted(r.emulator.vpc.groups) == sorted([theirs, other_cluster])
         assert list(clb.lbs) == [adopted_id] and clb.lbs[adopted_id]["SecureGroups"] == [theirs]
