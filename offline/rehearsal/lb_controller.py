@@ -259,6 +259,13 @@ def steps(
             ),
         )
 
+    def pass_to_target() -> None:
+        """Someone turns LoadBalancerPassToTarget off (in the console; here the emulator's record); the controller's
+        next resync turns it back on."""
+        (lb,) = rig.clbs()
+        rig.emulator.clb.lbs[lb["LoadBalancerId"]]["LoadBalancerPassToTarget"] = False
+        wait("LoadBalancerPassToTarget on again", lambda: rig.clbs()[0]["LoadBalancerPassToTarget"] is True)
+
     def cvm_gone() -> None:
         rig.emulator.cvm.instances.pop(instance(2))
         rig.set_ready(2, False)
@@ -303,6 +310,7 @@ def steps(
         ("a node joins", node_joins),
         ("externalTrafficPolicy Local", local_policy),
         ("loadBalancerSourceRanges", source_ranges),
+        ("pass-to-target turned off", pass_to_target),
         ("a Node whose CVM is gone", cvm_gone),
         ("a stopped CVM's Node", cvm_stopped),
         ("the leader stops", failover),
@@ -329,7 +337,7 @@ def rehearse(bin_dir: Path, work: Path, cluster_name: str = "rehearsal") -> dict
         for pod, stop in replicas.items():
             api = service_account_client(admin, kube.url, work / "pki" / "ca.crt")
             cloud = emulator_cloud(emulator_url)
-            controller = Controller(Kube(api), cloud, cluster_name, VPC, SUBNET, node_period=1)
+            controller = Controller(Kube(api), cloud, cluster_name, VPC, SUBNET, node_period=1, resync=2)
             s = {
                 "LEASE_NAMESPACE": plan_addons.NAMESPACE,
                 "LEASE_NAME": plan_addons.lb_controller.NAME,
